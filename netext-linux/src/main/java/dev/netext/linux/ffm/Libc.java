@@ -1,0 +1,325 @@
+package dev.netext.linux.ffm;
+
+import dev.netext.linux.LinuxException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The C library calls netext makes, bound once with the FFM API. Every call that can fail captures errno in the same
+ * downcall (a later Java call could overwrite it) and throws {@link LinuxException} naming the operation.
+ *
+ * <p>Calls that block (read, poll, recv) are made from platform threads: a blocked downcall pins its carrier.
+ */
+public final class Libc {
+    private Libc() {}
+
+    // fcntl.h, sys/socket.h, linux/netlink.h, poll.h, sys/eventfd.h, sched.h
+    public static final int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public static final int F_GETFL = 3, F_SETFL = 4;
+    public static final int AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
+    public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_MARK = 36, SO_RCVBUFFORCE = 33;
+    public static final int SOL_NETLINK = 270, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
+    public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
+    public static final int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
+    public static final int CLONE_NEWNET = 0x40000000;
+    public static final int MSG_DONTWAIT = 0x40;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
+
+    /** struct pollfd { int fd; short events; short revents; } */
+    public static final StructLayout POLLFD = MemoryLayout.structLayout(
+            JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
+
+    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle IOCTL_PTR = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final MethodHandle IOCTL_INT = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle FCNTL = bind("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle GETSOCKNAME = bind("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
+    private static final MethodHandle SENDTO = bind("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle GETPID = LINKER.downcallHandle(LIBC.find("getpid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private static MethodHandle bind(String name, FunctionDescriptor fd, int firstVariadic) {
+        MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return firstVariadic < 0
+                ? LINKER.downcallHandle(sym, fd, CCS)
+                : LINKER.downcallHandle(sym, fd, CCS, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    /** Per-thread errno capture buffer: downcalls on many threads must not share one. */
+    private static final ThreadLocal<MemorySegment> CAPTURED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
+    private static int checked(String op, int rc, MemorySegment state) throws LinuxException {
+        if (rc < 0) throw new LinuxException(op, errno(state));
+        return rc;
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            return p.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int open(String path, int flags) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            return checked("open " + path, (int) OPEN.invokeExact(st, a.allocateFrom(path), flags), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Closes {@code fd}, ignoring errors: close is only called once per fd, by its owner. */
+    public static void close(int fd) {
+        if (fd < 0) return;
+        try {
+            int ignored = (int) CLOSE.invokeExact(CAPTURED.get(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** read(2). Returns bytes read, or -1 for EAGAIN on a non-blocking fd. */
+    public static int read(int fd, MemorySegment buf, long len) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            long n = (long) READ.invokeExact(st, fd, buf, len);
+            if (n >= 0) return (int) n;
+            int e = errno(st);
+            if (e == 11) return -1;
+            throw new LinuxException("read", e);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** write(2). Returns bytes written, or -1 for EAGAIN on a non-blocking fd. */
+    public static int write(int fd, MemorySegment buf, long len) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            long n = (long) WRITE.invokeExact(st, fd, buf, len);
+            if (n >= 0) return (int) n;
+            int e = errno(st);
+            if (e == 11) return -1;
+            throw new LinuxException("write", e);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int ioctl(String op, int fd, long request, MemorySegment arg) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            return checked(op, (int) IOCTL_PTR.invokeExact(st, fd, request, arg), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int ioctl(String op, int fd, long request, long arg) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            return checked(op, (int) IOCTL_INT.invokeExact(st, fd, request, arg), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void setNonBlocking(int fd) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            int flags = checked("fcntl F_GETFL", (int) FCNTL.invokeExact(st, fd, F_GETFL, 0), st);
+            checked("fcntl F_SETFL", (int) FCNTL.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** poll(2) on an array of {@link #POLLFD}. Returns ready count; 0 on timeout or EINTR. */
+    public static int poll(MemorySegment fds, int count, int timeoutMillis) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            int rc = (int) POLL.invokeExact(st, fds, (long) count, timeoutMillis);
+            if (rc >= 0) return rc;
+            int e = errno(st);
+            if (e == 4) return 0;
+            throw new LinuxException("poll", e);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int eventfd(int initval, int flags) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            return checked("eventfd", (int) EVENTFD.invokeExact(st, initval, flags), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int socket(int domain, int type, int protocol) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            return checked("socket", (int) SOCKET.invokeExact(st, domain, type, protocol), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void bind(int fd, MemorySegment addr) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            checked("bind", (int) BIND.invokeExact(st, fd, addr, (int) addr.byteSize()), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** getsockname(2) into {@code addr}; returns the address length. */
+    public static int getsockname(int fd, MemorySegment addr) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment len = a.allocateFrom(JAVA_INT, (int) addr.byteSize());
+            checked("getsockname", (int) GETSOCKNAME.invokeExact(st, fd, addr, len), st);
+            return len.get(JAVA_INT, 0);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            long n = (long) SENDTO.invokeExact(st, fd, buf, len, flags, addr, addr == null || addr.equals(MemorySegment.NULL) ? 0 : (int) addr.byteSize());
+            if (n < 0) throw new LinuxException("sendto", errno(st));
+            return (int) n;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** recv(2). Returns bytes received, or -1 for EAGAIN (non-blocking socket or MSG_DONTWAIT). */
+    public static int recv(int fd, MemorySegment buf, long len, int flags) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            long n = (long) RECV.invokeExact(st, fd, buf, len, flags);
+            if (n >= 0) return (int) n;
+            int e = errno(st);
+            if (e == 11) return -1;
+            throw new LinuxException("recv", e);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void setsockopt(int fd, int level, int name, int value) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocateFrom(JAVA_INT, value);
+            checked("setsockopt " + level + "/" + name, (int) SETSOCKOPT.invokeExact(st, fd, level, name, v, 4), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** setns(2): moves the calling thread into the namespace behind {@code fd}. */
+    public static void setns(int fd, int nstype) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            checked("setns", (int) SETNS.invokeExact(st, fd, nstype), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Makes a {@code sockaddr_nl} for binding a netlink socket to {@code groups}. */
+    public static MemorySegment sockaddrNl(Arena arena, int pid, int groups) {
+        MemorySegment sa = arena.allocate(12, 4);
+        sa.set(JAVA_SHORT, 0, (short) AF_NETLINK);
+        sa.set(JAVA_INT, 4, pid);
+        sa.set(JAVA_INT, 8, groups);
+        return sa;
+    }
+
+}
