@@ -1,0 +1,22 @@
+package dev.netext.tunnel;
+
+import dev.netext.api.tunnel.TunnelNetworkSettings;
+
+import java.io.IOException;
+
+/**
+ * Puts a tunnel's {@link TunnelNetworkSettings} into the system: addresses, MTU, link state, routes, policy rules.
+ * The production implementation talks rtnetlink and records everything in the state ledger; the test kit's records
+ * what was asked.
+ */
+public interface NetworkConfigurator {
+
+    /** Replaces whatever was applied to {@code device} before with {@code settings}. */
+    void apply(TunnelDevice device, TunnelNetworkSettings settings) throws IOException;
+
+    /** Removes everything this configurator applied. Must not throw for objects already gone. */
+    void clear(TunnelDevice device);
+
+    /** The SO_MARK that exempts a socket from the tunnel's routes (see {@link dev.netext.api.tunnel.TunnelContext#bypassMark()}). */
+    int bypassMark();
+}
