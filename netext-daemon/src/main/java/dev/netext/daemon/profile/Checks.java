@@ -17,6 +17,7 @@ public final class Checks {
 
     private final Path file;
     private final List<ProfileError> errors = new ArrayList<>();
+    private int invalidReads;
 
     public Checks(Path file) {
         this.file = file;
@@ -32,7 +33,11 @@ public final class Checks {
         error(at == null ? 0 : at.line(), keyPath, reason);
     }
 
-    public int errorCount() { return errors.size(); }
+    /**
+     * Problems so far: compare before and after reading a section to know whether it is usable. Reads of a value that
+     * was already reported as unusable (while reading the tree) count too, so the section still sees them.
+     */
+    public int errorCount() { return errors.size() + invalidReads; }
 
     public List<ProfileError> errors() { return List.copyOf(errors); }
 
@@ -50,6 +55,7 @@ public final class Checks {
             int line = node == null ? 0 : node.line();
             return new Fields(this, path, line, Map.of());
         }
+        if (reported(node)) return null;
         if (!(node instanceof YamlNode.MapNode map)) {
             error(node, path, "expected a mapping with keys " + String.join(", ", known) + "; got " + node.describe());
             return null;
@@ -65,7 +71,7 @@ public final class Checks {
 
     /** A non-empty scalar's text. Numbers and booleans are taken as written ({@code name: 2024} is "2024"). */
     public String string(YamlNode node, String path) {
-        if (node == null) return null;
+        if (node == null || reported(node)) return null;
         if (node instanceof YamlNode.Scalar s && s.kind() != YamlNode.Kind.OTHER) {
             if (s.isEmpty()) {
                 error(node, path, "is empty");
@@ -78,7 +84,7 @@ public final class Checks {
     }
 
     public Boolean bool(YamlNode node, String path) {
-        if (node == null) return null;
+        if (node == null || reported(node)) return null;
         if (node instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.BOOLEAN) return (Boolean) s.value();
         String hint = node instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.STRING
                 && (s.text().equalsIgnoreCase("true") || s.text().equalsIgnoreCase("false")) ? "; remove the quotes" : "";
@@ -88,7 +94,7 @@ public final class Checks {
 
     /** A whole number within {@code min..max}; {@code what} names it in the range message ({@code mtu}). */
     public Long integer(YamlNode node, String path, String what, long min, long max) {
-        if (node == null) return null;
+        if (node == null || reported(node)) return null;
         if (node instanceof YamlNode.Scalar s) {
             switch (s.kind()) {
                 case INTEGER -> {
@@ -121,10 +127,17 @@ public final class Checks {
     public List<YamlNode> list(YamlNode node, String path) {
         if (node == null || node.isEmpty()) return List.of();
         if (node instanceof YamlNode.ListNode l) return l.items();
+        if (reported(node)) return null;
         String hint = node instanceof YamlNode.Scalar s && s.kind() != YamlNode.Kind.OTHER
                 ? "; for a single item write [" + s.text() + "]" : "";
         error(node, path, "expected a list; got " + node.describe() + hint);
         return null;
+    }
+
+    private boolean reported(YamlNode node) {
+        boolean invalid = node instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.INVALID;
+        if (invalid) invalidReads++;
+        return invalid;
     }
 
     /** A list of non-empty strings (null if the node is not a list; bad items are reported and skipped). */

@@ -1,6 +1,8 @@
 package dev.netext.daemon.profile;
 
 import dev.netext.daemon.plugin.ProviderResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +32,8 @@ public final class ProfileLoader {
     public static final long MAX_FILE_BYTES = 1 << 20;
 
     private static final List<String> OWN_KEYS = List.of("name", "enabled");
+
+    private static final Logger log = LoggerFactory.getLogger(ProfileLoader.class);
 
     private final ProviderResolver resolver;
 
@@ -76,8 +80,15 @@ public final class ProfileLoader {
         if (yaml.startsWith("\uFEFF")) yaml = yaml.substring(1);
         YamlNode root = new YamlTreeReader(checks).read(yaml);
         Profile profile = null;
-        if (root != null) profile = build(root, source, checks);
-        if (checks.errorCount() > 0) throw new ProfileException(ProfileException.sorted(checks.errors()));
+        if (root != null) {
+            try {
+                profile = build(root, source, checks);
+            } catch (RuntimeException e) { // a bug in a section parser: still answer with a ProfileException
+                log.error("internal error checking {}", source, e);
+                checks.error(0, "", "internal error while checking the profile (" + e + "); please report this");
+            }
+        }
+        if (!checks.errors().isEmpty()) throw new ProfileException(ProfileException.sorted(checks.errors()));
         if (profile == null) throw new IllegalStateException("no profile and no error for " + source); // a bug here
         return profile;
     }

@@ -53,7 +53,7 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
             if (optionsNode instanceof YamlNode.MapNode) {
                 @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) optionsNode.toJava();
                 options = o;
-            } else {
+            } else if (!(optionsNode instanceof YamlNode.Scalar sc && sc.kind() == YamlNode.Kind.INVALID)) {
                 checks.error(optionsNode, f.path("options"), "expected a mapping of provider options; got " + optionsNode.describe());
             }
         }
@@ -71,7 +71,7 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
         NetworkSettingsParser.Result settings = NetworkSettingsParser.Result.EMPTY;
         if (f.get("settings") != null) settings = settingsParser.parse(f.get("settings"), f.path("settings"), checks);
 
-        if (checks.errorCount() > before) return null;
+        if (checks.errorCount() > before || provider == null) return null;
         return new TunnelSection(provider, options, ifName, settings.settings(), settings.table());
     }
 

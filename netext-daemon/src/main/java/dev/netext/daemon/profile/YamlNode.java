@@ -58,7 +58,8 @@ public sealed interface YamlNode permits YamlNode.MapNode, YamlNode.ListNode, Ya
         }
     }
 
-    enum Kind { STRING, INTEGER, FLOAT, BOOLEAN, NULL, OTHER }
+    /** {@code INVALID}: a value already reported as unusable (an alias); reads of it report nothing more. */
+    enum Kind { STRING, INTEGER, FLOAT, BOOLEAN, NULL, OTHER, INVALID }
 
     /**
      * A scalar. {@code value} is a String, Integer/Long/BigInteger, Double/BigDecimal, Boolean or null;
@@ -77,7 +78,7 @@ public sealed interface YamlNode permits YamlNode.MapNode, YamlNode.ListNode, Ya
                 case FLOAT -> "a number (" + abbreviate(text) + ")";
                 case BOOLEAN -> "a boolean (" + text + ")";
                 case NULL -> "nothing";
-                case OTHER -> "an unsupported value";
+                case OTHER, INVALID -> "an unsupported value";
             };
         }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.fasterxml.jackson.dataformat.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.LoaderOptions;
 
@@ -33,6 +34,11 @@ final class YamlTreeReader {
     private final Checks checks;
     private String where = "";
 
+    /** Ends the read after a problem that has already been reported. */
+    private static final class Abort extends RuntimeException {
+        Abort() { super(null, null, false, false); }
+    }
+
     YamlTreeReader(Checks checks) {
         this.checks = checks;
     }
@@ -40,12 +46,12 @@ final class YamlTreeReader {
     private static YAMLFactory newFactory() {
         LoaderOptions lo = new LoaderOptions();
         lo.setMaxAliasesForCollections(20);
-        lo.setNestingDepthLimit(MAX_DEPTH);
+        lo.setNestingDepthLimit(MAX_DEPTH + 10);
         lo.setCodePointLimit((int) ProfileLoader.MAX_FILE_BYTES);
         lo.setAllowRecursiveKeys(false);
         YAMLFactory f = YAMLFactory.builder().loaderOptions(lo).build();
         f.setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(MAX_DEPTH).maxNumberLength(100).maxStringLength((int) ProfileLoader.MAX_FILE_BYTES).build());
+                .maxNestingDepth(MAX_DEPTH + 10).maxNumberLength(100).maxStringLength((int) ProfileLoader.MAX_FILE_BYTES).build());
         return f;
     }
 
@@ -64,9 +70,12 @@ final class YamlTreeReader {
                         "the file holds more than one YAML document ('---'); put one profile in each file");
             }
             return root;
+        } catch (Abort reported) {
+            return null;
         } catch (MarkedYAMLException e) {
             var mark = e.getProblemMark();
             String problem = e.getProblem() != null ? e.getProblem() : firstLine(e.getOriginalMessage());
+            if (where.length() > 80) where = where.substring(0, 77) + "...";
             if (mark != null) {
                 checks.error(mark.getLine() + 1, where,
                         "YAML syntax error at column " + (mark.getColumn() + 1) + ": " + problem);
@@ -74,7 +83,9 @@ final class YamlTreeReader {
                 syntax(e.getLocation(), problem);
             }
         } catch (JsonProcessingException e) {
-            syntax(e.getLocation(), firstLine(e.getOriginalMessage()));
+            String msg = firstLine(e.getOriginalMessage());
+            if (msg.startsWith("Expected a field name")) msg = "keys must be plain scalars (complex '? ...' keys are not supported)";
+            syntax(e.getLocation(), msg);
         } catch (IOException | RuntimeException e) {
             // SnakeYAML may throw its own unchecked exceptions for malformed input: still a syntax problem
             syntax(null, firstLine(String.valueOf(e.getMessage())));
@@ -85,6 +96,7 @@ final class YamlTreeReader {
     }
 
     private void syntax(JsonLocation loc, String problem) {
+        if (where.length() > 80) where = where.substring(0, 77) + "...";
         if (loc != null && loc.getLineNr() > 0) {
             checks.error(loc.getLineNr(), where, "YAML syntax error at column " + loc.getColumnNr() + ": " + problem);
         } else {
@@ -108,10 +120,17 @@ final class YamlTreeReader {
 
     private YamlNode value(JsonParser p, JsonToken t, String path, int depth) throws IOException {
         where = path;
-        if (depth > MAX_DEPTH) throw new IOException("the document is nested deeper than " + MAX_DEPTH + " levels");
         JsonLocation loc = p.currentTokenLocation();
         int line = line(loc), col = column(loc);
+        if (depth > MAX_DEPTH) {
+            checks.error(line, "", "the document is nested deeper than " + MAX_DEPTH + " levels");
+            throw new Abort();
+        }
         if (t == null) throw new IOException("unexpected end of document");
+        if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
+            checks.error(line, path, "aliases ('*" + yp.getText() + "') are not supported in profiles; write the value out");
+            return new YamlNode.Scalar(line, col, YamlNode.Kind.INVALID, "*" + yp.getText(), null);
+        }
         switch (t) {
             case START_OBJECT -> {
                 Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
