@@ -37,16 +37,20 @@ final class ProxySettingsParser implements SectionParser<ProxySettings> {
                 checks.error(pacNode, f.path("pac"), "use either a PAC URL or http/https servers, not both");
             }
         }
-        List<String> exceptions = checks.strings(f.get("exceptions"), f.path("exceptions"));
-        if (exceptions != null) {
-            for (int i = 0; i < exceptions.size(); i++) {
-                if (exceptions.get(i).chars().anyMatch(Character::isWhitespace))
-                    checks.error(f.get("exceptions"), f.path("exceptions") + "[" + i + "]",
-                            "'" + exceptions.get(i) + "' contains whitespace; list one host pattern per item");
+        List<String> exceptions = new java.util.ArrayList<>();
+        List<YamlNode> items = checks.list(f.get("exceptions"), f.path("exceptions"));
+        if (items != null) {
+            for (int i = 0; i < items.size(); i++) {
+                String p = f.path("exceptions") + "[" + i + "]";
+                String e = checks.string(items.get(i), p);
+                if (e == null) continue;
+                if (e.chars().anyMatch(Character::isWhitespace))
+                    checks.error(items.get(i), p, "'" + e + "' contains whitespace; list one host pattern per item");
+                else exceptions.add(e);
             }
         }
         if (checks.errorCount() > before) return null;
-        return new ProxySettings(pac, http, https, exceptions == null ? List.of() : exceptions);
+        return new ProxySettings(pac, http, https, exceptions);
     }
 
     /** {@code host:port} where host is a name, an IPv4 address or a bracketed IPv6 address. */

@@ -30,7 +30,7 @@ class ProfileLoaderFuzzTest {
         Path file = Path.of("fuzz.yaml");
         Random random = new Random(SEED);
         int[] outcomes = new int[2];
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
             for (int round = 0; round < ROUNDS; round++) {
                 String text = valid;
                 int mutations = 1 + random.nextInt(4);

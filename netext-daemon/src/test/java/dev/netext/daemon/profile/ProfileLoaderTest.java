@@ -329,6 +329,16 @@ class ProfileLoaderTest {
                             proxy: { http: "proxy.corp.example:3128", pac: "http://wpad/proxy.pac" }
                         """, "profile.yaml:4: tunnel.settings.proxy.pac: use either a PAC URL or http/https servers, not both"),
                 Arguments.of("""
+                        tunnel:
+                          provider: echo
+                          settings:
+                            proxy:
+                              http: "proxy.corp.example:3128"
+                              exceptions:
+                                - "*.local"
+                                - "a b"
+                        """, "profile.yaml:8: tunnel.settings.proxy.exceptions[1]: 'a b' contains whitespace; list one host pattern per item"),
+                Arguments.of("""
                         enabled: "true"
                         tunnel: { provider: echo }
                         """, "profile.yaml:1: enabled: expected true or false; got a string ('true'); remove the quotes"),
