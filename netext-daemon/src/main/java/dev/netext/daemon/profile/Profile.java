@@ -1,0 +1,70 @@
+package dev.netext.daemon.profile;
+
+import dev.netext.api.net.IpPrefix;
+import dev.netext.api.tunnel.TunnelNetworkSettings;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * A validated profile: immutable, and only ever made by {@link ProfileLoader} from a file that had no errors.
+ *
+ * @param name    the profile's name ({@code name:}, or the file name without {@code .yaml})
+ * @param enabled whether the daemon starts it ({@code enabled:}, default true)
+ * @param source  the file it was read from
+ * @param tunnel  the {@code tunnel:} section, if any
+ */
+public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
+
+    public Profile {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(source, "source");
+        tunnel = tunnel == null ? Optional.empty() : tunnel;
+    }
+
+    /**
+     * A short human summary, for {@code netext profiles}: the name and state on the first line, then one indented
+     * line per aspect of each section.
+     */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(name).append(enabled ? "" : " (disabled)").append(" — ").append(source);
+        tunnel.ifPresent(t -> {
+            TunnelNetworkSettings s = t.settings();
+            sb.append("\n  tunnel: provider ").append(t.provider())
+                    .append(", interface ").append(t.interfaceName() == null ? "netextN (first free)" : t.interfaceName())
+                    .append(", mtu ").append(s.mtu() == 0 ? TunnelNetworkSettings.DEFAULT_MTU + " (default)" : s.mtu());
+            if (!t.options().isEmpty()) sb.append(", ").append(t.options().size()).append(" option(s)");
+            sb.append("\n    addresses: ").append(join(s.addresses()));
+            sb.append("\n    routes: ").append(join(s.includedRoutes()));
+            boolean full = s.includedRoutes().stream().anyMatch(r -> r.length() == 0);
+            if (full) sb.append(" (full tunnel").append(t.table().isPresent() ? ", table " + t.table().getAsInt() : "").append(')');
+            else t.table().ifPresent(n -> sb.append(" (table ").append(n).append(')'));
+            if (!s.excludedRoutes().isEmpty()) sb.append(", excluding ").append(join(s.excludedRoutes()));
+            if (!s.dns().isEmpty()) {
+                sb.append("\n    dns: ").append(s.dns().servers().stream().map(IpPrefix::format).collect(Collectors.joining(", ")));
+                sb.append(s.dns().matchDomains().isEmpty() ? " for all names" : " for " + String.join(", ", s.dns().matchDomains()));
+                if (!s.dns().searchDomains().isEmpty()) sb.append(", search ").append(String.join(", ", s.dns().searchDomains()));
+            }
+            if (!s.proxy().isEmpty()) {
+                var p = s.proxy();
+                sb.append("\n    proxy: ");
+                if (p.pacUrl() != null) sb.append("pac ").append(p.pacUrl());
+                else {
+                    if (p.httpServer() != null) sb.append("http ").append(p.httpServer());
+                    if (p.httpsServer() != null) sb.append(p.httpServer() != null ? ", " : "").append("https ").append(p.httpsServer());
+                }
+                if (!p.exceptions().isEmpty()) sb.append(", except ").append(String.join(", ", p.exceptions()));
+            }
+        });
+        if (tunnel.isEmpty()) sb.append("\n  (no sections)");
+        return sb.toString();
+    }
+
+    private static String join(List<IpPrefix> prefixes) {
+        return prefixes.isEmpty() ? "none" : prefixes.stream().map(IpPrefix::toString).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,49 @@
+package dev.netext.daemon.profile;
+
+import dev.netext.api.tunnel.TunnelNetworkSettings;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * A profile's {@code tunnel:} section.
+ *
+ * @param provider      the provider reference as written: a built-in name ({@code echo}) or a class name
+ * @param options       free-form provider options, handed to {@code startTunnel} (deeply unmodifiable; may hold nulls)
+ * @param interfaceName the TUN device name asked for, or {@code null} for the first free {@code netextN}
+ * @param settings      the network settings the profile declares
+ * @param table         routing table for full-tunnel routes, if the profile names one
+ */
+public record TunnelSection(String provider, Map<String, Object> options, String interfaceName,
+                            TunnelNetworkSettings settings, OptionalInt table) {
+
+    public TunnelSection {
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(settings, "settings");
+        options = options == null ? Map.of() : frozenMap(options);
+        table = table == null ? OptionalInt.empty() : table;
+    }
+
+    /** A deep, unmodifiable copy of a JSON-like map (maps, lists, scalars; null values allowed). */
+    static Map<String, Object> frozenMap(Map<String, ?> map) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        map.forEach((k, v) -> copy.put(k, frozen(v)));
+        return Collections.unmodifiableMap(copy);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object frozen(Object value) {
+        if (value instanceof Map<?, ?> m) return frozenMap((Map<String, ?>) m);
+        if (value instanceof List<?> l) {
+            List<Object> copy = new ArrayList<>(l.size());
+            for (Object o : l) copy.add(frozen(o));
+            return Collections.unmodifiableList(copy);
+        }
+        return value;
+    }
+}
