@@ -1,5 +1,7 @@
 package dev.netext.api.tunnel;
 
+import dev.netext.api.Provider;
+
 import java.util.Map;
 
 /**
@@ -16,7 +18,7 @@ import java.util.Map;
  *       routes and addresses, and closes the device.</li>
  * </ol>
  */
-public interface PacketTunnelProvider {
+public interface PacketTunnelProvider extends Provider {
 
     /**
      * Starts the tunnel.

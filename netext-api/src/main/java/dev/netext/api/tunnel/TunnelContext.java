@@ -1,12 +1,22 @@
 package dev.netext.api.tunnel;
 
+import dev.netext.api.ProviderContext;
+import dev.netext.api.ProviderKind;
 import dev.netext.api.path.PathEvent;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.function.Consumer;
 
-/** What the host gives a running {@link PacketTunnelProvider}. */
-public interface TunnelContext {
+/**
+ * What the host gives a running {@link PacketTunnelProvider}: the tunnel half of {@code NEPacketTunnelProvider}'s own
+ * methods ({@code setTunnelNetworkSettings}, {@code packetFlow}, {@code reasserting}, {@code cancelTunnelWithError}).
+ *
+ * <p>It is a {@link ProviderContext}; the methods that interface added after this one have defaults here, so hosts
+ * written against the original interface still compile. Hosts should override {@link #name()} and
+ * {@link #publish(String, Map, long)}.
+ */
+public interface TunnelContext extends ProviderContext {
 
     /** The TUN device's name ({@code netext0}, …): chosen by the host, never an existing device. */
     String interfaceName();
@@ -29,11 +39,34 @@ public interface TunnelContext {
      */
     void spawn(String name, ThrowingRunnable loop);
 
+    /** {@link ProviderContext#spawn}, run as {@link #spawn(String, ThrowingRunnable)}. */
+    @Override
+    default void spawn(String name, dev.netext.api.ThrowingRunnable loop) {
+        spawn(name, (ThrowingRunnable) loop::run);
+    }
+
     /** Marks the tunnel reasserting (reconnecting its backend) or connected again: {@code reasserting = true}. */
     void setReasserting(boolean reasserting);
 
     /** Stops the tunnel from inside the provider: {@code cancelTunnelWithError}. */
     void cancelTunnel(Throwable error);
+
+    /** {@link ProviderContext#cancel} is {@link #cancelTunnel} for a tunnel. */
+    @Override
+    default void cancel(Throwable error) { cancelTunnel(error); }
+
+    /** The provider's name; hosts should return the profile name. Defaults to the interface name. */
+    @Override
+    default String name() { return interfaceName(); }
+
+    @Override
+    default ProviderKind kind() { return ProviderKind.PACKET_TUNNEL; }
+
+    /** Hosts override this to stamp and sequence the event; the default only logs it. */
+    @Override
+    default void publish(String type, Map<String, String> attributes, long flowId) {
+        log("event " + type + " " + attributes + (flowId == dev.netext.api.ProviderEvent.NO_FLOW ? "" : " flow " + flowId));
+    }
 
     /** Subscribes to path changes (links, addresses, default route): the NWPathMonitor of a tunnel. */
     void onPathChange(Consumer<PathEvent> listener);
@@ -44,8 +77,10 @@ public interface TunnelContext {
     /** Logs a message under this provider's name. */
     void log(String message);
 
+    /** A tunnel loop: the same shape as {@link dev.netext.api.ThrowingRunnable}, kept for existing callers. */
     @FunctionalInterface
-    interface ThrowingRunnable {
+    interface ThrowingRunnable extends dev.netext.api.ThrowingRunnable {
+        @Override
         void run() throws Exception;
     }
 }

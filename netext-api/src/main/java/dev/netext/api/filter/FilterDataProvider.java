@@ -1,0 +1,58 @@
+package dev.netext.api.filter;
+
+import dev.netext.api.Provider;
+import dev.netext.api.flow.Flow;
+import dev.netext.api.tunnel.StopReason;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/**
+ * A content filter on flows: {@code NEFilterDataProvider}. The host shows the provider each new flow that its
+ * {@link FilterSettings} send to it, then, if asked with {@link FilterVerdict.FilterData}, the flow's bytes, until a
+ * {@link FinalVerdict} ends filtering.
+ *
+ * <p>What netext adds: the flow carries the process even when NE's audit token would be empty and the hostname even
+ * when the application connected by address ({@link Flow#process()}, {@link Flow#hostname()}); pauses are bounded;
+ * drops say whether the application sees a reset; the provider is a plain interface that a unit test can call.
+ *
+ * <p>Threads: the host calls the {@code handle…} methods from several threads at once, but never concurrently for
+ * the same flow and direction; a flow's outbound calls arrive in offset order, as do its inbound ones. The flow is
+ * held while a call runs: decide quickly, or {@linkplain FilterVerdict.Pause pause} and decide elsewhere.
+ */
+public interface FilterDataProvider extends Provider {
+
+    /** Starts the filter: {@code startFilter(completionHandler:)}. Apply settings from here. */
+    void startFilter(FilterContext context, Map<String, Object> options) throws Exception;
+
+    /** Stops the filter. Flows it was filtering are allowed from then on. */
+    void stopFilter(StopReason reason) throws Exception;
+
+    /** The verdict on a new flow. A call that throws applies the profile's failure verdict (by default, allow). */
+    FilterVerdict handleNewFlow(Flow flow);
+
+    /**
+     * Data the local application sent, starting at stream {@code offset}; {@code data} is a read-only view valid only
+     * during the call. Called only for flows given {@link FilterVerdict.FilterData} with outbound peeking.
+     */
+    default DataVerdict handleOutboundData(Flow flow, long offset, ByteBuffer data) { return DataVerdict.allow(); }
+
+    /** Data the local application is about to receive; as {@link #handleOutboundData}. */
+    default DataVerdict handleInboundData(Flow flow, long offset, ByteBuffer data) { return DataVerdict.allow(); }
+
+    /** The application finished sending (FIN) while its outbound data was filtered. */
+    default FinalVerdict handleOutboundDataComplete(Flow flow) { return FinalVerdict.ALLOW; }
+
+    /** The remote finished sending while the inbound data was filtered. */
+    default FinalVerdict handleInboundDataComplete(Flow flow) { return FinalVerdict.ALLOW; }
+
+    /**
+     * Fetches the rules needed to decide {@code flow} after {@link FilterVerdict.NeedRules}: NE's round trip through
+     * {@code NEFilterControlProvider}, which netext does not need as a separate provider. Runs on a host thread of its
+     * own and may block on the network; {@link #handleNewFlow} is asked again when it returns.
+     */
+    default void fetchRules(Flow flow) throws Exception {}
+
+    /** A flow that reached the provider has ended: {@code handle(_: NEFilterReport)} with event {@code flowClosed}. */
+    default void handleFlowClosed(Flow flow, long inboundBytes, long outboundBytes) {}
+}

@@ -1,0 +1,25 @@
+package dev.netext.api.proxy;
+
+import dev.netext.api.ProviderContext;
+
+/** What the host gives a running {@link ProxyProvider}. */
+public interface ProxyContext extends ProviderContext {
+
+    /** The rules this proxy is offered flows by. */
+    ProxyRules rules();
+
+    /**
+     * Replaces the rules, blocking until new flows are matched against them: {@code setTunnelNetworkSettings} with
+     * {@code NETransparentProxyNetworkSettings}. Claimed flows are unaffected.
+     */
+    void setRules(ProxyRules rules);
+
+    /** This proxy's position in the {@link ProxyChain} (its profile order is in {@link ProxyChain.Member#order()}). */
+    int chainIndex();
+
+    /**
+     * The SO_MARK for upstream sockets whose flows later proxies in the chain should see (see {@link ProxyChain}).
+     * Use {@link #bypassMark()} instead to skip every provider.
+     */
+    int upstreamMark();
+}
