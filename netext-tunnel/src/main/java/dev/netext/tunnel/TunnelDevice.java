@@ -14,6 +14,9 @@ public interface TunnelDevice extends AutoCloseable {
     /** The interface name the system sees. */
     String name();
 
+    /** The kernel's interface index, or 0 for a device the kernel does not know (simulated). */
+    default int index() { return 0; }
+
     /** Clears {@code batch} and fills it with at least one packet; blocks; {@code -1} once closed. */
     int read(PacketBatch batch) throws IOException;
 

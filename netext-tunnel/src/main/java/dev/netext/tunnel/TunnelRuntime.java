@@ -64,7 +64,7 @@ public final class TunnelRuntime implements AutoCloseable {
         this.device = Objects.requireNonNull(device);
         this.configurator = Objects.requireNonNull(configurator);
         this.profileSettings = provider.adjustSettings(Objects.requireNonNull(profileSettings));
-        this.options = Map.copyOf(options);
+        this.options = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(options)); // values may be null
         this.listener = listener == null ? TunnelListener.NONE : listener;
     }
 

@@ -1,0 +1,88 @@
+package dev.netext.daemon.tunnel;
+
+import dev.netext.api.tunnel.PacketTunnelProvider;
+import dev.netext.daemon.profile.Profile;
+import dev.netext.daemon.profile.TunnelSection;
+import dev.netext.linux.netlink.PathMonitor;
+import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.StateLedger;
+import dev.netext.linux.tun.TunDevice;
+import dev.netext.linux.tun.TunOptions;
+import dev.netext.tunnel.TunnelListener;
+import dev.netext.tunnel.TunnelRuntime;
+import dev.netext.tunnel.linux.NetlinkConfigurator;
+import dev.netext.tunnel.linux.TunTunnelDevice;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Puts one profile's tunnel together on this host, in an order that leaves nothing behind on any failure:
+ *
+ * <pre>
+ *   recover dead instances' ledgers → create our ledger → open the TUN device (never an existing one)
+ *   → path monitor → TunnelRuntime.start (the provider applies its settings through the configurator)
+ * </pre>
+ *
+ * {@link RunningTunnel#close} undoes it in reverse. Must be called on a thread in the target network namespace.
+ */
+public final class TunnelLauncher {
+    /** Ledger file prefix of tunnel instances under {@link StateLedger#DEFAULT_DIR}. */
+    public static final String LEDGER_PREFIX = "tunnel";
+
+    private final Path stateDir;
+
+    public TunnelLauncher() {
+        this(StateLedger.DEFAULT_DIR);
+    }
+
+    public TunnelLauncher(Path stateDir) {
+        this.stateDir = stateDir;
+    }
+
+    /** Removes what crashed instances in this namespace left; returns what was undone. */
+    public List<StateLedger.Recovery> recover(RtNetlink rtnl) throws Exception {
+        return StateLedger.recover(stateDir, LEDGER_PREFIX, e -> NetlinkConfigurator.undo(rtnl, e));
+    }
+
+    public RunningTunnel launch(Profile profile, PacketTunnelProvider provider, TunnelListener listener) throws Exception {
+        TunnelSection section = profile.tunnel().orElseThrow(() ->
+                new IllegalArgumentException("profile " + profile.name() + " has no tunnel section"));
+        RtNetlink rtnl = RtNetlink.open();
+        StateLedger ledger = null;
+        TunDevice tun = null;
+        PathMonitor monitor = null;
+        try {
+            List<StateLedger.Recovery> recovered = recover(rtnl);
+            ledger = StateLedger.create(stateDir, LEDGER_PREFIX);
+            TunOptions options = TunOptions.defaults();
+            if (section.interfaceName() != null) options = options.withName(section.interfaceName());
+            tun = TunDevice.open(options);
+            // recorded after creation (only now is the name known); a TUN device dies with its process anyway
+            ledger.record(LedgerEntry.of("link", "name", tun.name(), "index", Integer.toString(tun.ifindex())));
+            NetlinkConfigurator configurator = new NetlinkConfigurator(rtnl, ledger, tun.ifindex(),
+                    section.table().orElse(0));
+            TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), configurator,
+                    section.settings(), section.options(), listener);
+            monitor = PathMonitor.start(runtime::pathChanged);
+            runtime.start();
+            return new RunningTunnel(runtime, configurator, monitor, ledger, rtnl, recovered);
+        } catch (Exception | Error e) {
+            if (monitor != null) monitor.close();
+            if (tun != null) tun.close();
+            if (ledger != null) {
+                for (LedgerEntry entry : ledger.entries().reversed()) {
+                    try {
+                        NetlinkConfigurator.undo(rtnl, entry);
+                    } catch (Exception ignored) {
+                        // best effort; the ledger stays for the next start if this fails
+                    }
+                }
+                ledger.close();
+            }
+            rtnl.close();
+            throw e;
+        }
+    }
+}
