@@ -1,5 +1,6 @@
 package dev.netext.linux.netlink;
 
+import dev.netext.linux.Errno;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.ffm.Libc;
 
@@ -63,16 +64,18 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Sends one message (position to limit of {@code msg}) to the kernel. */
     public void send(ByteBuffer msg) throws LinuxException {
+        ensureOpen();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment seg = a.allocate(Math.max(1, msg.remaining()), 8);
             seg.copyFrom(MemorySegment.ofBuffer(msg));
             int n = Libc.sendto(fd, seg, msg.remaining(), 0, kernel);
-            if (n != msg.remaining()) throw new LinuxException("sendto: short write of " + n + " bytes", 5);
+            if (n != msg.remaining()) throw new LinuxException("sendto: short write of " + n + " bytes", Errno.EIO);
         }
     }
 
     /** Waits up to {@code timeoutMillis} (-1 forever) for a datagram; false on timeout. */
     public boolean awaitReadable(int timeoutMillis) throws LinuxException {
+        ensureOpen();
         pollFd.set(JAVA_INT, 0, fd);
         pollFd.set(JAVA_SHORT, 4, Libc.POLLIN);
         pollFd.set(JAVA_SHORT, 6, (short) 0);
@@ -84,11 +87,17 @@ public final class NetlinkSocket implements AutoCloseable {
      * Throws {@link LinuxException} with {@code ENOBUFS} when the kernel dropped messages for lack of buffer space.
      */
     public ByteBuffer receive() throws LinuxException {
+        ensureOpen();
         int n = Libc.recv(fd, recvBuf, RECV_BUFFER, MSG_TRUNC);
         if (n < 0) return null;
         if (n > RECV_BUFFER) throw new NetlinkFormatException("datagram of " + n + " bytes truncated to " + RECV_BUFFER);
         byte[] data = recvBuf.asSlice(0, n).toArray(JAVA_BYTE);
         return ByteBuffer.wrap(data).order(ByteOrder.nativeOrder());
+    }
+
+    /** After close the fd number may belong to another file: never touch it again. */
+    private void ensureOpen() throws LinuxException {
+        if (closed) throw new LinuxException("netlink socket is closed", Errno.EBADF);
     }
 
     @Override

@@ -1,12 +1,17 @@
 package dev.netext.linux.netlink;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * One parsed netlink message: the {@code struct nlmsghdr} fields and its payload (family header and attributes),
  * a read-only native-order buffer from position 0 to {@code nlmsg_len - NLMSG_HDRLEN}.
  */
 public record NlMessage(int type, int flags, int seq, int pid, ByteBuffer payload) {
+
+    public NlMessage {
+        payload = payload.slice().order(ByteOrder.nativeOrder());
+    }
 
     public boolean hasFlag(int flag) { return (flags & flag) != 0; }
 

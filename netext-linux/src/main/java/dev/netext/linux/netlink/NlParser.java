@@ -22,8 +22,7 @@ public final class NlParser implements Iterator<NlMessage> {
 
     /** Iterates over {@code buf} from its position to its limit; {@code buf} is not modified. */
     public NlParser(ByteBuffer buf) {
-        this.buf = buf.slice().order(ByteOrder.nativeOrder()).asReadOnlyBuffer();
-        this.buf.order(ByteOrder.nativeOrder());
+        this.buf = buf.slice().asReadOnlyBuffer().order(ByteOrder.nativeOrder());
     }
 
     /** All messages in {@code buf}. */
