@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import static dev.netext.linux.netlink.RtnetlinkH.*;
@@ -48,6 +49,7 @@ public final class PathMonitor implements AutoCloseable {
     private final Map<Integer, PathEvent.LinkChanged> links = new HashMap<>();
     private final Thread thread;
     private volatile boolean closing;
+    private final AtomicLong overruns = new AtomicLong();
     private boolean closed;
 
     private PathMonitor(NetlinkSocket socket, int wakeFd, Consumer<PathEvent> consumer) {
@@ -59,11 +61,16 @@ public final class PathMonitor implements AutoCloseable {
 
     /** Subscribes, learns the current links (for names and change detection) and starts delivering events. */
     public static PathMonitor start(Consumer<PathEvent> consumer) throws LinuxException {
+        return start(consumer, RCVBUF);
+    }
+
+    /** As {@link #start(Consumer)} with {@code SO_RCVBUF} of {@code receiveBuffer} bytes (tests provoke overruns). */
+    static PathMonitor start(Consumer<PathEvent> consumer, int receiveBuffer) throws LinuxException {
         Objects.requireNonNull(consumer, "consumer");
         NetlinkSocket s = NetlinkSocket.open(NetlinkH.NETLINK_ROUTE, GROUPS, true);
         int efd = -1;
         try {
-            s.setOption(Libc.SOL_SOCKET, Libc.SO_RCVBUF, RCVBUF);
+            s.setOption(Libc.SOL_SOCKET, Libc.SO_RCVBUF, receiveBuffer);
             efd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
             PathMonitor pm = new PathMonitor(s, efd, consumer);
             try (RtNetlink rt = RtNetlink.open()) { // after subscribing, so no change falls in between
@@ -109,6 +116,7 @@ public final class PathMonitor implements AutoCloseable {
                 data = socket.receive();
             } catch (LinuxException e) {
                 if (e.is(Errno.ENOBUFS)) {
+                    overruns.incrementAndGet();
                     LOG.warn("rtnetlink notifications were dropped (receive buffer overrun); events may be missing");
                     continue;
                 }
@@ -150,6 +158,11 @@ public final class PathMonitor implements AutoCloseable {
             }
             default -> { }
         }
+    }
+
+    /** How many times the kernel reported dropped notifications (ENOBUFS) since start. */
+    public long overruns() {
+        return overruns.get();
     }
 
     private String name(int index) {
