@@ -93,6 +93,17 @@ class RtNetlinkKernelTest {
     }
 
     @Test
+    void persistentTunLinkIsPointToPointOfKindTun() throws Exception {
+        ns.ip("tuntap", "add", "mode", "tun", "name", "t0");
+        Link t0 = rt.link("t0").orElseThrow();
+        assertThat(t0.kind()).isEqualTo("tun");
+        assertThat(t0.pointToPoint()).isTrue();
+        assertThat(t0.toString()).isEqualTo(t0.index() + ": t0: <POINTOPOINT,MULTICAST,NOARP> mtu 1500 tun");
+        rt.deleteLink(t0.index());
+        assertThat(rt.link("t0")).isEmpty();
+    }
+
+    @Test
     void kernelExplanationIsInTheException() {
         assertThatThrownBy(() -> rt.setMtu(va, 10))
                 .isInstanceOf(LinuxException.class)
