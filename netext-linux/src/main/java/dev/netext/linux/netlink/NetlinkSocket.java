@@ -1,0 +1,109 @@
+package dev.netext.linux.netlink;
+
+import dev.netext.linux.Errno;
+import dev.netext.linux.LinuxException;
+import dev.netext.linux.ffm.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * An {@code AF_NETLINK} datagram socket ({@code linux/netlink.h}): bind to a port id chosen by the kernel and to
+ * multicast groups, send whole messages to the kernel, receive one datagram at a time. The socket stays in the
+ * network namespace of the thread that opened it. Not thread-safe; owners serialise access.
+ */
+public final class NetlinkSocket implements AutoCloseable {
+    /** Large enough for any rtnetlink datagram: dumps fill at most about 32 KiB per datagram. */
+    static final int RECV_BUFFER = 64 * 1024;
+    private static final int MSG_TRUNC = 0x20; // sys/socket.h
+
+    private final int fd;
+    private final int portId;
+    private final MemorySegment recvBuf = Arena.ofAuto().allocate(RECV_BUFFER, 8);
+    private final MemorySegment kernel = Libc.sockaddrNl(Arena.ofAuto(), 0, 0);
+    private final MemorySegment pollFd = Arena.ofAuto().allocate(Libc.POLLFD);
+    private volatile boolean closed;
+
+    private NetlinkSocket(int fd, int portId) {
+        this.fd = fd;
+        this.portId = portId;
+    }
+
+    /**
+     * Opens and binds a socket of netlink {@code protocol} (e.g. {@link NetlinkH#NETLINK_ROUTE}) joined to the
+     * {@code groups} bitmask (e.g. {@code RTMGRP_*}, 0 for none).
+     */
+    public static NetlinkSocket open(int protocol, int groups, boolean nonBlocking) throws LinuxException {
+        int type = Libc.SOCK_RAW | Libc.SOCK_CLOEXEC | (nonBlocking ? Libc.SOCK_NONBLOCK : 0);
+        int fd = Libc.socket(Libc.AF_NETLINK, type, protocol);
+        try (Arena a = Arena.ofConfined()) {
+            Libc.bind(fd, Libc.sockaddrNl(a, 0, groups));
+            MemorySegment sa = a.allocate(12, 4);
+            Libc.getsockname(fd, sa);
+            return new NetlinkSocket(fd, sa.get(JAVA_INT, 4));
+        } catch (LinuxException | RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    public int fd() { return fd; }
+
+    /** The port id ({@code nl_pid}) the kernel assigned at bind. */
+    public int portId() { return portId; }
+
+    public void setOption(int level, int name, int value) throws LinuxException {
+        Libc.setsockopt(fd, level, name, value);
+    }
+
+    /** Sends one message (position to limit of {@code msg}) to the kernel. */
+    public void send(ByteBuffer msg) throws LinuxException {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment seg = a.allocate(Math.max(1, msg.remaining()), 8);
+            seg.copyFrom(MemorySegment.ofBuffer(msg));
+            int n = Libc.sendto(fd, seg, msg.remaining(), 0, kernel);
+            if (n != msg.remaining()) throw new LinuxException("sendto: short write of " + n + " bytes", Errno.EIO);
+        }
+    }
+
+    /** Waits up to {@code timeoutMillis} (-1 forever) for a datagram; false on timeout. */
+    public boolean awaitReadable(int timeoutMillis) throws LinuxException {
+        ensureOpen();
+        pollFd.set(JAVA_INT, 0, fd);
+        pollFd.set(JAVA_SHORT, 4, Libc.POLLIN);
+        pollFd.set(JAVA_SHORT, 6, (short) 0);
+        return Libc.poll(pollFd, 1, timeoutMillis) > 0;
+    }
+
+    /**
+     * Receives one datagram into a fresh native-order buffer; null if none is waiting on a non-blocking socket.
+     * Throws {@link LinuxException} with {@code ENOBUFS} when the kernel dropped messages for lack of buffer space.
+     */
+    public ByteBuffer receive() throws LinuxException {
+        ensureOpen();
+        int n = Libc.recv(fd, recvBuf, RECV_BUFFER, MSG_TRUNC);
+        if (n < 0) return null;
+        if (n > RECV_BUFFER) throw new NetlinkFormatException("datagram of " + n + " bytes truncated to " + RECV_BUFFER);
+        byte[] data = recvBuf.asSlice(0, n).toArray(JAVA_BYTE);
+        return ByteBuffer.wrap(data).order(ByteOrder.nativeOrder());
+    }
+
+    /** After close the fd number may belong to another file: never touch it again. */
+    private void ensureOpen() throws LinuxException {
+        if (closed) throw new LinuxException("netlink socket is closed", Errno.EBADF);
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        Libc.close(fd);
+    }
+}
