@@ -24,7 +24,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * threads. {@link TunDevice#close()} may be called from any thread at any time.
  *
  * <p><b>No allocation per packet.</b> Packets are read straight into the batch's native slots and written straight from
- * them; pollfd arrays and iovecs are allocated once, when the device is opened, in the device's arena.
+ * them with {@code writev}, the slot addresses cached per batch ({@link SlotAddresses}); pollfd arrays and iovecs are
+ * allocated once, when the device is opened, in the device's arena.
  *
  * <p>Reads and writes block in {@code poll(2)} (never in {@code read(2)}), so call them from platform threads: a blocked
  * FFM downcall pins a virtual thread's carrier.
@@ -39,6 +40,11 @@ public final class TunQueue {
     private static final long IOVEC_SIZE = Libc.IOVEC.byteSize();
     private static final long REVENTS = 6;
 
+    static {
+        // Slot addresses are stored into iov_base as 64-bit integers; netext supports 64-bit Linux only.
+        if (ADDRESS.byteSize() != Long.BYTES) throw new ExceptionInInitializerError("netext needs a 64-bit JVM");
+    }
+
     private final TunDevice device;
     private final int index;
     private final int fd;
@@ -49,7 +55,11 @@ public final class TunQueue {
     private final MemorySegment readPoll;
     private final MemorySegment writePoll;
     private final MemorySegment readIov;
+    /** Plain mode: one iovec, the packet. vnet mode: the zeroed header, then the packet. */
     private final MemorySegment writeIov;
+    private final int writeIovCount;
+    private final long writePacketIov;
+    private final SlotAddresses slotAddresses = new SlotAddresses();
     private final AtomicLong writeDrops = new AtomicLong();
 
     TunQueue(TunDevice device, int index, int fd, int eventFd, boolean vnetHdr, CloseGate gate, Arena arena) {
@@ -68,9 +78,13 @@ public final class TunQueue {
             this.writeIov = arena.allocate(Libc.IOVEC, 2);
             initHeaderIov(readIov, arena.allocate(VNET_HDR_LEN, 8));
             initHeaderIov(writeIov, arena.allocate(VNET_HDR_LEN, 8));
+            this.writeIovCount = 2;
+            this.writePacketIov = IOVEC_SIZE;
         } else {
             this.readIov = null;
-            this.writeIov = null;
+            this.writeIov = arena.allocate(Libc.IOVEC, 1);
+            this.writeIovCount = 1;
+            this.writePacketIov = 0;
         }
     }
 
@@ -157,12 +171,14 @@ public final class TunQueue {
         try {
             int written = 0;
             for (int i = 0, count = batch.count(); i < count; i++) {
-                if (batch.length(i) == 0) continue;
-                MemorySegment packet = batch.segment(i);
-                int rc = writeOne(packet);
+                int length = batch.length(i);
+                if (length == 0) continue;
+                writeIov.set(JAVA_LONG, writePacketIov, slotAddresses.address(batch, i));
+                writeIov.set(JAVA_LONG, writePacketIov + 8, length);
+                int rc = writeOne();
                 if (rc < 0) {
                     if (!awaitWritable()) return -1;
-                    rc = writeOne(packet);
+                    rc = writeOne();
                 }
                 if (rc < 0) writeDrops.incrementAndGet();
                 else if (rc > 0) written++;
@@ -173,18 +189,10 @@ public final class TunQueue {
         }
     }
 
-    /** 1 if written, 0 if refused (dropped and counted), -1 for EAGAIN. */
-    private int writeOne(MemorySegment packet) throws LinuxException {
+    /** Writes the packet {@link #writeIov} points at: 1 if written, 0 if refused (dropped, counted), -1 for EAGAIN. */
+    private int writeOne() throws LinuxException {
         try {
-            int n;
-            if (vnetHdr) {
-                writeIov.set(ADDRESS, IOVEC_SIZE, packet);
-                writeIov.set(JAVA_LONG, IOVEC_SIZE + 8, packet.byteSize());
-                n = Libc.writev(fd, writeIov, 2);
-            } else {
-                n = Libc.write(fd, packet, packet.byteSize());
-            }
-            return n < 0 ? -1 : 1;
+            return Libc.writev(fd, writeIov, writeIovCount) < 0 ? -1 : 1;
         } catch (LinuxException e) {
             if (e.is(Errno.EINVAL) || e.is(Errno.EIO) || e.errno() == 90 /* EMSGSIZE */) {
                 writeDrops.incrementAndGet();
