@@ -45,6 +45,10 @@ public final class Libc {
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
 
+    /** struct iovec { void *iov_base; size_t iov_len; } */
+    public static final StructLayout IOVEC = MemoryLayout.structLayout(
+            ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"));
+
     /** struct pollfd { int fd; short events; short revents; } */
     public static final StructLayout POLLFD = MemoryLayout.structLayout(
             JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
@@ -53,6 +57,8 @@ public final class Libc {
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle READV = bind("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle WRITEV = bind("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle IOCTL_PTR = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
     private static final MethodHandle IOCTL_INT = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
     private static final MethodHandle FCNTL = bind("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
@@ -156,6 +162,38 @@ public final class Libc {
             int e = errno(st);
             if (e == 11) return -1;
             throw new LinuxException("write", e);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** readv(2) into {@code count} {@link #IOVEC}s. Returns bytes read, or -1 for EAGAIN on a non-blocking fd. */
+    public static int readv(int fd, MemorySegment iov, int count) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            long n = (long) READV.invokeExact(st, fd, iov, count);
+            if (n >= 0) return (int) n;
+            int e = errno(st);
+            if (e == 11) return -1;
+            throw new LinuxException("readv", e);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** writev(2) from {@code count} {@link #IOVEC}s. Returns bytes written, or -1 for EAGAIN on a non-blocking fd. */
+    public static int writev(int fd, MemorySegment iov, int count) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            long n = (long) WRITEV.invokeExact(st, fd, iov, count);
+            if (n >= 0) return (int) n;
+            int e = errno(st);
+            if (e == 11) return -1;
+            throw new LinuxException("writev", e);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {

@@ -1,0 +1,212 @@
+package dev.netext.linux.tun;
+
+import dev.netext.api.tunnel.PacketBatch;
+import dev.netext.linux.Errno;
+import dev.netext.linux.LinuxException;
+import dev.netext.linux.ffm.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * One queue of a {@link TunDevice}: one non-blocking fd attached to the device, and the packet I/O on it.
+ *
+ * <p><b>Threading model.</b> A queue is meant to be driven by one reader thread and one writer thread (they may be the
+ * same thread). Reads and writes each own their preallocated native scratch memory (pollfd array, iovecs, vnet
+ * header), so a read and a write may run concurrently, but two concurrent {@link #readBatch} calls on one queue, or two
+ * concurrent {@link #writeBatch} calls, are not supported. Multi-queue devices scale by giving each queue its own
+ * threads. {@link TunDevice#close()} may be called from any thread at any time.
+ *
+ * <p><b>No allocation per packet.</b> Packets are read straight into the batch's native slots and written straight from
+ * them with {@code writev}, the slot addresses cached per batch ({@link SlotAddresses}); pollfd arrays and iovecs are
+ * allocated once, when the device is opened, in the device's arena.
+ *
+ * <p>Reads and writes block in {@code poll(2)} (never in {@code read(2)}), so call them from platform threads: a blocked
+ * FFM downcall pins a virtual thread's carrier.
+ */
+public final class TunQueue {
+    /** sizeof(struct virtio_net_hdr): the kernel's default TUNSETVNETHDRSZ. */
+    public static final int VNET_HDR_LEN = 10;
+    /** How long a write waits for the device to accept a packet before dropping it. */
+    static final int WRITE_WAIT_MILLIS = 20;
+
+    private static final long POLLFD_SIZE = Libc.POLLFD.byteSize();
+    private static final long IOVEC_SIZE = Libc.IOVEC.byteSize();
+    private static final long REVENTS = 6;
+
+    static {
+        // Slot addresses are stored into iov_base as 64-bit integers; netext supports 64-bit Linux only.
+        if (ADDRESS.byteSize() != Long.BYTES) throw new ExceptionInInitializerError("netext needs a 64-bit JVM");
+    }
+
+    private final TunDevice device;
+    private final int index;
+    private final int fd;
+    private final int eventFd;
+    private final boolean vnetHdr;
+    private final CloseGate gate;
+
+    private final MemorySegment readPoll;
+    private final MemorySegment writePoll;
+    private final MemorySegment readIov;
+    /** Plain mode: one iovec, the packet. vnet mode: the zeroed header, then the packet. */
+    private final MemorySegment writeIov;
+    private final int writeIovCount;
+    private final long writePacketIov;
+    private final SlotAddresses slotAddresses = new SlotAddresses();
+    private final AtomicLong writeDrops = new AtomicLong();
+
+    TunQueue(TunDevice device, int index, int fd, int eventFd, boolean vnetHdr, CloseGate gate, Arena arena) {
+        this.device = device;
+        this.index = index;
+        this.fd = fd;
+        this.eventFd = eventFd;
+        this.vnetHdr = vnetHdr;
+        this.gate = gate;
+        this.readPoll = pollPair(arena, Libc.POLLIN);
+        this.writePoll = pollPair(arena, Libc.POLLOUT);
+        if (vnetHdr) {
+            // iov[0] is the virtio_net_hdr, iov[1] the packet slot, filled per call. The read header is scratch that is
+            // discarded; the write header stays all zeroes: no checksum offload, no GSO.
+            this.readIov = arena.allocate(Libc.IOVEC, 2);
+            this.writeIov = arena.allocate(Libc.IOVEC, 2);
+            initHeaderIov(readIov, arena.allocate(VNET_HDR_LEN, 8));
+            initHeaderIov(writeIov, arena.allocate(VNET_HDR_LEN, 8));
+            this.writeIovCount = 2;
+            this.writePacketIov = IOVEC_SIZE;
+        } else {
+            this.readIov = null;
+            this.writeIov = arena.allocate(Libc.IOVEC, 1);
+            this.writeIovCount = 1;
+            this.writePacketIov = 0;
+        }
+    }
+
+    /** pollfd[0] = the TUN fd with {@code events}, pollfd[1] = the device's eventfd, readable once it is closed. */
+    private MemorySegment pollPair(Arena arena, short events) {
+        MemorySegment p = arena.allocate(Libc.POLLFD, 2);
+        p.set(JAVA_INT, 0, fd);
+        p.set(JAVA_SHORT, 4, events);
+        p.set(JAVA_INT, POLLFD_SIZE, eventFd);
+        p.set(JAVA_SHORT, POLLFD_SIZE + 4, Libc.POLLIN);
+        return p;
+    }
+
+    private static void initHeaderIov(MemorySegment iov, MemorySegment header) {
+        iov.set(ADDRESS, 0, header);
+        iov.set(JAVA_LONG, 8, VNET_HDR_LEN);
+    }
+
+    public int index() { return index; }
+
+    public TunDevice device() { return device; }
+
+    /** Packets {@link #writeBatch} dropped: the device stayed full, was down, or rejected a malformed packet. */
+    public long writeDrops() { return writeDrops.get(); }
+
+    /**
+     * Clears {@code batch} and fills it with the packets waiting on this queue: blocks in {@code poll} until at least
+     * one packet arrives or the device is closed, then reads until the queue is empty ({@code EAGAIN}) or the batch is
+     * full. Each packet is a bare IP packet (no packet-information prefix, no vnet header). Slots should hold the
+     * device MTU: the kernel truncates a packet to the buffer it is given.
+     *
+     * @return the number of packets read (at least 1), or -1 once the device is closed
+     * @throws LinuxException if the device vanished under the fd (deleted by someone else, or its namespace died)
+     */
+    public int readBatch(PacketBatch batch) throws LinuxException {
+        batch.clear();
+        if (!gate.enter()) return -1;
+        try {
+            for (;;) {
+                Libc.poll(readPoll, 2, -1);
+                if (gate.isClosed() || readPoll.get(JAVA_SHORT, POLLFD_SIZE + REVENTS) != 0) return -1;
+                short revents = readPoll.get(JAVA_SHORT, REVENTS);
+                if (revents == 0) continue; // EINTR
+                int n = drain(batch);
+                if (n > 0) return n;
+                if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0) {
+                    throw new LinuxException("poll TUN " + device.name() + " queue " + index + " (device detached)", Errno.EIO);
+                }
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private int drain(PacketBatch batch) throws LinuxException {
+        while (!batch.isFull()) {
+            MemorySegment slot = batch.nextSegment();
+            if (vnetHdr) {
+                readIov.set(ADDRESS, IOVEC_SIZE, slot);
+                readIov.set(JAVA_LONG, IOVEC_SIZE + 8, slot.byteSize());
+                int n = Libc.readv(fd, readIov, 2);
+                if (n < 0) break;
+                if (n >= VNET_HDR_LEN) batch.commit(n - VNET_HDR_LEN);
+            } else {
+                int n = Libc.read(fd, slot, slot.byteSize());
+                if (n < 0) break;
+                batch.commit(n);
+            }
+        }
+        return batch.count();
+    }
+
+    /**
+     * Writes every packet of {@code batch} whose length is above 0 (a provider drops a packet by setting its length
+     * to 0). A TUN write hands the packet to the kernel's receive path and normally never blocks; if the device does
+     * report {@code EAGAIN}, the write waits up to {@value #WRITE_WAIT_MILLIS} ms for {@code POLLOUT} once, then
+     * drops the packet rather than stalling the loop. Packets the kernel refuses ({@code EINVAL}: not IPv4/IPv6,
+     * {@code EIO}: device down, {@code EMSGSIZE}) are dropped too. Drops are counted in {@link #writeDrops()}.
+     *
+     * @return the number of packets the kernel accepted, or -1 if the device is closed
+     */
+    public int writeBatch(PacketBatch batch) throws LinuxException {
+        if (!gate.enter()) return -1;
+        try {
+            int written = 0;
+            for (int i = 0, count = batch.count(); i < count; i++) {
+                int length = batch.length(i);
+                if (length == 0) continue;
+                writeIov.set(JAVA_LONG, writePacketIov, slotAddresses.address(batch, i));
+                writeIov.set(JAVA_LONG, writePacketIov + 8, length);
+                int rc = writeOne();
+                if (rc < 0) {
+                    if (!awaitWritable()) return -1;
+                    rc = writeOne();
+                }
+                if (rc < 0) writeDrops.incrementAndGet();
+                else if (rc > 0) written++;
+            }
+            return written;
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Writes the packet {@link #writeIov} points at: 1 if written, 0 if refused (dropped, counted), -1 for EAGAIN. */
+    private int writeOne() throws LinuxException {
+        try {
+            return Libc.writev(fd, writeIov, writeIovCount) < 0 ? -1 : 1;
+        } catch (LinuxException e) {
+            if (e.is(Errno.EINVAL) || e.is(Errno.EIO) || e.errno() == 90 /* EMSGSIZE */) {
+                writeDrops.incrementAndGet();
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    /** Waits briefly for POLLOUT; false if the device was closed meanwhile. */
+    private boolean awaitWritable() throws LinuxException {
+        Libc.poll(writePoll, 2, WRITE_WAIT_MILLIS);
+        return !gate.isClosed() && writePoll.get(JAVA_SHORT, POLLFD_SIZE + REVENTS) == 0;
+    }
+
+    int fd() { return fd; }
+}
