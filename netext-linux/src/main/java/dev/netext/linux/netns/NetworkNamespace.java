@@ -226,9 +226,8 @@ public final class NetworkNamespace {
     }
 
     /**
-     * Inodes of the namespaces that exist by name: the host's (that of pid 1, or of this process if pid 1 may not be
-     * inspected) and every one under
-     * {@code /run/netns}. State recorded with a namespace inode that is not in this set belongs to a namespace that no
+     * Inodes of the namespaces that exist: the host's (that of pid 1, or of this process if pid 1 may not be
+     * inspected), every one a process is in, and every one under {@code /run/netns}. State recorded with a namespace inode that is not in this set belongs to a namespace that no
      * longer exists (unless a process still holds it, which stale-state checks treat as gone too).
      */
     public static Set<Long> existingInodes() throws IOException {
@@ -240,6 +239,17 @@ public final class NetworkNamespace {
             // has (containers, sandboxes that drop CAP_SYS_RESOURCE...) is refused. This process's own namespace is then
             // the best stand-in for "the host": netext runs there.
             inodes.add(inodeOf(Path.of("/proc/self/ns/net")));
+        }
+        // A namespace without a name lives as long as a process is in it; pid 1 may be unreadable (above), so the
+        // host's namespace is found through any other process in it.
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path p : procs) {
+                try {
+                    inodes.add(inodeOf(p.resolve("ns/net")));
+                } catch (IOException e) {
+                    // exited, or not ours to inspect
+                }
+            }
         }
         if (Files.isDirectory(NETNS_DIR)) {
             try (DirectoryStream<Path> dir = Files.newDirectoryStream(NETNS_DIR)) {

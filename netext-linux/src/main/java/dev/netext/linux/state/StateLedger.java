@@ -1,6 +1,8 @@
 package dev.netext.linux.state;
 
 import dev.netext.linux.ffm.Libc;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.ProcessInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,12 +59,12 @@ public final class StateLedger implements AutoCloseable {
     public static StateLedger create(Path dir, String prefix) throws IOException {
         Files.createDirectories(dir);
         int pid = Libc.getpid();
-        long netns = Namespaces.currentInode();
+        long netns = NetworkNamespace.currentInode();
         Path file = dir.resolve(prefix + "-" + netns + "-" + pid + SUFFIX);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
         StateLedger ledger = new StateLedger(file, ch);
-        ledger.writeLine("owner pid=" + pid + " start=" + Processes.startTime(pid) + " netns=" + netns);
+        ledger.writeLine("owner pid=" + pid + " start=" + ProcessInfo.currentStartTime() + " netns=" + netns);
         return ledger;
     }
 
@@ -108,8 +110,8 @@ public final class StateLedger implements AutoCloseable {
     public static List<Recovery> recover(Path dir, String prefix, Undo undo) throws IOException {
         List<Recovery> done = new ArrayList<>();
         if (!Files.isDirectory(dir)) return done;
-        long ours = Namespaces.currentInode();
-        Set<Long> alive = new HashSet<>(Namespaces.existingInodes());
+        long ours = NetworkNamespace.currentInode();
+        Set<Long> alive = new HashSet<>(NetworkNamespace.existingInodes());
         alive.add(ours);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "-*" + SUFFIX)) {
             for (Path p : ds) {
@@ -127,7 +129,7 @@ public final class StateLedger implements AutoCloseable {
                 int pid = Integer.parseInt(owner.require("pid"));
                 long start = Long.parseLong(owner.require("start"));
                 long netns = Long.parseLong(owner.require("netns"));
-                if (Processes.isAlive(pid, start)) continue;
+                if (ProcessInfo.isAlive(pid, start)) continue;
                 if (netns != ours) {
                     if (!alive.contains(netns)) Files.deleteIfExists(p);
                     continue;
@@ -161,7 +163,7 @@ public final class StateLedger implements AutoCloseable {
             for (Path p : ds) {
                 List<String> lines = Files.readAllLines(p, StandardCharsets.US_ASCII);
                 LedgerEntry owner = lines.isEmpty() ? null : LedgerEntry.parse(lines.getFirst());
-                if (owner == null || !Processes.isAlive(Integer.parseInt(owner.require("pid")),
+                if (owner == null || !ProcessInfo.isAlive(Integer.parseInt(owner.require("pid")),
                         Long.parseLong(owner.require("start")))) out.add(p);
             }
         }

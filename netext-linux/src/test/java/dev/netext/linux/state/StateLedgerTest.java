@@ -48,7 +48,7 @@ class StateLedgerTest {
 
     @Test
     void deadOwnersLedgerIsUndoneInReverseAndRemoved() throws Exception {
-        long netns = Namespaces.currentInode();
+        long netns = dev.netext.linux.netns.NetworkNamespace.currentInode();
         // our own pid with a start time that cannot match: the owner is a dead process whose pid was recycled
         Path file = dir.resolve("tunnel-" + netns + "-" + ProcessHandle.current().pid() + ".state");
         Files.writeString(file, """
