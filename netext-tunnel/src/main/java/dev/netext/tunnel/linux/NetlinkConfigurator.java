@@ -120,8 +120,33 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
 
     private void create(LedgerEntry e) throws IOException {
         ledger.record(e);
-        apply(rtnl, e);
+        try {
+            apply(rtnl, e);
+        } catch (LinuxException ex) {
+            if (!ex.is(Errno.EEXIST) || !e.kind().equals("route")) throw ex;
+            explainExistingRoute(e, ex);
+            return; // the kernel's own prefix route for our address: it goes with the address
+        }
         applied.add(e);
+    }
+
+    /**
+     * A route add met an equal route. Fine if it is the prefix route the kernel made for our own address (same
+     * destination, table, device); otherwise another interface — another VPN — holds the destination, and netext
+     * does not take it over.
+     */
+    private void explainExistingRoute(LedgerEntry e, LinuxException ex) throws IOException {
+        Route wanted = toRoute(e);
+        for (Route r : rtnl.routes(wanted.family(), wanted.table())) {
+            if (!r.destination().equals(wanted.destination())) continue;
+            if (r.outputInterface() == wanted.outputInterface() && r.type() == wanted.type()) return;
+            String holder = r.outputInterface() == 0 ? r.type().name().toLowerCase()
+                    : rtnl.link(r.outputInterface()).map(Link::name).orElse("#" + r.outputInterface());
+            throw new IOException("route " + wanted.destination() + " (table " + RtTables.name(wanted.table())
+                    + ") is already held by " + holder + "; netext does not take over another interface's route"
+                    + " — exclude it from the profile or remove it first", ex);
+        }
+        throw ex;
     }
 
     private static LedgerEntry route(IpPrefix dst, int table, String type, int index) {
