@@ -62,19 +62,16 @@ public final class UpCommand implements Callable<Integer> {
                 + ")");
         out.flush();
 
-        Thread hook = Thread.ofPlatform().unstarted(() -> {
-            tunnel.stop(StopReason.USER_INITIATED);
-            printStopped(out, profile.name(), tunnel.runtime().stats());
-        });
+        // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
+        // fallback for any other way the JVM goes down.
+        Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
+        Thread hook = Thread.ofPlatform().unstarted(() -> tunnel.stop(StopReason.SHUTDOWN));
         Runtime.getRuntime().addShutdownHook(hook);
         Throwable failure = tunnel.runtime().awaitTermination();
-        if (failure == null) {
-            hook.join(); // stopped by the signal: the hook is finishing the teardown
-            return 0;
-        }
-        tunnel.stop(StopReason.PROVIDER_FAILED);
+        tunnel.stop(failure == null ? StopReason.USER_INITIATED : StopReason.PROVIDER_FAILED);
         printStopped(out, profile.name(), tunnel.runtime().stats());
         Runtime.getRuntime().removeShutdownHook(hook);
+        if (failure == null) return 0;
         System.err.println("netext: provider " + section.provider() + " failed: " + failure);
         return 1;
     }

@@ -23,6 +23,7 @@ public final class RunningTunnel implements AutoCloseable {
     private final RtNetlink rtnl;
     private final List<StateLedger.Recovery> recovered;
     private boolean closed;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     RunningTunnel(TunnelRuntime runtime, NetlinkConfigurator configurator, PathMonitor monitor, StateLedger ledger,
                   RtNetlink rtnl, List<StateLedger.Recovery> recovered) {
@@ -41,11 +42,36 @@ public final class RunningTunnel implements AutoCloseable {
     /** What the launch undid of crashed instances before it started. */
     public List<StateLedger.Recovery> recovered() { return recovered; }
 
+    /** Tears everything down; a concurrent or later call waits until the first one has finished. */
     public void stop(StopReason reason) {
         synchronized (this) {
-            if (closed) return;
+            if (closed) {
+                awaitStopped();
+                return;
+            }
             closed = true;
         }
+        try {
+            teardown(reason);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void awaitStopped() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                stopped.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    private void teardown(StopReason reason) {
         runtime.stop(reason);
         monitor.close();
         // The runtime removed the settings; the link goes with its fd. Sweep the ledger once more so that nothing it
