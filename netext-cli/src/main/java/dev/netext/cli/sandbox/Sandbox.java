@@ -1,0 +1,161 @@
+package dev.netext.cli.sandbox;
+
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.testkit.traffic.UdpEchoServer;
+import dev.netext.testkit.traffic.UdpProbe;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The throwaway network of {@code netext sandbox}:
+ *
+ * <pre>
+ *   [device]  eth0 10.99.0.2/24 fd99::2/64 ──veth── eth0 10.99.0.1/24 fd99::1/64  [internet]
+ *     default route → internet                         UDP echo on port 7
+ *     netext up (the profile) → netext0 10.7.0.1/24 fd84:306d:fc4e::1/64
+ * </pre>
+ *
+ * Everything lives in namespaces of a {@link NetnsLab}: the host's own links, routes and rules are never touched,
+ * and all traffic stays inside the lab. {@link #close()} removes it all (a killed sandbox is cleaned up by the next).
+ */
+final class Sandbox implements AutoCloseable {
+    static final String DEVICE_V4 = "10.99.0.2/24", DEVICE_V6 = "fd99::2/64";
+    static final String INTERNET_V4 = "10.99.0.1", INTERNET_V6 = "fd99::1";
+    private static final Pattern DEV = Pattern.compile(" dev (\\S+)");
+
+    private final NetnsLab lab;
+    private final NetworkNamespace device;
+    private final NetworkNamespace internet;
+    private final UdpEchoServer echo;
+    private NetextProcess netext;
+    private String tunnelDevice = "?";
+
+    private Sandbox(NetnsLab lab, NetworkNamespace device, NetworkNamespace internet, UdpEchoServer echo) {
+        this.lab = lab;
+        this.device = device;
+        this.internet = internet;
+        this.echo = echo;
+    }
+
+    static Sandbox create() throws Exception {
+        NetnsLab lab = NetnsLab.create();
+        try {
+            NetworkNamespace device = lab.namespace("device");
+            NetworkNamespace internet = lab.namespace("internet");
+            lab.veth(VethEnd.of("device", "eth0", DEVICE_V4, DEVICE_V6),
+                    VethEnd.of("internet", "eth0", INTERNET_V4 + "/24", INTERNET_V6 + "/64"));
+            device.addDefaultRoute(INTERNET_V4);
+            device.ip("-6", "route", "add", "default", "via", INTERNET_V6).orThrow();
+            UdpEchoServer echo = internet.runInside(() -> UdpEchoServer.open(new InetSocketAddress("::", 7)));
+            return new Sandbox(lab, device, internet, echo);
+        } catch (Exception e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    NetworkNamespace device() { return device; }
+
+    NetworkNamespace internet() { return internet; }
+
+    String tunnelDevice() { return tunnelDevice; }
+
+    long netextPid() { return netext == null ? -1 : netext.pid(); }
+
+    /** Starts {@code netext up PROFILE} in the device namespace; returns its "connected" line. */
+    String startNetext(Path profile) throws Exception {
+        netext = NetextProcess.up(device, profile);
+        String line = netext.awaitConnected(Duration.ofSeconds(60));
+        Matcher m = Pattern.compile(" connected on (\\S+)").matcher(line);
+        if (m.find()) tunnelDevice = m.group(1);
+        return line;
+    }
+
+    /** The interface the device namespace routes {@code address} through, as the kernel decides. */
+    String pathTo(String address) throws IOException {
+        ExecResult r = device.run(Duration.ofSeconds(5), "ip", "route", "get", address);
+        Matcher m = DEV.matcher(r.output());
+        if (!m.find()) return "unroutable";
+        String dev = m.group(1);
+        return dev.equals(tunnelDevice) ? "tunnel " + dev : "veth " + dev + " (direct)";
+    }
+
+    TrafficRow ping(String address, int count) throws IOException {
+        ExecResult r = device.run(Duration.ofSeconds(10 + count), "ping", "-c", Integer.toString(count), "-i", "0.2",
+                "-W", "2", address);
+        PingResult p = PingResult.parse(r.output());
+        String what = (address.contains(":") ? "ICMPv6" : "ICMP") + " echo " + address;
+        return new TrafficRow(what, pathTo(address), p.sent(), p.received(),
+                Double.isNaN(p.avgMillis()) ? "-" : "rtt %.2f ms".formatted(p.avgMillis()));
+    }
+
+    TrafficRow udp(String address, int port, int count, int size) throws Exception {
+        InetSocketAddress target = new InetSocketAddress(dev.netext.api.net.IpPrefix.parseAddress(address), port);
+        UdpProbe.Result r = device.runInside(() -> UdpProbe.run(target, count, size, 128, Duration.ofSeconds(20)));
+        String what = "UDP " + size + " B → " + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+        return new TrafficRow(what, pathTo(address), r.sent(), r.answered(),
+                "%,.0f pkt/s, %.0f Mbit/s, rtt %.2f ms".formatted(r.answeredPerSecond(), r.megabitsPerSecond(),
+                        r.avgRttNanos() / 1e6));
+    }
+
+    /** Stops netext with SIGTERM; returns its exit code and its last "stopped" line. */
+    StopResult stopNetext() throws InterruptedException {
+        if (netext == null) return new StopResult(-1, "", "");
+        int code = netext.terminate(Duration.ofSeconds(30));
+        String stopped = netext.awaitLine(l -> l.contains(" stopped; "), Duration.ofSeconds(2)).orElse("");
+        StopResult result = new StopResult(code, stopped, netext.output());
+        netext = null;
+        return result;
+    }
+
+    record StopResult(int exitCode, String stoppedLine, String output) {}
+
+    long echoed() { return echo.echoed(); }
+
+    String prefix() { return lab.prefix(); }
+
+    /** Whether any of the lab's namespaces is still there (after {@link #close()}: a cleanup failure). */
+    boolean leftovers() {
+        try {
+            return device.run(Duration.ofSeconds(2), "true").ok();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    void printLayout(PrintStream out) {
+        out.println("  namespace " + device.name() + "    eth0 " + DEVICE_V4 + " " + DEVICE_V6 + ", default route via the internet namespace");
+        out.println("  namespace " + internet.name() + "  eth0 " + INTERNET_V4 + "/24 " + INTERNET_V6 + "/64, UDP echo on port 7");
+    }
+
+    @Override
+    public void close() throws Exception {
+        List<Exception> errors = new ArrayList<>();
+        if (netext != null) {
+            try {
+                netext.close();
+            } catch (Exception e) {
+                errors.add(e);
+            }
+        }
+        try {
+            echo.close();
+        } catch (IOException e) {
+            errors.add(e);
+        }
+        lab.close();
+        if (!errors.isEmpty()) throw errors.getFirst();
+    }
+}

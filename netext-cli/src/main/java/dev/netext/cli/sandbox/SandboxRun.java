@@ -1,0 +1,137 @@
+package dev.netext.cli.sandbox;
+
+import dev.netext.daemon.plugin.ProviderResolver;
+import dev.netext.daemon.profile.Profile;
+import dev.netext.daemon.profile.ProfileLoader;
+import dev.netext.tunnel.builtin.BuiltinProviders;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** One {@code netext sandbox} run: build, start, drive traffic, report, tear down. */
+public final class SandboxRun {
+    private final PrintStream out;
+    private final Path customProfile;
+    private final int udpPackets;
+    private final boolean keep;
+
+    public SandboxRun(PrintStream out, Path customProfile, int udpPackets, boolean keep) {
+        this.out = out;
+        this.customProfile = customProfile;
+        this.udpPackets = udpPackets;
+        this.keep = keep;
+    }
+
+    public int run() throws Exception {
+        Path tmp = Files.createTempDirectory("netext-sandbox");
+        try {
+            Path profileFile = customProfile != null ? customProfile : writeDefaultProfile(tmp);
+            Profile profile = new ProfileLoader(new ProviderResolver(BuiltinProviders.TUNNEL)).load(profileFile);
+            return run(profile, profileFile);
+        } finally {
+            try (var files = Files.list(tmp)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private int run(Profile profile, Path profileFile) throws Exception {
+        out.println("netext sandbox: a throwaway network on this machine; the host's own networking is not touched.");
+        out.println();
+        List<TrafficRow> rows = new ArrayList<>();
+        Sandbox.StopResult stop;
+        String prefix;
+        long pid;
+        String connected;
+        String tunnelDev;
+        try (Sandbox sb = Sandbox.create()) {
+            prefix = sb.prefix();
+            out.println("What ran");
+            sb.printLayout(out);
+            connected = sb.startNetext(profileFile);
+            pid = sb.netextPid();
+            tunnelDev = sb.tunnelDevice();
+            out.println("  netext up (pid " + pid + ") in " + sb.device().name() + ": profile '" + profile.name() + "'");
+            profile.describe().lines().forEach(l -> out.println("    " + l));
+            out.println();
+            out.println("Traffic (from the device namespace)");
+            out.flush();
+
+            var settings = profile.tunnel().orElseThrow().settings();
+            for (String target : tunnelTargets(settings)) rows.add(sb.ping(target, 5));
+            for (String target : tunnelTargets(settings)) rows.add(sb.udp(target, 7, udpPackets, 1000));
+            rows.add(sb.ping(Sandbox.INTERNET_V4, 5));
+            rows.add(sb.ping(Sandbox.INTERNET_V6, 5));
+            rows.add(sb.udp(Sandbox.INTERNET_V4, 7, udpPackets, 1000));
+            printTraffic(rows);
+
+            if (keep) {
+                out.println();
+                out.println("Keeping the sandbox. Try:  ip netns exec " + sb.device().name() + " ping " + tunnelTargets(settings).getFirst());
+                out.println("           or:  ip netns exec " + sb.device().name() + " ip route");
+                out.println("Ctrl-C stops netext and removes everything.");
+                out.flush();
+                CountDownLatch interrupted = new CountDownLatch(1);
+                dev.netext.cli.SignalsAccess.onTerminate(interrupted::countDown);
+                interrupted.await();
+                out.println();
+            }
+            stop = sb.stopNetext();
+        }
+        boolean clean = !Files.exists(Path.of("/run/netns", prefix + "-device")) && !Files.exists(Path.of("/run/netns", prefix + "-internet"));
+
+        out.println();
+        out.println("Tunnel counters (netext's own, on " + tunnelDev + ")");
+        out.println("  " + (stop.stoppedLine().isEmpty() ? "(netext printed no counters)" : stop.stoppedLine().replaceFirst("^netext: ", "")));
+        out.println();
+        out.println("Cleanup");
+        out.println("  netext stopped by SIGTERM, exit code " + stop.exitCode() + "; it removed its routes, addresses and device");
+        out.println("  namespaces " + prefix + "-* " + (clean ? "removed; nothing is left on this machine" : "COULD NOT BE REMOVED (see ip netns list)"));
+        boolean trafficOk = rows.stream().allMatch(r -> r.answered() > 0);
+        if (!trafficOk) {
+            out.println();
+            out.println("Some traffic got no answer. netext's output:");
+            stop.output().lines().forEach(l -> out.println("  " + l));
+        }
+        return stop.exitCode() == 0 && clean && trafficOk ? 0 : 1;
+    }
+
+    /** An address in each routed tunnel network that is not the tunnel's own: where pong answers. */
+    static List<String> tunnelTargets(dev.netext.api.tunnel.TunnelNetworkSettings s) {
+        List<String> targets = new ArrayList<>();
+        for (var route : s.includedRoutes()) {
+            byte[] a = route.network().address().getAddress();
+            a[a.length - 1] = 2;
+            try {
+                var addr = java.net.InetAddress.getByAddress(a);
+                if (s.addresses().stream().noneMatch(p -> p.address().equals(addr)) && route.length() < a.length * 8)
+                    targets.add(dev.netext.api.net.IpPrefix.format(addr));
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return targets;
+    }
+
+    private void printTraffic(List<TrafficRow> rows) {
+        Table t = new Table(new boolean[]{false, false, true, true, true, false}, "what", "path", "sent", "answered", "loss", "figures");
+        for (TrafficRow r : rows)
+            t.add(r.what(), r.path(), Integer.toString(r.sent()), Integer.toString(r.answered()), r.loss(), r.figures());
+        out.print(t.render("  "));
+        out.flush();
+    }
+
+    private static Path writeDefaultProfile(Path dir) throws Exception {
+        Path p = dir.resolve("sandbox.yaml");
+        try (InputStream in = SandboxRun.class.getResourceAsStream("default-profile.yaml")) {
+            Files.write(p, in.readAllBytes());
+        }
+        return p;
+    }
+}
