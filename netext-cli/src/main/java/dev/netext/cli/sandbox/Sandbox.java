@@ -102,12 +102,22 @@ final class Sandbox implements AutoCloseable {
     }
 
     TrafficRow udp(String address, int port, int count, int size) throws Exception {
+        return udp(address, port, count, size, 64);
+    }
+
+    TrafficRow udp(String address, int port, int count, int size, int window) throws Exception {
         InetSocketAddress target = new InetSocketAddress(dev.netext.api.net.IpPrefix.parseAddress(address), port);
-        UdpProbe.Result r = device.runInside(() -> UdpProbe.run(target, count, size, 128, Duration.ofSeconds(20)));
+        UdpProbe.Result r = device.runInside(() -> UdpProbe.run(target, count, size, window, Duration.ofSeconds(60)));
         String what = "UDP " + size + " B → " + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
         return new TrafficRow(what, pathTo(address), r.sent(), r.answered(),
                 "%,.0f pkt/s, %.0f Mbit/s, rtt %.2f ms".formatted(r.answeredPerSecond(), r.megabitsPerSecond(),
                         r.avgRttNanos() / 1e6));
+    }
+
+    /** A raw UDP probe from the device namespace. */
+    UdpProbe.Result probe(String address, int port, int count, int size, int window) throws Exception {
+        InetSocketAddress target = new InetSocketAddress(dev.netext.api.net.IpPrefix.parseAddress(address), port);
+        return device.runInside(() -> UdpProbe.run(target, count, size, window, Duration.ofSeconds(120)));
     }
 
     /** Stops netext with SIGTERM; returns its exit code and its last "stopped" line. */

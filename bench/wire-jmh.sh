@@ -3,12 +3,12 @@
 # They are compiled by the ordinary test phase (the JMH annotation processor writes
 # target/test-classes/META-INF/BenchmarkList) but never executed by `mvn verify`.
 #
-#   netext-wire/bench/wire-jmh.sh                      # all benchmarks
-#   netext-wire/bench/wire-jmh.sh ChecksumBench -prof gc
-#   netext-wire/bench/wire-jmh.sh ReflectorBench -f 1 -wi 2 -i 3
+#   bench/wire-jmh.sh                      # all benchmarks
+#   bench/wire-jmh.sh ChecksumBench -prof gc
+#   bench/wire-jmh.sh ReflectorBench -f 1 -wi 2 -i 3
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+root="$(cd "$here/.." && pwd)"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$root"
 ./mvnw -q -B -pl netext-wire -am test-compile
