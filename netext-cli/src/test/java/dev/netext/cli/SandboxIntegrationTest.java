@@ -1,0 +1,42 @@
+package dev.netext.cli;
+
+import dev.netext.cli.sandbox.SandboxRun;
+import dev.netext.testkit.netns.NetnsExtension;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code netext sandbox} end to end: it builds its network, drives traffic through netext, reports, and cleans up. */
+@Tag("netns")
+@ExtendWith(NetnsExtension.class)
+class SandboxIntegrationTest {
+
+    @Test
+    void sandboxRunsTheDefaultProfileAndLeavesNothingBehind() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            code = new SandboxRun(out, null, 2000, false).run();
+        }
+        String report = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(report).isZero();
+        assertThat(report)
+                .containsPattern("ICMP echo 10\\.7\\.0\\.2\\s+tunnel netext0\\s+5\\s+5\\s+0%")
+                .containsPattern("ICMPv6 echo fd84:306d:fc4e::2\\s+tunnel netext0\\s+5\\s+5\\s+0%")
+                .containsPattern("UDP 1000 B → 10\\.7\\.0\\.2:7\\s+tunnel netext0\\s+2000")
+                .containsPattern("ICMP echo 10\\.99\\.0\\.1\\s+veth eth0 \\(direct\\)\\s+5\\s+5")
+                .contains("exit code 0")
+                .contains("removed; nothing is left on this machine");
+        String prefix = report.replaceAll("(?s).*namespace (nx[0-9a-f]{4})-device.*", "$1");
+        assertThat(Files.exists(Path.of("/run/netns", prefix + "-device"))).isFalse();
+        assertThat(Files.exists(Path.of("/run/netns", prefix + "-internet"))).isFalse();
+    }
+}
