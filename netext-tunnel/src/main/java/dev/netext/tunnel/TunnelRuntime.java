@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  *
  * A loop that throws, or {@link TunnelContext#cancelTunnel}, stops the tunnel with
  * {@link StopReason#PROVIDER_FAILED}; {@link #awaitTermination} then returns the cause. Stopping is idempotent and
- * runs once, whichever thread asks first.
+ * runs once, whichever thread asks first; every caller returns once the tunnel is down. Listeners are told of
+ * status changes under the runtime's lock, in order; provider code (start, stop, path listeners) never runs under it.
  */
 public final class TunnelRuntime implements AutoCloseable {
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
@@ -56,6 +57,10 @@ public final class TunnelRuntime implements AutoCloseable {
     private TunnelNetworkSettings applied;
     private volatile Throwable failure;
     private boolean stopping;
+    private boolean started;
+    private boolean starting;       // startTunnel is running
+    private boolean failStopScheduled;
+    private Thread stopper;         // the thread running the teardown
 
     public TunnelRuntime(String name, PacketTunnelProvider provider, TunnelDevice device, NetworkConfigurator configurator,
                          TunnelNetworkSettings profileSettings, Map<String, Object> options, TunnelListener listener) {
@@ -91,26 +96,57 @@ public final class TunnelRuntime implements AutoCloseable {
     public Throwable failure() { return failure; }
 
     /**
-     * Starts the provider. On failure everything is undone (device closed, settings removed) and the cause thrown.
+     * Starts the provider. On failure everything is undone (device closed, settings removed) before the cause is
+     * thrown. A runtime starts once: a second call, or a call after {@link #stop}, throws
+     * {@link IllegalStateException}.
+     *
+     * <p>A failure reported while {@code startTunnel} still runs (a loop that throws, {@link TunnelContext#cancelTunnel})
+     * is acted on when {@code startTunnel} returns, so the provider never sees {@code stopTunnel} while its
+     * {@code startTunnel} is running on account of its own failure; {@link #stop} from another thread, by contrast,
+     * proceeds at once (it may be what unblocks a hanging start). If the tunnel was stopped that way while starting,
+     * this method returns normally and {@link #status()} tells.
      */
     public void start() throws Exception {
-        setStatus(ProviderStatus.CONNECTING);
+        synchronized (lock) {
+            if (started || stopping) throw new IllegalStateException("tunnel " + name + " was already started or stopped");
+            started = true;
+            starting = true;
+            status(ProviderStatus.CONNECTING);
+        }
         try {
             provider.startTunnel(context, options);
         } catch (Throwable t) {
-            failure = t;
-            stop(StopReason.PROVIDER_FAILED);
-            throw t instanceof Exception e ? e : new IllegalStateException(t);
+            Throwable root;
+            synchronized (lock) {
+                starting = false;
+                if (failure == null) failure = t;
+                root = failure;
+            }
+            stop(StopReason.PROVIDER_FAILED); // returns once torn down, even if another thread stops it
+            if (root == t) throw t instanceof Exception e ? e : new IllegalStateException(t);
+            IllegalStateException e = new IllegalStateException("provider failed while starting", root);
+            e.addSuppressed(t);
+            throw e;
         }
+        Throwable failedWhileStarting;
         synchronized (lock) {
-            if (status == ProviderStatus.CONNECTING) status(ProviderStatus.CONNECTED);
+            starting = false;
+            failedWhileStarting = failure;
+            if (failure == null && status == ProviderStatus.CONNECTING) status(ProviderStatus.CONNECTED);
         }
-        if (failure != null) throw new IllegalStateException("provider failed while starting", failure);
+        if (failedWhileStarting != null) {
+            stop(StopReason.PROVIDER_FAILED);
+            throw new IllegalStateException("provider failed while starting", failedWhileStarting);
+        }
     }
 
-    /** Delivers a path change to the provider's listeners. */
+    /** Delivers a path change to the provider's listeners (on the caller's thread; no lock held). */
     public void pathChanged(PathEvent event) {
-        listener.pathChanged(name, event);
+        try {
+            listener.pathChanged(name, event);
+        } catch (RuntimeException e) {
+            listener.log(name, "path listener failed: " + e);
+        }
         for (Consumer<PathEvent> l : pathListeners) {
             try {
                 l.accept(event);
@@ -120,38 +156,75 @@ public final class TunnelRuntime implements AutoCloseable {
         }
     }
 
-    /** Stops the tunnel and removes everything it applied. Safe to call from any thread, any number of times. */
+    /**
+     * Stops the tunnel and removes everything it applied. Safe to call from any thread, any number of times: the
+     * teardown runs once, on the first caller's thread, and later callers return once it is complete (except a
+     * caller that is part of the teardown itself, such as a spawned loop or {@code stopTunnel}, which returns at
+     * once rather than wait for itself).
+     */
     public void stop(StopReason reason) {
-        synchronized (lock) {
-            if (stopping) return;
-            stopping = true;
-            status(ProviderStatus.DISCONNECTING);
-        }
-        try {
-            provider.stopTunnel(reason);
-        } catch (Throwable t) {
-            listener.log(name, "stopTunnel failed: " + t);
-        }
-        device.close();
         Thread self = Thread.currentThread();
-        for (Thread t : loops) {
-            if (t != self) t.interrupt();
-        }
-        for (Thread t : loops) {
-            if (t == self) continue;
-            try {
-                if (!t.join(JOIN_TIMEOUT)) listener.log(name, "loop " + t.getName() + " did not end within " + JOIN_TIMEOUT);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        boolean owner = false;
+        synchronized (lock) {
+            if (!stopping) {
+                stopping = true;
+                stopper = self;
+                owner = true;
+                status(ProviderStatus.DISCONNECTING);
+            } else if (self == stopper || loops.contains(self)) {
+                return; // part of the teardown: waiting would wait for ourselves
             }
         }
-        configurator.clear(device);
-        synchronized (lock) {
-            applied = null;
-            status(ProviderStatus.DISCONNECTED);
+        if (!owner) {
+            awaitTerminationQuietly();
+            return;
         }
-        terminated.countDown();
+        try {
+            try {
+                provider.stopTunnel(reason);
+            } catch (Throwable t) {
+                listener.log(name, "stopTunnel failed: " + t);
+            }
+            try {
+                device.close();
+            } catch (RuntimeException e) {
+                listener.log(name, "closing " + device.name() + " failed: " + e);
+            }
+            for (Thread t : loops) {
+                if (t != self) t.interrupt();
+            }
+            long deadline = System.nanoTime() + JOIN_TIMEOUT.toNanos();
+            for (Thread t : loops) {
+                if (t == self) continue;
+                try {
+                    long left = Math.max(0, deadline - System.nanoTime());
+                    if (!t.join(Duration.ofNanos(left).plusMillis(1)))
+                        listener.log(name, "loop " + t.getName() + " did not end within " + JOIN_TIMEOUT);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            try {
+                configurator.clear(device);
+            } catch (RuntimeException e) {
+                listener.log(name, "clearing settings failed: " + e);
+            }
+        } finally {
+            synchronized (lock) {
+                applied = null;
+                status(ProviderStatus.DISCONNECTED);
+            }
+            terminated.countDown();
+        }
+    }
+
+    private void awaitTerminationQuietly() {
+        try {
+            terminated.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Blocks until the tunnel has stopped. Returns the provider's failure, or {@code null} for a clean stop. */
@@ -175,23 +248,49 @@ public final class TunnelRuntime implements AutoCloseable {
         }
     }
 
-    /** Caller holds {@link #lock}. */
+    /**
+     * Caller holds {@link #lock}, so listeners see transitions in order. A listener that throws is logged: it must
+     * not leave the state machine half-way (a stop that never reaches DISCONNECTED).
+     */
     private void status(ProviderStatus next) {
         ProviderStatus prev = status;
         if (prev == next) return;
         status = next;
-        listener.statusChanged(name, prev, next);
+        try {
+            listener.statusChanged(name, prev, next);
+        } catch (RuntimeException e) {
+            listener.log(name, "status listener failed: " + e);
+        }
     }
 
+    /**
+     * Records a provider failure and stops the tunnel on a thread of its own (the caller may be a loop that stop
+     * joins). Ignored once the tunnel is stopping: loops that end with an exception because the device closed are
+     * not failures. While {@code startTunnel} runs, {@link #start} does the stopping when it returns.
+     */
     private void fail(Throwable cause) {
-        if (failure == null) failure = cause;
-        listener.failed(name, cause);
-        Thread.ofPlatform().name(name + "-stop").start(() -> stop(StopReason.PROVIDER_FAILED));
+        boolean scheduleStop;
+        synchronized (lock) {
+            if (stopping) return;
+            if (failure == null) failure = cause;
+            scheduleStop = !starting && !failStopScheduled;
+            if (scheduleStop) failStopScheduled = true;
+        }
+        try {
+            listener.failed(name, cause);
+        } catch (RuntimeException e) {
+            listener.log(name, "failure listener failed: " + e);
+        }
+        if (scheduleStop) Thread.ofPlatform().name(name + "-stop").start(() -> stop(StopReason.PROVIDER_FAILED));
     }
 
     private final class Context implements TunnelContext {
         @Override
         public String interfaceName() { return device.name(); }
+
+        /** The tunnel's (profile's) name, not the interface's: what {@link TunnelContext#name()} asks hosts for. */
+        @Override
+        public String name() { return name; }
 
         @Override
         public TunnelNetworkSettings profileSettings() { return profileSettings; }
@@ -220,10 +319,8 @@ public final class TunnelRuntime implements AutoCloseable {
                 Thread t = Thread.ofPlatform().name(name + "-" + loopName).daemon(true).unstarted(() -> {
                     try {
                         loop.run();
-                    } catch (InterruptedException e) {
-                        if (!isStopping()) fail(e);
                     } catch (Throwable t2) {
-                        if (!isStopping()) fail(t2);
+                        fail(t2); // ignored if the tunnel is stopping
                     }
                 });
                 loops.add(t);
@@ -253,12 +350,6 @@ public final class TunnelRuntime implements AutoCloseable {
 
         @Override
         public void log(String message) { listener.log(name, message); }
-    }
-
-    private boolean isStopping() {
-        synchronized (lock) {
-            return stopping;
-        }
     }
 
     /** The provider's view of the device; counts per batch, so the per-packet path stays allocation-free. */

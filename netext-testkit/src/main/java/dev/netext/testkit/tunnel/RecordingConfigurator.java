@@ -6,12 +6,14 @@ import dev.netext.tunnel.TunnelDevice;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Records the settings a provider applies instead of configuring a kernel. */
 public final class RecordingConfigurator implements NetworkConfigurator {
     private final List<TunnelNetworkSettings> history = new CopyOnWriteArrayList<>();
     private volatile TunnelNetworkSettings current;
     private volatile boolean cleared;
+    private final AtomicInteger clears = new AtomicInteger();
 
     @Override
     public void apply(TunnelDevice device, TunnelNetworkSettings settings) {
@@ -24,6 +26,7 @@ public final class RecordingConfigurator implements NetworkConfigurator {
     public void clear(TunnelDevice device) {
         current = null;
         cleared = true;
+        clears.incrementAndGet();
     }
 
     @Override
@@ -37,4 +40,7 @@ public final class RecordingConfigurator implements NetworkConfigurator {
 
     /** Whether the host removed the settings (at stop, or the provider passed {@code null}). */
     public boolean cleared() { return cleared; }
+
+    /** How many times settings were removed: once per stop, plus once per {@code setTunnelNetworkSettings(null)}. */
+    public int clearCount() { return clears.get(); }
 }

@@ -41,6 +41,24 @@ public final class SimulatedTunnelDevice implements TunnelDevice {
         return fromProvider.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * The next {@code count} packets the provider writes, in order; fewer if {@code timeout} (for all of them)
+     * passes first.
+     */
+    public List<byte[]> awaitWritten(int count, Duration timeout) throws InterruptedException {
+        List<byte[]> out = new ArrayList<>(count);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (out.size() < count) {
+            byte[] p = fromProvider.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (p == null) break;
+            out.add(p);
+        }
+        return out;
+    }
+
+    /** Whether the host closed the device (it does at stop). */
+    public boolean isClosed() { return closed; }
+
     /** Everything written so far and not yet taken. */
     public List<byte[]> drainWritten() {
         List<byte[]> out = new ArrayList<>();

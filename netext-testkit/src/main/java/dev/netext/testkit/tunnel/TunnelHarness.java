@@ -16,15 +16,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Runs a {@link PacketTunnelProvider} in-JVM, under the same {@link TunnelRuntime} netext uses on a real TUN device,
- * against packets the test scripts. A provider author's unit test:
+ * against packets the test scripts with {@link dev.netext.testkit.packet.Packets}. A provider author's unit test:
  *
  * <pre>{@code
+ * var settings = TunnelNetworkSettings.of(List.of(IpPrefix.parse("10.7.0.1/24")), List.of(IpPrefix.parse("10.7.0.0/24")), 1400);
  * try (var tunnel = TunnelHarness.start(new MyProvider(), settings)) {
  *     tunnel.inject(Packets.icmpEcho("10.7.0.1", "10.7.0.2", 1, 1));
- *     byte[] reply = tunnel.awaitWritten(Duration.ofSeconds(1));
+ *     ParsedPacket reply = Packets.parse(tunnel.awaitWritten(Duration.ofSeconds(1)));
+ *     assertThat(reply.isEchoReply()).isTrue();
  *     assertThat(tunnel.appliedSettings()).isEqualTo(settings);
  * }
  * }</pre>
+ *
+ * <p>A complete, commented example is {@code ProviderTestingExample} in this module's tests
+ * ({@code netext-testkit/src/test/java/dev/netext/testkit/ProviderTestingExample.java}): a small provider that drops
+ * one destination and answers the rest, tested for what it writes, what it drops, its settings and its shutdown.
+ *
+ * <p>What the provider writes is collected until taken with {@link #awaitWritten} or {@link #drainWritten}; closing
+ * the harness stops the provider as a user would ({@link StopReason#USER_INITIATED}) and returns once the tunnel is
+ * torn down.
  */
 public final class TunnelHarness implements AutoCloseable {
     private final SimulatedTunnelDevice device;
@@ -60,7 +70,18 @@ public final class TunnelHarness implements AutoCloseable {
 
     public byte[] awaitWritten(Duration timeout) throws InterruptedException { return device.awaitWritten(timeout); }
 
+    /** The next {@code count} packets written, in order; fewer if {@code timeout} passes first. */
+    public List<byte[]> awaitWritten(int count, Duration timeout) throws InterruptedException {
+        return device.awaitWritten(count, timeout);
+    }
+
     public List<byte[]> drainWritten() { return device.drainWritten(); }
+
+    /** The simulated device, e.g. to check it was closed. */
+    public SimulatedTunnelDevice device() { return device; }
+
+    /** The host runtime running the provider. */
+    public TunnelRuntime runtime() { return runtime; }
 
     public void emitPathEvent(PathEvent event) { runtime.pathChanged(event); }
 
