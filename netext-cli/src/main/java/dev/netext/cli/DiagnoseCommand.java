@@ -21,8 +21,8 @@ import java.util.concurrent.Callable;
  * tables one lookup consults (error between two TUNs or for an identical prefix, else warning); stale netext state
  * (ledgers of dead instances, netext rules at priorities 10000–10999 with 0x4e58 marks, or tables 52000–52999 that
  * no live ledger owns); strict {@code rp_filter} on a TUN device, or on the default-route link while fwmark policy
- * routing is in use; TUN devices down or without address; IPv6 disabled on a TUN device given IPv6 addresses; no
- * default route.
+ * routing is in use; TUN devices down, without carrier (no process holds them) or without address; IPv6 disabled
+ * on a TUN device given IPv6 addresses; no default route.
  *
  * <p>Exit code: 0 when no conflict of severity {@code error} was found, 1 otherwise (2 for usage errors).
  *
@@ -52,7 +52,7 @@ import java.util.concurrent.Callable;
  * collectionErrors[] what could not be read (the report is then partial)
  * conflicts[]      {severity: "error"|"warning"|"info", code, message, fix, subjects[]}, errors first; codes:
  *                  route-overlap, stale-ledger, orphan-rule, orphan-table, rp-filter-strict, tun-down,
- *                  tun-no-address, ipv6-disabled, no-default-route
+ *                  tun-no-carrier, tun-no-address, ipv6-disabled, no-default-route
  * </pre>
  * Null values are written as JSON {@code null}, never omitted.
  */

@@ -16,7 +16,7 @@ public record Conflict(Severity severity, String code, String message, String fi
     /** Codes, for tests and JSON consumers. */
     public static final String ROUTE_OVERLAP = "route-overlap", STALE_LEDGER = "stale-ledger",
             ORPHAN_RULE = "orphan-rule", ORPHAN_TABLE = "orphan-table", RP_FILTER = "rp-filter-strict",
-            TUN_DOWN = "tun-down", TUN_NO_ADDRESS = "tun-no-address", IPV6_DISABLED = "ipv6-disabled",
+            TUN_DOWN = "tun-down", TUN_NO_CARRIER = "tun-no-carrier", TUN_NO_ADDRESS = "tun-no-address", IPV6_DISABLED = "ipv6-disabled",
             NO_DEFAULT_ROUTE = "no-default-route";
 
     public Conflict {

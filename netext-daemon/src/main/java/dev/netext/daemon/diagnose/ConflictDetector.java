@@ -238,7 +238,7 @@ public final class ConflictDetector {
 
     // ------------------------------------------------------------------------------------------ 4. TUN health, IPv6
 
-    /** TUN devices that are down or have no address; IPv6 disabled on a TUN device a live ledger gave IPv6 addresses. */
+    /** TUN devices that are down, up without carrier (no process holds them) or have no address; IPv6 disabled on a TUN device a live ledger gave IPv6 addresses. */
     public static List<Conflict> tunHealth(NetworkSnapshot s) {
         List<Conflict> out = new ArrayList<>();
         for (Link l : s.tunDevices()) {
@@ -247,6 +247,11 @@ public final class ConflictDetector {
                 out.add(new Conflict(Severity.WARNING, Conflict.TUN_DOWN,
                         owner + " TUN device " + l.name() + " is down: nothing is routed through it",
                         "ip link set dev " + l.name() + " up (for netext's, check that the provider applied its settings)",
+                        List.of(l.name())));
+            } else if (!l.running()) {
+                out.add(new Conflict(Severity.WARNING, Conflict.TUN_NO_CARRIER,
+                        owner + " TUN device " + l.name() + " is up without carrier: no process has it open, so packets routed to it are dropped",
+                        "start the program that serves " + l.name() + ", or delete it: ip link del dev " + l.name(),
                         List.of(l.name())));
             }
             if (s.addressesOf(l.index()).isEmpty()) {

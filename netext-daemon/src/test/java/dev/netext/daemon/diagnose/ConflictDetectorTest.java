@@ -248,6 +248,16 @@ class ConflictDetectorTest {
         }
 
         @Test
+        void aTunUpWithoutCarrierIsAWarning() throws Exception {
+            Snap snap = base();
+            snap.links.add(new dev.netext.linux.netlink.Link(5, "tunz", 0x1, 1500, "tun"));
+            snap.addresses.add(new dev.netext.linux.netlink.Address(5, IpPrefix.parse("10.7.0.1/24"), 0, 0, null));
+            assertThat(only(snap.detect(), Conflict.TUN_NO_CARRIER)).singleElement()
+                    .satisfies(c -> assertThat(c.message()).contains("tunz", "no process has it open"));
+            assertThat(only(snap.detect(), Conflict.TUN_DOWN)).isEmpty();
+        }
+
+        @Test
         void ipv6DisabledOnATunGivenIpv6AddressesIsAnError() throws Exception {
             Snap snap = base().tun(5, "netext0", "10.7.0.1/24").sysctl("net.ipv6.conf.netext0.disable_ipv6", 1)
                     .ledger("tunnel-1-4242.state", true, Snap.NETNS, "link name=netext0 index=5",
