@@ -1,0 +1,323 @@
+package dev.netext.daemon.diagnose;
+
+import dev.netext.api.net.IpFamily;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.linux.netlink.Route;
+import dev.netext.linux.netlink.Rule;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.List;
+
+import static dev.netext.daemon.diagnose.Snap.only;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConflictDetectorTest {
+    private static final int MAIN = 254;
+
+    /** A namespace with a LAN link and a default route through it, so only what a test adds can conflict. */
+    private static Snap base() throws Exception {
+        return new Snap().link(1, "lo", null, true, "127.0.0.1/8").link(2, "eth0", "veth", true, "192.168.1.2/24")
+                .route("192.168.1.0/24", 2, MAIN)
+                .route(Route.to(IpPrefix.parse("0.0.0.0/0")).withGateway(InetAddress.getByName("192.168.1.1")).withOutputInterface(2))
+                .route(Route.to(IpPrefix.parse("::/0")).withGateway(InetAddress.getByName("fd00::1")).withOutputInterface(2));
+    }
+
+    @Test
+    void aCleanNamespaceHasNoConflicts() throws Exception {
+        assertThat(base().tun(5, "netext0", "10.7.0.1/24").route("10.7.0.0/24", 5, MAIN).detect()).isEmpty();
+    }
+
+    @Nested
+    class RouteOverlap {
+        @Test
+        void nestedPrefixesOfTwoTunsInOneTableAreAnErrorNamingBothDevicesAndRoutes() throws Exception {
+            List<Conflict> cs = base().tun(5, "tunf", "10.7.0.1/24").tun(6, "netext0", "10.7.0.129/25")
+                    .route("10.7.0.0/24", 5, MAIN).route("10.7.0.0/25", 6, MAIN).detect();
+            assertThat(only(cs, Conflict.ROUTE_OVERLAP)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("tunf", "netext0", "10.7.0.0/24", "10.7.0.0/25", "table main")
+                        .contains("traffic to 10.7.0.0/25 goes to netext0, not tunf");
+                assertThat(c.subjects()).containsExactlyInAnyOrder("tunf", "netext0", "10.7.0.0/24", "10.7.0.0/25");
+            });
+            assertThat(cs.getFirst().code()).as("errors come first").isEqualTo(Conflict.ROUTE_OVERLAP);
+        }
+
+        @Test
+        void identicalIpv6PrefixesOfTwoTunsAreAnError() throws Exception {
+            List<Conflict> cs = base().tun(5, "tun0", "fd00:7::1/64").tun(6, "tun1", "fd00:7::2/64")
+                    .route(Route.to(IpPrefix.parse("fd00:7::/64")).withOutputInterface(5).withMetric(256))
+                    .route(Route.to(IpPrefix.parse("fd00:7::/64")).withOutputInterface(6).withMetric(1024))
+                    .route(Route.to(IpPrefix.parse("fe80::/64")).withOutputInterface(5).withMetric(256))
+                    .route(Route.to(IpPrefix.parse("fe80::/64")).withOutputInterface(6).withMetric(256))
+                    .detect();
+            assertThat(only(cs, Conflict.ROUTE_OVERLAP)).as("link-local routes are no conflict").singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("fd00:7::/64 dev tun0", "the same prefix as", "fd00:7::/64 dev tun1",
+                        "goes to tun0, not tun1");
+            });
+        }
+
+        @Test
+        void identicalPrefixesWithEqualMetricsLeaveTheWinnerToTheKernel() throws Exception {
+            List<Conflict> cs = base().tun(5, "tun0", "10.8.0.1/24").tun(6, "tun1", "10.8.0.2/24")
+                    .route("10.8.0.0/24", 5, MAIN).route("10.8.0.0/24", 6, MAIN).detect();
+            assertThat(only(cs, Conflict.ROUTE_OVERLAP)).singleElement()
+                    .satisfies(c -> assertThat(c.message()).contains("up to the kernel"));
+        }
+
+        @Test
+        void aTunRouteInsideALanRouteIsAWarningAndAnIdenticalOneAnError() throws Exception {
+            List<Conflict> nested = base().tun(5, "netext0", "10.9.0.1/32").route("192.168.1.0/25", 5, MAIN).detect();
+            assertThat(only(nested, Conflict.ROUTE_OVERLAP)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.WARNING);
+                assertThat(c.message()).contains("netext0", "link eth0", "192.168.1.0/25", "192.168.1.0/24");
+                assertThat(c.fix()).contains("exclude 192.168.1.0/24");
+            });
+            List<Conflict> same = base().tun(5, "netext0", "10.9.0.1/32").route("192.168.1.0/24", 5, MAIN).detect();
+            assertThat(only(same, Conflict.ROUTE_OVERLAP)).singleElement()
+                    .satisfies(c -> assertThat(c.severity()).isEqualTo(Severity.ERROR));
+        }
+
+        @Test
+        void defaultRoutesSameDeviceAndNonTunPairsAreNotOverlaps() throws Exception {
+            List<Conflict> cs = base().link(3, "eth1", "veth", true, "192.168.1.3/24").route("192.168.1.0/24", 3, MAIN)
+                    .tun(5, "netext0", "10.7.0.1/24").route("10.7.0.0/24", 5, MAIN).route("10.7.0.0/25", 5, MAIN)
+                    .route("0.0.0.0/0", 5, 52005)
+                    .rule(Rule.lookup(IpFamily.V4, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
+                    .ledger("tunnel-1-4242.state", true, Snap.NETNS, "link name=netext0 index=5",
+                            "rule family=4 priority=10010 table=52005 fwmark=1314390021 invert=true")
+                    .detect();
+            assertThat(only(cs, Conflict.ROUTE_OVERLAP)).isEmpty();
+        }
+
+        @Test
+        void tablesWhoseRulesSelectDifferentMarksAreNotConsultedTogether() throws Exception {
+            List<Conflict> cs = base().tun(5, "tun0", "10.7.0.1/24").tun(6, "tun1", "10.7.0.2/24")
+                    .route("10.7.0.0/24", 5, 100).route("10.7.0.0/24", 6, 200).route("10.7.0.0/16", 6, 300)
+                    .rule(Rule.lookup(IpFamily.V4, 100).withPriority(100).withFwmark(0x1))
+                    .rule(Rule.lookup(IpFamily.V4, 200).withPriority(200).withFwmark(0x2))
+                    .detect(); // table 300: no rule consults it
+            assertThat(only(cs, Conflict.ROUTE_OVERLAP)).isEmpty();
+        }
+
+        @Test
+        void tablesWhoseRulesBothMatchArConsultedTogetherAndTheFirstTableWinsEvenWithALessSpecificRoute() throws Exception {
+            List<Conflict> cs = base().tun(5, "tun0", "10.0.0.1/8").tun(6, "tun1", "10.7.0.2/24")
+                    .route("10.0.0.0/8", 5, 52005).route("10.7.0.0/24", 6, MAIN)
+                    .rule(Rule.lookup(IpFamily.V4, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
+                    .ledger("tunnel-1-4242.state", true, Snap.NETNS, "link name=tun0 index=5",
+                            "rule family=4 priority=10010 table=52005 fwmark=1314390021 invert=true")
+                    .detect();
+            assertThat(only(cs, Conflict.ROUTE_OVERLAP)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("tables 52005 and main (rules 10010 and 32766)")
+                        .contains("traffic to 10.7.0.0/24 goes to tun0, not tun1");
+            });
+        }
+
+        @Test
+        void aRuleLimitedToOtherDestinationsDoesNotJoinTheLookup() throws Exception {
+            List<Conflict> cs = base().tun(5, "tun0", "10.7.0.1/24").tun(6, "tun1", "10.7.0.2/24")
+                    .route("10.7.0.0/24", 5, 100).route("10.7.0.0/24", 6, MAIN)
+                    .rule(Rule.lookup(IpFamily.V4, 100).withPriority(100).withTo(IpPrefix.parse("172.16.0.0/12")))
+                    .detect();
+            assertThat(only(cs, Conflict.ROUTE_OVERLAP)).isEmpty();
+        }
+
+        @Test
+        void suppressPrefixLengthHidesOnlyShortRoutes() throws Exception {
+            Snap snap = base().tun(5, "tun0", "10.7.0.1/24").tun(6, "tun1", "10.7.0.2/24")
+                    .route("10.0.0.0/8", 5, 100).route("10.7.0.0/24", 6, 100)
+                    .rule(Rule.lookup(IpFamily.V4, 100).withPriority(100).withSuppressPrefixLength(8));
+            snap.rules.removeIf(r -> r.table() == MAIN);
+            assertThat(only(snap.detect(), Conflict.ROUTE_OVERLAP)).as("the /8 is suppressed, so never chosen").isEmpty();
+        }
+    }
+
+    @Nested
+    class StaleState {
+        @Test
+        void aDeadLedgerOfThisNamespaceIsAWarningAndOfAnotherANote() throws Exception {
+            List<Conflict> cs = base().ledger("tunnel-1-99.state", false, Snap.NETNS, "link name=netext3 index=9",
+                            "rule family=4 priority=10018 table=52009 fwmark=1314390025 invert=true")
+                    .ledger("tunnel-2-98.state", false, 123L).detect();
+            List<Conflict> stale = only(cs, Conflict.STALE_LEDGER);
+            assertThat(stale).hasSize(2);
+            assertThat(stale).filteredOn(c -> c.severity() == Severity.WARNING).singleElement().satisfies(c -> {
+                assertThat(c.message()).contains("/run/netext/tunnel-1-99.state", "dead process 4242", "netext3", "52009");
+                assertThat(c.fix()).contains("netext up", "/run/netext/tunnel-1-99.state");
+            });
+            assertThat(stale).filteredOn(c -> c.severity() == Severity.INFO).singleElement()
+                    .satisfies(c -> assertThat(c.message()).contains("another network namespace"));
+        }
+
+        @Test
+        void netextRulesAndTablesWithoutALiveOwnerAreOrphans() throws Exception {
+            Snap snap = base()
+                    .rule(Rule.lookup(IpFamily.V4, MAIN).withPriority(10009).withSuppressPrefixLength(0))
+                    .rule(Rule.lookup(IpFamily.V4, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
+                    .rule(Rule.lookup(IpFamily.V6, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
+                    .rule(Rule.lookup(IpFamily.V4, 100).withPriority(10500).withFwmark(0x1)) // not netext's mark
+                    .route(Route.to(IpPrefix.parse("192.168.1.0/24")).withTable(52005).withType(Route.Type.THROW));
+            List<Conflict> cs = snap.detect();
+            assertThat(only(cs, Conflict.ORPHAN_RULE)).extracting(Conflict::fix).containsExactlyInAnyOrder(
+                    "run `netext up` again (it recovers), or: ip rule del priority 10009",
+                    "run `netext up` again (it recovers), or: ip rule del priority 10010",
+                    "run `netext up` again (it recovers), or: ip -6 rule del priority 10010");
+            assertThat(only(cs, Conflict.ORPHAN_TABLE)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.WARNING);
+                assertThat(c.fix()).endsWith("ip route flush table 52005");
+            });
+
+            snap.ledger("tunnel-1-4242.state", true, Snap.NETNS, "link name=netext0 index=5",
+                    "rule family=4 priority=10009 suppress=0 table=254",
+                    "rule family=4 priority=10010 table=52005 fwmark=1314390021 invert=true",
+                    "rule family=6 priority=10010 table=52005 fwmark=1314390021 invert=true");
+            List<Conflict> owned = snap.detect();
+            assertThat(only(owned, Conflict.ORPHAN_RULE)).isEmpty();
+            assertThat(only(owned, Conflict.ORPHAN_TABLE)).isEmpty();
+        }
+
+        @Test
+        void aLiveLedgerOfAnotherNamespaceOwnsNothingHere() throws Exception {
+            List<Conflict> cs = base()
+                    .rule(Rule.lookup(IpFamily.V4, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
+                    .ledger("tunnel-7-4242.state", true, 7L, "rule family=4 priority=10010 table=52005 fwmark=1314390021 invert=true")
+                    .detect();
+            assertThat(only(cs, Conflict.ORPHAN_RULE)).hasSize(1);
+            assertThat(only(cs, Conflict.STALE_LEDGER)).isEmpty();
+        }
+    }
+
+    @Nested
+    class RpFilter {
+        @Test
+        void strictRpFilterOnATunIsAWarningWhetherFromAllOrTheDevice() throws Exception {
+            assertThat(only(base().tun(5, "netext0", "10.7.0.1/24").sysctl("net.ipv4.conf.all.rp_filter", 1).detect(),
+                    Conflict.RP_FILTER)).singleElement().satisfies(c -> {
+                        assertThat(c.message()).contains("netext0", "net.ipv4.conf.all.rp_filter = 1");
+                        assertThat(c.fix()).contains("sysctl -w net.ipv4.conf.netext0.rp_filter=2", "src_valid_mark=1");
+                    });
+            assertThat(only(base().tun(5, "netext0", "10.7.0.1/24").sysctl("net.ipv4.conf.netext0.rp_filter", 1).detect(),
+                    Conflict.RP_FILTER)).hasSize(1);
+        }
+
+        @Test
+        void theEffectiveValueIsTheMaximumOfAllAndTheDevice() throws Exception {
+            assertThat(base().sysctl("net.ipv4.conf.all.rp_filter", 1).sysctl("net.ipv4.conf.tun0.rp_filter", 2).build()
+                    .effectiveRpFilter("tun0")).isEqualTo(2);
+            assertThat(only(base().tun(5, "tun0", "10.7.0.1/24").sysctl("net.ipv4.conf.all.rp_filter", 1)
+                    .sysctl("net.ipv4.conf.tun0.rp_filter", 2).detect(), Conflict.RP_FILTER)).as("loose wins").isEmpty();
+            assertThat(only(base().tun(5, "tun0", "10.7.0.1/24").sysctl("net.ipv4.conf.all.rp_filter", 2)
+                    .sysctl("net.ipv4.conf.tun0.rp_filter", 1).detect(), Conflict.RP_FILTER)).isEmpty();
+            assertThat(only(base().tun(5, "tun0", "10.7.0.1/24").sysctl("net.ipv4.conf.tun0.rp_filter", 0).detect(),
+                    Conflict.RP_FILTER)).isEmpty();
+        }
+
+        @Test
+        void strictRpFilterOnTheDefaultRouteLinkMattersOnlyWithFwmarkRoutingAndWithoutSrcValidMark() throws Exception {
+            assertThat(only(base().sysctl("net.ipv4.conf.eth0.rp_filter", 1).detect(), Conflict.RP_FILTER))
+                    .as("no fwmark rules").isEmpty();
+            Snap full = base().tun(5, "netext0", "10.7.0.1/24").route("0.0.0.0/0", 5, 52005)
+                    .rule(Rule.lookup(IpFamily.V4, MAIN).withPriority(10009).withSuppressPrefixLength(0))
+                    .rule(Rule.lookup(IpFamily.V4, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
+                    .sysctl("net.ipv4.conf.eth0.rp_filter", 1);
+            assertThat(only(full.detect(), Conflict.RP_FILTER)).singleElement().satisfies(c -> {
+                assertThat(c.message()).contains("eth0", "default-route link", "fwmark");
+                assertThat(c.subjects()).containsExactly("eth0");
+            });
+            full.sysctl("net.ipv4.conf.all.src_valid_mark", 1);
+            assertThat(only(full.detect(), Conflict.RP_FILTER)).isEmpty();
+        }
+    }
+
+    @Nested
+    class TunHealthAndDefaults {
+        @Test
+        void aTunDownOrWithoutAddressIsAWarning() throws Exception {
+            List<Conflict> cs = base().link(5, "tunx", "tun", false).detect();
+            assertThat(only(cs, Conflict.TUN_DOWN)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.WARNING);
+                assertThat(c.message()).contains("foreign TUN device tunx is down");
+                assertThat(c.fix()).contains("ip link set dev tunx up");
+            });
+            assertThat(only(cs, Conflict.TUN_NO_ADDRESS)).singleElement()
+                    .satisfies(c -> assertThat(c.message()).contains("tunx has no address"));
+        }
+
+        @Test
+        void aTunUpWithoutCarrierIsAWarning() throws Exception {
+            Snap snap = base();
+            snap.links.add(new dev.netext.linux.netlink.Link(5, "tunz", 0x1, 1500, "tun"));
+            snap.addresses.add(new dev.netext.linux.netlink.Address(5, IpPrefix.parse("10.7.0.1/24"), 0, 0, null));
+            assertThat(only(snap.detect(), Conflict.TUN_NO_CARRIER)).singleElement()
+                    .satisfies(c -> assertThat(c.message()).contains("tunz", "no process has it open"));
+            assertThat(only(snap.detect(), Conflict.TUN_DOWN)).isEmpty();
+        }
+
+        @Test
+        void ipv6DisabledOnATunGivenIpv6AddressesIsAnError() throws Exception {
+            Snap snap = base().tun(5, "netext0", "10.7.0.1/24").sysctl("net.ipv6.conf.netext0.disable_ipv6", 1)
+                    .ledger("tunnel-1-4242.state", true, Snap.NETNS, "link name=netext0 index=5",
+                            "addr dev=netext0 index=5 prefix=10.7.0.1/24", "addr dev=netext0 index=5 prefix=fd00:7::1/64");
+            assertThat(only(snap.detect(), Conflict.IPV6_DISABLED)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("netext0", "fd00:7::1/64");
+                assertThat(c.fix()).contains("net.ipv6.conf.netext0.disable_ipv6=0");
+            });
+            assertThat(only(base().tun(5, "netext0", "10.7.0.1/24").sysctl("net.ipv6.conf.netext0.disable_ipv6", 1).detect(),
+                    Conflict.IPV6_DISABLED)).as("nothing requested IPv6").isEmpty();
+        }
+
+        @Test
+        void noDefaultRouteIsAWarningForIpv4AndANoteForIpv6() {
+            List<Conflict> cs = new Snap().link(1, "lo", null, true, "127.0.0.1/8").detect();
+            assertThat(only(cs, Conflict.NO_DEFAULT_ROUTE)).extracting(Conflict::severity)
+                    .containsExactly(Severity.WARNING, Severity.INFO);
+        }
+
+        @Test
+        void aFullTunnelsDefaultRouteIsTheActiveOneAndTheMainDefaultStaysListed() throws Exception {
+            NetworkSnapshot s = base().tun(5, "netext0", "10.7.0.1/24").route("0.0.0.0/0", 5, 52005)
+                    .rule(Rule.lookup(IpFamily.V4, MAIN).withPriority(10009).withSuppressPrefixLength(0))
+                    .rule(Rule.lookup(IpFamily.V4, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
+                    .build();
+            List<PolicyRouting.DefaultRoute> ds = PolicyRouting.defaultRoutes(s, IpFamily.V4);
+            assertThat(ds).hasSize(2);
+            assertThat(ds.get(0).active()).isTrue();
+            assertThat(ds.get(0).route().outputInterface()).isEqualTo(5);
+            assertThat(ds.get(0).rule().priority()).isEqualTo(10010);
+            assertThat(ds.get(1).active()).isFalse();
+            assertThat(ds.get(1).rule().priority()).as("main's default only via 32766: 10009 suppresses it").isEqualTo(32766);
+        }
+
+        @Test
+        void anUnreachableDefaultForOrdinaryTrafficCountsAsNoDefault() throws Exception {
+            Snap snap = base().route(Route.to(IpPrefix.parse("0.0.0.0/0")).withTable(300).withType(Route.Type.UNREACHABLE))
+                    .rule(Rule.lookup(IpFamily.V4, 300).withPriority(100));
+            assertThat(only(snap.detect(), Conflict.NO_DEFAULT_ROUTE)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.WARNING);
+                assertThat(c.message()).contains("unreachable default", "table 300");
+            });
+        }
+    }
+
+    @Test
+    void selectorCompatibility() {
+        Rule any = Rule.lookup(IpFamily.V4, 1);
+        Rule mark1 = any.withFwmark(1), mark2 = any.withFwmark(2);
+        assertThat(PolicyRouting.compatible(mark1, mark2)).isFalse();
+        assertThat(PolicyRouting.compatible(mark1, any)).isTrue();
+        assertThat(PolicyRouting.compatible(mark1, mark1.inverted())).isFalse();
+        assertThat(PolicyRouting.compatible(mark2, mark1.inverted())).isTrue();
+        assertThat(PolicyRouting.compatible(any.withFwmark(0x10, 0xf0), any.withFwmark(0x11, 0x0f))).isTrue();
+        assertThat(PolicyRouting.compatible(any.withFrom(IpPrefix.parse("10.0.0.0/8")), any.withFrom(IpPrefix.parse("10.1.0.0/16")))).isTrue();
+        assertThat(PolicyRouting.compatible(any.withFrom(IpPrefix.parse("10.0.0.0/8")), any.withFrom(IpPrefix.parse("11.0.0.0/8")))).isFalse();
+        assertThat(PolicyRouting.compatible(any.withIif("a"), any.withIif("b"))).isFalse();
+        assertThat(PolicyRouting.matchesOrdinary(mark1.inverted())).isTrue();
+        assertThat(PolicyRouting.matchesOrdinary(mark1)).isFalse();
+        assertThat(PolicyRouting.matchesOrdinary(any)).isTrue();
+    }
+}
