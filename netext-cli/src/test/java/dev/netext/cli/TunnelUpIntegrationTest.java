@@ -115,6 +115,13 @@ class TunnelUpIntegrationTest {
             ping(ns, "10.7.0.2"); // the more specific /24 through netext1 wins
             assertThat(ns.ip("route", "get", "10.7.0.2").orThrow().output()).contains("dev netext1");
             assertThat(ns.ip("route", "get", "10.7.9.9").orThrow().output()).contains("dev netext0");
+            try (NetextProcess diagnose = NetextProcess.start(ns, "diagnose")) {
+                assertThat(diagnose.waitFor(START)).as(diagnose.output()).isEqualTo(1);
+                assertThat(diagnose.output())
+                        .containsPattern("route-overlap: TUN devices (netext1 and netext0|netext0 and netext1)")
+                        .contains("10.7.0.0/24 dev netext1").contains("10.7.0.0/16 dev netext0");
+                assertThat(diagnose.output()).containsPattern("netext1 .* ours").containsPattern("netext0 .* foreign");
+            }
             assertThat(netext.terminate(STOP)).isZero();
         }
         assertThat(ns.ip("-o", "addr", "show", "dev", "netext0").orThrow().output()).isEqualTo(foreignBefore);
