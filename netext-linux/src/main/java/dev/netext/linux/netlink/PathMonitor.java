@@ -117,7 +117,8 @@ public final class PathMonitor implements AutoCloseable {
             } catch (LinuxException e) {
                 if (e.is(Errno.ENOBUFS)) {
                     overruns.incrementAndGet();
-                    LOG.warn("rtnetlink notifications were dropped (receive buffer overrun); events may be missing");
+                    LOG.warn("rtnetlink notifications were dropped (receive buffer overrun); resynchronising links");
+                    resyncLinks();
                     continue;
                 }
                 if (!closing) LOG.error("path monitor receive failed", e);
@@ -134,6 +135,30 @@ public final class PathMonitor implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * After an overrun the kernel's notifications are lost for good: read the links again and report what differs
+     * from what we knew, so that link state (up, running, MTU, removal) is never silently stale.
+     */
+    private void resyncLinks() {
+        try (RtNetlink rt = RtNetlink.open()) {
+            java.util.Set<Integer> present = new java.util.HashSet<>();
+            for (Link l : rt.links()) {
+                present.add(l.index());
+                PathEvent.LinkChanged ev = linkEvent(l, false);
+                if (!ev.equals(links.put(ev.index(), ev))) deliver(ev);
+            }
+            for (var it = links.entrySet().iterator(); it.hasNext(); ) {
+                var entry = it.next();
+                if (present.contains(entry.getKey())) continue;
+                it.remove();
+                PathEvent.LinkChanged gone = entry.getValue();
+                deliver(new PathEvent.LinkChanged(gone.index(), gone.name(), false, false, gone.mtu(), true));
+            }
+        } catch (LinuxException e) {
+            LOG.warn("could not resynchronise links after an overrun: {}", e.getMessage());
+        }
     }
 
     private void handle(NlMessage m) {
