@@ -21,6 +21,26 @@ abstract class AbstractView {
         this.len = length;
     }
 
+    /**
+     * Why the window is not a valid header of this kind, or {@code null}: the one validation routine behind
+     * {@link #check()} and {@link #tryWrap}. Allocation-free (messages are constants).
+     */
+    abstract String problem();
+
+    /** Validates the window; after it passes, no accessor throws. Untrusted input goes through here. */
+    public void check() throws MalformedPacketException {
+        String p = problem();
+        if (p != null) {
+            throw new MalformedPacketException(p);
+        }
+    }
+
+    /** Allocation-free re-point + validation: {@code wrap} then {@link #check()} without the exception. */
+    public final boolean tryWrap(ByteBuffer buffer, int offset, int length) {
+        point(buffer, offset, length);
+        return problem() == null;
+    }
+
     /** Whether the window lies inside the buffer's limit, written so that it cannot overflow. */
     final boolean windowInBuffer() {
         return buf != null && off >= 0 && len >= 0 && off <= buf.limit() - len;

@@ -41,14 +41,8 @@ public abstract sealed class IcmpPacket extends AbstractView permits IcmpV4Packe
      * Validates that the window lies in the buffer and holds at least the 8-octet header. Type-specific bodies are
      * not checked: the view is for rewriting headers, and unknown types must pass through (RFC 4443 §2.4(b)).
      */
-    public final void check() throws MalformedPacketException {
-        String p = problem();
-        if (p != null) {
-            throw new MalformedPacketException(p);
-        }
-    }
-
-    final String problem() {
+    @Override
+    String problem() {
         if (!windowInBuffer()) {
             return "ICMP: window outside buffer";
         }

@@ -29,12 +29,6 @@ public final class IcmpV4Packet extends IcmpPacket {
         return p;
     }
 
-    /** Allocation-free {@code wrap} + validation. */
-    public boolean tryWrap(ByteBuffer buf, int offset, int length) {
-        wrap(buf, offset, length);
-        return problem() == null;
-    }
-
     /** Points at the IPv4 payload. */
     public boolean tryWrap(Ipv4Packet ip) {
         return tryWrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength());

@@ -34,12 +34,6 @@ public final class IcmpV6Packet extends IcmpPacket {
         return p;
     }
 
-    /** Allocation-free {@code wrap} + validation. */
-    public boolean tryWrap(ByteBuffer buf, int offset, int length) {
-        wrap(buf, offset, length);
-        return problem() == null;
-    }
-
     /** Points at the upper-layer part of a checked IPv6 packet. */
     public boolean tryWrap(Ipv6Packet ip) {
         return tryWrap(ip.buffer(), ip.upperLayerOffset(), ip.upperLayerLength());

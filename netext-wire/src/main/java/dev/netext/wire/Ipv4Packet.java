@@ -77,26 +77,14 @@ public final class Ipv4Packet extends AbstractView implements IpPacket {
         return p;
     }
 
-    /** Allocation-free {@code wrap} + validation: {@code false} if the bytes are not a valid IPv4 header. */
-    public boolean tryWrap(ByteBuffer buf, int offset, int length) {
-        wrap(buf, offset, length);
-        return problem() == null;
-    }
-
     /**
      * Validates: window inside the buffer, at least 20 octets, version 4, IHL ≥ 5, IHL·4 ≤ Total Length, and
      * Total Length ≤ the window. A window longer than Total Length is accepted (link-layer padding, RFC 894);
      * {@link #payloadLength()} follows Total Length. The header checksum is not verified here
      * ({@link #verifyChecksum()}), so a header can be inspected before deciding to drop it.
      */
-    public void check() throws MalformedPacketException {
-        String p = problem();
-        if (p != null) {
-            throw new MalformedPacketException(p);
-        }
-    }
-
-    private String problem() {
+    @Override
+    String problem() {
         if (!windowInBuffer()) {
             return "IPv4: window outside buffer";
         }

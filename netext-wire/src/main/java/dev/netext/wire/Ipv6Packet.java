@@ -94,12 +94,6 @@ public final class Ipv6Packet extends AbstractView implements IpPacket {
         return p;
     }
 
-    /** Allocation-free {@code wrap} + validation. */
-    public boolean tryWrap(ByteBuffer buf, int offset, int length) {
-        wrap(buf, offset, length);
-        return problem() == null;
-    }
-
     /**
      * Validates: window inside the buffer, at least 40 octets, version 6, 40 + Payload Length ≤ window (extra
      * trailing bytes are tolerated as link padding), and a well-formed extension chain: each header fits within the
@@ -107,14 +101,8 @@ public final class Ipv6Packet extends AbstractView implements IpPacket {
      * {@link #MAX_EXTENSION_HEADERS} headers. Jumbograms (Payload Length 0 with a Jumbo Payload option, RFC 2675) are
      * not supported: with Payload Length 0 any extension header is "truncated".
      */
-    public void check() throws MalformedPacketException {
-        String p = problem();
-        if (p != null) {
-            throw new MalformedPacketException(p);
-        }
-    }
-
-    private String problem() {
+    @Override
+    String problem() {
         if (!windowInBuffer()) {
             return "IPv6: window outside buffer";
         }

@@ -72,26 +72,14 @@ public final class TcpPacket extends AbstractView {
         return p;
     }
 
-    /** Allocation-free {@code wrap} + validation. */
-    public boolean tryWrap(ByteBuffer buf, int offset, int length) {
-        wrap(buf, offset, length);
-        return problem() == null;
-    }
-
     /** Points at the upper-layer part of a checked IP packet. */
     public boolean tryWrap(IpPacket ip) {
         return tryWrap(ip.buffer(), ip.upperLayerOffset(), ip.upperLayerLength());
     }
 
     /** Validates: window in buffer, ≥ 20 octets, Data Offset ≥ 5 and Data Offset·4 ≤ window. */
-    public void check() throws MalformedPacketException {
-        String p = problem();
-        if (p != null) {
-            throw new MalformedPacketException(p);
-        }
-    }
-
-    private String problem() {
+    @Override
+    String problem() {
         if (!windowInBuffer()) {
             return "TCP: window outside buffer";
         }

@@ -46,12 +46,6 @@ public final class UdpPacket extends AbstractView {
         return p;
     }
 
-    /** Allocation-free {@code wrap} + validation. */
-    public boolean tryWrap(ByteBuffer buf, int offset, int length) {
-        wrap(buf, offset, length);
-        return problem() == null;
-    }
-
     /** Points at the upper-layer part of a checked IP packet. */
     public boolean tryWrap(IpPacket ip) {
         return tryWrap(ip.buffer(), ip.upperLayerOffset(), ip.upperLayerLength());
@@ -62,14 +56,8 @@ public final class UdpPacket extends AbstractView {
      * (the IP layer may carry trailing bytes; they are not part of the datagram). Jumbo UDP (Length 0, RFC 2675 §4)
      * is rejected.
      */
-    public void check() throws MalformedPacketException {
-        String p = problem();
-        if (p != null) {
-            throw new MalformedPacketException(p);
-        }
-    }
-
-    private String problem() {
+    @Override
+    String problem() {
         if (!windowInBuffer()) {
             return "UDP: window outside buffer";
         }
