@@ -30,7 +30,10 @@ import java.util.random.RandomGenerator;
  * packets from one sending thread leave in the order they were sent.
  */
 public final class Device {
-    /** Where the device's output goes. Both calls must consume the buffer before returning. */
+    /**
+     * Where the device's output goes. Both calls must consume (or copy) the buffer before returning, and must not
+     * call back into the device on the same thread: the buffers are per-thread scratch space the next call reuses.
+     */
     public interface Outbound {
         /** A WireGuard message for the UDP socket. */
         void sendDatagram(ByteBuffer datagram, InetSocketAddress to);
