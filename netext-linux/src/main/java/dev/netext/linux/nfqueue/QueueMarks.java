@@ -22,6 +22,12 @@ public final class QueueMarks {
     public static final int STATE_NONE = 0, STATE_NEW = 1, STATE_ESTABLISHED = 2, STATE_RELATED = 3,
             STATE_INVALID = 4, STATE_UNTRACKED = 5, DECIDED_ACCEPT = 6, DECIDED_DROP = 7;
 
+    /**
+     * The packet mark ({@code SO_MARK}) that exempts a packet filter provider's own sockets from its queue: inside
+     * netext's "NX" range ({@code 0x4e58_xxxx}) above the tunnel's bypass marks ({@code 0x4e58_0000 + 0..999}).
+     */
+    public static final int BYPASS_MARK = 0x4e58_03ff;
+
     /** Both decided values have these bits; no state value has both. */
     static final int DECIDED_BITS = DECIDED_ACCEPT << FIELD_SHIFT;
 

@@ -19,6 +19,7 @@ import java.util.Set;
  * <pre>
  * OUTPUT|INPUT|FORWARD  -j NETEXT-PF-q-OUT|-IN|-FOR        (inserted first, so netext sees packets before others accept)
  * NETEXT-PF-q-OUT:
+ *   -m mark --mark 0x4e5803ff -j RETURN                                                        the provider's own sockets
  *   -m mark --mark 0x60000/0x60000 -j CONNMARK --save-mark --nfmask 0x70000 --ctmask 0x70000   remember a decision
  *   -m mark --mark 0x60000/0x60000 -j MARK --set-xmark 0x0/0x70000                             and clear it
  *   -m connmark --mark 0x60000/0x70000 -j ACCEPT                                               decided flows: kernel only
@@ -90,6 +91,7 @@ public final class QueueSteering implements AutoCloseable {
             newChain(fam, family, chain, ledger);
             String decided = QueueMarks.hex(QueueMarks.DECIDED_BITS) + "/" + QueueMarks.hex(QueueMarks.DECIDED_BITS);
             String mask = QueueMarks.hex(QueueMarks.FIELD_MASK);
+            iptables.run(family, List.of("-A", chain, "-m", "mark", "--mark", QueueMarks.hex(QueueMarks.BYPASS_MARK), "-j", "RETURN"));
             iptables.run(family, List.of("-A", chain, "-m", "mark", "--mark", decided,
                     "-j", "CONNMARK", "--save-mark", "--nfmask", mask, "--ctmask", mask));
             iptables.run(family, List.of("-A", chain, "-m", "mark", "--mark", decided,
