@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /** The {@link ProviderContext} a packet filter provider gets. */
-final class FilterProviderContext implements ProviderContext {
+public final class FilterProviderContext implements ProviderContext {
     private final String name;
     private final EventSink events;
     private final LongSupplier sequence;
@@ -25,7 +25,7 @@ final class FilterProviderContext implements ProviderContext {
     private final Logger log;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
-    FilterProviderContext(String name, EventSink events, LongSupplier sequence, Consumer<Throwable> onFailure) {
+    public FilterProviderContext(String name, EventSink events, LongSupplier sequence, Consumer<Throwable> onFailure) {
         this.name = name;
         this.events = events;
         this.sequence = sequence;
@@ -67,7 +67,7 @@ final class FilterProviderContext implements ProviderContext {
 
     @Override public void cancel(Throwable error) { onFailure.accept(error == null ? new IllegalStateException("cancelled") : error); }
 
-    void stopThreads() throws InterruptedException {
+    public void stopThreads() throws InterruptedException {
         for (Thread t : threads) t.interrupt();
         for (Thread t : threads) t.join(2000);
     }
