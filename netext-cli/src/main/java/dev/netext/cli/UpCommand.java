@@ -4,7 +4,12 @@ import dev.netext.api.ProviderStatus;
 import dev.netext.api.path.PathEvent;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.api.tunnel.StopReason;
+import dev.netext.api.EventSink;
+import dev.netext.api.filter.FilterPacketProvider;
+import dev.netext.daemon.packetfilter.PacketFilterLauncher;
+import dev.netext.daemon.plugin.ProviderResolutionException;
 import dev.netext.daemon.plugin.ProviderResolver;
+import dev.netext.daemon.profile.PacketFilterSection;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.ProfileException;
 import dev.netext.daemon.profile.ProfileLoader;
@@ -12,6 +17,7 @@ import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.daemon.tunnel.RunningTunnel;
 import dev.netext.daemon.tunnel.TunnelLauncher;
 import dev.netext.linux.state.StateLedger;
+import dev.netext.packetfilter.PacketFilterEngine;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
 import dev.netext.tunnel.builtin.BuiltinProviders;
@@ -29,7 +35,7 @@ import java.util.stream.Collectors;
  * foreground until SIGINT/SIGTERM or a provider failure, then removes everything it created.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Run a profile's tunnel in the foreground until Ctrl-C or SIGTERM, then remove everything it set up.")
+        description = "Run a profile's tunnel and/or packet filter in the foreground until Ctrl-C or SIGTERM, then remove everything it set up.")
 public final class UpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROFILE", description = "The profile (YAML) to run.")
     Path profileFile;
@@ -45,12 +51,23 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        TunnelSection section = profile.tunnel().orElseThrow(() ->
-                new UserError(profileFile + ": nothing to run (the profile has no tunnel section)"));
+        if (profile.tunnel().isEmpty() && profile.packetFilter().isEmpty())
+            throw new UserError(profileFile + ": nothing to run (the profile has no tunnel or packet-filter section)");
+        if (profile.tunnel().isEmpty()) return runPacketFilterOnly(profile, out);
+        TunnelSection section = profile.tunnel().get();
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
 
-        RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
+        // A packet filter in the same profile starts first and stops last, so the tunnel's traffic is filtered from
+        // its first packet.
+        PacketFilterEngine filter = profile.packetFilter().isPresent() ? startPacketFilter(profile, out) : null;
+        RunningTunnel tunnel;
+        try {
+            tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
+        } catch (Exception | Error e) {
+            if (filter != null) filter.stop(StopReason.PROVIDER_FAILED);
+            throw e;
+        }
         for (StateLedger.Recovery r : tunnel.recovered()) {
             out.println("netext: removed what a crashed instance (pid " + r.pid() + ") left: "
                     + r.undone().size() + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
@@ -61,19 +78,73 @@ public final class UpCommand implements Callable<Integer> {
                 + "; routes " + section.settings().includedRoutes().stream().map(Object::toString).collect(Collectors.joining(", "))
                 + ")");
         out.flush();
+        if (filter != null) {
+            Thread.ofPlatform().daemon().name("packet-filter-watch").start(() -> {
+                try {
+                    if (filter.awaitTermination() != null) tunnel.stop(StopReason.PROVIDER_FAILED);
+                } catch (InterruptedException ignored) {
+                    // JVM exiting
+                }
+            });
+        }
 
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
         // fallback for any other way the JVM goes down.
         Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
-        Thread hook = Thread.ofPlatform().unstarted(() -> tunnel.stop(StopReason.SHUTDOWN));
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            tunnel.stop(StopReason.SHUTDOWN);
+            if (filter != null) filter.stop(StopReason.SHUTDOWN);
+        });
         Runtime.getRuntime().addShutdownHook(hook);
         Throwable failure = tunnel.runtime().awaitTermination();
         tunnel.stop(failure == null ? StopReason.USER_INITIATED : StopReason.PROVIDER_FAILED);
         printStopped(out, profile.name(), tunnel.runtime().stats());
+        if (filter != null) stopPacketFilter(filter, profile.name(), out);
         Runtime.getRuntime().removeShutdownHook(hook);
         if (failure == null) return 0;
         System.err.println("netext: provider " + section.provider() + " failed: " + failure);
         return 1;
+    }
+
+    /** A profile with only {@code packet-filter:}: no TUN device is needed. */
+    private Integer runPacketFilterOnly(Profile profile, PrintStream out) throws Exception {
+        Preflight.requireRootForFiltering();
+        PacketFilterEngine filter = startPacketFilter(profile, out);
+        Signals.onTerminate(() -> filter.stop(StopReason.USER_INITIATED));
+        Thread hook = Thread.ofPlatform().unstarted(() -> filter.stop(StopReason.SHUTDOWN));
+        Runtime.getRuntime().addShutdownHook(hook);
+        Throwable failure = filter.awaitTermination();
+        stopPacketFilter(filter, profile.name(), out);
+        Runtime.getRuntime().removeShutdownHook(hook);
+        if (failure == null) return 0;
+        System.err.println("netext: packet filter " + profile.name() + " failed: " + failure);
+        return 1;
+    }
+
+    private static PacketFilterEngine startPacketFilter(Profile profile, PrintStream out) throws Exception {
+        PacketFilterSection pf = profile.packetFilter().orElseThrow();
+        FilterPacketProvider provider;
+        try {
+            provider = PacketFilterLauncher.resolve(pf.provider(), profile.source());
+        } catch (ProviderResolutionException e) {
+            throw new UserError(profile.source() + ": packet-filter.provider: " + e.reason());
+        }
+        PacketFilterEngine filter = PacketFilterLauncher.launch(profile, pf, provider, EventSink.discard());
+        for (StateLedger.Recovery r : filter.recovered()) {
+            out.println("netext: removed what a crashed packet filter (pid " + r.pid() + ") left: "
+                    + r.undone().size() + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
+        }
+        out.println("netext: packet filter " + profile.name() + " running on queue " + pf.queue() + " (provider "
+                + pf.provider() + "; on-failure " + (pf.failOpen() ? "open" : "closed") + "; conntrack state from "
+                + (filter.kernelConntrackInfo() ? "the queue" : "steering marks") + ")");
+        out.flush();
+        return filter;
+    }
+
+    private static void stopPacketFilter(PacketFilterEngine filter, String name, PrintStream out) {
+        filter.stop(StopReason.USER_INITIATED);
+        out.println("netext: packet filter " + name + " stopped; " + filter.stats());
+        out.flush();
     }
 
     private static void printStopped(PrintStream out, String name, TunnelStats stats) {
@@ -106,6 +177,12 @@ public final class UpCommand implements Callable<Integer> {
 
     /** Checks that the data plane can work here, so the user gets one clear sentence instead of an errno. */
     static final class Preflight {
+        /** Queues and iptables rules need root or CAP_NET_ADMIN, but no TUN device. */
+        static void requireRootForFiltering() {
+            if (!"root".equals(System.getProperty("user.name")) && !hasNetAdmin())
+                throw new UserError("netext needs root or CAP_NET_ADMIN to filter packets (try sudo)");
+        }
+
         static void requireNetAdmin() {
             if (!Files.exists(Path.of("/dev/net/tun")))
                 throw new UserError("/dev/net/tun is missing: load the tun module (modprobe tun) or run where TUN is available");

@@ -16,13 +16,21 @@ import java.util.stream.Collectors;
  * @param enabled whether the daemon starts it ({@code enabled:}, default true)
  * @param source  the file it was read from
  * @param tunnel  the {@code tunnel:} section, if any
+ * @param packetFilter the {@code packet-filter:} section, if any
  */
-public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
+public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel,
+                      Optional<PacketFilterSection> packetFilter) {
 
     public Profile {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
         tunnel = tunnel == null ? Optional.empty() : tunnel;
+        packetFilter = packetFilter == null ? Optional.empty() : packetFilter;
+    }
+
+    /** A profile without a packet filter (the form before {@code packet-filter:} existed). */
+    public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
+        this(name, enabled, source, tunnel, Optional.empty());
     }
 
     /**
@@ -60,7 +68,10 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
                 if (!p.exceptions().isEmpty()) sb.append(", except ").append(String.join(", ", p.exceptions()));
             }
         });
-        if (tunnel.isEmpty()) sb.append("\n  (no sections)");
+        packetFilter.ifPresent(p -> sb.append("\n  packet-filter: provider ").append(p.provider())
+                .append(", queue ").append(p.queue()).append(", ").append(p.match().size()).append(" match(es), on-failure ")
+                .append(p.failOpen() ? "open" : "closed"));
+        if (tunnel.isEmpty() && packetFilter.isEmpty()) sb.append("\n  (no sections)");
         return sb.toString();
     }
 

@@ -95,6 +95,28 @@ public final class NetlinkSocket implements AutoCloseable {
         return ByteBuffer.wrap(data).order(ByteOrder.nativeOrder());
     }
 
+    /**
+     * Sends {@code len} bytes of {@code msg} (one or more whole messages, back to back) to the kernel without
+     * copying: the hot path of queue verdicts, where the caller owns a native buffer.
+     */
+    public void send(MemorySegment msg, long len) throws LinuxException {
+        ensureOpen();
+        int n = Libc.sendto(fd, msg, len, 0, kernel);
+        if (n != len) throw new LinuxException("sendto: short write of " + n + " bytes", Errno.EIO);
+    }
+
+    /**
+     * Receives one datagram into {@code buf} (no copy, no allocation); returns its length, or -1 when none is waiting
+     * and {@code flags} has {@link Libc#MSG_DONTWAIT} or the socket is non-blocking. A datagram longer than
+     * {@code buf} raises {@link NetlinkFormatException}: it was truncated and its messages cannot be trusted.
+     */
+    public int receiveInto(MemorySegment buf, int flags) throws LinuxException {
+        ensureOpen();
+        int n = Libc.recv(fd, buf, buf.byteSize(), flags | MSG_TRUNC);
+        if (n > buf.byteSize()) throw new NetlinkFormatException("datagram of " + n + " bytes truncated to " + buf.byteSize());
+        return n;
+    }
+
     /** After close the fd number may belong to another file: never touch it again. */
     private void ensureOpen() throws LinuxException {
         if (closed) throw new LinuxException("netlink socket is closed", Errno.EBADF);
