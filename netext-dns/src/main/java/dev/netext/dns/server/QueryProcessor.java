@@ -196,7 +196,7 @@ final class QueryProcessor {
             n = MessageBuilder.error(s.query, true, SERVFAIL, s.out);
         } else {
             byte[] msg = answer.message();
-            server = answer.server().describe();
+            server = answer.describe();
             if (!group.trusted()) put16(msg, FLAGS, u16(msg, FLAGS) & ~FLAG_AD);
             n = msg.length;
             if (s.response.parse(msg, n, null, 0, 0) == ResponseView.OK) {

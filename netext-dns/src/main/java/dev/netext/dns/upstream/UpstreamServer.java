@@ -18,6 +18,9 @@ public final class UpstreamServer implements AutoCloseable {
     /** An answer and who gave it. */
     public record Answer(byte[] message, UpstreamServer server, boolean viaTcp) {
         public int rcode() { return DnsWire.u16(message, DnsWire.FLAGS) & DnsWire.RCODE_MASK; }
+
+        /** The upstream that gave the answer: {@code tcp://…} when a truncated UDP answer was retried over TCP. */
+        public String describe() { return viaTcp ? server.truncationFallback.describe() : server.primary.describe(); }
     }
 
     private final ServerSpec spec;
