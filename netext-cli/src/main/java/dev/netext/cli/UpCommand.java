@@ -15,7 +15,13 @@ import dev.netext.linux.state.StateLedger;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
 import dev.netext.tunnel.builtin.BuiltinProviders;
+import dev.netext.api.ProviderEvent;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.daemon.dns.DnsLauncher;
+import dev.netext.dns.server.DnsProxyServer;
+import dev.netext.dns.server.QueryLogLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
@@ -34,6 +40,9 @@ public final class UpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROFILE", description = "The profile (YAML) to run.")
     Path profileFile;
 
+    @Option(names = "--log", description = "Print one line per DNS query (profiles with a dns section).")
+    boolean log;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -45,8 +54,44 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        TunnelSection section = profile.tunnel().orElseThrow(() ->
-                new UserError(profileFile + ": nothing to run (the profile has no tunnel section)"));
+        if (profile.tunnel().isEmpty() && profile.dns().isEmpty())
+            throw new UserError(profileFile + ": nothing to run (the profile has neither a tunnel nor a dns section)");
+        DnsProxyServer dns = null;
+        if (profile.dns().isPresent()) {
+            try {
+                dns = DnsLauncher.launch(profile, log ? e -> {
+                    if (e instanceof ProviderEvent.DnsQueried q) { out.println(QueryLogLine.format(q)); out.flush(); }
+                } : null);
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new UserError("dns: " + e.getMessage());
+            }
+            out.println("netext: dns " + profile.name() + " serving on "
+                    + dns.udpAddresses().stream().map(a -> Endpoint.of(a).toString()).toList() + " (udp, tcp)");
+            out.flush();
+        }
+        if (profile.tunnel().isEmpty()) return serveDnsOnly(out, profile.name(), dns);
+        TunnelSection section = profile.tunnel().get();
+        try {
+            return runTunnel(out, resolver, profile, section, dns);
+        } finally {
+            if (dns != null) dns.close();
+        }
+    }
+
+    private Integer serveDnsOnly(PrintStream out, String name, DnsProxyServer dns) throws InterruptedException {
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Signals.onTerminate(() -> { dns.close(); stopped.countDown(); });
+        Thread hook = Thread.ofPlatform().unstarted(dns::close);
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        out.println("netext: dns " + name + " stopped; " + dns.stats());
+        out.flush();
+        return 0;
+    }
+
+    private Integer runTunnel(PrintStream out, ProviderResolver resolver, Profile profile, TunnelSection section,
+                              DnsProxyServer dns) throws Exception {
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
 
@@ -61,6 +106,12 @@ public final class UpCommand implements Callable<Integer> {
                 + "; routes " + section.settings().includedRoutes().stream().map(Object::toString).collect(Collectors.joining(", "))
                 + ")");
         out.flush();
+        var tunnelDns = section.settings().dns();
+        if (dns != null && !tunnelDns.isEmpty()) {
+            dns.tunnelUp(profile.name(), tunnelDns); // its servers and match domains are rules while it is up
+            out.println("netext: dns rules from tunnel " + profile.name() + ": "
+                    + (tunnelDns.matchDomains().isEmpty() ? "all names" : String.join(", ", tunnelDns.matchDomains())));
+        }
 
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
         // fallback for any other way the JVM goes down.
@@ -68,6 +119,7 @@ public final class UpCommand implements Callable<Integer> {
         Thread hook = Thread.ofPlatform().unstarted(() -> tunnel.stop(StopReason.SHUTDOWN));
         Runtime.getRuntime().addShutdownHook(hook);
         Throwable failure = tunnel.runtime().awaitTermination();
+        if (dns != null) dns.tunnelDown(profile.name());
         tunnel.stop(failure == null ? StopReason.USER_INITIATED : StopReason.PROVIDER_FAILED);
         printStopped(out, profile.name(), tunnel.runtime().stats());
         Runtime.getRuntime().removeShutdownHook(hook);

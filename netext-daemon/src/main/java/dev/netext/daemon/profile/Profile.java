@@ -16,13 +16,20 @@ import java.util.stream.Collectors;
  * @param enabled whether the daemon starts it ({@code enabled:}, default true)
  * @param source  the file it was read from
  * @param tunnel  the {@code tunnel:} section, if any
+ * @param dns     the {@code dns:} section, if any
  */
-public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
+public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns) {
 
     public Profile {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
         tunnel = tunnel == null ? Optional.empty() : tunnel;
+        dns = dns == null ? Optional.empty() : dns;
+    }
+
+    /** A profile with a tunnel section only. */
+    public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
+        this(name, enabled, source, tunnel, Optional.empty());
     }
 
     /**
@@ -60,7 +67,13 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
                 if (!p.exceptions().isEmpty()) sb.append(", except ").append(String.join(", ", p.exceptions()));
             }
         });
-        if (tunnel.isEmpty()) sb.append("\n  (no sections)");
+        dns.ifPresent(d -> {
+            sb.append("\n  dns: listen ").append(d.listen().stream().map(Object::toString).collect(Collectors.joining(", ")))
+                    .append(", ").append(d.servers().size()).append(" server group(s), ").append(d.rules().size()).append(" rule(s), default ")
+                    .append(d.defaultGroup()).append(", cache ").append(d.cacheEntries() == 0 ? "off" : d.cacheEntries() + " entries");
+            for (var r : d.rules()) sb.append("\n    ").append(r.label());
+        });
+        if (tunnel.isEmpty() && dns.isEmpty()) sb.append("\n  (no sections)");
         return sb.toString();
     }
 

@@ -49,7 +49,7 @@ public final class ProfileLoader {
 
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
-        return List.of(new TunnelSectionParser(resolver));
+        return List.of(new TunnelSectionParser(resolver), new DnsSectionParser());
     }
 
     /** Reads and validates the profile at {@code file}. */
@@ -135,7 +135,8 @@ public final class ProfileLoader {
             if (model != null) parsed.put(s.key(), model);
         }
         if (checks.errorCount() > before) return null;
-        return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")));
+        return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")),
+                Optional.ofNullable((DnsSection) parsed.get("dns")));
     }
 
     /** The file name without {@code .yaml}/{@code .yml}. */

@@ -40,16 +40,23 @@ public final class UpstreamFactory {
         this.tcpIdleSeconds = 10;
     }
 
+    /** Why this build cannot run {@code spec}, or null when it can: profile validation reports it before anything starts. */
+    public static String unsupportedReason(ServerSpec spec) {
+        return switch (spec) {
+            case ServerSpec.Tls t -> "DNS over TLS upstreams are not available in this build yet; use udp:// or tcp:// for now";
+            case ServerSpec.Https h -> "DNS over HTTPS upstreams are not available in this build yet; use udp:// or tcp:// for now";
+            default -> null;
+        };
+    }
+
     /** The servers a spec stands for (several for {@code system}). */
     public List<UpstreamServer> create(ServerSpec spec) throws IOException {
         return switch (spec) {
             case ServerSpec.Plain p -> List.of(udpWithTcp(spec, p.address()));
             case ServerSpec.Udp u -> List.of(udpWithTcp(spec, u.address()));
             case ServerSpec.Tcp t -> List.of(new UpstreamServer(spec, new TcpUpstream(t.address(), io, tcpIdleSeconds), null, nanos));
-            case ServerSpec.Tls t -> throw new UnsupportedOperationException("'" + t.text()
-                    + "': DNS over TLS upstreams are not available in this build yet; use udp:// or tcp:// for now");
-            case ServerSpec.Https h -> throw new UnsupportedOperationException("'" + h.text()
-                    + "': DNS over HTTPS upstreams are not available in this build yet; use udp:// or tcp:// for now");
+            case ServerSpec.Tls t -> throw new UnsupportedOperationException("'" + t.text() + "': " + unsupportedReason(t));
+            case ServerSpec.Https h -> throw new UnsupportedOperationException("'" + h.text() + "': " + unsupportedReason(h));
             case ServerSpec.SystemResolvers s -> {
                 List<UpstreamServer> out = new ArrayList<>();
                 for (Endpoint e : systemResolvers()) out.add(udpWithTcp(new ServerSpec.Plain(e), e));
