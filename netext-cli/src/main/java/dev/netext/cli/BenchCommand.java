@@ -1,5 +1,6 @@
 package dev.netext.cli;
 
+import dev.netext.cli.sandbox.DnsBench;
 import dev.netext.cli.sandbox.TunnelBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,17 +13,25 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
         description = "Benchmarks netext against its peer on a throwaway namespace network.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CAPABILITY", description = "tunnel")
+    @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns")
     String capability;
 
     @Option(names = "--packets", defaultValue = "100000") int packets;
     @Option(names = "--sizes", split = ",", defaultValue = "64,512,1372") List<Integer> sizes;
     @Option(names = "--window", defaultValue = "64") int window;
     @Option(names = "--rounds", defaultValue = "3") int rounds;
+    @Option(names = "--names", defaultValue = "100000", description = "dns: cached query names") int names;
+    @Option(names = "--seconds", defaultValue = "10", description = "dns: dnsperf run length") int seconds;
+    @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
+            description = "dns: JVM options for the netext under test") String javaOpts;
 
     @Override
     public Integer call() throws Exception {
-        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel");
+        if (capability.equals("dns")) {
+            UpCommand.Preflight.requireNetAdmin();
+            return new DnsBench(System.out, names, seconds, rounds, javaOpts).run();
+        }
+        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns");
         UpCommand.Preflight.requireNetAdmin();
         return new TunnelBench(System.out, packets, sizes, window, rounds).run();
     }

@@ -73,6 +73,9 @@ public final class DnsCommand implements Runnable {
         @Option(names = "--log", description = "Print one line per query.")
         boolean log;
 
+        @Option(names = "--cache-bytes", paramLabel = "BYTES", description = "Off-heap bytes for cached answers (default: 256 per entry).")
+        long cacheBytes = -1;
+
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
@@ -110,7 +113,7 @@ public final class DnsCommand implements Runnable {
                 rules.add(rule(domain, d, "--block " + bl));
             }
             groups.forEach(b::group);
-            b.defaultGroup("default").cacheEntries(cacheEntries).serveStale(serveStale, 86_400)
+            b.defaultGroup("default").cacheEntries(cacheEntries).cacheBytes(cacheBytes).serveStale(serveStale, 86_400)
                     .rateLimit(rateLimit, rateLimit * 2).ioThreads(threads).timeouts(timeoutMillis, timeoutMillis * 3);
             List<IpPrefix> prefixes = new ArrayList<>();
             for (String a : allow) {
@@ -149,7 +152,10 @@ public final class DnsCommand implements Runnable {
             stopped.await();
             Runtime.getRuntime().removeShutdownHook(hook);
             out.println("netext: dns stopped; " + server.stats()
-                    + (server.cache() == null ? "" : "; cache " + server.cache().hits() + " hits, " + server.cache().misses() + " misses"));
+                    + (server.cache() == null ? "" : "; cache " + server.cache().size() + " entries in " + server.cache().bytesUsed() / 1024
+                    + " KiB off-heap, " + server.cache().hits() + " hits, " + server.cache().misses() + " misses")
+                    + "; heap max " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB, used "
+                    + (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024) + " MiB");
             out.flush();
             return 0;
         }
