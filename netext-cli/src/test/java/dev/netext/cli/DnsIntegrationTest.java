@@ -154,4 +154,72 @@ class DnsIntegrationTest {
             assertThat(netext.output()).contains("netext: dns split stopped");
         }
     }
+
+    /** {@code netext dns serve} without a profile, with a query log line per query. */
+    @NetnsTest
+    void dnsServeRoutesWithTheSameServerSyntax(NetnsLab lab) throws Exception {
+        NetworkNamespace host = lab.namespace("host");
+        NetworkNamespace corp = lab.namespace("corp");
+        NetworkNamespace pub = lab.namespace("public");
+        lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
+        lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
+        dnsmasq(corp, "10.53.1.2");
+        unbound(pub);
+        awaitServing(host, "10.53.1.2");
+        awaitServing(host, "10.53.2.2");
+        try (NetextProcess netext = NetextProcess.start(host, "dns", "serve", "--listen", "127.0.0.1:5353",
+                "--route", "foo.mycompany.com=10.53.1.2", "--route", "deep.foo.mycompany.com=udp://10.53.2.2:53",
+                "--block", "ads.test", "--default", "10.53.2.2", "--log")) {
+            netext.awaitLine(l -> l.contains("dns serving on"), Duration.ofSeconds(30))
+                    .orElseThrow(() -> new AssertionError("netext did not start:\n" + netext.output()));
+            assertThat(dig(host, "+short", "db.foo.mycompany.com")).isEqualTo("10.1.2.4");
+            assertThat(dig(host, "+short", "x.deep.foo.mycompany.com")).isEqualTo("192.0.2.66");
+            assertThat(dig(host, "+short", "www.example")).isEqualTo("192.0.2.10");
+            assertThat(dig(host, "ads.test")).contains("status: NXDOMAIN");
+            assertThat(dig(host, "+tcp", "+short", "db.foo.mycompany.com")).isEqualTo("10.1.2.4");
+            assertThat(netext.awaitLine(l -> l.contains(" tcp db.foo.mycompany.com A → foo.mycompany.com→10.53.1.2 cache NOERROR 1 answer"),
+                    Duration.ofSeconds(5))).as(netext.output()).isPresent();
+            assertThat(netext.terminate(Duration.ofSeconds(15))).isZero();
+        }
+    }
+
+    /** A profile with a tunnel and dns: the tunnel's DNS settings are rules while it is up. */
+    @NetnsTest
+    void tunnelDnsSettingsRouteMatchDomainsWhileTheTunnelIsUp(NetnsLab lab) throws Exception {
+        NetworkNamespace host = lab.namespace("host");
+        NetworkNamespace corp = lab.namespace("corp");
+        NetworkNamespace pub = lab.namespace("public");
+        lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
+        lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
+        dnsmasq(corp, "10.53.1.2");
+        unbound(pub);
+        awaitServing(host, "10.53.1.2");
+        awaitServing(host, "10.53.2.2");
+        Path profile = dir.resolve("both.yaml");
+        Files.writeString(profile, """
+                name: both
+                tunnel:
+                  provider: pong
+                  settings:
+                    addresses: [10.7.0.1/24]
+                    routes: [10.7.0.0/24]
+                    dns: { servers: [10.53.1.2], match-domains: [foo.mycompany.com] }
+                dns:
+                  listen: [127.0.0.1:5353]
+                  servers: { public: 10.53.2.2 }
+                  default: public
+                """);
+        try (NetextProcess netext = NetextProcess.start(host, "up", profile.toString(), "--log")) {
+            netext.awaitConnected(Duration.ofSeconds(30));
+            netext.awaitLine(l -> l.contains("dns rules from tunnel both"), Duration.ofSeconds(10))
+                    .orElseThrow(() -> new AssertionError(netext.output()));
+            assertThat(dig(host, "+short", "db.foo.mycompany.com")).isEqualTo("10.1.2.4");
+            assertThat(dig(host, "+short", "www.example")).isEqualTo("192.0.2.10");
+            assertThat(netext.awaitLine(l -> l.contains("db.foo.mycompany.com A → foo.mycompany.com→tunnel:both udp://10.53.1.2:53"),
+                    Duration.ofSeconds(5))).as(netext.output()).isPresent();
+            assertThat(netext.terminate(Duration.ofSeconds(20))).isZero();
+            assertThat(netext.output()).contains("tunnel both stopped");
+        }
+        assertThat(host.run("ip", "link", "show").output()).doesNotContain("netext");
+    }
 }
