@@ -132,6 +132,8 @@ public final class DnsProxyServer implements AutoCloseable {
                                 + "', which is not declared (declared: " + String.join(", ", config.groups().keySet()) + ")");
                 split.onChange(s::clearCache);
             }
+            if (provider instanceof dev.netext.api.dns.DnsFlowHandler)
+                log.warn("provider {} implements DnsFlowHandler; raw DNS flows are not offered by this host yet, every query takes the typed path", name);
             provider.startProxy(s.new HostContext(), Map.of());
             for (Endpoint e : config.listen()) s.bind(e);
             return s;

@@ -95,13 +95,17 @@ final class QueryProcessor {
                 return null;
             }
         }, providerThreads).orTimeout(host.config().queryTimeoutMillis(), TimeUnit.MILLISECONDS).whenComplete((d, err) -> {
-            Scratch own = new Scratch(); // a provider thread: no I/O-thread scratch to borrow
-            System.arraycopy(copy, 0, own.in, 0, copy.length);
-            own.query.parse(own.in, copy.length);
-            int n = d == null || err != null
-                    ? answerNow(own, MessageBuilder.error(own.query, true, SERVFAIL, own.out), transport, null, "", client, t0)
-                    : act(own, d, "", client, transport, c -> responder, t0);
-            if (n > 0) responder.send(own.out, n);
+            Scratch own = Scratch.borrow(); // a provider thread: no I/O-thread scratch of its own
+            try {
+                System.arraycopy(copy, 0, own.in, 0, copy.length);
+                own.query.parse(own.in, copy.length);
+                int n = d == null || err != null
+                        ? answerNow(own, MessageBuilder.error(own.query, true, SERVFAIL, own.out), transport, null, "", client, t0)
+                        : act(own, d, "", client, transport, c -> responder, t0);
+                if (n > 0) responder.send(own.out, n);
+            } finally {
+                Scratch.giveBack(own);
+            }
         });
         return 0;
     }

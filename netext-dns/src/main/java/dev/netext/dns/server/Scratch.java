@@ -26,6 +26,16 @@ final class Scratch {
         @Override protected Scratch initialValue() { return new Scratch(); }
     };
 
+    /** Scratch for provider threads (virtual threads have no I/O-thread scratch), reused through a small pool. */
+    private static final java.util.concurrent.ArrayBlockingQueue<Scratch> POOL = new java.util.concurrent.ArrayBlockingQueue<>(32);
+
+    static Scratch borrow() {
+        Scratch s = POOL.poll();
+        return s != null ? s : new Scratch();
+    }
+
+    static void giveBack(Scratch s) { POOL.offer(s); }
+
     static Scratch forListener() { return LISTENER.get(); }
 
     static Scratch forCompletion() { return COMPLETION.get(); }
