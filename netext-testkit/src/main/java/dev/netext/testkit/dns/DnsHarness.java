@@ -51,7 +51,7 @@ public final class DnsHarness implements AutoCloseable {
     public static final class Builder {
         private final DnsProxyProvider provider;
         private final DnsServerConfig.Builder config = DnsServerConfig.builder()
-                .listen(List.of(Endpoint.parse("127.0.0.1:0"))).ioThreads(1).timeouts(300, 900)
+                .listen(List.of(Endpoint.parse("127.0.0.1:0"))).ioThreads(1).timeouts(500, 1500)
                 .resolvConf(java.nio.file.Path.of("/nonexistent/resolv.conf"));
         private Duration clientTimeout = Duration.ofSeconds(3);
 
