@@ -70,6 +70,11 @@ public final class DnsWire {
 
     /** RFC 1035 §2.3.4: the largest message over UDP without EDNS. */
     public static final int MIN_UDP_PAYLOAD = 512;
+    /**
+     * The largest UDP answer netext sends, whatever a client advertises (unbound's max-udp-size): bigger answers go
+     * truncated so the client uses TCP rather than depending on IP fragments (RFC 8085 §3.2, DNS flag day 2020).
+     */
+    public static final int MAX_UDP_RESPONSE = 4096;
     /** RFC 6891 §6.1.3: DO is the high bit of the OPT TTL's flags half. */
     public static final int EDNS_DO = 0x8000;
     /** RFC 7871: EDNS client subnet option code. */

@@ -77,7 +77,7 @@ public final class QueryView {
             if (type == TYPE_OPT) {
                 if (edns || rrStart + 1 != p || buf[rrStart] != 0) return FORMAT_ERROR; // RFC 6891 §6.1.1: one OPT, owner root
                 edns = true;
-                ednsUdpSize = Math.max(MIN_UDP_PAYLOAD, u16(buf, p + 2));
+                ednsUdpSize = Math.min(MAX_UDP_RESPONSE, Math.max(MIN_UDP_PAYLOAD, u16(buf, p + 2)));
                 dnssecOk = (u16(buf, p + RR_TTL + 2) & EDNS_DO) != 0;
                 optStart = rrStart;
                 optEnd = rdata + rdlen;
@@ -124,7 +124,10 @@ public final class QueryView {
     public int qtype() { return qtype; }
     public int qclass() { return qclass; }
     public boolean hasEdns() { return edns; }
-    /** The client's UDP payload size: 512 without EDNS (RFC 1035), at least 512 with it (RFC 6891 §6.2.5). */
+    /**
+     * The client's UDP payload size: 512 without EDNS (RFC 1035), at least 512 with it (RFC 6891 §6.2.5), at most
+     * {@link DnsWire#MAX_UDP_RESPONSE}.
+     */
     public int udpPayloadSize() { return ednsUdpSize; }
     public boolean dnssecOk() { return dnssecOk; }
     public int optStart() { return optStart; }

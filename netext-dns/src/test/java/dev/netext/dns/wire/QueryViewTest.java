@@ -30,6 +30,9 @@ class QueryViewTest {
         byte[] q = query(1, "a.b", 1, 100, false, null);
         assertThat(v.parse(q, q.length)).isEqualTo(QueryView.OK);
         assertThat(v.udpPayloadSize()).isEqualTo(512);
+        byte[] huge = query(1, "a.b", 1, 65535, false, null);
+        v.parse(huge, huge.length);
+        assertThat(v.udpPayloadSize()).isEqualTo(DnsWire.MAX_UDP_RESPONSE);
         byte[] plain = query(1, "a.b", 1);
         assertThat(v.parse(plain, plain.length)).isEqualTo(QueryView.OK);
         assertThat(v.hasEdns()).isFalse();
