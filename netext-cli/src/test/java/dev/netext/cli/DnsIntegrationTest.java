@@ -167,7 +167,7 @@ class DnsIntegrationTest {
         unbound(pub);
         awaitServing(host, "10.53.1.2");
         awaitServing(host, "10.53.2.2");
-        try (NetextProcess netext = NetextProcess.start(host, "dns", "serve", "--listen", "127.0.0.1:5353",
+        try (NetextProcess netext = NetextProcess.start(host, "dns", "serve", "--listen", "127.0.0.1:5353", "--listen", "10.53.1.1:5353",
                 "--route", "foo.mycompany.com=10.53.1.2", "--route", "deep.foo.mycompany.com=udp://10.53.2.2:53",
                 "--block", "ads.test", "--default", "10.53.2.2", "--log")) {
             netext.awaitLine(l -> l.contains("dns serving on"), Duration.ofSeconds(30))
@@ -179,7 +179,13 @@ class DnsIntegrationTest {
             assertThat(dig(host, "+tcp", "+short", "db.foo.mycompany.com")).isEqualTo("10.1.2.4");
             assertThat(netext.awaitLine(l -> l.contains(" tcp db.foo.mycompany.com A → foo.mycompany.com→10.53.1.2 cache NOERROR 1 answer"),
                     Duration.ofSeconds(5))).as(netext.output()).isPresent();
+            // the default ACL: loopback and this namespace's own addresses only; a client next door gets no answer at all
+            ExecResult outside = corp.run(Duration.ofSeconds(10), "dig", "@10.53.1.1", "-p", "5353", "+time=1", "+tries=1", "db.foo.mycompany.com");
+            assertThat(outside.output()).doesNotContain("status:").containsPattern("timed out|no servers could be reached");
+            ExecResult own = host.run(Duration.ofSeconds(10), "dig", "@10.53.1.1", "-p", "5353", "+time=2", "+tries=1", "+short", "db.foo.mycompany.com");
+            assertThat(own.output().strip()).isEqualTo("10.1.2.4"); // from this namespace's own address: allowed
             assertThat(netext.terminate(Duration.ofSeconds(15))).isZero();
+            assertThat(netext.output()).contains("1 outside the ACL");
         }
     }
 
