@@ -85,15 +85,31 @@ public sealed interface ProviderEvent {
 
     /**
      * A DNS proxy decided a query. {@code rcode} is the response code the client got (0 NOERROR, 2 SERVFAIL,
-     * 3 NXDOMAIN, 5 REFUSED); {@code answerCount} the records in its answer section.
+     * 3 NXDOMAIN, 5 REFUSED); {@code answerCount} the records in its answer section; {@code latencyNanos} the time
+     * from the query's arrival to the answer's departure.
+     *
+     * @param rule     the rule that decided, when the provider names its rules (the built-in split-DNS provider:
+     *                 {@code foo.mycompany.com→corp}); empty otherwise
+     * @param server   the upstream that answered ({@code udp://10.0.0.53:53}); empty for answers netext made itself,
+     *                 from its cache, or when no server answered
+     * @param cacheHit whether the answer came from netext's cache
      */
     record DnsQueried(long sequence, long monotonicNanos, String provider, DnsQuery query,
-                      DnsDecision decision, int rcode, int answerCount, long latencyNanos) implements FlowEvent {
+                      DnsDecision decision, int rcode, int answerCount, long latencyNanos,
+                      String rule, String server, boolean cacheHit) implements FlowEvent {
         public DnsQueried {
             Events.check(sequence, provider);
             if (query == null || decision == null) throw new IllegalArgumentException("query and decision are required");
             if (rcode < 0 || rcode > 0xFFF) throw new IllegalArgumentException("rcode " + rcode + " out of range");
             if (answerCount < 0) throw new IllegalArgumentException("negative answer count");
+            if (rule == null) rule = "";
+            if (server == null) server = "";
+        }
+
+        /** An event without rule, server and cache information (the original form). */
+        public DnsQueried(long sequence, long monotonicNanos, String provider, DnsQuery query,
+                          DnsDecision decision, int rcode, int answerCount, long latencyNanos) {
+            this(sequence, monotonicNanos, provider, query, decision, rcode, answerCount, latencyNanos, "", "", false);
         }
 
         /** The flow that carried the query. */

@@ -1,5 +1,6 @@
 package dev.netext.cli;
 
+import dev.netext.cli.sandbox.DnsBench;
 import dev.netext.cli.sandbox.TunnelBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,22 +13,29 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
         description = "Benchmarks netext against its peer on a throwaway namespace network.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CAPABILITY", description = "tunnel or packet-filter")
+    @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns | packet-filter")
     String capability;
 
     @Option(names = "--packets", defaultValue = "100000") int packets;
     @Option(names = "--sizes", split = ",", defaultValue = "64,512,1372") List<Integer> sizes;
     @Option(names = "--window", defaultValue = "64") int window;
     @Option(names = "--rounds", defaultValue = "3") int rounds;
-    @Option(names = "--seconds", defaultValue = "5", description = "iperf3 duration per run (packet-filter)") int seconds;
+    @Option(names = "--names", defaultValue = "100000", description = "dns: cached query names") int names;
+    @Option(names = "--seconds", defaultValue = "0", description = "run length per measurement (packet-filter: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
+    @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
+            description = "dns: JVM options for the netext under test") String javaOpts;
 
     @Override
     public Integer call() throws Exception {
         if (capability.equals("packet-filter")) {
             UpCommand.Preflight.requireRootForFiltering();
-            return new PacketFilterBench(System.out, seconds, rounds).run();
+            return new PacketFilterBench(System.out, seconds == 0 ? 5 : seconds, rounds).run();
         }
-        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel, packet-filter");
+        if (capability.equals("dns")) {
+            UpCommand.Preflight.requireNetAdmin();
+            return new DnsBench(System.out, names, seconds == 0 ? 10 : seconds, rounds, javaOpts).run();
+        }
+        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter");
         UpCommand.Preflight.requireNetAdmin();
         return new TunnelBench(System.out, packets, sizes, window, rounds).run();
     }

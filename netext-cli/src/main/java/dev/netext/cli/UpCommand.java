@@ -21,7 +21,13 @@ import dev.netext.packetfilter.PacketFilterEngine;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
 import dev.netext.tunnel.builtin.BuiltinProviders;
+import dev.netext.api.ProviderEvent;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.daemon.dns.DnsLauncher;
+import dev.netext.dns.server.DnsProxyServer;
+import dev.netext.dns.server.QueryLogLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
@@ -35,10 +41,13 @@ import java.util.stream.Collectors;
  * foreground until SIGINT/SIGTERM or a provider failure, then removes everything it created.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Run a profile's tunnel and/or packet filter in the foreground until Ctrl-C or SIGTERM, then remove everything it set up.")
+        description = "Run a profile's tunnel, DNS proxy and packet filter in the foreground until Ctrl-C or SIGTERM, then remove everything it set up.")
 public final class UpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROFILE", description = "The profile (YAML) to run.")
     Path profileFile;
+
+    @Option(names = "--log", description = "Print one line per DNS query (profiles with a dns section).")
+    boolean log;
 
     @Override
     public Integer call() throws Exception {
@@ -51,23 +60,77 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        if (profile.tunnel().isEmpty() && profile.packetFilter().isEmpty())
-            throw new UserError(profileFile + ": nothing to run (the profile has no tunnel or packet-filter section)");
-        if (profile.tunnel().isEmpty()) return runPacketFilterOnly(profile, out);
-        TunnelSection section = profile.tunnel().get();
+        if (profile.tunnel().isEmpty() && profile.dns().isEmpty() && profile.packetFilter().isEmpty())
+            throw new UserError(profileFile + ": nothing to run (the profile has no tunnel, dns or packet-filter section)");
+        DnsProxyServer dns = profile.dns().isPresent() ? startDns(profile, out) : null;
+        PacketFilterEngine filter = null;
+        try {
+            // A packet filter starts before the tunnel and stops after it, so the tunnel's traffic is filtered from
+            // its first packet.
+            if (profile.packetFilter().isPresent()) filter = startPacketFilter(profile, out);
+            if (profile.tunnel().isEmpty()) return runWithoutTunnel(out, profile.name(), dns, filter);
+            return runTunnel(out, resolver, profile, profile.tunnel().get(), dns, filter);
+        } finally {
+            if (filter != null) stopPacketFilter(filter, profile.name(), out);
+            if (dns != null) dns.close();
+        }
+    }
+
+    private DnsProxyServer startDns(Profile profile, PrintStream out) throws Exception {
+        DnsProxyServer dns;
+        try {
+            dns = DnsLauncher.launch(profile, log ? e -> {
+                if (e instanceof ProviderEvent.DnsQueried q) { out.println(QueryLogLine.format(q)); out.flush(); }
+            } : null);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new UserError("dns: " + e.getMessage());
+        }
+        out.println("netext: dns " + profile.name() + " serving on "
+                + dns.udpAddresses().stream().map(a -> Endpoint.of(a).toString()).toList() + " (udp, tcp)");
+        out.flush();
+        return dns;
+    }
+
+    /** DNS and/or a packet filter without a tunnel: runs until a signal, or until the filter fails. */
+    private Integer runWithoutTunnel(PrintStream out, String name, DnsProxyServer dns, PacketFilterEngine filter)
+            throws InterruptedException {
+        if (filter == null) Preflight.requireNothing(); else Preflight.requireRootForFiltering();
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Signals.onTerminate(stopped::countDown);
+        if (filter != null) {
+            Thread.ofPlatform().daemon().name("packet-filter-watch").start(() -> {
+                try {
+                    filter.awaitTermination();
+                } catch (InterruptedException ignored) {
+                    // JVM exiting
+                }
+                stopped.countDown();
+            });
+        }
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            if (filter != null) filter.stop(StopReason.SHUTDOWN);
+            if (dns != null) dns.close();
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        if (dns != null) {
+            dns.close();
+            out.println("netext: dns " + name + " stopped; " + dns.stats());
+            out.flush();
+        }
+        Throwable failure = filter == null ? null : filter.failure();
+        if (failure == null) return 0;
+        System.err.println("netext: packet filter " + name + " failed: " + failure);
+        return 1;
+    }
+
+    private Integer runTunnel(PrintStream out, ProviderResolver resolver, Profile profile, TunnelSection section,
+                              DnsProxyServer dns, PacketFilterEngine filter) throws Exception {
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
 
-        // A packet filter in the same profile starts first and stops last, so the tunnel's traffic is filtered from
-        // its first packet.
-        PacketFilterEngine filter = profile.packetFilter().isPresent() ? startPacketFilter(profile, out) : null;
-        RunningTunnel tunnel;
-        try {
-            tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
-        } catch (Exception | Error e) {
-            if (filter != null) filter.stop(StopReason.PROVIDER_FAILED);
-            throw e;
-        }
+        RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
         for (StateLedger.Recovery r : tunnel.recovered()) {
             out.println("netext: removed what a crashed instance (pid " + r.pid() + ") left: "
                     + r.undone().size() + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
@@ -87,6 +150,12 @@ public final class UpCommand implements Callable<Integer> {
                 }
             });
         }
+        var tunnelDns = section.settings().dns();
+        if (dns != null && !tunnelDns.isEmpty()) {
+            dns.tunnelUp(profile.name(), tunnelDns); // its servers and match domains are rules while it is up
+            out.println("netext: dns rules from tunnel " + profile.name() + ": "
+                    + (tunnelDns.matchDomains().isEmpty() ? "all names" : String.join(", ", tunnelDns.matchDomains())));
+        }
 
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
         // fallback for any other way the JVM goes down.
@@ -97,27 +166,12 @@ public final class UpCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         Throwable failure = tunnel.runtime().awaitTermination();
+        if (dns != null) dns.tunnelDown(profile.name());
         tunnel.stop(failure == null ? StopReason.USER_INITIATED : StopReason.PROVIDER_FAILED);
         printStopped(out, profile.name(), tunnel.runtime().stats());
-        if (filter != null) stopPacketFilter(filter, profile.name(), out);
         Runtime.getRuntime().removeShutdownHook(hook);
         if (failure == null) return 0;
         System.err.println("netext: provider " + section.provider() + " failed: " + failure);
-        return 1;
-    }
-
-    /** A profile with only {@code packet-filter:}: no TUN device is needed. */
-    private Integer runPacketFilterOnly(Profile profile, PrintStream out) throws Exception {
-        Preflight.requireRootForFiltering();
-        PacketFilterEngine filter = startPacketFilter(profile, out);
-        Signals.onTerminate(() -> filter.stop(StopReason.USER_INITIATED));
-        Thread hook = Thread.ofPlatform().unstarted(() -> filter.stop(StopReason.SHUTDOWN));
-        Runtime.getRuntime().addShutdownHook(hook);
-        Throwable failure = filter.awaitTermination();
-        stopPacketFilter(filter, profile.name(), out);
-        Runtime.getRuntime().removeShutdownHook(hook);
-        if (failure == null) return 0;
-        System.err.println("netext: packet filter " + profile.name() + " failed: " + failure);
         return 1;
     }
 
@@ -182,6 +236,9 @@ public final class UpCommand implements Callable<Integer> {
             if (!"root".equals(System.getProperty("user.name")) && !hasNetAdmin())
                 throw new UserError("netext needs root or CAP_NET_ADMIN to filter packets (try sudo)");
         }
+
+        /** DNS alone binds sockets only; privileged ports are the user's business (the bind error says so). */
+        static void requireNothing() {}
 
         static void requireNetAdmin() {
             if (!Files.exists(Path.of("/dev/net/tun")))

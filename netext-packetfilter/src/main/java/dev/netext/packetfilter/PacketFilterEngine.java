@@ -105,6 +105,9 @@ public final class PacketFilterEngine implements AutoCloseable {
         terminated.countDown();
     }
 
+    /** The failure that ended the filter, or null. */
+    public Throwable failure() { return failure.get(); }
+
     /** Blocks until {@link #stop} or a failure; returns the failure, or null. */
     public Throwable awaitTermination() throws InterruptedException {
         terminated.await();

@@ -27,4 +27,11 @@ public interface DnsProxyProvider extends Provider {
 
     /** Decides one query. */
     DnsDecision handleQuery(DnsQuery query) throws Exception;
+
+    /**
+     * Whether {@link #handleQuery} never blocks and returns in microseconds (a table lookup, as the built-in split-DNS
+     * provider does). The host then calls it on its I/O threads instead of handing each query to a thread of its
+     * own. The default, {@code false}, is always safe.
+     */
+    default boolean decidesWithoutBlocking() { return false; }
 }

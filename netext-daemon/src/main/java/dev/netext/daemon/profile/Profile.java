@@ -16,21 +16,23 @@ import java.util.stream.Collectors;
  * @param enabled whether the daemon starts it ({@code enabled:}, default true)
  * @param source  the file it was read from
  * @param tunnel  the {@code tunnel:} section, if any
+ * @param dns     the {@code dns:} section, if any
  * @param packetFilter the {@code packet-filter:} section, if any
  */
-public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel,
+public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
                       Optional<PacketFilterSection> packetFilter) {
 
     public Profile {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
         tunnel = tunnel == null ? Optional.empty() : tunnel;
+        dns = dns == null ? Optional.empty() : dns;
         packetFilter = packetFilter == null ? Optional.empty() : packetFilter;
     }
 
-    /** A profile without a packet filter (the form before {@code packet-filter:} existed). */
+    /** A profile with a tunnel section only. */
     public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
-        this(name, enabled, source, tunnel, Optional.empty());
+        this(name, enabled, source, tunnel, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -68,10 +70,16 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
                 if (!p.exceptions().isEmpty()) sb.append(", except ").append(String.join(", ", p.exceptions()));
             }
         });
+        dns.ifPresent(d -> {
+            sb.append("\n  dns: listen ").append(d.listen().stream().map(Object::toString).collect(Collectors.joining(", ")))
+                    .append(", ").append(d.servers().size()).append(" server group(s), ").append(d.rules().size()).append(" rule(s), default ")
+                    .append(d.defaultGroup()).append(", cache ").append(d.cacheEntries() == 0 ? "off" : d.cacheEntries() + " entries");
+            for (var r : d.rules()) sb.append("\n    ").append(r.label());
+        });
         packetFilter.ifPresent(p -> sb.append("\n  packet-filter: provider ").append(p.provider())
                 .append(", queue ").append(p.queue()).append(", ").append(p.match().size()).append(" match(es), on-failure ")
                 .append(p.failOpen() ? "open" : "closed"));
-        if (tunnel.isEmpty() && packetFilter.isEmpty()) sb.append("\n  (no sections)");
+        if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty()) sb.append("\n  (no sections)");
         return sb.toString();
     }
 

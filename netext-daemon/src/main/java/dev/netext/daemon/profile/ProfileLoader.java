@@ -49,7 +49,7 @@ public final class ProfileLoader {
 
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
-        return List.of(new TunnelSectionParser(resolver), new PacketFilterSectionParser());
+        return List.of(new TunnelSectionParser(resolver), new DnsSectionParser(), new PacketFilterSectionParser());
     }
 
     /** Reads and validates the profile at {@code file}. */
@@ -136,6 +136,7 @@ public final class ProfileLoader {
         }
         if (checks.errorCount() > before) return null;
         return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")),
+                Optional.ofNullable((DnsSection) parsed.get("dns")),
                 Optional.ofNullable((PacketFilterSection) parsed.get("packet-filter")));
     }
 

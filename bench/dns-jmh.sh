@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the netext-dns JMH benchmarks (src/test/java/dev/netext/dns/bench): the CPU cost of a cache hit without sockets.
+#   bench/dns-jmh.sh                       # all
+#   bench/dns-jmh.sh CacheHitBench -prof gc
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+cd "$root"
+./mvnw -q -B -pl netext-dns -am test-compile
+./mvnw -q -B -pl netext-dns dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath
+cp="netext-dns/target/test-classes:netext-dns/target/classes:$(cat netext-dns/target/jmh.classpath)"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.netext.dns.bench.DnsJmh "$@"

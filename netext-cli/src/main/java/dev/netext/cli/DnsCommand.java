@@ -1,0 +1,193 @@
+package dev.netext.cli;
+
+import dev.netext.api.dns.DnsDecision;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.dns.server.DnsProxyServer;
+import dev.netext.dns.server.DnsServerConfig;
+import dev.netext.dns.server.QueryLogLine;
+import dev.netext.dns.split.SplitDnsProvider;
+import dev.netext.dns.split.SplitRule;
+import dev.netext.dns.upstream.ServerSpec;
+import dev.netext.api.EventSink;
+import dev.netext.api.ProviderEvent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code netext dns}: the DNS proxy without a profile. */
+@Command(name = "dns", mixinStandardHelpOptions = true, description = "DNS proxy and split DNS.",
+        subcommands = {DnsCommand.Serve.class})
+public final class DnsCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() { spec.commandLine().usage(System.out); }
+
+    /**
+     * {@code netext dns serve --listen 127.0.0.1:5353 --route foo.mycompany.com=10.0.0.53 --default 192.0.2.1}: split
+     * DNS in the foreground until Ctrl-C / SIGTERM.
+     */
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Serve DNS with split-DNS rules in the foreground until Ctrl-C or SIGTERM.")
+    public static final class Serve implements Callable<Integer> {
+        @Option(names = "--listen", paramLabel = "ADDRESS:PORT", description = "UDP and TCP listen address (repeatable; default 127.0.0.1:53).")
+        List<String> listen = new ArrayList<>();
+
+        @Option(names = "--route", paramLabel = "DOMAIN=SERVER[,SERVER…]",
+                description = "Names equal to or under DOMAIN go to these servers (failover in order); the longest matching DOMAIN wins. Repeatable.")
+        List<String> routes = new ArrayList<>();
+
+        @Option(names = "--block", paramLabel = "DOMAIN[=nxdomain|refused|ADDRESS…]", description = "Block names under DOMAIN (NXDOMAIN by default). Repeatable.")
+        List<String> blocks = new ArrayList<>();
+
+        @Option(names = "--default", paramLabel = "SERVER[,SERVER…]", description = "Servers for every other name (default: system).")
+        String defaultServers = "system";
+
+        @Option(names = "--cache", paramLabel = "ENTRIES", description = "Cached answers (0: no cache; default 10000).")
+        int cacheEntries = 10_000;
+
+        @Option(names = "--serve-stale", description = "Serve expired answers for up to a day while refreshing them (RFC 8767).")
+        boolean serveStale;
+
+        @Option(names = "--allow", paramLabel = "PREFIX", description = "Also answer clients in this prefix (default: loopback and this host's own addresses). Repeatable.")
+        List<String> allow = new ArrayList<>();
+
+        @Option(names = "--rate-limit", paramLabel = "QPS", description = "Queries per second per non-loopback client (0: off; default 1000).")
+        long rateLimit = 1000;
+
+        @Option(names = "--threads", paramLabel = "N", description = "I/O threads (default: one per core).")
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        @Option(names = "--timeout", paramLabel = "MS", description = "Per-attempt upstream timeout (default 1000); a query gives up after 3 times that.")
+        long timeoutMillis = 1000;
+
+        @Option(names = "--log", description = "Print one line per query.")
+        boolean log;
+
+        @Option(names = "--cache-bytes", paramLabel = "BYTES", description = "Off-heap bytes for cached answers (default: 256 per entry).")
+        long cacheBytes = -1;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            DnsServerConfig.Builder b = DnsServerConfig.builder();
+            List<Endpoint> listeners = new ArrayList<>();
+            for (String l : listen.isEmpty() ? List.of("127.0.0.1:53") : listen) listeners.add(endpoint(l));
+            b.listen(listeners);
+            Map<String, List<ServerSpec>> groups = new LinkedHashMap<>();
+            groups.put("default", servers(defaultServers, "--default"));
+            List<SplitRule> rules = new ArrayList<>();
+            for (String r : routes) {
+                int eq = r.indexOf('=');
+                if (eq <= 0 || eq == r.length() - 1) throw new UserError("--route '" + r + "': write DOMAIN=SERVER[,SERVER…]", 2);
+                String serversText = r.substring(eq + 1).strip();
+                List<ServerSpec> specs = servers(serversText, "--route " + r);
+                String group = serversText;
+                groups.putIfAbsent(group, specs);
+                rules.add(rule(r.substring(0, eq), DnsDecision.forward(group), "--route " + r));
+            }
+            for (String bl : blocks) {
+                int eq = bl.indexOf('=');
+                String domain = eq < 0 ? bl : bl.substring(0, eq);
+                String kind = eq < 0 ? "nxdomain" : bl.substring(eq + 1).strip();
+                DnsDecision d = switch (kind.toLowerCase()) {
+                    case "nxdomain" -> DnsDecision.nxdomain();
+                    case "refused" -> DnsDecision.refused();
+                    default -> {
+                        try {
+                            yield DnsDecision.sinkhole(java.util.Arrays.stream(kind.split(",")).map(IpPrefix::parseAddress).toArray(java.net.InetAddress[]::new));
+                        } catch (IllegalArgumentException e) {
+                            throw new UserError("--block '" + bl + "': after '=' write nxdomain, refused or sinkhole addresses", 2);
+                        }
+                    }
+                };
+                rules.add(rule(domain, d, "--block " + bl));
+            }
+            groups.forEach(b::group);
+            b.defaultGroup("default").cacheEntries(cacheEntries).cacheBytes(cacheBytes).serveStale(serveStale, 86_400)
+                    .rateLimit(rateLimit, rateLimit * 2).ioThreads(threads).timeouts(timeoutMillis, timeoutMillis * 3);
+            List<IpPrefix> prefixes = new ArrayList<>();
+            for (String a : allow) {
+                try {
+                    prefixes.add(IpPrefix.parse(a));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError("--allow '" + a + "': " + e.getMessage(), 2);
+                }
+            }
+            b.allow(prefixes);
+            SplitDnsProvider provider = new SplitDnsProvider(rules, "default");
+            EventSink sink = log ? event -> {
+                if (event instanceof ProviderEvent.DnsQueried q) {
+                    out.println(QueryLogLine.format(q));
+                    out.flush();
+                }
+            } : null;
+            DnsProxyServer server;
+            try {
+                server = DnsProxyServer.start(b.build(), provider, "dns", sink);
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new UserError(e.getMessage(), 1);
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Signals.onTerminate(() -> {
+                server.close();
+                stopped.countDown();
+            });
+            Thread hook = Thread.ofPlatform().unstarted(server::close);
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.println("netext: dns serving on " + server.udpAddresses().stream().map(a -> Endpoint.of(a).toString()).toList()
+                    + " (udp, tcp); " + provider.rules().size() + " rules: "
+                    + provider.rules().stream().map(SplitRule::label).toList()
+                    + "; cache " + (cacheEntries == 0 ? "off" : cacheEntries + " entries"));
+            out.flush();
+            stopped.await();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            out.println("netext: dns stopped; " + server.stats()
+                    + (server.cache() == null ? "" : "; cache " + server.cache().size() + " entries in " + server.cache().bytesUsed() / 1024
+                    + " KiB off-heap, " + server.cache().hits() + " hits, " + server.cache().misses() + " misses")
+                    + "; heap max " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB, used "
+                    + (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024) + " MiB");
+            out.flush();
+            return 0;
+        }
+
+        private static SplitRule rule(String domain, DnsDecision d, String where) {
+            try {
+                return new SplitRule(domain, d, "cli");
+            } catch (IllegalArgumentException e) {
+                throw new UserError(where + ": " + e.getMessage(), 2);
+            }
+        }
+
+        private static Endpoint endpoint(String text) {
+            try {
+                ServerSpec s = ServerSpec.parse(text);
+                if (s instanceof ServerSpec.Plain p) return p.address();
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--listen " + e.getMessage(), 2);
+            }
+            throw new UserError("--listen '" + text + "': expected ADDRESS[:PORT]", 2);
+        }
+
+        private static List<ServerSpec> servers(String text, String where) {
+            List<ServerSpec> out = new ArrayList<>();
+            for (String s : text.split(",")) {
+                try {
+                    out.add(ServerSpec.parse(s));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(where + ": " + e.getMessage(), 2);
+                }
+            }
+            return out;
+        }
+    }
+}

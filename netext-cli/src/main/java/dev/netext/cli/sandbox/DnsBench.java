@@ -1,0 +1,253 @@
+package dev.netext.cli.sandbox;
+
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.testkit.netns.NetextProcess;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bench/dns.sh}: netext, unbound (2 threads) and dnsmasq side by side in one throwaway namespace, each a
+ * caching forwarder to the same local upstream (a dnsmasq answering {@code *.bench.example} from its own records), all
+ * warmed with the same {@code names} query names, then loaded with dnsperf {@code -c 10} in turns. Prints cached QPS
+ * and the ratios, p50/p99 latency at a fixed moderate rate, the uncached forwarding cost against asking the upstream
+ * directly, and netext's heap cap, cache size and RSS.
+ */
+public final class DnsBench {
+    static final String UPSTREAM = "127.0.0.53";
+    static final int NETEXT = 5301, UNBOUND = 5302, DNSMASQ = 5303;
+
+    private final PrintStream out;
+    private final int names;
+    private final int seconds;
+    private final int rounds;
+    private final String javaOpts;
+
+    public DnsBench(PrintStream out, int names, int seconds, int rounds, String javaOpts) {
+        this.out = out;
+        this.names = names;
+        this.seconds = seconds;
+        this.rounds = rounds;
+        this.javaOpts = javaOpts;
+    }
+
+    record Server(String label, int port) {}
+
+    public int run() throws Exception {
+        Path dir = Files.createTempDirectory("netext-dns-bench");
+        try (NetnsLab lab = NetnsLab.create()) {
+            NetworkNamespace ns = lab.namespace("dnsbench");
+            Path queries = dir.resolve("queries.txt");
+            StringBuilder sb = new StringBuilder(names * 20);
+            for (int i = 0; i < names; i++) sb.append('h').append(i).append(".bench.example A\n");
+            Files.writeString(queries, sb);
+
+            ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                    "--listen-address=" + UPSTREAM, "--port=53", "--user=root", "--pid-file=", "--local-ttl=86400",
+                    "--address=/bench.example/10.0.0.1", "--cache-size=0");
+            ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                    "--listen-address=127.0.0.1", "--port=" + DNSMASQ, "--user=root", "--pid-file=",
+                    "--server=" + UPSTREAM, "--cache-size=" + (names + names / 2), "--dns-forward-max=1000");
+            Path unboundConf = dir.resolve("unbound.conf");
+            Files.writeString(unboundConf, """
+                    server:
+                      interface: 127.0.0.1@%d
+                      num-threads: 2
+                      so-reuseport: yes
+                      do-daemonize: no
+                      username: ""
+                      chroot: ""
+                      directory: "%s"
+                      pidfile: ""
+                      use-syslog: no
+                      logfile: ""
+                      verbosity: 0
+                      do-not-query-localhost: no
+                      access-control: 127.0.0.0/8 allow
+                      module-config: "iterator"
+                      msg-cache-size: 64m
+                      rrset-cache-size: 128m
+                      num-queries-per-thread: 4096
+                    forward-zone:
+                      name: "."
+                      forward-addr: %s@53
+                    """.formatted(UNBOUND, dir, UPSTREAM));
+            ns.exec("unbound", "-d", "-c", unboundConf.toString());
+
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+            List<String> java = NetextProcess.javaCommand();
+            cmd.add(java.getFirst());
+            cmd.addAll(Arrays.asList(javaOpts.strip().split("\\s+")));
+            cmd.addAll(java.subList(1, java.size()));
+            cmd.addAll(List.of("dns", "serve", "--listen", "127.0.0.1:" + NETEXT, "--default", UPSTREAM,
+                    "--cache", Integer.toString(names + names / 2), "--threads", "2"));
+            Process netext = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            List<String> netextOut = new CopyOnWriteArrayList<>();
+            Thread pump = Thread.ofPlatform().daemon().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(netext.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) netextOut.add(l);
+                } catch (IOException ignored) {
+                }
+            });
+            try {
+                List<Server> servers = List.of(new Server("netext", NETEXT), new Server("unbound (2 threads)", UNBOUND),
+                        new Server("dnsmasq", DNSMASQ));
+                for (Server s : servers) awaitAnswer(ns, s.port());
+                out.printf("netext dns bench: %,d names, dnsperf -c 10 for %d s × %d rounds per server, netext JVM %s%n",
+                        names, seconds, rounds, javaOpts.strip());
+                for (Server s : servers) dnsperf(ns, queries, s.port(), "-n", "1", "-c", "10", "-q", "200"); // warm every cache
+                for (Server s : servers) dnsperf(ns, queries, s.port(), "-n", "1", "-c", "10", "-q", "200"); // and check it holds
+                double[][] qps = new double[servers.size()][rounds];
+                for (int r = 0; r < rounds; r++) {
+                    for (int i = 0; i < servers.size(); i++) {
+                        int k = (i + r) % servers.size(); // rotate the order: no server always goes first
+                        qps[k][r] = qps(dnsperf(ns, queries, servers.get(k).port(), "-c", "10", "-l", Integer.toString(seconds)));
+                    }
+                }
+                Table t = new Table(new boolean[]{false, true, true, true, true, true, true},
+                        "server", "cached qps (median)", "rounds", "vs unbound", "vs dnsmasq", "p50 ms @20k qps", "p99 ms @20k qps");
+                double[] median = new double[servers.size()];
+                for (int i = 0; i < servers.size(); i++) median[i] = median(qps[i]);
+                for (int i = 0; i < servers.size(); i++) {
+                    double[] lat = latencies(ns, queries, servers.get(i).port());
+                    t.add(servers.get(i).label(), "%,.0f".formatted(median[i]),
+                            Arrays.stream(qps[i]).mapToObj(q -> "%,.0f".formatted(q)).reduce((a, b) -> a + " " + b).orElse(""),
+                            "%.2f×".formatted(median[i] / median[1]), "%.2f×".formatted(median[i] / median[2]),
+                            "%.3f".formatted(lat[0]), "%.3f".formatted(lat[1]));
+                }
+                out.print(t.render("  "));
+
+                Table f = new Table(new boolean[]{false, true, true, true, true}, "uncached forwarding", "mean ms", "p50 ms",
+                        "overhead (mean)", "overhead (p50)");
+                double[] direct = uncached(ns, new InetSocketAddress(UPSTREAM, 53), "direct");
+                f.add("upstream directly", "%.3f".formatted(direct[0]), "%.3f".formatted(direct[1]), "—", "—");
+                for (Server s : servers) {
+                    double[] via = uncached(ns, new InetSocketAddress("127.0.0.1", s.port()), "p" + s.port());
+                    f.add("via " + s.label(), "%.3f".formatted(via[0]), "%.3f".formatted(via[1]),
+                            "%+.3f ms".formatted(via[0] - direct[0]), "%+.3f ms".formatted(via[1] - direct[1]));
+                }
+                out.print(f.render("  "));
+                long rss = rssKiB(netext.pid());
+                out.printf("  netext RSS %,d KiB (heap capped by %s)%n", rss, javaOpts.contains("-Xmx") ? javaOpts.replaceAll(".*(-Xmx\\S+).*", "$1") : "default");
+            } finally {
+                netext.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
+                netext.waitFor(15, TimeUnit.SECONDS);
+                pump.join(2000);
+                netextOut.stream().filter(l -> l.startsWith("netext: dns stopped") || l.contains("Exception") || l.contains("ERROR"))
+                        .forEach(l -> out.println("  " + l.replaceFirst("^netext: ", "")));
+            }
+            return 0;
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void awaitAnswer(NetworkNamespace ns, int port) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            ExecResult r = ns.run(Duration.ofSeconds(5), "dig", "@127.0.0.1", "-p", Integer.toString(port), "+time=1", "+tries=1", "+short", "probe.bench.example");
+            if (r.output().contains("10.0.0.1")) return;
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("nothing answers on port " + port);
+    }
+
+    private String dnsperf(NetworkNamespace ns, Path queries, int port, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("dnsperf", "-s", "127.0.0.1", "-p", Integer.toString(port), "-d", queries.toString()));
+        cmd.addAll(List.of(args));
+        return ns.run(Duration.ofSeconds(seconds + 120), cmd.toArray(String[]::new)).output();
+    }
+
+    static double qps(String dnsperfOutput) {
+        for (String l : dnsperfOutput.split("\n"))
+            if (l.strip().startsWith("Queries per second:")) return Double.parseDouble(l.strip().split("\\s+")[3]);
+        throw new IllegalStateException("no QPS in dnsperf output:\n" + dnsperfOutput);
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** p50 and p99 in ms from dnsperf's per-query lines at a fixed 20k qps (load, not saturation). */
+    private double[] latencies(NetworkNamespace ns, Path queries, int port) throws Exception {
+        String o = dnsperf(ns, queries, port, "-c", "10", "-l", "3", "-Q", "20000", "-v");
+        List<Double> l = new ArrayList<>();
+        for (String line : o.split("\n")) {
+            if (!line.startsWith("> ")) continue;
+            String[] f = line.split("\\s+");
+            try {
+                l.add(Double.parseDouble(f[f.length - 1]) * 1000);
+            } catch (NumberFormatException ignored) {
+            }
+        }
+        Collections.sort(l);
+        if (l.isEmpty()) return new double[] {Double.NaN, Double.NaN};
+        return new double[] {l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) (l.size() * 0.99)))};
+    }
+
+    /** Mean and median round trip of 3000 one-at-a-time queries for names nobody has cached. */
+    private static double[] uncached(NetworkNamespace ns, InetSocketAddress server, String tag) throws Exception {
+        return ns.runInside(() -> {
+            List<Double> rtts = new ArrayList<>();
+            try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                s.setSoTimeout(2000);
+                byte[] buf = new byte[4096];
+                long salt = System.nanoTime() % 100000;
+                for (int i = 0; i < 3200; i++) {
+                    byte[] q = query(i & 0xFFFF, "u" + salt + "-" + i + "." + tag + ".bench.example");
+                    long t0 = System.nanoTime();
+                    s.send(new DatagramPacket(q, q.length, server));
+                    try {
+                        s.receive(new DatagramPacket(buf, buf.length));
+                    } catch (SocketTimeoutException e) {
+                        continue;
+                    }
+                    if (i >= 200) rtts.add((System.nanoTime() - t0) / 1e6); // the first 200 warm up
+                }
+            }
+            Collections.sort(rtts);
+            double mean = rtts.stream().mapToDouble(d -> d).average().orElse(Double.NaN);
+            return new double[] {mean, rtts.isEmpty() ? Double.NaN : rtts.get(rtts.size() / 2)};
+        });
+    }
+
+    private static byte[] query(int id, String name) {
+        byte[] n = dev.netext.api.dns.DnsRecord.encodeName(name);
+        byte[] q = new byte[12 + n.length + 4];
+        q[0] = (byte) (id >>> 8); q[1] = (byte) id; q[2] = 1; q[5] = 1;
+        System.arraycopy(n, 0, q, 12, n.length);
+        q[q.length - 3] = 1; q[q.length - 1] = 1;
+        return q;
+    }
+
+    private static long rssKiB(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+                if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));
+        } catch (IOException ignored) {
+        }
+        return -1;
+    }
+}

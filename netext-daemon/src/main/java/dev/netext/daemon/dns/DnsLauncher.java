@@ -1,0 +1,46 @@
+package dev.netext.daemon.dns;
+
+import dev.netext.api.EventSink;
+import dev.netext.api.dns.DnsDecision;
+import dev.netext.daemon.profile.DnsSection;
+import dev.netext.daemon.profile.Profile;
+import dev.netext.dns.server.DnsProxyServer;
+import dev.netext.dns.server.DnsServerConfig;
+import dev.netext.dns.split.SplitDnsProvider;
+import dev.netext.dns.split.SplitRule;
+import dev.netext.dns.upstream.ServerSpec;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Starts a profile's {@code dns:} section: the built-in split-DNS provider on a {@link DnsProxyServer}. The group
+ * {@code system} exists implicitly (the host's resolvers from resolv.conf) when the profile uses it without defining it.
+ */
+public final class DnsLauncher {
+    private DnsLauncher() {}
+
+    /** The host configuration a section stands for. */
+    public static DnsServerConfig config(DnsSection d) {
+        DnsServerConfig.Builder b = DnsServerConfig.builder().listen(d.listen()).defaultGroup(d.defaultGroup())
+                .trustedGroups(d.trusted()).cacheEntries(d.cacheEntries()).serveStale(d.serveStale(), 86_400)
+                .allow(d.allow()).rateLimit(d.rateLimit(), d.rateLimit() * 2);
+        d.servers().forEach(b::group);
+        Set<String> used = new HashSet<>(d.trusted());
+        used.add(d.defaultGroup());
+        for (SplitRule r : d.rules()) if (r.decision() instanceof DnsDecision.Forward f) used.add(f.serverGroup());
+        if (used.contains("system") && !d.servers().containsKey("system")) b.group("system", List.of(new ServerSpec.SystemResolvers()));
+        return b.build();
+    }
+
+    /**
+     * Starts serving; throws with a one-line reason when a listener cannot bind or a group cannot start.
+     *
+     * @param sink query events, or null for none
+     */
+    public static DnsProxyServer launch(Profile profile, EventSink sink) throws Exception {
+        DnsSection d = profile.dns().orElseThrow(() -> new IllegalArgumentException("profile " + profile.name() + " has no dns section"));
+        return DnsProxyServer.start(config(d), new SplitDnsProvider(d.rules(), d.defaultGroup()), profile.name(), sink);
+    }
+}

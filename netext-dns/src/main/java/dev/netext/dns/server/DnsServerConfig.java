@@ -1,0 +1,119 @@
+package dev.netext.dns.server;
+
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.dns.upstream.ServerSpec;
+import dev.netext.dns.upstream.UpstreamFactory;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How a {@link DnsProxyServer} runs: what it listens on, its server groups, cache, client policy and timeouts.
+ * Built with {@link #builder}; every setting has a default that suits a host-local resolver.
+ *
+ * @param listen              UDP and TCP on each (port 0: an ephemeral port, for tests)
+ * @param groups              server groups by name, in declaration order; each an ordered failover list
+ * @param defaultGroup        where {@link dev.netext.api.dns.DnsDecision.Default} goes
+ * @param trustedGroups       groups whose AD bit is passed on
+ * @param cacheEntries        0 disables the cache
+ * @param cacheBytes          the cache's byte bound (off-heap)
+ * @param maxTtl              longest time an answer is cached, seconds
+ * @param serveStale          RFC 8767 serve-stale
+ * @param staleSeconds        how long past expiry a stale answer may be served
+ * @param allow               client prefixes allowed besides loopback and own addresses
+ * @param rateLimitQps        per-client queries per second for non-loopback clients; 0 off
+ * @param rateLimitBurst      per-client burst
+ * @param attemptTimeoutMillis one upstream attempt
+ * @param queryTimeoutMillis  a whole query, all failovers included; then SERVFAIL
+ * @param ioThreads           event loops (UDP listeners per address use SO_REUSEPORT, one per loop)
+ * @param forwardClientSubnet pass the client's EDNS client-subnet option upstream (off: stripped, RFC 7871 §7.1.2)
+ * @param resolvConf          where {@code system} servers are read from
+ * @param bypassMark          SO_MARK for upstream sockets; 0 none
+ * @param nameMapEntries      bound of the address → hostname map
+ */
+public record DnsServerConfig(
+        List<Endpoint> listen,
+        Map<String, List<ServerSpec>> groups,
+        String defaultGroup,
+        Set<String> trustedGroups,
+        int cacheEntries,
+        long cacheBytes,
+        long maxTtl,
+        boolean serveStale,
+        long staleSeconds,
+        List<IpPrefix> allow,
+        long rateLimitQps,
+        long rateLimitBurst,
+        long attemptTimeoutMillis,
+        long queryTimeoutMillis,
+        int ioThreads,
+        boolean forwardClientSubnet,
+        Path resolvConf,
+        int bypassMark,
+        int nameMapEntries) {
+
+    public DnsServerConfig {
+        listen = List.copyOf(listen);
+        if (listen.isEmpty()) throw new IllegalArgumentException("nothing to listen on");
+        groups = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groups));
+        trustedGroups = Set.copyOf(trustedGroups);
+        allow = List.copyOf(allow);
+        if (cacheEntries < 0 || ioThreads < 1 || attemptTimeoutMillis < 1 || queryTimeoutMillis < attemptTimeoutMillis)
+            throw new IllegalArgumentException("bad cache size, thread count or timeouts");
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** Bytes per cached answer the default byte bound allows for (answers average 60–150 bytes plus 40 of bookkeeping). */
+    public static final long DEFAULT_BYTES_PER_ENTRY = 256;
+
+    public static final class Builder {
+        private List<Endpoint> listen = List.of(Endpoint.parse("127.0.0.1:53"));
+        private final Map<String, List<ServerSpec>> groups = new LinkedHashMap<>();
+        private String defaultGroup = "system";
+        private Set<String> trusted = Set.of();
+        private int cacheEntries = 10_000;
+        private long cacheBytes = -1;
+        private long maxTtl = 86_400;
+        private boolean serveStale;
+        private long staleSeconds = 86_400;
+        private List<IpPrefix> allow = List.of();
+        private long rateLimitQps = 1000;
+        private long rateLimitBurst = 2000;
+        private long attemptTimeoutMillis = 1000;
+        private long queryTimeoutMillis = 3000;
+        private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private boolean forwardClientSubnet;
+        private Path resolvConf = UpstreamFactory.RESOLV_CONF;
+        private int bypassMark;
+        private int nameMapEntries = 65_536;
+
+        public Builder listen(List<Endpoint> v) { listen = v; return this; }
+        public Builder group(String name, List<ServerSpec> servers) { groups.put(name, List.copyOf(servers)); return this; }
+        public Builder defaultGroup(String v) { defaultGroup = v; return this; }
+        public Builder trustedGroups(Set<String> v) { trusted = v; return this; }
+        public Builder cacheEntries(int v) { cacheEntries = v; return this; }
+        public Builder cacheBytes(long v) { cacheBytes = v; return this; }
+        public Builder maxTtl(long v) { maxTtl = v; return this; }
+        public Builder serveStale(boolean v, long seconds) { serveStale = v; staleSeconds = seconds; return this; }
+        public Builder allow(List<IpPrefix> v) { allow = v; return this; }
+        public Builder rateLimit(long qps, long burst) { rateLimitQps = qps; rateLimitBurst = burst; return this; }
+        public Builder timeouts(long attemptMillis, long queryMillis) { attemptTimeoutMillis = attemptMillis; queryTimeoutMillis = queryMillis; return this; }
+        public Builder ioThreads(int v) { ioThreads = v; return this; }
+        public Builder forwardClientSubnet(boolean v) { forwardClientSubnet = v; return this; }
+        public Builder resolvConf(Path v) { resolvConf = v; return this; }
+        public Builder bypassMark(int v) { bypassMark = v; return this; }
+        public Builder nameMapEntries(int v) { nameMapEntries = v; return this; }
+
+        public DnsServerConfig build() {
+            long bytes = cacheBytes > 0 ? cacheBytes : Math.max(1 << 16, cacheEntries * DEFAULT_BYTES_PER_ENTRY);
+            return new DnsServerConfig(listen, groups, defaultGroup, trusted, cacheEntries, bytes, maxTtl, serveStale,
+                    staleSeconds, allow, rateLimitQps, rateLimitBurst, attemptTimeoutMillis, queryTimeoutMillis, ioThreads,
+                    forwardClientSubnet, resolvConf, bypassMark, nameMapEntries);
+        }
+    }
+}

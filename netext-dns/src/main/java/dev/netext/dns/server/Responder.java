@@ -1,0 +1,12 @@
+package dev.netext.dns.server;
+
+/** Where the answer to one query goes: a UDP client address on a listener socket, or a TCP connection. */
+interface Responder {
+    /** Sends {@code msg[0, length)} (already sized for the transport) to the client. Any thread. */
+    void send(byte[] msg, int length);
+
+    /** Gives the responder for a client when a query is answered later (an upstream round trip). */
+    interface Target {
+        Responder responder(java.net.InetSocketAddress client);
+    }
+}

@@ -1,0 +1,203 @@
+package dev.netext.dns.upstream;
+
+import dev.netext.api.flow.Endpoint;
+import dev.netext.dns.wire.DnsWire;
+import dev.netext.dns.wire.ResponseView;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * DNS over TCP to one server (RFC 7766): one connection, opened on first use, reused for every query and pipelined
+ * (many queries in flight, answers matched by ID in any order, §6.2.1.1), closed after {@code idleSeconds} without
+ * queries. When it closes, its queries fail and the next query opens a new one. A DoT upstream is this with a
+ * TLS handler in front of the framing.
+ */
+public final class TcpUpstream implements Upstream {
+    /** RFC 7766 §6.2.1: a client should limit queries in flight on one connection. */
+    static final int MAX_IN_FLIGHT = 1000;
+
+    private final Endpoint server;
+    private final UpstreamIo io;
+    private final int idleSeconds;
+    private Connection current; // guarded by this
+    private volatile boolean closed;
+
+    public TcpUpstream(Endpoint server, UpstreamIo io, int idleSeconds) {
+        this.server = server;
+        this.io = io;
+        this.idleSeconds = idleSeconds;
+    }
+
+    @Override public Endpoint address() { return server; }
+
+    @Override public String describe() { return "tcp://" + server; }
+
+    @Override
+    public CompletableFuture<byte[]> exchange(byte[] query, int length, int questionEnd, long timeoutMillis) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
+            return result;
+        }
+        Connection c = connection(timeoutMillis);
+        byte[] q = Arrays.copyOf(query, length);
+        c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
+        return result;
+    }
+
+    /** Whether a connection is open now (tests check reuse with it). */
+    public synchronized boolean connected() {
+        return current != null && current.connectFuture.channel().isActive();
+    }
+
+    private synchronized Connection connection(long timeoutMillis) {
+        if (current == null || current.dead) current = new Connection(timeoutMillis);
+        return current;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            if (current != null) current.connectFuture.channel().close();
+            current = null;
+        }
+    }
+
+    private final class Connection extends SimpleChannelInboundHandler<ByteBuf> {
+        final ChannelFuture connectFuture;
+        final IntObjectHashMap<Pending> pending = new IntObjectHashMap<>();
+        final ResponseView view = new ResponseView();
+        volatile boolean dead;
+
+        Connection(long connectTimeoutMillis) {
+            Connection self = this;
+            connectFuture = new Bootstrap().group(io.group()).channel(EpollSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(100, connectTimeoutMillis))
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override protected void initChannel(Channel ch) {
+                            io.mark(ch);
+                            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
+                                    new LengthFieldBasedFrameDecoder(DnsWire.MAX_MESSAGE + DnsWire.TCP_LENGTH_PREFIX, 0,
+                                            DnsWire.TCP_LENGTH_PREFIX, 0, DnsWire.TCP_LENGTH_PREFIX),
+                                    self);
+                        }
+                    })
+                    .connect(server.toSocketAddress());
+            connectFuture.addListener(f -> { if (!f.isSuccess()) dead = true; });
+        }
+
+        void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
+            if (!connectFuture.isDone()) {
+                connectFuture.addListener(f -> send(q, questionEnd, timeoutMillis, result));
+                return;
+            }
+            Channel ch = connectFuture.channel();
+            if (!connectFuture.isSuccess() || !ch.isActive()) {
+                dead = true;
+                Throwable cause = connectFuture.cause();
+                boolean refused = cause != null && String.valueOf(cause.getMessage()).contains("refused");
+                result.completeExceptionally(new UpstreamException(refused ? UpstreamException.Kind.REFUSED : UpstreamException.Kind.CLOSED,
+                        describe() + ": " + (cause == null ? "connection closed" : cause.getMessage())));
+                return;
+            }
+            if (pending.size() >= MAX_IN_FLIGHT) {
+                result.completeExceptionally(new UpstreamException(UpstreamException.Kind.OVERLOADED, describe() + ": too many queries in flight"));
+                return;
+            }
+            int fresh;
+            do fresh = io.nextId(); while (pending.containsKey(fresh));
+            final int id = fresh;
+            int originalId = DnsWire.u16(q, DnsWire.ID);
+            DnsWire.put16(q, DnsWire.ID, id);
+            Pending p = new Pending(result, q, questionEnd, originalId);
+            pending.put(id, p);
+            p.timeout = ch.eventLoop().schedule(() -> {
+                if (pending.remove(id) == p) {
+                    result.completeExceptionally(new UpstreamException(UpstreamException.Kind.TIMEOUT,
+                            describe() + ": no answer within " + timeoutMillis + " ms"));
+                }
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            ByteBuf out = ch.alloc().ioBuffer(q.length + DnsWire.TCP_LENGTH_PREFIX);
+            out.writeShort(q.length).writeBytes(q);
+            ch.writeAndFlush(out);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            int len = frame.readableBytes();
+            if (len < DnsWire.HEADER_LEN) return;
+            byte[] msg = new byte[len];
+            frame.getBytes(frame.readerIndex(), msg);
+            int id = DnsWire.u16(msg, DnsWire.ID);
+            Pending p = pending.get(id);
+            if (p == null) return;
+            int status = view.parse(msg, len, p.query, DnsWire.HEADER_LEN, p.questionEnd);
+            if (status == ResponseView.QUESTION_MISMATCH || status == ResponseView.NOT_A_RESPONSE) return;
+            pending.remove(id);
+            p.timeout.cancel(false);
+            if (status != ResponseView.OK) {
+                p.result.completeExceptionally(new UpstreamException(UpstreamException.Kind.MALFORMED, describe() + ": malformed response"));
+                return;
+            }
+            DnsWire.put16(msg, DnsWire.ID, p.originalId);
+            p.result.complete(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent && pending.isEmpty()) {
+                dead = true;
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            dead = true;
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            dead = true;
+            for (Pending p : pending.values()) {
+                p.timeout.cancel(false);
+                p.result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + ": connection closed"));
+            }
+            pending.clear();
+        }
+    }
+
+    private static final class Pending {
+        final CompletableFuture<byte[]> result;
+        final byte[] query;
+        final int questionEnd;
+        final int originalId;
+        ScheduledFuture<?> timeout;
+
+        Pending(CompletableFuture<byte[]> result, byte[] query, int questionEnd, int originalId) {
+            this.result = result;
+            this.query = query;
+            this.questionEnd = questionEnd;
+            this.originalId = originalId;
+        }
+    }
+}
