@@ -1,6 +1,7 @@
 package dev.netext.daemon.profile;
 
 import dev.netext.api.net.IpPrefix;
+import dev.netext.api.ondemand.OnDemandRule;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
 
 import java.nio.file.Path;
@@ -16,13 +17,22 @@ import java.util.stream.Collectors;
  * @param enabled whether the daemon starts it ({@code enabled:}, default true)
  * @param source  the file it was read from
  * @param tunnel  the {@code tunnel:} section, if any
+ * @param onDemand the {@code on-demand:} rules, in order; empty when the profile has none (then the daemon runs it
+ *                 whenever it is enabled)
  */
-public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
+public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel,
+                      List<OnDemandRule> onDemand) {
 
     public Profile {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
         tunnel = tunnel == null ? Optional.empty() : tunnel;
+        onDemand = onDemand == null ? List.of() : List.copyOf(onDemand);
+    }
+
+    /** A profile without on-demand rules. */
+    public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
+        this(name, enabled, source, tunnel, List.of());
     }
 
     /**
@@ -60,6 +70,8 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
                 if (!p.exceptions().isEmpty()) sb.append(", except ").append(String.join(", ", p.exceptions()));
             }
         });
+        if (!onDemand.isEmpty()) sb.append("\n  on-demand: ").append(onDemand.size()).append(" rule(s), first: ")
+                .append(onDemand.getFirst().getClass().getSimpleName());
         if (tunnel.isEmpty()) sb.append("\n  (no sections)");
         return sb.toString();
     }

@@ -1,5 +1,6 @@
 package dev.netext.daemon.profile;
 
+import dev.netext.api.ondemand.OnDemandRule;
 import dev.netext.daemon.plugin.ProviderResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,7 @@ public final class ProfileLoader {
 
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
-        return List.of(new TunnelSectionParser(resolver));
+        return List.of(new TunnelSectionParser(resolver), new OnDemandSectionParser());
     }
 
     /** Reads and validates the profile at {@code file}. */
@@ -135,7 +136,8 @@ public final class ProfileLoader {
             if (model != null) parsed.put(s.key(), model);
         }
         if (checks.errorCount() > before) return null;
-        return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")));
+        @SuppressWarnings("unchecked") List<OnDemandRule> onDemand = (List<OnDemandRule>) parsed.get("on-demand");
+        return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")), onDemand);
     }
 
     /** The file name without {@code .yaml}/{@code .yml}. */
