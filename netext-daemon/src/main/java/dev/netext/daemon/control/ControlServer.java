@@ -115,6 +115,7 @@ public final class ControlServer implements AutoCloseable {
                 LOG.warn("control socket: refused peer {}", peer == null ? "(unknown)" : peer.user().getName());
                 conn.send(error("permission denied: the netext control socket is for root only (you are "
                         + (peer == null ? "unknown" : peer.user().getName()) + ")"));
+                refuse(c);
                 return;
             }
             while (!closed) {
@@ -143,6 +144,31 @@ public final class ControlServer implements AutoCloseable {
             LOG.debug("control client: {}", e.toString());
         } finally {
             clients.remove(c);
+        }
+    }
+
+    /**
+     * Ends a refused connection so the client reads the refusal: closing with its request still unread would reset
+     * the connection and could discard the answer. Drains what it sends for at most a second, then closes.
+     */
+    private static void refuse(SocketChannel c) {
+        try {
+            c.shutdownOutput();
+            Thread closer = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(1000);
+                    c.close();
+                } catch (InterruptedException | IOException ignored) {
+                    // closed already
+                }
+            });
+            java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(4096);
+            while (c.read(sink.clear()) >= 0) {
+                // discard
+            }
+            closer.interrupt();
+        } catch (IOException ignored) {
+            // closed by the timer or the client
         }
     }
 
