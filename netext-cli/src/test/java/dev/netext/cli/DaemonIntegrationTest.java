@@ -204,6 +204,49 @@ class DaemonIntegrationTest {
     }
 
     @NetnsTest
+    void onDemandRulesConnectAndDisconnectATunnelAsTheDefaultRouteComesAndGoes(NetnsLab lab) throws Exception {
+        NetworkNamespace ns = lab.namespace("od");
+        lab.namespace("odpeer");
+        lab.veth("od", "odlan0", "192.0.2.2/24", "odpeer", "odpeer0", "192.0.2.1/24");
+        for (int i = 0; i < 100 && ns.ip("-o", "addr", "show").orThrow().output().contains("tentative"); i++) Thread.sleep(100);
+        NetworkState before = NetworkState.of(ns); // after IPv6 duplicate address detection, which changes the state
+        Path profilesDir = Files.createDirectories(dir.resolve("profiles.d"));
+        Files.writeString(profilesDir.resolve("od.yaml"), """
+                name: office
+                tunnel:
+                  provider: pong
+                  interface: nxo0
+                  settings:
+                    addresses: [10.7.8.1/24]
+                on-demand:
+                  - { action: connect, interface: "odlan*" }
+                  - { action: disconnect }
+                """);
+        try (DaemonUnderTest d = new DaemonUnderTest(ns, dir)) {
+            // offline: the catch-all disconnect rule matches, nothing runs
+            JsonNode p = d.profileStatus("office");
+            assertThat(p.path("active").asBoolean()).isFalse();
+            assertThat(ns.run("ip", "link", "show", "nxo0").exitCode()).isNotZero();
+
+            ns.ip("route", "add", "default", "via", "192.0.2.1", "dev", "odlan0").orThrow();
+            d.awaitComponent("office", DaemonIntegrationTest::connected, CONNECT);
+            assertThat(d.profileStatus("office").path("reason").asText()).isEqualTo("on-demand: Connect rule 1");
+            ping(ns, "10.7.8.2", 2);
+
+            ns.ip("route", "del", "default").orThrow();
+            d.awaitComponent("office", c -> c.path("status").asText().equals("disconnected"), CONNECT);
+            assertThat(d.profileStatus("office").path("reason").asText()).isEqualTo("on-demand: Disconnect rule 2");
+            assertThat(ns.run("ip", "link", "show", "nxo0").exitCode()).isNotZero();
+
+            NetextProcess events = d.cli("events");
+            assertThat(events.output()).contains("\"message_type\":\"daemon.on-demand\"")
+                    .contains("\"action\":\"connect\"").contains("\"action\":\"disconnect\"");
+            assertThat(d.stop()).isZero();
+        }
+        assertThat(NetworkState.of(ns)).isEqualTo(before);
+    }
+
+    @NetnsTest
     void theControlSocketIsRootOnlyAndTheCliSaysWhenTheDaemonIsNotRunning(NetnsLab lab) throws Exception {
         NetworkNamespace ns = lab.namespace("ctl");
         Path missing = dir.resolve("nowhere/control.sock");
