@@ -168,6 +168,7 @@ class DaemonIntegrationTest {
                 """);
         try (DaemonUnderTest d = new DaemonUnderTest(ns, dir)) {
             d.awaitComponent("steady", DaemonIntegrationTest::connected, CONNECT);
+            NetextProcess follow = NetextProcess.start(ns, "events", "--follow", "--control", d.socket.toString());
             // ~3 s of pings while the other provider crashes and comes back several times
             ping(ns, "10.7.5.2", 15);
             JsonNode crashy = d.awaitComponent("crashy", x -> x.path("restarts").asLong() >= 2, CONNECT);
@@ -180,6 +181,11 @@ class DaemonIntegrationTest {
             assertThat(metrics).containsPattern("netext_provider_restarts_total\\{profile=\"crashy\"} [2-9]")
                     .contains("netext_provider_restarts_total{profile=\"steady\"} 0")
                     .containsPattern("netext_events_total\\{type=\"ProviderFailed\"} [2-9]");
+
+            // --follow printed live restarts as they happened, and stops cleanly on SIGTERM
+            assertThat(follow.awaitLine(l -> l.contains("\"type\":\"ProviderRestarted\"") && l.contains("\"attempt\":2"), CONNECT))
+                    .as(follow.output()).isPresent();
+            assertThat(follow.terminate(CONNECT)).isZero();
 
             NetextProcess events = d.cli("events");
             assertThat(events.waitFor(CONNECT)).isZero();

@@ -148,7 +148,8 @@ final class ControlOps implements ControlHandler {
             conn.send(ok().put("end", true).put("last_event", log.lastSequence()));
             return;
         }
-        try (Subscription sub = log.subscribe(after, filter, EventLog.DEFAULT_SUBSCRIBER_CAPACITY)) {
+        Predicate<ProviderEvent> live = filter.and(e -> e.sequence() > after); // an 'after' beyond now skips those too
+        try (Subscription sub = log.subscribe(after, live, EventLog.DEFAULT_SUBSCRIBER_CAPACITY)) {
             conn.watchClose(sub::close);
             while (conn.isOpen() && !sub.isClosed()) {
                 LogEntry e = sub.take(Duration.ofSeconds(1));
