@@ -253,6 +253,39 @@ class DaemonIntegrationTest {
     }
 
     @NetnsTest
+    void whatAKilledDaemonLeftIsRemovedByTheNextOne(NetnsLab lab) throws Exception {
+        NetworkNamespace ns = lab.namespace("kill9");
+        NetworkState before = NetworkState.of(ns);
+        Path first = dir.resolve("first"), second = dir.resolve("second");
+        Files.createDirectories(first.resolve("profiles.d"));
+        // a full tunnel with an exclusion: policy rules and a table of its own, which the kernel keeps after a crash
+        Files.writeString(first.resolve("profiles.d/full.yaml"), """
+                name: full
+                tunnel:
+                  provider: pong
+                  interface: nxk0
+                  settings:
+                    addresses: [10.7.9.1/24]
+                    routes: [0.0.0.0/0]
+                    excluded-routes: [10.7.10.0/24]
+                """);
+        Path state = dir.resolve("state");
+        try (DaemonUnderTest d = new DaemonUnderTest(ns, first, "--state-dir", state.toString())) {
+            d.awaitComponent("full", DaemonIntegrationTest::connected, CONNECT);
+            assertThat(ledgers(state)).singleElement().asString().startsWith("tunnel-full-");
+            d.process.kill();
+        }
+        assertThat(NetworkState.of(ns).rules()).contains("suppress_prefixlength 0"); // stranded by the crash
+        try (DaemonUnderTest d = new DaemonUnderTest(ns, second, "--state-dir", state.toString())) {
+            assertThat(NetworkState.of(ns)).isEqualTo(before);
+            NetextProcess events = d.cli("events");
+            assertThat(events.output()).contains("\"message_type\":\"daemon.recovered\"");
+            assertThat(d.stop()).isZero();
+        }
+        assertThat(ledgers(state)).isEmpty();
+    }
+
+    @NetnsTest
     void theControlSocketIsRootOnlyAndTheCliSaysWhenTheDaemonIsNotRunning(NetnsLab lab) throws Exception {
         NetworkNamespace ns = lab.namespace("ctl");
         Path missing = dir.resolve("nowhere/control.sock");

@@ -28,11 +28,13 @@ final class DaemonUnderTest implements AutoCloseable {
         this.profiles = Files.createDirectories(dir.resolve("profiles.d"));
         this.plugins = Files.createDirectories(dir.resolve("shared-plugins"));
         this.socket = dir.resolve("run/control.sock");
-        this.state = dir.resolve("run/state");
+        int stateArg = List.of(extra).indexOf("--state-dir"); // a test may share the state directory between daemons
+        this.state = stateArg >= 0 ? Path.of(extra[stateArg + 1]) : dir.resolve("run/state");
         this.events = dir.resolve("events.jsonl");
         List<String> args = new ArrayList<>(List.of("daemon", "--profiles-dir", profiles.toString(), "--control", socket.toString(),
-                "--state-dir", state.toString(), "--plugins-dir", plugins.toString(), "--metrics", "127.0.0.1:0",
+                "--plugins-dir", plugins.toString(), "--metrics", "127.0.0.1:0",
                 "--events-file", events.toString(), "--restart-delay", "200", "--restart-max-delay", "800"));
+        if (stateArg < 0) args.addAll(List.of("--state-dir", state.toString()));
         args.addAll(List.of(extra));
         this.process = NetextProcess.start(ns, args.toArray(String[]::new));
         String ready = process.awaitLine(l -> l.contains("netext daemon: ready") || l.contains("nothing was started"), START)
