@@ -39,18 +39,29 @@ import java.util.stream.Collectors;
 /**
  * {@code netext up PROFILE}: validates the profile (before touching the network), starts its tunnel, runs in the
  * foreground until SIGINT/SIGTERM or a provider failure, then removes everything it created.
+ * {@code netext up NAME} (no such file, no {@code .yaml}, no {@code /}) asks the daemon to start that profile instead.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Run a profile's tunnel, DNS proxy and packet filter in the foreground until Ctrl-C or SIGTERM, then remove everything it set up.")
+        description = {"Run a profile's tunnel, DNS proxy and packet filter in the foreground until Ctrl-C or SIGTERM, then remove everything it set up.",
+                "With a profile NAME instead of a file, ask the daemon to start that profile."})
 public final class UpCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "PROFILE", description = "The profile (YAML) to run.")
+    @Parameters(paramLabel = "PROFILE|NAME", description = "The profile (YAML) to run, or the name of a daemon profile.")
     Path profileFile;
 
     @Option(names = "--log", description = "Print one line per DNS query (profiles with a dns section).")
     boolean log;
 
+    @picocli.CommandLine.Mixin
+    ControlOption control;
+
     @Override
     public Integer call() throws Exception {
+        if (isDaemonProfileName(profileFile)) {
+            String name = profileFile.toString();
+            control.call(ControlOption.request("up").put("name", name));
+            System.out.println("netext: " + name + " started by the daemon (netext status shows its progress)");
+            return 0;
+        }
         PrintStream out = System.out;
         ProviderResolver resolver = new ProviderResolver(BuiltinProviders.TUNNEL);
         Profile profile;
@@ -199,6 +210,12 @@ public final class UpCommand implements Callable<Integer> {
         filter.stop(StopReason.USER_INITIATED);
         out.println("netext: packet filter " + name + " stopped; " + filter.stats());
         out.flush();
+    }
+
+    /** A bare name that is not a file here: {@code corp}, not {@code corp.yaml}, {@code ./corp} or an existing file. */
+    static boolean isDaemonProfileName(Path arg) {
+        String s = arg.toString();
+        return !Files.exists(arg) && s.indexOf('/') < 0 && !s.endsWith(".yaml") && !s.endsWith(".yml");
     }
 
     private static void printStopped(PrintStream out, String name, TunnelStats stats) {

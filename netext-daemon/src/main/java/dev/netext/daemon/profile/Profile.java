@@ -1,6 +1,7 @@
 package dev.netext.daemon.profile;
 
 import dev.netext.api.net.IpPrefix;
+import dev.netext.api.ondemand.OnDemandRule;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
 
 import java.nio.file.Path;
@@ -18,9 +19,11 @@ import java.util.stream.Collectors;
  * @param tunnel  the {@code tunnel:} section, if any
  * @param dns     the {@code dns:} section, if any
  * @param packetFilter the {@code packet-filter:} section, if any
+ * @param onDemand the {@code on-demand:} rules, in order; empty when the profile has none (then the daemon runs it
+ *                 whenever it is enabled)
  */
 public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
-                      Optional<PacketFilterSection> packetFilter) {
+                      Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand) {
 
     public Profile {
         Objects.requireNonNull(name, "name");
@@ -28,11 +31,12 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         tunnel = tunnel == null ? Optional.empty() : tunnel;
         dns = dns == null ? Optional.empty() : dns;
         packetFilter = packetFilter == null ? Optional.empty() : packetFilter;
+        onDemand = onDemand == null ? List.of() : List.copyOf(onDemand);
     }
 
     /** A profile with a tunnel section only. */
     public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel) {
-        this(name, enabled, source, tunnel, Optional.empty(), Optional.empty());
+        this(name, enabled, source, tunnel, Optional.empty(), Optional.empty(), List.of());
     }
 
     /**
@@ -79,6 +83,8 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         packetFilter.ifPresent(p -> sb.append("\n  packet-filter: provider ").append(p.provider())
                 .append(", queue ").append(p.queue()).append(", ").append(p.match().size()).append(" match(es), on-failure ")
                 .append(p.failOpen() ? "open" : "closed"));
+        if (!onDemand.isEmpty()) sb.append("\n  on-demand: ").append(onDemand.size()).append(" rule(s), first: ")
+                .append(onDemand.getFirst().getClass().getSimpleName());
         if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty()) sb.append("\n  (no sections)");
         return sb.toString();
     }

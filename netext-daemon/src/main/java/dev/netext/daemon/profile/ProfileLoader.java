@@ -1,5 +1,6 @@
 package dev.netext.daemon.profile;
 
+import dev.netext.api.ondemand.OnDemandRule;
 import dev.netext.daemon.plugin.ProviderResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,8 @@ public final class ProfileLoader {
 
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
-        return List.of(new TunnelSectionParser(resolver), new DnsSectionParser(), new PacketFilterSectionParser());
+        return List.of(new TunnelSectionParser(resolver), new DnsSectionParser(), new PacketFilterSectionParser(),
+                new OnDemandSectionParser());
     }
 
     /** Reads and validates the profile at {@code file}. */
@@ -135,9 +137,10 @@ public final class ProfileLoader {
             if (model != null) parsed.put(s.key(), model);
         }
         if (checks.errorCount() > before) return null;
+        @SuppressWarnings("unchecked") List<OnDemandRule> onDemand = (List<OnDemandRule>) parsed.get("on-demand");
         return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")),
                 Optional.ofNullable((DnsSection) parsed.get("dns")),
-                Optional.ofNullable((PacketFilterSection) parsed.get("packet-filter")));
+                Optional.ofNullable((PacketFilterSection) parsed.get("packet-filter")), onDemand);
     }
 
     /** The file name without {@code .yaml}/{@code .yml}. */

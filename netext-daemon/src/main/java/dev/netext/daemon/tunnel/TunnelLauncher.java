@@ -32,13 +32,24 @@ public final class TunnelLauncher {
     public static final String LEDGER_PREFIX = "tunnel";
 
     private final Path stateDir;
+    private final String ledgerPrefix;
 
     public TunnelLauncher() {
         this(StateLedger.DEFAULT_DIR);
     }
 
     public TunnelLauncher(Path stateDir) {
+        this(stateDir, null);
+    }
+
+    /**
+     * A launcher whose ledger files are {@code tunnel-INSTANCE-…}: one process running several tunnels (the daemon)
+     * needs one ledger per tunnel, and a ledger's name is otherwise only its namespace and pid. Recovery still
+     * covers every {@code tunnel-*} ledger.
+     */
+    public TunnelLauncher(Path stateDir, String instance) {
         this.stateDir = stateDir;
+        this.ledgerPrefix = instance == null ? LEDGER_PREFIX : LEDGER_PREFIX + "-" + instance;
     }
 
     /** Removes what crashed instances in this namespace left; returns what was undone. */
@@ -55,7 +66,7 @@ public final class TunnelLauncher {
         PathMonitor monitor = null;
         try {
             List<StateLedger.Recovery> recovered = recover(rtnl);
-            ledger = StateLedger.create(stateDir, LEDGER_PREFIX);
+            ledger = StateLedger.create(stateDir, ledgerPrefix);
             TunOptions options = TunOptions.defaults();
             if (section.interfaceName() != null) options = options.withName(section.interfaceName());
             tun = TunDevice.open(options);

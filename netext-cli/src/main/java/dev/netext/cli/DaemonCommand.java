@@ -1,0 +1,118 @@
+package dev.netext.cli;
+
+import dev.netext.daemon.control.ControlClient;
+import dev.netext.daemon.plugin.ProviderResolver;
+import dev.netext.daemon.profile.ProfileException;
+import dev.netext.daemon.server.Daemon;
+import dev.netext.daemon.server.ReloadResult;
+import dev.netext.daemon.server.RestartPolicy;
+import dev.netext.linux.state.StateLedger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code netext daemon}: netextd in the foreground, as systemd runs it ({@code Type=simple}). SIGHUP reloads the
+ * profiles, SIGINT/SIGTERM stop everything and exit 0; a profile set with errors at start exits 2 (which the unit
+ * does not restart on).
+ */
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+        description = {"Run netextd: every profile in the profiles directory, a control socket for netext status/up/down/"
+                + "reload/events, and metrics on loopback. SIGHUP reloads; SIGTERM stops and removes everything."})
+public final class DaemonCommand implements Callable<Integer> {
+    @Option(names = "--profiles-dir", paramLabel = "DIR", description = "Profiles (*.yaml) to run (default: ${DEFAULT-VALUE}).")
+    Path profilesDir = Path.of("/etc/netext/profiles.d");
+
+    @Option(names = "--profile", paramLabel = "FILE", description = "An extra profile file (repeatable).")
+    List<Path> profiles = new ArrayList<>();
+
+    @Option(names = "--control", paramLabel = "SOCKET", description = "Control socket (default: ${DEFAULT-VALUE}).")
+    Path control = ControlClient.DEFAULT_SOCKET;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Where crash-recovery ledgers live (default: ${DEFAULT-VALUE}).")
+    Path stateDir = StateLedger.DEFAULT_DIR;
+
+    @Option(names = "--plugins-dir", paramLabel = "DIR", description = "Shared plugin jars (repeatable; default: /etc/netext/plugins). "
+            + "plugins/ next to a profile is always searched first.")
+    List<Path> pluginDirs = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT|off", description = "Prometheus /metrics on this loopback address (default: ${DEFAULT-VALUE}; port 0 picks one).")
+    String metrics = "127.0.0.1:9464";
+
+    @Option(names = "--events-file", paramLabel = "FILE|-", description = "Append every event as a JSON line to FILE, or '-' for stdout (schema: docs/events.schema.json).")
+    Path eventsFile;
+
+    @Option(names = "--resolv-conf", paramLabel = "FILE", hidden = true, description = "Resolver configuration on-demand rules read.")
+    Path resolvConf = Path.of("/etc/resolv.conf");
+
+    @Option(names = "--restart-delay", paramLabel = "MILLIS", description = "First restart delay of a crashed provider; doubles per failure (default: ${DEFAULT-VALUE}).")
+    long restartDelayMillis = 1000;
+
+    @Option(names = "--restart-max-delay", paramLabel = "MILLIS", description = "Longest restart delay (default: ${DEFAULT-VALUE}).")
+    long restartMaxDelayMillis = 60_000;
+
+    @Option(names = "--bytes-interval", paramLabel = "MILLIS", hidden = true, description = "How often connected tunnels report TunnelBytes events.")
+    long bytesIntervalMillis = 10_000;
+
+    @Override
+    public Integer call() throws Exception {
+        UpCommand.Preflight.requireNetAdmin();
+        Daemon.Config config = new Daemon.Config(profilesDir, profiles, control, stateDir,
+                pluginDirs.isEmpty() ? List.of(ProviderResolver.SYSTEM_PLUGIN_DIR) : pluginDirs, metricsAddress(), eventsFile,
+                resolvConf, new RestartPolicy(Duration.ofMillis(restartDelayMillis), Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)),
+                Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)));
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(config);
+        } catch (ProfileException e) {
+            System.err.println("netext daemon: the profiles have errors; nothing was started");
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        Signals.onTerminate(daemon::close);
+        Thread hook = Thread.ofPlatform().unstarted(daemon::close);
+        Runtime.getRuntime().addShutdownHook(hook);
+        Signal.handle(new Signal("HUP"), _ -> Thread.ofPlatform().name("netext-reload").start(() -> reload(daemon)));
+        System.err.println("netext daemon: ready; " + daemon.supervisor().profiles().size() + " profile(s); control socket "
+                + daemon.controlSocket() + (daemon.metricsUrl() == null ? "" : "; metrics " + daemon.metricsUrl()));
+        daemon.awaitStopped();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        System.err.println("netext daemon: stopped");
+        return 0;
+    }
+
+    private static void reload(Daemon daemon) {
+        try {
+            ReloadResult r = daemon.reload();
+            System.err.println("netext daemon: reloaded (SIGHUP): " + r);
+        } catch (ProfileException e) {
+            System.err.println("netext daemon: reload refused, the profiles have errors; nothing was changed\n" + e.getMessage());
+        } catch (RuntimeException e) {
+            System.err.println("netext daemon: reload failed: " + e);
+        }
+    }
+
+    private InetSocketAddress metricsAddress() throws Exception {
+        if (metrics == null || metrics.equals("off")) return null;
+        int colon = metrics.lastIndexOf(':');
+        if (colon < 0) throw new UserError("--metrics: expected HOST:PORT (like 127.0.0.1:9464) or off");
+        String host = metrics.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(metrics.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new UserError("--metrics: '" + metrics.substring(colon + 1) + "' is not a port");
+        }
+        InetAddress a = InetAddress.getByName(host.isEmpty() ? "127.0.0.1" : host);
+        if (!a.isLoopbackAddress()) throw new UserError("--metrics: metrics listen only on loopback (127.0.0.1 or ::1), not " + host);
+        return new InetSocketAddress(a, port);
+    }
+}

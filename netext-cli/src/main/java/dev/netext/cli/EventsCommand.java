@@ -1,0 +1,57 @@
+package dev.netext.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.netext.daemon.control.ControlClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code netext events [--follow] [--flow ID]}: the daemon's event log as JSON lines (docs/events.schema.json):
+ * what the ring still holds, then with {@code --follow} live events until Ctrl-C.
+ */
+@Command(name = "events", mixinStandardHelpOptions = true,
+        description = "Print the daemon's event log as JSON lines (schema: docs/events.schema.json); --follow keeps printing new events.")
+public final class EventsCommand implements Callable<Integer> {
+    @Mixin
+    ControlOption control;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing events as they happen, until Ctrl-C.")
+    boolean follow;
+
+    @Option(names = "--flow", paramLabel = "ID", description = "Only events about this flow.")
+    Long flow;
+
+    @Option(names = "--after", paramLabel = "SEQ", description = "Only events after this sequence number.")
+    long after;
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectNode req = ControlOption.request("events").put("follow", follow).put("after", after);
+        if (flow != null) req.put("flow", flow);
+        PrintStream out = System.out;
+        ControlClient c = control.connect();
+        if (follow) Signals.onTerminate(c::close);
+        try (c) {
+            c.send(req);
+            String line;
+            while ((line = c.readLine()) != null) {
+                if (line.startsWith("{\"ok\"")) {
+                    JsonNode n = ControlClient.mapper().readTree(line);
+                    if (!n.path("ok").asBoolean()) throw new UserError(n.path("error").asText(), 1);
+                    break; // end of history
+                }
+                out.println(line);
+                out.flush();
+            }
+        } catch (IOException e) {
+            if (!follow) throw new UserError("lost the connection to the daemon: " + e.getMessage(), ControlOption.DAEMON_UNAVAILABLE);
+        }
+        return 0;
+    }
+}

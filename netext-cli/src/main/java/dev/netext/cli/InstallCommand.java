@@ -1,0 +1,49 @@
+package dev.netext.cli;
+
+import dev.netext.daemon.install.Installer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code netext install}: the systemd unit and {@code /etc/netext/}, no questions asked. On the real root with systemd
+ * running, it also enables and starts the service (unless {@code --no-start}); with {@code --root} it only writes
+ * files.
+ */
+@Command(name = "install", mixinStandardHelpOptions = true,
+        description = "Install netextd as a systemd service: the unit, /etc/netext/profiles.d and /etc/netext/plugins. "
+                + "Non-interactive; profiles can then be pushed as files.")
+public final class InstallCommand implements Callable<Integer> {
+    @Option(names = "--root", paramLabel = "DIR", description = "Install under DIR instead of / (for images and tests; systemctl is not run).")
+    Path root = Path.of("/");
+
+    @Option(names = "--exec", paramLabel = "PATH", description = "The netext launcher the unit runs (default: this installation's bin/netext).")
+    Path launcher;
+
+    @Option(names = "--no-start", description = "Do not enable and start the service (real root only).")
+    boolean noStart;
+
+    @Override
+    public Integer call() throws Exception {
+        Path exec = launcher != null ? launcher.toAbsolutePath() : defaultLauncher();
+        Installer.Result r = new Installer(root).install(exec);
+        r.actions().forEach(a -> System.out.println("netext: " + a));
+        if (Systemctl.manages(root)) {
+            Systemctl.run("daemon-reload");
+            if (!noStart) Systemctl.run("enable", "--now", Installer.UNIT_NAME);
+        }
+        System.out.println("netext: profiles go in " + Path.of("/etc/netext/profiles.d") + "; apply changes with 'netext reload'");
+        return 0;
+    }
+
+    private static Path defaultLauncher() {
+        String home = System.getProperty("netext.home");
+        if (home == null) throw new UserError("cannot tell where bin/netext is (not started through it); give --exec PATH");
+        Path p = Path.of(home, "bin", "netext").toAbsolutePath().normalize();
+        if (!Files.isExecutable(p)) throw new UserError(p + " is not executable; give --exec PATH");
+        return p;
+    }
+}

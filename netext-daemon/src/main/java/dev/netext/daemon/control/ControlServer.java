@@ -1,0 +1,263 @@
+package dev.netext.daemon.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The daemon's control socket: a Unix stream socket ({@code /run/netext/control.sock}), JSON lines both ways —
+ * one request per line, answered by one or more lines.
+ *
+ * <pre>
+ *   accept (own thread) → SO_PEERCRED: root or the daemon's user, else one error line and close
+ *     → per connection (virtual thread): read a line → handler → reply lines → next line … until EOF
+ * </pre>
+ *
+ * The socket file is created mode 0600 (bound, then chmod: with the usual umask the file starts without write
+ * permission for others, and connecting needs write permission, so the window between the two is closed too). A
+ * stale socket file of a dead daemon is replaced; a live daemon's is not.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    /** Requests are small; a longer line is refused rather than buffered. */
+    static final int MAX_REQUEST_CHARS = 64 * 1024;
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final ControlHandler handler;
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final Set<SocketChannel> clients = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private ControlServer(Path path, ServerSocketChannel server, ControlHandler handler) {
+        this.path = path;
+        this.server = server;
+        this.handler = handler;
+        this.acceptor = Thread.ofPlatform().name("netext-control").daemon(true).unstarted(this::acceptLoop);
+    }
+
+    public static ControlServer start(Path path, ControlHandler handler) throws IOException {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        }
+        if (Files.exists(path)) {
+            if (ControlClient.answers(path))
+                throw new IOException("another netext daemon is listening on " + path);
+            Files.delete(path); // a dead daemon's socket
+        }
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(path));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        ControlServer s = new ControlServer(path, ch, handler);
+        s.acceptor.start();
+        return s;
+    }
+
+    public Path path() { return path; }
+
+    private void acceptLoop() {
+        while (!closed) {
+            SocketChannel c;
+            try {
+                c = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (!closed) LOG.warn("control socket accept failed: {}", e.toString());
+                continue;
+            }
+            clients.add(c);
+            Thread.ofVirtual().name("netext-control-client").start(() -> serve(c));
+        }
+    }
+
+    private void serve(SocketChannel c) {
+        try (c) {
+            OutputStream raw = Channels.newOutputStream(c);
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
+            Connection conn = new Connection(raw, in);
+            UnixDomainPrincipal peer;
+            try {
+                peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            } catch (IOException | UnsupportedOperationException e) {
+                peer = null;
+            }
+            if (peer == null || !PeerPolicy.allowed(peer.user())) {
+                LOG.warn("control socket: refused peer {}", peer == null ? "(unknown)" : peer.user().getName());
+                conn.send(error("permission denied: the netext control socket is for root only (you are "
+                        + (peer == null ? "unknown" : peer.user().getName()) + ")"));
+                refuse(c);
+                return;
+            }
+            while (!closed) {
+                String line = readLine(in);
+                if (line == null) return;
+                if (line.isBlank()) continue;
+                JsonNode request;
+                try {
+                    request = mapper.readTree(line);
+                    if (request == null || !request.isObject()) throw new IOException("not a JSON object");
+                } catch (IOException e) {
+                    conn.send(error("bad request: expected one JSON object per line, like {\"op\":\"status\"}"));
+                    continue;
+                }
+                try {
+                    handler.handle(request, conn);
+                } catch (IOException e) {
+                    return; // the client went away mid-reply
+                } catch (Exception e) {
+                    LOG.warn("control request {} failed", request, e);
+                    conn.send(error(e.getMessage() == null ? e.toString() : e.getMessage()));
+                }
+                if (!conn.isOpen()) return;
+            }
+        } catch (IOException e) {
+            LOG.debug("control client: {}", e.toString());
+        } finally {
+            clients.remove(c);
+        }
+    }
+
+    /**
+     * Ends a refused connection so the client reads the refusal: closing with its request still unread would reset
+     * the connection and could discard the answer. Drains what it sends for at most a second, then closes.
+     */
+    private static void refuse(SocketChannel c) {
+        try {
+            c.shutdownOutput();
+            Thread closer = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(1000);
+                    c.close();
+                } catch (InterruptedException | IOException ignored) {
+                    // closed already
+                }
+            });
+            java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(4096);
+            while (c.read(sink.clear()) >= 0) {
+                // discard
+            }
+            closer.interrupt();
+        } catch (IOException ignored) {
+            // closed by the timer or the client
+        }
+    }
+
+    /** A line of at most {@link #MAX_REQUEST_CHARS}; null at EOF. */
+    private static String readLine(BufferedReader in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            int ch = in.read();
+            if (ch < 0) return sb.isEmpty() ? null : sb.toString();
+            if (ch == '\n') return sb.toString();
+            if (sb.length() >= MAX_REQUEST_CHARS) throw new IOException("request line too long");
+            sb.append((char) ch);
+        }
+    }
+
+    ObjectNode error(String message) {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("ok", false);
+        o.put("error", message);
+        return o;
+    }
+
+    private final class Connection implements ControlConnection {
+        private final OutputStream out;
+        private final BufferedReader in;
+        private volatile boolean open = true;
+
+        Connection(OutputStream out, BufferedReader in) {
+            this.out = out;
+            this.in = in;
+        }
+
+        @Override
+        public void watchClose(Runnable onClose) {
+            Thread.ofVirtual().name("netext-control-watch").start(() -> {
+                try {
+                    while (in.read() >= 0) {
+                        // the client has nothing more to say during a stream; ignore what it sends
+                    }
+                } catch (IOException ignored) {
+                    // closed
+                }
+                open = false;
+                onClose.run();
+            });
+        }
+
+        @Override
+        public void send(JsonNode line) throws IOException {
+            sendRaw(mapper.writeValueAsString(line));
+        }
+
+        @Override
+        public synchronized void sendRaw(String jsonLine) throws IOException {
+            try {
+                out.write((jsonLine + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                open = false;
+                throw e;
+            }
+        }
+
+        @Override
+        public boolean isOpen() { return open && !closed; }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        for (SocketChannel c : clients) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        try {
+            acceptor.join(2000);
+            Files.deleteIfExists(path);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", path, e.toString());
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.netext.daemon.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.netext.api.ProviderEvent;
+import dev.netext.daemon.control.ControlConnection;
+import dev.netext.daemon.control.ControlHandler;
+import dev.netext.daemon.events.EventJson;
+import dev.netext.daemon.events.EventLog;
+import dev.netext.daemon.events.LogEntry;
+import dev.netext.daemon.events.Subscription;
+import dev.netext.daemon.profile.Profile;
+import dev.netext.daemon.profile.ProfileError;
+import dev.netext.daemon.profile.ProfileException;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
+ * {@code reload}, {@code events}. See {@code dev.netext.daemon.control} for the wire format.
+ */
+final class ControlOps implements ControlHandler {
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events");
+    private static final ObjectMapper MAPPER = EventJson.MAPPER;
+
+    private final Daemon daemon;
+
+    ControlOps(Daemon daemon) {
+        this.daemon = daemon;
+    }
+
+    @Override
+    public void handle(JsonNode request, ControlConnection conn) throws Exception {
+        String op = request.path("op").asText("");
+        switch (op) {
+            case "status" -> conn.send(status());
+            case "profiles" -> conn.send(profiles());
+            case "up", "down" -> {
+                String name = request.path("name").asText("");
+                if (name.isEmpty()) {
+                    conn.send(error(op + " needs a profile name: {\"op\":\"" + op + "\",\"name\":\"…\"}"));
+                    return;
+                }
+                try {
+                    if (op.equals("up")) daemon.supervisor().up(name);
+                    else daemon.supervisor().down(name);
+                    conn.send(ok());
+                } catch (UnknownProfileException e) {
+                    conn.send(error(e.getMessage()));
+                }
+            }
+            case "reload" -> conn.send(reload());
+            case "events" -> events(request, conn);
+            default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
+                    + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
+        }
+    }
+
+    private ObjectNode status() {
+        ObjectNode o = ok();
+        ObjectNode d = o.putObject("daemon");
+        d.put("pid", ProcessHandle.current().pid());
+        d.put("uptime_s", daemon.uptime().toSeconds());
+        if (daemon.config().profilesDir() != null) d.put("profiles_dir", daemon.config().profilesDir().toString());
+        d.put("control", daemon.controlSocket().toString());
+        if (daemon.metricsUrl() != null) d.put("metrics", daemon.metricsUrl());
+        d.put("last_event", daemon.events().lastSequence());
+        ArrayNode ps = o.putArray("profiles");
+        for (ProfileState p : daemon.supervisor().status()) {
+            ObjectNode j = ps.addObject();
+            j.put("name", p.name());
+            j.put("source", p.source().toString());
+            j.put("enabled", p.enabled());
+            j.put("active", p.active());
+            j.put("reason", p.reason());
+            j.put("on_demand_rules", p.onDemandRules());
+            ArrayNode cs = j.putArray("components");
+            for (ComponentStatus c : p.components()) {
+                ObjectNode cj = cs.addObject();
+                cj.put("kind", c.kind());
+                cj.put("status", c.status().name().toLowerCase(Locale.ROOT));
+                if (c.provider() != null) cj.put("provider", c.provider());
+                cj.put("detail", c.detail());
+                cj.put("restarts", c.restarts());
+                if (c.lastError() != null) cj.put("last_error", c.lastError());
+                ObjectNode n = cj.putObject("counters");
+                c.counters().forEach(n::put);
+            }
+        }
+        return o;
+    }
+
+    private ObjectNode profiles() {
+        ObjectNode o = ok();
+        ArrayNode ps = o.putArray("profiles");
+        for (Profile p : daemon.supervisor().profiles()) {
+            ObjectNode j = ps.addObject();
+            j.put("name", p.name());
+            j.put("source", p.source().toString());
+            j.put("enabled", p.enabled());
+            j.put("description", p.describe());
+        }
+        return o;
+    }
+
+    private ObjectNode reload() {
+        try {
+            ReloadResult r = daemon.reload();
+            ObjectNode o = ok();
+            r.started().forEach(o.putArray("started")::add);
+            r.stopped().forEach(o.putArray("stopped")::add);
+            r.restarted().forEach(o.putArray("restarted")::add);
+            r.unchanged().forEach(o.putArray("unchanged")::add);
+            return o;
+        } catch (ProfileException e) {
+            ObjectNode o = error("the profiles have errors; nothing was changed");
+            ArrayNode errs = o.putArray("errors");
+            for (ProfileError pe : e.errors()) errs.add(pe.toString());
+            return o;
+        }
+    }
+
+    /**
+     * {@code {"op":"events","follow":true,"flow":42,"after":0}}: event lines from the ring (after sequence
+     * {@code after}), then, with {@code follow}, live ones until the client closes the connection.
+     */
+    private void events(JsonNode request, ControlConnection conn) throws IOException, InterruptedException {
+        boolean follow = request.path("follow").asBoolean(false);
+        long flow = request.path("flow").asLong(0);
+        long after = Math.max(0, request.path("after").asLong(0));
+        if (request.has("flow") && flow <= 0) {
+            conn.send(error("flow ids are positive"));
+            return;
+        }
+        Predicate<ProviderEvent> filter = flow > 0 ? EventLog.flow(flow) : _ -> true;
+        EventLog log = daemon.events();
+        EventJson json = new EventJson(log::wallTime);
+        if (!follow) {
+            for (ProviderEvent e : log.history(filter)) {
+                if (e.sequence() > after) conn.sendRaw(json.toJson(e).toString());
+            }
+            conn.send(ok().put("end", true).put("last_event", log.lastSequence()));
+            return;
+        }
+        Predicate<ProviderEvent> live = filter.and(e -> e.sequence() > after); // an 'after' beyond now skips those too
+        try (Subscription sub = log.subscribe(after, live, EventLog.DEFAULT_SUBSCRIBER_CAPACITY)) {
+            conn.watchClose(sub::close);
+            while (conn.isOpen() && !sub.isClosed()) {
+                LogEntry e = sub.take(Duration.ofSeconds(1));
+                if (e != null) conn.sendRaw(json.line(e));
+            }
+        }
+    }
+
+    private static ObjectNode ok() {
+        return MAPPER.createObjectNode().put("ok", true);
+    }
+
+    private static ObjectNode error(String message) {
+        return MAPPER.createObjectNode().put("ok", false).put("error", message);
+    }
+}

@@ -1,0 +1,292 @@
+package dev.netext.daemon.server;
+
+import dev.netext.api.ProviderEvent;
+import dev.netext.api.ProviderStatus;
+import dev.netext.api.ondemand.NetworkState;
+import dev.netext.daemon.control.ControlServer;
+import dev.netext.daemon.events.EventLog;
+import dev.netext.daemon.events.JsonLinesExporter;
+import dev.netext.daemon.metrics.EventCounters;
+import dev.netext.daemon.metrics.MetricsServer;
+import dev.netext.daemon.plugin.ProviderResolver;
+import dev.netext.daemon.profile.ProfileException;
+import dev.netext.daemon.profile.ProfileLoader;
+import dev.netext.daemon.profile.ProfileSet;
+import dev.netext.daemon.profile.ProfileSetLoader;
+import dev.netext.daemon.tunnel.TunnelLauncher;
+import dev.netext.linux.netlink.PathMonitor;
+import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.state.StateLedger;
+import dev.netext.tunnel.builtin.BuiltinProviders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * netextd: the system service that runs managed profiles.
+ *
+ * <pre>
+ *   start: load + validate the whole profile set (refuse to start on any error) → undo what a crashed daemon left
+ *          → supervisor.apply(set) → path monitor → on-demand evaluation → metrics → control socket (ready)
+ *   reload (SIGHUP, netext reload): load + validate → supervisor.apply(difference) → on-demand evaluation
+ *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporter → metrics
+ * </pre>
+ *
+ * Everything runs in the network namespace of the thread that calls {@link #start}.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** The provider name of the daemon's own events. */
+    public static final String EVENT_SOURCE = "netextd";
+    /** How long a network must be quiet before on-demand rules are evaluated again (path events come in bursts). */
+    static final Duration PATH_SETTLE = Duration.ofMillis(200);
+
+    /**
+     * @param profilesDir   the directory of {@code *.yaml} profiles (may not exist)
+     * @param profileFiles  extra profile files
+     * @param controlSocket the control socket path
+     * @param stateDir      where ledgers live ({@code /run/netext})
+     * @param pluginDirs    shared plugin directories ({@code /etc/netext/plugins})
+     * @param metrics       loopback address for {@code /metrics}, or null for none
+     * @param eventsFile    JSON-lines export target, {@code -} for stdout, or null for none
+     * @param resolvConf    the resolver configuration on-demand rules read
+     * @param restartPolicy how crashed providers come back
+     * @param bytesInterval how often connected tunnels report {@code TunnelBytes}
+     */
+    public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
+                         List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
+                         RestartPolicy restartPolicy, Duration bytesInterval) {
+        public Config {
+            profileFiles = List.copyOf(profileFiles);
+            pluginDirs = List.copyOf(pluginDirs);
+            Objects.requireNonNull(controlSocket, "controlSocket");
+            Objects.requireNonNull(stateDir, "stateDir");
+            if (resolvConf == null) resolvConf = Path.of("/etc/resolv.conf");
+            if (restartPolicy == null) restartPolicy = RestartPolicy.DEFAULT;
+            if (bytesInterval == null) bytesInterval = Duration.ofSeconds(10);
+        }
+    }
+
+    private final Config config;
+    private final EventLog events = new EventLog();
+    private final EventCounters counters = new EventCounters();
+    private final ProviderResolver resolver;
+    private final ProfileSetLoader setLoader;
+    private final Supervisor supervisor;
+    private final OnDemandController onDemand;
+    private final NetworkStateReader networkReader;
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("netext-daemon-timer").daemon(true).factory());
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final long startedNanos = System.nanoTime();
+    private JsonLinesExporter exporter;
+    private PathMonitor pathMonitor;
+    private MetricsServer metrics;
+    private ControlServer control;
+    private ScheduledFuture<?> pendingPathEvaluation;
+    private boolean closed;
+
+    private Daemon(Config config) {
+        this.config = config;
+        events.tap(counters);
+        this.resolver = new ProviderResolver(BuiltinProviders.TUNNEL, config.pluginDirs(), Daemon.class.getClassLoader());
+        this.setLoader = new ProfileSetLoader(new ProfileLoader(resolver));
+        DaemonServices services = new DaemonServices(events, resolver, config.stateDir(), config.restartPolicy());
+        this.supervisor = new Supervisor(components(), services);
+        this.onDemand = new OnDemandController(supervisor, events, Daemon::probe);
+        this.networkReader = new NetworkStateReader(config.resolvConf());
+    }
+
+    /**
+     * The section components, in start order. Each section of the profile format adds its factory here
+     * (a DNS proxy would come before the tunnel it may route through… its owner decides).
+     */
+    static List<ComponentFactory> components() {
+        return List.of(TunnelComponent.factory());
+    }
+
+    /** Validates the profile set, then starts everything; a bad set is a {@link ProfileException} before any change. */
+    public static Daemon start(Config config) throws Exception {
+        Daemon d = new Daemon(config);
+        try {
+            d.startUp();
+            return d;
+        } catch (Exception | Error e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    private void startUp() throws Exception {
+        ProfileSet set = setLoader.load(config.profilesDir(), config.profileFiles());
+        if (config.eventsFile() != null) {
+            exporter = config.eventsFile().toString().equals("-")
+                    ? JsonLinesExporter.toStream(events, new java.io.FileOutputStream(java.io.FileDescriptor.out) {
+                        @Override public void close() {} // never close the process's stdout
+                    })
+                    : JsonLinesExporter.toFile(events, config.eventsFile());
+        }
+        try (RtNetlink rtnl = RtNetlink.open()) {
+            for (StateLedger.Recovery r : new TunnelLauncher(config.stateDir()).recover(rtnl)) {
+                LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
+                events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
+                        "daemon.recovered", Map.of("pid", Integer.toString(r.pid()),
+                        "objects", Integer.toString(r.undone().size()), "errors", Integer.toString(r.errors().size()))));
+            }
+        }
+        events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
+                "daemon.started", Map.of("pid", Long.toString(ProcessHandle.current().pid()),
+                "profiles", Integer.toString(set.profiles().size()))));
+        ReloadResult r = supervisor.apply(set);
+        LOG.info("profiles: {}", r);
+        pathMonitor = PathMonitor.start(_ -> pathChanged());
+        onDemand.networkChanged(readNetwork()).get(30, TimeUnit.SECONDS);
+        long interval = config.bytesInterval().toMillis();
+        timer.scheduleAtFixedRate(this::publishTunnelBytes, interval, interval, TimeUnit.MILLISECONDS);
+        if (config.metrics() != null) metrics = MetricsServer.start(config.metrics(), new DaemonMetrics(this)::scrape);
+        control = ControlServer.start(config.controlSocket(), new ControlOps(this));
+    }
+
+    /** Validates the profile set again and applies the difference; a bad set changes nothing. */
+    public ReloadResult reload() throws ProfileException {
+        ProfileSet set;
+        try {
+            set = setLoader.load(config.profilesDir(), config.profileFiles());
+        } catch (ProfileException e) {
+            events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
+                    "daemon.reload-refused", Map.of("errors", Integer.toString(e.errors().size()),
+                    "first", e.errors().getFirst().toString())));
+            throw e;
+        }
+        ReloadResult r = supervisor.apply(set);
+        LOG.info("reload: {}", r);
+        try {
+            onDemand.reevaluate("reload").get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("on-demand evaluation after reload failed: {}", e.toString());
+        }
+        return r;
+    }
+
+    private void pathChanged() {
+        synchronized (timer) {
+            if (pendingPathEvaluation != null && !pendingPathEvaluation.isDone()) return;
+            pendingPathEvaluation = timer.schedule(() -> onDemand.networkChanged(readNetwork()),
+                    PATH_SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private NetworkState readNetwork() {
+        try {
+            return networkReader.read();
+        } catch (Exception e) {
+            LOG.warn("cannot read the network state: {}", e.toString());
+            return onDemand.network();
+        }
+    }
+
+    private void publishTunnelBytes() {
+        try {
+            for (ProfileState p : supervisor.status()) {
+                for (ComponentStatus c : p.components()) {
+                    if (!c.kind().equals("tunnel") || c.status() != ProviderStatus.CONNECTED) continue;
+                    Map<String, Long> n = c.counters();
+                    events.publish((s, t) -> new ProviderEvent.TunnelBytes(s, t, p.name(), n.getOrDefault("bytes_in", 0L),
+                            n.getOrDefault("bytes_out", 0L), n.getOrDefault("packets_in", 0L), n.getOrDefault("packets_out", 0L)));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("tunnel byte report failed: {}", e.toString());
+        }
+    }
+
+    /** HTTP GET with a short timeout; true for status 200. The probe of on-demand rules. */
+    static boolean probe(URI url) {
+        try {
+            HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            HttpResponse<Void> r = c.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public EventLog events() { return events; }
+
+    public EventCounters counters() { return counters; }
+
+    public Supervisor supervisor() { return supervisor; }
+
+    public OnDemandController onDemand() { return onDemand; }
+
+    /** The hook the DNS layer calls for every query (evaluate-connection rules). */
+    public DnsQueryHook dnsQueryHook() { return onDemand; }
+
+    public Config config() { return config; }
+
+    public Duration uptime() { return Duration.ofNanos(System.nanoTime() - startedNanos); }
+
+    /** The metrics URL, or null when metrics are off. */
+    public String metricsUrl() { return metrics == null ? null : metrics.url(); }
+
+    public Path controlSocket() { return control == null ? config.controlSocket() : control.path(); }
+
+    /** Blocks until {@link #close} has finished. */
+    public void awaitStopped() throws InterruptedException { stopped.await(); }
+
+    /** Stops everything; every profile's components leave nothing behind. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        List<Runnable> steps = new ArrayList<>();
+        steps.add(() -> { if (control != null) control.close(); });
+        steps.add(() -> { if (pathMonitor != null) pathMonitor.close(); });
+        steps.add(timer::shutdownNow);
+        steps.add(onDemand::close);
+        steps.add(supervisor::close);
+        steps.add(() -> events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE,
+                ProviderEvent.NO_FLOW, "daemon.stopped", Map.of())));
+        steps.add(() -> {
+            if (exporter != null) {
+                try {
+                    exporter.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        steps.add(() -> { if (metrics != null) metrics.close(); });
+        steps.add(resolver::close);
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                LOG.warn("shutdown step failed", e);
+            }
+        }
+        stopped.countDown();
+    }
+
+}

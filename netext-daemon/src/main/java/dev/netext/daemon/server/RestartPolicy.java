@@ -1,0 +1,28 @@
+package dev.netext.daemon.server;
+
+import java.time.Duration;
+
+/**
+ * How a crashed provider is brought back: after {@code initialDelay}, doubling per consecutive failure up to
+ * {@code maxDelay}. A provider that stayed up for {@code stableAfter} starts counting from 1 again. After
+ * {@code maxAttempts} consecutive failures (0: no limit) it stays down, reported with {@code will_restart: false}.
+ */
+public record RestartPolicy(Duration initialDelay, Duration maxDelay, Duration stableAfter, int maxAttempts) {
+
+    public static final RestartPolicy DEFAULT =
+            new RestartPolicy(Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofSeconds(30), 0);
+
+    public RestartPolicy {
+        if (initialDelay.isNegative() || maxDelay.compareTo(initialDelay) < 0 || stableAfter.isNegative() || maxAttempts < 0)
+            throw new IllegalArgumentException("bad restart policy");
+    }
+
+    /** The delay before restart attempt {@code attempt} (1-based). */
+    public Duration delay(int attempt) {
+        int shift = Math.min(Math.max(attempt - 1, 0), 30);
+        Duration d = initialDelay.multipliedBy(1L << shift);
+        return d.compareTo(maxDelay) > 0 ? maxDelay : d;
+    }
+
+    public boolean gives(int attempt) { return maxAttempts == 0 || attempt <= maxAttempts; }
+}
