@@ -33,14 +33,26 @@ import org.junit.jupiter.api.Test;
  * Attribution coverage for short-lived clients: 100 {@code curl} and 100 {@code nc} processes, four at a time, each
  * making one TCP connection to a Java server in a lab namespace. The server attributes every accepted connection at
  * once (as the flow engine does when a flow is first seen), before answering. Each client sends a tag naming
- * itself, so every attribution is checked against the pid and executable of the process the test launched: a wrong
- * pid fails the test outright, and coverage (right pid and exe) must reach 95%.
+ * itself, so every attribution is checked against the pid, executable, uid and cgroup of the process the test
+ * launched: an attribution that differs in any of them fails the test outright, and coverage (all of them right)
+ * must reach 95%.
  *
  * <p>A second run attributes only after the client has exited and its socket closed: the attributor must then
  * report no process at all (never the wrong one). Coverage figures are printed.
  */
 class AttributionCoverageTest {
     private static final int PER_CLIENT = 100;
+    /** The clients inherit the test JVM's cgroup: `ip netns exec` moves no process to another one. */
+    private static final java.util.Optional<String> OUR_CGROUP = ourCgroup();
+
+    private static java.util.Optional<String> ourCgroup() {
+        try {
+            return Files.readString(Path.of("/proc/self/cgroup")).lines().filter(l -> l.startsWith("0::"))
+                    .map(l -> l.substring(3)).findFirst();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
 
     record Outcome(ProcessInfo info, long micros) {}
 
@@ -143,7 +155,7 @@ class AttributionCoverageTest {
                 if (p.uid().isPresent()) socketOnly++;
                 else missing++;
             } else if (p.pid().getAsInt() == e.getValue() && p.executable().filter(exe::equals).isPresent()
-                    && p.uid().orElse(-1) == 0) {
+                    && p.uid().orElse(-1) == 0 && p.cgroupPath().equals(OUR_CGROUP)) {
                 right++;
             } else {
                 wrong++;
