@@ -133,7 +133,7 @@ class AttributionCoverageTest {
     record Report(int launched, int right, int wrong, int socketOnly, int missing, long medianMicros) {
         @Override
         public String toString() {
-            return right + "/" + launched + " pid+exe (" + wrong + " wrong, " + socketOnly + " uid only, " + missing
+            return right + "/" + launched + " with pid, exe, uid and cgroup right (" + wrong + " wrong, " + socketOnly + " uid only, " + missing
                     + " nothing), median " + medianMicros + " µs per attribution";
         }
     }
