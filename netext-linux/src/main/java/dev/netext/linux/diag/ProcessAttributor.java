@@ -1,0 +1,80 @@
+package dev.netext.linux.diag;
+
+import dev.netext.api.flow.ProcessInfo;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.linux.LinuxException;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Names the process behind a flow, attribute by attribute ({@link ProcessInfo}):
+ * <ol>
+ *   <li>{@link SockDiag}: the flow's socket by its 4-tuple → owner uid and inode (microseconds; call it as soon as
+ *       the flow is seen, while a short-lived client still holds its socket);</li>
+ *   <li>{@link ProcFdIndex}: inode → pid, cached, each cached answer re-checked;</li>
+ *   <li>{@link ProcProcessReader}: pid → executable, command line, uid, gid, cgroup, container id;</li>
+ *   <li>the fd is checked once more after reading, so a pid reused in between is not reported.</li>
+ * </ol>
+ * When the process cannot be found (it exited, or holds the socket in another PID namespace) the socket's uid is
+ * still reported; when the socket is gone, nothing is ({@link ProcessInfo#UNKNOWN}). Thread-safe.
+ */
+public final class ProcessAttributor implements AutoCloseable {
+    private final SockDiag diag;
+    private final ProcFdIndex index;
+    private final ProcProcessReader reader;
+    private final AtomicLong lookups = new AtomicLong();
+    private final AtomicLong sockets = new AtomicLong();
+    private final AtomicLong processes = new AtomicLong();
+
+    public ProcessAttributor(SockDiag diag, ProcFdIndex index, ProcProcessReader reader) {
+        this.diag = diag;
+        this.index = index;
+        this.reader = reader;
+    }
+
+    /** An attributor for sockets of the calling thread's network namespace, with its own cache. */
+    public static ProcessAttributor open() throws LinuxException {
+        return new ProcessAttributor(SockDiag.open(), new ProcFdIndex(), new ProcProcessReader());
+    }
+
+    /**
+     * The process whose socket has local end {@code local} and remote end {@code remote} (for a flow netext
+     * intercepted: the client's address and port, and the original destination).
+     */
+    public ProcessInfo attribute(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
+            throws LinuxException {
+        lookups.incrementAndGet();
+        Optional<SocketOwner> found = diag.lookup(protocol, local, remote);
+        if (found.isEmpty()) return ProcessInfo.UNKNOWN;
+        SocketOwner owner = found.get();
+        if (!owner.hasInode()) return ProcessInfo.UNKNOWN; // TIME_WAIT: the uid field is not the owner's
+        sockets.incrementAndGet();
+        ProcessInfo socketOnly = ProcessInfo.builder().uid(owner.uid()).build();
+        int pid = index.pidOf(owner.inode(), owner.uid());
+        if (pid <= 0) return socketOnly;
+        int fd = index.fdOf(owner.inode(), pid);
+        ProcessInfo.Builder b = reader.read(pid);
+        if (fd < 0 || !index.holds(pid, fd, owner.inode())) return socketOnly; // exited or reused meanwhile
+        processes.incrementAndGet();
+        ProcessInfo info = b.build();
+        return info.uid().isPresent() ? info : b.uid(owner.uid()).build();
+    }
+
+    /** Attribution calls so far. */
+    public long lookups() { return lookups.get(); }
+
+    /** Calls that found the socket. */
+    public long socketsFound() { return sockets.get(); }
+
+    /** Calls that found the process. */
+    public long processesFound() { return processes.get(); }
+
+    public ProcFdIndex index() { return index; }
+
+    @Override
+    public void close() {
+        diag.close();
+    }
+}
