@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "The Network Extension framework for Linux: packet tunnels, DNS proxies, content filters, proxies.",
-        subcommands = {UpCommand.class, DiagnoseCommand.class, SandboxCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, WgCommand.class, DiagnoseCommand.class, SandboxCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -14,7 +14,6 @@ import dev.netext.daemon.tunnel.TunnelLauncher;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
-import dev.netext.tunnel.builtin.BuiltinProviders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -36,11 +35,10 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
-        ProviderResolver resolver = new ProviderResolver(BuiltinProviders.TUNNEL);
+        ProviderResolver resolver = new ProviderResolver(Providers.TUNNEL);
         Profile profile;
         try {
-            profile = new ProfileLoader(resolver).load(profileFile);
+            profile = new ProfileLoader(resolver, Providers.CONFIG_IMPORTERS).load(profileFile);
         } catch (ProfileException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -49,6 +47,13 @@ public final class UpCommand implements Callable<Integer> {
                 new UserError(profileFile + ": nothing to run (the profile has no tunnel section)"));
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
+        return runInForeground(profile, provider);
+    }
+
+    /** Launches {@code profile}'s tunnel with {@code provider} and runs it until SIGINT/SIGTERM or a failure. */
+    static int runInForeground(Profile profile, PacketTunnelProvider provider) throws Exception {
+        PrintStream out = System.out;
+        TunnelSection section = profile.tunnel().orElseThrow();
 
         RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
         for (StateLedger.Recovery r : tunnel.recovered()) {
