@@ -16,7 +16,10 @@ import java.nio.ByteBuffer;
  * shorter, so a short one ends a run). Bulk transfers seal equal-size packets (full MTU, padded), which is where this
  * saves syscalls; anything else is sent one datagram per message, all flushed together (sendmmsg).
  *
- * <p>Owned by one thread; {@link #flush} at the end of every burst. The buffers it writes are released by Netty.
+ * <p>One batcher serves every thread of a device (the TUN reader, the UDP event loop's handshake replies and staged
+ * packets, the timers): datagrams enter it under the sealing peer's lock, so its order is the counter order, and it
+ * hands them to the channel in that order. Whoever ends a burst calls {@link #flush}. The buffers it writes are
+ * released by Netty.
  */
 final class DatagramBatcher {
     /** The kernel's UDP_MAX_SEGMENTS on older kernels. */
@@ -27,7 +30,6 @@ final class DatagramBatcher {
     private final Channel channel;
     private final ByteBufAllocator alloc;
     private final boolean gso;
-    private final WritabilityGate gate;
     private ByteBuf run;
     private InetSocketAddress runTo;
     private int segmentSize;
@@ -35,15 +37,14 @@ final class DatagramBatcher {
     private boolean runClosed;
     private int pending;
 
-    DatagramBatcher(Channel channel, boolean gso, WritabilityGate gate) {
+    DatagramBatcher(Channel channel, boolean gso) {
         this.channel = channel;
         this.alloc = channel.alloc();
         this.gso = gso;
-        this.gate = gate;
     }
 
     /** Copies {@code datagram}'s remaining bytes into the current run (or a new one). */
-    void add(ByteBuffer datagram, InetSocketAddress to) {
+    synchronized void add(ByteBuffer datagram, InetSocketAddress to) {
         int len = datagram.remaining();
         if (run != null && (!gso || runClosed || len > segmentSize || segments == MAX_SEGMENTS
                 || run.readableBytes() + len > MAX_RUN_BYTES || !to.equals(runTo))) {
@@ -70,17 +71,15 @@ final class DatagramBatcher {
         if (++pending >= 16) {
             channel.flush();
             pending = 0;
-            gate.awaitWritable();
         }
     }
 
     /** Sends everything collected. */
-    void flush() {
+    synchronized void flush() {
         emit();
         if (pending > 0) {
             channel.flush();
             pending = 0;
-            gate.awaitWritable();
         }
     }
 }

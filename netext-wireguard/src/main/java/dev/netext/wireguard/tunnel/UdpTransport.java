@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   receive: recvmsg (UDP GRO: many datagrams per call) → Device.receive → decrypted packets → {@link InboundSink}
  *            → TUN, one batch write per read burst
- *   send:    any thread → Device → {@link #outbound()} → that thread's {@link DatagramBatcher} → GSO / sendmmsg
+ *   send:    any thread → Device (under the peer's lock) → {@link #outbound} → {@link DatagramBatcher} → GSO / sendmmsg
  * </pre>
  *
  * The socket carries SO_MARK = the tunnel's bypass mark, so a full tunnel's policy rule sends the encrypted packets
@@ -61,13 +61,12 @@ public final class UdpTransport implements AutoCloseable {
     private final EventLoopGroup group;
     private final WritabilityGate gate = new WritabilityGate();
     private final boolean gso = GSO && SegmentedDatagramPacket.isSupported();
-    private final ThreadLocal<DatagramBatcher> batchers;
+    private volatile DatagramBatcher batcher;
     private volatile Channel channel;
     private volatile int mark;
 
     private UdpTransport() {
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("wireguard-udp", true), EpollIoHandler.newFactory());
-        this.batchers = ThreadLocal.withInitial(() -> new DatagramBatcher(channel, gso, gate));
     }
 
     /**
@@ -79,6 +78,7 @@ public final class UdpTransport implements AutoCloseable {
         UdpTransport t = new UdpTransport();
         try {
             t.channel = t.bindChannel(port, mark, device, sink);
+            t.batcher = new DatagramBatcher(t.channel, t.gso);
             t.gate.bind(t.channel);
             t.mark = mark;
             return t;
@@ -114,12 +114,12 @@ public final class UdpTransport implements AutoCloseable {
         public void set(Device d) { this.device = d; }
     }
 
-    /** Device output: datagrams go to the calling thread's batcher; packets never come here (see InboundSink). */
+    /** Device output: datagrams go to the batcher, decrypted packets to {@code sink}. */
     public Device.Outbound outbound(InboundSink sink) {
         return new Device.Outbound() {
             @Override
             public void sendDatagram(ByteBuffer datagram, InetSocketAddress to) {
-                batchers.get().add(datagram, to);
+                batcher.add(datagram, to);
             }
 
             @Override
@@ -129,9 +129,13 @@ public final class UdpTransport implements AutoCloseable {
         };
     }
 
-    /** Sends what the calling thread queued; call at the end of every burst of {@code Device} calls. */
+    /**
+     * Sends what was queued; call at the end of every burst of {@code Device} calls. Off the event loop, waits (a
+     * bounded time) while the socket's outbound buffer is above its high water mark.
+     */
     public void flush() {
-        batchers.get().flush();
+        batcher.flush();
+        gate.awaitWritable();
     }
 
     /** The bound UDP port. */
@@ -185,7 +189,7 @@ public final class UdpTransport implements AutoCloseable {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             sink.flush();
-            batchers.get().flush();
+            batcher.flush();
         }
 
         @Override
