@@ -130,9 +130,14 @@ class WireGuardIntegrationTest {
     @NetnsTest
     void wireguardGoInitiatesNetextRespondsPingBothFamiliesAndIperf(NetnsLab lab) throws Exception {
         Net n = net(lab);
+        // this time through a profile that references the wg-quick file: tunnel: { provider: wireguard, config: … }
+        Path conf = netextConfig(goKey.publicKey(), psk, null, "");
+        Path profile = dir.resolve("wg-profile.yaml");
+        Files.writeString(profile, "name: wg-it\ntunnel:\n  provider: wireguard\n  interface: " + ifname(conf)
+                + "\n  config: " + conf.getFileName() + "\n");
         try (WireguardGo go = startGo(n.go(), nxKey.publicKey(), psk, NX_OUTSIDE + ":51820");
-             NetextProcess nx = NetextProcess.start(n.nx(), "wg", "up", netextConfig(goKey.publicKey(), psk, null, "").toString())) {
-            nx.awaitConnected(START);
+             NetextProcess nx = NetextProcess.up(n.nx(), profile)) {
+            assertThat(nx.awaitConnected(START)).contains("provider wireguard").contains(NX_INSIDE + "/24");
             ping(n.go(), NX_INSIDE);      // netext knows no endpoint: wireguard-go must initiate
             ping(n.go(), NX_INSIDE6);
             assertThat(iperf(n.nx(), n.go(), NX_INSIDE, 2)).isPositive();
