@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
         description = "Benchmarks netext against its peer on a throwaway namespace network.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns | packet-filter")
+    @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns | packet-filter | wireguard")
     String capability;
 
     @Option(names = "--packets", defaultValue = "100000") int packets;
@@ -21,9 +21,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--window", defaultValue = "64") int window;
     @Option(names = "--rounds", defaultValue = "3") int rounds;
     @Option(names = "--names", defaultValue = "100000", description = "dns: cached query names") int names;
-    @Option(names = "--seconds", defaultValue = "0", description = "run length per measurement (packet-filter: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
+    @Option(names = "--seconds", defaultValue = "0", description = "run length per measurement (packet-filter and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
             description = "dns: JVM options for the netext under test") String javaOpts;
+    @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -35,8 +36,16 @@ public final class BenchCommand implements Callable<Integer> {
             UpCommand.Preflight.requireNetAdmin();
             return new DnsBench(System.out, names, seconds == 0 ? 10 : seconds, rounds, javaOpts).run();
         }
-        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter");
+        if (capability.equals("wireguard")) {
+            UpCommand.Preflight.requireNetAdmin();
+            return new dev.netext.cli.sandbox.WireGuardBench(System.out, seconds == 0 ? 5 : seconds, rounds, jvmOptions).run();
+        }
+        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter, wireguard");
         UpCommand.Preflight.requireNetAdmin();
-        return new TunnelBench(System.out, packets, sizes, window, rounds).run();
+        return switch (capability) {
+            case "tunnel" -> new TunnelBench(System.out, packets, sizes, window, rounds).run();
+            case "wireguard" -> new dev.netext.cli.sandbox.WireGuardBench(System.out, seconds, rounds, jvmOptions).run();
+            default -> throw new UserError("unknown capability '" + capability + "'; known: tunnel, wireguard");
+        };
     }
 }

@@ -68,7 +68,8 @@ public final class DaemonCommand implements Callable<Integer> {
         Daemon.Config config = new Daemon.Config(profilesDir, profiles, control, stateDir,
                 pluginDirs.isEmpty() ? List.of(ProviderResolver.SYSTEM_PLUGIN_DIR) : pluginDirs, metricsAddress(), eventsFile,
                 resolvConf, new RestartPolicy(Duration.ofMillis(restartDelayMillis), Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)),
-                Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)));
+                Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)),
+                Providers.TUNNEL, Providers.CONFIG_IMPORTERS);
         Daemon daemon;
         try {
             daemon = Daemon.start(config);

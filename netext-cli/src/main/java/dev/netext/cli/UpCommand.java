@@ -20,7 +20,6 @@ import dev.netext.linux.state.StateLedger;
 import dev.netext.packetfilter.PacketFilterEngine;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
-import dev.netext.tunnel.builtin.BuiltinProviders;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.daemon.dns.DnsLauncher;
@@ -63,10 +62,10 @@ public final class UpCommand implements Callable<Integer> {
             return 0;
         }
         PrintStream out = System.out;
-        ProviderResolver resolver = new ProviderResolver(BuiltinProviders.TUNNEL);
+        ProviderResolver resolver = new ProviderResolver(Providers.TUNNEL);
         Profile profile;
         try {
-            profile = new ProfileLoader(resolver).load(profileFile);
+            profile = new ProfileLoader(resolver, Providers.CONFIG_IMPORTERS).load(profileFile);
         } catch (ProfileException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -140,6 +139,21 @@ public final class UpCommand implements Callable<Integer> {
                               DnsProxyServer dns, PacketFilterEngine filter) throws Exception {
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
+        return runTunnel(out, profile, provider, dns, filter);
+    }
+
+    /** Launches {@code profile}'s tunnel with {@code provider} and runs it until SIGINT/SIGTERM or a failure. */
+    static int runInForeground(Profile profile, PacketTunnelProvider provider) throws Exception {
+        return runTunnel(System.out, profile, provider, null, null);
+    }
+
+    /**
+     * Runs the tunnel until SIGINT/SIGTERM or a failure (its own or the packet filter's); a DNS proxy of the same
+     * profile gets the tunnel's DNS settings as rules while it is up.
+     */
+    private static int runTunnel(PrintStream out, Profile profile, PacketTunnelProvider provider, DnsProxyServer dns,
+                                 PacketFilterEngine filter) throws Exception {
+        TunnelSection section = profile.tunnel().orElseThrow();
 
         RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
         for (StateLedger.Recovery r : tunnel.recovered()) {

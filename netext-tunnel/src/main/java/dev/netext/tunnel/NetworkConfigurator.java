@@ -19,4 +19,7 @@ public interface NetworkConfigurator {
 
     /** The SO_MARK that exempts a socket from the tunnel's routes (see {@link dev.netext.api.tunnel.TunnelContext#bypassMark()}). */
     int bypassMark();
+
+    /** Records a file the provider will create, for deletion after a crash (see {@code TunnelContext.recordOwnedFile}). */
+    default void recordOwnedFile(java.nio.file.Path path) throws IOException {}
 }

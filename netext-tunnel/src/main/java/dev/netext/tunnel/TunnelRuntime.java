@@ -350,6 +350,9 @@ public final class TunnelRuntime implements AutoCloseable {
 
         @Override
         public void log(String message) { listener.log(name, message); }
+
+        @Override
+        public void recordOwnedFile(java.nio.file.Path path) throws IOException { configurator.recordOwnedFile(path); }
     }
 
     /** The provider's view of the device; counts per batch, so the per-packet path stays allocation-free. */

@@ -77,6 +77,14 @@ public interface TunnelContext extends ProviderContext {
     /** Logs a message under this provider's name. */
     void log(String message);
 
+    /**
+     * Records, before the provider creates it, a file it will own outside any directory of its own (a control
+     * socket such as WireGuard's {@code /var/run/wireguard/NAME.sock}), in the host's crash-recovery state: after a
+     * crash ({@code kill -9}) the next start deletes it if nothing answers on it any more. The provider still deletes
+     * the file itself at a clean stop. Hosts without crash recovery (test harnesses) record nothing.
+     */
+    default void recordOwnedFile(java.nio.file.Path path) throws IOException {}
+
     /** A tunnel loop: the same shape as {@link dev.netext.api.ThrowingRunnable}, kept for existing callers. */
     @FunctionalInterface
     interface ThrowingRunnable extends dev.netext.api.ThrowingRunnable {

@@ -3,7 +3,6 @@ package dev.netext.cli.sandbox;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.ProfileLoader;
-import dev.netext.tunnel.builtin.BuiltinProviders;
 
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -31,7 +30,7 @@ public final class SandboxRun {
         Path tmp = Files.createTempDirectory("netext-sandbox");
         try {
             Path profileFile = customProfile != null ? customProfile : writeDefaultProfile(tmp);
-            Profile profile = new ProfileLoader(new ProviderResolver(BuiltinProviders.TUNNEL)).load(profileFile);
+            Profile profile = new ProfileLoader(new ProviderResolver(dev.netext.cli.Providers.TUNNEL), dev.netext.cli.Providers.CONFIG_IMPORTERS).load(profileFile);
             return run(profile, profileFile);
         } finally {
             try (var files = Files.list(tmp)) {

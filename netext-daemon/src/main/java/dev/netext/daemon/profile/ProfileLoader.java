@@ -37,6 +37,7 @@ public final class ProfileLoader {
     private static final Logger log = LoggerFactory.getLogger(ProfileLoader.class);
 
     private final ProviderResolver resolver;
+    private final Map<String, TunnelConfigImporter> importers;
 
     /** A loader that checks the provider reference's spelling only, not that the provider exists. */
     public ProfileLoader() {
@@ -45,12 +46,18 @@ public final class ProfileLoader {
 
     /** A loader that also checks, with {@code resolver}, that the provider exists and is usable. */
     public ProfileLoader(ProviderResolver resolver) {
+        this(resolver, Map.of());
+    }
+
+    /** ... and reads {@code tunnel.config} files with {@code importers} (by provider name). */
+    public ProfileLoader(ProviderResolver resolver, Map<String, TunnelConfigImporter> importers) {
         this.resolver = resolver;
+        this.importers = Map.copyOf(importers);
     }
 
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
-        return List.of(new TunnelSectionParser(resolver), new DnsSectionParser(), new PacketFilterSectionParser(),
+        return List.of(new TunnelSectionParser(resolver, importers), new DnsSectionParser(), new PacketFilterSectionParser(),
                 new OnDemandSectionParser());
     }
 

@@ -18,15 +18,23 @@ import java.util.OptionalInt;
  * @param interfaceName the TUN device name asked for, or {@code null} for the first free {@code netextN}
  * @param settings      the network settings the profile declares
  * @param table         routing table for full-tunnel routes, if the profile names one
+ * @param bypassMark    the SO_MARK exempt from the tunnel's routes, if the provider's config file names one
+ *                      (wg-quick's {@code FwMark}); otherwise the host derives one
  */
 public record TunnelSection(String provider, Map<String, Object> options, String interfaceName,
-                            TunnelNetworkSettings settings, OptionalInt table) {
+                            TunnelNetworkSettings settings, OptionalInt table, OptionalInt bypassMark) {
 
     public TunnelSection {
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(settings, "settings");
         options = options == null ? Map.of() : frozenMap(options);
         table = table == null ? OptionalInt.empty() : table;
+        bypassMark = bypassMark == null ? OptionalInt.empty() : bypassMark;
+    }
+
+    public TunnelSection(String provider, Map<String, Object> options, String interfaceName,
+                         TunnelNetworkSettings settings, OptionalInt table) {
+        this(provider, options, interfaceName, settings, table, OptionalInt.empty());
     }
 
     /** A deep, unmodifiable copy of a JSON-like map (maps, lists, scalars; null values allowed). */

@@ -9,16 +9,23 @@ import java.util.Map;
 /** The {@code tunnel:} section: provider, options, interface, settings. */
 final class TunnelSectionParser implements SectionParser<TunnelSection> {
 
-    static final List<String> KEYS = List.of("provider", "options", "interface", "settings");
+    static final List<String> KEYS = List.of("provider", "options", "interface", "settings", "config");
+    /** The option under which an imported config file's absolute path reaches the provider. */
+    public static final String CONFIG_OPTION = "config";
     /** Linux IFNAMSIZ is 16 including the terminating NUL. */
     static final int MAX_INTERFACE_NAME = 15;
 
     private final ProviderResolver resolver;
+    private final Map<String, TunnelConfigImporter> importers;
     private final NetworkSettingsParser settingsParser = new NetworkSettingsParser();
 
-    /** @param resolver checks that the provider exists and is usable; null to check only its spelling */
-    TunnelSectionParser(ProviderResolver resolver) {
+    /**
+     * @param resolver  checks that the provider exists and is usable; null to check only its spelling
+     * @param importers readers of {@code tunnel.config} files, by provider name
+     */
+    TunnelSectionParser(ProviderResolver resolver, Map<String, TunnelConfigImporter> importers) {
         this.resolver = resolver;
+        this.importers = importers;
     }
 
     @Override public String key() { return "tunnel"; }
@@ -71,8 +78,36 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
         NetworkSettingsParser.Result settings = NetworkSettingsParser.Result.EMPTY;
         if (f.get("settings") != null) settings = settingsParser.parse(f.get("settings"), f.path("settings"), checks);
 
+        java.util.OptionalInt bypassMark = java.util.OptionalInt.empty();
+        YamlNode configNode = f.get("config");
+        String config = checks.string(configNode, f.path("config"));
+        if (config != null && provider != null) {
+            TunnelConfigImporter importer = importers.get(provider);
+            if (importer == null) {
+                checks.error(configNode, f.path("config"), "provider '" + provider + "' reads no config file"
+                        + (importers.isEmpty() ? "" : " (config files are for: " + String.join(", ", importers.keySet()) + ")"));
+            } else if (f.get("settings") != null) {
+                checks.error(f.get("settings"), f.path("settings"), "the settings come from " + config + "; remove one of the two");
+            } else if (options.containsKey(CONFIG_OPTION)) {
+                checks.error(optionsNode, f.path("options"), "'" + CONFIG_OPTION + "' is set by tunnel.config; remove it from the options");
+            } else {
+                java.nio.file.Path base = checks.file().toAbsolutePath().getParent();
+                java.nio.file.Path file = base == null ? java.nio.file.Path.of(config) : base.resolve(config);
+                try {
+                    TunnelConfigImporter.Imported imported = importer.load(file.normalize());
+                    settings = new NetworkSettingsParser.Result(imported.settings(), imported.table());
+                    bypassMark = imported.bypassMark();
+                    java.util.Map<String, Object> withConfig = new java.util.LinkedHashMap<>(options);
+                    withConfig.put(CONFIG_OPTION, file.normalize().toString());
+                    options = withConfig;
+                } catch (IllegalArgumentException e) {
+                    checks.error(configNode, f.path("config"), e.getMessage());
+                }
+            }
+        }
+
         if (checks.errorCount() > before || provider == null) return null;
-        return new TunnelSection(provider, options, ifName, settings.settings(), settings.table());
+        return new TunnelSection(provider, options, ifName, settings.settings(), settings.table(), bypassMark);
     }
 
     /** Why the kernel would refuse the name (net/core/dev.c dev_valid_name), or null. */

@@ -1,5 +1,10 @@
 package dev.netext.daemon.server;
 
+import dev.netext.api.tunnel.PacketTunnelProvider;
+import dev.netext.daemon.profile.TunnelConfigImporter;
+import java.util.Map;
+import java.util.function.Supplier;
+
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.ondemand.NetworkState;
@@ -68,11 +73,17 @@ public final class Daemon implements AutoCloseable {
      * @param resolvConf    the resolver configuration on-demand rules read
      * @param restartPolicy how crashed providers come back
      * @param bytesInterval how often connected tunnels report {@code TunnelBytes}
+     * @param tunnelProviders built-in tunnel providers by name (the CLI adds {@code wireguard} to echo and pong)
+     * @param configImporters readers of provider config files ({@code tunnel.config}), by provider name
      */
     public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                          List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
-                         RestartPolicy restartPolicy, Duration bytesInterval) {
+                         RestartPolicy restartPolicy, Duration bytesInterval,
+                         Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
+                         Map<String, TunnelConfigImporter> configImporters) {
         public Config {
+            tunnelProviders = tunnelProviders == null ? BuiltinProviders.TUNNEL : Map.copyOf(tunnelProviders);
+            configImporters = configImporters == null ? Map.of() : Map.copyOf(configImporters);
             profileFiles = List.copyOf(profileFiles);
             pluginDirs = List.copyOf(pluginDirs);
             Objects.requireNonNull(controlSocket, "controlSocket");
@@ -105,8 +116,8 @@ public final class Daemon implements AutoCloseable {
     private Daemon(Config config) {
         this.config = config;
         events.tap(counters);
-        this.resolver = new ProviderResolver(BuiltinProviders.TUNNEL, config.pluginDirs(), Daemon.class.getClassLoader());
-        this.setLoader = new ProfileSetLoader(new ProfileLoader(resolver));
+        this.resolver = new ProviderResolver(config.tunnelProviders(), config.pluginDirs(), Daemon.class.getClassLoader());
+        this.setLoader = new ProfileSetLoader(new ProfileLoader(resolver, config.configImporters()));
         DaemonServices services = new DaemonServices(events, resolver, config.stateDir(), config.restartPolicy());
         this.supervisor = new Supervisor(components(), services);
         this.onDemand = new OnDemandController(supervisor, events, Daemon::probe);
@@ -114,11 +125,11 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * The section components, in start order. Each section of the profile format adds its factory here
-     * (a DNS proxy would come before the tunnel it may route through… its owner decides).
+     * The section components, in start order (the supervisor stops them in reverse).
      */
     static List<ComponentFactory> components() {
-        return List.of(TunnelComponent.factory());
+        // the packet filter first and the DNS proxy next, so a tunnel's first packet is filtered and its names resolve
+        return List.of(PacketFilterComponent.factory(), DnsComponent.factory(), TunnelComponent.factory());
     }
 
     /** Validates the profile set, then starts everything; a bad set is a {@link ProfileException} before any change. */

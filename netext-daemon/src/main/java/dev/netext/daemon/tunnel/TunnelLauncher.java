@@ -73,7 +73,7 @@ public final class TunnelLauncher {
             // recorded after creation (only now is the name known); a TUN device dies with its process anyway
             ledger.record(LedgerEntry.of("link", "name", tun.name(), "index", Integer.toString(tun.ifindex())));
             NetlinkConfigurator configurator = new NetlinkConfigurator(rtnl, ledger, tun.ifindex(),
-                    section.table().orElse(0));
+                    section.table().orElse(0), section.bypassMark().orElse(0));
             TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), configurator,
                     section.settings(), section.options(), listener);
             monitor = PathMonitor.start(runtime::pathChanged);

@@ -38,6 +38,15 @@ public final class NetextProcess implements AutoCloseable {
         return new NetextProcess(pb.start());
     }
 
+    /** {@code netext ARGS…} in {@code ns}, its JVM started with extra {@code jvmOptions} (benchmarks compare flags). */
+    public static NetextProcess startWithJvmOptions(NetworkNamespace ns, List<String> jvmOptions, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(1, jvmOptions);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = ns.command(cmd.toArray(String[]::new)).redirectErrorStream(true);
+        return new NetextProcess(pb.start());
+    }
+
     /** {@code netext up PROFILE} in {@code ns}. */
     public static NetextProcess up(NetworkNamespace ns, Path profile) throws IOException {
         return start(ns, "up", profile.toString());

@@ -52,16 +52,26 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
     private final StateLedger ledger;
     private final int slot;
     private final int fixedTable;
+    private final int fixedMark;
     private final List<LedgerEntry> applied = new ArrayList<>();
 
     /**
      * @param table the routing table for tunnel-table mode, or 0 to derive one from the interface index
      */
     public NetlinkConfigurator(RtNetlink rtnl, StateLedger ledger, int ifindex, int table) {
+        this(rtnl, ledger, ifindex, table, 0);
+    }
+
+    /**
+     * @param table the routing table for tunnel-table mode, or 0 to derive one from the interface index
+     * @param mark  the bypass mark, or 0 to derive one from the interface index (wg-quick's {@code FwMark=})
+     */
+    public NetlinkConfigurator(RtNetlink rtnl, StateLedger ledger, int ifindex, int table, int mark) {
         this.rtnl = rtnl;
         this.ledger = ledger;
         this.slot = Math.floorMod(ifindex, 1000);
         this.fixedTable = table;
+        this.fixedMark = mark;
     }
 
     public int table() { return fixedTable != 0 ? fixedTable : TABLE_BASE + slot; }
@@ -69,7 +79,13 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
     public int rulePriority() { return PRIORITY_BASE + 2 * slot; }
 
     @Override
-    public int bypassMark() { return MARK_BASE | slot; }
+    public int bypassMark() { return fixedMark != 0 ? fixedMark : MARK_BASE | slot; }
+
+    /** Ledger entry {@code file path=…}: deleted after a crash unless something still answers on it. */
+    @Override
+    public void recordOwnedFile(java.nio.file.Path path) throws IOException {
+        ledger.record(LedgerEntry.of("file", "path", path.toAbsolutePath().toString()));
+    }
 
     @Override
     public synchronized void apply(TunnelDevice device, TunnelNetworkSettings s) throws IOException {
@@ -191,6 +207,7 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
                     Optional<Link> l = rtnl.link(index);
                     if (l.isPresent() && l.get().name().equals(e.require("name"))) rtnl.deleteLink(index);
                 }
+                case "file" -> OwnedFiles.deleteIfAbandoned(java.nio.file.Path.of(e.require("path")));
                 default -> throw new IOException("unknown ledger entry " + e);
             }
         } catch (LinuxException ex) {

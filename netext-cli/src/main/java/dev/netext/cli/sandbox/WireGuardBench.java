@@ -1,0 +1,180 @@
+package dev.netext.cli.sandbox;
+
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.wireguard.Key;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code bench/wireguard.sh}: iperf3 (TCP, one stream) between two namespaces joined by a veth, in one run:
+ * over the bare veth, and through WireGuard with wireguard-go ↔ wireguard-go, netext ↔ wireguard-go and
+ * netext ↔ netext. Each case gets a fresh lab; netext runs as {@code netext wg up} in child JVMs. Ratios are
+ * against wireguard-go ↔ wireguard-go, the issue's yardstick.
+ */
+public final class WireGuardBench {
+    static final String A_OUT = "10.92.0.1", B_OUT = "10.92.0.2", A_IN = "10.202.0.1", B_IN = "10.202.0.2";
+
+    private final PrintStream out;
+    private final int seconds;
+    private final int rounds;
+    private final List<String> jvmOptions;
+
+    public WireGuardBench(PrintStream out, int seconds, int rounds, List<String> jvmOptions) {
+        this.out = out;
+        this.seconds = seconds;
+        this.rounds = rounds;
+        this.jvmOptions = jvmOptions;
+    }
+
+    enum Impl { GO, NETEXT }
+
+    record Case(String label, Impl sender, Impl receiver) {}
+
+    public int run() throws Exception {
+        Path tmp = Files.createTempDirectory("netext-wgbench");
+        try {
+            out.printf(Locale.ROOT, "WireGuard bench: iperf3 TCP %d s, best of %d, over veth between namespaces; JDK %s; %d cores%n",
+                    seconds, rounds, Runtime.version(), Runtime.getRuntime().availableProcessors());
+            List<Case> cases = List.of(new Case("veth alone (no tunnel)", null, null),
+                    new Case("wireguard-go -> wireguard-go", Impl.GO, Impl.GO),
+                    new Case("netext -> wireguard-go", Impl.NETEXT, Impl.GO),
+                    new Case("wireguard-go -> netext", Impl.GO, Impl.NETEXT),
+                    new Case("netext -> netext", Impl.NETEXT, Impl.NETEXT));
+            double[] gbps = new double[cases.size()];
+            for (int i = 0; i < cases.size(); i++) {
+                gbps[i] = measure(cases.get(i), tmp);
+                out.printf(Locale.ROOT, "  %-30s %7.3f Gbit/s%n", cases.get(i).label(), gbps[i]);
+                out.flush();
+            }
+            double base = gbps[1];
+            Table t = new Table(new boolean[]{false, true, true}, "path", "Gbit/s", "vs go<->go");
+            for (int i = 0; i < cases.size(); i++) {
+                t.add(cases.get(i).label(), String.format(Locale.ROOT, "%.3f", gbps[i]),
+                        base > 0 ? String.format(Locale.ROOT, "%.2f×", gbps[i] / base) : "-");
+            }
+            out.println();
+            out.print(t.render(""));
+            return 0;
+        } finally {
+            try (var files = Files.list(tmp)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private double measure(Case c, Path tmp) throws Exception {
+        try (NetnsLab lab = NetnsLab.create()) {
+            NetworkNamespace a = lab.namespace("a"), b = lab.namespace("b");
+            lab.veth(VethEnd.of("a", "a-eth", A_OUT + "/24"), VethEnd.of("b", "b-eth", B_OUT + "/24"));
+            if (c.sender() == null) return best(a, b, B_OUT);
+            Key ka = Key.generatePrivate(), kb = Key.generatePrivate();
+            List<AutoCloseable> sides = new ArrayList<>();
+            try {
+                sides.add(start(c.sender(), a, ka, kb, A_IN, B_IN, B_OUT, tmp));
+                sides.add(start(c.receiver(), b, kb, ka, B_IN, A_IN, A_OUT, tmp));
+                ExecResult ping = a.run(Duration.ofSeconds(20), "ping", "-c", "3", "-i", "0.2", "-W", "5", B_IN);
+                if (!ping.ok()) throw new IOException(c.label() + ": no ping through the tunnel:\n" + ping.output());
+                iperf(a, b, B_IN, 2); // warm-up (JIT, TCP)
+                return best(a, b, B_IN);
+            } finally {
+                for (AutoCloseable s : sides.reversed()) s.close();
+            }
+        }
+    }
+
+    private double best(NetworkNamespace client, NetworkNamespace server, String address) throws Exception {
+        double best = 0;
+        for (int r = 0; r < rounds; r++) best = Math.max(best, iperf(client, server, address, seconds));
+        return best;
+    }
+
+    private static final Pattern RECEIVER = Pattern.compile("([\\d.]+) Mbits/sec.*receiver");
+
+    /** Receiver-side Gbit/s of one iperf3 run from {@code client} to the server at {@code address}. */
+    private static double iperf(NetworkNamespace client, NetworkNamespace server, String address, int seconds) throws Exception {
+        Process s = server.exec("iperf3", "-s", "-1", "-p", "5301");
+        try {
+            ExecResult r = null;
+            for (int i = 0; i < 30; i++) {
+                r = client.run(Duration.ofSeconds(seconds + 30), "iperf3", "-c", address, "-p", "5301", "-t", String.valueOf(seconds), "-f", "m");
+                if (r.ok() || !r.output().contains("Connection refused")) break;
+                Thread.sleep(100);
+            }
+            Matcher m = RECEIVER.matcher(r.output());
+            if (!r.ok() || !m.find()) throw new IOException("iperf3 to " + address + " failed:\n" + r.output());
+            return Double.parseDouble(m.group(1)) / 1000;
+        } finally {
+            s.destroyForcibly();
+            s.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private AutoCloseable start(Impl impl, NetworkNamespace ns, Key own, Key peer, String ownIn, String peerIn, String peerOut,
+                                Path tmp) throws Exception {
+        String name = (impl == Impl.GO ? "bgo" : "bnx") + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        if (impl == Impl.GO) {
+            Process go = ns.exec("wireguard-go", "-f", name);
+            Path sock = Path.of("/var/run/wireguard", name + ".sock");
+            AutoCloseable stop = () -> {
+                go.destroyForcibly();
+                go.waitFor(5, TimeUnit.SECONDS);
+                Files.deleteIfExists(sock);
+            };
+            try {
+                for (int i = 0; i < 200 && !Files.exists(sock); i++) Thread.sleep(25);
+                Path key = tmp.resolve(name + ".key");
+                Files.writeString(key, own.toBase64() + "\n");
+                ns.run("wg", "set", name, "private-key", key.toString(), "listen-port", "51820", "peer", peer.publicKey().toBase64(),
+                        "endpoint", peerOut + ":51820", "allowed-ips", peerIn + "/32").orThrow();
+                ns.ip("addr", "add", ownIn + "/24", "dev", name);
+                ns.linkUp(name);
+                return stop;
+            } catch (Exception e) {
+                stop.close();
+                throw e;
+            }
+        }
+        Path conf = tmp.resolve(name + ".conf");
+        Files.writeString(conf, """
+                [Interface]
+                PrivateKey = %s
+                Address = %s/24
+                ListenPort = 51820
+                [Peer]
+                PublicKey = %s
+                Endpoint = %s:51820
+                AllowedIPs = %s/32
+                """.formatted(own.toBase64(), ownIn, peer.publicKey().toBase64(), peerOut, peerIn));
+        List<String> args = new ArrayList<>();
+        args.add("wg");
+        args.add("up");
+        args.add(conf.toString());
+        NetextProcess nx = jvmOptions.isEmpty() ? NetextProcess.start(ns, args.toArray(String[]::new))
+                : NetextProcess.startWithJvmOptions(ns, jvmOptions, args.toArray(String[]::new));
+        try {
+            nx.awaitConnected(Duration.ofSeconds(30));
+        } catch (RuntimeException | InterruptedException e) {
+            nx.close();
+            throw e;
+        }
+        return () -> {
+            if (nx.terminate(Duration.ofSeconds(20)) != 0) out.println("netext exited with an error:\n" + nx.output());
+        };
+    }
+}

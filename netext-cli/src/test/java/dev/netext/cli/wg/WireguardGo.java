@@ -1,0 +1,97 @@
+package dev.netext.cli.wg;
+
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetworkNamespace;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's wireguard-go in a lab namespace, configured with the real {@code wg} tool. Its UAPI directory
+ * ({@code /var/run/wireguard}) is shared by every namespace, so each instance gets a unique name. {@link #close}
+ * kills it and removes its socket, whatever happened before.
+ */
+final class WireguardGo implements AutoCloseable {
+    final NetworkNamespace ns;
+    final String name;
+    private Process process;
+
+    private WireguardGo(NetworkNamespace ns, String name) {
+        this.ns = ns;
+        this.name = name;
+    }
+
+    static String uniqueName(String prefix) {
+        return prefix + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    }
+
+    /** Starts {@code wireguard-go -f NAME} in {@code ns} and waits for its UAPI socket. */
+    static WireguardGo start(NetworkNamespace ns, String name) throws Exception {
+        WireguardGo go = new WireguardGo(ns, name);
+        go.launch();
+        return go;
+    }
+
+    Path socket() { return Path.of("/var/run/wireguard", name + ".sock"); }
+
+    private void launch() throws Exception {
+        process = ns.exec("wireguard-go", "-f", name);
+        for (int i = 0; i < 200 && !Files.exists(socket()); i++) {
+            if (!process.isAlive()) throw new IllegalStateException("wireguard-go exited: " + new String(process.getInputStream().readAllBytes()));
+            Thread.sleep(25);
+        }
+        if (!Files.exists(socket())) throw new IllegalStateException("wireguard-go " + name + " made no UAPI socket");
+    }
+
+    /** {@code wg set NAME ARGS…} in the namespace; throws with wg's output on failure. */
+    void wgSet(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("wg", "set", name));
+        cmd.addAll(List.of(args));
+        ns.run(cmd.toArray(String[]::new)).orThrow();
+    }
+
+    /** Addresses on its TUN device, then up. */
+    void addressAndUp(String... prefixes) throws IOException {
+        for (String p : prefixes) {
+            if (p.indexOf(':') >= 0) ns.ip("addr", "add", p, "dev", name, "nodad");
+            else ns.ip("addr", "add", p, "dev", name);
+        }
+        ns.linkUp(name);
+    }
+
+    ExecResult show() throws IOException { return ns.run("wg", "show", name); }
+
+    /** Kills the process (its TUN device and socket go with it) and starts a fresh one under the same name. */
+    void restart() throws Exception {
+        kill();
+        launch();
+    }
+
+    private void kill() throws InterruptedException, IOException {
+        if (process != null && process.isAlive()) {
+            process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+        Files.deleteIfExists(socket());
+    }
+
+    @Override
+    public void close() throws Exception {
+        kill();
+    }
+
+    static Path keyFile(Path dir, String name, String base64) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, base64 + "\n");
+        return p;
+    }
+
+    static final Duration IPERF_TIME = Duration.ofSeconds(2);
+}
