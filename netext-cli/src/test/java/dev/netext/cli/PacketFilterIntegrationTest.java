@@ -132,6 +132,27 @@ class PacketFilterIntegrationTest {
         }
     }
 
+    /** The context names the local process of a queued packet (sock_diag + /proc), as NE's audit token should. */
+    @NetnsTest
+    void packetContextNamesTheSendingProcess(NetnsLab lab) throws Exception {
+        Lab l = topology(lab);
+        Path p = profile("pf-proc", """
+                provider: dev.netext.cli.pfilter.ProcessReportingProvider
+                queue: 12
+                match: [{ direction: out, protocol: udp, port: 9997 }]
+                """);
+        try (NetextProcess netext = up(l.client(), p);
+             DatagramSocket rx = udpSocket(l.server(), SERVER, 9997, 5000)) {
+            // a short-lived sender: nc lingers one second (-w1) with its socket open while its datagram is queued
+            l.client().run(Duration.ofSeconds(10), "sh", "-c", "printf hi | nc -u -w1 " + SERVER + " 9997");
+            assertThat(receive(rx)).isEqualTo("hi");
+            String line = netext.awaitLine(s -> s.startsWith("packet-process"), Duration.ofSeconds(10))
+                    .orElseThrow(() -> new AssertionError(netext.output()));
+            assertThat(line).containsPattern("pid=[1-9]\\d*").contains("exe=/usr/bin/nc").contains("uid=0");
+            assertThat(netext.terminate(Duration.ofSeconds(20))).isZero();
+        }
+    }
+
     /** Must show 3: a same-length rewrite of an HTTP request header on a live TCP connection; the exchange completes. */
     @NetnsTest
     void rewritesAnHttpHeaderOnALiveTcpConnection(NetnsLab lab) throws Exception {

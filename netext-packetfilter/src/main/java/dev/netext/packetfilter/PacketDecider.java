@@ -51,7 +51,13 @@ public final class PacketDecider {
     private final ScheduledExecutorService timers;
     private final Duration maxDelay;
     private volatile PacketReleaser releaser;
+    private volatile PacketProcessResolver processResolver = PacketProcessResolver.NONE;
     private final QueuedPacketContext context = new QueuedPacketContext(this);
+
+    /** How {@link PacketContext#process()} finds a packet's process; {@link PacketProcessResolver#NONE} by default. */
+    public void processResolver(PacketProcessResolver resolver) { this.processResolver = resolver; }
+
+    PacketProcessResolver processResolver() { return processResolver; }
     private final Map<Key, Integer> waitingFlowDecisions = new HashMap<>();
     private final AtomicInteger held = new AtomicInteger();
     private final java.util.Set<HeldPacket> heldPackets = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -47,6 +47,7 @@ public final class PacketFilterEngine implements AutoCloseable {
     private QueueSteering steering;
     private QueueLoop loop;
     private Thread thread;
+    private SockDiagProcessResolver attribution;
     private boolean stopped;
 
     private PacketFilterEngine(PacketFilterConfig config, FilterPacketProvider provider, List<StateLedger.Recovery> recovered) {
@@ -68,6 +69,8 @@ public final class PacketFilterEngine implements AutoCloseable {
             engine.context = new FilterProviderContext(config.name(), events, sequence::getAndIncrement, engine::fail);
             engine.decider = new PacketDecider(provider, config.name(), config.failureVerdict(), events,
                     sequence::getAndIncrement, config.publishAllows(), engine.timers, config.maxDelay());
+            engine.attribution = openAttribution(config.name());
+            if (engine.attribution != null) engine.decider.processResolver(engine.attribution);
             provider.startFilter(engine.context, config.options());
             engine.queue = NfQueue.open(new NfqConfig(config.queue(), config.queueMaxLength(), NfqueueH.MAX_PACKET,
                     config.failOpen(), true, true, NfqConfig.DEFAULT_RECEIVE_BUFFER));
@@ -105,6 +108,16 @@ public final class PacketFilterEngine implements AutoCloseable {
         terminated.countDown();
     }
 
+    /** Process attribution for {@code PacketContext.process()}; without it providers see unknown processes. */
+    private static SockDiagProcessResolver openAttribution(String name) {
+        try {
+            return SockDiagProcessResolver.open();
+        } catch (Exception e) {
+            log.warn("{}: no process attribution for packets: {}", name, e.getMessage());
+            return null;
+        }
+    }
+
     /** The failure that ended the filter, or null. */
     public Throwable failure() { return failure.get(); }
 
@@ -135,6 +148,7 @@ public final class PacketFilterEngine implements AutoCloseable {
         if (decider != null) decider.releaseAll();
         timers.shutdownNow();
         if (queue != null) queue.close();
+        if (attribution != null) attribution.close();
         if (context != null) {
             try {
                 provider.stopFilter(reason);

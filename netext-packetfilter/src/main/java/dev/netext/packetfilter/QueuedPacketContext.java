@@ -19,6 +19,7 @@ final class QueuedPacketContext implements PacketContext {
     PacketVerdict.Delay delay;
     int flowDecision;
     private long flowId = -1;
+    private ProcessInfo process;
     boolean active;
 
     QueuedPacketContext(PacketDecider decider) {
@@ -33,6 +34,7 @@ final class QueuedPacketContext implements PacketContext {
         this.delay = null;
         this.flowDecision = Decision.FLOW_UNDECIDED;
         this.flowId = -1;
+        this.process = null;
         this.active = true;
     }
 
@@ -62,8 +64,12 @@ final class QueuedPacketContext implements PacketContext {
         return flowId;
     }
 
-    /** Process attribution is not implemented for packets yet. */
-    @Override public ProcessInfo process() { return ProcessInfo.UNKNOWN; }
+    /** Looked up only when a provider asks, then cached for the packet (and by the resolver, for its flow). */
+    @Override
+    public ProcessInfo process() {
+        if (process == null) process = decider.processResolver().resolve(packet, meta.direction, flowId());
+        return process;
+    }
 
     @Override
     public PacketVerdict.Delay delay() {
