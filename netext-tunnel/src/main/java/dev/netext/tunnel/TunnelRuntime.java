@@ -51,6 +51,7 @@ public final class TunnelRuntime implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Context context = new Context();
     private final Flow flow = new Flow();
+    private volatile PacketTap tap;
 
     private final Object lock = new Object();
     private ProviderStatus status = ProviderStatus.DISCONNECTED;
@@ -78,6 +79,9 @@ public final class TunnelRuntime implements AutoCloseable {
     public TunnelDevice device() { return device; }
 
     public TunnelStats stats() { return stats; }
+
+    /** Tees every packet that passes to {@code tap} (both directions) until replaced; {@code null} ends it. */
+    public void setTap(PacketTap tap) { this.tap = tap; }
 
     public ProviderStatus status() {
         synchronized (lock) {
@@ -364,6 +368,8 @@ public final class TunnelRuntime implements AutoCloseable {
                 long bytes = 0;
                 for (int i = 0; i < n; i++) bytes += batch.length(i);
                 stats.countIn(n, bytes);
+                PacketTap t = tap;
+                if (t != null) t.outbound(batch, n);
             }
             return n;
         }
@@ -375,6 +381,8 @@ public final class TunnelRuntime implements AutoCloseable {
                 long bytes = 0;
                 for (int i = 0; i < batch.count(); i++) bytes += batch.length(i);
                 stats.countOut(n, bytes);
+                PacketTap t = tap;
+                if (t != null) t.inbound(batch);
             }
             return n;
         }

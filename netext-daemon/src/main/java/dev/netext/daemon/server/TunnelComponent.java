@@ -4,19 +4,24 @@ import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.api.tunnel.StopReason;
+import dev.netext.api.tunnel.PacketBatch;
+import dev.netext.daemon.capture.CaptureRing;
 import dev.netext.daemon.plugin.ResolvedProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.daemon.tunnel.RunningTunnel;
 import dev.netext.daemon.tunnel.TunnelLauncher;
+import dev.netext.tunnel.PacketTap;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,6 +66,8 @@ final class TunnelComponent implements ProfileComponent {
     private long connectedAt;
     private ScheduledFuture<?> pendingRestart;
     private final long[] finished = new long[4]; // counters of runtimes that have ended: bytes in/out, packets in/out
+    private final List<CaptureRing> captures = new CopyOnWriteArrayList<>();
+    private final PacketTap fanout = new Fanout();
 
     TunnelComponent(Profile profile, DaemonServices services) {
         this.profile = profile;
@@ -148,6 +155,33 @@ final class TunnelComponent implements ProfileComponent {
         return rt == null ? null : rt.runtime().device().name();
     }
 
+    /**
+     * Tees this tunnel's packets into {@code ring} — across provider restarts — until {@link #detach}; with no
+     * capture attached the runtime has no tap at all.
+     */
+    void attach(CaptureRing ring) {
+        captures.add(ring);
+        RunningTunnel rt = running;
+        if (rt != null) rt.runtime().setTap(fanout);
+    }
+
+    void detach(CaptureRing ring) {
+        captures.remove(ring);
+        RunningTunnel rt = running;
+        if (captures.isEmpty() && rt != null) rt.runtime().setTap(null);
+    }
+
+    /** Every attached capture sees every packet; each drops on its own when its reader falls behind. */
+    private final class Fanout implements PacketTap {
+        @Override public void outbound(PacketBatch batch, int count) {
+            for (CaptureRing r : captures) r.outbound(batch, count);
+        }
+
+        @Override public void inbound(PacketBatch batch) {
+            for (CaptureRing r : captures) r.inbound(batch);
+        }
+    }
+
     // ---- worker thread ----
 
     private void launch() {
@@ -162,6 +196,7 @@ final class TunnelComponent implements ProfileComponent {
             detail = "connecting";
             RunningTunnel rt = launcher.launch(profile, provider, listener);
             running = rt;
+            if (!captures.isEmpty()) rt.runtime().setTap(fanout);
             connectedAt = System.nanoTime();
             detail = "on " + rt.runtime().device().name();
             watch(rt, worker());
