@@ -372,6 +372,11 @@ public final class TunnelRuntime implements AutoCloseable {
         public void log(String message) { listener.log(name, message); }
 
         @Override
+        public void publish(String type, Map<String, String> attributes, long flowId) {
+            listener.published(name, Objects.requireNonNull(type), Map.copyOf(attributes), flowId);
+        }
+
+        @Override
         public java.util.OptionalLong memoryBudgetBytes() {
             long b = memoryBudgetBytes;
             return b > 0 ? java.util.OptionalLong.of(b) : java.util.OptionalLong.empty();

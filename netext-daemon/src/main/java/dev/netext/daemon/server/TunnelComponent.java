@@ -342,6 +342,11 @@ final class TunnelComponent implements ProfileComponent {
         }
 
         @Override
+        public void published(String tunnel, String type, Map<String, String> attributes, long flowId) {
+            services.events().publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, profile.name(), flowId, type, attributes));
+        }
+
+        @Override
         public void log(String tunnel, String message) {
             LoggerFactory.getLogger("netext.provider." + profile.name()).info(message);
         }
