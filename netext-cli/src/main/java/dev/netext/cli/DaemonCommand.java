@@ -50,6 +50,9 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--events-file", paramLabel = "FILE|-", description = "Append every event as a JSON line to FILE, or '-' for stdout (schema: docs/events.schema.json).")
     Path eventsFile;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Send every event as an OTLP log record (OTLP/HTTP JSON, POST URL/v1/logs), e.g. http://127.0.0.1:4318.")
+    java.net.URI otlpEndpoint;
+
     @Option(names = "--resolv-conf", paramLabel = "FILE", hidden = true, description = "Resolver configuration on-demand rules read.")
     Path resolvConf = Path.of("/etc/resolv.conf");
 
@@ -69,7 +72,14 @@ public final class DaemonCommand implements Callable<Integer> {
                 pluginDirs.isEmpty() ? List.of(ProviderResolver.SYSTEM_PLUGIN_DIR) : pluginDirs, metricsAddress(), eventsFile,
                 resolvConf, new RestartPolicy(Duration.ofMillis(restartDelayMillis), Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)),
                 Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)),
-                Providers.TUNNEL, Providers.CONFIG_IMPORTERS);
+                Providers.TUNNEL, Providers.CONFIG_IMPORTERS, otlpEndpoint);
+        if (otlpEndpoint != null) {
+            try {
+                dev.netext.daemon.otlp.OtlpLogsExporter.logsUri(otlpEndpoint);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--otlp-endpoint: " + e.getMessage());
+            }
+        }
         Daemon daemon;
         try {
             daemon = Daemon.start(config);

@@ -40,9 +40,20 @@ public final class StatusCommand implements Callable<Integer> {
                         + (c.path("restarts").asLong() > 0 ? ", restarted " + c.path("restarts").asLong() + "x" : "")
                         + (n.has("packets_in") ? ", in " + n.path("packets_in").asLong() + " pkts/" + n.path("bytes_in").asLong()
                         + " B, out " + n.path("packets_out").asLong() + " pkts/" + n.path("bytes_out").asLong() + " B" : ""));
+                if (n.has("memory_window_bytes")) out.println("    memory: " + mib(n.path("memory_window_bytes").asLong())
+                        + " allocated in the window (peak " + mib(n.path("memory_window_peak_bytes").asLong()) + "), soft "
+                        + limit(n.path("memory_soft_bytes").asLong()) + ", hard " + limit(n.path("memory_hard_bytes").asLong()));
                 if (c.has("last_error")) out.println("    last error: " + c.path("last_error").asText());
             }
         }
         return 0;
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    private static String limit(long bytes) {
+        return bytes == 0 ? "none" : mib(bytes);
     }
 }

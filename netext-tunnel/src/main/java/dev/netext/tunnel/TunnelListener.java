@@ -14,4 +14,12 @@ public interface TunnelListener {
     default void log(String tunnel, String message) {}
 
     default void failed(String tunnel, Throwable cause) {}
+
+    /**
+     * An event the provider published ({@code ProviderContext.publish}); a host with an event log records it there,
+     * this default logs it.
+     */
+    default void published(String tunnel, String type, java.util.Map<String, String> attributes, long flowId) {
+        log(tunnel, "event " + type + " " + attributes + (flowId == dev.netext.api.ProviderEvent.NO_FLOW ? "" : " flow " + flowId));
+    }
 }

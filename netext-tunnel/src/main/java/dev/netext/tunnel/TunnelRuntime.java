@@ -51,6 +51,9 @@ public final class TunnelRuntime implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Context context = new Context();
     private final Flow flow = new Flow();
+    private volatile PacketTap tap;
+    private volatile long memoryBudgetBytes = -1;
+    private final List<Consumer<dev.netext.api.ProviderEvent.MemoryBudgetExceeded>> pressureListeners = new CopyOnWriteArrayList<>();
 
     private final Object lock = new Object();
     private ProviderStatus status = ProviderStatus.DISCONNECTED;
@@ -78,6 +81,23 @@ public final class TunnelRuntime implements AutoCloseable {
     public TunnelDevice device() { return device; }
 
     public TunnelStats stats() { return stats; }
+
+    /** The budget the provider sees in {@code TunnelContext.memoryBudgetBytes()}; set before {@link #start}. */
+    public void setMemoryBudget(long bytes) { this.memoryBudgetBytes = bytes; }
+
+    /** Tells the provider's {@code onMemoryPressure} listeners; one that throws is logged and skipped. */
+    public void memoryPressure(dev.netext.api.ProviderEvent.MemoryBudgetExceeded event) {
+        for (Consumer<dev.netext.api.ProviderEvent.MemoryBudgetExceeded> l : pressureListeners) {
+            try {
+                l.accept(event);
+            } catch (RuntimeException e) {
+                listener.log(name, "memory pressure listener failed: " + e);
+            }
+        }
+    }
+
+    /** Tees every packet that passes to {@code tap} (both directions) until replaced; {@code null} ends it. */
+    public void setTap(PacketTap tap) { this.tap = tap; }
 
     public ProviderStatus status() {
         synchronized (lock) {
@@ -352,6 +372,22 @@ public final class TunnelRuntime implements AutoCloseable {
         public void log(String message) { listener.log(name, message); }
 
         @Override
+        public void publish(String type, Map<String, String> attributes, long flowId) {
+            listener.published(name, Objects.requireNonNull(type), Map.copyOf(attributes), flowId);
+        }
+
+        @Override
+        public java.util.OptionalLong memoryBudgetBytes() {
+            long b = memoryBudgetBytes;
+            return b > 0 ? java.util.OptionalLong.of(b) : java.util.OptionalLong.empty();
+        }
+
+        @Override
+        public void onMemoryPressure(Consumer<dev.netext.api.ProviderEvent.MemoryBudgetExceeded> l) {
+            pressureListeners.add(Objects.requireNonNull(l));
+        }
+
+        @Override
         public void recordOwnedFile(java.nio.file.Path path) throws IOException { configurator.recordOwnedFile(path); }
     }
 
@@ -364,6 +400,8 @@ public final class TunnelRuntime implements AutoCloseable {
                 long bytes = 0;
                 for (int i = 0; i < n; i++) bytes += batch.length(i);
                 stats.countIn(n, bytes);
+                PacketTap t = tap;
+                if (t != null) t.outbound(batch, n);
             }
             return n;
         }
@@ -375,6 +413,8 @@ public final class TunnelRuntime implements AutoCloseable {
                 long bytes = 0;
                 for (int i = 0; i < batch.count(); i++) bytes += batch.length(i);
                 stats.countOut(n, bytes);
+                PacketTap t = tap;
+                if (t != null) t.inbound(batch);
             }
             return n;
         }

@@ -21,9 +21,10 @@ import java.util.stream.Collectors;
  * @param packetFilter the {@code packet-filter:} section, if any
  * @param onDemand the {@code on-demand:} rules, in order; empty when the profile has none (then the daemon runs it
  *                 whenever it is enabled)
+ * @param memory  the {@code memory:} budget of each of its provider components, if any
  */
 public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
-                      Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand) {
+                      Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand, Optional<MemoryBudget> memory) {
 
     public Profile {
         Objects.requireNonNull(name, "name");
@@ -32,6 +33,13 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         dns = dns == null ? Optional.empty() : dns;
         packetFilter = packetFilter == null ? Optional.empty() : packetFilter;
         onDemand = onDemand == null ? List.of() : List.copyOf(onDemand);
+        memory = memory == null ? Optional.empty() : memory;
+    }
+
+    /** A profile without a memory budget. */
+    public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
+                   Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand) {
+        this(name, enabled, source, tunnel, dns, packetFilter, onDemand, Optional.empty());
     }
 
     /** A profile with a tunnel section only. */
@@ -83,6 +91,9 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         packetFilter.ifPresent(p -> sb.append("\n  packet-filter: provider ").append(p.provider())
                 .append(", queue ").append(p.queue()).append(", ").append(p.match().size()).append(" match(es), on-failure ")
                 .append(p.failOpen() ? "open" : "closed"));
+        memory.ifPresent(m -> sb.append("\n  memory: ").append(m.softBytes() > 0 ? "soft " + m.softBytes() + " B" : "no soft limit")
+                .append(", ").append(m.hardBytes() > 0 ? "hard " + m.hardBytes() + " B" : "no hard limit")
+                .append(" allocated per ").append(m.window().toMillis()).append(" ms"));
         if (!onDemand.isEmpty()) sb.append("\n  on-demand: ").append(onDemand.size()).append(" rule(s), first: ")
                 .append(onDemand.getFirst().getClass().getSimpleName());
         if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty()) sb.append("\n  (no sections)");

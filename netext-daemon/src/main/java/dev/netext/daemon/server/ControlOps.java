@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.netext.api.ProviderEvent;
+import dev.netext.daemon.capture.CaptureFlows;
+import dev.netext.daemon.capture.CaptureRing;
+import dev.netext.daemon.capture.CapturedPacket;
 import dev.netext.daemon.control.ControlConnection;
 import dev.netext.daemon.control.ControlHandler;
 import dev.netext.daemon.events.EventJson;
@@ -23,10 +26,10 @@ import java.util.function.Predicate;
 
 /**
  * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
- * {@code reload}, {@code events}. See {@code dev.netext.daemon.control} for the wire format.
+ * {@code reload}, {@code events}, {@code capture}. See {@code dev.netext.daemon.control} for the wire format.
  */
 final class ControlOps implements ControlHandler {
-    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events");
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "capture");
     private static final ObjectMapper MAPPER = EventJson.MAPPER;
 
     private final Daemon daemon;
@@ -57,6 +60,7 @@ final class ControlOps implements ControlHandler {
             }
             case "reload" -> conn.send(reload());
             case "events" -> events(request, conn);
+            case "capture" -> capture(request, conn);
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }
@@ -157,6 +161,73 @@ final class ControlOps implements ControlHandler {
             }
         }
     }
+
+    /**
+     * {@code {"op":"capture","tunnel":"NAME","count":N,"seconds":S,"snaplen":L}}: a header line
+     * {@code {"ok":true,"interface":…,"linktype":101,"snaplen":L}}, one line per packet
+     * {@code {"t":EPOCH_NS,"dir":"in|out","len":N,"flow":F,"comment":…,"data":BASE64}}, and a closing
+     * {@code {"ok":true,"end":true,"packets":N,"dropped":D}} once {@code count} packets were sent, {@code seconds}
+     * passed, or the client closed the connection. Count and seconds are both optional; without either the capture
+     * runs until the client goes.
+     */
+    private void capture(JsonNode request, ControlConnection conn) throws Exception {
+        String name = request.path("tunnel").asText("");
+        long count = request.path("count").asLong(0);
+        double seconds = request.path("seconds").asDouble(0);
+        int snaplen = request.path("snaplen").asInt(dev.netext.wire.pcapng.PcapngWriter.MAX_SNAPLEN);
+        if (name.isEmpty()) {
+            conn.send(error("capture needs a tunnel: {\"op\":\"capture\",\"tunnel\":\"NAME\"}"));
+            return;
+        }
+        if (count < 0 || seconds < 0 || !Double.isFinite(seconds) || snaplen < 1 || snaplen > dev.netext.wire.pcapng.PcapngWriter.MAX_SNAPLEN) {
+            conn.send(error("capture: count and seconds are non-negative, snaplen 1..65535"));
+            return;
+        }
+        TunnelComponent tunnel;
+        try {
+            tunnel = daemon.supervisor().components(name).stream().filter(TunnelComponent.class::isInstance)
+                    .map(TunnelComponent.class::cast).findFirst().orElse(null);
+        } catch (UnknownProfileException e) {
+            conn.send(error(e.getMessage()));
+            return;
+        }
+        if (tunnel == null) {
+            conn.send(error("profile " + name + " has no tunnel section"));
+            return;
+        }
+        CaptureRing ring = new CaptureRing(CAPTURE_RING_PACKETS, snaplen, CAPTURE_RING_BYTES);
+        CaptureFlows flows = new CaptureFlows();
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
+        long sent = 0;
+        tunnel.attach(ring);
+        try {
+            String iface = tunnel.interfaceName();
+            ObjectNode head = ok().put("tunnel", name).put("linktype", dev.netext.wire.pcapng.Pcapng.LINKTYPE_RAW).put("snaplen", snaplen);
+            head.put("interface", iface == null ? name : iface);
+            conn.send(head);
+            conn.watchClose(() -> { });
+            while (conn.isOpen() && (count == 0 || sent < count)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) break;
+                CapturedPacket p = ring.poll(Duration.ofNanos(Math.min(left, 200_000_000L)));
+                if (p == null) continue;
+                CaptureFlows.Described d = flows.describe(p);
+                ObjectNode line = MAPPER.createObjectNode().put("t", p.epochNanos()).put("dir", p.direction())
+                        .put("len", p.originalLength()).put("flow", d.flow()).put("comment", d.comment())
+                        .put("data", b64.encodeToString(p.data()));
+                conn.send(line);
+                sent++;
+            }
+        } finally {
+            tunnel.detach(ring);
+        }
+        if (conn.isOpen()) conn.send(ok().put("end", true).put("packets", sent).put("dropped", ring.dropped()));
+    }
+
+    /** A capture's ring: enough for a burst at line rate while the reader formats, bounded in memory. */
+    static final int CAPTURE_RING_PACKETS = 4096;
+    static final long CAPTURE_RING_BYTES = 16L << 20;
 
     private static ObjectNode ok() {
         return MAPPER.createObjectNode().put("ok", true);

@@ -75,12 +75,13 @@ public final class Daemon implements AutoCloseable {
      * @param bytesInterval how often connected tunnels report {@code TunnelBytes}
      * @param tunnelProviders built-in tunnel providers by name (the CLI adds {@code wireguard} to echo and pong)
      * @param configImporters readers of provider config files ({@code tunnel.config}), by provider name
+     * @param otlpEndpoint  an OTLP/HTTP collector to send the event log to as logs ({@code /v1/logs}), or null
      */
     public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                          List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                          RestartPolicy restartPolicy, Duration bytesInterval,
                          Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                         Map<String, TunnelConfigImporter> configImporters) {
+                         Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
         public Config {
             tunnelProviders = tunnelProviders == null ? BuiltinProviders.TUNNEL : Map.copyOf(tunnelProviders);
             configImporters = configImporters == null ? Map.of() : Map.copyOf(configImporters);
@@ -91,6 +92,16 @@ public final class Daemon implements AutoCloseable {
             if (resolvConf == null) resolvConf = Path.of("/etc/resolv.conf");
             if (restartPolicy == null) restartPolicy = RestartPolicy.DEFAULT;
             if (bytesInterval == null) bytesInterval = Duration.ofSeconds(10);
+        }
+
+        /** Without OTLP export. */
+        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
+                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
+                      RestartPolicy restartPolicy, Duration bytesInterval,
+                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
+                      Map<String, TunnelConfigImporter> configImporters) {
+            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null);
         }
     }
 
@@ -107,6 +118,7 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long startedNanos = System.nanoTime();
     private JsonLinesExporter exporter;
+    private dev.netext.daemon.otlp.OtlpLogsExporter otlp;
     private PathMonitor pathMonitor;
     private MetricsServer metrics;
     private ControlServer control;
@@ -152,6 +164,12 @@ public final class Daemon implements AutoCloseable {
                         @Override public void close() {} // never close the process's stdout
                     })
                     : JsonLinesExporter.toFile(events, config.eventsFile());
+        }
+        if (config.otlpEndpoint() != null) {
+            otlp = dev.netext.daemon.otlp.OtlpLogsExporter.start(events, config.otlpEndpoint(),
+                    dev.netext.daemon.otlp.OtlpLogsExporter.Settings.DEFAULTS, Map.of("service.name", EVENT_SOURCE,
+                            "service.instance.id", Long.toString(ProcessHandle.current().pid()),
+                            "host.name", hostName()));
         }
         try (RtNetlink rtnl = RtNetlink.open()) {
             for (StateLedger.Recovery r : new TunnelLauncher(config.stateDir()).recover(rtnl)) {
@@ -288,6 +306,15 @@ public final class Daemon implements AutoCloseable {
                 }
             }
         });
+        steps.add(() -> {
+            if (otlp != null) {
+                try {
+                    otlp.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
         steps.add(() -> { if (metrics != null) metrics.close(); });
         steps.add(resolver::close);
         for (Runnable step : steps) {
@@ -300,4 +327,11 @@ public final class Daemon implements AutoCloseable {
         stopped.countDown();
     }
 
+    private static String hostName() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
 }

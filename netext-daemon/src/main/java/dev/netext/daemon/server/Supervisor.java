@@ -142,6 +142,12 @@ public final class Supervisor implements AutoCloseable {
         return out;
     }
 
+    /** The components of profile {@code name}, started or not; a reload that changes the profile replaces them. */
+    synchronized List<ProfileComponent> components(String name) throws UnknownProfileException {
+        Managed m = require(name);
+        return List.copyOf(m.components);
+    }
+
     public synchronized List<Profile> profiles() {
         return profiles.values().stream().map(m -> m.profile).toList();
     }

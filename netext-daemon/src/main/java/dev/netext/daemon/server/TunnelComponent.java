@@ -4,19 +4,26 @@ import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.api.tunnel.StopReason;
+import dev.netext.api.tunnel.PacketBatch;
+import dev.netext.daemon.capture.CaptureRing;
+import dev.netext.daemon.memory.MemoryWatch;
+import dev.netext.daemon.memory.ThreadGroupAllocation;
 import dev.netext.daemon.plugin.ResolvedProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.daemon.tunnel.RunningTunnel;
 import dev.netext.daemon.tunnel.TunnelLauncher;
+import dev.netext.tunnel.PacketTap;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,12 +68,22 @@ final class TunnelComponent implements ProfileComponent {
     private long connectedAt;
     private ScheduledFuture<?> pendingRestart;
     private final long[] finished = new long[4]; // counters of runtimes that have ended: bytes in/out, packets in/out
+    private final List<CaptureRing> captures = new CopyOnWriteArrayList<>();
+    private final PacketTap fanout = new Fanout();
+    /** The provider's threads: the worker runs its start in this group, so what it starts is in it too. */
+    private final ThreadGroup threads;
+    private final ThreadGroupAllocation allocation;
+    private final MemoryWatch memory;            // null without a budget
+    private ScheduledFuture<?> memorySampler;
 
     TunnelComponent(Profile profile, DaemonServices services) {
         this.profile = profile;
         this.section = profile.tunnel().orElseThrow();
         this.services = services;
         this.launcher = new TunnelLauncher(services.stateDir(), profile.name());
+        this.threads = new ThreadGroup("netext-provider-" + profile.name());
+        this.allocation = new ThreadGroupAllocation(threads);
+        this.memory = profile.memory().map(MemoryWatch::new).orElse(null);
     }
 
     /** The tunnel section's factory. */
@@ -80,7 +97,7 @@ final class TunnelComponent implements ProfileComponent {
     public synchronized void start() {
         if (worker == null) {
             worker = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofPlatform().name("netext-tunnel-" + profile.name()).daemon(true).factory());
+                    Thread.ofPlatform().group(threads).name("netext-tunnel-" + profile.name()).daemon(true).factory());
         }
         worker.execute(() -> {
             if (wanted) return;
@@ -98,6 +115,7 @@ final class TunnelComponent implements ProfileComponent {
         try {
             w.submit(() -> {
                 wanted = false;
+                stopMemorySampler();
                 if (pendingRestart != null) pendingRestart.cancel(false);
                 pendingRestart = null;
                 RunningTunnel rt = running;
@@ -139,6 +157,12 @@ final class TunnelComponent implements ProfileComponent {
         counters.put("bytes_out", c[1]);
         counters.put("packets_in", c[2]);
         counters.put("packets_out", c[3]);
+        if (memory != null) {
+            counters.put("memory_window_bytes", memory.windowBytes());
+            counters.put("memory_window_peak_bytes", memory.peakWindowBytes());
+            counters.put("memory_soft_bytes", memory.budget().softBytes());
+            counters.put("memory_hard_bytes", memory.budget().hardBytes());
+        }
         return new ComponentStatus(kind(), s, section.provider(), detail, restarts, lastError, counters);
     }
 
@@ -146,6 +170,33 @@ final class TunnelComponent implements ProfileComponent {
     String interfaceName() {
         RunningTunnel rt = running;
         return rt == null ? null : rt.runtime().device().name();
+    }
+
+    /**
+     * Tees this tunnel's packets into {@code ring} — across provider restarts — until {@link #detach}; with no
+     * capture attached the runtime has no tap at all.
+     */
+    void attach(CaptureRing ring) {
+        captures.add(ring);
+        RunningTunnel rt = running;
+        if (rt != null) rt.runtime().setTap(fanout);
+    }
+
+    void detach(CaptureRing ring) {
+        captures.remove(ring);
+        RunningTunnel rt = running;
+        if (captures.isEmpty() && rt != null) rt.runtime().setTap(null);
+    }
+
+    /** Every attached capture sees every packet; each drops on its own when its reader falls behind. */
+    private final class Fanout implements PacketTap {
+        @Override public void outbound(PacketBatch batch, int count) {
+            for (CaptureRing r : captures) r.outbound(batch, count);
+        }
+
+        @Override public void inbound(PacketBatch batch) {
+            for (CaptureRing r : captures) r.inbound(batch);
+        }
     }
 
     // ---- worker thread ----
@@ -162,6 +213,8 @@ final class TunnelComponent implements ProfileComponent {
             detail = "connecting";
             RunningTunnel rt = launcher.launch(profile, provider, listener);
             running = rt;
+            if (!captures.isEmpty()) rt.runtime().setTap(fanout);
+            startMemorySampler();
             connectedAt = System.nanoTime();
             detail = "on " + rt.runtime().device().name();
             watch(rt, worker());
@@ -195,6 +248,7 @@ final class TunnelComponent implements ProfileComponent {
     private void ended(RunningTunnel rt, Throwable failure) {
         if (running != rt) return; // we stopped it
         running = null;
+        stopMemorySampler();
         rt.stop(StopReason.PROVIDER_FAILED); // the runtime is down; release the monitor and sweep the ledger
         addFinished(rt.runtime().stats());
         failed(failure != null ? failure : new IllegalStateException("provider stopped on its own"));
@@ -232,6 +286,45 @@ final class TunnelComponent implements ProfileComponent {
         }
     }
 
+    private void startMemorySampler() {
+        if (memory == null || memorySampler != null || !ThreadGroupAllocation.supported()) return;
+        long every = Math.clamp(memory.budget().window().toMillis() / 10, 50, 1000);
+        allocation.total(); // threads alive now count from here on
+        memorySampler = worker().scheduleAtFixedRate(this::sampleMemory, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void stopMemorySampler() {
+        if (memorySampler != null) memorySampler.cancel(false);
+        memorySampler = null;
+    }
+
+    /** Worker thread, every window/10: soft → event + the provider's pressure listeners; hard → event, then stop. */
+    private void sampleMemory() {
+        RunningTunnel rt = running;
+        if (rt == null) return;
+        ProviderEvent.MemoryLimit crossed = memory.sample(System.nanoTime(), allocation.total());
+        if (crossed == null) return;
+        long used = memory.windowBytes();
+        long limit = crossed == ProviderEvent.MemoryLimit.HARD ? memory.budget().hardBytes() : memory.budget().softBytes();
+        ProviderEvent.MemoryBudgetExceeded event = (ProviderEvent.MemoryBudgetExceeded) services.events().publish((s, t) ->
+                new ProviderEvent.MemoryBudgetExceeded(s, t, profile.name(), crossed, limit, used));
+        LOG.warn("tunnel {}: provider {} allocated {} bytes in {} ms, over its {} limit of {}", profile.name(), section.provider(),
+                used, memory.budget().window().toMillis(), crossed.name().toLowerCase(java.util.Locale.ROOT), limit);
+        if (crossed == ProviderEvent.MemoryLimit.SOFT) {
+            rt.runtime().memoryPressure(event);
+            return;
+        }
+        // hard: stopped, not restarted — it would cross the limit again; 'netext up' or a reload starts it anew
+        stopMemorySampler();
+        wanted = false;
+        running = null;
+        rt.stop(StopReason.MEMORY_LIMIT);
+        addFinished(rt.runtime().stats());
+        lastError = "memory limit: allocated " + used + " bytes in " + memory.budget().window().toMillis()
+                + " ms (hard limit " + limit + ")";
+        detail = "stopped: " + lastError;
+    }
+
     private void addFinished(TunnelStats st) {
         synchronized (finished) {
             finished[0] += st.bytesIn();
@@ -246,6 +339,11 @@ final class TunnelComponent implements ProfileComponent {
         @Override
         public void statusChanged(String tunnel, ProviderStatus from, ProviderStatus to) {
             services.events().publish((s, t) -> new ProviderEvent.StatusChanged(s, t, profile.name(), from, to));
+        }
+
+        @Override
+        public void published(String tunnel, String type, Map<String, String> attributes, long flowId) {
+            services.events().publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, profile.name(), flowId, type, attributes));
         }
 
         @Override

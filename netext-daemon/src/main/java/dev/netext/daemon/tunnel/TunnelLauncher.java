@@ -76,6 +76,7 @@ public final class TunnelLauncher {
                     section.table().orElse(0), section.bypassMark().orElse(0));
             TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), configurator,
                     section.settings(), section.options(), listener);
+            profile.memory().ifPresent(m -> runtime.setMemoryBudget(m.hardBytes() > 0 ? m.hardBytes() : m.softBytes()));
             monitor = PathMonitor.start(runtime::pathChanged);
             runtime.start();
             return new RunningTunnel(runtime, configurator, monitor, ledger, rtnl, recovered);

@@ -1,0 +1,95 @@
+package dev.netext.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.netext.daemon.control.ControlClient;
+import dev.netext.wire.pcapng.Pcapng;
+import dev.netext.wire.pcapng.PcapngWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Base64;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code netext capture --tunnel NAME -w out.pcapng [--count N] [--seconds S]}: a running tunnel's packets, both
+ * directions, from the daemon's control socket into a pcapng file (or stdout with {@code -w -}); each packet's
+ * comment names its flow and direction.
+ */
+@Command(name = "capture", mixinStandardHelpOptions = true,
+        description = "Capture a tunnel's packets (both directions) to a pcapng file; each packet's comment names its flow and direction.")
+public final class CaptureCommand implements Callable<Integer> {
+    @Mixin
+    ControlOption control;
+
+    @Option(names = "--tunnel", required = true, paramLabel = "NAME", description = "The profile whose tunnel to capture.")
+    String tunnel;
+
+    @Option(names = {"-w", "--write"}, required = true, paramLabel = "FILE", description = "The pcapng file to write ('-' for stdout).")
+    String file;
+
+    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "Stop after N packets.")
+    long count;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Stop after S seconds.")
+    double seconds;
+
+    @Option(names = {"-s", "--snaplen"}, paramLabel = "BYTES", description = "Bytes kept of each packet (default: ${DEFAULT-VALUE}).")
+    int snaplen = PcapngWriter.MAX_SNAPLEN;
+
+    @Override
+    public Integer call() throws Exception {
+        if (count < 0 || seconds < 0) throw new UserError("--count and --seconds are not negative", 2);
+        if (snaplen < 1 || snaplen > PcapngWriter.MAX_SNAPLEN) throw new UserError("--snaplen is 1.." + PcapngWriter.MAX_SNAPLEN, 2);
+        ObjectNode req = ControlOption.request("capture").put("tunnel", tunnel).put("count", count).put("seconds", seconds)
+                .put("snaplen", snaplen);
+        ControlClient c = control.connect();
+        Signals.onTerminate(c::close); // Ctrl-C ends the capture; what was written stays a valid file
+        long written = 0;
+        JsonNode end = null;
+        try (c) {
+            c.send(req);
+            JsonNode head = c.read();
+            if (head == null) throw new UserError("the daemon closed the connection without answering", ControlOption.DAEMON_UNAVAILABLE);
+            if (!head.path("ok").asBoolean()) throw new UserError(head.path("error").asText("capture failed"), 1);
+            System.err.println("capturing on " + head.path("interface").asText() + " (tunnel " + tunnel + ")");
+            try (PcapngWriter w = PcapngWriter.open(open(file), "netext capture")) {
+                int iface = w.addInterface(head.path("interface").asText(tunnel), Pcapng.LINKTYPE_RAW, head.path("snaplen").asInt(snaplen));
+                Base64.Decoder b64 = Base64.getDecoder();
+                JsonNode line;
+                try {
+                    while ((line = c.read()) != null) {
+                        if (line.has("ok")) {
+                            end = line;
+                            break;
+                        }
+                        byte[] data = b64.decode(line.path("data").asText());
+                        w.writePacket(iface, line.path("t").asLong(), ByteBuffer.wrap(data), line.path("len").asInt(data.length),
+                                line.path("comment").asText(null));
+                        written++;
+                    }
+                } catch (IOException e) {
+                    // interrupted (Ctrl-C closes the socket): keep what was written
+                }
+            }
+        }
+        if (!"-".equals(file)) {
+            System.err.println(written + " packets captured" + (end != null && end.path("dropped").asLong() > 0
+                    ? " (" + end.path("dropped").asLong() + " dropped: the capture fell behind)" : ""));
+        }
+        return 0;
+    }
+
+    private static WritableByteChannel open(String file) throws IOException {
+        if ("-".equals(file)) return Channels.newChannel(System.out);
+        return FileChannel.open(Path.of(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+}
