@@ -24,10 +24,11 @@ import java.util.Set;
  * @param allow        client prefixes besides loopback and own addresses
  * @param rateLimit    queries/s per non-loopback client (0: off)
  * @param trusted      groups whose AD bit is passed on
+ * @param tlsCa        a PEM file of CA certificates DoT/DoH servers may chain to besides the JDK's trust store; null none
  */
 public record DnsSection(List<Endpoint> listen, boolean intercept, Map<String, List<ServerSpec>> servers,
                          List<SplitRule> rules, String defaultGroup, int cacheEntries, boolean serveStale,
-                         List<IpPrefix> allow, long rateLimit, Set<String> trusted) {
+                         List<IpPrefix> allow, long rateLimit, Set<String> trusted, java.nio.file.Path tlsCa) {
     public static final List<Endpoint> DEFAULT_LISTEN = List.of(Endpoint.parse("127.0.0.1:53"));
     public static final int DEFAULT_CACHE_ENTRIES = 10_000;
     public static final long DEFAULT_RATE_LIMIT = 1000;

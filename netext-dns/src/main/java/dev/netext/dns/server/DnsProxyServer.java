@@ -104,7 +104,7 @@ public final class DnsProxyServer implements AutoCloseable {
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("netext-dns-" + name, true),
                 EpollIoHandler.newFactory());
         this.factory = new UpstreamFactory(new UpstreamIo(loops, config.bypassMark()), config.resolvConf(),
-                Set.copyOf(config.listen()), System::nanoTime);
+                Set.copyOf(config.listen()), System::nanoTime, config.tlsCaFile());
         this.cache = config.cacheEntries() > 0
                 ? new DnsCache(config.cacheEntries(), config.cacheBytes(), config.maxTtl(), config.serveStale(), config.staleSeconds(), System::nanoTime)
                 : null;

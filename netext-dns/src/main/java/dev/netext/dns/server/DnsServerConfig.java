@@ -34,6 +34,7 @@ import java.util.Set;
  * @param resolvConf          where {@code system} servers are read from
  * @param bypassMark          SO_MARK for upstream sockets; 0 none
  * @param nameMapEntries      bound of the address → hostname map
+ * @param tlsCaFile           CA certificates (PEM) DoT and DoH upstreams trust besides the JDK's store; null none
  */
 public record DnsServerConfig(
         List<Endpoint> listen,
@@ -54,7 +55,8 @@ public record DnsServerConfig(
         boolean forwardClientSubnet,
         Path resolvConf,
         int bypassMark,
-        int nameMapEntries) {
+        int nameMapEntries,
+        Path tlsCaFile) {
 
     public DnsServerConfig {
         listen = List.copyOf(listen);
@@ -91,6 +93,7 @@ public record DnsServerConfig(
         private Path resolvConf = UpstreamFactory.RESOLV_CONF;
         private int bypassMark;
         private int nameMapEntries = 65_536;
+        private Path tlsCaFile;
 
         public Builder listen(List<Endpoint> v) { listen = v; return this; }
         public Builder group(String name, List<ServerSpec> servers) { groups.put(name, List.copyOf(servers)); return this; }
@@ -108,12 +111,13 @@ public record DnsServerConfig(
         public Builder resolvConf(Path v) { resolvConf = v; return this; }
         public Builder bypassMark(int v) { bypassMark = v; return this; }
         public Builder nameMapEntries(int v) { nameMapEntries = v; return this; }
+        public Builder tlsCaFile(Path v) { tlsCaFile = v; return this; }
 
         public DnsServerConfig build() {
             long bytes = cacheBytes > 0 ? cacheBytes : Math.max(1 << 16, cacheEntries * DEFAULT_BYTES_PER_ENTRY);
             return new DnsServerConfig(listen, groups, defaultGroup, trusted, cacheEntries, bytes, maxTtl, serveStale,
                     staleSeconds, allow, rateLimitQps, rateLimitBurst, attemptTimeoutMillis, queryTimeoutMillis, ioThreads,
-                    forwardClientSubnet, resolvConf, bypassMark, nameMapEntries);
+                    forwardClientSubnet, resolvConf, bypassMark, nameMapEntries, tlsCaFile);
         }
     }
 }
