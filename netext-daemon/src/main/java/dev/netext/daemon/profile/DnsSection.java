@@ -15,7 +15,7 @@ import java.util.Set;
  * A profile's {@code dns:} section: the built-in split-DNS provider's listeners, server groups, rules and cache.
  *
  * @param listen       UDP and TCP on each
- * @param intercept    redirect the host's port-53 traffic to netext (not available in this build; validated false)
+ * @param intercept    redirect this network namespace's port-53 traffic to netext (nftables, {@code inet netext-dns})
  * @param servers      server groups by name, in profile order; each a failover list
  * @param rules        split rules in profile order
  * @param defaultGroup where names no rule covers go

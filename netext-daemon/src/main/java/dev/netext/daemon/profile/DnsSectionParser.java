@@ -72,10 +72,11 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
         boolean intercept = false;
         if (f.get("intercept") != null) {
             Boolean b = checks.bool(f.get("intercept"), f.path("intercept"));
-            if (Boolean.TRUE.equals(b))
-                checks.error(f.get("intercept"), f.path("intercept"), "intercepting the host's port-53 traffic is not available in this build yet; "
-                        + "set false and point clients (resolv.conf) at the listen address");
             intercept = Boolean.TRUE.equals(b);
+            if (intercept && listen.stream().noneMatch(e -> e.address() instanceof java.net.Inet4Address
+                    && (e.address().isLoopbackAddress() || e.address().isAnyLocalAddress())))
+                checks.error(f.get("intercept"), f.path("intercept"), "intercepting needs a listener on 127.0.0.1 or 0.0.0.0 "
+                        + "(redirected queries arrive on loopback); add one to dns.listen");
         }
 
         Map<String, List<ServerSpec>> servers = new LinkedHashMap<>();
