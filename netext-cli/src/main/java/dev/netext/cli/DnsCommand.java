@@ -24,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code netext dns}: the DNS proxy without a profile. */
 @Command(name = "dns", mixinStandardHelpOptions = true, description = "DNS proxy and split DNS.",
-        subcommands = {DnsCommand.Serve.class})
+        subcommands = {DnsCommand.Serve.class, DnsLogCommand.class})
 public final class DnsCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
