@@ -116,5 +116,9 @@ class DnsSectionParserTest {
         Path example = Path.of("..", "examples", "dns-split.yaml");
         Profile p = new ProfileLoader().load(example);
         assertThat(p.dns().orElseThrow().servers().get("corp")).hasSize(2);
+        DnsSection encrypted = new ProfileLoader().load(Path.of("..", "examples", "dns-encrypted.yaml")).dns().orElseThrow();
+        assertThat(encrypted.intercept()).isTrue();
+        assertThat(encrypted.servers().get("corp").getFirst()).isInstanceOf(ServerSpec.Tls.class);
+        assertThat(encrypted.servers().get("public").getFirst()).isInstanceOf(ServerSpec.Https.class);
     }
 }
