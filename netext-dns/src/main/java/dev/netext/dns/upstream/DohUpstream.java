@@ -38,6 +38,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  * first use and reused; every query is a stream of its own, so many are in flight at once (up to the server's
  * {@code SETTINGS_MAX_CONCURRENT_STREAMS}). A query is a {@code POST} of the wire message with
  * {@code content-type: application/dns-message} and DNS ID 0 (§4.1: caches see identical requests); the answer must
- * be status 200 of that type, and it is checked against the question like any other upstream's.
+ * be status 200 of that type, and it is checked against the question like any other upstream's. A server that
+ * answers a POST with 405 or 415 is asked with {@code GET ?dns=BASE64URL} (§4.1) from then on.
  *
  * <p>The URL names the server: {@code https://ADDRESS[:PORT]/PATH} (the certificate must be valid for the address)
  * or {@code https://NAME@ADDRESS[:PORT]/PATH} (connect to the address, check the certificate against NAME, send NAME
@@ -70,6 +72,7 @@ public final class DohUpstream implements Upstream {
     private final TlsTrust trust;
     private Connection current; // guarded by this
     private volatile boolean closed;
+    private volatile boolean useGet; // the server answered a POST with 405 or 415
 
     public DohUpstream(URI uri, UpstreamIo io, int idleSeconds, TlsTrust trust) {
         String why = unsupportedReason(uri);
@@ -231,9 +234,15 @@ public final class DohUpstream implements Upstream {
             }
             int originalId = DnsWire.u16(q, DnsWire.ID);
             DnsWire.put16(q, DnsWire.ID, 0); // RFC 8484 §4.1
-            StreamExchange ex = new StreamExchange(q, questionEnd, originalId, result);
             inFlight++;
             result.whenComplete((r, t) -> parent.eventLoop().execute(() -> inFlight--));
+            openStream(q, questionEnd, originalId, timeoutMillis, result, useGet);
+        }
+
+        /** One stream for one query: POST, or GET with {@code ?dns=BASE64URL} once the server refused a POST. */
+        void openStream(byte[] q, int questionEnd, int originalId, long timeoutMillis, CompletableFuture<byte[]> result, boolean get) {
+            Channel parent = connectFuture.channel();
+            StreamExchange ex = new StreamExchange(this, q, questionEnd, originalId, timeoutMillis, result, get);
             new Http2StreamChannelBootstrap(parent).handler(ex).open().addListener(f -> {
                 if (!f.isSuccess()) {
                     result.completeExceptionally(new UpstreamException(UpstreamException.Kind.OVERLOADED,
@@ -245,6 +254,13 @@ public final class DohUpstream implements Upstream {
                     if (result.completeExceptionally(new UpstreamException(UpstreamException.Kind.TIMEOUT,
                             describe() + ": no answer within " + timeoutMillis + " ms"))) stream.close();
                 }, timeoutMillis, TimeUnit.MILLISECONDS);
+                if (get) {
+                    String dns = Base64.getUrlEncoder().withoutPadding().encodeToString(q); // §4.1: base64url, no padding
+                    Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("https").authority(authority)
+                            .path(path + (path.indexOf('?') >= 0 ? "&" : "?") + "dns=" + dns).set("accept", DNS_MESSAGE);
+                    stream.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+                    return;
+                }
                 Http2Headers h = new DefaultHttp2Headers().method("POST").scheme("https").authority(authority).path(path)
                         .set("content-type", DNS_MESSAGE).set("accept", DNS_MESSAGE).setInt("content-length", q.length);
                 stream.write(new DefaultHttp2HeadersFrame(h, false));
@@ -279,28 +295,45 @@ public final class DohUpstream implements Upstream {
 
     /** One query on one stream: the response's headers, then its body up to the largest DNS message. */
     private final class StreamExchange extends SimpleChannelInboundHandler<Http2StreamFrame> {
+        final Connection connection;
         final byte[] query;
         final int questionEnd;
         final int originalId;
+        final long timeoutMillis;
         final CompletableFuture<byte[]> result;
+        final boolean get;
+        boolean handedOver;
         final ResponseView view = new ResponseView();
         ScheduledFuture<?> timeout;
         byte[] body = new byte[512];
         int bodyLength;
 
-        StreamExchange(byte[] query, int questionEnd, int originalId, CompletableFuture<byte[]> result) {
+        StreamExchange(Connection connection, byte[] query, int questionEnd, int originalId, long timeoutMillis,
+                       CompletableFuture<byte[]> result, boolean get) {
+            this.connection = connection;
             this.query = query;
             this.questionEnd = questionEnd;
             this.originalId = originalId;
+            this.timeoutMillis = timeoutMillis;
             this.result = result;
+            this.get = get;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
-            if (result.isDone()) return;
+            if (result.isDone() || handedOver) return;
             if (frame instanceof Http2HeadersFrame hf) {
                 CharSequence status = hf.headers().status();
                 if (status == null) return; // trailers
+                if (!get && (AsciiString.contentEquals(status, "405") || AsciiString.contentEquals(status, "415"))) {
+                    // a server that takes only GET (the other method of §4.1): use GET from now on, ask again
+                    useGet = true;
+                    if (timeout != null) timeout.cancel(false);
+                    handedOver = true;
+                    ctx.close();
+                    connection.openStream(query, questionEnd, originalId, timeoutMillis, result, true);
+                    return;
+                }
                 if (!AsciiString.contentEquals(status, "200")) {
                     fail(ctx, UpstreamException.Kind.REFUSED, "HTTP status " + status);
                     return;
@@ -348,6 +381,7 @@ public final class DohUpstream implements Upstream {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (timeout != null) timeout.cancel(false);
+            if (handedOver) return; // the query goes on on a GET stream
             result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + ": stream closed before the answer"));
         }
 

@@ -159,6 +159,11 @@ class EncryptedUpstreamTest {
     record Reply(String status, String type, byte[] body) {}
 
     private static Channel dohServer(Function<byte[], Reply> reply, List<Channel> connections) throws Exception {
+        return dohServer(reply, connections, false);
+    }
+
+    /** @param refusePost answer every POST with 405 (a GET-only server) */
+    private static Channel dohServer(Function<byte[], Reply> reply, List<Channel> connections, boolean refusePost) throws Exception {
         SslContext tls = SslContextBuilder.forServer(cert.toFile(), key.toFile()).sslProvider(SslProvider.JDK)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -173,6 +178,23 @@ class EncryptedUpstreamTest {
                                         s.pipeline().addLast(new SimpleChannelInboundHandler<Http2StreamFrame>() {
                                             final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
                                             @Override protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame f) {
+                                                if (f instanceof io.netty.handler.codec.http2.Http2HeadersFrame hf) {
+                                                    String method = String.valueOf(hf.headers().method());
+                                                    if (method.equals("POST") && refusePost) {
+                                                        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("405"), true));
+                                                        return;
+                                                    }
+                                                    if (method.equals("GET")) { // the query is in ?dns=, base64url without padding
+                                                        gets.incrementAndGet();
+                                                        String p = hf.headers().path().toString();
+                                                        byte[] q = java.util.Base64.getUrlDecoder().decode(p.substring(p.indexOf("?dns=") + 5));
+                                                        Reply r = reply.apply(q);
+                                                        ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(r.status()).set("content-type", r.type()), false));
+                                                        ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(r.body()), true));
+                                                    }
+                                                    return;
+                                                }
+                                                if (refusePost) return;
                                                 if (!(f instanceof Http2DataFrame d)) return;
                                                 byte[] b = new byte[d.content().readableBytes()];
                                                 d.content().readBytes(b);
@@ -212,6 +234,23 @@ class EncryptedUpstreamTest {
             assertThat(connections).hasSize(1);
             assertThat(ids).hasSize(40).containsOnly(0);
             assertThat(doh.connected()).isTrue();
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    static final java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Test
+    void aServerThatRefusesPostIsAskedWithGetFromThenOn() throws Exception {
+        gets.set(0);
+        Channel server = dohServer(q -> new Reply("200", "application/dns-message", answer(q)), new ArrayList<>(), true);
+        try (DohUpstream doh = doh(server)) {
+            for (int i = 0; i < 3; i++) {
+                byte[] q = TestMessages.query(9 + i, "g" + i + ".example", 1);
+                assertThat(DnsWire.u16(doh.exchange(q, q.length, q.length, 3000).get(10, TimeUnit.SECONDS), DnsWire.ID)).isEqualTo(9 + i);
+            }
+            assertThat(gets.get()).isEqualTo(3);
         } finally {
             server.close().sync();
         }
