@@ -24,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code netext dns}: the DNS proxy without a profile. */
 @Command(name = "dns", mixinStandardHelpOptions = true, description = "DNS proxy and split DNS.",
-        subcommands = {DnsCommand.Serve.class})
+        subcommands = {DnsCommand.Serve.class, DnsLogCommand.class})
 public final class DnsCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -76,6 +76,12 @@ public final class DnsCommand implements Runnable {
         @Option(names = "--cache-bytes", paramLabel = "BYTES", description = "Off-heap bytes for cached answers (default: 256 per entry).")
         long cacheBytes = -1;
 
+        @Option(names = "--tls-ca", paramLabel = "FILE", description = "CA certificates (PEM) that tls:// and https:// servers may chain to, besides the JDK's trust store.")
+        java.nio.file.Path tlsCa;
+
+        @Option(names = "--intercept", description = "Redirect every port-53 query of this network namespace to netext (nftables; needs a 127.0.0.1 or 0.0.0.0 listener and root).")
+        boolean intercept;
+
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
@@ -114,7 +120,9 @@ public final class DnsCommand implements Runnable {
             }
             groups.forEach(b::group);
             b.defaultGroup("default").cacheEntries(cacheEntries).cacheBytes(cacheBytes).serveStale(serveStale, 86_400)
-                    .rateLimit(rateLimit, rateLimit * 2).ioThreads(threads).timeouts(timeoutMillis, timeoutMillis * 3);
+                    .rateLimit(rateLimit, rateLimit * 2).ioThreads(threads).timeouts(timeoutMillis, timeoutMillis * 3)
+                    .tlsCaFile(tlsCa).intercept(intercept);
+            if (tlsCa != null && !java.nio.file.Files.isReadable(tlsCa)) throw new UserError("--tls-ca " + tlsCa + ": no readable file", 2);
             List<IpPrefix> prefixes = new ArrayList<>();
             for (String a : allow) {
                 try {
@@ -182,7 +190,10 @@ public final class DnsCommand implements Runnable {
             List<ServerSpec> out = new ArrayList<>();
             for (String s : text.split(",")) {
                 try {
-                    out.add(ServerSpec.parse(s));
+                    ServerSpec spec = ServerSpec.parse(s);
+                    String why = dev.netext.dns.upstream.UpstreamFactory.unsupportedReason(spec);
+                    if (why != null) throw new IllegalArgumentException("'" + s.strip() + "': " + why);
+                    out.add(spec);
                 } catch (IllegalArgumentException e) {
                     throw new UserError(where + ": " + e.getMessage(), 2);
                 }

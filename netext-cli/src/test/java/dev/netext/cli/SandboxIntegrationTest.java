@@ -33,10 +33,18 @@ class SandboxIntegrationTest {
                 .containsPattern("ICMPv6 echo fd84:306d:fc4e::2\\s+tunnel netext0\\s+5\\s+5\\s+0%")
                 .containsPattern("UDP 1000 B → 10\\.7\\.0\\.2:7\\s+tunnel netext0\\s+2000")
                 .containsPattern("ICMP echo 10\\.99\\.0\\.1\\s+veth eth0 \\(direct\\)\\s+5\\s+5")
+                // split DNS: corp names answered by the corp namespace's dnsmasq, others by the internet's
+                .containsPattern("DNS A intranet\\.corp\\.example\\s+netext → udp://10\\.98\\.0\\.53:53 \\(corp\\.example→corp\\)\\s+1\\s+1\\s+0%\\s+10\\.98\\.1\\.10")
+                .containsPattern("DNS A git\\.corp\\.example\\s+netext → udp://10\\.98\\.0\\.53:53 .*10\\.98\\.1\\.11")
+                .containsPattern("DNS A www\\.example\\.org\\s+netext → udp://10\\.99\\.0\\.1:53 \\(\\*→public\\)\\s+1\\s+1\\s+0%\\s+192\\.0\\.2\\.80")
+                .containsPattern("DNS A mail\\.example\\.org\\s+netext → udp://10\\.99\\.0\\.1:53 .*192\\.0\\.2\\.25")
+                .containsPattern("DNS A intranet\\.corp\\.example\\s+netext → cache \\(corp\\.example→corp\\)")
+                .containsPattern("DNS A tracker\\.ads\\.example\\s+netext → blocked \\(ads\\.example→block\\)\\s+1\\s+1\\s+0%\\s+NXDOMAIN")
                 .contains("exit code 0")
                 .contains("removed; nothing is left on this machine");
         String prefix = report.replaceAll("(?s).*namespace (nx[0-9a-f]{4})-device.*", "$1");
         assertThat(Files.exists(Path.of("/run/netns", prefix + "-device"))).isFalse();
         assertThat(Files.exists(Path.of("/run/netns", prefix + "-internet"))).isFalse();
+        assertThat(Files.exists(Path.of("/run/netns", prefix + "-corp"))).isFalse();
     }
 }

@@ -146,6 +146,7 @@ public final class DnsBench {
                             "%+.3f ms".formatted(via[0] - direct[0]), "%+.3f ms".formatted(via[1] - direct[1]));
                 }
                 out.print(f.render("  "));
+                if (Files.isExecutable(Path.of("/usr/bin/openssl"))) encrypted(lab, ns, dir);
                 long rss = rssKiB(netext.pid());
                 out.printf("  netext RSS %,d KiB (heap capped by %s)%n", rss, javaOpts.contains("-Xmx") ? javaOpts.replaceAll(".*(-Xmx\\S+).*", "$1") : "default");
             } finally {
@@ -161,6 +162,81 @@ public final class DnsBench {
                 files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    static final int DOT = 853, DOT_PLAIN = 5305, NETEXT_DOT = 5306, NETEXT_UDP = 5307, UNBOUND_DOT = 5308;
+
+    /**
+     * Uncached forwarding over DNS over TLS: netext and unbound ({@code forward-tls-upstream}) as DoT clients of the
+     * same DoT server (an unbound with a throwaway openssl certificate, forwarding to the bench upstream), against
+     * netext asking that server over plain UDP. Every query name is new, so every query crosses the TLS connection.
+     */
+    private void encrypted(NetnsLab lab, NetworkNamespace ns, Path dir) throws Exception {
+        openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-days", "1", "-subj", "/CN=netext bench CA", "-addext", "basicConstraints=critical,CA:TRUE");
+        openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key",
+                "-out", "server.csr", "-subj", "/CN=bench.test");
+        Files.writeString(dir.resolve("ext"), "subjectAltName=DNS:bench.test\nextendedKeyUsage=serverAuth\n");
+        openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+                "-days", "1", "-extfile", "ext");
+        String common = """
+                  do-daemonize: no
+                  username: ""
+                  chroot: ""
+                  directory: "%s"
+                  pidfile: ""
+                  use-syslog: no
+                  logfile: ""
+                  verbosity: 0
+                  do-not-query-localhost: no
+                  access-control: 127.0.0.0/8 allow
+                  module-config: "iterator"
+                  num-threads: 2
+                  so-reuseport: yes
+                """.formatted(dir);
+        Path server = Files.writeString(dir.resolve("dot-server.conf"), "server:\n  interface: 127.0.0.1@" + DOT + "\n  interface: 127.0.0.1@"
+                + DOT_PLAIN + "\n  tls-port: " + DOT + "\n  tls-service-key: \"" + dir.resolve("server.key") + "\"\n  tls-service-pem: \""
+                + dir.resolve("server.pem") + "\"\n" + common + "forward-zone:\n  name: \".\"\n  forward-addr: " + UPSTREAM + "@53\n");
+        Path client = Files.writeString(dir.resolve("dot-client.conf"), "server:\n  interface: 127.0.0.1@" + UNBOUND_DOT
+                + "\n  tls-cert-bundle: \"" + dir.resolve("ca.pem") + "\"\n" + common
+                + "forward-zone:\n  name: \".\"\n  forward-tls-upstream: yes\n  forward-addr: 127.0.0.1@" + DOT + "#bench.test\n");
+        ns.exec("unbound", "-d", "-c", server.toString());
+        ns.exec("unbound", "-d", "-c", client.toString());
+        List<Process> mine = new ArrayList<>();
+        try {
+            for (String[] a : List.of(new String[]{"127.0.0.1:" + NETEXT_DOT, "tls://bench.test@127.0.0.1:" + DOT},
+                    new String[]{"127.0.0.1:" + NETEXT_UDP, "127.0.0.1:" + DOT_PLAIN})) {
+                List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+                cmd.addAll(NetextProcess.javaCommand());
+                cmd.addAll(List.of("dns", "serve", "--listen", a[0], "--default", a[1], "--cache", "0", "--threads", "2",
+                        "--tls-ca", dir.resolve("ca.pem").toString()));
+                mine.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            }
+            for (int port : List.of(DOT_PLAIN, UNBOUND_DOT, NETEXT_DOT, NETEXT_UDP)) awaitAnswer(ns, port);
+            Table t = new Table(new boolean[]{false, true, true, true}, "uncached, encrypted upstream", "mean ms", "p50 ms", "vs netext over UDP (p50)");
+            double[] udp = uncached(ns, new InetSocketAddress("127.0.0.1", NETEXT_UDP), "eu");
+            double[] direct = uncached(ns, new InetSocketAddress("127.0.0.1", DOT_PLAIN), "ed");
+            double[] dot = uncached(ns, new InetSocketAddress("127.0.0.1", NETEXT_DOT), "et");
+            double[] unboundDot = uncached(ns, new InetSocketAddress("127.0.0.1", UNBOUND_DOT), "eb");
+            t.add("DoT server asked directly (UDP)", "%.3f".formatted(direct[0]), "%.3f".formatted(direct[1]), "—");
+            t.add("netext → UDP → DoT server", "%.3f".formatted(udp[0]), "%.3f".formatted(udp[1]), "—");
+            t.add("netext → DoT → DoT server", "%.3f".formatted(dot[0]), "%.3f".formatted(dot[1]), "%+.3f ms".formatted(dot[1] - udp[1]));
+            t.add("unbound → DoT → DoT server", "%.3f".formatted(unboundDot[0]), "%.3f".formatted(unboundDot[1]), "%+.3f ms".formatted(unboundDot[1] - udp[1]));
+            out.print(t.render("  "));
+        } finally {
+            for (Process p : mine) {
+                p.toHandle().destroy();
+                p.waitFor(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void openssl(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("openssl " + args[0] + " failed: " + o);
     }
 
     private static void awaitAnswer(NetworkNamespace ns, int port) throws Exception {

@@ -68,6 +68,12 @@ public final class SandboxRun {
             rows.add(sb.ping(Sandbox.INTERNET_V4, 5));
             rows.add(sb.ping(Sandbox.INTERNET_V6, 5));
             rows.add(sb.udp(Sandbox.INTERNET_V4, 7, udpPackets, 1000));
+            if (profile.dns().isPresent() && sb.resolvers()) {
+                for (String[] r : Sandbox.CORP_RECORDS) rows.add(sb.dig(r[0]));
+                for (String[] r : Sandbox.PUBLIC_RECORDS) rows.add(sb.dig(r[0]));
+                rows.add(sb.dig(Sandbox.CORP_RECORDS.getFirst()[0])); // again: from netext's cache
+                rows.add(sb.dig("tracker.ads.example"));
+            }
             printTraffic(rows);
 
             if (keep) {
@@ -83,7 +89,8 @@ public final class SandboxRun {
             }
             stop = sb.stopNetext();
         }
-        boolean clean = !Files.exists(Path.of("/run/netns", prefix + "-device")) && !Files.exists(Path.of("/run/netns", prefix + "-internet"));
+        boolean clean = !Files.exists(Path.of("/run/netns", prefix + "-device")) && !Files.exists(Path.of("/run/netns", prefix + "-internet"))
+                && !Files.exists(Path.of("/run/netns", prefix + "-corp"));
 
         out.println();
         out.println("Tunnel counters (netext's own, on " + tunnelDev + ")");

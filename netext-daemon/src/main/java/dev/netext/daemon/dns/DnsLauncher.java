@@ -25,7 +25,7 @@ public final class DnsLauncher {
     public static DnsServerConfig config(DnsSection d) {
         DnsServerConfig.Builder b = DnsServerConfig.builder().listen(d.listen()).defaultGroup(d.defaultGroup())
                 .trustedGroups(d.trusted()).cacheEntries(d.cacheEntries()).serveStale(d.serveStale(), 86_400)
-                .allow(d.allow()).rateLimit(d.rateLimit(), d.rateLimit() * 2);
+                .allow(d.allow()).rateLimit(d.rateLimit(), d.rateLimit() * 2).tlsCaFile(d.tlsCa()).intercept(d.intercept());
         d.servers().forEach(b::group);
         Set<String> used = new HashSet<>(d.trusted());
         used.add(d.defaultGroup());

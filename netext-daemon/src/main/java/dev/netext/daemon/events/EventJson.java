@@ -89,6 +89,9 @@ public final class EventJson {
                 o.put("rcode", x.rcode());
                 o.put("answers", x.answerCount());
                 o.put("latency_ns", x.latencyNanos());
+                if (!x.rule().isEmpty()) o.put("rule", x.rule());
+                if (!x.server().isEmpty()) o.put("server", x.server());
+                if (x.cacheHit()) o.put("cache_hit", true);
                 if (x.query().process().isKnown()) o.set("process", process(x.query().process()));
             }
             case PacketDecided x -> {

@@ -27,7 +27,7 @@ final class Restamp {
             case FlowVerdict x -> new FlowVerdict(seq, nanos, x.provider(), x.flowId(), x.verdict(), x.latencyNanos());
             case FlowClosed x -> new FlowClosed(seq, nanos, x.provider(), x.flowId(), x.inboundBytes(), x.outboundBytes());
             case DnsQueried x -> new DnsQueried(seq, nanos, x.provider(), x.query(), x.decision(), x.rcode(),
-                    x.answerCount(), x.latencyNanos());
+                    x.answerCount(), x.latencyNanos(), x.rule(), x.server(), x.cacheHit());
             case PacketDecided x -> new PacketDecided(seq, nanos, x.provider(), x.flowId(), x.direction(), x.length(),
                     x.verdict());
             case TunnelBytes x -> new TunnelBytes(seq, nanos, x.provider(), x.bytesIn(), x.bytesOut(), x.packetsIn(),

@@ -15,7 +15,7 @@ import java.util.Set;
  * A profile's {@code dns:} section: the built-in split-DNS provider's listeners, server groups, rules and cache.
  *
  * @param listen       UDP and TCP on each
- * @param intercept    redirect the host's port-53 traffic to netext (not available in this build; validated false)
+ * @param intercept    redirect this network namespace's port-53 traffic to netext (nftables, {@code inet netext-dns})
  * @param servers      server groups by name, in profile order; each a failover list
  * @param rules        split rules in profile order
  * @param defaultGroup where names no rule covers go
@@ -24,10 +24,11 @@ import java.util.Set;
  * @param allow        client prefixes besides loopback and own addresses
  * @param rateLimit    queries/s per non-loopback client (0: off)
  * @param trusted      groups whose AD bit is passed on
+ * @param tlsCa        a PEM file of CA certificates DoT/DoH servers may chain to besides the JDK's trust store; null none
  */
 public record DnsSection(List<Endpoint> listen, boolean intercept, Map<String, List<ServerSpec>> servers,
                          List<SplitRule> rules, String defaultGroup, int cacheEntries, boolean serveStale,
-                         List<IpPrefix> allow, long rateLimit, Set<String> trusted) {
+                         List<IpPrefix> allow, long rateLimit, Set<String> trusted, java.nio.file.Path tlsCa) {
     public static final List<Endpoint> DEFAULT_LISTEN = List.of(Endpoint.parse("127.0.0.1:53"));
     public static final int DEFAULT_CACHE_ENTRIES = 10_000;
     public static final long DEFAULT_RATE_LIMIT = 1000;

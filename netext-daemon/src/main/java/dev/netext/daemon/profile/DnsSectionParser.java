@@ -33,11 +33,12 @@ import java.util.Set;
  *   allow: [192.0.2.0/24]      # clients besides loopback and this host's addresses
  *   rate-limit: 1000           # per non-loopback client, queries/s
  *   trust-ad: [corp]           # groups whose AD bit is passed on
+ *   tls-ca: /etc/netext/corp-ca.pem   # CA certificates for tls:// and https:// servers, besides the JDK's trust store
  * </pre>
  * {@code system} is always a known group (the resolvers of resolv.conf) unless the profile defines it otherwise.
  */
 final class DnsSectionParser implements SectionParser<DnsSection> {
-    static final List<String> KEYS = List.of("listen", "intercept", "servers", "rules", "default", "cache", "allow", "rate-limit", "trust-ad");
+    static final List<String> KEYS = List.of("listen", "intercept", "servers", "rules", "default", "cache", "allow", "rate-limit", "trust-ad", "tls-ca");
     static final List<String> RULE_KEYS = List.of("domains", "server", "action", "addresses", "ttl");
     static final List<String> CACHE_KEYS = List.of("entries", "serve-stale");
     static final String SYSTEM = "system";
@@ -71,10 +72,11 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
         boolean intercept = false;
         if (f.get("intercept") != null) {
             Boolean b = checks.bool(f.get("intercept"), f.path("intercept"));
-            if (Boolean.TRUE.equals(b))
-                checks.error(f.get("intercept"), f.path("intercept"), "intercepting the host's port-53 traffic is not available in this build yet; "
-                        + "set false and point clients (resolv.conf) at the listen address");
             intercept = Boolean.TRUE.equals(b);
+            if (intercept && listen.stream().noneMatch(e -> e.address() instanceof java.net.Inet4Address
+                    && (e.address().isLoopbackAddress() || e.address().isAnyLocalAddress())))
+                checks.error(f.get("intercept"), f.path("intercept"), "intercepting needs a listener on 127.0.0.1 or 0.0.0.0 "
+                        + "(redirected queries arrive on loopback); add one to dns.listen");
         }
 
         Map<String, List<ServerSpec>> servers = new LinkedHashMap<>();
@@ -152,8 +154,18 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
                 else trusted.add(g);
             }
         }
+        java.nio.file.Path tlsCa = null;
+        if (f.get("tls-ca") != null) {
+            String t = checks.string(f.get("tls-ca"), f.path("tls-ca"));
+            if (t != null) {
+                java.nio.file.Path file = java.nio.file.Path.of(t.strip());
+                if (!java.nio.file.Files.isReadable(file))
+                    checks.error(f.get("tls-ca"), f.path("tls-ca"), "'" + t + "': no readable file (a PEM file of CA certificates)");
+                else tlsCa = file;
+            }
+        }
         if (checks.errorCount() > before) return null;
-        return new DnsSection(listen, intercept, servers, rules, defaultGroup, entries, stale, allow, rate, trusted);
+        return new DnsSection(listen, intercept, servers, rules, defaultGroup, entries, stale, allow, rate, trusted, tlsCa);
     }
 
     private static List<String> anyKeys(YamlNode n) {

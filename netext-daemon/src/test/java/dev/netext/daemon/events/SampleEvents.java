@@ -54,6 +54,8 @@ final class SampleEvents {
                 (s, t) -> new ProviderEvent.MemoryBudgetExceeded(s, t, "dns", ProviderEvent.MemoryLimit.SOFT, 15 << 20, 16 << 20),
                 (s, t) -> new ProviderEvent.ProviderMessage(s, t, "netextd", ProviderEvent.NO_FLOW, "daemon.reload",
                         Map.of("started", "corp", "stopped", "")),
-                (s, t) -> new ProviderEvent.ProviderMessage(s, t, "corp", FLOW, "backend.handshake", Map.of()));
+                (s, t) -> new ProviderEvent.ProviderMessage(s, t, "corp", FLOW, "backend.handshake", Map.of()),
+                (s, t) -> new ProviderEvent.DnsQueried(s, t, "dns", q, DnsDecision.forward("corp"), 0, 1, 12_000,
+                        "foo.mycompany.com→corp", "tls://dns.example@192.0.2.9:853", true));
     }
 }

@@ -62,14 +62,32 @@ class DnsSectionParserTest {
     }
 
     @Test
+    void encryptedServersAndTheirCaFileParse(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path ca = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Profile p = new ProfileLoader().parse("""
+                dns:
+                  servers:
+                    dot: tls://dns.example@192.0.2.9
+                    doh: [https://dns.example@192.0.2.9/dns-query, "https://[2001:db8::9]:8443/q"]
+                  default: dot
+                  tls-ca: %s
+                """.formatted(ca), Path.of("p.yaml"));
+        DnsSection d = p.dns().orElseThrow();
+        assertThat(d.servers().get("dot")).containsExactly(new ServerSpec.Tls("dns.example", dev.netext.api.flow.Endpoint.parse("192.0.2.9:853")));
+        assertThat(d.servers().get("doh")).hasSize(2);
+        assertThat(d.tlsCa()).isEqualTo(ca);
+        assertThat(DnsLauncher.config(d).tlsCaFile()).isEqualTo(ca);
+    }
+
+    @Test
     void reportsEveryProblemWithItsLine() {
         List<String> e = errors("""
                 dns:
-                  listen: [127.0.0.1:99999]
+                  listen: ["[::1]:99999"]
                   intercept: true
                   servers:
                     corp: quic://10.0.0.53
-                    dot: tls://dns.example@192.0.2.9
+                    doh: https://dns.example/dns-query
                   rules:
                     - { domains: [foo..com], server: corp }
                     - { domains: [x.test], server: corpp }
@@ -77,11 +95,14 @@ class DnsSectionParserTest {
                     - { domains: [z.test] }
                   default: nowhere
                   cache: { entries: -1 }
+                  tls-ca: /nonexistent/ca.pem
                 """);
         assertThat(e).anySatisfy(s -> assertThat(s).startsWith("profile.yaml:2: dns.listen[0]:"));
-        assertThat(e).anySatisfy(s -> assertThat(s).startsWith("profile.yaml:3: dns.intercept:").contains("not available"));
+        assertThat(e).anySatisfy(s -> assertThat(s).startsWith("profile.yaml:3: dns.intercept:").contains("127.0.0.1"));
         assertThat(e).anySatisfy(s -> assertThat(s).startsWith("profile.yaml:5: dns.servers.corp:").contains("unsupported scheme 'quic://'"));
-        assertThat(e).anySatisfy(s -> assertThat(s).startsWith("profile.yaml:6: dns.servers.dot:").contains("DNS over TLS"));
+        assertThat(e).anySatisfy(s -> assertThat(s).startsWith("profile.yaml:6: dns.servers.doh:")
+                .contains("https://dns.example@ADDRESS/dns-query"));
+        assertThat(e).anySatisfy(s -> assertThat(s).startsWith("profile.yaml:14: dns.tls-ca:").contains("no readable file"));
         assertThat(e).anySatisfy(s -> assertThat(s).contains("dns.rules[0].domains[0]").contains("not a domain name"));
         assertThat(e).anySatisfy(s -> assertThat(s).contains("dns.rules[1].server").contains("did you mean"));
         assertThat(e).anySatisfy(s -> assertThat(s).contains("dns.rules[2].action").contains("expected block, refused or sinkhole"));
@@ -95,5 +116,9 @@ class DnsSectionParserTest {
         Path example = Path.of("..", "examples", "dns-split.yaml");
         Profile p = new ProfileLoader().load(example);
         assertThat(p.dns().orElseThrow().servers().get("corp")).hasSize(2);
+        DnsSection encrypted = new ProfileLoader().load(Path.of("..", "examples", "dns-encrypted.yaml")).dns().orElseThrow();
+        assertThat(encrypted.intercept()).isTrue();
+        assertThat(encrypted.servers().get("corp").getFirst()).isInstanceOf(ServerSpec.Tls.class);
+        assertThat(encrypted.servers().get("public").getFirst()).isInstanceOf(ServerSpec.Https.class);
     }
 }

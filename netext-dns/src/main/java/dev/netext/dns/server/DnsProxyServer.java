@@ -14,6 +14,7 @@ import dev.netext.api.tunnel.DnsSettings;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.dns.cache.DnsCache;
 import dev.netext.dns.names.AddressNameMap;
+import dev.netext.dns.intercept.DnsInterception;
 import dev.netext.dns.split.SplitDnsProvider;
 import dev.netext.dns.split.SplitRule;
 import dev.netext.dns.upstream.ServerGroup;
@@ -96,6 +97,7 @@ public final class DnsProxyServer implements AutoCloseable {
     private final List<InetSocketAddress> tcpBound = new ArrayList<>();
     private final Set<String> reportedUnknownGroups = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private DnsInterception interception; // set once in start
 
     private DnsProxyServer(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink) {
         this.config = config;
@@ -104,7 +106,7 @@ public final class DnsProxyServer implements AutoCloseable {
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("netext-dns-" + name, true),
                 EpollIoHandler.newFactory());
         this.factory = new UpstreamFactory(new UpstreamIo(loops, config.bypassMark()), config.resolvConf(),
-                Set.copyOf(config.listen()), System::nanoTime);
+                Set.copyOf(config.listen()), System::nanoTime, config.tlsCaFile());
         this.cache = config.cacheEntries() > 0
                 ? new DnsCache(config.cacheEntries(), config.cacheBytes(), config.maxTtl(), config.serveStale(), config.staleSeconds(), System::nanoTime)
                 : null;
@@ -136,6 +138,10 @@ public final class DnsProxyServer implements AutoCloseable {
                 log.warn("provider {} implements DnsFlowHandler; raw DNS flows are not offered by this host yet, every query takes the typed path", name);
             provider.startProxy(s.new HostContext(), Map.of());
             for (Endpoint e : config.listen()) s.bind(e);
+            if (config.intercept()) {
+                s.interception = DnsInterception.start(s.udpBound, config.bypassMark(), config.ledgerDir());
+                log.info("intercepting port-53 traffic of this network namespace (nft table {} {})", DnsInterception.FAMILY, DnsInterception.TABLE);
+            }
             return s;
         } catch (Exception | Error e) {
             s.close();
@@ -308,6 +314,13 @@ public final class DnsProxyServer implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (interception != null) {
+            try {
+                interception.close(); // clients reach their own resolvers again before the listeners go
+            } catch (IOException e) {
+                log.warn("{}: removing the DNS interception failed: {}", name, e.getMessage());
+            }
+        }
         for (Channel c : channels) c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         try {
             provider.stopProxy(StopReason.USER_INITIATED);

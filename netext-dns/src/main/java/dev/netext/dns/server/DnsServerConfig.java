@@ -34,6 +34,9 @@ import java.util.Set;
  * @param resolvConf          where {@code system} servers are read from
  * @param bypassMark          SO_MARK for upstream sockets; 0 none
  * @param nameMapEntries      bound of the address → hostname map
+ * @param tlsCaFile           CA certificates (PEM) DoT and DoH upstreams trust besides the JDK's store; null none
+ * @param intercept           redirect this network namespace's port-53 traffic to the listeners (nftables)
+ * @param ledgerDir           where the interception's state ledger lives
  */
 public record DnsServerConfig(
         List<Endpoint> listen,
@@ -54,7 +57,10 @@ public record DnsServerConfig(
         boolean forwardClientSubnet,
         Path resolvConf,
         int bypassMark,
-        int nameMapEntries) {
+        int nameMapEntries,
+        Path tlsCaFile,
+        boolean intercept,
+        Path ledgerDir) {
 
     public DnsServerConfig {
         listen = List.copyOf(listen);
@@ -91,6 +97,9 @@ public record DnsServerConfig(
         private Path resolvConf = UpstreamFactory.RESOLV_CONF;
         private int bypassMark;
         private int nameMapEntries = 65_536;
+        private Path tlsCaFile;
+        private boolean intercept;
+        private Path ledgerDir = dev.netext.linux.state.StateLedger.DEFAULT_DIR;
 
         public Builder listen(List<Endpoint> v) { listen = v; return this; }
         public Builder group(String name, List<ServerSpec> servers) { groups.put(name, List.copyOf(servers)); return this; }
@@ -108,12 +117,17 @@ public record DnsServerConfig(
         public Builder resolvConf(Path v) { resolvConf = v; return this; }
         public Builder bypassMark(int v) { bypassMark = v; return this; }
         public Builder nameMapEntries(int v) { nameMapEntries = v; return this; }
+        public Builder tlsCaFile(Path v) { tlsCaFile = v; return this; }
+        public Builder intercept(boolean v) { intercept = v; return this; }
+        public Builder ledgerDir(Path v) { ledgerDir = v; return this; }
 
         public DnsServerConfig build() {
+            // intercepted: netext's own upstream queries must carry a mark the redirect skips
+            int mark = intercept && bypassMark == 0 ? dev.netext.dns.intercept.DnsInterception.DEFAULT_MARK : bypassMark;
             long bytes = cacheBytes > 0 ? cacheBytes : Math.max(1 << 16, cacheEntries * DEFAULT_BYTES_PER_ENTRY);
             return new DnsServerConfig(listen, groups, defaultGroup, trusted, cacheEntries, bytes, maxTtl, serveStale,
                     staleSeconds, allow, rateLimitQps, rateLimitBurst, attemptTimeoutMillis, queryTimeoutMillis, ioThreads,
-                    forwardClientSubnet, resolvConf, bypassMark, nameMapEntries);
+                    forwardClientSubnet, resolvConf, mark, nameMapEntries, tlsCaFile, intercept, ledgerDir);
         }
     }
 }

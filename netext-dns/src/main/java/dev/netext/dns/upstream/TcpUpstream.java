@@ -13,6 +13,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.collection.IntObjectHashMap;
@@ -25,8 +27,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * DNS over TCP to one server (RFC 7766): one connection, opened on first use, reused for every query and pipelined
  * (many queries in flight, answers matched by ID in any order, §6.2.1.1), closed after {@code idleSeconds} without
- * queries. When it closes, its queries fail and the next query opens a new one. A DoT upstream is this with a
- * TLS handler in front of the framing.
+ * queries. When it closes, its queries fail and the next query opens a new one.
+ *
+ * <p>DNS over TLS (RFC 7858) is the same with an {@link SslHandler} in front of the framing (§3.3: the same two-octet
+ * length prefix; §3.4: reuse and pipelining as for TCP): {@link #tls} checks the certificate against the configured
+ * name. Queries written before the handshake completes wait in the handler; a failed handshake fails them with its
+ * reason (an untrusted or mismatched certificate says so).
  */
 public final class TcpUpstream implements Upstream {
     /** RFC 7766 §6.2.1: a client should limit queries in flight on one connection. */
@@ -35,18 +41,31 @@ public final class TcpUpstream implements Upstream {
     private final Endpoint server;
     private final UpstreamIo io;
     private final int idleSeconds;
+    private final TlsTrust tls;        // null: plain TCP
+    private final String serverName;   // the name checked against the certificate (TLS only)
     private Connection current; // guarded by this
     private volatile boolean closed;
 
     public TcpUpstream(Endpoint server, UpstreamIo io, int idleSeconds) {
+        this(server, io, idleSeconds, null, null);
+    }
+
+    private TcpUpstream(Endpoint server, UpstreamIo io, int idleSeconds, TlsTrust tls, String serverName) {
         this.server = server;
         this.io = io;
         this.idleSeconds = idleSeconds;
+        this.tls = tls;
+        this.serverName = serverName;
+    }
+
+    /** DNS over TLS to {@code server}, whose certificate must be valid for {@code serverName} under {@code trust}. */
+    public static TcpUpstream tls(String serverName, Endpoint server, UpstreamIo io, int idleSeconds, TlsTrust trust) {
+        return new TcpUpstream(server, io, idleSeconds, java.util.Objects.requireNonNull(trust), serverName);
     }
 
     @Override public Endpoint address() { return server; }
 
-    @Override public String describe() { return "tcp://" + server; }
+    @Override public String describe() { return tls == null ? "tcp://" + server : "tls://" + serverName + "@" + server; }
 
     @Override
     public CompletableFuture<byte[]> exchange(byte[] query, int length, int questionEnd, long timeoutMillis) {
@@ -85,6 +104,7 @@ public final class TcpUpstream implements Upstream {
         final IntObjectHashMap<Pending> pending = new IntObjectHashMap<>();
         final ResponseView view = new ResponseView();
         volatile boolean dead;
+        String failure; // why the TLS handshake failed, for the queries that were waiting on it
 
         Connection(long connectTimeoutMillis) {
             Connection self = this;
@@ -94,6 +114,7 @@ public final class TcpUpstream implements Upstream {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override protected void initChannel(Channel ch) {
                             io.mark(ch);
+                            if (tls != null) ch.pipeline().addLast(tls.dotHandler(ch.alloc(), serverName, server.port()));
                             ch.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
                                     new LengthFieldBasedFrameDecoder(DnsWire.MAX_MESSAGE + DnsWire.TCP_LENGTH_PREFIX, 0,
                                             DnsWire.TCP_LENGTH_PREFIX, 0, DnsWire.TCP_LENGTH_PREFIX),
@@ -163,6 +184,12 @@ public final class TcpUpstream implements Upstream {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent h && !h.isSuccess()) {
+                failure = "TLS handshake failed: " + rootMessage(h.cause());
+                dead = true;
+                ctx.close();
+                return;
+            }
             if (evt instanceof IdleStateEvent && pending.isEmpty()) {
                 dead = true;
                 ctx.close();
@@ -171,6 +198,7 @@ public final class TcpUpstream implements Upstream {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (failure == null && tls != null) failure = "TLS: " + rootMessage(cause);
             dead = true;
             ctx.close();
         }
@@ -180,10 +208,17 @@ public final class TcpUpstream implements Upstream {
             dead = true;
             for (Pending p : pending.values()) {
                 p.timeout.cancel(false);
-                p.result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + ": connection closed"));
+                p.result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED,
+                        describe() + ": " + (failure == null ? "connection closed" : failure)));
             }
             pending.clear();
         }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        return c.getMessage() == null ? c.toString() : c.getMessage();
     }
 
     private static final class Pending {

@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Turns {@link ServerSpec}s into running {@link UpstreamServer}s. The one place that knows which transports this
- * build speaks: UDP and TCP today; DNS over TLS and HTTPS are refused with a clear message until their
- * {@link Upstream} implementations are added here.
+ * build speaks: UDP (with TCP on truncation), TCP, DNS over TLS ({@link TcpUpstream#tls}) and DNS over HTTPS
+ * ({@link DohUpstream}); the encrypted ones share one {@link TlsTrust}, made on first use.
  */
 public final class UpstreamFactory {
     public static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
@@ -25,12 +25,20 @@ public final class UpstreamFactory {
     private final int udpPorts;
     private final int usesPerPort;
     private final int tcpIdleSeconds;
+    private final Path tlsCaFile;
+    private TlsTrust trust; // guarded by this; made on first use
 
     /**
      * @param ownListeners netext's own listen addresses: a {@code system} resolver pointing at one of them would
      *                     forward to itself forever, so it is left out
      */
     public UpstreamFactory(UpstreamIo io, Path resolvConf, Set<Endpoint> ownListeners, LongSupplier nanos) {
+        this(io, resolvConf, ownListeners, nanos, null);
+    }
+
+    /** @param tlsCaFile CA certificates (PEM) trusted for DoT and DoH besides the JDK's trust store; null: none */
+    public UpstreamFactory(UpstreamIo io, Path resolvConf, Set<Endpoint> ownListeners, LongSupplier nanos, Path tlsCaFile) {
+        this.tlsCaFile = tlsCaFile;
         this.io = io;
         this.resolvConf = resolvConf;
         this.ownListeners = Set.copyOf(ownListeners);
@@ -43,8 +51,7 @@ public final class UpstreamFactory {
     /** Why this build cannot run {@code spec}, or null when it can: profile validation reports it before anything starts. */
     public static String unsupportedReason(ServerSpec spec) {
         return switch (spec) {
-            case ServerSpec.Tls t -> "DNS over TLS upstreams are not available in this build yet; use udp:// or tcp:// for now";
-            case ServerSpec.Https h -> "DNS over HTTPS upstreams are not available in this build yet; use udp:// or tcp:// for now";
+            case ServerSpec.Https h -> DohUpstream.unsupportedReason(h.uri());
             default -> null;
         };
     }
@@ -55,8 +62,12 @@ public final class UpstreamFactory {
             case ServerSpec.Plain p -> List.of(udpWithTcp(spec, p.address()));
             case ServerSpec.Udp u -> List.of(udpWithTcp(spec, u.address()));
             case ServerSpec.Tcp t -> List.of(new UpstreamServer(spec, new TcpUpstream(t.address(), io, tcpIdleSeconds), null, nanos));
-            case ServerSpec.Tls t -> throw new UnsupportedOperationException("'" + t.text() + "': " + unsupportedReason(t));
-            case ServerSpec.Https h -> throw new UnsupportedOperationException("'" + h.text() + "': " + unsupportedReason(h));
+            case ServerSpec.Tls t -> List.of(new UpstreamServer(spec, TcpUpstream.tls(t.serverName(), t.address(), io, tcpIdleSeconds, trust()), null, nanos));
+            case ServerSpec.Https h -> {
+                String why = unsupportedReason(h);
+                if (why != null) throw new IllegalArgumentException("'" + h.text() + "': " + why);
+                yield List.of(new UpstreamServer(spec, new DohUpstream(h.uri(), io, tcpIdleSeconds, trust()), null, nanos));
+            }
             case ServerSpec.SystemResolvers s -> {
                 List<UpstreamServer> out = new ArrayList<>();
                 for (Endpoint e : systemResolvers()) out.add(udpWithTcp(new ServerSpec.Plain(e), e));
@@ -64,6 +75,11 @@ public final class UpstreamFactory {
                 yield out;
             }
         };
+    }
+
+    private synchronized TlsTrust trust() throws IOException {
+        if (trust == null) trust = TlsTrust.of(tlsCaFile);
+        return trust;
     }
 
     private UpstreamServer udpWithTcp(ServerSpec spec, Endpoint address) {

@@ -36,10 +36,19 @@ class ServerSpecTest {
     }
 
     @Test
-    void factoryRefusesTransportsThisBuildLacksClearly() throws Exception {
+    void dohNeedsTheServersAddressAndEncryptedUpstreamsDescribeThemselves() throws Exception {
         var f = new UpstreamFactory(null, java.nio.file.Path.of("/nonexistent"), java.util.Set.of(), System::nanoTime);
-        assertThatThrownBy(() -> f.create(ServerSpec.parse("tls://dns.example@192.0.2.9"))).hasMessageContaining("DNS over TLS");
-        assertThatThrownBy(() -> f.create(ServerSpec.parse("https://dns.example/dns-query"))).hasMessageContaining("DNS over HTTPS");
+        assertThat(UpstreamFactory.unsupportedReason(ServerSpec.parse("https://dns.example/dns-query")))
+                .contains("https://dns.example@ADDRESS/dns-query");
+        assertThatThrownBy(() -> f.create(ServerSpec.parse("https://dns.example/dns-query"))).hasMessageContaining("give the server's address");
+        assertThat(UpstreamFactory.unsupportedReason(ServerSpec.parse("https://dns.example@192.0.2.9/dns-query"))).isNull();
+        assertThat(UpstreamFactory.unsupportedReason(ServerSpec.parse("https://192.0.2.9:8443/q"))).isNull();
+        assertThat(UpstreamFactory.unsupportedReason(ServerSpec.parse("tls://dns.example@192.0.2.9"))).isNull();
+        var doh = new DohUpstream(java.net.URI.create("https://dns.example@192.0.2.9:8443/dns-query"), null, 10, TlsTrust.of(null));
+        assertThat(doh.address().toString()).isEqualTo("192.0.2.9:8443");
+        var dot = TcpUpstream.tls("dns.example", dev.netext.api.flow.Endpoint.parse("192.0.2.9:853"), null, 10, TlsTrust.of(null));
+        assertThat(dot.describe()).isEqualTo("tls://dns.example@192.0.2.9:853");
+        assertThatThrownBy(() -> TlsTrust.of(java.nio.file.Path.of("/nonexistent/ca.pem"))).isInstanceOf(java.io.IOException.class);
     }
 
     @Test
