@@ -10,9 +10,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
  * One queue of a {@link TunDevice}: one non-blocking fd attached to the device, and the packet I/O on it.
@@ -33,6 +35,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class TunQueue {
     /** sizeof(struct virtio_net_hdr): the kernel's default TUNSETVNETHDRSZ. */
     public static final int VNET_HDR_LEN = 10;
+    /** The largest packet a TUN device with TSO hands over (the kernel's GSO_LEGACY_MAX_SIZE). */
+    static final int MAX_SUPER_PACKET = 65_536;
     /** How long a write waits for the device to accept a packet before dropping it. */
     static final int WRITE_WAIT_MILLIS = 20;
 
@@ -61,22 +65,49 @@ public final class TunQueue {
     private final long writePacketIov;
     private final SlotAddresses slotAddresses = new SlotAddresses();
     private final AtomicLong writeDrops = new AtomicLong();
+    private final AtomicLong readDrops = new AtomicLong();
+    /** Offload mode: the read header and the super-packet it describes, cut into the batch over one or more reads. */
+    private final boolean offload;
+    private final MemorySegment readHeader;
+    private final MemorySegment superPacket;
+    private int superLen;
+    private int superHdrLen;
+    private int superGsoSize;
+    /** -1: no header to cut (a plain packet copied whole). */
+    private int nextSegment;
+    private int segmentCount;
 
     TunQueue(TunDevice device, int index, int fd, int eventFd, boolean vnetHdr, CloseGate gate, Arena arena) {
+        this(device, index, fd, eventFd, vnetHdr, false, gate, arena);
+    }
+
+    TunQueue(TunDevice device, int index, int fd, int eventFd, boolean vnetHdr, boolean offload, CloseGate gate, Arena arena) {
         this.device = device;
         this.index = index;
         this.fd = fd;
         this.eventFd = eventFd;
-        this.vnetHdr = vnetHdr;
+        this.vnetHdr = vnetHdr || offload;
+        this.offload = offload;
         this.gate = gate;
         this.readPoll = pollPair(arena, Libc.POLLIN);
         this.writePoll = pollPair(arena, Libc.POLLOUT);
-        if (vnetHdr) {
+        if (offload) {
+            this.readHeader = arena.allocate(VNET_HDR_LEN, 8);
+            this.superPacket = arena.allocate(MAX_SUPER_PACKET, 64);
+        } else {
+            this.readHeader = null;
+            this.superPacket = null;
+        }
+        if (this.vnetHdr) {
             // iov[0] is the virtio_net_hdr, iov[1] the packet slot, filled per call. The read header is scratch that is
             // discarded; the write header stays all zeroes: no checksum offload, no GSO.
             this.readIov = arena.allocate(Libc.IOVEC, 2);
             this.writeIov = arena.allocate(Libc.IOVEC, 2);
-            initHeaderIov(readIov, arena.allocate(VNET_HDR_LEN, 8));
+            initHeaderIov(readIov, offload ? readHeader : arena.allocate(VNET_HDR_LEN, 8));
+            if (offload) {
+                readIov.set(ADDRESS, IOVEC_SIZE, superPacket);
+                readIov.set(JAVA_LONG, IOVEC_SIZE + 8, MAX_SUPER_PACKET);
+            }
             initHeaderIov(writeIov, arena.allocate(VNET_HDR_LEN, 8));
             this.writeIovCount = 2;
             this.writePacketIov = IOVEC_SIZE;
@@ -110,6 +141,9 @@ public final class TunQueue {
     /** Packets {@link #writeBatch} dropped: the device stayed full, was down, or rejected a malformed packet. */
     public long writeDrops() { return writeDrops.get(); }
 
+    /** Packets read from the kernel but dropped: an offloaded packet this queue cannot cut or checksum, or too big. */
+    public long readDrops() { return readDrops.get(); }
+
     /**
      * Clears {@code batch} and fills it with the packets waiting on this queue: blocks in {@code poll} until at least
      * one packet arrives or the device is closed, then reads until the queue is empty ({@code EAGAIN}) or the batch is
@@ -123,6 +157,10 @@ public final class TunQueue {
         batch.clear();
         if (!gate.enter()) return -1;
         try {
+            if (offload && nextSegment < segmentCount) {
+                int n = drain(batch);
+                if (n > 0) return n;
+            }
             for (;;) {
                 Libc.poll(readPoll, 2, -1);
                 if (gate.isClosed() || readPoll.get(JAVA_SHORT, POLLFD_SIZE + REVENTS) != 0) return -1;
@@ -140,6 +178,7 @@ public final class TunQueue {
     }
 
     private int drain(PacketBatch batch) throws LinuxException {
+        if (offload) return drainOffloaded(batch);
         while (!batch.isFull()) {
             MemorySegment slot = batch.nextSegment();
             if (vnetHdr) {
@@ -155,6 +194,82 @@ public final class TunQueue {
             }
         }
         return batch.count();
+    }
+
+    /** Offload mode: cut what is left of the last super-packet, then read and cut more until EAGAIN or a full batch. */
+    private int drainOffloaded(PacketBatch batch) throws LinuxException {
+        cutInto(batch);
+        while (!batch.isFull()) {
+            int n = Libc.readv(fd, readIov, 2);
+            if (n < 0) break;
+            if (n < VNET_HDR_LEN) continue;
+            accept(n - VNET_HDR_LEN);
+            cutInto(batch);
+        }
+        return batch.count();
+    }
+
+    /** Reads the vnet header of the packet just read into {@link #superPacket} and sets up its cutting. */
+    private void accept(int len) {
+        int flags = readHeader.get(JAVA_BYTE, 0) & 0xff;
+        int type = readHeader.get(JAVA_BYTE, 1) & 0xff & ~GsoSplitter.VIRTIO_NET_HDR_GSO_ECN;
+        int gsoSize = readHeader.get(JAVA_SHORT_UNALIGNED, 4) & 0xffff;
+        int csumStart = readHeader.get(JAVA_SHORT_UNALIGNED, 6) & 0xffff;
+        int csumOffset = readHeader.get(JAVA_SHORT_UNALIGNED, 8) & 0xffff;
+        superLen = len;
+        if (type == GsoSplitter.VIRTIO_NET_HDR_GSO_NONE) {
+            if ((flags & GsoSplitter.VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0
+                    && !GsoSplitter.completeChecksum(superPacket, len, csumStart, csumOffset)) {
+                drop();
+                return;
+            }
+            nextSegment = -1;
+            segmentCount = 0;
+            return;
+        }
+        int hdrLen = (type == GsoSplitter.VIRTIO_NET_HDR_GSO_TCPV4 || type == GsoSplitter.VIRTIO_NET_HDR_GSO_TCPV6)
+                ? GsoSplitter.headerLength(superPacket, len, csumStart) : -1;
+        if (hdrLen < 0 || gsoSize == 0) {
+            drop();
+            return;
+        }
+        superHdrLen = hdrLen;
+        superGsoSize = gsoSize;
+        nextSegment = 0;
+        segmentCount = GsoSplitter.segmentCount(len, hdrLen, gsoSize);
+    }
+
+    private void drop() {
+        readDrops.incrementAndGet();
+        nextSegment = 0;
+        segmentCount = 0;
+    }
+
+    /** Moves the current packet (whole, or its next segments) into {@code batch} while there is room. */
+    private void cutInto(PacketBatch batch) {
+        if (nextSegment < 0) {
+            if (batch.isFull()) return;
+            MemorySegment slot = batch.nextSegment();
+            if (superLen > slot.byteSize()) readDrops.incrementAndGet();
+            else {
+                MemorySegment.copy(superPacket, 0, slot, 0, superLen);
+                batch.commit(superLen);
+            }
+            nextSegment = 0;
+            segmentCount = 0;
+            return;
+        }
+        while (nextSegment < segmentCount && !batch.isFull()) {
+            MemorySegment slot = batch.nextSegment();
+            if (superHdrLen + superGsoSize > slot.byteSize()) {
+                readDrops.incrementAndGet();
+                segmentCount = 0;
+                return;
+            }
+            int n = GsoSplitter.segment(superPacket, superLen, superHdrLen, superGsoSize, nextSegment, segmentCount, slot);
+            batch.commit(n);
+            nextSegment++;
+        }
     }
 
     /**
