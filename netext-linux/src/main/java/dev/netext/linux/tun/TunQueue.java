@@ -37,6 +37,10 @@ public final class TunQueue {
     public static final int VNET_HDR_LEN = 10;
     /** The largest packet a TUN device with TSO hands over (the kernel's GSO_LEGACY_MAX_SIZE). */
     static final int MAX_SUPER_PACKET = 65_536;
+    /** At most this many packets merge into one write (iovecs preallocated for them). */
+    static final int MAX_RUN_PACKETS = 64;
+    /** Room for an IPv6 header and the longest TCP header. */
+    static final int MAX_HEADERS = 40 + 60;
     /** How long a write waits for the device to accept a packet before dropping it. */
     static final int WRITE_WAIT_MILLIS = 20;
 
@@ -76,6 +80,11 @@ public final class TunQueue {
     /** -1: no header to cut (a plain packet copied whole). */
     private int nextSegment;
     private int segmentCount;
+    /** Offload writes: the zeroed header of single packets, and the header and IP+TCP headers of merged ones. */
+    private final MemorySegment plainWriteHeader;
+    private final MemorySegment mergedWriteHeader;
+    private final MemorySegment mergedHeaders;
+    private final AtomicLong mergedWrites = new AtomicLong();
 
     TunQueue(TunDevice device, int index, int fd, int eventFd, boolean vnetHdr, CloseGate gate, Arena arena) {
         this(device, index, fd, eventFd, vnetHdr, false, gate, arena);
@@ -102,17 +111,24 @@ public final class TunQueue {
             // iov[0] is the virtio_net_hdr, iov[1] the packet slot, filled per call. The read header is scratch that is
             // discarded; the write header stays all zeroes: no checksum offload, no GSO.
             this.readIov = arena.allocate(Libc.IOVEC, 2);
-            this.writeIov = arena.allocate(Libc.IOVEC, 2);
+            this.writeIov = arena.allocate(Libc.IOVEC, offload ? 2 + MAX_RUN_PACKETS : 2);
             initHeaderIov(readIov, offload ? readHeader : arena.allocate(VNET_HDR_LEN, 8));
             if (offload) {
                 readIov.set(ADDRESS, IOVEC_SIZE, superPacket);
                 readIov.set(JAVA_LONG, IOVEC_SIZE + 8, MAX_SUPER_PACKET);
             }
-            initHeaderIov(writeIov, arena.allocate(VNET_HDR_LEN, 8));
+            MemorySegment zeroHeader = arena.allocate(VNET_HDR_LEN, 8);
+            initHeaderIov(writeIov, zeroHeader);
+            this.plainWriteHeader = zeroHeader;
+            this.mergedWriteHeader = offload ? arena.allocate(VNET_HDR_LEN, 8) : null;
+            this.mergedHeaders = offload ? arena.allocate(MAX_HEADERS, 8) : null;
             this.writeIovCount = 2;
             this.writePacketIov = IOVEC_SIZE;
         } else {
             this.readIov = null;
+            this.plainWriteHeader = null;
+            this.mergedWriteHeader = null;
+            this.mergedHeaders = null;
             this.writeIov = arena.allocate(Libc.IOVEC, 1);
             this.writeIovCount = 1;
             this.writePacketIov = 0;
@@ -284,6 +300,7 @@ public final class TunQueue {
     public int writeBatch(PacketBatch batch) throws LinuxException {
         if (!gate.enter()) return -1;
         try {
+            if (offload) return writeMerged(batch);
             int written = 0;
             for (int i = 0, count = batch.count(); i < count; i++) {
                 int length = batch.length(i);
@@ -304,10 +321,84 @@ public final class TunQueue {
         }
     }
 
+    /** Super-packets this queue wrote, each standing for several TCP segments of the batch. */
+    public long mergedWrites() { return mergedWrites.get(); }
+
+    /**
+     * Offload mode: runs of packets that continue one TCP stream ({@link TcpCoalescer}) go to the kernel as one
+     * super-packet (one writev: vnet header, merged headers, each packet's payload in place); anything else is
+     * written alone behind a zeroed header. Counts packets, not writes.
+     */
+    private int writeMerged(PacketBatch batch) throws LinuxException {
+        int written = 0;
+        for (int i = 0, count = batch.count(); i < count; ) {
+            int length = batch.length(i);
+            if (length == 0) { i++; continue; }
+            MemorySegment first = batch.segment(i);
+            int hdrLen = TcpCoalescer.eligible(first, length);
+            int run = 1;
+            int total = length;
+            int gsoSize = length - hdrLen;
+            boolean psh = false;
+            if (hdrLen > 0) {
+                long seq = TcpCoalescer.seq(first) + gsoSize;
+                boolean ended = TcpCoalescer.endsRun(first, length, hdrLen, gsoSize);
+                while (!ended && i + run < count && run < MAX_RUN_PACKETS) {
+                    int nextLength = batch.length(i + run);
+                    if (nextLength == 0 || total + nextLength - hdrLen > TcpCoalescer.MAX_SUPER_PACKET) break;
+                    MemorySegment next = batch.segment(i + run);
+                    int nextHdrLen = TcpCoalescer.eligible(next, nextLength);
+                    if (nextHdrLen < 0 || !TcpCoalescer.continues(first, hdrLen, gsoSize, seq, next, nextLength, nextHdrLen)) break;
+                    total += nextLength - hdrLen;
+                    seq += nextLength - hdrLen;
+                    ended = TcpCoalescer.endsRun(next, nextLength, hdrLen, gsoSize);
+                    psh = TcpCoalescer.hasPsh(next);
+                    run++;
+                }
+            }
+            int iovCount;
+            if (run == 1) {
+                writeIov.set(ADDRESS, 0, plainWriteHeader);
+                writeIov.set(JAVA_LONG, IOVEC_SIZE, slotAddresses.address(batch, i));
+                writeIov.set(JAVA_LONG, IOVEC_SIZE + 8, length);
+                iovCount = 2;
+            } else {
+                TcpCoalescer.mergedHeader(first, hdrLen, gsoSize, total, psh, mergedHeaders, mergedWriteHeader);
+                writeIov.set(ADDRESS, 0, mergedWriteHeader);
+                writeIov.set(ADDRESS, IOVEC_SIZE, mergedHeaders);
+                writeIov.set(JAVA_LONG, IOVEC_SIZE + 8, hdrLen);
+                for (int k = 0; k < run; k++) {
+                    long iov = (2 + k) * IOVEC_SIZE;
+                    writeIov.set(JAVA_LONG, iov, slotAddresses.address(batch, i + k) + hdrLen);
+                    writeIov.set(JAVA_LONG, iov + 8, batch.length(i + k) - hdrLen);
+                }
+                iovCount = 2 + run;
+            }
+            int rc = writeOne(iovCount);
+            if (rc < 0) {
+                if (!awaitWritable()) return -1;
+                rc = writeOne(iovCount);
+            }
+            if (rc < 0) writeDrops.addAndGet(run);
+            else if (rc > 0) {
+                written += run;
+                if (run > 1) mergedWrites.incrementAndGet();
+            } else if (run > 1) {
+                writeDrops.addAndGet(run - 1); // writeOne counted one
+            }
+            i += run;
+        }
+        return written;
+    }
+
     /** Writes the packet {@link #writeIov} points at: 1 if written, 0 if refused (dropped, counted), -1 for EAGAIN. */
     private int writeOne() throws LinuxException {
+        return writeOne(writeIovCount);
+    }
+
+    private int writeOne(int iovCount) throws LinuxException {
         try {
-            return Libc.writev(fd, writeIov, writeIovCount) < 0 ? -1 : 1;
+            return Libc.writev(fd, writeIov, iovCount) < 0 ? -1 : 1;
         } catch (LinuxException e) {
             if (e.is(Errno.EINVAL) || e.is(Errno.EIO) || e.errno() == 90 /* EMSGSIZE */) {
                 writeDrops.incrementAndGet();

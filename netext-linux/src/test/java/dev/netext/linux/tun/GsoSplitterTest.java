@@ -21,7 +21,7 @@ class GsoSplitterTest {
     private static final int IPV4_HDR = 20, IPV6_HDR = 40;
 
     /** A super-packet: headers (TCP with {@code tcpOptions} bytes of options) and {@code payload} bytes of payload. */
-    private static byte[] superPacket(boolean v6, int tcpOptions, byte[] payload, int tcpFlags) {
+    static byte[] superPacket(boolean v6, int tcpOptions, byte[] payload, int tcpFlags) {
         int ipLen = v6 ? IPV6_HDR : IPV4_HDR;
         int tcpLen = 20 + tcpOptions;
         ByteBuffer b = ByteBuffer.allocate(ipLen + tcpLen + payload.length);
