@@ -29,6 +29,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * them with {@code writev}, the slot addresses cached per batch ({@link SlotAddresses}); pollfd arrays and iovecs are
  * allocated once, when the device is opened, in the device's arena.
  *
+ * <p><b>Offloads</b> ({@link TunOptions#offload()}): reads take whole TCP super-packets (up to 64 KiB, one syscall for
+ * dozens of segments) and cut them into the batch ({@link GsoSplitter}; what does not fit waits for the next call);
+ * writes merge runs of segments that continue one TCP stream into one super-packet ({@link TcpCoalescer}). Callers
+ * see ordinary packets either way.
+ *
  * <p>Reads and writes block in {@code poll(2)} (never in {@code read(2)}), so call them from platform threads: a blocked
  * FFM downcall pins a virtual thread's carrier.
  */
