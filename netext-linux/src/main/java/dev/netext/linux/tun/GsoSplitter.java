@@ -2,11 +2,11 @@ package dev.netext.linux.tun;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
@@ -49,9 +49,14 @@ final class GsoSplitter {
     static long sum(MemorySegment m, long off, int len, long sum) {
         long wide = 0;
         int i = 0;
-        for (; i + 8 <= len; i += 8) {
-            long v = m.get(JAVA_LONG_UNALIGNED, off + i);
-            wide += (v & 0xffffffffL) + (v >>> 32);
+        if (len >= 8) {
+            // a ByteBuffer view: its bounds checks hoist out of the loop; per-access segment var-handle checks
+            // were a third of the TUN reader's checksum time in a JFR profile
+            ByteBuffer b = m.asSlice(off, len).asByteBuffer().order(ByteOrder.nativeOrder());
+            for (; i + 8 <= len; i += 8) {
+                long v = b.getLong(i);
+                wide += (v & 0xffffffffL) + (v >>> 32);
+            }
         }
         int folded = fold(wide);
         sum += NATIVE_LITTLE ? Short.reverseBytes((short) folded) & 0xffff : folded;
