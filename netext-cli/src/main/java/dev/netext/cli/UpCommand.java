@@ -160,6 +160,15 @@ public final class UpCommand implements Callable<Integer> {
             out.println("netext: removed what a crashed instance (pid " + r.pid() + ") left: "
                     + r.undone().size() + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
         }
+        // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
+        // fallback for any other way the JVM goes down. Installed before "connected" is printed: whoever
+        // waits for that line may stop us right after it (the default SIGTERM action would exit 143).
+        Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            tunnel.stop(StopReason.SHUTDOWN);
+            if (filter != null) filter.stop(StopReason.SHUTDOWN);
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
         String dev = tunnel.runtime().device().name();
         out.println("netext: tunnel " + profile.name() + " connected on " + dev + " (provider " + section.provider()
                 + "; addresses " + section.settings().addresses().stream().map(Object::toString).collect(Collectors.joining(", "))
@@ -182,14 +191,6 @@ public final class UpCommand implements Callable<Integer> {
                     + (tunnelDns.matchDomains().isEmpty() ? "all names" : String.join(", ", tunnelDns.matchDomains())));
         }
 
-        // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
-        // fallback for any other way the JVM goes down.
-        Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
-        Thread hook = Thread.ofPlatform().unstarted(() -> {
-            tunnel.stop(StopReason.SHUTDOWN);
-            if (filter != null) filter.stop(StopReason.SHUTDOWN);
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
         Throwable failure = tunnel.runtime().awaitTermination();
         if (dns != null) dns.tunnelDown(profile.name());
         tunnel.stop(failure == null ? StopReason.USER_INITIATED : StopReason.PROVIDER_FAILED);

@@ -48,7 +48,7 @@ public final class WireGuardBench {
     public int run() throws Exception {
         Path tmp = Files.createTempDirectory("netext-wgbench");
         try {
-            out.printf(Locale.ROOT, "WireGuard bench: iperf3 TCP %d s, best of %d, over veth between namespaces; JDK %s; %d cores%n",
+            out.printf(Locale.ROOT, "WireGuard bench: iperf3 TCP %d s, median of %d rounds, over veth between namespaces; JDK %s; %d cores%n",
                     seconds, rounds, Runtime.version(), Runtime.getRuntime().availableProcessors());
             List<Case> cases = List.of(new Case("veth alone (no tunnel)", null, null),
                     new Case("wireguard-go -> wireguard-go", Impl.GO, Impl.GO),
@@ -56,16 +56,21 @@ public final class WireGuardBench {
                     new Case("wireguard-go -> netext", Impl.GO, Impl.NETEXT),
                     new Case("netext -> netext", Impl.NETEXT, Impl.NETEXT));
             double[] gbps = new double[cases.size()];
+            String[] all = new String[cases.size()];
             for (int i = 0; i < cases.size(); i++) {
-                gbps[i] = measure(cases.get(i), tmp);
-                out.printf(Locale.ROOT, "  %-30s %7.3f Gbit/s%n", cases.get(i).label(), gbps[i]);
+                double[] r = measure(cases.get(i), tmp);
+                gbps[i] = median(r);
+                StringBuilder sb = new StringBuilder();
+                for (double x : r) sb.append(sb.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.3f", x));
+                all[i] = sb.toString();
+                out.printf(Locale.ROOT, "  %-30s %7.3f Gbit/s  (%s)%n", cases.get(i).label(), gbps[i], all[i]);
                 out.flush();
             }
             double base = gbps[1];
-            Table t = new Table(new boolean[]{false, true, true}, "path", "Gbit/s", "vs go<->go");
+            Table t = new Table(new boolean[]{false, true, true, false}, "path", "Gbit/s (median)", "vs go<->go", "rounds");
             for (int i = 0; i < cases.size(); i++) {
                 t.add(cases.get(i).label(), String.format(Locale.ROOT, "%.3f", gbps[i]),
-                        base > 0 ? String.format(Locale.ROOT, "%.2f×", gbps[i] / base) : "-");
+                        base > 0 ? String.format(Locale.ROOT, "%.2f×", gbps[i] / base) : "-", all[i]);
             }
             out.println();
             out.print(t.render(""));
@@ -78,11 +83,18 @@ public final class WireGuardBench {
         }
     }
 
-    private double measure(Case c, Path tmp) throws Exception {
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n == 0 ? 0 : (n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2);
+    }
+
+    private double[] measure(Case c, Path tmp) throws Exception {
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace a = lab.namespace("a"), b = lab.namespace("b");
             lab.veth(VethEnd.of("a", "a-eth", A_OUT + "/24"), VethEnd.of("b", "b-eth", B_OUT + "/24"));
-            if (c.sender() == null) return best(a, b, B_OUT);
+            if (c.sender() == null) return rounds(a, b, B_OUT);
             Key ka = Key.generatePrivate(), kb = Key.generatePrivate();
             List<AutoCloseable> sides = new ArrayList<>();
             try {
@@ -91,17 +103,17 @@ public final class WireGuardBench {
                 ExecResult ping = a.run(Duration.ofSeconds(20), "ping", "-c", "3", "-i", "0.2", "-W", "5", B_IN);
                 if (!ping.ok()) throw new IOException(c.label() + ": no ping through the tunnel:\n" + ping.output());
                 iperf(a, b, B_IN, 2); // warm-up (JIT, TCP)
-                return best(a, b, B_IN);
+                return rounds(a, b, B_IN);
             } finally {
                 for (AutoCloseable s : sides.reversed()) s.close();
             }
         }
     }
 
-    private double best(NetworkNamespace client, NetworkNamespace server, String address) throws Exception {
-        double best = 0;
-        for (int r = 0; r < rounds; r++) best = Math.max(best, iperf(client, server, address, seconds));
-        return best;
+    private double[] rounds(NetworkNamespace client, NetworkNamespace server, String address) throws Exception {
+        double[] r = new double[rounds];
+        for (int i = 0; i < rounds; i++) r[i] = iperf(client, server, address, seconds);
+        return r;
     }
 
     private static final Pattern RECEIVER = Pattern.compile("([\\d.]+) Mbits/sec.*receiver");

@@ -30,6 +30,11 @@ import java.util.List;
 public final class TunnelLauncher {
     /** Ledger file prefix of tunnel instances under {@link StateLedger#DEFAULT_DIR}. */
     public static final String LEDGER_PREFIX = "tunnel";
+    /**
+     * TUN checksum/TSO offloads (TunOptions#offload): one read per TCP super-packet instead of one per segment.
+     * {@code -Dnetext.tun.offload=false} turns them off (to compare in benchmarks).
+     */
+    static final boolean TUN_OFFLOAD = Boolean.parseBoolean(System.getProperty("netext.tun.offload", "true"));
 
     private final Path stateDir;
     private final String ledgerPrefix;
@@ -67,7 +72,7 @@ public final class TunnelLauncher {
         try {
             List<StateLedger.Recovery> recovered = recover(rtnl);
             ledger = StateLedger.create(stateDir, ledgerPrefix);
-            TunOptions options = TunOptions.defaults();
+            TunOptions options = TunOptions.defaults().withOffload(TUN_OFFLOAD);
             if (section.interfaceName() != null) options = options.withName(section.interfaceName());
             tun = TunDevice.open(options);
             // recorded after creation (only now is the name known); a TUN device dies with its process anyway

@@ -41,6 +41,9 @@ public final class TunDevice implements AutoCloseable {
 
     /** _IOW('T', 202, int) */
     public static final long TUNSETIFF = 0x400454caL;
+    /** _IOW('T', 208, unsigned int) and its flags (include/uapi/linux/if_tun.h). */
+    public static final long TUNSETOFFLOAD = 0x400454d0L;
+    public static final int TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04;
     public static final int IFF_TUN = 0x0001, IFF_MULTI_QUEUE = 0x0100, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000,
             IFF_TUN_EXCL = 0x8000;
     /** How many automatic names ({@code netext0} .. {@code netext999}) to try before giving up. */
@@ -65,7 +68,7 @@ public final class TunDevice implements AutoCloseable {
         this.gate = gate;
         this.queues = new TunQueue[fds.length];
         for (int i = 0; i < fds.length; i++) {
-            queues[i] = new TunQueue(this, i, fds[i], eventFd, options.vnetHdr(), gate, arena);
+            queues[i] = new TunQueue(this, i, fds[i], eventFd, options.vnetHdr(), options.offload(), gate, arena);
         }
     }
 
@@ -94,6 +97,10 @@ public final class TunDevice implements AutoCloseable {
             } else {
                 name = createAutoNamed(flags, fds);
             }
+            if (options.offload()) {
+                // per device, not per queue: the kernel then builds TCP super-packets for it (NETIF_F_TSO*)
+                Libc.ioctl("TUNSETOFFLOAD " + name, fds.getFirst(), TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+            }
             int ifindex = Ifreq.indexOf(name);
             // Further queues attach to the device by name, which needs TUNSETIFF without IFF_TUN_EXCL. The device is ours
             // and stays alive through queue 0's fd; checking the ifindex afterwards catches it having been deleted and
@@ -106,7 +113,8 @@ public final class TunDevice implements AutoCloseable {
             }
             int[] fdArray = fds.stream().mapToInt(Integer::intValue).toArray();
             TunDevice device = new TunDevice(name, ifindex, options, eventFd, fdArray, arena, new CloseGate());
-            log.debug("opened TUN {} (ifindex {}, {} queue(s), vnet_hdr {})", name, ifindex, options.queues(), options.vnetHdr());
+            log.debug("opened TUN {} (ifindex {}, {} queue(s), vnet_hdr {}, offload {})", name, ifindex, options.queues(),
+                    options.vnetHdr(), options.offload());
             return device;
         } catch (LinuxException | RuntimeException | Error e) {
             fds.forEach(Libc::close);
@@ -206,6 +214,13 @@ public final class TunDevice implements AutoCloseable {
         return sum;
     }
 
+    /** Packets read but dropped, summed over queues (see {@link TunQueue#readDrops()}). */
+    public long readDrops() {
+        long sum = 0;
+        for (TunQueue q : queues) sum += q.readDrops();
+        return sum;
+    }
+
     public boolean isOpen() { return !gate.isClosed(); }
 
     /**
@@ -246,6 +261,7 @@ public final class TunDevice implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "TunDevice[" + name + ", ifindex " + ifindex + ", " + queues.length + " queue(s)" + (options.vnetHdr() ? ", vnet_hdr" : "") + "]";
+        return "TunDevice[" + name + ", ifindex " + ifindex + ", " + queues.length + " queue(s)" + (options.vnetHdr() ? ", vnet_hdr" : "")
+                + (options.offload() ? ", offload" : "") + "]";
     }
 }

@@ -17,7 +17,7 @@ final class TunSink implements UdpTransport.InboundSink {
     private static final Logger LOG = LoggerFactory.getLogger(TunSink.class);
     /** Slots hold the largest packet a peer may send (its MTU may exceed ours); the kernel enforces our own MTU. */
     static final int SLOT_SIZE = PacketBatch.DEFAULT_SLOT_SIZE;
-    static final int CAPACITY = 32;
+    static final int CAPACITY = 64;
 
     private final PacketFlow flow;
     private final PacketBatch batch = PacketBatch.allocate(CAPACITY, SLOT_SIZE);
