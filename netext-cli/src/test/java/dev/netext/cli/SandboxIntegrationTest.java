@@ -40,11 +40,15 @@ class SandboxIntegrationTest {
                 .containsPattern("DNS A mail\\.example\\.org\\s+netext → udp://10\\.99\\.0\\.1:53 .*192\\.0\\.2\\.25")
                 .containsPattern("DNS A intranet\\.corp\\.example\\s+netext → cache \\(corp\\.example→corp\\)")
                 .containsPattern("DNS A tracker\\.ads\\.example\\s+netext → blocked \\(ads\\.example→block\\)\\s+1\\s+1\\s+0%\\s+NXDOMAIN")
+                .containsPattern("ICMP echo 10\\.66\\.0\\.1\\s+WireGuard wgd[0-9a-f]{4}\\s+5\\s+5\\s+0%")
+                .containsPattern("UDP 1000 B → 10\\.66\\.0\\.1:7\\s+WireGuard wgd[0-9a-f]{4}\\s+2000")
+                .contains("WireGuard ends stopped by SIGTERM, exit code 0")
                 .contains("exit code 0")
                 .contains("removed; nothing is left on this machine");
         String prefix = report.replaceAll("(?s).*namespace (nx[0-9a-f]{4})-device.*", "$1");
         assertThat(Files.exists(Path.of("/run/netns", prefix + "-device"))).isFalse();
         assertThat(Files.exists(Path.of("/run/netns", prefix + "-internet"))).isFalse();
+        assertThat(Files.exists(Path.of("/run/netns", prefix + "-gateway"))).isFalse();
         assertThat(Files.exists(Path.of("/run/netns", prefix + "-corp"))).isFalse();
     }
 }

@@ -52,6 +52,7 @@ final class Sandbox implements AutoCloseable {
     private final boolean resolvers;
     private NetextProcess netext;
     private String tunnelDevice = "?";
+    private SandboxWireGuard wireGuard;
 
     private Sandbox(NetnsLab lab, NetworkNamespace device, NetworkNamespace internet, NetworkNamespace corp,
                     UdpEchoServer echo, boolean resolvers) {
@@ -126,7 +127,9 @@ final class Sandbox implements AutoCloseable {
         Matcher m = DEV.matcher(r.output());
         if (!m.find()) return "unroutable";
         String dev = m.group(1);
-        return dev.equals(tunnelDevice) ? "tunnel " + dev : "veth " + dev + " (direct)";
+        if (dev.equals(tunnelDevice)) return "tunnel " + dev;
+        if (wireGuard != null && dev.equals(wireGuard.deviceName())) return "WireGuard " + dev;
+        return "veth " + dev + " (direct)";
     }
 
     TrafficRow ping(String address, int count) throws IOException {
@@ -190,6 +193,17 @@ final class Sandbox implements AutoCloseable {
         return device.runInside(() -> UdpProbe.run(target, count, size, window, Duration.ofSeconds(120)));
     }
 
+    /** Starts the WireGuard leg (gateway namespace, netext at both ends); see {@link SandboxWireGuard}. */
+    SandboxWireGuard startWireGuard(Path dir) throws Exception {
+        wireGuard = SandboxWireGuard.start(lab, device, dir);
+        return wireGuard;
+    }
+
+    /** Stops the WireGuard leg; its exit code, or 0 when there was none. */
+    int stopWireGuard() throws InterruptedException {
+        return wireGuard == null ? 0 : wireGuard.stop();
+    }
+
     /** Stops netext with SIGTERM; returns its exit code and its last "stopped" line. */
     StopResult stopNetext() throws InterruptedException {
         if (netext == null) return new StopResult(-1, "", "");
@@ -226,6 +240,13 @@ final class Sandbox implements AutoCloseable {
     @Override
     public void close() throws Exception {
         List<Exception> errors = new ArrayList<>();
+        if (wireGuard != null) {
+            try {
+                wireGuard.close();
+            } catch (Exception e) {
+                errors.add(e);
+            }
+        }
         if (netext != null) {
             try {
                 netext.close();

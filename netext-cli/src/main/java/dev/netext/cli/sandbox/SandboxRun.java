@@ -31,7 +31,7 @@ public final class SandboxRun {
         try {
             Path profileFile = customProfile != null ? customProfile : writeDefaultProfile(tmp);
             Profile profile = new ProfileLoader(new ProviderResolver(dev.netext.cli.Providers.TUNNEL), dev.netext.cli.Providers.CONFIG_IMPORTERS).load(profileFile);
-            return run(profile, profileFile);
+            return run(profile, profileFile, tmp);
         } finally {
             try (var files = Files.list(tmp)) {
                 for (Path f : files.toList()) Files.deleteIfExists(f);
@@ -40,11 +40,12 @@ public final class SandboxRun {
         }
     }
 
-    private int run(Profile profile, Path profileFile) throws Exception {
+    private int run(Profile profile, Path profileFile, Path tmp) throws Exception {
         out.println("netext sandbox: a throwaway network on this machine; the host's own networking is not touched.");
         out.println();
         List<TrafficRow> rows = new ArrayList<>();
         Sandbox.StopResult stop;
+        int wgExit;
         String prefix;
         long pid;
         String connected;
@@ -58,6 +59,11 @@ public final class SandboxRun {
             tunnelDev = sb.tunnelDevice();
             out.println("  netext up (pid " + pid + ") in " + sb.device().name() + ": profile '" + profile.name() + "'");
             profile.describe().lines().forEach(l -> out.println("    " + l));
+            SandboxWireGuard wg = sb.startWireGuard(tmp);
+            out.println("  namespace " + wg.gateway().name() + "   eth0 " + SandboxWireGuard.GATEWAY_OUT + "/24 (device eth2 "
+                    + SandboxWireGuard.DEVICE_OUT + "), UDP echo on port 7");
+            out.println("  netext wg up in both: WireGuard " + wg.deviceName() + " " + SandboxWireGuard.DEVICE_IN
+                    + " → gateway " + SandboxWireGuard.GATEWAY_IN + " (generated keys, wg-quick files; netext's Java WireGuard at both ends)");
             out.println();
             out.println("Traffic (from the device namespace)");
             out.flush();
@@ -68,6 +74,8 @@ public final class SandboxRun {
             rows.add(sb.ping(Sandbox.INTERNET_V4, 5));
             rows.add(sb.ping(Sandbox.INTERNET_V6, 5));
             rows.add(sb.udp(Sandbox.INTERNET_V4, 7, udpPackets, 1000));
+            rows.add(sb.ping(SandboxWireGuard.GATEWAY_IN, 5));
+            rows.add(sb.udp(SandboxWireGuard.GATEWAY_IN, 7, udpPackets, 1000));
             if (profile.dns().isPresent() && sb.resolvers()) {
                 for (String[] r : Sandbox.CORP_RECORDS) rows.add(sb.dig(r[0]));
                 for (String[] r : Sandbox.PUBLIC_RECORDS) rows.add(sb.dig(r[0]));
@@ -87,10 +95,11 @@ public final class SandboxRun {
                 interrupted.await();
                 out.println();
             }
+            wgExit = sb.stopWireGuard();
             stop = sb.stopNetext();
         }
         boolean clean = !Files.exists(Path.of("/run/netns", prefix + "-device")) && !Files.exists(Path.of("/run/netns", prefix + "-internet"))
-                && !Files.exists(Path.of("/run/netns", prefix + "-corp"));
+                && !Files.exists(Path.of("/run/netns", prefix + "-corp")) && !Files.exists(Path.of("/run/netns", prefix + "-gateway"));
 
         out.println();
         out.println("Tunnel counters (netext's own, on " + tunnelDev + ")");
@@ -98,6 +107,7 @@ public final class SandboxRun {
         out.println();
         out.println("Cleanup");
         out.println("  netext stopped by SIGTERM, exit code " + stop.exitCode() + "; it removed its routes, addresses and device");
+        out.println("  WireGuard ends stopped by SIGTERM, exit code " + wgExit);
         out.println("  namespaces " + prefix + "-* " + (clean ? "removed; nothing is left on this machine" : "COULD NOT BE REMOVED (see ip netns list)"));
         boolean trafficOk = rows.stream().allMatch(r -> r.answered() > 0);
         if (!trafficOk) {
@@ -105,7 +115,7 @@ public final class SandboxRun {
             out.println("Some traffic got no answer. netext's output:");
             stop.output().lines().forEach(l -> out.println("  " + l));
         }
-        return stop.exitCode() == 0 && clean && trafficOk ? 0 : 1;
+        return stop.exitCode() == 0 && wgExit == 0 && clean && trafficOk ? 0 : 1;
     }
 
     /** An address in each routed tunnel network that is not the tunnel's own: where pong answers. */
