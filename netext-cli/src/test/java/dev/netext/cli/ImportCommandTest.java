@@ -33,36 +33,31 @@ class ImportCommandTest {
         return new ProfileLoader(null, ProvidersAccess.importers()).load(p);
     }
 
-    /**
-     * The DNS payloads translate, but netext-dns cannot run DoH/DoT upstreams yet (UpstreamFactory refuses them), so
-     * the loader refuses the result and the command writes nothing: an encrypted resolver is never silently replaced
-     * by a plain one. When DoH/DoT land, these imports start to succeed and this test must be changed to load them.
-     */
+    /** A DoH payload becomes split DNS: the URL's name checked on a connection to each of ServerAddresses. */
     @Test
-    void dohWithMatchDomainsTranslatesToSplitDnsButIsRefusedUntilDohIsAvailable() throws Exception {
+    void dohWithMatchDomainsTranslatesToSplitDns() throws Exception {
         ImportedProfile p = importer(sample("dns-doh.mobileconfig"));
         assertThat(p.name()).isEqualTo("Corp-DNS");
-        assertThat(p.yaml()).contains("name: \"Corp-DNS\"\ndns:\n  listen: [127.0.0.1:53]\n  servers:\n"
-                        + "    imported: \"https://doh.corp.example/dns-query\"\n"
-                        + "  rules:\n    - { domains: [\"corp.example\", \"internal.example\"], server: imported }\n  default: system\n")
-                .contains("# note: the OnDemandRules of com.apple.dnsSettings.managed 'Corporate DoH' were not imported")
-                .contains("# note: ServerAddresses [192.0.2.53]");
+        assertThat(p.yaml()).contains("name: \"Corp-DNS\"\ndns:\n  listen: [127.0.0.1:53]\n  servers:\n")
+                .contains("https://doh.corp.example@192.0.2.53/dns-query")
+                .contains("  rules:\n    - { domains: [\"corp.example\", \"internal.example\"], server: imported }\n  default: system\n")
+                .contains("# note: the OnDemandRules of com.apple.dnsSettings.managed 'Corporate DoH' were not imported");
         assertThat(p.files()).isEmpty();
         Path out = dir.resolve("corp.yaml");
-        assertThat(Main.run("import", sample("dns-doh.mobileconfig").toString(), "-o", out.toString())).isEqualTo(1);
-        assertThat(Files.exists(out)).isFalse();
-        assertThatThrownBy(() -> new ProfileLoader(null, ProvidersAccess.importers()).parse(p.yaml(), out))
-                .hasMessageContaining("dns.servers.imported: 'https://doh.corp.example/dns-query': DNS over HTTPS upstreams are not available");
+        assertThat(Main.run("import", sample("dns-doh.mobileconfig").toString(), "-o", out.toString())).isZero();
+        Profile loaded = load(out);
+        assertThat(loaded.dns()).isPresent();
+        assertThat(loaded.dns().orElseThrow().rules()).extracting(r -> r.domain()).containsExactly("corp.example", "internal.example");
     }
 
     @Test
-    void dotWithoutMatchDomainsAnswersEveryNameOnceDotIsAvailable() throws Exception {
+    void dotWithoutMatchDomainsAnswersEveryName() throws Exception {
         ImportedProfile p = importer(sample("dns-dot.mobileconfig"));
         assertThat(p.name()).isEqualTo("Encrypted-DNS-DoT");
         assertThat(p.yaml()).contains("    imported: [\"tls://dot.example@192.0.2.9\", \"tls://dot.example@[2001:db8::9]\"]\n  default: imported\n")
                 .doesNotContain("rules:");
-        assertThatThrownBy(() -> new ProfileLoader(null, ProvidersAccess.importers()).parse(p.yaml(), dir.resolve("dot.yaml")))
-                .hasMessageContaining("DNS over TLS upstreams are not available");
+        Profile loaded = new ProfileLoader(null, ProvidersAccess.importers()).parse(p.yaml(), dir.resolve("dot.yaml"));
+        assertThat(loaded.dns().orElseThrow().defaultGroup()).isEqualTo("imported");
     }
 
     private ImportedProfile importer(Path file) throws Exception {

@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code com.apple.dnsSettings.managed}: {@code DNSSettings} → a {@code dns:} section. {@code DNSProtocol}
- *       HTTPS takes {@code ServerURL} ({@code https://…}); TLS takes {@code ServerName} with each of
+ *       HTTPS takes {@code ServerURL} with each of {@code ServerAddresses} ({@code https://NAME@ADDRESS/path}); TLS takes {@code ServerName} with each of
  *       {@code ServerAddresses} ({@code tls://NAME@ADDRESS}, failover in order). {@code SupplementalMatchDomains}
  *       become a rule sending those names to the imported server, everything else to the system resolvers; without
  *       them the imported server answers every name.</li>
@@ -104,9 +104,15 @@ public final class MobileconfigImporter {
                     notes.add("skipped " + label + ": DNSProtocol HTTPS needs an https:// ServerURL");
                     return null;
                 }
-                servers.add(url);
-                if (!addresses.isEmpty()) notes.add("ServerAddresses " + addresses + " of " + label
-                        + " not used: netext looks up the DoH server's name itself");
+                if (addresses.isEmpty()) {
+                    notes.add("skipped " + label + ": netext needs the DoH server's ServerAddresses (it connects to an address"
+                            + " and checks the certificate against the URL's name; looking the name up would need a resolver)");
+                    return null;
+                }
+                java.net.URI u = java.net.URI.create(url);
+                String rest = url.substring(("https://" + u.getRawAuthority()).length());
+                for (String a : addresses)
+                    servers.add("https://" + u.getRawAuthority() + "@" + (a.contains(":") ? "[" + a + "]" : a) + rest);
             }
             case "TLS" -> {
                 String serverName = str(s, "ServerName");
