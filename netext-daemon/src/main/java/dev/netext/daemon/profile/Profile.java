@@ -19,11 +19,19 @@ import java.util.stream.Collectors;
  * @param tunnel  the {@code tunnel:} section, if any
  * @param dns     the {@code dns:} section, if any
  * @param packetFilter the {@code packet-filter:} section, if any
+ * @param filter  the {@code filter:} section (flow content filter), if any
  * @param onDemand the {@code on-demand:} rules, in order; empty when the profile has none (then the daemon runs it
  *                 whenever it is enabled)
  */
 public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
-                      Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand) {
+                      Optional<PacketFilterSection> packetFilter, Optional<FilterSection> filter,
+                      List<OnDemandRule> onDemand) {
+
+    /** A profile without a {@code filter:} section (the form before the flow layer). */
+    public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
+                   Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand) {
+        this(name, enabled, source, tunnel, dns, packetFilter, Optional.empty(), onDemand);
+    }
 
     public Profile {
         Objects.requireNonNull(name, "name");
@@ -31,6 +39,7 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         tunnel = tunnel == null ? Optional.empty() : tunnel;
         dns = dns == null ? Optional.empty() : dns;
         packetFilter = packetFilter == null ? Optional.empty() : packetFilter;
+        filter = filter == null ? Optional.empty() : filter;
         onDemand = onDemand == null ? List.of() : List.copyOf(onDemand);
     }
 
@@ -83,9 +92,12 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         packetFilter.ifPresent(p -> sb.append("\n  packet-filter: provider ").append(p.provider())
                 .append(", queue ").append(p.queue()).append(", ").append(p.match().size()).append(" match(es), on-failure ")
                 .append(p.failOpen() ? "open" : "closed"));
+        filter.ifPresent(fs -> sb.append("\n  filter: provider ").append(fs.provider()).append(", ")
+                .append(fs.rules().size()).append(" rule(s), default ").append(fs.defaultAction().name().toLowerCase())
+                .append(", prompt-timeout ").append(fs.promptTimeout().toMillis()).append(" ms"));
         if (!onDemand.isEmpty()) sb.append("\n  on-demand: ").append(onDemand.size()).append(" rule(s), first: ")
                 .append(onDemand.getFirst().getClass().getSimpleName());
-        if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty()) sb.append("\n  (no sections)");
+        if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty() && filter.isEmpty()) sb.append("\n  (no sections)");
         return sb.toString();
     }
 
