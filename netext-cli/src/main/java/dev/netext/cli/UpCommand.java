@@ -109,6 +109,9 @@ public final class UpCommand implements Callable<Integer> {
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new UserError("filter: " + e.getMessage());
         }
+        for (StateLedger.Recovery r : engine.recovered())
+            out.println("netext: removed what a crashed filter (pid " + r.pid() + ") left: " + r.undone().size()
+                    + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
         int[] ports = engine.listenerPorts();
         out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
                 + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; " + profile.filter().get().rules().size() + " rule(s))");

@@ -73,6 +73,7 @@ public final class FlowEngine implements AutoCloseable {
     private TproxySteering steering;
     private Channel listenerV4, listenerV6;
     private boolean providerStarted;
+    private List<StateLedger.Recovery> recovered = List.of();
 
     private FlowEngine(FlowEngineConfig config, FilterDataProvider provider, EventSink sink, AtomicLong sequence,
                        AddressNames dns) {
@@ -106,7 +107,8 @@ public final class FlowEngine implements AutoCloseable {
         for (var loop : group) loop.submit(() -> { }).sync();
         rtnl = RtNetlink.open();
         Nft nft = new Nft();
-        for (var r : TproxySteering.recover(config.ledgerDir(), rtnl, nft))
+        recovered = TproxySteering.recover(config.ledgerDir(), rtnl, nft);
+        for (var r : recovered)
             log.info("undid {} objects of dead flow-layer instance pid {}", r.undone().size(), r.pid());
         attributor = ProcessAttributor.open();
         provider.startFilter(new Context(), options == null ? Map.of() : options);
@@ -161,6 +163,9 @@ public final class FlowEngine implements AutoCloseable {
     void paused(InterceptedFlow f) { paused.put(f.id(), f); }
 
     boolean unpause(InterceptedFlow f) { return paused.remove(f.id(), f); }
+
+    /** What this start undid of crashed instances (kill -9) in this network namespace. */
+    public List<StateLedger.Recovery> recovered() { return recovered; }
 
     /** Resuming paused flows: hand this to whatever decides asynchronously (a UI prompt). */
     public FilterControl control() { return control; }
