@@ -47,6 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FlowBench {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: bench.example.test\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private final PrintStream out;
     private final int seconds, rounds, connections;
 
@@ -157,7 +158,7 @@ final class FlowBench {
         }
     }
 
-    /** Connect, send one byte, receive it back: the time a short request waits, per connection. */
+    /** Connect, send a short HTTP request, receive its first byte back: the time a short request waits, per connection. */
     private long[] latencies(NetworkNamespace c) throws Exception {
         return c.runInside(() -> {
             long[] out = new long[connections];
@@ -166,8 +167,8 @@ final class FlowBench {
                 try (Socket s = new Socket()) {
                     s.setTcpNoDelay(true);
                     s.connect(new InetSocketAddress("10.9.8.2", 7007), 5000);
-                    s.getOutputStream().write('x');
-                    if (s.getInputStream().read() != 'x') throw new IllegalStateException("echo failed");
+                    s.getOutputStream().write(REQUEST); // a real first flight: the namer settles on it at once
+                    if (s.getInputStream().read() != 'G') throw new IllegalStateException("echo failed");
                 }
                 out[i] = System.nanoTime() - t0;
             }

@@ -18,10 +18,11 @@ import java.time.Duration;
  * @param silentDropHold how long a silently dropped connection is held open (discarding) before it is reset
  * @param ledgerDir      where the state ledger lives
  * @param workerThreads  event loop threads
+ * @param splice         allowed flows that no filter watches are spliced in the kernel (no copies into the JVM)
  */
 public record FlowEngineConfig(String providerName, InterceptionConfig.Scope scope, boolean ipv6, Duration peekTimeout,
                                int peekMaxBytes, Duration connectTimeout, Duration silentDropHold, Path ledgerDir,
-                               int workerThreads) {
+                               int workerThreads, boolean splice) {
     public FlowEngineConfig {
         if (providerName == null || providerName.isBlank()) throw new IllegalArgumentException("providerName is empty");
         if (scope == null) scope = InterceptionConfig.Scope.ALL;
@@ -36,11 +37,16 @@ public record FlowEngineConfig(String providerName, InterceptionConfig.Scope sco
 
     public static FlowEngineConfig defaults(String providerName, InterceptionConfig.Scope scope) {
         return new FlowEngineConfig(providerName, scope, true, Duration.ofMillis(300), 16 * 1024, Duration.ofSeconds(10),
-                Duration.ofSeconds(30), null, 0);
+                Duration.ofSeconds(30), null, 0, true);
     }
 
     public FlowEngineConfig withLedgerDir(Path dir) {
         return new FlowEngineConfig(providerName, scope, ipv6, peekTimeout, peekMaxBytes, connectTimeout, silentDropHold,
-                dir, workerThreads);
+                dir, workerThreads, splice);
+    }
+
+    public FlowEngineConfig withSplice(boolean on) {
+        return new FlowEngineConfig(providerName, scope, ipv6, peekTimeout, peekMaxBytes, connectTimeout, silentDropHold,
+                ledgerDir, workerThreads, on);
     }
 }

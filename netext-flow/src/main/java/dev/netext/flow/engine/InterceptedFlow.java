@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
 final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InterceptedFlow.class);
 
-    private enum State { PEEKING, DECIDING, PAUSED, CONNECTING, RELAYING, DISCARDING, CLOSED }
+    private enum State { PEEKING, DECIDING, PAUSED, CONNECTING, RELAYING, SPLICING, DISCARDING, CLOSED }
 
     private final FlowEngine engine;
     private final long id;
@@ -249,6 +249,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) engine.config().connectTimeout().toMillis())
+                .option(EpollChannelOption.EPOLL_MODE, io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED)
                 .handler(new Upstream());
         b.connect(original).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
@@ -275,9 +276,36 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 prefix.release();
             }
             prefix = null;
+            if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) startSplice();
             client.config().setAutoRead(true);
             upstream.config().setAutoRead(true);
         });
+    }
+
+    /**
+     * An allowed flow nobody watches: the kernel moves the bytes (splice(2) through a pipe, both ways), never copied
+     * into the JVM. Byte counts then come from TCP_INFO when the first side closes.
+     */
+    private void startSplice() {
+        state = State.SPLICING;
+        EpollSocketChannel c = (EpollSocketChannel) client, u = (EpollSocketChannel) upstream;
+        c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
+        u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+    }
+
+    private void spliceEnded(io.netty.util.concurrent.Future<? super Void> f) {
+        if (!f.isSuccess()) log.debug("flow {} splice ended: {}", id, String.valueOf(f.cause()));
+    }
+
+    /** TCP_INFO counters of whichever side is still open, taken before it closes. */
+    private void countFromTcpInfo(boolean clientClosed) {
+        Channel open = clientClosed ? upstream : client;
+        if (open == null || !open.isOpen()) return;
+        long[] c = TcpByteCounters.read(((EpollSocketChannel) open).fd().intValue());
+        if (c == null) return;
+        // upstream: acked = what the client sent (outbound); client: acked = what the remote sent (inbound)
+        if (clientClosed) { bytesOut = Math.max(bytesOut, c[0]); bytesIn = Math.max(bytesIn, c[1]); }
+        else { bytesIn = Math.max(bytesIn, c[0]); bytesOut = Math.max(bytesOut, c[1]); }
     }
 
     /** Where a gate's bytes go: the other channel; a drop resets both. */
@@ -311,7 +339,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             clientInputShut = true;
-            if (upstream != null && state == State.RELAYING) {
+            if (upstream != null && (state == State.RELAYING || state == State.SPLICING)) {
                 upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                         .addListener(f -> ((EpollSocketChannel) upstream).shutdownOutput());
                 if (upstreamInputShut) client.close();
@@ -325,6 +353,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.SPLICING) countFromTcpInfo(true);
         State was = state;
         state = State.CLOSED;
         if (timer != null) timer.cancel(false);
@@ -385,6 +414,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (state == State.SPLICING) countFromTcpInfo(false);
             if (client.isOpen()) client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE);
         }
