@@ -246,10 +246,16 @@ class InterceptionIntegrationTest {
             }
             return null;
         });
-        for (int i = 0; i < 100 && events.stream().filter(e -> e instanceof ProviderEvent.FlowClosed).count() < 40; i++)
-            Thread.sleep(50);
-        assertThat(events.stream().filter(e -> e instanceof ProviderEvent.FlowOpened).count()).isEqualTo(40);
-        assertThat(events.stream().filter(e -> e instanceof ProviderEvent.FlowClosed).count()).isEqualTo(40);
+        // the fuzz flows are this JVM's sockets: count only those (another test's late event must not count)
+        int self = (int) ProcessHandle.current().pid();
+        java.util.function.Supplier<java.util.Set<Long>> mine = () -> events.stream()
+                .filter(e -> e instanceof ProviderEvent.FlowOpened o && o.flow().process().pid().orElse(-1) == self)
+                .map(e -> ((ProviderEvent.FlowOpened) e).flowId()).collect(java.util.stream.Collectors.toSet());
+        java.util.function.Supplier<Long> closedMine = () -> events.stream()
+                .filter(e -> e instanceof ProviderEvent.FlowClosed c && mine.get().contains(c.flowId())).count();
+        for (int i = 0; i < 200 && closedMine.get() < 40; i++) Thread.sleep(50);
+        assertThat(mine.get()).hasSize(40);
+        assertThat(closedMine.get()).isEqualTo(40);
         assertThat(engine.pausedFlows()).isEmpty();
         ExecResult ok = curl("-s", "--max-time", "10", "--resolve", "after.ok.test:80:10.77.0.2", "http://after.ok.test/hello.txt");
         assertThat(ok.output()).contains("hello through netext");
