@@ -189,6 +189,8 @@ public final class UpCommand implements Callable<Integer> {
         TunnelSection section = profile.tunnel().orElseThrow();
 
         RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
+        // before "connected" is printed: a SIGTERM right after that line must already end the run cleanly (exit 0)
+        Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
         for (StateLedger.Recovery r : tunnel.recovered()) {
             out.println("netext: removed what a crashed instance (pid " + r.pid() + ") left: "
                     + r.undone().size() + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
@@ -215,9 +217,8 @@ public final class UpCommand implements Callable<Integer> {
                     + (tunnelDns.matchDomains().isEmpty() ? "all names" : String.join(", ", tunnelDns.matchDomains())));
         }
 
-        // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
-        // fallback for any other way the JVM goes down.
-        Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
+        // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop; installed above); the
+        // shutdown hook is the fallback for any other way the JVM goes down.
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             tunnel.stop(StopReason.SHUTDOWN);
             if (filter != null) filter.stop(StopReason.SHUTDOWN);
