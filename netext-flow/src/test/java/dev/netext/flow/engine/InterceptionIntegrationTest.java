@@ -61,8 +61,9 @@ class InterceptionIntegrationTest {
         server.exec("openssl", "s_server", "-accept", "443", "-cert", dir.resolve("cert.pem").toString(),
                 "-key", dir.resolve("key.pem").toString(), "-www", "-quiet");
         httpLog = dir.resolve("http.log");
-        server.command("/usr/bin/python3", "-m", "http.server", "80", "--bind", "::", "--directory", dir.toString())
-                .redirectErrorStream(true).redirectOutput(httpLog.toFile()).start();
+        // exec (not command): the lab tracks it and kills it at close; sh execs into python, keeping the pid
+        server.exec("sh", "-c", "exec /usr/bin/python3 -m http.server 80 --bind :: --directory '" + dir + "' > '"
+                + httpLog + "' 2>&1");
         Files.writeString(dir.resolve("hello.txt"), "hello through netext\n");
         waitListening(443);
         waitListening(80);
@@ -90,6 +91,9 @@ class InterceptionIntegrationTest {
             if (client != null) assertNoInterceptionLeft(client);
         } finally {
             if (lab != null) lab.close();
+            if (dir != null) try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
         }
     }
 
