@@ -13,13 +13,14 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
         description = "Benchmarks netext against its peer on a throwaway namespace network.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns | packet-filter | wireguard")
+    @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns | packet-filter | wireguard | flows")
     String capability;
 
     @Option(names = "--packets", defaultValue = "100000") int packets;
     @Option(names = "--sizes", split = ",", defaultValue = "64,512,1372") List<Integer> sizes;
     @Option(names = "--window", defaultValue = "64") int window;
     @Option(names = "--rounds", defaultValue = "3") int rounds;
+    @Option(names = "--connections", defaultValue = "500", description = "flows: connections timed for setup latency") int connections;
     @Option(names = "--names", defaultValue = "100000", description = "dns: cached query names") int names;
     @Option(names = "--seconds", defaultValue = "0", description = "run length per measurement (packet-filter and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
@@ -32,6 +33,10 @@ public final class BenchCommand implements Callable<Integer> {
             UpCommand.Preflight.requireRootForFiltering();
             return new PacketFilterBench(System.out, seconds == 0 ? 5 : seconds, rounds).run();
         }
+        if (capability.equals("flows")) {
+            UpCommand.Preflight.requireRootForFiltering();
+            return new FlowBench(System.out, seconds == 0 ? 5 : seconds, rounds, connections).run();
+        }
         if (capability.equals("dns")) {
             UpCommand.Preflight.requireNetAdmin();
             return new DnsBench(System.out, names, seconds == 0 ? 10 : seconds, rounds, javaOpts).run();
@@ -40,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
             UpCommand.Preflight.requireNetAdmin();
             return new dev.netext.cli.sandbox.WireGuardBench(System.out, seconds == 0 ? 5 : seconds, rounds, jvmOptions).run();
         }
-        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter, wireguard");
+        if (!capability.equals("tunnel")) throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter, wireguard, flows");
         UpCommand.Preflight.requireNetAdmin();
         return switch (capability) {
             case "tunnel" -> new TunnelBench(System.out, packets, sizes, window, rounds).run();

@@ -23,6 +23,8 @@ import dev.netext.tunnel.TunnelStats;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.daemon.dns.DnsLauncher;
+import dev.netext.daemon.flow.FlowLauncher;
+import dev.netext.flow.engine.FlowEngine;
 import dev.netext.dns.server.DnsProxyServer;
 import dev.netext.dns.server.QueryLogLine;
 import picocli.CommandLine.Command;
@@ -47,7 +49,7 @@ public final class UpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROFILE|NAME", description = "The profile (YAML) to run, or the name of a daemon profile.")
     Path profileFile;
 
-    @Option(names = "--log", description = "Print one line per DNS query (profiles with a dns section).")
+    @Option(names = "--log", description = "Print one line per DNS query (dns section) and per flow verdict (filter section).")
     boolean log;
 
     @picocli.CommandLine.Mixin
@@ -70,20 +72,51 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        if (profile.tunnel().isEmpty() && profile.dns().isEmpty() && profile.packetFilter().isEmpty())
-            throw new UserError(profileFile + ": nothing to run (the profile has no tunnel, dns or packet-filter section)");
+        if (profile.tunnel().isEmpty() && profile.dns().isEmpty() && profile.packetFilter().isEmpty()
+                && profile.filter().isEmpty())
+            throw new UserError(profileFile + ": nothing to run (the profile has no tunnel, dns, filter or packet-filter section)");
         DnsProxyServer dns = profile.dns().isPresent() ? startDns(profile, out) : null;
         PacketFilterEngine filter = null;
+        FlowEngine flows = null;
         try {
+            if (profile.filter().isPresent()) flows = startFlowFilter(profile, out);
             // A packet filter starts before the tunnel and stops after it, so the tunnel's traffic is filtered from
             // its first packet.
             if (profile.packetFilter().isPresent()) filter = startPacketFilter(profile, out);
             if (profile.tunnel().isEmpty()) return runWithoutTunnel(out, profile.name(), dns, filter);
             return runTunnel(out, resolver, profile, profile.tunnel().get(), dns, filter);
         } finally {
+            if (flows != null) {
+                flows.close();
+                out.println("netext: filter " + profile.name() + " stopped; interception removed");
+                out.flush();
+            }
             if (filter != null) stopPacketFilter(filter, profile.name(), out);
             if (dns != null) dns.close();
         }
+    }
+
+    /** The {@code filter:} section: TPROXY interception + the rules filter; with --log, one line per flow verdict. */
+    private FlowEngine startFlowFilter(Profile profile, PrintStream out) throws Exception {
+        Preflight.requireRootForFiltering();
+        EventSink sink = log ? e -> {
+            String line = FlowLogLine.format(e);
+            if (line != null) synchronized (out) { out.println(line); out.flush(); }
+        } : EventSink.discard();
+        FlowEngine engine;
+        try {
+            engine = FlowLauncher.launch(profile, sink, StateLedger.DEFAULT_DIR);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new UserError("filter: " + e.getMessage());
+        }
+        for (StateLedger.Recovery r : engine.recovered())
+            out.println("netext: removed what a crashed filter (pid " + r.pid() + ") left: " + r.undone().size()
+                    + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
+        int[] ports = engine.listenerPorts();
+        out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
+                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; " + profile.filter().get().rules().size() + " rule(s))");
+        out.flush();
+        return engine;
     }
 
     private DnsProxyServer startDns(Profile profile, PrintStream out) throws Exception {

@@ -19,12 +19,20 @@ import java.util.stream.Collectors;
  * @param tunnel  the {@code tunnel:} section, if any
  * @param dns     the {@code dns:} section, if any
  * @param packetFilter the {@code packet-filter:} section, if any
+ * @param filter  the {@code filter:} section (flow content filter), if any
  * @param onDemand the {@code on-demand:} rules, in order; empty when the profile has none (then the daemon runs it
  *                 whenever it is enabled)
  * @param memory  the {@code memory:} budget of each of its provider components, if any
  */
 public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
-                      Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand, Optional<MemoryBudget> memory) {
+                      Optional<PacketFilterSection> packetFilter, Optional<FilterSection> filter,
+                      List<OnDemandRule> onDemand, Optional<MemoryBudget> memory) {
+
+    /** A profile without a {@code filter:} section (the form before the flow layer). */
+    public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
+                   Optional<PacketFilterSection> packetFilter, List<OnDemandRule> onDemand, Optional<MemoryBudget> memory) {
+        this(name, enabled, source, tunnel, dns, packetFilter, Optional.empty(), onDemand, memory);
+    }
 
     public Profile {
         Objects.requireNonNull(name, "name");
@@ -32,6 +40,7 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         tunnel = tunnel == null ? Optional.empty() : tunnel;
         dns = dns == null ? Optional.empty() : dns;
         packetFilter = packetFilter == null ? Optional.empty() : packetFilter;
+        filter = filter == null ? Optional.empty() : filter;
         onDemand = onDemand == null ? List.of() : List.copyOf(onDemand);
         memory = memory == null ? Optional.empty() : memory;
     }
@@ -94,9 +103,12 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         memory.ifPresent(m -> sb.append("\n  memory: ").append(m.softBytes() > 0 ? "soft " + m.softBytes() + " B" : "no soft limit")
                 .append(", ").append(m.hardBytes() > 0 ? "hard " + m.hardBytes() + " B" : "no hard limit")
                 .append(" allocated per ").append(m.window().toMillis()).append(" ms"));
+        filter.ifPresent(fs -> sb.append("\n  filter: provider ").append(fs.provider()).append(", ")
+                .append(fs.rules().size()).append(" rule(s), default ").append(fs.defaultAction().name().toLowerCase())
+                .append(", prompt-timeout ").append(fs.promptTimeout().toMillis()).append(" ms"));
         if (!onDemand.isEmpty()) sb.append("\n  on-demand: ").append(onDemand.size()).append(" rule(s), first: ")
                 .append(onDemand.getFirst().getClass().getSimpleName());
-        if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty()) sb.append("\n  (no sections)");
+        if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty() && filter.isEmpty()) sb.append("\n  (no sections)");
         return sb.toString();
     }
 

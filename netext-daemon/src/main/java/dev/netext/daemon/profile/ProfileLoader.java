@@ -58,7 +58,7 @@ public final class ProfileLoader {
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
         return List.of(new TunnelSectionParser(resolver, importers), new DnsSectionParser(), new PacketFilterSectionParser(),
-                new OnDemandSectionParser(), new MemoryBudgetParser());
+                new FilterSectionParser(), new OnDemandSectionParser(), new MemoryBudgetParser());
     }
 
     /** Reads and validates the profile at {@code file}. */
@@ -147,7 +147,8 @@ public final class ProfileLoader {
         @SuppressWarnings("unchecked") List<OnDemandRule> onDemand = (List<OnDemandRule>) parsed.get("on-demand");
         return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")),
                 Optional.ofNullable((DnsSection) parsed.get("dns")),
-                Optional.ofNullable((PacketFilterSection) parsed.get("packet-filter")), onDemand,
+                Optional.ofNullable((PacketFilterSection) parsed.get("packet-filter")),
+                Optional.ofNullable((FilterSection) parsed.get("filter")), onDemand,
                 Optional.ofNullable((MemoryBudget) parsed.get("memory")));
     }
 

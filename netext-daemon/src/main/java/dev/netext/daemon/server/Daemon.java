@@ -140,8 +140,10 @@ public final class Daemon implements AutoCloseable {
      * The section components, in start order (the supervisor stops them in reverse).
      */
     static List<ComponentFactory> components() {
-        // the packet filter first and the DNS proxy next, so a tunnel's first packet is filtered and its names resolve
-        return List.of(PacketFilterComponent.factory(), DnsComponent.factory(), TunnelComponent.factory());
+        // the packet filter and the flow filter first and the DNS proxy next, so a tunnel's first packet is filtered
+        // and its names resolve
+        return List.of(PacketFilterComponent.factory(), FilterComponent.factory(), DnsComponent.factory(),
+                TunnelComponent.factory());
     }
 
     /** Validates the profile set, then starts everything; a bad set is a {@link ProfileException} before any change. */

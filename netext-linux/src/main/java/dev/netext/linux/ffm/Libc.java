@@ -70,6 +70,7 @@ public final class Libc {
     private static final MethodHandle SENDTO = bind("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
     private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle GETPID = LINKER.downcallHandle(LIBC.find("getpid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -332,6 +333,23 @@ public final class Libc {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocateFrom(JAVA_INT, value);
             checked("setsockopt " + level + "/" + name, (int) SETSOCKOPT.invokeExact(st, fd, level, name, v, 4), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * getsockopt(2) into {@code out} (its size is the buffer length); returns the length the kernel wrote. For
+     * structures such as TCP_INFO that grow between kernel versions: read only what the returned length covers.
+     */
+    public static int getsockopt(int fd, int level, int name, MemorySegment out) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment len = a.allocateFrom(JAVA_INT, (int) out.byteSize());
+            checked("getsockopt " + level + "/" + name, (int) GETSOCKOPT.invokeExact(st, fd, level, name, out, len), st);
+            return len.get(JAVA_INT, 0);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {

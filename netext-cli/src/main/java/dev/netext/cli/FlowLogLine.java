@@ -1,0 +1,34 @@
+package dev.netext.cli;
+
+import dev.netext.api.ProviderEvent;
+import dev.netext.api.flow.Flow;
+
+
+/**
+ * One console line per flow event for {@code netext up --log}:
+ * {@code flow 7 opened 10.77.0.2:443 x.blocked.test (TLS_SNI) by /usr/bin/curl pid 1234 uid 0},
+ * {@code flow 7 verdict Drop[mode=RESET] in 0.1 ms}, {@code flow 7 closed in 0 out 517}.
+ */
+final class FlowLogLine {
+    private FlowLogLine() {}
+
+    static String format(ProviderEvent e) {
+        return switch (e) {
+            case ProviderEvent.FlowOpened o -> "flow " + o.flowId() + " opened " + describe(o.flow());
+            case ProviderEvent.FlowVerdict v -> "flow " + v.flowId() + " verdict " + v.verdict()
+                    + String.format(" in %.2f ms", v.latencyNanos() / 1e6);
+            case ProviderEvent.FlowClosed c -> "flow " + c.flowId() + " closed in " + c.inboundBytes() + " out " + c.outboundBytes();
+            case ProviderEvent.ProviderMessage m when m.type().equals("filter.prompt") -> "flow " + m.flowId() + " prompt " + m.attributes();
+            default -> null;
+        };
+    }
+
+    static String describe(Flow f) {
+        StringBuilder sb = new StringBuilder(f.protocol().name().toLowerCase()).append(' ').append(f.remote());
+        f.hostname().ifPresent(h -> sb.append(' ').append(h));
+        f.process().executable().ifPresent(p -> sb.append(" by ").append(p));
+        f.process().pid().ifPresent(p -> sb.append(" pid ").append(p));
+        f.process().uid().ifPresent(u -> sb.append(" uid ").append(u));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.netext.daemon.profile;
+
+import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FilterVerdict;
+import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.PortRange;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.flow.rules.FlowRule;
+import dev.netext.flow.rules.RuleAction;
+import dev.netext.linux.tproxy.InterceptionConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The {@code filter:} section (see {@link FilterSection}). */
+final class FilterSectionParser implements SectionParser<FilterSection> {
+    static final List<String> KEYS = List.of("provider", "rules", "default", "prompt-timeout", "prompt-default", "drop", "scope");
+    static final List<String> RULE_KEYS = List.of("host", "cidr", "port", "protocol", "process", "process-name", "uid",
+            "cgroup", "action");
+    static final List<String> SCOPE_KEYS = List.of("uids", "gids", "cgroups", "exclude-uids");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,6})(ms|s|m)");
+
+    @Override public String key() { return "filter"; }
+
+    @Override
+    public FilterSection parse(YamlNode node, String path, Checks checks) {
+        int before = checks.errorCount();
+        Checks.Fields f = checks.fields(node, path, KEYS);
+        if (f == null) return null;
+        String provider = "rules";
+        if (f.get("provider") != null) {
+            String p = checks.string(f.get("provider"), f.path("provider"));
+            if (p != null && !p.strip().equals("rules"))
+                checks.error(f.get("provider"), f.path("provider"), "'" + p + "': only the built-in 'rules' filter runs in this version");
+        }
+        List<FlowRule> rules = new ArrayList<>();
+        if (f.get("rules") != null) {
+            List<YamlNode> items = checks.list(f.get("rules"), f.path("rules"));
+            if (items != null)
+                for (int i = 0; i < items.size(); i++) {
+                    FlowRule r = rule(items.get(i), f.path("rules") + "[" + i + "]", checks);
+                    if (r != null) rules.add(r);
+                }
+        }
+        RuleAction def = f.get("default") == null ? RuleAction.ALLOW
+                : action(f.get("default"), f.path("default"), checks, true);
+        Duration promptTimeout = Duration.ofSeconds(30);
+        if (f.get("prompt-timeout") != null) promptTimeout = duration(f.get("prompt-timeout"), f.path("prompt-timeout"), checks);
+        FinalVerdict promptDefault = FinalVerdict.DROP;
+        if (f.get("prompt-default") != null) {
+            RuleAction a = action(f.get("prompt-default"), f.path("prompt-default"), checks, false);
+            promptDefault = a == RuleAction.ALLOW ? FinalVerdict.ALLOW : FinalVerdict.DROP;
+        }
+        DropMode drop = DropMode.RESET;
+        if (f.get("drop") != null) {
+            String v = checks.string(f.get("drop"), f.path("drop"));
+            if (v != null) switch (v.strip().toLowerCase(Locale.ROOT)) {
+                case "reset" -> drop = DropMode.RESET;
+                case "silent" -> drop = DropMode.SILENT;
+                default -> checks.error(f.get("drop"), f.path("drop"), "'" + v + "' is neither reset nor silent");
+            }
+        }
+        InterceptionConfig.Scope scope = f.get("scope") == null ? InterceptionConfig.Scope.ALL
+                : scope(f.get("scope"), f.path("scope"), checks);
+        if (checks.errorCount() > before || def == null || promptTimeout == null || scope == null) return null;
+        if (promptDefault == FinalVerdict.DROP && drop == DropMode.SILENT) promptDefault = FinalVerdict.DROP_SILENTLY;
+        return new FilterSection(provider, rules, def, promptTimeout, promptDefault, drop, scope);
+    }
+
+    private static RuleAction action(YamlNode n, String path, Checks checks, boolean promptAllowed) {
+        String v = checks.string(n, path);
+        if (v == null) return null;
+        switch (v.strip().toLowerCase(Locale.ROOT)) {
+            case "allow": return RuleAction.ALLOW;
+            case "drop": return RuleAction.DROP;
+            case "prompt":
+                if (promptAllowed) return RuleAction.PROMPT;
+            default:
+                checks.error(n, path, "'" + v + "' is not " + (promptAllowed ? "allow, drop or prompt" : "allow or drop"));
+                return null;
+        }
+    }
+
+    static Duration duration(YamlNode n, String path, Checks checks) {
+        String v = checks.string(n, path);
+        if (v == null) return null;
+        Matcher m = DURATION.matcher(v.strip());
+        if (!m.matches()) {
+            checks.error(n, path, "'" + v + "' is not a duration like 500ms, 30s or 2m");
+            return null;
+        }
+        long x = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(x);
+            case "s" -> Duration.ofSeconds(x);
+            default -> Duration.ofMinutes(x);
+        };
+        if (d.isZero() || d.compareTo(FilterVerdict.Pause.MAX_TIMEOUT) > 0) {
+            checks.error(n, path, "'" + v + "' is outside (0, 10m]");
+            return null;
+        }
+        return d;
+    }
+
+    private static FlowRule rule(YamlNode node, String path, Checks checks) {
+        int before = checks.errorCount();
+        Checks.Fields f = checks.fields(node, path, RULE_KEYS);
+        if (f == null) return null;
+        RuleAction action = action(f.require("action", "write allow, drop or prompt"), f.path("action"), checks, true);
+        FlowRule r = FlowRule.of(action == null ? RuleAction.ALLOW : action);
+        try {
+            if (f.get("host") != null) {
+                String h = checks.string(f.get("host"), f.path("host"));
+                if (h != null) r = r.withHost(h);
+            }
+            if (f.get("cidr") != null) {
+                String c = checks.string(f.get("cidr"), f.path("cidr"));
+                if (c != null) r = r.withCidr(IpPrefix.parse(c.contains("/") ? c.strip() : c.strip() + (c.contains(":") ? "/128" : "/32")));
+            }
+            if (f.get("port") != null) {
+                String p = checks.string(f.get("port"), f.path("port"));
+                if (p != null) r = r.withPort(PortRange.parse(p.strip()));
+            }
+            if (f.get("protocol") != null) {
+                String p = checks.string(f.get("protocol"), f.path("protocol"));
+                if (p != null) r = r.withProtocol(TransportProtocol.valueOf(p.strip().toUpperCase(Locale.ROOT)));
+            }
+            if (f.get("process") != null) {
+                String p = checks.string(f.get("process"), f.path("process"));
+                if (p != null) {
+                    if (!p.startsWith("/")) throw new IllegalArgumentException("process must be an absolute path (use process-name for a name)");
+                    r = r.withProcessPath(Path.of(p));
+                }
+            }
+            if (f.get("process-name") != null) {
+                String p = checks.string(f.get("process-name"), f.path("process-name"));
+                if (p != null) r = r.withProcessName(p.strip());
+            }
+            if (f.get("uid") != null) {
+                Long u = checks.integer(f.get("uid"), f.path("uid"), "uid", 0, 0xFFFF_FFFEL);
+                if (u != null) r = r.withUid(u);
+            }
+            if (f.get("cgroup") != null) {
+                String c = checks.string(f.get("cgroup"), f.path("cgroup"));
+                if (c != null) r = r.withCgroup(c.strip());
+            }
+        } catch (IllegalArgumentException e) {
+            checks.error(node, path, e.getMessage());
+        }
+        if (checks.errorCount() > before || action == null) return null;
+        if (r.equals(FlowRule.of(action))) {
+            checks.error(node, path, "matches every flow: give it host, cidr, port, protocol, process, process-name, uid or cgroup (or use default:)");
+            return null;
+        }
+        return r;
+    }
+
+    private static InterceptionConfig.Scope scope(YamlNode node, String path, Checks checks) {
+        int before = checks.errorCount();
+        Checks.Fields f = checks.fields(node, path, SCOPE_KEYS);
+        if (f == null) return null;
+        List<Long> uids = ids(f, "uids", checks), gids = ids(f, "gids", checks), ex = ids(f, "exclude-uids", checks);
+        List<String> cgroups = f.get("cgroups") == null ? List.of() : checks.strings(f.get("cgroups"), f.path("cgroups"));
+        if (checks.errorCount() > before || cgroups == null) return null;
+        try {
+            return new InterceptionConfig.Scope(uids, gids, cgroups, ex);
+        } catch (IllegalArgumentException e) {
+            checks.error(node, path, e.getMessage());
+            return null;
+        }
+    }
+
+    private static List<Long> ids(Checks.Fields f, String key, Checks checks) {
+        if (f.get(key) == null) return List.of();
+        List<Long> out = new ArrayList<>();
+        List<YamlNode> items = checks.list(f.get(key), f.path(key));
+        if (items == null) return List.of();
+        for (int i = 0; i < items.size(); i++) {
+            Long v = checks.integer(items.get(i), f.path(key) + "[" + i + "]", "id", 0, 0xFFFF_FFFEL);
+            if (v != null) out.add(v);
+        }
+        return out;
+    }
+}

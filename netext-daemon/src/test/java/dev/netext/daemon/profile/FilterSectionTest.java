@@ -1,0 +1,101 @@
+package dev.netext.daemon.profile;
+
+import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.PortRange;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.flow.rules.FlowRule;
+import dev.netext.flow.rules.RuleAction;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class FilterSectionTest {
+    private static final Path FILE = Path.of("/etc/netext/flows.yaml");
+    private static final String CONTRACT = """
+            filter:
+              rules:
+                - { host: "*.blocked.test", action: drop }
+                - { process: /usr/bin/wget, action: drop }
+                - { cidr: 203.0.113.0/24, port: 443, action: prompt }
+              default: allow
+              prompt-timeout: 30s
+              prompt-default: drop
+            """;
+
+    private static String errors(String yaml) {
+        ProfileException e = catchThrowableOfType(ProfileException.class, () -> new ProfileLoader().parse(yaml, FILE));
+        assertThat(e).as("expected a ProfileException for:\n" + yaml).isNotNull();
+        return e.getMessage();
+    }
+
+    @Test
+    void theIssuesFilterContractParses() throws Exception {
+        Profile p = new ProfileLoader().parse(CONTRACT, FILE);
+        FilterSection s = p.filter().orElseThrow();
+        assertThat(s.provider()).isEqualTo("rules");
+        assertThat(s.rules()).containsExactly(
+                FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
+                FlowRule.of(RuleAction.DROP).withProcessPath(Path.of("/usr/bin/wget")),
+                FlowRule.of(RuleAction.PROMPT).withCidr(IpPrefix.parse("203.0.113.0/24")).withPort(PortRange.of(443)));
+        assertThat(s.defaultAction()).isEqualTo(RuleAction.ALLOW);
+        assertThat(s.promptTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.promptDefault()).isEqualTo(FinalVerdict.DROP);
+        assertThat(s.dropMode()).isEqualTo(DropMode.RESET);
+        assertThat(s.scope().everything()).isTrue();
+        assertThat(p.describe()).contains("filter: provider rules, 3 rule(s), default allow, prompt-timeout 30000 ms");
+    }
+
+    @Test
+    void scopeAndSilentDrops() throws Exception {
+        FilterSection s = new ProfileLoader().parse("""
+                filter:
+                  rules: [{ process-name: curl, uid: 1000, cgroup: /user.slice, protocol: tcp, port: 1-1024, action: allow }]
+                  default: drop
+                  drop: silent
+                  scope: { uids: [1000, 1001], cgroups: [user.slice/user-1000.slice], exclude-uids: [0] }
+                """, FILE).filter().orElseThrow();
+        assertThat(s.dropMode()).isEqualTo(DropMode.SILENT);
+        assertThat(s.promptDefault()).isEqualTo(FinalVerdict.DROP_SILENTLY);
+        assertThat(s.scope().uids()).containsExactly(1000L, 1001L);
+        assertThat(s.scope().excludeUids()).containsExactly(0L);
+        assertThat(s.rules().getFirst().port()).isEqualTo(new PortRange(1, 1024));
+    }
+
+    @Test
+    void badFiltersNameFileLineAndKey() {
+        assertThat(errors("filter:\n  rules: [{ host: \"a.*.test\", action: drop }]\n"))
+                .contains("flows.yaml:2: filter.rules[0]").contains("leading label");
+        assertThat(errors("filter:\n  rules: [{ action: drop }]\n")).contains("matches every flow");
+        assertThat(errors("filter:\n  rules: [{ host: x.test, action: block }]\n")).contains("'block' is not allow, drop or prompt");
+        assertThat(errors("filter:\n  prompt-timeout: 2h\n")).contains("filter.prompt-timeout");
+        assertThat(errors("filter:\n  prompt-default: prompt\n")).contains("is not allow or drop");
+        assertThat(errors("filter:\n  scope: { cgroups: [\"a\\\"; flush ruleset\"] }\n")).contains("bad cgroup");
+        assertThat(errors("filter:\n  provider: com.example.Mine\n")).contains("only the built-in 'rules'");
+        assertThat(errors("filter:\n  rulez: []\n")).contains("filter");
+    }
+
+    @Test
+    void mutatedFilterSectionsGiveAProfileOrAProfileException() {
+        Random r = new Random(99);
+        int ok = 0, rejected = 0;
+        for (int i = 0; i < 2000; i++) {
+            String text = CONTRACT;
+            for (int m = 1 + r.nextInt(3); m > 0; m--) text = ProfileLoaderFuzzTest.mutate(text, r);
+            try {
+                new ProfileLoader().parse(text, FILE);
+                ok++;
+            } catch (ProfileException e) {
+                rejected++;
+            }
+        }
+        assertThat(ok).isPositive();
+        assertThat(rejected).isPositive();
+    }
+}

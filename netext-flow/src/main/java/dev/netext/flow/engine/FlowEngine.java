@@ -1,0 +1,255 @@
+package dev.netext.flow.engine;
+
+import dev.netext.api.EventSink;
+import dev.netext.api.ProviderKind;
+import dev.netext.api.ThrowingRunnable;
+import dev.netext.api.filter.FilterContext;
+import dev.netext.api.filter.FilterControl;
+import dev.netext.api.filter.FilterDataProvider;
+import dev.netext.api.filter.FilterSettings;
+import dev.netext.api.filter.FilterVerdict;
+import dev.netext.api.path.PathEvent;
+import dev.netext.api.tunnel.StopReason;
+import dev.netext.flow.naming.AddressNames;
+import dev.netext.flow.naming.FlowNamer;
+import dev.netext.linux.diag.ProcessAttributor;
+import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.state.StateLedger;
+import dev.netext.linux.tproxy.InterceptionConfig;
+import dev.netext.linux.tproxy.Nft;
+import dev.netext.linux.tproxy.TproxySteering;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.util.concurrent.FastThreadLocal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Runs a {@link FilterDataProvider} over every intercepted TCP flow of this network namespace: installs
+ * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
+ * accepted connection to an {@link InterceptedFlow}. Start it on a thread inside the namespace it should serve: the
+ * listeners, the netlink sockets and the event loop threads are created from the starting thread.
+ *
+ * <p>Owns: the event loops, the listeners, the steering (and its ledger), the attributor. {@link #close} stops the
+ * provider, closes the listeners (intercepted connections then fail to reach anything: no traffic leaks past a
+ * stopped filter, nor is any lost silently), removes the steering and deletes the ledger.
+ */
+public final class FlowEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FlowEngine.class);
+
+    private final FlowEngineConfig config;
+    private final FilterDataProvider provider;
+    private final FlowEvents events;
+    private final EventLoopGroup group;
+    private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
+    private final AtomicLong flowIds = new AtomicLong();
+    private final FastThreadLocal<FlowNamer> namers;
+    private final FilterControl control = new Control();
+    private volatile FilterSettings settings = FilterSettings.FILTER_ALL;
+    private ProcessAttributor attributor;
+    private RtNetlink rtnl;
+    private StateLedger ledger;
+    private TproxySteering steering;
+    private Channel listenerV4, listenerV6;
+    private boolean providerStarted;
+    private List<StateLedger.Recovery> recovered = List.of();
+
+    private FlowEngine(FlowEngineConfig config, FilterDataProvider provider, EventSink sink, AtomicLong sequence,
+                       AddressNames dns) {
+        this.config = config;
+        this.provider = provider;
+        this.events = new FlowEvents(config.providerName(), sink, sequence::incrementAndGet);
+        this.group = new MultiThreadIoEventLoopGroup(config.workerThreads(), EpollIoHandler.newFactory());
+        this.namers = new FastThreadLocal<>() {
+            @Override protected FlowNamer initialValue() { return new FlowNamer(dns); }
+        };
+    }
+
+    /**
+     * Starts interception in the calling thread's network namespace. {@code sequence} numbers the events (share the
+     * host's counter so they interleave with other providers' events).
+     */
+    public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, Map<String, Object> options,
+                                   EventSink sink, AtomicLong sequence, AddressNames dns) throws Exception {
+        FlowEngine e = new FlowEngine(config, provider, sink, sequence, dns);
+        try {
+            e.startInside(options);
+            return e;
+        } catch (Exception | Error ex) {
+            e.close();
+            throw ex;
+        }
+    }
+
+    private void startInside(Map<String, Object> options) throws Exception {
+        // every event loop thread is started from here, so each lives in this network namespace
+        for (var loop : group) loop.submit(() -> { }).sync();
+        rtnl = RtNetlink.open();
+        Nft nft = new Nft();
+        recovered = TproxySteering.recover(config.ledgerDir(), rtnl, nft);
+        for (var r : recovered)
+            log.info("undid {} objects of dead flow-layer instance pid {}", r.undone().size(), r.pid());
+        attributor = ProcessAttributor.open();
+        provider.startFilter(new Context(), options == null ? Map.of() : options);
+        providerStarted = true;
+        listenerV4 = listen(InetAddress.getByName("127.0.0.1"));
+        if (config.ipv6()) listenerV6 = listen(InetAddress.getByName("::1"));
+        ledger = StateLedger.create(config.ledgerDir(), TproxySteering.LEDGER_PREFIX);
+        InterceptionConfig ic = InterceptionConfig.of(port(listenerV4), listenerV6 == null ? 0 : port(listenerV6),
+                config.scope());
+        steering = TproxySteering.install(ic, ledger, rtnl, nft);
+        log.info("intercepting TCP for {} on 127.0.0.1:{}{}", config.providerName(), port(listenerV4),
+                listenerV6 == null ? "" : " and [::1]:" + port(listenerV6));
+    }
+
+    private Channel listen(InetAddress address) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerSocketChannel.class)
+                .option(EpollChannelOption.IP_TRANSPARENT, true)
+                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(EpollChannelOption.EPOLL_MODE, io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED)
+                .childHandler(new ChannelInitializer<EpollSocketChannel>() {
+                    @Override
+                    protected void initChannel(EpollSocketChannel ch) {
+                        ch.pipeline().addLast(new InterceptedFlow(FlowEngine.this, flowIds.incrementAndGet()));
+                    }
+                });
+        return b.bind(new InetSocketAddress(address, 0)).sync().channel();
+    }
+
+    private static int port(Channel c) { return ((InetSocketAddress) c.localAddress()).getPort(); }
+
+    // what InterceptedFlow uses
+
+    FlowEngineConfig config() { return config; }
+
+    FilterDataProvider provider() { return provider; }
+
+    FlowEvents events() { return events; }
+
+    FlowNamer namer() { return namers.get(); }
+
+    ProcessAttributor attributor() { return attributor; }
+
+    ExecutorService deciders() { return deciders; }
+
+    FilterSettings settings() { return settings; }
+
+    void paused(InterceptedFlow f) { paused.put(f.id(), f); }
+
+    boolean unpause(InterceptedFlow f) { return paused.remove(f.id(), f); }
+
+    /** What this start undid of crashed instances (kill -9) in this network namespace. */
+    public List<StateLedger.Recovery> recovered() { return recovered; }
+
+    /** Resuming paused flows: hand this to whatever decides asynchronously (a UI prompt). */
+    public FilterControl control() { return control; }
+
+    /** Flows waiting in a pause now. */
+    public List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }
+
+    /** The transparent listeners' ports (v4, v6 or 0). */
+    public int[] listenerPorts() {
+        return new int[]{port(listenerV4), listenerV6 == null ? 0 : port(listenerV6)};
+    }
+
+    @Override
+    public synchronized void close() {
+        if (steering != null) steering.close();   // first: no new flow is steered to a closing listener
+        if (listenerV4 != null) listenerV4.close().awaitUninterruptibly();
+        if (listenerV6 != null) listenerV6.close().awaitUninterruptibly();
+        if (providerStarted) {
+            providerStarted = false;
+            try {
+                provider.stopFilter(StopReason.USER_INITIATED);
+            } catch (Exception e) {
+                log.warn("stopping filter {}: {}", config.providerName(), e.toString());
+            }
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        deciders.shutdownNow();
+        if (attributor != null) attributor.close();
+        if (rtnl != null) rtnl.close();
+        if (ledger != null) ledger.close();
+        steering = null;
+        ledger = null;
+        rtnl = null;
+        attributor = null;
+    }
+
+    private final class Control implements FilterControl {
+        @Override
+        public boolean resume(long flowId, FilterVerdict verdict) {
+            if (verdict instanceof FilterVerdict.Pause || verdict instanceof FilterVerdict.NeedRules || verdict == null)
+                throw new IllegalArgumentException("resume needs a final or filter-data verdict, not " + verdict);
+            InterceptedFlow f = paused.remove(flowId);
+            if (f == null) return false;
+            f.resume(verdict);
+            return true;
+        }
+
+        @Override
+        public void applySettings(FilterSettings s) {
+            if (s == null) throw new IllegalArgumentException("settings are null");
+            settings = s;
+        }
+    }
+
+    private final class Context implements FilterContext {
+        @Override public FilterControl control() { return control; }
+
+        @Override public String name() { return config.providerName(); }
+
+        @Override public ProviderKind kind() { return ProviderKind.FILTER_DATA; }
+
+        @Override public void log(String message) { LoggerFactory.getLogger("netext.provider." + name()).info(message); }
+
+        @Override
+        public void publish(String type, Map<String, String> attributes, long flowId) {
+            events.message(type, attributes, flowId);
+        }
+
+        @Override public int bypassMark() { return InterceptionConfig.DEFAULT_BYPASS_MARK; }
+
+        @Override
+        public void spawn(String name, ThrowingRunnable loop) {
+            Thread.ofPlatform().name(config.providerName() + "/" + name).daemon().start(() -> {
+                try {
+                    loop.run();
+                } catch (Throwable e) {
+                    log.warn("{} thread {} failed: {}", config.providerName(), name, e.toString());
+                }
+            });
+        }
+
+        @Override public void onPathChange(Consumer<PathEvent> listener) { }
+
+        @Override public void cancel(Throwable error) { log.warn("filter {} cancelled itself: {}", name(), String.valueOf(error)); }
+    }
+}

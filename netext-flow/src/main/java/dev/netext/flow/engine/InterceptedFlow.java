@@ -1,0 +1,429 @@
+package dev.netext.flow.engine;
+
+import dev.netext.api.Verdict;
+import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FilterAction;
+import dev.netext.api.filter.FilterDataProvider;
+import dev.netext.api.filter.FilterVerdict;
+import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.ProcessInfo;
+import dev.netext.api.flow.TcpFlow;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.flow.naming.FlowName;
+import dev.netext.linux.tproxy.InterceptionConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One intercepted TCP connection, from accept to close. The accepted socket's local address is the original
+ * destination (TPROXY). In order:
+ * <ol>
+ *   <li>attribution starts at once on a decider thread, while the client's socket certainly exists;</li>
+ *   <li>the client's first bytes are read (and held) until the namer settles, the peek limit fills, or the peek
+ *       timeout passes;</li>
+ *   <li>the filter settings, then the provider, decide; pauses wait with nothing read, nothing connected;</li>
+ *   <li>allowed flows connect upstream with the bypass mark and relay both ways, through a {@link DataGate} per
+ *       direction the filter watches.</li>
+ * </ol>
+ * All state is touched on the client channel's event loop; the upstream channel shares it.
+ */
+final class InterceptedFlow extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(InterceptedFlow.class);
+
+    private enum State { PEEKING, DECIDING, PAUSED, CONNECTING, RELAYING, SPLICING, DISCARDING, CLOSED }
+
+    private final FlowEngine engine;
+    private final long id;
+    private Channel client;
+    private Channel upstream;
+    private State state = State.PEEKING;
+    private ByteBuf prefix;
+    private FlowName name;
+    private CompletableFuture<ProcessInfo> process;
+    private TcpFlow flow;
+    private ScheduledFuture<?> timer;
+    private DataGate outbound, inbound;
+    private long bytesOut, bytesIn;
+    private boolean clientInputShut, upstreamInputShut, reportedToProvider;
+
+    InterceptedFlow(FlowEngine engine, long id) {
+        this.engine = engine;
+        this.id = id;
+    }
+
+    long id() { return id; }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress original = (InetSocketAddress) client.localAddress();
+        process = CompletableFuture.supplyAsync(() -> {
+            try {
+                return engine.attributor().attribute(TransportProtocol.TCP, peer, original);
+            } catch (Exception e) {
+                return ProcessInfo.UNKNOWN;
+            }
+        }, engine.deciders());
+        prefix = ctx.alloc().heapBuffer(Math.max(1, Math.min(engine.config().peekMaxBytes(), 4096)),
+                Math.max(1, engine.config().peekMaxBytes()));
+        name = engine.namer().nameTcp(original.getAddress(), prefix.nioBuffer(), 0, 0);
+        if (engine.config().peekMaxBytes() == 0 || engine.config().peekTimeout().isZero()) {
+            decide();
+            return;
+        }
+        timer = client.eventLoop().schedule(this::decide, engine.config().peekTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        client.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf b = (ByteBuf) msg;
+        switch (state) {
+            case PEEKING -> {
+                int n = Math.min(b.readableBytes(), prefix.maxWritableBytes());
+                prefix.writeBytes(b, n);
+                if (b.isReadable()) { // more than the peek limit: keep the rest, decide now
+                    ByteBuf rest = b.retainedSlice();
+                    b.release();
+                    appendHeld(rest);
+                    decide();
+                    return;
+                }
+                b.release();
+                name = engine.namer().nameTcp(((InetSocketAddress) client.localAddress()).getAddress(),
+                        prefix.nioBuffer(), 0, prefix.readableBytes());
+                if (name.settled() || !prefix.isWritable()) decide();
+                else client.read();
+            }
+            case RELAYING -> {
+                bytesOut += b.readableBytes();
+                outbound.onData(b);
+            }
+            case DISCARDING -> b.release();
+            default -> appendHeld(b); // bytes read before the verdict are held, never passed
+        }
+    }
+
+    private void appendHeld(ByteBuf more) {
+        ByteBuf grown = client.alloc().heapBuffer(prefix.readableBytes() + more.readableBytes());
+        grown.writeBytes(prefix).writeBytes(more);
+        prefix.release();
+        more.release();
+        prefix = grown;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.RELAYING) {
+            outbound.onBurstEnd();
+            if (upstream != null) upstream.flush();
+        }
+    }
+
+    /** Peeking is over: build the flow, ask the settings and provider off the event loop. */
+    private void decide() {
+        if (state != State.PEEKING) return;
+        state = State.DECIDING;
+        if (timer != null) timer.cancel(false);
+        InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress original = (InetSocketAddress) client.localAddress();
+        FlowName finalName = name;
+        process.thenAcceptAsync(p -> {
+            TcpFlow f = new TcpFlow(id, Direction.OUTBOUND, Endpoint.of(peer), Endpoint.of(original), p,
+                    finalName.hostname(), Optional.empty(), Instant.now());
+            engine.events().opened(f);
+            long t0 = System.nanoTime();
+            FilterVerdict v = ask(f);
+            engine.events().verdict(id, v, System.nanoTime() - t0);
+            client.eventLoop().execute(() -> {
+                flow = f;
+                reportedToProvider = true;
+                apply(v);
+            });
+        }, engine.deciders());
+    }
+
+    private FilterVerdict ask(TcpFlow f) {
+        FilterAction action = engine.settings().actionFor(f);
+        if (action == FilterAction.ALLOW) return FinalVerdict.ALLOW;
+        if (action == FilterAction.DROP) return FinalVerdict.DROP;
+        FilterDataProvider p = engine.provider();
+        FilterVerdict v = safely(p, f);
+        if (v instanceof FilterVerdict.NeedRules nr) {
+            try {
+                p.fetchRules(f);
+                v = safely(p, f);
+            } catch (Exception e) {
+                return nr.fallback();
+            }
+            if (v instanceof FilterVerdict.NeedRules) return nr.fallback();
+        }
+        return v;
+    }
+
+    private static FilterVerdict safely(FilterDataProvider p, TcpFlow f) {
+        try {
+            FilterVerdict v = p.handleNewFlow(f);
+            return v == null ? FinalVerdict.ALLOW : v;
+        } catch (RuntimeException e) {
+            log.warn("filter threw on flow {}: {}", f.id(), e.toString());
+            return FinalVerdict.ALLOW; // the profile's failure verdict; allow by default
+        }
+    }
+
+    /** Applies a verdict on the event loop. */
+    private void apply(Verdict v) {
+        if (state == State.CLOSED) return;
+        switch (v) {
+            case FinalVerdict.Allow a -> connect(0, 0);
+            case FinalVerdict.Drop d -> drop(d.mode());
+            case FilterVerdict.FilterData fd -> connect(fd.peekInboundBytes(), fd.peekOutboundBytes());
+            case FilterVerdict.Pause p -> {
+                state = State.PAUSED;
+                engine.paused(this);
+                timer = client.eventLoop().schedule(() -> {
+                    if (engine.unpause(this)) {
+                        engine.events().verdict(id, p.onTimeout(), 0);
+                        apply(p.onTimeout());
+                    }
+                }, p.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            case FilterVerdict.NeedRules nr -> apply(nr.fallback());
+            default -> drop(DropMode.RESET);
+        }
+    }
+
+    /** From {@link dev.netext.api.filter.FilterControl#resume}, any thread; the flow was removed from the paused set. */
+    void resume(FilterVerdict v) {
+        engine.events().verdict(id, v, 0);
+        client.eventLoop().execute(() -> {
+            if (timer != null) timer.cancel(false);
+            if (state == State.PAUSED) apply(v);
+        });
+    }
+
+    private void drop(DropMode mode) {
+        if (mode == DropMode.RESET) {
+            reset(client);
+            return;
+        }
+        state = State.DISCARDING;
+        prefix.clear();
+        client.config().setAutoRead(true);
+        timer = client.eventLoop().schedule(() -> reset(client), engine.config().silentDropHold().toNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private static void reset(Channel ch) {
+        if (ch == null || !ch.isOpen()) return;
+        if (ch instanceof EpollSocketChannel e) e.config().setSoLinger(0); // close sends RST
+        ch.close();
+    }
+
+    private void connect(int peekInbound, int peekOutbound) {
+        state = State.CONNECTING;
+        InetSocketAddress original = (InetSocketAddress) client.localAddress();
+        Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
+                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) engine.config().connectTimeout().toMillis())
+                .option(EpollChannelOption.EPOLL_MODE, io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED)
+                .handler(new Upstream());
+        b.connect(original).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                reset(client); // the client sees what it would have seen: the connection fails
+                return;
+            }
+            if (state == State.CLOSED) {
+                f.channel().close();
+                return;
+            }
+            upstream = f.channel();
+            var alloc = client.alloc();
+            outbound = new DataGate(peekOutbound, new ToChannel(upstream), (off, data) ->
+                    engine.provider().handleOutboundData(flow, off, data), alloc);
+            inbound = new DataGate(peekInbound, new ToChannel(client), (off, data) ->
+                    engine.provider().handleInboundData(flow, off, data), alloc);
+            state = State.RELAYING;
+            if (prefix.isReadable()) {
+                bytesOut += prefix.readableBytes();
+                outbound.onData(prefix);
+                outbound.onBurstEnd();
+                upstream.flush();
+            } else {
+                prefix.release();
+            }
+            prefix = null;
+            if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) startSplice();
+            client.config().setAutoRead(true);
+            upstream.config().setAutoRead(true);
+        });
+    }
+
+    /**
+     * An allowed flow nobody watches: the kernel moves the bytes (splice(2) through a pipe, both ways), never copied
+     * into the JVM. Byte counts then come from TCP_INFO when the first side closes.
+     */
+    private void startSplice() {
+        state = State.SPLICING;
+        EpollSocketChannel c = (EpollSocketChannel) client, u = (EpollSocketChannel) upstream;
+        c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
+        u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+    }
+
+    private void spliceEnded(io.netty.util.concurrent.Future<? super Void> f) {
+        if (!f.isSuccess()) log.debug("flow {} splice ended: {}", id, String.valueOf(f.cause()));
+    }
+
+    /** TCP_INFO counters of whichever side is still open, taken before it closes. */
+    private void countFromTcpInfo(boolean clientClosed) {
+        Channel open = clientClosed ? upstream : client;
+        if (open == null || !open.isOpen()) return;
+        long[] c = TcpByteCounters.read(((EpollSocketChannel) open).fd().intValue());
+        if (c == null) return;
+        // upstream: acked = what the client sent (outbound); client: acked = what the remote sent (inbound)
+        if (clientClosed) { bytesOut = Math.max(bytesOut, c[0]); bytesIn = Math.max(bytesIn, c[1]); }
+        else { bytesIn = Math.max(bytesIn, c[0]); bytesOut = Math.max(bytesOut, c[1]); }
+    }
+
+    /** Where a gate's bytes go: the other channel; a drop resets both. */
+    private final class ToChannel implements DataGate.Sink {
+        private final Channel to;
+
+        ToChannel(Channel to) { this.to = to; }
+
+        @Override
+        public void forward(ByteBuf bytes) {
+            to.write(bytes, to.voidPromise());
+            Channel from = to == upstream ? client : upstream;
+            if (!to.isWritable() && from != null) from.config().setAutoRead(false);
+        }
+
+        @Override
+        public void drop(FinalVerdict.Drop verdict) {
+            engine.events().verdict(id, verdict, 0);
+            reset(upstream);
+            if (verdict.mode() == DropMode.RESET) reset(client);
+            else client.close();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (upstream != null && client.isWritable()) upstream.config().setAutoRead(true);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            clientInputShut = true;
+            if (upstream != null && (state == State.RELAYING || state == State.SPLICING)) {
+                upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                        .addListener(f -> ((EpollSocketChannel) upstream).shutdownOutput());
+                if (upstreamInputShut) client.close();
+            } else if (state != State.PAUSED && state != State.DECIDING && state != State.PEEKING) {
+                client.close();
+            } else if (state == State.PEEKING) {
+                decide();
+            }
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.SPLICING) countFromTcpInfo(true);
+        State was = state;
+        state = State.CLOSED;
+        if (timer != null) timer.cancel(false);
+        if (was == State.PAUSED) engine.unpause(this);
+        if (prefix != null) {
+            prefix.release();
+            prefix = null;
+        }
+        if (outbound != null) outbound.close();
+        if (inbound != null) inbound.close();
+        if (upstream != null) upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                .addListener(ChannelFutureListener.CLOSE);
+        if (reportedToProvider) {
+            engine.events().closed(id, bytesIn, bytesOut);
+            try {
+                engine.provider().handleFlowClosed(flow, bytesIn, bytesOut);
+            } catch (RuntimeException e) {
+                log.debug("handleFlowClosed threw: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("flow {} client side: {}", id, cause.toString());
+        ctx.close();
+    }
+
+    /** The upstream connection's handler: inbound bytes through the inbound gate to the client. */
+    private final class Upstream extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf b = (ByteBuf) msg;
+            bytesIn += b.readableBytes();
+            inbound.onData(b);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (inbound != null) inbound.onBurstEnd();
+            client.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) client.config().setAutoRead(true);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                upstreamInputShut = true;
+                client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                        .addListener(f -> ((EpollSocketChannel) client).shutdownOutput());
+                if (clientInputShut) ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (state == State.SPLICING) countFromTcpInfo(false);
+            if (client.isOpen()) client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("flow {} upstream side: {}", id, cause.toString());
+            reset(client);
+            ctx.close();
+        }
+    }
+}

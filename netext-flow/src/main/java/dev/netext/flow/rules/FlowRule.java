@@ -1,0 +1,69 @@
+package dev.netext.flow.rules;
+
+import dev.netext.api.flow.Flow;
+import dev.netext.api.flow.HostnameInfo;
+import dev.netext.api.flow.PortRange;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.DomainName;
+import dev.netext.api.net.IpPrefix;
+
+import java.nio.file.Path;
+
+/**
+ * One rule of the {@code rules} filter. Every selector that is set (non-null) must match; a selector on an attribute
+ * the flow lacks (no hostname known, process not attributed) does not match, so a drop rule on a name never fires on
+ * a guess and an allow rule on a process never lets an unattributed flow through.
+ *
+ * @param host        exact name, {@code *.suffix} (strictly below suffix) or {@code *}
+ * @param cidr        the remote address lies in it
+ * @param port        the remote port lies in it
+ * @param protocol    TCP or UDP ({@code ANY} = null)
+ * @param processPath the executable's path, exactly
+ * @param processName the executable's file name
+ * @param uid         the process's (or socket's) uid
+ * @param cgroup      the process's cgroup v2 path is this or below it
+ */
+public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProtocol protocol, Path processPath,
+                       String processName, Long uid, String cgroup, RuleAction action) {
+
+    public FlowRule {
+        if (action == null) throw new IllegalArgumentException("action is required");
+        if (host != null) host = DomainName.normalizePattern(host);
+        if (cidr != null) cidr = cidr.network();
+        if (protocol == TransportProtocol.ANY) protocol = null;
+        if (cgroup != null && !cgroup.startsWith("/")) throw new IllegalArgumentException("cgroup must be an absolute path: " + cgroup);
+    }
+
+    public boolean matches(Flow f) {
+        if (host != null) {
+            HostnameInfo h = f.hostname().orElse(null);
+            if (h == null || !DomainName.matchesPattern(h.hostname(), host)) return false;
+        }
+        if (cidr != null && !cidr.contains(f.remote().address())) return false;
+        if (port != null && !port.contains(f.remote().port())) return false;
+        if (protocol != null && protocol != f.protocol()) return false;
+        if (processPath != null && !f.process().executable().map(processPath::equals).orElse(false)) return false;
+        if (processName != null && !f.process().executable()
+                .map(p -> p.getFileName() != null && p.getFileName().toString().equals(processName)).orElse(false))
+            return false;
+        if (uid != null && (f.process().uid().isEmpty() || f.process().uid().getAsLong() != uid)) return false;
+        if (cgroup != null && !f.process().cgroupPath()
+                .map(c -> c.equals(cgroup) || c.startsWith(cgroup.endsWith("/") ? cgroup : cgroup + "/")).orElse(false))
+            return false;
+        return true;
+    }
+
+    /** A rule with only an action, for building with the {@code with…} methods. */
+    public static FlowRule of(RuleAction action) {
+        return new FlowRule(null, null, null, null, null, null, null, null, action);
+    }
+
+    public FlowRule withHost(String h) { return new FlowRule(h, cidr, port, protocol, processPath, processName, uid, cgroup, action); }
+    public FlowRule withCidr(IpPrefix c) { return new FlowRule(host, c, port, protocol, processPath, processName, uid, cgroup, action); }
+    public FlowRule withPort(PortRange p) { return new FlowRule(host, cidr, p, protocol, processPath, processName, uid, cgroup, action); }
+    public FlowRule withProtocol(TransportProtocol p) { return new FlowRule(host, cidr, port, p, processPath, processName, uid, cgroup, action); }
+    public FlowRule withProcessPath(Path p) { return new FlowRule(host, cidr, port, protocol, p, processName, uid, cgroup, action); }
+    public FlowRule withProcessName(String n) { return new FlowRule(host, cidr, port, protocol, processPath, n, uid, cgroup, action); }
+    public FlowRule withUid(Long u) { return new FlowRule(host, cidr, port, protocol, processPath, processName, u, cgroup, action); }
+    public FlowRule withCgroup(String c) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, c, action); }
+}
