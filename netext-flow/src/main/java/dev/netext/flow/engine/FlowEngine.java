@@ -16,7 +16,7 @@ import dev.netext.linux.diag.ProcessAttributor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.InterceptionConfig;
-import dev.netext.linux.tproxy.Nft;
+import dev.netext.linux.nft.Nft;
 import dev.netext.linux.tproxy.TproxySteering;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

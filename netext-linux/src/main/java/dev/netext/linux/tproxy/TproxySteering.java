@@ -1,5 +1,7 @@
 package dev.netext.linux.tproxy;
 
+import dev.netext.linux.nft.Nft;
+
 import dev.netext.api.net.IpFamily;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.linux.Errno;
