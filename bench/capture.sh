@@ -11,6 +11,7 @@ ns="nxbench-cap-$$"
 work="$(mktemp -d)"
 daemon_pid=""
 cleanup() {
+  [ "$BASHPID" = "$$" ] || return 0   # not in command substitutions
   [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
@@ -36,7 +37,7 @@ for _ in $(seq 100); do grep -q "ready" "$work/daemon.log" 2>/dev/null && break;
 for _ in $(seq 100); do ip -n "$ns" link show nxcap0 >/dev/null 2>&1 && break; sleep 0.2; done
 
 flood() { # prints packets transmitted+received in $secs seconds
-  ip netns exec "$ns" timeout -s INT "$secs" ping -f -q 10.99.0.2 2>/dev/null | awk '/packets transmitted/ {print $1 + $4}'
+  { ip netns exec "$ns" timeout -s INT "$secs" ping -f -q 10.99.0.2 2>/dev/null || true; } | awk '/packets transmitted/ {print $1 + $4}'
 }
 count() { tshark -r "$1" 2>/dev/null | wc -l; }
 
@@ -47,14 +48,14 @@ ip netns exec "$ns" bin/netext capture --tunnel pong -w "$work/netext.pcapng" --
 cap=$!
 for _ in $(seq 100); do grep -q "capturing on" "$work/netext.log" && break; sleep 0.1; done
 with_netext=$(flood)
-sleep 0.5; kill -INT "$cap"; wait "$cap" || true
+sleep 0.5; kill -TERM "$cap"; wait "$cap" || true
 netext_written=$(count "$work/netext.pcapng")
 
 ip netns exec "$ns" dumpcap -q -i nxcap0 -w "$work/dumpcap.pcapng" > "$work/dumpcap.log" 2>&1 &
 cap=$!
 sleep 1.5
 with_dumpcap=$(flood)
-sleep 0.5; kill -INT "$cap"; wait "$cap" || true
+sleep 0.5; kill -TERM "$cap"; wait "$cap" || true
 dumpcap_written=$(count "$work/dumpcap.pcapng")
 
 echo "ping -f through the pong tunnel for ${secs}s (packets both ways):"
