@@ -35,6 +35,8 @@ import java.util.Set;
 public final class StateLedger implements AutoCloseable {
     public static final Path DEFAULT_DIR = Path.of("/run/netext");
     private static final String SUFFIX = ".state";
+    /** Ledger entries of this kind name a path in the file system, shared by all network namespaces. */
+    public static final String FILE_KIND = "file";
 
     private final Path file;
     private final FileChannel channel;
@@ -131,7 +133,20 @@ public final class StateLedger implements AutoCloseable {
                 long netns = Long.parseLong(owner.require("netns"));
                 if (ProcessInfo.isAlive(pid, start)) continue;
                 if (netns != ours) {
-                    if (!alive.contains(netns)) Files.deleteIfExists(p);
+                    if (!alive.contains(netns)) {
+                        // its kernel objects died with the namespace, but files (a UAPI socket under /var/run) live in
+                        // the host's file system, which every namespace shares: remove those before the ledger
+                        for (String l : lines.subList(1, lines.size()).reversed()) {
+                            LedgerEntry e = LedgerEntry.parse(l);
+                            if (e == null || !e.kind().equals(FILE_KIND)) continue;
+                            try {
+                                undo.undo(e);
+                            } catch (IOException | RuntimeException ex) {
+                                // best effort: the ledger of a vanished namespace is dropped either way
+                            }
+                        }
+                        Files.deleteIfExists(p);
+                    }
                     continue;
                 }
                 List<LedgerEntry> entries = new ArrayList<>();

@@ -84,7 +84,7 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
     /** Ledger entry {@code file path=…}: deleted after a crash unless something still answers on it. */
     @Override
     public void recordOwnedFile(java.nio.file.Path path) throws IOException {
-        ledger.record(LedgerEntry.of("file", "path", path.toAbsolutePath().toString()));
+        ledger.record(LedgerEntry.of(StateLedger.FILE_KIND, "path", path.toAbsolutePath().toString()));
     }
 
     @Override
