@@ -82,8 +82,7 @@ class MemoryBudgetIntegrationTest {
         try (DaemonUnderTest d = new DaemonUnderTest(ns, dir)) {
             JsonNode hog = d.awaitComponent("hog", c -> c.path("detail").asText().startsWith("stopped: memory limit"), WAIT);
             assertThat(hog.path("status").asText()).isEqualTo("disconnected");
-            // stopped for good: no restart after the hard limit (checked again below, after a wait and in the events)
-            long restartsAtStop = hog.path("restarts").asLong();
+            assertThat(hog.path("restarts").asLong()).isZero();
             assertThat(hog.path("counters").path("memory_window_peak_bytes").asLong()).isGreaterThanOrEqualTo(200L << 20);
             NetextProcess status = d.cli("status");
             assertThat(status.output()).contains("tunnel hog.Hog: disconnected, stopped: memory limit")
@@ -104,14 +103,10 @@ class MemoryBudgetIntegrationTest {
             }).toList();
             assertThat(story).as(events.output()).containsSubsequence("connecting", "hog.budget", "connected", "exceeded soft",
                     "hog.pressure", "exceeded hard", "disconnecting", "disconnected");
-            // Under a loaded machine an unrelated failure before the budget was crossed was once restarted (not yet
-            // explained: see the closing note); what the budget promises is that nothing restarts the provider after
-            // the hard limit stopped it.
-            assertThat(story.subList(story.lastIndexOf("exceeded hard"), story.size())).as(d.process.output())
-                    .doesNotContain("ProviderRestarted");
-            Thread.sleep(1500); // longer than the restart backoff (200–800 ms)
+            assertThat(story).as(d.process.output()).doesNotContain("ProviderRestarted");
+            Thread.sleep(1500); // longer than the restart backoff (200–800 ms): still stopped, still not restarted
             JsonNode later = d.awaitComponent("hog", c -> true, WAIT);
-            assertThat(later.path("restarts").asLong()).isEqualTo(restartsAtStop);
+            assertThat(later.path("restarts").asLong()).isZero();
             assertThat(later.path("status").asText()).isEqualTo("disconnected");
             JsonNode budget = hogEvents.stream().filter(e -> e.path("message_type").asText().equals("hog.budget")).findFirst().orElseThrow();
             assertThat(budget.path("attributes").path("bytes").asText()).isEqualTo(Long.toString(200L << 20));

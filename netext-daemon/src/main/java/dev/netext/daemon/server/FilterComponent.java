@@ -1,28 +1,19 @@
 package dev.netext.daemon.server;
 
-import dev.netext.api.ProviderEvent;
-import dev.netext.api.ProviderStatus;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.flow.FlowLauncher;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.flow.engine.FlowEngine;
 
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * A profile's {@code filter:} section under the daemon: TPROXY interception and the rules filter over every flow,
  * decisions published as flow events in the daemon's log. Stopping removes the nft table, rules and routes.
  */
-final class FilterComponent implements ProfileComponent {
-    private final Profile profile;
-    private final DaemonServices services;
-    private FlowEngine engine;
-    private String lastError;
-
+final class FilterComponent extends EngineComponent<FlowEngine> {
     private FilterComponent(Profile profile, DaemonServices services) {
-        this.profile = profile;
-        this.services = services;
+        super(profile, services);
     }
 
     static ComponentFactory factory() {
@@ -32,33 +23,11 @@ final class FilterComponent implements ProfileComponent {
 
     @Override public String kind() { return "filter"; }
 
-    @Override
-    public synchronized void start() {
-        if (engine != null) return;
-        try {
-            engine = FlowLauncher.launch(profile, services.events(), services.stateDir());
-            lastError = null;
-        } catch (Exception e) {
-            lastError = e.getMessage() == null ? e.toString() : e.getMessage();
-            services.events().publish((s, t) -> new ProviderEvent.ProviderFailed(s, t, profile.name(),
-                    e.getClass().getSimpleName(), lastError, false));
-        }
-    }
+    @Override String provider() { return profile.filter().orElseThrow().provider(); }
 
-    @Override
-    public synchronized void stop(StopReason reason) {
-        if (engine == null) return;
-        engine.close();
-        engine = null;
-    }
+    @Override FlowEngine launch() throws Exception { return FlowLauncher.launch(profile, services.events(), services.stateDir()); }
 
-    @Override
-    public synchronized ComponentStatus status() {
-        String provider = profile.filter().orElseThrow().provider();
-        if (engine == null)
-            return new ComponentStatus(kind(), ProviderStatus.DISCONNECTED, provider, lastError == null ? "" : "failed",
-                    0, lastError, Map.of());
-        return new ComponentStatus(kind(), ProviderStatus.CONNECTED, provider,
-                "intercepting TCP; " + engine.pausedFlows().size() + " flow(s) paused", 0, null, Map.of());
-    }
+    @Override void close(FlowEngine engine, StopReason reason) { engine.close(); }
+
+    @Override String detail(FlowEngine engine) { return "intercepting TCP; " + engine.pausedFlows().size() + " flow(s) paused"; }
 }

@@ -59,12 +59,22 @@ public final class StateLedger implements AutoCloseable {
 
     /** Creates this instance's ledger in {@code dir}. */
     public static StateLedger create(Path dir, String prefix) throws IOException {
-        Files.createDirectories(dir);
         int pid = Libc.getpid();
         long netns = NetworkNamespace.currentInode();
         Path file = dir.resolve(prefix + "-" + netns + "-" + pid + SUFFIX);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE);
+        FileChannel ch;
+        for (int attempt = 1; ; attempt++) {
+            Files.createDirectories(dir);
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
+                break;
+            } catch (NoSuchFileException e) {
+                // another instance (or another tunnel of this daemon) removed the directory it found empty, between
+                // our createDirectories and open: make it again
+                if (attempt == 10) throw e;
+            }
+        }
         StateLedger ledger = new StateLedger(file, ch);
         ledger.writeLine("owner pid=" + pid + " start=" + ProcessInfo.currentStartTime() + " netns=" + netns);
         return ledger;
