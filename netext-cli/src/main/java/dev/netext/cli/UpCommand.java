@@ -109,9 +109,7 @@ public final class UpCommand implements Callable<Integer> {
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new UserError("filter: " + e.getMessage());
         }
-        for (StateLedger.Recovery r : engine.recovered())
-            out.println("netext: removed what a crashed filter (pid " + r.pid() + ") left: " + r.undone().size()
-                    + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
+        printRecovered(out, "filter", engine.recovered());
         int[] ports = engine.listenerPorts();
         out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
                 + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; " + profile.filter().get().rules().size() + " rule(s))");
@@ -189,10 +187,7 @@ public final class UpCommand implements Callable<Integer> {
         TunnelSection section = profile.tunnel().orElseThrow();
 
         RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
-        for (StateLedger.Recovery r : tunnel.recovered()) {
-            out.println("netext: removed what a crashed instance (pid " + r.pid() + ") left: "
-                    + r.undone().size() + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
-        }
+        printRecovered(out, "instance", tunnel.recovered());
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
         // fallback for any other way the JVM goes down. Installed before "connected" is printed: whoever
         // waits for that line may stop us right after it (the default SIGTERM action would exit 143).
@@ -243,10 +238,7 @@ public final class UpCommand implements Callable<Integer> {
             throw new UserError(profile.source() + ": packet-filter.provider: " + e.reason());
         }
         PacketFilterEngine filter = PacketFilterLauncher.launch(profile, pf, provider, EventSink.discard());
-        for (StateLedger.Recovery r : filter.recovered()) {
-            out.println("netext: removed what a crashed packet filter (pid " + r.pid() + ") left: "
-                    + r.undone().size() + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
-        }
+        printRecovered(out, "packet filter", filter.recovered());
         out.println("netext: packet filter " + profile.name() + " running on queue " + pf.queue() + " (provider "
                 + pf.provider() + "; on-failure " + (pf.failOpen() ? "open" : "closed") + "; conntrack state from "
                 + (filter.kernelConntrackInfo() ? "the queue" : "steering marks") + ")");
@@ -264,6 +256,14 @@ public final class UpCommand implements Callable<Integer> {
     static boolean isDaemonProfileName(Path arg) {
         String s = arg.toString();
         return !Files.exists(arg) && s.indexOf('/') < 0 && !s.endsWith(".yaml") && !s.endsWith(".yml");
+    }
+
+    /** What the start undid of crashed instances' ledgers, one line each (tests and admins read these lines). */
+    private static void printRecovered(PrintStream out, String what, java.util.List<StateLedger.Recovery> recovered) {
+        for (StateLedger.Recovery r : recovered) {
+            out.println("netext: removed what a crashed " + what + " (pid " + r.pid() + ") left: " + r.undone().size()
+                    + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));
+        }
     }
 
     private static void printStopped(PrintStream out, String name, TunnelStats stats) {
