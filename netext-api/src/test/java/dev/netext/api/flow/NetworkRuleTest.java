@@ -84,6 +84,11 @@ class NetworkRuleTest {
                 .matches(firefox)).isFalse();
         assertThat(AppRule.executable(Path.of("/usr/lib/firefox/firefox")).matches(ProcessInfo.UNKNOWN)).isFalse();
         assertThatThrownBy(() -> new AppRule(null, null, null, null)).isInstanceOf(IllegalArgumentException.class);
+        ProcessInfo staff = firefox.toBuilder().gid(50).build();
+        assertThat(AppRule.gid(50).matches(staff)).isTrue();
+        assertThat(AppRule.gid(51).matches(staff)).isFalse();
+        assertThat(AppRule.gid(50).matches(firefox)).as("no gid known: no match").isFalse();
+        assertThat(AppRule.uid(1000).matches(firefox)).isTrue();
     }
 
     @Test
