@@ -12,6 +12,7 @@ import dev.netext.api.path.PathEvent;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.flow.naming.AddressNames;
 import dev.netext.flow.naming.FlowNamer;
+import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.linux.diag.ProcessAttributor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.state.StateLedger;
@@ -45,7 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Runs a {@link FilterDataProvider} over every intercepted TCP flow of this network namespace: installs
+ * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}), over every intercepted TCP
+ * flow of this network namespace: filter → proxies in order → direct (see {@link ProxyWalk}). Installs
  * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
  * accepted connection to an {@link InterceptedFlow}. Start it on a thread inside the namespace it should serve: the
  * listeners, the netlink sockets and the event loop threads are created from the starting thread.
@@ -60,6 +62,7 @@ public final class FlowEngine implements AutoCloseable {
     private final FlowEngineConfig config;
     private final FilterDataProvider provider;
     private final FlowEvents events;
+    private final ProxyWalk proxies;
     private final EventLoopGroup group;
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
@@ -75,10 +78,11 @@ public final class FlowEngine implements AutoCloseable {
     private boolean providerStarted;
     private List<StateLedger.Recovery> recovered = List.of();
 
-    private FlowEngine(FlowEngineConfig config, FilterDataProvider provider, EventSink sink, AtomicLong sequence,
-                       AddressNames dns) {
+    private FlowEngine(FlowEngineConfig config, FilterDataProvider provider, List<FlowProxy> proxies, EventSink sink,
+                       AtomicLong sequence, AddressNames dns) {
         this.config = config;
         this.provider = provider;
+        this.proxies = new ProxyWalk(proxies);
         this.events = new FlowEvents(config.providerName(), sink, sequence::incrementAndGet);
         this.group = new MultiThreadIoEventLoopGroup(config.workerThreads(), EpollIoHandler.newFactory());
         this.namers = new FastThreadLocal<>() {
@@ -92,7 +96,17 @@ public final class FlowEngine implements AutoCloseable {
      */
     public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, Map<String, Object> options,
                                    EventSink sink, AtomicLong sequence, AddressNames dns) throws Exception {
-        FlowEngine e = new FlowEngine(config, provider, sink, sequence, dns);
+        return start(config, provider, List.of(), options, sink, sequence, dns);
+    }
+
+    /**
+     * As above, with {@code proxies} after the filter: each allowed flow is offered to them in
+     * {@link dev.netext.api.proxy.ProxyChain} order (profile order, then name), else goes direct.
+     */
+    public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, List<FlowProxy> proxies,
+                                   Map<String, Object> options, EventSink sink, AtomicLong sequence, AddressNames dns)
+            throws Exception {
+        FlowEngine e = new FlowEngine(config, provider, proxies, sink, sequence, dns);
         try {
             e.startInside(options);
             return e;
@@ -155,6 +169,8 @@ public final class FlowEngine implements AutoCloseable {
 
     FlowNamer namer() { return namers.get(); }
 
+    ProxyWalk proxies() { return proxies; }
+
     ProcessAttributor attributor() { return attributor; }
 
     ExecutorService deciders() { return deciders; }
@@ -170,6 +186,9 @@ public final class FlowEngine implements AutoCloseable {
 
     /** Resuming paused flows: hand this to whatever decides asynchronously (a UI prompt). */
     public FilterControl control() { return control; }
+
+    /** The proxies flows are offered to, in offer order. */
+    public dev.netext.api.proxy.ProxyChain proxyChain() { return proxies.chain(); }
 
     /** Flows waiting in a pause now. */
     public List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }

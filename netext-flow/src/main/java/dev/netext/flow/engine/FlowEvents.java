@@ -32,6 +32,11 @@ final class FlowEvents {
         deliver(seq -> new ProviderEvent.FlowVerdict(seq, System.nanoTime(), provider, flowId, v, latencyNanos));
     }
 
+    /** A decision by another provider than the engine's own (a proxy of the chain). */
+    void verdict(String by, long flowId, Verdict v, long latencyNanos) {
+        deliver(seq -> new ProviderEvent.FlowVerdict(seq, System.nanoTime(), by, flowId, v, latencyNanos));
+    }
+
     void closed(long flowId, long in, long out) {
         deliver(seq -> new ProviderEvent.FlowClosed(seq, System.nanoTime(), provider, flowId, in, out));
     }

@@ -12,17 +12,21 @@ import dev.netext.api.flow.ProcessInfo;
 import dev.netext.api.flow.TcpFlow;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.flow.naming.FlowName;
+import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.flow.proxy.HandshakeHandler;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,13 +45,17 @@ import java.util.concurrent.TimeUnit;
  *   <li>the client's first bytes are read (and held) until the namer settles, the peek limit fills, or the peek
  *       timeout passes;</li>
  *   <li>the filter settings, then the provider, decide; pauses wait with nothing read, nothing connected;</li>
- *   <li>allowed flows connect upstream with the bypass mark and relay both ways, through a {@link DataGate} per
- *       direction the filter watches.</li>
+ *   <li>allowed flows are offered to the proxy chain ({@link ProxyWalk}): a claimed flow connects to its proxy's
+ *       server and runs the proxy's handshake, a declined one connects to its original destination;</li>
+ *   <li>both connect with the bypass mark and relay both ways, through a {@link DataGate} per direction the filter
+ *       watches, or splice in the kernel when none does.</li>
  * </ol>
  * All state is touched on the client channel's event loop; the upstream channel shares it.
  */
 final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InterceptedFlow.class);
+
+    private static final String HANDSHAKE = "proxy-handshake";
 
     private enum State { PEEKING, DECIDING, PAUSED, CONNECTING, RELAYING, SPLICING, DISCARDING, CLOSED }
 
@@ -240,9 +248,36 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         ch.close();
     }
 
+    /** An allowed flow: through the proxy chain (when there is one) to a proxy or direct. */
     private void connect(int peekInbound, int peekOutbound) {
         state = State.CONNECTING;
-        InetSocketAddress original = (InetSocketAddress) client.localAddress();
+        if (engine.proxies().isEmpty()) {
+            dial(null, peekInbound, peekOutbound);
+            return;
+        }
+        TcpFlow f = flow;
+        CompletableFuture.supplyAsync(() -> engine.proxies().route(f, engine.events()), engine.deciders())
+                .whenComplete((outcome, err) -> client.eventLoop().execute(() -> {
+                    if (state != State.CONNECTING) return;
+                    if (err != null) {
+                        log.warn("flow {}: proxy walk failed: {}", id, err.toString());
+                        reset(client);
+                    } else if (outcome.reject() != null) {
+                        drop(outcome.reject());
+                    } else {
+                        dial(outcome.proxy(), peekInbound, peekOutbound);
+                    }
+                }));
+    }
+
+    /**
+     * Connects upstream with the bypass mark: to the original destination, or to {@code proxy}'s server followed by
+     * its handshake (the tunnel then carries the flow exactly as a direct connection would, splice included).
+     */
+    private void dial(FlowProxy proxy, int peekInbound, int peekOutbound) {
+        InetSocketAddress target = proxy == null ? (InetSocketAddress) client.localAddress()
+                : proxy.server().address().toSocketAddress();
+        Promise<Void> handshakeDone = client.eventLoop().newPromise();
         Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
                 .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
                 .option(ChannelOption.AUTO_READ, false)
@@ -250,9 +285,17 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) engine.config().connectTimeout().toMillis())
                 .option(EpollChannelOption.EPOLL_MODE, io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED)
-                .handler(new Upstream());
-        b.connect(original).addListener((ChannelFutureListener) f -> {
+                .handler(new ChannelInitializer<EpollSocketChannel>() {
+                    @Override
+                    protected void initChannel(EpollSocketChannel ch) {
+                        if (proxy != null) ch.pipeline().addLast(HANDSHAKE, new HandshakeHandler(
+                                proxy.server().handshakeFor(flow), handshakeDone, engine.config().connectTimeout()));
+                        ch.pipeline().addLast(new Upstream());
+                    }
+                });
+        b.connect(target).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
+                if (proxy != null) proxyFailed(proxy, f.cause());
                 reset(client); // the client sees what it would have seen: the connection fails
                 return;
             }
@@ -260,26 +303,55 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 f.channel().close();
                 return;
             }
-            upstream = f.channel();
-            var alloc = client.alloc();
-            outbound = new DataGate(peekOutbound, new ToChannel(upstream), (off, data) ->
-                    engine.provider().handleOutboundData(flow, off, data), alloc);
-            inbound = new DataGate(peekInbound, new ToChannel(client), (off, data) ->
-                    engine.provider().handleInboundData(flow, off, data), alloc);
-            state = State.RELAYING;
-            if (prefix.isReadable()) {
-                bytesOut += prefix.readableBytes();
-                outbound.onData(prefix);
-                outbound.onBurstEnd();
-                upstream.flush();
-            } else {
-                prefix.release();
+            if (proxy == null) {
+                relay(f.channel(), peekInbound, peekOutbound);
+                return;
             }
-            prefix = null;
-            if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) startSplice();
-            client.config().setAutoRead(true);
-            upstream.config().setAutoRead(true);
+            handshakeDone.addListener(h -> {
+                if (!h.isSuccess()) {
+                    proxyFailed(proxy, h.cause());
+                    f.channel().close();
+                    reset(client);
+                } else if (state == State.CLOSED) {
+                    f.channel().close();
+                } else {
+                    relay(f.channel(), peekInbound, peekOutbound);
+                }
+            });
         });
+    }
+
+    private void proxyFailed(FlowProxy proxy, Throwable cause) {
+        String name = proxy.member().provider();
+        log.debug("flow {} through proxy {}: {}", id, name, String.valueOf(cause));
+        engine.events().message("proxy.failed", java.util.Map.of("proxy", name,
+                "reason", cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage()), id);
+    }
+
+    /** The upstream channel is ready for the flow's bytes: gates, held bytes, then relay or splice. */
+    private void relay(Channel up, int peekInbound, int peekOutbound) {
+        upstream = up;
+        var alloc = client.alloc();
+        outbound = new DataGate(peekOutbound, new ToChannel(upstream), (off, data) ->
+                engine.provider().handleOutboundData(flow, off, data), alloc);
+        inbound = new DataGate(peekInbound, new ToChannel(client), (off, data) ->
+                engine.provider().handleInboundData(flow, off, data), alloc);
+        state = State.RELAYING;
+        if (prefix.isReadable()) {
+            bytesOut += prefix.readableBytes();
+            outbound.onData(prefix);
+            outbound.onBurstEnd();
+            upstream.flush();
+        } else {
+            prefix.release();
+        }
+        prefix = null;
+        // server bytes that arrived with the proxy's reply pass through the inbound gate like any later ones
+        if (upstream.pipeline().get(HANDSHAKE) != null) upstream.pipeline().remove(HANDSHAKE);
+        if (state != State.RELAYING) return;
+        if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) startSplice();
+        client.config().setAutoRead(true);
+        upstream.config().setAutoRead(true);
     }
 
     /**

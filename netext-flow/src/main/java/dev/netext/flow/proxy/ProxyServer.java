@@ -1,0 +1,56 @@
+package dev.netext.flow.proxy;
+
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.HostnameInfo;
+import dev.netext.api.flow.TcpFlow;
+
+import java.util.Optional;
+
+/**
+ * An upstream proxy server the engine relays claimed flows through, and the handshake that opens a tunnel to a flow's
+ * destination. The destination is the flow's hostname when netext knows it (so the proxy resolves it, as it would for
+ * an application configured to use it), else its original IP address and port.
+ */
+public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.HttpConnect {
+
+    Endpoint address();
+
+    /** The profile's {@code type}: {@code socks5} or {@code http}. */
+    String type();
+
+    UpstreamHandshake handshakeFor(TcpFlow flow);
+
+    /** A SOCKS5 server (RFC 1928 CONNECT; RFC 1929 username/password when credentials are given). */
+    record Socks5(Endpoint address, Optional<Socks5Credentials> credentials) implements ProxyServer {
+        public Socks5 {
+            if (address == null) throw new IllegalArgumentException("address is null");
+            if (credentials == null) credentials = Optional.empty();
+        }
+
+        @Override public String type() { return "socks5"; }
+
+        @Override
+        public UpstreamHandshake handshakeFor(TcpFlow flow) {
+            Socks5Address target = flow.hostname().map(HostnameInfo::hostname)
+                    .map(h -> Socks5Address.of(h, flow.remote().port()))
+                    .orElseGet(() -> Socks5Address.of(flow.remote()));
+            return Socks5ClientHandshake.connect(target, credentials);
+        }
+    }
+
+    /** An HTTP proxy that opens tunnels with CONNECT. */
+    record HttpConnect(Endpoint address) implements ProxyServer {
+        public HttpConnect {
+            if (address == null) throw new IllegalArgumentException("address is null");
+        }
+
+        @Override public String type() { return "http"; }
+
+        @Override
+        public UpstreamHandshake handshakeFor(TcpFlow flow) {
+            String authority = flow.hostname().map(h -> h.hostname() + ":" + flow.remote().port())
+                    .orElseGet(() -> flow.remote().toString());
+            return new HttpConnectHandshake(authority);
+        }
+    }
+}
