@@ -1,0 +1,278 @@
+package dev.netext.flow.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.netext.api.ProviderEvent;
+import dev.netext.api.ProviderKind;
+import dev.netext.api.Verdict;
+import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.AppRule;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.Flow;
+import dev.netext.api.flow.NetworkRule;
+import dev.netext.api.flow.PortRange;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.api.proxy.ClaimDecision;
+import dev.netext.api.proxy.ProxyChain;
+import dev.netext.api.proxy.ProxyRoute;
+import dev.netext.api.proxy.ProxyRules;
+import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.flow.proxy.ProxyServer;
+import dev.netext.flow.rules.RuleAction;
+import dev.netext.flow.rules.RulesFilter;
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.tproxy.InterceptionConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ordered proxy chain with real proxies. Namespaces: {@code client} (curl + the engine), {@code origin} (Python
+ * http.server on 8081 and 8082, logging each request with its peer address), {@code socks} (Debian's microsocks) and
+ * {@code web} (Debian's tinyproxy, an HTTP CONNECT proxy). The client and each proxy reach the origin's service
+ * address 10.78.9.2 over a link of their own, so the origin's log tells by which path a request came: the client's
+ * address (direct), the SOCKS server's or the HTTP proxy's.
+ *
+ * <p>Chain: {@code picky} (order 0, takes every flow's offer and declines it), {@code first} (order 1, HTTP CONNECT via
+ * tinyproxy; includes the origin network, excludes port 8081), {@code second} (order 2, SOCKS5 via microsocks; port
+ * 8081, only for /usr/bin/curl).
+ */
+class ProxyChainIntegrationTest {
+    private static NetnsLab lab;
+    private static NetworkNamespace client, origin, socks, web;
+    private static FlowEngine engine;
+    private static Path dir, hostsDir;
+    private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
+    private static final List<Long> pickyOffers = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
+                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        for (String tool : List.of("/usr/bin/curl", "/usr/bin/python3", "/usr/sbin/nft", "/usr/bin/microsocks", "/usr/bin/tinyproxy"))
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        lab = NetnsLab.create();
+        client = lab.namespace("client");
+        origin = lab.namespace("origin");
+        socks = lab.namespace("socks");
+        web = lab.namespace("web");
+        lab.veth(VethEnd.of("client", "co0", "10.78.1.1/24"), VethEnd.of("origin", "oc0", "10.78.1.2/24"));
+        client.ip("-6", "addr", "add", "fd78:1::1/64", "dev", "co0", "nodad").orThrow();
+        origin.ip("-6", "addr", "add", "fd78:1::2/64", "dev", "oc0", "nodad").orThrow();
+        lab.veth(VethEnd.of("client", "cs0", "10.78.2.1/24"), VethEnd.of("socks", "sc0", "10.78.2.2/24"));
+        lab.veth(VethEnd.of("socks", "so0", "10.78.3.1/24"), VethEnd.of("origin", "os0", "10.78.3.2/24"));
+        lab.veth(VethEnd.of("client", "cw0", "10.78.4.1/24"), VethEnd.of("web", "wc0", "10.78.4.2/24"));
+        lab.veth(VethEnd.of("web", "wo0", "10.78.5.1/24"), VethEnd.of("origin", "ow0", "10.78.5.2/24"));
+        // the origin's service addresses, on its loopback: 10.78.9.2 routed from the client and from both proxies
+        // (each over its own link), 10.78.7.2 and fd78:9::2 from the client only
+        origin.ip("addr", "add", "10.78.9.2/32", "dev", "lo").orThrow();
+        origin.ip("addr", "add", "10.78.7.2/32", "dev", "lo").orThrow();
+        origin.ip("-6", "addr", "add", "fd78:9::2/128", "dev", "lo").orThrow();
+        client.ip("route", "add", "10.78.9.0/24", "via", "10.78.1.2").orThrow();
+        client.ip("route", "add", "10.78.7.0/24", "via", "10.78.1.2").orThrow();
+        client.ip("-6", "route", "add", "fd78:9::/64", "via", "fd78:1::2").orThrow();
+        socks.ip("route", "add", "10.78.9.0/24", "via", "10.78.3.2").orThrow();
+        web.ip("route", "add", "10.78.9.0/24", "via", "10.78.5.2").orThrow();
+        dir = Files.createTempDirectory("netext-proxy-it");
+        Files.writeString(dir.resolve("hello.txt"), "hello from the origin\n");
+        for (int port : new int[]{8081, 8082})
+            origin.exec("sh", "-c", "exec /usr/bin/python3 -m http.server " + port + " --bind :: --directory '" + dir
+                    + "' > '" + dir.resolve("origin-" + port + ".log") + "' 2>&1");
+        // ip netns exec bind-mounts /etc/netns/NAME/hosts over /etc/hosts: microsocks resolves the name to the
+        // origin's address on the socks link (the client-side address is unreachable from there)
+        hostsDir = Path.of("/etc/netns", socks.name());
+        Files.createDirectories(hostsDir);
+        Files.writeString(hostsDir.resolve("hosts"), "10.78.9.2 named.origin.test\n");
+        socks.exec("sh", "-c", "exec /usr/bin/microsocks -i 10.78.2.2 -p 1080 > '" + dir.resolve("microsocks.log") + "' 2>&1");
+        Files.writeString(dir.resolve("tinyproxy.conf"), """
+                User nobody
+                Group nogroup
+                Port 3128
+                Listen 10.78.4.2
+                Timeout 30
+                MaxClients 20
+                LogLevel Info
+                Allow 10.78.4.0/24
+                """);
+        web.exec("sh", "-c", "exec /usr/bin/tinyproxy -d -c '" + dir.resolve("tinyproxy.conf") + "' > '"
+                + dir.resolve("tinyproxy.log") + "' 2>&1");
+        waitListening(origin, 8081);
+        waitListening(origin, 8082);
+        waitListening(socks, 1080);
+        waitListening(web, 3128);
+
+        FlowProxy picky = new FlowProxy() {
+            private final ProxyChain.Member member = new ProxyChain.Member("picky", ProviderKind.TRANSPARENT_PROXY, 0,
+                    ProxyRules.including(NetworkRule.any()));
+            @Override public ProxyChain.Member member() { return member; }
+            @Override public ProxyServer server() { return new ProxyServer.Socks5(Endpoint.parse("192.0.2.1:1"), Optional.empty()); }
+            @Override public ClaimDecision handleNewFlow(Flow flow) {
+                pickyOffers.add(flow.id());
+                return ClaimDecision.DECLINE;
+            }
+        };
+        FlowProxy first = new FlowProxy.Upstream(new ProxyChain.Member("first", ProviderKind.TRANSPARENT_PROXY, 1,
+                ProxyRules.including(NetworkRule.toNetwork(IpPrefix.parse("10.78.9.0/24"), TransportProtocol.TCP))
+                        .excluding(NetworkRule.any().withRemotePorts(PortRange.of(8081)))),
+                new ProxyServer.HttpConnect(Endpoint.parse("10.78.4.2:3128")));
+        FlowProxy second = new FlowProxy.Upstream(new ProxyChain.Member("second", ProviderKind.APP_PROXY, 2,
+                new ProxyRules(List.of(NetworkRule.any().withRemotePorts(PortRange.of(8081))), List.of(),
+                        List.of(AppRule.executable(Path.of("/usr/bin/curl").toRealPath())))),
+                new ProxyServer.Socks5(Endpoint.parse("10.78.2.2:1080"), Optional.empty()));
+        RulesFilter filter = new RulesFilter(List.of(), RuleAction.ALLOW, Duration.ofSeconds(3), FinalVerdict.DROP, DropMode.RESET);
+        FlowEngineConfig config = FlowEngineConfig.defaults("proxy-test", InterceptionConfig.Scope.ALL)
+                .withLedgerDir(dir.resolve("ledger"));
+        // listed out of order on purpose: the chain sorts by order
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(second, picky, first), null,
+                events::add, new AtomicLong(), null));
+    }
+
+    private static void waitListening(NetworkNamespace ns, int port) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            if (ns.run("ss", "-Htln", "sport = :" + port).output().contains(":" + port)) return;
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException(ns + " port " + port + " never listened");
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try {
+            if (engine != null) client.runInside(() -> engine.close());
+            if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
+        } finally {
+            if (lab != null) lab.close();
+            if (hostsDir != null) {
+                Files.deleteIfExists(hostsDir.resolve("hosts"));
+                Files.deleteIfExists(hostsDir);
+            }
+            if (dir != null) try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @BeforeEach
+    void clearEvents() { events.clear(); }
+
+    private static ExecResult curl(String... args) throws Exception {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "curl";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        return client.run(Duration.ofSeconds(20), cmd);
+    }
+
+    /** The origin's access-log line for {@code path} (python logs "PEER - - [date] "GET PATH HTTP/1.1" 200 -"). */
+    private static String originLogLine(int port, String path) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            for (String line : Files.readAllLines(dir.resolve("origin-" + port + ".log")))
+                if (line.contains("GET " + path + " ")) return line;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("origin never logged " + path + ": " + Files.readString(dir.resolve("origin-" + port + ".log")));
+    }
+
+    private static long flowOf(String path) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            for (ProviderEvent e : events)
+                if (e instanceof ProviderEvent.FlowOpened o && o.flow().process().commandLine().stream().anyMatch(a -> a.contains(path)))
+                    return o.flowId();
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no flow for " + path + " in " + events);
+    }
+
+    /** The proxy-chain decisions about {@code flowId}, as "provider: verdict", in event order. */
+    private static List<String> decisions(long flowId) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            List<String> d = events.stream()
+                    .filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId
+                            && !(v.verdict() instanceof dev.netext.api.filter.FilterVerdict))
+                    .map(e -> ((ProviderEvent.FlowVerdict) e).provider() + ": " + ((ProviderEvent.FlowVerdict) e).verdict())
+                    .toList();
+            if (d.stream().anyMatch(s -> s.startsWith("proxy-test:"))) return d;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no route event for flow " + flowId + ": " + events);
+    }
+
+    @Test
+    void firstExcludesByPortSecondClaimsAndRelaysThroughMicrosocks() throws Exception {
+        ExecResult r = curl("-s", "--max-time", "10", "http://10.78.9.2:8081/hello.txt?via-socks");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("hello from the origin");
+        // the origin saw the SOCKS server's address, not the client's: the bytes went through microsocks
+        assertThat(originLogLine(8081, "/hello.txt?via-socks")).startsWith("::ffff:10.78.3.1 ");
+        long id = flowOf("via-socks");
+        assertThat(decisions(id)).containsExactly("picky: Decline[]", "second: Claim[]", "proxy-test: proxy second");
+        assertThat(pickyOffers).contains(id);
+    }
+
+    @Test
+    void hostnameKnownFromTheFlowIsSentAsSocksDomainName() throws Exception {
+        // the socks namespace cannot reach 10.78.7.2: only CONNECT by name (resolved there to 10.78.9.2) can succeed
+        ExecResult r = curl("-s", "--max-time", "10", "--resolve", "named.origin.test:8081:10.78.7.2",
+                "http://named.origin.test:8081/hello.txt?by-name");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("hello from the origin");
+        assertThat(originLogLine(8081, "/hello.txt?by-name")).startsWith("::ffff:10.78.3.1 ");
+        assertThat(decisions(flowOf("by-name"))).endsWith("second: Claim[]", "proxy-test: proxy second");
+    }
+
+    @Test
+    void firstClaimsItsNetworkAndTunnelsThroughTinyproxyConnect() throws Exception {
+        ExecResult r = curl("-s", "--max-time", "10", "http://10.78.9.2:8082/hello.txt?via-http");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("hello from the origin");
+        assertThat(originLogLine(8082, "/hello.txt?via-http")).startsWith("::ffff:10.78.5.1 ");
+        assertThat(decisions(flowOf("via-http"))).containsExactly("picky: Decline[]", "first: Claim[]", "proxy-test: proxy first");
+        assertThat(Files.readString(dir.resolve("tinyproxy.log"))).contains("CONNECT");
+    }
+
+    @Test
+    void aFlowEveryProxyDeclinesGoesDirect() throws Exception {
+        // IPv6: outside first's network; port 8082: outside second's port
+        ExecResult r = curl("-s", "--max-time", "10", "http://[fd78:9::2]:8082/hello.txt?direct");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(originLogLine(8082, "/hello.txt?direct")).startsWith("fd78:1::1 ");
+        long id = flowOf("?direct");
+        assertThat(decisions(id)).containsExactly("picky: Decline[]", "proxy-test: direct");
+        assertThat(events).anyMatch(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == id
+                && v.verdict().equals(ProxyRoute.DIRECT));
+    }
+
+    @Test
+    void aProxyThatRefusesResetsTheFlowAndSaysWhy() throws Exception {
+        // second claims it; microsocks cannot resolve the name and fails the CONNECT
+        ExecResult r = curl("-s", "--max-time", "10", "--resolve", "unknown.origin.test:8081:10.78.9.2",
+                "http://unknown.origin.test:8081/hello.txt?refused");
+        assertThat(r.exitCode()).as(r.output()).isNotZero();
+        long id = flowOf("?refused");
+        for (int i = 0; i < 100 && events.stream().noneMatch(e -> e instanceof ProviderEvent.ProviderMessage m
+                && m.flowId() == id && m.type().equals("proxy.failed")); i++) Thread.sleep(20);
+        assertThat(events).anyMatch(e -> e instanceof ProviderEvent.ProviderMessage m && m.flowId() == id
+                && m.type().equals("proxy.failed") && m.attributes().get("proxy").equals("second"));
+    }
+
+    @Test
+    void theChainIsSortedByOrder() {
+        assertThat(engine.proxyChain().members().stream().map(ProxyChain.Member::provider).toList())
+                .containsExactly("picky", "first", "second");
+        Verdict unused = ClaimDecision.CLAIM; // the verdict types recorded above
+        assertThat(unused).isNotNull();
+    }
+}
