@@ -1,0 +1,142 @@
+package dev.netext.flow.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.netext.api.flow.Endpoint;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The UDP ASSOCIATE client against a real SOCKS5 server, Debian's dante ({@code danted}; microsocks has no UDP).
+ * Namespaces: {@code client} (this JVM's event loop), {@code socks} (danted: 10.79.1.2:1080 toward the client,
+ * 10.79.2.1 toward the origin), {@code origin} (a Python UDP echo server that answers with the peer it saw). The
+ * client has no route to the origin: only the relay can carry the datagrams, and the echo names dante's address.
+ */
+class Socks5UdpAssociationIntegrationTest {
+    private static NetnsLab lab;
+    private static NetworkNamespace client, socks, origin;
+    private static EventLoopGroup group;
+    private static EventLoop loop;
+    private static Path dir;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
+                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        for (String tool : List.of("/usr/sbin/danted", "/usr/bin/python3"))
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        lab = NetnsLab.create();
+        client = lab.namespace("client");
+        socks = lab.namespace("socks");
+        origin = lab.namespace("origin");
+        lab.veth(VethEnd.of("client", "cs0", "10.79.1.1/24"), VethEnd.of("socks", "sc0", "10.79.1.2/24"));
+        lab.veth(VethEnd.of("socks", "so0", "10.79.2.1/24"), VethEnd.of("origin", "os0", "10.79.2.2/24"));
+        dir = Files.createTempDirectory("netext-socks-udp-it");
+        Files.writeString(dir.resolve("danted.conf"), """
+                logoutput: stderr
+                internal: 10.79.1.2 port = 1080
+                external: 10.79.2.1
+                socksmethod: none
+                clientmethod: none
+                user.privileged: root
+                user.unprivileged: nobody
+                client pass { from: 10.79.1.0/24 to: 0.0.0.0/0 }
+                socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: udpassociate udpreply connect }
+                """);
+        socks.exec("sh", "-c", "exec /usr/sbin/danted -f '" + dir.resolve("danted.conf") + "' -p '"
+                + dir.resolve("danted.pid") + "' > '" + dir.resolve("danted.log") + "' 2>&1");
+        Files.writeString(dir.resolve("echo.py"), """
+                import socket
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(("10.79.2.2", 7777))
+                while True:
+                    data, peer = s.recvfrom(65535)
+                    s.sendto(b"echo to %s:%d: " % (peer[0].encode(), peer[1]) + data, peer)
+                """);
+        origin.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
+        for (int i = 0; i < 100; i++) {
+            if (socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080")
+                    && origin.run("ss", "-Hunl", "sport = :7777").output().contains(":7777")) break;
+            Thread.sleep(50);
+        }
+        group = client.runInside(() -> {
+            MultiThreadIoEventLoopGroup g = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+            g.submit(() -> { }).sync(); // the loop's thread starts here, inside the client namespace
+            return g;
+        });
+        loop = group.next();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try {
+            if (group != null) group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        } finally {
+            if (lab != null) lab.close();
+            if (dir != null) try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
+    void datagramsGoThroughDantesRelayBothWays() throws Exception {
+        BlockingQueue<Socks5UdpDatagram> received = new LinkedBlockingQueue<>();
+        Socks5UdpAssociation a = Socks5UdpAssociation.open(loop, Endpoint.parse("10.79.1.2:1080"), Optional.empty(),
+                0x4e580f02, Duration.ofSeconds(5), d -> received.add(new Socks5UdpDatagram(d.address(),
+                        ByteBuffer.wrap(copy(d.payload()))))).get(10, TimeUnit.SECONDS);
+        try {
+            assertThat(a.relay().getAddress().getHostAddress()).isEqualTo("10.79.1.2");
+            for (int i = 0; i < 3; i++) {
+                Socks5UdpDatagram reply = null;
+                // UDP: a lost datagram is retried, a wrong answer is not
+                for (int attempt = 0; attempt < 5 && reply == null; attempt++) {
+                    a.send(Socks5Address.of(Endpoint.parse("10.79.2.2:7777")),
+                            ByteBuffer.wrap(("ping " + i).getBytes(StandardCharsets.US_ASCII))).sync();
+                    reply = received.poll(1, TimeUnit.SECONDS);
+                }
+                assertThat(reply).as("reply " + i + "; dante log:\n" + Files.readString(dir.resolve("danted.log"))).isNotNull();
+                assertThat(reply.address()).isEqualTo(Socks5Address.of(Endpoint.parse("10.79.2.2:7777")));
+                String text = StandardCharsets.US_ASCII.decode(reply.payload()).toString();
+                // the origin saw dante's external address, not the client's (which it cannot even route to)
+                assertThat(text).startsWith("echo to 10.79.2.1:").endsWith(": ping " + i);
+            }
+        } finally {
+            a.close();
+        }
+        assertThat(a.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(a.isOpen()).isFalse();
+    }
+
+    @Test
+    void aServerThatIsNotThereFailsTheOpen() {
+        assertThatThrownBy(() -> Socks5UdpAssociation.open(loop, Endpoint.parse("10.79.1.2:1081"), Optional.empty(), 0,
+                Duration.ofSeconds(3), d -> { }).get(10, TimeUnit.SECONDS)).hasMessageContaining("refused");
+    }
+
+    private static byte[] copy(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}
