@@ -48,8 +48,9 @@ import org.junit.jupiter.api.Test;
  * address (direct), the SOCKS server's or the HTTP proxy's.
  *
  * <p>Chain: {@code picky} (order 0, takes every flow's offer and declines it), {@code first} (order 1, HTTP CONNECT via
- * tinyproxy; includes the origin network, excludes port 8081), {@code second} (order 2, SOCKS5 via microsocks; port
- * 8081, only for /usr/bin/curl).
+ * tinyproxy; includes the origin network, excludes port 8081), {@code second} (order 2, SOCKS5 via microsocks with
+ * username/password; port 8081, only for /usr/bin/curl), {@code wrong-password} (order 3, the same server with a wrong
+ * password; port 8084).
  */
 class ProxyChainIntegrationTest {
     private static NetnsLab lab;
@@ -58,6 +59,7 @@ class ProxyChainIntegrationTest {
     private static Path dir, hostsDir;
     private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
     private static final List<Long> pickyOffers = new CopyOnWriteArrayList<>();
+    private static final String SOCKS_PASSWORD = "pw-" + Long.toHexString(new java.util.Random().nextLong());
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -97,7 +99,8 @@ class ProxyChainIntegrationTest {
         hostsDir = Path.of("/etc/netns", socks.name());
         Files.createDirectories(hostsDir);
         Files.writeString(hostsDir.resolve("hosts"), "10.78.9.2 named.origin.test\n");
-        socks.exec("sh", "-c", "exec /usr/bin/microsocks -i 10.78.2.2 -p 1080 > '" + dir.resolve("microsocks.log") + "' 2>&1");
+        socks.exec("sh", "-c", "exec /usr/bin/microsocks -i 10.78.2.2 -p 1080 -u netext -P '" + SOCKS_PASSWORD + "' > '"
+                + dir.resolve("microsocks.log") + "' 2>&1");
         Files.writeString(dir.resolve("tinyproxy.conf"), """
                 User nobody
                 Group nogroup
@@ -132,12 +135,17 @@ class ProxyChainIntegrationTest {
         FlowProxy second = new FlowProxy.Upstream(new ProxyChain.Member("second", ProviderKind.APP_PROXY, 2,
                 new ProxyRules(List.of(NetworkRule.any().withRemotePorts(PortRange.of(8081))), List.of(),
                         List.of(AppRule.executable(Path.of("/usr/bin/curl").toRealPath())))),
-                new ProxyServer.Socks5(Endpoint.parse("10.78.2.2:1080"), Optional.empty()));
+                new ProxyServer.Socks5(Endpoint.parse("10.78.2.2:1080"),
+                        Optional.of(new dev.netext.flow.proxy.Socks5Credentials("netext", SOCKS_PASSWORD))));
+        FlowProxy wrongPassword = new FlowProxy.Upstream(new ProxyChain.Member("wrong-password",
+                ProviderKind.TRANSPARENT_PROXY, 3, ProxyRules.including(NetworkRule.any().withRemotePorts(PortRange.of(8084)))),
+                new ProxyServer.Socks5(Endpoint.parse("10.78.2.2:1080"),
+                        Optional.of(new dev.netext.flow.proxy.Socks5Credentials("netext", "not-" + SOCKS_PASSWORD))));
         RulesFilter filter = new RulesFilter(List.of(), RuleAction.ALLOW, Duration.ofSeconds(3), FinalVerdict.DROP, DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("proxy-test", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
         // listed out of order on purpose: the chain sorts by order
-        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(second, picky, first), null,
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(second, wrongPassword, picky, first), null,
                 events::add, new AtomicLong(), null));
     }
 
@@ -269,9 +277,21 @@ class ProxyChainIntegrationTest {
     }
 
     @Test
+    void aWrongSocksPasswordFailsTheFlowWithTheServersAnswer() throws Exception {
+        ExecResult r = curl("-s", "--max-time", "10", "http://10.78.7.2:8084/hello.txt?wrong-password");
+        assertThat(r.exitCode()).as(r.output()).isNotZero();
+        long id = flowOf("?wrong-password");
+        assertThat(decisions(id)).endsWith("wrong-password: Claim[]", "proxy-test: proxy wrong-password");
+        for (int i = 0; i < 100 && events.stream().noneMatch(e -> e instanceof ProviderEvent.ProviderMessage m
+                && m.flowId() == id && m.type().equals("proxy.failed")); i++) Thread.sleep(20);
+        assertThat(events).anyMatch(e -> e instanceof ProviderEvent.ProviderMessage m && m.flowId() == id
+                && m.type().equals("proxy.failed") && m.attributes().get("reason").contains("username/password rejected"));
+    }
+
+    @Test
     void theChainIsSortedByOrder() {
         assertThat(engine.proxyChain().members().stream().map(ProxyChain.Member::provider).toList())
-                .containsExactly("picky", "first", "second");
+                .containsExactly("picky", "first", "second", "wrong-password");
         Verdict unused = ClaimDecision.CLAIM; // the verdict types recorded above
         assertThat(unused).isNotNull();
     }
