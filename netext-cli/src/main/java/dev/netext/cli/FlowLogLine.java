@@ -7,7 +7,8 @@ import dev.netext.api.flow.Flow;
 /**
  * One console line per flow event for {@code netext up --log}:
  * {@code flow 7 opened 10.77.0.2:443 x.blocked.test (TLS_SNI) by /usr/bin/curl pid 1234 uid 0},
- * {@code flow 7 verdict Drop[mode=RESET] in 0.1 ms}, {@code flow 7 closed in 0 out 517}.
+ * {@code flow 7 verdict Drop[mode=RESET] in 0.1 ms}, {@code flow 7 proxy corp claim}, {@code flow 7 route proxy corp}
+ * (or {@code route direct}), {@code flow 7 closed in 0 out 517}.
  */
 final class FlowLogLine {
     private FlowLogLine() {}
@@ -15,9 +16,15 @@ final class FlowLogLine {
     static String format(ProviderEvent e) {
         return switch (e) {
             case ProviderEvent.FlowOpened o -> "flow " + o.flowId() + " opened " + describe(o.flow());
+            case ProviderEvent.FlowVerdict v when v.verdict() instanceof dev.netext.api.proxy.ProxyRoute r ->
+                    "flow " + v.flowId() + " route " + r;
+            case ProviderEvent.FlowVerdict v when v.verdict() instanceof dev.netext.api.proxy.ClaimDecision d ->
+                    "flow " + v.flowId() + " proxy " + v.provider() + " " + d.getClass().getSimpleName().toLowerCase();
             case ProviderEvent.FlowVerdict v -> "flow " + v.flowId() + " verdict " + v.verdict()
                     + String.format(" in %.2f ms", v.latencyNanos() / 1e6);
             case ProviderEvent.FlowClosed c -> "flow " + c.flowId() + " closed in " + c.inboundBytes() + " out " + c.outboundBytes();
+            case ProviderEvent.ProviderMessage m when m.type().equals("proxy.failed") -> "flow " + m.flowId()
+                    + " proxy " + m.attributes().get("proxy") + " failed: " + m.attributes().get("reason");
             case ProviderEvent.ProviderMessage m when m.type().equals("filter.prompt") -> "flow " + m.flowId() + " prompt " + m.attributes();
             default -> null;
         };

@@ -73,13 +73,13 @@ public final class UpCommand implements Callable<Integer> {
             return 2;
         }
         if (profile.tunnel().isEmpty() && profile.dns().isEmpty() && profile.packetFilter().isEmpty()
-                && profile.filter().isEmpty())
-            throw new UserError(profileFile + ": nothing to run (the profile has no tunnel, dns, filter or packet-filter section)");
+                && !profile.interceptsFlows())
+            throw new UserError(profileFile + ": nothing to run (the profile has no tunnel, dns, filter, proxies or packet-filter section)");
         DnsProxyServer dns = profile.dns().isPresent() ? startDns(profile, out) : null;
         PacketFilterEngine filter = null;
         FlowEngine flows = null;
         try {
-            if (profile.filter().isPresent()) flows = startFlowFilter(profile, out);
+            if (profile.interceptsFlows()) flows = startFlowFilter(profile, out);
             // A packet filter starts before the tunnel and stops after it, so the tunnel's traffic is filtered from
             // its first packet.
             if (profile.packetFilter().isPresent()) filter = startPacketFilter(profile, out);
@@ -96,7 +96,10 @@ public final class UpCommand implements Callable<Integer> {
         }
     }
 
-    /** The {@code filter:} section: TPROXY interception + the rules filter; with --log, one line per flow verdict. */
+    /**
+     * The {@code filter:} and {@code proxies:} sections: TPROXY interception, the rules filter and the proxy chain;
+     * with --log, one line per flow verdict (and per proxy decision).
+     */
     private FlowEngine startFlowFilter(Profile profile, PrintStream out) throws Exception {
         Preflight.requireRootForFiltering();
         EventSink sink = log ? e -> {
@@ -112,7 +115,12 @@ public final class UpCommand implements Callable<Integer> {
         printRecovered(out, "filter", engine.recovered());
         int[] ports = engine.listenerPorts();
         out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
-                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; " + profile.filter().get().rules().size() + " rule(s))");
+                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; "
+                + profile.filter().map(f -> f.rules().size()).orElse(0) + " rule(s))");
+        for (var m : engine.proxyChain().members())
+            out.println("netext: proxy " + m.provider() + " (order " + m.order() + ") offered "
+                    + (m.rules().apps().isEmpty() ? "" : "the flows of " + m.rules().apps().size() + " app rule(s), ")
+                    + m.rules().included().size() + " include, " + m.rules().excluded().size() + " exclude rule(s)");
         out.flush();
         return engine;
     }

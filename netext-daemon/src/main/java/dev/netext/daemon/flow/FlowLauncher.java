@@ -1,19 +1,29 @@
 package dev.netext.daemon.flow;
 
 import dev.netext.api.EventSink;
+import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FinalVerdict;
 import dev.netext.daemon.profile.FilterSection;
 import dev.netext.daemon.profile.Profile;
+import dev.netext.daemon.profile.ProxiesSection;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
+import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.flow.rules.RuleAction;
 import dev.netext.flow.rules.RulesFilter;
+import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Starts a profile's {@code filter:} section: the built-in rules filter on the flow engine, intercepting in the
- * calling thread's network namespace. Shared by {@code netext up} and the daemon.
+ * Starts a profile's flow layer — its {@code filter:} section (the built-in rules filter) and its {@code proxies:}
+ * (the ordered proxy chain) — on the flow engine, intercepting in the calling thread's network namespace. A profile
+ * with proxies and no filter gets a filter that allows everything, so the pipeline is always filter → proxies →
+ * direct. Shared by {@code netext up} and the daemon.
  */
 public final class FlowLauncher {
     private FlowLauncher() {}
@@ -22,11 +32,22 @@ public final class FlowLauncher {
         return new RulesFilter(s.rules(), s.defaultAction(), s.promptTimeout(), s.promptDefault(), s.dropMode());
     }
 
-    /** Starts interception and filtering; events go to {@code events} (numbered there when it is the daemon's log). */
+    /** The filter of a profile without a {@code filter:} section: no rules, allow. */
+    static RulesFilter allowAll() {
+        return new RulesFilter(List.of(), RuleAction.ALLOW, Duration.ofSeconds(30), FinalVerdict.DROP, DropMode.RESET);
+    }
+
+    /**
+     * Starts interception, filtering and the proxy chain; events go to {@code events} (numbered there when it is the
+     * daemon's log).
+     */
     public static FlowEngine launch(Profile profile, EventSink events, Path ledgerDir) throws Exception {
-        FilterSection s = profile.filter().orElseThrow();
-        FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), s.scope()).withLedgerDir(ledgerDir);
-        return FlowEngine.start(config, rulesFilter(s), Map.of(), events == null ? EventSink.discard() : events,
-                new AtomicLong(), null);
+        if (!profile.interceptsFlows()) throw new IllegalArgumentException(profile.name() + " has no filter or proxies section");
+        InterceptionConfig.Scope scope = profile.filter().map(FilterSection::scope).orElse(InterceptionConfig.Scope.ALL);
+        FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir);
+        List<FlowProxy> proxies = profile.proxies().map(ProxiesSection::proxies).<List<FlowProxy>>map(List::copyOf)
+                .orElse(List.of());
+        return FlowEngine.start(config, profile.filter().map(FlowLauncher::rulesFilter).orElseGet(FlowLauncher::allowAll),
+                proxies, Map.of(), events == null ? EventSink.discard() : events, new AtomicLong(), null);
     }
 }

@@ -20,13 +20,21 @@ import java.util.stream.Collectors;
  * @param dns     the {@code dns:} section, if any
  * @param packetFilter the {@code packet-filter:} section, if any
  * @param filter  the {@code filter:} section (flow content filter), if any
+ * @param proxies the {@code proxies:} section (ordered transparent/app proxies of the flow layer), if any
  * @param onDemand the {@code on-demand:} rules, in order; empty when the profile has none (then the daemon runs it
  *                 whenever it is enabled)
  * @param memory  the {@code memory:} budget of each of its provider components, if any
  */
 public record Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
                       Optional<PacketFilterSection> packetFilter, Optional<FilterSection> filter,
-                      List<OnDemandRule> onDemand, Optional<MemoryBudget> memory) {
+                      Optional<ProxiesSection> proxies, List<OnDemandRule> onDemand, Optional<MemoryBudget> memory) {
+
+    /** A profile without a {@code proxies:} section. */
+    public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
+                   Optional<PacketFilterSection> packetFilter, Optional<FilterSection> filter,
+                   List<OnDemandRule> onDemand, Optional<MemoryBudget> memory) {
+        this(name, enabled, source, tunnel, dns, packetFilter, filter, Optional.empty(), onDemand, memory);
+    }
 
     /** A profile without a {@code filter:} section (the form before the flow layer). */
     public Profile(String name, boolean enabled, Path source, Optional<TunnelSection> tunnel, Optional<DnsSection> dns,
@@ -41,6 +49,7 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         dns = dns == null ? Optional.empty() : dns;
         packetFilter = packetFilter == null ? Optional.empty() : packetFilter;
         filter = filter == null ? Optional.empty() : filter;
+        proxies = proxies == null ? Optional.empty() : proxies;
         onDemand = onDemand == null ? List.of() : List.copyOf(onDemand);
         memory = memory == null ? Optional.empty() : memory;
     }
@@ -106,11 +115,25 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
         filter.ifPresent(fs -> sb.append("\n  filter: provider ").append(fs.provider()).append(", ")
                 .append(fs.rules().size()).append(" rule(s), default ").append(fs.defaultAction().name().toLowerCase())
                 .append(", prompt-timeout ").append(fs.promptTimeout().toMillis()).append(" ms"));
+        proxies.ifPresent(ps -> {
+            for (var p : ps.proxies()) {
+                var m = p.member();
+                sb.append("\n  proxy ").append(m.provider()).append(": order ").append(m.order()).append(", ")
+                        .append(p.server().type()).append(' ').append(p.server().address())
+                        .append(", ").append(m.rules().included().size()).append(" include, ")
+                        .append(m.rules().excluded().size()).append(" exclude");
+                if (!m.rules().apps().isEmpty()) sb.append(", ").append(m.rules().apps().size()).append(" app rule(s)");
+            }
+        });
         if (!onDemand.isEmpty()) sb.append("\n  on-demand: ").append(onDemand.size()).append(" rule(s), first: ")
                 .append(onDemand.getFirst().getClass().getSimpleName());
-        if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty() && filter.isEmpty()) sb.append("\n  (no sections)");
+        if (tunnel.isEmpty() && dns.isEmpty() && packetFilter.isEmpty() && filter.isEmpty() && proxies.isEmpty())
+            sb.append("\n  (no sections)");
         return sb.toString();
     }
+
+    /** Whether the flow layer runs: a {@code filter:} or a {@code proxies:} section needs interception. */
+    public boolean interceptsFlows() { return filter.isPresent() || proxies.isPresent(); }
 
     private static String join(List<IpPrefix> prefixes) {
         return prefixes.isEmpty() ? "none" : prefixes.stream().map(IpPrefix::toString).collect(Collectors.joining(", "));

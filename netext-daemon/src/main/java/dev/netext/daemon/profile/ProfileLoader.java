@@ -58,7 +58,7 @@ public final class ProfileLoader {
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
         return List.of(new TunnelSectionParser(resolver, importers), new DnsSectionParser(), new PacketFilterSectionParser(),
-                new FilterSectionParser(), new OnDemandSectionParser(), new MemoryBudgetParser());
+                new FilterSectionParser(), new ProxiesSectionParser(), new OnDemandSectionParser(), new MemoryBudgetParser());
     }
 
     /** Reads and validates the profile at {@code file}. */
@@ -148,7 +148,8 @@ public final class ProfileLoader {
         return new Profile(name, enabled, source, Optional.ofNullable((TunnelSection) parsed.get("tunnel")),
                 Optional.ofNullable((DnsSection) parsed.get("dns")),
                 Optional.ofNullable((PacketFilterSection) parsed.get("packet-filter")),
-                Optional.ofNullable((FilterSection) parsed.get("filter")), onDemand,
+                Optional.ofNullable((FilterSection) parsed.get("filter")),
+                Optional.ofNullable((ProxiesSection) parsed.get("proxies")), onDemand,
                 Optional.ofNullable((MemoryBudget) parsed.get("memory")));
     }
 

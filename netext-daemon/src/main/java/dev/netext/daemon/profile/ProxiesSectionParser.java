@@ -1,0 +1,234 @@
+package dev.netext.daemon.profile;
+
+import dev.netext.api.ProviderKind;
+import dev.netext.api.flow.AppRule;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.NetworkRule;
+import dev.netext.api.flow.PortRange;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.api.proxy.ProxyChain;
+import dev.netext.api.proxy.ProxyRules;
+import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.flow.proxy.ProxyServer;
+import dev.netext.flow.proxy.Socks5Credentials;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** The {@code proxies:} section (see {@link ProxiesSection}). */
+final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
+    static final List<String> KEYS = List.of("name", "order", "type", "server", "username", "password", "include",
+            "exclude", "apps");
+    static final List<String> NETWORK_RULE_KEYS = List.of("host", "cidr", "port", "protocol");
+    static final List<String> APP_RULE_KEYS = List.of("uid", "gid", "cgroup", "executable");
+    static final List<String> TYPES = List.of("socks5", "http");
+
+    @Override public String key() { return "proxies"; }
+
+    @Override
+    public ProxiesSection parse(YamlNode node, String path, Checks checks) {
+        int before = checks.errorCount();
+        List<YamlNode> items = checks.list(node, path);
+        if (items == null) return null;
+        List<FlowProxy.Upstream> proxies = new ArrayList<>();
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            String p = path + "[" + i + "]";
+            FlowProxy.Upstream proxy = proxy(items.get(i), p, checks);
+            if (proxy == null) continue;
+            String name = proxy.member().provider();
+            Integer first = names.putIfAbsent(name, i);
+            if (first != null)
+                checks.error(items.get(i), p + ".name", "'" + name + "' is already the name of " + path + "[" + first + "]");
+            else proxies.add(proxy);
+        }
+        return checks.errorCount() > before ? null : new ProxiesSection(proxies);
+    }
+
+    private static FlowProxy.Upstream proxy(YamlNode node, String path, Checks checks) {
+        int before = checks.errorCount();
+        Checks.Fields f = checks.fields(node, path, KEYS);
+        if (f == null) return null;
+        String name = checks.string(f.require("name", "give each proxy a name, e.g. name: corp"), f.path("name"));
+        if (name != null) {
+            name = name.strip();
+            String problem = ProfileLoader.nameProblem(name);
+            if (problem != null) checks.error(f.get("name"), f.path("name"), "'" + name + "' " + problem);
+        }
+        long order = 0;
+        if (f.get("order") != null) {
+            Long o = checks.integer(f.get("order"), f.path("order"), "order", -1_000_000, 1_000_000);
+            if (o != null) order = o;
+        }
+        String type = checks.string(f.require("type", "write socks5 or http"), f.path("type"));
+        if (type != null) {
+            type = type.strip().toLowerCase(Locale.ROOT);
+            if (!TYPES.contains(type)) {
+                checks.error(f.get("type"), f.path("type"), type.contains(".")
+                        ? "'" + type + "': proxy classes are not supported in this version; use socks5 or http"
+                        : "'" + type + "' is not socks5 or http" + Suggest.hint(type, TYPES));
+                type = null;
+            }
+        }
+        Endpoint server = null;
+        String s = checks.string(f.require("server", "write the proxy's ADDRESS:PORT, e.g. \"10.0.0.10:1080\""), f.path("server"));
+        if (s != null) {
+            try {
+                server = Endpoint.parse(s);
+                if (server.port() == 0) throw new IllegalArgumentException("port 0");
+            } catch (IllegalArgumentException e) {
+                checks.error(f.get("server"), f.path("server"), "'" + s + "' is not ADDRESS:PORT (" + e.getMessage() + ")");
+                server = null;
+            }
+        }
+        Optional<Socks5Credentials> credentials = credentials(f, type, checks);
+        List<NetworkRule> include = f.get("include") == null ? List.of(NetworkRule.any())
+                : networkRules(f.get("include"), f.path("include"), checks);
+        List<NetworkRule> exclude = f.get("exclude") == null ? List.of()
+                : networkRules(f.get("exclude"), f.path("exclude"), checks);
+        List<AppRule> apps = f.get("apps") == null ? List.of() : appRules(f.get("apps"), f.path("apps"), checks);
+        if (include != null && include.isEmpty())
+            checks.error(f.get("include"), f.path("include"), "is empty, so no flow would be offered; leave it out to offer every flow");
+        if (checks.errorCount() > before || name == null || type == null || server == null || include == null
+                || exclude == null || apps == null || credentials == null) return null;
+        ProxyChain.Member member = new ProxyChain.Member(name,
+                apps.isEmpty() ? ProviderKind.TRANSPARENT_PROXY : ProviderKind.APP_PROXY, (int) order,
+                new ProxyRules(include, exclude, apps));
+        ProxyServer ps = type.equals("socks5") ? new ProxyServer.Socks5(server, credentials) : new ProxyServer.HttpConnect(server);
+        return new FlowProxy.Upstream(member, ps);
+    }
+
+    /** username and password come together, for socks5 only. Null when reported. */
+    private static Optional<Socks5Credentials> credentials(Checks.Fields f, String type, Checks checks) {
+        if (!f.has("username") && !f.has("password")) return Optional.empty();
+        YamlNode at = f.get("username") != null ? f.get("username") : f.get("password");
+        String where = f.get("username") != null ? f.path("username") : f.path("password");
+        if (type != null && !type.equals("socks5")) {
+            checks.error(at, where, "only socks5 proxies take a username and password");
+            return null;
+        }
+        String u = checks.string(f.require("username", "give username and password together"), f.path("username"));
+        String p = checks.string(f.require("password", "give username and password together"), f.path("password"));
+        if (u == null || p == null) return null;
+        try {
+            return Optional.of(new Socks5Credentials(u, p));
+        } catch (IllegalArgumentException e) {
+            checks.error(at, where, e.getMessage());
+            return null;
+        }
+    }
+
+    private static List<NetworkRule> networkRules(YamlNode node, String path, Checks checks) {
+        List<YamlNode> items = checks.list(node, path);
+        if (items == null) return null;
+        int before = checks.errorCount();
+        List<NetworkRule> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            NetworkRule r = networkRule(items.get(i), path + "[" + i + "]", checks);
+            if (r != null) out.add(r);
+        }
+        return checks.errorCount() > before ? null : out;
+    }
+
+    private static NetworkRule networkRule(YamlNode node, String path, Checks checks) {
+        int before = checks.errorCount();
+        Checks.Fields f = checks.fields(node, path, NETWORK_RULE_KEYS);
+        if (f == null) return null;
+        if (f.keys().isEmpty()) {
+            checks.error(node, path, "is empty: give host, cidr, port or protocol");
+            return null;
+        }
+        Optional<IpPrefix> cidr = Optional.empty();
+        Optional<String> host = Optional.empty();
+        PortRange ports = null;
+        TransportProtocol protocol = null;
+        try {
+            if (f.get("host") != null) {
+                String h = checks.string(f.get("host"), f.path("host"));
+                if (h != null) host = Optional.of(dev.netext.api.net.DomainName.normalizePattern(h.strip()));
+            }
+            if (f.get("cidr") != null) {
+                String c = checks.string(f.get("cidr"), f.path("cidr"));
+                if (c != null) cidr = Optional.of(IpPrefix.parse(c.contains("/") ? c.strip()
+                        : c.strip() + (c.contains(":") ? "/128" : "/32")));
+            }
+            if (f.get("port") != null) {
+                String p = checks.string(f.get("port"), f.path("port"));
+                if (p != null) ports = PortRange.parse(p.strip());
+            }
+            if (f.get("protocol") != null) {
+                String p = checks.string(f.get("protocol"), f.path("protocol"));
+                if (p != null) {
+                    String v = p.strip().toLowerCase(Locale.ROOT);
+                    if (!v.equals("tcp") && !v.equals("udp") && !v.equals("any"))
+                        throw new IllegalArgumentException("protocol '" + p + "' is not tcp, udp or any");
+                    protocol = TransportProtocol.valueOf(v.toUpperCase(Locale.ROOT));
+                }
+            }
+            if (checks.errorCount() > before) return null;
+            return new NetworkRule(cidr, host, ports, null, protocol, null);
+        } catch (IllegalArgumentException e) {
+            checks.error(node, path, e.getMessage());
+            return null;
+        }
+    }
+
+    private static List<AppRule> appRules(YamlNode node, String path, Checks checks) {
+        List<YamlNode> items = checks.list(node, path);
+        if (items == null) return null;
+        int before = checks.errorCount();
+        List<AppRule> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            AppRule r = appRule(items.get(i), path + "[" + i + "]", checks);
+            if (r != null) out.add(r);
+        }
+        return checks.errorCount() > before ? null : out;
+    }
+
+    private static AppRule appRule(YamlNode node, String path, Checks checks) {
+        int before = checks.errorCount();
+        Checks.Fields f = checks.fields(node, path, APP_RULE_KEYS);
+        if (f == null) return null;
+        if (f.keys().isEmpty()) {
+            checks.error(node, path, "is empty: give uid, gid, cgroup or executable");
+            return null;
+        }
+        OptionalLong uid = OptionalLong.empty(), gid = OptionalLong.empty();
+        if (f.get("uid") != null) {
+            Long u = checks.integer(f.get("uid"), f.path("uid"), "uid", 0, 0xFFFF_FFFEL);
+            if (u != null) uid = OptionalLong.of(u);
+        }
+        if (f.get("gid") != null) {
+            Long g = checks.integer(f.get("gid"), f.path("gid"), "gid", 0, 0xFFFF_FFFEL);
+            if (g != null) gid = OptionalLong.of(g);
+        }
+        Optional<String> cgroup = Optional.empty();
+        if (f.get("cgroup") != null) {
+            String c = checks.string(f.get("cgroup"), f.path("cgroup"));
+            if (c != null) {
+                c = c.strip();
+                if (!c.startsWith("/")) checks.error(f.get("cgroup"), f.path("cgroup"), "'" + c + "' is not a cgroup path (starts with /)");
+                else cgroup = Optional.of(c);
+            }
+        }
+        Optional<Path> exe = Optional.empty();
+        if (f.get("executable") != null) {
+            String e = checks.string(f.get("executable"), f.path("executable"));
+            if (e != null) {
+                e = e.strip();
+                if (!e.startsWith("/") || e.indexOf('\0') >= 0)
+                    checks.error(f.get("executable"), f.path("executable"), "'" + e + "' is not an absolute path");
+                else exe = Optional.of(Path.of(e).normalize());
+            }
+        }
+        if (checks.errorCount() > before) return null;
+        return new AppRule(exe, cgroup, uid, gid, Optional.empty());
+    }
+}
