@@ -1,0 +1,103 @@
+package dev.netext.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.testkit.netns.NetnsTest;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code netext up --log} with the issue's {@code proxies:} contract and no {@code filter:} section, as a child JVM in
+ * a "client" namespace. {@code corp} is a real SOCKS5 server (microsocks) in a "socks" namespace; the origin (an HTTP
+ * server answering with the peer address it saw) is reached by the client and by the SOCKS server over links of their
+ * own. A flow corp claims arrives from the SOCKS server; one corp excludes ({@code port: 22}) and {@code web} does not
+ * match goes direct.
+ */
+class UpProxiesIntegrationTest {
+    private static final Duration START = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @NetnsTest
+    void proxiesOnlyProfileInterceptsAndRoutesByOrderAndRules(NetnsLab lab) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/microsocks")), "needs microsocks");
+        NetworkNamespace c = lab.namespace("client"), socks = lab.namespace("socks"), origin = lab.namespace("origin");
+        lab.veth(VethEnd.of("client", "c-o", "10.81.1.1/24"), VethEnd.of("origin", "o-c", "10.81.1.2/24"));
+        lab.veth(VethEnd.of("client", "c-s", "10.81.2.1/24"), VethEnd.of("socks", "s-c", "10.81.2.2/24"));
+        lab.veth(VethEnd.of("socks", "s-o", "10.81.3.1/24"), VethEnd.of("origin", "o-s", "10.81.3.2/24"));
+        origin.ip("addr", "add", "10.81.9.2/32", "dev", "lo").orThrow();
+        c.ip("route", "add", "10.81.9.0/24", "via", "10.81.1.2").orThrow();
+        socks.ip("route", "add", "10.81.9.0/24", "via", "10.81.3.2").orThrow();
+        socks.exec("/usr/bin/microsocks", "-i", "10.81.2.2", "-p", "1080");
+        HttpServer[] servers = new HttpServer[2];
+        int[] ports = {8080, 22};
+        for (int i = 0; i < 2; i++) {
+            int port = ports[i];
+            servers[i] = origin.runInside(() -> {
+                HttpServer h = HttpServer.create(new InetSocketAddress("10.81.9.2", port), 16);
+                h.createContext("/", ex -> {
+                    byte[] body = ("seen from " + ex.getRemoteAddress().getAddress().getHostAddress())
+                            .getBytes(StandardCharsets.US_ASCII);
+                    ex.sendResponseHeaders(200, body.length);
+                    ex.getResponseBody().write(body);
+                    ex.close();
+                });
+                h.start();
+                return h;
+            });
+        }
+        for (int i = 0; i < 100 && !socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080"); i++) Thread.sleep(50);
+        Path profile = dir.resolve("proxied.yaml");
+        Files.writeString(profile, """
+                name: proxied
+                proxies:
+                  - { name: corp, order: 1, type: socks5, server: "10.81.2.2:1080", include: [{ host: "*.corp.example" }, { cidr: 10.81.9.0/24 }], exclude: [{ port: 22 }] }
+                  - { name: web,  order: 2, type: http,   server: "10.81.4.2:3128", include: [{ port: 443 }], apps: [{ uid: 1000 }] }
+                """);
+        try {
+            NetextProcess netext = NetextProcess.start(c, "up", "--log", profile.toString());
+            try {
+                assertThat(netext.awaitLine(l -> l.startsWith("netext: filter") && l.contains("intercepting TCP"), START))
+                        .as("netext output:\n%s", netext.output()).isPresent();
+                assertThat(netext.awaitLine(l -> l.startsWith("netext: proxy corp (order 1)"), START)).isPresent();
+                assertThat(netext.awaitLine(l -> l.startsWith("netext: proxy web (order 2) offered the flows of 1 app rule(s)"), START)).isPresent();
+
+                ExecResult viaSocks = c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "http://10.81.9.2:8080/");
+                assertThat(viaSocks.exitCode()).as(viaSocks.output()).isZero();
+                assertThat(viaSocks.output()).isEqualTo("seen from 10.81.3.1"); // microsocks' link, not the client's
+                assertThat(netext.awaitLine(l -> l.matches("flow \\d+ proxy corp claim"), START)).as(netext.output()).isPresent();
+                assertThat(netext.awaitLine(l -> l.matches("flow \\d+ route proxy corp"), START)).isPresent();
+
+                ExecResult direct = c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "http://10.81.9.2:22/");
+                assertThat(direct.exitCode()).as(direct.output()).isZero();
+                assertThat(direct.output()).isEqualTo("seen from 10.81.1.1");
+                assertThat(netext.awaitLine(l -> l.matches("flow \\d+ route direct"), START)).as(netext.output()).isPresent();
+                assertThat(netext.output()).doesNotContain("proxy web claim");
+
+                assertThat(netext.terminate(START)).isZero();
+            } finally {
+                netext.close();
+            }
+            assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
+            assertThat(c.ip("rule").output()).doesNotContain("0x4e580f01");
+            // no proxy now: the same flow goes direct
+            assertThat(c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "http://10.81.9.2:8080/").output())
+                    .isEqualTo("seen from 10.81.1.1");
+        } finally {
+            for (HttpServer h : servers) if (h != null) h.stop(0);
+        }
+    }
+}
