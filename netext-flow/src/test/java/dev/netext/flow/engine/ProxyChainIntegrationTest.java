@@ -56,7 +56,7 @@ class ProxyChainIntegrationTest {
     private static NetnsLab lab;
     private static NetworkNamespace client, origin, socks, web;
     private static FlowEngine engine;
-    private static Path dir, hostsDir;
+    private static Path dir, hostsDir, webHostsDir;
     private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
     private static final List<Long> pickyOffers = new CopyOnWriteArrayList<>();
     private static final String SOCKS_PASSWORD = "pw-" + Long.toHexString(new java.util.Random().nextLong());
@@ -99,6 +99,9 @@ class ProxyChainIntegrationTest {
         hostsDir = Path.of("/etc/netns", socks.name());
         Files.createDirectories(hostsDir);
         Files.writeString(hostsDir.resolve("hosts"), "10.78.9.2 named.origin.test\n");
+        webHostsDir = Path.of("/etc/netns", web.name());
+        Files.createDirectories(webHostsDir);
+        Files.writeString(webHostsDir.resolve("hosts"), "10.78.9.2 named.web.test\n");
         socks.exec("sh", "-c", "exec /usr/bin/microsocks -i 10.78.2.2 -p 1080 -u netext -P '" + SOCKS_PASSWORD + "' > '"
                 + dir.resolve("microsocks.log") + "' 2>&1");
         Files.writeString(dir.resolve("tinyproxy.conf"), """
@@ -129,7 +132,8 @@ class ProxyChainIntegrationTest {
             }
         };
         FlowProxy first = new FlowProxy.Upstream(new ProxyChain.Member("first", ProviderKind.TRANSPARENT_PROXY, 1,
-                ProxyRules.including(NetworkRule.toNetwork(IpPrefix.parse("10.78.9.0/24"), TransportProtocol.TCP))
+                ProxyRules.including(NetworkRule.toNetwork(IpPrefix.parse("10.78.9.0/24"), TransportProtocol.TCP),
+                                NetworkRule.toHost("*.web.test", TransportProtocol.TCP))
                         .excluding(NetworkRule.any().withRemotePorts(PortRange.of(8081)))),
                 new ProxyServer.HttpConnect(Endpoint.parse("10.78.4.2:3128")));
         FlowProxy second = new FlowProxy.Upstream(new ProxyChain.Member("second", ProviderKind.APP_PROXY, 2,
@@ -164,9 +168,10 @@ class ProxyChainIntegrationTest {
             if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
         } finally {
             if (lab != null) lab.close();
-            if (hostsDir != null) {
-                Files.deleteIfExists(hostsDir.resolve("hosts"));
-                Files.deleteIfExists(hostsDir);
+            for (Path d : new Path[]{hostsDir, webHostsDir}) {
+                if (d == null) continue;
+                Files.deleteIfExists(d.resolve("hosts"));
+                Files.deleteIfExists(d);
             }
             if (dir != null) try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
@@ -249,6 +254,43 @@ class ProxyChainIntegrationTest {
         assertThat(originLogLine(8082, "/hello.txt?via-http")).startsWith("::ffff:10.78.5.1 ");
         assertThat(decisions(flowOf("via-http"))).containsExactly("picky: Decline[]", "first: Claim[]", "proxy-test: proxy first");
         assertThat(Files.readString(dir.resolve("tinyproxy.log"))).contains("CONNECT");
+    }
+
+    @Test
+    void aHostRuleSelectsByNameAndTinyproxyConnectsByName() throws Exception {
+        // 10.78.7.2 is outside first's network and unreachable from the web namespace: only the host rule can select
+        // the flow, and only CONNECT by name (resolved there to 10.78.9.2) can reach the origin
+        ExecResult r = curl("-s", "--max-time", "10", "--resolve", "named.web.test:8082:10.78.7.2",
+                "http://named.web.test:8082/hello.txt?http-by-name");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("hello from the origin");
+        assertThat(originLogLine(8082, "/hello.txt?http-by-name")).startsWith("::ffff:10.78.5.1 ");
+        assertThat(decisions(flowOf("http-by-name"))).endsWith("first: Claim[]", "proxy-test: proxy first");
+        assertThat(Files.readString(dir.resolve("tinyproxy.log"))).contains("named.web.test");
+    }
+
+    /** second's app rule names curl's executable: the same destination from this JVM is not offered to it. */
+    @Test
+    void anotherExecutableIsNotOfferedToTheAppProxy() throws Exception {
+        String response = client.runInside(() -> {
+            try (java.net.Socket s = new java.net.Socket("10.78.9.2", 8081)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write("GET /hello.txt?from-java HTTP/1.0\r\nHost: x\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            }
+        });
+        assertThat(response).contains("hello from the origin");
+        assertThat(originLogLine(8081, "/hello.txt?from-java")).startsWith("::ffff:10.78.1.1 "); // direct
+        int self = (int) ProcessHandle.current().pid();
+        long id = 0;
+        for (int i = 0; i < 100 && id == 0; i++) {
+            id = events.stream().filter(e -> e instanceof ProviderEvent.FlowOpened o
+                            && o.flow().process().pid().orElse(-1) == self && o.flow().remote().port() == 8081)
+                    .mapToLong(e -> ((ProviderEvent.FlowOpened) e).flowId()).findFirst().orElse(0);
+            if (id == 0) Thread.sleep(20);
+        }
+        assertThat(decisions(id)).containsExactly("picky: Decline[]", "proxy-test: direct");
     }
 
     @Test
