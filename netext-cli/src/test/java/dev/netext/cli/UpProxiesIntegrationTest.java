@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -31,8 +33,8 @@ class UpProxiesIntegrationTest {
     @TempDir
     Path dir;
 
-    @NetnsTest
-    void proxiesOnlyProfileInterceptsAndRoutesByOrderAndRules(NetnsLab lab) throws Exception {
+    /** Namespaces client, socks (microsocks), origin (HTTP on 10.81.9.2:8080 and :22); returns the HTTP servers. */
+    private static HttpServer[] topology(NetnsLab lab) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/microsocks")), "needs microsocks");
         NetworkNamespace c = lab.namespace("client"), socks = lab.namespace("socks"), origin = lab.namespace("origin");
         lab.veth(VethEnd.of("client", "c-o", "10.81.1.1/24"), VethEnd.of("origin", "o-c", "10.81.1.2/24"));
@@ -60,13 +62,26 @@ class UpProxiesIntegrationTest {
             });
         }
         for (int i = 0; i < 100 && !socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080"); i++) Thread.sleep(50);
+        return servers;
+    }
+
+    private static final String PROFILE = """
+            name: proxied
+            proxies:
+              - { name: corp, order: 1, type: socks5, server: "10.81.2.2:1080", include: [{ host: "*.corp.example" }, { cidr: 10.81.9.0/24 }], exclude: [{ port: 22 }] }
+              - { name: web,  order: 2, type: http,   server: "10.81.4.2:3128", include: [{ port: 443 }], apps: [{ uid: 1000 }] }
+            """;
+
+    private static ExecResult get(NetworkNamespace c, int port) throws Exception {
+        return c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "http://10.81.9.2:" + port + "/");
+    }
+
+    @NetnsTest
+    void proxiesOnlyProfileInterceptsAndRoutesByOrderAndRules(NetnsLab lab) throws Exception {
+        HttpServer[] servers = topology(lab);
+        NetworkNamespace c = lab.get("client");
         Path profile = dir.resolve("proxied.yaml");
-        Files.writeString(profile, """
-                name: proxied
-                proxies:
-                  - { name: corp, order: 1, type: socks5, server: "10.81.2.2:1080", include: [{ host: "*.corp.example" }, { cidr: 10.81.9.0/24 }], exclude: [{ port: 22 }] }
-                  - { name: web,  order: 2, type: http,   server: "10.81.4.2:3128", include: [{ port: 443 }], apps: [{ uid: 1000 }] }
-                """);
+        Files.writeString(profile, PROFILE);
         try {
             NetextProcess netext = NetextProcess.start(c, "up", "--log", profile.toString());
             try {
@@ -75,13 +90,13 @@ class UpProxiesIntegrationTest {
                 assertThat(netext.awaitLine(l -> l.startsWith("netext: proxy corp (order 1)"), START)).isPresent();
                 assertThat(netext.awaitLine(l -> l.startsWith("netext: proxy web (order 2) offered the flows of 1 app rule(s)"), START)).isPresent();
 
-                ExecResult viaSocks = c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "http://10.81.9.2:8080/");
+                ExecResult viaSocks = get(c, 8080);
                 assertThat(viaSocks.exitCode()).as(viaSocks.output()).isZero();
                 assertThat(viaSocks.output()).isEqualTo("seen from 10.81.3.1"); // microsocks' link, not the client's
                 assertThat(netext.awaitLine(l -> l.matches("flow \\d+ proxy corp claim"), START)).as(netext.output()).isPresent();
                 assertThat(netext.awaitLine(l -> l.matches("flow \\d+ route proxy corp"), START)).isPresent();
 
-                ExecResult direct = c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "http://10.81.9.2:22/");
+                ExecResult direct = get(c, 22);
                 assertThat(direct.exitCode()).as(direct.output()).isZero();
                 assertThat(direct.output()).isEqualTo("seen from 10.81.1.1");
                 assertThat(netext.awaitLine(l -> l.matches("flow \\d+ route direct"), START)).as(netext.output()).isPresent();
@@ -94,10 +109,38 @@ class UpProxiesIntegrationTest {
             assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
             assertThat(c.ip("rule").output()).doesNotContain("0x4e580f01");
             // no proxy now: the same flow goes direct
-            assertThat(c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "http://10.81.9.2:8080/").output())
-                    .isEqualTo("seen from 10.81.1.1");
+            assertThat(get(c, 8080).output()).isEqualTo("seen from 10.81.1.1");
         } finally {
             for (HttpServer h : servers) if (h != null) h.stop(0);
         }
+    }
+
+    /** The same profile under the daemon: its flow component starts for proxies alone; routes are exported events. */
+    @NetnsTest
+    void theDaemonRunsAProxiesOnlyProfile(NetnsLab lab) throws Exception {
+        HttpServer[] servers = topology(lab);
+        NetworkNamespace c = lab.get("client");
+        try (DaemonUnderTest d = new DaemonUnderTest(c, dir)) {
+            d.profile("proxied.yaml", PROFILE);
+            NetextProcess reload = d.cli("reload");
+            assertThat(reload.waitFor(START)).as(reload.output()).isZero();
+            JsonNode comp = d.awaitComponent("proxied", n -> n.path("status").asText().equals("connected"), START);
+            assertThat(comp.path("kind").asText()).isEqualTo("filter");
+            assertThat(comp.path("detail").asText()).contains("2 proxies");
+            assertThat(get(c, 8080).output()).isEqualTo("seen from 10.81.3.1");
+            assertThat(get(c, 22).output()).isEqualTo("seen from 10.81.1.1");
+            List<String> routes = new java.util.ArrayList<>();
+            for (int i = 0; i < 100 && routes.size() < 2; i++) {
+                routes = d.exportedEvents().stream().filter(e -> e.path("type").asText().equals("FlowVerdict")
+                                && e.path("verdict").path("kind").asText().equals("ProxyRoute"))
+                        .map(e -> e.path("verdict").path("detail").asText()).toList();
+                Thread.sleep(50);
+            }
+            assertThat(routes).containsExactly("proxy corp", "direct");
+            assertThat(d.stop()).isZero();
+        } finally {
+            for (HttpServer h : servers) if (h != null) h.stop(0);
+        }
+        assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
     }
 }
