@@ -71,6 +71,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private DataGate outbound, inbound;
     private long bytesOut, bytesIn;
+    private long handshakeOut, handshakeIn; // the proxy handshake's share of the upstream socket's TCP counters
     private boolean clientInputShut, upstreamInputShut, reportedToProvider;
 
     InterceptedFlow(FlowEngine engine, long id) {
@@ -347,7 +348,11 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         }
         prefix = null;
         // server bytes that arrived with the proxy's reply pass through the inbound gate like any later ones
-        if (upstream.pipeline().get(HANDSHAKE) != null) upstream.pipeline().remove(HANDSHAKE);
+        if (upstream.pipeline().get(HANDSHAKE) instanceof HandshakeHandler h) {
+            handshakeOut = h.bytesSent();
+            handshakeIn = h.bytesReceived();
+            upstream.pipeline().remove(HANDSHAKE);
+        }
         if (state != State.RELAYING) return;
         if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) startSplice();
         client.config().setAutoRead(true);
@@ -376,7 +381,10 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         long[] c = TcpByteCounters.read(((EpollSocketChannel) open).fd().intValue());
         if (c == null) return;
         // upstream: acked = what the client sent (outbound); client: acked = what the remote sent (inbound)
-        if (clientClosed) { bytesOut = Math.max(bytesOut, c[0]); bytesIn = Math.max(bytesIn, c[1]); }
+        if (clientClosed) {
+            bytesOut = Math.max(bytesOut, c[0] - handshakeOut);
+            bytesIn = Math.max(bytesIn, c[1] - handshakeIn);
+        }
         else { bytesIn = Math.max(bytesIn, c[0]); bytesOut = Math.max(bytesOut, c[1]); }
     }
 

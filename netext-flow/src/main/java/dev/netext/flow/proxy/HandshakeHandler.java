@@ -24,6 +24,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private ByteBuf pending = Unpooled.EMPTY_BUFFER;
     private ScheduledFuture<?> timer;
     private boolean finished;
+    private long sent, received;
 
     public HandshakeHandler(UpstreamHandshake handshake, Promise<Void> done, Duration timeout) {
         this.handshake = handshake;
@@ -35,7 +36,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         timer = ctx.executor().schedule(() -> fail(ctx, new IOException("proxy handshake timed out after "
                 + timeout.toMillis() + " ms")), timeout.toNanos(), TimeUnit.NANOSECONDS);
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(handshake.start()));
+        byte[] first = handshake.start();
+        sent += first.length;
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(first));
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -54,6 +57,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 int before = view.position();
                 UpstreamHandshake.Step step = handshake.receive(view);
                 pending.skipBytes(view.position() - before);
+                received += view.position() - before;
                 switch (step) {
                     case UpstreamHandshake.Step.More m -> {
                         if (pending.readableBytes() > UpstreamHandshake.MAX_PENDING)
@@ -62,6 +66,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     case UpstreamHandshake.Step.Send s -> {
+                        sent += s.bytes().length;
                         ctx.writeAndFlush(Unpooled.wrappedBuffer(s.bytes()));
                         if (!pending.isReadable()) {
                             ctx.read();
@@ -80,6 +85,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, e);
         }
     }
+
+    /** Bytes the handshake wrote to the proxy: TCP counters of the upstream socket include them. */
+    public long bytesSent() { return sent; }
+
+    /** Bytes of the proxy's answers the handshake consumed (not the application bytes after them). */
+    public long bytesReceived() { return received; }
 
     private static ByteBuf append(ChannelHandlerContext ctx, ByteBuf acc, ByteBuf more) {
         if (!acc.isReadable()) {

@@ -225,14 +225,29 @@ class ProxyChainIntegrationTest {
 
     @Test
     void firstExcludesByPortSecondClaimsAndRelaysThroughMicrosocks() throws Exception {
-        ExecResult r = curl("-s", "--max-time", "10", "http://10.78.9.2:8081/hello.txt?via-socks");
+        ExecResult r = curl("-s", "--max-time", "10", "-w", "\n%{size_request} %{size_header} %{size_download}",
+                "http://10.78.9.2:8081/hello.txt?via-socks");
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("hello from the origin");
+        String[] sizes = r.output().strip().lines().reduce((a, b) -> b).orElseThrow().split(" ");
         // the origin saw the SOCKS server's address, not the client's: the bytes went through microsocks
         assertThat(originLogLine(8081, "/hello.txt?via-socks")).startsWith("::ffff:10.78.3.1 ");
         long id = flowOf("via-socks");
         assertThat(decisions(id)).containsExactly("picky: Decline[]", "second: Claim[]", "proxy-test: proxy second");
         assertThat(pickyOffers).contains(id);
+        // the flow's byte counts are the application's, without the SOCKS negotiation (spliced: from TCP_INFO)
+        ProviderEvent.FlowClosed closed = null;
+        for (int i = 0; i < 200 && closed == null; i++) {
+            closed = events.stream().filter(e -> e instanceof ProviderEvent.FlowClosed c && c.flowId() == id)
+                    .map(e -> (ProviderEvent.FlowClosed) e).findFirst().orElse(null);
+            if (closed == null) Thread.sleep(20);
+        }
+        assertThat(closed).isNotNull();
+        // TCP_INFO's counters also count SYN and FIN (a direct flow shows the same +2/+1); the SOCKS negotiation
+        // (about 40 bytes out, 12 in) must not appear
+        long request = Long.parseLong(sizes[0]), response = Long.parseLong(sizes[1]) + Long.parseLong(sizes[2]);
+        assertThat(closed.outboundBytes()).isBetween(request, request + 2);
+        assertThat(closed.inboundBytes()).isBetween(response, response + 2);
     }
 
     @Test
