@@ -92,6 +92,9 @@ public final class DnsProxyServer implements AutoCloseable {
     private final ExecutorService providerThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final QueryProcessor processor;
     private final QueryEvents events;
+    /** Whether queries get their process attributed: someone reads events, or a typed provider decides. */
+    private final boolean attributes;
+    private final ClientProcesses processes; // null unless attributes
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> udpBound = new ArrayList<>();
     private final List<InetSocketAddress> tcpBound = new ArrayList<>();
@@ -115,6 +118,9 @@ public final class DnsProxyServer implements AutoCloseable {
         this.limiter = new ClientRateLimiter(config.rateLimitQps(), config.rateLimitBurst(), System::nanoTime);
         this.processor = new QueryProcessor(this, provider, providerThreads);
         this.events = new QueryEvents(this, name, sink, new AtomicLong());
+        this.attributes = sink != null || !(provider instanceof SplitDnsProvider);
+        // opened here, on the starting thread: sock_diag answers for the network namespace the listeners are in
+        this.processes = attributes ? ClientProcesses.open(name, System::nanoTime) : null;
     }
 
     /**
@@ -297,6 +303,10 @@ public final class DnsProxyServer implements AutoCloseable {
 
     QueryEvents events() { return events; }
 
+    boolean attributes() { return attributes; }
+
+    ClientProcesses processes() { return processes; }
+
     // ---------------------------------------------------------------- public view
 
     public DnsServerConfig config() { return config; }
@@ -309,6 +319,11 @@ public final class DnsProxyServer implements AutoCloseable {
     public List<InetSocketAddress> udpAddresses() { return List.copyOf(udpBound); }
     public List<InetSocketAddress> tcpAddresses() { return List.copyOf(tcpBound); }
     public Set<String> groupNames() { return Set.copyOf(groups.keySet()); }
+    /**
+     * Query events not yet published because their querying process is still being looked up (events follow their
+     * answers by that lookup's time, at most a few milliseconds).
+     */
+    public int eventsWaitingForProcess() { return events.waiting(); }
 
     @Override
     public void close() {
@@ -331,6 +346,7 @@ public final class DnsProxyServer implements AutoCloseable {
         groups.clear();
         providerThreads.shutdownNow();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (processes != null) processes.close();
         if (cache != null) cache.close();
     }
 

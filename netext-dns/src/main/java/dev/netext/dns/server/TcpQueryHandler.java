@@ -54,6 +54,12 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
     }
 
     @Override
+    public InetSocketAddress localAddress() {
+        Channel ch = channel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    @Override
     public Responder responder(InetSocketAddress client) {
         Channel ch = channel;
         return (msg, length) -> write(ch, msg, length);

@@ -64,6 +64,12 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     }
 
     @Override
+    public InetSocketAddress localAddress() {
+        Channel ch = channel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    @Override
     public Responder responder(InetSocketAddress client) {
         Channel ch = channel;
         return (msg, length) -> ch.writeAndFlush(new DatagramPacket(ch.alloc().ioBuffer(length).writeBytes(msg, 0, length), client));

@@ -90,8 +90,16 @@ public final class DnsHarness implements AutoCloseable {
 
     public InetSocketAddress tcpAddress() { return server.tcpAddresses().getFirst(); }
 
-    /** Every query event so far, in order. */
-    public List<ProviderEvent.DnsQueried> events() { return List.copyOf(events); }
+    /**
+     * Every query event so far, in publication order. An event follows its answer once the querying process is
+     * named; this waits (up to the client timeout) until no answered query's event is outstanding.
+     */
+    public List<ProviderEvent.DnsQueried> events() {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (server.eventsWaitingForProcess() > 0 && System.nanoTime() < end)
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        return List.copyOf(events);
+    }
 
     /** A plain UDP query (no EDNS, RD set, random ID). */
     public DnsReply query(String name, DnsType type) throws IOException {
