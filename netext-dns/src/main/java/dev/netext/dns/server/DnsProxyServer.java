@@ -4,6 +4,7 @@ import dev.netext.api.EventSink;
 import dev.netext.api.ProviderKind;
 import dev.netext.api.ThrowingRunnable;
 import dev.netext.api.dns.DnsDecision;
+import dev.netext.api.dns.DnsFlowHandler;
 import dev.netext.api.dns.DnsProxyContext;
 import dev.netext.api.dns.DnsProxyProvider;
 import dev.netext.api.dns.DnsServerGroup;
@@ -66,6 +67,9 @@ import java.util.function.Consumer;
  * wire work around its decisions — upstream groups with failover, the answer cache, truncation, the address → name
  * map and the query events.
  *
+ * <p>A provider that also implements {@link DnsFlowHandler} is offered every new flow first ({@link RawFlows}); the
+ * flows it claims bypass all of the above, message by message.
+ *
  * <p>Threads: {@code ioThreads} Netty epoll event loops carry everything: each listen address has one UDP socket per
  * loop (SO_REUSEPORT spreads clients across them, so both cores answer), one TCP listener, and the upstream sockets.
  * Providers that may block run on virtual threads.
@@ -95,6 +99,7 @@ public final class DnsProxyServer implements AutoCloseable {
     /** Whether queries get their process attributed: someone reads events, or a typed provider decides. */
     private final boolean attributes;
     private final ClientProcesses processes; // null unless attributes
+    private final RawFlows rawFlows; // null unless the provider is a DnsFlowHandler
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> udpBound = new ArrayList<>();
     private final List<InetSocketAddress> tcpBound = new ArrayList<>();
@@ -121,6 +126,7 @@ public final class DnsProxyServer implements AutoCloseable {
         this.attributes = sink != null || !(provider instanceof SplitDnsProvider);
         // opened here, on the starting thread: sock_diag answers for the network namespace the listeners are in
         this.processes = attributes ? ClientProcesses.open(name, System::nanoTime) : null;
+        this.rawFlows = provider instanceof DnsFlowHandler h ? new RawFlows(this, h, providerThreads, System::nanoTime) : null;
     }
 
     /**
@@ -140,8 +146,6 @@ public final class DnsProxyServer implements AutoCloseable {
                                 + "', which is not declared (declared: " + String.join(", ", config.groups().keySet()) + ")");
                 split.onChange(s::clearCache);
             }
-            if (provider instanceof dev.netext.api.dns.DnsFlowHandler)
-                log.warn("provider {} implements DnsFlowHandler; raw DNS flows are not offered by this host yet, every query takes the typed path", name);
             provider.startProxy(s.new HostContext(), Map.of());
             for (Endpoint e : config.listen()) s.bind(e);
             if (config.intercept()) {
@@ -307,6 +311,9 @@ public final class DnsProxyServer implements AutoCloseable {
 
     ClientProcesses processes() { return processes; }
 
+    /** The raw-flow entry point, or null when the provider has none. */
+    RawFlows rawFlows() { return rawFlows; }
+
     // ---------------------------------------------------------------- public view
 
     public DnsServerConfig config() { return config; }
@@ -337,6 +344,7 @@ public final class DnsProxyServer implements AutoCloseable {
             }
         }
         for (Channel c : channels) c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (rawFlows != null) rawFlows.closeAll();
         try {
             provider.stopProxy(StopReason.USER_INITIATED);
         } catch (Exception e) {

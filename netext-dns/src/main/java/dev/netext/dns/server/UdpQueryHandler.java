@@ -44,6 +44,8 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             if (length > DnsWire.MAX_MESSAGE) return;
             Scratch s = Scratch.forListener();
             content.getBytes(content.readerIndex(), s.in, 0, length);
+            RawFlows raw = host.rawFlows();
+            if (raw != null && raw.udp(s.in, length, client, localAddress(), this)) return;
             int n = host.processor().process(s, length, client, DnsTransport.UDP, this, t0);
             if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client));
         } catch (RuntimeException e) {

@@ -134,9 +134,11 @@ public final class DohUpstream implements Upstream {
             result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
             return result;
         }
-        Connection c = connection(timeoutMillis);
         byte[] q = Arrays.copyOf(query, length);
-        c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
+        io.onIoThread(() -> {
+            Connection c = connection(timeoutMillis);
+            c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
+        }, result);
         return result;
     }
 

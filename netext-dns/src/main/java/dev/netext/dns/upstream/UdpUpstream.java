@@ -59,9 +59,11 @@ public final class UdpUpstream implements Upstream {
             result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
             return result;
         }
-        Port port = pickPort();
         byte[] q = Arrays.copyOf(query, length);
-        port.channelFuture.channel().eventLoop().execute(() -> port.send(q, questionEnd, timeoutMillis, result));
+        io.onIoThread(() -> {
+            Port port = pickPort();
+            port.channelFuture.channel().eventLoop().execute(() -> port.send(q, questionEnd, timeoutMillis, result));
+        }, result);
         return result;
     }
 
