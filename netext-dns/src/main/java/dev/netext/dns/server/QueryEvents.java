@@ -10,6 +10,8 @@ import dev.netext.dns.wire.QueryView;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,16 +35,24 @@ final class QueryEvents {
         this.sequence = sequence;
     }
 
+    /** An answered query's event waiting for its process, or queued behind one that is. */
+    private record Held(CompletableFuture<ProcessInfo> process, DnsQuery query, DnsDecision decision, int rcode,
+                        int answers, long answeredAt, long t0, String rule, String server, boolean cacheHit) {}
+
+    /** Events in answer order; the head leaves once its process is named, so events never overtake each other. */
+    private final ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
+    private final ReentrantLock draining = new ReentrantLock();
 
     boolean enabled() { return sink != null; }
 
-    /** Events of answered queries still waiting for their process to be named. */
+    /** Events of answered queries not yet published (their process, or an earlier one's, is being named). */
     int waiting() { return waiting.get(); }
 
     /**
      * Publishes the event of an answered query. {@code process} is the querying process as being attributed (null:
-     * not attributed); while it is still being looked up, the event waits for it, with everything else fixed now.
+     * not attributed). While it, or the process of an earlier event, is still being looked up, the event is held
+     * with everything else fixed now, and published in order once it is named (a few milliseconds).
      */
     void publish(QueryView q, InetSocketAddress client, DnsTransport transport, DnsDecision decision, String rule,
                  String server, boolean cacheHit, byte[] response, int length, long t0,
@@ -53,22 +63,44 @@ final class QueryEvents {
             DnsDecision d = decision == null ? DnsDecision.defaultResolution() : decision;
             int rcode = u16(response, FLAGS) & RCODE_MASK;
             int answers = u16(response, ANCOUNT);
-            if (process == null || process.isDone()) {
-                ProcessInfo p = process == null ? ProcessInfo.UNKNOWN : process.getNow(ProcessInfo.UNKNOWN);
+            boolean named = process == null || process.isDone();
+            if (named && waiting.get() == 0) {
+                ProcessInfo p = process == null ? ProcessInfo.UNKNOWN : named(process);
                 emit(host.processor().toDnsQuery(q, client, transport, p), d, rcode, answers, now, t0, rule, server, cacheHit);
                 return;
             }
             DnsQuery query = host.processor().toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN);
             waiting.incrementAndGet();
-            process.whenComplete((p, err) -> {
+            held.add(new Held(process == null ? NAMED : process, query, d, rcode, answers, now, t0, rule, server, cacheHit));
+            if (named) drain();
+            else process.whenComplete((p, err) -> drain());
+        } catch (RuntimeException e) {
+            host.sinkFailed(e);
+        }
+    }
+
+    private static final CompletableFuture<ProcessInfo> NAMED = CompletableFuture.completedFuture(ProcessInfo.UNKNOWN);
+
+    private static ProcessInfo named(CompletableFuture<ProcessInfo> done) {
+        ProcessInfo p = done.isCompletedExceptionally() ? null : done.getNow(null);
+        return p == null ? ProcessInfo.UNKNOWN : p;
+    }
+
+    /** Publishes held events from the head while their processes are named. */
+    private void drain() {
+        draining.lock();
+        try {
+            for (Held h; (h = held.peek()) != null && h.process.isDone(); ) {
+                held.poll();
                 try {
-                    emit(query.withProcess(p == null ? ProcessInfo.UNKNOWN : p), d, rcode, answers, now, t0, rule, server, cacheHit);
+                    emit(h.query.withProcess(named(h.process)), h.decision, h.rcode, h.answers,
+                            h.answeredAt, h.t0, h.rule, h.server, h.cacheHit);
                 } finally {
                     waiting.decrementAndGet();
                 }
-            });
-        } catch (RuntimeException e) {
-            host.sinkFailed(e);
+            }
+        } finally {
+            draining.unlock();
         }
     }
 
