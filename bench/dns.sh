@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # netext's DNS proxy against unbound (2 threads) and dnsmasq, side by side in one throwaway namespace: each a caching
 # forwarder to the same local upstream, caches warmed with the same names, dnsperf -c 10 against each in turns.
-# Prints cached QPS and ratios, p50/p99 latency, uncached forwarding overhead, netext's heap cap, cache and RSS.
+# Prints cached QPS and ratios, answers per CPU-second each server process used (utime+stime from /proc/PID/stat
+# around its dnsperf runs: dnsperf shares the cores), p50/p99 latency, uncached forwarding overhead, netext's heap
+# cap, cache and RSS.
 # Needs root, dnsperf, dnsmasq, unbound, dig. Options: --names 100000 --seconds 10 --rounds 3 --java-opts "-Xmx32m ..."
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -81,6 +81,16 @@ public final class DnsLogCommand implements Callable<Integer> {
         return clock + " " + e.path("client").asText() + " " + e.path("transport").asText() + " " + (name.isEmpty() ? "." : name)
                 + " " + e.path("qtype").asText() + " → " + e.path("rule").asText("-") + " " + where + " "
                 + QueryLogLine.rcode(e.path("rcode").asInt()) + " " + answers + (answers == 1 ? " answer " : " answers ")
-                + String.format("%.2f ms", e.path("latency_ns").asLong() / 1e6) + " [" + e.path("provider").asText() + "]";
+                + String.format("%.2f ms", e.path("latency_ns").asLong() / 1e6) + by(e.path("process"))
+                + " [" + e.path("provider").asText() + "]";
+    }
+
+    /** The querying process as {@link QueryLogLine#by} prints it, from the event's {@code process} object. */
+    private static String by(JsonNode p) {
+        if (p.hasNonNull("executable"))
+            return " by " + p.path("executable").asText() + (p.hasNonNull("pid") ? "[" + p.path("pid").asInt() + "]" : "");
+        if (p.hasNonNull("pid")) return " by pid " + p.path("pid").asInt();
+        if (p.hasNonNull("uid")) return " by uid " + p.path("uid").asLong();
+        return "";
     }
 }

@@ -41,6 +41,11 @@ public record DnsQuery(
         if (process == null) process = ProcessInfo.UNKNOWN;
     }
 
+    /** This query with the querying process set (the host may learn it after parsing the query). */
+    public DnsQuery withProcess(ProcessInfo process) {
+        return new DnsQuery(flowId, name, type, dnsClass, edns, client, process, transport);
+    }
+
     /** Whether the queried name is {@code domain} or under it: the split-DNS test. */
     public boolean isWithin(String domain) { return DomainName.isWithin(name, domain); }
 

@@ -50,7 +50,8 @@ public final class DnsBench {
         this.javaOpts = javaOpts;
     }
 
-    record Server(String label, int port) {}
+    /** A server under test and its process, whose CPU time is read from {@code /proc/PID/stat}. */
+    record Server(String label, int port, long pid) {}
 
     public int run() throws Exception {
         Path dir = Files.createTempDirectory("netext-dns-bench");
@@ -64,7 +65,7 @@ public final class DnsBench {
             ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
                     "--listen-address=" + UPSTREAM, "--port=53", "--user=root", "--pid-file=", "--local-ttl=86400",
                     "--address=/bench.example/10.0.0.1", "--cache-size=0");
-            ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+            Process dnsmasq = ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
                     "--listen-address=127.0.0.1", "--port=" + DNSMASQ, "--user=root", "--pid-file=",
                     "--server=" + UPSTREAM, "--cache-size=" + (names + names / 2), "--dns-forward-max=1000");
             Path unboundConf = dir.resolve("unbound.conf");
@@ -91,7 +92,7 @@ public final class DnsBench {
                       name: "."
                       forward-addr: %s@53
                     """.formatted(UNBOUND, dir, UPSTREAM));
-            ns.exec("unbound", "-d", "-c", unboundConf.toString());
+            Process unbound = ns.exec("unbound", "-d", "-c", unboundConf.toString());
 
             List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
             List<String> java = NetextProcess.javaCommand();
@@ -109,22 +110,35 @@ public final class DnsBench {
                 }
             });
             try {
-                List<Server> servers = List.of(new Server("netext", NETEXT), new Server("unbound (2 threads)", UNBOUND),
-                        new Server("dnsmasq", DNSMASQ));
+                // `ip netns exec` execs the server in place: these are the servers' own pids
+                List<Server> servers = List.of(new Server("netext", NETEXT, netext.pid()),
+                        new Server("unbound (2 threads)", UNBOUND, unbound.pid()), new Server("dnsmasq", DNSMASQ, dnsmasq.pid()));
                 for (Server s : servers) awaitAnswer(ns, s.port());
                 out.printf("netext dns bench: %,d names, dnsperf -c 10 for %d s × %d rounds per server, netext JVM %s%n",
                         names, seconds, rounds, javaOpts.strip());
                 for (Server s : servers) dnsperf(ns, queries, s.port(), "-n", "1", "-c", "10", "-q", "200"); // warm every cache
                 for (Server s : servers) dnsperf(ns, queries, s.port(), "-n", "1", "-c", "10", "-q", "200"); // and check it holds
                 double[][] qps = new double[servers.size()][rounds];
+                long[] answered = new long[servers.size()];
+                long[] cpuTicks = new long[servers.size()];
                 for (int r = 0; r < rounds; r++) {
                     for (int i = 0; i < servers.size(); i++) {
                         int k = (i + r) % servers.size(); // rotate the order: no server always goes first
-                        qps[k][r] = qps(dnsperf(ns, queries, servers.get(k).port(), "-c", "10", "-l", Integer.toString(seconds)));
+                        long before = cpuTicks(servers.get(k).pid());
+                        String o = dnsperf(ns, queries, servers.get(k).port(), "-c", "10", "-l", Integer.toString(seconds));
+                        cpuTicks[k] += cpuTicks(servers.get(k).pid()) - before;
+                        qps[k][r] = qps(o);
+                        answered[k] += completed(o);
                     }
                 }
-                Table t = new Table(new boolean[]{false, true, true, true, true, true, true},
-                        "server", "cached qps (median)", "rounds", "vs unbound", "vs dnsmasq", "p50 ms @20k qps", "p99 ms @20k qps");
+                // dnsperf and the servers share the cores: answers per CPU-second the server itself used (utime + stime
+                // of its process, every thread) says how much of the qps is the server's own efficiency
+                double tick = clockTicksPerSecond();
+                double[] perCpu = new double[servers.size()];
+                for (int i = 0; i < servers.size(); i++) perCpu[i] = cpuTicks[i] == 0 ? Double.NaN : answered[i] / (cpuTicks[i] / tick);
+                Table t = new Table(new boolean[]{false, true, true, true, true, true, true, true, true, true},
+                        "server", "cached qps (median)", "rounds", "vs unbound", "vs dnsmasq", "answers/CPU-s", "CPU-s",
+                        "CPU eff. vs dnsmasq", "p50 ms @20k qps", "p99 ms @20k qps");
                 double[] median = new double[servers.size()];
                 for (int i = 0; i < servers.size(); i++) median[i] = median(qps[i]);
                 for (int i = 0; i < servers.size(); i++) {
@@ -132,6 +146,7 @@ public final class DnsBench {
                     t.add(servers.get(i).label(), "%,.0f".formatted(median[i]),
                             Arrays.stream(qps[i]).mapToObj(q -> "%,.0f".formatted(q)).reduce((a, b) -> a + " " + b).orElse(""),
                             "%.2f×".formatted(median[i] / median[1]), "%.2f×".formatted(median[i] / median[2]),
+                            "%,.0f".formatted(perCpu[i]), "%.1f".formatted(cpuTicks[i] / tick), "%.2f×".formatted(perCpu[i] / perCpu[2]),
                             "%.3f".formatted(lat[0]), "%.3f".formatted(lat[1]));
                 }
                 out.print(t.render("  "));
@@ -258,6 +273,30 @@ public final class DnsBench {
         for (String l : dnsperfOutput.split("\n"))
             if (l.strip().startsWith("Queries per second:")) return Double.parseDouble(l.strip().split("\\s+")[3]);
         throw new IllegalStateException("no QPS in dnsperf output:\n" + dnsperfOutput);
+    }
+
+    /** dnsperf's count of answered queries. */
+    static long completed(String dnsperfOutput) {
+        for (String l : dnsperfOutput.split("\n"))
+            if (l.strip().startsWith("Queries completed:")) return Long.parseLong(l.strip().split("\\s+")[2]);
+        throw new IllegalStateException("no completed count in dnsperf output:\n" + dnsperfOutput);
+    }
+
+    /** utime + stime of process {@code pid}, all threads, in clock ticks ({@code /proc/PID/stat} fields 14 and 15). */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // after "pid (comm) ": field 3 is f[0]
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    private static double clockTicksPerSecond() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+            return p.waitFor() == 0 ? Double.parseDouble(o) : 100;
+        } catch (IOException | InterruptedException | NumberFormatException e) {
+            return 100; // USER_HZ on every Linux architecture netext runs on
+        }
     }
 
     static double median(double[] v) {

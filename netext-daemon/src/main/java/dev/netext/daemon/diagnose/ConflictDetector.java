@@ -121,9 +121,11 @@ public final class ConflictDetector {
             if (l.ownerAlive()) continue;
             String what = describeLedger(l);
             if (l.netns() == s.namespaceInode()) {
+                String nft = l.nftTables().stream().map(t -> "nft delete table " + t + "; ").collect(Collectors.joining());
                 out.add(new Conflict(Severity.WARNING, Conflict.STALE_LEDGER,
                         "stale netext state: ledger " + l.file() + " of dead process " + l.pid() + what,
-                        "run `netext up` again (it recovers), or remove what it lists and delete " + l.file(),
+                        nft.isEmpty() ? "run `netext up` again (it recovers), or remove what it lists and delete " + l.file()
+                                : "run `netext up` again (it recovers), or: " + nft + "rm " + l.file(),
                         List.of(l.file().toString())));
             } else {
                 out.add(new Conflict(Severity.INFO, Conflict.STALE_LEDGER,
@@ -180,6 +182,7 @@ public final class ConflictDetector {
         String s = " (" + l.entries().size() + " object(s): " + String.join(", ", kinds);
         if (!l.linkNames().isEmpty()) s += "; links " + String.join(", ", l.linkNames());
         if (!l.tables().isEmpty()) s += "; tables " + l.tables().stream().map(String::valueOf).collect(Collectors.joining(", "));
+        if (!l.nftTables().isEmpty()) s += "; nft tables " + String.join(", ", l.nftTables());
         return s + ")";
     }
 

@@ -2,6 +2,7 @@ package dev.netext.daemon.diagnose;
 
 import dev.netext.api.net.IpFamily;
 import dev.netext.daemon.tunnel.TunnelLauncher;
+import dev.netext.dns.intercept.DnsInterception;
 import dev.netext.linux.netlink.Address;
 import dev.netext.linux.netlink.Link;
 import dev.netext.linux.netlink.RtNetlink;
@@ -28,8 +29,8 @@ import java.util.TreeMap;
 
 /**
  * Reads the calling thread's network namespace into a {@link NetworkSnapshot} — links, addresses, routes and rules
- * over rtnetlink, the rp_filter/src_valid_mark/disable_ipv6 knobs from {@code /proc/sys}, and the tunnel ledgers of
- * the state directory — and runs the {@link ConflictDetector} over it. Run it on a thread inside the namespace to
+ * over rtnetlink, the rp_filter/src_valid_mark/disable_ipv6 knobs from {@code /proc/sys}, and the tunnel and DNS
+ * interception ledgers of the state directory — and runs the {@link ConflictDetector} over it. Run it on a thread inside the namespace to
  * diagnose ({@code NetworkNamespace.runInside}); nothing here changes the system.
  *
  * <p>What cannot be read (a ledger deleted while reading, a missing sysctl) is left out and noted in
@@ -126,17 +127,29 @@ public final class Diagnosis {
         }
     }
 
-    /** Every {@code tunnel-*.state} ledger in {@code dir}, with liveness as {@link StateLedger#stale} judges it. */
+    /** The ledger kinds read: tunnels, and the DNS layer's port-53 interception (an nftables table). */
+    static final List<String> LEDGER_PREFIXES = List.of(TunnelLauncher.LEDGER_PREFIX, DnsInterception.LEDGER_PREFIX);
+
+    /**
+     * Every ledger of {@link #LEDGER_PREFIXES} in {@code dir} ({@code tunnel-*.state}, {@code dns-*.state}), with
+     * liveness as {@link StateLedger#stale} judges it.
+     */
     static List<LedgerState> readLedgers(Path dir, List<String> errors) {
         List<LedgerState> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
+        for (String prefix : LEDGER_PREFIXES) readLedgers(dir, prefix, out, errors);
+        out.sort(java.util.Comparator.comparing(LedgerState::file));
+        return out;
+    }
+
+    private static void readLedgers(Path dir, String prefix, List<LedgerState> out, List<String> errors) {
         Set<Path> stale = new HashSet<>();
         try {
-            stale.addAll(StateLedger.stale(dir, TunnelLauncher.LEDGER_PREFIX));
+            stale.addAll(StateLedger.stale(dir, prefix));
         } catch (IOException | RuntimeException e) {
-            errors.add("cannot check ledgers in " + dir + ": " + e.getMessage());
+            errors.add("cannot check " + prefix + " ledgers in " + dir + ": " + e.getMessage());
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, TunnelLauncher.LEDGER_PREFIX + "-*.state")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "-*.state")) {
             for (Path p : ds) {
                 List<String> lines;
                 try {
@@ -152,8 +165,6 @@ public final class Diagnosis {
         } catch (IOException e) {
             errors.add("cannot list " + dir + ": " + e.getMessage());
         }
-        out.sort(java.util.Comparator.comparing(LedgerState::file));
-        return out;
     }
 
     /** A ledger's lines as a {@link LedgerState}; a torn or foreign owner line gives pid -1, owner dead. */

@@ -159,6 +159,7 @@ public final class JsonReport {
         for (LedgerState l : s.ledgers()) {
             ObjectNode o = ledgers.addObject();
             o.put("file", l.file().toString());
+            o.put("kind", l.kind());
             o.put("pid", l.pid());
             o.put("ownerAlive", l.ownerAlive());
             o.put("netns", l.netns());
@@ -167,6 +168,8 @@ public final class JsonReport {
             l.linkNames().forEach(ln::add);
             ArrayNode tb = o.putArray("tables");
             l.tables().forEach(tb::add);
+            ArrayNode nt = o.putArray("nftTables");
+            l.nftTables().forEach(nt::add);
             ArrayNode en = o.putArray("entries");
             for (LedgerEntry e : l.entries()) en.add(e.toLine());
         }

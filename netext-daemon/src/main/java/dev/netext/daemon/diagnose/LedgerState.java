@@ -9,8 +9,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One state ledger of a netext tunnel instance ({@code /run/netext/tunnel-<netns>-<pid>.state}) as read by
- * {@link Diagnosis}.
+ * One state ledger of a netext instance as read by {@link Diagnosis}: a tunnel's
+ * ({@code /run/netext/tunnel-<netns>-<pid>.state}: links, addresses, routes, rules) or the DNS interception's
+ * ({@code dns-<netns>-<pid>.state}: its nftables table).
  *
  * @param file       the ledger file
  * @param pid        the owner's pid, -1 if the owner line is unreadable
@@ -23,6 +24,22 @@ public record LedgerState(Path file, int pid, long startTime, long netns, boolea
                           List<LedgerEntry> entries) {
     public LedgerState {
         entries = List.copyOf(entries);
+    }
+
+    /** What kind of instance wrote it: the file name's prefix ({@code tunnel}, {@code dns}). */
+    public String kind() {
+        String name = file.getFileName().toString();
+        int dash = name.indexOf('-');
+        return dash > 0 ? name.substring(0, dash) : name;
+    }
+
+    /** The nftables tables it recorded ({@code nft-table family=… name=…}), as {@code "inet netext-dns"}. */
+    public Set<String> nftTables() {
+        Set<String> out = new TreeSet<>();
+        for (LedgerEntry e : entries)
+            if (e.kind().equals("nft-table") && e.get("family") != null && e.get("name") != null)
+                out.add(e.get("family") + " " + e.get("name"));
+        return out;
     }
 
     /** Names of the links ({@code link name=…}) the ledger recorded. */

@@ -101,9 +101,9 @@ public final class TextReport {
 
         if (!s.ledgers().isEmpty()) {
             sb.append("\nLedgers (").append(s.stateDir()).append(")\n");
-            List<String[]> lr = Format.rows(new String[] {"FILE", "PID", "OWNER", "NAMESPACE", "OBJECTS"});
+            List<String[]> lr = Format.rows(new String[] {"FILE", "KIND", "PID", "OWNER", "NAMESPACE", "OBJECTS"});
             for (LedgerState l : s.ledgers()) {
-                lr.add(new String[] {l.file().getFileName().toString(), Integer.toString(l.pid()), l.ownerAlive() ? "alive" : "dead",
+                lr.add(new String[] {l.file().getFileName().toString(), l.kind(), Integer.toString(l.pid()), l.ownerAlive() ? "alive" : "dead",
                         l.netns() == s.namespaceInode() ? "this" : Long.toString(l.netns()), Integer.toString(l.entries().size())});
             }
             sb.append(Format.columns("  ", lr));

@@ -154,6 +154,19 @@ class ConflictDetectorTest {
         }
 
         @Test
+        void aDeadDnsInterceptionLedgerNamesItsNftTable() throws Exception {
+            List<Conflict> stale = only(base().ledger("dns-1-97.state", false, Snap.NETNS,
+                    "nft-table family=inet name=netext-dns").detect(), Conflict.STALE_LEDGER);
+            assertThat(stale).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.WARNING);
+                assertThat(c.message()).contains("/run/netext/dns-1-97.state", "nft-table", "nft tables inet netext-dns");
+                assertThat(c.fix()).contains("netext up", "nft delete table inet netext-dns", "rm /run/netext/dns-1-97.state");
+            });
+            assertThat(only(base().ledger("dns-1-4242.state", true, Snap.NETNS, "nft-table family=inet name=netext-dns").detect(),
+                    Conflict.STALE_LEDGER)).as("a running instance's ledger is no conflict").isEmpty();
+        }
+
+        @Test
         void netextRulesAndTablesWithoutALiveOwnerAreOrphans() throws Exception {
             Snap snap = base()
                     .rule(Rule.lookup(IpFamily.V4, MAIN).withPriority(10009).withSuppressPrefixLength(0))

@@ -108,4 +108,27 @@ class DiagnosisKernelTest {
             ledger[0].close();
         }
     }
+
+    @Test
+    void dnsInterceptionLedgersAreListedLiveAndStale(@TempDir Path state) throws Exception {
+        NetworkNamespace ns = lab.namespace("diagdns");
+        long inode = ns.inode();
+        Path staleFile = state.resolve("dns-" + inode + "-999999.state");
+        Files.writeString(staleFile, "owner pid=999999 start=1 netns=" + inode + "\nnft-table family=inet name=netext-dns\n");
+        StateLedger live = ns.runInside(() -> StateLedger.create(state, "dns"));
+        try {
+            live.record(LedgerEntry.of("nft-table", "family", "inet", "name", "netext-dns"));
+            Diagnosis.Report r = ns.runInside(() -> Diagnosis.run(state));
+            assertThat(r.snapshot().ledgers()).extracting(LedgerState::kind, LedgerState::ownerAlive)
+                    .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("dns", true), org.assertj.core.groups.Tuple.tuple("dns", false));
+            assertThat(only(r.conflicts(), Conflict.STALE_LEDGER)).singleElement().satisfies(c -> {
+                assertThat(c.message()).contains(staleFile.toString(), "nft tables inet netext-dns");
+                assertThat(c.fix()).contains("nft delete table inet netext-dns");
+            });
+            String text = TextReport.render(r, false);
+            assertThat(text).contains("Ledgers (" + state + ")", staleFile.getFileName().toString(), live.file().getFileName().toString());
+        } finally {
+            live.close();
+        }
+    }
 }

@@ -19,7 +19,8 @@ class ReportRenderingTest {
                 .rule(Rule.lookup(IpFamily.V4, 52006).withPriority(10012).withFwmark(0x4e580006).inverted())
                 .sysctl("net.ipv4.conf.all.rp_filter", 1)
                 .ledger("tunnel-1-4242.state", true, Snap.NETNS, "link name=netext0 index=6",
-                        "rule family=4 priority=10012 table=52006 fwmark=1314390022 invert=true");
+                        "rule family=4 priority=10012 table=52006 fwmark=1314390022 invert=true")
+                .ledger("dns-1-4242.state", true, Snap.NETNS, "nft-table family=inet name=netext-dns");
         return Diagnosis.analyse(s.build());
     }
 
@@ -35,6 +36,8 @@ class ReportRenderingTest {
         assertThat(TextReport.render(r, true)).contains("table local (ipv4)", "127.0.0.0/8 dev lo");
         assertThat(text).contains("✗ error   route-overlap:", "! warning rp-filter-strict:");
         assertThat(text.indexOf("Conflicts")).isGreaterThan(text.indexOf("Default routes"));
+        assertThat(text).containsPattern("tunnel-1-4242\\.state +tunnel +4242 +alive +this +2")
+                .containsPattern("dns-1-4242\\.state +dns +4242 +alive +this +1");
         assertThat(text.strip()).endsWith("1 error, 3 warnings, 1 note");
         assertThat(r.exitCode()).isEqualTo(1);
     }
@@ -68,6 +71,9 @@ class ReportRenderingTest {
         assertThat(c.get("severity").asText()).isEqualTo("error");
         assertThat(c.get("code").asText()).isEqualTo("route-overlap");
         assertThat(j.get("ledgers").get(0).get("file").asText()).isEqualTo(Path.of("/run/netext/tunnel-1-4242.state").toString());
+        assertThat(j.get("ledgers").get(0).get("kind").asText()).isEqualTo("tunnel");
+        assertThat(j.get("ledgers").get(1).get("kind").asText()).isEqualTo("dns");
+        assertThat(j.get("ledgers").get(1).get("nftTables").get(0).asText()).isEqualTo("inet netext-dns");
         assertThat(j.get("sysctls").get("net.ipv4.conf.all.rp_filter").asInt()).isEqualTo(1);
     }
 

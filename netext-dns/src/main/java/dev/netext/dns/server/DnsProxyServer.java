@@ -4,6 +4,7 @@ import dev.netext.api.EventSink;
 import dev.netext.api.ProviderKind;
 import dev.netext.api.ThrowingRunnable;
 import dev.netext.api.dns.DnsDecision;
+import dev.netext.api.dns.DnsFlowHandler;
 import dev.netext.api.dns.DnsProxyContext;
 import dev.netext.api.dns.DnsProxyProvider;
 import dev.netext.api.dns.DnsServerGroup;
@@ -66,6 +67,9 @@ import java.util.function.Consumer;
  * wire work around its decisions — upstream groups with failover, the answer cache, truncation, the address → name
  * map and the query events.
  *
+ * <p>A provider that also implements {@link DnsFlowHandler} is offered every new flow first ({@link RawFlows}); the
+ * flows it claims bypass all of the above, message by message.
+ *
  * <p>Threads: {@code ioThreads} Netty epoll event loops carry everything: each listen address has one UDP socket per
  * loop (SO_REUSEPORT spreads clients across them, so both cores answer), one TCP listener, and the upstream sockets.
  * Providers that may block run on virtual threads.
@@ -92,6 +96,10 @@ public final class DnsProxyServer implements AutoCloseable {
     private final ExecutorService providerThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final QueryProcessor processor;
     private final QueryEvents events;
+    /** Whether queries get their process attributed: someone reads events, or a typed provider decides. */
+    private final boolean attributes;
+    private final ClientProcesses processes; // null unless attributes
+    private final RawFlows rawFlows; // null unless the provider is a DnsFlowHandler
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> udpBound = new ArrayList<>();
     private final List<InetSocketAddress> tcpBound = new ArrayList<>();
@@ -115,6 +123,10 @@ public final class DnsProxyServer implements AutoCloseable {
         this.limiter = new ClientRateLimiter(config.rateLimitQps(), config.rateLimitBurst(), System::nanoTime);
         this.processor = new QueryProcessor(this, provider, providerThreads);
         this.events = new QueryEvents(this, name, sink, new AtomicLong());
+        this.attributes = sink != null || !(provider instanceof SplitDnsProvider);
+        // opened here, on the starting thread: sock_diag answers for the network namespace the listeners are in
+        this.processes = attributes ? ClientProcesses.open(name, System::nanoTime) : null;
+        this.rawFlows = provider instanceof DnsFlowHandler h ? new RawFlows(this, h, providerThreads, System::nanoTime) : null;
     }
 
     /**
@@ -134,8 +146,6 @@ public final class DnsProxyServer implements AutoCloseable {
                                 + "', which is not declared (declared: " + String.join(", ", config.groups().keySet()) + ")");
                 split.onChange(s::clearCache);
             }
-            if (provider instanceof dev.netext.api.dns.DnsFlowHandler)
-                log.warn("provider {} implements DnsFlowHandler; raw DNS flows are not offered by this host yet, every query takes the typed path", name);
             provider.startProxy(s.new HostContext(), Map.of());
             for (Endpoint e : config.listen()) s.bind(e);
             if (config.intercept()) {
@@ -297,6 +307,13 @@ public final class DnsProxyServer implements AutoCloseable {
 
     QueryEvents events() { return events; }
 
+    boolean attributes() { return attributes; }
+
+    ClientProcesses processes() { return processes; }
+
+    /** The raw-flow entry point, or null when the provider has none. */
+    RawFlows rawFlows() { return rawFlows; }
+
     // ---------------------------------------------------------------- public view
 
     public DnsServerConfig config() { return config; }
@@ -309,6 +326,11 @@ public final class DnsProxyServer implements AutoCloseable {
     public List<InetSocketAddress> udpAddresses() { return List.copyOf(udpBound); }
     public List<InetSocketAddress> tcpAddresses() { return List.copyOf(tcpBound); }
     public Set<String> groupNames() { return Set.copyOf(groups.keySet()); }
+    /**
+     * Query events not yet published because their querying process is still being looked up (events follow their
+     * answers by that lookup's time, at most a few milliseconds).
+     */
+    public int eventsWaitingForProcess() { return events.waiting(); }
 
     @Override
     public void close() {
@@ -322,6 +344,7 @@ public final class DnsProxyServer implements AutoCloseable {
             }
         }
         for (Channel c : channels) c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (rawFlows != null) rawFlows.closeAll();
         try {
             provider.stopProxy(StopReason.USER_INITIATED);
         } catch (Exception e) {
@@ -331,6 +354,7 @@ public final class DnsProxyServer implements AutoCloseable {
         groups.clear();
         providerThreads.shutdownNow();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (processes != null) processes.close();
         if (cache != null) cache.close();
     }
 

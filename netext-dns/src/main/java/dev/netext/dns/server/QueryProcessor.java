@@ -8,6 +8,7 @@ import dev.netext.api.dns.DnsTransport;
 import dev.netext.api.dns.DnsType;
 import dev.netext.api.dns.Edns;
 import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.ProcessInfo;
 import dev.netext.dns.cache.DnsCache;
 import dev.netext.dns.split.SplitDnsProvider;
 import dev.netext.dns.split.SplitRule;
@@ -30,6 +31,8 @@ import static dev.netext.dns.wire.DnsWire.*;
  * The query path, shared by the UDP and TCP listeners:
  * <ol>
  *   <li>parse in place ({@link QueryView}); malformed → FORMERR, a response or runt → dropped;</li>
+ *   <li>when events are published or a typed provider decides: start naming the client's process
+ *       ({@link ClientProcesses}, asynchronous, cached per client socket);</li>
  *   <li>decide: the built-in split provider on the wire name, on the I/O thread; any other provider through
  *       {@link DnsProxyProvider#handleQuery} on a virtual thread (it may block);</li>
  *   <li>forward decisions: cache lookup on the raw question (hit: copy, patch ID and question case, count TTLs
@@ -39,6 +42,8 @@ import static dev.netext.dns.wire.DnsWire.*;
  * </ol>
  */
 final class QueryProcessor {
+    /** How long a blocking provider's query waits for its process to be attributed, at most. */
+    static final long PROCESS_WAIT_MILLIS = 250;
     private final DnsProxyServer host;
     private final DnsProxyProvider provider;
     private final SplitDnsProvider split; // non-null: decide on the wire name
@@ -68,13 +73,16 @@ final class QueryProcessor {
             default -> { }
         }
         host.stats().queries.increment();
+        s.process = host.attributes() ? host.processes().of(transport, client, target.localAddress()) : null;
         if (split != null) {
             SplitRule rule = split.matchWire(s.in, HEADER_LEN, q.nameEnd());
             return act(s, rule.decision(), rule.label(), client, transport, target, t0);
         }
         if (!q.nameIsPrintable()) return answerNow(s, MessageBuilder.error(q, true, REFUSED, s.out), transport, null, "", client, t0);
-        DnsQuery dq = toDnsQuery(q, client, transport);
+        CompletableFuture<ProcessInfo> process = s.process;
         if (provider.decidesWithoutBlocking()) {
+            // no waiting on an I/O thread: the process if this client socket is already known
+            DnsQuery dq = toDnsQuery(q, client, transport, process == null ? ProcessInfo.UNKNOWN : process.getNow(ProcessInfo.UNKNOWN));
             DnsDecision d;
             try {
                 d = provider.handleQuery(dq);
@@ -85,11 +93,13 @@ final class QueryProcessor {
             if (d == null) return answerNow(s, MessageBuilder.error(q, true, SERVFAIL, s.out), transport, null, "", client, t0);
             return act(s, d, "", client, transport, target, t0);
         }
+        DnsQuery dq = toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN);
         byte[] copy = Arrays.copyOf(s.in, length);
         Responder responder = target.responder(client);
+        long processWait = Math.min(PROCESS_WAIT_MILLIS, host.config().queryTimeoutMillis() / 4);
         CompletableFuture.supplyAsync(() -> {
             try {
-                return provider.handleQuery(dq);
+                return provider.handleQuery(dq.withProcess(await(process, processWait)));
             } catch (Exception e) {
                 host.providerFailed(e);
                 return null;
@@ -99,6 +109,7 @@ final class QueryProcessor {
             try {
                 System.arraycopy(copy, 0, own.in, 0, copy.length);
                 own.query.parse(own.in, copy.length);
+                own.process = process;
                 int n = d == null || err != null
                         ? answerNow(own, MessageBuilder.error(own.query, true, SERVFAIL, own.out), transport, null, "", client, t0)
                         : act(own, d, "", client, transport, c -> responder, t0);
@@ -120,7 +131,7 @@ final class QueryProcessor {
                 case DnsDecision.BlockKind.NxDomain x -> answerNow(s, MessageBuilder.error(q, true, NXDOMAIN, s.out), transport, decision, rule, client, t0);
                 case DnsDecision.BlockKind.Refused x -> answerNow(s, MessageBuilder.error(q, true, REFUSED, s.out), transport, decision, rule, client, t0);
                 case DnsDecision.BlockKind.Sinkhole sink -> {
-                    var records = q.nameIsPrintable() ? sink.answerFor(toDnsQuery(q, client, transport)) : java.util.List.<dev.netext.api.dns.DnsRecord>of();
+                    var records = q.nameIsPrintable() ? sink.answerFor(toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN)) : java.util.List.<dev.netext.api.dns.DnsRecord>of();
                     int n = MessageBuilder.answer(q, records, s.out);
                     yield answerNow(s, n < 0 ? MessageBuilder.error(q, true, SERVFAIL, s.out) : n, transport, decision, rule, client, t0);
                 }
@@ -136,7 +147,7 @@ final class QueryProcessor {
     private int answerNow(Scratch s, int n, DnsTransport transport, DnsDecision decision, String rule,
                           InetSocketAddress client, long t0) {
         n = fit(s, s.out, n, transport);
-        host.events().publish(s.query, client, transport, decision, rule, "", false, s.out, n, t0);
+        host.events().publish(s.query, client, transport, decision, rule, "", false, s.out, n, t0, s.process);
         return n;
     }
 
@@ -172,7 +183,7 @@ final class QueryProcessor {
             System.arraycopy(s.in, HEADER_LEN, s.out, HEADER_LEN, q.questionEnd() - HEADER_LEN); // and its 0x20 case
             if (s.lookup.stale) refresh(s, group, tag);
             n = fit(s, s.out, n, transport);
-            host.events().publish(q, client, transport, decision, rule, "", true, s.out, n, t0);
+            host.events().publish(q, client, transport, decision, rule, "", true, s.out, n, t0, s.process);
             return n;
         }
         byte[] query = Arrays.copyOf(s.in, q.length());
@@ -181,18 +192,20 @@ final class QueryProcessor {
         int udpSize = q.udpPayloadSize();
         Responder responder = target.responder(client);
         byte[] sent = query;
+        CompletableFuture<ProcessInfo> process = s.process;
         group.exchange(sent, sent.length, questionEnd, host.config().attemptTimeoutMillis(), host.config().queryTimeoutMillis())
                 .whenComplete((answer, error) -> complete(sent, questionEnd, udpSize, group, tag, decision, rule,
-                        client, transport, responder, t0, answer, error));
+                        client, transport, responder, t0, process, answer, error));
         return 0;
     }
 
     private void complete(byte[] query, int questionEnd, int udpSize, ServerGroup group, int tag, DnsDecision decision,
                           String rule, InetSocketAddress client, DnsTransport transport, Responder responder, long t0,
-                          UpstreamServer.Answer answer, Throwable error) {
+                          CompletableFuture<ProcessInfo> process, UpstreamServer.Answer answer, Throwable error) {
         Scratch s = Scratch.forCompletion();
         System.arraycopy(query, 0, s.in, 0, query.length);
         s.query.parse(s.in, query.length);
+        s.process = process;
         int n;
         String server = "";
         if (error != null || answer == null) {
@@ -211,7 +224,7 @@ final class QueryProcessor {
             System.arraycopy(msg, 0, s.out, 0, n);
         }
         n = fit(s, s.out, n, transport);
-        host.events().publish(s.query, client, transport, decision, rule, server, false, s.out, n, t0);
+        host.events().publish(s.query, client, transport, decision, rule, server, false, s.out, n, t0, process);
         responder.send(s.out, n);
     }
 
@@ -243,9 +256,25 @@ final class QueryProcessor {
     }
 
     /** The typed form of the query for providers and events. */
-    DnsQuery toDnsQuery(QueryView q, InetSocketAddress client, DnsTransport transport) {
+    DnsQuery toDnsQuery(QueryView q, InetSocketAddress client, DnsTransport transport, ProcessInfo process) {
         Optional<Edns> edns = q.hasEdns() ? Optional.of(new Edns(q.udpPayloadSize(), q.dnssecOk(), Optional.empty())) : Optional.empty();
         return new DnsQuery(host.nextFlowId(), q.name(), new DnsType(q.qtype()), new DnsClass(q.qclass()), edns,
-                Endpoint.of(client), null, transport);
+                Endpoint.of(client), process, transport);
+    }
+
+    /**
+     * The attributed process, waiting at most {@code millis} (on a provider thread, which may block): a provider that
+     * takes its time anyway is better served by knowing who asked.
+     */
+    private static ProcessInfo await(CompletableFuture<ProcessInfo> process, long millis) {
+        if (process == null) return ProcessInfo.UNKNOWN;
+        try {
+            return process.get(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ProcessInfo.UNKNOWN;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return ProcessInfo.UNKNOWN;
+        }
     }
 }

@@ -8,5 +8,8 @@ interface Responder {
     /** Gives the responder for a client when a query is answered later (an upstream round trip). */
     interface Target {
         Responder responder(java.net.InetSocketAddress client);
+
+        /** The listener's own address the client sent to (a wildcard address when bound to one), or null. */
+        default java.net.InetSocketAddress localAddress() { return null; }
     }
 }

@@ -18,6 +18,8 @@ final class Scratch {
     final QueryView query = new QueryView();
     final ResponseView response = new ResponseView();
     final DnsCache.Lookup lookup = new DnsCache.Lookup();
+    /** The querying process of the query in hand, when someone wants it (events, a typed provider); else null. */
+    java.util.concurrent.CompletableFuture<dev.netext.api.flow.ProcessInfo> process;
 
     private static final FastThreadLocal<Scratch> LISTENER = new FastThreadLocal<>() {
         @Override protected Scratch initialValue() { return new Scratch(); }

@@ -12,11 +12,13 @@ import java.net.InetSocketAddress;
 
 /**
  * One client TCP connection (RFC 7766): length-prefixed queries (framing by the decoder before this handler), any
- * number pipelined, answered as they complete (out of order is allowed, §6.2.1.1). Closed after an idle period.
+ * number pipelined, answered as they complete (out of order is allowed, §6.2.1.1). Closed after an idle period. A
+ * connection a raw-flow provider claimed hands its messages to that flow instead.
  */
 final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> implements Responder.Target {
     private final DnsProxyServer host;
     private Channel channel;
+    private RawDnsFlow raw; // the provider claimed this connection
 
     TcpQueryHandler(DnsProxyServer host) {
         this.host = host;
@@ -26,8 +28,19 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
     public void channelActive(ChannelHandlerContext ctx) {
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         channel = ctx.channel();
-        if (client == null || !host.admits(client)) ctx.close();
-        else ctx.fireChannelActive();
+        if (client == null || !host.admits(client)) {
+            ctx.close();
+            return;
+        }
+        RawFlows flows = host.rawFlows();
+        if (flows != null) raw = flows.tcp(channel, client, localAddress());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (raw != null) raw.endOfInput();
+        ctx.fireChannelInactive();
     }
 
     @Override
@@ -38,6 +51,11 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
         if (length > DnsWire.MAX_MESSAGE) { ctx.close(); return; }
         Scratch s = Scratch.forListener();
         frame.getBytes(frame.readerIndex(), s.in, 0, length);
+        if (raw != null) {
+            // a claimed connection: the provider reads every message; one it cannot keep up with ends the flow
+            if (!raw.deliver(s.in, length, client)) ctx.close();
+            return;
+        }
         try {
             int n = host.processor().process(s, length, client, DnsTransport.TCP, this, t0);
             if (n > 0) write(ctx.channel(), s.out, n);
@@ -51,6 +69,12 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
         ByteBuf out = ch.alloc().ioBuffer(length + DnsWire.TCP_LENGTH_PREFIX);
         out.writeShort(length).writeBytes(msg, 0, length);
         ch.writeAndFlush(out);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        Channel ch = channel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
     }
 
     @Override

@@ -44,6 +44,8 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             if (length > DnsWire.MAX_MESSAGE) return;
             Scratch s = Scratch.forListener();
             content.getBytes(content.readerIndex(), s.in, 0, length);
+            RawFlows raw = host.rawFlows();
+            if (raw != null && raw.udp(s.in, length, client, localAddress(), this)) return;
             int n = host.processor().process(s, length, client, DnsTransport.UDP, this, t0);
             if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client));
         } catch (RuntimeException e) {
@@ -61,6 +63,12 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // ICMP errors for clients that went away and the like: nothing to do for a listener
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        Channel ch = channel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.netext.dns.upstream;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.dns.wire.DnsWire;
-import dev.netext.dns.wire.ResponseView;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,7 +31,6 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -134,9 +132,11 @@ public final class DohUpstream implements Upstream {
             result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
             return result;
         }
-        Connection c = connection(timeoutMillis);
         byte[] q = Arrays.copyOf(query, length);
-        c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
+        io.onIoThread(() -> {
+            Connection c = connection(timeoutMillis);
+            c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
+        }, result);
         return result;
     }
 
@@ -164,7 +164,7 @@ public final class DohUpstream implements Upstream {
         final ChannelFuture connectFuture;
         final List<Runnable> waiting = new ArrayList<>(); // queries sent before the h2 preface was exchanged
         boolean ready;
-        int inFlight;
+        PendingQueries pending; // made on the event loop by the first send; every query's wire ID is 0
         String failure;
         volatile boolean dead;
 
@@ -214,7 +214,7 @@ public final class DohUpstream implements Upstream {
                 w.forEach(Runnable::run);
                 return;
             }
-            if (evt instanceof IdleStateEvent && inFlight == 0) {
+            if (evt instanceof IdleStateEvent && (pending == null || pending.isEmpty())) {
                 dead = true;
                 ctx.close();
                 return;
@@ -232,28 +232,35 @@ public final class DohUpstream implements Upstream {
                 waiting.add(() -> send(q, questionEnd, timeoutMillis, result));
                 return;
             }
-            int originalId = DnsWire.u16(q, DnsWire.ID);
-            DnsWire.put16(q, DnsWire.ID, 0); // RFC 8484 §4.1
-            inFlight++;
-            result.whenComplete((r, t) -> parent.eventLoop().execute(() -> inFlight--));
-            openStream(q, questionEnd, originalId, timeoutMillis, result, useGet);
+            if (pending == null) pending = new PendingQueries(describe(), io, parent.eventLoop(), 0); // RFC 8484 §4.1
+            Channel[] stream = new Channel[1]; // the query's current stream: a timeout closes it
+            PendingQueries.Query p = pending.add(q, questionEnd, timeoutMillis, result, () -> {
+                if (stream[0] != null) stream[0].close();
+            });
+            openStream(p, stream, useGet);
         }
 
-        /** One stream for one query: POST, or GET with {@code ?dns=BASE64URL} once the server refused a POST. */
-        void openStream(byte[] q, int questionEnd, int originalId, long timeoutMillis, CompletableFuture<byte[]> result, boolean get) {
+        /**
+         * One stream for one query: POST, or GET with {@code ?dns=BASE64URL} once the server refused a POST. The
+         * query's timeout runs across both.
+         */
+        void openStream(PendingQueries.Query p, Channel[] current, boolean get) {
             Channel parent = connectFuture.channel();
-            StreamExchange ex = new StreamExchange(this, q, questionEnd, originalId, timeoutMillis, result, get);
+            byte[] q = p.message;
+            StreamExchange ex = new StreamExchange(this, p, get);
             new Http2StreamChannelBootstrap(parent).handler(ex).open().addListener(f -> {
                 if (!f.isSuccess()) {
-                    result.completeExceptionally(new UpstreamException(UpstreamException.Kind.OVERLOADED,
+                    pending.fail(p, new UpstreamException(UpstreamException.Kind.OVERLOADED,
                             describe() + ": cannot open a stream: " + rootMessage(f.cause())));
                     return;
                 }
                 Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
-                ex.timeout = stream.eventLoop().schedule(() -> {
-                    if (result.completeExceptionally(new UpstreamException(UpstreamException.Kind.TIMEOUT,
-                            describe() + ": no answer within " + timeoutMillis + " ms"))) stream.close();
-                }, timeoutMillis, TimeUnit.MILLISECONDS);
+                current[0] = stream;
+                ex.current = current;
+                if (p.result.isDone()) { // timed out while the stream was being opened
+                    stream.close();
+                    return;
+                }
                 if (get) {
                     String dns = Base64.getUrlEncoder().withoutPadding().encodeToString(q); // §4.1: base64url, no padding
                     Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("https").authority(authority)
@@ -296,42 +303,31 @@ public final class DohUpstream implements Upstream {
     /** One query on one stream: the response's headers, then its body up to the largest DNS message. */
     private final class StreamExchange extends SimpleChannelInboundHandler<Http2StreamFrame> {
         final Connection connection;
-        final byte[] query;
-        final int questionEnd;
-        final int originalId;
-        final long timeoutMillis;
-        final CompletableFuture<byte[]> result;
+        final PendingQueries.Query query;
         final boolean get;
+        Channel[] current; // set once the stream is open: handed on to a GET retry
         boolean handedOver;
-        final ResponseView view = new ResponseView();
-        ScheduledFuture<?> timeout;
         byte[] body = new byte[512];
         int bodyLength;
 
-        StreamExchange(Connection connection, byte[] query, int questionEnd, int originalId, long timeoutMillis,
-                       CompletableFuture<byte[]> result, boolean get) {
+        StreamExchange(Connection connection, PendingQueries.Query query, boolean get) {
             this.connection = connection;
             this.query = query;
-            this.questionEnd = questionEnd;
-            this.originalId = originalId;
-            this.timeoutMillis = timeoutMillis;
-            this.result = result;
             this.get = get;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
-            if (result.isDone() || handedOver) return;
+            if (query.result.isDone() || handedOver) return;
             if (frame instanceof Http2HeadersFrame hf) {
                 CharSequence status = hf.headers().status();
                 if (status == null) return; // trailers
                 if (!get && (AsciiString.contentEquals(status, "405") || AsciiString.contentEquals(status, "415"))) {
                     // a server that takes only GET (the other method of §4.1): use GET from now on, ask again
                     useGet = true;
-                    if (timeout != null) timeout.cancel(false);
                     handedOver = true;
                     ctx.close();
-                    connection.openStream(query, questionEnd, originalId, timeoutMillis, result, true);
+                    connection.openStream(query, current, true);
                     return;
                 }
                 if (!AsciiString.contentEquals(status, "200")) {
@@ -359,30 +355,19 @@ public final class DohUpstream implements Upstream {
         }
 
         private void finish(ChannelHandlerContext ctx) {
-            byte[] msg = Arrays.copyOf(body, bodyLength);
-            int status = bodyLength < DnsWire.HEADER_LEN ? ResponseView.NOT_A_RESPONSE
-                    : view.parse(msg, msg.length, query, DnsWire.HEADER_LEN, questionEnd);
-            if (status != ResponseView.OK || DnsWire.u16(msg, DnsWire.ID) != 0) {
-                fail(ctx, UpstreamException.Kind.MALFORMED, "the response does not answer the question");
-                return;
-            }
-            DnsWire.put16(msg, DnsWire.ID, originalId);
-            if (timeout != null) timeout.cancel(false);
-            result.complete(msg);
+            connection.pending.answer(query, Arrays.copyOf(body, bodyLength)); // ID 0 and the question, or MALFORMED
             ctx.close();
         }
 
         private void fail(ChannelHandlerContext ctx, UpstreamException.Kind kind, String why) {
-            if (timeout != null) timeout.cancel(false);
-            result.completeExceptionally(new UpstreamException(kind, describe() + ": " + why));
+            connection.pending.fail(query, new UpstreamException(kind, describe() + ": " + why));
             ctx.close();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (timeout != null) timeout.cancel(false);
             if (handedOver) return; // the query goes on on a GET stream
-            result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + ": stream closed before the answer"));
+            connection.pending.fail(query, new UpstreamException(UpstreamException.Kind.CLOSED, describe() + ": stream closed before the answer"));
         }
 
         @Override

@@ -2,7 +2,6 @@ package dev.netext.dns.upstream;
 
 import dev.netext.api.flow.Endpoint;
 import dev.netext.dns.wire.DnsWire;
-import dev.netext.dns.wire.ResponseView;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -17,8 +16,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -74,9 +71,11 @@ public final class TcpUpstream implements Upstream {
             result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
             return result;
         }
-        Connection c = connection(timeoutMillis);
         byte[] q = Arrays.copyOf(query, length);
-        c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
+        io.onIoThread(() -> {
+            Connection c = connection(timeoutMillis);
+            c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
+        }, result);
         return result;
     }
 
@@ -101,8 +100,7 @@ public final class TcpUpstream implements Upstream {
 
     private final class Connection extends SimpleChannelInboundHandler<ByteBuf> {
         final ChannelFuture connectFuture;
-        final IntObjectHashMap<Pending> pending = new IntObjectHashMap<>();
-        final ResponseView view = new ResponseView();
+        PendingQueries pending; // made on the event loop by the first send
         volatile boolean dead;
         String failure; // why the TLS handshake failed, for the queries that were waiting on it
 
@@ -139,23 +137,12 @@ public final class TcpUpstream implements Upstream {
                         describe() + ": " + (cause == null ? "connection closed" : cause.getMessage())));
                 return;
             }
+            if (pending == null) pending = new PendingQueries(describe(), io, ch.eventLoop(), -1);
             if (pending.size() >= MAX_IN_FLIGHT) {
                 result.completeExceptionally(new UpstreamException(UpstreamException.Kind.OVERLOADED, describe() + ": too many queries in flight"));
                 return;
             }
-            int fresh;
-            do fresh = io.nextId(); while (pending.containsKey(fresh));
-            final int id = fresh;
-            int originalId = DnsWire.u16(q, DnsWire.ID);
-            DnsWire.put16(q, DnsWire.ID, id);
-            Pending p = new Pending(result, q, questionEnd, originalId);
-            pending.put(id, p);
-            p.timeout = ch.eventLoop().schedule(() -> {
-                if (pending.remove(id) == p) {
-                    result.completeExceptionally(new UpstreamException(UpstreamException.Kind.TIMEOUT,
-                            describe() + ": no answer within " + timeoutMillis + " ms"));
-                }
-            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            pending.add(q, questionEnd, timeoutMillis, result, () -> {});
             ByteBuf out = ch.alloc().ioBuffer(q.length + DnsWire.TCP_LENGTH_PREFIX);
             out.writeShort(q.length).writeBytes(q);
             ch.writeAndFlush(out);
@@ -164,22 +151,10 @@ public final class TcpUpstream implements Upstream {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
             int len = frame.readableBytes();
-            if (len < DnsWire.HEADER_LEN) return;
+            if (len < DnsWire.HEADER_LEN || pending == null) return;
             byte[] msg = new byte[len];
             frame.getBytes(frame.readerIndex(), msg);
-            int id = DnsWire.u16(msg, DnsWire.ID);
-            Pending p = pending.get(id);
-            if (p == null) return;
-            int status = view.parse(msg, len, p.query, DnsWire.HEADER_LEN, p.questionEnd);
-            if (status == ResponseView.QUESTION_MISMATCH || status == ResponseView.NOT_A_RESPONSE) return;
-            pending.remove(id);
-            p.timeout.cancel(false);
-            if (status != ResponseView.OK) {
-                p.result.completeExceptionally(new UpstreamException(UpstreamException.Kind.MALFORMED, describe() + ": malformed response"));
-                return;
-            }
-            DnsWire.put16(msg, DnsWire.ID, p.originalId);
-            p.result.complete(msg);
+            pending.answer(msg, len); // one for no query in flight, or another question, is ignored
         }
 
         @Override
@@ -190,7 +165,7 @@ public final class TcpUpstream implements Upstream {
                 ctx.close();
                 return;
             }
-            if (evt instanceof IdleStateEvent && pending.isEmpty()) {
+            if (evt instanceof IdleStateEvent && (pending == null || pending.isEmpty())) {
                 dead = true;
                 ctx.close();
             }
@@ -206,12 +181,8 @@ public final class TcpUpstream implements Upstream {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             dead = true;
-            for (Pending p : pending.values()) {
-                p.timeout.cancel(false);
-                p.result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED,
-                        describe() + ": " + (failure == null ? "connection closed" : failure)));
-            }
-            pending.clear();
+            if (pending != null) pending.failAll(new UpstreamException(UpstreamException.Kind.CLOSED,
+                    describe() + ": " + (failure == null ? "connection closed" : failure)));
         }
     }
 
@@ -219,20 +190,5 @@ public final class TcpUpstream implements Upstream {
         Throwable c = t;
         while (c.getCause() != null && c.getCause() != c) c = c.getCause();
         return c.getMessage() == null ? c.toString() : c.getMessage();
-    }
-
-    private static final class Pending {
-        final CompletableFuture<byte[]> result;
-        final byte[] query;
-        final int questionEnd;
-        final int originalId;
-        ScheduledFuture<?> timeout;
-
-        Pending(CompletableFuture<byte[]> result, byte[] query, int questionEnd, int originalId) {
-            this.result = result;
-            this.query = query;
-            this.questionEnd = questionEnd;
-            this.originalId = originalId;
-        }
     }
 }

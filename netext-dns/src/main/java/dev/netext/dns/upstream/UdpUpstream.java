@@ -2,7 +2,6 @@ package dev.netext.dns.upstream;
 
 import dev.netext.api.flow.Endpoint;
 import dev.netext.dns.wire.DnsWire;
-import dev.netext.dns.wire.ResponseView;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -14,14 +13,11 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * DNS over UDP to one server (RFC 1035 §4.2.1). Queries leave from a small pool of connected sockets, each bound to
@@ -59,9 +55,11 @@ public final class UdpUpstream implements Upstream {
             result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
             return result;
         }
-        Port port = pickPort();
         byte[] q = Arrays.copyOf(query, length);
-        port.channelFuture.channel().eventLoop().execute(() -> port.send(q, questionEnd, timeoutMillis, result));
+        io.onIoThread(() -> {
+            Port port = pickPort();
+            port.channelFuture.channel().eventLoop().execute(() -> port.send(q, questionEnd, timeoutMillis, result));
+        }, result);
         return result;
     }
 
@@ -93,8 +91,7 @@ public final class UdpUpstream implements Upstream {
     /** One connected socket and the queries in flight on it; its state is touched only on its event loop. */
     private final class Port extends SimpleChannelInboundHandler<DatagramPacket> {
         final ChannelFuture channelFuture;
-        final IntObjectHashMap<Pending> pending = new IntObjectHashMap<>();
-        final ResponseView view = new ResponseView();
+        PendingQueries pending; // made on the event loop by the first send
         int uses; // under ports' lock
         volatile boolean retiring;
 
@@ -119,7 +116,7 @@ public final class UdpUpstream implements Upstream {
         }
 
         void closeIfIdle() {
-            if (retiring && pending.isEmpty()) channelFuture.channel().close();
+            if (retiring && (pending == null || pending.isEmpty())) channelFuture.channel().close();
         }
 
         void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
@@ -133,24 +130,12 @@ public final class UdpUpstream implements Upstream {
                         describe() + ": cannot open a socket: " + channelFuture.cause()));
                 return;
             }
+            if (pending == null) pending = new PendingQueries(describe(), io, ch.eventLoop(), -1);
             if (pending.size() >= 0xF000) {
                 result.completeExceptionally(new UpstreamException(UpstreamException.Kind.OVERLOADED, describe() + ": too many queries in flight"));
                 return;
             }
-            int fresh;
-            do fresh = io.nextId(); while (pending.containsKey(fresh));
-            final int id = fresh;
-            int originalId = DnsWire.u16(q, DnsWire.ID);
-            DnsWire.put16(q, DnsWire.ID, id);
-            Pending p = new Pending(result, q, questionEnd, originalId);
-            pending.put(id, p);
-            p.timeout = ch.eventLoop().schedule(() -> {
-                if (pending.remove(id) == p) {
-                    result.completeExceptionally(new UpstreamException(UpstreamException.Kind.TIMEOUT,
-                            describe() + ": no answer within " + timeoutMillis + " ms"));
-                    closeIfIdle();
-                }
-            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            pending.add(q, questionEnd, timeoutMillis, result, this::closeIfIdle);
             ch.writeAndFlush(ch.alloc().ioBuffer(q.length).writeBytes(q));
         }
 
@@ -160,23 +145,10 @@ public final class UdpUpstream implements Upstream {
             if (from != null && (!from.getAddress().equals(server.address()) || from.getPort() != server.port())) return;
             ByteBuf content = packet.content();
             int len = content.readableBytes();
-            if (len < DnsWire.HEADER_LEN) return;
+            if (len < DnsWire.HEADER_LEN || pending == null) return;
             byte[] msg = new byte[len];
             content.getBytes(content.readerIndex(), msg);
-            int id = DnsWire.u16(msg, DnsWire.ID);
-            Pending p = pending.get(id);
-            if (p == null) return; // late, or not ours
-            int status = view.parse(msg, len, p.query, DnsWire.HEADER_LEN, p.questionEnd);
-            if (status == ResponseView.QUESTION_MISMATCH || status == ResponseView.NOT_A_RESPONSE) return;
-            pending.remove(id);
-            p.timeout.cancel(false);
-            if (status != ResponseView.OK) {
-                p.result.completeExceptionally(new UpstreamException(UpstreamException.Kind.MALFORMED, describe() + ": malformed response"));
-            } else {
-                DnsWire.put16(msg, DnsWire.ID, p.originalId);
-                p.result.complete(msg);
-            }
-            closeIfIdle();
+            if (pending.answer(msg, len)) closeIfIdle(); // else late, or not ours: ignored
         }
 
         @Override
@@ -193,27 +165,8 @@ public final class UdpUpstream implements Upstream {
         }
 
         private void failAll(UpstreamException e) {
-            for (Pending p : pending.values()) {
-                p.timeout.cancel(false);
-                p.result.completeExceptionally(e);
-            }
-            pending.clear();
+            if (pending != null) pending.failAll(e);
             closeIfIdle();
-        }
-    }
-
-    private static final class Pending {
-        final CompletableFuture<byte[]> result;
-        final byte[] query;
-        final int questionEnd;
-        final int originalId;
-        ScheduledFuture<?> timeout;
-
-        Pending(CompletableFuture<byte[]> result, byte[] query, int questionEnd, int originalId) {
-            this.result = result;
-            this.query = query;
-            this.questionEnd = questionEnd;
-            this.originalId = originalId;
         }
     }
 }

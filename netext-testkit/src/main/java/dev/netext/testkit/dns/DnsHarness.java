@@ -26,7 +26,9 @@ import java.util.function.Consumer;
 /**
  * Runs a {@link DnsProxyProvider} in this JVM on the real netext DNS host, bound to loopback on an ephemeral port,
  * against {@link ScriptedUpstream}s: a provider's decisions, and the host's wire work around them (forwarding,
- * failover, cache, truncation), can be unit-tested without root, namespaces or real resolvers.
+ * failover, cache, truncation), can be unit-tested without root, namespaces or real resolvers. A provider that
+ * also implements {@link dev.netext.api.dns.DnsFlowHandler} gets its raw flows here too: {@link #query} and
+ * {@link #exchangeUdp} are one UDP flow each, {@link #queryTcp(List)} one TCP flow of pipelined messages.
  *
  * <pre>{@code
  * try (var corp = ScriptedUpstream.start("corp.example").add(DnsRecord.a("db.corp.example", 60, ip("10.0.0.5")));
@@ -90,8 +92,16 @@ public final class DnsHarness implements AutoCloseable {
 
     public InetSocketAddress tcpAddress() { return server.tcpAddresses().getFirst(); }
 
-    /** Every query event so far, in order. */
-    public List<ProviderEvent.DnsQueried> events() { return List.copyOf(events); }
+    /**
+     * Every query event so far, in publication order. An event follows its answer once the querying process is
+     * named; this waits (up to the client timeout) until no answered query's event is outstanding.
+     */
+    public List<ProviderEvent.DnsQueried> events() {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (server.eventsWaitingForProcess() > 0 && System.nanoTime() < end)
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        return List.copyOf(events);
+    }
 
     /** A plain UDP query (no EDNS, RD set, random ID). */
     public DnsReply query(String name, DnsType type) throws IOException {
@@ -120,6 +130,28 @@ public final class DnsHarness implements AutoCloseable {
             DataInputStream in = new DataInputStream(s.getInputStream());
             byte[] a = in.readNBytes(in.readUnsignedShort());
             return DnsCodec.reply(a);
+        }
+    }
+
+    /**
+     * Several queries pipelined on one fresh TCP connection (all written before any answer is read, RFC 7766
+     * §6.2.1.1), and their answers in the order they arrived: one TCP DNS flow, as a raw-flow provider sees it.
+     */
+    public List<DnsReply> queryTcp(List<DnsCodec.QuerySpec> specs) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(tcpAddress(), (int) timeout.toMillis());
+            s.setSoTimeout((int) timeout.toMillis());
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            for (DnsCodec.QuerySpec spec : specs) {
+                byte[] q = DnsCodec.query(spec);
+                out.writeShort(q.length);
+                out.write(q);
+            }
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            List<DnsReply> replies = new ArrayList<>();
+            for (int i = 0; i < specs.size(); i++) replies.add(DnsCodec.reply(in.readNBytes(in.readUnsignedShort())));
+            return replies;
         }
     }
 

@@ -1,0 +1,149 @@
+package dev.netext.dns.server;
+
+import dev.netext.api.dns.DnsTransport;
+import dev.netext.api.flow.ProcessInfo;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.linux.diag.ProcessAttributor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The process behind each DNS client socket, found with sock_diag + /proc ({@link ProcessAttributor}) off the query
+ * path: {@link #of} starts the lookup as soon as a query arrives (a one-shot client such as {@code dig} closes its
+ * socket right after the answer, so the lookup must race ahead of the answer, not follow it) and hands back a future;
+ * one worker thread does the lookups, fed by a bounded queue, so a burst of new clients can never stall an I/O
+ * thread — what does not fit is {@link ProcessInfo#UNKNOWN}.
+ *
+ * <p>Answers are cached per transport and client address:port for {@link #FRESH_NANOS}: a long-lived client (a stub
+ * resolver, a browser) asking many questions from one socket is looked up once, and a repeat costs one map read and
+ * no allocation. Ephemeral ports are random, so another process reusing the port within that time is unlikely; the
+ * cache is bounded by clearing it when it is full.
+ *
+ * <p>The lookup finds the client's socket by its two ends: the client's address and port, and the listener's
+ * address the client sent to. A client that sent to another address and was redirected here (interception) has that
+ * other address as its connected peer, so its socket is not found: such queries stay {@code UNKNOWN}.
+ */
+final class ClientProcesses implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClientProcesses.class);
+    /** How long an attribution is reused for the same client socket. */
+    static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Client sockets remembered at most; beyond that the cache starts over. */
+    static final int MAX_CLIENTS = 8192;
+    /** Lookups waiting for the worker at most; more are answered {@code UNKNOWN} at once. */
+    static final int MAX_WAITING = 1024;
+
+    private static final CompletableFuture<ProcessInfo> UNKNOWN = CompletableFuture.completedFuture(ProcessInfo.UNKNOWN);
+
+    private record Entry(CompletableFuture<ProcessInfo> process, long created) {}
+
+    private record Lookup(TransportProtocol protocol, InetSocketAddress client, InetSocketAddress listener,
+                          CompletableFuture<ProcessInfo> result) {}
+
+    private final ProcessAttributor attributor; // null: attribution unavailable, everything UNKNOWN
+    private final LongSupplier clock;
+    private final ConcurrentHashMap<InetSocketAddress, Entry> udp = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<InetSocketAddress, Entry> tcp = new ConcurrentHashMap<>();
+    private final BlockingQueue<Lookup> waiting = new ArrayBlockingQueue<>(MAX_WAITING);
+    private final Thread worker;
+    private volatile boolean closed;
+
+    ClientProcesses(ProcessAttributor attributor, String name, LongSupplier clock) {
+        this.attributor = attributor;
+        this.clock = clock;
+        this.worker = attributor == null ? null
+                : Thread.ofPlatform().daemon().name("netext-dns-" + name + "-attribution").start(this::work);
+    }
+
+    /**
+     * Opens sock_diag in the calling thread's network namespace (the listeners' one). Attribution is an extra: when
+     * the socket cannot be opened the host runs without it and says so once.
+     */
+    static ClientProcesses open(String name, LongSupplier clock) {
+        try {
+            return new ClientProcesses(ProcessAttributor.open(), name, clock);
+        } catch (Exception | LinkageError e) {
+            log.info("DNS {}: querying processes will not be named (sock_diag unavailable: {})", name, e.getMessage());
+            return new ClientProcesses(null, name, clock);
+        }
+    }
+
+    /**
+     * The process of the client socket {@code client} that sent to {@code listener}: a completed future when cached
+     * (or when nothing can be known), else one the worker completes — always, with {@code UNKNOWN} on any failure.
+     */
+    CompletableFuture<ProcessInfo> of(DnsTransport transport, InetSocketAddress client, InetSocketAddress listener) {
+        if (attributor == null || closed || client == null) return UNKNOWN;
+        ConcurrentHashMap<InetSocketAddress, Entry> cache = transport == DnsTransport.TCP ? tcp : udp;
+        long now = clock.getAsLong();
+        Entry e = cache.get(client);
+        if (e != null && now - e.created < FRESH_NANOS) return e.process;
+        if (cache.size() >= MAX_CLIENTS) cache.clear();
+        CompletableFuture<ProcessInfo> f = new CompletableFuture<>();
+        Lookup l = new Lookup(transport == DnsTransport.TCP ? TransportProtocol.TCP : TransportProtocol.UDP, client,
+                ownEnd(listener, client), f);
+        if (!waiting.offer(l)) return UNKNOWN; // a burst of new clients: name what fits, never block the caller
+        cache.put(client, new Entry(f, now));
+        return f;
+    }
+
+    /**
+     * The address the client sent to. A wildcard listener does not know it; a local client most likely asked the
+     * loopback address of its family (the listener is local, so a client elsewhere is not attributable anyway).
+     */
+    private static InetSocketAddress ownEnd(InetSocketAddress listener, InetSocketAddress client) {
+        if (listener == null) return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (!listener.getAddress().isAnyLocalAddress()) return listener;
+        return new InetSocketAddress(client.getAddress().isLoopbackAddress() ? client.getAddress()
+                : InetAddress.getLoopbackAddress(), listener.getPort());
+    }
+
+    private void work() {
+        while (!closed) {
+            Lookup l;
+            try {
+                l = waiting.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (l == null) continue;
+            ProcessInfo p = ProcessInfo.UNKNOWN;
+            try {
+                p = attributor.attribute(l.protocol, l.client, l.listener);
+            } catch (Exception | LinkageError e) {
+                log.debug("attribution of DNS client {} failed: {}", l.client, e.toString());
+            } finally {
+                l.result.complete(p);
+            }
+        }
+        for (Lookup l; (l = waiting.poll()) != null; ) l.result.complete(ProcessInfo.UNKNOWN);
+    }
+
+    /** Lookups made so far (zero when attribution is unavailable). */
+    long lookups() { return attributor == null ? 0 : attributor.lookups(); }
+
+    boolean available() { return attributor != null; }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (worker != null) {
+            worker.interrupt();
+            try {
+                worker.join(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (Lookup l; (l = waiting.poll()) != null; ) l.result.complete(ProcessInfo.UNKNOWN);
+            attributor.close();
+        }
+    }
+}
