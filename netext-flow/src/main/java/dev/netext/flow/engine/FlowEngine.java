@@ -63,7 +63,7 @@ public final class FlowEngine implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
-    private final AtomicLong flowIds = new AtomicLong();
+    private final java.util.function.LongSupplier flowIds;
     private final FastThreadLocal<FlowNamer> namers;
     private final FilterControl control = new Control();
     private volatile FilterSettings settings = FilterSettings.FILTER_ALL;
@@ -76,8 +76,9 @@ public final class FlowEngine implements AutoCloseable {
     private List<StateLedger.Recovery> recovered = List.of();
 
     private FlowEngine(FlowEngineConfig config, FilterDataProvider provider, EventSink sink, AtomicLong sequence,
-                       AddressNames dns) {
+                       AddressNames dns, java.util.function.LongSupplier flowIds) {
         this.config = config;
+        this.flowIds = flowIds;
         this.provider = provider;
         this.events = new FlowEvents(config.providerName(), sink, sequence::incrementAndGet);
         this.group = new MultiThreadIoEventLoopGroup(config.workerThreads(), EpollIoHandler.newFactory());
@@ -92,7 +93,18 @@ public final class FlowEngine implements AutoCloseable {
      */
     public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, Map<String, Object> options,
                                    EventSink sink, AtomicLong sequence, AddressNames dns) throws Exception {
-        FlowEngine e = new FlowEngine(config, provider, sink, sequence, dns);
+        return start(config, provider, options, sink, sequence, dns, new AtomicLong()::incrementAndGet);
+    }
+
+    /**
+     * As {@link #start(FlowEngineConfig, FilterDataProvider, Map, EventSink, AtomicLong, AddressNames)}, with flow ids
+     * from {@code flowIds} (positive, never repeated): a host running several engines and a DNS proxy shares one
+     * counter so a flow id names one flow across all of them.
+     */
+    public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, Map<String, Object> options,
+                                   EventSink sink, AtomicLong sequence, AddressNames dns,
+                                   java.util.function.LongSupplier flowIds) throws Exception {
+        FlowEngine e = new FlowEngine(config, provider, sink, sequence, dns, flowIds);
         try {
             e.startInside(options);
             return e;
@@ -137,7 +149,7 @@ public final class FlowEngine implements AutoCloseable {
                 .childHandler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel ch) {
-                        ch.pipeline().addLast(new InterceptedFlow(FlowEngine.this, flowIds.incrementAndGet()));
+                        ch.pipeline().addLast(new InterceptedFlow(FlowEngine.this, flowIds.getAsLong()));
                     }
                 });
         return b.bind(new InetSocketAddress(address, 0)).sync().channel();
