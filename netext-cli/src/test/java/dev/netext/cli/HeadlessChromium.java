@@ -100,7 +100,8 @@ final class HeadlessChromium implements AutoCloseable {
         JsonNode r = call("POST", "/session/" + session + "/elements",
                 ControlClient.mapper().createObjectNode().put("using", "css selector").put("value", css));
         List<String> ids = new ArrayList<>();
-        for (JsonNode e : r.path("value")) ids.add(e.path("element-6066-11e4-a52f-4a4c6d2a0a2b").asText()); // W3C element key
+        // a W3C element reference is an object with one member, "element-6066-11e4-a52f-4d4c6d2a0a2b": ID
+        for (JsonNode e : r.path("value")) ids.add(e.elements().next().asText());
         return ids;
     }
 
