@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Must show 5: the dashboard in Debian's headless Chromium, end to end. The daemon runs a filter profile with a
  * prompt rule in a "client" namespace; curl's flow to an HTTP server in a "server" namespace pauses; the page shows
  * the prompt live with the process and hostname; clicking "allow once" in the page resumes the flow and curl gets its
- * answer. A second prompt nobody answers times out to the profile's default (drop), and the page says so.
+ * answer. A second prompt nobody answers times out to the profile's default (drop), and the page says so; "allow
+ * always" resumes a third and lets the next flow to that host through unasked; "deny" resets a fourth.
  */
 class DashboardBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -31,7 +32,7 @@ class DashboardBrowserTest {
     Path dir;
 
     @NetnsTest
-    void answeringAPromptInThePageResumesTheFlowAndAnUnansweredOneTimesOut(NetnsLab lab) throws Exception {
+    void promptsAnsweredInThePageResumeFlowsAndUnansweredOnesTimeOut(NetnsLab lab) throws Exception {
         assertThat(HeadlessChromium.CHROMIUM).as("apt-get install chromium chromium-driver (.ci/run does)").exists();
         assertThat(HeadlessChromium.CHROMEDRIVER).exists();
         NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
@@ -92,6 +93,33 @@ class DashboardBrowserTest {
                 assertThat(late.waitFor(20, TimeUnit.SECONDS)).isTrue();
                 assertThat(late.exitValue()).isNotZero();
                 browser.awaitText("#flow-" + lateId + " .state", t -> t.equals("dropped"), WAIT);
+
+                // 3. "allow always": this flow resumes and the next one to the same host by the same program is not asked
+                Process always = c.exec("curl", "-sS", "--max-time", "25", "--resolve", "always.ask.test:8080:10.79.0.2",
+                        "http://always.ask.test:8080/");
+                browser.awaitText(".prompt", t -> t.contains("always.ask.test"), WAIT);
+                String alwaysId = promptFlowId(browser);
+                browser.click(".prompt button.allow-always");
+                assertThat(always.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(always.exitValue()).isZero();
+                browser.awaitText("#outcome-" + alwaysId + " .outcome", t -> t.equals("allow-always"), WAIT);
+                var again = c.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "--resolve",
+                        "always.ask.test:8080:10.79.0.2", "http://always.ask.test:8080/again");
+                assertThat(again.exitCode()).as(again.output()).isZero();
+                assertThat(again.output()).contains("hello always.ask.test:8080");
+                assertThat(browser.find(".prompt")).isEmpty();
+
+                // 4. "deny": curl sees the connection reset at once
+                Process denied = c.exec("curl", "-sS", "--max-time", "25", "--resolve", "no.ask.test:8080:10.79.0.2",
+                        "http://no.ask.test:8080/");
+                browser.awaitText(".prompt", t -> t.contains("no.ask.test"), WAIT);
+                String deniedId = promptFlowId(browser);
+                browser.click(".prompt button.deny");
+                assertThat(denied.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(denied.exitValue()).isNotZero();
+                browser.awaitText("#outcome-" + deniedId + " .outcome", t -> t.equals("deny"), WAIT);
+                browser.awaitText("#flow-" + deniedId + " .verdict", t -> t.equals("drop"), WAIT);
+
                 try (follow) {
                     assertThat(follow.awaitLine(l -> l.startsWith(lateId + " ") && l.contains("paused") && l.contains("late.ask.test"), WAIT))
                             .as(follow.output()).isPresent();

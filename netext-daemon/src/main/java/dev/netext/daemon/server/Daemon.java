@@ -310,9 +310,6 @@ public final class Daemon implements AutoCloseable {
     /** Flows, DNS names and session rules shared by the components. */
     public FlowServices flows() { return flows; }
 
-    /** Answers prompts (the dashboard's buttons; tests). */
-    public dev.netext.daemon.flows.PromptResponder prompts() { return new PromptAnswers(supervisor, flows, events); }
-
     public Path controlSocket() { return control == null ? config.controlSocket() : control.path(); }
 
     /** Blocks until {@link #close} has finished. */

@@ -2,8 +2,9 @@ package dev.netext.daemon.server;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.FinalVerdict;
-import dev.netext.api.net.IpPrefix;
 import dev.netext.api.flow.PortRange;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.flows.FlowServices;
 import dev.netext.daemon.flows.PromptAnswer;
@@ -24,9 +25,9 @@ import java.util.Map;
 final class PromptAnswers implements PromptResponder {
     private final Supervisor supervisor;
     private final FlowServices flows;
-    private final dev.netext.daemon.events.EventLog events;
+    private final EventLog events;
 
-    PromptAnswers(Supervisor supervisor, FlowServices flows, dev.netext.daemon.events.EventLog events) {
+    PromptAnswers(Supervisor supervisor, FlowServices flows, EventLog events) {
         this.supervisor = supervisor;
         this.flows = flows;
         this.events = events;
