@@ -130,8 +130,7 @@ public final class FlowTable implements EventSink {
         if (r == null) return null;
         r.bytesIn = c.inboundBytes();
         r.bytesOut = c.outboundBytes();
-        if (!r.finished) finish(r, "closed");
-        else if (r.state.equals("dropped")) r.state = "dropped"; // a dropped flow's close only adds its bytes
+        if (!r.finished) finish(r, "closed"); // a dropped flow stays "dropped"; its close only adds the bytes
         return r;
     }
 
