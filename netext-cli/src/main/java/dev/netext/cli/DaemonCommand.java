@@ -47,6 +47,9 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "HOST:PORT|off", description = "Prometheus /metrics on this loopback address (default: ${DEFAULT-VALUE}; port 0 picks one).")
     String metrics = "127.0.0.1:9464";
 
+    @Option(names = "--dashboard", paramLabel = "HOST:PORT|off", description = "The dashboard (live flows, prompts, DNS, tunnels) on this loopback address, token-protected; netext dashboard prints its URL (default: ${DEFAULT-VALUE}; port 0 picks one).")
+    String dashboard = "127.0.0.1:9465";
+
     @Option(names = "--events-file", paramLabel = "FILE|-", description = "Append every event as a JSON line to FILE, or '-' for stdout (schema: docs/events.schema.json).")
     Path eventsFile;
 
@@ -72,7 +75,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 pluginDirs.isEmpty() ? List.of(ProviderResolver.SYSTEM_PLUGIN_DIR) : pluginDirs, metricsAddress(), eventsFile,
                 resolvConf, new RestartPolicy(Duration.ofMillis(restartDelayMillis), Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)),
                 Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)),
-                Providers.TUNNEL, Providers.CONFIG_IMPORTERS, otlpEndpoint);
+                Providers.TUNNEL, Providers.CONFIG_IMPORTERS, otlpEndpoint, loopback("--dashboard", dashboard));
         if (otlpEndpoint != null) {
             try {
                 dev.netext.daemon.otlp.OtlpLogsExporter.logsUri(otlpEndpoint);
@@ -93,7 +96,8 @@ public final class DaemonCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         Signal.handle(new Signal("HUP"), _ -> Thread.ofPlatform().name("netext-reload").start(() -> reload(daemon)));
         System.err.println("netext daemon: ready; " + daemon.supervisor().profiles().size() + " profile(s); control socket "
-                + daemon.controlSocket() + (daemon.metricsUrl() == null ? "" : "; metrics " + daemon.metricsUrl()));
+                + daemon.controlSocket() + (daemon.metricsUrl() == null ? "" : "; metrics " + daemon.metricsUrl())
+                + (daemon.dashboardUrl() == null ? "" : "; dashboard " + daemon.dashboardUrl()));
         daemon.awaitStopped();
         Runtime.getRuntime().removeShutdownHook(hook);
         System.err.println("netext daemon: stopped");
@@ -111,19 +115,23 @@ public final class DaemonCommand implements Callable<Integer> {
         }
     }
 
-    private InetSocketAddress metricsAddress() throws Exception {
-        if (metrics == null || metrics.equals("off")) return null;
-        int colon = metrics.lastIndexOf(':');
-        if (colon < 0) throw new UserError("--metrics: expected HOST:PORT (like 127.0.0.1:9464) or off");
-        String host = metrics.substring(0, colon).replace("[", "").replace("]", "");
+    private InetSocketAddress metricsAddress() throws Exception { return loopback("--metrics", metrics); }
+
+    /** A loopback HOST:PORT option, or null for {@code off}. */
+    static InetSocketAddress loopback(String option, String value) throws Exception {
+        if (value == null || value.equals("off")) return null;
+        int colon = value.lastIndexOf(':');
+        if (colon < 0) throw new UserError(option + ": expected HOST:PORT (like 127.0.0.1:9464) or off");
+        String host = value.substring(0, colon).replace("[", "").replace("]", "");
         int port;
         try {
-            port = Integer.parseInt(metrics.substring(colon + 1));
+            port = Integer.parseInt(value.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new UserError("--metrics: '" + metrics.substring(colon + 1) + "' is not a port");
+            throw new UserError(option + ": '" + value.substring(colon + 1) + "' is not a port");
         }
+        if (port < 0 || port > 65_535) throw new UserError(option + ": port " + port + " is out of range");
         InetAddress a = InetAddress.getByName(host.isEmpty() ? "127.0.0.1" : host);
-        if (!a.isLoopbackAddress()) throw new UserError("--metrics: metrics listen only on loopback (127.0.0.1 or ::1), not " + host);
+        if (!a.isLoopbackAddress()) throw new UserError(option + ": listens only on loopback (127.0.0.1 or ::1), not " + host);
         return new InetSocketAddress(a, port);
     }
 }

@@ -29,6 +29,7 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode d = s.path("daemon");
         out.println("netextd pid " + d.path("pid").asLong() + ", up " + d.path("uptime_s").asLong() + " s"
                 + (d.has("metrics") ? ", metrics " + d.path("metrics").asText() : "") + ", last event #" + d.path("last_event").asLong());
+        if (d.has("dashboard")) out.println("dashboard " + d.path("dashboard").asText());
         if (s.path("profiles").isEmpty()) out.println("no profiles" + (d.has("profiles_dir") ? " in " + d.path("profiles_dir").asText() : ""));
         for (JsonNode p : s.path("profiles")) {
             out.println(p.path("name").asText() + ": " + (p.path("active").asBoolean() ? "active" : "inactive")

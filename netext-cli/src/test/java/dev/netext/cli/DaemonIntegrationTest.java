@@ -63,10 +63,11 @@ class DaemonIntegrationTest {
 
     private static boolean connected(JsonNode c) { return c.path("status").asText().equals("connected"); }
 
+    /** The ledgers in the state directory (which also holds the dashboard's token file while the daemon runs). */
     private static List<String> ledgers(Path state) throws Exception {
         if (!Files.isDirectory(state)) return List.of();
         try (Stream<Path> s = Files.list(state)) {
-            return s.map(p -> p.getFileName().toString()).toList();
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".state")).toList();
         }
     }
 
@@ -132,8 +133,12 @@ class DaemonIntegrationTest {
             d.process.awaitLine(l -> l.contains("reloaded (SIGHUP): started extra"), CONNECT).orElseThrow(() -> new AssertionError(d.process.output()));
             d.awaitComponent("extra", DaemonIntegrationTest::connected, CONNECT);
 
+            Path token = d.state.resolve("dashboard.token");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(token))).isEqualTo("rw-------");
+            assertThat(d.dashboardUrl).endsWith("#token=" + Files.readString(token).strip());
             assertThat(d.stop()).as(d.process.output()).isZero();
             assertThat(ledgers(d.state)).isEmpty();
+            assertThat(token).as("the dashboard's token is removed at stop").doesNotExist();
 
             // the lifecycle of each tunnel is in the exported event log, in order
             List<String> extra = d.exportedEvents().stream()

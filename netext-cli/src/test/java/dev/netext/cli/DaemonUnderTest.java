@@ -22,6 +22,8 @@ final class DaemonUnderTest implements AutoCloseable {
     final Path profiles, socket, state, events, plugins;
     final NetextProcess process;
     final String metricsUrl;
+    /** The dashboard's URL with its token, or null when off. */
+    final String dashboardUrl;
 
     DaemonUnderTest(NetworkNamespace ns, Path dir, String... extra) throws Exception {
         this.ns = ns;
@@ -32,7 +34,7 @@ final class DaemonUnderTest implements AutoCloseable {
         this.state = stateArg >= 0 ? Path.of(extra[stateArg + 1]) : dir.resolve("run/state");
         this.events = dir.resolve("events.jsonl");
         List<String> args = new ArrayList<>(List.of("daemon", "--profiles-dir", profiles.toString(), "--control", socket.toString(),
-                "--plugins-dir", plugins.toString(), "--metrics", "127.0.0.1:0",
+                "--plugins-dir", plugins.toString(), "--metrics", "127.0.0.1:0", "--dashboard", "127.0.0.1:0",
                 "--events-file", events.toString(), "--restart-delay", "200", "--restart-max-delay", "800"));
         if (stateArg < 0) args.addAll(List.of("--state-dir", state.toString()));
         args.addAll(List.of(extra));
@@ -40,8 +42,10 @@ final class DaemonUnderTest implements AutoCloseable {
         String ready = process.awaitLine(l -> l.contains("netext daemon: ready") || l.contains("nothing was started"), START)
                 .orElseThrow(() -> new IllegalStateException("daemon did not start:\n" + process.output()));
         if (!ready.contains("ready")) throw new IllegalStateException("daemon refused to start:\n" + process.output());
-        Matcher m = Pattern.compile("metrics (http://\\S+)").matcher(ready);
+        Matcher m = Pattern.compile("metrics (http://[^;\\s]+)").matcher(ready);
         this.metricsUrl = m.find() ? m.group(1) : null;
+        Matcher dash = Pattern.compile("dashboard (http://\\S+)").matcher(ready);
+        this.dashboardUrl = dash.find() ? dash.group(1) : null;
     }
 
     Path profile(String file, String yaml) throws Exception {

@@ -14,7 +14,10 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code netext sandbox} end to end: it builds its network, drives traffic through netext, reports, and cleans up. */
+/**
+ * {@code netext sandbox} end to end: it builds its network, runs the daemon on the default profile (tunnel, split DNS,
+ * filter with a prompt rule, dashboard), drives traffic through it, reports, and cleans up.
+ */
 @Tag("netns")
 @ExtendWith(NetnsExtension.class)
 class SandboxIntegrationTest {
@@ -42,6 +45,13 @@ class SandboxIntegrationTest {
                 .containsPattern("DNS A tracker\\.ads\\.example\\s+netext → blocked \\(ads\\.example→block\\)\\s+1\\s+1\\s+0%\\s+NXDOMAIN")
                 .containsPattern("ICMP echo 10\\.66\\.0\\.1\\s+WireGuard wgd[0-9a-f]{4}\\s+5\\s+5\\s+0%")
                 .containsPattern("UDP 1000 B → 10\\.66\\.0\\.1:7\\s+WireGuard wgd[0-9a-f]{4}\\s+2000")
+                // the daemon runs the profile: its dashboard, TCP flows through the filter, a prompt answered over the dashboard's API
+                .containsPattern("dashboard \\(live flows, prompts, DNS, tunnel throughput\\): http://127\\.0\\.0\\.1:\\d+/#token=[A-Za-z0-9_-]{43}\n")
+                .containsPattern("DNS A web\\.example\\.org\\s+netext → udp://10\\.99\\.0\\.1:53 .*10\\.99\\.0\\.1")
+                .containsPattern("HTTP web\\.example\\.org\\s+netext filter → direct\\s+1\\s+1\\s+0%\\s+HTTP 200, \\d+ B")
+                .containsPattern("HTTP www\\.prompt\\.example \\(prompt\\)\\s+netext filter → direct\\s+1\\s+1\\s+0%\\s+HTTP 200, \\d+ B; paused, answered allow-once \\(flow \\d+\\)")
+                .containsPattern("tunnel on netext0: [1-9]\\d* packets \\(\\d+ B\\) in")
+                .contains("netext daemon stopped by SIGTERM, exit code 0")
                 .contains("WireGuard ends stopped by SIGTERM, exit code 0")
                 .contains("exit code 0")
                 .contains("removed; nothing is left on this machine");

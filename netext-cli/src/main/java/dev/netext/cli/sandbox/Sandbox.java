@@ -1,5 +1,7 @@
 package dev.netext.cli.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.netext.daemon.control.ControlClient;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -24,7 +26,9 @@ import java.util.regex.Pattern;
  * <pre>
  *   [device]  eth0 10.99.0.2/24 fd99::2/64 ──veth── eth0 10.99.0.1/24 fd99::1/64  [internet]
  *     default route → internet                         UDP echo on port 7, dnsmasq (public names) on 53
- *     netext up (the profile) → netext0 10.7.0.1/24 fd84:306d:fc4e::1/64
+ *     netext daemon (the profile) → netext0 10.7.0.1/24 fd84:306d:fc4e::1/64       web server on port 80
+ *       DNS on 127.0.0.1:53, flow filter on every TCP flow, dashboard on 127.0.0.1:P
+ *       (the host's 127.0.0.1:P forwards to it)
  *     eth1 10.98.0.2/24 ──────────────────────veth── eth0 10.98.0.53/24  [corp]
  *                                                      dnsmasq (corp.example) on 53
  * </pre>
@@ -42,6 +46,9 @@ final class Sandbox implements AutoCloseable {
             new String[]{"git.corp.example", "10.98.1.11"});
     static final List<String[]> PUBLIC_RECORDS = List.of(new String[]{"www.example.org", "192.0.2.80"},
             new String[]{"mail.example.org", "192.0.2.25"});
+    /** Names of the internet namespace's web server: one the filter allows, one its prompt rule asks about. */
+    static final String WEB_ALLOWED = "web.example.org", WEB_PROMPTED = "www.prompt.example";
+    static final List<String[]> WEB_RECORDS = List.of(new String[]{WEB_ALLOWED, INTERNET_V4}, new String[]{WEB_PROMPTED, INTERNET_V4});
     private static final Pattern DEV = Pattern.compile(" dev (\\S+)");
 
     private final NetnsLab lab;
@@ -51,6 +58,10 @@ final class Sandbox implements AutoCloseable {
     private final NetworkNamespace corp;
     private final boolean resolvers;
     private NetextProcess netext;
+    private Path controlSocket;
+    private LoopbackForwarder forwarder;
+    private String dashboardUrl;
+    private com.sun.net.httpserver.HttpServer web;
     private String tunnelDevice = "?";
     private SandboxWireGuard wireGuard;
 
@@ -79,7 +90,9 @@ final class Sandbox implements AutoCloseable {
             boolean resolvers = java.nio.file.Files.isExecutable(DNSMASQ);
             if (resolvers) {
                 dnsmasq(corp, CORP_DNS, CORP_RECORDS);
-                dnsmasq(internet, INTERNET_V4, PUBLIC_RECORDS);
+                List<String[]> internetRecords = new ArrayList<>(PUBLIC_RECORDS);
+                internetRecords.addAll(WEB_RECORDS);
+                dnsmasq(internet, INTERNET_V4, internetRecords);
             }
             return new Sandbox(lab, device, internet, corp, echo, resolvers);
         } catch (Exception e) {
@@ -112,14 +125,70 @@ final class Sandbox implements AutoCloseable {
 
     long netextPid() { return netext == null ? -1 : netext.pid(); }
 
-    /** Starts {@code netext up PROFILE} in the device namespace; returns its "connected" line. */
-    String startNetext(Path profile) throws Exception {
-        netext = NetextProcess.start(device, "up", profile.toString(), "--log"); // --log: one line per DNS query
-        String line = netext.awaitConnected(Duration.ofSeconds(60));
-        Matcher m = Pattern.compile(" connected on (\\S+)").matcher(line);
-        if (m.find()) tunnelDevice = m.group(1);
-        return line;
+    /**
+     * Starts {@code netext daemon --profile PROFILE} in the device namespace (its own empty profiles directory, control
+     * socket, state directory and plugins directory under {@code dir}; the dashboard on the port the host-side
+     * {@link LoopbackForwarder} was given) and waits until every section of the profile is up; returns a line saying
+     * so.
+     */
+    String startNetext(Path profile, Path dir) throws Exception {
+        controlSocket = dir.resolve("control.sock");
+        forwarder = LoopbackForwarder.open(device);
+        List<String> args = List.of("daemon", "--profile", profile.toString(),
+                "--profiles-dir", java.nio.file.Files.createDirectories(dir.resolve("profiles.d")).toString(),
+                "--plugins-dir", java.nio.file.Files.createDirectories(dir.resolve("plugins")).toString(),
+                "--state-dir", dir.resolve("state").toString(), "--control", controlSocket.toString(),
+                "--metrics", "off", "--dashboard", "127.0.0.1:" + forwarder.port(), "--bytes-interval", "1000");
+        netext = NetextProcess.start(device, args.toArray(String[]::new));
+        String ready = netext.awaitLine(l -> l.contains("netext daemon: ready") || l.contains("nothing was started"), Duration.ofSeconds(60))
+                .orElseThrow(() -> new IOException("netext daemon did not start:\n" + netext.output()));
+        if (!ready.contains("ready")) throw new IOException("netext daemon refused the profile:\n" + netext.output());
+        Matcher dash = Pattern.compile("dashboard (http://\\S+)").matcher(ready);
+        if (dash.find()) dashboardUrl = dash.group(1);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode profileStatus = null;
+        while (System.nanoTime() < deadline) {
+            profileStatus = control(ControlClient.mapper().createObjectNode().put("op", "status")).path("profiles").path(0);
+            boolean all = profileStatus.path("components").size() > 0;
+            for (JsonNode c : profileStatus.path("components")) {
+                all &= c.path("status").asText().equals("connected");
+                Matcher on = Pattern.compile("^on (\\S+)").matcher(c.path("detail").asText());
+                if (c.path("kind").asText().equals("tunnel") && on.find()) tunnelDevice = on.group(1);
+            }
+            if (all) {
+                List<String> kinds = new ArrayList<>();
+                for (JsonNode c : profileStatus.path("components")) kinds.add(c.path("kind").asText());
+                return "netext daemon: profile " + profileStatus.path("name").asText() + " connected: " + String.join(", ", kinds);
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("the sandbox profile did not come up: " + profileStatus + "\n" + netext.output());
     }
+
+    /** One control request to the sandbox's daemon; the reply. */
+    JsonNode control(JsonNode request) throws Exception {
+        try (ControlClient c = ControlClient.connect(controlSocket)) {
+            return c.call(request);
+        }
+    }
+
+    /** The daemon's events after {@code afterSeq} (JSON lines, docs/events.schema.json). */
+    List<JsonNode> eventsAfter(long afterSeq) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        try (ControlClient c = ControlClient.connect(controlSocket)) {
+            c.send(ControlClient.mapper().createObjectNode().put("op", "events").put("after", afterSeq));
+            String line;
+            while ((line = c.readLine()) != null && !line.startsWith("{\"ok\"")) out.add(ControlClient.mapper().readTree(line));
+        }
+        return out;
+    }
+
+    long lastEvent() throws Exception {
+        return control(ControlClient.mapper().createObjectNode().put("op", "status")).path("daemon").path("last_event").asLong();
+    }
+
+    /** The dashboard URL (host loopback, token included), or null. */
+    String dashboardUrl() { return dashboardUrl; }
 
     /** The interface the device namespace routes {@code address} through, as the kernel decides. */
     String pathTo(String address) throws IOException {
@@ -154,37 +223,78 @@ final class Sandbox implements AutoCloseable {
                         r.avgRttNanos() / 1e6));
     }
 
-    private static final Pattern QUERY_LOG = Pattern.compile(" → (\\S+) (\\S+) ([A-Z]+\\d*) (\\d+) answers? ([0-9.]+) ms");
-
     /**
      * {@code dig @127.0.0.1 NAME} in the device namespace (netext listens there); the row names the server that
-     * answered and the rule that chose it, from netext's query log line.
+     * answered and the rule that chose it, from the daemon's {@code DnsQueried} event.
      */
     TrafficRow dig(String name) throws Exception {
-        int seen = netext == null ? 0 : netext.lines().size();
+        long before = lastEvent();
         ExecResult r = device.run(Duration.ofSeconds(10), "dig", "@127.0.0.1", "+time=2", "+tries=1", "+short", name);
         String answer = r.output().strip().lines().findFirst().orElse("");
         boolean answered = r.exitCode() == 0 && !answer.isEmpty() && !answer.startsWith(";");
-        String logLine = queryLogLine(name, seen);
-        Matcher m = QUERY_LOG.matcher(logLine);
+        JsonNode q = queryEvent(name, before);
         String path = "netext", figures = answered ? answer : "no answer";
-        if (m.find()) {
-            path = "netext → " + m.group(2) + " (" + m.group(1) + ")";
-            figures = (answered ? answer : m.group(3)) + ", " + m.group(5) + " ms in netext";
-            if (!answered && m.group(3).equals("NXDOMAIN")) answered = true; // a block answers NXDOMAIN on purpose
+        if (q != null) {
+            String where = q.path("cache_hit").asBoolean() ? "cache" : q.has("server") ? q.path("server").asText()
+                    : q.path("decision").path("kind").asText().equals("Block") ? "blocked" : "local";
+            path = "netext → " + where + (q.has("rule") ? " (" + q.path("rule").asText() + ")" : "");
+            String rcode = switch (q.path("rcode").asInt()) { case 0 -> "NOERROR"; case 2 -> "SERVFAIL"; case 3 -> "NXDOMAIN"; case 5 -> "REFUSED"; default -> "RCODE" + q.path("rcode").asInt(); };
+            figures = (answered ? answer : rcode) + ", %.2f ms in netext".formatted(q.path("latency_ns").asLong() / 1e6);
+            if (!answered && rcode.equals("NXDOMAIN")) answered = true; // a block answers NXDOMAIN on purpose
         }
         return new TrafficRow("DNS A " + name, path, 1, answered ? 1 : 0, figures);
     }
 
-    /** netext's log line for a query of {@code name} printed after its first {@code seen} lines; "" if none comes. */
-    private String queryLogLine(String name, int seen) throws InterruptedException {
+    /** The daemon's DnsQueried event for an A query of {@code name} after sequence {@code after}; null if none comes. */
+    private JsonNode queryEvent(String name, long after) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (netext != null && System.nanoTime() < deadline) {
-            List<String> lines = netext.lines();
-            for (int i = seen; i < lines.size(); i++) if (lines.get(i).contains(" " + name + " A → ")) return lines.get(i);
-            Thread.sleep(20);
+            for (JsonNode e : eventsAfter(after))
+                if (e.path("type").asText().equals("DnsQueried") && e.path("name").asText().equals(name)
+                        && e.path("qtype").asText().equals("A")) return e;
+            Thread.sleep(50);
         }
-        return "";
+        return null;
+    }
+
+    /**
+     * {@code curl http://HOST/} from the device namespace to the internet namespace's web server, with the address
+     * netext's DNS gave for the name (so the flow layer also knows it from the DNS map); the flow goes through the
+     * daemon's filter. {@code whileRunning} runs while curl is waiting (a prompt's answer); the row is curl's result.
+     */
+    TrafficRow http(String host, String address, String label, ThrowingCallable<String> whileRunning) throws Exception {
+        Process curl = device.command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--max-time", "40",
+                "--resolve", host + ":80:" + address, "http://" + host + "/").redirectErrorStream(true).start();
+        String note = whileRunning == null ? "" : whileRunning.call();
+        boolean done = curl.waitFor(45, java.util.concurrent.TimeUnit.SECONDS);
+        if (!done) curl.destroyForcibly().waitFor();
+        String out = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        boolean ok = done && curl.exitValue() == 0 && out.startsWith("200 ");
+        String figures = ok ? "HTTP 200, " + out.substring(4) + " B" : "failed: " + out;
+        return new TrafficRow("HTTP " + host + label, "netext filter → direct", 1, ok ? 1 : 0,
+                note.isEmpty() ? figures : figures + "; " + note);
+    }
+
+    /** A callable for {@link #http}'s hook. */
+    @FunctionalInterface
+    interface ThrowingCallable<T> {
+        T call() throws Exception;
+    }
+
+    /** Starts a web server on the internet namespace's address, port 80 (stopped when the sandbox closes). */
+    void startWebServer() throws Exception {
+        web = internet.runInside(() -> {
+            com.sun.net.httpserver.HttpServer h = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(INTERNET_V4, 80), 16);
+            h.createContext("/", ex -> {
+                byte[] body = ("hello from the sandbox's internet, " + ex.getRequestHeaders().getFirst("Host") + "\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+                ex.close();
+            });
+            h.start();
+            return h;
+        });
     }
 
     /** A raw UDP probe from the device namespace. */
@@ -204,12 +314,23 @@ final class Sandbox implements AutoCloseable {
         return wireGuard == null ? 0 : wireGuard.stop();
     }
 
-    /** Stops netext with SIGTERM; returns its exit code and its last "stopped" line. */
-    StopResult stopNetext() throws InterruptedException {
+    /** Stops the daemon with SIGTERM; returns its exit code and the tunnel's counters read just before. */
+    StopResult stopNetext() throws Exception {
         if (netext == null) return new StopResult(-1, "", "");
+        String counters = "";
+        try {
+            for (JsonNode c : control(ControlClient.mapper().createObjectNode().put("op", "status")).path("profiles").path(0).path("components")) {
+                if (!c.path("kind").asText().equals("tunnel")) continue;
+                JsonNode n = c.path("counters");
+                counters = "tunnel " + c.path("detail").asText() + ": " + n.path("packets_in").asLong() + " packets ("
+                        + n.path("bytes_in").asLong() + " B) in, " + n.path("packets_out").asLong() + " packets ("
+                        + n.path("bytes_out").asLong() + " B) out";
+            }
+        } catch (Exception e) {
+            counters = "";
+        }
         int code = netext.terminate(Duration.ofSeconds(30));
-        String stopped = netext.awaitLine(l -> l.contains(" stopped; "), Duration.ofSeconds(2)).orElse("");
-        StopResult result = new StopResult(code, stopped, netext.output());
+        StopResult result = new StopResult(code, counters, netext.output());
         netext = null;
         return result;
     }
@@ -254,6 +375,14 @@ final class Sandbox implements AutoCloseable {
                 errors.add(e);
             }
         }
+        if (forwarder != null) {
+            try {
+                forwarder.close();
+            } catch (IOException e) {
+                errors.add(e);
+            }
+        }
+        if (web != null) web.stop(0);
         try {
             echo.close();
         } catch (IOException e) {

@@ -33,10 +33,9 @@ public final class SandboxRun {
             Profile profile = new ProfileLoader(new ProviderResolver(dev.netext.cli.Providers.TUNNEL), dev.netext.cli.Providers.CONFIG_IMPORTERS).load(profileFile);
             return run(profile, profileFile, tmp);
         } finally {
-            try (var files = Files.list(tmp)) {
-                for (Path f : files.toList()) Files.deleteIfExists(f);
+            try (var files = Files.walk(tmp)) { // the daemon's control socket, state and empty profile directories too
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
             }
-            Files.deleteIfExists(tmp);
         }
     }
 
@@ -54,11 +53,14 @@ public final class SandboxRun {
             prefix = sb.prefix();
             out.println("What ran");
             sb.printLayout(out);
-            connected = sb.startNetext(profileFile);
+            sb.startWebServer();
+            connected = sb.startNetext(profileFile, tmp);
             pid = sb.netextPid();
             tunnelDev = sb.tunnelDevice();
-            out.println("  netext up (pid " + pid + ") in " + sb.device().name() + ": profile '" + profile.name() + "'");
+            out.println("  netext daemon (pid " + pid + ") in " + sb.device().name() + ": profile '" + profile.name() + "'");
             profile.describe().lines().forEach(l -> out.println("    " + l));
+            if (sb.dashboardUrl() != null)
+                out.println("  dashboard (live flows, prompts, DNS, tunnel throughput): " + sb.dashboardUrl());
             SandboxWireGuard wg = sb.startWireGuard(tmp);
             out.println("  namespace " + wg.gateway().name() + "   eth0 " + SandboxWireGuard.GATEWAY_OUT + "/24 (device eth2 "
                     + SandboxWireGuard.DEVICE_OUT + "), UDP echo on port 7");
@@ -82,12 +84,33 @@ public final class SandboxRun {
                 rows.add(sb.dig(Sandbox.CORP_RECORDS.getFirst()[0])); // again: from netext's cache
                 rows.add(sb.dig("tracker.ads.example"));
             }
+            if (profile.filter().isPresent() && profile.dns().isPresent() && sb.resolvers()) {
+                // TCP flows through the daemon's filter: one allowed by the default, one its prompt rule pauses; the
+                // sandbox answers that prompt through the dashboard's API, as the page's "allow once" button does
+                rows.add(sb.dig(Sandbox.WEB_ALLOWED));
+                rows.add(sb.http(Sandbox.WEB_ALLOWED, Sandbox.INTERNET_V4, "", null));
+                rows.add(sb.dig(Sandbox.WEB_PROMPTED));
+                DashboardClient dashboard = sb.dashboardUrl() == null ? null : new DashboardClient(sb.dashboardUrl());
+                rows.add(sb.http(Sandbox.WEB_PROMPTED, Sandbox.INTERNET_V4, " (prompt)", () -> {
+                    if (dashboard == null) return "no dashboard to answer the prompt";
+                    long id = dashboard.answer(Sandbox.WEB_PROMPTED, "allow-once", java.time.Duration.ofSeconds(20));
+                    return id > 0 ? "paused, answered allow-once (flow " + id + ")" : "the prompt was not answered";
+                }));
+            }
             printTraffic(rows);
 
             if (keep) {
                 out.println();
                 out.println("Keeping the sandbox. Try:  ip netns exec " + sb.device().name() + " ping " + tunnelTargets(settings).getFirst());
                 out.println("           or:  ip netns exec " + sb.device().name() + " ip route");
+                if (sb.dashboardUrl() != null) {
+                    out.println("  Dashboard:  " + sb.dashboardUrl());
+                    out.println("           a flow to " + Sandbox.WEB_PROMPTED + " waits there for your answer:  ip netns exec "
+                            + sb.device().name() + " curl --resolve " + Sandbox.WEB_PROMPTED + ":80:" + Sandbox.INTERNET_V4
+                            + " http://" + Sandbox.WEB_PROMPTED + "/");
+                    sb.device().exec("curl", "-sS", "-o", "/dev/null", "--max-time", "60", "--resolve",
+                            Sandbox.WEB_PROMPTED + ":80:" + Sandbox.INTERNET_V4, "http://" + Sandbox.WEB_PROMPTED + "/");
+                }
                 out.println("Ctrl-C stops netext and removes everything.");
                 out.flush();
                 CountDownLatch interrupted = new CountDownLatch(1);
@@ -103,10 +126,10 @@ public final class SandboxRun {
 
         out.println();
         out.println("Tunnel counters (netext's own, on " + tunnelDev + ")");
-        out.println("  " + (stop.stoppedLine().isEmpty() ? "(netext printed no counters)" : stop.stoppedLine().replaceFirst("^netext: ", "")));
+        out.println("  " + (stop.stoppedLine().isEmpty() ? "(netext reported no counters)" : stop.stoppedLine()));
         out.println();
         out.println("Cleanup");
-        out.println("  netext stopped by SIGTERM, exit code " + stop.exitCode() + "; it removed its routes, addresses and device");
+        out.println("  netext daemon stopped by SIGTERM, exit code " + stop.exitCode() + "; it removed its routes, addresses, device, nft tables and dashboard token");
         out.println("  WireGuard ends stopped by SIGTERM, exit code " + wgExit);
         out.println("  namespaces " + prefix + "-* " + (clean ? "removed; nothing is left on this machine" : "COULD NOT BE REMOVED (see ip netns list)"));
         boolean trafficOk = rows.stream().allMatch(r -> r.answered() > 0);

@@ -29,12 +29,13 @@ public final class TunnelBench {
     }
 
     public int run() throws Exception {
-        Path tmp = Files.createTempFile("netext-bench", ".yaml");
+        Path dir = Files.createTempDirectory("netext-bench");
+        Path tmp = dir.resolve("sandbox.yaml");
         try (InputStream in = SandboxRun.class.getResourceAsStream("default-profile.yaml")) {
             Files.write(tmp, in.readAllBytes());
         }
         try (Sandbox sb = Sandbox.create()) {
-            sb.startNetext(tmp);
+            sb.startNetext(tmp, dir);
             out.printf("netext tunnel bench: %d datagrams per probe, window %d, best of %d rounds, JDK %s%n",
                     packets, window, rounds, Runtime.version());
             Table t = new Table(new boolean[]{true, false, true, true, true, true, true},
@@ -53,7 +54,9 @@ public final class TunnelBench {
             out.println("  " + stop.stoppedLine().replaceFirst("^netext: ", ""));
             return stop.exitCode();
         } finally {
-            Files.deleteIfExists(tmp);
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            }
         }
     }
 

@@ -40,7 +40,12 @@ public final class DnsLauncher {
      * @param sink query events, or null for none
      */
     public static DnsProxyServer launch(Profile profile, EventSink sink) throws Exception {
+        return launch(profile, sink, new java.util.concurrent.atomic.AtomicLong()::incrementAndGet);
+    }
+
+    /** As {@link #launch(Profile, EventSink)}, the queries' flow ids from {@code flowIds} (the daemon's counter). */
+    public static DnsProxyServer launch(Profile profile, EventSink sink, java.util.function.LongSupplier flowIds) throws Exception {
         DnsSection d = profile.dns().orElseThrow(() -> new IllegalArgumentException("profile " + profile.name() + " has no dns section"));
-        return DnsProxyServer.start(config(d), new SplitDnsProvider(d.rules(), d.defaultGroup()), profile.name(), sink);
+        return DnsProxyServer.start(config(d), new SplitDnsProvider(d.rules(), d.defaultGroup()), profile.name(), sink, flowIds);
     }
 }

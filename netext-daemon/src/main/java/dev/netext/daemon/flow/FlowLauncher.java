@@ -8,7 +8,9 @@ import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.ProxiesSection;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
+import dev.netext.flow.naming.AddressNames;
 import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
 import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.tproxy.InterceptionConfig;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Starts a profile's flow layer — its {@code filter:} section (the built-in rules filter) and its {@code proxies:}
@@ -42,12 +45,23 @@ public final class FlowLauncher {
      * daemon's log).
      */
     public static FlowEngine launch(Profile profile, EventSink events, Path ledgerDir) throws Exception {
+        return launch(profile, events, ledgerDir, null, new AtomicLong()::incrementAndGet, List.of());
+    }
+
+    /**
+     * The daemon's start: names from the daemon's DNS proxies, flow ids from the daemon's counter, and the session
+     * rules ({@code allow always} answers) tried before the profile's rules.
+     */
+    public static FlowEngine launch(Profile profile, EventSink events, Path ledgerDir, AddressNames names,
+                                    LongSupplier flowIds, List<FlowRule> sessionRules) throws Exception {
         if (!profile.interceptsFlows()) throw new IllegalArgumentException(profile.name() + " has no filter or proxies section");
         InterceptionConfig.Scope scope = profile.filter().map(FilterSection::scope).orElse(InterceptionConfig.Scope.ALL);
         FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir);
         List<FlowProxy> proxies = profile.proxies().map(ProxiesSection::proxies).<List<FlowProxy>>map(List::copyOf)
                 .orElse(List.of());
-        return FlowEngine.start(config, profile.filter().map(FlowLauncher::rulesFilter).orElseGet(FlowLauncher::allowAll),
-                proxies, Map.of(), events == null ? EventSink.discard() : events, new AtomicLong(), null);
+        RulesFilter rules = profile.filter().map(FlowLauncher::rulesFilter).orElseGet(FlowLauncher::allowAll);
+        // the session list is live (prompts answered "allow always" add to it), so it is wrapped even when empty
+        return FlowEngine.start(config, new SessionRulesFilter(rules, sessionRules), proxies, Map.of(),
+                events == null ? EventSink.discard() : events, new AtomicLong(), names, flowIds);
     }
 }

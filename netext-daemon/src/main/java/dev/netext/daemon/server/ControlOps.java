@@ -26,10 +26,10 @@ import java.util.function.Predicate;
 
 /**
  * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
- * {@code reload}, {@code events}, {@code capture}. See {@code dev.netext.daemon.control} for the wire format.
+ * {@code reload}, {@code events}, {@code flows}, {@code capture}. See {@code dev.netext.daemon.control} for the wire format.
  */
 final class ControlOps implements ControlHandler {
-    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "capture");
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture");
     private static final ObjectMapper MAPPER = EventJson.MAPPER;
 
     private final Daemon daemon;
@@ -60,6 +60,7 @@ final class ControlOps implements ControlHandler {
             }
             case "reload" -> conn.send(reload());
             case "events" -> events(request, conn);
+            case "flows" -> flows(request, conn);
             case "capture" -> capture(request, conn);
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
@@ -74,6 +75,7 @@ final class ControlOps implements ControlHandler {
         if (daemon.config().profilesDir() != null) d.put("profiles_dir", daemon.config().profilesDir().toString());
         d.put("control", daemon.controlSocket().toString());
         if (daemon.metricsUrl() != null) d.put("metrics", daemon.metricsUrl());
+        if (daemon.dashboardUrl() != null) d.put("dashboard", daemon.dashboardUrl()); // the socket is root-only, as the token file
         d.put("last_event", daemon.events().lastSequence());
         ArrayNode ps = o.putArray("profiles");
         for (ProfileState p : daemon.supervisor().status()) {
@@ -159,6 +161,35 @@ final class ControlOps implements ControlHandler {
                 LogEntry e = sub.take(Duration.ofSeconds(1));
                 if (e != null) conn.sendRaw(json.line(e));
             }
+        }
+    }
+
+    /**
+     * {@code {"op":"flows","follow":true}}: one {@code {"flow":{…}}} line per flow the daemon's filters know (open ones
+     * and recent closed ones, {@code FlowJson}), then {@code {"ok":true,"end":true,"last_change":SEQ}}; with
+     * {@code follow}, then a line per change of a flow (opened, verdict, prompt answered or timed out, closed) until
+     * the client closes the connection.
+     */
+    private void flows(JsonNode request, ControlConnection conn) throws IOException, InterruptedException {
+        boolean follow = request.path("follow").asBoolean(false);
+        var table = daemon.flows().table();
+        long seen = table.lastChange();
+        for (var f : table.all()) {
+            conn.send(MAPPER.createObjectNode().set("flow", dev.netext.daemon.flows.FlowJson.toJson(f)));
+            seen = Math.max(seen, f.updated());
+        }
+        conn.send(ok().put("end", true).put("last_change", seen));
+        if (!follow) return;
+        conn.watchClose(() -> { });
+        while (conn.isOpen()) {
+            long last = table.awaitChange(seen, Duration.ofSeconds(1));
+            if (last <= seen) continue;
+            long sent = last;
+            for (var f : table.since(seen)) {
+                conn.send(MAPPER.createObjectNode().set("flow", dev.netext.daemon.flows.FlowJson.toJson(f)));
+                sent = Math.max(sent, f.updated());
+            }
+            seen = sent;
         }
     }
 

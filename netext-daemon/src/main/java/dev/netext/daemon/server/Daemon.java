@@ -9,6 +9,9 @@ import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.ondemand.NetworkState;
 import dev.netext.daemon.control.ControlServer;
+import dev.netext.daemon.dashboard.DashboardServer;
+import dev.netext.daemon.dashboard.DashboardToken;
+import dev.netext.daemon.flows.FlowServices;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.events.JsonLinesExporter;
 import dev.netext.daemon.metrics.EventCounters;
@@ -48,9 +51,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  *   start: load + validate the whole profile set (refuse to start on any error) → undo what a crashed daemon left
- *          → supervisor.apply(set) → path monitor → on-demand evaluation → metrics → control socket (ready)
+ *          → supervisor.apply(set) → path monitor → on-demand evaluation → metrics → dashboard → control socket (ready)
  *   reload (SIGHUP, netext reload): load + validate → supervisor.apply(difference) → on-demand evaluation
- *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporter → metrics
+ *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporter → metrics → dashboard
  * </pre>
  *
  * Everything runs in the network namespace of the thread that calls {@link #start}.
@@ -76,12 +79,14 @@ public final class Daemon implements AutoCloseable {
      * @param tunnelProviders built-in tunnel providers by name (the CLI adds {@code wireguard} to echo and pong)
      * @param configImporters readers of provider config files ({@code tunnel.config}), by provider name
      * @param otlpEndpoint  an OTLP/HTTP collector to send the event log to as logs ({@code /v1/logs}), or null
+     * @param dashboard     loopback address of the dashboard (port 0 picks one), or null for none
      */
     public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                          List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                          RestartPolicy restartPolicy, Duration bytesInterval,
                          Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                         Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
+                         Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
+                         InetSocketAddress dashboard) {
         public Config {
             tunnelProviders = tunnelProviders == null ? BuiltinProviders.TUNNEL : Map.copyOf(tunnelProviders);
             configImporters = configImporters == null ? Map.of() : Map.copyOf(configImporters);
@@ -94,6 +99,16 @@ public final class Daemon implements AutoCloseable {
             if (bytesInterval == null) bytesInterval = Duration.ofSeconds(10);
         }
 
+        /** Without a dashboard. */
+        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
+                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
+                      RestartPolicy restartPolicy, Duration bytesInterval,
+                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
+                      Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
+            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null);
+        }
+
         /** Without OTLP export. */
         public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                       List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
@@ -101,7 +116,7 @@ public final class Daemon implements AutoCloseable {
                       Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                       Map<String, TunnelConfigImporter> configImporters) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null, null);
         }
     }
 
@@ -109,6 +124,7 @@ public final class Daemon implements AutoCloseable {
     private final EventLog events = new EventLog();
     private final EventCounters counters = new EventCounters();
     private final ProviderResolver resolver;
+    private final FlowServices flows;
     private final ProfileSetLoader setLoader;
     private final Supervisor supervisor;
     private final OnDemandController onDemand;
@@ -121,6 +137,8 @@ public final class Daemon implements AutoCloseable {
     private dev.netext.daemon.otlp.OtlpLogsExporter otlp;
     private PathMonitor pathMonitor;
     private MetricsServer metrics;
+    private DashboardServer dashboard;
+    private Path dashboardTokenFile;
     private ControlServer control;
     private ScheduledFuture<?> pendingPathEvaluation;
     private boolean closed;
@@ -130,7 +148,8 @@ public final class Daemon implements AutoCloseable {
         events.tap(counters);
         this.resolver = new ProviderResolver(config.tunnelProviders(), config.pluginDirs(), Daemon.class.getClassLoader());
         this.setLoader = new ProfileSetLoader(new ProfileLoader(resolver, config.configImporters()));
-        DaemonServices services = new DaemonServices(events, resolver, config.stateDir(), config.restartPolicy());
+        this.flows = FlowServices.on(events);
+        DaemonServices services = new DaemonServices(events, resolver, config.stateDir(), config.restartPolicy(), flows);
         this.supervisor = new Supervisor(components(), services);
         this.onDemand = new OnDemandController(supervisor, events, Daemon::probe);
         this.networkReader = new NetworkStateReader(config.resolvConf());
@@ -191,6 +210,12 @@ public final class Daemon implements AutoCloseable {
         long interval = config.bytesInterval().toMillis();
         timer.scheduleAtFixedRate(this::publishTunnelBytes, interval, interval, TimeUnit.MILLISECONDS);
         if (config.metrics() != null) metrics = MetricsServer.start(config.metrics(), new DaemonMetrics(this)::scrape);
+        if (config.dashboard() != null) {
+            DashboardToken token = DashboardToken.random();
+            dashboardTokenFile = token.writeTo(config.stateDir());
+            dashboard = DashboardServer.start(config.dashboard(), token, events, flows.table(),
+                    new PromptAnswers(supervisor, flows, events));
+        }
         control = ControlServer.start(config.controlSocket(), new ControlOps(this));
     }
 
@@ -279,6 +304,12 @@ public final class Daemon implements AutoCloseable {
     /** The metrics URL, or null when metrics are off. */
     public String metricsUrl() { return metrics == null ? null : metrics.url(); }
 
+    /** The dashboard's URL with its token, or null when the dashboard is off. */
+    public String dashboardUrl() { return dashboard == null ? null : dashboard.url(); }
+
+    /** Flows, DNS names and session rules shared by the components. */
+    public FlowServices flows() { return flows; }
+
     public Path controlSocket() { return control == null ? config.controlSocket() : control.path(); }
 
     /** Blocks until {@link #close} has finished. */
@@ -318,6 +349,14 @@ public final class Daemon implements AutoCloseable {
             }
         });
         steps.add(() -> { if (metrics != null) metrics.close(); });
+        steps.add(() -> { if (dashboard != null) dashboard.close(); });
+        steps.add(() -> {
+            try {
+                if (dashboardTokenFile != null) java.nio.file.Files.deleteIfExists(dashboardTokenFile);
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot remove {}: {}", dashboardTokenFile, e.toString());
+            }
+        });
         steps.add(resolver::close);
         for (Runnable step : steps) {
             try {

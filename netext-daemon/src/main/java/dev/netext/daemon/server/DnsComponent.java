@@ -26,9 +26,18 @@ final class DnsComponent extends EngineComponent<DnsProxyServer> {
 
     @Override String provider() { return "split-dns"; }
 
-    @Override DnsProxyServer launch() throws Exception { return DnsLauncher.launch(profile, services.events()); }
+    @Override
+    DnsProxyServer launch() throws Exception {
+        DnsProxyServer s = DnsLauncher.launch(profile, services.events(), services.flows().flowIds()::incrementAndGet);
+        services.flows().dnsNames().add(s.addressNames()); // the flow engines name flows from its answers
+        return s;
+    }
 
-    @Override void close(DnsProxyServer server, StopReason reason) { server.close(); }
+    @Override
+    void close(DnsProxyServer server, StopReason reason) {
+        services.flows().dnsNames().remove(server.addressNames());
+        server.close();
+    }
 
     @Override String detail(DnsProxyServer server) { return "serving on " + server.udpAddresses(); }
 }

@@ -33,6 +33,9 @@ abstract class EngineComponent<E> implements ProfileComponent {
     /** One human line about the running engine. */
     abstract String detail(E engine);
 
+    /** The running engine, or null. */
+    final synchronized E running() { return engine; }
+
     /** A failure that ended the engine on its own, or null. */
     Throwable failure(E engine) { return null; }
 

@@ -92,7 +92,7 @@ public final class DnsProxyServer implements AutoCloseable {
     private final ClientAcl acl;
     private final ClientRateLimiter limiter;
     private final DnsServerStats stats = new DnsServerStats();
-    private final AtomicLong flowIds = new AtomicLong();
+    private final java.util.function.LongSupplier flowIds;
     private final ExecutorService providerThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final QueryProcessor processor;
     private final QueryEvents events;
@@ -107,8 +107,10 @@ public final class DnsProxyServer implements AutoCloseable {
     private volatile boolean closed;
     private DnsInterception interception; // set once in start
 
-    private DnsProxyServer(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink) {
+    private DnsProxyServer(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink,
+                           java.util.function.LongSupplier flowIds) {
         this.config = config;
+        this.flowIds = flowIds;
         this.provider = provider;
         this.name = name;
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("netext-dns-" + name, true),
@@ -136,7 +138,17 @@ public final class DnsProxyServer implements AutoCloseable {
      */
     public static DnsProxyServer start(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink)
             throws Exception {
-        DnsProxyServer s = new DnsProxyServer(config, provider, name, sink);
+        return start(config, provider, name, sink, new AtomicLong()::incrementAndGet);
+    }
+
+    /**
+     * As {@link #start(DnsServerConfig, DnsProxyProvider, String, EventSink)}, with the queries' flow ids from
+     * {@code flowIds} (positive, never repeated): a host that also runs a flow engine shares one counter, so a flow id
+     * names one flow in the whole event log.
+     */
+    public static DnsProxyServer start(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink,
+                                       java.util.function.LongSupplier flowIds) throws Exception {
+        DnsProxyServer s = new DnsProxyServer(config, provider, name, sink, flowIds);
         try {
             for (var e : config.groups().entrySet()) s.addServerGroup(e.getKey(), e.getValue(), config.trustedGroups().contains(e.getKey()));
             if (provider instanceof SplitDnsProvider split) {
@@ -291,7 +303,7 @@ public final class DnsProxyServer implements AutoCloseable {
 
     void clearCache() { if (cache != null) cache.clear(); }
 
-    long nextFlowId() { return flowIds.incrementAndGet(); }
+    long nextFlowId() { return flowIds.getAsLong(); }
 
     void providerFailed(Exception e) { log.warn("provider {}: handleQuery failed: {}", name, e.toString()); }
 

@@ -44,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}), over every intercepted TCP
@@ -66,7 +67,7 @@ public final class FlowEngine implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
-    private final AtomicLong flowIds = new AtomicLong();
+    private final LongSupplier flowIds;
     private final FastThreadLocal<FlowNamer> namers;
     private final FilterControl control = new Control();
     private volatile FilterSettings settings = FilterSettings.FILTER_ALL;
@@ -79,8 +80,9 @@ public final class FlowEngine implements AutoCloseable {
     private List<StateLedger.Recovery> recovered = List.of();
 
     private FlowEngine(FlowEngineConfig config, FilterDataProvider provider, List<FlowProxy> proxies, EventSink sink,
-                       AtomicLong sequence, AddressNames dns) {
+                       AtomicLong sequence, AddressNames dns, LongSupplier flowIds) {
         this.config = config;
+        this.flowIds = flowIds;
         this.provider = provider;
         this.proxies = new ProxyWalk(proxies);
         this.events = new FlowEvents(config.providerName(), sink, sequence::incrementAndGet);
@@ -106,7 +108,17 @@ public final class FlowEngine implements AutoCloseable {
     public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, List<FlowProxy> proxies,
                                    Map<String, Object> options, EventSink sink, AtomicLong sequence, AddressNames dns)
             throws Exception {
-        FlowEngine e = new FlowEngine(config, provider, proxies, sink, sequence, dns);
+        return start(config, provider, proxies, options, sink, sequence, dns, new AtomicLong()::incrementAndGet);
+    }
+
+    /**
+     * As above, with flow ids from {@code flowIds} (positive, never repeated): a host running several engines and a
+     * DNS proxy shares one counter so a flow id names one flow across all of them.
+     */
+    public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, List<FlowProxy> proxies,
+                                   Map<String, Object> options, EventSink sink, AtomicLong sequence, AddressNames dns,
+                                   LongSupplier flowIds) throws Exception {
+        FlowEngine e = new FlowEngine(config, provider, proxies, sink, sequence, dns, flowIds);
         try {
             e.startInside(options);
             return e;
@@ -151,7 +163,7 @@ public final class FlowEngine implements AutoCloseable {
                 .childHandler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel ch) {
-                        ch.pipeline().addLast(new InterceptedFlow(FlowEngine.this, flowIds.incrementAndGet()));
+                        ch.pipeline().addLast(new InterceptedFlow(FlowEngine.this, flowIds.getAsLong()));
                     }
                 });
         return b.bind(new InetSocketAddress(address, 0)).sync().channel();

@@ -1,0 +1,70 @@
+package dev.netext.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.netext.daemon.control.ControlClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code netext flows [--follow] [--json]}: the flows the daemon's filters know — open ones and recent closed ones —
+ * one line each; {@code --follow} then prints a line per change (opened, verdict, prompt answered or timed out,
+ * closed) until Ctrl-C.
+ */
+@Command(name = "flows", mixinStandardHelpOptions = true,
+        description = "List the daemon's current and recent flows (process, host and its source, verdict, proxy, bytes, state); --follow prints changes as they happen.")
+public final class FlowsCommand implements Callable<Integer> {
+    static final String HEADER = String.format("%-6s %-9s %-22s %-30s %-10s %-22s %-13s %-7s %s",
+            "ID", "STATE", "PROCESS", "HOST (SOURCE)", "VERDICT", "REMOTE", "PROXY", "IN", "OUT");
+
+    @Mixin
+    ControlOption control;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing flow changes until Ctrl-C.")
+    boolean follow;
+
+    @Option(names = "--json", description = "One JSON object per flow (as the control API's flows op).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        ControlClient c = control.connect();
+        if (follow) Signals.onTerminate(c::close);
+        if (!json) out.println(HEADER);
+        try (c) {
+            c.send(ControlOption.request("flows").put("follow", follow));
+            String line;
+            while ((line = c.readLine()) != null) {
+                JsonNode n = ControlClient.mapper().readTree(line);
+                if (n.has("ok")) {
+                    if (!n.path("ok").asBoolean()) throw new UserError(n.path("error").asText(), 1);
+                    if (!follow) break;
+                    continue;
+                }
+                out.println(json ? n.path("flow").toString() : line(n.path("flow")));
+                out.flush();
+            }
+        } catch (IOException e) {
+            if (!follow) throw new UserError("lost the connection to the daemon: " + e.getMessage(), ControlOption.DAEMON_UNAVAILABLE);
+        }
+        return 0;
+    }
+
+    /** One flow as a table line. */
+    static String line(JsonNode f) {
+        String host = f.has("hostname") ? f.path("hostname").asText() + " (" + f.path("hostname_source").asText() + ")" : "-";
+        String verdict = f.path("verdict").asText("-");
+        JsonNode p = f.path("prompt");
+        if (!p.isMissingNode() && !p.path("outcome").asText().equals("pending")) verdict += " [" + p.path("outcome").asText() + "]";
+        return String.format("%-6d %-9s %-22s %-30s %-10s %-22s %-13s %-7s %s", f.path("id").asLong(), f.path("state").asText(),
+                f.path("process").path("label").asText("?"), host, verdict, f.path("remote").asText(),
+                f.path("proxy").asText("-"), bytes(f.path("bytes_in").asLong(-1)), bytes(f.path("bytes_out").asLong(-1)));
+    }
+
+    private static String bytes(long n) { return n < 0 ? "-" : Long.toString(n); }
+}
