@@ -9,8 +9,8 @@ import java.net.UnknownHostException;
 import java.nio.ByteOrder;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.ValueLayout;
 
 /**
  * {@code struct sockaddr_in} / {@code sockaddr_in6} ({@code netinet/in.h}) read from and written to native memory:
@@ -21,7 +21,10 @@ final class SockAddr {
     static final int IN_LEN = 16, IN6_LEN = 28;
     /** Field offsets: sin_family/sin6_family 0, sin_port 2, sin_addr 4; sin6_flowinfo 4, sin6_addr 8, sin6_scope_id 24. */
     static final int FAMILY = 0, PORT = 2, IN_ADDR = 4, IN6_ADDR = 8, IN6_SCOPE = 24;
-    private static final java.lang.foreign.ValueLayout.OfShort PORT_BE = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
+    // unaligned: control messages may be read from any buffer, and a parser must not care
+    private static final ValueLayout.OfShort JAVA_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt JAVA_INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort PORT_BE = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
 
     private SockAddr() {}
 
