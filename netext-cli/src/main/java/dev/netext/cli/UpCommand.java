@@ -111,8 +111,13 @@ public final class UpCommand implements Callable<Integer> {
         }
         printRecovered(out, "filter", engine.recovered());
         int[] ports = engine.listenerPorts();
+        int[] udp = engine.udpListenerPorts();
+        java.util.List<String> gateway = profile.filter().get().gateway();
         out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
-                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; " + profile.filter().get().rules().size() + " rule(s))");
+                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "")
+                + (udp[0] != 0 ? "), UDP (tproxy 127.0.0.1:" + udp[0] + (udp[1] != 0 ? ", [::1]:" + udp[1] : "") : "")
+                + (gateway.isEmpty() ? "" : "), forwarded from " + String.join(", ", gateway) + " (gateway")
+                + "; " + profile.filter().get().rules().size() + " rule(s))");
         out.flush();
         return engine;
     }

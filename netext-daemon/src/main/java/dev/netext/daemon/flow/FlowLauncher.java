@@ -1,10 +1,12 @@
 package dev.netext.daemon.flow;
 
 import dev.netext.api.EventSink;
+import dev.netext.daemon.profile.DnsSection;
 import dev.netext.daemon.profile.FilterSection;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
+import dev.netext.flow.engine.InterceptionOptions;
 import dev.netext.flow.rules.RulesFilter;
 
 import java.nio.file.Path;
@@ -25,7 +27,11 @@ public final class FlowLauncher {
     /** Starts interception and filtering; events go to {@code events} (numbered there when it is the daemon's log). */
     public static FlowEngine launch(Profile profile, EventSink events, Path ledgerDir) throws Exception {
         FilterSection s = profile.filter().orElseThrow();
-        FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), s.scope()).withLedgerDir(ledgerDir);
+        // the DNS layer redirects port 53 itself when it intercepts: steering it here too would take the query from it
+        boolean dnsIntercepted = profile.dns().map(DnsSection::intercept).orElse(false);
+        FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), s.scope()).withLedgerDir(ledgerDir)
+                .withInterception(InterceptionOptions.DEFAULT.withUdp(s.udp()).withGateway(s.gateway())
+                        .withDnsExcluded(dnsIntercepted));
         return FlowEngine.start(config, rulesFilter(s), Map.of(), events == null ? EventSink.discard() : events,
                 new AtomicLong(), null);
     }

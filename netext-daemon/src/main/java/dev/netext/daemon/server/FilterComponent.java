@@ -29,5 +29,5 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
 
     @Override void close(FlowEngine engine, StopReason reason) { engine.close(); }
 
-    @Override String detail(FlowEngine engine) { return "intercepting TCP; " + engine.pausedFlows().size() + " flow(s) paused"; }
+    @Override String detail(FlowEngine engine) { return "intercepting TCP" + (engine.udpListenerPorts()[0] != 0 ? " and UDP; " : "; ") + engine.pausedFlows().size() + " flow(s) paused"; }
 }

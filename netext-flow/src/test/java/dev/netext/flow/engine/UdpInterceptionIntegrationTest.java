@@ -261,6 +261,31 @@ class UdpInterceptionIntegrationTest {
         }
     }
 
+    /**
+     * A socket with an SO_MARK of its own (as a WireGuard tunnel's UDP socket has) is routed by its owner: not
+     * intercepted, so its datagrams keep their source port and routing. Python sets the mark (Java cannot).
+     */
+    @Test
+    void aMarkedSocketIsNotIntercepted() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3");
+        String script = """
+                import socket
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.setsockopt(socket.SOL_SOCKET, 36, 0x4e58aaaa)
+                s.settimeout(3)
+                s.sendto(b"marked", ("10.79.0.2", 7))
+                data, peer = s.recvfrom(100)
+                print(s.getsockname()[1], data.decode(), peer[0])
+                """;
+        ExecResult r = client.run(Duration.ofSeconds(15), "python3", "-c", script);
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        String[] out = r.output().strip().split(" ");
+        assertThat(out[1]).isEqualTo("marked");
+        int port = Integer.parseInt(out[0]);
+        Thread.sleep(300);
+        assertThat(events).noneMatch(e -> e instanceof ProviderEvent.FlowOpened o && o.flow().local().port() == port);
+    }
+
     @Test
     void udpInterceptionIsInstalled() throws Exception {
         String table = client.run("nft", "list", "table", "inet", "netext-flow").output();

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
  * <pre>
  * chain output (type route, hook output, priority mangle):     locally originated packets
  *   meta mark BYPASS return                                    netext's own sockets: never looped
+ *   meta mark != 0 return                                      sockets routed deliberately (a VPN's, SO_MARK)
  *   fib daddr type local return                                local destinations are not flows to the network
  *   [meta l4proto { tcp, udp } th dport 53 return]             when the DNS layer intercepts port 53 itself
  *   meta l4proto tcp meta skuid … meta mark set INTERCEPT      one rule per scope selector; "route" re-routes it
@@ -37,6 +38,9 @@ public final class TproxyRuleset {
         sb.append("  chain output {\n");
         sb.append("    type route hook output priority mangle; policy accept;\n");
         sb.append("    meta mark ").append(hex(c.bypassMark())).append(" return\n");
+        // a socket with a mark of its own is routed deliberately — a VPN's encrypted UDP (WireGuard's SO_MARK), the
+        // DNS layer's upstreams: relaying it from a socket with netext's bypass mark would route it differently
+        sb.append("    meta mark != 0 return\n");
         sb.append("    fib daddr type local return\n");
         if (c.excludeDns()) sb.append("    meta l4proto { tcp, udp } th dport 53 return\n");
         if (!c.scope().excludeUids().isEmpty())

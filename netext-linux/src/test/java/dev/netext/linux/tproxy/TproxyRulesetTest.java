@@ -17,6 +17,7 @@ class TproxyRulesetTest {
         int local = lines.indexOf("fib daddr type local return");
         int mark = lines.indexOf("meta l4proto tcp meta mark set 0x4e580f01");
         assertThat(bypass).isPositive().isLessThan(local);
+        assertThat(lines.indexOf("meta mark != 0 return")).isBetween(bypass, local); // a VPN's marked socket is its own
         assertThat(local).isLessThan(mark); // skips come before the mark, or netext would loop
         assertThat(s).contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv4 meta l4proto tcp tproxy ip to 127.0.0.1:4000")
                 .contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv6 meta l4proto tcp tproxy ip6 to [::1]:4001");
