@@ -1,6 +1,7 @@
 package dev.netext.flow.engine;
 
 import dev.netext.api.Verdict;
+import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Direction;
@@ -48,8 +49,9 @@ import java.util.concurrent.TimeUnit;
  *       the address the client wrote to. Being connected, the reply socket is also where TPROXY's established-socket
  *       lookup delivers the client's later datagrams: the kernel demultiplexes the flow;</li>
  *   <li>dropped: every datagram of the flow is discarded until it has been idle for the timeout (asking again per
- *       datagram would let a retrying client hammer the filter). UDP has no reset: {@code DropMode.RESET} and
- *       {@code SILENT} both discard.</li>
+ *       datagram would let a retrying client hammer the filter). {@code DropMode.RESET} also answers with an ICMP
+ *       port unreachable from the original destination ({@link PortUnreachable}; at most one a second per flow),
+ *       as a closed port would, so a connected client fails at once; {@code SILENT} only discards.</li>
  * </ol>
  * All state lives on the event loop of the listener that saw the first datagram; the flow's channels share it.
  */
@@ -79,7 +81,8 @@ final class InterceptedUdpFlow {
     private DatagramGate outbound, inbound;
     private long bytesOut, bytesIn, lastActive;
     private int pendingSockets;
-    private boolean relayFailed;
+    private boolean relayFailed, resetting;
+    private long lastUnreachable;
 
     InterceptedUdpFlow(UdpInterceptor owner, FlowEngine engine, long id, InetSocketAddress client,
                        InetSocketAddress original, EventLoop loop) {
@@ -124,7 +127,10 @@ final class InterceptedUdpFlow {
             }
             case DECIDING, PAUSED, CONNECTING -> hold(data); // never passed before the verdict
             case RELAYING -> sendUpstream(data);
-            default -> data.release();
+            default -> {
+                if (state == State.DROPPED && resetting) unreachable(data);
+                data.release();
+            }
         }
     }
 
@@ -164,7 +170,7 @@ final class InterceptedUdpFlow {
         if (state == State.CLOSED) return;
         switch (v) {
             case FinalVerdict.Allow a -> connect(false, false);
-            case FinalVerdict.Drop d -> dropAll();
+            case FinalVerdict.Drop d -> dropAll(d.mode());
             case FilterVerdict.FilterData fd -> connect(fd.filtersInbound(), fd.filtersOutbound());
             case FilterVerdict.Pause p -> {
                 state = State.PAUSED;
@@ -177,7 +183,7 @@ final class InterceptedUdpFlow {
                 }, p.timeout().toNanos(), TimeUnit.NANOSECONDS);
             }
             case FilterVerdict.NeedRules nr -> apply(nr.fallback());
-            default -> dropAll();
+            default -> dropAll(DropMode.RESET);
         }
     }
 
@@ -190,10 +196,20 @@ final class InterceptedUdpFlow {
         });
     }
 
-    private void dropAll() {
+    private void dropAll(DropMode mode) {
         state = State.DROPPED;
+        resetting = mode == DropMode.RESET;
+        if (resetting && !held.isEmpty()) unreachable(held.peek());
         releaseHeld();
         closeChannels();
+    }
+
+    /** An ICMP port unreachable for {@code datagram}, at most one a second. */
+    private void unreachable(ByteBuf datagram) {
+        long now = System.nanoTime();
+        if (lastUnreachable != 0 && now - lastUnreachable < 1_000_000_000L) return;
+        lastUnreachable = now;
+        owner.portUnreachable(client, original, datagram.nioBuffer());
     }
 
     private void connect(boolean watchInbound, boolean watchOutbound) {
@@ -249,8 +265,8 @@ final class InterceptedUdpFlow {
             }
             case DISCARD -> data.release();
             case DROP_FLOW -> {
+                gateDropped(outbound.drop(), data);
                 data.release();
-                gateDropped(outbound.drop());
             }
         }
     }
@@ -269,14 +285,16 @@ final class InterceptedUdpFlow {
             case DISCARD -> data.release();
             case DROP_FLOW -> {
                 data.release();
-                gateDropped(inbound.drop());
+                gateDropped(inbound.drop(), null);
             }
         }
     }
 
-    private void gateDropped(FinalVerdict.Drop verdict) {
+    /** A data verdict dropped the flow; {@code clientDatagram} is the client's datagram that was shown, if any. */
+    private void gateDropped(FinalVerdict.Drop verdict, ByteBuf clientDatagram) {
         engine.events().verdict(id, verdict, 0);
-        dropAll();
+        dropAll(verdict.mode());
+        if (resetting && clientDatagram != null) unreachable(clientDatagram);
     }
 
     private void scheduleIdleCheck(long inNanos) {

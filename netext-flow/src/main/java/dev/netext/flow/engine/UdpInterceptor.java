@@ -1,7 +1,9 @@
 package dev.netext.flow.engine;
 
 import dev.netext.api.filter.FilterVerdict;
+import dev.netext.linux.LinuxException;
 import dev.netext.linux.tproxy.InterceptionConfig;
+import dev.netext.linux.tproxy.RawIpSocket;
 import dev.netext.linux.tproxy.TransparentUdpListener;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -12,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,6 +39,7 @@ final class UdpInterceptor implements AutoCloseable {
     private final FlowEngine engine;
     private final Map<Long, InterceptedUdpFlow> paused = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new ArrayList<>();
+    private RawIpSocket icmpV4, icmpV6;
 
     private UdpInterceptor(FlowEngine engine) {
         this.engine = engine;
@@ -47,6 +51,12 @@ final class UdpInterceptor implements AutoCloseable {
         try {
             u.listen(group.next(), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
             if (ipv6) u.listen(group.next(), new InetSocketAddress(InetAddress.getByName("::1"), 0));
+            try {
+                u.icmpV4 = RawIpSocket.open(false, InterceptionConfig.DEFAULT_BYPASS_MARK);
+                if (ipv6) u.icmpV6 = RawIpSocket.open(true, InterceptionConfig.DEFAULT_BYPASS_MARK);
+            } catch (LinuxException e) {
+                log.info("no raw socket ({}): UDP drops in reset mode will be silent", e.getMessage());
+            }
             return u;
         } catch (IOException | RuntimeException e) {
             u.close();
@@ -89,6 +99,17 @@ final class UdpInterceptor implements AutoCloseable {
 
     List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }
 
+    /** Tells {@code client} that {@code original}'s port is unreachable, quoting {@code datagram}; best effort. */
+    void portUnreachable(InetSocketAddress client, InetSocketAddress original, ByteBuffer datagram) {
+        RawIpSocket raw = original.getAddress() instanceof java.net.Inet6Address ? icmpV6 : icmpV4;
+        if (raw == null) return;
+        try {
+            raw.send(PortUnreachable.packet(client, original, datagram), client.getAddress());
+        } catch (LinuxException | RuntimeException e) {
+            log.debug("ICMP port unreachable to {}: {}", client, e.toString());
+        }
+    }
+
     /** Called by a flow as it closes, on its event loop. */
     void removed(InterceptedUdpFlow f) {
         for (Listener l : listeners)
@@ -113,6 +134,8 @@ final class UdpInterceptor implements AutoCloseable {
                     for (InterceptedUdpFlow f : List.copyOf(l.flows.values())) f.close();
                 }).awaitUninterruptibly();
         }
+        if (icmpV4 != null) icmpV4.close();
+        if (icmpV6 != null) icmpV6.close();
     }
 
     private record FlowKey(InetSocketAddress client, InetSocketAddress original) {}

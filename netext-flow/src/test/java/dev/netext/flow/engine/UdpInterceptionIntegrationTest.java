@@ -171,6 +171,23 @@ class UdpInterceptionIntegrationTest {
         assertThat(echoed()).isEqualTo(before); // nothing reached the server
     }
 
+    /** drop: reset answers as a closed port would: a connected client's socket fails with ECONNREFUSED at once. */
+    @Test
+    void aConnectedClientOfADroppedFlowSeesPortUnreachableFromTheOriginalDestination() throws Exception {
+        byte[] initial = PeekVectors.load("rfc9001-a2-client-initial.hex");
+        for (String address : List.of("10.79.0.2", "fd79::2")) {
+            try (DatagramSocket s = clientSocket()) {
+                s.connect(new InetSocketAddress(address, 443));
+                s.setSoTimeout(5000);
+                s.send(new DatagramPacket(initial, initial.length));
+                long t0 = System.nanoTime();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.receive(new DatagramPacket(new byte[2048], 2048)))
+                        .as(address).isInstanceOf(java.net.PortUnreachableException.class);
+                assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3_000);
+            }
+        }
+    }
+
     @Test
     void allowedQuicInitialReachesTheServerAndTheEchoComesBackFromTheOriginalAddress() throws Exception {
         byte[] hello = ClientHelloBuilder.unrecord(PeekVectors.load("curl-tls13-clienthello.hex")); // SNI www.example.test
