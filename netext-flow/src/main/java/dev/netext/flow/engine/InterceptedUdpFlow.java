@@ -301,7 +301,8 @@ final class InterceptedUdpFlow {
         idleTimer = loop.schedule(() -> {
             long idle = engine.config().interception().udpIdleTimeout().toNanos();
             long left = lastActive + idle - System.nanoTime();
-            if (state == State.PAUSED || left > 0) scheduleIdleCheck(Math.max(left, idle / 4));
+            // a flow being decided or paused is waiting for the filter, not idle
+            if (state == State.DECIDING || state == State.PAUSED || left > 0) scheduleIdleCheck(Math.max(left, idle / 4));
             else close();
         }, inNanos, TimeUnit.NANOSECONDS);
     }
