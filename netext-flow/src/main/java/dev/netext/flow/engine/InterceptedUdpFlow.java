@@ -59,6 +59,9 @@ final class InterceptedUdpFlow {
     private static final Logger log = LoggerFactory.getLogger(InterceptedUdpFlow.class);
     /** Held while naming, deciding or paused; beyond either bound, datagrams are discarded (and counted). */
     static final int MAX_HELD_DATAGRAMS = 64, MAX_HELD_BYTES = 256 * 1024;
+    /** Netty reads datagrams into 2 KiB by default and silently cuts larger ones: read up to the UDP maximum. */
+    private static final io.netty.channel.RecvByteBufAllocator WHOLE_DATAGRAMS =
+            new io.netty.channel.FixedRecvByteBufAllocator(65_536);
 
     private enum State { NAMING, DECIDING, PAUSED, CONNECTING, RELAYING, DROPPED, CLOSED }
 
@@ -81,7 +84,7 @@ final class InterceptedUdpFlow {
     private DatagramGate outbound, inbound;
     private long bytesOut, bytesIn, lastActive;
     private int pendingSockets;
-    private boolean relayFailed, resetting;
+    private boolean relayFailed, resetting, clientBurst;
     private long lastUnreachable;
 
     InterceptedUdpFlow(UdpInterceptor owner, FlowEngine engine, long id, InetSocketAddress client,
@@ -126,7 +129,10 @@ final class InterceptedUdpFlow {
                 }
             }
             case DECIDING, PAUSED, CONNECTING -> hold(data); // never passed before the verdict
-            case RELAYING -> sendUpstream(data);
+            case RELAYING -> {
+                sendUpstream(data);
+                if (!clientBurst) upstream.flush(); // from the listener: no read burst to end
+            }
             default -> {
                 if (state == State.DROPPED && resetting) unreachable(data);
                 data.release();
@@ -221,6 +227,7 @@ final class InterceptedUdpFlow {
         ChannelFuture up = new Bootstrap().group(loop)
                 .channelFactory(() -> new EpollDatagramChannel(family))
                 .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
                 .handler(new FromUpstream())
                 .connect(original);
         // bound to the original destination (non-local: IP_TRANSPARENT), connected to the client; other flows to
@@ -230,6 +237,7 @@ final class InterceptedUdpFlow {
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
                 .handler(new FromClient())
                 .connect(client, original);
         upstream = up.channel();
@@ -261,7 +269,7 @@ final class InterceptedUdpFlow {
         switch (outbound.offer(data.nioBuffer())) {
             case PASS -> {
                 bytesOut += data.readableBytes();
-                upstream.writeAndFlush(data, upstream.voidPromise());
+                upstream.write(data, upstream.voidPromise()); // flushed at the end of the read burst (sendmmsg)
             }
             case DISCARD -> data.release();
             case DROP_FLOW -> {
@@ -280,7 +288,7 @@ final class InterceptedUdpFlow {
         switch (inbound.offer(data.nioBuffer())) {
             case PASS -> {
                 bytesIn += data.readableBytes();
-                reply.writeAndFlush(data, reply.voidPromise());
+                reply.write(data, reply.voidPromise());
             }
             case DISCARD -> data.release();
             case DROP_FLOW -> {
@@ -344,7 +352,14 @@ final class InterceptedUdpFlow {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            clientBurst = true;
             fromClient(packet.content());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            clientBurst = false;
+            if (upstream != null && state == State.RELAYING) upstream.flush();
         }
 
         @Override
@@ -360,6 +375,11 @@ final class InterceptedUdpFlow {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             fromUpstream(packet.content());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (reply != null) reply.flush();
         }
 
         @Override

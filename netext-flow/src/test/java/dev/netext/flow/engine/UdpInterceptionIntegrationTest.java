@@ -198,7 +198,13 @@ class UdpInterceptionIntegrationTest {
             assertThat(echo).as("echo of the allowed Initial").isNotNull();
             assertThat(echo.getSocketAddress()).isEqualTo(to); // from the address the client wrote to
             assertThat(Arrays.copyOf(echo.getData(), echo.getLength())).isEqualTo(initial);
-            // later datagrams of the flow: delivered by TPROXY to the connected reply socket
+            // later datagrams of the flow: delivered by TPROXY to the connected reply socket, whole however large
+            byte[] big = new byte[30_000];
+            new java.util.Random(7).nextBytes(big);
+            s.send(new DatagramPacket(big, big.length, to));
+            DatagramPacket bigBack = new DatagramPacket(new byte[65_536], 65_536);
+            s.receive(bigBack);
+            assertThat(Arrays.copyOf(bigBack.getData(), bigBack.getLength())).isEqualTo(big);
             for (int i = 0; i < 5; i++) {
                 byte[] more = ("datagram " + i).getBytes();
                 DatagramPacket back = exchange(s, more, to, 3000);
@@ -211,7 +217,7 @@ class UdpInterceptionIntegrationTest {
             assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.ALLOW);
             assertThat(o.flow().process().executable()).isPresent();
             ProviderEvent.FlowClosed c = closed(o.flowId()); // after the 2 s idle timeout
-            assertThat(c.outboundBytes()).isEqualTo(initial.length + 5 * "datagram 0".length());
+            assertThat(c.outboundBytes()).isEqualTo(initial.length + big.length + 5 * "datagram 0".length());
             assertThat(c.inboundBytes()).isEqualTo(c.outboundBytes());
         }
     }
@@ -329,7 +335,7 @@ class UdpInterceptionIntegrationTest {
         long echoed() { return echoed.get(); }
 
         private void serve() {
-            DatagramPacket p = new DatagramPacket(new byte[65536], 65536);
+            DatagramPacket p = new DatagramPacket(new byte[65_536], 65_536);
             try {
                 while (true) {
                     p.setLength(65536);
