@@ -35,6 +35,11 @@ final class UdpInterceptor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UdpInterceptor.class);
     /** Flows one listener tracks at once; a datagram that would open one more is discarded (and counted). */
     static final int MAX_FLOWS = 16_384;
+    /**
+     * Datagrams read but not yet handled by the event loop: a flood of new flows would otherwise queue without bound
+     * (the loop's task queue is unbounded); beyond this the listener thread discards, as a full socket buffer would.
+     */
+    static final int MAX_PENDING = 1_024;
 
     private final FlowEngine engine;
     private final Map<Long, InterceptedUdpFlow> paused = new ConcurrentHashMap<>();
@@ -145,8 +150,9 @@ final class UdpInterceptor implements AutoCloseable {
         private final TransparentUdpListener socket;
         private final EventLoop loop;
         private final Map<FlowKey, InterceptedUdpFlow> flows = new HashMap<>();
+        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
         private Thread reader;
-        private long refused;
+        private long refused, overrun;
 
         Listener(TransparentUdpListener socket, EventLoop loop) {
             this.socket = socket;
@@ -158,7 +164,15 @@ final class UdpInterceptor implements AutoCloseable {
                 TransparentUdpListener.Datagram d;
                 while ((d = socket.receive()) != null) {
                     TransparentUdpListener.Datagram datagram = d;
-                    loop.execute(() -> dispatch(datagram));
+                    if (pending.incrementAndGet() > MAX_PENDING) {
+                        pending.decrementAndGet();
+                        if (overrun++ % 1024 == 0) log.warn("UDP listener {} overrun: {} datagrams discarded", socket.localAddress(), overrun);
+                        continue;
+                    }
+                    loop.execute(() -> {
+                        pending.decrementAndGet();
+                        dispatch(datagram);
+                    });
                 }
             } catch (Exception e) {
                 log.warn("UDP listener {} stopped: {}", socket.localAddress(), e.toString());
