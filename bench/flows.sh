@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The flow layer, side by side in one run over a veth between two throwaway namespaces: iperf3 TCP direct vs through
 # TPROXY interception with the rules filter allowing (netext relays every byte), connection setup + first round trip
-# p50/p99 direct vs intercepted, and the rules filter's new-flow verdicts per second. Prints the ratios.
+# p50/p99 direct vs intercepted, UDP echo datagrams/s and new-UDP-flow setup p50/p99 direct vs intercepted, and the
+# rules filter's new-flow verdicts per second. Prints the ratios.
 # Needs root and iperf3. Options: --seconds 5 --rounds 3 --connections 500
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -116,6 +116,7 @@ final class FlowBench {
                 Files.deleteIfExists(ledgers);
             }
         }
+        new UdpFlowBench(out, rounds).run();
         verdictRate();
         return 0;
     }

@@ -114,9 +114,13 @@ public final class UpCommand implements Callable<Integer> {
         }
         printRecovered(out, "filter", engine.recovered());
         int[] ports = engine.listenerPorts();
+        int[] udp = engine.udpListenerPorts();
+        java.util.List<String> gateway = profile.filter().map(f -> f.gateway()).orElse(java.util.List.of());
         out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
-                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; "
-                + profile.filter().map(f -> f.rules().size()).orElse(0) + " rule(s))");
+                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "")
+                + (udp[0] != 0 ? "), UDP (tproxy 127.0.0.1:" + udp[0] + (udp[1] != 0 ? ", [::1]:" + udp[1] : "") : "")
+                + (gateway.isEmpty() ? "" : "), forwarded from " + String.join(", ", gateway) + " (gateway")
+                + "; " + profile.filter().map(f -> f.rules().size()).orElse(0) + " rule(s))");
         for (var m : engine.proxyChain().members())
             out.println("netext: proxy " + m.provider() + " (order " + m.order() + ") offered "
                     + (m.rules().apps().isEmpty() ? "" : "the flows of " + m.rules().apps().size() + " app rule(s), ")

@@ -59,6 +59,19 @@ class FlowFilterIntegrationTest {
             h.start();
             return h;
         });
+        java.net.DatagramSocket echo = s.runInside(() -> new java.net.DatagramSocket(new InetSocketAddress("10.78.0.2", 7007)));
+        Thread.ofPlatform().daemon().start(() -> {
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[2048], 2048);
+            try {
+                while (true) {
+                    p.setLength(2048);
+                    echo.receive(p);
+                    echo.send(p);
+                }
+            } catch (java.io.IOException closed) {
+                // the test is over
+            }
+        });
         Path profile = dir.resolve("flows.yaml");
         Files.writeString(profile, """
                 name: flows
@@ -85,6 +98,12 @@ class FlowFilterIntegrationTest {
                 assertThat(netext.awaitLine(l -> l.contains("verdict Drop[mode=RESET]"), START)).isPresent();
                 assertThat(netext.awaitLine(l -> l.contains("www.allowed.test (HTTP_HOST) by /usr/bin/curl pid"), START)).isPresent();
                 assertThat(interception(c)).contains("netext-flow").contains("0x4e580f01");
+                // UDP too: nc's datagram reaches the echo and the answer comes back from the address nc wrote to
+                ExecResult udp = c.run(Duration.ofSeconds(15), "sh", "-c", "echo udp-through-netext | nc -u -w 2 10.78.0.2 7007");
+                assertThat(udp.output()).as(netext.output()).contains("udp-through-netext");
+                assertThat(netext.awaitLine(l -> l.contains("opened udp 10.78.0.2:7007 by /usr/bin/nc"), START))
+                        .as(netext.output()).isPresent();
+                assertThat(c.run("nft", "list", "table", "inet", "netext-flow").output()).contains("meta l4proto udp tproxy ip to");
 
                 netext.kill(); // kill -9: the table, rules and routes stay until the next start
                 assertThat(interception(c)).contains("netext-flow");
@@ -95,6 +114,8 @@ class FlowFilterIntegrationTest {
             try {
                 assertThat(second.output()).contains("removed what a crashed filter");
                 assertThat(curl(c, "again.allowed.test").output()).contains("hello again.allowed.test");
+                assertThat(c.run(Duration.ofSeconds(15), "sh", "-c", "echo udp-again | nc -u -w 2 10.78.0.2 7007").output())
+                        .contains("udp-again");
                 assertThat(second.terminate(START)).isZero();
             } finally {
                 second.close();
@@ -103,6 +124,7 @@ class FlowFilterIntegrationTest {
             assertThat(curl(c, "x.blocked.test").exitCode()).isZero(); // no filter now: direct
         } finally {
             http.stop(0);
+            echo.close();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.netext.daemon.flow;
 import dev.netext.api.EventSink;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.daemon.profile.DnsSection;
 import dev.netext.daemon.profile.FilterSection;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.ProxiesSection;
@@ -12,6 +13,7 @@ import dev.netext.flow.naming.AddressNames;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
+import dev.netext.flow.engine.InterceptionOptions;
 import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
@@ -56,7 +58,14 @@ public final class FlowLauncher {
                                     LongSupplier flowIds, List<FlowRule> sessionRules) throws Exception {
         if (!profile.interceptsFlows()) throw new IllegalArgumentException(profile.name() + " has no filter or proxies section");
         InterceptionConfig.Scope scope = profile.filter().map(FilterSection::scope).orElse(InterceptionConfig.Scope.ALL);
-        FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir);
+        // proxies carry TCP only so far: a proxies-only profile leaves UDP alone
+        boolean udp = profile.filter().map(FilterSection::udp).orElse(false);
+        List<String> gateway = profile.filter().map(FilterSection::gateway).orElse(List.of());
+        // the DNS layer redirects port 53 itself when it intercepts: steering it here too would take the query from it
+        boolean dnsIntercepted = profile.dns().map(DnsSection::intercept).orElse(false);
+        FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir)
+                .withInterception(InterceptionOptions.DEFAULT.withUdp(udp).withGateway(gateway)
+                        .withDnsExcluded(dnsIntercepted));
         List<FlowProxy> proxies = profile.proxies().map(ProxiesSection::proxies).<List<FlowProxy>>map(List::copyOf)
                 .orElse(List.of());
         RulesFilter rules = profile.filter().map(FlowLauncher::rulesFilter).orElseGet(FlowLauncher::allowAll);

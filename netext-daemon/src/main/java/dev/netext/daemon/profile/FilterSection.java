@@ -25,11 +25,21 @@ import java.util.Objects;
  *   prompt-default: drop
  *   drop: reset                              # or silent
  *   scope: { uids: [1000], gids: [], cgroups: [user.slice], exclude-uids: [] }
+ *   udp: true                                # intercept UDP (QUIC named by SNI) as well as TCP; the default
+ *   gateway: [lan0]                          # gateway mode: also filter traffic forwarded in through these interfaces
  * </pre>
  */
 public record FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
-                            FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope) {
+                            FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
+                            List<String> gateway) {
+    /** UDP intercepted, no gateway interfaces. */
+    public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
+                         FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope) {
+        this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, true, List.of());
+    }
+
     public FilterSection {
+        gateway = List.copyOf(gateway == null ? List.of() : gateway);
         Objects.requireNonNull(provider, "provider");
         rules = List.copyOf(rules);
         Objects.requireNonNull(defaultAction, "defaultAction");

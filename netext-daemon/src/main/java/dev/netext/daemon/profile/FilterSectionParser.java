@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
 
 /** The {@code filter:} section (see {@link FilterSection}). */
 final class FilterSectionParser implements SectionParser<FilterSection> {
-    static final List<String> KEYS = List.of("provider", "rules", "default", "prompt-timeout", "prompt-default", "drop", "scope");
+    static final List<String> KEYS = List.of("provider", "rules", "default", "prompt-timeout", "prompt-default", "drop", "scope", "udp",
+            "gateway");
+    /** An interface name as the kernel allows it (IFNAMSIZ 16 with the NUL) and nft can quote. */
+    private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.@:-]{1,15}");
     static final List<String> RULE_KEYS = List.of("host", "cidr", "port", "protocol", "process", "process-name", "uid",
             "cgroup", "action");
     static final List<String> SCOPE_KEYS = List.of("uids", "gids", "cgroups", "exclude-uids");
@@ -68,9 +71,17 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
         }
         InterceptionConfig.Scope scope = f.get("scope") == null ? InterceptionConfig.Scope.ALL
                 : scope(f.get("scope"), f.path("scope"), checks);
-        if (checks.errorCount() > before || def == null || promptTimeout == null || scope == null) return null;
+        Boolean udp = f.get("udp") == null ? Boolean.TRUE : checks.bool(f.get("udp"), f.path("udp"));
+        List<String> gateway = f.get("gateway") == null ? List.of() : checks.strings(f.get("gateway"), f.path("gateway"));
+        if (gateway != null)
+            for (int i = 0; i < gateway.size(); i++)
+                if (!INTERFACE.matcher(gateway.get(i)).matches())
+                    checks.error(f.get("gateway"), f.path("gateway") + "[" + i + "]",
+                            "'" + gateway.get(i) + "' is not an interface name (1-15 of A-Z a-z 0-9 _ . @ : -)");
+        if (checks.errorCount() > before || def == null || promptTimeout == null || scope == null || udp == null
+                || gateway == null) return null;
         if (promptDefault == FinalVerdict.DROP && drop == DropMode.SILENT) promptDefault = FinalVerdict.DROP_SILENTLY;
-        return new FilterSection(provider, rules, def, promptTimeout, promptDefault, drop, scope);
+        return new FilterSection(provider, rules, def, promptTimeout, promptDefault, drop, scope, udp, gateway);
     }
 
     private static RuleAction action(YamlNode n, String path, Checks checks, boolean promptAllowed) {

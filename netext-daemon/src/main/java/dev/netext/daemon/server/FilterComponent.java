@@ -49,7 +49,7 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
     @Override
     String detail(FlowEngine engine) {
         int proxies = engine.proxyChain().members().size();
-        return "intercepting TCP; " + engine.pausedFlows().size() + " flow(s) paused"
-                + (proxies == 0 ? "" : "; " + proxies + " proxies");
+        return "intercepting TCP" + (engine.udpListenerPorts()[0] != 0 ? " and UDP; " : "; ")
+                + engine.pausedFlows().size() + " flow(s) paused" + (proxies == 0 ? "" : "; " + proxies + " proxies");
     }
 }

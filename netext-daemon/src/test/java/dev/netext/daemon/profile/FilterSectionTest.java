@@ -98,4 +98,34 @@ class FilterSectionTest {
         assertThat(ok).isPositive();
         assertThat(rejected).isPositive();
     }
+
+    @Test
+    void udpIsOnByDefaultAndGatewayNamesInterfaces() throws Exception {
+        FilterSection plain = new ProfileLoader().parse(CONTRACT, FILE).filter().orElseThrow();
+        assertThat(plain.udp()).isTrue();
+        assertThat(plain.gateway()).isEmpty();
+        FilterSection s = new ProfileLoader().parse("""
+                filter:
+                  udp: false
+                  gateway: [lan0, "br-lan.10"]
+                """, FILE).filter().orElseThrow();
+        assertThat(s.udp()).isFalse();
+        assertThat(s.gateway()).containsExactly("lan0", "br-lan.10");
+    }
+
+    @Test
+    void badGatewayAndUdpValuesAreNamedWithTheirLine() {
+        assertThat(errors("""
+                filter:
+                  gateway: [lan0, "eth0\\"; flush ruleset"]
+                """)).contains("filter.gateway[1]").contains("is not an interface name");
+        assertThat(errors("""
+                filter:
+                  gateway: [an-interface-name-too-long]
+                """)).contains("is not an interface name");
+        assertThat(errors("""
+                filter:
+                  udp: "yes"
+                """)).contains("filter.udp").contains("expected true or false");
+    }
 }

@@ -47,11 +47,13 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}), over every intercepted TCP
- * flow of this network namespace: filter → proxies in order → direct (see {@link ProxyWalk}). Installs
- * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
- * accepted connection to an {@link InterceptedFlow}. Start it on a thread inside the namespace it should serve: the
- * listeners, the netlink sockets and the event loop threads are created from the starting thread.
+ * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}, TCP so far), over every
+ * intercepted TCP and UDP flow of this network namespace (and, in gateway mode, of the traffic it forwards): filter →
+ * proxies in order → direct (see {@link ProxyWalk}). Installs {@link TproxySteering} (after undoing any dead
+ * instance's ledger), binds the transparent listeners, and hands each accepted connection to an
+ * {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow} ({@link UdpInterceptor}). Start
+ * it on a thread inside the namespace it should serve: the listeners, the netlink sockets and the event loop threads
+ * are created from the starting thread.
  *
  * <p>Owns: the event loops, the listeners, the steering (and its ledger), the attributor. {@link #close} stops the
  * provider, closes the listeners (intercepted connections then fail to reach anything: no traffic leaks past a
@@ -76,6 +78,7 @@ public final class FlowEngine implements AutoCloseable {
     private StateLedger ledger;
     private TproxySteering steering;
     private Channel listenerV4, listenerV6;
+    private UdpInterceptor udp;
     private boolean providerStarted;
     private List<StateLedger.Recovery> recovered = List.of();
 
@@ -141,12 +144,20 @@ public final class FlowEngine implements AutoCloseable {
         providerStarted = true;
         listenerV4 = listen(InetAddress.getByName("127.0.0.1"));
         if (config.ipv6()) listenerV6 = listen(InetAddress.getByName("::1"));
+        InterceptionOptions more = config.interception();
+        if (more.udp()) udp = UdpInterceptor.open(this, group, config.ipv6());
         ledger = StateLedger.create(config.ledgerDir(), TproxySteering.LEDGER_PREFIX);
         InterceptionConfig ic = InterceptionConfig.of(port(listenerV4), listenerV6 == null ? 0 : port(listenerV6),
                 config.scope());
+        if (udp != null) ic = ic.withUdp(udp.portV4(), udp.portV6());
+        ic = ic.withGateway(more.gatewayInterfaces()).withDnsExcluded(more.excludeDns());
         steering = TproxySteering.install(ic, ledger, rtnl, nft);
         log.info("intercepting TCP for {} on 127.0.0.1:{}{}", config.providerName(), port(listenerV4),
                 listenerV6 == null ? "" : " and [::1]:" + port(listenerV6));
+        if (udp != null) log.info("intercepting UDP for {} on 127.0.0.1:{}{}", config.providerName(), udp.portV4(),
+                udp.portV6() == 0 ? "" : " and [::1]:" + udp.portV6());
+        if (!more.gatewayInterfaces().isEmpty())
+            log.info("gateway mode: intercepting traffic forwarded in through {}", more.gatewayInterfaces());
     }
 
     private Channel listen(InetAddress address) throws InterruptedException {
@@ -163,7 +174,7 @@ public final class FlowEngine implements AutoCloseable {
                 .childHandler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel ch) {
-                        ch.pipeline().addLast(new InterceptedFlow(FlowEngine.this, flowIds.getAsLong()));
+                        ch.pipeline().addLast(new InterceptedFlow(FlowEngine.this, nextFlowId()));
                     }
                 });
         return b.bind(new InetSocketAddress(address, 0)).sync().channel();
@@ -187,6 +198,8 @@ public final class FlowEngine implements AutoCloseable {
 
     ExecutorService deciders() { return deciders; }
 
+    long nextFlowId() { return flowIds.getAsLong(); }
+
     FilterSettings settings() { return settings; }
 
     void paused(InterceptedFlow f) { paused.put(f.id(), f); }
@@ -203,11 +216,21 @@ public final class FlowEngine implements AutoCloseable {
     public dev.netext.api.proxy.ProxyChain proxyChain() { return proxies.chain(); }
 
     /** Flows waiting in a pause now. */
-    public List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }
+    public List<Long> pausedFlows() {
+        if (udp == null) return List.copyOf(paused.keySet());
+        List<Long> all = new java.util.ArrayList<>(paused.keySet());
+        all.addAll(udp.pausedFlows());
+        return List.copyOf(all);
+    }
 
     /** The transparent listeners' ports (v4, v6 or 0). */
     public int[] listenerPorts() {
         return new int[]{port(listenerV4), listenerV6 == null ? 0 : port(listenerV6)};
+    }
+
+    /** The transparent UDP listeners' ports (v4, v6 or 0; both 0 without UDP interception). */
+    public int[] udpListenerPorts() {
+        return udp == null ? new int[]{0, 0} : new int[]{udp.portV4(), udp.portV6()};
     }
 
     @Override
@@ -215,6 +238,7 @@ public final class FlowEngine implements AutoCloseable {
         if (steering != null) steering.close();   // first: no new flow is steered to a closing listener
         if (listenerV4 != null) listenerV4.close().awaitUninterruptibly();
         if (listenerV6 != null) listenerV6.close().awaitUninterruptibly();
+        if (udp != null) udp.close();
         if (providerStarted) {
             providerStarted = false;
             try {
@@ -229,6 +253,7 @@ public final class FlowEngine implements AutoCloseable {
         if (rtnl != null) rtnl.close();
         if (ledger != null) ledger.close();
         steering = null;
+        udp = null;
         ledger = null;
         rtnl = null;
         attributor = null;
@@ -240,7 +265,7 @@ public final class FlowEngine implements AutoCloseable {
             if (verdict instanceof FilterVerdict.Pause || verdict instanceof FilterVerdict.NeedRules || verdict == null)
                 throw new IllegalArgumentException("resume needs a final or filter-data verdict, not " + verdict);
             InterceptedFlow f = paused.remove(flowId);
-            if (f == null) return false;
+            if (f == null) return udp != null && udp.resume(flowId, verdict);
             f.resume(verdict);
             return true;
         }

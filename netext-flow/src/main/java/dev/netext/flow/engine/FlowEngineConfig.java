@@ -19,11 +19,21 @@ import java.time.Duration;
  * @param ledgerDir      where the state ledger lives
  * @param workerThreads  event loop threads
  * @param splice         allowed flows that no filter watches are spliced in the kernel (no copies into the JVM)
+ * @param interception   UDP, gateway mode and the DNS port ({@link InterceptionOptions#DEFAULT} when null)
  */
 public record FlowEngineConfig(String providerName, InterceptionConfig.Scope scope, boolean ipv6, Duration peekTimeout,
                                int peekMaxBytes, Duration connectTimeout, Duration silentDropHold, Path ledgerDir,
-                               int workerThreads, boolean splice) {
+                               int workerThreads, boolean splice, InterceptionOptions interception) {
+    /** The TCP-era form: default interception options. */
+    public FlowEngineConfig(String providerName, InterceptionConfig.Scope scope, boolean ipv6, Duration peekTimeout,
+                            int peekMaxBytes, Duration connectTimeout, Duration silentDropHold, Path ledgerDir,
+                            int workerThreads, boolean splice) {
+        this(providerName, scope, ipv6, peekTimeout, peekMaxBytes, connectTimeout, silentDropHold, ledgerDir,
+                workerThreads, splice, null);
+    }
+
     public FlowEngineConfig {
+        if (interception == null) interception = InterceptionOptions.DEFAULT;
         if (providerName == null || providerName.isBlank()) throw new IllegalArgumentException("providerName is empty");
         if (scope == null) scope = InterceptionConfig.Scope.ALL;
         if (peekTimeout == null || peekTimeout.isNegative()) throw new IllegalArgumentException("bad peekTimeout");
@@ -42,11 +52,16 @@ public record FlowEngineConfig(String providerName, InterceptionConfig.Scope sco
 
     public FlowEngineConfig withLedgerDir(Path dir) {
         return new FlowEngineConfig(providerName, scope, ipv6, peekTimeout, peekMaxBytes, connectTimeout, silentDropHold,
-                dir, workerThreads, splice);
+                dir, workerThreads, splice, interception);
     }
 
     public FlowEngineConfig withSplice(boolean on) {
         return new FlowEngineConfig(providerName, scope, ipv6, peekTimeout, peekMaxBytes, connectTimeout, silentDropHold,
-                ledgerDir, workerThreads, on);
+                ledgerDir, workerThreads, on, interception);
+    }
+
+    public FlowEngineConfig withInterception(InterceptionOptions options) {
+        return new FlowEngineConfig(providerName, scope, ipv6, peekTimeout, peekMaxBytes, connectTimeout, silentDropHold,
+                ledgerDir, workerThreads, splice, options);
     }
 }

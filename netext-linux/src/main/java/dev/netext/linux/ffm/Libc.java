@@ -69,6 +69,7 @@ public final class Libc {
     private static final MethodHandle GETSOCKNAME = bind("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle SENDTO = bind("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle GETSOCKOPT = bind("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
@@ -321,6 +322,25 @@ public final class Libc {
             int e = errno(st);
             if (e == 11) return -1;
             throw new LinuxException("recv", e);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * recvmsg(2) with a caller-built {@code struct msghdr}. Returns bytes received, or -1 for EAGAIN (non-blocking
+     * socket or MSG_DONTWAIT); the kernel updates the header's name and control lengths and flags in place.
+     */
+    public static int recvmsg(int fd, MemorySegment msghdr, int flags) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            long n = (long) RECVMSG.invokeExact(st, fd, msghdr, flags);
+            if (n >= 0) return (int) n;
+            int e = errno(st);
+            if (e == 11) return -1;
+            throw new LinuxException("recvmsg", e);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {

@@ -12,18 +12,31 @@ import java.util.List;
  * @param table         the routing table holding {@code local default dev lo}
  * @param rulePriority  the {@code ip rule} priority of {@code fwmark interceptMark lookup table}
  * @param scope         which sockets' traffic is intercepted (empty: every local socket)
+ * @param udpPortV4     the IPv4 transparent UDP listener's port on 127.0.0.1 (0: no IPv4 UDP interception)
+ * @param udpPortV6     the IPv6 transparent UDP listener's port on ::1 (0: no IPv6 UDP interception)
+ * @param gatewayInterfaces gateway mode: interfaces whose <em>forwarded</em> TCP and UDP (from other namespaces or
+ *                      hosts routing through this one) is intercepted too, in prerouting; empty: local traffic only
+ * @param excludeDns    leave port 53 (TCP and UDP) alone: the DNS layer intercepts it ({@code inet netext-dns}
+ *                      redirects it in nat output, after this table's route chain has run), and steering it here too
+ *                      would hand the redirected query to the flow listener instead of the DNS listener
  */
 public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
-                                 int rulePriority, Scope scope) {
+                                 int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
+                                 List<String> gatewayInterfaces, boolean excludeDns) {
 
     /** netext's defaults: marks in netext's 0x4e58 space, distinct from the tunnel's and the packet filter's. */
     public static final int DEFAULT_INTERCEPT_MARK = 0x4e580f01, DEFAULT_BYPASS_MARK = 0x4e580f02;
     public static final int DEFAULT_TABLE = 52101, DEFAULT_RULE_PRIORITY = 10101;
 
     public InterceptionConfig {
-        if (tcpPortV4 < 0 || tcpPortV4 > 65535 || tcpPortV6 < 0 || tcpPortV6 > 65535)
-            throw new IllegalArgumentException("listener port out of range");
-        if (tcpPortV4 == 0 && tcpPortV6 == 0) throw new IllegalArgumentException("no listener: nothing to intercept to");
+        for (int port : new int[]{tcpPortV4, tcpPortV6, udpPortV4, udpPortV6})
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("listener port out of range");
+        if (tcpPortV4 == 0 && tcpPortV6 == 0 && udpPortV4 == 0 && udpPortV6 == 0)
+            throw new IllegalArgumentException("no listener: nothing to intercept to");
+        gatewayInterfaces = List.copyOf(gatewayInterfaces == null ? List.of() : gatewayInterfaces);
+        for (String i : gatewayInterfaces)
+            if (!i.matches("[A-Za-z0-9_.@:-]{1,15}"))
+                throw new IllegalArgumentException("bad gateway interface name '" + i + "'");
         if (interceptMark == 0 || interceptMark == bypassMark)
             throw new IllegalArgumentException("intercept mark must be non-zero and differ from the bypass mark");
         if (table <= 0 || table == 253 || table == 254 || table == 255)
@@ -31,10 +44,37 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
         if (scope == null) scope = Scope.ALL;
     }
 
+    /** TCP only, local traffic only: the original form. */
+    public InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
+                              int rulePriority, Scope scope) {
+        this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, 0, 0, List.of(), false);
+    }
+
     public static InterceptionConfig of(int tcpPortV4, int tcpPortV6, Scope scope) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, DEFAULT_INTERCEPT_MARK, DEFAULT_BYPASS_MARK,
                 DEFAULT_TABLE, DEFAULT_RULE_PRIORITY, scope);
     }
+
+    /** This config with UDP intercepted to these listener ports (0: that family's UDP is not intercepted). */
+    public InterceptionConfig withUdp(int portV4, int portV6) {
+        return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
+                portV4, portV6, gatewayInterfaces, excludeDns);
+    }
+
+    /** This config also intercepting traffic forwarded in through {@code interfaces} (gateway mode). */
+    public InterceptionConfig withGateway(List<String> interfaces) {
+        return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
+                udpPortV4, udpPortV6, interfaces, excludeDns);
+    }
+
+    /** This config leaving port 53 to the DNS layer's interception. */
+    public InterceptionConfig withDnsExcluded(boolean exclude) {
+        return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
+                udpPortV4, udpPortV6, gatewayInterfaces, exclude);
+    }
+
+    /** Whether anything of {@code v6 ? IPv6 : IPv4} is intercepted (and so needs its policy routing). */
+    public boolean intercepts(boolean v6) { return v6 ? tcpPortV6 != 0 || udpPortV6 != 0 : tcpPortV4 != 0 || udpPortV4 != 0; }
 
     /**
      * Per-app scoping as NE's per-app VPN does, decided in the kernel: a packet is intercepted when its socket's

@@ -9,11 +9,18 @@ import java.util.stream.Collectors;
  * <pre>
  * chain output (type route, hook output, priority mangle):     locally originated packets
  *   meta mark BYPASS return                                    netext's own sockets: never looped
+ *   meta mark != 0 return                                      sockets routed deliberately (a VPN's, SO_MARK)
  *   fib daddr type local return                                local destinations are not flows to the network
+ *   [meta l4proto { tcp, udp } th dport 53 return]             when the DNS layer intercepts port 53 itself
  *   meta l4proto tcp meta skuid … meta mark set INTERCEPT      one rule per scope selector; "route" re-routes it
+ *   meta l4proto udp meta skuid … meta mark set INTERCEPT      the same for UDP, when UDP is intercepted
  * chain prerouting (type filter, hook prerouting, priority mangle):
  *   iifname "lo" meta mark INTERCEPT meta nfproto ipv4 meta l4proto tcp tproxy ip to 127.0.0.1:P4
  *   iifname "lo" meta mark INTERCEPT meta nfproto ipv6 meta l4proto tcp tproxy ip6 to [::1]:P6
+ *   iifname "lo" meta mark INTERCEPT meta nfproto ipv4 meta l4proto udp tproxy ip to 127.0.0.1:U4   (and ip6)
+ *   gateway mode, forwarded traffic arriving on the given interfaces:
+ *   iifname { "eth1" } fib daddr type { local, broadcast, multicast } return
+ *   iifname { "eth1" } meta nfproto ipv4 meta l4proto tcp meta mark set INTERCEPT tproxy ip to 127.0.0.1:P4  (…)
  * </pre>
  * Policy routing ({@code fwmark INTERCEPT lookup T}, {@code local default dev lo table T}) brings the marked packet
  * back in through {@code lo}, where tproxy hands it to the listener (established sockets are found first, so every
@@ -31,23 +38,63 @@ public final class TproxyRuleset {
         sb.append("  chain output {\n");
         sb.append("    type route hook output priority mangle; policy accept;\n");
         sb.append("    meta mark ").append(hex(c.bypassMark())).append(" return\n");
+        // a socket with a mark of its own is routed deliberately — a VPN's encrypted UDP (WireGuard's SO_MARK), the
+        // DNS layer's upstreams: relaying it from a socket with netext's bypass mark would route it differently
+        sb.append("    meta mark != 0 return\n");
         sb.append("    fib daddr type local return\n");
+        if (c.excludeDns()) sb.append("    meta l4proto { tcp, udp } th dport 53 return\n");
         if (!c.scope().excludeUids().isEmpty())
             sb.append("    meta skuid ").append(set(c.scope().excludeUids())).append(" return\n");
-        for (String selector : selectors(c.scope()))
-            sb.append("    meta l4proto tcp ").append(selector).append("meta mark set ").append(hex(c.interceptMark())).append('\n');
+        String tcp = families(c, c.tcpPortV4() != 0, c.tcpPortV6() != 0);
+        String udp = families(c, c.udpPortV4() != 0, c.udpPortV6() != 0);
+        for (String selector : selectors(c.scope())) {
+            if (tcp != null)
+                sb.append("    ").append(tcp).append("meta l4proto tcp ").append(selector).append("meta mark set ").append(hex(c.interceptMark())).append('\n');
+            if (udp != null)
+                sb.append("    ").append(udp).append("meta l4proto udp ").append(selector).append("meta mark set ").append(hex(c.interceptMark())).append('\n');
+        }
         sb.append("  }\n");
         sb.append("  chain prerouting {\n");
         sb.append("    type filter hook prerouting priority mangle; policy accept;\n");
         String m = "    iifname \"lo\" meta mark " + hex(c.interceptMark());
-        if (c.tcpPortV4() != 0)
-            sb.append(m).append(" meta nfproto ipv4 meta l4proto tcp tproxy ip to 127.0.0.1:").append(c.tcpPortV4()).append('\n');
-        if (c.tcpPortV6() != 0)
-            sb.append(m).append(" meta nfproto ipv6 meta l4proto tcp tproxy ip6 to [::1]:").append(c.tcpPortV6()).append('\n');
+        tproxy(sb, m, c, "");
+        if (!c.gatewayInterfaces().isEmpty()) {
+            // forwarded traffic: marked here (policy routing then delivers it locally) and handed to the listeners;
+            // traffic for this host itself, broadcasts and multicasts are not flows to intercept
+            String g = "    iifname " + (c.gatewayInterfaces().size() == 1 ? quote(c.gatewayInterfaces().getFirst())
+                    : c.gatewayInterfaces().stream().map(TproxyRuleset::quote).collect(Collectors.joining(", ", "{ ", " }")));
+            sb.append(g).append(" fib daddr type { local, broadcast, multicast } return\n");
+            tproxy(sb, g, c, " meta mark set " + hex(c.interceptMark()));
+        }
         sb.append("  }\n");
         sb.append("}\n");
         return sb.toString();
     }
+
+    /** One tproxy rule per listener: {@code prefix [mark] tproxy to listener}. */
+    private static void tproxy(StringBuilder sb, String prefix, InterceptionConfig c, String mark) {
+        if (c.tcpPortV4() != 0)
+            sb.append(prefix).append(" meta nfproto ipv4 meta l4proto tcp").append(mark).append(" tproxy ip to 127.0.0.1:").append(c.tcpPortV4()).append('\n');
+        if (c.tcpPortV6() != 0)
+            sb.append(prefix).append(" meta nfproto ipv6 meta l4proto tcp").append(mark).append(" tproxy ip6 to [::1]:").append(c.tcpPortV6()).append('\n');
+        if (c.udpPortV4() != 0)
+            sb.append(prefix).append(" meta nfproto ipv4 meta l4proto udp").append(mark).append(" tproxy ip to 127.0.0.1:").append(c.udpPortV4()).append('\n');
+        if (c.udpPortV6() != 0)
+            sb.append(prefix).append(" meta nfproto ipv6 meta l4proto udp").append(mark).append(" tproxy ip6 to [::1]:").append(c.udpPortV6()).append('\n');
+    }
+
+    /**
+     * The family match for a protocol intercepted in {@code v4}/{@code v6}: empty when it covers every family that
+     * has policy routing, a family qualifier when only one of them (a marked packet of a family with routing but no
+     * listener would be looped to {@code lo} and lost); null when the protocol is not intercepted at all.
+     */
+    private static String families(InterceptionConfig c, boolean v4, boolean v6) {
+        if (!v4 && !v6) return null;
+        if ((v4 || !c.intercepts(false)) && (v6 || !c.intercepts(true))) return "";
+        return v4 ? "meta nfproto ipv4 " : "meta nfproto ipv6 ";
+    }
+
+    private static String quote(String name) { return "\"" + name + "\""; }
 
     /** One nft match prefix per selector; a single empty one for "everything". */
     static List<String> selectors(InterceptionConfig.Scope s) {

@@ -54,8 +54,8 @@ public final class TproxySteering implements AutoCloseable {
             int lo = rtnl.link("lo").map(Link::index)
                     .orElseThrow(() -> new IOException("no loopback link in this network namespace"));
             rtnl.setLinkUp(lo, true);
-            if (config.tcpPortV4() != 0) s.policyRouting(IpFamily.V4, config, lo, ledger);
-            if (config.tcpPortV6() != 0) s.policyRouting(IpFamily.V6, config, lo, ledger);
+            if (config.intercepts(false)) s.policyRouting(IpFamily.V4, config, lo, ledger);
+            if (config.intercepts(true)) s.policyRouting(IpFamily.V6, config, lo, ledger);
             LedgerEntry table = LedgerEntry.of(NFT_TABLE, "family", TproxyRuleset.FAMILY, "name", TproxyRuleset.TABLE);
             s.create(ledger, table);
             nft.apply(TproxyRuleset.render(config));

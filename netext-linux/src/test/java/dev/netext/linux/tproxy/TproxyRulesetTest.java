@@ -17,6 +17,7 @@ class TproxyRulesetTest {
         int local = lines.indexOf("fib daddr type local return");
         int mark = lines.indexOf("meta l4proto tcp meta mark set 0x4e580f01");
         assertThat(bypass).isPositive().isLessThan(local);
+        assertThat(lines.indexOf("meta mark != 0 return")).isBetween(bypass, local); // a VPN's marked socket is its own
         assertThat(local).isLessThan(mark); // skips come before the mark, or netext would loop
         assertThat(s).contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv4 meta l4proto tcp tproxy ip to 127.0.0.1:4000")
                 .contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv6 meta l4proto tcp tproxy ip6 to [::1]:4001");
@@ -41,5 +42,60 @@ class TproxyRulesetTest {
         assertThatThrownBy(() -> new InterceptionConfig.Scope(null, null, List.of("../x"), null)).hasMessageContaining("bad cgroup");
         assertThatThrownBy(() -> new InterceptionConfig(1, 0, 5, 5, 100, 1, null)).hasMessageContaining("differ");
         assertThatThrownBy(() -> new InterceptionConfig(1, 0, 5, 6, 254, 1, null)).hasMessageContaining("reserved");
+    }
+
+    @Test
+    void udpIsMarkedAndTproxiedToItsOwnListenersAfterTheSkips() {
+        String s = TproxyRuleset.render(InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL)
+                .withUdp(5000, 5001).withDnsExcluded(true));
+        List<String> lines = s.lines().map(String::strip).toList();
+        int dns = lines.indexOf("meta l4proto { tcp, udp } th dport 53 return");
+        int udp = lines.indexOf("meta l4proto udp meta mark set 0x4e580f01");
+        assertThat(dns).isPositive().isLessThan(udp);
+        assertThat(lines.indexOf("fib daddr type local return")).isLessThan(dns);
+        assertThat(s).contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv4 meta l4proto udp tproxy ip to 127.0.0.1:5000")
+                .contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv6 meta l4proto udp tproxy ip6 to [::1]:5001")
+                .doesNotContain("fib daddr type { local"); // no gateway
+    }
+
+    @Test
+    void aProtocolInOneFamilyOnlyIsQualifiedSoTheOtherFamilyIsNotLoopedToNothing() {
+        String s = TproxyRuleset.render(InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 0));
+        assertThat(s).contains("    meta l4proto tcp meta mark set 0x4e580f01")
+                .contains("    meta nfproto ipv4 meta l4proto udp meta mark set 0x4e580f01")
+                .doesNotContain("th dport 53");
+    }
+
+    @Test
+    void gatewayModeTproxiesForwardedTrafficOnTheGivenInterfaces() {
+        String s = TproxyRuleset.render(InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL)
+                .withUdp(5000, 5001).withGateway(List.of("lan0", "lan1")));
+        assertThat(s).contains("iifname { \"lan0\", \"lan1\" } fib daddr type { local, broadcast, multicast } return")
+                .contains("iifname { \"lan0\", \"lan1\" } meta nfproto ipv4 meta l4proto tcp meta mark set 0x4e580f01 tproxy ip to 127.0.0.1:4000")
+                .contains("iifname { \"lan0\", \"lan1\" } meta nfproto ipv6 meta l4proto udp meta mark set 0x4e580f01 tproxy ip6 to [::1]:5001");
+        assertThat(TproxyRuleset.render(InterceptionConfig.of(4000, 0, null).withGateway(List.of("eth1"))))
+                .contains("iifname \"eth1\" meta nfproto ipv4 meta l4proto tcp meta mark set 0x4e580f01 tproxy ip to 127.0.0.1:4000");
+        assertThatThrownBy(() -> InterceptionConfig.of(4000, 0, null).withGateway(List.of("eth1\"; flush ruleset")))
+                .hasMessageContaining("bad gateway interface");
+        assertThatThrownBy(() -> InterceptionConfig.of(4000, 0, null).withGateway(List.of("a-name-longer-than-15")))
+                .hasMessageContaining("bad gateway interface");
+    }
+
+    /** nft itself accepts every form ({@code -c}: check only, nothing is applied). */
+    @Test
+    void nftAcceptsTheRulesets() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/sbin/nft").canExecute()
+                && "root".equals(System.getProperty("user.name")));
+        for (InterceptionConfig c : List.of(
+                InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 5001).withDnsExcluded(true),
+                InterceptionConfig.of(4000, 0, null).withUdp(5000, 0).withGateway(List.of("eth1", "eth2")),
+                new InterceptionConfig(0, 0, InterceptionConfig.DEFAULT_INTERCEPT_MARK,
+                        InterceptionConfig.DEFAULT_BYPASS_MARK, 100, 1, null, 0, 5001, List.of("eth1"), false))) {
+            Process p = new ProcessBuilder("nft", "-c", "-f", "-").redirectErrorStream(true).start();
+            try (var in = p.getOutputStream()) { in.write(TproxyRuleset.render(c).getBytes()); }
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(TproxyRuleset.render(c) + out).isZero();
+        }
     }
 }

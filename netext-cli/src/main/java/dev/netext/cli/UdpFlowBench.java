@@ -1,0 +1,107 @@
+package dev.netext.cli;
+
+import dev.netext.api.EventSink;
+import dev.netext.flow.engine.FlowEngine;
+import dev.netext.flow.engine.FlowEngineConfig;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.tproxy.InterceptionConfig;
+import dev.netext.testkit.traffic.UdpEchoServer;
+import dev.netext.testkit.traffic.UdpProbe;
+
+import java.io.PrintStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The UDP part of {@code netext bench flows}, side by side over a veth between two namespaces: a UDP echo (RFC 862)
+ * probed with a bounded window of 1200-byte datagrams (one flow: after its first datagram the kernel delivers the
+ * rest to the flow's connected reply socket), direct vs through interception with the rules filter allowing; and
+ * new-flow setup — a fresh socket, one datagram, its echo — p50/p99, direct vs intercepted (listener, attribution,
+ * naming, verdict, two relay sockets).
+ */
+final class UdpFlowBench {
+    private static final int DATAGRAMS = 20_000, SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
+    private final PrintStream out;
+    private final int rounds;
+
+    UdpFlowBench(PrintStream out, int rounds) {
+        this.out = out;
+        this.rounds = rounds;
+    }
+
+    void run() throws Exception {
+        Path ledgers = Files.createTempDirectory("netext-bench-udpflows");
+        try (NetnsLab lab = NetnsLab.create()) {
+            NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
+            lab.veth(VethEnd.of("client", "c-eth", "10.9.9.1/24"), VethEnd.of("server", "s-eth", "10.9.9.2/24"));
+            InetSocketAddress target = new InetSocketAddress("10.9.9.2", 7);
+            try (UdpEchoServer echo = s.runInside(() -> UdpEchoServer.open(target))) {
+                out.printf("flows bench, UDP: %d x %d-byte datagrams, window %d, to an echo over a veth; %d new flows for setup latency%n",
+                        DATAGRAMS, SIZE, WINDOW, NEW_FLOWS);
+                for (int r = 1; r <= rounds; r++) {
+                    UdpProbe.Result direct = c.runInside(() -> UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30)));
+                    long[] directSetup = setups(c, target);
+                    FlowEngineConfig cfg = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
+                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), Map.of(), EventSink.discard(),
+                            new AtomicLong(), null));
+                    UdpProbe.Result through;
+                    long[] setup;
+                    try {
+                        through = c.runInside(() -> UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30)));
+                        setup = setups(c, target);
+                    } finally {
+                        c.runInside(engine::close);
+                    }
+                    out.printf("round %d: UDP echo direct %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), intercepted+allow %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), ratio %.2f%n",
+                            r, direct.answeredPerSecond(), direct.megabitsPerSecond(), direct.avgRttNanos() / 1e3, direct.lossPercent(),
+                            through.answeredPerSecond(), through.megabitsPerSecond(), through.avgRttNanos() / 1e3, through.lossPercent(),
+                            through.answeredPerSecond() / direct.answeredPerSecond());
+                    out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; intercepted p50 %.0f us p99 %.0f us%n",
+                            r, pct(directSetup, 50), pct(directSetup, 99), pct(setup, 50), pct(setup, 99));
+                    out.flush();
+                }
+            }
+        } finally {
+            if (Files.isDirectory(ledgers)) {
+                try (var st = Files.list(ledgers)) {
+                    for (Path p : st.toList()) Files.deleteIfExists(p);
+                }
+                Files.deleteIfExists(ledgers);
+            }
+        }
+    }
+
+    /** A fresh connected socket per flow: send one datagram, wait for its echo. */
+    private static long[] setups(NetworkNamespace c, InetSocketAddress target) throws Exception {
+        return c.runInside(() -> {
+            long[] t = new long[NEW_FLOWS];
+            byte[] payload = "new flow".getBytes();
+            for (int i = 0; i < NEW_FLOWS; i++) {
+                try (DatagramSocket s = new DatagramSocket()) {
+                    s.connect(target);
+                    s.setSoTimeout(3000);
+                    long t0 = System.nanoTime();
+                    s.send(new DatagramPacket(payload, payload.length));
+                    s.receive(new DatagramPacket(new byte[64], 64));
+                    t[i] = System.nanoTime() - t0;
+                }
+            }
+            return t;
+        });
+    }
+
+    private static double pct(long[] nanos, int p) {
+        long[] s = nanos.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)] / 1e3;
+    }
+}

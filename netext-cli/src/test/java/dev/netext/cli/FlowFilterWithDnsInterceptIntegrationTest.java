@@ -1,0 +1,91 @@
+package dev.netext.cli;
+
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.testkit.netns.NetnsTest;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A profile with both {@code dns: { intercept: true }} and {@code filter:}: port 53 belongs to the DNS layer (its nat
+ * redirect), every other UDP to the flow layer. dig asking a hard-coded resolver address that runs no DNS server is
+ * answered by netext's DNS proxy, not relayed by the flow layer; plain UDP to the same address is a flow.
+ */
+class FlowFilterWithDnsInterceptIntegrationTest {
+    private static final Duration START = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @NetnsTest
+    void dnsStaysWithTheDnsLayerWhileOtherUdpIsFiltered(NetnsLab lab) throws Exception {
+        NetworkNamespace host = lab.namespace("host"), pub = lab.namespace("public"), nodns = lab.namespace("nodns");
+        lab.veth("host", "to-pub", "10.54.2.1/24", "public", "pub0", "10.54.2.2/24");
+        lab.veth("host", "to-nodns", "10.98.0.2/24", "nodns", "nodns0", "10.98.0.1/24");
+        pub.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                "--listen-address=10.54.2.2", "--port=53", "--user=root", "--pid-file=", "--host-record=www.example,192.0.2.10");
+        DatagramSocket echo = nodns.runInside(() -> new DatagramSocket(new InetSocketAddress("10.98.0.1", 7)));
+        Thread.ofPlatform().daemon().start(() -> {
+            DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+            try {
+                while (true) {
+                    p.setLength(2048);
+                    echo.receive(p);
+                    echo.send(p);
+                }
+            } catch (java.io.IOException closed) {
+                // the test is over
+            }
+        });
+        Path profile = dir.resolve("both.yaml");
+        Files.writeString(profile, """
+                name: both
+                dns:
+                  listen: [127.0.0.1:5353]
+                  intercept: true
+                  servers: { public: 10.54.2.2 }
+                  default: public
+                filter:
+                  rules:
+                    - { host: "*.blocked.test", action: drop }
+                  default: allow
+                """);
+        try (NetextProcess netext = NetextProcess.start(host, "up", profile.toString(), "--log")) {
+            assertThat(netext.awaitLine(l -> l.contains("intercepting TCP") && l.contains("UDP"), START))
+                    .as(netext.output()).isPresent();
+            assertThat(netext.awaitLine(l -> l.contains("dns both serving on"), START)).as(netext.output()).isPresent();
+            ExecResult udp = dig(host, "www.example");
+            assertThat(udp.output().strip()).as(netext.output()).isEqualTo("192.0.2.10");
+            assertThat(dig(host, "+tcp", "www.example").output().strip()).isEqualTo("192.0.2.10");
+            // other UDP to the same address is the flow layer's
+            ExecResult nc = host.run(Duration.ofSeconds(15), "sh", "-c", "echo not-dns | nc -u -w 2 10.98.0.1 7");
+            assertThat(nc.output()).contains("not-dns");
+            assertThat(netext.awaitLine(l -> l.contains("opened udp 10.98.0.1:7 by /usr/bin/nc"), START)).as(netext.output()).isPresent();
+            // neither the query (port 53) nor the DNS proxy's upstream query (its own mark) became a flow
+            assertThat(netext.output()).doesNotContain("opened udp 10.98.0.1:53").doesNotContain("opened udp 10.54.2.2:53")
+                    .doesNotContain("opened tcp 10.98.0.1:53");
+            assertThat(host.run("nft", "list", "table", "inet", "netext-flow").output())
+                    .contains("meta l4proto { tcp, udp } th dport 53 return");
+            assertThat(netext.terminate(START)).isZero();
+        } finally {
+            echo.close();
+        }
+        assertThat(host.run("nft", "list", "tables").output()).doesNotContain("netext-flow").doesNotContain("netext-dns");
+    }
+
+    private static ExecResult dig(NetworkNamespace ns, String... args) throws Exception {
+        var cmd = new java.util.ArrayList<>(java.util.List.of("dig", "@10.98.0.1", "+time=3", "+tries=1", "+short"));
+        cmd.addAll(java.util.List.of(args));
+        return ns.run(Duration.ofSeconds(15), cmd.toArray(String[]::new));
+    }
+}

@@ -1,0 +1,204 @@
+package dev.netext.flow.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.netext.api.ProviderEvent;
+import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FilterVerdict;
+import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.HostnameInfo;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.flow.rules.FlowRule;
+import dev.netext.flow.rules.RuleAction;
+import dev.netext.flow.rules.RulesFilter;
+import dev.netext.linux.netns.ExecResult;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.tproxy.InterceptionConfig;
+import dev.netext.wire.peek.PeekVectors;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gateway mode: namespace {@code client} routes through namespace {@code gw}, which runs the engine with
+ * {@code gateway: [gw-c]}, to namespace {@code server} (an HTTP server and UDP echoes). The client's curl and UDP
+ * are forwarded traffic for the gateway, intercepted in prerouting, named (Host, QUIC SNI) and filtered there.
+ */
+class GatewayInterceptionIntegrationTest {
+    private static NetnsLab lab;
+    private static NetworkNamespace client, gw, server;
+    private static FlowEngine engine;
+    private static HttpServer http;
+    private static Path dir;
+    private static final List<String> httpPeers = new CopyOnWriteArrayList<>();
+    private static final List<UdpInterceptionIntegrationTest.UdpEcho> echoes = new CopyOnWriteArrayList<>();
+    private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
+                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        for (String tool : List.of("/usr/bin/curl", "/usr/bin/nc", "/usr/sbin/nft"))
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        lab = NetnsLab.create();
+        client = lab.namespace("client");
+        gw = lab.namespace("gw");
+        server = lab.namespace("server");
+        lab.veth(VethEnd.of("client", "c-gw", "10.81.1.2/24"), VethEnd.of("gw", "gw-c", "10.81.1.1/24"));
+        lab.veth(VethEnd.of("gw", "gw-s", "10.81.2.1/24"), VethEnd.of("server", "s-gw", "10.81.2.2/24"));
+        client.ip("-6", "addr", "add", "fd81:1::2/64", "dev", "c-gw", "nodad").orThrow();
+        gw.ip("-6", "addr", "add", "fd81:1::1/64", "dev", "gw-c", "nodad").orThrow();
+        gw.ip("-6", "addr", "add", "fd81:2::1/64", "dev", "gw-s", "nodad").orThrow();
+        server.ip("-6", "addr", "add", "fd81:2::2/64", "dev", "s-gw", "nodad").orThrow();
+        client.ip("route", "add", "default", "via", "10.81.1.1").orThrow();
+        client.ip("-6", "route", "add", "default", "via", "fd81:1::1").orThrow();
+        server.ip("route", "add", "default", "via", "10.81.2.1").orThrow();
+        server.ip("-6", "route", "add", "default", "via", "fd81:2::1").orThrow();
+        gw.setSysctl("net.ipv4.ip_forward", "1");
+        gw.setSysctl("net.ipv6.conf.all.forwarding", "1");
+        http = server.runInside(() -> {
+            HttpServer h = HttpServer.create(new InetSocketAddress("::", 80), 16);
+            h.createContext("/", ex -> {
+                httpPeers.add(ex.getRemoteAddress().getAddress().getHostAddress());
+                byte[] body = ("hello " + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.US_ASCII);
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+                ex.close();
+            });
+            h.start();
+            return h;
+        });
+        for (String a : List.of("10.81.2.2", "fd81:2::2"))
+            for (int port : List.of(443, 7))
+                echoes.add(server.runInside(() -> UdpInterceptionIntegrationTest.UdpEcho.open(new InetSocketAddress(a, port))));
+        dir = Files.createTempDirectory("netext-gateway-it");
+        RulesFilter filter = new RulesFilter(List.of(
+                FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
+                FlowRule.of(RuleAction.DROP).withHost("example.com")),
+                RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        FlowEngineConfig config = FlowEngineConfig.defaults("gateway-filter", InterceptionConfig.Scope.ALL)
+                .withLedgerDir(dir.resolve("ledger"))
+                .withInterception(InterceptionOptions.DEFAULT.withGateway(List.of("gw-c")).withUdpIdleTimeout(Duration.ofSeconds(2)));
+        engine = gw.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try {
+            if (engine != null) gw.runInside(() -> engine.close());
+            if (gw != null) {
+                InterceptionIntegrationTest.assertNoInterceptionLeft(gw);
+                // with the engine gone the gateway forwards as a plain router again
+                ExecResult r = curl("www.after.test", "10.81.2.2");
+                assertThat(r.output()).contains("hello www.after.test");
+                assertThat(httpPeers.getLast()).isEqualTo("10.81.1.2");
+            }
+        } finally {
+            if (http != null) http.stop(0);
+            for (var e : echoes) e.close();
+            if (lab != null) lab.close();
+            if (dir != null) try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static ExecResult curl(String host, String address) throws Exception {
+        String resolve = address.contains(":") ? "[" + address + "]" : address;
+        return client.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "--resolve", host + ":80:" + resolve,
+                "http://" + host + "/");
+    }
+
+    private static ProviderEvent.FlowOpened opened(Predicate<ProviderEvent.FlowOpened> which) throws InterruptedException {
+        for (int i = 0; i < 150; i++) {
+            for (ProviderEvent e : events)
+                if (e instanceof ProviderEvent.FlowOpened o && which.test(o)) return o;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no such FlowOpened in " + events);
+    }
+
+    private static Predicate<ProviderEvent.FlowOpened> named(String host) {
+        return o -> o.flow().hostname().map(HostnameInfo::hostname).filter(host::equals).isPresent();
+    }
+
+    private static List<FilterVerdict> verdicts(long flowId) {
+        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
+                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
+    }
+
+    @Test
+    void forwardedHttpIsNamedByHostAndRelayedByTheGatewayOverBothFamilies() throws Exception {
+        for (String address : List.of("10.81.2.2", "fd81:2::2")) {
+            String host = "www" + (address.contains(":") ? "6" : "4") + ".allowed.test";
+            ExecResult r = curl(host, address);
+            assertThat(r.exitCode()).as(r.output()).isZero();
+            assertThat(r.output()).contains("hello " + host);
+            // the server saw the gateway's address: the connection was relayed, not forwarded
+            assertThat(httpPeers.getLast()).isEqualTo(address.contains(":") ? "fd81:2:0:0:0:0:0:1" : "10.81.2.1");
+            ProviderEvent.FlowOpened o = opened(named(host));
+            assertThat(o.flow().hostname().orElseThrow().source()).isEqualTo(HostnameInfo.Source.HTTP_HOST);
+            assertThat(o.flow().local().address().getHostAddress()).isIn("10.81.1.2", "fd81:1:0:0:0:0:0:2");
+            assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.ALLOW);
+        }
+    }
+
+    @Test
+    void forwardedHttpToABlockedHostIsReset() throws Exception {
+        int before = httpPeers.size();
+        ExecResult r = curl("x.blocked.test", "10.81.2.2");
+        assertThat(r.exitCode()).as(r.output()).isIn(52, 56); // empty reply / connection reset
+        ProviderEvent.FlowOpened o = opened(named("x.blocked.test"));
+        assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.DROP);
+        assertThat(httpPeers).hasSize(before); // nothing reached the server
+    }
+
+    @Test
+    void forwardedQuicIsFilteredBySniAndPlainUdpIsEchoedFromTheOriginalAddress() throws Exception {
+        byte[] initial = PeekVectors.load("rfc9001-a2-client-initial.hex"); // SNI example.com: dropped
+        try (DatagramSocket s = client.runInside(() -> new DatagramSocket(0))) {
+            s.setSoTimeout(1500);
+            s.send(new DatagramPacket(initial, initial.length, new InetSocketAddress("10.81.2.2", 443)));
+            try {
+                s.receive(new DatagramPacket(new byte[2048], 2048));
+                throw new AssertionError("the blocked Initial was echoed");
+            } catch (SocketTimeoutException expected) {
+                // dropped at the gateway
+            }
+            ProviderEvent.FlowOpened o = opened(f -> f.flow().protocol() == TransportProtocol.UDP
+                    && f.flow().local().port() == s.getLocalPort());
+            assertThat(o.flow().hostname()).contains(new HostnameInfo("example.com", HostnameInfo.Source.QUIC_SNI));
+            assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.DROP);
+        }
+        for (String target : List.of("10.81.2.2", "fd81:2::2")) {
+            String marker = "through-the-gateway-" + target.replace(':', '-');
+            ExecResult r = client.run(Duration.ofSeconds(15), "sh", "-c", "echo " + marker + " | nc -u -w 2 " + target + " 7");
+            assertThat(r.output()).as(target).contains(marker); // openbsd nc accepts only answers from the target
+            opened(f -> f.flow().protocol() == TransportProtocol.UDP && f.flow().remote().port() == 7
+                    && f.flow().remote().address().getHostAddress().startsWith(target.contains(":") ? "fd81" : "10.81"));
+        }
+    }
+
+    @Test
+    void gatewayRulesAreInstalled() throws Exception {
+        String table = gw.run("nft", "list", "table", "inet", "netext-flow").output();
+        assertThat(table).contains("iifname \"gw-c\" fib daddr type { local, broadcast, multicast } return")
+                .contains("iifname \"gw-c\" meta nfproto ipv4 meta l4proto tcp meta mark set 0x4e580f01 tproxy ip to 127.0.0.1:");
+    }
+}
