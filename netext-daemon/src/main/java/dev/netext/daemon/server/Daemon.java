@@ -11,6 +11,8 @@ import dev.netext.api.ondemand.NetworkState;
 import dev.netext.daemon.control.ControlServer;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.events.JsonLinesExporter;
+import dev.netext.daemon.kafka.KafkaEventExporter;
+import dev.netext.daemon.kafka.KafkaTarget;
 import dev.netext.daemon.metrics.EventCounters;
 import dev.netext.daemon.metrics.MetricsServer;
 import dev.netext.daemon.plugin.ProviderResolver;
@@ -50,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  *   start: load + validate the whole profile set (refuse to start on any error) → undo what a crashed daemon left
  *          → supervisor.apply(set) → path monitor → on-demand evaluation → metrics → control socket (ready)
  *   reload (SIGHUP, netext reload): load + validate → supervisor.apply(difference) → on-demand evaluation
- *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporter → metrics
+ *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporters (file, OTLP, Kafka)
+ *          → metrics
  * </pre>
  *
  * Everything runs in the network namespace of the thread that calls {@link #start}.
@@ -76,12 +79,14 @@ public final class Daemon implements AutoCloseable {
      * @param tunnelProviders built-in tunnel providers by name (the CLI adds {@code wireguard} to echo and pong)
      * @param configImporters readers of provider config files ({@code tunnel.config}), by provider name
      * @param otlpEndpoint  an OTLP/HTTP collector to send the event log to as logs ({@code /v1/logs}), or null
+     * @param kafka         a Kafka broker and topic to produce the event log to, one record per event, or null
      */
     public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                          List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                          RestartPolicy restartPolicy, Duration bytesInterval,
                          Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                         Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
+                         Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
+                         KafkaTarget kafka) {
         public Config {
             tunnelProviders = tunnelProviders == null ? BuiltinProviders.TUNNEL : Map.copyOf(tunnelProviders);
             configImporters = configImporters == null ? Map.of() : Map.copyOf(configImporters);
@@ -94,14 +99,24 @@ public final class Daemon implements AutoCloseable {
             if (bytesInterval == null) bytesInterval = Duration.ofSeconds(10);
         }
 
-        /** Without OTLP export. */
+        /** Without Kafka export. */
+        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
+                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
+                      RestartPolicy restartPolicy, Duration bytesInterval,
+                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
+                      Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
+            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null);
+        }
+
+        /** Without OTLP or Kafka export. */
         public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                       List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                       RestartPolicy restartPolicy, Duration bytesInterval,
                       Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                       Map<String, TunnelConfigImporter> configImporters) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null, null);
         }
     }
 
@@ -119,6 +134,7 @@ public final class Daemon implements AutoCloseable {
     private final long startedNanos = System.nanoTime();
     private JsonLinesExporter exporter;
     private dev.netext.daemon.otlp.OtlpLogsExporter otlp;
+    private KafkaEventExporter kafka;
     private PathMonitor pathMonitor;
     private MetricsServer metrics;
     private ControlServer control;
@@ -173,6 +189,7 @@ public final class Daemon implements AutoCloseable {
                             "service.instance.id", Long.toString(ProcessHandle.current().pid()),
                             "host.name", hostName()));
         }
+        if (config.kafka() != null) kafka = KafkaEventExporter.start(events, config.kafka(), KafkaEventExporter.Settings.DEFAULTS);
         try (RtNetlink rtnl = RtNetlink.open()) {
             for (StateLedger.Recovery r : new TunnelLauncher(config.stateDir()).recover(rtnl)) {
                 LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
@@ -312,6 +329,15 @@ public final class Daemon implements AutoCloseable {
             if (otlp != null) {
                 try {
                     otlp.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        steps.add(() -> {
+            if (kafka != null) {
+                try {
+                    kafka.close();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
