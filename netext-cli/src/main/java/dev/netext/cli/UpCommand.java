@@ -7,6 +7,7 @@ import dev.netext.api.tunnel.StopReason;
 import dev.netext.api.EventSink;
 import dev.netext.api.filter.FilterPacketProvider;
 import dev.netext.daemon.packetfilter.PacketFilterLauncher;
+import dev.netext.daemon.server.RestartPolicy;
 import dev.netext.daemon.plugin.ProviderResolutionException;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.daemon.profile.PacketFilterSection;
@@ -79,7 +80,7 @@ public final class UpCommand implements Callable<Integer> {
         PacketFilterEngine filter = null;
         FlowEngine flows = null;
         try {
-            if (profile.filter().isPresent()) flows = startFlowFilter(profile, out);
+            if (profile.filter().isPresent()) flows = startFlowFilter(profile, resolver, out);
             // A packet filter starts before the tunnel and stops after it, so the tunnel's traffic is filtered from
             // its first packet.
             if (profile.packetFilter().isPresent()) filter = startPacketFilter(profile, out);
@@ -96,23 +97,36 @@ public final class UpCommand implements Callable<Integer> {
         }
     }
 
-    /** The {@code filter:} section: TPROXY interception + the rules filter; with --log, one line per flow verdict. */
-    private FlowEngine startFlowFilter(Profile profile, PrintStream out) throws Exception {
+    /**
+     * The {@code filter:} section: TPROXY interception + the rules filter or a custom provider (restarted with backoff
+     * when it crashes, reported on stderr); with --log, one line per flow verdict.
+     */
+    private FlowEngine startFlowFilter(Profile profile, ProviderResolver resolver, PrintStream out) throws Exception {
         Preflight.requireRootForFiltering();
-        EventSink sink = log ? e -> {
-            String line = FlowLogLine.format(e);
-            if (line != null) synchronized (out) { out.println(line); out.flush(); }
-        } : EventSink.discard();
+        EventSink sink = e -> {
+            switch (e) {
+                case ProviderEvent.ProviderFailed f -> System.err.println("netext: filter provider " + profile.filter().get().provider()
+                        + " failed: " + f.message() + (f.willRestart() ? " (restarting)" : " (not restarted)"));
+                case ProviderEvent.ProviderRestarted r -> System.err.println("netext: filter provider "
+                        + profile.filter().get().provider() + " restarted (attempt " + r.attempt() + ")");
+                default -> {
+                    String line = log ? FlowLogLine.format(e) : null;
+                    if (line != null) synchronized (out) { out.println(line); out.flush(); }
+                }
+            }
+        };
         FlowEngine engine;
         try {
-            engine = FlowLauncher.launch(profile, sink, StateLedger.DEFAULT_DIR);
-        } catch (java.io.IOException | IllegalArgumentException e) {
+            engine = FlowLauncher.launch(profile, FlowLauncher.provider(profile, resolver, RestartPolicy.DEFAULT, sink),
+                    sink, StateLedger.DEFAULT_DIR);
+        } catch (java.io.IOException | IllegalArgumentException | dev.netext.daemon.plugin.ProviderResolutionException e) {
             throw new UserError("filter: " + e.getMessage());
         }
         printRecovered(out, "filter", engine.recovered());
         int[] ports = engine.listenerPorts();
         out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
-                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; " + profile.filter().get().rules().size() + " rule(s))");
+                + (ports[1] != 0 ? ", [::1]:" + ports[1] : "") + "; " + (profile.filter().get().isRules()
+                ? profile.filter().get().rules().size() + " rule(s))" : "provider " + profile.filter().get().provider() + ")"));
         out.flush();
         return engine;
     }

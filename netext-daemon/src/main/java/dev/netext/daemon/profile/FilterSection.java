@@ -8,6 +8,7 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -26,11 +27,29 @@ import java.util.Objects;
  *   drop: reset                              # or silent
  *   scope: { uids: [1000], gids: [], cgroups: [user.slice], exclude-uids: [] }
  * </pre>
+ *
+ * or a custom {@code FilterDataProvider}, by class name or by the name its plugin jar announces in
+ * {@code META-INF/services}, from the class path or {@code plugins/*.jar} (found as tunnel providers are):
+ * <pre>
+ * filter:
+ *   provider: com.example.MyFilter
+ *   settings: { blocked-port: 8081 }         # handed to startFilter as its options
+ *   on-failure: allow                        # the verdict while the provider is crashed or restarting (or drop)
+ *   drop: reset
+ *   scope: { … }
+ * </pre>
+ * A custom provider takes no {@code rules}, {@code default} or {@code prompt-*}: those belong to the rules filter.
  */
 public record FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
-                            FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope) {
+                            FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope,
+                            Map<String, Object> settings, FinalVerdict onFailure) {
+    /** The built-in ordered rules filter. */
+    public static final String RULES = "rules";
+
     public FilterSection {
         Objects.requireNonNull(provider, "provider");
+        settings = settings == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
+        if (onFailure == null) onFailure = FinalVerdict.ALLOW;
         rules = List.copyOf(rules);
         Objects.requireNonNull(defaultAction, "defaultAction");
         Objects.requireNonNull(promptTimeout, "promptTimeout");
@@ -38,4 +57,13 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
         Objects.requireNonNull(dropMode, "dropMode");
         if (scope == null) scope = InterceptionConfig.Scope.ALL;
     }
+
+    /** The rules filter, with no settings and the failure verdict allow. */
+    public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
+                         FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope) {
+        this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, Map.of(), FinalVerdict.ALLOW);
+    }
+
+    /** True for the built-in rules filter, false for a custom provider class. */
+    public boolean isRules() { return provider.equals(RULES); }
 }
