@@ -165,6 +165,31 @@ class KafkaEventExporterTest {
             assertThatThrownBy(() -> new KafkaTarget("h:1", bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void randomBootstrapAndTopicTextIsAcceptedOrRefusedCleanly() {
+        java.util.Random r = new java.util.Random(0x6b61666bL);
+        String alphabet = "0123456789abcxyz.:,[]-_/ \t\u00e9";
+        String[] seeds = {"127.0.0.1:9092", "[::1]:9092,kafka:9093", "netext.events_1"};
+        int accepted = 0;
+        for (int i = 0; i < 5000; i++) {
+            StringBuilder b = new StringBuilder(seeds[r.nextInt(seeds.length)]);
+            for (int m = r.nextInt(4); m >= 0; m--) {
+                int at = r.nextInt(b.length() + 1);
+                if (r.nextBoolean() && at < b.length()) b.deleteCharAt(at);
+                else b.insert(at, alphabet.charAt(r.nextInt(alphabet.length())));
+            }
+            String text = b.toString();
+            try {
+                KafkaTarget t = r.nextBoolean() ? new KafkaTarget(text, "t") : new KafkaTarget("h:1", text);
+                assertThat(t.bootstrap()).isNotBlank();
+                accepted++;
+            } catch (IllegalArgumentException e) {
+                assertThat(e.getMessage()).isNotBlank();
+            }
+        }
+        assertThat(accepted).isPositive();
+    }
+
     // ---- helpers ----
 
     private static void status(EventLog log, String provider) {

@@ -120,4 +120,40 @@ class FilterSectionTest {
         assertThat(ok).isPositive();
         assertThat(rejected).isPositive();
     }
+
+    @Test
+    void mutatedCustomProviderSectionsGiveAProfileOrAProfileExceptionAlsoWhenResolved() {
+        String custom = """
+                filter:
+                  provider: com.example.PortFilter
+                  settings: { drop-port: 8081, hosts: [a.test, b.test], nested: { x: 1 } }
+                  on-failure: drop
+                  drop: silent
+                  scope: { uids: [1000] }
+                """;
+        Random r = new Random(4242);
+        int ok = 0, rejected = 0;
+        try (var resolver = new dev.netext.daemon.plugin.ProviderResolver(java.util.Map.of(), List.of(), getClass().getClassLoader())) {
+            ProfileLoader spelling = new ProfileLoader(), resolving = new ProfileLoader(resolver);
+            for (int i = 0; i < 2000; i++) {
+                String text = custom;
+                for (int m = 1 + r.nextInt(3); m > 0; m--) text = ProfileLoaderFuzzTest.mutate(text, r);
+                for (ProfileLoader loader : List.of(spelling, resolving)) {
+                    try {
+                        loader.parse(text, FILE);
+                        ok++;
+                    } catch (ProfileException e) {
+                        assertThat(e.errors()).isNotEmpty().allMatch(err -> !err.reason().isBlank());
+                        rejected++;
+                    }
+                }
+            }
+        }
+        assertThat(ok).isPositive();
+        assertThat(rejected).isPositive();
+        // resolved: the class does not exist here, which is reported at the provider line
+        assertThat(catchThrowableOfType(ProfileException.class, () -> new ProfileLoader(new dev.netext.daemon.plugin.ProviderResolver(
+                java.util.Map.of(), List.of(), getClass().getClassLoader())).parse(custom, FILE)).getMessage())
+                .contains("flows.yaml:2: filter.provider").contains("class 'com.example.PortFilter' not found");
+    }
 }
