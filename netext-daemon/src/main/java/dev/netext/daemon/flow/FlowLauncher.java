@@ -55,7 +55,13 @@ public final class FlowLauncher {
             throws Exception {
         FilterSection s = profile.filter().orElseThrow();
         FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), s.scope()).withLedgerDir(ledgerDir);
-        return FlowEngine.start(config, provider, s.settings(), events == null ? EventSink.discard() : events,
-                new AtomicLong(), null);
+        try {
+            return FlowEngine.start(config, provider, s.settings(), events == null ? EventSink.discard() : events,
+                    new AtomicLong(), null);
+        } catch (Exception | Error e) {
+            // the engine stops a provider it started; a supervisor it never started has a thread to end too
+            if (provider instanceof SupervisedFilter sf) sf.stopFilter(dev.netext.api.tunnel.StopReason.PROVIDER_FAILED);
+            throw e;
+        }
     }
 }

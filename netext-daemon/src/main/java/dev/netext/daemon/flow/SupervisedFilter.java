@@ -235,12 +235,16 @@ public final class SupervisedFilter implements FilterDataProvider {
         LOG.warn("filter {}: provider {} failed{}: {}", name, plugin.type().getName(),
                 willRestart ? ", restarting in " + policy.delay(next).toMillis() + " ms" : ", not restarted", message);
         publish((s, t) -> new ProviderEvent.ProviderFailed(s, t, name, rootOf(error).getClass().getSimpleName(), message, willRestart));
-        supervisor.execute(() -> i.stop(StopReason.PROVIDER_FAILED));
-        if (willRestart) {
-            synchronized (this) {
-                if (!stopped)
-                    pendingRestart = supervisor.schedule(() -> launch(next), policy.delay(next).toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            supervisor.execute(() -> i.stop(StopReason.PROVIDER_FAILED));
+            if (willRestart) {
+                synchronized (this) {
+                    if (!stopped)
+                        pendingRestart = supervisor.schedule(() -> launch(next), policy.delay(next).toMillis(), TimeUnit.MILLISECONDS);
+                }
             }
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            i.stop(StopReason.SHUTDOWN); // stopped meanwhile: nothing to restart
         }
     }
 

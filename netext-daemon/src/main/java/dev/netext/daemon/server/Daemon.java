@@ -291,6 +291,9 @@ public final class Daemon implements AutoCloseable {
 
     public Config config() { return config; }
 
+    /** The Kafka exporter, or null when the event log is not exported to Kafka. */
+    public KafkaEventExporter kafkaExporter() { return kafka; }
+
     public Duration uptime() { return Duration.ofNanos(System.nanoTime() - startedNanos); }
 
     /** The metrics URL, or null when metrics are off. */

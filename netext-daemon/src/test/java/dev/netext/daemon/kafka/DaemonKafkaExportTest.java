@@ -65,6 +65,7 @@ class DaemonKafkaExportTest {
                 try {
                     awaitConnected(daemon, "kafka-pong");
                     Thread.sleep(500); // a few TunnelBytes reports
+                    assertThat(daemon.kafkaExporter().lost()).isZero();
                 } finally {
                     ns.runInside(daemon::close); // the tunnel's routes and device are removed inside the namespace
                 }
