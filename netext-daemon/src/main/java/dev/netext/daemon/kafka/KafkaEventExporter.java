@@ -33,9 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * One flow's events share a key and so a partition, where Kafka keeps them in sequence order; events of different
  * flows may interleave differently across partitions, and their {@code seq} restores the global order. A Gap record
- * ({@code {"type":"Gap","first_seq":…,"last_seq":…,"count":…}}, key {@value #GAP_KEY}) says which sequence numbers
- * were dropped: because the subscription overflowed while the broker was slow or away, or because their delivery
- * failed. Memory is bounded by the subscription's capacity plus the producer's buffer.
+ * ({@code {"type":"Gap","first_seq":…,"last_seq":…,"count":…}}, key {@value #GAP_KEY}) reports {@code count} events
+ * between those sequence numbers that were dropped — because the subscription overflowed while the broker was slow
+ * or away, because the broker counted as away, or because their delivery failed — and is produced before the next
+ * event, or once the exporter is idle. Memory is bounded by the subscription's capacity plus the producer's buffer.
  */
 public final class KafkaEventExporter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventExporter.class);
