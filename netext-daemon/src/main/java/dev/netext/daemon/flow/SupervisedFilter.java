@@ -279,7 +279,7 @@ public final class SupervisedFilter implements FilterDataProvider {
         final FilterDataProvider provider;
         final ExecutorService executor;
         volatile boolean crashed;
-        long startedNanos;
+        volatile long startedNanos;
 
         Instance() {
             ClassLoader loader = plugin.classLoader();
