@@ -56,6 +56,13 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Send every event as an OTLP log record (OTLP/HTTP JSON, POST URL/v1/logs), e.g. http://127.0.0.1:4318.")
     java.net.URI otlpEndpoint;
 
+    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", description = "Produce every event to Kafka, one record per event "
+            + "(key: flow id, else provider; value: the JSON line), through this broker (several: comma-separated). Needs --kafka-topic.")
+    String kafkaBootstrap;
+
+    @Option(names = "--kafka-topic", paramLabel = "TOPIC", description = "The topic of --kafka-bootstrap.")
+    String kafkaTopic;
+
     @Option(names = "--resolv-conf", paramLabel = "FILE", hidden = true, description = "Resolver configuration on-demand rules read.")
     Path resolvConf = Path.of("/etc/resolv.conf");
 
@@ -75,7 +82,8 @@ public final class DaemonCommand implements Callable<Integer> {
                 pluginDirs.isEmpty() ? List.of(ProviderResolver.SYSTEM_PLUGIN_DIR) : pluginDirs, metricsAddress(), eventsFile,
                 resolvConf, new RestartPolicy(Duration.ofMillis(restartDelayMillis), Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)),
                 Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)),
-                Providers.TUNNEL, Providers.CONFIG_IMPORTERS, otlpEndpoint, loopback("--dashboard", dashboard));
+                Providers.TUNNEL, Providers.CONFIG_IMPORTERS, otlpEndpoint, loopback("--dashboard", dashboard),
+                kafkaTarget());
         if (otlpEndpoint != null) {
             try {
                 dev.netext.daemon.otlp.OtlpLogsExporter.logsUri(otlpEndpoint);
@@ -102,6 +110,17 @@ public final class DaemonCommand implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(hook);
         System.err.println("netext daemon: stopped");
         return 0;
+    }
+
+    private dev.netext.daemon.kafka.KafkaTarget kafkaTarget() {
+        if (kafkaBootstrap == null && kafkaTopic == null) return null;
+        if (kafkaBootstrap == null) throw new UserError("--kafka-topic needs --kafka-bootstrap HOST:PORT");
+        if (kafkaTopic == null) throw new UserError("--kafka-bootstrap needs --kafka-topic TOPIC");
+        try {
+            return new dev.netext.daemon.kafka.KafkaTarget(kafkaBootstrap, kafkaTopic);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--kafka-bootstrap/--kafka-topic: " + e.getMessage());
+        }
     }
 
     private static void reload(Daemon daemon) {

@@ -7,6 +7,7 @@ import dev.netext.api.tunnel.StopReason;
 import dev.netext.api.EventSink;
 import dev.netext.api.filter.FilterPacketProvider;
 import dev.netext.daemon.packetfilter.PacketFilterLauncher;
+import dev.netext.daemon.server.RestartPolicy;
 import dev.netext.daemon.plugin.ProviderResolutionException;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.daemon.profile.PacketFilterSection;
@@ -79,7 +80,7 @@ public final class UpCommand implements Callable<Integer> {
         PacketFilterEngine filter = null;
         FlowEngine flows = null;
         try {
-            if (profile.interceptsFlows()) flows = startFlowFilter(profile, out);
+            if (profile.interceptsFlows()) flows = startFlowFilter(profile, resolver, out);
             // A packet filter starts before the tunnel and stops after it, so the tunnel's traffic is filtered from
             // its first packet.
             if (profile.packetFilter().isPresent()) filter = startPacketFilter(profile, out);
@@ -97,19 +98,29 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     /**
-     * The {@code filter:} and {@code proxies:} sections: TPROXY interception, the rules filter and the proxy chain;
-     * with --log, one line per flow verdict (and per proxy decision).
+     * The {@code filter:} and {@code proxies:} sections: TPROXY interception, the rules filter or a custom provider
+     * (restarted with backoff when it crashes, reported on stderr) and the proxy chain; with --log, one line per flow
+     * verdict (and per proxy decision).
      */
-    private FlowEngine startFlowFilter(Profile profile, PrintStream out) throws Exception {
+    private FlowEngine startFlowFilter(Profile profile, ProviderResolver resolver, PrintStream out) throws Exception {
         Preflight.requireRootForFiltering();
-        EventSink sink = log ? e -> {
-            String line = FlowLogLine.format(e);
-            if (line != null) synchronized (out) { out.println(line); out.flush(); }
-        } : EventSink.discard();
+        EventSink sink = e -> {
+            switch (e) {
+                case ProviderEvent.ProviderFailed f -> System.err.println("netext: filter provider " + profile.filter().map(s -> s.provider()).orElse("rules")
+                        + " failed: " + f.message() + (f.willRestart() ? " (restarting)" : " (not restarted)"));
+                case ProviderEvent.ProviderRestarted r -> System.err.println("netext: filter provider "
+                        + profile.filter().map(s -> s.provider()).orElse("rules") + " restarted (attempt " + r.attempt() + ")");
+                default -> {
+                    String line = log ? FlowLogLine.format(e) : null;
+                    if (line != null) synchronized (out) { out.println(line); out.flush(); }
+                }
+            }
+        };
         FlowEngine engine;
         try {
-            engine = FlowLauncher.launch(profile, sink, StateLedger.DEFAULT_DIR);
-        } catch (java.io.IOException | IllegalArgumentException e) {
+            engine = FlowLauncher.launch(profile, FlowLauncher.provider(profile, resolver, RestartPolicy.DEFAULT, sink),
+                    sink, StateLedger.DEFAULT_DIR);
+        } catch (java.io.IOException | IllegalArgumentException | dev.netext.daemon.plugin.ProviderResolutionException e) {
             throw new UserError("filter: " + e.getMessage());
         }
         printRecovered(out, "filter", engine.recovered());
@@ -120,7 +131,8 @@ public final class UpCommand implements Callable<Integer> {
                 + (ports[1] != 0 ? ", [::1]:" + ports[1] : "")
                 + (udp[0] != 0 ? "), UDP (tproxy 127.0.0.1:" + udp[0] + (udp[1] != 0 ? ", [::1]:" + udp[1] : "") : "")
                 + (gateway.isEmpty() ? "" : "), forwarded from " + String.join(", ", gateway) + " (gateway")
-                + "; " + profile.filter().map(f -> f.rules().size()).orElse(0) + " rule(s))");
+                + "; " + profile.filter().map(f -> f.isRules() ? f.rules().size() + " rule(s))" : "provider " + f.provider() + ")")
+                        .orElse("0 rule(s))"));
         for (var m : engine.proxyChain().members())
             out.println("netext: proxy " + m.provider() + " (order " + m.order() + ") offered "
                     + (m.rules().apps().isEmpty() ? "" : "the flows of " + m.rules().apps().size() + " app rule(s), ")

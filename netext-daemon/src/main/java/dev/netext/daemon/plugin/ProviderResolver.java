@@ -57,7 +57,6 @@ public final class ProviderResolver implements AutoCloseable {
     public static final Path SYSTEM_PLUGIN_DIR = Path.of(SYSTEM_PLUGIN_DIR_NAME);
     /** The directory next to a profile file that holds that profile's plugin jars. */
     public static final String PLUGIN_DIR = "plugins";
-    private static final String API = PacketTunnelProvider.class.getName();
 
     private final Map<String, Supplier<PacketTunnelProvider>> builtIns;
     private final List<Path> sharedPluginDirs;
@@ -121,27 +120,46 @@ public final class ProviderResolver implements AutoCloseable {
         if (problem != null) throw new ProviderResolutionException(problem);
         Supplier<PacketTunnelProvider> builtIn = builtIns.get(ref);
         if (builtIn != null) return new ResolvedProvider(ref, "built-in", null, appLoader, builtIn);
+        ResolvedPlugin<PacketTunnelProvider> p = find(PacketTunnelProvider.class, ref, profileFile, builtIns.keySet());
+        return new ResolvedProvider(ref, p.origin(), p.type(), p.classLoader(), p.factory());
+    }
 
+    /**
+     * Finds and checks a provider of another kind ({@code api}, e.g. {@code FilterDataProvider}) that {@code ref}
+     * names: a class on the class path or in a plugin jar, or a class announced for {@code api} in
+     * {@code META-INF/services}; the same search, loaders and checks as for tunnel providers. The caller handles its
+     * built-ins ({@code builtInNames} only make the error messages complete). Runs no plugin code.
+     */
+    public synchronized <P> ResolvedPlugin<P> resolve(Class<P> api, String ref, Path profileFile, Set<String> builtInNames)
+            throws ProviderResolutionException {
+        if (closed) throw new IllegalStateException("resolver is closed");
+        String problem = syntaxProblem(ref);
+        if (problem != null) throw new ProviderResolutionException(problem);
+        return find(api, ref, profileFile, builtInNames);
+    }
+
+    private <P> ResolvedPlugin<P> find(Class<P> api, String ref, Path profileFile, Set<String> builtInNames)
+            throws ProviderResolutionException {
         List<Plugin> plugins = plugins(profileFile);
         List<String> notes = new ArrayList<>();
         if (ref.indexOf('.') >= 0) {
             Class<?> c = load(ref, appLoader, "the class path");
-            if (c != null) return checked(ref, c, "class path");
+            if (c != null) return checked(api, ref, c, "class path");
             for (Plugin p : plugins) {
                 c = load(ref, p.loader(), p.describe());
-                if (c != null && c.getClassLoader() == p.loader()) return checked(ref, c, p.describe());
+                if (c != null && c.getClassLoader() == p.loader()) return checked(api, ref, c, p.describe());
             }
         }
         // ServiceLoader discovery, by simple or fully qualified name
         List<Match> matches = new ArrayList<>();
         Set<String> serviceNames = new TreeSet<>();
-        services(appLoader, null, "class path", ref, matches, serviceNames, notes);
-        for (Plugin p : plugins) services(p.loader(), p.loader(), p.describe(), ref, matches, serviceNames, notes);
+        services(api, appLoader, null, "class path", ref, matches, serviceNames, notes);
+        for (Plugin p : plugins) services(api, p.loader(), p.loader(), p.describe(), ref, matches, serviceNames, notes);
         if (matches.size() > 1) {
             throw new ProviderResolutionException("'" + ref + "' is ambiguous: " + matches.stream()
                     .map(m -> m.type().getName() + " (" + m.origin() + ")").toList() + "; use the fully qualified class name");
         }
-        if (matches.size() == 1) return checked(ref, matches.getFirst().type(), matches.getFirst().origin());
+        if (matches.size() == 1) return checked(api, ref, matches.getFirst().type(), matches.getFirst().origin());
 
         String where = pluginDirs(profileFile).stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse("");
         String noteText = notes.isEmpty() ? "" : "; note: " + String.join("; ", notes);
@@ -151,20 +169,20 @@ public final class ProviderResolver implements AutoCloseable {
             throw new ProviderResolutionException("class '" + ref + "' not found on the class path or in plugin jars ("
                     + where + ")" + Suggest.hint(ref, candidates) + noteText);
         }
-        Set<String> names = new TreeSet<>(builtIns.keySet());
+        Set<String> names = new TreeSet<>(builtInNames);
         for (String s : serviceNames) names.add(s.substring(s.lastIndexOf('.') + 1));
         throw new ProviderResolutionException("unknown provider '" + ref + "'" + Suggest.hint(ref, names)
-                + "; built-ins: " + (builtIns.isEmpty() ? "none" : String.join(", ", builtInNames()))
+                + "; built-ins: " + (builtInNames.isEmpty() ? "none" : String.join(", ", new TreeSet<>(builtInNames)))
                 + (serviceNames.isEmpty() ? "" : "; plugin providers: " + String.join(", ", serviceNames))
                 + "; or give a fully qualified class name" + noteText);
     }
 
     private record Match(Class<?> type, String origin) {}
 
-    private static void services(ClassLoader loader, ClassLoader only, String origin, String ref, List<Match> matches,
-                                 Set<String> names, List<String> notes) {
+    private static void services(Class<?> api, ClassLoader loader, ClassLoader only, String origin, String ref,
+                                 List<Match> matches, Set<String> names, List<String> notes) {
         try {
-            ServiceLoader.load(PacketTunnelProvider.class, loader).stream().forEach(p -> {
+            ServiceLoader.load(api, loader).stream().forEach(p -> {
                 Class<?> t;
                 try {
                     t = p.type();
@@ -195,12 +213,13 @@ public final class ProviderResolver implements AutoCloseable {
     }
 
     /** Checks the class is a usable provider: implements the API, public, concrete, public no-arg constructor. */
-    private static ResolvedProvider checked(String ref, Class<?> c, String origin) throws ProviderResolutionException {
+    private static <P> ResolvedPlugin<P> checked(Class<P> api, String ref, Class<?> c, String origin)
+            throws ProviderResolutionException {
         String name = "'" + c.getName() + "' (" + origin + ")";
-        if (!PacketTunnelProvider.class.isAssignableFrom(c)) {
+        if (!api.isAssignableFrom(c)) {
             boolean otherApi = false;
-            for (Class<?> i : c.getInterfaces()) otherApi |= i.getName().equals(API);
-            throw new ProviderResolutionException(name + " does not implement " + API
+            for (Class<?> i : c.getInterfaces()) otherApi |= i.getName().equals(api.getName());
+            throw new ProviderResolutionException(name + " does not implement " + api.getName()
                     + (otherApi ? " (it implements a different copy of it: remove netext-api from the plugin)" : ""));
         }
         int mod = c.getModifiers();
@@ -217,11 +236,11 @@ public final class ProviderResolver implements AutoCloseable {
         } catch (LinkageError | SecurityException e) {
             throw new ProviderResolutionException(name + " cannot be inspected: " + e, e);
         }
-        @SuppressWarnings("unchecked") Class<? extends PacketTunnelProvider> type = (Class<? extends PacketTunnelProvider>) c;
+        Class<? extends P> type = c.asSubclass(api);
         ClassLoader cl = c.getClassLoader();
-        return new ResolvedProvider(ref, origin, type, cl, () -> {
+        return new ResolvedPlugin<>(ref, origin, type, cl, () -> {
             try {
-                return (PacketTunnelProvider) ctor.newInstance();
+                return api.cast(ctor.newInstance());
             } catch (InvocationTargetException e) {
                 throw new IllegalStateException("constructor of " + c.getName() + " failed: " + e.getCause(), e.getCause());
             } catch (ReflectiveOperationException e) {

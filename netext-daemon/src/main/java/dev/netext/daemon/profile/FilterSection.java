@@ -8,6 +8,7 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -28,19 +29,30 @@ import java.util.Objects;
  *   udp: true                                # intercept UDP (QUIC named by SNI) as well as TCP; the default
  *   gateway: [lan0]                          # gateway mode: also filter traffic forwarded in through these interfaces
  * </pre>
+ *
+ * or a custom {@code FilterDataProvider}, by class name or by the name its plugin jar announces in
+ * {@code META-INF/services}, from the class path or {@code plugins/*.jar} (found as tunnel providers are):
+ * <pre>
+ * filter:
+ *   provider: com.example.MyFilter
+ *   settings: { blocked-port: 8081 }         # handed to startFilter as its options
+ *   on-failure: allow                        # the verdict while the provider is crashed or restarting (or drop)
+ *   drop: reset
+ *   scope: { … }
+ * </pre>
+ * A custom provider takes no {@code rules}, {@code default} or {@code prompt-*}: those belong to the rules filter.
  */
 public record FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
                             FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
-                            List<String> gateway) {
-    /** UDP intercepted, no gateway interfaces. */
-    public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
-                         FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope) {
-        this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, true, List.of());
-    }
+                            List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure) {
+    /** The built-in ordered rules filter. */
+    public static final String RULES = "rules";
 
     public FilterSection {
         gateway = List.copyOf(gateway == null ? List.of() : gateway);
         Objects.requireNonNull(provider, "provider");
+        settings = settings == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
+        if (onFailure == null) onFailure = FinalVerdict.ALLOW;
         rules = List.copyOf(rules);
         Objects.requireNonNull(defaultAction, "defaultAction");
         Objects.requireNonNull(promptTimeout, "promptTimeout");
@@ -48,4 +60,29 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
         Objects.requireNonNull(dropMode, "dropMode");
         if (scope == null) scope = InterceptionConfig.Scope.ALL;
     }
+
+    /** UDP intercepted, no gateway interfaces, no settings, the failure verdict allow. */
+    public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
+                         FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope) {
+        this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, true, List.of());
+    }
+
+    /** No settings, the failure verdict allow. */
+    public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
+                         FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
+                         List<String> gateway) {
+        this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, udp, gateway, Map.of(),
+                FinalVerdict.ALLOW);
+    }
+
+    /** UDP intercepted, no gateway interfaces. */
+    public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
+                         FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope,
+                         Map<String, Object> settings, FinalVerdict onFailure) {
+        this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, true, List.of(), settings,
+                onFailure);
+    }
+
+    /** True for the built-in rules filter, false for a custom provider class. */
+    public boolean isRules() { return provider.equals(RULES); }
 }

@@ -1,6 +1,9 @@
 package dev.netext.daemon.profile;
 
 import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FilterDataProvider;
+import dev.netext.daemon.plugin.ProviderResolutionException;
+import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.PortRange;
@@ -15,19 +18,29 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The {@code filter:} section (see {@link FilterSection}). */
 final class FilterSectionParser implements SectionParser<FilterSection> {
     static final List<String> KEYS = List.of("provider", "rules", "default", "prompt-timeout", "prompt-default", "drop", "scope", "udp",
-            "gateway");
+            "gateway", "settings", "on-failure");
+    /** Keys that only the built-in rules filter reads. */
+    static final List<String> RULES_ONLY_KEYS = List.of("rules", "default", "prompt-timeout", "prompt-default");
     /** An interface name as the kernel allows it (IFNAMSIZ 16 with the NUL) and nft can quote. */
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.@:-]{1,15}");
     static final List<String> RULE_KEYS = List.of("host", "cidr", "port", "protocol", "process", "process-name", "uid",
             "cgroup", "action");
     static final List<String> SCOPE_KEYS = List.of("uids", "gids", "cgroups", "exclude-uids");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,6})(ms|s|m)");
+
+    private final ProviderResolver resolver;
+
+    /** @param resolver checks that a custom provider exists and is usable; null to check only its spelling */
+    FilterSectionParser(ProviderResolver resolver) {
+        this.resolver = resolver;
+    }
 
     @Override public String key() { return "filter"; }
 
@@ -36,11 +49,42 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
         int before = checks.errorCount();
         Checks.Fields f = checks.fields(node, path, KEYS);
         if (f == null) return null;
-        String provider = "rules";
+        String provider = FilterSection.RULES;
         if (f.get("provider") != null) {
             String p = checks.string(f.get("provider"), f.path("provider"));
-            if (p != null && !p.strip().equals("rules"))
-                checks.error(f.get("provider"), f.path("provider"), "'" + p + "': only the built-in 'rules' filter runs in this version");
+            if (p != null) provider = p.strip();
+            String problem = ProviderResolver.syntaxProblem(provider);
+            if (problem != null) checks.error(f.get("provider"), f.path("provider"), problem);
+            else if (!provider.equals(FilterSection.RULES)) {
+                for (String k : RULES_ONLY_KEYS)
+                    if (f.get(k) != null)
+                        checks.error(f.get(k), f.path(k), "'" + k + "' belongs to the built-in rules filter; provider "
+                                + provider + " reads its own settings (settings:)");
+                if (resolver != null) {
+                    try {
+                        resolver.resolve(FilterDataProvider.class, provider, checks.file(), java.util.Set.of(FilterSection.RULES));
+                    } catch (ProviderResolutionException e) {
+                        checks.error(f.get("provider"), f.path("provider"), e.getMessage());
+                    }
+                }
+            }
+        }
+        Map<String, Object> settings = Map.of();
+        if (f.get("settings") != null) {
+            YamlNode n = f.get("settings");
+            if (provider.equals(FilterSection.RULES)) {
+                checks.error(n, f.path("settings"), "the rules filter takes no settings; settings are for a custom provider");
+            } else if (n instanceof YamlNode.MapNode) {
+                @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) n.toJava();
+                settings = o;
+            } else if (!(n instanceof YamlNode.Scalar sc && sc.kind() == YamlNode.Kind.INVALID)) {
+                checks.error(n, f.path("settings"), "expected a mapping of provider settings; got " + n.describe());
+            }
+        }
+        FinalVerdict onFailure = FinalVerdict.ALLOW;
+        if (f.get("on-failure") != null) {
+            RuleAction a = action(f.get("on-failure"), f.path("on-failure"), checks, false);
+            onFailure = a == RuleAction.DROP ? FinalVerdict.DROP : FinalVerdict.ALLOW;
         }
         List<FlowRule> rules = new ArrayList<>();
         if (f.get("rules") != null) {
@@ -81,7 +125,9 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
         if (checks.errorCount() > before || def == null || promptTimeout == null || scope == null || udp == null
                 || gateway == null) return null;
         if (promptDefault == FinalVerdict.DROP && drop == DropMode.SILENT) promptDefault = FinalVerdict.DROP_SILENTLY;
-        return new FilterSection(provider, rules, def, promptTimeout, promptDefault, drop, scope, udp, gateway);
+        if (onFailure == FinalVerdict.DROP && drop == DropMode.SILENT) onFailure = FinalVerdict.DROP_SILENTLY;
+        return new FilterSection(provider, rules, def, promptTimeout, promptDefault, drop, scope, udp, gateway, settings,
+                onFailure);
     }
 
     private static RuleAction action(YamlNode n, String path, Checks checks, boolean promptAllowed) {

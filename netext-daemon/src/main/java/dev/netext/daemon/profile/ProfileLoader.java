@@ -58,7 +58,8 @@ public final class ProfileLoader {
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
         return List.of(new TunnelSectionParser(resolver, importers), new DnsSectionParser(), new PacketFilterSectionParser(),
-                new FilterSectionParser(), new ProxiesSectionParser(), new OnDemandSectionParser(), new MemoryBudgetParser());
+                new FilterSectionParser(resolver), new ProxiesSectionParser(), new OnDemandSectionParser(),
+                new MemoryBudgetParser());
     }
 
     /** Reads and validates the profile at {@code file}. */

@@ -14,6 +14,8 @@ import dev.netext.daemon.dashboard.DashboardToken;
 import dev.netext.daemon.flows.FlowServices;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.events.JsonLinesExporter;
+import dev.netext.daemon.kafka.KafkaEventExporter;
+import dev.netext.daemon.kafka.KafkaTarget;
 import dev.netext.daemon.metrics.EventCounters;
 import dev.netext.daemon.metrics.MetricsServer;
 import dev.netext.daemon.plugin.ProviderResolver;
@@ -53,7 +55,8 @@ import java.util.concurrent.TimeUnit;
  *   start: load + validate the whole profile set (refuse to start on any error) → undo what a crashed daemon left
  *          → supervisor.apply(set) → path monitor → on-demand evaluation → metrics → dashboard → control socket (ready)
  *   reload (SIGHUP, netext reload): load + validate → supervisor.apply(difference) → on-demand evaluation
- *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporter → metrics → dashboard
+ *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporters (file, OTLP, Kafka)
+ *          → metrics → dashboard
  * </pre>
  *
  * Everything runs in the network namespace of the thread that calls {@link #start}.
@@ -80,13 +83,14 @@ public final class Daemon implements AutoCloseable {
      * @param configImporters readers of provider config files ({@code tunnel.config}), by provider name
      * @param otlpEndpoint  an OTLP/HTTP collector to send the event log to as logs ({@code /v1/logs}), or null
      * @param dashboard     loopback address of the dashboard (port 0 picks one), or null for none
+     * @param kafka         a Kafka broker and topic to produce the event log to, one record per event, or null
      */
     public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                          List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                          RestartPolicy restartPolicy, Duration bytesInterval,
                          Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                          Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
-                         InetSocketAddress dashboard) {
+                         InetSocketAddress dashboard, KafkaTarget kafka) {
         public Config {
             tunnelProviders = tunnelProviders == null ? BuiltinProviders.TUNNEL : Map.copyOf(tunnelProviders);
             configImporters = configImporters == null ? Map.of() : Map.copyOf(configImporters);
@@ -99,24 +103,46 @@ public final class Daemon implements AutoCloseable {
             if (bytesInterval == null) bytesInterval = Duration.ofSeconds(10);
         }
 
+        /** Without Kafka export. */
+        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
+                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
+                      RestartPolicy restartPolicy, Duration bytesInterval,
+                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
+                      Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
+                      InetSocketAddress dashboard) {
+            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, dashboard, null);
+        }
+
         /** Without a dashboard. */
+        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
+                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
+                      RestartPolicy restartPolicy, Duration bytesInterval,
+                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
+                      Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
+                      KafkaTarget kafka) {
+            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, kafka);
+        }
+
+        /** Without a dashboard or Kafka export. */
         public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                       List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                       RestartPolicy restartPolicy, Duration bytesInterval,
                       Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                       Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, null);
         }
 
-        /** Without OTLP export. */
+        /** Without OTLP or Kafka export or a dashboard. */
         public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                       List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                       RestartPolicy restartPolicy, Duration bytesInterval,
                       Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                       Map<String, TunnelConfigImporter> configImporters) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null, null);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null, null, null);
         }
     }
 
@@ -135,6 +161,7 @@ public final class Daemon implements AutoCloseable {
     private final long startedNanos = System.nanoTime();
     private JsonLinesExporter exporter;
     private dev.netext.daemon.otlp.OtlpLogsExporter otlp;
+    private KafkaEventExporter kafka;
     private PathMonitor pathMonitor;
     private MetricsServer metrics;
     private DashboardServer dashboard;
@@ -192,6 +219,7 @@ public final class Daemon implements AutoCloseable {
                             "service.instance.id", Long.toString(ProcessHandle.current().pid()),
                             "host.name", hostName()));
         }
+        if (config.kafka() != null) kafka = KafkaEventExporter.start(events, config.kafka(), KafkaEventExporter.Settings.DEFAULTS);
         try (RtNetlink rtnl = RtNetlink.open()) {
             for (StateLedger.Recovery r : new TunnelLauncher(config.stateDir()).recover(rtnl)) {
                 LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
@@ -299,6 +327,9 @@ public final class Daemon implements AutoCloseable {
 
     public Config config() { return config; }
 
+    /** The Kafka exporter, or null when the event log is not exported to Kafka. */
+    public KafkaEventExporter kafkaExporter() { return kafka; }
+
     public Duration uptime() { return Duration.ofNanos(System.nanoTime() - startedNanos); }
 
     /** The metrics URL, or null when metrics are off. */
@@ -343,6 +374,15 @@ public final class Daemon implements AutoCloseable {
             if (otlp != null) {
                 try {
                     otlp.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        steps.add(() -> {
+            if (kafka != null) {
+                try {
+                    kafka.close();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -40,6 +40,13 @@ final class DaemonMetrics {
         daemon.counters().byType().forEach((type, n) -> m.sample("netext_events_total", n, "type", type));
         m.family("netext_event_subscribers", "gauge", "Live readers of the event log (events --follow, exporters)");
         m.sample("netext_event_subscribers", daemon.events().subscriberCount());
+        dev.netext.daemon.kafka.KafkaEventExporter kafka = daemon.kafkaExporter();
+        if (kafka != null) {
+            m.family("netext_kafka_events_exported_total", "counter", "Events the Kafka broker acknowledged");
+            m.sample("netext_kafka_events_exported_total", kafka.exported());
+            m.family("netext_kafka_events_lost_total", "counter", "Events never delivered to Kafka (broker slow or away; reported in Gap records)");
+            m.sample("netext_kafka_events_lost_total", kafka.lost());
+        }
         m.family("netext_daemon_uptime_seconds", "gauge", "Seconds since the daemon started");
         m.sample("netext_daemon_uptime_seconds", daemon.uptime().toMillis() / 1000.0);
         return m.toString();

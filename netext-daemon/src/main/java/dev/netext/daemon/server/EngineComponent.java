@@ -39,6 +39,12 @@ abstract class EngineComponent<E> implements ProfileComponent {
     /** A failure that ended the engine on its own, or null. */
     Throwable failure(E engine) { return null; }
 
+    /** Restarts of the provider inside a running engine (a supervised custom provider), for status. */
+    long restarts(E engine) { return 0; }
+
+    /** The last provider failure inside a running engine that did not end it, or null. */
+    String providerError(E engine) { return null; }
+
     @Override
     public final synchronized void start() {
         if (engine != null) return;
@@ -66,6 +72,6 @@ abstract class EngineComponent<E> implements ProfileComponent {
                     0, lastError, Map.of());
         Throwable failure = failure(engine);
         return new ComponentStatus(kind(), failure == null ? ProviderStatus.CONNECTED : ProviderStatus.DISCONNECTED,
-                provider(), detail(engine), 0, failure == null ? null : failure.toString(), Map.of());
+                provider(), detail(engine), restarts(engine), failure == null ? providerError(engine) : failure.toString(), Map.of());
     }
 }

@@ -2,9 +2,11 @@ package dev.netext.daemon.server;
 
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.tunnel.StopReason;
+import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.daemon.flow.FlowLauncher;
 import dev.netext.daemon.flows.DnsAnswerLinker;
 import dev.netext.daemon.flows.FlowServices;
+import dev.netext.daemon.flow.SupervisedFilter;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.flow.engine.FlowEngine;
 
@@ -12,12 +14,15 @@ import java.util.Optional;
 
 /**
  * A profile's flow layer under the daemon ({@code filter:} and/or {@code proxies:}): TPROXY interception, the rules
- * filter and the ordered proxy chain over every flow, decisions published as flow events in the daemon's log (each
- * flow's {@code FlowOpened} preceded by a {@code dns.answer} link when a DNS answer named it), flow ids from the
- * daemon's counter, names from the daemon's DNS proxies, and the session rules of prompts answered "allow always"
- * tried first. Stopping removes the nft table, rules and routes.
+ * filter — or a custom {@code FilterDataProvider} from the class path or a plugin jar, isolated and restarted with
+ * backoff by {@link SupervisedFilter} — and the ordered proxy chain over every flow, decisions published as flow
+ * events in the daemon's log (each flow's {@code FlowOpened} preceded by a {@code dns.answer} link when a DNS answer
+ * named it), flow ids from the daemon's counter, names from the daemon's DNS proxies, and the session rules of prompts
+ * answered "allow always" tried first. Stopping removes the nft table, rules and routes.
  */
 final class FilterComponent extends EngineComponent<FlowEngine> {
+    private volatile SupervisedFilter supervised; // null for the rules filter
+
     private FilterComponent(Profile profile, DaemonServices services) {
         super(profile, services);
     }
@@ -34,8 +39,12 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
     @Override
     FlowEngine launch() throws Exception {
         FlowServices f = services.flows();
-        return FlowLauncher.launch(profile, new DnsAnswerLinker(services.events(), f.dnsNames(), f.dnsAnswers()),
-                services.stateDir(), f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()));
+        FilterDataProvider p = FlowLauncher.provider(profile, services.resolver(), services.restartPolicy(), services.events());
+        FlowEngine engine = FlowLauncher.launch(profile, p,
+                new DnsAnswerLinker(services.events(), f.dnsNames(), f.dnsAnswers()), services.stateDir(),
+                f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()));
+        supervised = p instanceof SupervisedFilter s ? s : null;
+        return engine;
     }
 
     /** Resumes a paused flow of this filter (a prompt's answer); false when it is not paused here (any more). */
@@ -49,7 +58,13 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
     @Override
     String detail(FlowEngine engine) {
         int proxies = engine.proxyChain().members().size();
+        SupervisedFilter s = supervised;
         return "intercepting TCP" + (engine.udpListenerPorts()[0] != 0 ? " and UDP; " : "; ")
-                + engine.pausedFlows().size() + " flow(s) paused" + (proxies == 0 ? "" : "; " + proxies + " proxies");
+                + engine.pausedFlows().size() + " flow(s) paused" + (proxies == 0 ? "" : "; " + proxies + " proxies")
+                + (s != null && !s.serving() ? "; provider down (restarting), flows get the on-failure verdict" : "");
     }
+
+    @Override long restarts(FlowEngine engine) { return supervised == null ? 0 : supervised.restarts(); }
+
+    @Override String providerError(FlowEngine engine) { return supervised == null ? null : supervised.lastError(); }
 }

@@ -25,12 +25,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /** One of every event type, as stamps for an {@link EventLog}: a curl's life (DNS → open → verdict → close) and more. */
-final class SampleEvents {
+public final class SampleEvents {
     private SampleEvents() {}
 
-    static final long FLOW = 42;
+    public static final long FLOW = 42;
 
-    static List<EventStamp> all() throws Exception {
+    public static List<EventStamp> all() throws Exception {
         ProcessInfo curl = ProcessInfo.builder().pid(4242).executable(Path.of("/usr/bin/curl")).uid(1000).build();
         Endpoint local = new Endpoint(InetAddress.getByName("fd00::2"), 40000);
         Endpoint remote = new Endpoint(InetAddress.getByName("fd00::5"), 443);

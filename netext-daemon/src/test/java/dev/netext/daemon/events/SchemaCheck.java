@@ -13,17 +13,24 @@ import java.util.regex.Pattern;
  * A small JSON Schema (2020-12) checker for the keywords {@code docs/events.schema.json} uses. A keyword it does not
  * know fails the check instead of being ignored, so the schema cannot silently say more than is checked.
  */
-final class SchemaCheck {
+public final class SchemaCheck {
+    /** The schema of the exported event lines, relative to a module's directory (where tests run). */
+    public static final java.nio.file.Path EVENTS_SCHEMA = java.nio.file.Path.of("../docs/events.schema.json");
     private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "title", "description", "format", "$defs");
 
     private final JsonNode root;
 
-    SchemaCheck(JsonNode root) {
+    public SchemaCheck(JsonNode root) {
         this.root = root;
     }
 
+    /** The checker of {@code docs/events.schema.json}. */
+    public static SchemaCheck events() throws java.io.IOException {
+        return new SchemaCheck(EventJson.MAPPER.readTree(java.nio.file.Files.readString(EVENTS_SCHEMA)));
+    }
+
     /** Problems of {@code value} against the root schema; empty when valid. */
-    List<String> problems(JsonNode value) {
+    public List<String> problems(JsonNode value) {
         List<String> out = new ArrayList<>();
         check(root, value, "$", out);
         return out;

@@ -20,7 +20,7 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /** Compiles small provider classes at test time and packs them into plugin jars. */
-final class PluginJars {
+public final class PluginJars {
 
     private PluginJars() {}
 
@@ -43,6 +43,11 @@ final class PluginJars {
      * with a {@code META-INF/services} file listing {@code services} if any.
      */
     static Path jar(Path jar, Map<String, String> sources, List<String> services) throws IOException {
+        return jar(jar, sources, services, PacketTunnelProvider.class);
+    }
+
+    /** {@link #jar(Path, Map, List)} announcing {@code services} as implementations of {@code api}. */
+    public static Path jar(Path jar, Map<String, String> sources, List<String> services, Class<?> api) throws IOException {
         Path work = Files.createTempDirectory("netext-plugin-src");
         Path src = work.resolve("src"), out = work.resolve("classes");
         Files.createDirectories(out);
@@ -53,10 +58,10 @@ final class PluginJars {
             Files.writeString(f, e.getValue());
             files.add(f.toString());
         }
-        String api = Path.of(toUri(PacketTunnelProvider.class)).toString();
+        String apiJar = Path.of(toUri(PacketTunnelProvider.class)).toString();
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diag = new ByteArrayOutputStream();
-        List<String> args = new ArrayList<>(List.of("-classpath", api, "-d", out.toString(), "--release", "25", "-nowarn"));
+        List<String> args = new ArrayList<>(List.of("-classpath", apiJar, "-d", out.toString(), "--release", "25", "-nowarn"));
         args.addAll(files);
         int rc = javac.run(null, diag, diag, args.toArray(String[]::new));
         if (rc != 0) throw new IllegalStateException("javac failed:\n" + diag.toString(StandardCharsets.UTF_8));
@@ -72,7 +77,7 @@ final class PluginJars {
                 jos.closeEntry();
             }
             if (!services.isEmpty()) {
-                jos.putNextEntry(new JarEntry("META-INF/services/" + PacketTunnelProvider.class.getName()));
+                jos.putNextEntry(new JarEntry("META-INF/services/" + api.getName()));
                 jos.write((String.join("\n", services) + "\n").getBytes(StandardCharsets.UTF_8));
                 jos.closeEntry();
             }

@@ -53,6 +53,23 @@ class FilterSectionTest {
     }
 
     @Test
+    void aCustomProviderTakesSettingsAndAFailureVerdict() throws Exception {
+        FilterSection s = new ProfileLoader().parse("""
+                filter:
+                  provider: com.example.PortFilter
+                  settings: { drop-port: 8081, names: [a, b] }
+                  on-failure: drop
+                  drop: silent
+                """, FILE).filter().orElseThrow();
+        assertThat(s.isRules()).isFalse();
+        assertThat(s.provider()).isEqualTo("com.example.PortFilter");
+        assertThat(s.settings()).containsEntry("drop-port", 8081).containsEntry("names", List.of("a", "b"));
+        assertThat(s.onFailure()).isEqualTo(FinalVerdict.DROP_SILENTLY);
+        assertThat(new ProfileLoader().parse("filter:\n  rules: [{ port: 22, action: drop }]\n", FILE).filter().orElseThrow()
+                .onFailure()).isEqualTo(FinalVerdict.ALLOW);
+    }
+
+    @Test
     void scopeAndSilentDrops() throws Exception {
         FilterSection s = new ProfileLoader().parse("""
                 filter:
@@ -77,7 +94,12 @@ class FilterSectionTest {
         assertThat(errors("filter:\n  prompt-timeout: 2h\n")).contains("filter.prompt-timeout");
         assertThat(errors("filter:\n  prompt-default: prompt\n")).contains("is not allow or drop");
         assertThat(errors("filter:\n  scope: { cgroups: [\"a\\\"; flush ruleset\"] }\n")).contains("bad cgroup");
-        assertThat(errors("filter:\n  provider: com.example.Mine\n")).contains("only the built-in 'rules'");
+        assertThat(errors("filter:\n  provider: com.example.Mine\n  rules: [{ port: 22, action: drop }]\n"))
+                .contains("flows.yaml:3: filter.rules").contains("belongs to the built-in rules filter");
+        assertThat(errors("filter:\n  settings: { a: 1 }\n")).contains("filter.settings").contains("takes no settings");
+        assertThat(errors("filter:\n  provider: com.example.Mine\n  settings: [1]\n")).contains("expected a mapping");
+        assertThat(errors("filter:\n  provider: \"com example\"\n")).contains("filter.provider").contains("neither a provider name");
+        assertThat(errors("filter:\n  provider: com.example.Mine\n  on-failure: prompt\n")).contains("filter.on-failure");
         assertThat(errors("filter:\n  rulez: []\n")).contains("filter");
     }
 
@@ -127,5 +149,41 @@ class FilterSectionTest {
                 filter:
                   udp: "yes"
                 """)).contains("filter.udp").contains("expected true or false");
+    }
+
+    @Test
+    void mutatedCustomProviderSectionsGiveAProfileOrAProfileExceptionAlsoWhenResolved() {
+        String custom = """
+                filter:
+                  provider: com.example.PortFilter
+                  settings: { drop-port: 8081, hosts: [a.test, b.test], nested: { x: 1 } }
+                  on-failure: drop
+                  drop: silent
+                  scope: { uids: [1000] }
+                """;
+        Random r = new Random(4242);
+        int ok = 0, rejected = 0;
+        try (var resolver = new dev.netext.daemon.plugin.ProviderResolver(java.util.Map.of(), List.of(), getClass().getClassLoader())) {
+            ProfileLoader spelling = new ProfileLoader(), resolving = new ProfileLoader(resolver);
+            for (int i = 0; i < 2000; i++) {
+                String text = custom;
+                for (int m = 1 + r.nextInt(3); m > 0; m--) text = ProfileLoaderFuzzTest.mutate(text, r);
+                for (ProfileLoader loader : List.of(spelling, resolving)) {
+                    try {
+                        loader.parse(text, FILE);
+                        ok++;
+                    } catch (ProfileException e) {
+                        assertThat(e.errors()).isNotEmpty().allMatch(err -> !err.reason().isBlank());
+                        rejected++;
+                    }
+                }
+            }
+        }
+        assertThat(ok).isPositive();
+        assertThat(rejected).isPositive();
+        // resolved: the class does not exist here, which is reported at the provider line
+        assertThat(catchThrowableOfType(ProfileException.class, () -> new ProfileLoader(new dev.netext.daemon.plugin.ProviderResolver(
+                java.util.Map.of(), List.of(), getClass().getClassLoader())).parse(custom, FILE)).getMessage())
+                .contains("flows.yaml:2: filter.provider").contains("class 'com.example.PortFilter' not found");
     }
 }
