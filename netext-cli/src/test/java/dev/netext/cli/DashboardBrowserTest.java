@@ -1,15 +1,13 @@
 package dev.netext.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.testkit.traffic.HelloHttpServer;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +35,7 @@ class DashboardBrowserTest {
         assertThat(HeadlessChromium.CHROMEDRIVER).exists();
         NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
         lab.veth(VethEnd.of("client", "c-eth", "10.79.0.1/24"), VethEnd.of("server", "s-eth", "10.79.0.2/24"));
-        HttpServer http = s.runInside(() -> helloServer("10.79.0.2", 8080));
+        HelloHttpServer http = s.runInside(() -> HelloHttpServer.open("10.79.0.2", 8080));
         try (DaemonUnderTest d = new DaemonUnderTest(c, dir)) {
             d.profile("guard.yaml", """
                     name: guard
@@ -129,7 +127,7 @@ class DashboardBrowserTest {
                 }
             }
         } finally {
-            http.stop(0);
+            http.close();
         }
     }
 
@@ -140,17 +138,5 @@ class DashboardBrowserTest {
             if (idAttr.startsWith("prompt-")) return idAttr.substring("prompt-".length());
         }
         throw new AssertionError("no prompt card on the page:\n" + browser.textOf("body"));
-    }
-
-    static HttpServer helloServer(String address, int port) throws IOException {
-        HttpServer h = HttpServer.create(new InetSocketAddress(address, port), 16);
-        h.createContext("/", ex -> {
-            byte[] body = ("hello " + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.US_ASCII);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        h.start();
-        return h;
     }
 }

@@ -1,17 +1,16 @@
 package dev.netext.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.testkit.traffic.HelloHttpServer;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,21 +51,9 @@ class FilterPluginIntegrationTest {
     @TempDir
     Path dir;
 
-    private static List<HttpServer> servers(NetworkNamespace s, int... ports) throws Exception {
-        List<HttpServer> out = new ArrayList<>();
-        for (int port : ports) {
-            out.add(s.runInside(() -> {
-                HttpServer h = HttpServer.create(new InetSocketAddress("10.79.0.2", port), 16);
-                h.createContext("/", ex -> {
-                    byte[] body = ("hello from " + port).getBytes(StandardCharsets.US_ASCII);
-                    ex.sendResponseHeaders(200, body.length);
-                    ex.getResponseBody().write(body);
-                    ex.close();
-                });
-                h.start();
-                return h;
-            }));
-        }
+    private static List<HelloHttpServer> servers(NetworkNamespace s, int... ports) throws Exception {
+        List<HelloHttpServer> out = new ArrayList<>();
+        for (int port : ports) out.add(s.runInside(() -> HelloHttpServer.open("10.79.0.2", port)));
         return out;
     }
 
@@ -84,7 +71,7 @@ class FilterPluginIntegrationTest {
     void theDaemonRunsThePluginFilterAndRestartsItWhenItThrows(NetnsLab lab) throws Exception {
         NetworkNamespace[] ns = lab(lab);
         NetworkNamespace c = ns[0];
-        List<HttpServer> http = servers(ns[1], 8080, 8081, 8082);
+        List<HelloHttpServer> http = servers(ns[1], 8080, 8081, 8082);
         try (DaemonUnderTest d = new DaemonUnderTest(c, dir)) {
             ProviderJar.write(d.plugins.resolve("port-filter.jar"), "test.PortFilter", PORT_FILTER);
             d.profile("web.yaml", """
@@ -106,13 +93,13 @@ class FilterPluginIntegrationTest {
             d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), WAIT);
             d.awaitComponent("fp-pong", comp -> comp.path("status").asText().equals("connected"), WAIT);
 
-            assertThat(curl(c, 8080).output()).contains("hello from 8080");
+            assertThat(curl(c, 8080).output()).contains("hello 10.79.0.2:8080 from");
             ExecResult dropped = curl(c, 8081);
             assertThat(dropped.exitCode()).as(dropped.output()).isEqualTo(56); // connection reset: dropped by the plugin
 
             // the plugin throws: this flow gets on-failure (allow), the crash is reported, the provider comes back
             ExecResult crashed = curl(c, 8082);
-            assertThat(crashed.output()).contains("hello from 8082");
+            assertThat(crashed.output()).contains("hello 10.79.0.2:8082 from");
             JsonNode web = d.awaitComponent("web", comp -> comp.path("restarts").asLong() >= 1, WAIT);
             assertThat(web.path("status").asText()).isEqualTo("connected");
             assertThat(web.toString()).contains("crash on purpose for port 8082");
@@ -125,16 +112,16 @@ class FilterPluginIntegrationTest {
             // the fresh instance has its settings again; the other profile's tunnel never stopped answering
             ExecResult droppedAgain = curl(c, 8081);
             assertThat(droppedAgain.exitCode()).as(droppedAgain.output()).isEqualTo(56);
-            assertThat(curl(c, 8080).output()).contains("hello from 8080");
+            assertThat(curl(c, 8080).output()).contains("hello 10.79.0.2:8080 from");
             ExecResult ping = c.run(Duration.ofSeconds(10), "ping", "-c", "1", "-W", "3", "10.7.15.9");
             assertThat(ping.exitCode()).as(ping.output()).isZero();
             assertThat(d.awaitComponent("fp-pong", comp -> true, WAIT).path("restarts").asLong()).isZero();
 
             assertThat(d.stop()).as(d.process.output()).isZero();
             assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
-            assertThat(curl(c, 8081).output()).contains("hello from 8081"); // no filter any more
+            assertThat(curl(c, 8081).output()).contains("hello 10.79.0.2:8081 from"); // no filter any more
         } finally {
-            for (HttpServer h : http) h.stop(0);
+            for (HelloHttpServer h : http) h.close();
         }
     }
 
@@ -142,7 +129,7 @@ class FilterPluginIntegrationTest {
     void netextUpRunsAPluginFilterFromPluginsNextToTheProfile(NetnsLab lab) throws Exception {
         NetworkNamespace[] ns = lab(lab);
         NetworkNamespace c = ns[0];
-        List<HttpServer> http = servers(ns[1], 8080, 8081);
+        List<HelloHttpServer> http = servers(ns[1], 8080, 8081);
         Path profile = dir.resolve("web.yaml");
         ProviderJar.write(dir.resolve("plugins/port-filter.jar"), "test.PortFilter", PORT_FILTER);
         Files.writeString(profile, """
@@ -154,12 +141,12 @@ class FilterPluginIntegrationTest {
         try (NetextProcess up = NetextProcess.start(c, "up", "--log", profile.toString())) {
             assertThat(up.awaitLine(l -> l.startsWith("netext: filter") && l.contains("provider test.PortFilter"), WAIT))
                     .as(up.output()).isPresent();
-            assertThat(curl(c, 8080).output()).contains("hello from 8080");
+            assertThat(curl(c, 8080).output()).contains("hello 10.79.0.2:8080 from");
             assertThat(curl(c, 8081).exitCode()).isEqualTo(56);
             assertThat(up.awaitLine(l -> l.contains("verdict Drop[mode=RESET]"), WAIT)).as(up.output()).isPresent();
             assertThat(up.terminate(WAIT)).isZero();
         } finally {
-            for (HttpServer h : http) h.stop(0);
+            for (HelloHttpServer h : http) h.close();
         }
         assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
     }

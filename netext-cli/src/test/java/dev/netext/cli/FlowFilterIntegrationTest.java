@@ -1,16 +1,16 @@
 package dev.netext.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.testkit.traffic.HelloHttpServer;
+import dev.netext.testkit.traffic.UdpEchoServer;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,30 +48,8 @@ class FlowFilterIntegrationTest {
     void upFiltersByNameAndLeavesNothingAfterSigtermOrKill9(NetnsLab lab) throws Exception {
         NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
         lab.veth(VethEnd.of("client", "c-eth", "10.78.0.1/24"), VethEnd.of("server", "s-eth", "10.78.0.2/24"));
-        HttpServer http = s.runInside(() -> {
-            HttpServer h = HttpServer.create(new InetSocketAddress("10.78.0.2", 8080), 16);
-            h.createContext("/", ex -> {
-                byte[] body = ("hello " + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.US_ASCII);
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-                ex.close();
-            });
-            h.start();
-            return h;
-        });
-        java.net.DatagramSocket echo = s.runInside(() -> new java.net.DatagramSocket(new InetSocketAddress("10.78.0.2", 7007)));
-        Thread.ofPlatform().daemon().start(() -> {
-            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[2048], 2048);
-            try {
-                while (true) {
-                    p.setLength(2048);
-                    echo.receive(p);
-                    echo.send(p);
-                }
-            } catch (java.io.IOException closed) {
-                // the test is over
-            }
-        });
+        HelloHttpServer http = s.runInside(() -> HelloHttpServer.open("10.78.0.2", 8080));
+        UdpEchoServer echo = s.runInside(() -> UdpEchoServer.open(new InetSocketAddress("10.78.0.2", 7007)));
         Path profile = dir.resolve("flows.yaml");
         Files.writeString(profile, """
                 name: flows
@@ -123,7 +101,7 @@ class FlowFilterIntegrationTest {
             assertThat(interception(c)).doesNotContain("netext-flow").doesNotContain("0x4e580f01");
             assertThat(curl(c, "x.blocked.test").exitCode()).isZero(); // no filter now: direct
         } finally {
-            http.stop(0);
+            http.close();
             echo.close();
         }
     }

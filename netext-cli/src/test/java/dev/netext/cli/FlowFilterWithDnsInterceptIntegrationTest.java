@@ -5,10 +5,9 @@ import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.testkit.traffic.UdpEchoServer;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,19 +33,7 @@ class FlowFilterWithDnsInterceptIntegrationTest {
         lab.veth("host", "to-nodns", "10.98.0.2/24", "nodns", "nodns0", "10.98.0.1/24");
         pub.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
                 "--listen-address=10.54.2.2", "--port=53", "--user=root", "--pid-file=", "--host-record=www.example,192.0.2.10");
-        DatagramSocket echo = nodns.runInside(() -> new DatagramSocket(new InetSocketAddress("10.98.0.1", 7)));
-        Thread.ofPlatform().daemon().start(() -> {
-            DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
-            try {
-                while (true) {
-                    p.setLength(2048);
-                    echo.receive(p);
-                    echo.send(p);
-                }
-            } catch (java.io.IOException closed) {
-                // the test is over
-            }
-        });
+        UdpEchoServer echo = nodns.runInside(() -> UdpEchoServer.open(new InetSocketAddress("10.98.0.1", 7)));
         Path profile = dir.resolve("both.yaml");
         Files.writeString(profile, """
                 name: both

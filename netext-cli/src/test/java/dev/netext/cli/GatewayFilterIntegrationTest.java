@@ -1,21 +1,19 @@
 package dev.netext.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.testkit.traffic.HelloHttpServer;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,19 +53,7 @@ class GatewayFilterIntegrationTest {
         c.ip("route", "add", "default", "via", "10.82.1.1").orThrow();
         s.ip("route", "add", "default", "via", "10.82.2.1").orThrow();
         gw.setSysctl("net.ipv4.ip_forward", "1");
-        List<String> peers = new CopyOnWriteArrayList<>();
-        HttpServer http = s.runInside(() -> {
-            HttpServer h = HttpServer.create(new InetSocketAddress("10.82.2.2", 8080), 16);
-            h.createContext("/", ex -> {
-                peers.add(ex.getRemoteAddress().getAddress().getHostAddress());
-                byte[] body = ("hello " + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.US_ASCII);
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-                ex.close();
-            });
-            h.start();
-            return h;
-        });
+        HelloHttpServer http = s.runInside(() -> HelloHttpServer.open("10.82.2.2", 8080));
         Path profile = dir.resolve("gateway.yaml");
         Files.writeString(profile, """
                 name: gateway
@@ -79,12 +65,12 @@ class GatewayFilterIntegrationTest {
                 """);
         try {
             assertThat(curl(c, "before.test").output()).contains("hello before.test"); // plain routing first
-            assertThat(peers.getLast()).isEqualTo("10.82.1.2");
+            assertThat(http.lastPeer()).isEqualTo("10.82.1.2");
             NetextProcess netext = up(gw, profile);
             try {
                 ExecResult ok = curl(c, "www.allowed.test");
                 assertThat(ok.output()).as(netext.output()).contains("hello www.allowed.test:8080");
-                assertThat(peers.getLast()).isEqualTo("10.82.2.1"); // relayed by the gateway's flow engine
+                assertThat(http.lastPeer()).isEqualTo("10.82.2.1"); // relayed by the gateway's flow engine
                 ExecResult blocked = curl(c, "x.blocked.test");
                 assertThat(blocked.exitCode()).as(blocked.output()).isIn(52, 56);
                 assertThat(netext.awaitLine(l -> l.contains("opened tcp 10.82.2.2:8080 x.blocked.test (HTTP_HOST)"), START))
@@ -105,9 +91,9 @@ class GatewayFilterIntegrationTest {
             }
             assertThat(interception(gw)).doesNotContain("netext-flow").doesNotContain("0x4e580f01").doesNotContain("gw-c");
             assertThat(curl(c, "x.blocked.test").output()).contains("hello x.blocked.test"); // a plain router again
-            assertThat(peers.getLast()).isEqualTo("10.82.1.2");
+            assertThat(http.lastPeer()).isEqualTo("10.82.1.2");
         } finally {
-            http.stop(0);
+            http.close();
         }
     }
 }

@@ -1,19 +1,17 @@
 package dev.netext.cli.wg;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.testkit.traffic.HelloHttpServer;
+import dev.netext.testkit.traffic.UdpEchoServer;
 import dev.netext.wireguard.Key;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,31 +79,8 @@ class FilterWithWireGuardIntegrationTest {
             wg.wgSet("private-key", key.toString(), "listen-port", "51820", "peer", nxKey.publicKey().toBase64(),
                     "allowed-ips", NX_INSIDE + "/32");
             wg.addressAndUp(GO_INSIDE + "/24");
-            HttpServer http = go.runInside(() -> {
-                HttpServer h = HttpServer.create(new InetSocketAddress(GO_INSIDE, 8080), 16);
-                h.createContext("/", ex -> {
-                    byte[] body = ("hello " + ex.getRequestHeaders().getFirst("Host") + " from "
-                            + ex.getRemoteAddress().getAddress().getHostAddress()).getBytes(StandardCharsets.US_ASCII);
-                    ex.sendResponseHeaders(200, body.length);
-                    ex.getResponseBody().write(body);
-                    ex.close();
-                });
-                h.start();
-                return h;
-            });
-            DatagramSocket echo = go.runInside(() -> new DatagramSocket(new InetSocketAddress(GO_INSIDE, 7007)));
-            Thread.ofPlatform().daemon().start(() -> {
-                DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
-                try {
-                    while (true) {
-                        p.setLength(2048);
-                        echo.receive(p);
-                        echo.send(p);
-                    }
-                } catch (java.io.IOException closed) {
-                    // the test is over
-                }
-            });
+            HelloHttpServer http = go.runInside(() -> HelloHttpServer.open(GO_INSIDE, 8080));
+            UdpEchoServer echo = go.runInside(() -> UdpEchoServer.open(new InetSocketAddress(GO_INSIDE, 7007)));
             try (NetextProcess netext = NetextProcess.start(nx, "up", "--log", profile.toString())) {
                 assertThat(netext.awaitLine(l -> l.startsWith("netext: filter") && l.contains("intercepting TCP"), START))
                         .as("netext output:\n%s", netext.output()).isPresent();
@@ -134,7 +109,7 @@ class FilterWithWireGuardIntegrationTest {
 
                 assertThat(netext.terminate(START)).isZero();
             } finally {
-                http.stop(0);
+                http.close();
                 echo.close();
             }
         }
