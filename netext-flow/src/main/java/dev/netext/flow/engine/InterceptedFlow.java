@@ -59,6 +59,8 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private ByteBuf prefix;
     private FlowName name;
     private CompletableFuture<ProcessInfo> process;
+    /** Completes once the opened and verdict events are out, when they waited for attribution; else null. */
+    private CompletableFuture<Void> announced;
     private TcpFlow flow;
     private ScheduledFuture<?> timer;
     private DataGate outbound, inbound;
@@ -83,7 +85,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             } catch (Exception e) {
                 return ProcessInfo.UNKNOWN;
             }
-        }, engine.deciders());
+        }, engine.attributors());
         prefix = ctx.alloc().heapBuffer(Math.max(1, Math.min(engine.config().peekMaxBytes(), 4096)),
                 Math.max(1, engine.config().peekMaxBytes()));
         name = engine.namer().nameTcp(original.getAddress(), prefix.nioBuffer(), 0, 0);
@@ -140,17 +142,27 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Peeking is over: build the flow, ask the settings and provider off the event loop. */
+    /**
+     * Peeking is over: build the flow and ask the settings, then the provider. A provider that
+     * {@linkplain FilterDataProvider#decidesInline decides inline} is asked here on the event loop, once attribution
+     * is done — or at once when it does not {@linkplain FilterDataProvider#needsProcess need the process}, the events
+     * then following when attribution is done; any other provider on a decider thread.
+     */
     private void decide() {
         if (state != State.PEEKING) return;
         state = State.DECIDING;
         if (timer != null) timer.cancel(false);
-        InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
-        InetSocketAddress original = (InetSocketAddress) client.localAddress();
-        FlowName finalName = name;
-        process.thenAcceptAsync(p -> {
-            TcpFlow f = new TcpFlow(id, Direction.OUTBOUND, Endpoint.of(peer), Endpoint.of(original), p,
-                    finalName.hostname(), Optional.empty(), Instant.now());
+        FilterDataProvider p = engine.provider();
+        if (p.decidesInline()) {
+            if (process.isDone()) decideInline(process.getNow(ProcessInfo.UNKNOWN), null);
+            else if (!p.needsProcess()) decideInline(ProcessInfo.UNKNOWN, process);
+            else process.whenComplete((pi, e) -> client.eventLoop().execute(() -> {
+                if (state == State.DECIDING) decideInline(pi == null ? ProcessInfo.UNKNOWN : pi, null);
+            }));
+            return;
+        }
+        process.thenAcceptAsync(pi -> {
+            TcpFlow f = newFlow(pi);
             engine.events().opened(f);
             long t0 = System.nanoTime();
             FilterVerdict v = ask(f);
@@ -161,6 +173,58 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 apply(v);
             });
         }, engine.deciders());
+    }
+
+    private TcpFlow newFlow(ProcessInfo p) {
+        return new TcpFlow(id, Direction.OUTBOUND, Endpoint.of((InetSocketAddress) client.remoteAddress()),
+                Endpoint.of((InetSocketAddress) client.localAddress()), p, name.hostname(), Optional.empty(),
+                Instant.now());
+    }
+
+    /**
+     * On the event loop. {@code pending} (not null) is the attribution still running: the flow's opened and verdict
+     * events wait for it, so they carry the process, and every later event of the flow waits for them.
+     */
+    private void decideInline(ProcessInfo p, CompletableFuture<ProcessInfo> pending) {
+        TcpFlow f = newFlow(p);
+        if (pending == null) engine.events().opened(f);
+        long t0 = System.nanoTime();
+        FilterAction action = engine.settings().actionFor(f);
+        FilterVerdict v = action == FilterAction.ALLOW ? FinalVerdict.ALLOW
+                : action == FilterAction.DROP ? FinalVerdict.DROP
+                : safely(engine.provider(), f);
+        long latency = System.nanoTime() - t0;
+        if (v instanceof FilterVerdict.NeedRules) { // fetching rules may block: the decider thread asks again
+            CompletableFuture<ProcessInfo> attributed = pending == null ? CompletableFuture.completedFuture(p) : pending;
+            attributed.thenAcceptAsync(pi -> {
+                TcpFlow withProcess = newFlowOffLoop(f, pi);
+                if (pending != null) engine.events().opened(withProcess);
+                long t1 = System.nanoTime();
+                FilterVerdict again = ask(f);
+                engine.events().verdict(id, again, System.nanoTime() - t1);
+                client.eventLoop().execute(() -> {
+                    flow = f;
+                    reportedToProvider = true;
+                    apply(again);
+                });
+            }, engine.deciders());
+            return;
+        }
+        if (pending == null) engine.events().verdict(id, v, latency);
+        else announced = pending.handle((pi, e) -> {
+            engine.events().opened(newFlowOffLoop(f, pi == null ? ProcessInfo.UNKNOWN : pi));
+            engine.events().verdict(id, v, latency);
+            return null;
+        });
+        flow = f;
+        reportedToProvider = true;
+        apply(v);
+    }
+
+    /** {@code f} with the process attributed later (any thread: reads only {@code f}). */
+    private static TcpFlow newFlowOffLoop(TcpFlow f, ProcessInfo p) {
+        return new TcpFlow(f.id(), f.direction(), f.local(), f.remote(), p, f.hostname(), f.interfaceName(),
+                f.created());
     }
 
     private FilterVerdict ask(TcpFlow f) {
@@ -367,7 +431,9 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         if (upstream != null) upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                 .addListener(ChannelFutureListener.CLOSE);
         if (reportedToProvider) {
-            engine.events().closed(id, bytesIn, bytesOut);
+            long in = bytesIn, out = bytesOut;
+            if (announced == null) engine.events().closed(id, in, out);
+            else announced.thenRun(() -> engine.events().closed(id, in, out));
             try {
                 engine.provider().handleFlowClosed(flow, bytesIn, bytesOut);
             } catch (RuntimeException e) {
