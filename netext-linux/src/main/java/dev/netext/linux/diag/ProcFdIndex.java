@@ -105,7 +105,7 @@ public final class ProcFdIndex {
             for (int j = 0; j < fds[i].length && budget-- > 0; j++) {
                 if (holds(pids[i], fds[i][j], inode)) {
                     cache.put(inode, new Holder(pids[i], fds[i][j]));
-                    touch(pids[i], null);
+                    touch(pids[i], toFront(fds[i], j));
                     return pids[i];
                 }
             }
@@ -209,13 +209,28 @@ public final class ProcFdIndex {
             long ino = inodeAt(pid, numbers[i]);
             if (ino < 0) continue; // not a socket, or closed meanwhile
             cache.put(ino, new Holder(pid, numbers[i]));
-            if (sockets < socketFds.length) socketFds[sockets++] = numbers[i];
+            boolean kept = sockets < socketFds.length;
+            if (kept) socketFds[sockets++] = numbers[i];
             if (ino == inode) {
-                touch(pid, mergeFds(socketFds, sockets, pid));
+                int[] merged = mergeFds(socketFds, sockets, pid);
+                touch(pid, kept ? toFront(merged, sockets - 1) : merged);
                 return numbers[i];
             }
         }
         return -1;
+    }
+
+    /**
+     * {@code fds} with the one at {@code index} moved first: the fd that held the last socket found is tried first
+     * next time (a program that connects, closes and connects again gets the same lowest free fd).
+     */
+    private static int[] toFront(int[] fds, int index) {
+        if (index <= 0) return fds;
+        int[] out = fds.clone();
+        int fd = out[index];
+        System.arraycopy(out, 0, out, 1, index);
+        out[0] = fd;
+        return out;
     }
 
     /** The socket fds just seen, then those remembered for {@code pid} before, without repeats, at most the cap. */
