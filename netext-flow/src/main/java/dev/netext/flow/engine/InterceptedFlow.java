@@ -65,7 +65,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private DataGate outbound, inbound;
     private long bytesOut, bytesIn;
-    private boolean clientInputShut, upstreamInputShut, reportedToProvider;
+    private boolean clientInputShut, upstreamInputShut, reportedToProvider, spliceCounted;
 
     InterceptedFlow(FlowEngine engine, long id) {
         this.engine = engine;
@@ -122,6 +122,10 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 outbound.onData(b);
             }
             case DISCARDING -> b.release();
+            case SPLICING -> { // read just before the splice took the socket over: they go first
+                bytesOut += b.readableBytes();
+                upstream.writeAndFlush(b);
+            }
             default -> appendHeld(b); // bytes read before the verdict are held, never passed
         }
     }
@@ -340,21 +344,38 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 prefix.release();
             }
             prefix = null;
-            if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) startSplice();
+            if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) {
+                startSplice();
+                return;
+            }
             client.config().setAutoRead(true);
             upstream.config().setAutoRead(true);
         });
     }
 
     /**
-     * An allowed flow nobody watches: the kernel moves the bytes (splice(2) through a pipe, both ways), never copied
-     * into the JVM. Byte counts then come from TCP_INFO when the first side closes.
+     * An allowed flow nobody watches: the kernel moves the bytes ({@link KernelSplice}: splice(2) through a 1 MiB
+     * pipe each way), never copied into the JVM. The held first bytes go out first.
      */
     private void startSplice() {
         state = State.SPLICING;
         EpollSocketChannel c = (EpollSocketChannel) client, u = (EpollSocketChannel) upstream;
-        c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
-        u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+        u.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (!f.isSuccess() || state != State.SPLICING) return; // the failure closes the flow through its handlers
+            try {
+                KernelSplice.start(c, u, (toUpstream, toClient, error) -> {
+                    bytesOut += toUpstream;
+                    bytesIn += toClient;
+                    spliceCounted = true;
+                });
+            } catch (dev.netext.linux.LinuxException e) { // no pipe (fd limit): Netty's splice, with its own pipes
+                log.debug("flow {}: no splice pipe ({}), splicing through Netty", id, e.toString());
+                c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
+                u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+                c.config().setAutoRead(true);
+                u.config().setAutoRead(true);
+            }
+        });
     }
 
     private void spliceEnded(io.netty.util.concurrent.Future<? super Void> f) {
@@ -417,7 +438,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (state == State.SPLICING) countFromTcpInfo(true);
+        if (state == State.SPLICING && !spliceCounted) countFromTcpInfo(true);
         State was = state;
         state = State.CLOSED;
         if (timer != null) timer.cancel(false);
@@ -480,7 +501,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (state == State.SPLICING) countFromTcpInfo(false);
+            if (state == State.SPLICING && !spliceCounted) countFromTcpInfo(false);
             if (client.isOpen()) client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE);
         }
