@@ -122,10 +122,6 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 outbound.onData(b);
             }
             case DISCARDING -> b.release();
-            case SPLICING -> { // read just before the splice took the socket over: they go first
-                bytesOut += b.readableBytes();
-                upstream.writeAndFlush(b);
-            }
             default -> appendHeld(b); // bytes read before the verdict are held, never passed
         }
     }
@@ -329,6 +325,10 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 return;
             }
             upstream = f.channel();
+            if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) {
+                startSplice();
+                return;
+            }
             var alloc = client.alloc();
             outbound = new DataGate(peekOutbound, new ToChannel(upstream), (off, data) ->
                     engine.provider().handleOutboundData(flow, off, data), alloc);
@@ -344,10 +344,6 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 prefix.release();
             }
             prefix = null;
-            if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) {
-                startSplice();
-                return;
-            }
             client.config().setAutoRead(true);
             upstream.config().setAutoRead(true);
         });
@@ -355,27 +351,28 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
     /**
      * An allowed flow nobody watches: the kernel moves the bytes ({@link KernelSplice}: splice(2) through a 1 MiB
-     * pipe each way), never copied into the JVM. The held first bytes go out first.
+     * pipe each way), never copied into the JVM. The held first bytes go out first, written by the splice itself.
      */
     private void startSplice() {
         state = State.SPLICING;
         EpollSocketChannel c = (EpollSocketChannel) client, u = (EpollSocketChannel) upstream;
-        u.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (!f.isSuccess() || state != State.SPLICING) return; // the failure closes the flow through its handlers
-            try {
-                KernelSplice.start(c, u, (toUpstream, toClient, error) -> {
-                    bytesOut += toUpstream;
-                    bytesIn += toClient;
-                    spliceCounted = true;
-                });
-            } catch (dev.netext.linux.LinuxException e) { // no pipe (fd limit): Netty's splice, with its own pipes
-                log.debug("flow {}: no splice pipe ({}), splicing through Netty", id, e.toString());
-                c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
-                u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
-                c.config().setAutoRead(true);
-                u.config().setAutoRead(true);
-            }
-        });
+        ByteBuf first = prefix;
+        prefix = null;
+        try {
+            KernelSplice.start(c, u, first, (toUpstream, toClient, error) -> {
+                bytesOut += toUpstream;
+                bytesIn += toClient;
+                spliceCounted = true;
+            });
+        } catch (dev.netext.linux.LinuxException e) { // no pipe (fd limit): Netty's splice, with its own pipes
+            log.debug("flow {}: no splice pipe ({}), splicing through Netty", id, e.toString());
+            bytesOut += first.readableBytes();
+            u.writeAndFlush(first);
+            c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
+            u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+            c.config().setAutoRead(true);
+            u.config().setAutoRead(true);
+        }
     }
 
     private void spliceEnded(io.netty.util.concurrent.Future<? super Void> f) {

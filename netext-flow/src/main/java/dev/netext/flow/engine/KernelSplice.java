@@ -3,6 +3,9 @@ package dev.netext.flow.engine;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.ffm.Libc;
 import dev.netext.linux.splice.SplicePipe;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandle;
@@ -10,10 +13,14 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Relays an allowed flow that nobody watches in the kernel, on the flow's own event loop:
@@ -27,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * forwarded as {@code shutdown(SHUT_WR)} once the pipe is empty. When both directions ended, or on an error, the
  * channels go back to the event loop and are closed there (an error resets the peer's side, as the relay did), so
  * the flow's handler sees {@code channelInactive} as before, with exact byte counts.
+ *
+ * <p>Ordering: the flow's held first bytes, and any bytes Netty still reads before the channels leave its epoll set
+ * (a read asked for while peeking, or the read Netty makes on a peer's shutdown whatever its auto-read), are caught
+ * by a handler put first in each pipeline and written here, in order, before anything spliced; a shutdown Netty saw
+ * is forwarded here too, after them.
  *
  * <p>Why not Netty's {@code spliceTo}: its pipe is the default 16 pages, so every 64 KiB costs an epoll wake-up, a
  * write task, a flush and two to three system calls; here a wake-up moves up to a megabyte each way.
@@ -54,6 +66,9 @@ final class KernelSplice {
     private static final class Direction {
         final int from, to;
         final SplicePipe pipe;
+        /** Bytes read through Netty before the splice took over: written first. */
+        MemorySegment preface = MemorySegment.NULL;
+        long prefaceOffset;
         long moved;
         boolean eof, shut;
 
@@ -79,18 +94,74 @@ final class KernelSplice {
 
     /**
      * Starts relaying; call on the flow's event loop, with both channels connected there and nothing pending in
-     * their outbound buffers (bytes already written are flushed first).
+     * their outbound buffers. {@code first} (may be null; released here) goes to the upstream before anything else.
      */
-    static void start(EpollSocketChannel client, EpollSocketChannel upstream, Finished done) throws LinuxException {
-        SplicePipe out = SplicePipe.open(PIPE_SIZE), in;
+    static void start(EpollSocketChannel client, EpollSocketChannel upstream, ByteBuf first, Finished done)
+            throws LinuxException {
+        SplicePipe out, in;
+        try {
+            out = SplicePipe.open(PIPE_SIZE);
+        } catch (LinuxException | RuntimeException e) {
+            if (first != null) first.release();
+            throw e;
+        }
         try {
             in = SplicePipe.open(PIPE_SIZE);
         } catch (LinuxException | RuntimeException e) {
             out.close();
+            if (first != null) first.release();
             throw e;
         }
         KernelSplice s = new KernelSplice(client, upstream, out, in, done);
+        s.prepend(s.out, first);
+        client.config().setAutoRead(false);
+        upstream.config().setAutoRead(false);
+        client.pipeline().addFirst(new Capture(s, s.out));
+        upstream.pipeline().addFirst(new Capture(s, s.in));
         client.deregister().addListener(a -> upstream.deregister().addListener(b -> s.register()));
+    }
+
+    /** Appends {@code bytes} (released here) to what {@code d} writes before splicing. */
+    private void prepend(Direction d, ByteBuf bytes) {
+        try {
+            int n = bytes == null ? 0 : bytes.readableBytes();
+            if (n == 0 || ended) return;
+            long kept = d.preface.byteSize() - d.prefaceOffset;
+            MemorySegment grown = Arena.ofAuto().allocate(kept + n); // small, rare: left to the GC
+            MemorySegment.copy(d.preface, d.prefaceOffset, grown, 0, kept);
+            MemorySegment.copy(MemorySegment.ofBuffer(bytes.nioBuffer()), 0, grown, kept, n);
+            d.preface = grown;
+            d.prefaceOffset = 0;
+        } finally {
+            if (bytes != null) bytes.release();
+        }
+    }
+
+    /**
+     * First in a channel's pipeline while the splice runs: bytes Netty reads go to the splice's preface, a shutdown
+     * it sees becomes the splice's end of input (the socket is shut for reading, so the splice reads EOF too).
+     */
+    private static final class Capture extends ChannelInboundHandlerAdapter {
+        private final KernelSplice splice;
+        private final Direction from;
+
+        Capture(KernelSplice splice, Direction from) {
+            this.splice = splice;
+            this.from = from;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf b) splice.prepend(from, b);
+            else ctx.fireChannelRead(msg);
+        }
+
+        @Override public void channelReadComplete(ChannelHandlerContext ctx) { }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (!(evt instanceof ChannelInputShutdownEvent)) ctx.fireUserEventTriggered(evt);
+        }
     }
 
     private void register() {
@@ -143,6 +214,12 @@ final class KernelSplice {
     /** One direction; true when it stopped for the budget with bytes still waiting. */
     private static boolean pump(Direction d) throws LinuxException {
         long budget = PUMP_BUDGET;
+        while (d.prefaceOffset < d.preface.byteSize()) {
+            int n = Libc.write(d.to, d.preface.asSlice(d.prefaceOffset), d.preface.byteSize() - d.prefaceOffset);
+            if (n < 0) return false; // destination full: its EPOLLOUT edge resumes
+            d.prefaceOffset += n;
+            d.moved += n;
+        }
         while (!d.shut) {
             while (d.pipe.held() > 0) {
                 long n = d.pipe.drain(d.to);
@@ -210,7 +287,7 @@ final class KernelSplice {
                 ended = true;
                 out.pipe.close();
                 in.pipe.close();
-                client.unsafe().closeForcibly();
+                        client.unsafe().closeForcibly();
                 upstream.unsafe().closeForcibly();
             }
         }

@@ -31,10 +31,13 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link KernelSplice} between real loopback TCP connections: a plain client connects to a Netty listener, which
  * connects on to a plain server and splices the two. Megabytes both ways at once must arrive intact and counted;
- * a half-close travels on while the other way keeps flowing; a reset ends the relay with an error.
+ * a half-close travels on while the other way keeps flowing, also when it came before the splice took over;
+ * a reset ends the relay with an error; the flow's held first bytes go out before all else.
  */
 class KernelSpliceTest {
     record Ended(long toUpstream, long toClient, Throwable error) {}
+    /** What the flow held before the verdict: handed to the splice, it must reach the server first. */
+    private static final byte[] FIRST = "first:".getBytes();
 
     private EventLoopGroup group;
     private ServerSocket server;
@@ -53,6 +56,16 @@ class KernelSpliceTest {
                     @Override
                     protected void initChannel(EpollSocketChannel client) {
                         client.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            // as the engine does: bytes read before the verdict are held, then handed to the splice
+                            private final io.netty.buffer.ByteBuf held = io.netty.buffer.Unpooled.buffer().writeBytes(FIRST);
+
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+                                held.writeBytes(b);
+                                b.release();
+                            }
+
                             @Override
                             public void channelActive(ChannelHandlerContext ctx) {
                                 new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
@@ -65,7 +78,7 @@ class KernelSpliceTest {
                                                 return;
                                             }
                                             KernelSplice.start(client, (EpollSocketChannel) ((io.netty.channel.ChannelFuture) f).channel(),
-                                                    (up, down, error) -> ended.complete(new Ended(up, down, error)));
+                                                    held, (up, down, error) -> ended.complete(new Ended(up, down, error)));
                                         });
                             }
                         });
@@ -130,13 +143,14 @@ class KernelSpliceTest {
             CompletableFuture<Void> s1 = send(client, up), s2 = send(accepted, down);
             CompletableFuture<byte[]> atServer = readAll(accepted), atClient = readAll(client);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(FIRST);
             assertThat(atServer.get(60, TimeUnit.SECONDS)).isEqualTo(sha.digest(up));
             assertThat(atClient.get(60, TimeUnit.SECONDS)).isEqualTo(sha.digest(down));
             s1.get(10, TimeUnit.SECONDS);
             s2.get(10, TimeUnit.SECONDS);
             Ended e = ended.get(10, TimeUnit.SECONDS);
             assertThat(e.error()).isNull();
-            assertThat(e.toUpstream()).isEqualTo(up.length);
+            assertThat(e.toUpstream()).isEqualTo(FIRST.length + up.length);
             assertThat(e.toClient()).isEqualTo(down.length);
         }
     }
@@ -149,7 +163,8 @@ class KernelSpliceTest {
             toServer.write("question".getBytes());
             client.shutdownOutput();
             InputStream atServer = accepted.getInputStream();
-            assertThat(new String(atServer.readAllBytes())).isEqualTo("question"); // EOF arrived after the bytes
+            // sent before the splice took over: Netty read it (and the FIN); the splice still delivers it in order
+            assertThat(new String(atServer.readAllBytes())).isEqualTo("first:question");
             assertThat(ended).isNotDone();
             byte[] answer = random(3 << 20, 3);
             accepted.getOutputStream().write(answer);
@@ -157,7 +172,7 @@ class KernelSpliceTest {
             assertThat(client.getInputStream().readAllBytes()).isEqualTo(answer);
             Ended e = ended.get(10, TimeUnit.SECONDS);
             assertThat(e.error()).isNull();
-            assertThat(e.toUpstream()).isEqualTo(8);
+            assertThat(e.toUpstream()).isEqualTo(14);
             assertThat(e.toClient()).isEqualTo(answer.length);
         }
     }
@@ -166,12 +181,12 @@ class KernelSpliceTest {
     void aResetEndsTheRelayWithAnErrorAndResetsTheOtherSide() throws Exception {
         try (Socket client = connect(); Socket accepted = server.accept()) {
             client.getOutputStream().write("hello".getBytes());
-            assertThat(accepted.getInputStream().readNBytes(5)).isEqualTo("hello".getBytes());
+            assertThat(accepted.getInputStream().readNBytes(11)).isEqualTo("first:hello".getBytes());
             accepted.setSoLinger(true, 0);
             accepted.close(); // RST
             Ended e = ended.get(10, TimeUnit.SECONDS);
             assertThat(e.error()).isNotNull();
-            assertThat(e.toUpstream()).isEqualTo(5);
+            assertThat(e.toUpstream()).isEqualTo(11);
             Throwable seen = null;
             try {
                 int r = client.getInputStream().read();
