@@ -405,16 +405,18 @@ public final class Libc {
 
     /**
      * splice(2) without offsets (a socket or pipe on both ends). Returns bytes moved, 0 at end of input, or -1 for
-     * EAGAIN.
+     * EAGAIN; retried on EINTR (an edge-triggered caller would otherwise wait for an event that already came).
      */
     public static long splice(int in, int out, long len, int flags) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) SPLICE.invokeExact(st, in, MemorySegment.NULL, out, MemorySegment.NULL, len, flags);
-            if (n >= 0) return n;
-            int e = errno(st);
-            if (e == 11) return -1;
-            throw new LinuxException("splice", e);
+            while (true) {
+                long n = (long) SPLICE.invokeExact(st, in, MemorySegment.NULL, out, MemorySegment.NULL, len, flags);
+                if (n >= 0) return n;
+                int e = errno(st);
+                if (e == 11) return -1;
+                if (e != 4) throw new LinuxException("splice", e);
+            }
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
