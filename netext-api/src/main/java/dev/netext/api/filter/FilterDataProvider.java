@@ -32,6 +32,21 @@ public interface FilterDataProvider extends Provider {
     FilterVerdict handleNewFlow(Flow flow);
 
     /**
+     * Whether {@link #handleNewFlow} looks at {@link Flow#process()}. A filter that does not (its rules name hosts,
+     * addresses and ports only) answers false: the host then decides without waiting for process attribution, and
+     * the flow it is shown carries {@link dev.netext.api.flow.ProcessInfo#UNKNOWN} unless attribution was already
+     * done (the flow's events still carry the process). Default: true.
+     */
+    default boolean needsProcess() { return true; }
+
+    /**
+     * Whether {@link #handleNewFlow} returns within microseconds without blocking (no I/O, no waiting on locks or
+     * other threads). The host then calls it on the flow's own I/O thread instead of handing each new flow to a
+     * thread of its own and back. Default: false.
+     */
+    default boolean decidesInline() { return false; }
+
+    /**
      * Data the local application sent, starting at stream {@code offset}; {@code data} is a read-only view valid only
      * during the call. Called only for flows given {@link FilterVerdict.FilterData} with outbound peeking.
      */

@@ -61,6 +61,7 @@ import java.util.function.LongSupplier;
  */
 public final class FlowEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlowEngine.class);
+    private static final int ATTRIBUTION_THREADS = 2;
 
     private final FlowEngineConfig config;
     private final FilterDataProvider provider;
@@ -68,6 +69,13 @@ public final class FlowEngine implements AutoCloseable {
     private final ProxyWalk proxies;
     private final EventLoopGroup group;
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Process attribution, on platform threads: it is all small blocking reads of {@code /proc}, and on a virtual
+     * thread each one pays for the JDK's blocking-I/O compensation (measured here: p50 307 µs per attribution on
+     * virtual threads, 104–160 µs on a platform pool).
+     */
+    private final ExecutorService attributors = Executors.newFixedThreadPool(ATTRIBUTION_THREADS,
+            Thread.ofPlatform().name("flow-attribution-", 0).daemon().factory());
     private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
     private final LongSupplier flowIds;
     private final FastThreadLocal<FlowNamer> namers;
@@ -200,6 +208,8 @@ public final class FlowEngine implements AutoCloseable {
 
     long nextFlowId() { return flowIds.getAsLong(); }
 
+    ExecutorService attributors() { return attributors; }
+
     FilterSettings settings() { return settings; }
 
     void paused(InterceptedFlow f) { paused.put(f.id(), f); }
@@ -249,6 +259,7 @@ public final class FlowEngine implements AutoCloseable {
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         deciders.shutdownNow();
+        attributors.shutdownNow();
         if (attributor != null) attributor.close();
         if (rtnl != null) rtnl.close();
         if (ledger != null) ledger.close();

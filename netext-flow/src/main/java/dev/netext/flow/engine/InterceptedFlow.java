@@ -67,12 +67,15 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private ByteBuf prefix;
     private FlowName name;
     private CompletableFuture<ProcessInfo> process;
+    /** Completes once the opened and verdict events are out, when they waited for attribution; else null. */
+    private CompletableFuture<Void> announced;
     private TcpFlow flow;
     private ScheduledFuture<?> timer;
     private DataGate outbound, inbound;
     private long bytesOut, bytesIn;
     private long handshakeOut, handshakeIn; // the proxy handshake's share of the upstream socket's TCP counters
-    private boolean clientInputShut, upstreamInputShut, reportedToProvider;
+    private ByteBuf heldIn; // server bytes that came with a proxy's reply, before the relay was set up
+    private boolean clientInputShut, upstreamInputShut, reportedToProvider, spliceCounted;
 
     InterceptedFlow(FlowEngine engine, long id) {
         this.engine = engine;
@@ -92,7 +95,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             } catch (Exception e) {
                 return ProcessInfo.UNKNOWN;
             }
-        }, engine.deciders());
+        }, engine.attributors());
         prefix = ctx.alloc().heapBuffer(Math.max(1, Math.min(engine.config().peekMaxBytes(), 4096)),
                 Math.max(1, engine.config().peekMaxBytes()));
         name = engine.namer().nameTcp(original.getAddress(), prefix.nioBuffer(), 0, 0);
@@ -149,17 +152,27 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Peeking is over: build the flow, ask the settings and provider off the event loop. */
+    /**
+     * Peeking is over: build the flow and ask the settings, then the provider. A provider that
+     * {@linkplain FilterDataProvider#decidesInline decides inline} is asked here on the event loop, once attribution
+     * is done — or at once when it does not {@linkplain FilterDataProvider#needsProcess need the process}, the events
+     * then following when attribution is done; any other provider on a decider thread.
+     */
     private void decide() {
         if (state != State.PEEKING) return;
         state = State.DECIDING;
         if (timer != null) timer.cancel(false);
-        InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
-        InetSocketAddress original = (InetSocketAddress) client.localAddress();
-        FlowName finalName = name;
-        process.thenAcceptAsync(p -> {
-            TcpFlow f = new TcpFlow(id, Direction.OUTBOUND, Endpoint.of(peer), Endpoint.of(original), p,
-                    finalName.hostname(), Optional.empty(), Instant.now());
+        FilterDataProvider p = engine.provider();
+        if (p.decidesInline()) {
+            if (process.isDone()) decideInline(process.getNow(ProcessInfo.UNKNOWN), null);
+            else if (!p.needsProcess()) decideInline(ProcessInfo.UNKNOWN, process);
+            else process.whenComplete((pi, e) -> client.eventLoop().execute(() -> {
+                if (state == State.DECIDING) decideInline(pi == null ? ProcessInfo.UNKNOWN : pi, null);
+            }));
+            return;
+        }
+        process.thenAcceptAsync(pi -> {
+            TcpFlow f = newFlow(pi);
             engine.events().opened(f);
             long t0 = System.nanoTime();
             FilterVerdict v = ask(f);
@@ -170,6 +183,58 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 apply(v);
             });
         }, engine.deciders());
+    }
+
+    private TcpFlow newFlow(ProcessInfo p) {
+        return new TcpFlow(id, Direction.OUTBOUND, Endpoint.of((InetSocketAddress) client.remoteAddress()),
+                Endpoint.of((InetSocketAddress) client.localAddress()), p, name.hostname(), Optional.empty(),
+                Instant.now());
+    }
+
+    /**
+     * On the event loop. {@code pending} (not null) is the attribution still running: the flow's opened and verdict
+     * events wait for it, so they carry the process, and every later event of the flow waits for them.
+     */
+    private void decideInline(ProcessInfo p, CompletableFuture<ProcessInfo> pending) {
+        TcpFlow f = newFlow(p);
+        if (pending == null) engine.events().opened(f);
+        long t0 = System.nanoTime();
+        FilterAction action = engine.settings().actionFor(f);
+        FilterVerdict v = action == FilterAction.ALLOW ? FinalVerdict.ALLOW
+                : action == FilterAction.DROP ? FinalVerdict.DROP
+                : safely(engine.provider(), f);
+        long latency = System.nanoTime() - t0;
+        if (v instanceof FilterVerdict.NeedRules) { // fetching rules may block: the decider thread asks again
+            CompletableFuture<ProcessInfo> attributed = pending == null ? CompletableFuture.completedFuture(p) : pending;
+            attributed.thenAcceptAsync(pi -> {
+                TcpFlow withProcess = newFlowOffLoop(f, pi);
+                if (pending != null) engine.events().opened(withProcess);
+                long t1 = System.nanoTime();
+                FilterVerdict again = ask(f);
+                engine.events().verdict(id, again, System.nanoTime() - t1);
+                client.eventLoop().execute(() -> {
+                    flow = f;
+                    reportedToProvider = true;
+                    apply(again);
+                });
+            }, engine.deciders());
+            return;
+        }
+        if (pending == null) engine.events().verdict(id, v, latency);
+        else announced = pending.handle((pi, e) -> {
+            engine.events().opened(newFlowOffLoop(f, pi == null ? ProcessInfo.UNKNOWN : pi));
+            engine.events().verdict(id, v, latency);
+            return null;
+        });
+        flow = f;
+        reportedToProvider = true;
+        apply(v);
+    }
+
+    /** {@code f} with the process attributed later (any thread: reads only {@code f}). */
+    private static TcpFlow newFlowOffLoop(TcpFlow f, ProcessInfo p) {
+        return new TcpFlow(f.id(), f.direction(), f.local(), f.remote(), p, f.hostname(), f.interfaceName(),
+                f.created());
     }
 
     private FilterVerdict ask(TcpFlow f) {
@@ -332,6 +397,18 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     /** The upstream channel is ready for the flow's bytes: gates, held bytes, then relay or splice. */
     private void relay(Channel up, int peekInbound, int peekOutbound) {
         upstream = up;
+        // the proxy's handshake leaves the pipeline first: server bytes that came with its reply reach Upstream
+        // before any gate exists and are held (heldIn) for the client, ahead of everything relayed or spliced
+        if (upstream.pipeline().get(HANDSHAKE) instanceof HandshakeHandler h) {
+            handshakeOut = h.bytesSent();
+            handshakeIn = h.bytesReceived();
+            upstream.pipeline().remove(HANDSHAKE);
+        }
+        if (state == State.CLOSED) return;
+        if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) {
+            startSplice();
+            return;
+        }
         var alloc = client.alloc();
         outbound = new DataGate(peekOutbound, new ToChannel(upstream), (off, data) ->
                 engine.provider().handleOutboundData(flow, off, data), alloc);
@@ -347,27 +424,48 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             prefix.release();
         }
         prefix = null;
-        // server bytes that arrived with the proxy's reply pass through the inbound gate like any later ones
-        if (upstream.pipeline().get(HANDSHAKE) instanceof HandshakeHandler h) {
-            handshakeOut = h.bytesSent();
-            handshakeIn = h.bytesReceived();
-            upstream.pipeline().remove(HANDSHAKE);
+        if (heldIn != null) {
+            ByteBuf b = heldIn;
+            heldIn = null;
+            bytesIn += b.readableBytes();
+            inbound.onData(b);
+            inbound.onBurstEnd();
+            client.flush();
         }
         if (state != State.RELAYING) return;
-        if (peekInbound == 0 && peekOutbound == 0 && engine.config().splice()) startSplice();
         client.config().setAutoRead(true);
         upstream.config().setAutoRead(true);
     }
 
     /**
-     * An allowed flow nobody watches: the kernel moves the bytes (splice(2) through a pipe, both ways), never copied
-     * into the JVM. Byte counts then come from TCP_INFO when the first side closes.
+     * An allowed flow nobody watches: the kernel moves the bytes ({@link KernelSplice}: splice(2) through a 1 MiB
+     * pipe each way), never copied into the JVM. The held first bytes go out first, written by the splice itself.
      */
     private void startSplice() {
         state = State.SPLICING;
         EpollSocketChannel c = (EpollSocketChannel) client, u = (EpollSocketChannel) upstream;
-        c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
-        u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+        ByteBuf first = prefix, firstIn = heldIn;
+        prefix = null;
+        heldIn = null;
+        try {
+            KernelSplice.start(c, u, first, firstIn, (toUpstream, toClient, error) -> {
+                bytesOut += toUpstream;
+                bytesIn += toClient;
+                spliceCounted = true;
+            });
+        } catch (dev.netext.linux.LinuxException e) { // no pipe (fd limit): Netty's splice, with its own pipes
+            log.debug("flow {}: no splice pipe ({}), splicing through Netty", id, e.toString());
+            bytesOut += first.readableBytes();
+            u.writeAndFlush(first);
+            if (firstIn != null) {
+                bytesIn += firstIn.readableBytes();
+                c.writeAndFlush(firstIn);
+            }
+            c.spliceTo(u, Integer.MAX_VALUE).addListener(this::spliceEnded);
+            u.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+            c.config().setAutoRead(true);
+            u.config().setAutoRead(true);
+        }
     }
 
     private void spliceEnded(io.netty.util.concurrent.Future<? super Void> f) {
@@ -433,7 +531,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (state == State.SPLICING) countFromTcpInfo(true);
+        if (state == State.SPLICING && !spliceCounted) countFromTcpInfo(true);
         State was = state;
         state = State.CLOSED;
         if (timer != null) timer.cancel(false);
@@ -442,12 +540,18 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             prefix.release();
             prefix = null;
         }
+        if (heldIn != null) {
+            heldIn.release();
+            heldIn = null;
+        }
         if (outbound != null) outbound.close();
         if (inbound != null) inbound.close();
         if (upstream != null) upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                 .addListener(ChannelFutureListener.CLOSE);
         if (reportedToProvider) {
-            engine.events().closed(id, bytesIn, bytesOut);
+            long in = bytesIn, out = bytesOut;
+            if (announced == null) engine.events().closed(id, in, out);
+            else announced.thenRun(() -> engine.events().closed(id, in, out));
             try {
                 engine.provider().handleFlowClosed(flow, bytesIn, bytesOut);
             } catch (RuntimeException e) {
@@ -467,6 +571,18 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf b = (ByteBuf) msg;
+            if (inbound == null) { // a proxy's leftover, before the relay or splice is set up: held for the client
+                if (heldIn == null) {
+                    heldIn = b;
+                } else {
+                    ByteBuf grown = ctx.alloc().heapBuffer(heldIn.readableBytes() + b.readableBytes());
+                    grown.writeBytes(heldIn).writeBytes(b);
+                    heldIn.release();
+                    b.release();
+                    heldIn = grown;
+                }
+                return;
+            }
             bytesIn += b.readableBytes();
             inbound.onData(b);
         }
@@ -494,7 +610,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (state == State.SPLICING) countFromTcpInfo(false);
+            if (state == State.SPLICING && !spliceCounted) countFromTcpInfo(false);
             if (client.isOpen()) client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE);
         }

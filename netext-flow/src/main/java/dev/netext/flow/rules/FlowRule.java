@@ -58,6 +58,11 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
         return new FlowRule(null, null, null, null, null, null, null, null, action);
     }
 
+    /** Whether this rule selects on anything process attribution provides. */
+    public boolean needsProcess() {
+        return processPath != null || processName != null || uid != null || cgroup != null;
+    }
+
     public FlowRule withHost(String h) { return new FlowRule(h, cidr, port, protocol, processPath, processName, uid, cgroup, action); }
     public FlowRule withCidr(IpPrefix c) { return new FlowRule(host, c, port, protocol, processPath, processName, uid, cgroup, action); }
     public FlowRule withPort(PortRange p) { return new FlowRule(host, cidr, p, protocol, processPath, processName, uid, cgroup, action); }

@@ -26,6 +26,7 @@ public final class RulesFilter implements FilterDataProvider {
     private final Duration promptTimeout;
     private final FinalVerdict promptDefault;
     private final FinalVerdict dropVerdict;
+    private final boolean needsProcess;
     private volatile FilterContext context;
 
     public RulesFilter(List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout, FinalVerdict promptDefault,
@@ -35,6 +36,8 @@ public final class RulesFilter implements FilterDataProvider {
         this.promptTimeout = promptTimeout == null ? Duration.ofSeconds(30) : promptTimeout;
         this.promptDefault = promptDefault == null ? FinalVerdict.DROP : promptDefault;
         this.dropVerdict = dropMode == DropMode.SILENT ? FinalVerdict.DROP_SILENTLY : FinalVerdict.DROP;
+        // a prompt names the process to whoever answers it, so it needs one as much as a process selector does
+        this.needsProcess = this.rules.stream().anyMatch(r -> r.needsProcess() || r.action() == RuleAction.PROMPT);
         new FilterVerdict.Pause(this.promptTimeout, this.promptDefault); // validates the timeout now, not per flow
     }
 
@@ -45,6 +48,14 @@ public final class RulesFilter implements FilterDataProvider {
         for (FlowRule r : rules) if (r.matches(flow)) return r.action();
         return defaultAction;
     }
+
+    /** True when a rule selects on the process (path, name, uid, cgroup) or prompts. */
+    @Override
+    public boolean needsProcess() { return needsProcess; }
+
+    /** A rule walk: no I/O, no locks. */
+    @Override
+    public boolean decidesInline() { return true; }
 
     @Override
     public void startFilter(FilterContext context, Map<String, Object> options) {

@@ -73,4 +73,20 @@ class RulesFilterTest {
         assertThatThrownBy(() -> new RulesFilter(List.of(), RuleAction.ALLOW, Duration.ofHours(1), null, null))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void needsTheProcessOnlyForProcessSelectorsOrPrompts() {
+        RulesFilter byName = new RulesFilter(List.of(FlowRule.of(RuleAction.DROP).withHost("*.x.test"),
+                FlowRule.of(RuleAction.DROP).withCidr(IpPrefix.parse("192.0.2.0/24")).withPort(PortRange.of(443))),
+                RuleAction.ALLOW, null, null, DropMode.RESET);
+        assertThat(byName.needsProcess()).isFalse();
+        assertThat(byName.decidesInline()).isTrue();
+        for (FlowRule r : List.of(FlowRule.of(RuleAction.DROP).withProcessPath(Path.of("/usr/bin/curl")),
+                FlowRule.of(RuleAction.ALLOW).withProcessName("curl"), FlowRule.of(RuleAction.DROP).withUid(0L),
+                FlowRule.of(RuleAction.DROP).withCgroup("/system.slice"),
+                FlowRule.of(RuleAction.PROMPT).withHost("*.ask.test"))) // a prompt shows the process to the user
+            assertThat(new RulesFilter(List.of(r), RuleAction.ALLOW, null, null, DropMode.RESET).needsProcess())
+                    .as(r.toString()).isTrue();
+        assertThat(new RulesFilter(List.of(), RuleAction.DROP, null, null, DropMode.RESET).needsProcess()).isFalse();
+    }
 }

@@ -14,9 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * and a cached answer is checked with one {@code readlink} of that very fd before it is trusted — wrong (the socket
  * closed, the pid was reused) means it is dropped and the scan runs again.
  *
- * <p>The scan is ordered for short-lived processes: newest pids first (a process that just connected is usually
- * the newest), and processes owned by the socket's uid before the others. It stops at the first hit. A socket held
- * by several processes (inherited across fork) is attributed to the newest holder found.
+ * <p>Before any scan, the processes that held the last sockets found ({@link #RECENT_HOLDERS}, most recent first)
+ * are tried: first only the fds at which each was last seen holding a socket (a program that opens connection after
+ * connection gets the lowest free fd, usually the one its previous connection just closed), then all its fds. A
+ * busy client (a browser, a JVM with a hundred open jars) is then found with one or a few {@code readlink}s instead
+ * of a walk over every fd of every newer process. Then the full scan, ordered for short-lived processes: newest pids
+ * first (a process that just connected is usually the newest), and processes owned by the socket's uid before the
+ * others. Each stops at the first hit. A socket held by several processes (inherited across fork) is attributed to
+ * the first holder found: a recent holder, else the newest.
  *
  * <p>Thread-safe. Reads the host's {@code /proc}: pids are those of the caller's PID namespace.
  */
@@ -25,6 +30,15 @@ public final class ProcFdIndex {
     static final int MAX_CACHED = 1 << 16;
     private static final String SOCKET_PREFIX = "socket:[";
 
+    /** Processes remembered as recent socket holders. */
+    static final int RECENT_HOLDERS = 16;
+    /** Of those, how many are scanned in full (all their fds) before the scan of every process. */
+    static final int RECENT_FULL_SCANS = 2;
+    /** Socket fds remembered per recent holder (the fds tried first). */
+    static final int FDS_PER_HOLDER = 64;
+    /** {@code readlink}s spent on remembered fds per lookup, at most. */
+    static final int MAX_GUESSES = 128;
+
     /** Where a socket inode was seen. */
     record Holder(int pid, int fd) {}
 
@@ -32,6 +46,9 @@ public final class ProcFdIndex {
     private final ConcurrentHashMap<Long, Holder> cache = new ConcurrentHashMap<>();
     private final AtomicLong scans = new AtomicLong();
     private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong recentHits = new AtomicLong();
+    /** pid → the fds at which it held sockets when last scanned; access order, so the most recent holder is last. */
+    private final java.util.LinkedHashMap<Integer, int[]> recent = new java.util.LinkedHashMap<>(32, 0.75f, true);
 
     public ProcFdIndex() {
         this(Path.of("/proc"));
@@ -55,7 +72,79 @@ public final class ProcFdIndex {
             }
             cache.remove(inode, h);
         }
+        scans.incrementAndGet();
+        int pid = fromRecentHolders(inode);
+        if (pid > 0) {
+            recentHits.incrementAndGet();
+            return pid;
+        }
         return scan(inode, uidHint);
+    }
+
+    /** Tries the recent holders: their remembered socket fds, then all fds of the first few; the pid, or -1. */
+    private int fromRecentHolders(long inode) {
+        int[] pids;
+        int[][] fds;
+        synchronized (recent) {
+            pids = new int[recent.size()];
+            fds = new int[pids.length][];
+            int i = pids.length;
+            for (var e : recent.entrySet()) { // oldest first: fill from the end
+                pids[--i] = e.getKey();
+                fds[i] = e.getValue();
+            }
+        }
+        int budget = MAX_GUESSES;
+        boolean[] dead = new boolean[pids.length];
+        for (int i = 0; i < pids.length && budget > 0; i++) {
+            dead[i] = !Files.isDirectory(proc.resolve(Integer.toString(pids[i])).resolve("fd"));
+            if (dead[i]) {
+                forget(pids[i]);
+                continue;
+            }
+            for (int j = 0; j < fds[i].length && budget-- > 0; j++) {
+                if (holds(pids[i], fds[i][j], inode)) {
+                    cache.put(inode, new Holder(pids[i], fds[i][j]));
+                    touch(pids[i], toFront(fds[i], j));
+                    return pids[i];
+                }
+            }
+        }
+        for (int i = 0, full = 0; i < pids.length && full < RECENT_FULL_SCANS; i++) {
+            if (dead[i]) continue;
+            full++;
+            if (scanProcess(pids[i], proc.resolve(Integer.toString(pids[i])).resolve("fd"), inode) >= 0) return pids[i];
+        }
+        return -1;
+    }
+
+    /** The recent holders, most recent first. */
+    int[] recentHolders() {
+        synchronized (recent) {
+            int[] out = new int[recent.size()];
+            int i = out.length;
+            for (int pid : recent.keySet()) out[--i] = pid;
+            return out;
+        }
+    }
+
+    private void forget(int pid) {
+        synchronized (recent) {
+            recent.remove(pid);
+        }
+    }
+
+    /** Marks {@code pid} the most recent holder; {@code socketFds} (when not null) replaces its remembered fds. */
+    private void touch(int pid, int[] socketFds) {
+        synchronized (recent) {
+            int[] old = recent.get(pid);
+            recent.put(pid, socketFds != null ? socketFds : old != null ? old : new int[0]);
+            if (recent.size() > RECENT_HOLDERS) {
+                var eldest = recent.keySet().iterator();
+                eldest.next();
+                eldest.remove();
+            }
+        }
     }
 
     /**
@@ -63,13 +152,7 @@ public final class ProcFdIndex {
      * another process between finding the socket and reading the process's attributes.
      */
     public boolean holds(int pid, int fd, long inode) {
-        try {
-            String target = Files.readSymbolicLink(proc.resolve(Integer.toString(pid)).resolve("fd")
-                    .resolve(Integer.toString(fd))).toString();
-            return socketInode(target) == inode;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
+        return inode > 0 && inodeAt(pid, fd) == inode;
     }
 
     /** The fd at which {@code pid} was last seen holding {@code inode}, or -1. */
@@ -79,7 +162,6 @@ public final class ProcFdIndex {
     }
 
     private int scan(long inode, long uidHint) {
-        scans.incrementAndGet();
         int[] pids = pids();
         if (uidHint >= 0) {
             int found = scan(pids, inode, uidHint, true);
@@ -102,28 +184,80 @@ public final class ProcFdIndex {
         return -1;
     }
 
-    /** Caches every socket of one process; the fd holding {@code inode}, or -1. */
+    /**
+     * Reads one process's fds, highest first (a process that keeps its connections open gets a new, highest fd for
+     * each), caching every socket it passes, until {@code inode}: its fd, or -1. A hit makes the process the most
+     * recent holder, remembering the socket fds seen (and those remembered before, up to {@link #FDS_PER_HOLDER}).
+     */
     private int scanProcess(int pid, Path fdDir, long inode) {
-        int hit = -1;
+        int[] numbers = new int[64];
+        int n = 0;
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
             for (Path link : fds) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(link).toString();
-                } catch (IOException e) {
-                    continue; // closed meanwhile
-                }
-                long ino = socketInode(target);
-                if (ino < 0) continue;
                 int fd = parseInt(link.getFileName().toString());
                 if (fd < 0) continue;
-                cache.put(ino, new Holder(pid, fd));
-                if (ino == inode) hit = fd;
+                if (n == numbers.length) numbers = Arrays.copyOf(numbers, n * 2);
+                numbers[n++] = fd;
             }
         } catch (IOException | SecurityException e) {
             return -1; // exited, or not ours to read
         }
-        return hit;
+        Arrays.sort(numbers, 0, n);
+        int[] socketFds = new int[Math.min(n, FDS_PER_HOLDER)];
+        int sockets = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            long ino = inodeAt(pid, numbers[i]);
+            if (ino < 0) continue; // not a socket, or closed meanwhile
+            cache.put(ino, new Holder(pid, numbers[i]));
+            boolean kept = sockets < socketFds.length;
+            if (kept) socketFds[sockets++] = numbers[i];
+            if (ino == inode) {
+                int[] merged = mergeFds(socketFds, sockets, pid);
+                touch(pid, kept ? toFront(merged, sockets - 1) : merged);
+                return numbers[i];
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * {@code fds} with the one at {@code index} moved first: the fd that held the last socket found is tried first
+     * next time (a program that connects, closes and connects again gets the same lowest free fd).
+     */
+    private static int[] toFront(int[] fds, int index) {
+        if (index <= 0) return fds;
+        int[] out = fds.clone();
+        int fd = out[index];
+        System.arraycopy(out, 0, out, 1, index);
+        out[0] = fd;
+        return out;
+    }
+
+    /** The socket fds just seen, then those remembered for {@code pid} before, without repeats, at most the cap. */
+    private int[] mergeFds(int[] seen, int count, int pid) {
+        int[] old;
+        synchronized (recent) {
+            old = recent.getOrDefault(pid, new int[0]);
+        }
+        int[] out = Arrays.copyOf(seen, Math.min(FDS_PER_HOLDER, count + old.length));
+        int m = count;
+        outer:
+        for (int fd : old) {
+            if (m == out.length) break;
+            for (int i = 0; i < m; i++) if (out[i] == fd) continue outer;
+            out[m++] = fd;
+        }
+        return Arrays.copyOf(out, m);
+    }
+
+    /** The socket inode at {@code /proc/PID/fd/FD}, or -1 (not a socket, or gone). */
+    private long inodeAt(int pid, int fd) {
+        try {
+            return socketInode(Files.readSymbolicLink(proc.resolve(Integer.toString(pid)).resolve("fd")
+                    .resolve(Integer.toString(fd))).toString());
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
     }
 
     /** The numeric entries of /proc, ascending. */
@@ -178,8 +312,11 @@ public final class ProcFdIndex {
         return v;
     }
 
-    /** Full scans run so far. */
+    /** Lookups the cache could not answer (each tried the recent holders, then scanned). */
     public long scans() { return scans.get(); }
+
+    /** Of those, the ones a recent holder answered (no scan of every process). */
+    public long recentHolderHits() { return recentHits.get(); }
 
     /** Answers served from the cache (after their check). */
     public long cacheHits() { return hits.get(); }

@@ -73,6 +73,9 @@ public final class Libc {
     private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle GETSOCKOPT = bind("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle PIPE2 = bind("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle SPLICE = bind("splice", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle GETPID = LINKER.downcallHandle(LIBC.find("getpid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -382,6 +385,70 @@ public final class Libc {
         MemorySegment st = CAPTURED.get();
         try {
             checked("setns", (int) SETNS.invokeExact(st, fd, nstype), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // fcntl.h (F_SETPIPE_SZ, F_GETPIPE_SZ), fcntl.h splice flags, sys/socket.h shutdown
+    public static final int F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
+    public static final int SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2;
+    public static final int SHUT_RD = 0, SHUT_WR = 1;
+
+    /** fcntl(2) with an int argument; returns its result. */
+    public static int fcntl(int fd, int cmd, int arg) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            return checked("fcntl", (int) FCNTL.invokeExact(st, fd, cmd, arg), st);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pipe2(2): {read end, write end}. */
+    public static int[] pipe2(int flags) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            checked("pipe2", (int) PIPE2.invokeExact(st, fds, flags), st);
+            return new int[]{fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * splice(2) without offsets (a socket or pipe on both ends). Returns bytes moved, 0 at end of input, or -1 for
+     * EAGAIN; retried on EINTR (an edge-triggered caller would otherwise wait for an event that already came).
+     */
+    public static long splice(int in, int out, long len, int flags) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            while (true) {
+                long n = (long) SPLICE.invokeExact(st, in, MemorySegment.NULL, out, MemorySegment.NULL, len, flags);
+                if (n >= 0) return n;
+                int e = errno(st);
+                if (e == 11) return -1;
+                if (e != 4) throw new LinuxException("splice", e);
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** shutdown(2). */
+    public static void shutdown(int fd, int how) throws LinuxException {
+        MemorySegment st = CAPTURED.get();
+        try {
+            checked("shutdown", (int) SHUTDOWN.invokeExact(st, fd, how), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
