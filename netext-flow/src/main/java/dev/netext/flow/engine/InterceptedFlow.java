@@ -321,8 +321,12 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             dial(null, peekInbound, peekOutbound);
             return;
         }
+        // the walk sees the attributed process (apps: rules match on it) and its events follow the flow's opened and
+        // verdict events, which a filter deciding without the process published only once attribution was done
         TcpFlow f = flow;
-        CompletableFuture.supplyAsync(() -> engine.proxies().route(f, engine.events()), engine.deciders())
+        CompletableFuture<?> announcedFirst = announced != null ? announced : CompletableFuture.completedFuture(null);
+        announcedFirst.thenCombine(process.handle((pi, e) -> pi == null ? ProcessInfo.UNKNOWN : pi), (x, pi) -> pi)
+                .thenApplyAsync(pi -> engine.proxies().route(newFlowOffLoop(f, pi), engine.events()), engine.deciders())
                 .whenComplete((outcome, err) -> client.eventLoop().execute(() -> {
                     if (state != State.CONNECTING) return;
                     if (err != null) {
