@@ -228,7 +228,13 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         });
         flow = f;
         reportedToProvider = true;
-        apply(v);
+        if (pending == null || v instanceof FinalVerdict.Allow || v instanceof FilterVerdict.FilterData) {
+            apply(v);
+            return;
+        }
+        // only an allowed flow gains from not waiting; a reset would let the client exit before it is attributed,
+        // and a blocked or paused flow is the one whose process the user needs to see
+        announced.whenComplete((x, e) -> client.eventLoop().execute(() -> apply(v)));
     }
 
     /** {@code f} with the process attributed later (any thread: reads only {@code f}). */
