@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  * <p>Answers are cached per transport and client address:port for {@link #FRESH_NANOS}: a long-lived client (a stub
  * resolver, a browser) asking many questions from one socket is looked up once, and a repeat costs one map read and
  * no allocation. A named process that has exited cannot be the sender: the entry is dropped when its process is gone
- * (checked at most once per {@link #RECHECK_NANOS}), as one-shot clients in a loop reuse each other's ports; the
+ * (checked at most once per {@link #RECHECK_NANOS}), as one-shot clients in a loop do reuse each other's ports; the
  * cache is bounded by clearing it when it is full.
  *
  * <p>The first query from a socket not seen before gets a {@link NewSocket} future: its answer may be held until
@@ -42,10 +42,12 @@ final class ClientProcesses implements AutoCloseable {
     /** How long an attribution is reused for the same client socket. */
     static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**
-     * How often a cached attribution's process is checked to be alive: a new process reusing the port of one that
-     * exited starts, binds and sends in more than this.
+     * How often a cached attribution's process is checked to be alive ({@code ProcessHandle.of}, a /proc read of
+     * ~10 µs: a busy socket pays ~0.1% of a core). Ephemeral ports are random (1 in ~28k), so another process getting
+     * an exited client's port within this time is rare; within the 5 s of {@link #FRESH_NANOS} it is not — the tests'
+     * one-shot clients in a loop hit it.
      */
-    static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Client sockets remembered at most; beyond that the cache starts over. */
     static final int MAX_CLIENTS = 8192;
     /** Lookups waiting for the worker at most; more are answered {@code UNKNOWN} at once. */
@@ -68,7 +70,7 @@ final class ClientProcesses implements AutoCloseable {
         /**
          * Whether this entry still names the sender of a query arriving {@code now}: a named process that has exited
          * cannot have sent it — another process got the port (one-shot clients in a loop do). Checked at most every
-         * {@link #RECHECK_NANOS}, so a busy client costs one check per millisecond, not one per query.
+         * {@link #RECHECK_NANOS}, so a busy client costs one check per 10 ms, not one per query.
          */
         boolean current(long now) {
             if (now - created >= FRESH_NANOS) return false;
@@ -161,7 +163,8 @@ final class ClientProcesses implements AutoCloseable {
     /**
      * Runs the lookup path on a socket of this process before any client's: a cold path (interpreted, classes still
      * loading) takes tens of ms for the first lookups, longer than a held answer waits, and the first clients after
-     * start would go unnamed. A miss on every path: the exact 4-tuple, the local end, the /proc guesses and scans.
+     * start would go unnamed. Each lookup misses the exact 4-tuple and finds the socket by its local end; the first
+     * also scans /proc. One short lookup at a time, so a client's query waits for at most one.
      */
     private void warmUp() {
         try (java.nio.channels.DatagramChannel own = java.nio.channels.DatagramChannel.open()) {
@@ -170,8 +173,7 @@ final class ClientProcesses implements AutoCloseable {
             InetSocketAddress local = (InetSocketAddress) own.getLocalAddress();
             InetSocketAddress elsewhere = new InetSocketAddress(InetAddress.getLoopbackAddress(), 53);
             for (int i = 0; i < WARM_UP_LOOKUPS && !closed && waiting.isEmpty(); i++) {
-                attributor.attributeRedirected(TransportProtocol.UDP, local, elsewhere);
-                if (i % 50 == 0) attributor.index().pidOf(Long.MAX_VALUE, -1); // a full scan: every /proc path
+                attributor.attributeRedirected(TransportProtocol.UDP, local, elsewhere); // the first scans /proc
             }
         } catch (Exception | LinkageError e) {
             log.debug("attribution warm-up: {}", e.toString());

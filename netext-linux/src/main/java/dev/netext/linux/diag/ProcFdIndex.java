@@ -94,12 +94,16 @@ public final class ProcFdIndex {
     }
 
     /**
-     * Tries the {@link #NEWEST_PROCESSES} newest processes, all their fds: a one-shot client ({@code dig}, a script's
+     * Tries the {@link #NEWEST_PROCESSES} newest processes that are not recent holders, all their fds: a one-shot client ({@code dig}, a script's
      * {@code curl}) just started, has few fds, and is gone a few ms after its first packet — cheaper to look at than
      * the full fd list of a long-lived recent holder (a JVM has hundreds).
      */
     private int fromNewest(int[] pids, long inode) {
-        for (int i = pids.length - 1, n = 0; i >= 0 && n < NEWEST_PROCESSES; i--, n++) {
+        int[] recentPids = recentHolders(); // scanned in full next, in their own order
+        outer:
+        for (int i = pids.length - 1, n = 0; i >= 0 && n < NEWEST_PROCESSES; i--) {
+            for (int r : recentPids) if (r == pids[i]) continue outer;
+            n++;
             if (scanProcess(pids[i], proc.resolve(Integer.toString(pids[i])).resolve("fd"), inode) >= 0) return pids[i];
         }
         return -1;

@@ -120,6 +120,8 @@ class DnsProcessAttributionIntegrationTest {
                 out.flush();
                 assertThat(DnsCodec.reply(in.readNBytes(in.readUnsignedShort())).addresses()).containsExactly("10.1.2.4");
 
+                // at most the first answer of each new socket waited for its process; the repeat never does
+                assertThat(h.server().stats().heldForProcess()).isLessThanOrEqualTo(2);
                 List<ProviderEvent.DnsQueried> ours = h.events();
                 assertThat(ours).extracting(ProviderEvent.DnsQueried::cacheHit).containsExactly(false, true, true);
                 assertThat(ours).extracting(e -> e.query().transport()).containsExactly(DnsTransport.UDP, DnsTransport.UDP, DnsTransport.TCP);
