@@ -25,17 +25,29 @@ import java.util.function.LongSupplier;
  *
  * <p>Answers are cached per transport and client address:port for {@link #FRESH_NANOS}: a long-lived client (a stub
  * resolver, a browser) asking many questions from one socket is looked up once, and a repeat costs one map read and
- * no allocation. Ephemeral ports are random, so another process reusing the port within that time is unlikely; the
+ * no allocation. A named process that has exited cannot be the sender: the entry is dropped when its process is gone
+ * (checked at most once per {@link #RECHECK_NANOS}), as one-shot clients in a loop do reuse each other's ports; the
  * cache is bounded by clearing it when it is full.
+ *
+ * <p>The first query from a socket not seen before gets a {@link NewSocket} future: its answer may be held until
+ * the lookup completes ({@link HeldAnswers}, {@link #claimHold}), so a one-shot client is still there to be named.
  *
  * <p>The lookup finds the client's socket by its two ends: the client's address and port, and the listener's
  * address the client sent to. A client that sent to another address and was redirected here (interception) has that
- * other address as its connected peer, so its socket is not found: such queries stay {@code UNKNOWN}.
+ * other address as its connected peer: then the socket is found by the client's address and port alone
+ * ({@link ProcessAttributor#attributeRedirected}).
  */
 final class ClientProcesses implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClientProcesses.class);
     /** How long an attribution is reused for the same client socket. */
     static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * How often a cached attribution's process is checked to be alive ({@code ProcessHandle.of}, a /proc read of
+     * ~10 µs: a busy socket pays ~0.1% of a core). Ephemeral ports are random (1 in ~28k), so another process getting
+     * an exited client's port within this time is rare; within the 5 s of {@link #FRESH_NANOS} it is not — the tests'
+     * one-shot clients in a loop hit it.
+     */
+    static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Client sockets remembered at most; beyond that the cache starts over. */
     static final int MAX_CLIENTS = 8192;
     /** Lookups waiting for the worker at most; more are answered {@code UNKNOWN} at once. */
@@ -43,7 +55,46 @@ final class ClientProcesses implements AutoCloseable {
 
     private static final CompletableFuture<ProcessInfo> UNKNOWN = CompletableFuture.completedFuture(ProcessInfo.UNKNOWN);
 
-    private record Entry(CompletableFuture<ProcessInfo> process, long created) {}
+    /** A client socket's attribution; {@code checked} is when its process was last seen alive. */
+    private static final class Entry {
+        final CompletableFuture<ProcessInfo> process;
+        final long created;
+        volatile long checked;
+
+        Entry(CompletableFuture<ProcessInfo> process, long created) {
+            this.process = process;
+            this.created = created;
+            this.checked = created;
+        }
+
+        /**
+         * Whether this entry still names the sender of a query arriving {@code now}: a named process that has exited
+         * cannot have sent it — another process got the port (one-shot clients in a loop do). Checked at most every
+         * {@link #RECHECK_NANOS}, so a busy client costs one check per 10 ms, not one per query.
+         */
+        boolean current(long now) {
+            if (now - created >= FRESH_NANOS) return false;
+            if (now - checked < RECHECK_NANOS || !process.isDone()) return true;
+            ProcessInfo p = process.getNow(ProcessInfo.UNKNOWN);
+            if (p.pid().isPresent() && ProcessHandle.of(p.pid().getAsInt()).isEmpty()) return false;
+            checked = now;
+            return true;
+        }
+    }
+
+    /** The lookup started by a socket's first query; the one query that claims it may have its answer held. */
+    static final class NewSocket extends CompletableFuture<ProcessInfo> {
+        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+    }
+
+    /**
+     * Whether the query that got {@code process} from {@link #of} may hold its answer for it: the first query from a
+     * new client socket whose lookup is still running. Every later query (and any query once it is named) goes
+     * straight through.
+     */
+    static boolean claimHold(CompletableFuture<ProcessInfo> process) {
+        return process instanceof NewSocket n && !n.isDone() && n.claimed.compareAndSet(false, true);
+    }
 
     private record Lookup(TransportProtocol protocol, InetSocketAddress client, InetSocketAddress listener,
                           CompletableFuture<ProcessInfo> result) {}
@@ -85,9 +136,9 @@ final class ClientProcesses implements AutoCloseable {
         ConcurrentHashMap<InetSocketAddress, Entry> cache = transport == DnsTransport.TCP ? tcp : udp;
         long now = clock.getAsLong();
         Entry e = cache.get(client);
-        if (e != null && now - e.created < FRESH_NANOS) return e.process;
+        if (e != null && e.current(now)) return e.process;
         if (cache.size() >= MAX_CLIENTS) cache.clear();
-        CompletableFuture<ProcessInfo> f = new CompletableFuture<>();
+        CompletableFuture<ProcessInfo> f = new NewSocket();
         Lookup l = new Lookup(transport == DnsTransport.TCP ? TransportProtocol.TCP : TransportProtocol.UDP, client,
                 ownEnd(listener, client), f);
         if (!waiting.offer(l)) return UNKNOWN; // a burst of new clients: name what fits, never block the caller
@@ -106,7 +157,31 @@ final class ClientProcesses implements AutoCloseable {
                 : InetAddress.getLoopbackAddress(), listener.getPort());
     }
 
+    /** Lookups of its own socket the worker makes before the first query's (JIT warm-up). */
+    static final int WARM_UP_LOOKUPS = 200;
+
+    /**
+     * Runs the lookup path on a socket of this process before any client's: a cold path (interpreted, classes still
+     * loading) takes tens of ms for the first lookups, longer than a held answer waits, and the first clients after
+     * start would go unnamed. Each lookup misses the exact 4-tuple and finds the socket by its local end; the first
+     * also scans /proc. One short lookup at a time, so a client's query waits for at most one.
+     */
+    private void warmUp() {
+        try (java.nio.channels.DatagramChannel own = java.nio.channels.DatagramChannel.open()) {
+            own.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            own.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
+            InetSocketAddress local = (InetSocketAddress) own.getLocalAddress();
+            InetSocketAddress elsewhere = new InetSocketAddress(InetAddress.getLoopbackAddress(), 53);
+            for (int i = 0; i < WARM_UP_LOOKUPS && !closed && waiting.isEmpty(); i++) {
+                attributor.attributeRedirected(TransportProtocol.UDP, local, elsewhere); // the first scans /proc
+            }
+        } catch (Exception | LinkageError e) {
+            log.debug("attribution warm-up: {}", e.toString());
+        }
+    }
+
     private void work() {
+        warmUp();
         while (!closed) {
             Lookup l;
             try {
@@ -117,7 +192,7 @@ final class ClientProcesses implements AutoCloseable {
             if (l == null) continue;
             ProcessInfo p = ProcessInfo.UNKNOWN;
             try {
-                p = attributor.attribute(l.protocol, l.client, l.listener);
+                p = attributor.attributeRedirected(l.protocol, l.client, l.listener);
             } catch (Exception | LinkageError e) {
                 log.debug("attribution of DNS client {} failed: {}", l.client, e.toString());
             } finally {

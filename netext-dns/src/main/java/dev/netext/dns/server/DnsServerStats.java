@@ -11,6 +11,10 @@ public final class DnsServerStats {
     final LongAdder truncated = new LongAdder();
     final LongAdder refusedByAcl = new LongAdder();
     final LongAdder rateLimited = new LongAdder();
+    /** Answers held until their client socket's process was named ({@link HeldAnswers}); those the bound released. */
+    final LongAdder held = new LongAdder();
+    final LongAdder holdExpired = new LongAdder();
+    final LongAdder heldNanos = new LongAdder();
 
     public long queries() { return queries.sum(); }
     public long dropped() { return dropped.sum(); }
@@ -19,6 +23,12 @@ public final class DnsServerStats {
     public long truncated() { return truncated.sum(); }
     public long refusedByAcl() { return refusedByAcl.sum(); }
     public long rateLimited() { return rateLimited.sum(); }
+    /** First answers to new client sockets held while their process was named. */
+    public long heldForProcess() { return held.sum(); }
+    /** Of those, the ones sent when the hold bound passed, unnamed. */
+    public long holdExpired() { return holdExpired.sum(); }
+    /** Time those answers were held, in total. */
+    public long heldNanos() { return heldNanos.sum(); }
 
     @Override
     public String toString() {

@@ -32,7 +32,8 @@ import static dev.netext.dns.wire.DnsWire.*;
  * <ol>
  *   <li>parse in place ({@link QueryView}); malformed → FORMERR, a response or runt → dropped;</li>
  *   <li>when events are published or a typed provider decides: start naming the client's process
- *       ({@link ClientProcesses}, asynchronous, cached per client socket);</li>
+ *       ({@link ClientProcesses}, asynchronous, cached per client socket); the first answer to a new client socket
+ *       is held until it is named or a few ms pass ({@link HeldAnswers}, on no thread);</li>
  *   <li>decide: the built-in split provider on the wire name, on the I/O thread; any other provider through
  *       {@link DnsProxyProvider#handleQuery} on a virtual thread (it may block);</li>
  *   <li>forward decisions: cache lookup on the raw question (hit: copy, patch ID and question case, count TTLs
@@ -62,6 +63,8 @@ final class QueryProcessor {
      */
     int process(Scratch s, int length, InetSocketAddress client, DnsTransport transport, Responder.Target target, long t0) {
         QueryView q = s.query;
+        s.process = null;
+        s.holdForProcess = false;
         int status = q.parse(s.in, length);
         switch (status) {
             case QueryView.DROP -> { host.stats().dropped.increment(); return 0; }
@@ -74,13 +77,15 @@ final class QueryProcessor {
         }
         host.stats().queries.increment();
         s.process = host.attributes() ? host.processes().of(transport, client, target.localAddress()) : null;
+        // a new client socket: its first answer may wait (on no thread) for its process, so a one-shot client is named
+        s.holdForProcess = s.process != null && host.holdNanos() > 0 && ClientProcesses.claimHold(s.process);
         if (split != null) {
             SplitRule rule = split.matchWire(s.in, HEADER_LEN, q.nameEnd());
             return act(s, rule.decision(), rule.label(), client, transport, target, t0);
         }
         if (!q.nameIsPrintable()) return answerNow(s, MessageBuilder.error(q, true, REFUSED, s.out), transport, null, "", client, t0);
         CompletableFuture<ProcessInfo> process = s.process;
-        if (provider.decidesWithoutBlocking()) {
+        if (provider.decidesWithoutBlocking() && !s.holdForProcess) {
             // no waiting on an I/O thread: the process if this client socket is already known
             DnsQuery dq = toDnsQuery(q, client, transport, process == null ? ProcessInfo.UNKNOWN : process.getNow(ProcessInfo.UNKNOWN));
             DnsDecision d;
@@ -96,7 +101,10 @@ final class QueryProcessor {
         DnsQuery dq = toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN);
         byte[] copy = Arrays.copyOf(s.in, length);
         Responder responder = target.responder(client);
-        long processWait = Math.min(PROCESS_WAIT_MILLIS, host.config().queryTimeoutMillis() / 4);
+        // a provider that decides without blocking is asked on a provider thread only for a new socket's first query,
+        // after its process is named or the hold bound passed: it sees the process, and no I/O thread waits
+        long processWait = provider.decidesWithoutBlocking() ? TimeUnit.NANOSECONDS.toMillis(host.holdNanos())
+                : Math.min(PROCESS_WAIT_MILLIS, host.config().queryTimeoutMillis() / 4);
         CompletableFuture.supplyAsync(() -> {
             try {
                 return provider.handleQuery(dq.withProcess(await(process, processWait)));
@@ -110,6 +118,7 @@ final class QueryProcessor {
                 System.arraycopy(copy, 0, own.in, 0, copy.length);
                 own.query.parse(own.in, copy.length);
                 own.process = process;
+                own.holdForProcess = false;
                 int n = d == null || err != null
                         ? answerNow(own, MessageBuilder.error(own.query, true, SERVFAIL, own.out), transport, null, "", client, t0)
                         : act(own, d, "", client, transport, c -> responder, t0);
@@ -193,15 +202,17 @@ final class QueryProcessor {
         Responder responder = target.responder(client);
         byte[] sent = query;
         CompletableFuture<ProcessInfo> process = s.process;
+        boolean hold = s.holdForProcess;
         group.exchange(sent, sent.length, questionEnd, host.config().attemptTimeoutMillis(), host.config().queryTimeoutMillis())
                 .whenComplete((answer, error) -> complete(sent, questionEnd, udpSize, group, tag, decision, rule,
-                        client, transport, responder, t0, process, answer, error));
+                        client, transport, responder, t0, process, hold, answer, error));
         return 0;
     }
 
     private void complete(byte[] query, int questionEnd, int udpSize, ServerGroup group, int tag, DnsDecision decision,
                           String rule, InetSocketAddress client, DnsTransport transport, Responder responder, long t0,
-                          CompletableFuture<ProcessInfo> process, UpstreamServer.Answer answer, Throwable error) {
+                          CompletableFuture<ProcessInfo> process, boolean hold, UpstreamServer.Answer answer,
+                          Throwable error) {
         Scratch s = Scratch.forCompletion();
         System.arraycopy(query, 0, s.in, 0, query.length);
         s.query.parse(s.in, query.length);
@@ -225,7 +236,8 @@ final class QueryProcessor {
         }
         n = fit(s, s.out, n, transport);
         host.events().publish(s.query, client, transport, decision, rule, server, false, s.out, n, t0, process);
-        responder.send(s.out, n);
+        if (hold && !process.isDone()) HeldAnswers.send(process, host.holdNanos(), responder, s.out, n, host.stats());
+        else responder.send(s.out, n);
     }
 
     /** Asks upstream again for a stale answer (RFC 8767 §5) and caches the result; nobody waits for it. */

@@ -5,6 +5,9 @@ interface Responder {
     /** Sends {@code msg[0, length)} (already sized for the transport) to the client. Any thread. */
     void send(byte[] msg, int length);
 
+    /** The event loop of the channel the answer goes out on: where a held answer is timed and sent from. */
+    io.netty.util.concurrent.EventExecutor executor();
+
     /** Gives the responder for a client when a query is answered later (an upstream round trip). */
     interface Target {
         Responder responder(java.net.InetSocketAddress client);

@@ -20,6 +20,8 @@ final class Scratch {
     final DnsCache.Lookup lookup = new DnsCache.Lookup();
     /** The querying process of the query in hand, when someone wants it (events, a typed provider); else null. */
     java.util.concurrent.CompletableFuture<dev.netext.api.flow.ProcessInfo> process;
+    /** The query in hand is the first from its client socket, whose process is being named: hold its answer. */
+    boolean holdForProcess;
 
     private static final FastThreadLocal<Scratch> LISTENER = new FastThreadLocal<>() {
         @Override protected Scratch initialValue() { return new Scratch(); }

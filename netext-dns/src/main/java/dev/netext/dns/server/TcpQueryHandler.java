@@ -58,7 +58,9 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
         }
         try {
             int n = host.processor().process(s, length, client, DnsTransport.TCP, this, t0);
-            if (n > 0) write(ctx.channel(), s.out, n);
+            if (n > 0 && s.holdForProcess && !s.process.isDone())
+                HeldAnswers.send(s.process, host.holdNanos(), responder(client), s.out, n, host.stats());
+            else if (n > 0) write(ctx.channel(), s.out, n);
         } catch (RuntimeException e) {
             host.internalError(e);
             ctx.close();
@@ -80,7 +82,10 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
     @Override
     public Responder responder(InetSocketAddress client) {
         Channel ch = channel;
-        return (msg, length) -> write(ch, msg, length);
+        return new Responder() {
+            @Override public void send(byte[] msg, int length) { write(ch, msg, length); }
+            @Override public io.netty.util.concurrent.EventExecutor executor() { return ch.eventLoop(); }
+        };
     }
 
     @Override

@@ -47,7 +47,9 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             RawFlows raw = host.rawFlows();
             if (raw != null && raw.udp(s.in, length, client, localAddress(), this)) return;
             int n = host.processor().process(s, length, client, DnsTransport.UDP, this, t0);
-            if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client));
+            if (n > 0 && s.holdForProcess && !s.process.isDone())
+                HeldAnswers.send(s.process, host.holdNanos(), responder(client), s.out, n, host.stats());
+            else if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client));
         } catch (RuntimeException e) {
             host.internalError(e); // never let one bad datagram take the listener down
         } finally {
@@ -74,6 +76,11 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     @Override
     public Responder responder(InetSocketAddress client) {
         Channel ch = channel;
-        return (msg, length) -> ch.writeAndFlush(new DatagramPacket(ch.alloc().ioBuffer(length).writeBytes(msg, 0, length), client));
+        return new Responder() {
+            @Override public void send(byte[] msg, int length) {
+                ch.writeAndFlush(new DatagramPacket(ch.alloc().ioBuffer(length).writeBytes(msg, 0, length), client));
+            }
+            @Override public io.netty.util.concurrent.EventExecutor executor() { return ch.eventLoop(); }
+        };
     }
 }

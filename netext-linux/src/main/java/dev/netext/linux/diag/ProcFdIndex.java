@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Before any scan, the processes that held the last sockets found ({@link #RECENT_HOLDERS}, most recent first)
  * are tried: first only the fds at which each was last seen holding a socket (a program that opens connection after
- * connection gets the lowest free fd, usually the one its previous connection just closed), then all its fds. A
+ * connection gets the lowest free fd, usually the one its previous connection just closed); then all fds of the
+ * {@link #NEWEST_PROCESSES} newest processes (a one-shot client that just started, and exits a few ms later); then all
+ * fds of the most recent holders. A
  * busy client (a browser, a JVM with a hundred open jars) is then found with one or a few {@code readlink}s instead
  * of a walk over every fd of every newer process. Then the full scan, ordered for short-lived processes: newest pids
  * first (a process that just connected is usually the newest), and processes owned by the socket's uid before the
@@ -34,6 +36,8 @@ public final class ProcFdIndex {
     static final int RECENT_HOLDERS = 16;
     /** Of those, how many are scanned in full (all their fds) before the scan of every process. */
     static final int RECENT_FULL_SCANS = 2;
+    /** Newest processes scanned in full after the guesses, before the recent holders' full scans. */
+    static final int NEWEST_PROCESSES = 8;
     /** Socket fds remembered per recent holder (the fds tried first). */
     static final int FDS_PER_HOLDER = 64;
     /** {@code readlink}s spent on remembered fds per lookup, at most. */
@@ -73,16 +77,43 @@ public final class ProcFdIndex {
             cache.remove(inode, h);
         }
         scans.incrementAndGet();
-        int pid = fromRecentHolders(inode);
+        int pid = fromRecentHolders(inode, false);
         if (pid > 0) {
             recentHits.incrementAndGet();
             return pid;
         }
-        return scan(inode, uidHint);
+        int[] pids = pids();
+        pid = fromNewest(pids, inode);
+        if (pid > 0) return pid;
+        pid = fromRecentHolders(inode, true);
+        if (pid > 0) {
+            recentHits.incrementAndGet();
+            return pid;
+        }
+        return scan(pids, inode, uidHint);
     }
 
-    /** Tries the recent holders: their remembered socket fds, then all fds of the first few; the pid, or -1. */
-    private int fromRecentHolders(long inode) {
+    /**
+     * Tries the {@link #NEWEST_PROCESSES} newest processes that are not recent holders, all their fds: a one-shot client ({@code dig}, a script's
+     * {@code curl}) just started, has few fds, and is gone a few ms after its first packet — cheaper to look at than
+     * the full fd list of a long-lived recent holder (a JVM has hundreds).
+     */
+    private int fromNewest(int[] pids, long inode) {
+        int[] recentPids = recentHolders(); // scanned in full next, in their own order
+        outer:
+        for (int i = pids.length - 1, n = 0; i >= 0 && n < NEWEST_PROCESSES; i--) {
+            for (int r : recentPids) if (r == pids[i]) continue outer;
+            n++;
+            if (scanProcess(pids[i], proc.resolve(Integer.toString(pids[i])).resolve("fd"), inode) >= 0) return pids[i];
+        }
+        return -1;
+    }
+
+    /**
+     * Tries the recent holders: their remembered socket fds ({@code full} false), or all fds of the first few
+     * ({@code full} true); the pid, or -1.
+     */
+    private int fromRecentHolders(long inode, boolean full) {
         int[] pids;
         int[][] fds;
         synchronized (recent) {
@@ -93,6 +124,15 @@ public final class ProcFdIndex {
                 pids[--i] = e.getKey();
                 fds[i] = e.getValue();
             }
+        }
+        if (full) {
+            for (int i = 0, scanned = 0; i < pids.length && scanned < RECENT_FULL_SCANS; i++) {
+                Path fdDir = proc.resolve(Integer.toString(pids[i])).resolve("fd");
+                if (!Files.isDirectory(fdDir)) continue;
+                scanned++;
+                if (scanProcess(pids[i], fdDir, inode) >= 0) return pids[i];
+            }
+            return -1;
         }
         int budget = MAX_GUESSES;
         boolean[] dead = new boolean[pids.length];
@@ -109,11 +149,6 @@ public final class ProcFdIndex {
                     return pids[i];
                 }
             }
-        }
-        for (int i = 0, full = 0; i < pids.length && full < RECENT_FULL_SCANS; i++) {
-            if (dead[i]) continue;
-            full++;
-            if (scanProcess(pids[i], proc.resolve(Integer.toString(pids[i])).resolve("fd"), inode) >= 0) return pids[i];
         }
         return -1;
     }
@@ -161,8 +196,7 @@ public final class ProcFdIndex {
         return h != null && h.pid == pid ? h.fd : -1;
     }
 
-    private int scan(long inode, long uidHint) {
-        int[] pids = pids();
+    private int scan(int[] pids, long inode, long uidHint) {
         if (uidHint >= 0) {
             int found = scan(pids, inode, uidHint, true);
             if (found > 0) return found;

@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Names the process behind a flow, attribute by attribute ({@link ProcessInfo}):
  * <ol>
  *   <li>{@link SockDiag}: the flow's socket by its 4-tuple → owner uid and inode (microseconds; call it as soon as
- *       the flow is seen, while a short-lived client still holds its socket);</li>
+ *       the flow is seen, while a short-lived client still holds its socket); when no socket has that 4-tuple (the
+ *       client's packets were redirected, so its socket's peer is another address), by its local end alone
+ *       ({@link #attributeRedirected});</li>
  *   <li>{@link ProcFdIndex}: inode → pid, cached, each cached answer re-checked;</li>
  *   <li>{@link ProcProcessReader}: pid → executable, command line, uid, gid, cgroup, container id;</li>
  *   <li>the fd is checked once more after reading, so a pid reused in between is not reported.</li>
@@ -27,6 +29,7 @@ public final class ProcessAttributor implements AutoCloseable {
     private final AtomicLong lookups = new AtomicLong();
     private final AtomicLong sockets = new AtomicLong();
     private final AtomicLong processes = new AtomicLong();
+    private final AtomicLong byLocalEnd = new AtomicLong();
 
     public ProcessAttributor(SockDiag diag, ProcFdIndex index, ProcProcessReader reader) {
         this.diag = diag;
@@ -45,8 +48,28 @@ public final class ProcessAttributor implements AutoCloseable {
      */
     public ProcessInfo attribute(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
             throws LinuxException {
+        return attribute(protocol, local, remote, false);
+    }
+
+    /**
+     * As {@link #attribute(TransportProtocol, InetSocketAddress, InetSocketAddress)}, and when no socket has that
+     * 4-tuple, the socket with local end {@code local} whatever its peer ({@link SockDiag#lookupLocal}): for a client
+     * whose packets were redirected to us by NAT (its socket's peer is the address it first sent to). Only for a
+     * caller that has just received from {@code local}, so the socket on that port is the sender's.
+     */
+    public ProcessInfo attributeRedirected(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
+            throws LinuxException {
+        return attribute(protocol, local, remote, true);
+    }
+
+    private ProcessInfo attribute(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote,
+                                  boolean byLocalEndToo) throws LinuxException {
         lookups.incrementAndGet();
         Optional<SocketOwner> found = diag.lookup(protocol, local, remote);
+        if (found.isEmpty() && byLocalEndToo) {
+            found = diag.lookupLocal(protocol, local);
+            if (found.isPresent()) byLocalEnd.incrementAndGet();
+        }
         if (found.isEmpty()) return ProcessInfo.UNKNOWN;
         SocketOwner owner = found.get();
         if (!owner.hasInode()) return ProcessInfo.UNKNOWN; // TIME_WAIT: the uid field is not the owner's
@@ -67,6 +90,9 @@ public final class ProcessAttributor implements AutoCloseable {
 
     /** Calls that found the socket. */
     public long socketsFound() { return sockets.get(); }
+
+    /** Calls whose socket was found by its local end only (the 4-tuple did not match: a redirected client). */
+    public long foundByLocalEnd() { return byLocalEnd.get(); }
 
     /** Calls that found the process. */
     public long processesFound() { return processes.get(); }

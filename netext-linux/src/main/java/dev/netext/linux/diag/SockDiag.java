@@ -21,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import static dev.netext.linux.diag.InetDiagH.*;
 import static dev.netext.linux.netlink.NetlinkH.NLMSG_DONE;
+import static dev.netext.linux.netlink.NetlinkH.NLM_F_DUMP;
 import static dev.netext.linux.netlink.NetlinkH.NLMSG_ERROR;
 import static dev.netext.linux.netlink.NetlinkH.NLM_F_REQUEST;
 
@@ -80,6 +81,96 @@ public final class SockDiag implements AutoCloseable {
         if (owner.isEmpty() || udp) return owner;
         // inet_lookup falls back to a listener on the local port: that is not the flow's socket.
         return owner.get().state() == TCP_LISTEN ? Optional.empty() : owner;
+    }
+
+    /**
+     * The socket whose local end is {@code local}, whatever its peer: for a client whose traffic was redirected to
+     * netext (NAT), whose socket's peer is the address it first sent to, not netext's. A dump filtered by the kernel
+     * on the local port ({@code idiag_sport} in the request, checked by {@code udp_dump} and
+     * {@code inet_diag_dump_icsk} for every socket), each family in turn; of the sockets on that port, one bound to
+     * {@code local}'s address wins over one bound to the wildcard address. TCP listeners are left out (a client's
+     * socket never listens). Empty if there is none.
+     */
+    public Optional<SocketOwner> lookupLocal(TransportProtocol protocol, InetSocketAddress local) throws LinuxException {
+        if (protocol != TransportProtocol.TCP && protocol != TransportProtocol.UDP)
+            throw new IllegalArgumentException("protocol must be TCP or UDP, not " + protocol);
+        if (local.getPort() <= 0) return Optional.empty();
+        byte[] v4 = v4(local.getAddress());
+        byte[] v6 = local.getAddress() instanceof Inet6Address ? local.getAddress().getAddress() : mapped(v4);
+        boolean udp = protocol == TransportProtocol.UDP;
+        int states = udp ? ALL_STATES : ALL_STATES & ~(1 << TCP_LISTEN);
+        Optional<SocketOwner> best = Optional.empty();
+        if (v4 != null) best = dumpOne(AF_INET, udp, states, local.getPort(), v4);
+        if (best.isEmpty() && v6 != null) best = dumpOne(AF_INET6, udp, states, local.getPort(), v6);
+        return best;
+    }
+
+    /** One family's dump for local port {@code port}: the socket bound to {@code address}, else a wildcard one. */
+    private Optional<SocketOwner> dumpOne(int family, boolean udp, int states, int port, byte[] address)
+            throws LinuxException {
+        NlMessageBuilder req = new NlMessageBuilder(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+        req.u8(family).u8(udp ? IPPROTO_UDP : IPPROTO_TCP).u8(0).u8(0).u32(states);
+        req.u8(port >>> 8).u8(port).u8(0).u8(0); // idiag_sport: the kernel's filter; idiag_dport 0: any
+        req.bytes(new byte[32]).u32(0);
+        req.u32(INET_DIAG_NOCOOKIE).u32(INET_DIAG_NOCOOKIE);
+        SocketOwner exact = null, wildcard = null;
+        lock.lock();
+        try {
+            seq = (seq + 1) & 0x7FFFFFFF;
+            int mySeq = seq;
+            socket.send(req.build(mySeq, socket.portId()));
+            while (true) {
+                if (!socket.awaitReadable(TIMEOUT_MILLIS))
+                    throw new LinuxException("sock_diag: no answer from the kernel in " + TIMEOUT_MILLIS + " ms", ETIMEDOUT);
+                ByteBuffer data = socket.receive();
+                if (data == null) continue;
+                for (NlMessage m : NlParser.parse(data)) {
+                    if (m.seq() != mySeq) continue;
+                    switch (m.type()) {
+                        case SOCK_DIAG_BY_FAMILY -> {
+                            m.requirePayload(INET_DIAG_MSG_SIZE);
+                            ByteBuffer p = m.payload().order(ByteOrder.BIG_ENDIAN);
+                            int sport = p.getShort(MSG_ID + ID_SPORT) & 0xFFFF;
+                            if (sport != port) break; // the kernel filtered; a reply that did not match is ignored
+                            SocketOwner o = decode(m);
+                            if (!o.hasInode()) break;
+                            byte[] src = new byte[address.length];
+                            p.get(MSG_ID + ID_SRC, src);
+                            if (java.util.Arrays.equals(src, address)) { if (exact == null) exact = o; }
+                            else if (isZero(src) && wildcard == null) wildcard = o;
+                        }
+                        case NLMSG_ERROR -> {
+                            NlError e = m.error();
+                            if (e.isAck() || e.errno() == Errno.ENOENT) return Optional.ofNullable(exact != null ? exact : wildcard);
+                            throw new LinuxException("sock_diag dump", e.errno(), e.message());
+                        }
+                        case NLMSG_DONE -> {
+                            return Optional.ofNullable(exact != null ? exact : wildcard);
+                        }
+                        default -> { }
+                    }
+                }
+            }
+        } catch (NetlinkFormatException e) {
+            throw new LinuxException("sock_diag: malformed reply: " + e.getMessage(), Errno.EIO);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static boolean isZero(byte[] a) {
+        for (byte b : a) if (b != 0) return false;
+        return true;
+    }
+
+    /** {@code ::ffff:a.b.c.d} for an IPv4 address (how a dual-stack IPv6 socket is bound to it), else null. */
+    private static byte[] mapped(byte[] v4) {
+        if (v4 == null) return null;
+        byte[] out = new byte[16];
+        out[10] = (byte) 0xFF;
+        out[11] = (byte) 0xFF;
+        System.arraycopy(v4, 0, out, 12, 4);
+        return out;
     }
 
     /** {@code inet_diag_req_v2} for one socket: every state, no extensions, no cookie check. */

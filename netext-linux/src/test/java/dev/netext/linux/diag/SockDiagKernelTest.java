@@ -136,6 +136,45 @@ class SockDiagKernelTest {
         }
     }
 
+    /**
+     * A redirected client's socket has another peer than the one that received its packets: found by its local end
+     * alone, TCP (the client end, never the accepted end or the listener) and connected UDP, both families.
+     */
+    @Test
+    void socketFoundByLocalEndWhenThePeerDiffers() throws Exception {
+        for (String address : new String[] {"127.0.0.1", "fd00:d1a9::1"}) {
+            ns.runInside(() -> {
+                InetAddress a = InetAddress.getByName(address);
+                InetSocketAddress elsewhere = new InetSocketAddress(a, 53);
+                try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(a, 0));
+                     SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                     SocketChannel accepted = server.accept();
+                     DatagramChannel udp = DatagramChannel.open().bind(new InetSocketAddress(a, 0))) {
+                    udp.connect(server.getLocalAddress());
+                    Set<Long> mine = ProcFdIndexTest.ownSocketInodes();
+                    try (SockDiag diag = SockDiag.open()) {
+                        assertThat(diag.lookup(TransportProtocol.TCP, local(client), elsewhere)).isEmpty();
+                        SocketOwner tcp = diag.lookupLocal(TransportProtocol.TCP, local(client)).orElseThrow();
+                        assertThat(tcp.inode()).isEqualTo(diag.lookup(TransportProtocol.TCP, local(client), remote(client)).orElseThrow().inode());
+                        assertThat(mine).contains(tcp.inode());
+                        assertThat(diag.lookupLocal(TransportProtocol.TCP, local(accepted)).orElseThrow().inode())
+                                .isNotEqualTo(tcp.inode());
+                        InetSocketAddress udpLocal = (InetSocketAddress) udp.getLocalAddress();
+                        assertThat(diag.lookup(TransportProtocol.UDP, udpLocal, elsewhere)).isEmpty();
+                        SocketOwner u = diag.lookupLocal(TransportProtocol.UDP, udpLocal).orElseThrow();
+                        assertThat(mine).contains(u.inode());
+                        assertThat(diag.lookupLocal(TransportProtocol.UDP, new InetSocketAddress(a, 9))).isEmpty();
+                    }
+                    assertThat(attributor.attribute(TransportProtocol.UDP, (InetSocketAddress) udp.getLocalAddress(), elsewhere))
+                            .isEqualTo(ProcessInfo.UNKNOWN);
+                    assertThisProcess(attributor.attributeRedirected(TransportProtocol.UDP, (InetSocketAddress) udp.getLocalAddress(), elsewhere));
+                    assertThisProcess(attributor.attributeRedirected(TransportProtocol.TCP, local(client), elsewhere));
+                }
+                return null;
+            });
+        }
+    }
+
     @Test
     void dualStackSocketIsFoundByItsIpv4Tuple() throws Exception {
         ns.runInside(() -> {

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,13 +40,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every query event names the querying process, and a typed provider's {@link DnsQuery#process()} is that process:
  * the host runs in a lab namespace, real {@code dig} and {@code kdig} processes ask it over UDP and TCP, and the
  * events must carry their pid, executable and uid. The split-DNS case forwards to a real dnsmasq in the same
- * namespace: a forwarded answer and cache hits over UDP and TCP name their (long-lived) client; a one-shot {@code dig}
- * answered from the cache may exit before it is named, but is never named as another process.
+ * namespace: a forwarded answer and cache hits over UDP and TCP name their (long-lived) client, and one-shot
+ * {@code dig}s and {@code kdig}s — which exit as soon as they have their answer — are each named by their exact pid,
+ * forwarded and cached, UDP and TCP, because a new socket's first answer is held until it is named. Under
+ * {@code intercept: true} a {@code dig} asking a hard-coded resolver address, redirected here, is named too.
  */
 class DnsProcessAttributionIntegrationTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Path DIG = Path.of("/usr/bin/dig");
     private static final Path KDIG = Path.of("/usr/bin/kdig");
+    /** Consecutive one-shot digs that must all be named, cached and forwarded each. */
+    private static final int ONE_SHOTS = 20;
 
     /** A typed provider that blocks (so the host gives it its own thread) and records what it was asked. */
     static final class RecordingProvider implements DnsProxyProvider {
@@ -89,7 +94,7 @@ class DnsProcessAttributionIntegrationTest {
         NetworkNamespace ns = lab.namespace("attrsplit");
         ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
                 "--listen-address=127.0.0.1", "--port=5300", "--user=root", "--pid-file=", "--local-ttl=60",
-                "--host-record=db.corp.test,10.1.2.4");
+                "--host-record=db.corp.test,10.1.2.4", "--address=/any.corp.test/10.1.2.5");
         awaitServing(ns, "5300");
         var provider = new SplitDnsProvider(List.of(new SplitRule("corp.test", DnsDecision.forward("corp"), "test")), "corp");
         try (DnsHarness h = ns.runInside(() -> DnsHarness.builder(provider).group("corp", "127.0.0.1:5300").start())) {
@@ -115,6 +120,8 @@ class DnsProcessAttributionIntegrationTest {
                 out.flush();
                 assertThat(DnsCodec.reply(in.readNBytes(in.readUnsignedShort())).addresses()).containsExactly("10.1.2.4");
 
+                // at most the first answer of each new socket waited for its process; the repeat never does
+                assertThat(h.server().stats().heldForProcess()).isLessThanOrEqualTo(2);
                 List<ProviderEvent.DnsQueried> ours = h.events();
                 assertThat(ours).extracting(ProviderEvent.DnsQueried::cacheHit).containsExactly(false, true, true);
                 assertThat(ours).extracting(e -> e.query().transport()).containsExactly(DnsTransport.UDP, DnsTransport.UDP, DnsTransport.TCP);
@@ -124,16 +131,84 @@ class DnsProcessAttributionIntegrationTest {
                 }
             }
 
-            // a one-shot UDP client may close its socket and exit before /proc is read (the answer is never held back
-            // for naming): whatever is reported must still be that client, never another process
-            Process oneShot = ns.exec("dig", "@127.0.0.1", "-p", port, "+time=3", "+tries=1", "+short", "db.corp.test");
-            assertThat(output(oneShot)).isEqualTo("10.1.2.4");
-            var oneShotEvent = awaitEvent(h, e -> e.sequence() > 3);
-            ProcessInfo p = oneShotEvent.query().process();
-            p.pid().ifPresent(pid -> assertThat(pid).isEqualTo((int) oneShot.pid()));
-            p.executable().ifPresent(exe -> assertThat(exe).isEqualTo(DIG));
-            p.uid().ifPresent(uid -> assertThat(uid).isZero());
+            // one-shot clients close their socket and exit right after the answer: each must still be named exactly
+            // (a new socket's first answer waits for its process), answered from the cache and forwarded alike
+            // dig asks with EDNS, which the cache tells apart from the plain queries above: the first is forwarded
+            assertOneShotNamed(ns, h, DIG, "10.1.2.4", "dig", "@127.0.0.1", "-p", port, "+time=3", "+tries=1", "+short", "db.corp.test");
+            for (int i = 0; i < ONE_SHOTS; i++) {
+                assertOneShotNamed(ns, h, DIG, "10.1.2.4", "dig", "@127.0.0.1", "-p", port, "+time=3", "+tries=1", "+short", "db.corp.test");
+                assertThat(h.events().getLast().cacheHit()).isTrue();
+            }
+            for (int i = 0; i < ONE_SHOTS; i++) {
+                assertOneShotNamed(ns, h, DIG, "10.1.2.5", "dig", "@127.0.0.1", "-p", port, "+time=3", "+tries=1", "+short", "n" + i + ".any.corp.test");
+                assertThat(h.events().getLast().cacheHit()).isFalse();
+            }
+            for (String transport : new String[] {"+notcp", "+tcp"}) {
+                for (int i = 0; i < 5; i++) {
+                    assertOneShotNamed(ns, h, KDIG, "10.1.2.4", "kdig", "@127.0.0.1", "-p", port, transport, "+short", "db.corp.test");
+                    assertOneShotNamed(ns, h, KDIG, "10.1.2.5", "kdig", "@127.0.0.1", "-p", port, transport, "+short", "k" + transport.substring(1) + i + ".any.corp.test");
+                }
+            }
+            var stats = h.server().stats();
+            System.out.printf("one-shot clients: %d first answers held, %d released by the bound, mean hold %.2f ms%n",
+                    stats.heldForProcess(), stats.holdExpired(), stats.heldNanos() / 1e6 / Math.max(1, stats.heldForProcess()));
+            // answers that waited for their client to be named (the others found it named already)
+            assertThat(stats.heldForProcess()).isPositive();
         }
+    }
+
+    @NetnsTest
+    void interceptedDigOfAHardCodedResolverIsNamed(NetnsLab lab, @TempDir Path ledger) throws Exception {
+        NetworkNamespace ns = lab.namespace("attrint");
+        // a resolver address reachable only through the redirect: nothing listens there
+        lab.namespace("attrnodns");
+        lab.veth("attrint", "to-nodns", "10.99.0.2/24", "attrnodns", "nodns0", "10.99.0.1/24");
+        var provider = new SplitDnsProvider(List.of(new SplitRule("blocked.test", DnsDecision.nxdomain(), "test")), "none");
+        DnsHarness h = ns.runInside(() -> DnsHarness.builder(provider).group("none", "127.0.0.1:9")
+                .configure(c -> c.intercept(true).ledgerDir(ledger)).start());
+        try {
+            assertThat(ns.run(Duration.ofSeconds(5), "nft", "list", "tables").output()).contains("netext-dns");
+            for (String transport : new String[] {"+notcp", "+tcp"}) {
+                for (int i = 0; i < 3; i++) {
+                    String out = assertOneShotNamed(ns, h, DIG, null, "dig", "@10.99.0.1", "+time=3", "+tries=1", transport, "x" + i + ".blocked.test");
+                    assertThat(out).contains("status: NXDOMAIN");
+                    var e = h.events().getLast();
+                    assertThat(e.query().client().address().getHostAddress()).isEqualTo("10.99.0.2");
+                    assertThat(e.query().transport()).isEqualTo(transport.equals("+tcp") ? DnsTransport.TCP : DnsTransport.UDP);
+                }
+            }
+        } finally {
+            // the interception's nft table lives in the namespace: remove it from there
+            ns.runInside(h::close);
+        }
+        assertThat(ns.run(Duration.ofSeconds(5), "nft", "list", "tables").output()).doesNotContain("netext-dns");
+    }
+
+    /**
+     * Runs a one-shot client through {@code sh -c 'echo $$; exec …'} (its first line is its pid), waits for it,
+     * checks its answer ({@code expected}, when not null, is the whole of it) and that the newest query event names
+     * exactly that process; returns its output after the pid line.
+     */
+    private static String assertOneShotNamed(NetworkNamespace ns, DnsHarness h, Path exe, String expected, String... cmd)
+            throws Exception {
+        int before = h.events().size();
+        StringBuilder script = new StringBuilder("echo $$; exec");
+        for (String c : cmd) script.append(" '").append(c).append('\'');
+        Process p = ns.exec("sh", "-c", script.toString());
+        String out = output(p);
+        int newline = out.indexOf('\n');
+        int pid = Integer.parseInt(newline < 0 ? out : out.substring(0, newline));
+        String answer = newline < 0 ? "" : out.substring(newline + 1).strip();
+        if (expected != null) assertThat(answer).as("answer of %s", String.join(" ", cmd)).isEqualTo(expected);
+        var e = awaitEvent(h, ev -> ev.sequence() > before);
+        assertThat(h.events()).as("one event per one-shot client").hasSize(before + 1);
+        ProcessInfo named = e.query().process();
+        var st = h.server().stats();
+        assertThat(named.pid()).as("pid of %s (%s; %s; held %d, expired %d, %d ns)", String.join(" ", cmd), e, named,
+                st.heldForProcess(), st.holdExpired(), st.heldNanos()).hasValue(pid);
+        assertThat(named.executable()).as("executable").contains(exe);
+        assertThat(named.uid()).as("uid").hasValue(0L);
+        return answer;
     }
 
     private static void assertIsProcess(ProcessInfo p, Process launched, Path exe) {
