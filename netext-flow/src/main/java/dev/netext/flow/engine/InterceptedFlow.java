@@ -332,6 +332,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     /** The upstream channel is ready for the flow's bytes: gates, held bytes, then relay or splice. */
     private void relay(Channel up, int peekInbound, int peekOutbound) {
         upstream = up;
+        engine.events().upstream(id, up.localAddress(), up.remoteAddress());
         var alloc = client.alloc();
         outbound = new DataGate(peekOutbound, new ToChannel(upstream), (off, data) ->
                 engine.provider().handleOutboundData(flow, off, data), alloc);
