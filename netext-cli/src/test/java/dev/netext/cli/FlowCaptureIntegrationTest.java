@@ -144,6 +144,50 @@ class FlowCaptureIntegrationTest {
         }
     }
 
+    @NetnsTest
+    void aCaptureTableLeftByAKilledDaemonIsRemovedByTheNextStart(NetnsLab lab) throws Exception {
+        NetworkNamespace c = lab.namespace("fcapk"), s = lab.namespace("fcapks");
+        lab.veth(VethEnd.of("fcapk", "c-eth", "10.79.7.1/24"), VethEnd.of("fcapks", "s-eth", "10.79.7.2/24"));
+        Path state = dir.resolve("state");
+        String profile = """
+                name: web
+                filter:
+                  rules:
+                    - { host: "*.prompt.test", action: prompt }
+                  default: allow
+                  prompt-timeout: 60s
+                  prompt-default: drop
+                """;
+        Process curl = null;
+        try (DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("first")), "--state-dir", state.toString())) {
+            d.profile("web.yaml", profile);
+            assertThat(d.cli("reload").output()).contains("started web");
+            d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), WAIT);
+            // nobody listens on the server side: the flow is paused before netext connects anywhere
+            curl = c.command("curl", "-sS", "--max-time", "30", "-H", "Host: www.prompt.test", "http://10.79.7.2:8080/").start();
+            long id = pausedFlow(d, "www.prompt.test");
+            try (NetextProcess capture = NetextProcess.start(c, "capture", "--flow", Long.toString(id), "-w",
+                    dir.resolve("k.pcapng").toString(), "--control", d.socket.toString())) {
+                capture.awaitLine(l -> l.contains("capturing on flow " + id), WAIT)
+                        .orElseThrow(() -> new AssertionError("capture did not start:\n" + capture.output()));
+                d.process.kill(); // no shutdown hook, no cleanup
+                capture.waitFor(WAIT);
+            }
+            assertThat(c.run("nft", "list", "tables").output()).containsPattern("inet netext-capture-\\d+");
+        } finally {
+            if (curl != null) curl.destroyForcibly();
+        }
+        try (DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("second")), "--state-dir", state.toString())) {
+            assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-capture");
+            assertThat(d.stop()).as(d.process.output()).isZero();
+        }
+        try (var leftovers = Files.list(state)) {
+            assertThat(leftovers.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("capture-"));
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // the state directory is removed once empty
+        }
+    }
+
     /** The id of the flow to {@code host} once the filter paused it. */
     private static long pausedFlow(DaemonUnderTest d, String host) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();

@@ -78,6 +78,6 @@ public final class FlowCaptureRules {
 
     /** Addresses come from the kernel (never a name), printed numerically: nothing for nft to resolve or misread. */
     private static String address(InetAddress a) {
-        return a.getHostAddress().replaceAll("%.*$", "");
+        return dev.netext.api.net.IpPrefix.format(a).replaceAll("%.*$", "");
     }
 }
