@@ -87,8 +87,10 @@ public final class FlowCapture implements AutoCloseable {
             try {
                 return NflogSocket.open(group, snaplen);
             } catch (LinuxException e) {
-                if (!e.is(Errno.EBUSY)) throw e;
-                last = e; // another capture (or another program) holds it: try another
+                // nfnetlink_log answers EPERM when another socket holds the group (the daemon runs as root, so
+                // that is what it means here): another capture, or another program, has it — try another
+                if (!e.is(Errno.EPERM) && !e.is(Errno.EBUSY)) throw e;
+                last = e;
             }
         }
         throw last;

@@ -281,6 +281,23 @@ final class ControlOps implements ControlHandler {
             conn.send(error("flow " + flowId + " is " + row.state() + ": nothing left to capture"));
             return;
         }
+        // the nflog socket is read with poll(2) through FFM, which would pin this connection's virtual thread to its
+        // carrier for the whole capture: read on a platform thread of its own, and wait for it here (unmounted)
+        Exception[] failure = {null};
+        Thread reader = Thread.ofPlatform().daemon().name("netext-capture-flow-" + flowId).start(() -> {
+            try {
+                readFlow(flow, flowId, count, seconds, snaplen, conn);
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        });
+        reader.join();
+        if (failure[0] != null) throw failure[0];
+    }
+
+    private void readFlow(dev.netext.api.flow.Flow flow, long flowId, long count, double seconds, int snaplen,
+                          ControlConnection conn) throws Exception {
+        var table = daemon.flows().table();
         java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
         long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
         long[] sent = {0};

@@ -10,7 +10,7 @@ import static dev.netext.linux.nflog.NflogH.*;
 
 /**
  * The {@code NFULNL_MSG_CONFIG} requests, each acknowledged ({@code NLM_F_ACK}) so a refusal surfaces as an errno
- * ({@code EBUSY}: another socket holds the group):
+ * ({@code EPERM}: another socket holds the group, or no CAP_NET_ADMIN):
  * <ul>
  *   <li>{@link #bind}: {@code NFULA_CFG_CMD{BIND}} for the group, copy mode packet with {@code copy_range} bytes,
  *       {@code NFULA_CFG_QTHRESH} 1 and {@code NFULA_CFG_TIMEOUT} 0 — every packet goes out at once, not batched

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * message per packet (queue threshold 1, no flush delay).
  *
  * <pre>
- *   open(group) → bind (EBUSY when another socket holds the group) → receive(timeout, sink)* → close (unbind)
+ *   open(group) → bind (EPERM when another socket holds the group) → receive(timeout, sink)* → close (unbind)
  * </pre>
  *
  * A malformed message is counted ({@link #malformed()}) and skipped; a datagram lost to a full receive buffer is
@@ -49,7 +49,8 @@ public final class NflogSocket implements AutoCloseable {
     /**
      * Binds {@code group}, copying up to {@code copyRange} bytes of each packet.
      *
-     * @throws LinuxException {@code EBUSY} when another socket holds the group, {@code EPERM} without CAP_NET_ADMIN
+     * @throws LinuxException {@code EPERM} when another socket holds the group (nfnetlink_log answers a bind from
+     *                        another port id so) or without CAP_NET_ADMIN
      */
     public static NflogSocket open(int group, int copyRange) throws LinuxException {
         if (copyRange < 1 || copyRange > 0xffff) throw new IllegalArgumentException("copy range " + copyRange + " outside 1..65535");
