@@ -20,18 +20,21 @@ import java.util.Base64;
 import java.util.concurrent.Callable;
 
 /**
- * {@code netext capture --tunnel NAME -w out.pcapng [--count N] [--seconds S]}: a running tunnel's packets, both
- * directions, from the daemon's control socket into a pcapng file (or stdout with {@code -w -}); each packet's
- * comment names its flow and direction.
+ * {@code netext capture --tunnel NAME | --flow ID -w out.pcapng [--count N] [--seconds S]}: a running tunnel's
+ * packets, or an intercepted flow's as the kernel sees them, both directions, from the daemon's control socket into
+ * a pcapng file (or stdout with {@code -w -}); each packet's comment names its flow and direction.
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
-        description = "Capture a tunnel's packets (both directions) to a pcapng file; each packet's comment names its flow and direction.")
+        description = "Capture a tunnel's or an intercepted flow's packets (both directions) to a pcapng file; each packet's comment names its flow and direction.")
 public final class CaptureCommand implements Callable<Integer> {
     @Mixin
     ControlOption control;
 
-    @Option(names = "--tunnel", required = true, paramLabel = "NAME", description = "The profile whose tunnel to capture.")
+    @Option(names = "--tunnel", paramLabel = "NAME", description = "The profile whose tunnel to capture.")
     String tunnel;
+
+    @Option(names = "--flow", paramLabel = "ID", description = "An intercepted flow to capture (ids as 'netext flows' shows them); ends when the flow closes.")
+    long flow;
 
     @Option(names = {"-w", "--write"}, required = true, paramLabel = "FILE", description = "The pcapng file to write ('-' for stdout).")
     String file;
@@ -49,8 +52,11 @@ public final class CaptureCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 0 || seconds < 0) throw new UserError("--count and --seconds are not negative", 2);
         if (snaplen < 1 || snaplen > PcapngWriter.MAX_SNAPLEN) throw new UserError("--snaplen is 1.." + PcapngWriter.MAX_SNAPLEN, 2);
-        ObjectNode req = ControlOption.request("capture").put("tunnel", tunnel).put("count", count).put("seconds", seconds)
-                .put("snaplen", snaplen);
+        if ((tunnel == null) == (flow <= 0)) throw new UserError("name a tunnel (--tunnel NAME) or a flow (--flow ID), one of them", 2);
+        ObjectNode req = ControlOption.request("capture").put("count", count).put("seconds", seconds).put("snaplen", snaplen);
+        if (tunnel != null) req.put("tunnel", tunnel);
+        else req.put("flow", flow);
+        String what = tunnel != null ? "tunnel " + tunnel : "flow " + flow;
         ControlClient c = control.connect();
         Signals.onTerminate(c::close); // Ctrl-C ends the capture; what was written stays a valid file
         long written = 0;
@@ -60,9 +66,9 @@ public final class CaptureCommand implements Callable<Integer> {
             JsonNode head = c.read();
             if (head == null) throw new UserError("the daemon closed the connection without answering", ControlOption.DAEMON_UNAVAILABLE);
             if (!head.path("ok").asBoolean()) throw new UserError(head.path("error").asText("capture failed"), 1);
-            System.err.println("capturing on " + head.path("interface").asText() + " (tunnel " + tunnel + ")");
+            System.err.println("capturing on " + head.path("interface").asText() + " (" + what + ")");
             try (PcapngWriter w = PcapngWriter.open(open(file), "netext capture")) {
-                int iface = w.addInterface(head.path("interface").asText(tunnel), Pcapng.LINKTYPE_RAW, head.path("snaplen").asInt(snaplen));
+                int iface = w.addInterface(head.path("interface").asText(what), Pcapng.LINKTYPE_RAW, head.path("snaplen").asInt(snaplen));
                 Base64.Decoder b64 = Base64.getDecoder();
                 JsonNode line;
                 try {

@@ -64,7 +64,7 @@ class FlowHistoryIntegrationTest {
             long flow = awaitFlow(d, "svc.corp.test");
             List<JsonNode> history = awaitHistory(d, flow);
             assertThat(history).extracting(e -> e.path("type").asText() + (e.has("message_type") ? ":" + e.path("message_type").asText() : ""))
-                    .containsExactly("ProviderMessage:dns.answer", "FlowOpened", "FlowVerdict", "FlowClosed");
+                    .containsExactly("ProviderMessage:dns.answer", "FlowOpened", "FlowVerdict", "ProviderMessage:flow.upstream", "FlowClosed");
             for (int i = 1; i < history.size(); i++)
                 assertThat(history.get(i).path("seq").asLong()).isGreaterThan(history.get(i - 1).path("seq").asLong());
             JsonNode link = history.get(0), opened = history.get(1);
@@ -73,6 +73,7 @@ class FlowHistoryIntegrationTest {
             assertThat(opened.path("flow_info").path("hostname_source").asText()).isEqualTo("dns_map");
             assertThat(opened.path("flow_info").path("process").path("executable").asText()).endsWith("/curl");
             assertThat(history.get(2).path("verdict").path("kind").asText()).isEqualTo("Allow");
+            assertThat(history.get(3).path("attributes").path("remote").asText()).endsWith(":7000"); // the upstream connection's tuple
 
             // dns_seq is the DnsQueried answer itself, earlier in the one log, and not this flow's id
             long dnsSeq = Long.parseLong(link.path("attributes").path("dns_seq").asText());

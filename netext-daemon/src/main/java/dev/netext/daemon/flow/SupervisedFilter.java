@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  * run in isolation, as the flow engine's provider:
  *
  * <pre>
- *   engine ─handleNewFlow/…Data/…Complete/flowClosed─▶ this ─▶ the instance's own executor (virtual threads named
+ *   engine ─handleNewFlow/…Data/…Complete/flowClosed─▶ this ─▶ the instance's own executor (platform threads named
  *     after the profile, the plugin's class loader as context loader) ─▶ provider   (caller waits ≤ callTimeout)
  *   the call throws, times out, a thread it spawned throws, or it cancels itself  =  a crash:
  *     → this flow and every flow until the restart get the failure verdict (on-failure: allow | drop)
@@ -50,6 +50,11 @@ import java.util.function.Consumer;
  * Interception never stops: the engine keeps its listeners and steering while the provider restarts, so flows are
  * decided (by the failure verdict) rather than left to hang, and the profile's other sections and other profiles
  * never wait for this one. A hung instance is abandoned with its executor, so it cannot starve its successor.
+ *
+ * <p>Every thread that runs provider code — the call executor's and the loops it spawns — is a platform thread of
+ * the {@link ThreadGroup} of the thread that created this supervisor (reused when idle), so a memory budget counts
+ * them: the daemon creates it inside its component's budget group ({@code EngineMemoryGuard}). Virtual threads would
+ * escape that count ({@code ThreadMXBean} does not report their allocation).
  */
 public final class SupervisedFilter implements FilterDataProvider {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisedFilter.class);
@@ -66,6 +71,9 @@ public final class SupervisedFilter implements FilterDataProvider {
     private final AtomicLong sequence = new AtomicLong();
     private final Duration callTimeout;
     private final ScheduledExecutorService supervisor;
+    /** Where the provider's threads go: the creator's group, a memory budget's when the daemon runs one. */
+    private final ThreadGroup group = Thread.currentThread().getThreadGroup();
+    private volatile long memoryBudgetBytes; // 0: none
 
     private volatile Instance current; // null while crashed or restarting: flows get the failure verdict
     private FilterContext hostContext;  // the engine's, kept for restarts
@@ -92,6 +100,19 @@ public final class SupervisedFilter implements FilterDataProvider {
         this.callTimeout = callTimeout;
         this.supervisor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("netext-filter-supervisor-" + name).daemon(true).factory());
+    }
+
+    /** The hard limit the provider is told of ({@code FilterContext.memoryBudgetBytes}); 0 for none. */
+    public void memoryBudget(long hardBytes) { this.memoryBudgetBytes = hardBytes; }
+
+    /**
+     * Tells the serving instance's {@code onMemoryPressure} listeners, each on the instance's executor (a listener
+     * that throws is a crash like any other call). Does nothing while the provider is down.
+     */
+    public void memoryPressure(ProviderEvent.MemoryBudgetExceeded event) {
+        Instance i = current;
+        if (i == null) return;
+        for (Consumer<ProviderEvent.MemoryBudgetExceeded> l : i.pressure) i.submit(() -> l.accept(event), "onMemoryPressure");
     }
 
     /** Restarts so far. */
@@ -278,13 +299,14 @@ public final class SupervisedFilter implements FilterDataProvider {
     private final class Instance {
         final FilterDataProvider provider;
         final ExecutorService executor;
+        final java.util.List<Consumer<ProviderEvent.MemoryBudgetExceeded>> pressure = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile boolean crashed;
         volatile long startedNanos;
 
         Instance() {
             ClassLoader loader = plugin.classLoader();
             ThreadGroupFactory f = new ThreadGroupFactory(loader);
-            this.executor = Executors.newThreadPerTaskExecutor(f);
+            this.executor = Executors.newCachedThreadPool(f);
             // the constructor runs plugin code too: on the plugin's loader, never on the engine's threads
             this.provider = run(plugin::create, START_TIMEOUT, "constructor");
         }
@@ -381,10 +403,11 @@ public final class SupervisedFilter implements FilterDataProvider {
         }
     }
 
-    /** Virtual threads named after the profile, with the plugin's loader as their context loader. */
+    /** Platform threads of {@link #group} named after the profile, with the plugin's loader as their context loader. */
     private final class ThreadGroupFactory implements java.util.concurrent.ThreadFactory {
         private final ClassLoader loader;
-        private final java.util.concurrent.ThreadFactory base = Thread.ofVirtual().name("netext-filter-" + name + "-", 0).factory();
+        private final java.util.concurrent.ThreadFactory base =
+                Thread.ofPlatform().group(group).daemon(true).name("netext-filter-" + name + "-", 0).factory();
 
         ThreadGroupFactory(ClassLoader loader) {
             this.loader = loader;
@@ -422,7 +445,7 @@ public final class SupervisedFilter implements FilterDataProvider {
 
         @Override
         public void spawn(String loopName, ThrowingRunnable loop) {
-            Thread t = Thread.ofPlatform().name("netext-filter-" + name + "/" + loopName).daemon(true).unstarted(() -> {
+            Thread t = Thread.ofPlatform().group(group).name("netext-filter-" + name + "/" + loopName).daemon(true).unstarted(() -> {
                 try {
                     loop.run();
                 } catch (InterruptedException e) {
@@ -437,6 +460,17 @@ public final class SupervisedFilter implements FilterDataProvider {
         }
 
         @Override public void onPathChange(Consumer<PathEvent> listener) { host.onPathChange(listener); }
+
+        @Override
+        public java.util.OptionalLong memoryBudgetBytes() {
+            long b = memoryBudgetBytes;
+            return b > 0 ? java.util.OptionalLong.of(b) : java.util.OptionalLong.empty();
+        }
+
+        @Override
+        public void onMemoryPressure(Consumer<ProviderEvent.MemoryBudgetExceeded> listener) {
+            instance.pressure.add(java.util.Objects.requireNonNull(listener, "listener"));
+        }
 
         @Override
         public void cancel(Throwable error) {

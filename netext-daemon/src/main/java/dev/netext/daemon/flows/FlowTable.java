@@ -50,6 +50,7 @@ public final class FlowTable implements EventSink {
         long dnsSequence;
         long updated;
         boolean finished;
+        String upstreamLocal; // netext's end of the upstream connection, ADDRESS:PORT, once connected
 
         Row(long id, String profile) {
             this.id = id;
@@ -80,6 +81,11 @@ public final class FlowTable implements EventSink {
                 Row x = rows.get(m.flowId());
                 if (x != null) x.prompted = true;
                 yield x;
+            }
+            case ProviderEvent.ProviderMessage m when m.type().equals(UPSTREAM_MESSAGE) -> {
+                Row x = rows.get(m.flowId());
+                if (x != null) x.upstreamLocal = m.attributes().get("local");
+                yield null; // nothing a reader of the table shows changed
             }
             case ProviderEvent.ProviderMessage m when m.type().equals(DnsAnswerLinker.MESSAGE_TYPE) -> {
                 // published just before the flow's FlowOpened: remember it for that row
@@ -174,6 +180,21 @@ public final class FlowTable implements EventSink {
     public synchronized void clearAnswer(long flowId) {
         Row r = rows.get(flowId);
         if (r != null) r.pendingAnswer = null;
+    }
+
+    /** The engine's {@code flow.upstream} message: the upstream connection's tuple, published once it connected. */
+    public static final String UPSTREAM_MESSAGE = "flow.upstream";
+
+    /** Netext's end of {@code flowId}'s upstream connection ({@code ADDRESS:PORT}), or null before it connected. */
+    public synchronized String upstreamLocal(long flowId) {
+        Row r = rows.get(flowId);
+        return r == null ? null : r.upstreamLocal;
+    }
+
+    /** The flow {@code flowId} as its engine last described it (addresses, protocol), or null when not in the table. */
+    public synchronized Flow flow(long flowId) {
+        Row r = rows.get(flowId);
+        return r == null ? null : r.flow;
     }
 
     public synchronized FlowRecord get(long flowId) {

@@ -8,6 +8,8 @@ import dev.netext.api.ProviderEvent;
 import dev.netext.daemon.capture.CaptureFlows;
 import dev.netext.daemon.capture.CaptureRing;
 import dev.netext.daemon.capture.CapturedPacket;
+import dev.netext.daemon.capture.FlowCapture;
+import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.control.ControlConnection;
 import dev.netext.daemon.control.ControlHandler;
 import dev.netext.daemon.events.EventJson;
@@ -203,15 +205,20 @@ final class ControlOps implements ControlHandler {
      */
     private void capture(JsonNode request, ControlConnection conn) throws Exception {
         String name = request.path("tunnel").asText("");
+        long flowId = request.path("flow").asLong(0);
         long count = request.path("count").asLong(0);
         double seconds = request.path("seconds").asDouble(0);
         int snaplen = request.path("snaplen").asInt(dev.netext.wire.pcapng.PcapngWriter.MAX_SNAPLEN);
-        if (name.isEmpty()) {
-            conn.send(error("capture needs a tunnel: {\"op\":\"capture\",\"tunnel\":\"NAME\"}"));
+        if (name.isEmpty() == (flowId <= 0)) {
+            conn.send(error("capture needs a tunnel or a flow: {\"op\":\"capture\",\"tunnel\":\"NAME\"} or {\"op\":\"capture\",\"flow\":ID}"));
             return;
         }
         if (count < 0 || seconds < 0 || !Double.isFinite(seconds) || snaplen < 1 || snaplen > dev.netext.wire.pcapng.PcapngWriter.MAX_SNAPLEN) {
             conn.send(error("capture: count and seconds are non-negative, snaplen 1..65535"));
+            return;
+        }
+        if (flowId > 0) {
+            captureFlow(flowId, count, seconds, snaplen, conn);
             return;
         }
         TunnelComponent tunnel;
@@ -255,6 +262,87 @@ final class ControlOps implements ControlHandler {
         }
         if (conn.isOpen()) conn.send(ok().put("end", true).put("packets", sent).put("dropped", ring.dropped()));
     }
+
+    /**
+     * {@code {"op":"capture","flow":ID,…}}: the kernel's copies of one intercepted flow's packets
+     * ({@link FlowCapture}: an nflog group and an nft table of the capture's own), in the same lines as a tunnel
+     * capture; ends as well when the flow closes (after a short grace for its last segments). The table goes away
+     * whichever way the capture ends.
+     */
+    private void captureFlow(long flowId, long count, double seconds, int snaplen, ControlConnection conn) throws Exception {
+        var table = daemon.flows().table();
+        dev.netext.api.flow.Flow flow = table.flow(flowId);
+        FlowRecord row = table.get(flowId);
+        if (flow == null || row == null) {
+            conn.send(error("no flow " + flowId + " (see netext flows)"));
+            return;
+        }
+        if (ended(row)) {
+            conn.send(error("flow " + flowId + " is " + row.state() + ": nothing left to capture"));
+            return;
+        }
+        // the nflog socket is read with poll(2) through FFM, which would pin this connection's virtual thread to its
+        // carrier for the whole capture: read on a platform thread of its own, and wait for it here (unmounted)
+        Exception[] failure = {null};
+        Thread reader = Thread.ofPlatform().daemon().name("netext-capture-flow-" + flowId).start(() -> {
+            try {
+                readFlow(flow, flowId, count, seconds, snaplen, conn);
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        });
+        reader.join();
+        if (failure[0] != null) throw failure[0];
+    }
+
+    private void readFlow(dev.netext.api.flow.Flow flow, long flowId, long count, double seconds, int snaplen,
+                          ControlConnection conn) throws Exception {
+        var table = daemon.flows().table();
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
+        long[] sent = {0};
+        long closedAt = 0;
+        java.util.function.Consumer<FlowCapture.FlowPacket> send = fp -> {
+            if (count != 0 && sent[0] >= count) return;
+            CapturedPacket p = fp.packet();
+            try {
+                conn.send(MAPPER.createObjectNode().put("t", p.epochNanos()).put("dir", p.direction())
+                        .put("len", p.originalLength()).put("flow", flowId).put("comment", fp.comment())
+                        .put("data", b64.encodeToString(p.data())));
+                sent[0]++;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        try (FlowCapture capture = FlowCapture.open(flow, daemon.config().stateDir(), snaplen)) {
+            conn.send(ok().put("flow", flowId).put("interface", "flow " + flowId).put("linktype", dev.netext.wire.pcapng.Pcapng.LINKTYPE_RAW)
+                    .put("snaplen", snaplen).put("nflog_group", capture.group()));
+            conn.watchClose(() -> { });
+            while (conn.isOpen() && (count == 0 || sent[0] < count)) {
+                long now = System.nanoTime();
+                if (now >= deadline || closedAt != 0 && now - closedAt >= FLOW_CLOSE_GRACE_NANOS) break;
+                capture.poll((int) Math.max(1, Math.min((deadline - now) / 1_000_000, 200)), table.upstreamLocal(flowId), send);
+                if (closedAt == 0) {
+                    FlowRecord r = table.get(flowId);
+                    if (r == null || ended(r)) closedAt = System.nanoTime();
+                }
+            }
+            if (conn.isOpen()) {
+                capture.finish(table.upstreamLocal(flowId), send);
+                conn.send(ok().put("end", true).put("packets", sent[0]).put("dropped", capture.lost())
+                        .put("reason", closedAt != 0 ? "flow closed" : count != 0 && sent[0] >= count ? "count" : "time"));
+            }
+        } catch (java.io.UncheckedIOException e) {
+            // the client went away mid-send: the capture is over; the table was removed on the way out
+        }
+    }
+
+    private static boolean ended(FlowRecord r) {
+        return r.state().equals("closed") || r.state().equals("dropped");
+    }
+
+    /** How long a flow capture keeps reading after the flow closed: its last FIN/ACK or RST are still on their way. */
+    static final long FLOW_CLOSE_GRACE_NANOS = 300_000_000L;
 
     /** A capture's ring: enough for a burst at line rate while the reader formats, bounded in memory. */
     static final int CAPTURE_RING_PACKETS = 4096;

@@ -221,7 +221,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (config.kafka() != null) kafka = KafkaEventExporter.start(events, config.kafka(), KafkaEventExporter.Settings.DEFAULTS);
         try (RtNetlink rtnl = RtNetlink.open()) {
-            for (StateLedger.Recovery r : new TunnelLauncher(config.stateDir()).recover(rtnl)) {
+            List<StateLedger.Recovery> dead = new java.util.ArrayList<>(new TunnelLauncher(config.stateDir()).recover(rtnl));
+            dead.addAll(dev.netext.daemon.capture.FlowCapture.recover(config.stateDir())); // a killed daemon's flow captures
+            for (StateLedger.Recovery r : dead) {
                 LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
                 events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
                         "daemon.recovered", Map.of("pid", Integer.toString(r.pid()),

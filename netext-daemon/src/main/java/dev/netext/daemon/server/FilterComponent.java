@@ -40,6 +40,7 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
     FlowEngine launch() throws Exception {
         FlowServices f = services.flows();
         FilterDataProvider p = FlowLauncher.provider(profile, services.resolver(), services.restartPolicy(), services.events());
+        if (p instanceof SupervisedFilter s) profile.memory().ifPresent(m -> s.memoryBudget(m.hardBytes())); // before its start
         FlowEngine engine = FlowLauncher.launch(profile, p,
                 new DnsAnswerLinker(services.events(), f.dnsNames(), f.dnsAnswers()), services.stateDir(),
                 f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()));
@@ -54,6 +55,13 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
     }
 
     @Override void close(FlowEngine engine, StopReason reason) { engine.close(); }
+
+    /** A custom provider's {@code onMemoryPressure} listeners; the rules filter has none. */
+    @Override
+    void memoryPressure(FlowEngine engine, dev.netext.api.ProviderEvent.MemoryBudgetExceeded event) {
+        SupervisedFilter s = supervised;
+        if (s != null) s.memoryPressure(event);
+    }
 
     @Override
     String detail(FlowEngine engine) {

@@ -154,8 +154,8 @@ public final class Supervisor implements AutoCloseable {
 
     private void activate(Managed m, String why) {
         m.reason = why;
-        if (m.active) return;
         m.active = true;
+        // on an active profile too: brings back a component its hard memory limit stopped; started ones ignore it
         for (ProfileComponent c : m.components) c.start();
     }
 

@@ -41,6 +41,23 @@ final class FlowEvents {
         deliver(seq -> new ProviderEvent.FlowClosed(seq, System.nanoTime(), provider, flowId, in, out));
     }
 
+    /** The message type of an upstream connection's tuple: attributes local and remote, {@code ADDRESS:PORT}. */
+    public static final String UPSTREAM_MESSAGE = "flow.upstream";
+
+    /**
+     * The flow's upstream connection is up: its own tuple (netext's end is a port the kernel chose), which a capture
+     * of the flow needs to tell this flow's upstream packets from other flows' to the same destination.
+     */
+    void upstream(long flowId, java.net.SocketAddress local, java.net.SocketAddress remote) {
+        if (!(local instanceof java.net.InetSocketAddress l) || !(remote instanceof java.net.InetSocketAddress r)) return;
+        message(UPSTREAM_MESSAGE, Map.of("local", endpoint(l), "remote", endpoint(r)), flowId);
+    }
+
+    private static String endpoint(java.net.InetSocketAddress s) {
+        String host = s.getAddress().getHostAddress().replaceAll("%.*$", "");
+        return (s.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + s.getPort();
+    }
+
     void message(String type, Map<String, String> attributes, long flowId) {
         deliver(seq -> new ProviderEvent.ProviderMessage(seq, System.nanoTime(), provider, flowId, type, attributes));
     }

@@ -407,6 +407,9 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     /** The upstream channel is ready for the flow's bytes: gates, held bytes, then relay or splice. */
     private void relay(Channel up, int peekInbound, int peekOutbound) {
         upstream = up;
+        java.net.SocketAddress local = up.localAddress(), remote = up.remoteAddress();
+        if (announced == null) engine.events().upstream(id, local, remote);
+        else announced.thenRun(() -> engine.events().upstream(id, local, remote)); // after the late opened/verdict
         // the proxy's handshake leaves the pipeline first: server bytes that came with its reply reach Upstream
         // before any gate exists and are held (heldIn) for the client, ahead of everything relayed or spliced
         if (upstream.pipeline().get(HANDSHAKE) instanceof HandshakeHandler h) {

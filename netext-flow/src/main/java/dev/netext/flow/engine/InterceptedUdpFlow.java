@@ -260,6 +260,7 @@ final class InterceptedUdpFlow {
             return;
         }
         state = State.RELAYING;
+        engine.events().upstream(id, upstream.localAddress(), upstream.remoteAddress());
         while (!held.isEmpty()) sendUpstream(held.poll());
         heldBytes = 0;
         upstream.flush();
