@@ -47,7 +47,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}, TCP so far), over every
+ * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}; TCP and UDP), over every
  * intercepted TCP and UDP flow of this network namespace (and, in gateway mode, of the traffic it forwards): filter →
  * proxies in order → direct (see {@link ProxyWalk}). Installs {@link TproxySteering} (after undoing any dead
  * instance's ledger), binds the transparent listeners, and hands each accepted connection to an

@@ -3,6 +3,7 @@ package dev.netext.flow.proxy;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.HostnameInfo;
 import dev.netext.api.flow.TcpFlow;
+import dev.netext.api.flow.TransportProtocol;
 
 import java.util.Optional;
 
@@ -20,6 +21,9 @@ public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.Http
 
     UpstreamHandshake handshakeFor(TcpFlow flow);
 
+    /** Whether this server can carry flows of {@code protocol}: an HTTP CONNECT proxy carries TCP only. */
+    boolean carries(TransportProtocol protocol);
+
     /** A SOCKS5 server (RFC 1928 CONNECT; RFC 1929 username/password when credentials are given). */
     record Socks5(Endpoint address, Optional<Socks5Credentials> credentials) implements ProxyServer {
         public Socks5 {
@@ -28,6 +32,9 @@ public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.Http
         }
 
         @Override public String type() { return "socks5"; }
+
+        /** TCP by CONNECT, UDP by UDP ASSOCIATE ({@link Socks5UdpAssociation}, one per flow). */
+        @Override public boolean carries(TransportProtocol protocol) { return true; }
 
         @Override
         public UpstreamHandshake handshakeFor(TcpFlow flow) {
@@ -45,6 +52,8 @@ public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.Http
         }
 
         @Override public String type() { return "http"; }
+
+        @Override public boolean carries(TransportProtocol protocol) { return protocol == TransportProtocol.TCP; }
 
         @Override
         public UpstreamHandshake handshakeFor(TcpFlow flow) {
