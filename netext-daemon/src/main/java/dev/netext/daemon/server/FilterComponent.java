@@ -42,7 +42,8 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
         FilterDataProvider p = FlowLauncher.provider(profile, services.resolver(), services.restartPolicy(), services.events());
         FlowEngine engine = FlowLauncher.launch(profile, p,
                 new DnsAnswerLinker(services.events(), f.dnsNames(), f.dnsAnswers()), services.stateDir(),
-                f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()));
+                f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()),
+                services.resolver(), services.restartPolicy());
         supervised = p instanceof SupervisedFilter s ? s : null;
         return engine;
     }

@@ -66,6 +66,7 @@ public final class FlowEngine implements AutoCloseable {
     private final FilterDataProvider provider;
     private final FlowEvents events;
     private final ProxyWalk proxies;
+    private final List<FlowProxy> proxyList; // closed with the engine when they hold resources (hosted providers)
     private final EventLoopGroup group;
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
@@ -88,6 +89,7 @@ public final class FlowEngine implements AutoCloseable {
         this.flowIds = flowIds;
         this.provider = provider;
         this.proxies = new ProxyWalk(proxies);
+        this.proxyList = List.copyOf(proxies);
         this.events = new FlowEvents(config.providerName(), sink, sequence::incrementAndGet);
         this.group = new MultiThreadIoEventLoopGroup(config.workerThreads(), EpollIoHandler.newFactory());
         this.namers = new FastThreadLocal<>() {
@@ -245,6 +247,14 @@ public final class FlowEngine implements AutoCloseable {
                 provider.stopFilter(StopReason.USER_INITIATED);
             } catch (Exception e) {
                 log.warn("stopping filter {}: {}", config.providerName(), e.toString());
+            }
+        }
+        for (FlowProxy p : proxyList) {
+            if (!(p instanceof AutoCloseable c)) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("stopping proxy {}: {}", p.member().provider(), e.toString());
             }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();

@@ -12,7 +12,7 @@ import java.util.Optional;
  * destination. The destination is the flow's hostname when netext knows it (so the proxy resolves it, as it would for
  * an application configured to use it), else its original IP address and port.
  */
-public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.HttpConnect {
+public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.HttpConnect, ProxyServer.Hosted {
 
     Endpoint address();
 
@@ -60,6 +60,32 @@ public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.Http
             String authority = flow.hostname().map(h -> h.hostname() + ":" + flow.remote().port())
                     .orElseGet(() -> flow.remote().toString());
             return new HttpConnectHandshake(authority);
+        }
+    }
+
+    /**
+     * A proxy provider this process hosts (a custom {@code ProxyProvider} class): the engine hands it a claimed flow
+     * by connecting to the host's loopback listener and sending the claim's token ({@link HostedHandshake}); the host
+     * then gives the provider that connection as the flow. The engine relays (or splices) as for any proxy, so the
+     * provider owns the flow's bytes without ever touching an intercepted socket. TCP only.
+     *
+     * @param address  the host's listener, on loopback
+     * @param tokenFor the claim token of a flow the provider claimed (null when there is none)
+     */
+    record Hosted(Endpoint address, java.util.function.LongFunction<byte[]> tokenFor) implements ProxyServer {
+        public Hosted {
+            if (address == null || tokenFor == null) throw new IllegalArgumentException("address and tokenFor are required");
+        }
+
+        @Override public String type() { return "provider"; }
+
+        @Override public boolean carries(TransportProtocol protocol) { return protocol == TransportProtocol.TCP; }
+
+        @Override
+        public UpstreamHandshake handshakeFor(TcpFlow flow) {
+            byte[] token = tokenFor.apply(flow.id());
+            if (token == null) throw new IllegalStateException("flow " + flow.id() + " has no claim at the proxy host");
+            return new HostedHandshake(token);
         }
     }
 }
