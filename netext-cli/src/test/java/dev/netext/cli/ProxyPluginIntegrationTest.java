@@ -41,18 +41,39 @@ class ProxyPluginIntegrationTest {
             import java.util.Map;
             public class RelayProxy implements TransparentProxyProvider {
                 private ProxyContext context;
-                private String host;
-                private int port, crashPort;
+                private String host, udpHost;
+                private int port, crashPort, udpPort;
                 @Override public void startProxy(ProxyContext context, Map<String, Object> options) {
                     this.context = context;
                     String[] upstream = ((String) options.get("upstream")).split(":");
                     host = upstream[0];
                     port = Integer.parseInt(upstream[1]);
                     crashPort = ((Number) options.getOrDefault("crash-port", 0)).intValue();
+                    String[] udp = ((String) options.get("udp-upstream")).split(":");
+                    udpHost = udp[0];
+                    udpPort = Integer.parseInt(udp[1]);
                 }
                 @Override public void stopProxy(StopReason reason) {}
-                @Override public ClaimDecision handleNewFlow(Flow flow) {
-                    return flow.protocol() == TransportProtocol.TCP ? ClaimDecision.CLAIM : ClaimDecision.DECLINE;
+                @Override public ClaimDecision handleNewFlow(Flow flow) { return ClaimDecision.CLAIM; }
+                @Override public void handleUdpFlow(ProxiedUdpFlow flow) throws Exception {
+                    try (UdpSession up = context.openUdp(udpHost, udpPort)) {
+                        Thread back = Thread.ofVirtual().start(() -> {
+                            ByteBuffer b = ByteBuffer.allocate(65536);
+                            try {
+                                while (true) {
+                                    int n = up.receive(b.clear(), java.time.Duration.ofMillis(500));
+                                    if (Thread.currentThread().isInterrupted()) return;
+                                    if (n >= 0) flow.send(new Datagram(flow.originalDestination(), b.flip()));
+                                }
+                            } catch (Exception e) {
+                                // the flow ended
+                            }
+                        });
+                        java.util.Optional<Datagram> d;
+                        while ((d = flow.receive()).isPresent()) up.send(d.get().payload());
+                        back.interrupt();
+                        back.join();
+                    }
                 }
                 @Override public void handleTcpFlow(ProxiedTcpFlow flow) throws Exception {
                     if (flow.originalDestination().port() == crashPort)
@@ -107,6 +128,35 @@ class ProxyPluginIntegrationTest {
         NetworkNamespace c = lab.namespace("ppc"), s = lab.namespace("pps");
         lab.veth(VethEnd.of("ppc", "c-eth", "10.82.1.1/24"), VethEnd.of("pps", "s-eth", "10.82.1.2/24"));
         List<HttpServer> http = servers(s, 8080, 8082, 9090);
+        Files.writeString(dir.resolve("echo.py"), """
+                import select, socket
+                socks = []
+                for port in (7777, 7778, 9999):
+                    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    u.bind(("10.82.1.2", port))
+                    socks.append(u)
+                while True:
+                    for u in select.select(socks, [], [])[0]:
+                        data, peer = u.recvfrom(65535)
+                        port = u.getsockname()[1]
+                        u.sendto(b"udp port %d, seen from %s: " % (port, peer[0].encode()) + data, peer)
+                """);
+        s.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
+        // a connected UDP client that retries (UDP may lose the first datagram) and prints the first answer
+        Files.writeString(dir.resolve("ask.py"), """
+                import socket, sys
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.connect(("10.82.1.2", int(sys.argv[1])))
+                s.settimeout(1.5)
+                for _ in range(5):
+                    s.send(sys.argv[2].encode())
+                    try:
+                        print(s.recv(2048).decode()); sys.exit(0)
+                    except socket.timeout:
+                        pass
+                sys.exit(1)
+                """);
+        for (int i = 0; i < 100 && !s.run("ss", "-Hunl", "sport = :9999").output().contains(":9999"); i++) Thread.sleep(50);
         Path profile = dir.resolve("relay.yaml");
         ProviderJar.write(dir.resolve("plugins/relay-proxy.jar"), "test.RelayProxy", RELAY_PROXY);
         Files.writeString(profile, """
@@ -115,8 +165,8 @@ class ProxyPluginIntegrationTest {
                   - name: relay
                     order: 3
                     type: test.RelayProxy
-                    settings: { upstream: "10.82.1.2:9090", crash-port: 8081 }
-                    include: [{ port: 8080 }, { port: 8081 }, { port: 9090 }]
+                    settings: { upstream: "10.82.1.2:9090", crash-port: 8081, udp-upstream: "10.82.1.2:9999" }
+                    include: [{ port: 8080 }, { port: 8081 }, { port: 9090 }, { protocol: udp, port: 7777 }, { protocol: udp, port: 9999 }]
                 """);
         try (NetextProcess up = NetextProcess.start(c, "up", "--log", profile.toString())) {
             assertThat(up.awaitLine(l -> l.startsWith("netext: proxy relay (order 3)"), WAIT)).as(up.output()).isPresent();
@@ -137,6 +187,13 @@ class ProxyPluginIntegrationTest {
             ExecResult again = curl(c, 8080);
             assertThat(again.exitCode()).as(again.output() + "\n" + up.output()).isZero();
             assertThat(again.output()).isEqualTo("port 9090, seen from 10.82.1.1");
+
+            // UDP: the provider relays the flow's datagrams to the fixed UDP upstream, through ProxyContext.openUdp
+            ExecResult udp = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7777", "hello udp");
+            assertThat(udp.exitCode()).as(udp.output() + "\n" + up.output()).isZero();
+            assertThat(udp.output().strip()).isEqualTo("udp port 9999, seen from 10.82.1.1: hello udp");
+            ExecResult udpDirect = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7778", "direct udp");
+            assertThat(udpDirect.output().strip()).isEqualTo("udp port 7778, seen from 10.82.1.1: direct udp");
 
             ExecResult direct = curl(c, 8082);
             assertThat(direct.output()).isEqualTo("port 8082, seen from 10.82.1.1");

@@ -32,4 +32,10 @@ public interface ProxyContext extends ProviderContext {
      * {@code NEProvider.createTCPConnection(to:)}. Blocks until connected; throws when the connection fails.
      */
     TcpConnection openTcp(String host, int port) throws IOException;
+
+    /**
+     * Opens a UDP socket connected to {@code host} and {@code port}, with the bypass mark, as {@link #openTcp} does
+     * for TCP: {@code NEProvider.createUDPSession(to:from:)}.
+     */
+    UdpSession openUdp(String host, int port) throws IOException;
 }

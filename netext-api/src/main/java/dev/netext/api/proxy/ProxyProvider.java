@@ -18,14 +18,15 @@ import java.util.Map;
  *       that flow (a virtual thread), so the provider simply blocks on reads and writes. The flow is closed when the
  *       call returns, and aborted if it throws. Pump the second direction with
  *       {@link dev.netext.api.ProviderContext#spawn} or a thread of your own.</li>
- *   <li>Upstream connections come from {@link ProxyContext#openTcp} (NE's {@code createTCPConnection}): they carry
+ *   <li>Upstream connections come from {@link ProxyContext#openTcp} and {@link ProxyContext#openUdp} (NE's
+ *       {@code createTCPConnection}, {@code createUDPSession}): they carry
  *       the bypass mark, so netext's own interception never hands them back to this proxy.</li>
  * </ol>
  *
  * <p>A profile names a proxy class with {@code proxies: - { name: x, order: 3, type: com.example.MyProxy,
  * settings: {…}, include: [...] }}; {@code settings} are {@link #startProxy}'s options. netext runs it isolated (its
  * plugin's class loader, threads of its own) and restarts it with backoff when a call throws; a flow whose
- * {@code handleTcpFlow} throws is reset. Hosted proxies carry TCP flows so far: UDP flows are not offered to them.
+ * {@code handleTcpFlow} throws is reset.
  */
 public interface ProxyProvider extends Provider {
 

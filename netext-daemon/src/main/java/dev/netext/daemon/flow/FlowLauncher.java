@@ -91,6 +91,15 @@ public final class FlowLauncher {
                 resolver, policy);
     }
 
+    /** Whether a proxy that can carry UDP (SOCKS5, a custom class) has an include rule that is not TCP-only. */
+    static boolean proxiesTakeUdp(ProxiesSection s) {
+        java.util.function.Predicate<dev.netext.api.proxy.ProxyChain.Member> selectsUdp = m -> m.rules().included().stream()
+                .anyMatch(r -> r.protocol() != dev.netext.api.flow.TransportProtocol.TCP);
+        return s.proxies().stream().filter(p -> p.server().carries(dev.netext.api.flow.TransportProtocol.UDP))
+                .map(FlowProxy.Upstream::member).anyMatch(selectsUdp)
+                || s.custom().stream().map(ProxiesSection.Custom::member).anyMatch(selectsUdp);
+    }
+
     /**
      * The profile's proxy chain: the built-in proxies, and each custom proxy class resolved with {@code resolver} (its
      * plugin's own class loader) and started under {@link SupervisedProxy}, here, in the calling thread's namespace.
@@ -135,10 +144,9 @@ public final class FlowLauncher {
                                     ProviderResolver resolver, RestartPolicy policy) throws Exception {
         if (!profile.interceptsFlows()) throw new IllegalArgumentException(profile.name() + " has no filter or proxies section");
         InterceptionConfig.Scope scope = profile.filter().map(FilterSection::scope).orElse(InterceptionConfig.Scope.ALL);
-        // a proxies-only profile intercepts UDP when one of its proxies can carry it (SOCKS5 UDP ASSOCIATE)
-        boolean udp = profile.filter().map(FilterSection::udp).orElseGet(() -> profile.proxies().stream()
-                .flatMap(p -> p.proxies().stream())
-                .anyMatch(p -> p.server().carries(dev.netext.api.flow.TransportProtocol.UDP)));
+        // a proxies-only profile intercepts UDP when one of its proxies can carry UDP and its rules select some
+        boolean udp = profile.filter().map(FilterSection::udp)
+                .orElseGet(() -> profile.proxies().map(FlowLauncher::proxiesTakeUdp).orElse(false));
         List<String> gateway = profile.filter().map(FilterSection::gateway).orElse(List.of());
         // the DNS layer redirects port 53 itself when it intercepts: steering it here too would take the query from it
         boolean dnsIntercepted = profile.dns().map(DnsSection::intercept).orElse(false);

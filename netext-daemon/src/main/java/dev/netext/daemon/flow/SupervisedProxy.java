@@ -97,6 +97,7 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<Long, Claim> claims = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, LoopbackUdpFlow> udpClaims = new ConcurrentHashMap<>();
     private final ServerSocketChannel listener;
     private final ProxyServer.Hosted server;
     private final EventLoopGroup io;
@@ -121,6 +122,9 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
         this.server = new ProxyServer.Hosted(Endpoint.of((InetSocketAddress) listener.getLocalAddress()), id -> {
             Claim c = claims.get(id);
             return c == null ? null : c.token();
+        }, id -> {
+            LoopbackUdpFlow f = udpClaims.get(id);
+            return f == null ? null : f.address();
         });
         this.io = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
@@ -164,12 +168,25 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
 
     @Override
     public ClaimDecision handleNewFlow(Flow flow) {
-        if (!(flow instanceof TcpFlow tcp)) return ClaimDecision.DECLINE;
         Instance i = current;
         if (i == null) return ClaimDecision.DECLINE;
         ClaimDecision d = i.call(() -> i.provider.handleNewFlow(flow), "handleNewFlow");
         if (i.crashed) return new ClaimDecision.Reject(DropMode.RESET); // it threw on this flow: this flow fails
         if (!(d instanceof ClaimDecision.Claim)) return d == null ? ClaimDecision.DECLINE : d;
+        if (flow instanceof dev.netext.api.flow.UdpFlow udp) {
+            // the engine relays the flow's datagrams to a loopback socket of its own, which the provider reads
+            LoopbackUdpFlow f;
+            try {
+                f = LoopbackUdpFlow.open(udp, udpIdleTimeout());
+            } catch (IOException e) {
+                LOG.warn("proxy {}: no loopback socket for UDP flow {}: {}", member.provider(), flow.id(), e.toString());
+                return new ClaimDecision.Reject(DropMode.RESET);
+            }
+            udpClaims.put(flow.id(), f);
+            i.carryUdp(f, () -> udpClaims.remove(flow.id(), f));
+            return d;
+        }
+        TcpFlow tcp = (TcpFlow) flow;
         long now = System.nanoTime();
         claims.values().removeIf(c -> now - c.atNanos() > CLAIM_TTL_NANOS);
         byte[] token = new byte[HostedHandshake.TOKEN_BYTES];
@@ -305,6 +322,8 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
         }
         if (i != null) i.stop(StopReason.USER_INITIATED);
         claims.clear();
+        udpClaims.values().forEach(LoopbackUdpFlow::close);
+        udpClaims.clear();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
@@ -388,6 +407,27 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             return null;
+        }
+
+        /** handleUdpFlow on a thread of its own; returning closes the flow's socket, throwing also crashes the instance. */
+        void carryUdp(LoopbackUdpFlow flow, Runnable done) {
+            try {
+                executor.execute(() -> {
+                    try {
+                        provider.handleUdpFlow(flow);
+                    } catch (Throwable t) {
+                        publish((s, n) -> new ProviderEvent.ProviderMessage(s, n, member.provider(), flow.flow().id(),
+                                "proxy.failed", Map.of("proxy", member.provider(), "reason", "handleUdpFlow threw " + describe(t))));
+                        crashed(this, new IllegalStateException("handleUdpFlow threw " + describe(t), t));
+                    } finally {
+                        flow.close();
+                        done.run();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                flow.close();
+                done.run();
+            }
         }
 
         /** handleTcpFlow on a thread of its own; returning closes the flow, throwing resets it and crashes the instance. */
@@ -480,11 +520,87 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
         @Override public int upstreamMark() { return InterceptionConfig.DEFAULT_BYPASS_MARK; }
 
         @Override
+        public dev.netext.api.proxy.UdpSession openUdp(String host, int port) throws IOException {
+            if (port < 1 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range");
+            return dev.netext.flow.proxy.MarkedUdpSession.open(io.next(),
+                    new InetSocketAddress(InetAddress.getByName(host), port), bypassMark());
+        }
+
+        @Override
         public TcpConnection openTcp(String host, int port) throws IOException {
             if (port < 1 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range");
             InetAddress address = InetAddress.getByName(host);
             return MarkedTcpConnection.connect(io.next(), new InetSocketAddress(address, port), bypassMark(), CONNECT_TIMEOUT);
         }
+    }
+
+    /**
+     * A claimed UDP flow as the provider sees it: a loopback socket the engine relays the flow's datagrams to (from its
+     * upstream socket, connected here) and takes the answers from, which it passes on from the original destination.
+     * {@code receive} ends (empty) after the idle timeout without a datagram, or once closed.
+     */
+    private static final class LoopbackUdpFlow implements dev.netext.api.proxy.ProxiedUdpFlow {
+        private final java.net.DatagramSocket socket;
+        private final dev.netext.api.flow.UdpFlow flow;
+        private final Endpoint address;
+        private volatile java.net.SocketAddress engine; // the engine's upstream socket, learned from its first datagram
+
+        private LoopbackUdpFlow(java.net.DatagramSocket socket, dev.netext.api.flow.UdpFlow flow) {
+            this.socket = socket;
+            this.flow = flow;
+            this.address = Endpoint.of((InetSocketAddress) socket.getLocalSocketAddress());
+        }
+
+        static LoopbackUdpFlow open(dev.netext.api.flow.UdpFlow flow, Duration idle) throws IOException {
+            java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, idle.toMillis())));
+            return new LoopbackUdpFlow(s, flow);
+        }
+
+        Endpoint address() { return address; }
+
+        @Override public Flow flow() { return flow; }
+
+        @Override public Endpoint originalDestination() { return flow.remote(); }
+
+        @Override public Optional<HostnameInfo> hostname() { return flow.hostname(); }
+
+        @Override
+        public Optional<dev.netext.api.proxy.Datagram> receive() throws IOException {
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
+            while (true) {
+                try {
+                    socket.receive(p);
+                } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
+                    return Optional.empty(); // idle past the timeout, or closed
+                }
+                InetSocketAddress from = (InetSocketAddress) p.getSocketAddress();
+                if (!from.getAddress().isLoopbackAddress()) continue;
+                if (engine == null) engine = from;
+                else if (!engine.equals(from)) continue; // only the engine's socket for this flow
+                return Optional.of(new dev.netext.api.proxy.Datagram(flow.remote(),
+                        ByteBuffer.wrap(p.getData(), 0, p.getLength())));
+            }
+        }
+
+        @Override
+        public void send(dev.netext.api.proxy.Datagram datagram) throws IOException {
+            java.net.SocketAddress to = engine;
+            if (to == null) throw new IOException("flow " + flow.id() + ": nothing received yet, so no way back to the application");
+            ByteBuffer b = datagram.payload().duplicate();
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            socket.send(new java.net.DatagramPacket(bytes, bytes.length, to));
+        }
+
+        @Override public void close() { socket.close(); }
+
+        @Override public void abort() { socket.close(); }
+    }
+
+    /** The flow's idle timeout, for a claimed UDP flow's receive (the engine's default). */
+    private static Duration udpIdleTimeout() {
+        return dev.netext.flow.engine.InterceptionOptions.DEFAULT.udpIdleTimeout();
     }
 
     /** A claimed flow as the provider sees it: the engine's loopback connection, blocking. */

@@ -255,21 +255,32 @@ final class InterceptedUdpFlow {
     }
 
     private void connect(FlowProxy proxy, boolean watchInbound, boolean watchOutbound) {
+        pendingSockets = 2; // the upstream (or association) and the reply socket
         outbound = new DatagramGate(watchOutbound, (off, data) -> engine.provider().handleOutboundData(flow, off, data));
         inbound = new DatagramGate(watchInbound, (off, data) -> engine.provider().handleInboundData(flow, off, data));
         SocketProtocolFamily family = original.getAddress() instanceof Inet6Address
                 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-        if (proxy == null) {
-            ChannelFuture up = new Bootstrap().group(loop)
-                    .channelFactory(() -> new EpollDatagramChannel(family))
-                    .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
-                    .handler(new FromUpstream())
-                    .connect(original);
-            upstream = up.channel();
-            up.addListener(f -> connected("upstream", f.cause()));
+        if (proxy == null || proxy.server() instanceof ProxyServer.Hosted) {
+            // direct, or to the loopback socket a hosted provider reads this flow's datagrams from
+            Endpoint relay = proxy == null ? null
+                    : ((ProxyServer.Hosted) proxy.server()).udpRelayFor().apply(id);
+            if (proxy != null) viaProxy = proxy;
+            if (proxy != null && relay == null) {
+                proxyFailed(new IllegalStateException("no UDP relay for the flow at the proxy host"));
+                relayFailed = true;
+                pendingSockets--; // only the reply socket's outcome is still to come
+            } else {
+                ChannelFuture up = new Bootstrap().group(loop)
+                        .channelFactory(() -> new EpollDatagramChannel(family))
+                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
+                        .handler(new FromUpstream())
+                        .connect(relay == null ? original : relay.toSocketAddress());
+                upstream = up.channel();
+                up.addListener(f -> connected("upstream", f.cause()));
+            }
         } else {
-            // only a server that carries UDP is offered the flow (FlowProxy.handleNewFlow): SOCKS5
+            // the other server that carries UDP (FlowProxy.handleNewFlow declines for the rest): SOCKS5
             ProxyServer.Socks5 socks = (ProxyServer.Socks5) proxy.server();
             viaProxy = proxy;
             relayTarget = Socks5Address.of(Endpoint.of(original));
@@ -300,7 +311,6 @@ final class InterceptedUdpFlow {
                 .handler(new FromClient())
                 .connect(client, original);
         reply = back.channel();
-        pendingSockets = 2;
         back.addListener(f -> connected("reply", f.cause()));
     }
 

@@ -67,19 +67,23 @@ public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.Http
      * A proxy provider this process hosts (a custom {@code ProxyProvider} class): the engine hands it a claimed flow
      * by connecting to the host's loopback listener and sending the claim's token ({@link HostedHandshake}); the host
      * then gives the provider that connection as the flow. The engine relays (or splices) as for any proxy, so the
-     * provider owns the flow's bytes without ever touching an intercepted socket. TCP only.
+     * provider owns the flow's bytes without ever touching an intercepted socket. A claimed UDP flow is relayed, as a
+     * direct one is, to a loopback socket the host opened for it ({@code udpRelayFor}), read by the provider.
      *
-     * @param address  the host's listener, on loopback
-     * @param tokenFor the claim token of a flow the provider claimed (null when there is none)
+     * @param address     the host's listener, on loopback
+     * @param tokenFor    the claim token of a TCP flow the provider claimed (null when there is none)
+     * @param udpRelayFor the loopback socket of a UDP flow the provider claimed (null when there is none)
      */
-    record Hosted(Endpoint address, java.util.function.LongFunction<byte[]> tokenFor) implements ProxyServer {
+    record Hosted(Endpoint address, java.util.function.LongFunction<byte[]> tokenFor,
+                  java.util.function.LongFunction<Endpoint> udpRelayFor) implements ProxyServer {
         public Hosted {
-            if (address == null || tokenFor == null) throw new IllegalArgumentException("address and tokenFor are required");
+            if (address == null || tokenFor == null || udpRelayFor == null)
+                throw new IllegalArgumentException("address, tokenFor and udpRelayFor are required");
         }
 
         @Override public String type() { return "provider"; }
 
-        @Override public boolean carries(TransportProtocol protocol) { return protocol == TransportProtocol.TCP; }
+        @Override public boolean carries(TransportProtocol protocol) { return true; }
 
         @Override
         public UpstreamHandshake handshakeFor(TcpFlow flow) {
