@@ -33,7 +33,11 @@ public interface ProxyProvider extends Provider {
     /** Starts the proxy: {@code startProxy(options:completionHandler:)}. Flows arrive after this returns. */
     void startProxy(ProxyContext context, Map<String, Object> options) throws Exception;
 
-    /** Stops the proxy. Claimed flows still open are aborted after this returns. */
+    /**
+     * Stops the proxy. On a stop of the profile, claimed flows still open are aborted after this returns; when the
+     * host stops an instance because it failed ({@code StopReason.PROVIDER_FAILED}), the flows it carries run to
+     * their end while a fresh instance takes new ones.
+     */
     void stopProxy(StopReason reason) throws Exception;
 
     /** Claims, declines or rejects a new flow. A call that throws declines. */
