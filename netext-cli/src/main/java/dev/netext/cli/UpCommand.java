@@ -102,14 +102,21 @@ public final class UpCommand implements Callable<Integer> {
      * (restarted with backoff when it crashes, reported on stderr) and the proxy chain; with --log, one line per flow
      * verdict (and per proxy decision).
      */
+    /** Whether {@code name} is one of the profile's custom proxy classes (their failures are theirs, not the filter's). */
+    private static boolean customProxy(Profile profile, String name) {
+        return profile.proxies().stream().flatMap(p -> p.custom().stream()).anyMatch(c -> c.member().provider().equals(name));
+    }
+
     private FlowEngine startFlowFilter(Profile profile, ProviderResolver resolver, PrintStream out) throws Exception {
         Preflight.requireRootForFiltering();
         EventSink sink = e -> {
             switch (e) {
-                case ProviderEvent.ProviderFailed f -> System.err.println("netext: filter provider " + profile.filter().map(s -> s.provider()).orElse("rules")
+                case ProviderEvent.ProviderFailed f -> System.err.println("netext: " + (customProxy(profile, f.provider())
+                        ? "proxy " + f.provider() : "filter provider " + profile.filter().map(s -> s.provider()).orElse("rules"))
                         + " failed: " + f.message() + (f.willRestart() ? " (restarting)" : " (not restarted)"));
-                case ProviderEvent.ProviderRestarted r -> System.err.println("netext: filter provider "
-                        + profile.filter().map(s -> s.provider()).orElse("rules") + " restarted (attempt " + r.attempt() + ")");
+                case ProviderEvent.ProviderRestarted r -> System.err.println("netext: " + (customProxy(profile, r.provider())
+                        ? "proxy " + r.provider() : "filter provider " + profile.filter().map(s -> s.provider()).orElse("rules"))
+                        + " restarted (attempt " + r.attempt() + ")");
                 default -> {
                     String line = log ? FlowLogLine.format(e) : null;
                     if (line != null) synchronized (out) { out.println(line); out.flush(); }
@@ -119,7 +126,7 @@ public final class UpCommand implements Callable<Integer> {
         FlowEngine engine;
         try {
             engine = FlowLauncher.launch(profile, FlowLauncher.provider(profile, resolver, RestartPolicy.DEFAULT, sink),
-                    sink, StateLedger.DEFAULT_DIR);
+                    sink, StateLedger.DEFAULT_DIR, resolver, RestartPolicy.DEFAULT);
         } catch (java.io.IOException | IllegalArgumentException | dev.netext.daemon.plugin.ProviderResolutionException e) {
             throw new UserError("filter: " + e.getMessage());
         }

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code netext sandbox} end to end: it builds its network, runs the daemon on the default profile (tunnel, split DNS,
- * filter with a prompt rule, dashboard), drives traffic through it, reports, and cleans up.
+ * filter with a prompt rule, dashboard, a SOCKS5 proxy on microsocks), drives traffic through it, reports, and cleans
+ * up.
  */
 @Tag("netns")
 @ExtendWith(NetnsExtension.class)
@@ -55,6 +56,15 @@ class SandboxIntegrationTest {
                 .contains("WireGuard ends stopped by SIGTERM, exit code 0")
                 .contains("exit code 0")
                 .contains("removed; nothing is left on this machine");
+        if (Files.isExecutable(Path.of("/usr/bin/microsocks"))) { // .ci/run installs it
+            // the profile's proxy: a flow its host rule selects goes through microsocks, so the server sees
+            // microsocks' address (10.99.0.1, the internet namespace's own) instead of the device's (10.99.0.2)
+            assertThat(report)
+                    .containsPattern("proxy socks: order 1, socks5 10\\.99\\.0\\.1:1080, 1 include")
+                    .containsPattern("HTTP www\\.proxied\\.example \\(proxied\\)\\s+netext filter → proxy socks \\(microsocks\\)\\s+1\\s+1\\s+0%\\s+HTTP 200, \\d+ B, the server saw 10\\.99\\.0\\.1\n");
+        } else {
+            assertThat(report).contains("is not installed: no proxy in this run").doesNotContain("proxied");
+        }
         String prefix = report.replaceAll("(?s).*namespace (nx[0-9a-f]{4})-device.*", "$1");
         assertThat(Files.exists(Path.of("/run/netns", prefix + "-device"))).isFalse();
         assertThat(Files.exists(Path.of("/run/netns", prefix + "-internet"))).isFalse();

@@ -131,4 +131,90 @@ class UpProxiesIntegrationTest {
         }
         assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
     }
+
+    /**
+     * A proxies-only profile whose SOCKS5 proxy carries UDP: {@code netext up} intercepts UDP too, and a UDP echo the
+     * proxy's rules select goes through dante's UDP relay (the echo names dante's address); one they do not select
+     * goes direct. Namespaces: client, socks (danted 10.81.2.2:1080 → external 10.81.3.1), origin (a Python UDP echo
+     * on 10.81.9.2, ports 7777 and 7778, answering with the peer it saw).
+     */
+    @NetnsTest
+    void proxiesOnlyProfileCarriesUdpThroughDante(NetnsLab lab) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/danted")), "needs danted");
+        NetworkNamespace c = lab.namespace("client"), socks = lab.namespace("socks"), origin = lab.namespace("origin");
+        lab.veth(VethEnd.of("client", "c-o", "10.81.1.1/24"), VethEnd.of("origin", "o-c", "10.81.1.2/24"));
+        lab.veth(VethEnd.of("client", "c-s", "10.81.2.1/24"), VethEnd.of("socks", "s-c", "10.81.2.2/24"));
+        lab.veth(VethEnd.of("socks", "s-o", "10.81.3.1/24"), VethEnd.of("origin", "o-s", "10.81.3.2/24"));
+        origin.ip("addr", "add", "10.81.9.2/32", "dev", "lo").orThrow();
+        c.ip("route", "add", "10.81.9.0/24", "via", "10.81.1.2").orThrow();
+        socks.ip("route", "add", "10.81.9.0/24", "via", "10.81.3.2").orThrow();
+        Files.writeString(dir.resolve("danted.conf"), """
+                logoutput: stderr
+                internal: 10.81.2.2 port = 1080
+                external: 10.81.3.1
+                socksmethod: none
+                clientmethod: none
+                user.privileged: root
+                user.unprivileged: nobody
+                client pass { from: 10.81.2.0/24 to: 0.0.0.0/0 }
+                socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: udpassociate udpreply connect }
+                """);
+        socks.exec("sh", "-c", "exec /usr/sbin/danted -f '" + dir.resolve("danted.conf") + "' -p '"
+                + dir.resolve("danted.pid") + "' > '" + dir.resolve("danted.log") + "' 2>&1");
+        Files.writeString(dir.resolve("echo.py"), """
+                import select, socket
+                socks = []
+                for port in (7777, 7778):
+                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    s.bind(("10.81.9.2", port))
+                    socks.append(s)
+                while True:
+                    for s in select.select(socks, [], [])[0]:
+                        data, peer = s.recvfrom(65535)
+                        s.sendto(b"echo to %s: " % peer[0].encode() + data, peer)
+                """);
+        origin.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
+        // a connected UDP client that retries (UDP may lose the first datagram) and prints the first answer
+        Files.writeString(dir.resolve("ask.py"), """
+                import socket, sys
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.connect(("10.81.9.2", int(sys.argv[1])))
+                s.settimeout(1.5)
+                for _ in range(5):
+                    s.send(sys.argv[2].encode())
+                    try:
+                        print(s.recv(2048).decode()); sys.exit(0)
+                    except socket.timeout:
+                        pass
+                sys.exit(1)
+                """);
+        for (int i = 0; i < 100; i++) {
+            if (socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080")
+                    && origin.run("ss", "-Hunl", "sport = :7778").output().contains(":7778")) break;
+            Thread.sleep(50);
+        }
+        Path profile = dir.resolve("udp-proxied.yaml");
+        Files.writeString(profile, """
+                name: udp-proxied
+                proxies:
+                  - { name: corp, order: 1, type: socks5, server: "10.81.2.2:1080", include: [{ protocol: udp, port: 7777 }] }
+                """);
+        NetextProcess netext = NetextProcess.start(c, "up", "--log", profile.toString());
+        try {
+            assertThat(netext.awaitLine(l -> l.startsWith("netext: filter") && l.contains("UDP (tproxy"), START))
+                    .as("netext output:\n%s", netext.output()).isPresent();
+            ExecResult viaSocks = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7777", "via dante");
+            assertThat(viaSocks.exitCode()).as(viaSocks.output() + "\n" + netext.output() + "\n"
+                    + Files.readString(dir.resolve("danted.log"))).isZero();
+            assertThat(viaSocks.output().strip()).isEqualTo("echo to 10.81.3.1: via dante"); // dante's external address
+            assertThat(netext.awaitLine(l -> l.matches("flow \\d+ route proxy corp"), START)).as(netext.output()).isPresent();
+            ExecResult direct = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7778", "direct");
+            assertThat(direct.exitCode()).as(direct.output()).isZero();
+            assertThat(direct.output().strip()).isEqualTo("echo to 10.81.1.1: direct");
+            assertThat(netext.terminate(START)).isZero();
+        } finally {
+            netext.close();
+        }
+        assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
+    }
 }

@@ -12,6 +12,10 @@ public non-sealed interface ProxiedUdpFlow extends ProxiedFlow {
      */
     Optional<Datagram> receive() throws IOException;
 
-    /** Delivers a datagram to the application, appearing to come from {@link Datagram#remote()}. */
+    /**
+     * Delivers a datagram to the application. netext delivers it from the flow's original destination (the address
+     * the application wrote to, which a connected UDP socket requires); {@link Datagram#remote()} is not used as the
+     * source yet.
+     */
     void send(Datagram datagram) throws IOException;
 }

@@ -18,14 +18,26 @@ import java.util.Map;
  *       that flow (a virtual thread), so the provider simply blocks on reads and writes. The flow is closed when the
  *       call returns, and aborted if it throws. Pump the second direction with
  *       {@link dev.netext.api.ProviderContext#spawn} or a thread of your own.</li>
+ *   <li>Upstream connections come from {@link ProxyContext#openTcp} and {@link ProxyContext#openUdp} (NE's
+ *       {@code createTCPConnection}, {@code createUDPSession}): they carry
+ *       the bypass mark, so netext's own interception never hands them back to this proxy.</li>
  * </ol>
+ *
+ * <p>A profile names a proxy class with {@code proxies: - { name: x, order: 3, type: com.example.MyProxy,
+ * settings: {…}, include: [...] }}; {@code settings} are {@link #startProxy}'s options. netext runs it isolated (its
+ * plugin's class loader, threads of its own) and restarts it with backoff when a call throws; a flow whose
+ * {@code handleTcpFlow} throws is reset.
  */
 public interface ProxyProvider extends Provider {
 
     /** Starts the proxy: {@code startProxy(options:completionHandler:)}. Flows arrive after this returns. */
     void startProxy(ProxyContext context, Map<String, Object> options) throws Exception;
 
-    /** Stops the proxy. Claimed flows still open are aborted after this returns. */
+    /**
+     * Stops the proxy. On a stop of the profile, claimed flows still open are aborted after this returns; when the
+     * host stops an instance because it failed ({@code StopReason.PROVIDER_FAILED}), the flows it carries run to
+     * their end while a fresh instance takes new ones.
+     */
     void stopProxy(StopReason reason) throws Exception;
 
     /** Claims, declines or rejects a new flow. A call that throws declines. */

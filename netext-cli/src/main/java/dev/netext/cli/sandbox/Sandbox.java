@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * <pre>
  *   [device]  eth0 10.99.0.2/24 fd99::2/64 ──veth── eth0 10.99.0.1/24 fd99::1/64  [internet]
  *     default route → internet                         UDP echo on port 7, dnsmasq (public names) on 53
- *     netext daemon (the profile) → netext0 10.7.0.1/24 fd84:306d:fc4e::1/64       web server on port 80
+ *     netext daemon (the profile) → netext0 10.7.0.1/24 fd84:306d:fc4e::1/64       web server on port 80,
+ *                                                      microsocks (SOCKS5, when installed) on port 1080
  *       DNS on 127.0.0.1:53, flow filter on every TCP flow, dashboard on 127.0.0.1:P
  *       (the host's 127.0.0.1:P forwards to it)
  *     eth1 10.98.0.2/24 ──────────────────────veth── eth0 10.98.0.53/24  [corp]
@@ -41,14 +42,21 @@ final class Sandbox implements AutoCloseable {
     static final String INTERNET_V4 = "10.99.0.1", INTERNET_V6 = "fd99::1";
     static final String CORP_DNS = "10.98.0.53", DEVICE_CORP = "10.98.0.2/24";
     static final Path DNSMASQ = Path.of("/usr/sbin/dnsmasq");
+    /** The default profile's SOCKS5 proxy runs in the internet namespace when Debian's microsocks is installed. */
+    static final Path MICROSOCKS = Path.of("/usr/bin/microsocks");
+    static final int SOCKS_PORT = 1080;
     /** The names each resolver knows, and their answers (documentation and private addresses; nothing is contacted). */
     static final List<String[]> CORP_RECORDS = List.of(new String[]{"intranet.corp.example", "10.98.1.10"},
             new String[]{"git.corp.example", "10.98.1.11"});
     static final List<String[]> PUBLIC_RECORDS = List.of(new String[]{"www.example.org", "192.0.2.80"},
             new String[]{"mail.example.org", "192.0.2.25"});
-    /** Names of the internet namespace's web server: one the filter allows, one its prompt rule asks about. */
-    static final String WEB_ALLOWED = "web.example.org", WEB_PROMPTED = "www.prompt.example";
-    static final List<String[]> WEB_RECORDS = List.of(new String[]{WEB_ALLOWED, INTERNET_V4}, new String[]{WEB_PROMPTED, INTERNET_V4});
+    /**
+     * Names of the internet namespace's web server: one the filter allows, one its prompt rule asks about, one the
+     * profile's proxy rule sends through microsocks.
+     */
+    static final String WEB_ALLOWED = "web.example.org", WEB_PROMPTED = "www.prompt.example", WEB_PROXIED = "www.proxied.example";
+    static final List<String[]> WEB_RECORDS = List.of(new String[]{WEB_ALLOWED, INTERNET_V4},
+            new String[]{WEB_PROMPTED, INTERNET_V4}, new String[]{WEB_PROXIED, INTERNET_V4});
     private static final Pattern DEV = Pattern.compile(" dev (\\S+)");
 
     private final NetnsLab lab;
@@ -57,6 +65,7 @@ final class Sandbox implements AutoCloseable {
     private final UdpEchoServer echo;
     private final NetworkNamespace corp;
     private final boolean resolvers;
+    private final boolean socks;
     private NetextProcess netext;
     private Path controlSocket;
     private LoopbackForwarder forwarder;
@@ -66,13 +75,14 @@ final class Sandbox implements AutoCloseable {
     private SandboxWireGuard wireGuard;
 
     private Sandbox(NetnsLab lab, NetworkNamespace device, NetworkNamespace internet, NetworkNamespace corp,
-                    UdpEchoServer echo, boolean resolvers) {
+                    UdpEchoServer echo, boolean resolvers, boolean socks) {
         this.lab = lab;
         this.device = device;
         this.internet = internet;
         this.corp = corp;
         this.echo = echo;
         this.resolvers = resolvers;
+        this.socks = socks;
     }
 
     static Sandbox create() throws Exception {
@@ -94,7 +104,9 @@ final class Sandbox implements AutoCloseable {
                 internetRecords.addAll(WEB_RECORDS);
                 dnsmasq(internet, INTERNET_V4, internetRecords);
             }
-            return new Sandbox(lab, device, internet, corp, echo, resolvers);
+            boolean socks = java.nio.file.Files.isExecutable(MICROSOCKS);
+            if (socks) microsocks(internet);
+            return new Sandbox(lab, device, internet, corp, echo, resolvers, socks);
         } catch (Exception e) {
             lab.close();
             throw e;
@@ -113,6 +125,36 @@ final class Sandbox implements AutoCloseable {
         }
         throw new IOException("dnsmasq on " + address + " did not start");
     }
+
+    /**
+     * microsocks on the internet namespace's address (no authentication), killed when the lab closes. netext's SOCKS5
+     * CONNECT names the flow's host, so microsocks resolves it: {@code ip netns exec} puts
+     * {@code /etc/netns/NAME/hosts} over {@code /etc/hosts}, and that file names the web server (removed at close).
+     */
+    private static void microsocks(NetworkNamespace ns) throws Exception {
+        Path hosts = socksHosts(ns);
+        java.nio.file.Files.createDirectories(hosts.getParent());
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : WEB_RECORDS) sb.append(r[1]).append(' ').append(r[0]).append('\n');
+        java.nio.file.Files.writeString(hosts, sb);
+        try {
+            ns.exec(MICROSOCKS.toString(), "-i", INTERNET_V4, "-p", Integer.toString(SOCKS_PORT));
+            for (int i = 0; i < 100; i++) {
+                if (ns.run("ss", "-Htln", "sport = :" + SOCKS_PORT).output().contains(":" + SOCKS_PORT)) return;
+                Thread.sleep(50);
+            }
+            throw new IOException("microsocks on " + INTERNET_V4 + ":" + SOCKS_PORT + " did not start");
+        } catch (Exception e) {
+            java.nio.file.Files.deleteIfExists(hosts);
+            java.nio.file.Files.deleteIfExists(hosts.getParent());
+            throw e;
+        }
+    }
+
+    private static Path socksHosts(NetworkNamespace ns) { return Path.of("/etc/netns", ns.name(), "hosts"); }
+
+    /** Whether the SOCKS5 proxy runs (microsocks is installed). */
+    boolean socks() { return socks; }
 
     /** Whether the corp and public resolvers run (dnsmasq is installed). */
     boolean resolvers() { return resolvers; }
@@ -263,16 +305,29 @@ final class Sandbox implements AutoCloseable {
      * daemon's filter. {@code whileRunning} runs while curl is waiting (a prompt's answer); the row is curl's result.
      */
     TrafficRow http(String host, String address, String label, ThrowingCallable<String> whileRunning) throws Exception {
-        Process curl = device.command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--max-time", "40",
+        return http(host, address, label, "netext filter → direct", null, whileRunning);
+    }
+
+    /**
+     * {@link #http(String, String, String, ThrowingCallable)} along {@code path}; with {@code seenFrom} set, the row
+     * counts as answered only when the web server saw the request come from that address (the proxy's, not the
+     * device's), and says so.
+     */
+    TrafficRow http(String host, String address, String label, String path, String seenFrom,
+                    ThrowingCallable<String> whileRunning) throws Exception {
+        Process curl = device.command("curl", "-sS", "-w", "\n%{http_code} %{size_download}", "--max-time", "40",
                 "--resolve", host + ":80:" + address, "http://" + host + "/").redirectErrorStream(true).start();
         String note = whileRunning == null ? "" : whileRunning.call();
         boolean done = curl.waitFor(45, java.util.concurrent.TimeUnit.SECONDS);
         if (!done) curl.destroyForcibly().waitFor();
-        String out = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-        boolean ok = done && curl.exitValue() == 0 && out.startsWith("200 ");
-        String figures = ok ? "HTTP 200, " + out.substring(4) + " B" : "failed: " + out;
-        return new TrafficRow("HTTP " + host + label, "netext filter → direct", 1, ok ? 1 : 0,
-                note.isEmpty() ? figures : figures + "; " + note);
+        String all = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        String out = all.lines().reduce((a, b) -> b).orElse("");
+        Matcher seen = Pattern.compile("seen from (\\S+)").matcher(all);
+        String peer = seen.find() ? seen.group(1) : "?";
+        boolean ok = done && curl.exitValue() == 0 && out.startsWith("200 ") && (seenFrom == null || seenFrom.equals(peer));
+        String figures = !ok ? "failed: " + all.replace('\n', ' ')
+                : "HTTP 200, " + out.substring(4) + " B" + (seenFrom == null ? "" : ", the server saw " + peer);
+        return new TrafficRow("HTTP " + host + label, path, 1, ok ? 1 : 0, note.isEmpty() ? figures : figures + "; " + note);
     }
 
     /** A callable for {@link #http}'s hook. */
@@ -286,7 +341,8 @@ final class Sandbox implements AutoCloseable {
         web = internet.runInside(() -> {
             com.sun.net.httpserver.HttpServer h = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(INTERNET_V4, 80), 16);
             h.createContext("/", ex -> {
-                byte[] body = ("hello from the sandbox's internet, " + ex.getRequestHeaders().getFirst("Host") + "\n")
+                byte[] body = ("hello from the sandbox's internet, " + ex.getRequestHeaders().getFirst("Host") + ", seen from "
+                        + ex.getRemoteAddress().getAddress().getHostAddress() + "\n")
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 ex.sendResponseHeaders(200, body.length);
                 ex.getResponseBody().write(body);
@@ -353,7 +409,8 @@ final class Sandbox implements AutoCloseable {
     void printLayout(PrintStream out) {
         out.println("  namespace " + device.name() + "    eth0 " + DEVICE_V4 + " " + DEVICE_V6 + ", default route via the internet namespace");
         out.println("  namespace " + internet.name() + "  eth0 " + INTERNET_V4 + "/24 " + INTERNET_V6 + "/64, UDP echo on port 7"
-                + (resolvers ? ", dnsmasq (public names) on port 53" : ""));
+                + (resolvers ? ", dnsmasq (public names) on port 53" : "") + ", web server on port 80"
+                + (socks ? ", microsocks (SOCKS5) on port " + SOCKS_PORT : ""));
         out.println("  namespace " + corp.name() + "      eth0 " + CORP_DNS + "/24 (device eth1 " + DEVICE_CORP + ")"
                 + (resolvers ? ", dnsmasq (corp.example) on port 53" : ", no resolver (dnsmasq is not installed)"));
     }
@@ -389,6 +446,14 @@ final class Sandbox implements AutoCloseable {
             errors.add(e);
         }
         lab.close();
+        if (socks) {
+            try {
+                java.nio.file.Files.deleteIfExists(socksHosts(internet));
+                java.nio.file.Files.deleteIfExists(socksHosts(internet).getParent());
+            } catch (IOException e) {
+                errors.add(e);
+            }
+        }
         if (!errors.isEmpty()) throw errors.getFirst();
     }
 }

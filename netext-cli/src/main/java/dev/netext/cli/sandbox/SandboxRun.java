@@ -41,6 +41,8 @@ public final class SandboxRun {
 
     private int run(Profile profile, Path profileFile, Path tmp) throws Exception {
         out.println("netext sandbox: a throwaway network on this machine; the host's own networking is not touched.");
+        if (customProfile == null && !Files.isExecutable(Sandbox.MICROSOCKS))
+            out.println("netext sandbox: " + Sandbox.MICROSOCKS + " is not installed: no proxy in this run (apt-get install microsocks)");
         out.println();
         List<TrafficRow> rows = new ArrayList<>();
         Sandbox.StopResult stop;
@@ -89,6 +91,16 @@ public final class SandboxRun {
                 // sandbox answers that prompt through the dashboard's API, as the page's "allow once" button does
                 rows.add(sb.dig(Sandbox.WEB_ALLOWED));
                 rows.add(sb.http(Sandbox.WEB_ALLOWED, Sandbox.INTERNET_V4, "", null));
+                var proxy = profile.proxies().flatMap(p -> p.proxies().stream().findFirst());
+                if (proxy.isPresent() && sb.socks()) {
+                    // a TCP flow the proxy's host rule selects: through microsocks, so the web server sees
+                    // microsocks' address (the internet namespace's own), not the device's. Before the prompt: once
+                    // the DNS map names the web server's address www.prompt.example, the prompt rule also holds the
+                    // daemon's own DNS queries to that address (its upstream is intercepted like any UDP flow)
+                    rows.add(sb.dig(Sandbox.WEB_PROXIED));
+                    rows.add(sb.http(Sandbox.WEB_PROXIED, Sandbox.INTERNET_V4, " (proxied)",
+                            "netext filter → proxy " + proxy.get().member().provider() + " (microsocks)", Sandbox.INTERNET_V4, null));
+                }
                 rows.add(sb.dig(Sandbox.WEB_PROMPTED));
                 DashboardClient dashboard = sb.dashboardUrl() == null ? null : new DashboardClient(sb.dashboardUrl());
                 rows.add(sb.http(Sandbox.WEB_PROMPTED, Sandbox.INTERNET_V4, " (prompt)", () -> {
@@ -166,11 +178,18 @@ public final class SandboxRun {
         out.flush();
     }
 
+    /** The built-in profile; without microsocks, without its {@code proxies:} section (the file's last). */
     private static Path writeDefaultProfile(Path dir) throws Exception {
         Path p = dir.resolve("sandbox.yaml");
+        String yaml;
         try (InputStream in = SandboxRun.class.getResourceAsStream("default-profile.yaml")) {
-            Files.write(p, in.readAllBytes());
+            yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
+        if (!Files.isExecutable(Sandbox.MICROSOCKS)) {
+            int at = yaml.indexOf("\nproxies:");
+            if (at >= 0) yaml = yaml.substring(0, at + 1);
+        }
+        Files.writeString(p, yaml);
         return p;
     }
 }

@@ -82,24 +82,84 @@ public final class FlowLauncher {
     }
 
     /**
+     * As {@link #launch(Profile, FilterDataProvider, EventSink, Path)}, with the profile's custom proxy classes
+     * resolved by {@code resolver} and run by {@link SupervisedProxy} (restarted per {@code policy}).
+     */
+    public static FlowEngine launch(Profile profile, FilterDataProvider provider, EventSink events, Path ledgerDir,
+                                    ProviderResolver resolver, RestartPolicy policy) throws Exception {
+        return launch(profile, provider, events, ledgerDir, null, new AtomicLong()::incrementAndGet, List.of(),
+                resolver, policy);
+    }
+
+    /** Whether a proxy that can carry UDP (SOCKS5, a custom class) has an include rule that is not TCP-only. */
+    static boolean proxiesTakeUdp(ProxiesSection s) {
+        java.util.function.Predicate<dev.netext.api.proxy.ProxyChain.Member> selectsUdp = m -> m.rules().included().stream()
+                .anyMatch(r -> r.protocol() != dev.netext.api.flow.TransportProtocol.TCP);
+        return s.proxies().stream().filter(p -> p.server().carries(dev.netext.api.flow.TransportProtocol.UDP))
+                .map(FlowProxy.Upstream::member).anyMatch(selectsUdp)
+                || s.custom().stream().map(ProxiesSection.Custom::member).anyMatch(selectsUdp);
+    }
+
+    /**
+     * The profile's proxy chain: the built-in proxies, and each custom proxy class resolved with {@code resolver} (its
+     * plugin's own class loader) and started under {@link SupervisedProxy}, here, in the calling thread's namespace.
+     * The caller owns what is returned until it hands it to an engine (which closes it).
+     */
+    public static List<FlowProxy> proxies(Profile profile, ProviderResolver resolver, RestartPolicy policy, EventSink events)
+            throws Exception {
+        List<FlowProxy> out = new java.util.ArrayList<>();
+        var section = profile.proxies().orElse(null);
+        if (section == null) return out;
+        out.addAll(section.proxies());
+        if (section.custom().isEmpty()) return out;
+        if (resolver == null) throw new IllegalArgumentException(profile.name() + ": custom proxy classes need a provider resolver");
+        List<dev.netext.api.proxy.ProxyChain.Member> chain = new dev.netext.api.proxy.ProxyChain(section.members()).members();
+        try {
+            for (ProxiesSection.Custom c : section.custom()) {
+                ResolvedPlugin<dev.netext.api.proxy.ProxyProvider> plugin = resolver.resolve(
+                        dev.netext.api.proxy.ProxyProvider.class, c.type(), profile.source(), Set.of("socks5", "http"));
+                out.add(SupervisedProxy.start(profile.name(), c.member(), chain.indexOf(c.member()), plugin, c.settings(),
+                        policy, events == null ? EventSink.discard() : events));
+            }
+        } catch (Exception | Error e) {
+            for (FlowProxy p : out) if (p instanceof SupervisedProxy sp) sp.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /**
      * The daemon's start: names from the daemon's DNS proxies, flow ids from the daemon's counter, and the session
      * rules ({@code allow always} answers) tried before the rules filter's own.
      */
     public static FlowEngine launch(Profile profile, FilterDataProvider provider, EventSink events, Path ledgerDir,
                                     AddressNames names, LongSupplier flowIds, List<FlowRule> sessionRules)
             throws Exception {
+        return launch(profile, provider, events, ledgerDir, names, flowIds, sessionRules, null, RestartPolicy.DEFAULT);
+    }
+
+    /** The daemon's start with the profile's custom proxy classes resolved by {@code resolver}. */
+    public static FlowEngine launch(Profile profile, FilterDataProvider provider, EventSink events, Path ledgerDir,
+                                    AddressNames names, LongSupplier flowIds, List<FlowRule> sessionRules,
+                                    ProviderResolver resolver, RestartPolicy policy) throws Exception {
         if (!profile.interceptsFlows()) throw new IllegalArgumentException(profile.name() + " has no filter or proxies section");
         InterceptionConfig.Scope scope = profile.filter().map(FilterSection::scope).orElse(InterceptionConfig.Scope.ALL);
-        // proxies carry TCP only so far: a proxies-only profile leaves UDP alone
-        boolean udp = profile.filter().map(FilterSection::udp).orElse(false);
+        // a proxies-only profile intercepts UDP when one of its proxies can carry UDP and its rules select some
+        boolean udp = profile.filter().map(FilterSection::udp)
+                .orElseGet(() -> profile.proxies().map(FlowLauncher::proxiesTakeUdp).orElse(false));
         List<String> gateway = profile.filter().map(FilterSection::gateway).orElse(List.of());
         // the DNS layer redirects port 53 itself when it intercepts: steering it here too would take the query from it
         boolean dnsIntercepted = profile.dns().map(DnsSection::intercept).orElse(false);
         FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir)
                 .withInterception(InterceptionOptions.DEFAULT.withUdp(udp).withGateway(gateway)
                         .withDnsExcluded(dnsIntercepted));
-        List<FlowProxy> proxies = profile.proxies().map(ProxiesSection::proxies).<List<FlowProxy>>map(List::copyOf)
-                .orElse(List.of());
+        List<FlowProxy> proxies;
+        try {
+            proxies = proxies(profile, resolver, policy, events);
+        } catch (Exception | Error e) {
+            if (provider instanceof SupervisedFilter sf) sf.stopFilter(dev.netext.api.tunnel.StopReason.PROVIDER_FAILED);
+            throw e;
+        }
         // the session list is live (prompts answered "allow always" add to it), so the rules filter is wrapped even
         // when it is empty; prompts are the rules filter's, so a custom provider runs as it is
         FilterDataProvider filter = provider instanceof RulesFilter rules ? new SessionRulesFilter(rules, sessionRules)

@@ -124,6 +124,13 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
                         .append(m.rules().excluded().size()).append(" exclude");
                 if (!m.rules().apps().isEmpty()) sb.append(", ").append(m.rules().apps().size()).append(" app rule(s)");
             }
+            for (var c : ps.custom()) {
+                var m = c.member();
+                sb.append("\n  proxy ").append(m.provider()).append(": order ").append(m.order()).append(", class ")
+                        .append(c.type()).append(", ").append(m.rules().included().size()).append(" include, ")
+                        .append(m.rules().excluded().size()).append(" exclude");
+                if (!m.rules().apps().isEmpty()) sb.append(", ").append(m.rules().apps().size()).append(" app rule(s)");
+            }
         });
         if (!onDemand.isEmpty()) sb.append("\n  on-demand: ").append(onDemand.size()).append(" rule(s), first: ")
                 .append(onDemand.getFirst().getClass().getSimpleName());

@@ -58,7 +58,7 @@ public final class ProfileLoader {
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
         return List.of(new TunnelSectionParser(resolver, importers), new DnsSectionParser(), new PacketFilterSectionParser(),
-                new FilterSectionParser(resolver), new ProxiesSectionParser(), new OnDemandSectionParser(),
+                new FilterSectionParser(resolver), new ProxiesSectionParser(resolver), new OnDemandSectionParser(),
                 new MemoryBudgetParser());
     }
 

@@ -24,8 +24,19 @@ import java.util.OptionalLong;
 
 /** The {@code proxies:} section (see {@link ProxiesSection}). */
 final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
+    private final dev.netext.daemon.plugin.ProviderResolver resolver;
+
+    /** @param resolver checks that a custom proxy class exists and is usable; null to check only its spelling */
+    ProxiesSectionParser(dev.netext.daemon.plugin.ProviderResolver resolver) {
+        this.resolver = resolver;
+    }
+
+    ProxiesSectionParser() {
+        this(null);
+    }
+
     static final List<String> KEYS = List.of("name", "order", "type", "server", "username", "password", "include",
-            "exclude", "apps");
+            "exclude", "apps", "settings");
     static final List<String> NETWORK_RULE_KEYS = List.of("host", "cidr", "port", "protocol");
     static final List<String> APP_RULE_KEYS = List.of("uid", "gid", "cgroup", "executable");
     static final List<String> TYPES = List.of("socks5", "http");
@@ -38,21 +49,25 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
         List<YamlNode> items = checks.list(node, path);
         if (items == null) return null;
         List<FlowProxy.Upstream> proxies = new ArrayList<>();
+        List<ProxiesSection.Custom> custom = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
             String p = path + "[" + i + "]";
-            FlowProxy.Upstream proxy = proxy(items.get(i), p, checks);
+            Object proxy = proxy(items.get(i), p, checks);
             if (proxy == null) continue;
-            String name = proxy.member().provider();
+            String name = proxy instanceof FlowProxy.Upstream u ? u.member().provider()
+                    : ((ProxiesSection.Custom) proxy).member().provider();
             Integer first = names.putIfAbsent(name, i);
             if (first != null)
                 checks.error(items.get(i), p + ".name", "'" + name + "' is already the name of " + path + "[" + first + "]");
-            else proxies.add(proxy);
+            else if (proxy instanceof FlowProxy.Upstream u) proxies.add(u);
+            else custom.add((ProxiesSection.Custom) proxy);
         }
-        return checks.errorCount() > before ? null : new ProxiesSection(proxies);
+        return checks.errorCount() > before ? null : new ProxiesSection(proxies, custom);
     }
 
-    private static FlowProxy.Upstream proxy(YamlNode node, String path, Checks checks) {
+    /** A built-in {@link FlowProxy.Upstream}, a {@link ProxiesSection.Custom}, or null when reported. */
+    private Object proxy(YamlNode node, String path, Checks checks) {
         int before = checks.errorCount();
         Checks.Fields f = checks.fields(node, path, KEYS);
         if (f == null) return null;
@@ -67,16 +82,19 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
             Long o = checks.integer(f.get("order"), f.path("order"), "order", -1_000_000, 1_000_000);
             if (o != null) order = o;
         }
-        String type = checks.string(f.require("type", "write socks5 or http"), f.path("type"));
+        String type = checks.string(f.require("type", "write socks5, http or a proxy class (com.example.MyProxy)"), f.path("type"));
+        if (type != null && type.strip().contains(".")) return custom(f, name, order, type.strip(), checks, before);
         if (type != null) {
             type = type.strip().toLowerCase(Locale.ROOT);
             if (!TYPES.contains(type)) {
-                checks.error(f.get("type"), f.path("type"), type.contains(".")
-                        ? "'" + type + "': proxy classes are not supported in this version; use socks5 or http"
-                        : "'" + type + "' is not socks5 or http" + Suggest.hint(type, TYPES));
+                checks.error(f.get("type"), f.path("type"), "'" + type + "' is not socks5 or http (or a proxy class: "
+                        + "com.example.MyProxy)" + Suggest.hint(type, TYPES));
                 type = null;
             }
         }
+        if (f.get("settings") != null)
+            checks.error(f.get("settings"), f.path("settings"), "settings are for a custom proxy class; "
+                    + (type == null ? "this proxy" : type) + " takes server (and username/password for socks5)");
         Endpoint server = null;
         String s = checks.string(f.require("server", "write the proxy's ADDRESS:PORT, e.g. \"10.0.0.10:1080\""), f.path("server"));
         if (s != null) {
@@ -103,6 +121,46 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
                 new ProxyRules(include, exclude, apps));
         ProxyServer ps = type.equals("socks5") ? new ProxyServer.Socks5(server, credentials) : new ProxyServer.HttpConnect(server);
         return new FlowProxy.Upstream(member, ps);
+    }
+
+    /** A proxy class: its rules as for the built-ins, its settings; no server or credentials (the class has its own). */
+    private ProxiesSection.Custom custom(Checks.Fields f, String name, long order, String type, Checks checks, int before) {
+        String problem = dev.netext.daemon.plugin.ProviderResolver.syntaxProblem(type);
+        if (problem != null) {
+            checks.error(f.get("type"), f.path("type"), problem);
+        } else if (resolver != null) {
+            try {
+                resolver.resolve(dev.netext.api.proxy.ProxyProvider.class, type, checks.file(), java.util.Set.copyOf(TYPES));
+            } catch (dev.netext.daemon.plugin.ProviderResolutionException e) {
+                checks.error(f.get("type"), f.path("type"), e.getMessage());
+            }
+        }
+        for (String k : List.of("server", "username", "password"))
+            if (f.get(k) != null)
+                checks.error(f.get(k), f.path(k), "'" + k + "' belongs to the built-in socks5/http proxies; " + type
+                        + " reads its own settings (settings:)");
+        Map<String, Object> settings = Map.of();
+        if (f.get("settings") != null) {
+            YamlNode n = f.get("settings");
+            if (n instanceof YamlNode.MapNode) {
+                @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) n.toJava();
+                settings = o;
+            } else if (!(n instanceof YamlNode.Scalar sc && sc.kind() == YamlNode.Kind.INVALID)) {
+                checks.error(n, f.path("settings"), "expected a mapping of proxy settings; got " + n.describe());
+            }
+        }
+        List<NetworkRule> include = f.get("include") == null ? List.of(NetworkRule.any())
+                : networkRules(f.get("include"), f.path("include"), checks);
+        List<NetworkRule> exclude = f.get("exclude") == null ? List.of()
+                : networkRules(f.get("exclude"), f.path("exclude"), checks);
+        List<AppRule> apps = f.get("apps") == null ? List.of() : appRules(f.get("apps"), f.path("apps"), checks);
+        if (include != null && include.isEmpty())
+            checks.error(f.get("include"), f.path("include"), "is empty, so no flow would be offered; leave it out to offer every flow");
+        if (checks.errorCount() > before || name == null || include == null || exclude == null || apps == null) return null;
+        ProxyChain.Member member = new ProxyChain.Member(name,
+                apps.isEmpty() ? ProviderKind.TRANSPARENT_PROXY : ProviderKind.APP_PROXY, (int) order,
+                new ProxyRules(include, exclude, apps));
+        return new ProxiesSection.Custom(member, type, settings);
     }
 
     /** username and password come together, for socks5 only. Null when reported. */

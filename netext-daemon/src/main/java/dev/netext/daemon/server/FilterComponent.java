@@ -43,7 +43,8 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
         if (p instanceof SupervisedFilter s) profile.memory().ifPresent(m -> s.memoryBudget(m.hardBytes())); // before its start
         FlowEngine engine = FlowLauncher.launch(profile, p,
                 new DnsAnswerLinker(services.events(), f.dnsNames(), f.dnsAnswers()), services.stateDir(),
-                f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()));
+                f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()),
+                services.resolver(), services.restartPolicy());
         supervised = p instanceof SupervisedFilter s ? s : null;
         return engine;
     }

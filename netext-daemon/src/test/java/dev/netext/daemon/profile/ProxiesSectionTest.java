@@ -87,6 +87,28 @@ class ProxiesSectionTest {
     }
 
     @Test
+    void aProxyClassWithSettingsParses() throws Exception {
+        Profile p = new ProfileLoader().parse("""
+                proxies:
+                  - { name: corp, order: 1, type: socks5, server: "10.0.0.10:1080" }
+                  - { name: x, order: 3, type: com.example.MyProxy, settings: { upstream: "10.0.0.1:80", n: 2 }, include: [{ port: 443 }], apps: [{ uid: 1000 }] }
+                """, FILE);
+        ProxiesSection s = p.proxies().orElseThrow();
+        assertThat(s.proxies()).hasSize(1);
+        ProxiesSection.Custom x = s.custom().getFirst();
+        assertThat(x.type()).isEqualTo("com.example.MyProxy");
+        assertThat(x.settings()).containsEntry("upstream", "10.0.0.1:80").containsEntry("n", 2);
+        assertThat(x.member().order()).isEqualTo(3);
+        assertThat(x.member().kind()).isEqualTo(ProviderKind.APP_PROXY);
+        assertThat(x.member().rules().included()).containsExactly(NetworkRule.any().withRemotePorts(PortRange.of(443)));
+        assertThat(s.members()).extracting(m -> m.provider()).containsExactly("corp", "x");
+        assertThat(p.describe()).contains("proxy x: order 3, class com.example.MyProxy, 1 include, 0 exclude, 1 app rule(s)");
+        // a name used by a built-in and a class is refused like any duplicate
+        assertThat(errors("proxies:\n  - { name: a, type: http, server: \"1.2.3.4:1\" }\n  - { name: a, type: com.example.P }\n"))
+                .contains("proxies[1].name").contains("already the name of proxies[0]");
+    }
+
+    @Test
     void omittedIncludeOffersEveryFlow() throws Exception {
         var proxy = new ProfileLoader().parse("proxies: [{ name: all, type: http, server: \"192.0.2.1:3128\" }]\n", FILE)
                 .proxies().orElseThrow().proxies().getFirst();
@@ -98,7 +120,12 @@ class ProxiesSectionTest {
         assertThat(errors("proxies:\n  - { name: a, type: socks4, server: \"1.2.3.4:1\" }\n"))
                 .contains("proxies.yaml:2: proxies[0].type").contains("'socks4' is not socks5 or http");
         assertThat(errors("proxies:\n  - { name: a, type: com.example.MyProxy, server: \"1.2.3.4:1\" }\n"))
-                .contains("proxies[0].type").contains("proxy classes are not supported");
+                .contains("proxies[0].server").contains("belongs to the built-in socks5/http proxies");
+        assertThat(errors("proxies:\n  - { name: a, type: com.example.MyProxy, settings: [1, 2] }\n"))
+                .contains("proxies[0].settings").contains("expected a mapping");
+        assertThat(errors("proxies:\n  - { name: a, type: socks5, server: \"1.2.3.4:1\", settings: { x: 1 } }\n"))
+                .contains("proxies[0].settings").contains("settings are for a custom proxy class");
+        assertThat(errors("proxies:\n  - { name: a, type: com.example.My-Proxy }\n")).contains("proxies[0].type");
         assertThat(errors("proxies:\n  - { name: a, type: http, server: proxy.corp:3128 }\n"))
                 .contains("proxies[0].server").contains("is not ADDRESS:PORT");
         assertThat(errors("proxies:\n  - { type: http, server: \"1.2.3.4:1\" }\n")).contains("proxies[0].name");

@@ -47,7 +47,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}, TCP so far), over every
+ * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}; TCP and UDP), over every
  * intercepted TCP and UDP flow of this network namespace (and, in gateway mode, of the traffic it forwards): filter →
  * proxies in order → direct (see {@link ProxyWalk}). Installs {@link TproxySteering} (after undoing any dead
  * instance's ledger), binds the transparent listeners, and hands each accepted connection to an
@@ -67,6 +67,7 @@ public final class FlowEngine implements AutoCloseable {
     private final FilterDataProvider provider;
     private final FlowEvents events;
     private final ProxyWalk proxies;
+    private final List<FlowProxy> proxyList; // closed with the engine when they hold resources (hosted providers)
     private final EventLoopGroup group;
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
     /**
@@ -96,6 +97,7 @@ public final class FlowEngine implements AutoCloseable {
         this.flowIds = flowIds;
         this.provider = provider;
         this.proxies = new ProxyWalk(proxies);
+        this.proxyList = List.copyOf(proxies);
         this.events = new FlowEvents(config.providerName(), sink, sequence::incrementAndGet);
         this.group = new MultiThreadIoEventLoopGroup(config.workerThreads(), EpollIoHandler.newFactory());
         this.namers = new FastThreadLocal<>() {
@@ -255,6 +257,14 @@ public final class FlowEngine implements AutoCloseable {
                 provider.stopFilter(StopReason.USER_INITIATED);
             } catch (Exception e) {
                 log.warn("stopping filter {}: {}", config.providerName(), e.toString());
+            }
+        }
+        for (FlowProxy p : proxyList) {
+            if (!(p instanceof AutoCloseable c)) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("stopping proxy {}: {}", p.member().provider(), e.toString());
             }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();

@@ -10,10 +10,16 @@ import dev.netext.api.flow.ProcessInfo;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.api.flow.UdpFlow;
 import dev.netext.flow.naming.FlowName;
+import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.flow.proxy.ProxyServer;
+import dev.netext.flow.proxy.Socks5Address;
+import dev.netext.flow.proxy.Socks5UdpAssociation;
+import dev.netext.flow.proxy.Socks5UdpDatagram;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.quic.CryptoReassembler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,7 +50,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>datagrams are held (bounded) while the namer reads them: a QUIC Initial is named by its SNI, possibly over
  *       several datagrams; anything else by the DNS map at once; the peek timeout bounds the wait;</li>
  *   <li>the settings, then the provider decide; a pause holds (bounded) and sends nothing;</li>
- *   <li>allowed: an upstream socket (bypass mark) connected to the original destination, and a <em>reply</em> socket
+ *   <li>allowed: offered to the proxy chain ({@link ProxyWalk}) as a TCP flow is. A flow a SOCKS5 proxy claims is
+ *       relayed through a UDP association of its own ({@link Socks5UdpAssociation}: the TCP control connection and
+ *       the relay socket with the bypass mark, closed with the flow; datagrams addressed to the original IP, not the
+ *       hostname, so the relay cannot re-resolve a QUIC connection onto another server mid-flow); a declined one
+ *       goes direct;</li>
+ *   <li>direct: an upstream socket (bypass mark) connected to the original destination; either way a <em>reply</em> socket
  *       bound to the original destination with IP_TRANSPARENT and connected to the client, so replies come from
  *       the address the client wrote to. Being connected, the reply socket is also where TPROXY's established-socket
  *       lookup delivers the client's later datagrams: the kernel demultiplexes the flow;</li>
@@ -81,6 +92,9 @@ final class InterceptedUdpFlow {
     private boolean reportedToProvider;
     private ScheduledFuture<?> peekTimer, pauseTimer, idleTimer;
     private Channel upstream, reply;
+    private FlowProxy viaProxy;
+    private Socks5UdpAssociation association;
+    private Socks5Address relayTarget;
     private DatagramGate outbound, inbound;
     private long bytesOut, bytesIn, lastActive;
     private int pendingSockets;
@@ -131,7 +145,7 @@ final class InterceptedUdpFlow {
             case DECIDING, PAUSED, CONNECTING -> hold(data); // never passed before the verdict
             case RELAYING -> {
                 sendUpstream(data);
-                if (!clientBurst) upstream.flush(); // from the listener: no read burst to end
+                if (!clientBurst) flushUpstream(); // from the listener: no read burst to end
             }
             default -> {
                 if (state == State.DROPPED && resetting) unreachable(data);
@@ -175,9 +189,9 @@ final class InterceptedUdpFlow {
     private void apply(Verdict v) {
         if (state == State.CLOSED) return;
         switch (v) {
-            case FinalVerdict.Allow a -> connect(false, false);
+            case FinalVerdict.Allow a -> route(false, false);
             case FinalVerdict.Drop d -> dropAll(d.mode());
-            case FilterVerdict.FilterData fd -> connect(fd.filtersInbound(), fd.filtersOutbound());
+            case FilterVerdict.FilterData fd -> route(fd.filtersInbound(), fd.filtersOutbound());
             case FilterVerdict.Pause p -> {
                 state = State.PAUSED;
                 owner.paused(this);
@@ -218,18 +232,74 @@ final class InterceptedUdpFlow {
         owner.portUnreachable(client, original, datagram.nioBuffer());
     }
 
-    private void connect(boolean watchInbound, boolean watchOutbound) {
+    /** An allowed flow: through the proxy chain (when there is one) to a proxy or direct; held until connected. */
+    private void route(boolean watchInbound, boolean watchOutbound) {
         state = State.CONNECTING;
+        if (engine.proxies().isEmpty()) {
+            connect(null, watchInbound, watchOutbound);
+            return;
+        }
+        UdpFlow f = flow;
+        CompletableFuture.supplyAsync(() -> engine.proxies().route(f, engine.events()), engine.deciders())
+                .whenComplete((outcome, err) -> loop.execute(() -> {
+                    if (state != State.CONNECTING) return;
+                    if (err != null) {
+                        log.warn("flow {}: proxy walk failed: {}", id, err.toString());
+                        dropAll(DropMode.RESET);
+                    } else if (outcome.reject() != null) {
+                        dropAll(outcome.reject());
+                    } else {
+                        connect(outcome.proxy(), watchInbound, watchOutbound);
+                    }
+                }));
+    }
+
+    private void connect(FlowProxy proxy, boolean watchInbound, boolean watchOutbound) {
+        pendingSockets = 2; // the upstream (or association) and the reply socket
         outbound = new DatagramGate(watchOutbound, (off, data) -> engine.provider().handleOutboundData(flow, off, data));
         inbound = new DatagramGate(watchInbound, (off, data) -> engine.provider().handleInboundData(flow, off, data));
         SocketProtocolFamily family = original.getAddress() instanceof Inet6Address
                 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-        ChannelFuture up = new Bootstrap().group(loop)
-                .channelFactory(() -> new EpollDatagramChannel(family))
-                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
-                .handler(new FromUpstream())
-                .connect(original);
+        if (proxy == null || proxy.server() instanceof ProxyServer.Hosted) {
+            // direct, or to the loopback socket a hosted provider reads this flow's datagrams from
+            Endpoint relay = proxy == null ? null
+                    : ((ProxyServer.Hosted) proxy.server()).udpRelayFor().apply(id);
+            if (proxy != null) viaProxy = proxy;
+            if (proxy != null && relay == null) {
+                proxyFailed(new IllegalStateException("no UDP relay for the flow at the proxy host"));
+                relayFailed = true;
+                pendingSockets--; // only the reply socket's outcome is still to come
+            } else {
+                ChannelFuture up = new Bootstrap().group(loop)
+                        .channelFactory(() -> new EpollDatagramChannel(family))
+                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
+                        .handler(new FromUpstream())
+                        .connect(relay == null ? original : relay.toSocketAddress());
+                upstream = up.channel();
+                up.addListener(f -> connected("upstream", f.cause()));
+            }
+        } else {
+            // the other server that carries UDP (FlowProxy.handleNewFlow declines for the rest): SOCKS5
+            ProxyServer.Socks5 socks = (ProxyServer.Socks5) proxy.server();
+            viaProxy = proxy;
+            relayTarget = Socks5Address.of(Endpoint.of(original));
+            Socks5UdpAssociation.open(loop, socks.address(), socks.credentials(), InterceptionConfig.DEFAULT_BYPASS_MARK,
+                    engine.config().connectTimeout(), this::fromRelay).addListener(f -> {
+                        Socks5UdpAssociation a = f.isSuccess() ? (Socks5UdpAssociation) f.getNow() : null;
+                        if (a != null) {
+                            if (state != State.CONNECTING) { // closed meanwhile
+                                a.close();
+                                return;
+                            }
+                            association = a;
+                            a.closeFuture().addListener(c -> close()); // the server ended the association
+                        } else {
+                            proxyFailed(f.cause());
+                        }
+                        connected("proxy " + proxy.member().provider(), f.cause());
+                    });
+        }
         // bound to the original destination (non-local: IP_TRANSPARENT), connected to the client; other flows to
         // the same destination bind the same address, hence SO_REUSEADDR
         ChannelFuture back = new Bootstrap().group(loop)
@@ -240,10 +310,7 @@ final class InterceptedUdpFlow {
                 .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
                 .handler(new FromClient())
                 .connect(client, original);
-        upstream = up.channel();
         reply = back.channel();
-        pendingSockets = 2;
-        up.addListener(f -> connected("upstream", f.cause()));
         back.addListener(f -> connected("reply", f.cause()));
     }
 
@@ -256,6 +323,8 @@ final class InterceptedUdpFlow {
         }
         if (--pendingSockets > 0 || state != State.CONNECTING) return;
         if (relayFailed) {
+            // the client fails as a direct flow to a dead port would
+            if (viaProxy != null && !held.isEmpty()) unreachable(held.peek());
             close();
             return;
         }
@@ -263,14 +332,37 @@ final class InterceptedUdpFlow {
         engine.events().upstream(id, upstream.localAddress(), upstream.remoteAddress());
         while (!held.isEmpty()) sendUpstream(held.poll());
         heldBytes = 0;
-        upstream.flush();
+        flushUpstream();
+    }
+
+    private void proxyFailed(Throwable cause) {
+        String name = viaProxy.member().provider();
+        log.debug("flow {} through proxy {}: {}", id, name, String.valueOf(cause));
+        engine.events().message("proxy.failed", java.util.Map.of("proxy", name,
+                "reason", cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage()), id);
+    }
+
+    private void flushUpstream() {
+        if (upstream != null) upstream.flush(); // the association sends each datagram at once
+    }
+
+    /** A datagram the SOCKS5 relay forwarded; only the original destination's, as on a connected direct socket. */
+    private void fromRelay(Socks5UdpDatagram d) {
+        if (!d.address().equals(relayTarget)) return;
+        fromUpstream(Unpooled.copiedBuffer(d.payload()));
+        if (reply != null) reply.flush();
     }
 
     private void sendUpstream(ByteBuf data) {
         switch (outbound.offer(data.nioBuffer())) {
             case PASS -> {
                 bytesOut += data.readableBytes();
-                upstream.write(data, upstream.voidPromise()); // flushed at the end of the read burst (sendmmsg)
+                if (association != null) {
+                    association.send(relayTarget, data.nioBuffer()); // copies the payload behind the SOCKS header
+                    data.release();
+                } else {
+                    upstream.write(data, upstream.voidPromise()); // flushed at the end of the read burst (sendmmsg)
+                }
             }
             case DISCARD -> data.release();
             case DROP_FLOW -> {
@@ -344,6 +436,7 @@ final class InterceptedUdpFlow {
 
     private void closeChannels() {
         if (upstream != null) upstream.close();
+        if (association != null) association.close();
         if (reply != null) reply.close();
     }
 
@@ -360,7 +453,7 @@ final class InterceptedUdpFlow {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             clientBurst = false;
-            if (upstream != null && state == State.RELAYING) upstream.flush();
+            if (state == State.RELAYING) flushUpstream();
         }
 
         @Override

@@ -17,9 +17,11 @@ public interface FlowProxy {
 
     /**
      * Called, on a decider thread, for each flow the rules select and no earlier proxy claimed. The built-in proxies
-     * claim every such flow; a throw declines.
+     * claim every such flow their server can carry (an HTTP CONNECT proxy declines UDP); a throw declines.
      */
-    default ClaimDecision handleNewFlow(Flow flow) { return ClaimDecision.CLAIM; }
+    default ClaimDecision handleNewFlow(Flow flow) {
+        return server().carries(flow.protocol()) ? ClaimDecision.CLAIM : ClaimDecision.DECLINE;
+    }
 
     /** The built-in proxies: every flow the member's rules select goes through {@code server}. */
     record Upstream(ProxyChain.Member member, ProxyServer server) implements FlowProxy {

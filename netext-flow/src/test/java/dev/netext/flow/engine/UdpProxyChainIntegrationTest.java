@@ -1,0 +1,252 @@
+package dev.netext.flow.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.netext.api.ProviderEvent;
+import dev.netext.api.ProviderKind;
+import dev.netext.api.filter.DropMode;
+import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.HostnameInfo;
+import dev.netext.api.flow.NetworkRule;
+import dev.netext.api.flow.PortRange;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.IpPrefix;
+import dev.netext.api.proxy.ProxyChain;
+import dev.netext.api.proxy.ProxyRules;
+import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.flow.proxy.ProxyServer;
+import dev.netext.flow.rules.RuleAction;
+import dev.netext.flow.rules.RulesFilter;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.tproxy.InterceptionConfig;
+import dev.netext.wire.peek.PeekVectors;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Intercepted UDP flows through the proxy chain, with a real SOCKS5 UDP relay (Debian's dante; microsocks has no UDP).
+ * Namespaces: {@code client} (this JVM's sockets + the engine), {@code socks} (danted, 10.77.2.2:1080 toward the
+ * client, 10.77.3.1 toward the origin) and {@code origin} (a Python UDP echo on its service address 10.77.9.2, ports
+ * 7777, 7778 and 443, answering with the peer it saw). The client reaches 10.77.9.2 directly over its own link
+ * (10.77.1.1), so the echo's text tells the path: dante's external address, or the client's.
+ *
+ * <p>Chain: {@code web} (order 1, an HTTP CONNECT proxy that includes every flow to the origin: it must decline UDP),
+ * {@code corp} (order 2, SOCKS5 via dante: UDP to port 7777, and UDP to {@code example.com}, the SNI of RFC 9001's
+ * QUIC Initial). UDP to 7778 is offered to {@code web} only, which declines: it goes direct.
+ */
+class UdpProxyChainIntegrationTest {
+    private static NetnsLab lab;
+    private static NetworkNamespace client, socks, origin;
+    private static FlowEngine engine;
+    private static Path dir;
+    private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
+                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        for (String tool : List.of("/usr/sbin/danted", "/usr/bin/python3", "/usr/sbin/nft"))
+            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        lab = NetnsLab.create();
+        client = lab.namespace("client");
+        socks = lab.namespace("socks");
+        origin = lab.namespace("origin");
+        lab.veth(VethEnd.of("client", "co0", "10.77.1.1/24"), VethEnd.of("origin", "oc0", "10.77.1.2/24"));
+        lab.veth(VethEnd.of("client", "cs0", "10.77.2.1/24"), VethEnd.of("socks", "sc0", "10.77.2.2/24"));
+        lab.veth(VethEnd.of("socks", "so0", "10.77.3.1/24"), VethEnd.of("origin", "os0", "10.77.3.2/24"));
+        origin.ip("addr", "add", "10.77.9.2/32", "dev", "lo").orThrow();
+        client.ip("route", "add", "10.77.9.0/24", "via", "10.77.1.2").orThrow();
+        socks.ip("route", "add", "10.77.9.0/24", "via", "10.77.3.2").orThrow();
+        dir = Files.createTempDirectory("netext-udp-proxy-it");
+        Files.writeString(dir.resolve("danted.conf"), """
+                logoutput: stderr
+                internal: 10.77.2.2 port = 1080
+                external: 10.77.3.1
+                socksmethod: none
+                clientmethod: none
+                user.privileged: root
+                user.unprivileged: nobody
+                client pass { from: 10.77.2.0/24 to: 0.0.0.0/0 }
+                socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: udpassociate udpreply connect }
+                """);
+        socks.exec("sh", "-c", "exec /usr/sbin/danted -f '" + dir.resolve("danted.conf") + "' -p '"
+                + dir.resolve("danted.pid") + "' > '" + dir.resolve("danted.log") + "' 2>&1");
+        // bound to the service address, so answers leave from the address the client wrote to
+        Files.writeString(dir.resolve("echo.py"), """
+                import select, socket
+                socks = []
+                for port in (7777, 7778, 443):
+                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    s.bind(("10.77.9.2", port))
+                    socks.append(s)
+                while True:
+                    for s in select.select(socks, [], [])[0]:
+                        data, peer = s.recvfrom(65535)
+                        s.sendto(b"echo to %s: " % peer[0].encode() + data, peer)
+                """);
+        origin.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
+        for (int i = 0; i < 100; i++) {
+            if (socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080")
+                    && origin.run("ss", "-Hunl", "sport = :443").output().contains(":443")) break;
+            Thread.sleep(50);
+        }
+        FlowProxy web = new FlowProxy.Upstream(new ProxyChain.Member("web", ProviderKind.TRANSPARENT_PROXY, 1,
+                ProxyRules.including(NetworkRule.toNetwork(IpPrefix.parse("10.77.9.0/24"), TransportProtocol.ANY))),
+                new ProxyServer.HttpConnect(Endpoint.parse("10.77.2.2:3128"))); // never dialled: it declines UDP
+        FlowProxy corp = new FlowProxy.Upstream(new ProxyChain.Member("corp", ProviderKind.TRANSPARENT_PROXY, 2,
+                ProxyRules.including(new NetworkRule(null, null, PortRange.of(7777), null, TransportProtocol.UDP, null),
+                        NetworkRule.toHost("example.com", TransportProtocol.UDP))),
+                new ProxyServer.Socks5(Endpoint.parse("10.77.2.2:1080"), Optional.empty()));
+        RulesFilter filter = new RulesFilter(List.of(), RuleAction.ALLOW, Duration.ofSeconds(3), FinalVerdict.DROP, DropMode.RESET);
+        FlowEngineConfig config = FlowEngineConfig.defaults("udp-proxy", InterceptionConfig.Scope.ALL)
+                .withLedgerDir(dir.resolve("ledger"))
+                .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(corp, web), null, events::add,
+                new AtomicLong(), null));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try {
+            if (engine != null) client.runInside(() -> engine.close());
+            if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
+        } finally {
+            if (lab != null) lab.close();
+            if (dir != null) try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @BeforeEach
+    void clearEvents() { events.clear(); }
+
+    private static DatagramSocket clientSocket() throws Exception {
+        return client.runInside(() -> new DatagramSocket(0));
+    }
+
+    /** Sends {@code out} and waits for one answer; UDP may lose the first datagram, so it is sent up to 3 times. */
+    private static DatagramPacket exchange(DatagramSocket s, byte[] out, InetSocketAddress to) throws Exception {
+        s.setSoTimeout(2000);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            s.send(new DatagramPacket(out, out.length, to));
+            DatagramPacket in = new DatagramPacket(new byte[4096], 4096);
+            try {
+                s.receive(in);
+                return in;
+            } catch (SocketTimeoutException e) {
+                // again
+            }
+        }
+        throw new AssertionError("no answer from " + to + "; dante log:\n" + Files.readString(dir.resolve("danted.log")));
+    }
+
+    private static String text(DatagramPacket p) {
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.ISO_8859_1);
+    }
+
+    private static long flowFrom(DatagramSocket s) throws InterruptedException {
+        for (int i = 0; i < 150; i++) {
+            for (ProviderEvent e : events)
+                if (e instanceof ProviderEvent.FlowOpened o && o.flow().protocol() == TransportProtocol.UDP
+                        && o.flow().local().port() == s.getLocalPort()) return o.flowId();
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no flow from port " + s.getLocalPort() + " in " + events);
+    }
+
+    /** The proxy-chain decisions about {@code flowId}, as "provider: verdict", in event order. */
+    private static List<String> decisions(long flowId) throws InterruptedException {
+        for (int i = 0; i < 150; i++) {
+            List<String> d = events.stream()
+                    .filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId
+                            && !(v.verdict() instanceof dev.netext.api.filter.FilterVerdict))
+                    .map(e -> ((ProviderEvent.FlowVerdict) e).provider() + ": " + ((ProviderEvent.FlowVerdict) e).verdict())
+                    .toList();
+            if (d.stream().anyMatch(x -> x.startsWith("udp-proxy:"))) return d;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no route event for flow " + flowId + ": " + events);
+    }
+
+    private static ProviderEvent.FlowClosed closed(long flowId) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            for (ProviderEvent e : events)
+                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("flow " + flowId + " never closed: " + events);
+    }
+
+    /** dante's TCP control connections from the client namespace (one per open association). */
+    private static int danteAssociations() throws Exception {
+        return (int) socks.run("ss", "-Htn", "state", "established", "sport = :1080").output().lines()
+                .filter(l -> !l.isBlank()).count();
+    }
+
+    @Test
+    void anEchoThroughInterceptionGoesThroughDanteAndComesBackFromTheOriginalAddress() throws Exception {
+        InetSocketAddress to = new InetSocketAddress("10.77.9.2", 7777);
+        try (DatagramSocket s = clientSocket()) {
+            for (int i = 0; i < 3; i++) {
+                DatagramPacket echo = exchange(s, ("ping " + i).getBytes(StandardCharsets.US_ASCII), to);
+                // the origin saw dante's external address: the datagram went through the relay
+                assertThat(text(echo)).isEqualTo("echo to 10.77.3.1: ping " + i);
+                assertThat(echo.getSocketAddress()).isEqualTo(to); // as if straight from the original destination
+            }
+            long id = flowFrom(s);
+            assertThat(decisions(id)).containsExactly("web: Decline[]", "corp: Claim[]", "udp-proxy: proxy corp");
+            assertThat(danteAssociations()).isEqualTo(1); // one association for the flow, however many datagrams
+            ProviderEvent.FlowClosed c = closed(id); // idle 2 s: the flow ends, and its association with it
+            assertThat(c.outboundBytes()).isGreaterThanOrEqualTo("ping 0".length() * 3L);
+            for (int i = 0; i < 100 && danteAssociations() > 0; i++) Thread.sleep(50);
+            assertThat(danteAssociations()).isZero();
+        }
+    }
+
+    @Test
+    void aFlowTheHttpProxyDeclinesAndNoOtherSelectsGoesDirect() throws Exception {
+        InetSocketAddress to = new InetSocketAddress("10.77.9.2", 7778);
+        try (DatagramSocket s = clientSocket()) {
+            DatagramPacket echo = exchange(s, "direct".getBytes(StandardCharsets.US_ASCII), to);
+            assertThat(text(echo)).isEqualTo("echo to 10.77.1.1: direct");
+            assertThat(decisions(flowFrom(s))).containsExactly("web: Decline[]", "udp-proxy: direct");
+        }
+    }
+
+    @Test
+    void aQuicInitialIsSelectedByItsSniAndRelayedThroughDante() throws Exception {
+        byte[] initial = PeekVectors.load("rfc9001-a2-client-initial.hex"); // SNI example.com
+        InetSocketAddress to = new InetSocketAddress("10.77.9.2", 443);
+        try (DatagramSocket s = clientSocket()) {
+            DatagramPacket echo = exchange(s, initial, to);
+            byte[] prefix = "echo to 10.77.3.1: ".getBytes(StandardCharsets.US_ASCII);
+            byte[] got = Arrays.copyOf(echo.getData(), echo.getLength());
+            assertThat(Arrays.copyOf(got, prefix.length)).isEqualTo(prefix);
+            assertThat(Arrays.copyOfRange(got, prefix.length, got.length)).isEqualTo(initial);
+            long id = flowFrom(s);
+            assertThat(events).anyMatch(e -> e instanceof ProviderEvent.FlowOpened o && o.flowId() == id
+                    && o.flow().hostname().equals(Optional.of(new HostnameInfo("example.com", HostnameInfo.Source.QUIC_SNI))));
+            assertThat(decisions(id)).containsExactly("web: Decline[]", "corp: Claim[]", "udp-proxy: proxy corp");
+        }
+    }
+}
