@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
 public final class NetnsLab implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetnsLab.class);
     private static final Pattern SHORT_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
+    /** Per-namespace files {@code ip netns exec} binds over {@code /etc} (ip-netns(8)). */
+    static final Path ETC_NETNS = Path.of("/etc/netns");
 
     private final String prefix;
     private final LabLedger ledger;
@@ -196,16 +198,35 @@ public final class NetnsLab implements AutoCloseable {
         log.debug("netns lab {} closed", prefix);
     }
 
-    /** {@code ip netns del NAME}; true if the namespace is gone afterwards (or was never created). */
+    /**
+     * {@code ip netns del NAME}, then the namespace's own {@code /etc/netns/NAME} (files {@code ip netns exec} binds over
+     * {@code /etc}, e.g. a hosts file a test or the sandbox wrote); true if the namespace is gone afterwards (or was
+     * never created).
+     */
     private static boolean deleteNamespace(String name) {
-        if (!Files.exists(NetworkNamespace.NETNS_DIR.resolve(name))) return true;
-        try {
-            ExecResult r = ProcessRunner.run(List.of("ip", "netns", "del", name), Duration.ofSeconds(10), null);
-            if (!r.ok()) log.warn("ip netns del {}: {}", name, r.output().strip());
-        } catch (IOException e) {
-            log.warn("ip netns del {}: {}", name, e.toString());
+        if (Files.exists(NetworkNamespace.NETNS_DIR.resolve(name))) {
+            try {
+                ExecResult r = ProcessRunner.run(List.of("ip", "netns", "del", name), Duration.ofSeconds(10), null);
+                if (!r.ok()) log.warn("ip netns del {}: {}", name, r.output().strip());
+            } catch (IOException e) {
+                log.warn("ip netns del {}: {}", name, e.toString());
+            }
         }
-        return !Files.exists(NetworkNamespace.NETNS_DIR.resolve(name));
+        boolean gone = !Files.exists(NetworkNamespace.NETNS_DIR.resolve(name));
+        if (gone) deleteEtcDir(name);
+        return gone;
+    }
+
+    /** Removes {@code /etc/netns/NAME} and what is in it; only lab names reach here (see {@link LabLedger}). */
+    private static void deleteEtcDir(String name) {
+        Path dir = ETC_NETNS.resolve(name);
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            log.warn("removing {}: {}", dir, e.toString());
+        }
     }
 
     /**

@@ -99,6 +99,10 @@ class NetnsLabTest {
         try {
             ns = lab.namespace("procs");
             sleeper = ns.exec("sleep", "60");
+            // a namespace's own /etc/netns/NAME/hosts (as the sandbox writes for its SOCKS server) goes with it
+            Files.createDirectories(NetnsLab.ETC_NETNS.resolve(ns.name()));
+            Files.writeString(NetnsLab.ETC_NETNS.resolve(ns.name()).resolve("hosts"), "10.0.0.1 web.test\n");
+            assertThat(ns.run("getent", "hosts", "web.test").output()).contains("10.0.0.1");
             ExecResult timedOut = ns.run(java.time.Duration.ofMillis(300), "sleep", "5");
             assertThat(timedOut.timedOut()).isTrue();
             assertThat(timedOut.ok()).isFalse();
@@ -110,6 +114,7 @@ class NetnsLabTest {
         lab.close();
         assertThat(sleeper.isAlive()).isFalse();
         assertThat(Files.exists(ns.path())).isFalse();
+        assertThat(NetnsLab.ETC_NETNS.resolve(ns.name())).doesNotExist();
         assertThatThrownBy(() -> lab.namespace("late")).isInstanceOf(IllegalStateException.class);
         if (Files.isDirectory(LabLedger.DEFAULT_DIR)) {
             try (var files = Files.list(LabLedger.DEFAULT_DIR)) {
@@ -132,6 +137,8 @@ class NetnsLabTest {
         Path reusedLedger = dir.resolve("lab-" + me + "-nxreus.list");
         try {
             for (String n : List.of(deadName, liveName, reusedName)) run("ip", "netns", "add", n).orThrow();
+            Files.createDirectories(NetnsLab.ETC_NETNS.resolve(deadName));
+            Files.writeString(NetnsLab.ETC_NETNS.resolve(deadName).resolve("hosts"), "10.0.0.1 left.behind\n");
             Files.createDirectories(dir);
             Files.writeString(deadLedger, "netext-lab pid=" + deadPid + " start=12345 prefix=nxdead\n" + deadName + "\nnx0000-never-created\n");
             Files.writeString(liveLedger, "netext-lab pid=" + me + " start=" + myStart + " prefix=nxlive\n" + liveName + "\n");
@@ -142,6 +149,7 @@ class NetnsLabTest {
                 assertThat(lab.namespaces()).isEmpty();
             }
             assertThat(Files.exists(NetworkNamespace.NETNS_DIR.resolve(deadName))).isFalse();
+            assertThat(NetnsLab.ETC_NETNS.resolve(deadName)).as("its /etc/netns files too").doesNotExist();
             assertThat(Files.exists(NetworkNamespace.NETNS_DIR.resolve(reusedName))).isFalse();
             assertThat(deadLedger).doesNotExist();
             assertThat(reusedLedger).doesNotExist();
