@@ -402,8 +402,10 @@ final class InterceptedUdpFlow {
         idleTimer = loop.schedule(() -> {
             long idle = engine.config().interception().udpIdleTimeout().toNanos();
             long left = lastActive + idle - System.nanoTime();
-            // a flow being decided or paused is waiting for the filter, not idle
-            if (state == State.DECIDING || state == State.PAUSED || left > 0) scheduleIdleCheck(Math.max(left, idle / 4));
+            // a flow being decided, paused or still connecting (a proxy's UDP association under load can take longer
+            // than the idle time) is waiting for the filter or its upstream, not idle
+            if (state == State.DECIDING || state == State.PAUSED || state == State.CONNECTING || left > 0)
+                scheduleIdleCheck(Math.max(left, idle / 4));
             else close();
         }, inNanos, TimeUnit.NANOSECONDS);
     }
