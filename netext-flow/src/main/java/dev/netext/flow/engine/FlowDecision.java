@@ -9,8 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The new-flow decision for a UDP flow, as {@link InterceptedFlow} makes it for TCP: the filter settings first, then
- * the provider ({@code NeedRules} → {@code fetchRules} → ask once more → fallback). Runs on a decider thread.
+ * The new-flow decision for TCP ({@link InterceptedFlow}) and UDP ({@link InterceptedUdpFlow}) flows: the filter
+ * settings first, then the provider ({@code NeedRules} → {@code fetchRules} → ask once more → fallback). {@link #ask}
+ * may block (fetching rules): it runs on a decider thread; {@link #safely} alone is what an inline decision calls.
  */
 final class FlowDecision {
     private static final Logger log = LoggerFactory.getLogger(FlowDecision.class);
@@ -35,7 +36,8 @@ final class FlowDecision {
         return v;
     }
 
-    private static FilterVerdict safely(FilterDataProvider p, Flow f) {
+    /** The provider's verdict; a throw or null is allow (the profile's failure verdict; allow by default). */
+    static FilterVerdict safely(FilterDataProvider p, Flow f) {
         try {
             FilterVerdict v = p.handleNewFlow(f);
             return v == null ? FinalVerdict.ALLOW : v;

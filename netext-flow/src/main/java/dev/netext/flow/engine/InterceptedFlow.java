@@ -243,33 +243,9 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 f.created());
     }
 
-    private FilterVerdict ask(TcpFlow f) {
-        FilterAction action = engine.settings().actionFor(f);
-        if (action == FilterAction.ALLOW) return FinalVerdict.ALLOW;
-        if (action == FilterAction.DROP) return FinalVerdict.DROP;
-        FilterDataProvider p = engine.provider();
-        FilterVerdict v = safely(p, f);
-        if (v instanceof FilterVerdict.NeedRules nr) {
-            try {
-                p.fetchRules(f);
-                v = safely(p, f);
-            } catch (Exception e) {
-                return nr.fallback();
-            }
-            if (v instanceof FilterVerdict.NeedRules) return nr.fallback();
-        }
-        return v;
-    }
+    private FilterVerdict ask(TcpFlow f) { return FlowDecision.ask(engine, f); }
 
-    private static FilterVerdict safely(FilterDataProvider p, TcpFlow f) {
-        try {
-            FilterVerdict v = p.handleNewFlow(f);
-            return v == null ? FinalVerdict.ALLOW : v;
-        } catch (RuntimeException e) {
-            log.warn("filter threw on flow {}: {}", f.id(), e.toString());
-            return FinalVerdict.ALLOW; // the profile's failure verdict; allow by default
-        }
-    }
+    private static FilterVerdict safely(FilterDataProvider p, TcpFlow f) { return FlowDecision.safely(p, f); }
 
     /** Applies a verdict on the event loop. */
     private void apply(Verdict v) {

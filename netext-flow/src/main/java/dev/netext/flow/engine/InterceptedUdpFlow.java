@@ -329,7 +329,8 @@ final class InterceptedUdpFlow {
             return;
         }
         state = State.RELAYING;
-        engine.events().upstream(id, upstream.localAddress(), upstream.remoteAddress());
+        // a direct flow's upstream leg (capture --flow follows it); a proxied one goes through the association instead
+        if (upstream != null) engine.events().upstream(id, upstream.localAddress(), upstream.remoteAddress());
         while (!held.isEmpty()) sendUpstream(held.poll());
         heldBytes = 0;
         flushUpstream();
