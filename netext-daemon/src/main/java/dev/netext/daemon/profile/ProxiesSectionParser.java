@@ -183,16 +183,26 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
         }
     }
 
-    private static List<NetworkRule> networkRules(YamlNode node, String path, Checks checks) {
+    /** One list item's parser: the item or null, its problems reported to {@code checks}. */
+    private interface ItemParser<T> {
+        T parse(YamlNode node, String path, Checks checks);
+    }
+
+    /** A list of {@code item}s, {@code path[i]} each; null when any item had a problem. */
+    private static <T> List<T> listOf(YamlNode node, String path, Checks checks, ItemParser<T> item) {
         List<YamlNode> items = checks.list(node, path);
         if (items == null) return null;
         int before = checks.errorCount();
-        List<NetworkRule> out = new ArrayList<>();
+        List<T> out = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
-            NetworkRule r = networkRule(items.get(i), path + "[" + i + "]", checks);
+            T r = item.parse(items.get(i), path + "[" + i + "]", checks);
             if (r != null) out.add(r);
         }
         return checks.errorCount() > before ? null : out;
+    }
+
+    private static List<NetworkRule> networkRules(YamlNode node, String path, Checks checks) {
+        return listOf(node, path, checks, ProxiesSectionParser::networkRule);
     }
 
     private static NetworkRule networkRule(YamlNode node, String path, Checks checks) {
@@ -239,15 +249,7 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
     }
 
     private static List<AppRule> appRules(YamlNode node, String path, Checks checks) {
-        List<YamlNode> items = checks.list(node, path);
-        if (items == null) return null;
-        int before = checks.errorCount();
-        List<AppRule> out = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            AppRule r = appRule(items.get(i), path + "[" + i + "]", checks);
-            if (r != null) out.add(r);
-        }
-        return checks.errorCount() > before ? null : out;
+        return listOf(node, path, checks, ProxiesSectionParser::appRule);
     }
 
     private static AppRule appRule(YamlNode node, String path, Checks checks) {
