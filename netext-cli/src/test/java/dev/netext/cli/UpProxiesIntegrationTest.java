@@ -7,6 +7,7 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
 import dev.netext.testkit.traffic.HelloHttpServer;
+import dev.netext.testkit.peers.Danted;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -148,19 +149,7 @@ class UpProxiesIntegrationTest {
         origin.ip("addr", "add", "10.81.9.2/32", "dev", "lo").orThrow();
         c.ip("route", "add", "10.81.9.0/24", "via", "10.81.1.2").orThrow();
         socks.ip("route", "add", "10.81.9.0/24", "via", "10.81.3.2").orThrow();
-        Files.writeString(dir.resolve("danted.conf"), """
-                logoutput: stderr
-                internal: 10.81.2.2 port = 1080
-                external: 10.81.3.1
-                socksmethod: none
-                clientmethod: none
-                user.privileged: root
-                user.unprivileged: nobody
-                client pass { from: 10.81.2.0/24 to: 0.0.0.0/0 }
-                socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: udpassociate udpreply connect }
-                """);
-        socks.exec("sh", "-c", "exec /usr/sbin/danted -f '" + dir.resolve("danted.conf") + "' -p '"
-                + dir.resolve("danted.pid") + "' > '" + dir.resolve("danted.log") + "' 2>&1");
+        Danted.start(socks, dir, "10.81.2.2", "10.81.3.1", "10.81.2.0/24");
         Files.writeString(dir.resolve("echo.py"), """
                 import select, socket
                 socks = []

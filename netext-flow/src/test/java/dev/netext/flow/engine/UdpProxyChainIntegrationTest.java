@@ -24,6 +24,7 @@ import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.PeekVectors;
+import dev.netext.testkit.peers.Danted;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -77,19 +78,7 @@ class UdpProxyChainIntegrationTest {
         client.ip("route", "add", "10.77.9.0/24", "via", "10.77.1.2").orThrow();
         socks.ip("route", "add", "10.77.9.0/24", "via", "10.77.3.2").orThrow();
         dir = Files.createTempDirectory("netext-udp-proxy-it");
-        Files.writeString(dir.resolve("danted.conf"), """
-                logoutput: stderr
-                internal: 10.77.2.2 port = 1080
-                external: 10.77.3.1
-                socksmethod: none
-                clientmethod: none
-                user.privileged: root
-                user.unprivileged: nobody
-                client pass { from: 10.77.2.0/24 to: 0.0.0.0/0 }
-                socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: udpassociate udpreply connect }
-                """);
-        socks.exec("sh", "-c", "exec /usr/sbin/danted -f '" + dir.resolve("danted.conf") + "' -p '"
-                + dir.resolve("danted.pid") + "' > '" + dir.resolve("danted.log") + "' 2>&1");
+        Danted.start(socks, dir, "10.77.2.2", "10.77.3.1", "10.77.2.0/24");
         // bound to the service address, so answers leave from the address the client wrote to
         Files.writeString(dir.resolve("echo.py"), """
                 import select, socket

@@ -8,6 +8,7 @@ import dev.netext.api.flow.Endpoint;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.testkit.peers.Danted;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -52,19 +53,7 @@ class Socks5UdpAssociationIntegrationTest {
         lab.veth(VethEnd.of("client", "cs0", "10.79.1.1/24"), VethEnd.of("socks", "sc0", "10.79.1.2/24"));
         lab.veth(VethEnd.of("socks", "so0", "10.79.2.1/24"), VethEnd.of("origin", "os0", "10.79.2.2/24"));
         dir = Files.createTempDirectory("netext-socks-udp-it");
-        Files.writeString(dir.resolve("danted.conf"), """
-                logoutput: stderr
-                internal: 10.79.1.2 port = 1080
-                external: 10.79.2.1
-                socksmethod: none
-                clientmethod: none
-                user.privileged: root
-                user.unprivileged: nobody
-                client pass { from: 10.79.1.0/24 to: 0.0.0.0/0 }
-                socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: udpassociate udpreply connect }
-                """);
-        socks.exec("sh", "-c", "exec /usr/sbin/danted -f '" + dir.resolve("danted.conf") + "' -p '"
-                + dir.resolve("danted.pid") + "' > '" + dir.resolve("danted.log") + "' 2>&1");
+        Danted.start(socks, dir, "10.79.1.2", "10.79.2.1", "10.79.1.0/24");
         Files.writeString(dir.resolve("echo.py"), """
                 import socket
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
