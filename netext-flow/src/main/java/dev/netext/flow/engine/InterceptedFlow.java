@@ -76,6 +76,9 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private long handshakeOut, handshakeIn; // the proxy handshake's share of the upstream socket's TCP counters
     private ByteBuf heldIn; // server bytes that came with a proxy's reply, before the relay was set up
     private boolean clientInputShut, upstreamInputShut, reportedToProvider, spliceCounted;
+    private boolean heldForAttribution, relayStarted;
+    /** The longest an allowed flow decided without its process waits for attribution before its bytes move. */
+    private static final java.time.Duration ATTRIBUTION_HOLD = java.time.Duration.ofMillis(100);
 
     InterceptedFlow(FlowEngine engine, long id) {
         this.engine = engine;
@@ -380,8 +383,27 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 "reason", cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage()), id);
     }
 
-    /** The upstream channel is ready for the flow's bytes: gates, held bytes, then relay or splice. */
+    /**
+     * The upstream channel is ready for the flow's bytes: gates, held bytes, then relay or splice. When the verdict
+     * came before attribution, the client's request is held (nothing relayed yet, so the client waits with its socket
+     * open) until attribution is done or {@link #ATTRIBUTION_HOLD} passes: the upstream connect ran in parallel, and a
+     * short-lived client (one curl) cannot finish and exit before its flow is named.
+     */
     private void relay(Channel up, int peekInbound, int peekOutbound) {
+        if (announced != null && !announced.isDone() && !heldForAttribution) {
+            heldForAttribution = true;
+            upstream = up;
+            Runnable go = () -> {
+                if (!relayStarted && state == State.CONNECTING) relay(up, peekInbound, peekOutbound);
+            };
+            ScheduledFuture<?> bound = client.eventLoop().schedule(go, ATTRIBUTION_HOLD.toNanos(), TimeUnit.NANOSECONDS);
+            announced.whenComplete((x, e) -> {
+                bound.cancel(false);
+                client.eventLoop().execute(go);
+            });
+            return;
+        }
+        relayStarted = true;
         upstream = up;
         java.net.SocketAddress local = up.localAddress(), remote = up.remoteAddress();
         if (announced == null) engine.events().upstream(id, local, remote);
