@@ -68,8 +68,7 @@ public final class DohUpstream implements Upstream {
     private final UpstreamIo io;
     private final int idleSeconds;
     private final TlsTrust trust;
-    private Connection current; // guarded by this
-    private volatile boolean closed;
+    private final ReusedConnection<Connection> connection;
     private volatile boolean useGet; // the server answered a POST with 405 or 415
 
     public DohUpstream(URI uri, UpstreamIo io, int idleSeconds, TlsTrust trust) {
@@ -83,6 +82,7 @@ public final class DohUpstream implements Upstream {
         this.path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         this.io = io;
+        this.connection = new ReusedConnection<>(io, Connection::new, this::describe);
         this.idleSeconds = idleSeconds;
         this.trust = trust;
     }
@@ -127,40 +127,20 @@ public final class DohUpstream implements Upstream {
 
     @Override
     public CompletableFuture<byte[]> exchange(byte[] query, int length, int questionEnd, long timeoutMillis) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        if (closed) {
-            result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
-            return result;
-        }
-        byte[] q = Arrays.copyOf(query, length);
-        io.onIoThread(() -> {
-            Connection c = connection(timeoutMillis);
-            c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
-        }, result);
-        return result;
+        return connection.exchange(query, length, questionEnd, timeoutMillis);
     }
 
     /** Whether a connection is open now (tests check reuse with it). */
-    public synchronized boolean connected() {
-        return current != null && !current.dead && current.connectFuture.channel().isActive();
-    }
-
-    private synchronized Connection connection(long timeoutMillis) {
-        if (current == null || current.dead) current = new Connection(timeoutMillis);
-        return current;
+    public boolean connected() {
+        Connection c = connection.current();
+        return c != null && !c.dead && c.connectFuture.channel().isActive();
     }
 
     @Override
-    public void close() {
-        closed = true;
-        synchronized (this) {
-            if (current != null) current.connectFuture.channel().close();
-            current = null;
-        }
-    }
+    public void close() { connection.close(); }
 
     /** One HTTP/2 connection; every field is touched on its event loop only, except {@link #dead}. */
-    private final class Connection extends ChannelInboundHandlerAdapter {
+    private final class Connection extends ChannelInboundHandlerAdapter implements ReusedConnection.Connection {
         final ChannelFuture connectFuture;
         final List<Runnable> waiting = new ArrayList<>(); // queries sent before the h2 preface was exchanged
         boolean ready;
@@ -222,7 +202,12 @@ public final class DohUpstream implements Upstream {
             ctx.fireUserEventTriggered(evt);
         }
 
-        void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
+        @Override public Channel channel() { return connectFuture.channel(); }
+
+        @Override public boolean dead() { return dead; }
+
+        @Override
+        public void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
             Channel parent = connectFuture.channel();
             if (dead || (connectFuture.isDone() && !parent.isActive() && ready)) {
                 result.completeExceptionally(failed());

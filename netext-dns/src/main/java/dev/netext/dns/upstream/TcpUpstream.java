@@ -17,7 +17,6 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -40,8 +39,7 @@ public final class TcpUpstream implements Upstream {
     private final int idleSeconds;
     private final TlsTrust tls;        // null: plain TCP
     private final String serverName;   // the name checked against the certificate (TLS only)
-    private Connection current; // guarded by this
-    private volatile boolean closed;
+    private final ReusedConnection<Connection> connection;
 
     public TcpUpstream(Endpoint server, UpstreamIo io, int idleSeconds) {
         this(server, io, idleSeconds, null, null);
@@ -50,6 +48,7 @@ public final class TcpUpstream implements Upstream {
     private TcpUpstream(Endpoint server, UpstreamIo io, int idleSeconds, TlsTrust tls, String serverName) {
         this.server = server;
         this.io = io;
+        this.connection = new ReusedConnection<>(io, Connection::new, this::describe);
         this.idleSeconds = idleSeconds;
         this.tls = tls;
         this.serverName = serverName;
@@ -66,39 +65,19 @@ public final class TcpUpstream implements Upstream {
 
     @Override
     public CompletableFuture<byte[]> exchange(byte[] query, int length, int questionEnd, long timeoutMillis) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        if (closed) {
-            result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe() + " is closed"));
-            return result;
-        }
-        byte[] q = Arrays.copyOf(query, length);
-        io.onIoThread(() -> {
-            Connection c = connection(timeoutMillis);
-            c.connectFuture.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
-        }, result);
-        return result;
+        return connection.exchange(query, length, questionEnd, timeoutMillis);
     }
 
     /** Whether a connection is open now (tests check reuse with it). */
-    public synchronized boolean connected() {
-        return current != null && current.connectFuture.channel().isActive();
-    }
-
-    private synchronized Connection connection(long timeoutMillis) {
-        if (current == null || current.dead) current = new Connection(timeoutMillis);
-        return current;
+    public boolean connected() {
+        Connection c = connection.current();
+        return c != null && c.connectFuture.channel().isActive();
     }
 
     @Override
-    public void close() {
-        closed = true;
-        synchronized (this) {
-            if (current != null) current.connectFuture.channel().close();
-            current = null;
-        }
-    }
+    public void close() { connection.close(); }
 
-    private final class Connection extends SimpleChannelInboundHandler<ByteBuf> {
+    private final class Connection extends SimpleChannelInboundHandler<ByteBuf> implements ReusedConnection.Connection {
         final ChannelFuture connectFuture;
         PendingQueries pending; // made on the event loop by the first send
         volatile boolean dead;
@@ -123,7 +102,12 @@ public final class TcpUpstream implements Upstream {
             connectFuture.addListener(f -> { if (!f.isSuccess()) dead = true; });
         }
 
-        void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
+        @Override public Channel channel() { return connectFuture.channel(); }
+
+        @Override public boolean dead() { return dead; }
+
+        @Override
+        public void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
             if (!connectFuture.isDone()) {
                 connectFuture.addListener(f -> send(q, questionEnd, timeoutMillis, result));
                 return;
