@@ -3,12 +3,12 @@ package dev.netext.cli;
 import dev.netext.api.EventSink;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
+import dev.netext.lab.traffic.UdpEchoServer;
+import dev.netext.lab.traffic.UdpProbe;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.tproxy.InterceptionConfig;
-import dev.netext.testkit.traffic.UdpEchoServer;
-import dev.netext.testkit.traffic.UdpProbe;
 
 import java.io.PrintStream;
 import java.net.DatagramPacket;

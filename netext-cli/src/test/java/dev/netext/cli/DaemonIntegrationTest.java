@@ -1,10 +1,10 @@
 package dev.netext.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 

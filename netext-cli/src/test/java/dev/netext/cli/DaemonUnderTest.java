@@ -2,8 +2,8 @@ package dev.netext.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.netext.daemon.control.ControlClient;
+import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.testkit.netns.NetextProcess;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

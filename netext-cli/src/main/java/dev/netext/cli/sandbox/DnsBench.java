@@ -1,9 +1,9 @@
 package dev.netext.cli.sandbox;
 
+import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.testkit.netns.NetextProcess;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -2,13 +2,13 @@ package dev.netext.cli.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.netext.daemon.control.ControlClient;
+import dev.netext.lab.NetextProcess;
+import dev.netext.lab.traffic.UdpEchoServer;
+import dev.netext.lab.traffic.UdpProbe;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
-import dev.netext.testkit.netns.NetextProcess;
-import dev.netext.testkit.traffic.UdpEchoServer;
-import dev.netext.testkit.traffic.UdpProbe;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,10 +1,10 @@
 package dev.netext.cli.sandbox;
 
+import dev.netext.lab.NetextProcess;
+import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
-import dev.netext.testkit.netns.NetextProcess;
-import dev.netext.testkit.traffic.UdpEchoServer;
 import dev.netext.wireguard.Key;
 
 import java.io.IOException;

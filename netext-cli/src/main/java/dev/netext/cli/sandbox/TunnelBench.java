@@ -1,6 +1,6 @@
 package dev.netext.cli.sandbox;
 
-import dev.netext.testkit.traffic.UdpProbe;
+import dev.netext.lab.traffic.UdpProbe;
 
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package dev.netext.cli.wg;
 
-import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.lab.NetextProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 

@@ -1,10 +1,10 @@
 package dev.netext.cli.wg;
 
+import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
-import dev.netext.testkit.netns.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
 import dev.netext.wireguard.Key;
 import org.junit.jupiter.api.io.TempDir;

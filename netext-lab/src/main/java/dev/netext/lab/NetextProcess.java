@@ -1,4 +1,4 @@
-package dev.netext.testkit.netns;
+package dev.netext.lab;
 
 import dev.netext.linux.netns.NetworkNamespace;
 

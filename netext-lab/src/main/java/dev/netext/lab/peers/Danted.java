@@ -1,4 +1,4 @@
-package dev.netext.testkit.peers;
+package dev.netext.lab.peers;
 
 import dev.netext.linux.netns.NetworkNamespace;
 

@@ -1,4 +1,4 @@
-package dev.netext.testkit.traffic;
+package dev.netext.lab.traffic;
 
 import com.sun.net.httpserver.HttpServer;
 
