@@ -7,4 +7,4 @@
 # Needs root, dnsperf, dnsmasq, unbound, dig. Options: --names 100000 --seconds 10 --rounds 3 --java-opts "-Xmx32m ..."
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec bin/netext bench dns "$@"
+exec bench/netext-bench dns "$@"

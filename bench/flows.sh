@@ -6,4 +6,4 @@
 # Needs root and iperf3. Options: --seconds 5 --rounds 3 --connections 500
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec bin/netext bench flows "$@"
+exec bench/netext-bench flows "$@"

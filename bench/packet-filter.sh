@@ -5,4 +5,4 @@
 # Needs root and iperf3. Options: --seconds 5 --rounds 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec bin/netext bench packet-filter "$@"
+exec bench/netext-bench packet-filter "$@"

@@ -4,4 +4,4 @@
 # Needs root. Options: --packets N --sizes 64,512,1372 --window 64 --rounds 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec bin/netext bench tunnel "$@"
+exec bench/netext-bench tunnel "$@"

@@ -4,4 +4,4 @@
 # Needs root, wireguard-go, wireguard-tools, iperf3. Options: --seconds 5 --rounds 3 --jvm-opt OPT (repeatable)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec bin/netext bench wireguard "$@"
+exec bench/netext-bench wireguard "$@"

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "The Network Extension framework for Linux: packet tunnels, DNS proxies, content filters, proxies.",
         subcommands = {UpCommand.class, WgCommand.class, DownCommand.class, StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, DashboardCommand.class, CaptureCommand.class, ImportCommand.class,
                 DaemonCommand.class, InstallCommand.class, UninstallCommand.class, DiagnoseCommand.class, DnsCommand.class,
-                SandboxCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                SandboxCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -326,9 +326,9 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     /** Checks that the data plane can work here, so the user gets one clear sentence instead of an errno. */
-    static final class Preflight {
+    public static final class Preflight {
         /** Queues and iptables rules need root or CAP_NET_ADMIN, but no TUN device. */
-        static void requireRootForFiltering() {
+        public static void requireRootForFiltering() {
             if (!"root".equals(System.getProperty("user.name")) && !hasNetAdmin())
                 throw new UserError("netext needs root or CAP_NET_ADMIN to filter packets (try sudo)");
         }
@@ -336,7 +336,7 @@ public final class UpCommand implements Callable<Integer> {
         /** DNS alone binds sockets only; privileged ports are the user's business (the bind error says so). */
         static void requireNothing() {}
 
-        static void requireNetAdmin() {
+        public static void requireNetAdmin() {
             if (!Files.exists(Path.of("/dev/net/tun")))
                 throw new UserError("/dev/net/tun is missing: load the tun module (modprobe tun) or run where TUN is available");
             if (!"root".equals(System.getProperty("user.name")) && !hasNetAdmin())

@@ -37,9 +37,9 @@ import java.util.regex.Pattern;
  * Everything lives in namespaces of a {@link NetnsLab}: the host's own links, routes and rules are never touched,
  * and all traffic stays inside the lab. {@link #close()} removes it all (a killed sandbox is cleaned up by the next).
  */
-final class Sandbox implements AutoCloseable {
+public final class Sandbox implements AutoCloseable {
     static final String DEVICE_V4 = "10.99.0.2/24", DEVICE_V6 = "fd99::2/64";
-    static final String INTERNET_V4 = "10.99.0.1", INTERNET_V6 = "fd99::1";
+    public static final String INTERNET_V4 = "10.99.0.1", INTERNET_V6 = "fd99::1";
     static final String CORP_DNS = "10.98.0.53", DEVICE_CORP = "10.98.0.2/24";
     static final Path DNSMASQ = Path.of("/usr/sbin/dnsmasq");
     /** The default profile's SOCKS5 proxy runs in the internet namespace when Debian's microsocks is installed. */
@@ -85,7 +85,7 @@ final class Sandbox implements AutoCloseable {
         this.socks = socks;
     }
 
-    static Sandbox create() throws Exception {
+    public static Sandbox create() throws Exception {
         NetnsLab lab = NetnsLab.create();
         try {
             NetworkNamespace device = lab.namespace("device");
@@ -173,7 +173,7 @@ final class Sandbox implements AutoCloseable {
      * {@link LoopbackForwarder} was given) and waits until every section of the profile is up; returns a line saying
      * so.
      */
-    String startNetext(Path profile, Path dir) throws Exception {
+    public String startNetext(Path profile, Path dir) throws Exception {
         controlSocket = dir.resolve("control.sock");
         forwarder = LoopbackForwarder.open(device);
         List<String> args = List.of("daemon", "--profile", profile.toString(),
@@ -354,7 +354,7 @@ final class Sandbox implements AutoCloseable {
     }
 
     /** A raw UDP probe from the device namespace. */
-    UdpProbe.Result probe(String address, int port, int count, int size, int window) throws Exception {
+    public UdpProbe.Result probe(String address, int port, int count, int size, int window) throws Exception {
         InetSocketAddress target = new InetSocketAddress(dev.netext.api.net.IpPrefix.parseAddress(address), port);
         return device.runInside(() -> UdpProbe.run(target, count, size, window, Duration.ofSeconds(120)));
     }
@@ -371,7 +371,7 @@ final class Sandbox implements AutoCloseable {
     }
 
     /** Stops the daemon with SIGTERM; returns its exit code and the tunnel's counters read just before. */
-    StopResult stopNetext() throws Exception {
+    public StopResult stopNetext() throws Exception {
         if (netext == null) return new StopResult(-1, "", "");
         String counters = "";
         try {
@@ -391,7 +391,7 @@ final class Sandbox implements AutoCloseable {
         return result;
     }
 
-    record StopResult(int exitCode, String stoppedLine, String output) {}
+    public record StopResult(int exitCode, String stoppedLine, String output) {}
 
     long echoed() { return echo.echoed(); }
 

@@ -179,7 +179,7 @@ public final class SandboxRun {
     }
 
     /** The built-in profile; without microsocks, without its {@code proxies:} section (the file's last). */
-    private static Path writeDefaultProfile(Path dir) throws Exception {
+    public static Path writeDefaultProfile(Path dir) throws Exception {
         Path p = dir.resolve("sandbox.yaml");
         String yaml;
         try (InputStream in = SandboxRun.class.getResourceAsStream("default-profile.yaml")) {

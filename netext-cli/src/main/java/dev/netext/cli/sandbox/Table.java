@@ -4,18 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A plain-text table with columns sized to their widest cell; numbers right-aligned. */
-final class Table {
+public final class Table {
     private final List<String[]> rows = new ArrayList<>();
     private final boolean[] right;
 
-    Table(boolean[] rightAligned, String... header) {
+    public Table(boolean[] rightAligned, String... header) {
         this.right = rightAligned;
         rows.add(header);
     }
 
-    void add(String... cells) { rows.add(cells); }
+    public void add(String... cells) { rows.add(cells); }
 
-    String render(String indent) {
+    public String render(String indent) {
         int cols = rows.getFirst().length;
         int[] w = new int[cols];
         for (String[] r : rows) for (int i = 0; i < cols; i++) w[i] = Math.max(w[i], r[i].length());

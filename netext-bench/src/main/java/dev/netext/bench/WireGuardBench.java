@@ -1,5 +1,6 @@
-package dev.netext.cli.sandbox;
+package dev.netext.bench;
 
+import dev.netext.cli.sandbox.Table;
 import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;

@@ -1,8 +1,10 @@
-package dev.netext.cli.sandbox;
+package dev.netext.bench;
 
+import dev.netext.cli.sandbox.Sandbox;
+import dev.netext.cli.sandbox.SandboxRun;
+import dev.netext.cli.sandbox.Table;
 import dev.netext.lab.traffic.UdpProbe;
 
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +32,7 @@ public final class TunnelBench {
 
     public int run() throws Exception {
         Path dir = Files.createTempDirectory("netext-bench");
-        Path tmp = dir.resolve("sandbox.yaml");
-        try (InputStream in = SandboxRun.class.getResourceAsStream("default-profile.yaml")) {
-            Files.write(tmp, in.readAllBytes());
-        }
+        Path tmp = SandboxRun.writeDefaultProfile(dir);
         try (Sandbox sb = Sandbox.create()) {
             sb.startNetext(tmp, dir);
             out.printf("netext tunnel bench: %d datagrams per probe, window %d, best of %d rounds, JDK %s%n",

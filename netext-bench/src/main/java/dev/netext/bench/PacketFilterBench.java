@@ -1,4 +1,4 @@
-package dev.netext.cli;
+package dev.netext.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code netext bench packet-filter}: iperf3 TCP between two namespaces over a veth, side by side in one run —
+ * {@code netext-bench packet-filter}: iperf3 TCP between two namespaces over a veth, side by side in one run —
  * without a queue, through the queue with an allow-all provider (every packet to user space and back), and with the
  * flow cache (the provider decides each connection on its first packet; the rest stay in the kernel).
  */
@@ -126,7 +126,7 @@ final class PacketFilterBench {
         ExecResult r = c.run(Duration.ofSeconds(seconds + 20), "iperf3", "-c", "10.9.9.2", "-t", Integer.toString(seconds), "-J");
         JsonNode j = JSON.readTree(r.output());
         JsonNode bps = j.path("end").path("sum_received").path("bits_per_second");
-        if (bps.isMissingNode()) throw new UserError("iperf3 failed: " + r.output());
+        if (bps.isMissingNode()) throw new IllegalStateException("iperf3 failed: " + r.output());
         return new Result(bps.asDouble() / 1e9, -1, j.path("end").path("sum_received").path("seconds").asDouble(seconds));
     }
 }

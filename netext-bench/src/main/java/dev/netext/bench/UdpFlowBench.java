@@ -1,4 +1,4 @@
-package dev.netext.cli;
+package dev.netext.bench;
 
 import dev.netext.api.EventSink;
 import dev.netext.flow.engine.FlowEngine;
@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The UDP part of {@code netext bench flows}, side by side over a veth between two namespaces: a UDP echo (RFC 862)
+ * The UDP part of {@code netext-bench flows}, side by side over a veth between two namespaces: a UDP echo (RFC 862)
  * probed with a bounded window of 1200-byte datagrams (one flow: after its first datagram the kernel delivers the
  * rest to the flow's connected reply socket), direct vs through interception with the rules filter allowing; and
  * new-flow setup — a fresh socket, one datagram, its echo — p50/p99, direct vs intercepted (listener, attribution,

@@ -1,4 +1,4 @@
-package dev.netext.cli;
+package dev.netext.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code netext bench flows}: in one run, side by side, over a veth between two namespaces —
+ * {@code netext-bench flows}: in one run, side by side, over a veth between two namespaces —
  * iperf3 TCP direct vs through TPROXY interception with the rules filter allowing (relay through netext);
  * connection setup + first round trip (p50/p99) direct vs intercepted (attribution, peek, verdict, upstream connect);
  * and the rules filter's verdict rate on its own.
@@ -208,7 +208,7 @@ final class FlowBench {
         ExecResult r = c.run(Duration.ofSeconds(seconds + 20), "iperf3", "-c", "10.9.8.2", "-t", Integer.toString(seconds), "-J");
         JsonNode j = JSON.readTree(r.output());
         JsonNode bps = j.path("end").path("sum_received").path("bits_per_second");
-        if (bps.isMissingNode()) throw new UserError("iperf3 failed: " + r.output());
+        if (bps.isMissingNode()) throw new IllegalStateException("iperf3 failed: " + r.output());
         return bps.asDouble() / 1e9;
     }
 }

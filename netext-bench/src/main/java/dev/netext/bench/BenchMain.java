@@ -1,0 +1,77 @@
+package dev.netext.bench;
+
+import dev.netext.cli.UpCommand.Preflight;
+import dev.netext.cli.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code netext-bench tunnel|dns|packet-filter|wireguard|flows}: the measurements behind {@code bench/*.sh}, each
+ * running netext and its peer side by side. A module of its own so that no benchmark ships in the {@code netext}
+ * binary; the netext processes it starts run from this JVM's class path.
+ */
+@Command(name = "netext-bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks netext against its peer on a throwaway namespace network.")
+public final class BenchMain implements Callable<Integer> {
+    @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns | packet-filter | wireguard | flows")
+    String capability;
+
+    @Option(names = "--packets", defaultValue = "100000") int packets;
+    @Option(names = "--sizes", split = ",", defaultValue = "64,512,1372") List<Integer> sizes;
+    @Option(names = "--window", defaultValue = "64") int window;
+    @Option(names = "--rounds", defaultValue = "3") int rounds;
+    @Option(names = "--connections", defaultValue = "500", description = "flows: connections timed for setup latency") int connections;
+    @Option(names = "--names", defaultValue = "100000", description = "dns: cached query names") int names;
+    @Option(names = "--seconds", defaultValue = "0", description = "run length per measurement (packet-filter, flows and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
+    @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
+            description = "dns: JVM options for the netext under test") String javaOpts;
+    @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        return switch (capability) {
+            case "tunnel" -> {
+                Preflight.requireNetAdmin();
+                yield new TunnelBench(System.out, packets, sizes, window, rounds).run();
+            }
+            case "dns" -> {
+                Preflight.requireNetAdmin();
+                yield new DnsBench(System.out, names, seconds == 0 ? 10 : seconds, rounds, javaOpts).run();
+            }
+            case "packet-filter" -> {
+                Preflight.requireRootForFiltering();
+                yield new PacketFilterBench(System.out, seconds == 0 ? 5 : seconds, rounds).run();
+            }
+            case "wireguard" -> {
+                Preflight.requireNetAdmin();
+                yield new WireGuardBench(System.out, seconds == 0 ? 5 : seconds, rounds, jvmOptions).run();
+            }
+            case "flows" -> {
+                Preflight.requireRootForFiltering();
+                yield new FlowBench(System.out, seconds == 0 ? 5 : seconds, rounds, connections).run();
+            }
+            default -> throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter, wireguard, flows");
+        };
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one benchmark and returns its exit code (tests call this instead of {@link #main}). */
+    static int run(String... args) {
+        CommandLine cl = new CommandLine(new BenchMain());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("netext-bench: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            if (Boolean.getBoolean("netext.debug")) ex.printStackTrace(commandLine.getErr());
+            return ex instanceof UserError ue ? ue.exitCode() : 1;
+        });
+        return cl.execute(args);
+    }
+}
