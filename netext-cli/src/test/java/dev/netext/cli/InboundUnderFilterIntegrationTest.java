@@ -95,6 +95,10 @@ class InboundUnderFilterIntegrationTest {
                     assertThat(new BufferedReader(new InputStreamReader(served.getInputStream(), StandardCharsets.US_ASCII))
                             .readLine()).isEqualTo("ls");
                     assertOwnFlowsStillIntercepted(host, netext);
+                    if (extra.contains("intercept: true")) { // the host's own query, to an address with no server, is the DNS layer's
+                        ExecResult dig = host.run(Duration.ofSeconds(15), "dig", "@" + REMOTE4, "+time=3", "+tries=1", "+short", "inbound.test");
+                        assertThat(dig.output().strip()).as(netext.output()).isEqualTo("192.0.2.7");
+                    }
                     assertThat(netext.terminate(START)).isZero();
                 }
             } finally {
