@@ -12,8 +12,11 @@ import java.util.stream.Collectors;
  *   meta mark != 0 return                                      sockets routed deliberately (a VPN's, SO_MARK)
  *   fib daddr type local return                                local destinations are not flows to the network
  *   [meta l4proto { tcp, udp } th dport 53 return]             when the DNS layer intercepts port 53 itself
- *   meta l4proto tcp meta skuid … meta mark set INTERCEPT      one rule per scope selector; "route" re-routes it
- *   meta l4proto udp meta skuid … meta mark set INTERCEPT      the same for UDP, when UDP is intercepted
+ *   meta l4proto tcp tcp flags &amp; (syn | ack) == syn ct direction original meta skuid …
+ *       ct label set LABEL meta mark set INTERCEPT             a connection this host opens: one rule per scope
+ *                                                              selector; "route" re-routes it
+ *   meta l4proto tcp ct direction original ct label LABEL meta mark set INTERCEPT   its later packets
+ *   meta l4proto udp ct direction original meta skuid … meta mark set INTERCEPT     UDP, when it is intercepted
  * chain prerouting (type filter, hook prerouting, priority mangle):
  *   iifname "lo" meta mark INTERCEPT meta nfproto ipv4 meta l4proto tcp tproxy ip to 127.0.0.1:P4
  *   iifname "lo" meta mark INTERCEPT meta nfproto ipv6 meta l4proto tcp tproxy ip6 to [::1]:P6
@@ -22,13 +25,27 @@ import java.util.stream.Collectors;
  *   iifname { "eth1" } fib daddr type { local, broadcast, multicast } return
  *   iifname { "eth1" } meta nfproto ipv4 meta l4proto tcp meta mark set INTERCEPT tproxy ip to 127.0.0.1:P4  (…)
  * </pre>
- * Policy routing ({@code fwmark INTERCEPT lookup T}, {@code local default dev lo table T}) brings the marked packet
+ * Only connections this host opens are intercepted: a local server's answers to a connection that arrived from
+ * elsewhere (its SYN-ACK and data, a UDP server's replies) leave through {@code output} too, and marking them would
+ * hand them to the listener — every inbound TCP connection, SSH included, would hang. A TCP connection is intercepted
+ * when its SYN leaves here ({@link #INTERCEPTED_LABEL} in conntrack remembers it), not by its direction alone:
+ * conntrack starts tracking a namespace when this table is loaded, and picks up the connections already open
+ * mid-stream, taking whichever side sends first as the original direction — an SSH session's server side included.
+ * UDP has no opening packet; its flows are taken by conntrack's direction (the first datagram seen). Untracked
+ * packets ({@code notrack}) have neither, and are left alone.
+ *
+ * <p>Policy routing ({@code fwmark INTERCEPT lookup T}, {@code local default dev lo table T}) brings the marked packet
  * back in through {@code lo}, where tproxy hands it to the listener (established sockets are found first, so every
  * packet of an accepted connection goes to its socket). The script deletes nothing: {@link TproxySteering} refuses to
  * start when the table already exists.
  */
 public final class TproxyRuleset {
     public static final String FAMILY = "inet", TABLE = "netext-flow";
+    /**
+     * The conntrack label bit (of 128) that marks a TCP connection opened from here as intercepted. A label, not a
+     * {@code ct mark}: the packet filter and VPN tools own connection marks; netext uses no other label.
+     */
+    public static final int INTERCEPTED_LABEL = 78;
 
     private TproxyRuleset() {}
 
@@ -47,12 +64,17 @@ public final class TproxyRuleset {
             sb.append("    meta skuid ").append(set(c.scope().excludeUids())).append(" return\n");
         String tcp = families(c, c.tcpPortV4() != 0, c.tcpPortV6() != 0);
         String udp = families(c, c.udpPortV4() != 0, c.udpPortV6() != 0);
+        String mark = "meta mark set " + hex(c.interceptMark());
         for (String selector : selectors(c.scope())) {
             if (tcp != null)
-                sb.append("    ").append(tcp).append("meta l4proto tcp ").append(selector).append("meta mark set ").append(hex(c.interceptMark())).append('\n');
+                sb.append("    ").append(tcp).append("meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original ")
+                        .append(selector).append("ct label set ").append(INTERCEPTED_LABEL).append(' ').append(mark).append('\n');
             if (udp != null)
-                sb.append("    ").append(udp).append("meta l4proto udp ").append(selector).append("meta mark set ").append(hex(c.interceptMark())).append('\n');
+                sb.append("    ").append(udp).append("meta l4proto udp ct direction original ").append(selector).append(mark).append('\n');
         }
+        if (tcp != null)
+            sb.append("    ").append(tcp).append("meta l4proto tcp ct direction original ct label ").append(INTERCEPTED_LABEL)
+                    .append(' ').append(mark).append('\n');
         sb.append("  }\n");
         sb.append("  chain prerouting {\n");
         sb.append("    type filter hook prerouting priority mangle; policy accept;\n");

@@ -17,7 +17,7 @@ class TproxyRulesetTest {
         List<String> lines = s.lines().map(String::strip).toList();
         int bypass = lines.indexOf("meta mark 0x4e580f02 return");
         int local = lines.indexOf("fib daddr type local return");
-        int mark = lines.indexOf("meta l4proto tcp meta mark set 0x4e580f01");
+        int mark = lines.indexOf("meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original ct label set 78 meta mark set 0x4e580f01");
         assertThat(bypass).isPositive().isLessThan(local);
         assertThat(lines.indexOf("meta mark != 0 return")).isBetween(bypass, local); // a VPN's marked socket is its own
         assertThat(local).isLessThan(mark); // skips come before the mark, or netext would loop
@@ -25,14 +25,35 @@ class TproxyRulesetTest {
                 .contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv6 meta l4proto tcp tproxy ip6 to [::1]:4001");
     }
 
+    /**
+     * Answers of this host's servers leave through output too: only a connection whose SYN left here is marked (its
+     * later packets by the conntrack label), UDP only in conntrack's original direction — never an inbound
+     * connection's SYN-ACK, data or UDP reply, nor a connection conntrack picked up mid-stream.
+     */
+    @Test
+    void onlyConnectionsOpenedHereAreMarked() {
+        String s = TproxyRuleset.render(InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 5001));
+        List<String> marking = s.lines().map(String::strip).filter(l -> l.contains("meta mark set")).toList();
+        assertThat(marking).containsExactly(
+                "meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original ct label set 78 meta mark set 0x4e580f01",
+                "meta l4proto udp ct direction original meta mark set 0x4e580f01",
+                "meta l4proto tcp ct direction original ct label 78 meta mark set 0x4e580f01");
+        // the scope is checked on the SYN; the label carries the decision to the connection's later packets
+        var scoped = new InterceptionConfig.Scope(List.of(1000L), List.of(), List.of(), List.of());
+        assertThat(TproxyRuleset.render(InterceptionConfig.of(4000, 0, scoped)).lines().map(String::strip)
+                .filter(l -> l.contains("meta mark set")).toList()).containsExactly(
+                "meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original meta skuid 1000 ct label set 78 meta mark set 0x4e580f01",
+                "meta l4proto tcp ct direction original ct label 78 meta mark set 0x4e580f01");
+    }
+
     @Test
     void scopeSelectorsBecomeOneMarkRuleEach() {
         var scope = new InterceptionConfig.Scope(List.of(1000L, 1001L), List.of(50L), List.of("user.slice/app.slice"), List.of(0L));
         String s = TproxyRuleset.render(InterceptionConfig.of(4000, 0, scope));
         assertThat(s).contains("meta skuid 0 return")
-                .contains("meta l4proto tcp meta skuid { 1000, 1001 } meta mark set 0x4e580f01")
-                .contains("meta l4proto tcp meta skgid 50 meta mark set 0x4e580f01")
-                .contains("meta l4proto tcp socket cgroupv2 level 2 \"user.slice/app.slice\" meta mark set 0x4e580f01")
+                .contains("meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original meta skuid { 1000, 1001 } ct label set 78 meta mark set 0x4e580f01")
+                .contains("meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original meta skgid 50 ct label set 78 meta mark set 0x4e580f01")
+                .contains("meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original socket cgroupv2 level 2 \"user.slice/app.slice\" ct label set 78 meta mark set 0x4e580f01")
                 .doesNotContain("ip6 to");
     }
 
@@ -52,7 +73,7 @@ class TproxyRulesetTest {
                 .withUdp(5000, 5001).withDnsExcluded(true));
         List<String> lines = s.lines().map(String::strip).toList();
         int dns = lines.indexOf("meta l4proto { tcp, udp } th dport 53 return");
-        int udp = lines.indexOf("meta l4proto udp meta mark set 0x4e580f01");
+        int udp = lines.indexOf("meta l4proto udp ct direction original meta mark set 0x4e580f01");
         assertThat(dns).isPositive().isLessThan(udp);
         assertThat(lines.indexOf("fib daddr type local return")).isLessThan(dns);
         assertThat(s).contains("iifname \"lo\" meta mark 0x4e580f01 meta nfproto ipv4 meta l4proto udp tproxy ip to 127.0.0.1:5000")
@@ -63,8 +84,8 @@ class TproxyRulesetTest {
     @Test
     void aProtocolInOneFamilyOnlyIsQualifiedSoTheOtherFamilyIsNotLoopedToNothing() {
         String s = TproxyRuleset.render(InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 0));
-        assertThat(s).contains("    meta l4proto tcp meta mark set 0x4e580f01")
-                .contains("    meta nfproto ipv4 meta l4proto udp meta mark set 0x4e580f01")
+        assertThat(s).contains("    meta l4proto tcp ct direction original ct label 78 meta mark set 0x4e580f01")
+                .contains("    meta nfproto ipv4 meta l4proto udp ct direction original meta mark set 0x4e580f01")
                 .doesNotContain("th dport 53");
     }
 
