@@ -4,10 +4,10 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
-import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.lab.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
-import dev.netext.testkit.traffic.HelloHttpServer;
-import dev.netext.testkit.traffic.UdpEchoServer;
+import dev.netext.lab.traffic.HelloHttpServer;
+import dev.netext.lab.traffic.UdpEchoServer;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
