@@ -163,7 +163,7 @@ public final class JsonReport {
             o.put("pid", l.pid());
             o.put("ownerAlive", l.ownerAlive());
             o.put("netns", l.netns());
-            o.put("thisNamespace", l.netns() == s.namespaceInode());
+            o.put("thisNamespace", l.here());
             ArrayNode ln = o.putArray("links");
             l.linkNames().forEach(ln::add);
             ArrayNode tb = o.putArray("tables");
