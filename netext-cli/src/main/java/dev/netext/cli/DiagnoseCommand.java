@@ -56,7 +56,9 @@ import java.util.concurrent.Callable;
  * defaultRoutes[]  {family, table, tableId, type, dev, gateway, metric, rulePriority, rule, active, text}: default
  *                  routes reachable through the rules, in the order lookups meet them; active = the one ordinary
  *                  (unmarked, locally originated) traffic takes
- * ledgers[]        {file, kind (tunnel|dns|flow|pfilter|capture), pid, ownerAlive, netns, thisNamespace, links[], tables[], nftTables[], entries[]}
+ * ledgers[]        {file, kind (tunnel|dns|flow|pfilter|capture), pid, ownerAlive, netns, thisNamespace,
+ *                  namespace ("here"|"elsewhere"|"gone": by inode and cookie, "gone" also for a reused inode),
+ *                  links[], tables[], nftTables[], entries[]}
  * sysctls          {"net.ipv4.conf.all.rp_filter": 2, "net.ipv4.conf.DEV.src_valid_mark": 0,
  *                  "net.ipv6.conf.DEV.disable_ipv6": 0, …}
  * collectionErrors[] what could not be read (the report is then partial)

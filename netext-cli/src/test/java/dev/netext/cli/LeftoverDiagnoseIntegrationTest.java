@@ -3,6 +3,7 @@ package dev.netext.cli;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.sys.ProcessInfo;
 import dev.netext.testkit.netns.NetextProcess;
@@ -21,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code netext diagnose} after {@code kill -9} of each component kind — a tunnel, the flow layer with DNS
- * interception, a packet filter — in a namespace of the test's own: every leftover is an error (exit 1), and
+ * interception, a packet filter, a daemon's filter and flow capture — in a namespace of the test's own: every leftover is an error (exit 1), and
  * {@code diagnose --fix} leaves nothing (no nft table, iptables chain, rule, route, ledger). And a ledger whose
  * namespace inode a live namespace now has (another cookie) never costs the live namespace its objects.
  */
@@ -53,13 +54,19 @@ class LeftoverDiagnoseIntegrationTest {
         }
     }
 
-    private static List<Path> ledgersOf(NetworkNamespace ns, long pid) throws Exception {
+    private static List<Path> ledgersOf(Path stateDir, NetworkNamespace ns, long pid) throws Exception {
         List<Path> out = new ArrayList<>();
-        if (!Files.isDirectory(StateLedger.DEFAULT_DIR)) return out;
-        try (var ds = Files.newDirectoryStream(StateLedger.DEFAULT_DIR, "*-" + ns.inode() + "-" + pid + ".state")) {
+        if (!Files.isDirectory(stateDir)) return out;
+        try (var ds = Files.newDirectoryStream(stateDir, "*-" + ns.inode() + "-" + pid + ".state")) {
             ds.forEach(out::add);
         }
         return out;
+    }
+
+    /** The namespace's state once its veths' IPv6 link-local addresses are past DAD (which adds their local routes). */
+    private static NetworkState settled(NetworkNamespace ns) throws Exception {
+        for (int i = 0; i < 50 && ns.ip("-6", "addr").output().contains("tentative"); i++) Thread.sleep(100);
+        return NetworkState.of(ns);
     }
 
     /** Everything netext could leave in netfilter, as text. */
@@ -70,9 +77,14 @@ class LeftoverDiagnoseIntegrationTest {
     /** diagnose lists the leftovers as errors; --fix removes them all, ledgers included, and diagnose is then clean. */
     private static void diagnoseFindsAndFixes(NetworkNamespace ns, long pid, NetworkState before, String... leftovers)
             throws Exception {
-        List<Path> ledgers = ledgersOf(ns, pid);
+        diagnoseFindsAndFixes(ns, StateLedger.DEFAULT_DIR, pid, before, leftovers);
+    }
+
+    private static void diagnoseFindsAndFixes(NetworkNamespace ns, Path stateDir, long pid, NetworkState before,
+                                              String... leftovers) throws Exception {
+        List<Path> ledgers = ledgersOf(stateDir, ns, pid);
         assertThat(ledgers).as("the dead instance's ledgers").isNotEmpty();
-        Result found = netext(ns, "diagnose");
+        Result found = netext(ns, "diagnose", "--state-dir", stateDir.toString());
         assertThat(found.exitCode()).as(found.output()).isEqualTo(1);
         for (Path l : ledgers) {
             assertThat(found.output()).as(found.output()).containsPattern("✗ error +stale-ledger: stale netext state: netext \\w+ ledger "
@@ -80,11 +92,11 @@ class LeftoverDiagnoseIntegrationTest {
         }
         assertThat(found.output()).contains(leftovers);
 
-        Result fixed = netext(ns, "diagnose", "--fix");
+        Result fixed = netext(ns, "diagnose", "--fix", "--state-dir", stateDir.toString());
         assertThat(fixed.output()).as(fixed.output()).contains("fix: undid").doesNotContain("could not undo")
                 .doesNotContain("stale netext state").doesNotContain("owned by no netext instance");
         assertThat(fixed.exitCode()).as(fixed.output()).isZero();
-        assertThat(ledgersOf(ns, pid)).isEmpty();
+        assertThat(ledgersOf(stateDir, ns, pid)).isEmpty();
         assertThat(NetworkState.of(ns)).isEqualTo(before);
         assertThat(netfilter(ns)).doesNotContain("netext").doesNotContain("NETEXT");
     }
@@ -92,7 +104,7 @@ class LeftoverDiagnoseIntegrationTest {
     @NetnsTest
     void aKilledTunnelsRulesAndRoutesAreErrorsAndFixRemovesThem(NetnsLab lab) throws Exception {
         NetworkNamespace ns = lab.namespace("tun9");
-        NetworkState before = NetworkState.of(ns);
+        NetworkState before = settled(ns);
         Path full = dir.resolve("full.yaml");
         Files.writeString(full, """
                 tunnel:
@@ -114,7 +126,7 @@ class LeftoverDiagnoseIntegrationTest {
         lab.veth("flow9", "to-pub", "10.54.9.1/24", "dns9", "pub0", "10.54.9.2/24");
         pub.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
                 "--listen-address=10.54.9.2", "--port=53", "--user=root", "--pid-file=", "--host-record=www.example,192.0.2.10");
-        NetworkState before = NetworkState.of(host);
+        NetworkState before = settled(host);
         Path profile = dir.resolve("both.yaml");
         Files.writeString(profile, """
                 name: both
@@ -133,14 +145,15 @@ class LeftoverDiagnoseIntegrationTest {
         assertThat(dig(host).output().strip()).as("DNS is black-holed while the dead one's tables stay").isNotEqualTo("192.0.2.10");
 
         diagnoseFindsAndFixes(host, pid, before, "traffic is black-holed by nft table inet netext-dns",
-                "traffic is black-holed by nft table inet netext-flow", "flow-", "dns-");
+                "traffic is black-holed by ip route local default table 52101, ip rule 10101 (table 52101)",
+                "nft table inet netext-flow", "flow-", "dns-");
         assertThat(dig(host).output().strip()).isEqualTo("192.0.2.10");
     }
 
     @NetnsTest
     void aKilledFailClosedPacketFilterIsAnErrorAndFixRemovesItsChains(NetnsLab lab) throws Exception {
         NetworkNamespace ns = lab.namespace("pf9");
-        NetworkState before = NetworkState.of(ns);
+        NetworkState before = settled(ns);
         Path profile = dir.resolve("pf.yaml");
         Files.writeString(profile, """
                 name: pf9
@@ -154,6 +167,46 @@ class LeftoverDiagnoseIntegrationTest {
         long pid = upAndKill9(ns, profile, l -> l.contains("running on queue"));
         assertThat(netfilter(ns)).contains("NETEXT-PF-19");
         diagnoseFindsAndFixes(ns, pid, before, "iptables chain NETEXT-PF-19-Q", "traffic is black-holed by");
+    }
+
+    /** A daemon running a filter, killed while it captures a flow: the flow layer's and the capture's leftovers. */
+    @NetnsTest
+    void aKilledDaemonsFilterAndCaptureAreErrorsAndFixRemovesThem(NetnsLab lab) throws Exception {
+        NetworkNamespace c = lab.namespace("dk9"), s = lab.namespace("dk9s");
+        lab.veth(VethEnd.of("dk9", "c-eth", "10.79.9.1/24"), VethEnd.of("dk9s", "s-eth", "10.79.9.2/24"));
+        NetworkState before = settled(c);
+        Path state = dir.resolve("state");
+        Process curl = null;
+        long pid;
+        try (DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("daemon")), "--state-dir", state.toString())) {
+            d.profile("web.yaml", """
+                    name: web
+                    filter:
+                      rules:
+                        - { host: "*.prompt.test", action: prompt }
+                      default: allow
+                      prompt-timeout: 60s
+                      prompt-default: drop
+                    """);
+            assertThat(d.cli("reload").output()).contains("started web");
+            d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), START);
+            // the flow waits for an answer to its prompt, so the capture stays open until the kill
+            curl = c.command("curl", "-sS", "--max-time", "30", "-H", "Host: www.prompt.test", "http://10.79.9.2:8080/").start();
+            long id = FlowCaptureIntegrationTest.pausedFlow(d, "www.prompt.test");
+            try (NetextProcess capture = NetextProcess.start(c, "capture", "--flow", Long.toString(id), "-w",
+                    dir.resolve("k.pcapng").toString(), "--control", d.socket.toString())) {
+                capture.awaitLine(l -> l.contains("capturing on flow " + id), START)
+                        .orElseThrow(() -> new AssertionError("capture did not start:\n" + capture.output()));
+                pid = d.process.pid();
+                d.process.kill(); // no shutdown hook, no cleanup
+                capture.waitFor(START);
+            }
+        } finally {
+            if (curl != null) curl.destroyForcibly().waitFor();
+        }
+        assertThat(netfilter(c)).containsPattern("inet netext-capture-\\d+").contains("netext-flow");
+        diagnoseFindsAndFixes(c, state, pid, before, "left nft table inet netext-capture-",
+                "traffic is black-holed by ip route local default table 52101", "nft table inet netext-flow");
     }
 
     /**

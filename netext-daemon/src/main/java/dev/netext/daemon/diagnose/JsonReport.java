@@ -164,6 +164,7 @@ public final class JsonReport {
             o.put("ownerAlive", l.ownerAlive());
             o.put("netns", l.netns());
             o.put("thisNamespace", l.here());
+            o.put("namespace", l.place().name().toLowerCase(Locale.ROOT));
             ArrayNode ln = o.putArray("links");
             l.linkNames().forEach(ln::add);
             ArrayNode tb = o.putArray("tables");

@@ -1,7 +1,5 @@
 package dev.netext.linux.state;
 
-import java.util.Optional;
-
 /**
  * Every kind of netext component that writes a {@link StateLedger}: the one list of what can be found in
  * {@code /run/netext}. A ledger can only be created with one of these, so {@code netext diagnose} (which reads every
@@ -35,10 +33,4 @@ public enum LedgerKind {
 
     /** What writes it, for people: "flow interception". */
     public String description() { return description; }
-
-    /** The kind whose ledgers are named {@code fileName}, if any. */
-    public static Optional<LedgerKind> ofFile(String fileName) {
-        for (LedgerKind k : values()) if (fileName.startsWith(k.prefix + "-")) return Optional.of(k);
-        return Optional.empty();
-    }
 }
