@@ -2,6 +2,8 @@ package dev.netext.linux.state;
 
 import dev.netext.linux.sys.ProcessInfo;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,13 +28,15 @@ public record LedgerOwner(int pid, long startTime, long netns, long cookie, Stri
         return new LedgerOwner(pid, ProcessInfo.currentStartTime(), netns, cookie, ProcessInfo.bootId());
     }
 
-    /** The owner line's entry. */
+    /** The owner line's entry (without {@code boot} when this kernel has no boot id to read). */
     LedgerEntry toEntry() {
-        return boot == null
-                ? LedgerEntry.of(KIND, "pid", Integer.toString(pid), "start", Long.toString(startTime),
-                "netns", Long.toString(netns), "cookie", Long.toUnsignedString(cookie))
-                : LedgerEntry.of(KIND, "pid", Integer.toString(pid), "start", Long.toString(startTime),
-                "netns", Long.toString(netns), "cookie", Long.toUnsignedString(cookie), "boot", boot);
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("pid", Integer.toString(pid));
+        f.put("start", Long.toString(startTime));
+        f.put("netns", Long.toString(netns));
+        f.put("cookie", Long.toUnsignedString(cookie));
+        if (boot != null) f.put("boot", boot);
+        return new LedgerEntry(KIND, f);
     }
 
     /** The owner named by a ledger's first line; null when it is torn or not an owner line. */
