@@ -192,7 +192,7 @@ class FlowCaptureIntegrationTest {
     }
 
     /** The id of the flow to {@code host} once the filter paused it. */
-    private static long pausedFlow(DaemonUnderTest d, String host) throws Exception {
+    static long pausedFlow(DaemonUnderTest d, String host) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {

@@ -8,10 +8,13 @@ import dev.netext.linux.nfqueue.NfQueue;
 import dev.netext.linux.nfqueue.NfqConfig;
 import dev.netext.linux.nfqueue.NfqueueH;
 import dev.netext.linux.nfqueue.QueueSteering;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -32,7 +35,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class PacketFilterEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PacketFilterEngine.class);
-    public static final String LEDGER_PREFIX = "pfilter";
 
     private final PacketFilterConfig config;
     private final FilterPacketProvider provider;
@@ -61,8 +63,7 @@ public final class PacketFilterEngine implements AutoCloseable {
     /** Starts the filter in the calling thread's network namespace; on failure everything started is undone. */
     public static PacketFilterEngine start(PacketFilterConfig config, FilterPacketProvider provider, EventSink events,
                                            Iptables iptables) throws Exception {
-        List<StateLedger.Recovery> recovered = StateLedger.recover(config.ledgerDir(), LEDGER_PREFIX,
-                e -> QueueSteering.undo(e, iptables));
+        List<StateLedger.Recovery> recovered = recover(config.ledgerDir(), iptables);
         PacketFilterEngine engine = new PacketFilterEngine(config, provider, recovered);
         AtomicLong sequence = new AtomicLong();
         try {
@@ -75,7 +76,7 @@ public final class PacketFilterEngine implements AutoCloseable {
             engine.queue = NfQueue.open(new NfqConfig(config.queue(), config.queueMaxLength(), NfqueueH.MAX_PACKET,
                     config.failOpen(), true, true, NfqConfig.DEFAULT_RECEIVE_BUFFER));
             engine.loop = new QueueLoop(engine.queue, engine.decider);
-            engine.ledger = StateLedger.create(config.ledgerDir(), LEDGER_PREFIX);
+            engine.ledger = StateLedger.create(config.ledgerDir(), LedgerKind.PACKET_FILTER);
             engine.steering = QueueSteering.install(config.queue(), config.match(), config.failOpen(), engine.ledger, iptables);
             engine.thread = Thread.ofPlatform().name(config.name() + "/queue-" + config.queue()).unstarted(() -> {
                 try {
@@ -90,6 +91,11 @@ public final class PacketFilterEngine implements AutoCloseable {
             engine.teardown(StopReason.PROVIDER_FAILED);
             throw e;
         }
+    }
+
+    /** Removes the steering rules of packet filters of this namespace that died without stopping. */
+    public static List<StateLedger.Recovery> recover(Path ledgerDir, Iptables iptables) throws IOException {
+        return StateLedger.recover(ledgerDir, LedgerKind.PACKET_FILTER, e -> QueueSteering.undo(e, iptables));
     }
 
     public PacketFilterConfig config() { return config; }

@@ -8,6 +8,7 @@ import dev.netext.linux.nflog.NflogPacket;
 import dev.netext.linux.nflog.NflogSocket;
 import dev.netext.linux.nft.Nft;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
@@ -33,7 +34,6 @@ import java.util.function.Consumer;
  * mid-capture leaves nothing behind once {@link #recover} runs at the next start. Not thread-safe: one reader.
  */
 public final class FlowCapture implements AutoCloseable {
-    static final String LEDGER_PREFIX = "capture";
     private static final String NFT_TABLE = "nft-table";
     /** Packets that may wait for the upstream's port: a paused flow's keepalives, a burst after the verdict. */
     private static final int MAX_PENDING = 4096;
@@ -64,7 +64,7 @@ public final class FlowCapture implements AutoCloseable {
         StateLedger ledger = null;
         Nft nft = new Nft();
         try {
-            ledger = StateLedger.create(stateDir, LEDGER_PREFIX + "-g" + group);
+            ledger = StateLedger.create(stateDir, LedgerKind.CAPTURE, "g" + group);
             ledger.record(LedgerEntry.of(NFT_TABLE, "family", FlowCaptureRules.FAMILY, "name", FlowCaptureRules.table(group)));
             nft.apply(FlowCaptureRules.ruleset(flow, group, snaplen, InterceptionConfig.DEFAULT_BYPASS_MARK));
             return new FlowCapture(flow, socket, ledger, nft, snaplen);
@@ -238,7 +238,7 @@ public final class FlowCapture implements AutoCloseable {
     /** Removes the tables of captures whose daemon died (their ledgers); returns what was done. */
     public static List<StateLedger.Recovery> recover(Path stateDir) throws IOException {
         Nft nft = new Nft();
-        return StateLedger.recover(stateDir, LEDGER_PREFIX, e -> {
+        return StateLedger.recover(stateDir, LedgerKind.CAPTURE, e -> {
             if (e.kind().equals(NFT_TABLE)) nft.deleteTable(e.require("family"), e.require("name"));
         });
     }

@@ -15,7 +15,8 @@ import java.util.Objects;
 public record Conflict(Severity severity, String code, String message, String fix, List<String> subjects) {
     /** Codes, for tests and JSON consumers. */
     public static final String ROUTE_OVERLAP = "route-overlap", STALE_LEDGER = "stale-ledger",
-            ORPHAN_RULE = "orphan-rule", ORPHAN_TABLE = "orphan-table", RP_FILTER = "rp-filter-strict",
+            ORPHAN_RULE = "orphan-rule", ORPHAN_TABLE = "orphan-table",
+            ORPHAN_NFT_TABLE = "orphan-nft-table", ORPHAN_CHAIN = "orphan-chain", RP_FILTER = "rp-filter-strict",
             TUN_DOWN = "tun-down", TUN_NO_CARRIER = "tun-no-carrier", TUN_NO_ADDRESS = "tun-no-address", IPV6_DISABLED = "ipv6-disabled",
             NO_DEFAULT_ROUTE = "no-default-route";
 

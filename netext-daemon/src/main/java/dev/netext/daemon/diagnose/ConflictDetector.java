@@ -11,8 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /**
  * The checks of {@code netext diagnose}: pure functions from a {@link NetworkSnapshot} to {@link Conflict}s, so that
@@ -20,7 +18,8 @@ import java.util.stream.Collectors;
  *
  * <p>Severity policy: {@link Severity#ERROR} when traffic is certainly misrouted or cannot be configured (two TUN
  * devices claiming overlapping destinations, a TUN and another link claiming the identical prefix, IPv6 requested
- * on a device where it is disabled); {@link Severity#WARNING} for probable causes of trouble and left-over state;
+ * on a device where it is disabled, a dead instance's objects still in the kernel, netext objects nobody owns that
+ * black-hole traffic); {@link Severity#WARNING} for probable causes of trouble and other left-over state;
  * {@link Severity#INFO} for facts that are usually fine.
  */
 public final class ConflictDetector {
@@ -110,60 +109,9 @@ public final class ConflictDetector {
 
     // ------------------------------------------------------------------------------------------ 2. stale netext state
 
-    /**
-     * Ledgers of dead owners (this namespace: warning; another namespace: note), and netext rules (priority
-     * 10000–10999 selecting a 0x4e58 mark, or the {@code suppress_prefixlength} rule right below one) or netext tables
-     * (52000–52999) with routes that no live ledger of this namespace owns.
-     */
+    /** What netext instances that died without stopping left: see {@link Leftovers}. */
     public static List<Conflict> staleState(NetworkSnapshot s) {
-        List<Conflict> out = new ArrayList<>();
-        for (LedgerState l : s.ledgers()) {
-            if (l.ownerAlive()) continue;
-            String what = describeLedger(l);
-            if (l.netns() == s.namespaceInode()) {
-                String nft = l.nftTables().stream().map(t -> "nft delete table " + t + "; ").collect(Collectors.joining());
-                out.add(new Conflict(Severity.WARNING, Conflict.STALE_LEDGER,
-                        "stale netext state: ledger " + l.file() + " of dead process " + l.pid() + what,
-                        nft.isEmpty() ? "run `netext up` again (it recovers), or remove what it lists and delete " + l.file()
-                                : "run `netext up` again (it recovers), or: " + nft + "rm " + l.file(),
-                        List.of(l.file().toString())));
-            } else {
-                out.add(new Conflict(Severity.INFO, Conflict.STALE_LEDGER,
-                        "ledger " + l.file() + " of dead process " + l.pid() + " belongs to another network namespace ("
-                                + l.netns() + ")" + what,
-                        "run `netext up` in that namespace (it recovers), or delete " + l.file() + " if the namespace is gone",
-                        List.of(l.file().toString())));
-            }
-        }
-        List<LedgerState> live = s.liveLedgers();
-        for (IpFamily f : IpFamily.values()) {
-            List<Rule> rules = s.rules(f);
-            for (int i = 0; i < rules.size(); i++) {
-                Rule r = rules.get(i);
-                if (!isNetextRule(r, rules)) continue;
-                if (live.stream().anyMatch(l -> l.ownsRule(f, r.priority()) || l.tables().contains(r.table())
-                        && r.table() != NetworkSnapshot.TABLE_MAIN)) continue;
-                String flag = f == IpFamily.V4 ? "" : "-6 ";
-                out.add(new Conflict(Severity.WARNING, Conflict.ORPHAN_RULE,
-                        "netext rule '" + ruleText(r) + "' (" + NetworkSnapshot.familyName(f) + ") is owned by no running netext instance",
-                        "run `netext up` again (it recovers), or: ip " + flag + "rule del priority " + Integer.toUnsignedString(r.priority()),
-                        List.of(Integer.toUnsignedString(r.priority()))));
-            }
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        for (Route r : s.routes()) {
-            if (!NetworkSnapshot.isNetextTable(r.table())) continue;
-            if (live.stream().anyMatch(l -> l.tables().contains(r.table()))) continue;
-            if (!seen.add(r.family() + "/" + r.table())) continue;
-            long n = s.routes(r.family()).stream().filter(x -> x.table() == r.table()).count();
-            String flag = r.family() == IpFamily.V4 ? "" : "-6 ";
-            out.add(new Conflict(Severity.WARNING, Conflict.ORPHAN_TABLE,
-                    "netext routing table " + r.table() + " (" + NetworkSnapshot.familyName(r.family()) + ") holds " + n
-                            + " route(s) but no running netext instance owns it",
-                    "run `netext up` again (it recovers), or: ip " + flag + "route flush table " + r.table(),
-                    List.of(Integer.toString(r.table()))));
-        }
-        return out;
+        return Leftovers.detect(s);
     }
 
     /** A rule in netext's priority band that selects a netext mark, or the suppress rule one below such a rule. */
@@ -173,17 +121,6 @@ public final class ConflictDetector {
         if (NetworkSnapshot.isNetextMark(r.fwmark())) return true;
         return r.suppressPrefixLength() >= 0 && r.table() == NetworkSnapshot.TABLE_MAIN
                 && sameFamily.stream().anyMatch(o -> Integer.toUnsignedLong(o.priority()) == p + 1 && NetworkSnapshot.isNetextMark(o.fwmark()));
-    }
-
-    private static String describeLedger(LedgerState l) {
-        if (l.entries().isEmpty()) return " (empty)";
-        Set<String> kinds = new TreeSet<>();
-        for (var e : l.entries()) kinds.add(e.kind());
-        String s = " (" + l.entries().size() + " object(s): " + String.join(", ", kinds);
-        if (!l.linkNames().isEmpty()) s += "; links " + String.join(", ", l.linkNames());
-        if (!l.tables().isEmpty()) s += "; tables " + l.tables().stream().map(String::valueOf).collect(Collectors.joining(", "));
-        if (!l.nftTables().isEmpty()) s += "; nft tables " + String.join(", ", l.nftTables());
-        return s + ")";
     }
 
     /** The rule as {@code ip rule} prints it, without the priority. */

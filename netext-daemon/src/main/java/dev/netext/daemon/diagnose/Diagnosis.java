@@ -1,15 +1,15 @@
 package dev.netext.daemon.diagnose;
 
 import dev.netext.api.net.IpFamily;
-import dev.netext.daemon.tunnel.TunnelLauncher;
-import dev.netext.dns.intercept.DnsInterception;
 import dev.netext.linux.netlink.Address;
 import dev.netext.linux.netlink.Link;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.Rule;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
+import dev.netext.linux.state.LedgerOwner;
+import dev.netext.linux.state.LedgerOwner.Place;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.sys.ProcessInfo;
 import dev.netext.linux.sys.Sysctl;
@@ -21,7 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,8 +29,8 @@ import java.util.TreeMap;
 
 /**
  * Reads the calling thread's network namespace into a {@link NetworkSnapshot} — links, addresses, routes and rules
- * over rtnetlink, the rp_filter/src_valid_mark/disable_ipv6 knobs from {@code /proc/sys}, and the tunnel and DNS
- * interception ledgers of the state directory — and runs the {@link ConflictDetector} over it. Run it on a thread inside the namespace to
+ * over rtnetlink, the rp_filter/src_valid_mark/disable_ipv6 knobs from {@code /proc/sys}, netext's nftables tables
+ * and iptables chains ({@link NetfilterState}), and the ledgers of every kind in the state directory — and runs the {@link ConflictDetector} over it. Run it on a thread inside the namespace to
  * diagnose ({@code NetworkNamespace.runInside}); nothing here changes the system.
  *
  * <p>What cannot be read (a ledger deleted while reading, a missing sysctl) is left out and noted in
@@ -90,8 +90,9 @@ public final class Diagnosis {
             }
         }
         Map<String, Integer> sysctls = readSysctls(links, errors);
+        NetfilterState netfilter = NetfilterState.read(errors);
         List<LedgerState> ledgers = readLedgers(stateDir, errors);
-        return new NetworkSnapshot(inode, stateDir, links, addresses, routes, rules, sysctls, ledgers, errors);
+        return new NetworkSnapshot(inode, stateDir, links, addresses, routes, rules, sysctls, netfilter, ledgers, errors);
     }
 
     private static Map<String, Integer> readSysctls(List<Link> links, List<String> errors) {
@@ -127,29 +128,31 @@ public final class Diagnosis {
         }
     }
 
-    /** The ledger kinds read: tunnels, and the DNS layer's port-53 interception (an nftables table). */
-    static final List<String> LEDGER_PREFIXES = List.of(TunnelLauncher.LEDGER_PREFIX, DnsInterception.LEDGER_PREFIX);
-
     /**
-     * Every ledger of {@link #LEDGER_PREFIXES} in {@code dir} ({@code tunnel-*.state}, {@code dns-*.state}), with
-     * liveness as {@link StateLedger#stale} judges it.
+     * Every ledger in {@code dir}, of every {@link LedgerKind} (tunnels, DNS interception, the flow layer, packet
+     * filters, captures), with liveness and namespace judged as {@link StateLedger#recover} judges them.
      */
     static List<LedgerState> readLedgers(Path dir, List<String> errors) {
         List<LedgerState> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
-        for (String prefix : LEDGER_PREFIXES) readLedgers(dir, prefix, out, errors);
-        out.sort(java.util.Comparator.comparing(LedgerState::file));
+        Judge judge;
+        try {
+            judge = new Judge(NetworkNamespace.currentInode(), NetworkNamespace.currentCookie(), ProcessInfo.bootId(),
+                    NetworkNamespace.existingInodes());
+        } catch (IOException e) {
+            errors.add("cannot identify this network namespace: " + e.getMessage());
+            return out;
+        }
+        for (LedgerKind kind : LedgerKind.values()) readLedgers(dir, kind, judge, out, errors);
+        out.sort(Comparator.comparing(LedgerState::file));
         return out;
     }
 
-    private static void readLedgers(Path dir, String prefix, List<LedgerState> out, List<String> errors) {
-        Set<Path> stale = new HashSet<>();
-        try {
-            stale.addAll(StateLedger.stale(dir, prefix));
-        } catch (IOException | RuntimeException e) {
-            errors.add("cannot check " + prefix + " ledgers in " + dir + ": " + e.getMessage());
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "-*.state")) {
+    /** This namespace and boot, against which a ledger's owner is judged. */
+    record Judge(long inode, long cookie, String boot, Set<Long> existingInodes) {}
+
+    private static void readLedgers(Path dir, LedgerKind kind, Judge judge, List<LedgerState> out, List<String> errors) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, kind.prefix() + "-*.state")) {
             for (Path p : ds) {
                 List<String> lines;
                 try {
@@ -160,33 +163,19 @@ public final class Diagnosis {
                     errors.add("cannot read ledger " + p + ": " + e.getMessage());
                     continue;
                 }
-                out.add(parseLedger(p, lines, stale.contains(p)));
+                out.add(parseLedger(p, lines, judge));
             }
         } catch (IOException e) {
             errors.add("cannot list " + dir + ": " + e.getMessage());
         }
     }
 
-    /** A ledger's lines as a {@link LedgerState}; a torn or foreign owner line gives pid -1, owner dead. */
-    static LedgerState parseLedger(Path file, List<String> lines, boolean knownStale) {
-        LedgerEntry owner = lines.isEmpty() ? null : LedgerEntry.parse(lines.getFirst());
-        int pid = -1;
-        long start = -1, netns = -1;
-        if (owner != null && owner.kind().equals("owner")) {
-            try {
-                pid = Integer.parseInt(owner.require("pid"));
-                start = Long.parseLong(owner.require("start"));
-                netns = Long.parseLong(owner.require("netns"));
-            } catch (IllegalArgumentException e) {
-                pid = -1;
-            }
-        }
-        boolean alive = !knownStale && pid > 0 && ProcessInfo.isAlive(pid, start);
-        List<LedgerEntry> entries = new ArrayList<>();
-        for (String l : lines.size() > 1 ? lines.subList(1, lines.size()) : List.<String>of()) {
-            LedgerEntry e = LedgerEntry.parse(l);
-            if (e != null) entries.add(e);
-        }
-        return new LedgerState(file, pid, start, netns, alive, entries);
+    /** A ledger's lines as a {@link LedgerState}; a torn or foreign owner line gives pid -1, owner dead, namespace gone. */
+    static LedgerState parseLedger(Path file, List<String> lines, Judge judge) {
+        LedgerOwner owner = lines.isEmpty() ? null : LedgerOwner.parse(lines.getFirst());
+        if (owner == null) return new LedgerState(file, -1, -1, -1, false, Place.GONE, StateLedger.entries(lines));
+        return new LedgerState(file, owner.pid(), owner.startTime(), owner.netns(), owner.alive(judge.boot()),
+                owner.placeIn(judge.inode(), judge.cookie(), judge.boot(), judge.existingInodes()),
+                StateLedger.entries(lines));
     }
 }

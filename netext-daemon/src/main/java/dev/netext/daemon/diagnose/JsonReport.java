@@ -163,7 +163,8 @@ public final class JsonReport {
             o.put("pid", l.pid());
             o.put("ownerAlive", l.ownerAlive());
             o.put("netns", l.netns());
-            o.put("thisNamespace", l.netns() == s.namespaceInode());
+            o.put("thisNamespace", l.here());
+            o.put("namespace", l.place().name().toLowerCase(Locale.ROOT));
             ArrayNode ln = o.putArray("links");
             l.linkNames().forEach(ln::add);
             ArrayNode tb = o.putArray("tables");

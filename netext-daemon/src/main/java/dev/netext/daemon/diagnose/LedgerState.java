@@ -2,6 +2,7 @@ package dev.netext.daemon.diagnose;
 
 import dev.netext.api.net.IpFamily;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerOwner.Place;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -9,29 +10,33 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One state ledger of a netext instance as read by {@link Diagnosis}: a tunnel's
- * ({@code /run/netext/tunnel-<netns>-<pid>.state}: links, addresses, routes, rules) or the DNS interception's
- * ({@code dns-<netns>-<pid>.state}: its nftables table).
+ * One state ledger of a netext instance as read by {@link Diagnosis}, of any {@link LedgerKind}: a tunnel's
+ * ({@code /run/netext/tunnel-<netns>-<pid>.state}: links, addresses, routes, rules), the DNS interception's or the
+ * flow layer's (nftables tables, fwmark rules, local routes), a packet filter's (iptables chains), a capture's.
  *
  * @param file       the ledger file
  * @param pid        the owner's pid, -1 if the owner line is unreadable
  * @param startTime  the owner's start time (clock ticks since boot), -1 if unknown
  * @param netns      the inode of the owner's network namespace, -1 if unknown
- * @param ownerAlive whether the owner still runs (same pid and start time)
+ * @param ownerAlive whether the owner still runs (same boot, pid and start time)
+ * @param place      where its namespace is: this one (same inode and cookie), another, or one that is gone
  * @param entries    the objects it recorded, in order (the owner line excluded)
  */
-public record LedgerState(Path file, int pid, long startTime, long netns, boolean ownerAlive,
+public record LedgerState(Path file, int pid, long startTime, long netns, boolean ownerAlive, Place place,
                           List<LedgerEntry> entries) {
     public LedgerState {
         entries = List.copyOf(entries);
     }
 
-    /** What kind of instance wrote it: the file name's prefix ({@code tunnel}, {@code dns}). */
+    /** What kind of instance wrote it: the file name's prefix ({@code tunnel}, {@code dns}, {@code flow}…). */
     public String kind() {
         String name = file.getFileName().toString();
         int dash = name.indexOf('-');
         return dash > 0 ? name.substring(0, dash) : name;
     }
+
+    /** Whether it was written in the namespace being diagnosed. */
+    public boolean here() { return place == Place.HERE; }
 
     /** The nftables tables it recorded ({@code nft-table family=… name=…}), as {@code "inet netext-dns"}. */
     public Set<String> nftTables() {

@@ -25,12 +25,13 @@ import java.util.Optional;
  * @param sysctls          the {@code /proc/sys} values the checks need, by dotted name
  *                         ({@code net.ipv4.conf.all.rp_filter}, {@code net.ipv4.conf.netext0.rp_filter}…); missing
  *                         values are absent, not 0
- * @param ledgers          the tunnel ledgers found in {@code stateDir}, of every namespace
+ * @param netfilter        netext's nftables tables and iptables chains in this namespace
+ * @param ledgers          the ledgers of every kind found in {@code stateDir}, of every namespace
  * @param collectionErrors what could not be read (the snapshot is then partial), one line each
  */
 public record NetworkSnapshot(long namespaceInode, Path stateDir, List<Link> links, List<Address> addresses,
                               List<Route> routes, List<Rule> rules, Map<String, Integer> sysctls,
-                              List<LedgerState> ledgers, List<String> collectionErrors) {
+                              NetfilterState netfilter, List<LedgerState> ledgers, List<String> collectionErrors) {
     /** Tables 52000–52999: {@code NetlinkConfigurator.TABLE_BASE + ifindex % 1000}. */
     public static final int NETEXT_TABLE_MIN = 52_000, NETEXT_TABLE_MAX = 52_999;
     /** Rule priorities 10000–10999: {@code NetlinkConfigurator.PRIORITY_BASE + 2 * (ifindex % 1000)} (and one lower). */
@@ -81,7 +82,12 @@ public record NetworkSnapshot(long namespaceInode, Path stateDir, List<Link> lin
 
     /** Ledgers of this namespace whose owner runs: the only evidence of what netext currently owns. */
     public List<LedgerState> liveLedgers() {
-        return ledgers.stream().filter(l -> l.ownerAlive() && l.netns() == namespaceInode).toList();
+        return ledgers.stream().filter(l -> l.ownerAlive() && l.here()).toList();
+    }
+
+    /** Ledgers of this namespace whose owner died: what a crash left to undo. */
+    public List<LedgerState> deadLedgersHere() {
+        return ledgers.stream().filter(l -> !l.ownerAlive() && l.here()).toList();
     }
 
     /** The live ledger that names TUN device {@code l}, if any: the device is then "ours". */

@@ -104,7 +104,7 @@ public final class TextReport {
             List<String[]> lr = Format.rows(new String[] {"FILE", "KIND", "PID", "OWNER", "NAMESPACE", "OBJECTS"});
             for (LedgerState l : s.ledgers()) {
                 lr.add(new String[] {l.file().getFileName().toString(), l.kind(), Integer.toString(l.pid()), l.ownerAlive() ? "alive" : "dead",
-                        l.netns() == s.namespaceInode() ? "this" : Long.toString(l.netns()), Integer.toString(l.entries().size())});
+                        l.here() ? "this" : Long.toString(l.netns()), Integer.toString(l.entries().size())});
             }
             sb.append(Format.columns("  ", lr));
         }

@@ -6,6 +6,7 @@ import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tun.TunDevice;
 import dev.netext.linux.tun.TunOptions;
@@ -28,8 +29,6 @@ import java.util.List;
  * {@link RunningTunnel#close} undoes it in reverse. Must be called on a thread in the target network namespace.
  */
 public final class TunnelLauncher {
-    /** Ledger file prefix of tunnel instances under {@link StateLedger#DEFAULT_DIR}. */
-    public static final String LEDGER_PREFIX = "tunnel";
     /**
      * TUN checksum/TSO offloads (TunOptions#offload): one read per TCP super-packet instead of one per segment.
      * {@code -Dnetext.tun.offload=false} turns them off (to compare in benchmarks).
@@ -37,7 +36,7 @@ public final class TunnelLauncher {
     static final boolean TUN_OFFLOAD = Boolean.parseBoolean(System.getProperty("netext.tun.offload", "true"));
 
     private final Path stateDir;
-    private final String ledgerPrefix;
+    private final String instance;
 
     public TunnelLauncher() {
         this(StateLedger.DEFAULT_DIR);
@@ -54,12 +53,12 @@ public final class TunnelLauncher {
      */
     public TunnelLauncher(Path stateDir, String instance) {
         this.stateDir = stateDir;
-        this.ledgerPrefix = instance == null ? LEDGER_PREFIX : LEDGER_PREFIX + "-" + instance;
+        this.instance = instance;
     }
 
     /** Removes what crashed instances in this namespace left; returns what was undone. */
     public List<StateLedger.Recovery> recover(RtNetlink rtnl) throws Exception {
-        return StateLedger.recover(stateDir, LEDGER_PREFIX, e -> NetlinkConfigurator.undo(rtnl, e));
+        return StateLedger.recover(stateDir, LedgerKind.TUNNEL, e -> NetlinkConfigurator.undo(rtnl, e));
     }
 
     public RunningTunnel launch(Profile profile, PacketTunnelProvider provider, TunnelListener listener) throws Exception {
@@ -71,7 +70,7 @@ public final class TunnelLauncher {
         PathMonitor monitor = null;
         try {
             List<StateLedger.Recovery> recovered = recover(rtnl);
-            ledger = StateLedger.create(stateDir, ledgerPrefix);
+            ledger = StateLedger.create(stateDir, LedgerKind.TUNNEL, instance);
             TunOptions options = TunOptions.defaults().withOffload(TUN_OFFLOAD);
             if (section.interfaceName() != null) options = options.withName(section.interfaceName());
             tun = TunDevice.open(options);

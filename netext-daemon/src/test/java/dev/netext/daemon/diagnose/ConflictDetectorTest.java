@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 
 import static dev.netext.daemon.diagnose.Snap.only;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -139,35 +140,57 @@ class ConflictDetectorTest {
     @Nested
     class StaleState {
         @Test
-        void aDeadLedgerOfThisNamespaceIsAWarningAndOfAnotherANote() throws Exception {
+        void aDeadLedgerOfThisNamespaceWithNothingLeftIsAWarningAndOfAnotherANote() throws Exception {
             List<Conflict> cs = base().ledger("tunnel-1-99.state", false, Snap.NETNS, "link name=netext3 index=9",
                             "rule family=4 priority=10018 table=52009 fwmark=1314390025 invert=true")
                     .ledger("tunnel-2-98.state", false, 123L).detect();
             List<Conflict> stale = only(cs, Conflict.STALE_LEDGER);
             assertThat(stale).hasSize(2);
             assertThat(stale).filteredOn(c -> c.severity() == Severity.WARNING).singleElement().satisfies(c -> {
-                assertThat(c.message()).contains("/run/netext/tunnel-1-99.state", "dead process 4242", "netext3", "52009");
-                assertThat(c.fix()).contains("netext up", "/run/netext/tunnel-1-99.state");
+                assertThat(c.message()).contains("/run/netext/tunnel-1-99.state", "dead process 4242", "netext3", "52009",
+                        "none of its objects is left");
+                assertThat(c.fix()).contains("netext diagnose --fix", "/run/netext/tunnel-1-99.state");
             });
             assertThat(stale).filteredOn(c -> c.severity() == Severity.INFO).singleElement()
                     .satisfies(c -> assertThat(c.message()).contains("another network namespace"));
         }
 
         @Test
-        void aDeadDnsInterceptionLedgerNamesItsNftTable() throws Exception {
-            List<Conflict> stale = only(base().ledger("dns-1-97.state", false, Snap.NETNS,
-                    "nft-table family=inet name=netext-dns").detect(), Conflict.STALE_LEDGER);
+        void aDeadTunnelLedgerWhoseRulesRemainIsAnError() throws Exception {
+            List<Conflict> stale = only(base()
+                    .rule(Rule.lookup(IpFamily.V4, 52009).withPriority(10018).withFwmark(0x4e580009).inverted())
+                    .route(Route.to(IpPrefix.parse("10.7.5.0/24")).withTable(52009).withType(Route.Type.THROW))
+                    .ledger("tunnel-1-99.state", false, Snap.NETNS, "link name=netext3 index=9",
+                            "route family=4 dst=10.7.5.0/24 index=0 table=52009 type=throw",
+                            "rule family=4 priority=10018 table=52009 fwmark=1314390025 invert=true").detect(), Conflict.STALE_LEDGER);
             assertThat(stale).singleElement().satisfies(c -> {
-                assertThat(c.severity()).isEqualTo(Severity.WARNING);
-                assertThat(c.message()).contains("/run/netext/dns-1-97.state", "nft-table", "nft tables inet netext-dns");
-                assertThat(c.fix()).contains("netext up", "nft delete table inet netext-dns", "rm /run/netext/dns-1-97.state");
+                assertThat(c.severity()).isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("ip rule 10018 (table 52009)", "ip route 10.7.5.0/24 table 52009")
+                        .doesNotContain("link netext3").doesNotContain("black-holed");
+            });
+        }
+
+        @Test
+        void aDeadDnsInterceptionLedgerWhoseTableRemainsIsAnErrorThatBlackHoles() throws Exception {
+            Snap snap = base().ledger("dns-1-97.state", false, Snap.NETNS, "nft-table family=inet name=netext-dns");
+            snap.netfilter = new NetfilterState(Map.of("inet netext-dns", """
+                    table inet netext-dns {
+                    	chain output {
+                    		type nat hook output priority -100; policy accept;
+                    		meta l4proto { tcp, udp } th dport 53 redirect to :5353
+                    	}
+                    }"""), Map.of());
+            assertThat(only(snap.detect(), Conflict.STALE_LEDGER)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("/run/netext/dns-1-97.state", "traffic is black-holed by nft table inet netext-dns");
+                assertThat(c.fix()).contains("netext diagnose --fix", "nft delete table inet netext-dns");
             });
             assertThat(only(base().ledger("dns-1-4242.state", true, Snap.NETNS, "nft-table family=inet name=netext-dns").detect(),
                     Conflict.STALE_LEDGER)).as("a running instance's ledger is no conflict").isEmpty();
         }
 
         @Test
-        void netextRulesAndTablesWithoutALiveOwnerAreOrphans() throws Exception {
+        void netextRulesAndTablesWithoutAnyOwnerAreOrphans() throws Exception {
             Snap snap = base()
                     .rule(Rule.lookup(IpFamily.V4, MAIN).withPriority(10009).withSuppressPrefixLength(0))
                     .rule(Rule.lookup(IpFamily.V4, 52005).withPriority(10010).withFwmark(0x4e580005).inverted())
@@ -176,9 +199,8 @@ class ConflictDetectorTest {
                     .route(Route.to(IpPrefix.parse("192.168.1.0/24")).withTable(52005).withType(Route.Type.THROW));
             List<Conflict> cs = snap.detect();
             assertThat(only(cs, Conflict.ORPHAN_RULE)).extracting(Conflict::fix).containsExactlyInAnyOrder(
-                    "run `netext up` again (it recovers), or: ip rule del priority 10009",
-                    "run `netext up` again (it recovers), or: ip rule del priority 10010",
-                    "run `netext up` again (it recovers), or: ip -6 rule del priority 10010");
+                    "ip rule del priority 10009", "ip rule del priority 10010", "ip -6 rule del priority 10010");
+            assertThat(only(cs, Conflict.ORPHAN_RULE)).allMatch(c -> c.severity() == Severity.WARNING);
             assertThat(only(cs, Conflict.ORPHAN_TABLE)).singleElement().satisfies(c -> {
                 assertThat(c.severity()).isEqualTo(Severity.WARNING);
                 assertThat(c.fix()).endsWith("ip route flush table 52005");
@@ -191,6 +213,25 @@ class ConflictDetectorTest {
             List<Conflict> owned = snap.detect();
             assertThat(only(owned, Conflict.ORPHAN_RULE)).isEmpty();
             assertThat(only(owned, Conflict.ORPHAN_TABLE)).isEmpty();
+        }
+
+        @Test
+        void orphansThatBlackHoleTrafficAreErrors() throws Exception {
+            Snap snap = base()
+                    .rule(Rule.lookup(IpFamily.V4, 52101).withPriority(10101).withFwmark(0x4e580f01))
+                    .route(Route.to(IpPrefix.parse("0.0.0.0/0")).withTable(52101).withType(Route.Type.LOCAL).withOutputInterface(1));
+            snap.netfilter = new NetfilterState(Map.of(
+                    "inet netext-flow", "table inet netext-flow {\n chain output {\n meta l4proto tcp meta mark set 0x4e580f01\n }\n}",
+                    "inet netext-capture-33000", "table inet netext-capture-33000 {\n chain output {\n ip saddr 10.0.0.1 log group 33000\n }\n}"),
+                    Map.of(IpFamily.V4, List.of("-N NETEXT-PF-7-OUT", "-N NETEXT-PF-7-Q", "-A OUTPUT -j NETEXT-PF-7-OUT",
+                            "-A NETEXT-PF-7-OUT -p udp -j NETEXT-PF-7-Q", "-A NETEXT-PF-7-Q -j NFQUEUE --queue-num 7")));
+            List<Conflict> cs = snap.detect();
+            assertThat(only(cs, Conflict.ORPHAN_RULE)).singleElement().satisfies(c -> assertThat(c.severity()).isEqualTo(Severity.ERROR));
+            assertThat(only(cs, Conflict.ORPHAN_TABLE)).singleElement().satisfies(c -> assertThat(c.severity()).isEqualTo(Severity.ERROR));
+            assertThat(only(cs, Conflict.ORPHAN_NFT_TABLE)).extracting(c -> c.subjects().getFirst() + "/" + c.severity())
+                    .containsExactlyInAnyOrder("inet netext-flow/ERROR", "inet netext-capture-33000/WARNING");
+            assertThat(only(cs, Conflict.ORPHAN_CHAIN)).extracting(c -> c.subjects().getFirst() + "/" + c.severity())
+                    .containsExactlyInAnyOrder("NETEXT-PF-7-OUT/WARNING", "NETEXT-PF-7-Q/ERROR");
         }
 
         @Test

@@ -6,6 +6,7 @@ import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tun.TunDevice;
 import org.junit.jupiter.api.AfterAll;
@@ -56,6 +57,7 @@ class DiagnosisKernelTest {
         ns.linkUp("tunf");
         ns.addAddress("tunf", IpPrefix.parse("10.7.0.1/24")); // the kernel adds 10.7.0.0/24 dev tunf
         ns.ip("rule", "add", "priority", "10050", "not", "fwmark", "0x4e580019", "table", "52025");
+        ns.ip("rule", "add", "priority", "10060", "not", "fwmark", "0x4e58001e", "table", "52030"); // in no ledger
         long inode = ns.inode();
         Path staleFile = state.resolve("tunnel-" + inode + "-999999.state");
         Files.writeString(staleFile, "owner pid=999999 start=1 netns=" + inode + "\nlink index=25 name=netext9\n"
@@ -65,7 +67,7 @@ class DiagnosisKernelTest {
         TunDevice tun = ns.runInside(() -> {
             assertThat(NetworkNamespace.currentInode()).isEqualTo(inode);
             TunDevice t = TunDevice.open();
-            ledger[0] = StateLedger.create(state, "tunnel");
+            ledger[0] = StateLedger.create(state, LedgerKind.TUNNEL);
             ledger[0].record(LedgerEntry.of("link", "name", t.name(), "index", Integer.toString(t.ifindex())));
             try (RtNetlink rtnl = RtNetlink.open()) {
                 rtnl.addAddress(t.ifindex(), IpPrefix.parse("10.7.0.130/32"));
@@ -90,11 +92,12 @@ class DiagnosisKernelTest {
                 assertThat(c.message()).contains("tunf", tun.name(), "10.7.0.0/24", "10.7.0.0/25");
             });
             assertThat(only(cs, Conflict.STALE_LEDGER)).singleElement().satisfies(c -> {
-                assertThat(c.severity()).isEqualTo(Severity.WARNING);
-                assertThat(c.message()).contains(staleFile.toString(), "netext9");
+                assertThat(c.severity()).as("a dead instance's rule is still there").isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains(staleFile.toString(), "ip rule 10050 (table 52025)");
+                assertThat(c.fix()).contains("netext diagnose --fix");
             });
             assertThat(only(cs, Conflict.ORPHAN_RULE)).singleElement()
-                    .satisfies(c -> assertThat(c.fix()).contains("ip rule del priority 10050"));
+                    .satisfies(c -> assertThat(c.fix()).isEqualTo("ip rule del priority 10060"));
             assertThat(only(cs, Conflict.RP_FILTER)).as("a fresh namespace does not filter").isEmpty();
             assertThat(r.exitCode()).isEqualTo(1);
             assertThat(TextReport.render(r, true)).contains("table local (ipv4)", "foreign", "ours (pid " + ProcessHandle.current().pid() + ")");
@@ -115,15 +118,17 @@ class DiagnosisKernelTest {
         long inode = ns.inode();
         Path staleFile = state.resolve("dns-" + inode + "-999999.state");
         Files.writeString(staleFile, "owner pid=999999 start=1 netns=" + inode + "\nnft-table family=inet name=netext-dns\n");
-        StateLedger live = ns.runInside(() -> StateLedger.create(state, "dns"));
+        StateLedger live = ns.runInside(() -> StateLedger.create(state, LedgerKind.DNS));
         try {
             live.record(LedgerEntry.of("nft-table", "family", "inet", "name", "netext-dns"));
             Diagnosis.Report r = ns.runInside(() -> Diagnosis.run(state));
             assertThat(r.snapshot().ledgers()).extracting(LedgerState::kind, LedgerState::ownerAlive)
                     .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("dns", true), org.assertj.core.groups.Tuple.tuple("dns", false));
             assertThat(only(r.conflicts(), Conflict.STALE_LEDGER)).singleElement().satisfies(c -> {
-                assertThat(c.message()).contains(staleFile.toString(), "nft tables inet netext-dns");
-                assertThat(c.fix()).contains("nft delete table inet netext-dns");
+                // the live ledger's table is not the dead one's leftover (and there is no such table here anyway)
+                assertThat(c.severity()).isEqualTo(Severity.WARNING);
+                assertThat(c.message()).contains(staleFile.toString(), "nft tables inet netext-dns", "none of its objects is left");
+                assertThat(c.fix()).contains("netext diagnose --fix", "rm " + staleFile);
             });
             String text = TextReport.render(r, false);
             assertThat(text).contains("Ledgers (" + state + ")", staleFile.getFileName().toString(), live.file().getFileName().toString());

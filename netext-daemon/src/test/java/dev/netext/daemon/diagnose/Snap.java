@@ -7,6 +7,7 @@ import dev.netext.linux.netlink.Link;
 import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.Rule;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerOwner.Place;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ final class Snap {
     final Map<String, Integer> sysctls = new HashMap<>(Map.of("net.ipv4.conf.all.rp_filter", 0,
             "net.ipv4.conf.all.src_valid_mark", 0));
     final List<LedgerState> ledgers = new ArrayList<>();
+    NetfilterState netfilter = NetfilterState.EMPTY;
 
     Snap link(int index, String name, String kind, boolean up, String... addrs) {
         links.add(new Link(index, name, up ? UP : 0, 1500, kind));
@@ -61,12 +63,14 @@ final class Snap {
     Snap ledger(String file, boolean alive, long netns, String... lines) {
         List<LedgerEntry> entries = new ArrayList<>();
         for (String l : lines) entries.add(LedgerEntry.parse(l));
-        ledgers.add(new LedgerState(Path.of("/run/netext", file), 4242, 77, netns, alive, entries));
+        ledgers.add(new LedgerState(Path.of("/run/netext", file), 4242, 77, netns, alive,
+                netns == NETNS ? Place.HERE : Place.ELSEWHERE, entries));
         return this;
     }
 
     NetworkSnapshot build() {
-        return new NetworkSnapshot(NETNS, Path.of("/run/netext"), links, addresses, routes, rules, sysctls, ledgers, List.of());
+        return new NetworkSnapshot(NETNS, Path.of("/run/netext"), links, addresses, routes, rules, sysctls, netfilter, ledgers,
+                List.of());
     }
 
     List<Conflict> detect() { return ConflictDetector.detect(build()); }

@@ -2,6 +2,7 @@ package dev.netext.dns.intercept;
 
 import dev.netext.linux.nft.Nft;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 
 import java.io.IOException;
@@ -21,11 +22,10 @@ import java.util.List;
  * Conntrack rewrites the answers back, so the client sees its chosen resolver answer. Only locally originated
  * traffic is redirected: this is for the host (or namespace) netext runs in, not a router.
  *
- * <p>The table is recorded in a {@link StateLedger} (prefix {@value #LEDGER_PREFIX}) before it is created, deleted on
+ * <p>The table is recorded in a {@link StateLedger} (kind {@link LedgerKind#DNS}) before it is created, deleted on
  * {@link #close}, and deleted by {@link #recover} at the next start after a crash.
  */
 public final class DnsInterception implements AutoCloseable {
-    public static final String LEDGER_PREFIX = "dns";
     public static final String FAMILY = "inet";
     public static final String TABLE = "netext-dns";
     /** netext's marks are 0x4e58_xxxx ("NX"); 0x35 = 53. */
@@ -51,7 +51,7 @@ public final class DnsInterception implements AutoCloseable {
         recover(ledgerDir);
         if (nft.tableExists(FAMILY, TABLE))
             throw new IOException("nft table " + FAMILY + " " + TABLE + " exists: another netext intercepts DNS in this network namespace");
-        StateLedger ledger = StateLedger.create(ledgerDir, LEDGER_PREFIX);
+        StateLedger ledger = StateLedger.create(ledgerDir, LedgerKind.DNS);
         try {
             ledger.record(LedgerEntry.of("nft-table", "family", FAMILY, "name", TABLE));
             nft.apply(ruleset);
@@ -69,7 +69,7 @@ public final class DnsInterception implements AutoCloseable {
     /** Deletes what crashed instances of this namespace left; returns what was done. */
     public static List<StateLedger.Recovery> recover(Path ledgerDir) throws IOException {
         Nft nft = new Nft();
-        return StateLedger.recover(ledgerDir, LEDGER_PREFIX, e -> {
+        return StateLedger.recover(ledgerDir, LedgerKind.DNS, e -> {
             if (e.kind().equals("nft-table")) nft.deleteTable(e.require("family"), e.require("name"));
         });
     }

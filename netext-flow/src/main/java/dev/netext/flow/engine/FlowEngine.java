@@ -15,6 +15,7 @@ import dev.netext.flow.naming.FlowNamer;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.linux.diag.ProcessAttributor;
 import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.linux.nft.Nft;
@@ -156,7 +157,7 @@ public final class FlowEngine implements AutoCloseable {
         if (config.ipv6()) listenerV6 = listen(InetAddress.getByName("::1"));
         InterceptionOptions more = config.interception();
         if (more.udp()) udp = UdpInterceptor.open(this, group, config.ipv6());
-        ledger = StateLedger.create(config.ledgerDir(), TproxySteering.LEDGER_PREFIX);
+        ledger = StateLedger.create(config.ledgerDir(), LedgerKind.FLOW);
         InterceptionConfig ic = InterceptionConfig.of(port(listenerV4), listenerV6 == null ? 0 : port(listenerV6),
                 config.scope());
         if (udp != null) ic = ic.withUdp(udp.portV4(), udp.portV6());

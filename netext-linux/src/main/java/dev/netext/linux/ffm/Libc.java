@@ -30,9 +30,11 @@ public final class Libc {
     // fcntl.h, sys/socket.h, linux/netlink.h, poll.h, sys/eventfd.h, sched.h
     public static final int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public static final int F_GETFL = 3, F_SETFL = 4;
-    public static final int AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
+    public static final int AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16;
     public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1, SO_RCVBUF = 8, SO_SNDBUF = 7, SO_MARK = 36, SO_RCVBUFFORCE = 33;
+    /** The socket's network namespace cookie, a 64-bit id never reused during a boot (Linux 5.14+). */
+    public static final int SO_NETNS_COOKIE = 71;
     public static final int SOL_NETLINK = 270, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     public static final int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;

@@ -1,12 +1,16 @@
 package dev.netext.linux.netns;
 
 import dev.netext.api.net.IpPrefix;
+import dev.netext.linux.Errno;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.ffm.Libc;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.sys.Sysctl;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -226,6 +230,26 @@ public final class NetworkNamespace {
      */
     public static long currentInode() throws IOException {
         return inodeOf(Path.of("/proc/thread-self/ns/net"));
+    }
+
+    /**
+     * The kernel's cookie for the calling thread's network namespace ({@code SO_NETNS_COOKIE} on a socket opened
+     * here), or 0 if this kernel cannot tell (before 5.14). Unlike the inode, which the kernel hands to a new
+     * namespace once the old one is freed, a cookie is never reused during a boot: it tells "the same namespace"
+     * from "a new namespace with a dead one's inode".
+     */
+    public static long currentCookie() throws IOException {
+        int fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cookie = arena.allocate(ValueLayout.JAVA_LONG);
+            Libc.getsockopt(fd, Libc.SOL_SOCKET, Libc.SO_NETNS_COOKIE, cookie);
+            return cookie.get(ValueLayout.JAVA_LONG, 0);
+        } catch (LinuxException e) {
+            if (e.is(Errno.ENOPROTOOPT) || e.is(Errno.EINVAL)) return 0;
+            throw e;
+        } finally {
+            Libc.close(fd);
+        }
     }
 
     /**

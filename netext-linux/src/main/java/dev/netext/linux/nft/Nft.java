@@ -40,6 +40,24 @@ public final class Nft {
         return run(null, "list", "table", family, name).exit() == 0;
     }
 
+    /** The tables of this namespace as {@code "family name"} ({@code "inet netext-flow"}). */
+    public List<String> listTables() throws IOException {
+        Result r = run(null, "list", "tables");
+        if (r.exit() != 0) throw new IOException("nft list tables failed (exit " + r.exit() + "): " + r.output().strip());
+        List<String> out = new ArrayList<>();
+        for (String line : r.output().lines().toList()) {
+            String[] w = line.strip().split("\\s+");
+            if (w.length == 3 && w[0].equals("table")) out.add(w[1] + " " + w[2]);
+        }
+        return out;
+    }
+
+    /** Table {@code family name} as {@code nft list table} prints it; empty if there is no such table. */
+    public String listTable(String family, String name) throws IOException {
+        Result r = run(null, "list", "table", family, name);
+        return r.exit() == 0 ? r.output() : "";
+    }
+
     /** Deletes table {@code family name}; a table already gone is not an error. */
     public void deleteTable(String family, String name) throws IOException {
         Result r = run(null, "delete", "table", family, name);

@@ -23,14 +23,16 @@ import java.util.Set;
  * The write-ahead record of every kernel object one netext instance creates, so that a crash — even {@code kill -9}
  * — never leaves a broken network behind: the next instance reads the dead one's ledger and undoes it.
  *
- * <p>File: {@code /run/netext/<prefix>-<netns inode>-<pid>.state}. The first line names the owner
- * ({@code owner pid=… start=… netns=…}); each later line is a {@link LedgerEntry}, appended and forced to disk
+ * <p>File: {@code /run/netext/<prefix>-<netns inode>-<pid>.state}, the prefix that of its {@link LedgerKind}. The
+ * first line names the owner ({@link LedgerOwner}: {@code owner pid=… start=… netns=… cookie=… boot=…}, identities
+ * the kernel does not reuse; the file name is only a name); each later line is a {@link LedgerEntry}, appended and forced to disk
  * <em>before</em> the object is created. Undo runs in reverse order and must tolerate objects already gone (the
  * kernel removes a dead process's TUN device, and its routes and addresses with it; rules and routes without a
  * device stay, which is why they are recorded).
  *
  * <p>{@code /run} is shared by every network namespace of the host, so the ledger names its namespace and an
- * instance only undoes ledgers of its own namespace; ledgers of namespaces that no longer exist are discarded.
+ * instance only undoes ledgers of its own namespace — same inode and same cookie — and ledgers of namespaces that no
+ * longer exist are discarded.
  */
 public final class StateLedger implements AutoCloseable {
     public static final Path DEFAULT_DIR = Path.of("/run/netext");
@@ -57,10 +59,19 @@ public final class StateLedger implements AutoCloseable {
     /** What {@link #recover} did, for logs and {@code netext diagnose}. */
     public record Recovery(Path ledger, int pid, List<LedgerEntry> undone, List<String> errors) {}
 
-    /** Creates this instance's ledger in {@code dir}. */
-    public static StateLedger create(Path dir, String prefix) throws IOException {
+    /** Creates this instance's ledger of {@code kind} in {@code dir}. */
+    public static StateLedger create(Path dir, LedgerKind kind) throws IOException {
+        return create(dir, kind, null);
+    }
+
+    /**
+     * Creates this instance's ledger of {@code kind} in {@code dir}; {@code instance} (null for none) tells apart
+     * several ledgers of one kind in one process: {@code tunnel-INSTANCE-<netns>-<pid>.state}.
+     */
+    public static StateLedger create(Path dir, LedgerKind kind, String instance) throws IOException {
         int pid = Libc.getpid();
         long netns = NetworkNamespace.currentInode();
+        String prefix = instance == null ? kind.prefix() : kind.prefix() + "-" + instance;
         Path file = dir.resolve(prefix + "-" + netns + "-" + pid + SUFFIX);
         FileChannel ch;
         for (int attempt = 1; ; attempt++) {
@@ -76,7 +87,7 @@ public final class StateLedger implements AutoCloseable {
             }
         }
         StateLedger ledger = new StateLedger(file, ch);
-        ledger.writeLine("owner pid=" + pid + " start=" + ProcessInfo.currentStartTime() + " netns=" + netns);
+        ledger.writeLine(LedgerOwner.current(pid, netns, NetworkNamespace.currentCookie()).toEntry().toLine());
         return ledger;
     }
 
@@ -116,16 +127,20 @@ public final class StateLedger implements AutoCloseable {
     }
 
     /**
-     * Undoes the ledgers of dead instances of this network namespace, and discards ledgers of namespaces that no
-     * longer exist. Live instances' ledgers are left alone.
+     * Undoes the {@code kind} ledgers of dead instances of this network namespace, and discards ledgers of namespaces
+     * that no longer exist. Live instances' ledgers are left alone, and so is every object a live ledger of this
+     * namespace also names (two instances never share an object; a dead ledger naming a live one's object can only
+     * be one whose namespace identity could not be checked).
      */
-    public static List<Recovery> recover(Path dir, String prefix, Undo undo) throws IOException {
+    public static List<Recovery> recover(Path dir, LedgerKind kind, Undo undo) throws IOException {
         List<Recovery> done = new ArrayList<>();
         if (!Files.isDirectory(dir)) return done;
         long ours = NetworkNamespace.currentInode();
-        Set<Long> alive = new HashSet<>(NetworkNamespace.existingInodes());
-        alive.add(ours);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "-*" + SUFFIX)) {
+        long cookie = NetworkNamespace.currentCookie();
+        String boot = ProcessInfo.bootId();
+        Set<Long> existing = new HashSet<>(NetworkNamespace.existingInodes());
+        Set<LedgerEntry> liveHere = liveEntriesHere(dir, ours, cookie, boot, existing);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, kind.prefix() + "-*" + SUFFIX)) {
             for (Path p : ds) {
                 List<String> lines;
                 try {
@@ -133,22 +148,22 @@ public final class StateLedger implements AutoCloseable {
                 } catch (NoSuchFileException e) {
                     continue;
                 }
-                LedgerEntry owner = lines.isEmpty() ? null : LedgerEntry.parse(lines.getFirst());
-                if (owner == null || !owner.kind().equals("owner")) {
+                LedgerOwner owner = lines.isEmpty() ? null : LedgerOwner.parse(lines.getFirst());
+                if (owner == null) {
                     Files.deleteIfExists(p); // torn at birth: nothing was created before the owner line
                     continue;
                 }
-                int pid = Integer.parseInt(owner.require("pid"));
-                long start = Long.parseLong(owner.require("start"));
-                long netns = Long.parseLong(owner.require("netns"));
-                if (ProcessInfo.isAlive(pid, start)) continue;
-                if (netns != ours) {
-                    if (!alive.contains(netns)) {
-                        // its kernel objects died with the namespace, but files (a UAPI socket under /var/run) live in
-                        // the host's file system, which every namespace shares: remove those before the ledger
-                        for (String l : lines.subList(1, lines.size()).reversed()) {
-                            LedgerEntry e = LedgerEntry.parse(l);
-                            if (e == null || !e.kind().equals(FILE_KIND)) continue;
+                if (owner.alive(boot)) continue;
+                List<LedgerEntry> entries = entries(lines);
+                switch (owner.placeIn(ours, cookie, boot, existing)) {
+                    case ELSEWHERE -> { }
+                    case GONE -> {
+                        // Its kernel objects died with its namespace — also when a new namespace (this one, maybe)
+                        // carries the dead one's inode: objects of the same names here are the new namespace's own,
+                        // never to be touched. Files (a UAPI socket under /var/run) live in the host's file system,
+                        // which every namespace shares: remove those before the ledger.
+                        for (LedgerEntry e : entries.reversed()) {
+                            if (!e.kind().equals(FILE_KIND)) continue;
                             try {
                                 undo.undo(e);
                             } catch (IOException | RuntimeException ex) {
@@ -157,39 +172,66 @@ public final class StateLedger implements AutoCloseable {
                         }
                         Files.deleteIfExists(p);
                     }
-                    continue;
-                }
-                List<LedgerEntry> entries = new ArrayList<>();
-                for (String l : lines.subList(1, lines.size())) {
-                    LedgerEntry e = LedgerEntry.parse(l);
-                    if (e != null) entries.add(e);
-                }
-                List<String> errors = new ArrayList<>();
-                for (LedgerEntry e : entries.reversed()) {
-                    try {
-                        undo.undo(e);
-                    } catch (IOException | RuntimeException ex) {
-                        errors.add(e + ": " + ex.getMessage());
+                    case HERE -> {
+                        List<String> errors = new ArrayList<>();
+                        for (LedgerEntry e : entries.reversed()) {
+                            if (liveHere.contains(e)) continue; // a live instance's object (see above)
+                            try {
+                                undo.undo(e);
+                            } catch (IOException | RuntimeException ex) {
+                                errors.add(e + ": " + ex.getMessage());
+                            }
+                        }
+                        Files.deleteIfExists(p);
+                        done.add(new Recovery(p, owner.pid(), entries.reversed(), errors));
                     }
                 }
-                Files.deleteIfExists(p);
-                done.add(new Recovery(p, pid, entries.reversed(), errors));
             }
         }
         deleteDirIfEmpty(dir);
         return done;
     }
 
-    /** Ledgers in {@code dir} whose owner is dead: what {@code netext diagnose} reports as stale state. */
-    public static List<Path> stale(Path dir, String prefix) throws IOException {
+    /** The entries of every live ledger (any kind) of this namespace in {@code dir}. */
+    private static Set<LedgerEntry> liveEntriesHere(Path dir, long inode, long cookie, String boot, Set<Long> existing)
+            throws IOException {
+        Set<LedgerEntry> out = new HashSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path p : ds) {
+                List<String> lines;
+                try {
+                    lines = Files.readAllLines(p, StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                LedgerOwner owner = lines.isEmpty() ? null : LedgerOwner.parse(lines.getFirst());
+                if (owner != null && owner.alive(boot) && owner.placeIn(inode, cookie, boot, existing) == LedgerOwner.Place.HERE)
+                    out.addAll(entries(lines));
+            }
+        }
+        return out;
+    }
+
+    /** A ledger's object lines (the owner line excluded), torn lines skipped. */
+    public static List<LedgerEntry> entries(List<String> lines) {
+        List<LedgerEntry> out = new ArrayList<>();
+        for (String l : lines.size() > 1 ? lines.subList(1, lines.size()) : List.<String>of()) {
+            LedgerEntry e = LedgerEntry.parse(l);
+            if (e != null) out.add(e);
+        }
+        return out;
+    }
+
+    /** {@code kind} ledgers in {@code dir} whose owner is dead: what {@code netext diagnose} reports as stale state. */
+    public static List<Path> stale(Path dir, LedgerKind kind) throws IOException {
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "-*" + SUFFIX)) {
+        String boot = ProcessInfo.bootId();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, kind.prefix() + "-*" + SUFFIX)) {
             for (Path p : ds) {
                 List<String> lines = Files.readAllLines(p, StandardCharsets.US_ASCII);
-                LedgerEntry owner = lines.isEmpty() ? null : LedgerEntry.parse(lines.getFirst());
-                if (owner == null || !ProcessInfo.isAlive(Integer.parseInt(owner.require("pid")),
-                        Long.parseLong(owner.require("start")))) out.add(p);
+                LedgerOwner owner = lines.isEmpty() ? null : LedgerOwner.parse(lines.getFirst());
+                if (owner == null || !owner.alive(boot)) out.add(p);
             }
         }
         return out;

@@ -42,6 +42,18 @@ public final class ProcessInfo {
     }
 
     /**
+     * This boot's id ({@code /proc/sys/kernel/random/boot_id}, a UUID drawn at every boot), or null if unreadable.
+     * Start times and namespace cookies count from boot: they identify something only together with it.
+     */
+    public static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
      * Field 22 ({@code starttime}) of a {@code /proc/PID/stat} line. The second field is the command name in
      * parentheses and may itself contain spaces and ')', so fields are counted from after the <em>last</em> ')':
      * what follows is field 3 onwards.

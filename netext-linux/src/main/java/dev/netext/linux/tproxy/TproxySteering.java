@@ -11,18 +11,20 @@ import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.netlink.Rule;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The kernel side of flow interception: table {@code inet netext-flow} ({@link TproxyRuleset}) and, per family
  * intercepted, {@code ip rule add fwmark INTERCEPT lookup T priority P} and {@code ip route add local default dev lo
- * table T}. Every object is written to the {@link StateLedger} (prefix {@link #LEDGER_PREFIX}) before it is created;
+ * table T}. Every object is written to the {@link StateLedger} (kind {@link LedgerKind#FLOW}) before it is created;
  * {@link #close} removes them newest first and {@link #undo} does the same for a dead instance's ledger.
  *
  * <p>Order matters for leaks and loops: routes and rules go in first (inert without marked packets), the nft table
@@ -30,7 +32,6 @@ import java.util.List;
  */
 public final class TproxySteering implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TproxySteering.class);
-    public static final String LEDGER_PREFIX = "flow";
     static final String NFT_TABLE = "nft-table", RULE = "rule", ROUTE = "route";
 
     private final RtNetlink rtnl;
@@ -134,7 +135,7 @@ public final class TproxySteering implements AutoCloseable {
     }
 
     /** Undoes the ledgers of dead flow-layer instances of this namespace: call before installing. */
-    public static List<StateLedger.Recovery> recover(java.nio.file.Path dir, RtNetlink rtnl, Nft nft) throws IOException {
-        return StateLedger.recover(dir, LEDGER_PREFIX, e -> undo(e, rtnl, nft));
+    public static List<StateLedger.Recovery> recover(Path dir, RtNetlink rtnl, Nft nft) throws IOException {
+        return StateLedger.recover(dir, LedgerKind.FLOW, e -> undo(e, rtnl, nft));
     }
 }

@@ -4,6 +4,7 @@ import dev.netext.linux.Root;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class NfQueueKernelTest {
             NetworkNamespace ns = lab.namespace("q");
             Iptables ipt = new Iptables(List.of("ip", "netns", "exec", ns.name()));
             ns.runInside(() -> {
-                try (StateLedger ledger = StateLedger.create(run, "pfilter");
+                try (StateLedger ledger = StateLedger.create(run, LedgerKind.PACKET_FILTER);
                      NfQueue q = NfQueue.open(NfqConfig.of(QUEUE, false));
                      NfqBatch batch = new NfqBatch(16, 1 << 20);
                      DatagramSocket rx = new DatagramSocket(new InetSocketAddress("127.0.0.1", 9999));

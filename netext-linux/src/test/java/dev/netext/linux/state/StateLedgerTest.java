@@ -1,5 +1,7 @@
 package dev.netext.linux.state;
 
+import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.ProcessInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +30,7 @@ class StateLedgerTest {
     @Test
     void cleanCloseLeavesNothing() throws Exception {
         Path sub = dir.resolve("netext");
-        try (StateLedger l = StateLedger.create(sub, "tunnel")) {
+        try (StateLedger l = StateLedger.create(sub, LedgerKind.TUNNEL)) {
             l.record(LedgerEntry.of("link", "name", "netext0"));
             assertThat(Files.readAllLines(l.file())).hasSize(2);
         }
@@ -37,10 +39,10 @@ class StateLedgerTest {
 
     @Test
     void liveLedgerIsNotRecovered() throws Exception {
-        try (StateLedger l = StateLedger.create(dir, "tunnel")) {
+        try (StateLedger l = StateLedger.create(dir, LedgerKind.TUNNEL)) {
             l.record(LedgerEntry.of("link", "name", "netext0"));
             List<LedgerEntry> undone = new ArrayList<>();
-            assertThat(StateLedger.recover(dir, "tunnel", undone::add)).isEmpty();
+            assertThat(StateLedger.recover(dir, LedgerKind.TUNNEL, undone::add)).isEmpty();
             assertThat(undone).isEmpty();
             assertThat(l.file()).exists();
         }
@@ -58,7 +60,7 @@ class StateLedgerTest {
                 rule family=4 priority=10001 table=52003
                 route family=4 dst=""".formatted(ProcessHandle.current().pid(), netns));
         List<String> undone = new ArrayList<>();
-        var recoveries = StateLedger.recover(dir, "tunnel", e -> {
+        var recoveries = StateLedger.recover(dir, LedgerKind.TUNNEL, e -> {
             undone.add(e.kind());
             if (e.kind().equals("addr")) throw new java.io.IOException("ENODEV");
         });
@@ -73,7 +75,7 @@ class StateLedgerTest {
         Path file = dir.resolve("tunnel-1-999999.state");
         Files.writeString(file, "owner pid=999999 start=5 netns=1\nlink name=netext9\nfile path=/var/run/wireguard/x.sock\n");
         List<LedgerEntry> undone = new ArrayList<>();
-        StateLedger.recover(dir, "tunnel", undone::add);
+        StateLedger.recover(dir, LedgerKind.TUNNEL, undone::add);
         assertThat(undone).extracting(LedgerEntry::kind).containsExactly("file");
         assertThat(file).doesNotExist();
         assertThat(dir).doesNotExist();
@@ -82,9 +84,63 @@ class StateLedgerTest {
     @Test
     void staleListsDeadOwners() throws Exception {
         Files.writeString(dir.resolve("tunnel-1-999998.state"), "owner pid=999998 start=5 netns=1\n");
-        try (StateLedger live = StateLedger.create(dir, "tunnel")) {
-            assertThat(StateLedger.stale(dir, "tunnel")).extracting(p -> p.getFileName().toString())
+        try (StateLedger live = StateLedger.create(dir, LedgerKind.TUNNEL)) {
+            assertThat(StateLedger.stale(dir, LedgerKind.TUNNEL)).extracting(p -> p.getFileName().toString())
                     .containsExactly("tunnel-1-999998.state");
+        }
+    }
+    @Test
+    void ownerLineRecordsTheNamespaceCookieAndTheBoot() throws Exception {
+        try (StateLedger l = StateLedger.create(dir, LedgerKind.TUNNEL)) {
+            LedgerOwner owner = LedgerOwner.parse(Files.readAllLines(l.file()).getFirst());
+            assertThat(owner.pid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(owner.netns()).isEqualTo(NetworkNamespace.currentInode());
+            assertThat(owner.cookie()).as("SO_NETNS_COOKIE (Linux 5.14+)").isNotZero().isEqualTo(NetworkNamespace.currentCookie());
+            assertThat(owner.boot()).isEqualTo(ProcessInfo.bootId()).matches("[0-9a-f-]{36}");
+        }
+    }
+
+    @Test
+    void aDeadLedgerWithOurInodeButAnotherCookieNeverTouchesThisNamespace() throws Exception {
+        // a namespace that died and whose inode this one got: same inode, other cookie
+        long inode = NetworkNamespace.currentInode();
+        long otherCookie = NetworkNamespace.currentCookie() + 1;
+        Path file = dir.resolve("pfilter-" + inode + "-999997.state");
+        Files.writeString(file, "owner pid=999997 start=5 netns=%d cookie=%d boot=%s\n".formatted(inode, otherCookie, ProcessInfo.bootId())
+                + "iptables-chain chain=NETEXT-PF-7-Q family=4 table=filter\nfile path=/var/run/wireguard/y.sock\n");
+        List<LedgerEntry> undone = new ArrayList<>();
+        assertThat(StateLedger.recover(dir, LedgerKind.PACKET_FILTER, undone::add)).isEmpty();
+        assertThat(undone).extracting(LedgerEntry::kind).containsExactly("file");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void aLedgerOfAnEarlierBootIsDiscardedUndoingOnlyItsFiles() throws Exception {
+        long inode = NetworkNamespace.currentInode();
+        Path file = dir.resolve("flow-" + inode + "-999996.state");
+        Files.writeString(file, "owner pid=999996 start=5 netns=%d cookie=%d boot=00000000-0000-4000-8000-000000000000\n"
+                .formatted(inode, NetworkNamespace.currentCookie()) + "nft-table family=inet name=netext-flow\n");
+        List<LedgerEntry> undone = new ArrayList<>();
+        assertThat(StateLedger.recover(dir, LedgerKind.FLOW, undone::add)).isEmpty();
+        assertThat(undone).isEmpty();
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void anOldLedgerWithoutCookieIsUndoneHereButSparesWhatALiveLedgerNames() throws Exception {
+        long inode = NetworkNamespace.currentInode();
+        LedgerEntry shared = LedgerEntry.of("nft-table", "family", "inet", "name", "netext-dns");
+        LedgerEntry onlyDead = LedgerEntry.of("nft-table", "family", "inet", "name", "netext-dns-old");
+        Path file = dir.resolve("dns-" + inode + "-999995.state");
+        Files.writeString(file, "owner pid=999995 start=5 netns=%d\n%s\n%s\n".formatted(inode, shared.toLine(), onlyDead.toLine()));
+        try (StateLedger live = StateLedger.create(dir, LedgerKind.DNS)) {
+            live.record(shared);
+            List<LedgerEntry> undone = new ArrayList<>();
+            assertThat(StateLedger.recover(dir, LedgerKind.DNS, undone::add)).singleElement()
+                    .satisfies(r -> assertThat(r.pid()).isEqualTo(999995));
+            assertThat(undone).containsExactly(onlyDead);
+            assertThat(file).doesNotExist();
+            assertThat(live.file()).exists();
         }
     }
 }
