@@ -6,7 +6,7 @@ import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.sys.ProcessInfo;
-import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.lab.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
