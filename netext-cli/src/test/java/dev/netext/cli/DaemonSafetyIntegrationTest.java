@@ -141,8 +141,8 @@ class DaemonSafetyIntegrationTest {
             InetSocketAddress at = new InetSocketAddress(url.getHost(), url.getPort());
             String host = url.getHost() + ":" + url.getPort();
             ns.runInside(() -> { // the daemon listens on the namespace's loopback
-                long baseline = Long.MAX_VALUE;
-                for (int i = 0; i < 3; i++) baseline = Math.min(baseline, timedScrape(at, host));
+                long baseline = Long.MAX_VALUE; // the fastest of a few: a loaded machine may slow any one scrape
+                for (int i = 0; i < 4; i++) baseline = Math.min(baseline, timedScrape(at, host));
                 List<Socket> stalled = new ArrayList<>();
                 try {
                     for (int i = 0; i < 3; i++) { // "GET / HTTP/1.1\r\nHost: x", then nothing
@@ -152,11 +152,16 @@ class DaemonSafetyIntegrationTest {
                         s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x".getBytes(StandardCharsets.ISO_8859_1));
                         s.getOutputStream().flush();
                     }
+                    long fastest = Long.MAX_VALUE, slowest = 0;
                     for (int i = 0; i < 5; i++) {
                         long took = timedScrape(at, host);
-                        assertThat(Duration.ofNanos(took - baseline)).as("delay of scrape %d over the %d µs baseline", i, baseline / 1000)
-                                .isLessThan(Duration.ofMillis(100));
+                        fastest = Math.min(fastest, took);
+                        slowest = Math.max(slowest, took);
                     }
+                    // waiting for a stalled client would take until it closes (before) or the 5 s head timeout
+                    assertThat(Duration.ofNanos(fastest - baseline)).as("delay over the %d µs baseline", baseline / 1000)
+                            .isLessThan(Duration.ofMillis(100));
+                    assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofSeconds(1));
                 } finally {
                     for (Socket s : stalled) s.close();
                 }

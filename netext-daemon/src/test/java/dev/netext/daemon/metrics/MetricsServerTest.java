@@ -61,33 +61,42 @@ class MetricsServerTest {
 
     @Test
     void anIdlePartialRequestDelaysNoOtherScrapeAndIsClosedAfterTheHeadTimeout() throws Exception {
-        Duration timeout = Duration.ofMillis(600);
+        Duration timeout = Duration.ofMillis(1_500);
         try (MetricsServer m = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> BODY, timeout);
              Socket idle = new Socket()) {
             InetSocketAddress a = m.address();
             String host = "127.0.0.1:" + a.getPort();
-            assertThat(get(a, "/metrics", host)).endsWith(BODY); // warm: the first request in a JVM loads classes
+            long baseline = Long.MAX_VALUE; // the fastest of a few, after the first request in this JVM loaded classes
+            for (int i = 0; i < 4; i++) baseline = Math.min(baseline, timedGet(a, host));
             idle.connect(a, 2_000);
+            long t0 = System.nanoTime();
             idle.getOutputStream().write("GET / HTTP/1.1\r\nHost: x".getBytes(StandardCharsets.ISO_8859_1)); // and then nothing
             idle.getOutputStream().flush();
-            long t0 = System.nanoTime();
-            assertThat(get(a, "/metrics", host)).endsWith(BODY);
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(100));
+            long fastest = Long.MAX_VALUE, slowest = 0;
+            for (int i = 0; i < 3; i++) {
+                long took = timedGet(a, host);
+                fastest = Math.min(fastest, took);
+                slowest = Math.max(slowest, took);
+            }
+            // a scrape that waited for the idle client would take the whole head timeout; a loaded machine may add a
+            // little to one scrape, not to all of them
+            assertThat(Duration.ofNanos(fastest - baseline)).isLessThan(Duration.ofMillis(100));
+            assertThat(Duration.ofNanos(slowest)).isLessThan(timeout.dividedBy(2));
 
             // the idle client is answered 408 and closed once its head is overdue
-            idle.setSoTimeout(5_000);
+            idle.setSoTimeout(10_000);
             String answer = new String(idle.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(timeout.minusMillis(100), timeout.plusMillis(2_000));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(timeout.minusMillis(100), timeout.plusMillis(3_000));
             assertThat(answer).startsWith("HTTP/1.1 408 ");
 
             // a client trickling one byte at a time gets no more time than that in all
             try (Socket slow = new Socket()) {
                 slow.connect(a, 2_000);
-                slow.setSoTimeout(5_000);
+                slow.setSoTimeout(10_000);
                 long s0 = System.nanoTime();
                 byte[] req = ("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nX: ").getBytes(StandardCharsets.ISO_8859_1);
                 try {
-                    for (int i = 0; i < 40; i++) {
+                    for (int i = 0; i < 60; i++) {
                         slow.getOutputStream().write(req[i % req.length]);
                         Thread.sleep(50);
                     }
@@ -95,8 +104,14 @@ class MetricsServerTest {
                     // the server gave up on it
                 }
                 assertThat(new String(slow.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 408 ");
-                assertThat(Duration.ofNanos(System.nanoTime() - s0)).isLessThan(timeout.plusMillis(1_600));
+                assertThat(Duration.ofNanos(System.nanoTime() - s0)).isLessThan(timeout.plusMillis(3_000));
             }
         }
+    }
+
+    private static long timedGet(InetSocketAddress a, String host) throws IOException {
+        long t0 = System.nanoTime();
+        assertThat(get(a, "/metrics", host)).endsWith(BODY);
+        return System.nanoTime() - t0;
     }
 }
