@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code netext daemon}: netextd in the foreground, as systemd runs it ({@code Type=simple}). SIGHUP reloads the
  * profiles, SIGINT/SIGTERM stop everything and exit 0; a profile set with errors at start exits 2 (which the unit
- * does not restart on).
+ * does not restart on) only when a broken file is marked {@code required: true}; other broken files are left out
+ * and reported.
  */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
         description = {"Run netextd: every profile in the profiles directory, a control socket for netext status/up/down/"
@@ -95,7 +96,7 @@ public final class DaemonCommand implements Callable<Integer> {
         try {
             daemon = Daemon.start(config);
         } catch (ProfileException e) {
-            System.err.println("netext daemon: the profiles have errors; nothing was started");
+            System.err.println("netext daemon: a profile marked required has errors; nothing was started");
             System.err.println(e.getMessage());
             return 2;
         }
@@ -103,9 +104,14 @@ public final class DaemonCommand implements Callable<Integer> {
         Thread hook = Thread.ofPlatform().unstarted(daemon::close);
         Runtime.getRuntime().addShutdownHook(hook);
         Signal.handle(new Signal("HUP"), _ -> Thread.ofPlatform().name("netext-reload").start(() -> reload(daemon)));
+        for (var b : daemon.brokenProfiles()) {
+            System.err.println("netext daemon: " + b.file() + " has errors and was not started (netext status lists them):");
+            for (var e : b.errors()) System.err.println("  " + e);
+        }
         System.err.println("netext daemon: ready; " + daemon.supervisor().profiles().size() + " profile(s); control socket "
                 + daemon.controlSocket() + (daemon.metricsUrl() == null ? "" : "; metrics " + daemon.metricsUrl())
-                + (daemon.dashboardUrl() == null ? "" : "; dashboard " + daemon.dashboardUrl()));
+                + (daemon.dashboardPage() == null ? "" : "; dashboard " + daemon.dashboardPage() + " (token in "
+                + daemon.dashboardTokenFile() + "; netext dashboard prints the URL with it)"));
         daemon.awaitStopped();
         Runtime.getRuntime().removeShutdownHook(hook);
         System.err.println("netext daemon: stopped");

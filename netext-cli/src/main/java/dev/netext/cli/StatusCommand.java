@@ -9,9 +9,19 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
-/** {@code netext status [--json]}: the daemon's profiles and their components, from the control socket. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the daemon's profiles, tunnels and restarts.")
+/**
+ * {@code netext status [--json]}: the daemon's profiles and their components, from the control socket. Exit codes:
+ * 0 all well, {@value #PROFILES_BROKEN} the daemon runs but left profile files out because they have errors,
+ * 3 the daemon is not running.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the daemon's profiles, tunnels and restarts.",
+        exitCodeListHeading = "Exit codes:%n", exitCodeList = {"0:the daemon runs every profile file",
+        "4:the daemon runs, but left out profile files that have errors (listed; fix them, then netext reload)",
+        "3:the daemon is not running"})
 public final class StatusCommand implements Callable<Integer> {
+    /** Exit code while the daemon runs without some profile files because they have errors. */
+    static final int PROFILES_BROKEN = 4;
+
     @Mixin
     ControlOption control;
 
@@ -24,12 +34,16 @@ public final class StatusCommand implements Callable<Integer> {
         PrintStream out = System.out;
         if (json) {
             out.println(ControlClient.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
-            return 0;
+            return s.path("broken").isEmpty() ? 0 : PROFILES_BROKEN;
         }
         JsonNode d = s.path("daemon");
         out.println("netextd pid " + d.path("pid").asLong() + ", up " + d.path("uptime_s").asLong() + " s"
                 + (d.has("metrics") ? ", metrics " + d.path("metrics").asText() : "") + ", last event #" + d.path("last_event").asLong());
-        if (d.has("dashboard")) out.println("dashboard " + d.path("dashboard").asText());
+        if (d.has("dashboard")) { // status output gets pasted into reports: the token only from netext dashboard
+            String url = d.path("dashboard").asText();
+            out.println("dashboard " + (url.contains("#") ? url.substring(0, url.indexOf('#')) : url)
+                    + " (netext dashboard prints the URL with its token)");
+        }
         if (s.path("profiles").isEmpty()) out.println("no profiles" + (d.has("profiles_dir") ? " in " + d.path("profiles_dir").asText() : ""));
         for (JsonNode p : s.path("profiles")) {
             out.println(p.path("name").asText() + ": " + (p.path("active").asBoolean() ? "active" : "inactive")
@@ -47,7 +61,11 @@ public final class StatusCommand implements Callable<Integer> {
                 if (c.has("last_error")) out.println("    last error: " + c.path("last_error").asText());
             }
         }
-        return 0;
+        for (JsonNode b : s.path("broken")) {
+            out.println(b.path("file").asText() + ": not started, it has errors (fix them, then netext reload):");
+            for (JsonNode e : b.path("errors")) out.println("  " + e.asText());
+        }
+        return s.path("broken").isEmpty() ? 0 : PROFILES_BROKEN;
     }
 
     private static String mib(long bytes) {

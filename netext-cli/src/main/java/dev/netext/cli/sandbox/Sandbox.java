@@ -185,8 +185,9 @@ public final class Sandbox implements AutoCloseable {
         String ready = netext.awaitLine(l -> l.contains("netext daemon: ready") || l.contains("nothing was started"), Duration.ofSeconds(60))
                 .orElseThrow(() -> new IOException("netext daemon did not start:\n" + netext.output()));
         if (!ready.contains("ready")) throw new IOException("netext daemon refused the profile:\n" + netext.output());
-        Matcher dash = Pattern.compile("dashboard (http://\\S+)").matcher(ready);
-        if (dash.find()) dashboardUrl = dash.group(1);
+        // the daemon never prints its token; the sandbox shows its own user the URL, as netext dashboard would
+        String dash = control(ControlClient.mapper().createObjectNode().put("op", "status")).path("daemon").path("dashboard").asText("");
+        if (!dash.isEmpty()) dashboardUrl = dash;
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         JsonNode profileStatus = null;
         while (System.nanoTime() < deadline) {

@@ -14,6 +14,7 @@ import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.flows.FlowTable;
 import dev.netext.daemon.flows.PromptAnswer;
 import dev.netext.daemon.flows.PromptResponder;
+import dev.netext.daemon.http.LoopbackHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,11 +90,15 @@ public final class DashboardServer implements AutoCloseable {
 
     public InetSocketAddress address() { return server.getAddress(); }
 
-    /** The page's address with the token in the fragment (never sent to the server, nor in a Referer). */
+    /** The page's address without the token: what may be logged. */
+    public String page() { return LoopbackHost.origin(address()) + "/"; }
+
+    /**
+     * The page's address with the token in the fragment (never sent to the server, nor in a Referer). A secret: for
+     * {@code netext dashboard} over the root-only control socket, never for a log.
+     */
     public String url() {
-        InetSocketAddress a = address();
-        String host = a.getAddress().getHostAddress();
-        return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort() + "/#token=" + token.value();
+        return page() + "#token=" + token.value();
     }
 
     private void handle(HttpExchange ex) throws IOException {

@@ -1,18 +1,18 @@
 package dev.netext.daemon.dashboard;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.netext.daemon.http.LoopbackHost;
 
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
+import java.util.Locale;
 
 /**
  * The dashboard's checks on every request, before any handler runs:
  * <ul>
- *   <li>{@code Host} must name the loopback listener itself ({@code 127.0.0.1:PORT}, {@code localhost:PORT},
- *       {@code [::1]:PORT}): a page from a DNS-rebound name reaches the port with its own name as Host and is
- *       refused;</li>
+ *   <li>{@code Host} must name the loopback listener itself ({@link LoopbackHost}): a page from a DNS-rebound
+ *       name reaches the port with its own name as Host and is refused;</li>
  *   <li>an {@code Origin}, when sent, must be that same origin (no other site's script may call the API);</li>
  *   <li>API requests ({@code /api/…}) must carry the token: {@code Authorization: Bearer TOKEN}, or
  *       {@code ?token=TOKEN} for {@code EventSource}, which cannot set headers.</li>
@@ -22,18 +22,18 @@ final class RequestGuard {
     enum Result { OK, BAD_HOST, BAD_ORIGIN, NO_TOKEN }
 
     private final DashboardToken token;
-    private final Set<String> hosts;
+    private final LoopbackHost hosts;
 
     RequestGuard(DashboardToken token, int port) {
         this.token = token;
-        this.hosts = Set.of("127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port);
+        this.hosts = new LoopbackHost(port);
     }
 
     Result check(HttpExchange ex) {
         String host = ex.getRequestHeaders().getFirst("Host");
-        if (host == null || !hosts.contains(host.toLowerCase(java.util.Locale.ROOT))) return Result.BAD_HOST;
+        if (!hosts.accepts(host)) return Result.BAD_HOST;
         String origin = ex.getRequestHeaders().getFirst("Origin");
-        if (origin != null && !origin.equals("http://" + host.toLowerCase(java.util.Locale.ROOT))) return Result.BAD_ORIGIN;
+        if (origin != null && !origin.equals("http://" + host.toLowerCase(Locale.ROOT))) return Result.BAD_ORIGIN;
         if (ex.getRequestURI().getPath().startsWith("/api/") && !token.matches(presented(ex))) return Result.NO_TOKEN;
         return Result.OK;
     }

@@ -32,7 +32,7 @@ public final class ProfileLoader {
     /** Profiles are small; anything larger is a mistake (or an attack on the parser). */
     public static final long MAX_FILE_BYTES = 1 << 20;
 
-    private static final List<String> OWN_KEYS = List.of("name", "enabled");
+    private static final List<String> OWN_KEYS = List.of("name", "enabled", "required");
 
     private static final Logger log = LoggerFactory.getLogger(ProfileLoader.class);
 
@@ -137,6 +137,8 @@ public final class ProfileLoader {
             if (b != null) enabled = b;
         }
 
+        if (f.has("required")) checks.bool(f.require("required", "write true or false"), "required"); // read by declaresRequired
+
         Map<String, Object> parsed = new HashMap<>();
         for (SectionParser<?> s : sections) {
             YamlNode node = f.get(s.key());
@@ -152,6 +154,28 @@ public final class ProfileLoader {
                 Optional.ofNullable((FilterSection) parsed.get("filter")),
                 Optional.ofNullable((ProxiesSection) parsed.get("proxies")), onDemand,
                 Optional.ofNullable((MemoryBudget) parsed.get("memory")));
+    }
+
+    /**
+     * Whether a profile file that failed to load asks to be required (the daemon then starts nothing): it has a
+     * top-level {@code required:} that is not {@code false}. When its YAML cannot be read at all, a top-level line
+     * {@code required: …} decides, so a syntax error does not hide the mark; an unreadable file is not required.
+     */
+    public static boolean declaresRequired(Path file) {
+        String text;
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) return false;
+            text = Files.readString(file);
+        } catch (IOException e) {
+            return false;
+        }
+        YamlNode root = new YamlTreeReader(new Checks(file)).read(text.startsWith("\uFEFF") ? text.substring(1) : text);
+        if (root instanceof YamlNode.MapNode m) {
+            YamlNode.Entry e = m.entries().get("required");
+            return e != null && !(e.value() instanceof YamlNode.Scalar s && Boolean.FALSE.equals(s.value()));
+        }
+        return root == null && text.lines().anyMatch(l -> l.matches("required\\s*:.*")
+                && !l.matches("required\\s*:\\s*false\\s*(#.*)?"));
     }
 
     /** The file name without {@code .yaml}/{@code .yml}. */

@@ -19,6 +19,7 @@ import dev.netext.daemon.events.Subscription;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.ProfileError;
 import dev.netext.daemon.profile.ProfileException;
+import dev.netext.daemon.profile.ProfileSetLoader;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -77,7 +78,10 @@ final class ControlOps implements ControlHandler {
         if (daemon.config().profilesDir() != null) d.put("profiles_dir", daemon.config().profilesDir().toString());
         d.put("control", daemon.controlSocket().toString());
         if (daemon.metricsUrl() != null) d.put("metrics", daemon.metricsUrl());
-        if (daemon.dashboardUrl() != null) d.put("dashboard", daemon.dashboardUrl()); // the socket is root-only, as the token file
+        if (daemon.dashboardUrl() != null) { // the socket is root-only, as the token file
+            d.put("dashboard", daemon.dashboardUrl());
+            d.put("dashboard_token_file", daemon.dashboardTokenFile().toString());
+        }
         d.put("last_event", daemon.events().lastSequence());
         ArrayNode ps = o.putArray("profiles");
         for (ProfileState p : daemon.supervisor().status()) {
@@ -100,6 +104,14 @@ final class ControlOps implements ControlHandler {
                 ObjectNode n = cj.putObject("counters");
                 c.counters().forEach(n::put);
             }
+        }
+        ArrayNode broken = o.putArray("broken"); // files left out at start: netext status exits non-zero while any is here
+        for (ProfileSetLoader.BrokenProfile b : daemon.brokenProfiles()) {
+            ObjectNode j = broken.addObject();
+            j.put("file", b.file().toString());
+            j.put("required", b.required());
+            ArrayNode errs = j.putArray("errors");
+            for (ProfileError pe : b.errors()) errs.add(pe.toString());
         }
         return o;
     }

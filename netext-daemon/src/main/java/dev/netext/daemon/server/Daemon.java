@@ -52,9 +52,13 @@ import java.util.concurrent.TimeUnit;
  * netextd: the system service that runs managed profiles.
  *
  * <pre>
- *   start: load + validate the whole profile set (refuse to start on any error) → undo what a crashed daemon left
- *          → supervisor.apply(set) → path monitor → on-demand evaluation → metrics → dashboard → control socket (ready)
- *   reload (SIGHUP, netext reload): load + validate → supervisor.apply(difference) → on-demand evaluation
+ *   start: load + validate every profile file (a broken one is left out and reported — status, a
+ *          daemon.profile-broken event — unless it is required: then nothing starts) → undo what a crashed daemon
+ *          left → supervisor.apply(valid set) → path monitor → on-demand evaluation → metrics → dashboard
+ *          → control socket (ready)
+ *   reload (SIGHUP, netext reload): load + validate the whole set (refused as a whole on any error, so a file left
+ *          out at start blocks reloads until it is fixed or removed; then it starts) → supervisor.apply(difference)
+ *          → on-demand evaluation
  *   stop:  control socket → path monitor → every profile stopped (nothing left) → exporters (file, OTLP, Kafka)
  *          → metrics → dashboard
  * </pre>
@@ -168,6 +172,7 @@ public final class Daemon implements AutoCloseable {
     private Path dashboardTokenFile;
     private ControlServer control;
     private ScheduledFuture<?> pendingPathEvaluation;
+    private volatile List<ProfileSetLoader.BrokenProfile> broken = List.of();
     private boolean closed;
 
     private Daemon(Config config) {
@@ -192,7 +197,10 @@ public final class Daemon implements AutoCloseable {
                 TunnelComponent.factory());
     }
 
-    /** Validates the profile set, then starts everything; a bad set is a {@link ProfileException} before any change. */
+    /**
+     * Validates the profile files, then starts every valid one; a broken file is left out and reported
+     * ({@link #brokenProfiles}), unless it is required: then a {@link ProfileException} before any change.
+     */
     public static Daemon start(Config config) throws Exception {
         Daemon d = new Daemon(config);
         try {
@@ -205,7 +213,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void startUp() throws Exception {
-        ProfileSet set = setLoader.load(config.profilesDir(), config.profileFiles());
+        ProfileSetLoader.Partial loaded = setLoader.loadSkippingBroken(config.profilesDir(), config.profileFiles());
+        ProfileSet set = loaded.set();
         if (config.eventsFile() != null) {
             exporter = config.eventsFile().toString().equals("-")
                     ? JsonLinesExporter.toStream(events, new java.io.FileOutputStream(java.io.FileDescriptor.out) {
@@ -225,14 +234,17 @@ public final class Daemon implements AutoCloseable {
             dead.addAll(dev.netext.daemon.capture.FlowCapture.recover(config.stateDir())); // a killed daemon's flow captures
             for (StateLedger.Recovery r : dead) {
                 LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
-                events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
-                        "daemon.recovered", Map.of("pid", Integer.toString(r.pid()),
-                        "objects", Integer.toString(r.undone().size()), "errors", Integer.toString(r.errors().size()))));
+                publish("daemon.recovered", Map.of("pid", Integer.toString(r.pid()),
+                        "objects", Integer.toString(r.undone().size()), "errors", Integer.toString(r.errors().size())));
             }
         }
-        events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
-                "daemon.started", Map.of("pid", Long.toString(ProcessHandle.current().pid()),
-                "profiles", Integer.toString(set.profiles().size()))));
+        publish("daemon.started", Map.of("pid", Long.toString(ProcessHandle.current().pid()),
+                "profiles", Integer.toString(set.profiles().size()), "broken", Integer.toString(loaded.broken().size())));
+        broken = loaded.broken();
+        for (ProfileSetLoader.BrokenProfile b : broken) {
+            publish("daemon.profile-broken", Map.of("file", b.file().toString(), "errors", Integer.toString(b.errors().size()),
+                    "first", b.errors().getFirst().toString()));
+        }
         ReloadResult r = supervisor.apply(set);
         LOG.info("profiles: {}", r);
         pathMonitor = PathMonitor.start(_ -> pathChanged());
@@ -255,12 +267,12 @@ public final class Daemon implements AutoCloseable {
         try {
             set = setLoader.load(config.profilesDir(), config.profileFiles());
         } catch (ProfileException e) {
-            events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
-                    "daemon.reload-refused", Map.of("errors", Integer.toString(e.errors().size()),
-                    "first", e.errors().getFirst().toString())));
+            publish("daemon.reload-refused", Map.of("errors", Integer.toString(e.errors().size()),
+                    "first", e.errors().getFirst().toString()));
             throw e;
         }
         ReloadResult r = supervisor.apply(set);
+        broken = List.of(); // the whole set is valid now: files left out at start have been fixed or removed
         LOG.info("reload: {}", r);
         try {
             onDemand.reevaluate("reload").get(30, TimeUnit.SECONDS);
@@ -268,6 +280,12 @@ public final class Daemon implements AutoCloseable {
             LOG.warn("on-demand evaluation after reload failed: {}", e.toString());
         }
         return r;
+    }
+
+    /** One of the daemon's own events ({@code ProviderMessage} from {@link #EVENT_SOURCE}). */
+    private void publish(String messageType, Map<String, String> attributes) {
+        events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE, ProviderEvent.NO_FLOW,
+                messageType, attributes));
     }
 
     private void pathChanged() {
@@ -322,6 +340,9 @@ public final class Daemon implements AutoCloseable {
 
     public Supervisor supervisor() { return supervisor; }
 
+    /** The profile files left out at start because they have errors; empty again after a successful reload. */
+    public List<ProfileSetLoader.BrokenProfile> brokenProfiles() { return broken; }
+
     public OnDemandController onDemand() { return onDemand; }
 
     /** The hook the DNS layer calls for every query (evaluate-connection rules). */
@@ -337,8 +358,14 @@ public final class Daemon implements AutoCloseable {
     /** The metrics URL, or null when metrics are off. */
     public String metricsUrl() { return metrics == null ? null : metrics.url(); }
 
-    /** The dashboard's URL with its token, or null when the dashboard is off. */
+    /** The dashboard's URL with its token (a secret: never log it), or null when the dashboard is off. */
     public String dashboardUrl() { return dashboard == null ? null : dashboard.url(); }
+
+    /** The dashboard's address without its token, or null when the dashboard is off. */
+    public String dashboardPage() { return dashboard == null ? null : dashboard.page(); }
+
+    /** The file holding the dashboard's token (root-only), or null when the dashboard is off. */
+    public Path dashboardTokenFile() { return dashboardTokenFile; }
 
     /** Flows, DNS names and session rules shared by the components. */
     public FlowServices flows() { return flows; }
@@ -361,8 +388,7 @@ public final class Daemon implements AutoCloseable {
         steps.add(timer::shutdownNow);
         steps.add(onDemand::close);
         steps.add(supervisor::close);
-        steps.add(() -> events.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, EVENT_SOURCE,
-                ProviderEvent.NO_FLOW, "daemon.stopped", Map.of())));
+        steps.add(() -> publish("daemon.stopped", Map.of()));
         steps.add(() -> {
             if (exporter != null) {
                 try {

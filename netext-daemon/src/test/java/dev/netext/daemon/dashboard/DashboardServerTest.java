@@ -66,6 +66,7 @@ class DashboardServerTest {
         assertThat(RawHttp.request(addr, "GET", "/nothing", host).status()).isEqualTo(404);
         assertThat(RawHttp.request(addr, "POST", "/", host).status()).isEqualTo(405);
         assertThat(server.url()).isEqualTo("http://" + host + "/#token=" + token.value());
+        assertThat(server.page()).as("what may be logged").isEqualTo("http://" + host + "/");
     }
 
     @Test

@@ -151,4 +151,38 @@ class ProfileSetLoaderTest {
         assertThat(m).anyMatch(s -> s.startsWith("p.yaml:9: on-demand[2].domains: missing"));
         assertThat(m).anyMatch(s -> s.startsWith("p.yaml:13: on-demand[3].domains[1].domains: missing"));
     }
+    @Test
+    void atStartABrokenFileIsLeftOutAndReportedWhileTheOthersLoad() throws Exception {
+        write("d/a.yaml", "tunnel: { provider: echo }\n");
+        write("d/b.yaml", "tunnel: { provider: pong }\n");
+        write("d/c.yaml", "name: c\ntunel: { provider: echo }\n");
+        write("d/d.yaml", "name: a\ntunnel: { provider: echo }\n"); // a's name again: d is the later file
+        ProfileSetLoader.Partial p = loader.loadSkippingBroken(dir.resolve("d"), List.of());
+        assertThat(p.set().profiles().keySet()).containsExactly("a", "b");
+        assertThat(p.broken()).extracting(b -> b.file().getFileName().toString()).containsExactly("c.yaml", "d.yaml");
+        assertThat(p.broken()).noneMatch(ProfileSetLoader.BrokenProfile::required);
+        assertThat(p.broken().getFirst().errors().getFirst().toString()).contains("c.yaml:2: tunel: unknown key").contains("'tunnel'");
+        assertThat(p.broken().get(1).errors().getFirst().toString()).contains("d.yaml:1: name: profile name 'a' is also used by");
+        // a reload still refuses the set as a whole
+        assertThat(errors(dir.resolve("d"), List.of())).hasSize(2);
+    }
+
+    @Test
+    void aBrokenRequiredFileRefusesTheWholeSetAtStart() throws Exception {
+        write("d/a.yaml", "tunnel: { provider: echo }\n");
+        write("d/c.yaml", "required: true\ntunel: { provider: echo }\n");
+        ProfileException e = catchThrowableOfType(ProfileException.class, () -> loader.loadSkippingBroken(dir.resolve("d"), List.of()));
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("c.yaml:2: tunel: unknown key");
+        // a YAML syntax error does not hide the mark; 'required: false' and a valid required profile change nothing
+        write("d/c.yaml", "required: true\ntunnel: [\n");
+        assertThat(catchThrowableOfType(ProfileException.class, () -> loader.loadSkippingBroken(dir.resolve("d"), List.of()))).isNotNull();
+        write("d/c.yaml", "required: false\ntunel: { provider: echo }\n");
+        assertThat(loader.loadSkippingBroken(dir.resolve("d"), List.of()).set().profiles().keySet()).containsExactly("a");
+        write("d/c.yaml", "required: true\ntunnel: { provider: echo }\n");
+        assertThat(loader.loadSkippingBroken(dir.resolve("d"), List.of()).set().profiles().keySet()).containsExactly("a", "c");
+        // the key is checked like every other
+        write("d/c.yaml", "required: maybe\ntunnel: { provider: echo }\n");
+        assertThat(errors(dir.resolve("d"), List.of())).singleElement().asString().contains("c.yaml:1: required: expected true or false");
+    }
 }
