@@ -5,7 +5,7 @@ import dev.netext.daemon.control.ControlClient;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.testkit.netns.NetextProcess;
+import dev.netext.lab.NetextProcess;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
