@@ -5,6 +5,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.lab.peers.Dnsmasq;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -31,10 +32,7 @@ class DnsIntegrationTest {
     Path dir;
 
     private Process dnsmasq(NetworkNamespace corp, String address) throws Exception {
-        // --local-ttl so answers are cacheable; -k: stay in the foreground so the lab can kill it
-        return corp.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                "--listen-address=" + address, "--port=53", "--user=root", "--pid-file=", "--local-ttl=60",
-                "--address=/foo.mycompany.com/10.1.2.3", "--host-record=db.foo.mycompany.com,10.1.2.4",
+        return Dnsmasq.start(corp, address, "--address=/foo.mycompany.com/10.1.2.3", "--host-record=db.foo.mycompany.com,10.1.2.4",
                 "--txt-record=big.foo.mycompany.com,\"" + TXT + "\",\"" + TXT + "\",\"" + TXT + "\"");
     }
 
@@ -68,15 +66,6 @@ class DnsIntegrationTest {
         return r.output().strip();
     }
 
-    private static void awaitServing(NetworkNamespace ns, String address) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            ExecResult r = ns.run(Duration.ofSeconds(5), "dig", "@" + address, "+time=1", "+tries=1", "+short", "probe.invalid");
-            if (r.output().contains("status") || r.exitCode() == 0) return;
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException(address + " did not start serving");
-    }
-
     @NetnsTest
     void splitDnsTruncationAndFailoverWithRealServers(NetnsLab lab) throws Exception {
         NetworkNamespace host = lab.namespace("host");
@@ -89,9 +78,7 @@ class DnsIntegrationTest {
         Process corpA = dnsmasq(corp, "10.53.1.2");
         Process corpB = dnsmasq(corp, "10.53.1.3");
         unbound(pub);
-        awaitServing(host, "10.53.1.2");
-        awaitServing(host, "10.53.1.3");
-        awaitServing(host, "10.53.2.2");
+        Dnsmasq.awaitServing(host, "10.53.2.2"); // unbound
 
         Path profile = dir.resolve("split.yaml");
         Files.writeString(profile, """
@@ -165,8 +152,7 @@ class DnsIntegrationTest {
         lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
         dnsmasq(corp, "10.53.1.2");
         unbound(pub);
-        awaitServing(host, "10.53.1.2");
-        awaitServing(host, "10.53.2.2");
+        Dnsmasq.awaitServing(host, "10.53.2.2"); // unbound
         try (NetextProcess netext = NetextProcess.start(host, "dns", "serve", "--listen", "127.0.0.1:5353", "--listen", "10.53.1.1:5353",
                 "--route", "foo.mycompany.com=10.53.1.2", "--route", "deep.foo.mycompany.com=udp://10.53.2.2:53",
                 "--block", "ads.test", "--default", "10.53.2.2", "--log")) {
@@ -199,8 +185,7 @@ class DnsIntegrationTest {
         lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
         dnsmasq(corp, "10.53.1.2");
         unbound(pub);
-        awaitServing(host, "10.53.1.2");
-        awaitServing(host, "10.53.2.2");
+        Dnsmasq.awaitServing(host, "10.53.2.2"); // unbound
         Path profile = dir.resolve("both.yaml");
         Files.writeString(profile, """
                 name: both

@@ -4,6 +4,7 @@ import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.lab.peers.Dnsmasq;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -26,9 +27,7 @@ class DnsLogIntegrationTest {
         NetworkNamespace host = lab.namespace("host");
         NetworkNamespace corp = lab.namespace("corp");
         lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
-        corp.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                "--listen-address=10.53.1.2", "--port=53", "--user=root", "--pid-file=", "--local-ttl=60",
-                "--host-record=db.foo.mycompany.com,10.1.2.4", "--host-record=www.example,192.0.2.10");
+        Dnsmasq.start(corp, "10.53.1.2", "--host-record=db.foo.mycompany.com,10.1.2.4", "--host-record=www.example,192.0.2.10");
 
         NetextProcess none = NetextProcess.start(host, "dns", "log", "--control", dir.resolve("nothing.sock").toString());
         assertThat(none.waitFor(WAIT)).isEqualTo(3);

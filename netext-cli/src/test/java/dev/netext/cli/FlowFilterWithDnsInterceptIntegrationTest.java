@@ -6,6 +6,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.lab.peers.Dnsmasq;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -31,8 +32,7 @@ class FlowFilterWithDnsInterceptIntegrationTest {
         NetworkNamespace host = lab.namespace("host"), pub = lab.namespace("public"), nodns = lab.namespace("nodns");
         lab.veth("host", "to-pub", "10.54.2.1/24", "public", "pub0", "10.54.2.2/24");
         lab.veth("host", "to-nodns", "10.98.0.2/24", "nodns", "nodns0", "10.98.0.1/24");
-        pub.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                "--listen-address=10.54.2.2", "--port=53", "--user=root", "--pid-file=", "--host-record=www.example,192.0.2.10");
+        Dnsmasq.start(pub, "10.54.2.2", Dnsmasq.Mode.FORKING, 0, "--host-record=www.example,192.0.2.10");
         UdpEchoServer echo = nodns.runInside(() -> UdpEchoServer.open(new InetSocketAddress("10.98.0.1", 7)));
         Path profile = dir.resolve("both.yaml");
         Files.writeString(profile, """

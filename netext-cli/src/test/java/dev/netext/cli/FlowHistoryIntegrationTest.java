@@ -7,6 +7,7 @@ import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.lab.peers.Dnsmasq;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
@@ -39,7 +40,7 @@ class FlowHistoryIntegrationTest {
         NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
         lab.veth(VethEnd.of("client", "c-eth", "10.81.0.1/24"), VethEnd.of("server", "s-eth", "10.81.0.2/24"));
         c.addDefaultRoute("10.81.0.2"); // so curl's query to the host's resolver address leaves and is redirected
-        dnsmasq(s, "10.81.0.2", "--address=/svc.corp.test/10.81.0.2");
+        Dnsmasq.start(s, "10.81.0.2", "--address=/svc.corp.test/10.81.0.2");
         ServerSocket greeter = s.runInside(() -> new ServerSocket(7000, 16, java.net.InetAddress.getByName("10.81.0.2")));
         Thread serving = Thread.ofPlatform().daemon().start(() -> greet(greeter));
         try (DaemonUnderTest d = new DaemonUnderTest(c, dir)) {
@@ -147,17 +148,5 @@ class FlowHistoryIntegrationTest {
         for (String line : d.cli(a.toArray(String[]::new)).output().split("\n"))
             if (line.startsWith("{")) out.add(ControlClient.mapper().readTree(line));
         return out;
-    }
-
-    private static void dnsmasq(NetworkNamespace ns, String address, String... records) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                "--bind-interfaces", "--listen-address=" + address, "--port=53", "--user=root", "--pid-file=", "--local-ttl=60"));
-        cmd.addAll(List.of(records));
-        ns.exec(cmd.toArray(String[]::new));
-        for (int i = 0; i < 50; i++) {
-            if (ns.run(Duration.ofSeconds(5), "dig", "@" + address, "+time=1", "+tries=1", "probe.invalid").output().contains("status")) return;
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("dnsmasq on " + address + " did not start");
     }
 }

@@ -9,6 +9,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.lab.peers.Dnsmasq;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,7 +42,7 @@ public final class Sandbox implements AutoCloseable {
     static final String DEVICE_V4 = "10.99.0.2/24", DEVICE_V6 = "fd99::2/64";
     public static final String INTERNET_V4 = "10.99.0.1", INTERNET_V6 = "fd99::1";
     static final String CORP_DNS = "10.98.0.53", DEVICE_CORP = "10.98.0.2/24";
-    static final Path DNSMASQ = Path.of("/usr/sbin/dnsmasq");
+    static final Path DNSMASQ = Path.of(Dnsmasq.EXECUTABLE);
     /** The default profile's SOCKS5 proxy runs in the internet namespace when Debian's microsocks is installed. */
     static final Path MICROSOCKS = Path.of("/usr/bin/microsocks");
     static final int SOCKS_PORT = 1080;
@@ -115,15 +116,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** A dnsmasq of its own (no config file, no host files, only these records), killed when the lab closes. */
     private static void dnsmasq(NetworkNamespace ns, String address, List<String[]> records) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(DNSMASQ.toString(), "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                "--bind-interfaces", "--listen-address=" + address, "--port=53", "--user=root", "--pid-file=", "--local-ttl=60"));
-        for (String[] r : records) cmd.add("--host-record=" + r[0] + "," + r[1]);
-        ns.exec(cmd.toArray(String[]::new));
-        for (int i = 0; i < 50; i++) {
-            if (ns.run(Duration.ofSeconds(5), "dig", "@" + address, "+time=1", "+tries=1", "probe.invalid").output().contains("status")) return;
-            Thread.sleep(100);
-        }
-        throw new IOException("dnsmasq on " + address + " did not start");
+        Dnsmasq.start(ns, address, records.stream().map(r -> "--host-record=" + r[0] + "," + r[1]).toArray(String[]::new));
     }
 
     /**

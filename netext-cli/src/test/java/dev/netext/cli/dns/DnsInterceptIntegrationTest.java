@@ -5,6 +5,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.lab.peers.Dnsmasq;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -37,8 +38,8 @@ class DnsInterceptIntegrationTest {
         lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
         lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
         lab.veth("host", "to-nodns", "10.99.0.2/24", "nodns", "nodns0", "10.99.0.1/24");
-        dnsmasq(corp, "10.53.1.2", "--address=/foo.mycompany.com/10.1.2.3", "--host-record=db.foo.mycompany.com,10.1.2.4");
-        dnsmasq(pub, "10.53.2.2", "--host-record=www.example,192.0.2.10");
+        Dnsmasq.start(corp, "10.53.1.2", "--address=/foo.mycompany.com/10.1.2.3", "--host-record=db.foo.mycompany.com,10.1.2.4");
+        Dnsmasq.start(pub, "10.53.2.2", "--host-record=www.example,192.0.2.10");
         Path profile = dir.resolve("intercept.yaml");
         Files.writeString(profile, """
                 name: intercept
@@ -100,17 +101,5 @@ class DnsInterceptIntegrationTest {
         var cmd = new java.util.ArrayList<>(java.util.List.of("dig", "@10.99.0.1", "+time=2", "+tries=1"));
         cmd.addAll(java.util.List.of(args));
         return ns.run(Duration.ofSeconds(15), cmd.toArray(String[]::new));
-    }
-
-    private static void dnsmasq(NetworkNamespace ns, String address, String... records) throws Exception {
-        var cmd = new java.util.ArrayList<>(java.util.List.of("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                "--bind-interfaces", "--listen-address=" + address, "--port=53", "--user=root", "--pid-file=", "--local-ttl=60"));
-        cmd.addAll(java.util.List.of(records));
-        ns.exec(cmd.toArray(String[]::new));
-        for (int i = 0; i < 50; i++) {
-            if (ns.run(Duration.ofSeconds(5), "dig", "@" + address, "+time=1", "+tries=1", "probe.invalid").output().contains("status")) return;
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("dnsmasq on " + address + " did not start");
     }
 }

@@ -5,6 +5,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetnsTest;
+import dev.netext.lab.peers.Dnsmasq;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -60,9 +61,7 @@ class EncryptedDnsIntegrationTest {
                   local-data: "txt.example. 300 IN TXT \\"%s\\""
                 """.formatted(certs.key(), certs.cert(), dir, "d".repeat(200)));
         dot.exec("unbound", "-d", "-c", conf.toString());
-        doh.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                "--listen-address=10.53.4.2", "--port=53", "--user=root", "--pid-file=", "--local-ttl=60",
-                "--address=/foo.mycompany.com/10.1.2.3", "--host-record=db.foo.mycompany.com,10.1.2.4");
+        Dnsmasq.start(doh, "10.53.4.2", "--address=/foo.mycompany.com/10.1.2.3", "--host-record=db.foo.mycompany.com,10.1.2.4");
         awaitDot(host, certs);
         try (DohTestServer dohServer = DohTestServer.start(doh, new InetSocketAddress("10.53.4.2", 443), certs, "/dns-query",
                 new InetSocketAddress("10.53.4.2", 53))) {

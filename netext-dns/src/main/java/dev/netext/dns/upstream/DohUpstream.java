@@ -207,15 +207,19 @@ public final class DohUpstream implements Upstream {
         @Override public boolean dead() { return dead; }
 
         @Override
-        public void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
+        public boolean send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
             Channel parent = connectFuture.channel();
-            if (dead || (connectFuture.isDone() && !parent.isActive() && ready)) {
+            if (ready && (dead || !parent.isActive())) {
+                dead = true;
+                return false; // it worked, then closed before this query reached it: a new connection takes it
+            }
+            if (dead) {
                 result.completeExceptionally(failed());
-                return;
+                return true;
             }
             if (!ready) {
-                waiting.add(() -> send(q, questionEnd, timeoutMillis, result));
-                return;
+                waiting.add(() -> { if (!send(q, questionEnd, timeoutMillis, result)) result.completeExceptionally(failed()); });
+                return true;
             }
             if (pending == null) pending = new PendingQueries(describe(), io, parent.eventLoop(), 0); // RFC 8484 §4.1
             Channel[] stream = new Channel[1]; // the query's current stream: a timeout closes it
@@ -223,6 +227,7 @@ public final class DohUpstream implements Upstream {
                 if (stream[0] != null) stream[0].close();
             });
             openStream(p, stream, useGet);
+            return true;
         }
 
         /**

@@ -10,7 +10,9 @@ import java.util.function.Supplier;
 /**
  * The one connection a stream upstream (DNS over TCP or TLS, DNS over HTTPS) pipelines every query on: opened on the
  * host's I/O threads by the first query, opened again by the first query after it died, closed with the upstream.
- * Each query is handed to the connection's own event loop, where everything else about it happens.
+ * Each query is handed to the connection's own event loop, where everything else about it happens. A connection that
+ * closed (idle, or closed by the server) while a query was on its way to that event loop never saw the query: it goes
+ * out once more on a new connection, rather than failing and counting against a server that did nothing wrong.
  */
 final class ReusedConnection<C extends ReusedConnection.Connection> {
     /** What an upstream's connection offers this class. */
@@ -21,8 +23,11 @@ final class ReusedConnection<C extends ReusedConnection.Connection> {
         /** Failed or closed: the next query opens a new one. Read from any thread. */
         boolean dead();
 
-        /** Sends {@code q} and completes {@code result}; on the channel's event loop. */
-        void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result);
+        /**
+         * Sends {@code q} and completes {@code result}; on the channel's event loop. Returns false, leaving
+         * {@code result} alone, when the connection had been open and closed before {@code q} could be written.
+         */
+        boolean send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result);
     }
 
     private final UpstreamIo io;
@@ -45,11 +50,21 @@ final class ReusedConnection<C extends ReusedConnection.Connection> {
             return result;
         }
         byte[] q = Arrays.copyOf(query, length);
-        io.onIoThread(() -> {
-            C c = connection(timeoutMillis);
-            c.channel().eventLoop().execute(() -> c.send(q, questionEnd, timeoutMillis, result));
-        }, result);
+        io.onIoThread(() -> dispatch(q, questionEnd, timeoutMillis, result, true), result);
         return result;
+    }
+
+    /** On an I/O thread: hands {@code q} to the current connection's event loop, or once more to a new connection. */
+    private void dispatch(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result, boolean first) {
+        C c = connection(timeoutMillis);
+        c.channel().eventLoop().execute(() -> {
+            if (c.send(q, questionEnd, timeoutMillis, result)) return;
+            if (first && !closed) {
+                dispatch(q, questionEnd, timeoutMillis, result, false);
+            } else {
+                result.completeExceptionally(new UpstreamException(UpstreamException.Kind.CLOSED, describe.get() + ": connection closed"));
+            }
+        });
     }
 
     /** The connection now, or null. */

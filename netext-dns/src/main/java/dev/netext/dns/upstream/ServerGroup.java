@@ -7,9 +7,11 @@ import java.util.function.LongSupplier;
 
 /**
  * A named, ordered list of servers (the profile's {@code servers: corp: [a, b]}): queries go to the first healthy
- * server and fail over in order; servers marked down are tried after the healthy ones. A server's SERVFAIL or
- * REFUSED counts as a failure and moves on. At most {@code max(2, servers)} attempts, each bounded by the attempt
- * timeout, all within the query timeout; when every attempt fails the caller answers SERVFAIL.
+ * server and fail over in order; servers marked down are tried after the healthy ones (never skipped: a group whose
+ * only server is marked down still asks it). A server's SERVFAIL or REFUSED counts as a failure and moves on; a
+ * failed TCP retry of a truncated answer moves on without counting (the server answered). At most
+ * {@code max(2, servers)} attempts, each bounded by the attempt timeout, all within the query timeout; when every
+ * attempt fails the caller answers SERVFAIL.
  *
  * @param id      a small number unique among the host's groups while it runs, used in cache keys
  * @param trusted whether the group's answers keep the AD bit (RFC 4035 §3.2.3: only a validating, trusted path may
@@ -59,8 +61,8 @@ public record ServerGroup(String name, int id, List<UpstreamServer> servers, boo
                 error = new UpstreamException(UpstreamException.Kind.UNAVAILABLE, server.describe() + " answered "
                         + (rcode == dev.netext.dns.wire.DnsWire.SERVFAIL ? "SERVFAIL" : "REFUSED"));
             }
-            server.failed();
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : error;
+            Throwable cause = UpstreamServer.unwrap(error);
+            if (!(cause instanceof UpstreamServer.TruncationRetryFailed)) server.failed();
             attempt(query, length, questionEnd, order, k + 1, attempts, deadline, attemptTimeout, cause, result);
         });
     }

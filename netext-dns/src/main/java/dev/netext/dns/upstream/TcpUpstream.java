@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * DNS over TCP to one server (RFC 7766): one connection, opened on first use, reused for every query and pipelined
  * (many queries in flight, answers matched by ID in any order, §6.2.1.1), closed after {@code idleSeconds} without
- * queries. When it closes, its queries fail and the next query opens a new one.
+ * queries — or, with {@code idleSeconds} 0, as soon as no query is in flight (§6.2.3: a client closes an idle
+ * connection unless the server said it may stay). A UDP server's TCP for truncated answers is closed that way, as
+ * dnsmasq and BIND close theirs: some servers give a TCP connection their whole attention until it closes (dnsmasq
+ * with {@code --no-daemon} answers nothing else, not even UDP), and such a server is mostly asked over UDP. When the
+ * connection closes, its queries fail and the next query opens a new one.
  *
  * <p>DNS over TLS (RFC 7858) is the same with an {@link SslHandler} in front of the framing (§3.3: the same two-octet
  * length prefix; §3.4: reuse and pipelining as for TCP): {@link #tls} checks the certificate against the configured
@@ -41,6 +45,7 @@ public final class TcpUpstream implements Upstream {
     private final String serverName;   // the name checked against the certificate (TLS only)
     private final ReusedConnection<Connection> connection;
 
+    /** @param idleSeconds how long the connection stays open without queries in flight; 0: closed at once */
     public TcpUpstream(Endpoint server, UpstreamIo io, int idleSeconds) {
         this(server, io, idleSeconds, null, null);
     }
@@ -81,6 +86,7 @@ public final class TcpUpstream implements Upstream {
         final ChannelFuture connectFuture;
         PendingQueries pending; // made on the event loop by the first send
         volatile boolean dead;
+        boolean retired; // closed here for want of queries
         String failure; // why the TLS handshake failed, for the queries that were waiting on it
 
         Connection(long connectTimeoutMillis) {
@@ -92,10 +98,9 @@ public final class TcpUpstream implements Upstream {
                         @Override protected void initChannel(Channel ch) {
                             io.mark(ch);
                             if (tls != null) ch.pipeline().addLast(tls.dotHandler(ch.alloc(), serverName, server.port()));
-                            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
-                                    new LengthFieldBasedFrameDecoder(DnsWire.MAX_MESSAGE + DnsWire.TCP_LENGTH_PREFIX, 0,
-                                            DnsWire.TCP_LENGTH_PREFIX, 0, DnsWire.TCP_LENGTH_PREFIX),
-                                    self);
+                            if (idleSeconds > 0) ch.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
+                            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(DnsWire.MAX_MESSAGE + DnsWire.TCP_LENGTH_PREFIX, 0,
+                                    DnsWire.TCP_LENGTH_PREFIX, 0, DnsWire.TCP_LENGTH_PREFIX), self);
                         }
                     })
                     .connect(server.toSocketAddress());
@@ -107,29 +112,54 @@ public final class TcpUpstream implements Upstream {
         @Override public boolean dead() { return dead; }
 
         @Override
-        public void send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
+        public boolean send(byte[] q, int questionEnd, long timeoutMillis, CompletableFuture<byte[]> result) {
             if (!connectFuture.isDone()) {
-                connectFuture.addListener(f -> send(q, questionEnd, timeoutMillis, result));
-                return;
+                connectFuture.addListener(f -> {
+                    if (!send(q, questionEnd, timeoutMillis, result)) result.completeExceptionally(closed());
+                });
+                return true;
             }
             Channel ch = connectFuture.channel();
-            if (!connectFuture.isSuccess() || !ch.isActive()) {
+            if (connectFuture.isSuccess() && (retired || !ch.isActive())) {
+                dead = true;
+                if (failure == null) return false; // closed before this query reached it: it goes out on a new connection
+                result.completeExceptionally(closed());
+                return true;
+            }
+            if (!connectFuture.isSuccess()) {
                 dead = true;
                 Throwable cause = connectFuture.cause();
                 boolean refused = cause != null && String.valueOf(cause.getMessage()).contains("refused");
                 result.completeExceptionally(new UpstreamException(refused ? UpstreamException.Kind.REFUSED : UpstreamException.Kind.CLOSED,
                         describe() + ": " + (cause == null ? "connection closed" : cause.getMessage())));
-                return;
+                return true;
             }
             if (pending == null) pending = new PendingQueries(describe(), io, ch.eventLoop(), -1);
             if (pending.size() >= MAX_IN_FLIGHT) {
                 result.completeExceptionally(new UpstreamException(UpstreamException.Kind.OVERLOADED, describe() + ": too many queries in flight"));
-                return;
+                return true;
             }
-            pending.add(q, questionEnd, timeoutMillis, result, () -> {});
+            pending.add(q, questionEnd, timeoutMillis, result, this::closeIfDone);
             ByteBuf out = ch.alloc().ioBuffer(q.length + DnsWire.TCP_LENGTH_PREFIX);
             out.writeShort(q.length).writeBytes(q);
             ch.writeAndFlush(out);
+            return true;
+        }
+
+        /** After an answer or a timeout: with no idle period, a connection with nothing in flight is closed now. */
+        private void closeIfDone() {
+            if (idleSeconds == 0 && pending.isEmpty()) retire();
+        }
+
+        /** Closes the connection for want of queries; a query already on its way here goes to a new one. */
+        private void retire() {
+            retired = true;
+            dead = true;
+            connectFuture.channel().close();
+        }
+
+        private UpstreamException closed() {
+            return new UpstreamException(UpstreamException.Kind.CLOSED, describe() + ": " + (failure == null ? "connection closed" : failure));
         }
 
         @Override
@@ -138,7 +168,7 @@ public final class TcpUpstream implements Upstream {
             if (len < DnsWire.HEADER_LEN || pending == null) return;
             byte[] msg = new byte[len];
             frame.getBytes(frame.readerIndex(), msg);
-            pending.answer(msg, len); // one for no query in flight, or another question, is ignored
+            if (pending.answer(msg, len)) closeIfDone(); // one for no query in flight, or another question, is ignored
         }
 
         @Override
@@ -149,10 +179,7 @@ public final class TcpUpstream implements Upstream {
                 ctx.close();
                 return;
             }
-            if (evt instanceof IdleStateEvent && (pending == null || pending.isEmpty())) {
-                dead = true;
-                ctx.close();
-            }
+            if (evt instanceof IdleStateEvent && (pending == null || pending.isEmpty())) retire();
         }
 
         @Override
@@ -165,8 +192,7 @@ public final class TcpUpstream implements Upstream {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             dead = true;
-            if (pending != null) pending.failAll(new UpstreamException(UpstreamException.Kind.CLOSED,
-                    describe() + ": " + (failure == null ? "connection closed" : failure)));
+            if (pending != null) pending.failAll(closed());
         }
     }
 

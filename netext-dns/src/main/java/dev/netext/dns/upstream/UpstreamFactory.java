@@ -82,9 +82,14 @@ public final class UpstreamFactory {
         return trust;
     }
 
+    /**
+     * A plain server: UDP, and TCP for truncated answers only, its connection closed once nothing is in flight — a
+     * server that serves one TCP connection at a time (dnsmasq {@code --no-daemon}) would answer nothing else while
+     * an idle one stayed open.
+     */
     private UpstreamServer udpWithTcp(ServerSpec spec, Endpoint address) {
         return new UpstreamServer(spec, new UdpUpstream(address, io, udpPorts, usesPerPort),
-                new TcpUpstream(address, io, tcpIdleSeconds), nanos);
+                new TcpUpstream(address, io, 0), nanos);
     }
 
     /** The {@code nameserver} lines of resolv.conf, port 53, without netext's own listeners. */

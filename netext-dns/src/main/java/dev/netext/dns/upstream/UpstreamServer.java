@@ -2,13 +2,17 @@ package dev.netext.dns.upstream;
 
 import dev.netext.dns.wire.DnsWire;
 
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 
 /**
  * One configured server: its primary {@link Upstream} (UDP for a plain address), the TCP upstream a truncated UDP
  * answer is retried over (RFC 7766 §5), and its health. A server that failed {@link #FAILURES_TO_MARK_DOWN} times in
- * a row is "down" for a back-off that doubles up to {@link #MAX_BACKOFF_NANOS}; groups try down servers last.
+ * a row is "down" for a back-off that doubles up to {@link #MAX_BACKOFF_NANOS}; groups try down servers last, and
+ * still try them. Health follows the primary transport: a server that answered over it is alive, so a failed retry
+ * of its truncated answer fails the query ({@link TruncationRetryFailed}) without counting against the server.
  */
 public final class UpstreamServer implements AutoCloseable {
     static final int FAILURES_TO_MARK_DOWN = 2;
@@ -43,13 +47,35 @@ public final class UpstreamServer implements AutoCloseable {
 
     public String describe() { return primary.describe(); }
 
+    /**
+     * The server answered over its primary transport, truncated, and asking again over TCP failed: this query has no
+     * answer from this server, but the server is not down.
+     */
+    public static final class TruncationRetryFailed extends IOException {
+        TruncationRetryFailed(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        /** Expected, like {@link UpstreamException}: no stack trace. */
+        @Override
+        public synchronized Throwable fillInStackTrace() { return this; }
+    }
+
     /** Asks this server; a truncated UDP answer is asked again over TCP. */
     public CompletableFuture<Answer> exchange(byte[] query, int length, int questionEnd, long timeoutMillis) {
         return primary.exchange(query, length, questionEnd, timeoutMillis).thenCompose(msg -> {
             boolean tc = (DnsWire.u16(msg, DnsWire.FLAGS) & DnsWire.FLAG_TC) != 0;
             if (!tc || truncationFallback == null) return CompletableFuture.completedFuture(new Answer(msg, this, false));
-            return truncationFallback.exchange(query, length, questionEnd, timeoutMillis).thenApply(m -> new Answer(m, this, true));
+            return truncationFallback.exchange(query, length, questionEnd, timeoutMillis).handle((m, error) -> {
+                if (error != null) throw new CompletionException(new TruncationRetryFailed(unwrap(error)));
+                return new Answer(m, this, true);
+            });
         });
+    }
+
+    /** The cause a {@link CompletionException} carries, or {@code t}. */
+    static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : t;
     }
 
     public synchronized boolean healthy() { return nanos.getAsLong() - downUntil >= 0 || consecutiveFailures < FAILURES_TO_MARK_DOWN; }
