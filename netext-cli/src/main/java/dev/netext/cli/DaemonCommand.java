@@ -66,13 +66,13 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--resolv-conf", paramLabel = "FILE", hidden = true, description = "Resolver configuration on-demand rules read.")
     Path resolvConf = Path.of("/etc/resolv.conf");
 
-    @Option(names = "--restart-delay", paramLabel = "MILLIS", description = "First restart delay of a crashed provider; doubles per failure (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--restart-delay", paramLabel = "MILLIS", converter = OptionRange.Millis.class, description = "First restart delay of a crashed provider; doubles per failure (default: ${DEFAULT-VALUE}).")
     long restartDelayMillis = 1000;
 
-    @Option(names = "--restart-max-delay", paramLabel = "MILLIS", description = "Longest restart delay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--restart-max-delay", paramLabel = "MILLIS", converter = OptionRange.Millis.class, description = "Longest restart delay (default: ${DEFAULT-VALUE}).")
     long restartMaxDelayMillis = 60_000;
 
-    @Option(names = "--bytes-interval", paramLabel = "MILLIS", hidden = true, description = "How often connected tunnels report TunnelBytes events.")
+    @Option(names = "--bytes-interval", paramLabel = "MILLIS", converter = OptionRange.Millis.class, hidden = true, description = "How often connected tunnels report TunnelBytes events.")
     long bytesIntervalMillis = 10_000;
 
     @Override
