@@ -7,11 +7,14 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 /**
  * Gives log records the shape of the CLI's own lines ({@code netext: dns serving on …}), so the console and the
  * journal show one style: {@code %consolePrefix} is empty for INFO, {@code warning: }, {@code error: } or
- * {@code debug: } otherwise, followed by the source's short name when the record comes from a library (Netty,
- * Kafka, …) rather than from netext, whose messages name their component themselves. No timestamp: the journal and
- * the terminal have their own.
+ * {@code debug: } otherwise, then whose line it is: a provider's own log lines ({@code netext.provider.NAME}) carry
+ * its name, a library's (Netty, Kafka, …) its class's short name; netext's classes name their component in the
+ * message itself. No timestamp: the journal and the terminal have their own.
  */
 public final class ConsolePrefixConverter extends ClassicConverter {
+    /** The logger of a provider's {@code log(…)} lines (ProviderContext, TunnelComponent, FlowEngine). */
+    static final String PROVIDER_LOGGERS = "netext.provider.";
+
     @Override
     public String convert(ILoggingEvent event) {
         String level = switch (event.getLevel().toInt()) {
@@ -21,7 +24,8 @@ public final class ConsolePrefixConverter extends ClassicConverter {
             default -> "debug: ";
         };
         String logger = event.getLoggerName();
-        if (logger.startsWith("dev.netext.") || logger.startsWith("netext.")) return level;
+        if (logger.startsWith(PROVIDER_LOGGERS)) return level + logger.substring(PROVIDER_LOGGERS.length()) + ": ";
+        if (logger.startsWith("dev.netext.")) return level;
         return level + logger.substring(logger.lastIndexOf('.') + 1) + ": ";
     }
 }
