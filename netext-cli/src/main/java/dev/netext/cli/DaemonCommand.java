@@ -148,7 +148,7 @@ public final class DaemonCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new UserError(option + ": '" + value.substring(colon + 1) + "' is not a port");
         }
-        if (port < 0 || port > 65_535) throw new UserError(option + ": port " + port + " is out of range");
+        if (port < 0 || port > 65_535) throw new UserError(option + ": port " + port + " is out of range (accepted: " + OptionRange.describe(0, 65_535) + ")");
         InetAddress a = InetAddress.getByName(host.isEmpty() ? "127.0.0.1" : host);
         if (!a.isLoopbackAddress()) throw new UserError(option + ": listens only on loopback (127.0.0.1 or ::1), not " + host);
         return new InetSocketAddress(a, port);

@@ -60,6 +60,13 @@ class OptionRangeTest {
     }
 
     @Test
+    void aListenPortOutOfRangeSaysTheRangeToo() {
+        Result r = run("daemon", "--metrics", "127.0.0.1:70000");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("netext: --metrics: port 70000 is out of range (accepted: 0..65535)" + System.lineSeparator());
+    }
+
+    @Test
     void valuesInRangeAreAccepted() {
         CommandLine cl = Main.commandLine();
         CommandLine.ParseResult parsed = cl.parseArgs("dns", "serve", "--threads", "2", "--timeout", "1", "--cache", "0",
