@@ -168,6 +168,7 @@ class UapiServerTest {
     /** Idle clients and requests cut short (no blank line) hold only their own connection: {@code wg} is answered at once. */
     @Test
     void idleAndHalfSentClientsNeverDelayAnotherRequest() throws Exception {
+        assertThat(request("get=1\n\n")).endsWith("errno=0\n\n"); // warm
         List<SocketChannel> stalled = new ArrayList<>();
         try {
             for (int i = 0; i < 20; i++) {
@@ -178,7 +179,7 @@ class UapiServerTest {
             }
             long t0 = System.nanoTime();
             assertThat(request("get=1\n\n")).endsWith("errno=0\n\n");
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("answered while 20 clients stall").isLessThan(Duration.ofSeconds(1));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("answered while 20 clients stall").isLessThan(Duration.ofSeconds(3));
         } finally {
             for (SocketChannel c : stalled) c.close();
         }
