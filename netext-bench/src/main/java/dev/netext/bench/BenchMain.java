@@ -1,6 +1,7 @@
 package dev.netext.bench;
 
 import dev.netext.cli.UpCommand.Preflight;
+import dev.netext.cli.OptionRange;
 import dev.netext.cli.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,13 +23,13 @@ public final class BenchMain implements Callable<Integer> {
     @Parameters(paramLabel = "CAPABILITY", description = "tunnel | dns | packet-filter | wireguard | flows")
     String capability;
 
-    @Option(names = "--packets", defaultValue = "100000") int packets;
-    @Option(names = "--sizes", split = ",", defaultValue = "64,512,1372") List<Integer> sizes;
-    @Option(names = "--window", defaultValue = "64") int window;
-    @Option(names = "--rounds", defaultValue = "3") int rounds;
-    @Option(names = "--connections", defaultValue = "500", description = "flows: connections timed for setup latency") int connections;
-    @Option(names = "--names", defaultValue = "100000", description = "dns: cached query names") int names;
-    @Option(names = "--seconds", defaultValue = "0", description = "run length per measurement (packet-filter, flows and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
+    @Option(names = "--packets", converter = OptionRange.PositiveInt.class, defaultValue = "100000") int packets;
+    @Option(names = "--sizes", split = ",", converter = OptionRange.PositiveInt.class, defaultValue = "64,512,1372") List<Integer> sizes;
+    @Option(names = "--window", converter = OptionRange.PositiveInt.class, defaultValue = "64") int window;
+    @Option(names = "--rounds", converter = OptionRange.PositiveInt.class, defaultValue = "3") int rounds;
+    @Option(names = "--connections", converter = OptionRange.PositiveInt.class, defaultValue = "500", description = "flows: connections timed for setup latency") int connections;
+    @Option(names = "--names", converter = OptionRange.PositiveInt.class, defaultValue = "100000", description = "dns: cached query names") int names;
+    @Option(names = "--seconds", defaultValue = "0", converter = OptionRange.NonNegativeInt.class, description = "run length per measurement (packet-filter, flows and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
             description = "dns: JVM options for the netext under test") String javaOpts;
     @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new ArrayList<>();

@@ -33,25 +33,23 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--tunnel", paramLabel = "NAME", description = "The profile whose tunnel to capture.")
     String tunnel;
 
-    @Option(names = "--flow", paramLabel = "ID", description = "An intercepted flow to capture (ids as 'netext flows' shows them); ends when the flow closes.")
+    @Option(names = "--flow", paramLabel = "ID", converter = OptionRange.PositiveLong.class, description = "An intercepted flow to capture (ids as 'netext flows' shows them); ends when the flow closes.")
     long flow;
 
     @Option(names = {"-w", "--write"}, required = true, paramLabel = "FILE", description = "The pcapng file to write ('-' for stdout).")
     String file;
 
-    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "Stop after N packets.")
+    @Option(names = {"-c", "--count"}, paramLabel = "N", converter = OptionRange.NonNegativeLong.class, description = "Stop after N packets.")
     long count;
 
-    @Option(names = "--seconds", paramLabel = "S", description = "Stop after S seconds.")
+    @Option(names = "--seconds", paramLabel = "S", converter = OptionRange.NonNegativeSeconds.class, description = "Stop after S seconds.")
     double seconds;
 
-    @Option(names = {"-s", "--snaplen"}, paramLabel = "BYTES", description = "Bytes kept of each packet (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-s", "--snaplen"}, paramLabel = "BYTES", converter = OptionRange.Snaplen.class, description = "Bytes kept of each packet (default: ${DEFAULT-VALUE}).")
     int snaplen = PcapngWriter.MAX_SNAPLEN;
 
     @Override
     public Integer call() throws Exception {
-        if (count < 0 || seconds < 0) throw new UserError("--count and --seconds are not negative", 2);
-        if (snaplen < 1 || snaplen > PcapngWriter.MAX_SNAPLEN) throw new UserError("--snaplen is 1.." + PcapngWriter.MAX_SNAPLEN, 2);
         if ((tunnel == null) == (flow <= 0)) throw new UserError("name a tunnel (--tunnel NAME) or a flow (--flow ID), one of them", 2);
         ObjectNode req = ControlOption.request("capture").put("count", count).put("seconds", seconds).put("snaplen", snaplen);
         if (tunnel != null) req.put("tunnel", tunnel);

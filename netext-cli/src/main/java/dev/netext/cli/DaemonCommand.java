@@ -67,13 +67,13 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--resolv-conf", paramLabel = "FILE", hidden = true, description = "Resolver configuration on-demand rules read.")
     Path resolvConf = Path.of("/etc/resolv.conf");
 
-    @Option(names = "--restart-delay", paramLabel = "MILLIS", description = "First restart delay of a crashed provider; doubles per failure (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--restart-delay", paramLabel = "MILLIS", converter = OptionRange.Millis.class, description = "First restart delay of a crashed provider; doubles per failure (default: ${DEFAULT-VALUE}).")
     long restartDelayMillis = 1000;
 
-    @Option(names = "--restart-max-delay", paramLabel = "MILLIS", description = "Longest restart delay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--restart-max-delay", paramLabel = "MILLIS", converter = OptionRange.Millis.class, description = "Longest restart delay (default: ${DEFAULT-VALUE}).")
     long restartMaxDelayMillis = 60_000;
 
-    @Option(names = "--bytes-interval", paramLabel = "MILLIS", hidden = true, description = "How often connected tunnels report TunnelBytes events.")
+    @Option(names = "--bytes-interval", paramLabel = "MILLIS", converter = OptionRange.Millis.class, hidden = true, description = "How often connected tunnels report TunnelBytes events.")
     long bytesIntervalMillis = 10_000;
 
     @Override
@@ -154,7 +154,7 @@ public final class DaemonCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new UserError(option + ": '" + value.substring(colon + 1) + "' is not a port");
         }
-        if (port < 0 || port > 65_535) throw new UserError(option + ": port " + port + " is out of range");
+        if (port < 0 || port > 65_535) throw new UserError(option + ": port " + port + " is out of range (accepted: " + OptionRange.describe(0, 65_535) + ")");
         InetAddress a = InetAddress.getByName(host.isEmpty() ? "127.0.0.1" : host);
         if (!a.isLoopbackAddress()) throw new UserError(option + ": listens only on loopback (127.0.0.1 or ::1), not " + host);
         return new InetSocketAddress(a, port);

@@ -52,7 +52,7 @@ public final class DnsCommand implements Runnable {
         @Option(names = "--default", paramLabel = "SERVER[,SERVER…]", description = "Servers for every other name (default: system).")
         String defaultServers = "system";
 
-        @Option(names = "--cache", paramLabel = "ENTRIES", description = "Cached answers (0: no cache; default 10000).")
+        @Option(names = "--cache", paramLabel = "ENTRIES", converter = OptionRange.NonNegativeInt.class, description = "Cached answers (0: no cache; default 10000).")
         int cacheEntries = 10_000;
 
         @Option(names = "--serve-stale", description = "Serve expired answers for up to a day while refreshing them (RFC 8767).")
@@ -61,19 +61,19 @@ public final class DnsCommand implements Runnable {
         @Option(names = "--allow", paramLabel = "PREFIX", description = "Also answer clients in this prefix (default: loopback and this host's own addresses). Repeatable.")
         List<String> allow = new ArrayList<>();
 
-        @Option(names = "--rate-limit", paramLabel = "QPS", description = "Queries per second per non-loopback client (0: off; default 1000).")
+        @Option(names = "--rate-limit", paramLabel = "QPS", converter = OptionRange.Rate.class, description = "Queries per second per non-loopback client (0: off; default 1000).")
         long rateLimit = 1000;
 
-        @Option(names = "--threads", paramLabel = "N", description = "I/O threads (default: one per core).")
+        @Option(names = "--threads", paramLabel = "N", converter = OptionRange.Threads.class, description = "I/O threads (default: one per core).")
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
 
-        @Option(names = "--timeout", paramLabel = "MS", description = "Per-attempt upstream timeout (default 1000); a query gives up after 3 times that.")
+        @Option(names = "--timeout", paramLabel = "MS", converter = OptionRange.Millis.class, description = "Per-attempt upstream timeout (default 1000); a query gives up after 3 times that.")
         long timeoutMillis = 1000;
 
         @Option(names = "--log", description = "Print one line per query.")
         boolean log;
 
-        @Option(names = "--cache-bytes", paramLabel = "BYTES", description = "Off-heap bytes for cached answers (default: 256 per entry).")
+        @Option(names = "--cache-bytes", paramLabel = "BYTES", converter = OptionRange.PositiveLong.class, description = "Off-heap bytes for cached answers (default: 256 per entry).")
         long cacheBytes = -1;
 
         @Option(names = "--tls-ca", paramLabel = "FILE", description = "CA certificates (PEM) that tls:// and https:// servers may chain to, besides the JDK's trust store.")

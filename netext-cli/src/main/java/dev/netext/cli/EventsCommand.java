@@ -24,10 +24,10 @@ public final class EventsCommand implements Callable<Integer> {
     @Option(names = {"-f", "--follow"}, description = "Keep printing events as they happen, until Ctrl-C.")
     boolean follow;
 
-    @Option(names = "--flow", paramLabel = "ID", description = "Only events about this flow.")
+    @Option(names = "--flow", paramLabel = "ID", converter = OptionRange.PositiveLong.class, description = "Only events about this flow.")
     Long flow;
 
-    @Option(names = "--after", paramLabel = "SEQ", description = "Only events after this sequence number.")
+    @Option(names = "--after", paramLabel = "SEQ", converter = OptionRange.NonNegativeLong.class, description = "Only events after this sequence number.")
     long after;
 
     @Override

@@ -22,7 +22,7 @@ public final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "FILE", description = "Run this profile instead of the built-in one.")
     Path profile;
 
-    @Option(names = "--udp-packets", paramLabel = "N", defaultValue = "20000",
+    @Option(names = "--udp-packets", paramLabel = "N", defaultValue = "20000", converter = OptionRange.PositiveInt.class,
             description = "UDP datagrams per probe (default: ${DEFAULT-VALUE}).")
     int udpPackets;
 

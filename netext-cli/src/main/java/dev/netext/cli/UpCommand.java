@@ -311,7 +311,7 @@ public final class UpCommand implements Callable<Integer> {
 
         @Override
         public void pathChanged(String tunnel, PathEvent event) {
-            out.println("netext: " + tunnel + ": path " + event);
+            out.println("netext: " + tunnel + ": path: " + event.describe());
         }
 
         @Override

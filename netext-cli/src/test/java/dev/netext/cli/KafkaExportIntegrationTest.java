@@ -57,7 +57,7 @@ class KafkaExportIntegrationTest {
             assertThat(lost).as(metrics).isPositive();
             assertThat(metrics).contains("netext_kafka_events_exported_total 0");
             // reported once through slf4j/logback, and the client's own reconnect warnings are not repeated
-            assertThat(d.process.awaitLine(l -> l.contains("WARN  KafkaEventExporter: Kafka export to 127.0.0.1:9 topic netext-events"), WAIT))
+            assertThat(d.process.awaitLine(l -> l.startsWith("netext: warning: Kafka export to 127.0.0.1:9 topic netext-events"), WAIT))
                     .as(d.process.output()).isPresent();
             assertThat(d.process.output()).doesNotContain("NetworkClient").doesNotContain("ProducerConfig values");
 

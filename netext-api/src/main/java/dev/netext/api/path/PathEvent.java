@@ -11,6 +11,24 @@ import java.net.InetAddress;
  */
 public sealed interface PathEvent {
 
+    /**
+     * The event for people ({@code link 5 (eth0) changed: up, running, mtu 1500}); the record's own
+     * {@code toString} stays the field dump for debugging.
+     */
+    default String describe() {
+        return switch (this) {
+            case LinkChanged l -> link(l.index(), l.name()) + (l.removed() ? " removed"
+                    : " changed: " + (l.up() ? "up" : "down") + (l.running() ? ", running" : ", no carrier") + ", mtu " + l.mtu());
+            case AddressChanged a -> "address " + a.address() + (a.removed() ? " removed from " : " added to ") + link(a.linkIndex(), a.linkName());
+            case DefaultRouteChanged r -> "IPv" + r.family().version() + " default route" + (r.gateway() == null ? "" : " via " + r.gateway().getHostAddress())
+                    + " on " + link(r.linkIndex(), r.linkName()) + (r.removed() ? " removed" : "");
+        };
+    }
+
+    private static String link(int index, String name) {
+        return "link " + index + (name == null || name.isEmpty() ? "" : " (" + name + ")");
+    }
+
     /** A link appeared, changed (up/down, carrier, MTU) or disappeared. */
     record LinkChanged(int index, String name, boolean up, boolean running, int mtu, boolean removed) implements PathEvent {}
 

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -119,6 +121,36 @@ class ControlServerTest {
             }
             try (ControlClient c = ControlClient.connect(sock)) {
                 assertThat(c.call(ControlClient.mapper().createObjectNode().put("op", "still-there")).path("ok").asBoolean()).isTrue();
+            }
+        }
+    }
+
+    /** Far below forever (a stalled server), with room for a machine busy with other builds. */
+    static final Duration STALL_BOUND = Duration.ofSeconds(3);
+
+    /** Idle clients and requests cut short (no newline) hold only their own connection: another call is answered at once. */
+    @Test
+    void idleAndHalfSentClientsNeverDelayAnotherCall() throws Exception {
+        Path sock = dir.resolve("control.sock");
+        try (ControlServer server = ControlServer.start(sock, ECHO)) {
+            try (ControlClient warm = ControlClient.connect(sock)) {
+                warm.call(ControlClient.mapper().createObjectNode().put("op", "warm"));
+            }
+            List<SocketChannel> stalled = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    ch.connect(UnixDomainSocketAddress.of(sock));
+                    if (i % 2 == 1) ch.write(ByteBuffer.wrap("{\"op\":\"sta".getBytes(StandardCharsets.UTF_8)));
+                    stalled.add(ch);
+                }
+                long t0 = System.nanoTime();
+                try (ControlClient c = ControlClient.connect(sock)) {
+                    assertThat(c.call(ControlClient.mapper().createObjectNode().put("op", "status")).path("op").asText()).isEqualTo("status");
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("answered while 20 clients stall").isLessThan(STALL_BOUND);
+            } finally {
+                for (SocketChannel ch : stalled) ch.close();
             }
         }
     }

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -160,6 +161,26 @@ class DashboardServerTest {
         assertThat(token.writeTo(dir.resolve("state"))).isEqualTo(f); // replaced in place
         try (var files = Files.list(dir.resolve("state"))) {
             assertThat(files.toList()).containsExactly(f);
+        }
+    }
+
+    /** Idle connections and requests cut short hold only themselves: the page is served at once meanwhile. */
+    @Test
+    void idleAndHalfSentClientsNeverDelayAnotherRequest() throws Exception {
+        assertThat(RawHttp.request(addr, "GET", "/", host).status()).isEqualTo(200); // warm
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                Socket s = new Socket();
+                s.connect(addr, 2000);
+                if (i % 2 == 1) s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host).getBytes(StandardCharsets.US_ASCII));
+                stalled.add(s);
+            }
+            long t0 = System.nanoTime();
+            assertThat(RawHttp.request(addr, "GET", "/", host).status()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("served while 20 clients stall").isLessThan(Duration.ofSeconds(3));
+        } finally {
+            for (Socket s : stalled) s.close();
         }
     }
 }

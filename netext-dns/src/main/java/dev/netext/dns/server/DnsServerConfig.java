@@ -72,8 +72,12 @@ public record DnsServerConfig(
         groups = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groups));
         trustedGroups = Set.copyOf(trustedGroups);
         allow = List.copyOf(allow);
-        if (cacheEntries < 0 || ioThreads < 1 || attemptTimeoutMillis < 1 || queryTimeoutMillis < attemptTimeoutMillis)
-            throw new IllegalArgumentException("bad cache size, thread count or timeouts");
+        if (cacheEntries < 0) throw new IllegalArgumentException("cache entries must be 0 or more, not " + cacheEntries);
+        if (ioThreads < 1) throw new IllegalArgumentException("I/O threads must be 1 or more, not " + ioThreads);
+        if (attemptTimeoutMillis < 1) throw new IllegalArgumentException("the attempt timeout must be 1 ms or more, not " + attemptTimeoutMillis);
+        if (queryTimeoutMillis < attemptTimeoutMillis)
+            throw new IllegalArgumentException("the query timeout (" + queryTimeoutMillis + " ms) is shorter than one attempt (" + attemptTimeoutMillis + " ms)");
+        if (rateLimitQps < 0 || rateLimitBurst < 0) throw new IllegalArgumentException("the rate limit must be 0 (off) or more, not " + rateLimitQps);
         if (attributionHoldMillis < 0 || attributionHoldMillis > MAX_ATTRIBUTION_HOLD_MILLIS)
             throw new IllegalArgumentException("attribution hold must be 0.." + MAX_ATTRIBUTION_HOLD_MILLIS + " ms, not " + attributionHoldMillis);
     }

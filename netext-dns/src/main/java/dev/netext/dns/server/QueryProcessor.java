@@ -73,6 +73,7 @@ final class QueryProcessor {
                 return MessageBuilder.error(q, false, FORMERR, s.out);
             }
             case QueryView.NOT_IMPLEMENTED -> { return MessageBuilder.error(q, false, NOTIMP, s.out); }
+            case QueryView.BAD_VERSION -> { return MessageBuilder.error(q, true, BADVERS, s.out); }
             default -> { }
         }
         host.stats().queries.increment();

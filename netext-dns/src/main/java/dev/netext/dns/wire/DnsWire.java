@@ -45,6 +45,11 @@ public final class DnsWire {
     public static final int NXDOMAIN = 3;
     public static final int NOTIMP = 4;
     public static final int REFUSED = 5;
+    /**
+     * RFC 6891 §6.1.3/§9: the EDNS version is not supported. An extended RCODE: its low 4 bits go in the header (0),
+     * the upper 8 in the OPT record's TTL ({@link #OPT_EXTENDED_RCODE}), so it can only be sent with an OPT record.
+     */
+    public static final int BADVERS = 16;
 
     // RFC 1035 §3.1 / §4.1.4 names
     public static final int MAX_LABEL = 63;
@@ -75,6 +80,16 @@ public final class DnsWire {
      * truncated so the client uses TCP rather than depending on IP fragments (RFC 8085 §3.2, DNS flag day 2020).
      */
     public static final int MAX_UDP_RESPONSE = 4096;
+    /**
+     * RFC 6891 §6.1.3: the OPT record's TTL field is EXTENDED-RCODE (8 bits), VERSION (8 bits), then DO and Z; these
+     * are their byte offsets from the TTL's start.
+     */
+    public static final int OPT_EXTENDED_RCODE = 0;
+    public static final int OPT_VERSION = 1;
+    /** RFC 6891 §6.1.3: the one EDNS version there is; a query with a higher one gets {@link #BADVERS}. */
+    public static final int EDNS_VERSION = 0;
+    /** RFC 6891 §6.1.3: the header's 4-bit RCODE is the low part; the OPT's EXTENDED-RCODE holds the bits above it. */
+    public static final int EXTENDED_RCODE_SHIFT = 4;
     /** RFC 6891 §6.1.3: DO is the high bit of the OPT TTL's flags half. */
     public static final int EDNS_DO = 0x8000;
     /** RFC 7871: EDNS client subnet option code. */

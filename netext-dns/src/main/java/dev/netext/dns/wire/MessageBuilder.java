@@ -20,7 +20,8 @@ public final class MessageBuilder {
 
     /**
      * An empty response to {@code q} with {@code rcode}: the question echoed when it was parsed, and an OPT record
-     * when the query had one (RFC 6891 §7: a responder that understands EDNS includes OPT). Returns the length.
+     * when the query had one (RFC 6891 §7: a responder that understands EDNS includes OPT). An extended {@code rcode}
+     * ({@link DnsWire#BADVERS}) is split between the header and that OPT record. Returns the length.
      */
     public static int error(QueryView q, boolean questionValid, int rcode, byte[] out) {
         byte[] in = q.buffer();
@@ -31,7 +32,7 @@ public final class MessageBuilder {
             p += ql;
             put16(out, QDCOUNT, 1);
             if (q.hasEdns()) {
-                p = opt(out, p, q.dnssecOk());
+                p = opt(out, p, q.dnssecOk(), rcode >>> EXTENDED_RCODE_SHIFT);
                 put16(out, ARCOUNT, 1);
             }
         }
@@ -73,7 +74,7 @@ public final class MessageBuilder {
         }
         put16(out, ANCOUNT, records.size());
         if (q.hasEdns()) {
-            p = opt(out, p, q.dnssecOk());
+            p = opt(out, p, q.dnssecOk(), 0);
             put16(out, ARCOUNT, 1);
         }
         return p;
@@ -112,12 +113,18 @@ public final class MessageBuilder {
         return HEADER_LEN;
     }
 
-    /** An OPT pseudo-record (RFC 6891 §6.1.2): root owner, our UDP size, version 0, the DO bit echoed (RFC 3225 §3). */
-    private static int opt(byte[] out, int p, boolean dnssecOk) {
+    /**
+     * An OPT pseudo-record (RFC 6891 §6.1.2): root owner, our UDP size, the upper bits of an extended RCODE, version 0
+     * (also in a BADVERS answer: the highest version we implement, §6.1.3), the DO bit echoed (RFC 3225 §3).
+     */
+    private static int opt(byte[] out, int p, boolean dnssecOk, int extendedRcode) {
         out[p] = 0;
         put16(out, p + 1, TYPE_OPT);
         put16(out, p + 3, ADVERTISED_UDP_SIZE);
-        put32(out, p + 1 + RR_TTL, dnssecOk ? EDNS_DO : 0);
+        int ttl = p + 1 + RR_TTL;
+        put16(out, ttl + 2, dnssecOk ? EDNS_DO : 0);
+        out[ttl + OPT_EXTENDED_RCODE] = (byte) extendedRcode;
+        out[ttl + OPT_VERSION] = EDNS_VERSION;
         put16(out, p + 1 + RR_RDLENGTH, 0);
         return p + OPT_LEN;
     }

@@ -17,6 +17,8 @@ public final class QueryView {
     public static final int NOT_IMPLEMENTED = 2;
     /** Not worth an answer (shorter than a header, or a response): drop silently, never reflect. */
     public static final int DROP = 3;
+    /** Well-formed, but its OPT record asks for an EDNS version above 0: reply BADVERS (RFC 6891 §6.1.3). */
+    public static final int BAD_VERSION = 4;
 
     private byte[] buf;
     private int length;
@@ -27,17 +29,22 @@ public final class QueryView {
     private int qclass;
     private boolean edns;
     private int ednsUdpSize;
+    private int ednsVersion;
     private boolean dnssecOk;
     private int optStart = -1;
     private int optEnd = -1;
     private int ecsOffset = -1;
     private int ecsLength;
 
-    /** Parses {@code buf[0..length)}; returns {@link #OK}, {@link #FORMAT_ERROR}, {@link #NOT_IMPLEMENTED} or {@link #DROP}. */
+    /**
+     * Parses {@code buf[0..length)}; returns {@link #OK}, {@link #FORMAT_ERROR}, {@link #NOT_IMPLEMENTED},
+     * {@link #BAD_VERSION} (the question and OPT are then located) or {@link #DROP}.
+     */
     public int parse(byte[] buf, int length) {
         this.buf = buf;
         this.length = length;
         edns = false;
+        ednsVersion = EDNS_VERSION;
         dnssecOk = false;
         ednsUdpSize = MIN_UDP_PAYLOAD;
         optStart = optEnd = ecsOffset = -1;
@@ -79,6 +86,7 @@ public final class QueryView {
                 edns = true;
                 ednsUdpSize = Math.min(MAX_UDP_RESPONSE, Math.max(MIN_UDP_PAYLOAD, u16(buf, p + 2)));
                 dnssecOk = (u16(buf, p + RR_TTL + 2) & EDNS_DO) != 0;
+                ednsVersion = buf[p + RR_TTL + OPT_VERSION] & 0xFF;
                 optStart = rrStart;
                 optEnd = rdata + rdlen;
                 for (int o = rdata; o < rdata + rdlen; ) {
@@ -93,7 +101,7 @@ public final class QueryView {
             p = rdata + rdlen;
         }
         if (p != length) return FORMAT_ERROR; // trailing garbage
-        return OK;
+        return ednsVersion > EDNS_VERSION ? BAD_VERSION : OK;
     }
 
     /** The offset after a (possibly compressed) name at {@code p}, or -1 if it is malformed or runs past {@code end}. */
@@ -130,6 +138,8 @@ public final class QueryView {
      */
     public int udpPayloadSize() { return ednsUdpSize; }
     public boolean dnssecOk() { return dnssecOk; }
+    /** The OPT record's EDNS version ({@link DnsWire#EDNS_VERSION} without one). */
+    public int ednsVersion() { return ednsVersion; }
     public int optStart() { return optStart; }
     public int optEnd() { return optEnd; }
     public boolean hasClientSubnet() { return ecsOffset >= 0; }

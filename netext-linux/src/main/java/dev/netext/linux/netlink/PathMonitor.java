@@ -199,7 +199,7 @@ public final class PathMonitor implements AutoCloseable {
         try {
             consumer.accept(ev);
         } catch (RuntimeException e) {
-            LOG.warn("path event consumer failed on {}", ev, e);
+            LOG.warn("path event consumer failed on {}", ev.describe(), e);
         }
     }
 

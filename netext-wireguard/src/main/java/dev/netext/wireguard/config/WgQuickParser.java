@@ -90,6 +90,7 @@ public final class WgQuickParser {
     private static final class PeerDraft {
         final int line;
         Key publicKey, presharedKey;
+        boolean publicKeyGiven; // given but not a key is reported on its own line, not as "missing"
         WgQuickConfig.Endpoint endpoint;
         final List<IpPrefix> allowedIps = new ArrayList<>();
         int keepalive;
@@ -99,6 +100,7 @@ public final class WgQuickParser {
     private WgQuickConfig run(String text) throws WgQuickException {
         if (text.startsWith("\uFEFF")) text = text.substring(1);
         Key privateKey = null;
+        boolean privateKeyGiven = false; // given but not a key is reported on its own line, not as "missing"
         int interfaceLine = 0;
         List<IpPrefix> addresses = new ArrayList<>();
         List<InetAddress> dns = new ArrayList<>();
@@ -164,6 +166,8 @@ public final class WgQuickParser {
             boolean single = !key.equals("address") && !key.equals("dns") && !key.equals("allowedips");
             String seenKey = section.equals("peer") ? peers.size() + ":" + key : key;
             if (single && !seenSingle.add(seenKey)) { error(n, label, "given twice in one section"); continue; }
+            if (key.equals("privatekey")) privateKeyGiven = true;
+            if (key.equals("publickey")) peers.getLast().publicKeyGiven = true;
             if (value.isEmpty() && !key.equals("allowedips")) { error(n, label, "has no value"); continue; }
             if (section.equals("interface")) {
                 switch (key) {
@@ -201,12 +205,15 @@ public final class WgQuickParser {
             }
         }
         if (interfaceLine == 0) error(0, "[Interface]", "missing; a wg-quick file needs an [Interface] section with a PrivateKey");
-        else if (privateKey == null) error(interfaceLine, "PrivateKey", "missing from [Interface] (make one with 'netext wg genkey')");
+        else if (!privateKeyGiven) error(interfaceLine, "PrivateKey", "missing from [Interface] (make one with 'netext wg genkey')");
         Set<Key> publicKeys = new HashSet<>();
         Key ownPublic = privateKey == null ? null : privateKey.publicKey();
         List<WgQuickConfig.PeerConfig> done = new ArrayList<>();
         for (PeerDraft p : peers) {
-            if (p.publicKey == null) { error(p.line, "PublicKey", "missing from this [Peer]"); continue; }
+            if (p.publicKey == null) {
+                if (!p.publicKeyGiven) error(p.line, "PublicKey", "missing from this [Peer]");
+                continue;
+            }
             if (!publicKeys.add(p.publicKey)) error(p.line, "PublicKey", "a second [Peer] with the same public key");
             if (p.publicKey.equals(ownPublic)) error(p.line, "PublicKey", "is the interface's own public key");
             done.add(new WgQuickConfig.PeerConfig(p.publicKey, p.presharedKey, p.endpoint, p.allowedIps, p.keepalive, p.line));

@@ -135,7 +135,19 @@ class WgQuickParserTest {
                 .contains("wg0.conf:14: PersistentKeepalive: '-1'")
                 .contains("wg0.conf:15: PublicKey: missing from this [Peer]")
                 .contains("wg0.conf:17: [Wat]: unknown section")
-                .contains("wg0.conf:1: PrivateKey: missing from [Interface]");
+                .doesNotContain("PrivateKey: missing"); // it is there, just not a key: line 2 says so
+    }
+
+    /** Issue 11, defect 7: a bad key is one precise error (line, key, why), not also "missing". */
+    @Test
+    void aBadKeyIsOneErrorNotAlsoMissing() {
+        String msg = problems("[Interface]\nPrivateKey = abc\n[Peer]\nPublicKey = " + PEER1.toBase64().substring(4)
+                + "\nAllowedIPs = 10.0.0.0/8\n[Peer]\nPublicKey =\n");
+        assertThat(msg.lines()).containsExactly(
+                FILE + ":2: PrivateKey: not a WireGuard key (key decodes to 2 bytes, not 32); keys are 44 characters of base64 as 'wg genkey' prints them",
+                FILE + ":4: PublicKey: not a WireGuard key (key decodes to 29 bytes, not 32); keys are 44 characters of base64 as 'wg genkey' prints them",
+                FILE + ":7: PublicKey: has no value");
+        assertThat(problems("[Interface]\nAddress = 10.0.0.2/24\n")).isEqualTo(FILE + ":1: PrivateKey: missing from [Interface] (make one with 'netext wg genkey')");
     }
 
     @Test

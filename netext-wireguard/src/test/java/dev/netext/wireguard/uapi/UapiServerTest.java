@@ -21,6 +21,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -160,5 +163,25 @@ class UapiServerTest {
         UapiServer.deleteIfStale(stale);
         assertThat(stale).doesNotExist();
         assertThat(UapiServer.answers(server.path())).isTrue();
+    }
+
+    /** Idle clients and requests cut short (no blank line) hold only their own connection: {@code wg} is answered at once. */
+    @Test
+    void idleAndHalfSentClientsNeverDelayAnotherRequest() throws Exception {
+        assertThat(request("get=1\n\n")).endsWith("errno=0\n\n"); // warm
+        List<SocketChannel> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.connect(UnixDomainSocketAddress.of(server.path()));
+                if (i % 2 == 1) c.write(ByteBuffer.wrap("set=1\nlisten_port=".getBytes(StandardCharsets.UTF_8)));
+                stalled.add(c);
+            }
+            long t0 = System.nanoTime();
+            assertThat(request("get=1\n\n")).endsWith("errno=0\n\n");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("answered while 20 clients stall").isLessThan(Duration.ofSeconds(3));
+        } finally {
+            for (SocketChannel c : stalled) c.close();
+        }
     }
 }
