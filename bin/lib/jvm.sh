@@ -1,0 +1,66 @@
+# netext's JVM options, written once: sourced by bin/netext (a checkout: LIB_DIR is netext-cli/target/dist/lib) and by
+# the Debian package's launcher (LIB_DIR /usr/lib/netext/lib). POSIX sh. docs/PERFORMANCE.md ("Start-up and
+# footprint") has the measurements behind each option.
+#
+#   netext_jvm_options LIB_DIR COMMAND [SUBCOMMAND]
+# sets NETEXT_JVM to the options for that command's role, plus the AOT cache LIB_DIR/../netext.aot when the key
+# written beside it (netext.aot.key) still matches the jars of LIB_DIR. A missing, stale, corrupt or foreign cache
+# means a normal start: the key check skips a stale one, and -Xlog:aot*=off keeps the JVM's own refusal (another JDK
+# build, other flags) from printing on stdout. bin/lib/aot-train.sh writes the cache and its key.
+
+# The flags every role shares; the AOT cache is trained with them (a cache dumped without compact object headers is
+# refused by a JVM running with them, and the other way round).
+NETEXT_JVM_COMMON="-XX:+UseSerialGC -XX:+UseCompactObjectHeaders -XX:-UsePerfData"
+
+# The role of a command line: daemon, up, wg (wg up), dns (dns serve), sandbox, or cli (everything short-lived).
+netext_role() {
+  case "${1:-}" in
+    daemon) echo daemon ;;
+    up) echo up ;;
+    sandbox) echo sandbox ;;
+    wg) if [ "${2:-}" = up ]; then echo wg; else echo cli; fi ;;
+    dns) if [ "${2:-}" = serve ]; then echo dns; else echo cli; fi ;;
+    *) echo cli ;;
+  esac
+}
+
+# Options of each role, beyond the common ones.
+netext_role_options() {
+  case "$1" in
+    # a tunnel idles most of its life: a small heap the Serial collector gives back, a small code cache, and Netty's
+    # pooled allocator with one arena instead of two per core
+    up) echo "-Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
+    # the packet path allocates nothing per packet; the heap only holds peers and timers
+    wg) echo "-Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
+    # cached answers live off-heap (--cache-bytes): the heap holds only queries in flight
+    dns) echo "-Xms8m -Xmx48m -XX:ReservedCodeCacheSize=32m -Dio.netty.allocator.numHeapArenas=1" ;;
+    # several profiles, each a tunnel or filter: room for all of them
+    daemon) echo "-Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
+    sandbox) echo "-Xmx128m" ;;
+    # a command that ends in a second: C1 only (C2 would compile nothing in time), a small heap
+    *) echo "-XX:TieredStopAtLevel=1 -Xmx64m" ;;
+  esac
+}
+
+# A fingerprint of the jars of $1 (names, sizes, modification times): the cache records classes, and a JVM given
+# changed jars under the same names would not notice that on its own.
+netext_aot_key() {
+  (cd "$1" && stat -c '%n %s %Y' -- *.jar) | cksum
+}
+
+netext_jvm_options() {
+  _nx_lib=$1
+  shift
+  _nx_role=$(netext_role "$@")
+  NETEXT_JVM="$NETEXT_JVM_COMMON $(netext_role_options "$_nx_role")"
+  _nx_aot="$_nx_lib/../netext.aot"
+  if [ "${NETEXT_AOT:-1}" != 0 ] && [ -f "$_nx_aot" ] && [ -f "$_nx_aot.key" ] &&
+    [ "$(cat "$_nx_aot.key")" = "$(netext_aot_key "$_nx_lib")" ]; then
+    NETEXT_JVM="$NETEXT_JVM -XX:AOTCache=$_nx_aot -Xlog:aot*=off"
+  fi
+}
+
+# The class path of LIB_DIR's jars in a fixed order (a cache records the order of the class path it was trained on).
+netext_class_path() {
+  (cd "$1" && ls -- *.jar) | sed "s|^|$1/|" | paste -sd: -
+}

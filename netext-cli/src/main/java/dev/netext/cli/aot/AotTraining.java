@@ -1,0 +1,232 @@
+package dev.netext.cli.aot;
+
+import dev.netext.api.dns.DnsRecord;
+import dev.netext.cli.Main;
+import dev.netext.lab.traffic.UdpProbe;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The workload that trains netext's AOT cache (bin/lib/aot-train.sh runs it in a throwaway network namespace under
+ * {@code -XX:AOTCacheOutput}): one JVM runs the commands people start most, each in-process as {@link Main#run}
+ * would, with real traffic, so the cache holds their classes loaded and linked and the JIT's profiles of their hot
+ * paths (JEP 483, 515). Steps:
+ * <ol>
+ *   <li>short commands: {@code --version}, {@code --help}, {@code status};</li>
+ *   <li>{@code dns serve} forwarding to a minimal upstream in this JVM, then the same names again from its cache;</li>
+ *   <li>{@code up} with a {@code pong} tunnel: pings and UDP through it;</li>
+ *   <li>with {@code --wg-*} options: {@code wg up} against the wireguard-go peer the script started, pings and a
+ *       short iperf3 run through it.</li>
+ * </ol>
+ * Each long-running command stops as it does for a user, on SIGTERM (raised in this process). A step that fails is
+ * reported and skipped: a cache trained on less is still a cache.
+ */
+public final class AotTraining {
+    private static final int DNS_PORT = 5399, UPSTREAM_PORT = 5398, QUERIES = 20_000;
+    private static final Duration READY = Duration.ofSeconds(60);
+
+    private AotTraining() {}
+
+    public static void main(String[] args) throws Exception {
+        // until a command installs its own handler, a raised SIGTERM must not end the training
+        Signal.handle(new Signal("TERM"), s -> { });
+        Path dir = Files.createTempDirectory("netext-aot");
+        int failed = 0;
+        try {
+            failed += step("short commands", () -> {
+                Main.run("--version");
+                Main.run("--help");
+                Main.run("status");
+            });
+            failed += step("dns serve", AotTraining::dns);
+            failed += step("up (pong tunnel)", () -> pong(dir));
+            String key = option(args, "--wg-private-key"), peer = option(args, "--wg-peer"), endpoint = option(args, "--wg-endpoint");
+            if (key != null) failed += step("wg up", () -> wireGuard(dir, key, peer, endpoint));
+            else System.out.println("aot training: wg up skipped (no wireguard-go peer)");
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            }
+        }
+        System.out.println("aot training: done, " + failed + " step(s) failed");
+        System.out.flush();
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    private static int step(String name, Step s) {
+        long t0 = System.nanoTime();
+        try {
+            s.run();
+            System.out.printf("aot training: %s in %d ms%n", name, (System.nanoTime() - t0) / 1_000_000);
+            return 0;
+        } catch (Exception | AssertionError e) {
+            System.out.println("aot training: " + name + " failed: " + e);
+            return 1;
+        }
+    }
+
+    private static void dns() throws Exception {
+        try (DatagramSocket upstream = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), UPSTREAM_PORT))) {
+            Thread answering = Thread.ofPlatform().daemon().start(() -> answerEverything(upstream));
+            Command serve = Command.start("dns", "serve", "--listen", "127.0.0.1:" + DNS_PORT, "--default", "127.0.0.1:" + UPSTREAM_PORT,
+                    "--block", "ads.train.example", "--cache", "10000");
+            try (DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                client.setSoTimeout(500);
+                InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), DNS_PORT);
+                long deadline = System.nanoTime() + READY.toNanos();
+                while (!ask(client, server, 0, "ready.train.example")) {
+                    if (System.nanoTime() > deadline || !serve.running()) throw new IOException("dns serve did not answer");
+                }
+                int answered = 0;
+                for (int i = 0; i < QUERIES; i++) {
+                    // 2000 names: the first pass forwards, the later ones come from the cache; every 50th is blocked
+                    String name = i % 50 == 0 ? "ads.train.example" : "h" + (i % 2000) + ".train.example";
+                    if (ask(client, server, i & 0xFFFF, name)) answered++;
+                }
+                if (answered < QUERIES / 2) throw new IOException("dns serve answered only " + answered + " of " + QUERIES);
+            } finally {
+                serve.stop();
+                upstream.close();
+                answering.join(2000);
+            }
+        }
+    }
+
+    private static void pong(Path dir) throws Exception {
+        Path profile = Files.writeString(dir.resolve("pong.yaml"), """
+                name: aot-pong
+                tunnel:
+                  provider: pong
+                  settings:
+                    addresses: [10.7.0.1/24]
+                    routes: [10.7.0.0/24]
+                    mtu: 1400
+                """);
+        Command up = Command.start("up", profile.toString());
+        try {
+            awaitPing(up, "10.7.0.2");
+            UdpProbe.run(new InetSocketAddress("10.7.0.2", 7), 20_000, 1000, 32, Duration.ofSeconds(20));
+            UdpProbe.run(new InetSocketAddress("10.7.0.2", 7), 20_000, 64, 32, Duration.ofSeconds(20));
+            run("ping", "-c", "20", "-i", "0.01", "-W", "1", "10.7.0.2");
+        } finally {
+            up.stop();
+        }
+    }
+
+    private static void wireGuard(Path dir, String privateKey, String peer, String endpoint) throws Exception {
+        Path conf = Files.writeString(dir.resolve("aotwg.conf"), """
+                [Interface]
+                PrivateKey = %s
+                Address = 10.203.0.1/24
+                ListenPort = 51820
+                [Peer]
+                PublicKey = %s
+                Endpoint = %s
+                AllowedIPs = 10.203.0.2/32
+                """.formatted(privateKey, peer, endpoint));
+        Command up = Command.start("wg", "up", conf.toString());
+        try {
+            awaitPing(up, "10.203.0.2");
+            run("iperf3", "-c", "10.203.0.2", "-p", "5201", "-t", "3");
+            run("iperf3", "-c", "10.203.0.2", "-p", "5201", "-t", "2", "-R");
+        } finally {
+            up.stop();
+        }
+    }
+
+    private static void awaitPing(Command c, String address) throws Exception {
+        long deadline = System.nanoTime() + READY.toNanos();
+        while (!run("ping", "-c", "1", "-W", "1", address)) {
+            if (System.nanoTime() > deadline || !c.running()) throw new IOException("no ping through " + address);
+            Thread.sleep(100);
+        }
+    }
+
+    private static boolean run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return false;
+        }
+        return p.exitValue() == 0;
+    }
+
+    /** A netext command running in this JVM, on its own thread, until {@link #stop}. */
+    private record Command(Thread thread, List<String> args) {
+        static Command start(String... args) {
+            List<String> a = List.of(args);
+            return new Command(Thread.ofPlatform().name("aot-" + args[0]).start(() -> Main.run(args)), a);
+        }
+
+        boolean running() { return thread.isAlive(); }
+
+        /** SIGTERM, as a user's Ctrl-C, repeated until the command has installed its handler and returned. */
+        void stop() throws InterruptedException {
+            for (int i = 0; i < 120 && thread.isAlive(); i++) {
+                Signal.raise(new Signal("TERM"));
+                thread.join(500);
+            }
+            if (thread.isAlive()) throw new IllegalStateException(args + " did not stop");
+        }
+    }
+
+    /** The upstream: an A record 10.0.0.1 (TTL one hour) for every question it receives. */
+    private static void answerEverything(DatagramSocket s) {
+        byte[] buf = new byte[512];
+        try {
+            while (true) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                s.receive(p);
+                int n = p.getLength();
+                if (n < 12) continue;
+                byte[] r = new byte[n + 16];
+                System.arraycopy(buf, 0, r, 0, n);
+                r[2] = (byte) 0x81; r[3] = (byte) 0x80; // response, recursion desired and available, NOERROR
+                r[7] = 1; // one answer
+                int a = n;
+                r[a] = (byte) 0xC0; r[a + 1] = 12; // the question's name
+                r[a + 3] = 1; r[a + 5] = 1; // type A, class IN
+                r[a + 7] = 0x0E; r[a + 8] = 0x10; // TTL 3600
+                r[a + 11] = 4; r[a + 12] = 10; r[a + 15] = 1; // 10.0.0.1
+                s.send(new DatagramPacket(r, r.length, p.getSocketAddress()));
+            }
+        } catch (IOException closed) {
+            // training over
+        }
+    }
+
+    private static boolean ask(DatagramSocket client, InetSocketAddress server, int id, String name) throws IOException {
+        byte[] n = DnsRecord.encodeName(name);
+        byte[] q = new byte[12 + n.length + 4];
+        q[0] = (byte) (id >>> 8); q[1] = (byte) id; q[2] = 1; q[5] = 1; // recursion desired, one question
+        System.arraycopy(n, 0, q, 12, n.length);
+        q[q.length - 3] = 1; q[q.length - 1] = 1; // type A, class IN
+        client.send(new DatagramPacket(q, q.length, server));
+        byte[] in = new byte[512];
+        try {
+            client.receive(new DatagramPacket(in, in.length));
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    private static String option(String[] args, String name) {
+        for (int i = 0; i + 1 < args.length; i++) if (args[i].equals(name)) return args[i + 1];
+        return null;
+    }
+}
