@@ -53,6 +53,8 @@ netext_jvm_options() {
   shift
   _nx_role=$(netext_role "$@")
   NETEXT_JVM="$NETEXT_JVM_COMMON $(netext_role_options "$_nx_role")"
+  # NETEXT_JVM_DEFAULTS=1: the JVM's own defaults and no cache (what bench/startup.sh compares against)
+  if [ "${NETEXT_JVM_DEFAULTS:-0}" = 1 ]; then NETEXT_JVM= && return 0; fi
   _nx_aot="$_nx_lib/../netext.aot"
   if [ "${NETEXT_AOT:-1}" != 0 ] && [ -f "$_nx_aot" ] && [ -f "$_nx_aot.key" ] &&
     [ "$(cat "$_nx_aot.key")" = "$(netext_aot_key "$_nx_lib")" ]; then
