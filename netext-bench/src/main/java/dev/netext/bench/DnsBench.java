@@ -101,7 +101,7 @@ public final class DnsBench {
             cmd.addAll(Arrays.asList(javaOpts.strip().split("\\s+")));
             cmd.addAll(java.subList(1, java.size()));
             cmd.addAll(List.of("dns", "serve", "--listen", "127.0.0.1:" + NETEXT, "--default", UPSTREAM,
-                    "--cache", Integer.toString(names + names / 2), "--threads", "2"));
+                    "--cache", Integer.toString(names + names / 2))); // --threads: its default, one per core
             Process netext = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             List<String> netextOut = new CopyOnWriteArrayList<>();
             Thread pump = Thread.ofPlatform().daemon().start(() -> {
@@ -163,8 +163,9 @@ public final class DnsBench {
                 }
                 out.print(f.render("  "));
                 if (Files.isExecutable(Path.of("/usr/bin/openssl"))) encrypted(lab, ns, dir);
-                long rss = rssKiB(netext.pid());
-                out.printf("  netext RSS %,d KiB (heap capped by %s)%n", rss, javaOpts.contains("-Xmx") ? javaOpts.replaceAll(".*(-Xmx\\S+).*", "$1") : "default");
+                out.printf("  RSS holding %,d names: %s (netext heap capped by %s; %d I/O threads: dns serve's default, one per core)%n", names,
+                        servers.stream().map(s -> "%s %,d KiB".formatted(s.label(), rssKiB(s.pid()))).reduce((a, b) -> a + ", " + b).orElse(""),
+                        javaOpts.contains("-Xmx") ? javaOpts.replaceAll(".*(-Xmx\\S+).*", "$1") : "default", Runtime.getRuntime().availableProcessors());
             } finally {
                 netext.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
                 netext.waitFor(15, TimeUnit.SECONDS);

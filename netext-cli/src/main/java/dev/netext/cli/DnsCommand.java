@@ -155,7 +155,7 @@ public final class DnsCommand implements Runnable {
             out.println("netext: dns serving on " + server.udpAddresses().stream().map(a -> Endpoint.of(a).toString()).toList()
                     + " (udp, tcp); " + provider.rules().size() + " rules: "
                     + provider.rules().stream().map(SplitRule::label).toList()
-                    + "; cache " + (cacheEntries == 0 ? "off" : cacheEntries + " entries"));
+                    + "; cache " + (cacheEntries == 0 ? "off" : cacheEntries + " entries") + "; " + threads + " I/O threads");
             out.flush();
             stopped.await();
             Runtime.getRuntime().removeShutdownHook(hook);
