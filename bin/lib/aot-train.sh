@@ -4,8 +4,8 @@
 # One JVM runs dev.netext.cli.aot.AotTraining under -XX:AOTCacheOutput in a throwaway network namespace: DNS answers
 # from `dns serve`, pings and UDP through a `pong` tunnel (`up`), and, where wireguard-go and iperf3 are installed,
 # `wg up` against a wireguard-go peer in a second namespace with a short iperf3 run. The JVM writes the cache at exit.
-# Needs root (namespaces); without it, or when anything fails, it leaves no cache and says so in one line: netext
-# then starts without one. Run by bin/netext after a build; the Debian package runs it on its own runtime and jars.
+# Needs root (namespaces); without it, or when anything fails, it leaves no cache (the key file says "untrained")
+# and says so in one line: netext then starts without one. Run by bin/netext after a build; the Debian package runs it on its own runtime and jars.
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 JAVA_HOME LIB_DIR" >&2; exit 2; }
 JDK=$1
@@ -14,7 +14,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/jvm.sh"
 AOT="$LIB/../netext.aot"
 rm -f "$AOT" "$AOT.key"
-[ "$(id -u)" = 0 ] || { echo "netext: no AOT cache (training needs root for its namespaces): starts take longer" >&2; exit 0; }
+untrained() { echo "untrained $(netext_aot_key "$LIB")" >"$AOT.key"; }
+[ "$(id -u)" = 0 ] || { untrained; echo "netext: no AOT cache (training needs root for its namespaces): starts take longer" >&2; exit 0; }
 
 tag=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 A="nxaot-a-$tag" B="nxaot-b-$tag" WG="nxaotwg$tag"
@@ -63,5 +64,6 @@ if ip netns exec "$A" "$JDK/bin/java" $NETEXT_JVM_COMMON -Xmx128m --enable-nativ
   echo "netext: AOT cache trained ($(du -m "$AOT" | cut -f1) MiB, log: $LOG)" >&2
 else
   rm -f "$AOT.tmp"
+  untrained
   echo "netext: AOT cache training failed (log: $LOG); netext starts without it" >&2
 fi

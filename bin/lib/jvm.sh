@@ -27,15 +27,15 @@ netext_role() {
 # Options of each role, beyond the common ones.
 netext_role_options() {
   case "$1" in
-    # a tunnel idles most of its life: a small heap the Serial collector gives back, a small code cache, and Netty's
-    # pooled allocator with one arena instead of two per core
-    up) echo "-Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
+    # a tunnel idles most of its life: a small heap, a small code cache, Netty's pooled allocator with one arena
+    # instead of two per core, and the C heap the JIT freed given back to the system every 2 s (malloc_trim)
+    up) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
     # the packet path allocates nothing per packet; the heap only holds peers and timers
-    wg) echo "-Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
+    wg) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
     # cached answers live off-heap (--cache-bytes): the heap holds only queries in flight
-    dns) echo "-Xms8m -Xmx48m -XX:ReservedCodeCacheSize=32m -Dio.netty.allocator.numHeapArenas=1" ;;
+    dns) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx48m -XX:ReservedCodeCacheSize=32m -Dio.netty.allocator.numHeapArenas=1" ;;
     # several profiles, each a tunnel or filter: room for all of them
-    daemon) echo "-Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
+    daemon) echo "-XX:TrimNativeHeapInterval=2000 -Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
     sandbox) echo "-Xmx128m" ;;
     # a command that ends in a second: C1 only (C2 would compile nothing in time), a small heap
     *) echo "-XX:TieredStopAtLevel=1 -Xmx64m" ;;
@@ -46,6 +46,12 @@ netext_role_options() {
 # changed jars under the same names would not notice that on its own.
 netext_aot_key() {
   (cd "$1" && stat -c '%n %s %Y' -- *.jar) | cksum
+}
+
+# Whether LIB_DIR's cache is missing or of other jars: aot-train.sh writes the key, or "untrained KEY" when it could
+# not train (not root, no namespaces), so a launcher tries again only when the jars change.
+netext_aot_stale() {
+  [ ! -f "$1/../netext.aot.key" ] || [ "$(sed 's/^untrained //' "$1/../netext.aot.key")" != "$(netext_aot_key "$1")" ]
 }
 
 netext_jvm_options() {
