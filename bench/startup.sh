@@ -9,6 +9,8 @@
 #     wireguard-go <-> wireguard-go on the same veth;
 #   - RSS of `up` (pong) idle 5 s after its first ping; RSS of `dns serve` holding NAMES names; a Native Memory
 #     Tracking summary of both (options+cache);
+#   - one option at a time on top of the JVM's defaults: RSS of an idle `up` and of `dns serve` holding NAMES names
+#     (only these with --matrix-only);
 #   - then bench/dns.sh with the dns role's options: cached qps against unbound (2 threads) and dnsmasq, and the RSS
 #     of all three holding the same NAMES names.
 # Prints medians of ROUNDS, the ratios and the load average. Needs root, dnsmasq, unbound, dnsperf, dig,
@@ -16,13 +18,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ROUNDS=3 NAMES=100000 DNS_BENCH=1
+ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX_ONLY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
     --names) NAMES=$2; shift 2 ;;
     --no-dns-bench) DNS_BENCH=0; shift ;;
-    *) echo "usage: $0 [--rounds N] [--names N] [--no-dns-bench]" >&2; exit 2 ;;
+    --matrix-only) MATRIX_ONLY=1; DNS_BENCH=0; shift ;;
+    *) echo "usage: $0 [--rounds N] [--names N] [--no-dns-bench] [--matrix-only]" >&2; exit 2 ;;
   esac
 done
 for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3; do
@@ -127,6 +130,7 @@ netext() {
 }
 
 echo "netext start-up bench: $(nproc) cores, JDK $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 's/.*build \([^,)]*\).*/\1/p' | head -1), $ROUNDS rounds, load $(load)"
+if [ "$MATRIX_ONLY" = 0 ]; then
 for m in $MODES; do : >"$TMP/dns.$m"; : >"$TMP/pong.$m"; : >"$TMP/wg.$m"; : >"$TMP/first5.$m"; : >"$TMP/warm.$m"; : >"$TMP/rss.$m"; : >"$TMP/dnscpu.$m"; : >"$TMP/pongcpu.$m"; : >"$TMP/wgcpu.$m"; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
@@ -185,6 +189,8 @@ for m in dns pong wg dnscpu pongcpu wgcpu; do
     'BEGIN {printf "  %-40s options+cache takes %.2fx of defaults\n", "to first answer/ping, " m, c/d}'
 done
 
+fi
+
 # One option at a time on top of the JVM's defaults: what each does to an idle pong tunnel (RSS) and its start (CPU)
 echo
 printf '  %-92s %10s %14s\n' "up (pong), options on top of the JVM defaults, no cache (load $(load))" "idle RSS" "CPU ms to ping"
@@ -204,9 +210,34 @@ done <<EOF
 -XX:+UseSerialGC -Xms8m -Xmx64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
 -XX:+UseSerialGC -Xms8m -Xmx64m -Xss256k
 -XX:+UseSerialGC -Xms8m -Xmx64m -XX:TieredStopAtLevel=1
+-XX:+UseSerialGC -Xms8m -Xmx64m -XX:TrimNativeHeapInterval=2000
 $NETEXT_JVM_COMMON $(netext_role_options up)
 $NETEXT_JVM_COMMON $(netext_role_options up) -XX:AOTCache=$ROOT/netext-cli/target/dist/netext.aot -Xlog:aot*=off
 EOF
+
+for i in $(seq 0 $((NAMES - 1))); do echo "h$i.bench.example A"; done >"$TMP/queries"
+echo
+printf '  %-92s %10s\n' "dns serve holding $NAMES names, options on top of the JVM defaults (load $(load))" "RSS KiB"
+while IFS= read -r opts; do
+  EXTRA="$opts" netext defaults dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache $((NAMES + NAMES / 2))
+  if until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short probe.bench.example | grep -q 10.0.0.1" "$NX"; then
+    inA dnsperf -s 127.0.0.1 -p 5301 -d "$TMP/queries" -n 1 -c 10 -q 200 >/dev/null
+    sleep 2
+    printf '  %-92s %10s\n' "${opts:-(none)}" "$(rss_kib "$NX")"
+  fi
+  stop "$NX"
+done <<EOF
+
+-XX:+UseSerialGC -Xmx48m
+-XX:+UseSerialGC -Xmx32m
+$NETEXT_JVM_COMMON $(netext_role_options dns)
+$NETEXT_JVM_COMMON $(netext_role_options dns) -Dio.netty.allocator.numDirectArenas=1
+$NETEXT_JVM_COMMON $(netext_role_options dns) -Dio.netty.allocator.type=unpooled
+$NETEXT_JVM_COMMON $(netext_role_options dns) -XX:TieredStopAtLevel=1
+-XX:+UseSerialGC -Xmx48m -XX:TrimNativeHeapInterval=2000
+$NETEXT_JVM_COMMON $(netext_role_options dns) -XX:AOTCache=$ROOT/netext-cli/target/dist/netext.aot -Xlog:aot*=off
+EOF
+[ "$MATRIX_ONLY" = 0 ] || exit 0
 
 # Native Memory Tracking of the footprint (options+cache): an idle pong tunnel, then dns serve holding NAMES names
 nmt() { # nmt LABEL PID
@@ -221,7 +252,6 @@ until_ok "ping -c 1 -W 1 10.7.0.2" "$NX"
 sleep 5
 nmt "up (pong) idle" "$NX"
 stop "$NX"
-for i in $(seq 0 $((NAMES - 1))); do echo "h$i.bench.example A"; done >"$TMP/queries"
 EXTRA=-XX:NativeMemoryTracking=summary netext options+cache dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache $((NAMES + NAMES / 2))
 until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short probe.bench.example | grep -q 10.0.0.1" "$NX"
 inA dnsperf -s 127.0.0.1 -p 5301 -d "$TMP/queries" -n 1 -c 10 -q 200 >/dev/null

@@ -12,12 +12,13 @@
 # refused by a JVM running with them, and the other way round).
 NETEXT_JVM_COMMON="-XX:+UseSerialGC -XX:+UseCompactObjectHeaders -XX:-UsePerfData"
 
-# The role of a command line: daemon, up, wg (wg up), dns (dns serve), sandbox, or cli (everything short-lived).
+# The role of a command line: daemon, up, wg (wg up), dns (dns serve), sandbox (also capture: runs until Ctrl-C), or
+# cli (everything short-lived).
 netext_role() {
   case "${1:-}" in
     daemon) echo daemon ;;
     up) echo up ;;
-    sandbox) echo sandbox ;;
+    sandbox | capture) echo sandbox ;;
     wg) if [ "${2:-}" = up ]; then echo wg; else echo cli; fi ;;
     dns) if [ "${2:-}" = serve ]; then echo dns; else echo cli; fi ;;
     *) echo cli ;;
@@ -27,13 +28,14 @@ netext_role() {
 # Options of each role, beyond the common ones.
 netext_role_options() {
   case "$1" in
-    # a tunnel idles most of its life: a small heap, a small code cache, Netty's pooled allocator with one arena
-    # instead of two per core, and the C heap the JIT freed given back to the system every 2 s (malloc_trim)
-    up) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
+    # a tunnel idles most of its life: a small heap, a small code cache, and the C heap the JIT freed given back to
+    # the system every 2 s (malloc_trim). (Netty 4.2's default allocator is the adaptive one: the pooled allocator's
+    # io.netty.allocator.num*Arenas would change nothing.)
+    up) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
     # the packet path allocates nothing per packet; the heap only holds peers and timers
-    wg) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1" ;;
+    wg) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
     # cached answers live off-heap (--cache-bytes): the heap holds only queries in flight
-    dns) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx48m -XX:ReservedCodeCacheSize=32m -Dio.netty.allocator.numHeapArenas=1" ;;
+    dns) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx48m -XX:ReservedCodeCacheSize=32m" ;;
     # several profiles, each a tunnel or filter: room for all of them
     daemon) echo "-XX:TrimNativeHeapInterval=2000 -Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
     sandbox) echo "-Xmx128m" ;;

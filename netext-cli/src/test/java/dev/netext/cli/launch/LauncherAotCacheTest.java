@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * loads its classes from the AOT cache beside the jars when the cache's key matches the jars, and with a stale key,
  * a corrupt cache, a cache of other JVM flags or none at all it starts normally, prints nothing but its own output
  * and exits 0. The program is a one-class jar (training a cache of all of netext takes a minute; a cache of this one
- * takes seconds and exercises the same launcher code).
+ * takes seconds and exercises the same launcher code). bin/netext trains a new cache when netext_aot_stale says so.
  */
 class LauncherAotCacheTest {
     private static final Path JVM_SH = Path.of("..", "bin", "lib", "jvm.sh").toAbsolutePath().normalize();
@@ -103,6 +103,35 @@ class LauncherAotCacheTest {
         restore();
         Files.delete(cache);
         assertQuietNormalStart(launch(""));
+    }
+
+    @Test
+    void binNetextTrainsAgainOnlyWhenTheJarsChanged() throws Exception {
+        restore();
+        String trainedKey = Files.readString(key);
+        try {
+            assertThat(stale()).as("trained for these jars").isFalse();
+            Files.writeString(key, "untrained " + trainedKey);
+            assertThat(stale()).as("training failed for these jars: not again").isFalse();
+            Path jar = lib.resolve("probe.jar");
+            FileTime built = Files.getLastModifiedTime(jar);
+            Files.setLastModifiedTime(jar, FileTime.fromMillis(built.toMillis() + 60_000));
+            try {
+                assertThat(stale()).as("jars changed since").isTrue();
+            } finally {
+                Files.setLastModifiedTime(jar, built);
+            }
+            Files.delete(key);
+            assertThat(stale()).as("no key").isTrue();
+        } finally {
+            Files.writeString(key, trainedKey);
+        }
+    }
+
+    private static boolean stale() throws Exception {
+        Result r = sh("if netext_aot_stale \"$DIST/lib\"; then echo stale; else echo fresh; fi", Map.of());
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        return r.output().strip().equals("stale");
     }
 
     private static void assertQuietNormalStart(Result r) {
