@@ -3,7 +3,8 @@
 #   aot-train.sh JAVA_HOME LIB_DIR      writes LIB_DIR/../netext.aot and netext.aot.key (bin/lib/jvm.sh uses them)
 # One JVM runs dev.netext.cli.aot.AotTraining under -XX:AOTCacheOutput in a throwaway network namespace: DNS answers
 # from `dns serve`, pings and UDP through a `pong` tunnel (`up`), and, where wireguard-go and iperf3 are installed,
-# `wg up` against a wireguard-go peer in a second namespace with a short iperf3 run. The JVM writes the cache at exit.
+# `wg up` against a wireguard-go peer in a second namespace with a short iperf3 run, and `up` with a flow filter that
+# intercepts an iperf3 run to that namespace. The JVM writes the cache at exit.
 # Needs root (namespaces); without it, or when anything fails, it leaves no cache (the key file says "untrained")
 # and says so in one line: netext then starts without one. Run by bin/netext after a build; the Debian package runs it on its own runtime and jars.
 set -eu
@@ -52,7 +53,7 @@ if command -v wireguard-go >/dev/null && command -v wg >/dev/null && command -v 
   ip -n "$B" addr add 10.203.0.2/24 dev "$WG" && ip -n "$B" link set "$WG" up
   ip netns exec "$B" iperf3 -s -p 5201 >>"$LOG" 2>&1 &
   IPERF_PID=$!
-  wg_args="--wg-private-key $own --wg-peer $(printf '%s' "$peer" | wg pubkey) --wg-endpoint 10.93.0.2:51820"
+  wg_args="--wg-private-key $own --wg-peer $(printf '%s' "$peer" | wg pubkey) --wg-endpoint 10.93.0.2:51820 --flow-target 10.93.0.2:5201"
 fi
 
 # shellcheck disable=SC2086 # option lists, split on purpose

@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code dns serve} forwarding to a minimal upstream in this JVM, then the same names again from its cache;</li>
  *   <li>{@code up} with a {@code pong} tunnel: pings and UDP through it;</li>
  *   <li>with {@code --wg-*} options: {@code wg up} against the wireguard-go peer the script started, pings and a
- *       short iperf3 run through it.</li>
+ *       short iperf3 run through it;</li>
+ *   <li>with {@code --flow-target HOST:PORT} (an iperf3 server): {@code up} with a flow filter, an iperf3 run whose
+ *       TCP flow the filter intercepts, names and allows.</li>
  * </ol>
  * Each long-running command stops as it does for a user, on SIGTERM (raised in this process). A step that fails is
  * reported and skipped: a cache trained on less is still a cache.
@@ -54,6 +56,8 @@ public final class AotTraining {
             String key = option(args, "--wg-private-key"), peer = option(args, "--wg-peer"), endpoint = option(args, "--wg-endpoint");
             if (key != null) failed += step("wg up", () -> wireGuard(dir, key, peer, endpoint));
             else System.out.println("aot training: wg up skipped (no wireguard-go peer)");
+            String flowTarget = option(args, "--flow-target");
+            if (flowTarget != null) failed += step("up (flow filter)", () -> filteredFlow(dir, flowTarget));
         } finally {
             try (var files = Files.walk(dir)) {
                 for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
@@ -143,6 +147,30 @@ public final class AotTraining {
             awaitPing(up, "10.203.0.2");
             run("iperf3", "-c", "10.203.0.2", "-p", "5201", "-t", "3");
             run("iperf3", "-c", "10.203.0.2", "-p", "5201", "-t", "2", "-R");
+        } finally {
+            up.stop();
+        }
+    }
+
+    private static void filteredFlow(Path dir, String target) throws Exception {
+        Path profile = Files.writeString(dir.resolve("filter.yaml"), """
+                name: aot-filter
+                filter:
+                  rules:
+                    - { host: "*.blocked.test", action: drop }
+                  default: allow
+                """);
+        String host = target.substring(0, target.lastIndexOf(':')), port = target.substring(target.lastIndexOf(':') + 1);
+        Command up = Command.start("up", profile.toString());
+        try {
+            long deadline = System.nanoTime() + READY.toNanos();
+            // the filter is in place once nft lists its table; until then flows pass unfiltered
+            while (!run("sh", "-c", "nft list tables | grep -q netext")) {
+                if (System.nanoTime() > deadline || !up.running()) throw new IOException("the flow filter did not start");
+                Thread.sleep(100);
+            }
+            if (!run("iperf3", "-c", host, "-p", port, "-t", "2")) throw new IOException("iperf3 through the filter failed");
+            run("iperf3", "-c", host, "-p", port, "-t", "1", "-P", "4");
         } finally {
             up.stop();
         }
