@@ -120,7 +120,7 @@ public final class FlowLauncher {
                 ResolvedPlugin<dev.netext.api.proxy.ProxyProvider> plugin = resolver.resolve(
                         dev.netext.api.proxy.ProxyProvider.class, c.type(), profile.source(), Set.of("socks5", "http"));
                 out.add(SupervisedProxy.start(profile.name(), c.member(), chain.indexOf(c.member()), plugin, c.settings(),
-                        policy, events == null ? EventSink.discard() : events, udpIdleTimeout));
+                        policy, events == null ? EventSink.discard() : events, SupervisedProxy.CALL_TIMEOUT, udpIdleTimeout));
             }
         } catch (Exception | Error e) {
             for (FlowProxy p : out) if (p instanceof SupervisedProxy sp) sp.close();

@@ -110,7 +110,7 @@ public final class SupervisedFilter implements FilterDataProvider {
     }
 
     @Override
-    public void stopFilter(StopReason reason) { supervisor.close(reason); }
+    public void stopFilter(StopReason reason) { supervisor.stop(reason); }
 
     @Override
     public FilterVerdict handleNewFlow(Flow flow) {

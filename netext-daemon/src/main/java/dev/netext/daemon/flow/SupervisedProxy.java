@@ -48,7 +48,7 @@ import java.util.function.Consumer;
  * {@link ProviderSupervisor}'s, and the loopback transport that hands it claimed flows is netext-flow's
  * {@link HostedProxyTransport}; this class adds what is a proxy's own:
  * <pre>
- *  engine's ProxyWalk ─▶ handleNewFlow (the run's executor: virtual threads, the plugin's loader; ≤ CALL_TIMEOUT)
+ *  engine's ProxyWalk ─▶ handleNewFlow (the run's executor: virtual threads, the plugin's loader; ≤ callTimeout)
  *     claim ─▶ TCP: a claim token at the transport · UDP: a loopback socket, handleUdpFlow on a thread of its own
  *  transport hands over a TCP flow ─▶ handleTcpFlow on a thread of its own
  *     returns ─▶ the flow is closed (FIN); throws ─▶ the flow is reset, proxy.failed for it, and the run crashed
@@ -60,7 +60,7 @@ import java.util.function.Consumer;
  */
 public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisedProxy.class);
-    /** How long handleNewFlow may take before it counts as hung (a crash). */
+    /** How long handleNewFlow may take before it counts as hung (a crash), unless the caller says. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     /** How long the constructor, startProxy and stopProxy may take. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -74,19 +74,21 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     private final ResolvedPlugin<ProxyProvider> plugin;
     private final Map<String, Object> settings;
     private final EventSink events;
+    private final Duration callTimeout;
     private final AtomicLong sequence = new AtomicLong();
     private final ProviderSupervisor<Instance> supervisor;
     private final HostedProxyTransport transport;
 
     private SupervisedProxy(String profile, ProxyChain.Member member, int chainIndex, ResolvedPlugin<ProxyProvider> plugin,
-                            Map<String, Object> settings, RestartPolicy policy, EventSink events, Duration udpIdleTimeout)
-            throws IOException {
+                            Map<String, Object> settings, RestartPolicy policy, EventSink events, Duration callTimeout,
+                            Duration udpIdleTimeout) throws IOException {
         this.profile = profile;
         this.member = member;
         this.chainIndex = chainIndex;
         this.plugin = plugin;
         this.settings = settings == null ? Map.of() : Map.copyOf(settings);
         this.events = events == null ? EventSink.discard() : events;
+        this.callTimeout = callTimeout;
         this.supervisor = new ProviderSupervisor<>(member.provider(), "proxy", policy, this.events, null, new Launcher());
         this.transport = HostedProxyTransport.open(member.provider(), udpIdleTimeout, new HostedProxyTransport.Carrier() {
             @Override public boolean serving() { return supervisor.serving(); }
@@ -101,12 +103,15 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
      *
      * @param profile        the profile's name, for logs
      * @param chainIndex     the member's position in the profile's chain
+     * @param callTimeout    how long handleNewFlow may take before it counts as hung ({@link #CALL_TIMEOUT})
      * @param udpIdleTimeout how long a claimed UDP flow may stay silent: the engine's UDP idle timeout
      */
     public static SupervisedProxy start(String profile, ProxyChain.Member member, int chainIndex,
                                         ResolvedPlugin<ProxyProvider> plugin, Map<String, Object> settings,
-                                        RestartPolicy policy, EventSink events, Duration udpIdleTimeout) throws IOException {
-        SupervisedProxy p = new SupervisedProxy(profile, member, chainIndex, plugin, settings, policy, events, udpIdleTimeout);
+                                        RestartPolicy policy, EventSink events, Duration callTimeout,
+                                        Duration udpIdleTimeout) throws IOException {
+        SupervisedProxy p = new SupervisedProxy(profile, member, chainIndex, plugin, settings, policy, events, callTimeout,
+                udpIdleTimeout);
         p.supervisor.startAndWait();
         return p;
     }
@@ -128,7 +133,7 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     public ClaimDecision handleNewFlow(Flow flow) {
         ProviderRun<Instance> run = supervisor.run();
         if (run == null) return ClaimDecision.DECLINE;
-        ClaimDecision d = run.call(() -> run.instance().provider().handleNewFlow(flow), CALL_TIMEOUT, "handleNewFlow");
+        ClaimDecision d = run.call(() -> run.instance().provider().handleNewFlow(flow), callTimeout, "handleNewFlow");
         if (!run.alive()) return new ClaimDecision.Reject(DropMode.RESET); // it threw on this flow: this flow fails
         if (!(d instanceof ClaimDecision.Claim)) return d == null ? ClaimDecision.DECLINE : d;
         if (flow instanceof UdpFlow udp) {
@@ -177,7 +182,7 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     /** Stops the provider (stopProxy; flows it still carries are then closed) and the transport. */
     @Override
     public void close() {
-        supervisor.close(StopReason.USER_INITIATED);
+        supervisor.stop(StopReason.USER_INITIATED);
         transport.close();
     }
 

@@ -145,6 +145,24 @@ public final class ProviderRun<I> {
         supervisor.crashed(this, error == null ? new IllegalStateException("the provider cancelled itself") : error);
     }
 
+    /**
+     * Watches, on a thread of its own, for the instance to end: {@code awaitEnd} blocks until it has and returns why
+     * (null when it gives no reason). An end the supervisor did not ask for is a crash; its own stops are not.
+     */
+    public void watch(Callable<Throwable> awaitEnd) {
+        Thread.ofPlatform().name("netext-watch-" + supervisor.threadName()).daemon(true).start(() -> {
+            Throwable failure;
+            try {
+                failure = awaitEnd.call();
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                failure = e;
+            }
+            crash(failure != null ? failure : new IllegalStateException("provider stopped on its own"));
+        });
+    }
+
     /** The provider's {@code onMemoryPressure}: told of the soft limit on this run's executor. */
     public void onMemoryPressure(Consumer<MemoryBudgetExceeded> listener) {
         pressure.add(Objects.requireNonNull(listener, "listener"));

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -32,10 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link Launcher}); everything else is here, once:
  *
  * <pre>
- *   start ─▶ [worker] Launcher.launch(run) — its calls to the provider bounded (ProviderRun.bounded)
+ *   start ─▶ [worker] Launcher.launch(run) on a launch thread, ≤ launchTimeout; its calls to the provider bounded
  *              ok     ─▶ serving; ProviderRestarted(attempt) when it was a restart
  *              throws ─▶ a crash, as below
- *   crash: the launch threw · a bounded call threw or hung · a loop threw · the provider cancelled itself ·
+ *   crash: the launch threw or hung · a bounded call threw or hung · a loop threw · the provider cancelled itself ·
  *          the component saw the instance end (ProviderRun.crash)
  *          ─▶ not serving at once (callers get the component's failure answer)
  *          ─▶ ProviderFailed(error_type, message, will_restart) ─▶ [worker] Launcher.stop(instance, PROVIDER_FAILED)
@@ -45,9 +46,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   stop ─▶ [worker] the pending restart cancelled, Launcher.stop(instance, reason); waited for (bounded)
  * </pre>
  *
- * Launches and stops run on one worker thread, so they never race; failures are reported from the thread that saw
- * them, once per run. The worker is a platform thread of the supervisor's {@link ThreadGroup} — the memory budget's
- * when there is one, else its creator's — so everything a launch starts lands in the group a budget counts.
+ * Launches and stops are ordered by one worker thread, so they never race; failures are reported from the thread
+ * that saw them, once per run. A launch runs on a platform thread of its own, bounded by the policy's launch timeout
+ * (a hung launch is a crash too); the worker and the launch threads are in the supervisor's {@link ThreadGroup} — the
+ * memory budget's when there is one, else its creator's — so everything a launch starts lands in the group a budget
+ * counts. The worker is made by {@link #start} on the caller's thread and ends with {@link #stop}: threads inherit
+ * their creator's network namespace, so every launch runs in the namespace of the thread that started the provider.
  *
  * @param <I> what one launch makes (a provider and its parts, an engine, a running tunnel)
  */
@@ -55,6 +59,8 @@ public final class ProviderSupervisor<I> {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderSupervisor.class);
     /** How long {@link #stop} waits for the worker (a launch under way finishes first). */
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a hung launch, once interrupted, may take to undo what it made before the failure is reported. */
+    private static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
 
     /** The component's own part: how one instance starts and stops. */
     public interface Launcher<I> {
@@ -93,7 +99,6 @@ public final class ProviderSupervisor<I> {
     private final Launcher<I> launcher;
     private final EngineMemoryGuard memory; // null without a budget
     private final ThreadGroup group;
-    private final ScheduledThreadPoolExecutor worker;
     private final AtomicLong sequence = new AtomicLong();
     /** The supervisor whose worker the current thread is. */
     private static final ThreadLocal<ProviderSupervisor<?>> WORKER_OF = new ThreadLocal<>();
@@ -107,6 +112,7 @@ public final class ProviderSupervisor<I> {
     private volatile String lastError;
     private volatile String state = "stopped";
     private ScheduledFuture<?> pendingRestart;
+    private ScheduledThreadPoolExecutor worker; // made by start, ended by stop
 
     /**
      * @param provider the events' provider name
@@ -123,14 +129,18 @@ public final class ProviderSupervisor<I> {
         this.launcher = launcher;
         this.memory = budget == null ? null : new EngineMemoryGuard(provider + "-" + kind, budget);
         this.group = memory != null ? memory.group() : Thread.currentThread().getThreadGroup();
+    }
+
+    /** One thread, made here, on the caller's thread: it inherits the caller's network namespace. */
+    private ScheduledThreadPoolExecutor newWorker() {
         var threads = Thread.ofPlatform().group(group).name("netext-" + threadName).daemon(true).factory();
-        this.worker = new ScheduledThreadPoolExecutor(1, r -> threads.newThread(() -> {
+        ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> threads.newThread(() -> {
             WORKER_OF.set(this);
             r.run();
         }));
-        worker.setKeepAliveTime(10, TimeUnit.SECONDS); // an idle component keeps no thread
-        worker.allowCoreThreadTimeOut(true);
-        worker.setRemoveOnCancelPolicy(true);
+        w.setRemoveOnCancelPolicy(true);
+        w.prestartCoreThread();
+        return w;
     }
 
     /**
@@ -144,11 +154,8 @@ public final class ProviderSupervisor<I> {
         attempt = 0;
         state = "starting";
         if (memory != null) memory.start(this::overBudget);
-        try {
-            return worker.submit(() -> launch(0));
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(null); // closed
-        }
+        if (worker == null) worker = newWorker();
+        return worker.submit(() -> launch(0));
     }
 
     /** {@link #start}, waiting for the first launch (bounded by the launch's own bounded calls). */
@@ -163,10 +170,16 @@ public final class ProviderSupervisor<I> {
         }
     }
 
-    /** Cancels a pending restart and stops the instance; returns when it is stopped (≤ {@link #STOP_TIMEOUT}). */
+    /**
+     * Cancels a pending restart and stops the instance; returns when it is stopped (≤ {@link #STOP_TIMEOUT}). The
+     * worker ends with it; a later {@link #start} makes a new one.
+     */
     public void stop(StopReason reason) {
         ProviderRun<I> run;
+        ScheduledThreadPoolExecutor w;
         synchronized (this) {
+            w = worker;
+            worker = null;
             wanted = false;
             if (pendingRestart != null) pendingRestart.cancel(false);
             pendingRestart = null;
@@ -176,15 +189,10 @@ public final class ProviderSupervisor<I> {
             state = "stopped";
         }
         if (memory != null) memory.stop();
-        onWorker(() -> {
+        onWorker(w, () -> {
             if (run != null) stopRun(run, reason);
         });
-    }
-
-    /** {@link #stop}, then the worker ends for good. */
-    public void close(StopReason reason) {
-        stop(reason);
-        worker.shutdownNow();
+        if (w != null) w.shutdown(); // after the launch under way, if any, and the stop
     }
 
     /** The serving run, or null while the provider is down (crashed, restarting, stopped). */
@@ -233,9 +241,8 @@ public final class ProviderSupervisor<I> {
         }
         I instance;
         try {
-            instance = launcher.launch(run);
+            instance = launchBounded(run);
         } catch (Throwable t) {
-            if (t instanceof InterruptedException) Thread.interrupted(); // the worker lives on
             crashed(run, t);
             synchronized (this) {
                 launching = null;
@@ -265,11 +272,50 @@ public final class ProviderSupervisor<I> {
         if (restartAttempt > 0) publish((s, t) -> new ProviderEvent.ProviderRestarted(s, t, provider, restartAttempt));
     }
 
+    /**
+     * Runs the launch on a platform thread of its own in the group (what it starts lands there too) and waits at most
+     * the policy's launch timeout. A hung launch is interrupted and abandoned; should it return after all, what it
+     * made is stopped at once.
+     */
+    private I launchBounded(ProviderRun<I> run) throws Throwable {
+        FutureTask<I> task = new FutureTask<>(() -> launcher.launch(run));
+        Thread t = Thread.ofPlatform().group(group).daemon(true).name("netext-" + threadName + "-launch").unstarted(task);
+        t.setContextClassLoader(Thread.currentThread().getContextClassLoader());
+        t.start();
+        Duration limit = policy.launchTimeout();
+        try {
+            return task.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause();
+        } catch (TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) Thread.interrupted(); // the worker lives on
+            t.interrupt();
+            try {
+                t.join(ABANDON_GRACE); // a launch that heeds the interrupt undoes what it made before the next one
+            } catch (InterruptedException ignored) {
+                // closing
+            }
+            Thread.ofVirtual().name("netext-" + threadName + "-late-launch").start(() -> {
+                try {
+                    run.instance(task.get());
+                    stopRun(run, StopReason.PROVIDER_FAILED);
+                } catch (Exception ignored) {
+                    // it failed after all: nothing was made
+                }
+            });
+            throw CallFailed.hung("launch", limit.toMillis());
+        }
+    }
+
     /** Stops a run once: the launcher's stop, then its executor goes (a call still running is interrupted). */
     private void stopRun(ProviderRun<I> run, StopReason reason) {
+        if (run.instance() == null) { // nothing launched (yet): only its calls go
+            run.executor().shutdownNow();
+            return;
+        }
         if (!run.markStopped()) return;
         try {
-            if (run.instance() != null) launcher.stop(run, reason);
+            launcher.stop(run, reason);
         } catch (RuntimeException e) {
             LOG.warn("{}: stop failed: {}", label, e.toString());
         } finally {
@@ -299,15 +345,15 @@ public final class ProviderSupervisor<I> {
         LOG.warn("{}: provider failed{}: {}", label, again ? ", restarting in " + delay.toMillis() + " ms" : ", not restarted",
                 message);
         publish((s, t) -> new ProviderEvent.ProviderFailed(s, t, provider, CallFailed.errorType(error), message, again));
-        try {
-            worker.execute(() -> stopRun(run, StopReason.PROVIDER_FAILED)); // after the launch, when it is under way
-            synchronized (this) {
+        synchronized (this) {
+            if (worker != null) {
+                worker.execute(() -> stopRun(run, StopReason.PROVIDER_FAILED)); // after the launch, when it is under way
                 if (again && wanted)
                     pendingRestart = worker.schedule(() -> launch(next), delay.toNanos(), TimeUnit.NANOSECONDS);
+                return;
             }
-        } catch (RejectedExecutionException e) {
-            stopRun(run, StopReason.SHUTDOWN); // closed meanwhile
         }
+        stopRun(run, StopReason.SHUTDOWN); // stopped meanwhile: its worker is gone
     }
 
     /** The budget's sampler: soft → event, then the provider is warned; hard → event, then stopped for good. */
@@ -340,17 +386,21 @@ public final class ProviderSupervisor<I> {
             lastError = why;
             state = "stopped: " + why;
         }
-        if (run != null) onWorker(() -> stopRun(run, StopReason.MEMORY_LIMIT));
+        ScheduledThreadPoolExecutor w;
+        synchronized (this) {
+            w = worker;
+        }
+        if (run != null) onWorker(w, () -> stopRun(run, StopReason.MEMORY_LIMIT));
     }
 
-    /** Runs {@code task} on the worker and waits for it (≤ {@link #STOP_TIMEOUT}); on the worker itself, runs it. */
-    private void onWorker(Runnable task) {
-        if (WORKER_OF.get() == this) {
+    /** Runs {@code task} on worker {@code w} and waits (≤ {@link #STOP_TIMEOUT}); on the worker itself or none, runs it. */
+    private void onWorker(ScheduledThreadPoolExecutor w, Runnable task) {
+        if (w == null || WORKER_OF.get() == this) {
             task.run();
             return;
         }
         try {
-            worker.submit(task).get(STOP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+            w.submit(task).get(STOP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             task.run(); // closed: nothing else runs there any more
         } catch (ExecutionException e) {
