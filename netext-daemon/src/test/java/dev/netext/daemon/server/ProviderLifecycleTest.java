@@ -58,8 +58,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whatever the component. The tunnel and the packet filter run in a network namespace of their own (a TUN device,
  * NFQUEUE and iptables rules), which is removed afterwards.
  *
- * <p>The DNS section runs the built-in split-DNS provider — a profile cannot name another — so only its start can
- * fail: a listen address already in use.
+ * <p>A profile's DNS section runs the built-in split-DNS provider (a profile cannot name another), so the DNS cases
+ * give the daemon's DNS component a provider of the test's; the built-in one's own start failure, a listen address
+ * already in use, has a case of its own.
  */
 class ProviderLifecycleTest {
     private static final RestartPolicy QUICK =
@@ -99,7 +100,7 @@ class ProviderLifecycleTest {
 
     static Stream<Arguments> componentsAndFailures() {
         List<Arguments> out = new ArrayList<>();
-        for (String component : List.of("filter", "proxy", "tunnel", "packet-filter"))
+        for (String component : List.of("filter", "proxy", "tunnel", "packet-filter", "dns"))
             for (Failure f : Failure.values()) out.add(Arguments.of(component, f));
         return out.stream();
     }
@@ -115,6 +116,7 @@ class ProviderLifecycleTest {
             case "proxy" -> proxy(provider, options);
             case "tunnel" -> tunnel(provider, options);
             case "packet-filter" -> packetFilter(provider, options);
+            case "dns" -> dns(provider, options);
             default -> throw new IllegalArgumentException(component);
         };
         await(() -> lifecycle(provider).size() >= 2 && running.serving(), provider);
@@ -198,6 +200,21 @@ class ProviderLifecycleTest {
                   options: { mode: %s, marker: "%s" }
                 """.formatted(LifecyclePacketFilter.class.getName(), options.get("mode"), options.get("marker")));
         return component(ns, PacketFilterComponent.factory().create(p, services()).orElseThrow());
+    }
+
+    /** The daemon's DNS component with a provider of the test's: its listener on an ephemeral loopback port. */
+    private Running dns(String name, Map<String, Object> options) throws Exception {
+        Profile p = Profiles.of(name, """
+                dns:
+                  listen: ["127.0.0.1:0"]
+                  intercept: false
+                  servers: { up: "udp://127.0.0.1:9" }
+                  default: up
+                """);
+        ProfileComponent c = new DnsComponent(p, services(), _ -> new LifecycleDns(options));
+        cleanup.add(() -> c.stop(StopReason.USER_INITIATED));
+        c.start();
+        return running(() -> c.status().status() == ProviderStatus.CONNECTED, () -> c.stop(StopReason.USER_INITIATED));
     }
 
     /** Starts a daemon component from inside {@code ns}: its supervisor's threads, and so its launches, live there. */
