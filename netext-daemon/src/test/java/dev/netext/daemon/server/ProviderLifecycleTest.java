@@ -1,7 +1,6 @@
 package dev.netext.daemon.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderEvent.ProviderFailed;
 import dev.netext.api.ProviderEvent.ProviderRestarted;
 import dev.netext.api.ProviderKind;
@@ -38,7 +37,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
