@@ -107,6 +107,7 @@ public final class ProviderSupervisor<I> {
     private volatile ProviderRun<I> current; // serving; null while down
     private ProviderRun<I> launching;
     private boolean wanted;
+    private boolean gaveUp;                  // wanted, but the policy's attempts are used up
     private int attempt;                     // consecutive failures
     private volatile long restarts;
     private volatile String lastError;
@@ -145,12 +146,13 @@ public final class ProviderSupervisor<I> {
 
     /**
      * Launches the provider on the worker, unless it is wanted already (running, starting or waiting for a restart);
-     * after a hard memory limit stopped it, launches it anew. The future completes when this launch has finished,
-     * whether it succeeded or crashed.
+     * after a hard memory limit stopped it, or once the policy gave up on it, launches it anew. The future completes
+     * when this launch has finished, whether it succeeded or crashed.
      */
     public synchronized Future<?> start() {
-        if (wanted) return CompletableFuture.completedFuture(null);
+        if (wanted && !gaveUp) return CompletableFuture.completedFuture(null);
         wanted = true;
+        gaveUp = false;
         attempt = 0;
         state = "starting";
         if (memory != null) memory.start(this::overBudget);
@@ -340,6 +342,7 @@ public final class ProviderSupervisor<I> {
             again = policy.gives(next);
             delay = policy.delay(next);
             lastError = message;
+            gaveUp = !again;
             state = again ? "restarting in " + delay.toMillis() + " ms after: " + message : "failed: " + message;
         }
         LOG.warn("{}: provider failed{}: {}", label, again ? ", restarting in " + delay.toMillis() + " ms" : ", not restarted",

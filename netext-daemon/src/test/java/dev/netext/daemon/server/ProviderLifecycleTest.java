@@ -153,6 +153,30 @@ class ProviderLifecycleTest {
                 List.of("seq", "mono_ns", "time", "type", "provider", "attempt"));
     }
 
+    @Test
+    void aComponentTheRestartPolicyGaveUpOnStartsAgainOnTheNextStart() throws Exception {
+        RestartPolicy once = new RestartPolicy(Duration.ofMillis(50), Duration.ofMillis(50), Duration.ofMinutes(1), 1,
+                Duration.ofSeconds(2));
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Profile p = Profiles.of("lc-dns", """
+                    dns:
+                      listen: ["127.0.0.1:%d"]
+                      intercept: false
+                      servers: { up: "udp://127.0.0.1:9" }
+                      default: up
+                    """.formatted(taken.getLocalPort()));
+            ProfileComponent c = DnsComponent.factory().create(p, new DaemonServices(events, resolver, dir, once)).orElseThrow();
+            cleanup.add(() -> c.stop(StopReason.USER_INITIATED));
+            c.start();
+            await(() -> lifecycle("lc-dns").contains("ProviderFailed IOException will_restart=false"), "lc-dns");
+            taken.close();
+            c.start(); // 'netext up' on the active profile
+            assertThat(c.status().status()).as(c.status().detail()).isEqualTo(ProviderStatus.CONNECTED);
+        }
+        assertThat(lifecycle("lc-dns")).containsExactly("ProviderFailed IOException will_restart=true",
+                "ProviderFailed IOException will_restart=false");
+    }
+
     // ---- the components ----
 
     private Running filter(String name, Map<String, Object> options) throws Exception {
