@@ -21,12 +21,12 @@ import java.util.Set;
  * mode 0660, and the kernel checks the connecting process's own groups first. Groups only an NSS service
  * (LDAP, sssd) knows count through the primary gid alone.
  */
-final class ControlGroup {
-    static final Path ETC_GROUP = Path.of("/etc/group");
+public final class ControlGroup {
+    public static final Path ETC_GROUP = Path.of("/etc/group");
 
     /** One line of {@code /etc/group}: {@code name:password:GID:user,user}. */
-    record Entry(String name, long gid, Set<String> members) {
-        Entry {
+    public record Entry(String name, long gid, Set<String> members) {
+        public Entry {
             members = Set.copyOf(members);
         }
     }
@@ -34,17 +34,17 @@ final class ControlGroup {
     private final String name;
     private final Path groupFile;
 
-    ControlGroup(String name, Path groupFile) {
+    public ControlGroup(String name, Path groupFile) {
         if (name == null || name.isEmpty() || name.contains(":") || name.contains("\n"))
             throw new IllegalArgumentException("not a group name: '" + name + "'");
         this.name = name;
         this.groupFile = groupFile;
     }
 
-    String name() { return name; }
+    public String name() { return name; }
 
     /** The group's line, or null when there is no such group (or no readable group file). */
-    Entry lookup() {
+    public Entry lookup() {
         try {
             return find(Files.readAllLines(groupFile, StandardCharsets.UTF_8), name);
         } catch (NoSuchFileException e) {
@@ -55,7 +55,7 @@ final class ControlGroup {
     }
 
     /** The entry named {@code name} among {@code /etc/group} lines; null if none. Malformed lines are skipped. */
-    static Entry find(List<String> lines, String name) {
+    public static Entry find(List<String> lines, String name) {
         for (String line : lines) {
             if (line.isEmpty() || line.startsWith("#") || line.startsWith("+") || line.startsWith("-")) continue;
             String[] f = line.split(":", -1);
