@@ -67,14 +67,17 @@ public final class ControlServer implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("netext-control").daemon(true).unstarted(this::acceptLoop);
     }
 
-    /** The socket for root and the members of group {@value ControlAccess#DEFAULT_GROUP}. */
+    /** A socket for root (and the daemon's own user) only, whatever groups the host has. */
     public static ControlServer start(Path path, ControlHandler handler) throws IOException {
-        return start(path, ControlAccess.DEFAULT_GROUP, handler);
+        return start(path, null, handler);
     }
 
-    /** The socket for root and the members of {@code groupName} (which may not exist: then root only). */
+    /**
+     * The socket for root and the members of {@code groupName} (which may not exist: then root only); a null name
+     * for root only.
+     */
     public static ControlServer start(Path path, String groupName, ControlHandler handler) throws IOException {
-        ControlGroup group = new ControlGroup(groupName, ControlGroup.ETC_GROUP);
+        ControlGroup group = groupName == null ? null : new ControlGroup(groupName, ControlGroup.ETC_GROUP);
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -88,7 +91,7 @@ public final class ControlServer implements AutoCloseable {
         try {
             ch.bind(UnixDomainSocketAddress.of(path));
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-            openToGroup(path, groupName);
+            if (group != null) openToGroup(path, groupName);
         } catch (IOException | RuntimeException e) {
             ch.close();
             Files.deleteIfExists(path);
@@ -148,9 +151,12 @@ public final class ControlServer implements AutoCloseable {
             } catch (IOException | UnsupportedOperationException e) {
                 peer = null;
             }
-            ControlAccess.Level level = group.level(peer);
+            ControlAccess.Level level = group != null ? group.level(peer)
+                    : peer != null && ControlGroup.isRootOrSelf(peer.user().getName()) ? ControlAccess.Level.FULL : ControlAccess.Level.NONE;
             String user = peer == null ? "unknown" : peer.user().getName();
             Connection conn = new Connection(raw, in, level);
+            // a peer that may run nothing is read only for the op its refusal names: it cannot hold the connection
+            if (level == ControlAccess.Level.NONE) closeAfter(c, REFUSED_PEER_WAIT_MILLIS);
             while (!closed) {
                 String line = readLine(in);
                 if (line == null) return;
@@ -169,7 +175,8 @@ public final class ControlServer implements AutoCloseable {
                 String op = request == null ? "?" : request.path("op").asText("?");
                 if (!ControlAccess.permits(level, op)) {
                     LOG.warn("control socket: refused peer {} ({}) op {}", user, level.name().toLowerCase(java.util.Locale.ROOT), op);
-                    conn.send(denied(ControlAccess.refusal(op, level, user, group.name(), group.lookup() != null)));
+                    conn.send(denied(group == null ? ControlAccess.refusal(op, level, user, ControlAccess.DEFAULT_GROUP, false)
+                            : ControlAccess.refusal(op, level, user, group.name(), group.lookup() != null)));
                     if (level == ControlAccess.Level.MEMBER) continue;
                     refuse(c);
                     return;
@@ -189,6 +196,20 @@ public final class ControlServer implements AutoCloseable {
         } finally {
             clients.remove(c);
         }
+    }
+
+    /** How long a peer that may run nothing has to send its request before the connection is closed. */
+    static final long REFUSED_PEER_WAIT_MILLIS = 2000;
+
+    private static void closeAfter(SocketChannel c, long millis) {
+        Thread.ofVirtual().name("netext-control-refused").start(() -> {
+            try {
+                Thread.sleep(millis);
+                c.close();
+            } catch (InterruptedException | IOException ignored) {
+                // closed already
+            }
+        });
     }
 
     /**
