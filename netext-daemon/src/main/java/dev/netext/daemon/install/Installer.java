@@ -66,8 +66,9 @@ public final class Installer {
                 RuntimeDirectory=netext
                 RuntimeDirectoryPreserve=yes
                 # NET_ADMIN: TUN, routes, rules, nftables; NET_RAW: raw and packet sockets; NET_BIND_SERVICE: DNS on
-                # port 53; DAC_READ_SEARCH and SYS_PTRACE: attributing flows to processes through /proc
-                CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_DAC_READ_SEARCH CAP_SYS_PTRACE
+                # port 53; DAC_READ_SEARCH and SYS_PTRACE: attributing flows to processes through /proc; CHOWN: the
+                # control socket goes to group netext (mode 0660), whose members may run status, up, down, …
+                CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_DAC_READ_SEARCH CAP_SYS_PTRACE CAP_CHOWN
                 NoNewPrivileges=yes
                 PrivateTmp=yes
                 ProtectSystem=full
