@@ -1,5 +1,7 @@
 package dev.netext.cli;
 
+import dev.netext.linux.sys.HostPackages;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ final class Systemctl {
     }
 
     private static int exec(String... args) throws Exception {
+        HostPackages.require("systemctl");
         List<String> cmd = new ArrayList<>(List.of("systemctl"));
         cmd.addAll(List.of(args));
         System.out.println("netext: " + String.join(" ", cmd));

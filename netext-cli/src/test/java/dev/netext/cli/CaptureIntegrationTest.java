@@ -4,6 +4,7 @@ import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,6 +89,7 @@ class CaptureIntegrationTest {
     }
 
     static List<String> tshark(Path file, String... args) throws Exception {
+        HostPackages.require("tshark");
         List<String> cmd = new ArrayList<>(List.of("tshark", "-r", file.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -5,6 +5,7 @@ import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -329,6 +330,7 @@ class DaemonIntegrationTest {
 
     /** Sends one line to the socket as user nobody (setpriv) with nc; returns what came back, and nc's complaints. */
     private static String asNobody(Path socket, String line) throws Exception {
+        HostPackages.require("setpriv", "nc");
         Process p = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                 "nc", "-U", "-q", "2", socket.toString()).redirectErrorStream(true).start();
         try (OutputStream os = p.getOutputStream()) {

@@ -8,6 +8,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ class FlowCaptureIntegrationTest {
 
     @NetnsTest
     void aPausedCurlFlowIsCapturedOnBothLegsUntilItCloses(NetnsLab lab) throws Exception {
+        HostPackages.require("curl", "tshark");
         NetworkNamespace c = lab.namespace("fcapc"), s = lab.namespace("fcaps");
         lab.veth(VethEnd.of("fcapc", "c-eth", "10.79.6.1/24"), VethEnd.of("fcaps", "s-eth", "10.79.6.2/24"));
         HttpServer http = s.runInside(() -> {
@@ -146,6 +148,7 @@ class FlowCaptureIntegrationTest {
 
     @NetnsTest
     void aCaptureTableLeftByAKilledDaemonIsRemovedByTheNextStart(NetnsLab lab) throws Exception {
+        HostPackages.require("curl");
         NetworkNamespace c = lab.namespace("fcapk"), s = lab.namespace("fcapks");
         lab.veth(VethEnd.of("fcapk", "c-eth", "10.79.7.1/24"), VethEnd.of("fcapks", "s-eth", "10.79.7.2/24"));
         Path state = dir.resolve("state");

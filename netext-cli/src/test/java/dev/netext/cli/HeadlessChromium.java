@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.netext.daemon.control.ControlClient;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.HostPackages;
 
 import java.io.IOException;
 import java.net.URI;
@@ -47,6 +48,7 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Starts chromedriver on {@code port} in {@code ns} (a port of the test's own namespace) and opens a session. */
     static HeadlessChromium start(NetworkNamespace ns, int port) throws Exception {
+        HostPackages.require(CHROMEDRIVER.toString(), CHROMIUM.toString());
         Path profile = Files.createTempDirectory("netext-chromium-");
         Process p = ns.command(CHROMEDRIVER.toString(), "--port=" + port, "--allowed-ips=")
                 .redirectErrorStream(true).redirectOutput(profile.resolveSibling(profile.getFileName() + ".driver.log").toFile()).start();

@@ -7,6 +7,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,6 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code netext up --log} with the issue's {@code proxies:} contract and no {@code filter:} section, as a child JVM in
@@ -35,7 +35,7 @@ class UpProxiesIntegrationTest {
 
     /** Namespaces client, socks (microsocks), origin (HTTP on 10.81.9.2:8080 and :22); returns the HTTP servers. */
     private static HelloHttpServer[] topology(NetnsLab lab) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/microsocks")), "needs microsocks");
+        HostPackages.require("microsocks");
         NetworkNamespace c = lab.namespace("client"), socks = lab.namespace("socks"), origin = lab.namespace("origin");
         lab.veth(VethEnd.of("client", "c-o", "10.81.1.1/24"), VethEnd.of("origin", "o-c", "10.81.1.2/24"));
         lab.veth(VethEnd.of("client", "c-s", "10.81.2.1/24"), VethEnd.of("socks", "s-c", "10.81.2.2/24"));
@@ -141,7 +141,7 @@ class UpProxiesIntegrationTest {
      */
     @NetnsTest
     void proxiesOnlyProfileCarriesUdpThroughDante(NetnsLab lab) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/danted")), "needs danted");
+        HostPackages.require("danted");
         NetworkNamespace c = lab.namespace("client"), socks = lab.namespace("socks"), origin = lab.namespace("origin");
         lab.veth(VethEnd.of("client", "c-o", "10.81.1.1/24"), VethEnd.of("origin", "o-c", "10.81.1.2/24"));
         lab.veth(VethEnd.of("client", "c-s", "10.81.2.1/24"), VethEnd.of("socks", "s-c", "10.81.2.2/24"));

@@ -1,12 +1,17 @@
 package dev.netext.linux;
 
+import dev.netext.linux.sys.HostPackages;
+import dev.netext.linux.sys.MissingProgramException;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Preconditions of the integration tests: they run as root, and are skipped with a reason otherwise. */
+/**
+ * Preconditions of the integration tests: they run as root, and are skipped with a reason otherwise (CI runs as root).
+ * A missing program is no reason to skip: it fails the test, naming its package.
+ */
 public final class Root {
     private Root() {}
 
@@ -18,11 +23,14 @@ public final class Root {
         }
     }
 
-    /** Skips the calling test class unless running as root with the {@code ip} tool (namespaces, veths). */
+    /** Skips the calling test class unless running as root; fails it when the {@code ip} tool is missing (namespaces, veths). */
     public static void assumeRoot() {
         Assumptions.assumeTrue(isRoot(), "integration test skipped: needs root (network namespaces, TUN)");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"))
-                || Files.isExecutable(Path.of("/usr/bin/ip")), "integration test skipped: no 'ip' command (iproute2)");
+        try {
+            HostPackages.require("ip");
+        } catch (MissingProgramException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** {@link #assumeRoot()} plus a usable {@code /dev/net/tun}. */

@@ -1,5 +1,6 @@
 package dev.netext.cli.dns;
 
+import dev.netext.linux.sys.HostPackages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,6 +29,7 @@ public record TestCertificates(Path ca, Path cert, Path key) {
     }
 
     private static void openssl(Path dir, String... args) throws Exception {
+        HostPackages.require("openssl");
         List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();

@@ -1,13 +1,11 @@
 package dev.netext.cli.wg;
 
 import dev.netext.lab.NetextProcess;
+import dev.netext.linux.sys.HostPackages;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,12 +13,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code netext wg genkey | pubkey | genpsk} against the real {@code wg} binary, both ways round. */
-@EnabledIf("wgInstalled")
 class WgKeysCompatibilityTest {
-    static boolean wgInstalled() {
-        return Files.isExecutable(Path.of("/usr/bin/wg")) || System.getenv("CI") != null;
-    }
-
     private static String run(String stdin, List<String> cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.US_ASCII));
@@ -38,6 +31,7 @@ class WgKeysCompatibilityTest {
     }
 
     private static String wg(String stdin, String... args) throws Exception {
+        HostPackages.require("wg");
         List<String> cmd = new ArrayList<>(List.of("wg"));
         cmd.addAll(List.of(args));
         return run(stdin, cmd);

@@ -1,5 +1,6 @@
 package dev.netext.daemon.install;
 
+import dev.netext.linux.sys.HostPackages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ class InstallerTest {
 
     @Test
     void theUnitPassesSystemdsOwnCheck() throws Exception {
+        HostPackages.require("systemd-analyze");
         Installer in = new Installer(root);
         in.install(LAUNCHER);
         Process p = new ProcessBuilder("systemd-analyze", "verify", in.unitFile().toString()).redirectErrorStream(true).start();

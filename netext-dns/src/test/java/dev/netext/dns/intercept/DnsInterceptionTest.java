@@ -1,5 +1,6 @@
 package dev.netext.dns.intercept;
 
+import dev.netext.linux.sys.HostPackages;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -37,7 +38,8 @@ class DnsInterceptionTest {
     /** nft itself accepts the ruleset ({@code -c}: check only, nothing is applied). */
     @Test
     void nftAcceptsTheRuleset() throws Exception {
-        assumeTrue(new java.io.File("/usr/sbin/nft").canExecute() && "root".equals(System.getProperty("user.name")));
+        assumeTrue("root".equals(System.getProperty("user.name")), "nft -c needs root");
+        HostPackages.require("nft");
         String r = DnsInterception.ruleset(List.of(new InetSocketAddress("127.0.0.1", 5353), new InetSocketAddress("::1", 5353)), MARK);
         Process p = new ProcessBuilder("nft", "-c", "-f", "-").redirectErrorStream(true).start();
         try (var in = p.getOutputStream()) { in.write(r.getBytes(StandardCharsets.UTF_8)); }

@@ -3,6 +3,7 @@ package dev.netext.dns.upstream;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.dns.wire.DnsWire;
 import dev.netext.dns.wire.TestMessages;
+import dev.netext.linux.sys.HostPackages;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -45,7 +46,6 @@ import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * DoT and DoH upstreams against small in-JVM TLS servers on loopback (certificates from a throwaway openssl CA):
@@ -59,7 +59,7 @@ class EncryptedUpstreamTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make test certificates");
+        HostPackages.require("openssl"); // makes the test certificates
         ca = dir.resolve("ca.pem");
         cert = dir.resolve("server.pem");
         key = dir.resolve("server.key");

@@ -17,6 +17,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.PeekVectors;
 import java.net.DatagramPacket;
@@ -54,8 +55,7 @@ class GatewayInterceptionIntegrationTest {
     static void setUp() throws Exception {
         assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
-        for (String tool : List.of("/usr/bin/curl", "/usr/bin/nc", "/usr/sbin/nft"))
-            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        HostPackages.require("curl", "nc", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         client = lab.namespace("client");
         gw = lab.namespace("gw");

@@ -27,6 +27,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,8 +66,7 @@ class ProxyChainIntegrationTest {
     static void setUp() throws Exception {
         assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
-        for (String tool : List.of("/usr/bin/curl", "/usr/bin/python3", "/usr/sbin/nft", "/usr/bin/microsocks", "/usr/bin/tinyproxy"))
-            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        HostPackages.require("curl", "python3", "nft", "microsocks", "tinyproxy"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         client = lab.namespace("client");
         origin = lab.namespace("origin");

@@ -20,6 +20,7 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.ClientHelloBuilder;
 import dev.netext.wire.peek.PeekVectors;
@@ -59,8 +60,7 @@ class UdpInterceptionIntegrationTest {
     static void setUp() throws Exception {
         assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
-        for (String tool : List.of("/usr/bin/nc", "/usr/sbin/nft"))
-            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        HostPackages.require("nc", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         client = lab.namespace("client");
         server = lab.namespace("server");
@@ -290,7 +290,7 @@ class UdpInterceptionIntegrationTest {
      */
     @Test
     void aMarkedSocketIsNotIntercepted() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3");
+        HostPackages.require("python3");
         String script = """
                 import socket
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -23,6 +23,7 @@ import dev.netext.lab.peers.Danted;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.PeekVectors;
 import java.net.DatagramPacket;
@@ -65,8 +66,7 @@ class UdpProxyChainIntegrationTest {
     static void setUp() throws Exception {
         assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
-        for (String tool : List.of("/usr/sbin/danted", "/usr/bin/python3", "/usr/sbin/nft"))
-            assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+        HostPackages.require("danted", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         client = lab.namespace("client");
         socks = lab.namespace("socks");

@@ -10,6 +10,7 @@ import dev.netext.api.flow.TransportProtocol;
 import dev.netext.linux.diag.ProcessAttributor;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.wire.peek.PeekVectors;
 import dev.netext.wire.quic.CryptoReassembler;
 import java.io.IOException;
@@ -54,8 +55,7 @@ class FlowNamingIntegrationTest {
     void setUp() throws Exception {
         assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) && Files.isExecutable(Path.of("/usr/bin/nc")),
-                "needs curl and nc");
+        HostPackages.require("curl", "nc"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         ns = lab.namespace("naming");
         attributor = ns.runInside(ProcessAttributor::open);

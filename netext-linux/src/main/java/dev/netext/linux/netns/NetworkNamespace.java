@@ -3,6 +3,7 @@ package dev.netext.linux.netns;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.ffm.Libc;
+import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.sys.Sysctl;
 
 import java.io.IOException;
@@ -87,6 +88,7 @@ public final class NetworkNamespace {
      * started from a lab's namespace are killed when the lab closes, so they cannot keep the namespace alive.
      */
     public Process exec(String... cmd) throws IOException {
+        HostPackages.require("ip", cmd[0]); // ip netns exec would only say so once the process has run
         Process p = command(cmd).redirectErrorStream(true).start();
         if (tracker != null) tracker.accept(p);
         return p;
@@ -99,6 +101,7 @@ public final class NetworkNamespace {
 
     /** Runs {@code cmd} inside the namespace; killed and reported as timed out after {@code timeout}. */
     public ExecResult run(Duration timeout, String... cmd) throws IOException {
+        HostPackages.require(cmd[0]);
         return ProcessRunner.run(command(cmd).command(), timeout, tracker);
     }
 

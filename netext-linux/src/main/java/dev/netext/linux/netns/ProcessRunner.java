@@ -1,5 +1,7 @@
 package dev.netext.linux.netns;
 
+import dev.netext.linux.sys.HostPackages;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +23,7 @@ final class ProcessRunner {
     private ProcessRunner() {}
 
     static ExecResult run(List<String> command, Duration timeout, Consumer<Process> tracker) throws IOException {
+        HostPackages.require(command.getFirst());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p = pb.start();
         if (tracker != null) tracker.accept(p);

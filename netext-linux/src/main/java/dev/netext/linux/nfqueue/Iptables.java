@@ -1,6 +1,7 @@
 package dev.netext.linux.nfqueue;
 
 import dev.netext.api.net.IpFamily;
+import dev.netext.linux.sys.HostPackages;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,7 @@ public final class Iptables {
 
     /** Runs the command and returns its result without judging it. */
     public Result tryRun(IpFamily family, List<String> args) throws IOException {
+        HostPackages.require(command(family));
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(command(family));
         cmd.add("-w");

@@ -1,5 +1,7 @@
 package dev.netext.linux.nft;
 
+import dev.netext.linux.sys.HostPackages;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +48,7 @@ public final class Nft {
     }
 
     private Result run(String stdin, String... args) throws IOException {
+        HostPackages.require("nft");
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add("nft");
         cmd.addAll(List.of(args));

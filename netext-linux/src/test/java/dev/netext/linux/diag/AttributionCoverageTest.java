@@ -1,13 +1,13 @@
 package dev.netext.linux.diag;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.flow.ProcessInfo;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.linux.Root;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.HostPackages;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -61,7 +61,7 @@ class AttributionCoverageTest {
         Root.assumeRoot();
         Path curl = Path.of("/usr/bin/curl");
         Path nc = Path.of("/usr/bin/nc");
-        assumeTrue(Files.isExecutable(curl) && Files.isExecutable(nc), "needs curl and nc (netcat-openbsd)");
+        HostPackages.require(curl.toString(), nc.toString());
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace ns = lab.namespace("cov");
             try (ServerSocketChannel server = ns.runInside(() ->
@@ -102,7 +102,7 @@ class AttributionCoverageTest {
     @Test
     void afterTheClientExitedNothingIsAttributed() throws Exception {
         Root.assumeRoot();
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/nc")), "needs nc (netcat-openbsd)");
+        HostPackages.require("nc");
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace ns = lab.namespace("late");
             try (ServerSocketChannel server = ns.runInside(() ->

@@ -2,6 +2,7 @@ package dev.netext.linux.diag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.netext.linux.sys.HostPackages;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -114,6 +115,7 @@ class ProcFdIndexTest {
 
     @Test
     void aHolderThatExitedIsForgottenAndTheNextSocketIsStillFound() throws Exception {
+        HostPackages.require("python3");
         Process child = new ProcessBuilder("python3", "-c", "import socket,sys,time\n"
                 + "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); print('up', flush=True); time.sleep(60)").start();
         ProcFdIndex index = new ProcFdIndex();

@@ -2,12 +2,12 @@ package dev.netext.linux.netlink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.netext.linux.Root;
 import dev.netext.linux.ffm.Libc;
+import dev.netext.linux.sys.HostPackages;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -29,15 +29,11 @@ final class TestNamespace implements AutoCloseable {
         this.name = name;
     }
 
-    /** Whether kernel tests can run here: root and {@code ip} available. */
-    static boolean available() {
-        try {
-            boolean root = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"));
-            return root && run(List.of("ip", "-V")).exit == 0;
-        } catch (IOException e) {
-            return false;
-        }
+    /** Whether kernel tests can run here: as root; a missing {@code ip} fails them, naming its package. */
+    static boolean available() throws IOException {
+        if (!Root.isRoot()) return false;
+        HostPackages.require("ip");
+        return true;
     }
 
     static TestNamespace create() throws IOException {

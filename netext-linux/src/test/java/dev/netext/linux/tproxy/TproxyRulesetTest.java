@@ -3,6 +3,8 @@ package dev.netext.linux.tproxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.netext.linux.Root;
+import dev.netext.linux.sys.HostPackages;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -84,8 +86,8 @@ class TproxyRulesetTest {
     /** nft itself accepts every form ({@code -c}: check only, nothing is applied). */
     @Test
     void nftAcceptsTheRulesets() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/sbin/nft").canExecute()
-                && "root".equals(System.getProperty("user.name")));
+        Root.assumeRoot(); // nft -c needs CAP_NET_ADMIN too
+        HostPackages.require("nft");
         for (InterceptionConfig c : List.of(
                 InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 5001).withDnsExcluded(true),
                 InterceptionConfig.of(4000, 0, null).withUdp(5000, 0).withGateway(List.of("eth1", "eth2")),

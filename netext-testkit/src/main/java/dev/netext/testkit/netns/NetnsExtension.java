@@ -1,6 +1,8 @@
 package dev.netext.testkit.netns;
 
 import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.sys.HostPackages;
+import dev.netext.linux.sys.MissingProgramException;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -24,7 +26,8 @@ import java.nio.file.Path;
  * }</pre>
  *
  * Needs root (namespaces, TUN). Without it the test is skipped on a developer machine, but fails under CI
- * ({@code CI} set): CI runs as root, so a skip there would hide a broken environment.
+ * ({@code CI} set): CI runs as root, so a skip there would hide a broken environment. A missing {@code ip} (iproute2)
+ * is no reason to skip: it fails the test, naming the package.
  */
 public final class NetnsExtension implements ParameterResolver, ExecutionCondition {
     private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(NetnsExtension.class);
@@ -41,8 +44,11 @@ public final class NetnsExtension implements ParameterResolver, ExecutionConditi
     static String missingPrerequisite() {
         if (!"root".equals(System.getProperty("user.name"))) return "not running as root";
         if (!Files.exists(Path.of("/dev/net/tun"))) return "/dev/net/tun is missing";
-        if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip")) && !Files.isExecutable(Path.of("/usr/bin/ip")))
-            return "iproute2 (ip) is not installed";
+        try {
+            HostPackages.require("ip");
+        } catch (MissingProgramException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         return null;
     }
 

@@ -1,5 +1,6 @@
 package dev.netext.wire.pcapng;
 
+import dev.netext.linux.sys.HostPackages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The writer's blocks byte for byte (layout of draft-ietf-opsawg-pcapng §4), and files read back by tshark: packet
@@ -89,7 +88,7 @@ class PcapngWriterTest {
 
     @Test
     void tsharkReadsPacketsProtocolsTimestampsAndComments() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/tshark")), "tshark is not installed");
+        HostPackages.require("tshark");
         Path file = dir.resolve("out.pcapng");
         long t0 = 1_700_000_000_123_456_789L;
         try (PcapngWriter w = PcapngWriter.open(FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), "netext test")) {
