@@ -11,6 +11,7 @@
 #   /usr/lib/netext/lib/*.jar           the jars
 #   /lib/systemd/system/netext.service  written by `netext install --root` (dev.netext.daemon.install.Installer)
 #   /usr/share/doc/netext/              copyright, changelog.gz
+#   /usr/share/man/man1/netext.1.gz     generated from `netext --help`
 # /etc/netext/{profiles.d,plugins} are the admin's: made by postinst, kept on remove, deleted on purge.
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 LIB_DIR OUT_DIR" >&2; exit 2; }
@@ -47,7 +48,7 @@ MODULES=$({ echo "$found" | tr , '\n'; echo "$corrections" | grep -v '^-' || tru
 step "jlink $MODULES"
 "$JDK/bin/jlink" --add-modules "$MODULES" --output "$APP/runtime" \
   --strip-debug \
-  --no-header-files --no-man-pages --compress zip-6 --generate-cds-archive --dedup-legal-notices error-if-not-same-content
+  --no-header-files --no-man-pages --compress zip-6 --generate-cds-archive --dedup-legal-notices error-if-not-same-content >&2
 
 # The second default CDS archive serves only heaps of 32 GiB and more (no compressed oops): never netext's.
 rm -f "$APP/runtime/lib/server/classes_nocoops.jsa"
@@ -123,6 +124,9 @@ sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" \
   -e "s/@RECOMMENDS@/$(printf '%s\n' "$sandbox" | paste -sd, - | sed 's/,/, /g')/" \
   "$HERE/control.in" >"$STAGE/DEBIAN/control"
 for script in postinst prerm postrm; do install -m 755 "$HERE/$script" "$STAGE/DEBIAN/$script"; done
+# md5sums, as dh_md5sums writes them (dpkg --verify and debsums check the installed files against them)
+(cd "$STAGE" && find . -path ./DEBIAN -prune -o -type f -print | sort | xargs md5sum | sed 's|  \./|  |') >"$STAGE/DEBIAN/md5sums"
+chmod 644 "$STAGE/DEBIAN/md5sums"
 
 find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 DEB="$OUT/netext_${VERSION}_$ARCH.deb"
