@@ -1,6 +1,6 @@
 #!/bin/sh
 # netext's Debian packages, from packages/debian.txt (the one list; see its header), by role:
-#   packages.sh list ROLE...     the packages of these roles (runtime, sandbox, test, bench), one a line
+#   packages.sh list ROLE...     the packages of these roles (runtime, sandbox, test, bench, package), one a line
 #   packages.sh missing ROLE...  those of them not installed here (a package is there when all it provides is)
 #   packages.sh ensure ROLE...   installs the missing ones when root on Debian/Ubuntu (apt-get update once, then
 #                                apt-get install --no-install-recommends), saying which and why, in one line;
@@ -36,7 +36,7 @@ purpose() {
   out=
   for role in "$@"; do
     case $role in
-    runtime) w=netext ;; sandbox) w="bin/netext sandbox" ;; test) w="the tests" ;; bench) w="the benchmarks" ;; *) w=$role ;;
+    runtime) w=netext ;; sandbox) w="bin/netext sandbox" ;; test) w="the tests" ;; bench) w="the benchmarks" ;; package) w="bin/netext package" ;; *) w=$role ;;
     esac
     out="${out:+$out, }$w"
   done

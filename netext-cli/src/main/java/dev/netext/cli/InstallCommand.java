@@ -22,7 +22,7 @@ public final class InstallCommand implements Callable<Integer> {
     @Option(names = "--root", paramLabel = "DIR", description = "Install under DIR instead of / (for images and tests; systemctl is not run).")
     Path root = Path.of("/");
 
-    @Option(names = "--exec", paramLabel = "PATH", description = "The netext launcher the unit runs (default: this installation's bin/netext).")
+    @Option(names = "--exec", paramLabel = "PATH", description = "The netext launcher the unit runs (default: the one that started this command: bin/netext, or /usr/bin/netext when installed as a package).")
     Path launcher;
 
     @Option(names = "--no-start", description = "Do not enable and start the service (real root only).")
@@ -43,10 +43,11 @@ public final class InstallCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The launcher script that started this JVM (bin/lib/launch.sh passes its path as {@code netext.launcher}). */
     private static Path defaultLauncher() {
-        String home = System.getProperty("netext.home");
-        if (home == null) throw new UserError("cannot tell where bin/netext is (not started through it); give --exec PATH");
-        Path p = Path.of(home, "bin", "netext").toAbsolutePath().normalize();
+        String launcher = System.getProperty("netext.launcher");
+        if (launcher == null) throw new UserError("cannot tell which netext launcher started this (not bin/netext or /usr/bin/netext); give --exec PATH");
+        Path p = Path.of(launcher).toAbsolutePath().normalize();
         if (!Files.isExecutable(p)) throw new UserError(p + " is not executable; give --exec PATH");
         return p;
     }
