@@ -193,4 +193,45 @@ class TunnelDnsIntegrationTest {
             Files.deleteIfExists(l.resolvConf());
         }
     }
+
+    @NetnsTest
+    void whereSystemdResolvedServesTheTunnelsLinkGetsItsServersAndRoutingDomains(NetnsLab netns) throws Exception {
+        PrivateResolved.binary(); // aborts with the recipe when it cannot be had here
+        Lab l = lab(netns, "");
+        byte[] stub = "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n".getBytes(StandardCharsets.US_ASCII);
+        Files.write(l.resolvConf(), stub); // a resolved host's resolv.conf: its stub
+        Path profile = dir.resolve("corp.yaml");
+        Files.writeString(profile, """
+                name: corp
+                tunnel:
+                  provider: wireguard
+                  interface: %s
+                  config: %s
+                  settings:
+                    dns: { servers: [%s], match-domains: [corp.example] }
+                """.formatted(l.ifname(), l.conf().getFileName(), GO_INSIDE));
+        try (WireguardGo wg = server(l);
+             Resolvers resolvers = Resolvers.start(l.go());
+             PrivateResolved resolved = PrivateResolved.start(l.nx())) {
+            // the LAN link's resolver, as networkd or NetworkManager would give it
+            resolved.resolvectl("dns", "nx-eth", GO_OUTSIDE).orThrow();
+            resolved.resolvectl("default-route", "nx-eth", "true").orThrow();
+            assertThat(resolve(l.nx(), CORP)).as("through resolved, before netext").isEqualTo(CORP_OUTSIDE);
+
+            try (NetextProcess netext = NetextProcess.start(l.nx(), resolved.environment(), "up", profile.toString())) {
+                netext.awaitConnected(START);
+                assertThat(netext.output()).contains("dns: corp.example via [" + GO_INSIDE + "] through systemd-resolved");
+                String link = resolved.resolvectl("status", l.ifname()).orThrow().output();
+                assertThat(link).contains(GO_INSIDE).contains("~corp.example");
+                assertThat(resolve(l.nx(), CORP)).as(link).isEqualTo(CORP_IN_TUNNEL);
+                assertThat(resolve(l.nx(), PUBLIC)).as(link).isEqualTo(PUBLIC_OUTSIDE);
+                assertThat(Files.readAllBytes(l.resolvConf())).as("resolv.conf is resolved's, untouched").isEqualTo(stub);
+                assertThat(netext.terminate(START)).isZero();
+            }
+            assertThat(resolved.resolvectl("status").output()).doesNotContain("~corp.example");
+            assertThat(resolve(l.nx(), CORP)).isEqualTo(CORP_OUTSIDE);
+        } finally {
+            Files.deleteIfExists(l.resolvConf());
+        }
+    }
 }
