@@ -2,6 +2,7 @@ package dev.netext.cli.wg;
 
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.sys.HostPackages;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -45,6 +46,7 @@ final class PrivateResolved implements AutoCloseable {
     }
 
     static Path binary() {
+        HostPackages.require("dbus-daemon", "busctl", "unshare");
         if (Files.isExecutable(Path.of(INSTALLED))) return Path.of(INSTALLED);
         String env = System.getenv(ENV);
         Assumptions.assumeTrue(env != null && Files.isExecutable(Path.of(env)), "systemd-resolved is not installed, and "
