@@ -45,7 +45,7 @@ final class PrivateResolved implements AutoCloseable {
         this.resolvectl = resolvectl;
     }
 
-    static Path binary() {
+    static Path binary() throws IOException {
         HostPackages.require("dbus-daemon", "busctl", "unshare");
         if (Files.isExecutable(Path.of(INSTALLED))) return Path.of(INSTALLED);
         String env = System.getenv(ENV);
