@@ -104,7 +104,8 @@ final class Leftovers {
                 case "addr" -> s.addresses().stream().anyMatch(a -> Integer.toString(a.linkIndex()).equals(e.get("index"))
                         && a.prefix().equals(IpPrefix.parse(e.require("prefix"))));
                 case StateLedger.FILE_KIND -> Files.exists(Path.of(e.require("path")));
-                case ResolvConf.ENTRY -> Files.exists(Path.of(e.require("saved"))); // the copy goes once restored
+                // the copy goes once restored; without one (no file before) netext's file is the leftover
+                case ResolvConf.ENTRY -> Files.exists(Path.of(e.get("saved") != null ? e.get("saved") : e.require("path")));
                 default -> false;
             };
         } catch (IllegalArgumentException damaged) {
@@ -158,7 +159,8 @@ final class Leftovers {
             case "route" -> "ip " + fam + "route " + (e.get("dst") != null ? e.get("dst") : "local default") + " table " + e.get("table");
             case "link" -> "link " + e.get("name");
             case "addr" -> "address " + e.get("prefix") + " on " + e.get("dev");
-            case ResolvConf.ENTRY -> e.get("path") + " pointed at netext (original kept in " + e.get("saved") + ")";
+            case ResolvConf.ENTRY -> e.get("path") + " pointed at netext ("
+                    + (e.get("saved") != null ? "original kept in " + e.get("saved") : "there was none before") + ")";
             default -> e.toLine();
         };
     }

@@ -47,32 +47,41 @@ public final class ResolvConf {
     }
 
     /**
-     * Keeps {@code path}'s current bytes beside {@code ledger} (a missing file counts as empty), before anything is
-     * written to it.
+     * Keeps {@code path}'s current bytes beside {@code ledger}, before anything is written to it. A missing file is
+     * kept as no copy at all, so that restoring it removes the file again.
      */
     public static ResolvConf keep(Path path, StateLedger ledger) throws IOException {
-        byte[] original = Files.exists(path) ? Files.readAllBytes(path) : new byte[0];
+        boolean exists = Files.exists(path);
+        byte[] original = exists ? Files.readAllBytes(path) : new byte[0];
         Path saved = ledger.file().resolveSibling(ledger.file().getFileName() + ".resolv.conf");
-        Files.write(saved, original, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-        return new ResolvConf(path, ledger, saved, original);
+        if (exists) {
+            Files.write(saved, original, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+        }
+        return new ResolvConf(path, ledger, exists ? saved : null, original);
     }
 
     /** The file's bytes before netext wrote it. */
     public byte[] original() { return original.clone(); }
 
-    /** The copy of the original, for readers of the resolvers it named (netext's own upstream group). */
+    /**
+     * The copy of the original, for readers of the resolvers it named (netext's own upstream group); null when there
+     * was no file.
+     */
     public Path savedCopy() { return saved; }
 
     /** Records, then writes {@code content} into the file in place. */
     public synchronized void write(byte[] content) throws IOException {
-        ledger.record(LedgerEntry.of(ENTRY, "path", path.toString(), "saved", saved.toString(), "wrote", sha256(content)));
+        ledger.record(saved != null
+                ? LedgerEntry.of(ENTRY, "path", path.toString(), "saved", saved.toString(), "wrote", sha256(content))
+                : LedgerEntry.of(ENTRY, "path", path.toString(), "absent", "true", "wrote", sha256(content)));
         writeInPlace(path, content);
     }
 
     /** Puts the original back (in place) and removes the copy; skipped, as in recovery, if the file changed since. */
     public synchronized void restore() throws IOException {
-        restore(path, saved, lastWritten());
+        if (saved == null) removeIfOurs(path, lastWritten());
+        else restore(path, saved, lastWritten());
     }
 
     private String lastWritten() {
@@ -102,6 +111,10 @@ public final class ResolvConf {
     /** Undoes one {@value #ENTRY} ledger entry of a dead instance; other kinds are not this class's. */
     public static void undo(LedgerEntry entry) throws IOException {
         if (!entry.kind().equals(ENTRY)) return;
+        if (entry.get("saved") == null) {
+            removeIfOurs(Path.of(entry.require("path")), entry.require("wrote"));
+            return;
+        }
         Path saved = Path.of(entry.require("saved"));
         if (!Files.exists(saved)) return; // an earlier entry of the same ledger already restored it
         restore(Path.of(entry.require("path")), saved, entry.require("wrote"));
@@ -125,6 +138,13 @@ public final class ResolvConf {
         }
         if (now == null || !Arrays.equals(now, original)) writeInPlace(path, original);
         Files.deleteIfExists(saved);
+    }
+
+    /** There was no file before netext: remove netext's, unless something else replaced it. */
+    private static void removeIfOurs(Path path, String wrote) throws IOException {
+        if (!Files.exists(path)) return;
+        if (wrote != null && sha256(Files.readAllBytes(path)).equals(wrote)) Files.delete(path);
+        else throw new IOException(path + " changed since netext wrote it (there was none before); left as it is");
     }
 
     private static void writeInPlace(Path path, byte[] content) throws IOException {

@@ -39,6 +39,19 @@ class ResolvConfTest {
     }
 
     @Test
+    void aFileThatWasNotThereIsRemovedAgain() throws Exception {
+        Path conf = dir.resolve("resolv.conf");
+        try (StateLedger ledger = StateLedger.create(dir.resolve("state"), LedgerKind.RESOLVER)) {
+            ResolvConf kept = ResolvConf.keep(conf, ledger);
+            assertThat(kept.savedCopy()).isNull();
+            kept.write("nameserver 127.0.2.53\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(conf).exists();
+            kept.restore();
+        }
+        assertThat(conf).doesNotExist();
+    }
+
+    @Test
     void aDeadInstancesLedgerRestoresTheOriginal() throws Exception {
         Path conf = Files.write(dir.resolve("resolv.conf"), ORIGINAL);
         Path state = dir.resolve("state");

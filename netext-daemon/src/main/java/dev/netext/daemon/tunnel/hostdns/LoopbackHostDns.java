@@ -107,8 +107,8 @@ final class LoopbackHostDns implements HostDns {
             kept = ResolvConf.keep(resolvConf, ledger);
             DnsServerConfig.Builder config = DnsServerConfig.builder()
                     .listen(List.of(Endpoint.parse(ADDRESS + ":53")))
-                    .resolvConf(kept.savedCopy())
                     .defaultGroup(SYSTEM_GROUP);
+            if (kept.savedCopy() != null) config.resolvConf(kept.savedCopy());
             if (!nameservers(kept.original()).isEmpty()) config.group(SYSTEM_GROUP, List.of(new ServerSpec.SystemResolvers()));
             else LOG.warn("{} names no resolver: names outside the tunnels' match domains will fail", resolvConf);
             server = DnsProxyServer.start(config.build(), new SplitDnsProvider(List.of(), SYSTEM_GROUP), "host", null);
