@@ -216,7 +216,13 @@ class TunnelDnsIntegrationTest {
             // the LAN link's resolver, as networkd or NetworkManager would give it
             resolved.resolvectl("dns", "nx-eth", GO_OUTSIDE).orThrow();
             resolved.resolvectl("default-route", "nx-eth", "true").orThrow();
-            assertThat(resolve(l.nx(), CORP)).as("through resolved, before netext").isEqualTo(CORP_OUTSIDE);
+            // resolved takes a moment to adopt a link it just learnt of: setup, so waited for
+            String before = "";
+            for (int i = 0; i < 100 && !before.equals(CORP_OUTSIDE); i++) {
+                before = resolve(l.nx(), CORP);
+                if (!before.equals(CORP_OUTSIDE)) Thread.sleep(100);
+            }
+            assertThat(before).as("through resolved, before netext: %s", resolved.resolvectl("status").output()).isEqualTo(CORP_OUTSIDE);
 
             try (NetextProcess netext = NetextProcess.start(l.nx(), resolved.environment(), "up", profile.toString())) {
                 netext.awaitConnected(START);
