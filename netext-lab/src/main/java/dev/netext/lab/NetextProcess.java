@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,15 @@ public final class NetextProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = ns.command(cmd.toArray(String[]::new)).redirectErrorStream(true);
+        return new NetextProcess(pb.start());
+    }
+
+    /** {@code netext ARGS…} in {@code ns} with {@code environment} added (a private D-Bus system bus, say). */
+    public static NetextProcess start(NetworkNamespace ns, Map<String, String> environment, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = ns.command(cmd.toArray(String[]::new)).redirectErrorStream(true);
+        pb.environment().putAll(environment);
         return new NetextProcess(pb.start());
     }
 

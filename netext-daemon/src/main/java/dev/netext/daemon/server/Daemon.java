@@ -236,6 +236,7 @@ public final class Daemon implements AutoCloseable {
         try (RtNetlink rtnl = RtNetlink.open()) {
             List<StateLedger.Recovery> dead = new java.util.ArrayList<>(new TunnelLauncher(config.stateDir()).recover(rtnl));
             dead.addAll(dev.netext.daemon.capture.FlowCapture.recover(config.stateDir())); // a killed daemon's flow captures
+            dead.addAll(dev.netext.linux.resolver.ResolvConf.recover(config.stateDir())); // and its tunnels' resolv.conf
             for (StateLedger.Recovery r : dead) {
                 LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
                 publish("daemon.recovered", Map.of("pid", Integer.toString(r.pid()),
