@@ -78,7 +78,7 @@ public final class FlowEngine implements AutoCloseable {
      */
     private final ExecutorService attributors = Executors.newFixedThreadPool(ATTRIBUTION_THREADS,
             Thread.ofPlatform().name("flow-attribution-", 0).daemon().factory());
-    private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
+    private final Map<Long, FlowPipeline> paused = new ConcurrentHashMap<>(); // TCP and UDP flows waiting in a pause
     private final LongSupplier flowIds;
     private final FastThreadLocal<FlowNamer> namers;
     private final FilterControl control = new Control();
@@ -193,7 +193,7 @@ public final class FlowEngine implements AutoCloseable {
 
     private static int port(Channel c) { return ((InetSocketAddress) c.localAddress()).getPort(); }
 
-    // what InterceptedFlow uses
+    // what the flows' pipelines and adapters use
 
     FlowEngineConfig config() { return config; }
 
@@ -215,9 +215,9 @@ public final class FlowEngine implements AutoCloseable {
 
     FilterSettings settings() { return settings; }
 
-    void paused(InterceptedFlow f) { paused.put(f.id(), f); }
+    void paused(FlowPipeline f) { paused.put(f.id(), f); }
 
-    boolean unpause(InterceptedFlow f) { return paused.remove(f.id(), f); }
+    boolean unpause(FlowPipeline f) { return paused.remove(f.id(), f); }
 
     /** What this start undid of crashed instances (kill -9) in this network namespace. */
     public List<StateLedger.Recovery> recovered() { return recovered; }
@@ -229,12 +229,7 @@ public final class FlowEngine implements AutoCloseable {
     public dev.netext.api.proxy.ProxyChain proxyChain() { return proxies.chain(); }
 
     /** Flows waiting in a pause now. */
-    public List<Long> pausedFlows() {
-        if (udp == null) return List.copyOf(paused.keySet());
-        List<Long> all = new java.util.ArrayList<>(paused.keySet());
-        all.addAll(udp.pausedFlows());
-        return List.copyOf(all);
-    }
+    public List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }
 
     /** The transparent listeners' ports (v4, v6 or 0). */
     public int[] listenerPorts() {
@@ -286,8 +281,8 @@ public final class FlowEngine implements AutoCloseable {
         public boolean resume(long flowId, FilterVerdict verdict) {
             if (verdict instanceof FilterVerdict.Pause || verdict instanceof FilterVerdict.NeedRules || verdict == null)
                 throw new IllegalArgumentException("resume needs a final or filter-data verdict, not " + verdict);
-            InterceptedFlow f = paused.remove(flowId);
-            if (f == null) return udp != null && udp.resume(flowId, verdict);
+            FlowPipeline f = paused.remove(flowId);
+            if (f == null) return false;
             f.resume(verdict);
             return true;
         }
