@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The decide step of the {@link FlowPipeline}: the filter settings first, then the provider ({@code NeedRules} →
  * {@code fetchRules} → ask once more → fallback). {@link #ask} may block (fetching rules): it runs on the decision
- * pool; {@link #inline} never fetches and is what the event loop calls for a filter that decides inline.
+ * pool; {@link #inline} never fetches: the event loop asks a filter that decides inline with it.
  */
 final class FlowDecision {
     private static final Logger log = LoggerFactory.getLogger(FlowDecision.class);
@@ -45,7 +45,7 @@ final class FlowDecision {
     }
 
     /** The provider's verdict; a throw or null is allow (the profile's failure verdict; allow by default). */
-    static FilterVerdict safely(FilterDataProvider p, Flow f) {
+    private static FilterVerdict safely(FilterDataProvider p, Flow f) {
         try {
             FilterVerdict v = p.handleNewFlow(f);
             return v == null ? FinalVerdict.ALLOW : v;

@@ -50,9 +50,10 @@ import java.util.function.LongSupplier;
 /**
  * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}; TCP and UDP), over every
  * intercepted TCP and UDP flow of this network namespace (and, in gateway mode, of the traffic it forwards): filter →
- * proxies in order → direct (see {@link ProxyWalk}). Installs {@link TproxySteering} (after undoing any dead
- * instance's ledger), binds the transparent listeners, and hands each accepted connection to an
- * {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow} ({@link UdpInterceptor}). Start
+ * proxies in order → direct (see {@link ProxyWalk}), each flow decided by a {@link FlowPipeline}. Installs
+ * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
+ * accepted connection to an {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow}
+ * ({@link UdpInterceptor}), the transports' adapters of the pipeline. Start
  * it on a thread inside the namespace it should serve: the listeners, the netlink sockets and the event loop threads
  * are created from the starting thread.
  *
@@ -70,6 +71,7 @@ public final class FlowEngine implements AutoCloseable {
     private final ProxyWalk proxies;
     private final List<FlowProxy> proxyList; // closed with the engine when they hold resources (hosted providers)
     private final EventLoopGroup group;
+    /** The decision pool: a flow's decide and route steps off the loop, one task each; providers may block there. */
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
     /**
      * Process attribution, on platform threads: it is all small blocking reads of {@code /proc}, and on a virtual

@@ -67,7 +67,11 @@ final class FlowPipeline {
     /** The longest an allowed flow decided without its process holds its bytes for attribution. */
     static final Duration ATTRIBUTION_HOLD = Duration.ofMillis(100);
 
-    /** What the adapter does at the act step; called on the flow's event loop. */
+    /**
+     * What the adapter does at the act step; called on the flow's event loop. A kernel-verdict adapter (the NFQUEUE
+     * fast path) would accept with a conntrack mark on {@code connect(null, null)}, drop on {@code drop}, and hand a
+     * flow that needs more (a proxy, watched data) to the terminated path.
+     */
     interface Transport {
         /** Allowed: open the upstream through {@code proxy} (null: direct), watching what {@code watch} asks (or null). */
         void connect(FlowProxy proxy, FilterVerdict.FilterData watch);
