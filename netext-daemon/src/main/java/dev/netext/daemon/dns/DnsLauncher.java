@@ -46,6 +46,8 @@ public final class DnsLauncher {
     /** As {@link #launch(Profile, EventSink)}, the queries' flow ids from {@code flowIds} (the daemon's counter). */
     public static DnsProxyServer launch(Profile profile, EventSink sink, java.util.function.LongSupplier flowIds) throws Exception {
         DnsSection d = profile.dns().orElseThrow(() -> new IllegalArgumentException("profile " + profile.name() + " has no dns section"));
-        return DnsProxyServer.start(config(d), new SplitDnsProvider(d.rules(), d.defaultGroup()), profile.name(), sink, flowIds);
+        SplitDnsProvider provider = new SplitDnsProvider(d.rules(), d.defaultGroup());
+        provider.setLists(ListFiles.dnsRules(d.lists()));
+        return DnsProxyServer.start(config(d), provider, profile.name(), sink, flowIds);
     }
 }

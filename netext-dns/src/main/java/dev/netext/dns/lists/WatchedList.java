@@ -1,6 +1,7 @@
 package dev.netext.dns.lists;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -17,12 +18,16 @@ import java.util.function.Consumer;
  * file's size, modification time and inode each {@link #POLL_MILLIS} ms (an edit in place, an append and an atomic
  * rename all change one of them) and reloads a changed file off the query path; a reload that fails (unreadable,
  * vanished) keeps the old list and reports it.
+ *
+ * <p>The poller holds lists weakly: a list nobody uses any more (its server or filter stopped) stops being watched
+ * when it is collected, or at once on {@link #close}. The DNS server and the flow filter of one profile naming the same
+ * file share one loaded copy ({@link #open} returns the live one).
  */
 public final class WatchedList implements AutoCloseable {
     /** How often files are looked at: a change is in effect within this plus the reload time (goal: 5 s). */
     public static final long POLL_MILLIS = 1000;
 
-    private static final CopyOnWriteArrayList<WatchedList> WATCHED = new CopyOnWriteArrayList<>();
+    private static final CopyOnWriteArrayList<WeakReference<WatchedList>> WATCHED = new CopyOnWriteArrayList<>();
     private static volatile ScheduledExecutorService poller;
 
     private final String name;
@@ -43,13 +48,17 @@ public final class WatchedList implements AutoCloseable {
      * Loads {@code file} now (an unreadable file at start is an error, as a typo in a path should be) and watches it.
      * {@code report} gets one line per load and per failed reload.
      */
-    public static WatchedList open(String name, Path file, Consumer<String> report) throws IOException {
+    public static synchronized WatchedList open(String name, Path file, Consumer<String> report) throws IOException {
+        for (WeakReference<WatchedList> ref : WATCHED) {
+            WatchedList live = ref.get();
+            if (live != null && live.name.equals(name) && live.file.equals(file)) return live;
+        }
         Object stamp = stamp(file);
         long t0 = System.nanoTime();
         BlockList first = BlockList.load(name, file);
         report.accept("list " + first.describe() + " loaded in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         WatchedList w = new WatchedList(name, file, report, first, stamp);
-        WATCHED.add(w);
+        WATCHED.add(new WeakReference<>(w));
         startPoller();
         return w;
     }
@@ -69,7 +78,15 @@ public final class WatchedList implements AutoCloseable {
     private static synchronized void startPoller() {
         if (poller != null) return;
         poller = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("netext-lists").unstarted(r));
-        poller.scheduleWithFixedDelay(() -> WATCHED.forEach(WatchedList::pollOnce), POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(WatchedList::pollAll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private static void pollAll() {
+        for (WeakReference<WatchedList> ref : WATCHED) {
+            WatchedList w = ref.get();
+            if (w == null) WATCHED.remove(ref);
+            else w.pollOnce();
+        }
     }
 
     /** Reloads the file if it changed since the last load; on failure keeps the old list. Returns whether it reloaded. */
@@ -106,5 +123,5 @@ public final class WatchedList implements AutoCloseable {
 
     /** Stops watching. */
     @Override
-    public void close() { WATCHED.remove(this); }
+    public void close() { WATCHED.removeIf(ref -> ref.get() == this); }
 }
