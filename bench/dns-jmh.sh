@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$root"
-./mvnw -q -B -pl netext-dns -am test-compile
-./mvnw -q -B -pl netext-dns dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath
+# one reactor build: the sibling modules resolve to their target/classes (nothing of ours is installed in ~/.m2)
+./mvnw -q -B -pl netext-dns -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath
 cp="netext-dns/target/test-classes:netext-dns/target/classes:$(cat netext-dns/target/jmh.classpath)"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.netext.dns.bench.DnsJmh "$@"

@@ -44,9 +44,12 @@ public final class DomainSet {
         int p = start;
         while (p < end) {
             int l = b[p] & 0xFF;
-            if (l == 0 || l > 63) return false;
-            int c = find(NameHash.wire1(b, p, end), NameHash.wire2(b, p, end));
-            if (c >= 0 && (p == start || (c & SUBTREE) != 0)) return true;
+            if (l == 0 || l > 63 || p + l + 1 >= end || b[p + l + 1] == 0) return false; // entries have two labels or more: no TLD probe
+            int i = first(NameHash.wire1(b, p, end));
+            if (i >= 0) {
+                int c = check(i, NameHash.wire2(b, p, end)); // the second hash only when the first one matched
+                if (c >= 0 && (p == start || (c & SUBTREE) != 0)) return true;
+            }
             p += l + 1;
         }
         return false;
@@ -59,10 +62,13 @@ public final class DomainSet {
         if (keys.length == 0 || to == 0) return false;
         int p = 0;
         while (p < to) {
-            int c = find(NameHash.text1(name, p, to), NameHash.text2(name, p, to));
-            if (c >= 0 && (p == 0 || (c & SUBTREE) != 0)) return true;
             int dot = indexOf(name, '.', p, to);
-            if (dot < 0) return false;
+            if (dot < 0) return false; // a single label: no entry is one
+            int i = first(NameHash.text1(name, p, to));
+            if (i >= 0) {
+                int c = check(i, NameHash.text2(name, p, to));
+                if (c >= 0 && (p == 0 || (c & SUBTREE) != 0)) return true;
+            }
             p = dot + 1;
         }
         return false;
@@ -73,18 +79,22 @@ public final class DomainSet {
         return -1;
     }
 
-    /** {@link #SUBTREE} or 0 for the entry with these hashes, or -1 when there is none. */
-    private int find(long h1, long h2) {
-        int want = (int) (h2 >>> 33) << 1;
+    /** Index of the first key equal to {@code h1}, or -1. */
+    private int first(long h1) {
         int k = (int) (h1 >>> bucketShift);
         for (int i = buckets[k], end = buckets[k + 1]; i < end; i++) {
             long key = keys[i];
-            if (key == h1) {
-                if ((checks[i] & ~SUBTREE) == want) return checks[i] & SUBTREE;
-            } else if (Long.compareUnsigned(key, h1) > 0) {
-                return -1;
-            }
+            if (key == h1) return i;
+            if (Long.compareUnsigned(key, h1) > 0) return -1;
         }
+        return -1;
+    }
+
+    /** {@link #SUBTREE} or 0 for the entry from {@code i} on with first hash {@code keys[i]} and second {@code h2}, or -1. */
+    private int check(int i, long h2) {
+        int want = (int) (h2 >>> 33) << 1;
+        long h1 = keys[i];
+        for (; i < keys.length && keys[i] == h1; i++) if ((checks[i] & ~SUBTREE) == want) return checks[i] & SUBTREE;
         return -1;
     }
 
@@ -95,10 +105,11 @@ public final class DomainSet {
         private int size;
 
         /**
-         * Adds a valid text name (lower or upper case, no trailing dot): {@code subtree} true to cover the names below
-         * it too.
+         * Adds a valid text name of two labels or more (lower or upper case, no trailing dot): {@code subtree} true to
+         * cover the names below it too.
          */
         public Builder add(CharSequence name, boolean subtree) {
+            if (indexOf(name, '.', 0, name.length()) < 0) throw new IllegalArgumentException("a single label: " + name);
             if (size == keys.length) {
                 keys = Arrays.copyOf(keys, size * 2);
                 checks = Arrays.copyOf(checks, size * 2);

@@ -59,6 +59,21 @@ class ListFuzzTest {
         }
     }
 
+    @Test
+    void wireLookupsOfRandomBytesNeverThrow() {
+        BlockList l = BlockList.parse("w", "a.example\n0.0.0.0 b.example\n||c.example^\n");
+        Random rnd = new Random(0xB10C);
+        for (int i = 0; i < 200_000; i++) {
+            byte[] m = new byte[rnd.nextInt(40)];
+            rnd.nextBytes(m);
+            if (rnd.nextBoolean() && m.length > 0) m[rnd.nextInt(m.length)] = 0;
+            int start = m.length == 0 ? 0 : rnd.nextInt(m.length);
+            l.names().containsWire(m, start, start + rnd.nextInt(m.length - start + 1));
+        }
+        byte[] w = Names.encode("x.a.example");
+        assertThat(l.names().containsWire(w, 0, w.length)).isTrue();
+    }
+
     /** The first name of an accepted single-name line, read back the simple way. */
     private static String acceptedName(String line) {
         String s = line.strip();
