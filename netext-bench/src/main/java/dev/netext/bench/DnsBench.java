@@ -290,7 +290,7 @@ public final class DnsBench {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
-    private static double clockTicksPerSecond() {
+    static double clockTicksPerSecond() {
         try {
             Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
             String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();

@@ -4,47 +4,49 @@ import java.util.Arrays;
 
 /**
  * An immutable set of domain names for block lists of a million names: no names are kept, only two hashes of each
- * name's wire form ({@link NameHash}) in primitive arrays — 12 bytes a name plus a bucket index of about 1 byte a
- * name (docs/PERFORMANCE.md has the measured figures).
+ * name's wire form ({@link NameHash}) in primitive arrays — an open-addressing table of about 17 bytes a name
+ * (docs/PERFORMANCE.md has the measured figures).
  *
- * <p>Layout: {@code keys} holds the first hashes sorted (unsigned); {@code checks[i]} holds 31 bits of the second
- * hash of the same name, shifted left one, with {@link #SUBTREE} in the low bit when the entry also covers every name
- * below it. {@code buckets[k]} is where the keys whose top {@code bucketBits} bits are {@code k} start, so a lookup
- * scans a handful of neighbouring keys instead of binary-searching the whole array.
+ * <p>Layout: {@code keys} is a linear-probing table of first hashes (0 marks an empty slot; a hash of 0 is stored as
+ * 1), filled to at most {@link #LOAD}; a name's home slot is its first hash mapped onto the table by multiply-shift.
+ * {@code checks[i]} holds 31 bits of the second hash of the same name, shifted left one, with {@link #SUBTREE} in the
+ * low bit when the entry also covers every name below it. A probe for an unlisted name reads one or two cache lines
+ * of {@code keys} and nothing else; {@code checks} and the second hash are touched only when a first hash matched.
  *
- * <p>A lookup walks the queried name's suffixes from the full name towards the root (at most 127 labels) and probes
- * each: the full name matches any entry, a shorter suffix only a {@link #SUBTREE} entry. It allocates nothing, on the
- * wire form ({@link #containsWire}) and on text ({@link #containsName}) alike.
+ * <p>A lookup walks the queried name's suffixes from the full name towards the root (at most 127 labels; the one-label
+ * suffix is skipped, no entry has one label) and probes each: the full name matches any entry, a shorter suffix only
+ * a {@link #SUBTREE} entry. It allocates nothing, on the wire form ({@link #containsWire}) and on text
+ * ({@link #containsName}) alike.
  */
 public final class DomainSet {
     /** Low bit of a check word: the entry covers the name and every name below it. */
     static final int SUBTREE = 1;
+    /** Highest fill of the table: a miss then scans about 8 slots, two cache lines at most. */
+    static final double LOAD = 0.72;
     public static final DomainSet EMPTY = new Builder().build();
 
     private final long[] keys;
     private final int[] checks;
-    private final int[] buckets;
-    private final int bucketShift;
+    private final int size;
 
-    private DomainSet(long[] keys, int[] checks, int[] buckets, int bucketBits) {
+    private DomainSet(long[] keys, int[] checks, int size) {
         this.keys = keys;
         this.checks = checks;
-        this.buckets = buckets;
-        this.bucketShift = 64 - bucketBits;
+        this.size = size;
     }
 
-    public int size() { return keys.length; }
+    public int size() { return size; }
 
     /** Bytes of the arrays (what a name costs: this over {@link #size}). */
-    public long bytes() { return 8L * keys.length + 4L * checks.length + 4L * buckets.length; }
+    public long bytes() { return 8L * keys.length + 4L * checks.length; }
 
     /** Whether the wire name {@code b[start, end)} (uncompressed, ending after the root's zero byte) is in the set. */
     public boolean containsWire(byte[] b, int start, int end) {
-        if (keys.length == 0) return false;
+        if (size == 0) return false;
         int p = start;
         while (p < end) {
             int l = b[p] & 0xFF;
-            if (l == 0 || l > 63 || p + l + 1 >= end || b[p + l + 1] == 0) return false; // entries have two labels or more: no TLD probe
+            if (l == 0 || l > 63 || p + l + 1 >= end || b[p + l + 1] == 0) return false; // no entry has one label
             int i = first(NameHash.wire1(b, p, end));
             if (i >= 0) {
                 int c = check(i, NameHash.wire2(b, p, end)); // the second hash only when the first one matched
@@ -59,7 +61,7 @@ public final class DomainSet {
     public boolean containsName(CharSequence name) {
         int to = name.length();
         if (to > 0 && name.charAt(to - 1) == '.') to--;
-        if (keys.length == 0 || to == 0) return false;
+        if (size == 0 || to == 0) return false;
         int p = 0;
         while (p < to) {
             int dot = indexOf(name, '.', p, to);
@@ -79,26 +81,33 @@ public final class DomainSet {
         return -1;
     }
 
-    /** Index of the first key equal to {@code h1}, or -1. */
+    private static long stored(long h1) { return h1 == 0 ? 1 : h1; }
+
+    /** The home slot of a first hash: multiply-shift onto {@code [0, length)}, no power of two needed. */
+    private static int home(long h1, int length) { return (int) (((h1 >>> 32) * length) >>> 32); }
+
+    /** The first slot holding {@code h1}, or -1. */
     private int first(long h1) {
-        int k = (int) (h1 >>> bucketShift);
-        for (int i = buckets[k], end = buckets[k + 1]; i < end; i++) {
+        long want = stored(h1);
+        int n = keys.length;
+        for (int i = home(want, n); ; i = i + 1 == n ? 0 : i + 1) {
             long key = keys[i];
-            if (key == h1) return i;
-            if (Long.compareUnsigned(key, h1) > 0) return -1;
+            if (key == want) return i;
+            if (key == 0) return -1;
         }
-        return -1;
     }
 
-    /** {@link #SUBTREE} or 0 for the entry from {@code i} on with first hash {@code keys[i]} and second {@code h2}, or -1. */
+    /** {@link #SUBTREE} or 0 for the entry from slot {@code i} on with the same first hash and second hash {@code h2}, or -1. */
     private int check(int i, long h2) {
         int want = (int) (h2 >>> 33) << 1;
         long h1 = keys[i];
-        for (; i < keys.length && keys[i] == h1; i++) if ((checks[i] & ~SUBTREE) == want) return checks[i] & SUBTREE;
+        int n = keys.length;
+        for (; keys[i] != 0; i = i + 1 == n ? 0 : i + 1)
+            if (keys[i] == h1 && (checks[i] & ~SUBTREE) == want) return checks[i] & SUBTREE;
         return -1;
     }
 
-    /** Collects names, then sorts them into a set once. Not thread-safe. */
+    /** Collects names, then puts them into a table once ({@link #build} empties the builder). Not thread-safe. */
     public static final class Builder {
         private long[] keys = new long[1024];
         private int[] checks = new int[1024];
@@ -111,10 +120,10 @@ public final class DomainSet {
         public Builder add(CharSequence name, boolean subtree) {
             if (indexOf(name, '.', 0, name.length()) < 0) throw new IllegalArgumentException("a single label: " + name);
             if (size == keys.length) {
-                keys = Arrays.copyOf(keys, size * 2);
-                checks = Arrays.copyOf(checks, size * 2);
+                keys = Arrays.copyOf(keys, Math.max(1024, size * 2));
+                checks = Arrays.copyOf(checks, Math.max(1024, size * 2));
             }
-            keys[size] = NameHash.text1(name, 0, name.length());
+            keys[size] = stored(NameHash.text1(name, 0, name.length()));
             checks[size] = ((int) (NameHash.text2(name, 0, name.length()) >>> 33) << 1) | (subtree ? SUBTREE : 0);
             size++;
             return this;
@@ -123,61 +132,24 @@ public final class DomainSet {
         public int size() { return size; }
 
         public DomainSet build() {
-            long[] k = Arrays.copyOf(keys, size);
-            int[] c = Arrays.copyOf(checks, size);
-            radixSort(k, c);
-            int n = dedupe(k, c);
-            k = Arrays.copyOf(k, n);
-            c = Arrays.copyOf(c, n);
-            int bits = Math.max(1, 63 - Long.numberOfLeadingZeros(Math.max(1, n)) - 2); // about 4–8 keys a bucket
-            int[] b = new int[(1 << bits) + 1];
-            int shift = 64 - bits;
-            for (int i = 0, bucket = 0; bucket <= 1 << bits; bucket++) {
-                while (i < n && (int) (k[i] >>> shift) < bucket) i++;
-                b[bucket] = i;
-            }
-            return new DomainSet(k, c, b, bits);
-        }
-
-        /** Merges equal entries (same two hashes); a subtree entry covers the exact one. Returns the new count. */
-        private static int dedupe(long[] k, int[] c) {
+            int length = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(8, (long) Math.ceil(size / LOAD) + 1));
+            long[] k = new long[length];
+            int[] c = new int[length];
             int n = 0;
-            for (int i = 0; i < k.length; i++) {
-                int dup = -1;
-                for (int j = n - 1; j >= 0 && k[j] == k[i]; j--) {
-                    if ((c[j] & ~SUBTREE) == (c[i] & ~SUBTREE)) { dup = j; break; }
-                }
-                if (dup >= 0) {
-                    c[dup] |= c[i] & SUBTREE;
-                } else {
-                    k[n] = k[i];
-                    c[n] = c[i];
-                    n++;
+            for (int e = 0; e < size; e++) {
+                long h1 = keys[e];
+                int check = checks[e];
+                int i = home(h1, length);
+                while (true) {
+                    if (k[i] == 0) { k[i] = h1; c[i] = check; n++; break; }
+                    if (k[i] == h1 && (c[i] & ~SUBTREE) == (check & ~SUBTREE)) { c[i] |= check & SUBTREE; break; } // the same name again
+                    i = i + 1 == length ? 0 : i + 1;
                 }
             }
-            return n;
-        }
-
-        /** LSD radix sort of {@code k} as unsigned, 16 bits a pass, carrying {@code c} along. */
-        private static void radixSort(long[] k, int[] c) {
-            int n = k.length;
-            long[] k2 = new long[n];
-            int[] c2 = new int[n];
-            int[] count = new int[1 << 16];
-            for (int shift = 0; shift < 64; shift += 16) {
-                Arrays.fill(count, 0);
-                for (long v : k) count[(int) (v >>> shift) & 0xFFFF]++;
-                for (int i = 0, sum = 0; i < count.length; i++) { int t = count[i]; count[i] = sum; sum += t; }
-                for (int i = 0; i < n; i++) {
-                    int d = (int) (k[i] >>> shift) & 0xFFFF;
-                    int at = count[d]++;
-                    k2[at] = k[i];
-                    c2[at] = c[i];
-                }
-                long[] tk = k; k = k2; k2 = tk;
-                int[] tc = c; c = c2; c2 = tc;
-            }
-            // four passes: the sorted data is back in the caller's arrays
+            keys = new long[0];
+            checks = new int[0];
+            size = 0;
+            return new DomainSet(k, c, n);
         }
     }
 }

@@ -124,7 +124,7 @@ class ListParserTest {
         for (int i = 0; i < 200_000; i++) b.add("host" + i + ".block.example", i % 2 == 0);
         DomainSet s = b.build();
         assertThat(s.size()).isEqualTo(200_000);
-        assertThat(s.bytes() / s.size()).isLessThanOrEqualTo(16);
+        assertThat(s.bytes() / s.size()).isLessThanOrEqualTo(18);
         for (int i = 0; i < 200_000; i++) {
             assertThat(s.containsName("host" + i + ".block.example")).isTrue();
             assertThat(s.containsName("x.host" + i + ".block.example")).isEqualTo(i % 2 == 0);
