@@ -100,7 +100,7 @@ public class BlockListIntegrationTest {
     }
 
     public static String dig(NetworkNamespace ns, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("dig", "@127.0.0.1", "+time=2", "+tries=1"));
+        List<String> cmd = new ArrayList<>(List.of("dig", "@127.0.0.1", "+time=5", "+tries=1"));
         cmd.addAll(List.of(args));
         return ns.run(Duration.ofSeconds(15), cmd.toArray(String[]::new)).output();
     }
