@@ -57,8 +57,10 @@ public final class DnsLauncher {
         return DnsProxyServer.start(config(d), provider.apply(d), profile.name(), sink, flowIds);
     }
 
-    /** The provider of every {@code dns:} section: split DNS by the section's rules. */
+    /** The provider of every {@code dns:} section: split DNS by the section's rules and block lists. */
     public static DnsProxyProvider splitDns(DnsSection d) {
-        return new SplitDnsProvider(d.rules(), d.defaultGroup());
+        SplitDnsProvider provider = new SplitDnsProvider(d.rules(), d.defaultGroup());
+        provider.setLists(ListFiles.dnsRules(d.lists()));
+        return provider;
     }
 }

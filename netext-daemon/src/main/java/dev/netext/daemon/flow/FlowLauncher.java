@@ -3,6 +3,7 @@ package dev.netext.daemon.flow;
 import dev.netext.api.EventSink;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.daemon.dns.ListFiles;
 import dev.netext.daemon.profile.DnsSection;
 import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.daemon.plugin.ProviderResolutionException;
@@ -41,7 +42,7 @@ public final class FlowLauncher {
     private FlowLauncher() {}
 
     public static RulesFilter rulesFilter(FilterSection s) {
-        return new RulesFilter(s.rules(), s.defaultAction(), s.promptTimeout(), s.promptDefault(), s.dropMode());
+        return new RulesFilter(ListFiles.bindFlowRules(s.rules()), s.defaultAction(), s.promptTimeout(), s.promptDefault(), s.dropMode());
     }
 
     /** The filter of a profile without a {@code filter:} section: no rules, allow. */
