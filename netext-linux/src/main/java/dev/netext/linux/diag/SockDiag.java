@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static dev.netext.linux.diag.InetDiagH.*;
 import static dev.netext.linux.netlink.NetlinkH.NLM_F_DUMP;
@@ -40,8 +39,6 @@ public final class SockDiag implements AutoCloseable {
     private static final int TIMEOUT_MILLIS = 2_000;
 
     private final NetlinkSocket socket;
-    private final ReentrantLock lock = new ReentrantLock();
-    private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
 
     private SockDiag(NetlinkSocket socket) {
         this.socket = socket;
@@ -74,7 +71,7 @@ public final class SockDiag implements AutoCloseable {
                 udp ? remote.getPort() : local.getPort(), udp ? local.getPort() : remote.getPort(),
                 udp ? remoteAddress : localAddress, udp ? localAddress : remoteAddress);
         OneSocket answer = new OneSocket();
-        request(req, "sock_diag lookup", answer);
+        socket.request(req, "sock_diag lookup", TIMEOUT_MILLIS, answer);
         Optional<SocketOwner> owner = Optional.ofNullable(answer.found);
         if (owner.isEmpty() || udp) return owner;
         // inet_lookup falls back to a listener on the local port: that is not the flow's socket.
@@ -112,7 +109,7 @@ public final class SockDiag implements AutoCloseable {
         req.bytes(new byte[32]).u32(0);
         req.u32(INET_DIAG_NOCOOKIE).u32(INET_DIAG_NOCOOKIE);
         BoundToPort found = new BoundToPort(port, address);
-        request(req, "sock_diag dump", found);
+        socket.request(req, "sock_diag dump", TIMEOUT_MILLIS, found);
         return Optional.ofNullable(found.exact != null ? found.exact : found.wildcard);
     }
 
@@ -174,17 +171,6 @@ public final class SockDiag implements AutoCloseable {
         return b;
     }
 
-    /** Sends {@code req} and hands its answer to {@code replies}; one request at a time on the socket. */
-    private void request(NlMessageBuilder req, String what, NlReplies replies) throws LinuxException {
-        lock.lock();
-        try {
-            seq = (seq + 1) & 0x7FFFFFFF;
-            socket.request(req.build(seq, socket.portId()), what, TIMEOUT_MILLIS, replies);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** The one socket an exact lookup answers with; none when the kernel says ENOENT. */
     private static final class OneSocket implements NlReplies {
         SocketOwner found;
@@ -234,11 +220,6 @@ public final class SockDiag implements AutoCloseable {
 
     @Override
     public void close() {
-        lock.lock();
-        try {
-            socket.close();
-        } finally {
-            lock.unlock();
-        }
+        socket.close();
     }
 }

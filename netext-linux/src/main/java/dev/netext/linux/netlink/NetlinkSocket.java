@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static dev.netext.linux.netlink.NetlinkH.NLMSG_DONE;
 import static dev.netext.linux.netlink.NetlinkH.NLMSG_ERROR;
@@ -21,7 +22,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * An {@code AF_NETLINK} datagram socket ({@code linux/netlink.h}): bind to a port id chosen by the kernel and to
  * multicast groups, send whole messages to the kernel, receive one datagram at a time. The socket stays in the
  * network namespace of the thread that opened it. {@link #request} is the request/answer loop every netlink client
- * needs (rtnetlink, sock_diag, nfnetlink queue and log). Not thread-safe; owners serialise access.
+ * needs (rtnetlink, sock_diag, nfnetlink queue and log). Requests may come from any thread: they are serialised, and
+ * {@link #close} waits for the one in flight. Everything else is not thread-safe; owners serialise access.
  */
 public final class NetlinkSocket implements AutoCloseable {
     /** Large enough for any rtnetlink datagram: dumps fill at most about 32 KiB per datagram. */
@@ -33,6 +35,8 @@ public final class NetlinkSocket implements AutoCloseable {
     private final MemorySegment recvBuf = Arena.ofAuto().allocate(RECV_BUFFER, 8);
     private final MemorySegment kernel = Libc.sockaddrNl(Arena.ofAuto(), 0, 0);
     private final MemorySegment pollFd = Arena.ofAuto().allocate(Libc.POLLFD);
+    private final ReentrantLock requestLock = new ReentrantLock();
+    private int seq = (int) (System.nanoTime() & 0x3FFFFFFF); // guarded by requestLock
     private volatile boolean closed;
 
     private NetlinkSocket(int fd, int portId) {
@@ -136,6 +140,29 @@ public final class NetlinkSocket implements AutoCloseable {
      *                        cannot be framed or decoded
      */
     public boolean request(ByteBuffer request, String what, int timeoutMillis, NlReplies replies) throws LinuxException {
+        requestLock.lock();
+        try {
+            return awaitAnswer(request, what, timeoutMillis, replies);
+        } finally {
+            requestLock.unlock();
+        }
+    }
+
+    /** {@link #request(ByteBuffer, String, int, NlReplies)} of {@code request} with the socket's next sequence number. */
+    public boolean request(NlMessageBuilder request, String what, int timeoutMillis, NlReplies replies)
+            throws LinuxException {
+        requestLock.lock();
+        try {
+            seq = (seq + 1) & 0x7FFFFFFF;
+            if (seq == 0) seq = 1;
+            return awaitAnswer(request.build(seq, portId), what, timeoutMillis, replies);
+        } finally {
+            requestLock.unlock();
+        }
+    }
+
+    private boolean awaitAnswer(ByteBuffer request, String what, int timeoutMillis, NlReplies replies)
+            throws LinuxException {
         int seq = request.getInt(request.position() + 8); // nlmsghdr.nlmsg_seq
         send(request);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
@@ -179,8 +206,13 @@ public final class NetlinkSocket implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        Libc.close(fd);
+        requestLock.lock(); // a request in flight ends first (within its timeout): its fd must stay this socket's
+        try {
+            if (closed) return;
+            closed = true;
+            Libc.close(fd);
+        } finally {
+            requestLock.unlock();
+        }
     }
 }

@@ -8,7 +8,6 @@ import dev.netext.linux.LinuxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 import static dev.netext.linux.netlink.NetlinkH.*;
@@ -32,8 +31,6 @@ public final class RtNetlink implements AutoCloseable {
     private static final int DUMP_ATTEMPTS = 3;
 
     private final NetlinkSocket socket;
-    private final ReentrantLock lock = new ReentrantLock();
-    private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
 
     private RtNetlink(NetlinkSocket socket) {
         this.socket = socket;
@@ -169,24 +166,14 @@ public final class RtNetlink implements AutoCloseable {
 
     @Override
     public void close() {
-        lock.lock();
-        try {
-            socket.close();
-        } finally {
-            lock.unlock();
-        }
+        socket.close();
     }
 
     // transport
 
     /** Sends a change ({@code NLM_F_ACK}) and waits for its ACK. */
     private void change(NlMessageBuilder req, String what) throws LinuxException {
-        lock.lock();
-        try {
-            socket.request(req.build(nextSeq(), socket.portId()), what, TIMEOUT_MILLIS, NlReplies.ACK);
-        } finally {
-            lock.unlock();
-        }
+        socket.request(req, what, TIMEOUT_MILLIS, NlReplies.ACK);
     }
 
     /**
@@ -197,29 +184,18 @@ public final class RtNetlink implements AutoCloseable {
     private <T> List<T> query(NlMessageBuilder req, String what, int type, Function<NlMessage, T> decoder)
             throws LinuxException {
         boolean singleReply = (req.flags() & (NLM_F_DUMP | NLM_F_ACK)) == 0;
-        lock.lock();
-        try {
-            for (int attempt = 1; ; attempt++) {
-                List<T> out = new ArrayList<>();
-                boolean interrupted = socket.request(req.build(nextSeq(), socket.portId()), what, TIMEOUT_MILLIS, m -> {
-                    if (m.type() == type) {
-                        T t = decoder.apply(m);
-                        if (t != null) out.add(t);
-                    }
-                    return singleReply;
-                });
-                if (!interrupted) return out;
-                if (attempt == DUMP_ATTEMPTS)
-                    throw new LinuxException(what + ": dump interrupted " + DUMP_ATTEMPTS + " times", Errno.EINTR);
-            }
-        } finally {
-            lock.unlock();
+        for (int attempt = 1; ; attempt++) {
+            List<T> out = new ArrayList<>();
+            boolean interrupted = socket.request(req, what, TIMEOUT_MILLIS, m -> {
+                if (m.type() == type) {
+                    T t = decoder.apply(m);
+                    if (t != null) out.add(t);
+                }
+                return singleReply;
+            });
+            if (!interrupted) return out;
+            if (attempt == DUMP_ATTEMPTS)
+                throw new LinuxException(what + ": dump interrupted " + DUMP_ATTEMPTS + " times", Errno.EINTR);
         }
-    }
-
-    private int nextSeq() {
-        seq = (seq + 1) & 0x7FFFFFFF;
-        if (seq == 0) seq = 1;
-        return seq;
     }
 }
