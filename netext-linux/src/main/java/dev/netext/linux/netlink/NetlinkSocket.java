@@ -142,7 +142,7 @@ public final class NetlinkSocket implements AutoCloseable {
     public boolean request(ByteBuffer request, String what, int timeoutMillis, NlReplies replies) throws LinuxException {
         requestLock.lock();
         try {
-            return awaitAnswer(request, what, timeoutMillis, replies);
+            return exchange(request, what, timeoutMillis, replies);
         } finally {
             requestLock.unlock();
         }
@@ -155,15 +155,15 @@ public final class NetlinkSocket implements AutoCloseable {
         try {
             seq = (seq + 1) & 0x7FFFFFFF;
             if (seq == 0) seq = 1;
-            return awaitAnswer(request.build(seq, portId), what, timeoutMillis, replies);
+            return exchange(request.build(seq, portId), what, timeoutMillis, replies);
         } finally {
             requestLock.unlock();
         }
     }
 
-    private boolean awaitAnswer(ByteBuffer request, String what, int timeoutMillis, NlReplies replies)
+    private boolean exchange(ByteBuffer request, String what, int timeoutMillis, NlReplies replies)
             throws LinuxException {
-        int seq = request.getInt(request.position() + 8); // nlmsghdr.nlmsg_seq
+        int requestSeq = request.getInt(request.position() + 8); // nlmsghdr.nlmsg_seq
         send(request);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         boolean interrupted = false;
@@ -178,7 +178,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 NlParser messages = new NlParser(recvBuf.asSlice(0, n).asByteBuffer());
                 while (messages.hasNext()) {
                     NlMessage m = messages.next();
-                    if (m.seq() != seq || m.pid() != portId && m.pid() != 0) continue;
+                    if (m.seq() != requestSeq || m.pid() != portId && m.pid() != 0) continue;
                     if (m.hasFlag(NLM_F_DUMP_INTR)) interrupted = true;
                     if (m.type() == NLMSG_ERROR) {
                         NlError e = m.error();
