@@ -62,11 +62,17 @@ public final class NetextProcess implements AutoCloseable {
         return start(ns, "up", profile.toString());
     }
 
-    /** The command line that runs the netext CLI in a fresh JVM with this JVM's class path. */
+    /**
+     * The command line that runs the netext CLI in a fresh JVM with this JVM's class path (and its coverage agent,
+     * when it has one: {@link CoverageAgent}).
+     */
     public static List<String> javaCommand() {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.netext.cli.Main");
+        List<String> cmd = new ArrayList<>(List.of(java));
+        CoverageAgent.forChildren().ifPresent(cmd::add);
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.netext.cli.Main"));
+        return List.copyOf(cmd);
     }
 
     private void pumpOutput() {

@@ -1,5 +1,7 @@
 package dev.netext.daemon.dns;
 
+import java.io.UncheckedIOException;
+import java.io.IOException;
 import dev.netext.api.EventSink;
 import dev.netext.api.dns.DnsDecision;
 import dev.netext.api.dns.DnsProxyProvider;
@@ -60,7 +62,11 @@ public final class DnsLauncher {
     /** The provider of every {@code dns:} section: split DNS by the section's rules and block lists. */
     public static DnsProxyProvider splitDns(DnsSection d) {
         SplitDnsProvider provider = new SplitDnsProvider(d.rules(), d.defaultGroup());
-        provider.setLists(ListFiles.dnsRules(d.lists()));
+        try {
+            provider.setLists(ListFiles.dnsRules(d.lists()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("block lists of the dns section: " + e.getMessage(), e);
+        }
         return provider;
     }
 }

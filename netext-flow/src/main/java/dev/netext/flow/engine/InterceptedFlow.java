@@ -9,6 +9,8 @@ import dev.netext.api.flow.TransportProtocol;
 import dev.netext.flow.naming.FlowName;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.HandshakeHandler;
+import dev.netext.linux.LinuxException;
+import dev.netext.linux.tcp.TcpInfo;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -309,14 +311,19 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
     private void countFromTcpInfo(boolean clientClosed) {
         Channel open = clientClosed ? upstream : client;
         if (open == null || !open.isOpen()) return;
-        long[] c = TcpByteCounters.read(((EpollSocketChannel) open).fd().intValue());
+        TcpInfo c;
+        try {
+            c = TcpInfo.read(((EpollSocketChannel) open).fd().intValue());
+        } catch (LinuxException e) {
+            return; // closed meanwhile: the counts so far stand
+        }
         if (c == null) return;
         // upstream: acked = what the client sent (outbound); client: acked = what the remote sent (inbound)
         if (clientClosed) {
-            bytesOut = Math.max(bytesOut, c[0] - handshakeOut);
-            bytesIn = Math.max(bytesIn, c[1] - handshakeIn);
+            bytesOut = Math.max(bytesOut, c.bytesAcked() - handshakeOut);
+            bytesIn = Math.max(bytesIn, c.bytesReceived() - handshakeIn);
         }
-        else { bytesIn = Math.max(bytesIn, c[0]); bytesOut = Math.max(bytesOut, c[1]); }
+        else { bytesIn = Math.max(bytesIn, c.bytesAcked()); bytesOut = Math.max(bytesOut, c.bytesReceived()); }
     }
 
     /** Where a gate's bytes go: the other channel; a drop resets both. */
