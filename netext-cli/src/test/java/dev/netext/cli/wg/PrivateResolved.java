@@ -2,12 +2,13 @@ package dev.netext.cli.wg;
 
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.ProcessRunner;
 import dev.netext.linux.sys.HostPackages;
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +24,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The binary: {@code /lib/systemd/systemd-resolved} when Debian's package is installed — which this machine must
  * not do, its postinst turns the host's {@code /etc/resolv.conf} into a link to resolved's stub and starts the
- * service — else the file {@code NETEXT_TEST_SYSTEMD_RESOLVED} names, from the package unpacked without installing
- * ({@code apt-get download systemd-resolved; dpkg-deb -x systemd-resolved_*.deb DIR}). Without either the test is
- * aborted with that recipe: it is the one peer the build cannot install for it.
+ * service — else the package of the host's systemd version (resolved's own libraries are systemd's) downloaded and
+ * unpacked by {@link UnpackedDebianPackage}, never installed. When neither can be had the test fails saying what to do.
  */
 final class PrivateResolved implements AutoCloseable {
-    private static final String INSTALLED = "/lib/systemd/systemd-resolved";
-    private static final String ENV = "NETEXT_TEST_SYSTEMD_RESOLVED";
+    /** The root of an installed systemd-resolved: its daemon and resolvectl at the paths below it. */
+    private static final Path INSTALLED = Path.of("/");
+    private static final String DAEMON = "lib/systemd/systemd-resolved";
+    private static final String RESOLVECTL = "usr/bin/resolvectl";
 
     final NetworkNamespace ns;
     private final Path dir;
@@ -45,15 +47,23 @@ final class PrivateResolved implements AutoCloseable {
         this.resolvectl = resolvectl;
     }
 
-    static Path binary() throws IOException {
-        HostPackages.require("dbus-daemon", "busctl", "unshare");
-        if (Files.isExecutable(Path.of(INSTALLED))) return Path.of(INSTALLED);
-        String env = System.getenv(ENV);
-        Assumptions.assumeTrue(env != null && Files.isExecutable(Path.of(env)), "systemd-resolved is not installed, and "
-                + "installing Debian's package would take over this host's /etc/resolv.conf; unpack it instead: "
-                + "apt-get download systemd-resolved && dpkg-deb -x systemd-resolved_*.deb DIR, then " + ENV
-                + "=DIR/lib/systemd/systemd-resolved");
-        return Path.of(env);
+    /**
+     * Where systemd-resolved's files are (the daemon at {@link #DAEMON} below it): {@code /} when installed, else the
+     * package unpacked, at the version of the host's systemd and checked to find every library it links.
+     */
+    static Path root() throws IOException {
+        HostPackages.require("dbus-daemon", "busctl", "unshare", "dpkg-query");
+        if (Files.isExecutable(INSTALLED.resolve(DAEMON))) return INSTALLED;
+        String version = ProcessRunner.run(List.of("dpkg-query", "-W", "-f=${Version}", "systemd"), Duration.ofSeconds(10))
+                .orThrow().output().strip();
+        Path root = UnpackedDebianPackage.unpacked("systemd-resolved", version);
+        ExecResult libraries = ProcessRunner.run(List.of("ldd", root.resolve(DAEMON).toString()), Duration.ofSeconds(10)).orThrow();
+        if (libraries.output().contains("not found")) {
+            throw new IOException(root.resolve(DAEMON) + " needs libraries this host lacks ("
+                    + libraries.output().lines().filter(l -> l.contains("not found")).map(String::strip).toList()
+                    + "); as root: apt-get install libsystemd-shared=" + version);
+        }
+        return root;
     }
 
     /**
@@ -62,12 +72,9 @@ final class PrivateResolved implements AutoCloseable {
      * its user, which a test's private temp directory would shut out.
      */
     static PrivateResolved start(NetworkNamespace ns) throws Exception {
-        Path binary = binary();
+        Path root = root();
         Path dir = Files.createTempDirectory("netext-resolved-");
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        // resolvectl: the installed one, or the one unpacked beside the binary (DIR/usr/bin/resolvectl)
-        Path resolvectl = binary.toString().equals(INSTALLED) ? Path.of("/usr/bin/resolvectl")
-                : binary.getParent().getParent().getParent().resolve("usr/bin/resolvectl");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path bus = dir.resolve("system_bus_socket");
         Files.writeString(dir.resolve("bus.conf"), """
                 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -97,9 +104,9 @@ final class PrivateResolved implements AutoCloseable {
                 for i in $(seq 50); do [ -S %2$s ] && break; sleep 0.1; done
                 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=%2$s
                 exec %3$s
-                """.formatted(dir, bus, binary);
+                """.formatted(dir, bus, root.resolve(DAEMON));
         Process p = ns.command("unshare", "-m", "--propagation", "private", "sh", "-c", script).redirectErrorStream(true).start();
-        PrivateResolved r = new PrivateResolved(ns, dir, bus, p, resolvectl);
+        PrivateResolved r = new PrivateResolved(ns, dir, bus, p, root.resolve(RESOLVECTL));
         try {
             for (int i = 0; i < 100; i++) {
                 if (!p.isAlive()) throw new IllegalStateException("systemd-resolved exited: " + new String(p.getInputStream().readAllBytes()));
