@@ -1,10 +1,11 @@
 #!/bin/sh
 # netext's Debian packages, from packages/debian.txt (the one list; see its header), by role:
-#   packages.sh list ROLE...     the packages of these roles (runtime, sandbox, test, bench), one a line
+#   packages.sh list ROLE...     the packages of these roles (runtime, sandbox, test, bench, package), one a line
 #   packages.sh missing ROLE...  those of them not installed here (a package is there when all it provides is)
 #   packages.sh ensure ROLE...   installs the missing ones when root on Debian/Ubuntu (apt-get update once, then
 #                                apt-get install --no-install-recommends), saying which and why, in one line;
 #                                elsewhere stops with one line naming them (exit 1). Nothing missing: silent.
+#                                Never the unpack role: those packages must not be installed (a test unpacks them).
 # Used by bin/netext sandbox, by the build before the tests (root pom) and by .ci/run. POSIX sh.
 set -eu
 LIST=$(cd "$(dirname "$0")/../.." && pwd)/packages/debian.txt
@@ -36,7 +37,7 @@ purpose() {
   out=
   for role in "$@"; do
     case $role in
-    runtime) w=netext ;; sandbox) w="bin/netext sandbox" ;; test) w="the tests" ;; bench) w="the benchmarks" ;; *) w=$role ;;
+    runtime) w=netext ;; sandbox) w="bin/netext sandbox" ;; test) w="the tests" ;; bench) w="the benchmarks" ;; package) w="bin/netext package" ;; *) w=$role ;;
     esac
     out="${out:+$out, }$w"
   done
@@ -77,6 +78,9 @@ shift
 case $action in
 list) entries "$@" | cut -d' ' -f1 ;;
 missing) missing "$@" ;;
-ensure) ensure "$@" ;;
+ensure)
+  case " $* " in *" unpack "*) echo "netext: the unpack role's packages are never installed (see packages/debian.txt)" >&2; exit 2 ;; esac
+  ensure "$@"
+  ;;
 *) echo "usage: $0 list|missing|ensure ROLE..." >&2; exit 2 ;;
 esac

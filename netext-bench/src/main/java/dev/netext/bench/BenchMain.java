@@ -29,6 +29,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--rounds", converter = OptionRange.PositiveInt.class, defaultValue = "3") int rounds;
     @Option(names = "--connections", converter = OptionRange.PositiveInt.class, defaultValue = "500", description = "flows: connections timed for setup latency") int connections;
     @Option(names = "--names", converter = OptionRange.PositiveInt.class, defaultValue = "100000", description = "dns: cached query names") int names;
+    @Option(names = "--blocklist-names", converter = OptionRange.NonNegativeInt.class, defaultValue = "0",
+            description = "dns: instead of the comparison, the cached rate with and without a block list of this many names, and each server's RSS with it") int blocklistNames;
     @Option(names = "--seconds", defaultValue = "0", converter = OptionRange.NonNegativeInt.class, description = "run length per measurement (packet-filter, flows and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
             description = "dns: JVM options for the netext under test") String javaOpts;
@@ -43,7 +45,9 @@ public final class BenchMain implements Callable<Integer> {
             }
             case "dns" -> {
                 Preflight.requireNetAdmin();
-                yield new DnsBench(System.out, names, seconds == 0 ? 10 : seconds, rounds, javaOpts).run();
+                yield blocklistNames > 0
+                        ? new DnsBlockListBench(System.out, names, blocklistNames, seconds == 0 ? 10 : seconds, rounds, javaOpts).run()
+                        : new DnsBench(System.out, names, seconds == 0 ? 10 : seconds, rounds, javaOpts).run();
             }
             case "packet-filter" -> {
                 Preflight.requireRootForFiltering();

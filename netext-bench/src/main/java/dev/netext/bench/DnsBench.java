@@ -256,7 +256,7 @@ public final class DnsBench {
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("openssl " + args[0] + " failed: " + o);
     }
 
-    private static void awaitAnswer(NetworkNamespace ns, int port) throws Exception {
+    static void awaitAnswer(NetworkNamespace ns, int port) throws Exception {
         for (int i = 0; i < 100; i++) {
             ExecResult r = ns.run(Duration.ofSeconds(5), "dig", "@127.0.0.1", "-p", Integer.toString(port), "+time=1", "+tries=1", "+short", "probe.bench.example");
             if (r.output().contains("10.0.0.1")) return;
@@ -291,7 +291,7 @@ public final class DnsBench {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
-    private static double clockTicksPerSecond() {
+    static double clockTicksPerSecond() {
         try {
             Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
             String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
@@ -359,7 +359,7 @@ public final class DnsBench {
         return q;
     }
 
-    private static long rssKiB(long pid) {
+    static long rssKiB(long pid) {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
                 if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));

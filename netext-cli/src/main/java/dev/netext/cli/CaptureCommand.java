@@ -63,7 +63,7 @@ public final class CaptureCommand implements Callable<Integer> {
             c.send(req);
             JsonNode head = c.read();
             if (head == null) throw new UserError("the daemon closed the connection without answering", ControlOption.DAEMON_UNAVAILABLE);
-            if (!head.path("ok").asBoolean()) throw new UserError(head.path("error").asText("capture failed"), 1);
+            if (!head.path("ok").asBoolean()) throw ControlOption.failure(head);
             System.err.println("capturing on " + head.path("interface").asText() + " (" + what + ")");
             try (PcapngWriter w = PcapngWriter.open(open(file), "netext capture")) {
                 int iface = w.addInterface(head.path("interface").asText(what), Pcapng.LINKTYPE_RAW, head.path("snaplen").asInt(snaplen));

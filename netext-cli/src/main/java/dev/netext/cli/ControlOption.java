@@ -3,7 +3,9 @@ package dev.netext.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.netext.daemon.control.ControlClient;
+import dev.netext.daemon.control.ControlDeniedException;
 import dev.netext.daemon.control.ControlException;
+import dev.netext.daemon.control.ControlServer;
 import dev.netext.daemon.control.DaemonUnavailableException;
 import picocli.CommandLine.Option;
 
@@ -14,6 +16,11 @@ import java.nio.file.Path;
 public final class ControlOption {
     /** Exit code when the daemon cannot be reached (as {@code systemctl status} says 3 for "not running"). */
     static final int DAEMON_UNAVAILABLE = 3;
+    /**
+     * Exit code when the daemon refuses the caller (not root, or a command members of the control group may not run),
+     * as sysexits.h's EX_NOPERM.
+     */
+    static final int PERMISSION_DENIED = 77;
 
     @Option(names = "--control", paramLabel = "SOCKET", description = "The daemon's control socket (default: ${DEFAULT-VALUE}).")
     Path socket = ControlClient.DEFAULT_SOCKET;
@@ -22,8 +29,20 @@ public final class ControlOption {
         try {
             return ControlClient.connect(socket);
         } catch (DaemonUnavailableException e) {
-            throw new UserError(e.getMessage(), DAEMON_UNAVAILABLE);
+            throw unavailable(e);
         }
+    }
+
+    /** The exit code says whether the daemon is not there or refused us. */
+    static UserError unavailable(DaemonUnavailableException e) {
+        return new UserError(e.getMessage(), e instanceof ControlDeniedException ? PERMISSION_DENIED : DAEMON_UNAVAILABLE);
+    }
+
+    /** An error reply as the user's error: a refusal by the permission check exits {@value #PERMISSION_DENIED}, others 1. */
+    static UserError failure(JsonNode reply) {
+        StringBuilder sb = new StringBuilder(reply.path("error").asText("request failed"));
+        for (JsonNode err : reply.path("errors")) sb.append('\n').append(err.asText());
+        return new UserError(sb.toString(), reply.path(ControlServer.DENIED).asBoolean(false) ? PERMISSION_DENIED : 1);
     }
 
     /** Sends {@code request}, returns the reply; an error reply becomes a {@link UserError} (exit 1). */
@@ -31,9 +50,7 @@ public final class ControlOption {
         try (ControlClient c = connect()) {
             return c.call(request);
         } catch (ControlException e) {
-            StringBuilder sb = new StringBuilder(e.getMessage());
-            for (JsonNode err : e.reply().path("errors")) sb.append('\n').append(err.asText());
-            throw new UserError(sb.toString(), 1);
+            throw failure(e.reply());
         } catch (IOException e) {
             throw new UserError("lost the connection to the daemon: " + e.getMessage(), DAEMON_UNAVAILABLE);
         }

@@ -1,5 +1,6 @@
 package dev.netext.cli;
 
+import dev.netext.daemon.control.ControlAccess;
 import dev.netext.daemon.control.ControlClient;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.daemon.profile.ProfileException;
@@ -37,6 +38,11 @@ public final class DaemonCommand implements Callable<Integer> {
 
     @Option(names = "--control", paramLabel = "SOCKET", description = "Control socket (default: ${DEFAULT-VALUE}).")
     Path control = ControlClient.DEFAULT_SOCKET;
+
+    @Option(names = "--control-group", paramLabel = "GROUP", description = "Members of this group may use the control socket "
+            + "to read the daemon's state and start or stop its profiles (netext status, up, down, events, …; a refused "
+            + "command lists them); everything else needs root (default: ${DEFAULT-VALUE}; no such group: root only).")
+    String controlGroup = ControlAccess.DEFAULT_GROUP;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Where crash-recovery ledgers live (default: ${DEFAULT-VALUE}).")
     Path stateDir = StateLedger.DEFAULT_DIR;
@@ -84,7 +90,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 resolvConf, new RestartPolicy(Duration.ofMillis(restartDelayMillis), Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)),
                 Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)),
                 Providers.TUNNEL, Providers.CONFIG_IMPORTERS, otlpEndpoint, loopback("--dashboard", dashboard),
-                kafkaTarget());
+                kafkaTarget(), controlGroup());
         if (otlpEndpoint != null) {
             try {
                 dev.netext.daemon.otlp.OtlpLogsExporter.logsUri(otlpEndpoint);
@@ -116,6 +122,12 @@ public final class DaemonCommand implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(hook);
         System.err.println("netext daemon: stopped");
         return 0;
+    }
+
+    private String controlGroup() {
+        if (!controlGroup.matches("[a-z_][a-z0-9_-]*[$]?") || controlGroup.length() > 32)
+            throw new UserError("--control-group: '" + controlGroup + "' is not a group name (lower case letters, digits, _ and -)");
+        return controlGroup;
     }
 
     private dev.netext.daemon.kafka.KafkaTarget kafkaTarget() {

@@ -6,6 +6,8 @@ import dev.netext.api.net.IpPrefix;
 import dev.netext.dns.server.DnsProxyServer;
 import dev.netext.dns.server.DnsServerConfig;
 import dev.netext.dns.server.QueryLogLine;
+import dev.netext.dns.lists.WatchedList;
+import dev.netext.dns.split.ListRule;
 import dev.netext.dns.split.SplitDnsProvider;
 import dev.netext.dns.split.SplitRule;
 import dev.netext.dns.upstream.ServerSpec;
@@ -48,6 +50,14 @@ public final class DnsCommand implements Runnable {
 
         @Option(names = "--block", paramLabel = "DOMAIN[=nxdomain|refused|ADDRESS…]", description = "Block names under DOMAIN (NXDOMAIN by default). Repeatable.")
         List<String> blocks = new ArrayList<>();
+
+        @Option(names = "--blocklist", paramLabel = "FILE",
+                description = "Block the names this list file holds (hosts file, plain domains, adblock ||d^); reloaded when it changes. Repeatable.")
+        List<java.nio.file.Path> blocklists = new ArrayList<>();
+
+        @Option(names = "--blocklist-action", paramLabel = "nxdomain|refused|sinkhole",
+                description = "What a listed name gets (default nxdomain; sinkhole answers 0.0.0.0 / :: to A / AAAA and NODATA otherwise).")
+        String blocklistAction = "nxdomain";
 
         @Option(names = "--default", paramLabel = "SERVER[,SERVER…]", description = "Servers for every other name (default: system).")
         String defaultServers = "system";
@@ -133,6 +143,8 @@ public final class DnsCommand implements Runnable {
             }
             b.allow(prefixes);
             SplitDnsProvider provider = new SplitDnsProvider(rules, "default");
+            List<WatchedList> watched = openLists(out);
+            provider.setLists(watched.stream().map(w -> new ListRule(w, listDecision(blocklistAction))).toList());
             EventSink sink = log ? event -> {
                 if (event instanceof ProviderEvent.DnsQueried q) {
                     out.println(QueryLogLine.format(q));
@@ -155,9 +167,11 @@ public final class DnsCommand implements Runnable {
             out.println("netext: dns serving on " + server.udpAddresses().stream().map(a -> Endpoint.of(a).toString()).toList()
                     + " (udp, tcp); " + provider.rules().size() + " rules: "
                     + provider.rules().stream().map(SplitRule::label).toList()
+                    + (watched.isEmpty() ? "" : "; lists " + watched.stream().map(WatchedList::name).toList() + " → " + blocklistAction.strip())
                     + "; cache " + (cacheEntries == 0 ? "off" : cacheEntries + " entries") + "; " + threads + " I/O threads");
             out.flush();
             stopped.await();
+            watched.forEach(WatchedList::close);
             Runtime.getRuntime().removeShutdownHook(hook);
             out.println("netext: dns stopped; " + server.stats()
                     + (server.cache() == null ? "" : "; cache " + server.cache().size() + " entries in " + server.cache().bytesUsed() / 1024
@@ -166,6 +180,33 @@ public final class DnsCommand implements Runnable {
                     + (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024) + " MiB");
             out.flush();
             return 0;
+        }
+
+        private List<WatchedList> openLists(PrintStream out) {
+            listDecision(blocklistAction); // a bad action is reported before any list is read
+            List<WatchedList> opened = new ArrayList<>();
+            for (java.nio.file.Path file : blocklists) {
+                try {
+                    opened.add(WatchedList.open(String.valueOf(file.getFileName()), file, line -> {
+                        out.println("netext: " + line);
+                        out.flush();
+                    }));
+                } catch (java.io.IOException e) {
+                    opened.forEach(WatchedList::close);
+                    throw new UserError("--blocklist " + file + ": cannot be read (" + e.getMessage() + ")", 2);
+                }
+            }
+            return opened;
+        }
+
+        /** The block a list rule gives: {@code nxdomain}, {@code refused} or {@code sinkhole} (0.0.0.0 and ::). */
+        static DnsDecision listDecision(String action) {
+            return switch (action.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "nxdomain", "block" -> DnsDecision.nxdomain();
+                case "refused" -> DnsDecision.refused();
+                case "sinkhole" -> DnsDecision.sinkhole(IpPrefix.parseAddress("0.0.0.0"), IpPrefix.parseAddress("::"));
+                default -> throw new UserError("--blocklist-action '" + action + "': expected nxdomain, refused or sinkhole", 2);
+            };
         }
 
         private static SplitRule rule(String domain, DnsDecision d, String where) {

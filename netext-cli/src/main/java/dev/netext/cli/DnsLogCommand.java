@@ -3,6 +3,7 @@ package dev.netext.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.netext.daemon.control.ControlClient;
+import dev.netext.daemon.control.ControlDeniedException;
 import dev.netext.daemon.control.DaemonUnavailableException;
 import dev.netext.dns.server.QueryLogLine;
 import picocli.CommandLine.Command;
@@ -39,6 +40,7 @@ public final class DnsLogCommand implements Callable<Integer> {
         try {
             c = ControlClient.connect(control.socket);
         } catch (DaemonUnavailableException e) {
+            if (e instanceof ControlDeniedException) throw ControlOption.unavailable(e);
             throw new UserError("netext dns log: no netext daemon is running (" + e.getMessage() + ").\n"
                     + "  It shows the DNS queries of profiles the daemon runs (netext daemon; netext up NAME).\n"
                     + "  A foreground 'netext up PROFILE.yaml --log' or 'netext dns serve --log' prints its queries itself.",
@@ -53,7 +55,7 @@ public final class DnsLogCommand implements Callable<Integer> {
             while ((line = c.readLine()) != null) {
                 if (line.startsWith("{\"ok\"")) {
                     JsonNode n = ControlClient.mapper().readTree(line);
-                    if (!n.path("ok").asBoolean()) throw new UserError(n.path("error").asText(), 1);
+                    if (!n.path("ok").asBoolean()) throw ControlOption.failure(n);
                     break; // end of history
                 }
                 if (!line.contains("\"type\":\"" + TYPE + "\"")) continue; // cheap pre-filter; parsed below

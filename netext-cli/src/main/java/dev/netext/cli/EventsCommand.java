@@ -43,7 +43,7 @@ public final class EventsCommand implements Callable<Integer> {
             while ((line = c.readLine()) != null) {
                 if (line.startsWith("{\"ok\"")) {
                     JsonNode n = ControlClient.mapper().readTree(line);
-                    if (!n.path("ok").asBoolean()) throw new UserError(n.path("error").asText(), 1);
+                    if (!n.path("ok").asBoolean()) throw ControlOption.failure(n);
                     break; // end of history
                 }
                 out.println(line);

@@ -42,7 +42,7 @@ public final class FlowsCommand implements Callable<Integer> {
             while ((line = c.readLine()) != null) {
                 JsonNode n = ControlClient.mapper().readTree(line);
                 if (n.has("ok")) {
-                    if (!n.path("ok").asBoolean()) throw new UserError(n.path("error").asText(), 1);
+                    if (!n.path("ok").asBoolean()) throw ControlOption.failure(n);
                     if (!follow) break;
                     continue;
                 }

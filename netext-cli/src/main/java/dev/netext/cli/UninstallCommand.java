@@ -1,6 +1,7 @@
 package dev.netext.cli;
 
 import dev.netext.daemon.install.Installer;
+import dev.netext.daemon.install.SystemGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -9,7 +10,8 @@ import java.util.concurrent.Callable;
 
 /** {@code netext uninstall}: stops the service (real root), removes the unit and {@code /etc/netext/}. */
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
-        description = "Remove what 'netext install' set up. Profiles and plugins you added are kept unless --purge.")
+        description = "Remove what 'netext install' set up. Profiles and plugins you added are kept unless --purge; "
+                + "the group netext is kept (as Debian packages keep system groups): groupdel netext removes it.")
 public final class UninstallCommand implements Callable<Integer> {
     @Option(names = "--root", paramLabel = "DIR", description = "Uninstall from under DIR instead of / (systemctl is not run).")
     Path root = Path.of("/");
@@ -23,6 +25,8 @@ public final class UninstallCommand implements Callable<Integer> {
         if (systemd) Systemctl.runAllowingFailure("disable", "--now", Installer.UNIT_NAME);
         Installer.Result r = new Installer(root).uninstall(purge);
         r.actions().forEach(a -> System.out.println("netext: " + a));
+        SystemGroup group = SystemGroup.control(root);
+        if (group.exists()) System.out.println("netext: " + group.keptNote());
         if (systemd) Systemctl.run("daemon-reload");
         return 0;
     }

@@ -3,6 +3,7 @@ package dev.netext.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.netext.api.net.IpPrefix;
+import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netns.NetnsLab;
@@ -96,9 +97,7 @@ class DiagnoseCommandTest {
 
     /** Runs the CLI in a child JVM inside {@code ns}, with this JVM's class path. */
     private static Result runCli(NetworkNamespace ns, String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> cmd = new ArrayList<>(NetextProcess.javaCommand());
         cmd.addAll(List.of(args));
         Process p = ns.command(cmd.toArray(String[]::new)).redirectInput(ProcessBuilder.Redirect.PIPE).start();
         try {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,15 @@ public final class NetextProcess implements AutoCloseable {
         return new NetextProcess(pb.start());
     }
 
+    /** {@code netext ARGS…} in {@code ns} with {@code environment} added (a private D-Bus system bus, say). */
+    public static NetextProcess start(NetworkNamespace ns, Map<String, String> environment, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = ns.command(cmd.toArray(String[]::new)).redirectErrorStream(true);
+        pb.environment().putAll(environment);
+        return new NetextProcess(pb.start());
+    }
+
     /** {@code netext ARGS…} in {@code ns}, its JVM started with extra {@code jvmOptions} (benchmarks compare flags). */
     public static NetextProcess startWithJvmOptions(NetworkNamespace ns, List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(javaCommand());
@@ -52,11 +62,17 @@ public final class NetextProcess implements AutoCloseable {
         return start(ns, "up", profile.toString());
     }
 
-    /** The command line that runs the netext CLI in a fresh JVM with this JVM's class path. */
+    /**
+     * The command line that runs the netext CLI in a fresh JVM with this JVM's class path (and its coverage agent,
+     * when it has one: {@link CoverageAgent}).
+     */
     public static List<String> javaCommand() {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.netext.cli.Main");
+        List<String> cmd = new ArrayList<>(List.of(java));
+        CoverageAgent.forChildren().ifPresent(cmd::add);
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.netext.cli.Main"));
+        return List.copyOf(cmd);
     }
 
     private void pumpOutput() {

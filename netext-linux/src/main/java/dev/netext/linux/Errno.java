@@ -6,7 +6,8 @@ import dev.netext.linux.ffm.Libc;
 public final class Errno {
     public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11,
             ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENOSPC = 28,
-            ERANGE = 34, ENOPROTOOPT = 92, ENOBUFS = 105, EOPNOTSUPP = 95, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETUNREACH = 101;
+            ERANGE = 34, ENOPROTOOPT = 92, ENOBUFS = 105, EOPNOTSUPP = 95, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETUNREACH = 101,
+            ETIMEDOUT = 110;
 
     private Errno() {}
 
@@ -17,7 +18,7 @@ public final class Errno {
             case EACCES -> "EACCES"; case EBUSY -> "EBUSY"; case EEXIST -> "EEXIST"; case ENODEV -> "ENODEV";
             case EINVAL -> "EINVAL"; case ENOSPC -> "ENOSPC"; case ERANGE -> "ERANGE"; case ENOPROTOOPT -> "ENOPROTOOPT"; case ENOBUFS -> "ENOBUFS";
             case EOPNOTSUPP -> "EOPNOTSUPP"; case EADDRINUSE -> "EADDRINUSE"; case EADDRNOTAVAIL -> "EADDRNOTAVAIL";
-            case ENETUNREACH -> "ENETUNREACH";
+            case ENETUNREACH -> "ENETUNREACH"; case ETIMEDOUT -> "ETIMEDOUT";
             default -> "errno " + errno;
         };
     }

@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What can be tested inside netext-tunnel itself. The lifecycle of {@link TunnelRuntime} and the built-in providers
- * are tested in netext-testkit, which has the simulated device (and depends on this module); its
- * {@code target/site/jacoco-aggregate} report covers this module's classes as exercised there.
+ * are tested in netext-testkit, which has the simulated device (and depends on this module); this module's classes
+ * as exercised there count in the aggregate report, {@code netext-coverage/target/site/jacoco-aggregate}.
  */
 class TunnelStatsTest {
 

@@ -57,6 +57,24 @@ class WgProfileImportTest {
     }
 
     @Test
+    void settingsDnsBesideTheFileReplacesItsDnsWithMatchDomains() throws Exception {
+        conf("");
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, """
+                tunnel:
+                  provider: wireguard
+                  config: wg0.conf
+                  settings:
+                    dns: { servers: [10.7.0.53], match-domains: [corp.example] }
+                """);
+        TunnelSection t = loader().load(p).tunnel().orElseThrow();
+        assertThat(t.settings().dns().servers()).containsExactly(java.net.InetAddress.getByName("10.7.0.53"));
+        assertThat(t.settings().dns().matchDomains()).containsExactly("corp.example");
+        assertThat(t.settings().addresses()).containsExactly(IpPrefix.parse("10.7.0.2/24")); // the rest from the file
+        assertThat(t.table()).hasValue(4321);
+    }
+
+    @Test
     void mistakesAreProfileErrorsWithTheWgFilesOwnLines() throws Exception {
         conf("PostUp = echo hi");
         Path p = dir.resolve("p.yaml");
@@ -69,7 +87,8 @@ class WgProfileImportTest {
 
         conf("");
         Files.writeString(p, "tunnel:\n  provider: wireguard\n  config: wg0.conf\n  settings:\n    addresses: [10.0.0.1/24]\n");
-        assertThatThrownBy(() -> loader().load(p)).hasMessageContaining("tunnel.settings: the settings come from wg0.conf");
+        assertThatThrownBy(() -> loader().load(p)).hasMessageContaining("p.yaml:5: tunnel.settings.addresses: the settings come from wg0.conf;"
+                + " beside config only settings.dns may be given (it replaces the file's DNS =)");
 
         Files.writeString(p, "tunnel:\n  provider: pong\n  config: wg0.conf\n");
         assertThatThrownBy(() -> loader().load(p)).hasMessageContaining("tunnel.config: provider 'pong' reads no config file");

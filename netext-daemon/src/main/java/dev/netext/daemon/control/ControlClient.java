@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.function.Predicate;
 
 /**
@@ -47,13 +49,32 @@ public final class ControlClient implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(ch);
             String m = String.valueOf(e.getMessage());
-            if (e instanceof AccessDeniedException || m.contains("Permission denied"))
-                throw new DaemonUnavailableException("permission denied on " + socket + ": the netext control socket is for root only (try sudo)");
+            if (e instanceof AccessDeniedException || m.contains("Permission denied")) throw denied(socket);
             if (e instanceof SocketException && m.contains("Connection refused"))
                 throw new DaemonUnavailableException("the netext daemon is not running (" + socket
                         + " is left from one that stopped); start it with 'systemctl start netext' or 'netext daemon'");
             throw new DaemonUnavailableException("cannot reach the netext daemon at " + socket + ": " + m);
         }
+    }
+
+    /**
+     * Why the kernel refused the socket, from its file: a file of group G mode 0660 is for root and G's members (whose
+     * process may lack G until they log in again); a file of root's own group is for root only.
+     */
+    private static ControlDeniedException denied(Path socket) {
+        String group = null;
+        try {
+            PosixFileAttributes a = Files.readAttributes(socket, PosixFileAttributes.class);
+            if (a.permissions().contains(PosixFilePermission.GROUP_WRITE) && !a.group().getName().equals("root"))
+                group = a.group().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            // a directory on the way is closed to us: as for root only
+        }
+        if (group == null)
+            return new ControlDeniedException("permission denied: " + socket + " is for root only (try sudo)");
+        return new ControlDeniedException("permission denied: " + socket + " is for root and members of group " + group
+                + " (try sudo, or: sudo usermod -aG " + group + " " + System.getProperty("user.name")
+                + ", then log in again); members may run " + ControlAccess.memberCommandList());
     }
 
     /** Whether a daemon answers on {@code socket} (used before replacing a socket file). */

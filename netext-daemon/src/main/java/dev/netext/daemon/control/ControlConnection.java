@@ -21,4 +21,7 @@ public interface ControlConnection {
      * nothing more after its request) and runs {@code onClose} then. Call once, as the last request.
      */
     void watchClose(Runnable onClose);
+
+    /** What the caller may do ({@link ControlAccess}): ops that are permitted may still leave secrets out for members. */
+    ControlAccess.Level access();
 }

@@ -21,7 +21,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,13 +33,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * one request per line, answered by one or more lines.
  *
  * <pre>
- *   accept (own thread) → SO_PEERCRED: root or the daemon's user, else one error line and close
- *     → per connection (virtual thread): read a line → handler → reply lines → next line … until EOF
+ *   accept (own thread) → SO_PEERCRED → level (ControlGroup): root or the daemon's user, member of the group, none
+ *     → per connection (virtual thread): read a line → op permitted for the level (ControlAccess)?
+ *         yes → handler → reply lines → next line … until EOF
+ *         no  → one {"ok":false,"error":"permission denied: …","denied":true} line; a non-member's connection ends
  * </pre>
  *
  * The socket file is created mode 0600 (bound, then chmod: with the usual umask the file starts without write
- * permission for others, and connecting needs write permission, so the window between the two is closed too). A
- * stale socket file of a dead daemon is replaced; a live daemon's is not.
+ * permission for others, and connecting needs write permission, so the window between the two is closed too). When
+ * the control group exists, the file then goes to {@code root:GROUP} mode 0660, so its members can connect at all;
+ * the peer's credentials are still checked for every connection, which holds if the file's mode is ever loosened or
+ * the socket is passed on. A stale socket file of a dead daemon is replaced; a live daemon's is not.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -46,19 +53,31 @@ public final class ControlServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final ControlHandler handler;
+    private final ControlGroup group;
     private final ObjectMapper mapper = new ObjectMapper();
     private final Set<SocketChannel> clients = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private ControlServer(Path path, ServerSocketChannel server, ControlHandler handler) {
+    private ControlServer(Path path, ServerSocketChannel server, ControlGroup group, ControlHandler handler) {
         this.path = path;
         this.server = server;
+        this.group = group;
         this.handler = handler;
         this.acceptor = Thread.ofPlatform().name("netext-control").daemon(true).unstarted(this::acceptLoop);
     }
 
+    /** A socket for root (and the daemon's own user) only, whatever groups the host has. */
     public static ControlServer start(Path path, ControlHandler handler) throws IOException {
+        return start(path, null, handler);
+    }
+
+    /**
+     * The socket for root and the members of {@code groupName} (which may not exist: then root only); a null name
+     * for root only.
+     */
+    public static ControlServer start(Path path, String groupName, ControlHandler handler) throws IOException {
+        ControlGroup group = groupName == null ? null : new ControlGroup(groupName, ControlGroup.ETC_GROUP);
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
@@ -72,17 +91,39 @@ public final class ControlServer implements AutoCloseable {
         try {
             ch.bind(UnixDomainSocketAddress.of(path));
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            if (group != null) openToGroup(path, groupName);
         } catch (IOException | RuntimeException e) {
             ch.close();
             Files.deleteIfExists(path);
             throw e;
         }
-        ControlServer s = new ControlServer(path, ch, handler);
+        ControlServer s = new ControlServer(path, ch, group, handler);
         s.acceptor.start();
         return s;
     }
 
     public Path path() { return path; }
+
+    /**
+     * {@code root:GROUP} mode 0660 when the group exists, so its members can connect; else the file stays 0600. A
+     * daemon without CAP_CHOWN cannot give the file to a group it is not in: it says so and stays root-only.
+     */
+    private static void openToGroup(Path path, String groupName) throws IOException {
+        GroupPrincipal g;
+        try {
+            g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(groupName);
+        } catch (UserPrincipalNotFoundException e) {
+            LOG.info("control socket {}: root only (no group {}; 'netext install' creates it)", path, groupName);
+            return;
+        }
+        try {
+            Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(g);
+        } catch (IOException e) {
+            LOG.warn("control socket {}: cannot give it to group {} ({}); root only", path, groupName, e.toString());
+            return;
+        }
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    }
 
     private void acceptLoop() {
         while (!closed) {
@@ -104,20 +145,18 @@ public final class ControlServer implements AutoCloseable {
         try (c) {
             OutputStream raw = Channels.newOutputStream(c);
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
-            Connection conn = new Connection(raw, in);
             UnixDomainPrincipal peer;
             try {
                 peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
             } catch (IOException | UnsupportedOperationException e) {
                 peer = null;
             }
-            if (peer == null || !PeerPolicy.allowed(peer.user())) {
-                LOG.warn("control socket: refused peer {}", peer == null ? "(unknown)" : peer.user().getName());
-                conn.send(error("permission denied: the netext control socket is for root only (you are "
-                        + (peer == null ? "unknown" : peer.user().getName()) + ")"));
-                refuse(c);
-                return;
-            }
+            ControlAccess.Level level = group != null ? group.level(peer)
+                    : peer != null && ControlGroup.isRootOrSelf(peer.user().getName()) ? ControlAccess.Level.FULL : ControlAccess.Level.NONE;
+            String user = peer == null ? "unknown" : peer.user().getName();
+            Connection conn = new Connection(raw, in, level);
+            // a peer that may run nothing is read only for the op its refusal names: it cannot hold the connection
+            if (level == ControlAccess.Level.NONE) closeAfter(c, REFUSED_PEER_WAIT_MILLIS);
             while (!closed) {
                 String line = readLine(in);
                 if (line == null) return;
@@ -127,8 +166,20 @@ public final class ControlServer implements AutoCloseable {
                     request = mapper.readTree(line);
                     if (request == null || !request.isObject()) throw new IOException("not a JSON object");
                 } catch (IOException e) {
+                    request = null;
+                }
+                if (request == null && level != ControlAccess.Level.NONE) {
                     conn.send(error("bad request: expected one JSON object per line, like {\"op\":\"status\"}"));
                     continue;
+                }
+                String op = request == null ? "?" : request.path("op").asText("?");
+                if (!ControlAccess.permits(level, op)) {
+                    LOG.warn("control socket: refused peer {} ({}) op {}", user, level.name().toLowerCase(java.util.Locale.ROOT), op);
+                    conn.send(denied(group == null ? ControlAccess.refusal(op, level, user, ControlAccess.DEFAULT_GROUP, false)
+                            : ControlAccess.refusal(op, level, user, group.name(), group.lookup() != null)));
+                    if (level == ControlAccess.Level.MEMBER) continue;
+                    refuse(c);
+                    return;
                 }
                 try {
                     handler.handle(request, conn);
@@ -145,6 +196,20 @@ public final class ControlServer implements AutoCloseable {
         } finally {
             clients.remove(c);
         }
+    }
+
+    /** How long a peer that may run nothing has to send its request before the connection is closed. */
+    static final long REFUSED_PEER_WAIT_MILLIS = 2000;
+
+    private static void closeAfter(SocketChannel c, long millis) {
+        Thread.ofVirtual().name("netext-control-refused").start(() -> {
+            try {
+                Thread.sleep(millis);
+                c.close();
+            } catch (InterruptedException | IOException ignored) {
+                // closed already
+            }
+        });
     }
 
     /**
@@ -191,15 +256,28 @@ public final class ControlServer implements AutoCloseable {
         return o;
     }
 
+    /** A refusal: {@code "denied":true} lets the CLI exit with its permission-denied code. */
+    private ObjectNode denied(String message) {
+        return error(message).put(DENIED, true);
+    }
+
+    /** The reply field that marks a refusal by the permission check. */
+    public static final String DENIED = "denied";
+
     private final class Connection implements ControlConnection {
         private final OutputStream out;
         private final BufferedReader in;
+        private final ControlAccess.Level access;
         private volatile boolean open = true;
 
-        Connection(OutputStream out, BufferedReader in) {
+        Connection(OutputStream out, BufferedReader in, ControlAccess.Level access) {
             this.out = out;
             this.in = in;
+            this.access = access;
         }
+
+        @Override
+        public ControlAccess.Level access() { return access; }
 
         @Override
         public void watchClose(Runnable onClose) {

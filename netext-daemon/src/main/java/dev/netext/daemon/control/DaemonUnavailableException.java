@@ -1,7 +1,7 @@
 package dev.netext.daemon.control;
 
 /** The daemon cannot be reached: not running, or the socket refused us. The message says what to do. */
-public final class DaemonUnavailableException extends Exception {
+public class DaemonUnavailableException extends Exception {
     public DaemonUnavailableException(String message) {
         super(message);
     }

@@ -6,6 +6,7 @@ import dev.netext.dns.intercept.DnsInterception;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.nfqueue.Iptables;
 import dev.netext.linux.nft.Nft;
+import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.TproxySteering;
@@ -48,6 +49,7 @@ public final class LeftoverRecovery {
             case FLOW -> TproxySteering.recover(stateDir, rtnl, new Nft());
             case PACKET_FILTER -> PacketFilterEngine.recover(stateDir, new Iptables());
             case CAPTURE -> FlowCapture.recover(stateDir);
+            case RESOLVER -> ResolvConf.recover(stateDir);
         };
     }
 }

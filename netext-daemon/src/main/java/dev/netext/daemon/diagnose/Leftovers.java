@@ -4,6 +4,7 @@ import dev.netext.api.net.IpFamily;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.Rule;
+import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.StateLedger;
 
@@ -103,6 +104,8 @@ final class Leftovers {
                 case "addr" -> s.addresses().stream().anyMatch(a -> Integer.toString(a.linkIndex()).equals(e.get("index"))
                         && a.prefix().equals(IpPrefix.parse(e.require("prefix"))));
                 case StateLedger.FILE_KIND -> Files.exists(Path.of(e.require("path")));
+                // the copy goes once restored; without one (no file before) netext's file is the leftover
+                case ResolvConf.ENTRY -> Files.exists(Path.of(e.get("saved") != null ? e.get("saved") : e.require("path")));
                 default -> false;
             };
         } catch (IllegalArgumentException damaged) {
@@ -123,6 +126,7 @@ final class Leftovers {
             case "iptables-chain" -> s.netfilter().chainDropsWithoutReader(family(e), e.require("chain"));
             case "rule" -> tableBlackHoles(s, family(e), Integer.parseInt(e.require("table")));
             case "route" -> s.routes(family(e)).stream().filter(r -> routeMatches(r, e)).anyMatch(r -> routeBlackHoles(s, r));
+            case ResolvConf.ENTRY -> true; // names go to a loopback resolver that died with its process
             default -> false;
         };
     }
@@ -155,6 +159,8 @@ final class Leftovers {
             case "route" -> "ip " + fam + "route " + (e.get("dst") != null ? e.get("dst") : "local default") + " table " + e.get("table");
             case "link" -> "link " + e.get("name");
             case "addr" -> "address " + e.get("prefix") + " on " + e.get("dev");
+            case ResolvConf.ENTRY -> e.get("path") + " pointed at netext ("
+                    + (e.get("saved") != null ? "original kept in " + e.get("saved") : "there was none before") + ")";
             default -> e.toLine();
         };
     }

@@ -1,7 +1,10 @@
 package dev.netext.daemon.dns;
 
+import java.io.UncheckedIOException;
+import java.io.IOException;
 import dev.netext.api.EventSink;
 import dev.netext.api.dns.DnsDecision;
+import dev.netext.api.dns.DnsProxyProvider;
 import dev.netext.daemon.profile.DnsSection;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.dns.server.DnsProxyServer;
@@ -13,6 +16,7 @@ import dev.netext.dns.upstream.ServerSpec;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Starts a profile's {@code dns:} section: the built-in split-DNS provider on a {@link DnsProxyServer}. The group
@@ -45,7 +49,24 @@ public final class DnsLauncher {
 
     /** As {@link #launch(Profile, EventSink)}, the queries' flow ids from {@code flowIds} (the daemon's counter). */
     public static DnsProxyServer launch(Profile profile, EventSink sink, java.util.function.LongSupplier flowIds) throws Exception {
+        return launch(profile, sink, flowIds, DnsLauncher::splitDns);
+    }
+
+    /** As above, the provider made from the section by {@code provider} instead of the built-in split-DNS one. */
+    public static DnsProxyServer launch(Profile profile, EventSink sink, java.util.function.LongSupplier flowIds,
+                                        Function<DnsSection, DnsProxyProvider> provider) throws Exception {
         DnsSection d = profile.dns().orElseThrow(() -> new IllegalArgumentException("profile " + profile.name() + " has no dns section"));
-        return DnsProxyServer.start(config(d), new SplitDnsProvider(d.rules(), d.defaultGroup()), profile.name(), sink, flowIds);
+        return DnsProxyServer.start(config(d), provider.apply(d), profile.name(), sink, flowIds);
+    }
+
+    /** The provider of every {@code dns:} section: split DNS by the section's rules and block lists. */
+    public static DnsProxyProvider splitDns(DnsSection d) {
+        SplitDnsProvider provider = new SplitDnsProvider(d.rules(), d.defaultGroup());
+        try {
+            provider.setLists(ListFiles.dnsRules(d.lists()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("block lists of the dns section: " + e.getMessage(), e);
+        }
+        return provider;
     }
 }

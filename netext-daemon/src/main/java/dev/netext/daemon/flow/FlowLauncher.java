@@ -3,6 +3,7 @@ package dev.netext.daemon.flow;
 import dev.netext.api.EventSink;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.daemon.dns.ListFiles;
 import dev.netext.daemon.profile.DnsSection;
 import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.daemon.plugin.ProviderResolutionException;
@@ -41,7 +42,7 @@ public final class FlowLauncher {
     private FlowLauncher() {}
 
     public static RulesFilter rulesFilter(FilterSection s) {
-        return new RulesFilter(s.rules(), s.defaultAction(), s.promptTimeout(), s.promptDefault(), s.dropMode());
+        return new RulesFilter(ListFiles.bindFlowRules(s.rules()), s.defaultAction(), s.promptTimeout(), s.promptDefault(), s.dropMode());
     }
 
     /** The filter of a profile without a {@code filter:} section: no rules, allow. */
@@ -102,11 +103,12 @@ public final class FlowLauncher {
 
     /**
      * The profile's proxy chain: the built-in proxies, and each custom proxy class resolved with {@code resolver} (its
-     * plugin's own class loader) and started under {@link SupervisedProxy}, here, in the calling thread's namespace.
+     * plugin's own class loader) and started under {@link SupervisedProxy}, here, in the calling thread's namespace;
+     * a claimed UDP flow of theirs ends after {@code udpIdleTimeout} without a datagram, as the engine's own do.
      * The caller owns what is returned until it hands it to an engine (which closes it).
      */
-    public static List<FlowProxy> proxies(Profile profile, ProviderResolver resolver, RestartPolicy policy, EventSink events)
-            throws Exception {
+    public static List<FlowProxy> proxies(Profile profile, ProviderResolver resolver, RestartPolicy policy, EventSink events,
+                                          Duration udpIdleTimeout) throws Exception {
         List<FlowProxy> out = new java.util.ArrayList<>();
         var section = profile.proxies().orElse(null);
         if (section == null) return out;
@@ -119,7 +121,7 @@ public final class FlowLauncher {
                 ResolvedPlugin<dev.netext.api.proxy.ProxyProvider> plugin = resolver.resolve(
                         dev.netext.api.proxy.ProxyProvider.class, c.type(), profile.source(), Set.of("socks5", "http"));
                 out.add(SupervisedProxy.start(profile.name(), c.member(), chain.indexOf(c.member()), plugin, c.settings(),
-                        policy, events == null ? EventSink.discard() : events));
+                        policy, events == null ? EventSink.discard() : events, SupervisedProxy.CALL_TIMEOUT, udpIdleTimeout));
             }
         } catch (Exception | Error e) {
             for (FlowProxy p : out) if (p instanceof SupervisedProxy sp) sp.close();
@@ -155,7 +157,7 @@ public final class FlowLauncher {
                         .withDnsExcluded(dnsIntercepted));
         List<FlowProxy> proxies;
         try {
-            proxies = proxies(profile, resolver, policy, events);
+            proxies = proxies(profile, resolver, policy, events, config.interception().udpIdleTimeout());
         } catch (Exception | Error e) {
             if (provider instanceof SupervisedFilter sf) sf.stopFilter(dev.netext.api.tunnel.StopReason.PROVIDER_FAILED);
             throw e;

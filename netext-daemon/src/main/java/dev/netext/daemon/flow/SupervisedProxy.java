@@ -1,333 +1,192 @@
 package dev.netext.daemon.flow;
 
 import dev.netext.api.EventSink;
-import dev.netext.api.path.PathEvent;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderKind;
 import dev.netext.api.ThrowingRunnable;
 import dev.netext.api.filter.DropMode;
-import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.Flow;
-import dev.netext.api.flow.HostnameInfo;
 import dev.netext.api.flow.TcpFlow;
+import dev.netext.api.flow.UdpFlow;
+import dev.netext.api.path.PathEvent;
 import dev.netext.api.proxy.ClaimDecision;
+import dev.netext.api.proxy.ProxiedFlow;
 import dev.netext.api.proxy.ProxiedTcpFlow;
+import dev.netext.api.proxy.ProxiedUdpFlow;
 import dev.netext.api.proxy.ProxyChain;
 import dev.netext.api.proxy.ProxyContext;
 import dev.netext.api.proxy.ProxyProvider;
 import dev.netext.api.proxy.ProxyRules;
 import dev.netext.api.proxy.TcpConnection;
+import dev.netext.api.proxy.UdpSession;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.plugin.ResolvedPlugin;
 import dev.netext.daemon.server.RestartPolicy;
+import dev.netext.daemon.supervisor.CallFailed;
+import dev.netext.daemon.supervisor.ProviderRun;
+import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.flow.proxy.FlowProxy;
-import dev.netext.flow.proxy.HostedHandshake;
-import dev.netext.flow.proxy.MarkedTcpConnection;
+import dev.netext.flow.proxy.HostedProxyTransport;
 import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.linux.tproxy.InterceptionConfig;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * A custom proxy provider class (a profile's {@code proxies: - { type: com.example.MyProxy, settings: {…} }}) in the
- * flow engine's chain, isolated as {@link SupervisedFilter} isolates a filter:
+ * flow engine's chain. Its life — launch, bounded calls, crashes, back-off, restarts and their events — is the
+ * {@link ProviderSupervisor}'s, and the loopback transport that hands it claimed flows is netext-flow's
+ * {@link HostedProxyTransport}; this class adds what is a proxy's own:
  * <pre>
- *  engine's ProxyWalk ─▶ handleNewFlow (the instance's executor: virtual threads, the plugin's loader; ≤ 10 s)
- *     claim ─▶ a random 128-bit token recorded for the flow
- *  engine dials this host's loopback listener (bypass mark) and sends the token ({@link HostedHandshake})
- *  host (a virtual thread per connection): token → flow → one ACCEPTED byte → provider.handleTcpFlow(flow)
- *     where the ProxiedTcpFlow is the blocking loopback socket: the engine relays (or splices) the client's
- *     bytes to it exactly as to any proxy server, so the provider never touches an intercepted socket
- *     returns ─▶ the flow is closed (FIN); throws ─▶ the flow is reset, proxy.failed for it, and the instance
- *     crashed: ProviderFailed, stopProxy, a fresh instance after RestartPolicy.delay(attempt) (ProviderRestarted)
+ *  engine's ProxyWalk ─▶ handleNewFlow (the run's executor: virtual threads, the plugin's loader; ≤ callTimeout)
+ *     claim ─▶ TCP: a claim token at the transport · UDP: a loopback socket, handleUdpFlow on a thread of its own
+ *  transport hands over a TCP flow ─▶ handleTcpFlow on a thread of its own
+ *     returns ─▶ the flow is closed (FIN); throws ─▶ the flow is reset, proxy.failed for it, and the run crashed
+ *  while no instance serves (crashed, restarting): declined, so flows go on to the next proxy or direct
  * </pre>
- * The provider reaches its upstreams through {@link ProxyContext#openTcp}: a {@link MarkedTcpConnection} with the
- * bypass mark, created on this host's event loop (so in the engine's network namespace). While no instance serves
- * (crashed, restarting) the proxy declines, so flows go on to the next proxy or direct. Flows other instances carry
- * run on; a crash ends only the flow that threw. TCP only: UDP flows are declined without asking the provider.
+ * Flows other instances carry run on after a crash; a crash ends only the flow that threw. The provider reaches its
+ * upstreams through {@link ProxyContext#openTcp}/{@code openUdp}, with the bypass mark, in the engine's namespace.
  * Create it with {@link #start} on a thread inside the namespace the engine serves.
  */
 public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisedProxy.class);
-    /** How long handleNewFlow may take before it counts as hung (a crash). */
+    /** How long handleNewFlow may take before it counts as hung (a crash), unless the caller says. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
-    /** How long startProxy and stopProxy may take. */
+    /** How long the constructor, startProxy and stopProxy may take. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-    /** A claim the engine has not handed over within this time is forgotten (its dial failed). */
-    private static final long CLAIM_TTL_NANOS = Duration.ofSeconds(60).toNanos();
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-    private record Claim(byte[] token, TcpFlow flow, long atNanos) {}
+    /** One instance: the provider and the threads of the flows it carries (which outlive a crash of the instance). */
+    private record Instance(ProxyProvider provider, ExecutorService flows) {}
 
     private final String profile;
     private final ProxyChain.Member member;
     private final int chainIndex;
     private final ResolvedPlugin<ProxyProvider> plugin;
     private final Map<String, Object> settings;
-    private final RestartPolicy policy;
     private final EventSink events;
+    private final Duration callTimeout;
     private final AtomicLong sequence = new AtomicLong();
-    private final SecureRandom random = new SecureRandom();
-    private final ConcurrentHashMap<Long, Claim> claims = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, LoopbackUdpFlow> udpClaims = new ConcurrentHashMap<>();
-    private final ServerSocketChannel listener;
-    private final ProxyServer.Hosted server;
-    private final EventLoopGroup io;
-    private final ScheduledExecutorService supervisor;
-
-    private volatile Instance current; // null while crashed or restarting: flows are declined
-    private int attempt;
-    private long restarts;
-    private String lastError;
-    private boolean stopped;
+    private final ProviderSupervisor<Instance> supervisor;
+    private final HostedProxyTransport transport;
 
     private SupervisedProxy(String profile, ProxyChain.Member member, int chainIndex, ResolvedPlugin<ProxyProvider> plugin,
-                            Map<String, Object> settings, RestartPolicy policy, EventSink events) throws IOException {
+                            Map<String, Object> settings, RestartPolicy policy, EventSink events, Duration callTimeout,
+                            Duration udpIdleTimeout) throws IOException {
         this.profile = profile;
         this.member = member;
         this.chainIndex = chainIndex;
         this.plugin = plugin;
         this.settings = settings == null ? Map.of() : Map.copyOf(settings);
-        this.policy = policy;
         this.events = events == null ? EventSink.discard() : events;
-        this.listener = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        this.server = new ProxyServer.Hosted(Endpoint.of((InetSocketAddress) listener.getLocalAddress()), id -> {
-            Claim c = claims.get(id);
-            return c == null ? null : c.token();
-        }, id -> {
-            LoopbackUdpFlow f = udpClaims.get(id);
-            return f == null ? null : f.address();
+        this.callTimeout = callTimeout;
+        this.supervisor = new ProviderSupervisor<>(member.provider(), "proxy", policy, this.events, null, new Launcher());
+        this.transport = HostedProxyTransport.open(member.provider(), udpIdleTimeout, new HostedProxyTransport.Carrier() {
+            @Override public boolean serving() { return supervisor.serving(); }
+
+            @Override public void carry(ProxiedTcpFlow flow) { carryFlow(flow, "handleTcpFlow"); }
         });
-        this.io = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        try {
-            io.submit(() -> { }).sync(); // its thread starts here, in the caller's network namespace
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted starting the proxy host", e);
-        }
-        this.supervisor = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("netext-proxy-supervisor-" + member.provider()).daemon(true).factory());
     }
 
     /**
-     * Binds the host's loopback listener and starts the provider (a failing start is a crash like any other:
+     * Binds the transport's loopback listener and starts the provider (a failing start is a crash like any other:
      * reported and retried). Call on a thread inside the engine's network namespace.
      *
-     * @param profile    the profile's name, for logs
-     * @param chainIndex the member's position in the profile's chain
+     * @param profile        the profile's name, for logs
+     * @param chainIndex     the member's position in the profile's chain
+     * @param callTimeout    how long handleNewFlow may take before it counts as hung ({@link #CALL_TIMEOUT})
+     * @param udpIdleTimeout how long a claimed UDP flow may stay silent: the engine's UDP idle timeout
      */
     public static SupervisedProxy start(String profile, ProxyChain.Member member, int chainIndex,
                                         ResolvedPlugin<ProxyProvider> plugin, Map<String, Object> settings,
-                                        RestartPolicy policy, EventSink events) throws IOException {
-        SupervisedProxy p = new SupervisedProxy(profile, member, chainIndex, plugin, settings, policy, events);
-        Thread.ofVirtual().name("netext-proxy-accept-" + member.provider()).start(p::acceptLoop);
-        p.launch(0);
+                                        RestartPolicy policy, EventSink events, Duration callTimeout,
+                                        Duration udpIdleTimeout) throws IOException {
+        SupervisedProxy p = new SupervisedProxy(profile, member, chainIndex, plugin, settings, policy, events, callTimeout,
+                udpIdleTimeout);
+        p.supervisor.startAndWait();
         return p;
     }
 
     @Override public ProxyChain.Member member() { return member; }
 
-    @Override public ProxyServer server() { return server; }
+    @Override public ProxyServer server() { return transport.server(); }
 
     /** Restarts so far. */
-    public synchronized long restarts() { return restarts; }
+    public long restarts() { return supervisor.restarts(); }
 
     /** The last crash, or null. */
-    public synchronized String lastError() { return lastError; }
+    public String lastError() { return supervisor.lastError(); }
 
     /** True while an instance is serving. */
-    public boolean serving() { return current != null; }
+    public boolean serving() { return supervisor.serving(); }
 
     @Override
     public ClaimDecision handleNewFlow(Flow flow) {
-        Instance i = current;
-        if (i == null) return ClaimDecision.DECLINE;
-        ClaimDecision d = i.call(() -> i.provider.handleNewFlow(flow), "handleNewFlow");
-        if (i.crashed) return new ClaimDecision.Reject(DropMode.RESET); // it threw on this flow: this flow fails
+        ProviderRun<Instance> run = supervisor.run();
+        if (run == null) return ClaimDecision.DECLINE;
+        ClaimDecision d = run.call(() -> run.instance().provider().handleNewFlow(flow), callTimeout, "handleNewFlow");
+        if (!run.alive()) return new ClaimDecision.Reject(DropMode.RESET); // it threw on this flow: this flow fails
         if (!(d instanceof ClaimDecision.Claim)) return d == null ? ClaimDecision.DECLINE : d;
-        if (flow instanceof dev.netext.api.flow.UdpFlow udp) {
+        if (flow instanceof UdpFlow udp) {
             // the engine relays the flow's datagrams to a loopback socket of its own, which the provider reads
-            LoopbackUdpFlow f;
             try {
-                f = LoopbackUdpFlow.open(udp, udpIdleTimeout());
+                carryFlow(transport.claimUdp(udp), "handleUdpFlow");
             } catch (IOException e) {
                 LOG.warn("proxy {}: no loopback socket for UDP flow {}: {}", member.provider(), flow.id(), e.toString());
                 return new ClaimDecision.Reject(DropMode.RESET);
             }
-            udpClaims.put(flow.id(), f);
-            i.carryUdp(f, () -> udpClaims.remove(flow.id(), f));
             return d;
         }
-        TcpFlow tcp = (TcpFlow) flow;
-        long now = System.nanoTime();
-        claims.values().removeIf(c -> now - c.atNanos() > CLAIM_TTL_NANOS);
-        byte[] token = new byte[HostedHandshake.TOKEN_BYTES];
-        random.nextBytes(token);
-        claims.put(flow.id(), new Claim(token, tcp, now));
+        transport.claimTcp((TcpFlow) flow);
         return d;
     }
 
-    // ---- the engine's connections ----
-
-    private void acceptLoop() {
-        while (listener.isOpen()) {
-            SocketChannel ch;
-            try {
-                ch = listener.accept();
-            } catch (IOException e) {
-                if (listener.isOpen()) LOG.warn("proxy {}: accept failed: {}", member.provider(), e.toString());
-                return;
-            }
-            Thread.ofVirtual().name("netext-proxy-handover-" + member.provider()).start(() -> handOver(ch));
-        }
-    }
-
-    /** Matches the engine's token to a claim and gives the connection to the provider as that flow. */
-    private void handOver(SocketChannel ch) {
-        Claim claim = null;
-        try {
-            ch.socket().setSoTimeout(5000);
-            InputStream in = ch.socket().getInputStream();
-            byte[] token = in.readNBytes(HostedHandshake.TOKEN_BYTES);
-            ch.socket().setSoTimeout(0);
-            for (var e : claims.entrySet())
-                if (token.length == HostedHandshake.TOKEN_BYTES && MessageDigest.isEqual(e.getValue().token(), token)
-                        && claims.remove(e.getKey(), e.getValue())) {
-                    claim = e.getValue();
-                    break;
-                }
-        } catch (IOException e) {
-            LOG.debug("proxy {}: hand-over failed: {}", member.provider(), e.toString());
-        }
-        Instance i = current;
-        if (claim == null || i == null) {
-            LoopbackFlow.abort(ch); // no such claim, or the provider went down meanwhile: the engine resets the client
-            return;
-        }
-        LoopbackFlow flow = new LoopbackFlow(ch, claim.flow());
-        try {
-            ch.write(ByteBuffer.wrap(new byte[]{HostedHandshake.ACCEPTED}));
-        } catch (IOException e) {
+    /**
+     * handleTcpFlow / handleUdpFlow on a thread of its own: returning closes the flow; throwing resets it, publishes
+     * proxy.failed for it and crashes the instance. Without a serving instance the flow is reset at once.
+     */
+    private void carryFlow(ProxiedFlow flow, String what) {
+        ProviderRun<Instance> run = supervisor.run();
+        if (run == null) {
             flow.abort();
             return;
         }
-        i.carry(flow);
-    }
-
-    // ---- lifecycle ----
-
-    private void launch(int restartAttempt) {
-        synchronized (this) {
-            if (stopped) return;
-        }
-        Instance i;
         try {
-            i = new Instance();
-            i.start();
-        } catch (Throwable t) {
-            if (t instanceof InterruptedException) Thread.currentThread().interrupt();
-            crashed(null, t);
-            return;
-        }
-        boolean keep;
-        synchronized (this) {
-            keep = !stopped && !i.crashed;
-            if (keep) {
-                current = i;
-                if (restartAttempt > 0) restarts++;
-            }
-        }
-        if (!keep) {
-            i.stop(StopReason.USER_INITIATED);
-            return;
-        }
-        LOG.info("proxy {}: {} ({}) started{}", member.provider(), plugin.type().getName(), plugin.origin(),
-                restartAttempt > 0 ? " again, attempt " + restartAttempt : "");
-        if (restartAttempt > 0) publish((s, t) -> new ProviderEvent.ProviderRestarted(s, t, member.provider(), restartAttempt));
-    }
-
-    /** An instance (or a start: {@code i} null) failed: report, stop it, schedule a fresh one. Counts once per instance. */
-    private void crashed(Instance i, Throwable error) {
-        int next;
-        boolean willRestart;
-        String message = describe(error);
-        synchronized (this) {
-            if (i != null) {
-                if (i.crashed) return;
-                i.crashed = true;
-            }
-            if (stopped) return;
-            if (i != null && current == i) current = null;
-            attempt = i != null && i.startedNanos != 0
-                    && System.nanoTime() - i.startedNanos >= policy.stableAfter().toNanos() ? 1 : attempt + 1;
-            next = attempt;
-            willRestart = policy.gives(next);
-            lastError = message;
-        }
-        LOG.warn("proxy {}: provider {} failed{}: {}", member.provider(), plugin.type().getName(),
-                willRestart ? ", restarting in " + policy.delay(next).toMillis() + " ms" : ", not restarted", message);
-        publish((s, t) -> new ProviderEvent.ProviderFailed(s, t, member.provider(), rootOf(error).getClass().getSimpleName(),
-                message, willRestart));
-        try {
-            if (i != null) supervisor.execute(() -> i.stop(StopReason.PROVIDER_FAILED));
-            if (willRestart) supervisor.schedule(() -> launch(next), policy.delay(next).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            if (i != null) i.stop(StopReason.SHUTDOWN);
+            run.instance().flows().execute(() -> {
+                try {
+                    if (flow instanceof ProxiedTcpFlow tcp) run.instance().provider().handleTcpFlow(tcp);
+                    else run.instance().provider().handleUdpFlow((ProxiedUdpFlow) flow);
+                    flow.close();
+                } catch (Throwable t) {
+                    flow.abort();
+                    CallFailed failure = CallFailed.threw(what, t);
+                    publish((s, n) -> new ProviderEvent.ProviderMessage(s, n, member.provider(), flow.flow().id(),
+                            "proxy.failed", Map.of("proxy", member.provider(), "reason", CallFailed.message(failure))));
+                    run.crash(failure);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            flow.abort();
         }
     }
 
-    /** Stops the provider (stopProxy; flows it still carries are then closed) and the listener. */
+    /** Stops the provider (stopProxy; flows it still carries are then closed) and the transport. */
     @Override
     public void close() {
-        Instance i;
-        synchronized (this) {
-            if (stopped) return;
-            stopped = true;
-            i = current;
-            current = null;
-        }
-        supervisor.shutdownNow();
-        try {
-            listener.close();
-        } catch (IOException e) {
-            LOG.debug("proxy {}: listener close: {}", member.provider(), e.toString());
-        }
-        if (i != null) i.stop(StopReason.USER_INITIATED);
-        claims.clear();
-        udpClaims.values().forEach(LoopbackUdpFlow::close);
-        udpClaims.clear();
-        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        supervisor.stop(StopReason.USER_INITIATED);
+        transport.close();
     }
 
-    private void publish(dev.netext.daemon.events.EventStamp stamp) {
+    private void publish(Stamp stamp) {
         try {
             events.accept(stamp.make(sequence.incrementAndGet(), System.nanoTime()));
         } catch (RuntimeException e) {
@@ -335,155 +194,57 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
         }
     }
 
-    private static Throwable rootOf(Throwable t) {
-        return t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t;
+    private interface Stamp {
+        ProviderEvent make(long sequence, long monotonicNanos);
     }
 
-    private static String describe(Throwable t) {
-        Throwable r = rootOf(t);
-        return r.getMessage() == null ? r.toString() : r.getClass().getSimpleName() + ": " + r.getMessage();
-    }
-
-    /** One provider instance with the executor its calls and flows run on. */
-    private final class Instance {
-        final ExecutorService executor;
-        final ProxyProvider provider;
-        volatile boolean crashed;
-        volatile long startedNanos;
-
-        Instance() throws Exception {
-            ClassLoader loader = plugin.classLoader();
-            java.util.concurrent.ThreadFactory base = Thread.ofVirtual().name("netext-proxy-" + member.provider() + "-", 0).factory();
-            this.executor = Executors.newThreadPerTaskExecutor(r -> {
-                Thread t = base.newThread(r);
-                if (loader != null) t.setContextClassLoader(loader);
-                return t;
-            });
+    /** A proxy's own part of its life: a fresh instance of the plugin's class, started with the profile's settings. */
+    private final class Launcher implements ProviderSupervisor.Launcher<Instance> {
+        @Override
+        public Instance launch(ProviderRun<Instance> run) throws Exception {
             // the constructor is plugin code too: on the plugin's loader, never on the engine's threads
-            this.provider = bounded(plugin::create, START_TIMEOUT, "constructor");
-        }
-
-        void start() throws Exception {
-            ProxyContext context = new HostContext(this);
-            bounded(() -> {
+            ProxyProvider provider = run.bounded(plugin::create, START_TIMEOUT, "constructor");
+            ProxyContext context = new HostContext(run);
+            run.bounded(() -> {
                 provider.startProxy(context, settings);
                 return null;
             }, START_TIMEOUT, "startProxy");
-            startedNanos = System.nanoTime();
+            LOG.info("proxy {}: {} ({}) started", member.provider(), plugin.type().getName(), plugin.origin());
+            return new Instance(provider, Executors.newThreadPerTaskExecutor(threads("flow")));
         }
 
-        private <T> T bounded(Callable<T> c, Duration timeout, String what) throws Exception {
-            Future<T> f = executor.submit(c);
-            try {
-                return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                executor.shutdownNow();
-                throw new IllegalStateException(what + " threw " + describe(e.getCause()), e.getCause());
-            } catch (TimeoutException e) {
-                f.cancel(true);
-                executor.shutdownNow();
-                throw new IllegalStateException(what + " did not return within " + timeout.toMillis() + " ms");
-            }
+        /** stopProxy (bounded); after a crash the flows it carries run to their end, otherwise they are interrupted. */
+        @Override
+        public void stop(ProviderRun<Instance> run, StopReason reason) {
+            run.quietly(() -> run.instance().provider().stopProxy(reason), START_TIMEOUT, "stopProxy");
+            if (reason == StopReason.PROVIDER_FAILED) run.instance().flows().shutdown();
+            else run.instance().flows().shutdownNow();
         }
 
-        /** A call on a decider thread: a throw or a timeout crashes the instance, and the answer is then null. */
-        <T> T call(Callable<T> c, String what) {
-            if (crashed) return null;
-            Future<T> f;
-            try {
-                f = executor.submit(c);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                return null;
-            }
-            try {
-                return f.get(CALL_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                crashed(this, new IllegalStateException(what + " threw " + describe(e.getCause()), e.getCause()));
-            } catch (TimeoutException e) {
-                f.cancel(true);
-                crashed(this, new IllegalStateException(what + " did not return within " + CALL_TIMEOUT.toMillis() + " ms"));
-            } catch (InterruptedException e) {
-                f.cancel(true);
-                Thread.currentThread().interrupt();
-            }
-            return null;
+        /** Virtual threads: a proxy's calls and flows block on sockets, many at once. */
+        @Override
+        public ExecutorService executor(ThreadGroup group, String threadName) {
+            return Executors.newThreadPerTaskExecutor(threads("call"));
         }
 
-        /** handleUdpFlow on a thread of its own; returning closes the flow's socket, throwing also crashes the instance. */
-        void carryUdp(LoopbackUdpFlow flow, Runnable done) {
-            try {
-                executor.execute(() -> {
-                    try {
-                        provider.handleUdpFlow(flow);
-                    } catch (Throwable t) {
-                        publish((s, n) -> new ProviderEvent.ProviderMessage(s, n, member.provider(), flow.flow().id(),
-                                "proxy.failed", Map.of("proxy", member.provider(), "reason", "handleUdpFlow threw " + describe(t))));
-                        crashed(this, new IllegalStateException("handleUdpFlow threw " + describe(t), t));
-                    } finally {
-                        flow.close();
-                        done.run();
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                flow.close();
-                done.run();
-            }
-        }
+        @Override public ClassLoader loader() { return plugin.classLoader(); }
 
-        /** handleTcpFlow on a thread of its own; returning closes the flow, throwing resets it and crashes the instance. */
-        void carry(LoopbackFlow flow) {
-            try {
-                executor.execute(() -> {
-                    try {
-                        provider.handleTcpFlow(flow);
-                        flow.close();
-                    } catch (Throwable t) {
-                        flow.abort();
-                        publish((s, n) -> new ProviderEvent.ProviderMessage(s, n, member.provider(), flow.flow().id(),
-                                "proxy.failed", Map.of("proxy", member.provider(), "reason", "handleTcpFlow threw " + describe(t))));
-                        crashed(this, new IllegalStateException("handleTcpFlow threw " + describe(t), t));
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                flow.abort();
-            }
-        }
-
-        void spawn(String name, ThrowingRunnable loop) {
-            executor.execute(() -> {
-                try {
-                    loop.run();
-                } catch (Throwable t) {
-                    crashed(this, new IllegalStateException("loop " + name + " threw " + describe(t), t));
-                }
-            });
-        }
-
-        /** stopProxy (bounded); the executor then takes no new work, while flows it carries run to their end. */
-        void stop(StopReason reason) {
-            try {
-                if (startedNanos != 0) executor.submit(() -> {
-                    provider.stopProxy(reason);
-                    return null;
-                }).get(START_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                LOG.warn("proxy {}: stopProxy threw {}", member.provider(), describe(e.getCause()));
-            } catch (TimeoutException | java.util.concurrent.RejectedExecutionException e) {
-                LOG.warn("proxy {}: stopProxy did not finish: {}", member.provider(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                if (reason == StopReason.PROVIDER_FAILED) executor.shutdown(); // other flows run on
-                else executor.shutdownNow();
-            }
+        private ThreadFactory threads(String role) {
+            ClassLoader loader = plugin.classLoader();
+            ThreadFactory base = Thread.ofVirtual().name("netext-proxy-" + member.provider() + "-" + role + "-", 0).factory();
+            return r -> {
+                Thread t = base.newThread(r);
+                if (loader != null) t.setContextClassLoader(loader);
+                return t;
+            };
         }
     }
 
     /** What the host gives one instance. */
     private final class HostContext implements ProxyContext {
-        private final Instance instance;
+        private final ProviderRun<Instance> run;
 
-        HostContext(Instance instance) { this.instance = instance; }
+        HostContext(ProviderRun<Instance> run) { this.run = run; }
 
         @Override public String name() { return member.provider(); }
 
@@ -499,14 +260,12 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
 
         @Override public int bypassMark() { return InterceptionConfig.DEFAULT_BYPASS_MARK; }
 
-        @Override public void spawn(String name, ThrowingRunnable loop) { instance.spawn(name, loop); }
+        @Override public void spawn(String name, ThrowingRunnable loop) { run.spawn(name, loop); }
 
         /** Path changes are not delivered to proxies yet. */
         @Override public void onPathChange(Consumer<PathEvent> listener) { }
 
-        @Override public void cancel(Throwable error) {
-            crashed(instance, error == null ? new IllegalStateException("cancelled by the provider") : error);
-        }
+        @Override public void cancel(Throwable error) { run.crash(error); }
 
         @Override public ProxyRules rules() { return member.rules(); }
 
@@ -520,133 +279,9 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
         @Override public int upstreamMark() { return InterceptionConfig.DEFAULT_BYPASS_MARK; }
 
         @Override
-        public dev.netext.api.proxy.UdpSession openUdp(String host, int port) throws IOException {
-            if (port < 1 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range");
-            return dev.netext.flow.proxy.MarkedUdpSession.open(io.next(),
-                    new InetSocketAddress(InetAddress.getByName(host), port), bypassMark());
-        }
+        public UdpSession openUdp(String host, int port) throws IOException { return transport.openUdp(host, port, bypassMark()); }
 
         @Override
-        public TcpConnection openTcp(String host, int port) throws IOException {
-            if (port < 1 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range");
-            InetAddress address = InetAddress.getByName(host);
-            return MarkedTcpConnection.connect(io.next(), new InetSocketAddress(address, port), bypassMark(), CONNECT_TIMEOUT);
-        }
-    }
-
-    /**
-     * A claimed UDP flow as the provider sees it: a loopback socket the engine relays the flow's datagrams to (from its
-     * upstream socket, connected here) and takes the answers from, which it passes on from the original destination.
-     * {@code receive} ends (empty) after the idle timeout without a datagram, or once closed.
-     */
-    private static final class LoopbackUdpFlow implements dev.netext.api.proxy.ProxiedUdpFlow {
-        private final java.net.DatagramSocket socket;
-        private final dev.netext.api.flow.UdpFlow flow;
-        private final Endpoint address;
-        private volatile java.net.SocketAddress engine; // the engine's upstream socket, learned from its first datagram
-
-        private LoopbackUdpFlow(java.net.DatagramSocket socket, dev.netext.api.flow.UdpFlow flow) {
-            this.socket = socket;
-            this.flow = flow;
-            this.address = Endpoint.of((InetSocketAddress) socket.getLocalSocketAddress());
-        }
-
-        static LoopbackUdpFlow open(dev.netext.api.flow.UdpFlow flow, Duration idle) throws IOException {
-            java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, idle.toMillis())));
-            return new LoopbackUdpFlow(s, flow);
-        }
-
-        Endpoint address() { return address; }
-
-        @Override public Flow flow() { return flow; }
-
-        @Override public Endpoint originalDestination() { return flow.remote(); }
-
-        @Override public Optional<HostnameInfo> hostname() { return flow.hostname(); }
-
-        @Override
-        public Optional<dev.netext.api.proxy.Datagram> receive() throws IOException {
-            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
-            while (true) {
-                try {
-                    socket.receive(p);
-                } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
-                    return Optional.empty(); // idle past the timeout, or closed
-                }
-                InetSocketAddress from = (InetSocketAddress) p.getSocketAddress();
-                if (!from.getAddress().isLoopbackAddress()) continue;
-                if (engine == null) engine = from;
-                else if (!engine.equals(from)) continue; // only the engine's socket for this flow
-                return Optional.of(new dev.netext.api.proxy.Datagram(flow.remote(),
-                        ByteBuffer.wrap(p.getData(), 0, p.getLength())));
-            }
-        }
-
-        @Override
-        public void send(dev.netext.api.proxy.Datagram datagram) throws IOException {
-            java.net.SocketAddress to = engine;
-            if (to == null) throw new IOException("flow " + flow.id() + ": nothing received yet, so no way back to the application");
-            ByteBuffer b = datagram.payload().duplicate();
-            byte[] bytes = new byte[b.remaining()];
-            b.get(bytes);
-            socket.send(new java.net.DatagramPacket(bytes, bytes.length, to));
-        }
-
-        @Override public void close() { socket.close(); }
-
-        @Override public void abort() { socket.close(); }
-    }
-
-    /** The flow's idle timeout, for a claimed UDP flow's receive (the engine's default). */
-    private static Duration udpIdleTimeout() {
-        return dev.netext.flow.engine.InterceptionOptions.DEFAULT.udpIdleTimeout();
-    }
-
-    /** A claimed flow as the provider sees it: the engine's loopback connection, blocking. */
-    private static final class LoopbackFlow implements ProxiedTcpFlow {
-        private final SocketChannel ch;
-        private final TcpFlow flow;
-
-        LoopbackFlow(SocketChannel ch, TcpFlow flow) {
-            this.ch = ch;
-            this.flow = flow;
-        }
-
-        @Override public Flow flow() { return flow; }
-
-        @Override public Endpoint originalDestination() { return flow.remote(); }
-
-        @Override public Optional<HostnameInfo> hostname() { return flow.hostname(); }
-
-        @Override public int read(ByteBuffer dst) throws IOException { return ch.read(dst); }
-
-        @Override
-        public void write(ByteBuffer src) throws IOException {
-            while (src.hasRemaining()) ch.write(src);
-        }
-
-        @Override public void shutdownOutput() throws IOException { ch.shutdownOutput(); }
-
-        @Override
-        public void close() {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                LOG.debug("flow {}: close: {}", flow.id(), e.toString());
-            }
-        }
-
-        @Override public void abort() { abort(ch); }
-
-        /** Closes with SO_LINGER 0: a reset, which the engine passes on to the client. */
-        static void abort(SocketChannel ch) {
-            try {
-                if (ch.isOpen()) ch.setOption(StandardSocketOptions.SO_LINGER, 0);
-                ch.close();
-            } catch (IOException e) {
-                LOG.debug("abort: {}", e.toString());
-            }
-        }
+        public TcpConnection openTcp(String host, int port) throws IOException { return transport.openTcp(host, port, bypassMark()); }
     }
 }

@@ -49,6 +49,9 @@ public final class EngineMemoryGuard {
 
     public MemoryBudget budget() { return watch.budget(); }
 
+    /** The group whose platform threads are counted. */
+    public ThreadGroup group() { return group; }
+
     /** Runs {@code launch} on a platform thread of the group and waits for it: what it starts is in the group. */
     public <T> T launch(Callable<T> launch) throws Exception {
         FutureTask<T> task = new FutureTask<>(launch);

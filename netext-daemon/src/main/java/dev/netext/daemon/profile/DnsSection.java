@@ -25,10 +25,12 @@ import java.util.Set;
  * @param rateLimit    queries/s per non-loopback client (0: off)
  * @param trusted      groups whose AD bit is passed on
  * @param tlsCa        a PEM file of CA certificates DoT/DoH servers may chain to besides the JDK's trust store; null none
+ * @param lists        block-list rules in profile order, tried after the domain rules
  */
 public record DnsSection(List<Endpoint> listen, boolean intercept, Map<String, List<ServerSpec>> servers,
                          List<SplitRule> rules, String defaultGroup, int cacheEntries, boolean serveStale,
-                         List<IpPrefix> allow, long rateLimit, Set<String> trusted, java.nio.file.Path tlsCa) {
+                         List<IpPrefix> allow, long rateLimit, Set<String> trusted, java.nio.file.Path tlsCa,
+                         List<DnsListRule> lists) {
     public static final List<Endpoint> DEFAULT_LISTEN = List.of(Endpoint.parse("127.0.0.1:53"));
     public static final int DEFAULT_CACHE_ENTRIES = 10_000;
     public static final long DEFAULT_RATE_LIMIT = 1000;
@@ -39,5 +41,13 @@ public record DnsSection(List<Endpoint> listen, boolean intercept, Map<String, L
         rules = List.copyOf(rules);
         allow = List.copyOf(allow);
         trusted = Set.copyOf(trusted);
+        lists = List.copyOf(lists);
+    }
+
+    /** A section without list rules. */
+    public DnsSection(List<Endpoint> listen, boolean intercept, Map<String, List<ServerSpec>> servers,
+                      List<SplitRule> rules, String defaultGroup, int cacheEntries, boolean serveStale,
+                      List<IpPrefix> allow, long rateLimit, Set<String> trusted, java.nio.file.Path tlsCa) {
+        this(listen, intercept, servers, rules, defaultGroup, cacheEntries, serveStale, allow, rateLimit, trusted, tlsCa, List.of());
     }
 }

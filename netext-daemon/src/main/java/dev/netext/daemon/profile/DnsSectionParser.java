@@ -28,6 +28,7 @@ import java.util.Set;
  *   rules:
  *     - { domains: [foo.mycompany.com], server: corp }
  *     - { domains: [ads.test], action: block }          # block (NXDOMAIN) | refused | sinkhole + addresses
+ *     - { list: ads, action: block }                    # a list under lists: (sinkhole: 0.0.0.0 and :: unless addresses)
  *   default: system
  *   cache: { entries: 100000, serve-stale: false }
  *   allow: [192.0.2.0/24]      # clients besides loopback and this host's addresses
@@ -39,9 +40,20 @@ import java.util.Set;
  */
 final class DnsSectionParser implements SectionParser<DnsSection> {
     static final List<String> KEYS = List.of("listen", "intercept", "servers", "rules", "default", "cache", "allow", "rate-limit", "trust-ad", "tls-ca");
-    static final List<String> RULE_KEYS = List.of("domains", "server", "action", "addresses", "ttl");
+    static final List<String> RULE_KEYS = List.of("domains", "list", "server", "action", "addresses", "ttl");
     static final List<String> CACHE_KEYS = List.of("entries", "serve-stale");
     static final String SYSTEM = "system";
+
+    private final ListsSectionParser lists;
+
+    /** @param lists the profile's declared lists, checked before this section */
+    DnsSectionParser(ListsSectionParser lists) {
+        this.lists = lists;
+    }
+
+    DnsSectionParser() {
+        this(new ListsSectionParser());
+    }
 
     @Override public String key() { return "dns"; }
 
@@ -120,9 +132,18 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
         }
 
         List<SplitRule> rules = new ArrayList<>();
+        List<DnsListRule> listRules = new ArrayList<>();
         List<YamlNode> ruleNodes = checks.list(f.get("rules"), f.path("rules"));
         if (ruleNodes != null) {
-            for (int i = 0; i < ruleNodes.size(); i++) rules.addAll(rule(ruleNodes.get(i), f.path("rules") + "[" + i + "]", groups, checks));
+            for (int i = 0; i < ruleNodes.size(); i++) {
+                String rp = f.path("rules") + "[" + i + "]";
+                if (ruleNodes.get(i) instanceof YamlNode.MapNode m && m.entries().containsKey("list")) {
+                    DnsListRule lr = listRule(ruleNodes.get(i), rp, checks);
+                    if (lr != null) listRules.add(lr);
+                } else {
+                    rules.addAll(rule(ruleNodes.get(i), rp, groups, checks));
+                }
+            }
         }
 
         int entries = DnsSection.DEFAULT_CACHE_ENTRIES;
@@ -165,11 +186,46 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
             }
         }
         if (checks.errorCount() > before) return null;
-        return new DnsSection(listen, intercept, servers, rules, defaultGroup, entries, stale, allow, rate, trusted, tlsCa);
+        return new DnsSection(listen, intercept, servers, rules, defaultGroup, entries, stale, allow, rate, trusted, tlsCa, listRules);
     }
 
     private static List<String> anyKeys(YamlNode n) {
         return n instanceof YamlNode.MapNode m ? List.copyOf(m.entries().keySet()) : List.of();
+    }
+
+    /** {@code { list: NAME, action: block|refused|sinkhole [, addresses: […]] }}: blocks only, never a server. */
+    private DnsListRule listRule(YamlNode n, String p, Checks checks) {
+        Checks.Fields rf = checks.fields(n, p, RULE_KEYS);
+        if (rf == null) return null;
+        int before = checks.errorCount();
+        for (String k : List.of("domains", "server", "ttl"))
+            if (rf.get(k) != null) checks.error(rf.get(k), rf.path(k), "a list rule blocks the names its list holds; '" + k
+                    + "' belongs to a domains rule" + (k.equals("server") ? " (route a name around the list with its own domains rule)" : ""));
+        String name = checks.string(rf.get("list"), rf.path("list"));
+        java.nio.file.Path file = name == null ? null : lists.file(name.strip(), rf.get("list"), rf.path("list"), checks);
+        YamlNode an = rf.require("action", "write block, refused or sinkhole");
+        String a = an == null ? null : checks.string(an, rf.path("action"));
+        DnsDecision decision = null;
+        if (a != null) switch (a.strip()) {
+            case "block", "nxdomain" -> decision = DnsDecision.nxdomain();
+            case "refused" -> decision = DnsDecision.refused();
+            case "sinkhole" -> {
+                List<InetAddress> list = new ArrayList<>();
+                List<String> addrs = rf.get("addresses") == null ? List.of("0.0.0.0", "::") : checks.strings(rf.get("addresses"), rf.path("addresses"));
+                if (addrs != null) for (String s : addrs) {
+                    try {
+                        list.add(IpPrefix.parseAddress(s));
+                    } catch (IllegalArgumentException e) {
+                        checks.error(rf.get("addresses"), rf.path("addresses"), e.getMessage());
+                    }
+                }
+                if (!list.isEmpty()) decision = DnsDecision.sinkhole(list.toArray(InetAddress[]::new));
+            }
+            default -> checks.error(an, rf.path("action"), "'" + a + "': expected block, refused or sinkhole"
+                    + Suggest.hint(a.strip(), List.of("block", "refused", "sinkhole")));
+        }
+        if (checks.errorCount() > before || file == null || decision == null) return null;
+        return new DnsListRule(name.strip(), file, decision);
     }
 
     private static List<SplitRule> rule(YamlNode n, String p, Set<String> groups, Checks checks) {

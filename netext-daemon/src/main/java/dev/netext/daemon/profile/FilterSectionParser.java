@@ -31,15 +31,24 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
     /** An interface name as the kernel allows it (IFNAMSIZ 16 with the NUL) and nft can quote. */
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.@:-]{1,15}");
     static final List<String> RULE_KEYS = List.of("host", "cidr", "port", "protocol", "process", "process-name", "uid",
-            "cgroup", "action");
+            "cgroup", "list", "action");
     static final List<String> SCOPE_KEYS = List.of("uids", "gids", "cgroups", "exclude-uids");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,6})(ms|s|m)");
 
     private final ProviderResolver resolver;
+    private final ListsSectionParser lists;
 
-    /** @param resolver checks that a custom provider exists and is usable; null to check only its spelling */
-    FilterSectionParser(ProviderResolver resolver) {
+    /**
+     * @param resolver checks that a custom provider exists and is usable; null to check only its spelling
+     * @param lists    the profile's declared lists, checked before this section
+     */
+    FilterSectionParser(ProviderResolver resolver, ListsSectionParser lists) {
         this.resolver = resolver;
+        this.lists = lists;
+    }
+
+    FilterSectionParser(ProviderResolver resolver) {
+        this(resolver, new ListsSectionParser());
     }
 
     @Override public String key() { return "filter"; }
@@ -165,7 +174,7 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
         return d;
     }
 
-    private static FlowRule rule(YamlNode node, String path, Checks checks) {
+    private FlowRule rule(YamlNode node, String path, Checks checks) {
         int before = checks.errorCount();
         Checks.Fields f = checks.fields(node, path, RULE_KEYS);
         if (f == null) return null;
@@ -207,12 +216,17 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
                 String c = checks.string(f.get("cgroup"), f.path("cgroup"));
                 if (c != null) r = r.withCgroup(c.strip());
             }
+            if (f.get("list") != null) {
+                String l = checks.string(f.get("list"), f.path("list"));
+                Path file = l == null ? null : lists.file(l.strip(), f.get("list"), f.path("list"), checks);
+                if (file != null) r = r.withList(new ProfileList(l.strip(), file));
+            }
         } catch (IllegalArgumentException e) {
             checks.error(node, path, e.getMessage());
         }
         if (checks.errorCount() > before || action == null) return null;
         if (r.equals(FlowRule.of(action))) {
-            checks.error(node, path, "matches every flow: give it host, cidr, port, protocol, process, process-name, uid or cgroup (or use default:)");
+            checks.error(node, path, "matches every flow: give it host, cidr, port, protocol, process, process-name, uid, cgroup or list (or use default:)");
             return null;
         }
         return r;

@@ -105,6 +105,7 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
                     .append(", ").append(d.servers().size()).append(" server group(s), ").append(d.rules().size()).append(" rule(s), default ")
                     .append(d.defaultGroup()).append(", cache ").append(d.cacheEntries() == 0 ? "off" : d.cacheEntries() + " entries");
             for (var r : d.rules()) sb.append("\n    ").append(r.label());
+            for (var l : d.lists()) sb.append("\n    list:").append(l.list()).append(" (").append(l.file()).append(")→block");
         });
         packetFilter.ifPresent(p -> sb.append("\n  packet-filter: provider ").append(p.provider())
                 .append(", queue ").append(p.queue()).append(", ").append(p.match().size()).append(" match(es), on-failure ")

@@ -57,8 +57,9 @@ public final class ProfileLoader {
 
     /** The top-level sections, by key, in the order they are checked. */
     private List<SectionParser<?>> sections() {
-        return List.of(new TunnelSectionParser(resolver, importers), new DnsSectionParser(), new PacketFilterSectionParser(),
-                new FilterSectionParser(resolver), new ProxiesSectionParser(resolver), new OnDemandSectionParser(),
+        ListsSectionParser lists = new ListsSectionParser(); // before the sections whose rules name lists
+        return List.of(lists, new TunnelSectionParser(resolver, importers), new DnsSectionParser(lists), new PacketFilterSectionParser(),
+                new FilterSectionParser(resolver, lists), new ProxiesSectionParser(resolver), new OnDemandSectionParser(),
                 new MemoryBudgetParser());
     }
 

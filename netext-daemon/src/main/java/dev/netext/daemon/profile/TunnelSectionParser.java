@@ -1,5 +1,7 @@
 package dev.netext.daemon.profile;
 
+import dev.netext.api.tunnel.DnsSettings;
+import dev.netext.api.tunnel.TunnelNetworkSettings;
 import dev.netext.daemon.plugin.ProviderResolutionException;
 import dev.netext.daemon.plugin.ProviderResolver;
 
@@ -76,7 +78,13 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
         }
 
         NetworkSettingsParser.Result settings = NetworkSettingsParser.Result.EMPTY;
-        if (f.get("settings") != null) settings = settingsParser.parse(f.get("settings"), f.path("settings"), checks);
+        YamlNode settingsNode = f.get("settings");
+        DnsSettings dnsBesideConfig = null;
+        if (settingsNode != null && f.get("config") != null) {
+            dnsBesideConfig = dnsBesideConfig(settingsNode, f.path("settings"), f.get("config"), checks);
+        } else if (settingsNode != null) {
+            settings = settingsParser.parse(settingsNode, f.path("settings"), checks);
+        }
 
         java.util.OptionalInt bypassMark = java.util.OptionalInt.empty();
         YamlNode configNode = f.get("config");
@@ -86,8 +94,6 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
             if (importer == null) {
                 checks.error(configNode, f.path("config"), "provider '" + provider + "' reads no config file"
                         + (importers.isEmpty() ? "" : " (config files are for: " + String.join(", ", importers.keySet()) + ")"));
-            } else if (f.get("settings") != null) {
-                checks.error(f.get("settings"), f.path("settings"), "the settings come from " + config + "; remove one of the two");
             } else if (options.containsKey(CONFIG_OPTION)) {
                 checks.error(optionsNode, f.path("options"), "'" + CONFIG_OPTION + "' is set by tunnel.config; remove it from the options");
             } else {
@@ -95,7 +101,9 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
                 java.nio.file.Path file = base == null ? java.nio.file.Path.of(config) : base.resolve(config);
                 try {
                     TunnelConfigImporter.Imported imported = importer.load(file.normalize());
-                    settings = new NetworkSettingsParser.Result(imported.settings(), imported.table());
+                    TunnelNetworkSettings fromFile = imported.settings();
+                    if (dnsBesideConfig != null) fromFile = withDns(fromFile, dnsBesideConfig);
+                    settings = new NetworkSettingsParser.Result(fromFile, imported.table());
                     bypassMark = imported.bypassMark();
                     java.util.Map<String, Object> withConfig = new java.util.LinkedHashMap<>(options);
                     withConfig.put(CONFIG_OPTION, file.normalize().toString());
@@ -108,6 +116,31 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
 
         if (checks.errorCount() > before || provider == null) return null;
         return new TunnelSection(provider, options, ifName, settings.settings(), settings.table(), bypassMark);
+    }
+
+    /**
+     * {@code settings:} beside {@code config:}: the file gives the settings, but a wg-quick file cannot say match
+     * domains, so {@code settings.dns} alone may replace the file's {@code DNS =}; any other key is refused.
+     */
+    private DnsSettings dnsBesideConfig(YamlNode node, String path, YamlNode configNode, Checks checks) {
+        String file = configNode instanceof YamlNode.Scalar sc ? sc.text() : "the config file";
+        if (node instanceof YamlNode.MapNode map) {
+            boolean others = false;
+            for (YamlNode.Entry e : map.entries().values()) {
+                if (e.key().equals("dns")) continue;
+                checks.error(e.keyLine(), path + "." + e.key(), "the settings come from " + file + "; beside config"
+                        + " only settings.dns may be given (it replaces the file's DNS =)");
+                others = true;
+            }
+            if (others) return null;
+        }
+        Checks.Fields f = checks.fields(node, path, List.of("dns"));
+        if (f == null || f.get("dns") == null) return null;
+        return new DnsSettingsParser().parse(f.get("dns"), f.path("dns"), checks);
+    }
+
+    private static TunnelNetworkSettings withDns(TunnelNetworkSettings s, DnsSettings dns) {
+        return new TunnelNetworkSettings(s.addresses(), s.includedRoutes(), s.excludedRoutes(), s.mtu(), dns, s.proxy());
     }
 
     /** Why the kernel would refuse the name (net/core/dev.c dev_valid_name), or null. */

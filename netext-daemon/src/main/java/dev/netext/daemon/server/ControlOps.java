@@ -10,6 +10,7 @@ import dev.netext.daemon.capture.CaptureRing;
 import dev.netext.daemon.capture.CapturedPacket;
 import dev.netext.daemon.capture.FlowCapture;
 import dev.netext.daemon.flows.FlowRecord;
+import dev.netext.daemon.control.ControlAccess;
 import dev.netext.daemon.control.ControlConnection;
 import dev.netext.daemon.control.ControlHandler;
 import dev.netext.daemon.events.EventJson;
@@ -29,10 +30,11 @@ import java.util.function.Predicate;
 
 /**
  * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
- * {@code reload}, {@code events}, {@code flows}, {@code capture}. See {@code dev.netext.daemon.control} for the wire format.
+ * {@code reload}, {@code events}, {@code flows}, {@code capture}, {@code dashboard}. See {@code dev.netext.daemon.control}
+ * for the wire format; who may run which is {@link ControlAccess}'s (checked before an op gets here).
  */
 final class ControlOps implements ControlHandler {
-    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture");
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard");
     private static final ObjectMapper MAPPER = EventJson.MAPPER;
 
     private final Daemon daemon;
@@ -45,7 +47,10 @@ final class ControlOps implements ControlHandler {
     public void handle(JsonNode request, ControlConnection conn) throws Exception {
         String op = request.path("op").asText("");
         switch (op) {
-            case "status" -> conn.send(status());
+            case "status" -> conn.send(status(conn.access() == ControlAccess.Level.FULL));
+            case "dashboard" -> conn.send(daemon.dashboardUrl() == null
+                    ? error("the daemon runs without a dashboard (started with --dashboard off)")
+                    : ok().put("url", daemon.dashboardUrl()));
             case "profiles" -> conn.send(profiles());
             case "up", "down" -> {
                 String name = request.path("name").asText("");
@@ -70,7 +75,8 @@ final class ControlOps implements ControlHandler {
         }
     }
 
-    private ObjectNode status() {
+    /** The daemon and its profiles; the dashboard's token only for {@code full} access (it answers prompts). */
+    private ObjectNode status(boolean full) {
         ObjectNode o = ok();
         ObjectNode d = o.putObject("daemon");
         d.put("pid", ProcessHandle.current().pid());
@@ -78,9 +84,11 @@ final class ControlOps implements ControlHandler {
         if (daemon.config().profilesDir() != null) d.put("profiles_dir", daemon.config().profilesDir().toString());
         d.put("control", daemon.controlSocket().toString());
         if (daemon.metricsUrl() != null) d.put("metrics", daemon.metricsUrl());
-        if (daemon.dashboardUrl() != null) { // the socket is root-only, as the token file
+        if (daemon.dashboardUrl() != null && full) { // root only, as the token file
             d.put("dashboard", daemon.dashboardUrl());
             d.put("dashboard_token_file", daemon.dashboardTokenFile().toString());
+        } else if (daemon.dashboardPage() != null) {
+            d.put("dashboard", daemon.dashboardPage());
         }
         d.put("last_event", daemon.events().lastSequence());
         ArrayNode ps = o.putArray("profiles");

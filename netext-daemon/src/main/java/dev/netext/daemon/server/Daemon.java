@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.ondemand.NetworkState;
+import dev.netext.daemon.control.ControlAccess;
 import dev.netext.daemon.control.ControlServer;
 import dev.netext.daemon.dashboard.DashboardServer;
 import dev.netext.daemon.dashboard.DashboardToken;
@@ -88,14 +89,17 @@ public final class Daemon implements AutoCloseable {
      * @param otlpEndpoint  an OTLP/HTTP collector to send the event log to as logs ({@code /v1/logs}), or null
      * @param dashboard     loopback address of the dashboard (port 0 picks one), or null for none
      * @param kafka         a Kafka broker and topic to produce the event log to, one record per event, or null
+     * @param controlGroup  whose members may use the control socket for some ops ({@code ControlAccess}); null for
+     *                      {@code netext}
      */
     public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
                          List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
                          RestartPolicy restartPolicy, Duration bytesInterval,
                          Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                          Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
-                         InetSocketAddress dashboard, KafkaTarget kafka) {
+                         InetSocketAddress dashboard, KafkaTarget kafka, String controlGroup) {
         public Config {
+            if (controlGroup == null) controlGroup = ControlAccess.DEFAULT_GROUP;
             tunnelProviders = tunnelProviders == null ? BuiltinProviders.TUNNEL : Map.copyOf(tunnelProviders);
             configImporters = configImporters == null ? Map.of() : Map.copyOf(configImporters);
             profileFiles = List.copyOf(profileFiles);
@@ -115,7 +119,7 @@ public final class Daemon implements AutoCloseable {
                       Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
                       InetSocketAddress dashboard) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, dashboard, null);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, dashboard, null, null);
         }
 
         /** Without a dashboard. */
@@ -126,7 +130,7 @@ public final class Daemon implements AutoCloseable {
                       Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
                       KafkaTarget kafka) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, kafka);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, kafka, null);
         }
 
         /** Without a dashboard or Kafka export. */
@@ -136,7 +140,7 @@ public final class Daemon implements AutoCloseable {
                       Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                       Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, null);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, null, null);
         }
 
         /** Without OTLP or Kafka export or a dashboard. */
@@ -146,7 +150,7 @@ public final class Daemon implements AutoCloseable {
                       Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
                       Map<String, TunnelConfigImporter> configImporters) {
             this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null, null, null);
+                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null, null, null, null);
         }
     }
 
@@ -232,6 +236,7 @@ public final class Daemon implements AutoCloseable {
         try (RtNetlink rtnl = RtNetlink.open()) {
             List<StateLedger.Recovery> dead = new java.util.ArrayList<>(new TunnelLauncher(config.stateDir()).recover(rtnl));
             dead.addAll(dev.netext.daemon.capture.FlowCapture.recover(config.stateDir())); // a killed daemon's flow captures
+            dead.addAll(dev.netext.linux.resolver.ResolvConf.recover(config.stateDir())); // and its tunnels' resolv.conf
             for (StateLedger.Recovery r : dead) {
                 LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
                 publish("daemon.recovered", Map.of("pid", Integer.toString(r.pid()),
@@ -258,7 +263,7 @@ public final class Daemon implements AutoCloseable {
             dashboard = DashboardServer.start(config.dashboard(), token, events, flows.table(),
                     new PromptAnswers(supervisor, flows, events));
         }
-        control = ControlServer.start(config.controlSocket(), new ControlOps(this));
+        control = ControlServer.start(config.controlSocket(), config.controlGroup(), new ControlOps(this));
     }
 
     /** Validates the profile set again and applies the difference; a bad set changes nothing. */

@@ -3,40 +3,32 @@ package dev.netext.daemon.server;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.tunnel.StopReason;
-import dev.netext.daemon.memory.EngineMemoryGuard;
+import dev.netext.daemon.supervisor.ProviderRun;
+import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.daemon.profile.Profile;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
- * A section whose engine starts once and runs until stopped — the DNS proxy, the packet filter, the flow filter. No
- * restart policy: a failure to start is published as an event and shown in the status, and the profile's other
- * sections keep running. Subclasses say how to launch, close and describe their engine.
+ * A section whose engine hosts its provider — the DNS proxy, the packet filter, the flow engine. The engine's life
+ * is the {@link ProviderSupervisor}'s, as a tunnel's is: a launch that throws (a port in use, say) or an engine that
+ * ends on its own ({@link #ending}) is a crash, reported and retried per the restart policy, while the profile's
+ * other sections keep running; a memory budget counts every platform thread the engine and its provider start
+ * (soft: {@link #memoryPressure}; hard: closed with {@link StopReason#MEMORY_LIMIT}, not restarted until
+ * {@code netext up} or a reload). Subclasses say how to launch, close and describe their engine.
  *
- * <p>With a {@code memory:} budget in the profile the engine is launched inside an {@link EngineMemoryGuard}'s
- * thread group, so what its threads (and its provider's) allocate is counted: crossing the soft limit publishes
- * {@code MemoryBudgetExceeded(SOFT)} and warns the provider where its API lets it ({@link #memoryPressure}); crossing
- * the hard limit publishes {@code MemoryBudgetExceeded(HARD)} and closes the engine with
- * {@link StopReason#MEMORY_LIMIT} — not restarted until {@code netext up} or a reload replaces the component.
+ * <p>{@link #start} waits for the first launch, so status answers at once whether the engine came up.
  */
 abstract class EngineComponent<E> implements ProfileComponent {
-    private static final Logger LOG = LoggerFactory.getLogger(EngineComponent.class);
-
     final Profile profile;
     final DaemonServices services;
-    private final EngineMemoryGuard memory; // null without a budget
-    private E engine;
-    private String lastError;
-    private String stoppedBy;                // the hard limit's reason, until the next start
+    private ProviderSupervisor<E> supervisor; // made at the first start: the factories' tests make components without services
 
     EngineComponent(Profile profile, DaemonServices services) {
         this.profile = profile;
         this.services = services;
-        this.memory = profile.memory().map(b -> new EngineMemoryGuard(profile.name() + "-" + kind(), b)).orElse(null);
     }
 
     /** The provider reference, for status. */
@@ -50,10 +42,16 @@ abstract class EngineComponent<E> implements ProfileComponent {
     abstract String detail(E engine);
 
     /** The running engine, or null. */
-    final synchronized E running() { return engine; }
+    final E running() {
+        ProviderSupervisor<E> s = supervisor();
+        return s == null ? null : s.instance();
+    }
 
-    /** A failure that ended the engine on its own, or null. */
-    Throwable failure(E engine) { return null; }
+    /**
+     * How to wait for the engine to end on its own (the wait returns why), or null — the default — for an engine
+     * that cannot: it is not watched.
+     */
+    Callable<Throwable> ending(E engine) { return null; }
 
     /** Restarts of the provider inside a running engine (a supervised custom provider), for status. */
     long restarts(E engine) { return 0; }
@@ -64,68 +62,57 @@ abstract class EngineComponent<E> implements ProfileComponent {
     /** Warns the engine's provider of the soft limit, where its API has {@code onMemoryPressure}; by default no-op. */
     void memoryPressure(E engine, ProviderEvent.MemoryBudgetExceeded event) {}
 
-    @Override
-    public final synchronized void start() {
-        if (engine != null) return;
-        try {
-            engine = memory == null ? launch() : memory.launch(this::launch);
-            lastError = null;
-            stoppedBy = null;
-            if (memory != null) {
-                E started = engine;
-                memory.start((limit, used, bytes) -> overBudget(started, limit, used, bytes));
-            }
-        } catch (Exception e) {
-            lastError = e.getMessage() == null ? e.toString() : e.getMessage();
-            services.events().publish((s, t) -> new ProviderEvent.ProviderFailed(s, t, profile.name(),
-                    e.getClass().getSimpleName(), lastError, false));
-        }
-    }
+    private synchronized ProviderSupervisor<E> supervisor() { return supervisor; }
 
     @Override
-    public final synchronized void stop(StopReason reason) {
-        if (memory != null) memory.stop();
-        if (engine == null) return;
-        close(engine, reason);
-        engine = null;
-    }
-
-    /** The sampler's thread: soft → event, then the provider's pressure listeners; hard → event, then closed. */
-    private void overBudget(E started, ProviderEvent.MemoryLimit limit, long used, long limitBytes) {
-        ProviderEvent.MemoryBudgetExceeded event = (ProviderEvent.MemoryBudgetExceeded) services.events().publish((s, t) ->
-                new ProviderEvent.MemoryBudgetExceeded(s, t, profile.name(), limit, limitBytes, used));
-        LOG.warn("{} {}: provider {} allocated {} bytes in {} ms, over its {} limit of {}", kind(), profile.name(), provider(),
-                used, memory.budget().window().toMillis(), limit.name().toLowerCase(Locale.ROOT), limitBytes);
-        if (limit == ProviderEvent.MemoryLimit.SOFT) {
-            try {
-                memoryPressure(started, event);
-            } catch (RuntimeException e) {
-                LOG.warn("{} {}: memory pressure not delivered: {}", kind(), profile.name(), e.toString());
-            }
-            return;
-        }
+    public final void start() {
+        ProviderSupervisor<E> s;
         synchronized (this) {
-            memory.stop();
-            if (engine != started) return; // stopped or replaced meanwhile
-            // stopped, not restarted: it would cross the limit again; 'netext up' or a reload starts it anew
-            stoppedBy = "memory limit: allocated " + used + " bytes in " + memory.budget().window().toMillis()
-                    + " ms (hard limit " + limitBytes + ")";
-            engine = null;
-            close(started, StopReason.MEMORY_LIMIT);
+            if (supervisor == null)
+                supervisor = new ProviderSupervisor<>(profile.name(), kind(), services.restartPolicy(), services.events(),
+                        profile.memory().orElse(null), new Launcher());
+            s = supervisor;
         }
+        s.startAndWait();
     }
 
     @Override
-    public final synchronized ComponentStatus status() {
+    public final void stop(StopReason reason) {
+        ProviderSupervisor<E> s = supervisor();
+        if (s != null) s.stop(reason);
+    }
+
+    @Override
+    public final ComponentStatus status() {
+        ProviderSupervisor<E> s = supervisor();
         Map<String, Long> counters = new LinkedHashMap<>();
-        if (memory != null) memory.counters(counters);
+        E engine = s == null ? null : s.instance();
         if (engine == null) {
-            String error = stoppedBy != null ? stoppedBy : lastError;
-            String detail = stoppedBy != null ? "stopped: " + stoppedBy : lastError == null ? "" : "failed";
-            return new ComponentStatus(kind(), ProviderStatus.DISCONNECTED, provider(), detail, 0, error, counters);
+            if (s != null) s.counters(counters);
+            return new ComponentStatus(kind(), ProviderStatus.DISCONNECTED, provider(), s == null ? "stopped" : s.state(),
+                    s == null ? 0 : s.restarts(), s == null ? null : s.lastError(), counters);
         }
-        Throwable failure = failure(engine);
-        return new ComponentStatus(kind(), failure == null ? ProviderStatus.CONNECTED : ProviderStatus.DISCONNECTED,
-                provider(), detail(engine), restarts(engine), failure == null ? providerError(engine) : failure.toString(), counters);
+        s.counters(counters);
+        String inner = providerError(engine);
+        return new ComponentStatus(kind(), ProviderStatus.CONNECTED, provider(), detail(engine),
+                s.restarts() + restarts(engine), inner != null ? inner : s.lastError(), counters);
+    }
+
+    /** An engine section's own part of its life: the subclass's launch and close, and its end watched. */
+    private final class Launcher implements ProviderSupervisor.Launcher<E> {
+        @Override
+        public E launch(ProviderRun<E> run) throws Exception {
+            E engine = EngineComponent.this.launch();
+            Callable<Throwable> ending = ending(engine);
+            if (ending != null) run.watch(ending);
+            return engine;
+        }
+
+        @Override public void stop(ProviderRun<E> run, StopReason reason) { close(run.instance(), reason); }
+
+        @Override
+        public void memoryPressure(E engine, ProviderEvent.MemoryBudgetExceeded event) {
+            EngineComponent.this.memoryPressure(engine, event);
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.netext.daemon.profile.Profile;
 import dev.netext.packetfilter.PacketFilterEngine;
 
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /**
  * A profile's {@code packet-filter:} section under the daemon: its queue, steering rules and provider, decisions
@@ -37,5 +38,6 @@ final class PacketFilterComponent extends EngineComponent<PacketFilterEngine> {
 
     @Override String detail(PacketFilterEngine engine) { return "queue " + engine.config().queue(); }
 
-    @Override Throwable failure(PacketFilterEngine engine) { return engine.failure(); }
+    /** The queue loop failing ends the engine (its rules stay until it is closed): a crash, restarted. */
+    @Override Callable<Throwable> ending(PacketFilterEngine engine) { return engine::awaitTermination; }
 }

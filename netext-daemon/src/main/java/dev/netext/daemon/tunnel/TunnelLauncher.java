@@ -3,8 +3,10 @@ package dev.netext.daemon.tunnel;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
+import dev.netext.daemon.tunnel.hostdns.HostDnsConfigurator;
 import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
@@ -16,6 +18,7 @@ import dev.netext.tunnel.linux.NetlinkConfigurator;
 import dev.netext.tunnel.linux.TunTunnelDevice;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,7 +26,8 @@ import java.util.List;
  *
  * <pre>
  *   recover dead instances' ledgers → create our ledger → open the TUN device (never an existing one)
- *   → path monitor → TunnelRuntime.start (the provider applies its settings through the configurator)
+ *   → path monitor → TunnelRuntime.start (the provider applies its settings through the configurator: links and
+ *     routes, then the settings' DNS into the host's resolver, {@link HostDnsConfigurator})
  * </pre>
  *
  * {@link RunningTunnel#close} undoes it in reverse. Must be called on a thread in the target network namespace.
@@ -69,7 +73,8 @@ public final class TunnelLauncher {
         TunDevice tun = null;
         PathMonitor monitor = null;
         try {
-            List<StateLedger.Recovery> recovered = recover(rtnl);
+            List<StateLedger.Recovery> recovered = new ArrayList<>(recover(rtnl));
+            recovered.addAll(ResolvConf.recover(stateDir)); // a killed instance's resolv.conf, before anything names it
             ledger = StateLedger.create(stateDir, LedgerKind.TUNNEL, instance);
             TunOptions options = TunOptions.defaults().withOffload(TUN_OFFLOAD);
             if (section.interfaceName() != null) options = options.withName(section.interfaceName());
@@ -78,7 +83,9 @@ public final class TunnelLauncher {
             ledger.record(LedgerEntry.of("link", "name", tun.name(), "index", Integer.toString(tun.ifindex())));
             NetlinkConfigurator configurator = new NetlinkConfigurator(rtnl, ledger, tun.ifindex(),
                     section.table().orElse(0), section.bypassMark().orElse(0));
-            TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), configurator,
+            HostDnsConfigurator withDns = new HostDnsConfigurator(configurator, profile.name(), stateDir,
+                    line -> listener.log(profile.name(), line));
+            TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), withDns,
                     section.settings(), section.options(), listener);
             profile.memory().ifPresent(m -> runtime.setMemoryBudget(m.hardBytes() > 0 ? m.hardBytes() : m.softBytes()));
             monitor = PathMonitor.start(runtime::pathChanged);

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 /**
  * The control socket's transport: mode 0600, one reply per request line, clean answers to garbage (seeded random
  * bytes and mutations of valid requests), and a server that keeps serving afterwards. The peer check is tested as
- * user nobody in netext-cli's DaemonIntegrationTest.
+ * user nobody in netext-cli's DaemonIntegrationTest, and with a control group's members and others in
+ * NonRootControlIntegrationTest.
  */
 class ControlServerTest {
     @TempDir

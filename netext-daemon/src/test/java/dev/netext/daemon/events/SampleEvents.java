@@ -49,7 +49,7 @@ public final class SampleEvents {
                 (s, t) -> new ProviderEvent.PacketDecided(s, t, "pf", ProviderEvent.NO_FLOW, Direction.OUTBOUND, 60, PacketVerdict.DROP),
                 (s, t) -> new ProviderEvent.FlowClosed(s, t, "filter", FLOW, 5120, 777),
                 (s, t) -> new ProviderEvent.TunnelBytes(s, t, "corp", 1, 2, 3, 4),
-                (s, t) -> new ProviderEvent.ProviderFailed(s, t, "corp", "java.lang.IllegalStateException", "boom", true),
+                (s, t) -> new ProviderEvent.ProviderFailed(s, t, "corp", "IllegalStateException", "boom", true),
                 (s, t) -> new ProviderEvent.ProviderRestarted(s, t, "corp", 1),
                 (s, t) -> new ProviderEvent.MemoryBudgetExceeded(s, t, "dns", ProviderEvent.MemoryLimit.SOFT, 15 << 20, 16 << 20),
                 (s, t) -> new ProviderEvent.ProviderMessage(s, t, "netextd", ProviderEvent.NO_FLOW, "daemon.reload",

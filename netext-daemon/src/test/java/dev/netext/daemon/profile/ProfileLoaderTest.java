@@ -170,7 +170,7 @@ class ProfileLoaderTest {
                 Arguments.of("""
                         colour: blue
                         tunnel: { provider: echo }
-                        """, "profile.yaml:1: colour: unknown key; expected one of name, enabled, required, tunnel, dns, packet-filter, filter, proxies, on-demand, memory"),
+                        """, "profile.yaml:1: colour: unknown key; expected one of name, enabled, required, lists, tunnel, dns, packet-filter, filter, proxies, on-demand, memory"),
                 Arguments.of("""
                         tunnel:
                           provider: echo
@@ -348,7 +348,7 @@ class ProfileLoaderTest {
                         """, "profile.yaml:1: name: 'corp vpn' is not a valid profile name (use letters, digits, '.', '_' and '-', starting with a letter or digit)"),
                 Arguments.of("""
                         - tunnel
-                        """, "profile.yaml:1: a profile is a mapping with keys name, enabled, required, tunnel, dns, packet-filter, filter, proxies, on-demand, memory; got a list"),
+                        """, "profile.yaml:1: a profile is a mapping with keys name, enabled, required, lists, tunnel, dns, packet-filter, filter, proxies, on-demand, memory; got a list"),
                 Arguments.of("""
                         tunnel:
                           provider: &p echo

@@ -54,6 +54,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -106,6 +107,7 @@ public final class DnsProxyServer implements AutoCloseable {
     private final List<InetSocketAddress> tcpBound = new ArrayList<>();
     private final Set<String> reportedUnknownGroups = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final CompletableFuture<Throwable> ended = new CompletableFuture<>(); // why it ended; null: closed
     private DnsInterception interception; // set once in start
 
     private DnsProxyServer(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink,
@@ -373,6 +375,17 @@ public final class DnsProxyServer implements AutoCloseable {
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (processes != null) processes.close();
         if (cache != null) cache.close();
+        ended.complete(null);
+    }
+
+    /** Blocks until closed, or failed (a provider loop threw, or it cancelled itself): then returns the failure. */
+    public Throwable awaitTermination() { return ended.join(); }
+
+    /** The provider failed: the server ends, closed on a thread of its own, as every provider host does. */
+    private void fail(Throwable error) {
+        if (!ended.complete(error)) return;
+        log.warn("{}: provider failed: {}", name, String.valueOf(error));
+        Thread.ofPlatform().start(this::close);
     }
 
     /** What the provider sees of the host. */
@@ -389,15 +402,14 @@ public final class DnsProxyServer implements AutoCloseable {
                 try {
                     loop.run();
                 } catch (Exception e) {
-                    log.warn("{}: loop {} failed: {}", name, threadName, e.toString());
+                    if (!(e instanceof InterruptedException)) fail(e); // interrupted: closing
                 }
                 return null;
             });
         }
         @Override public void onPathChange(Consumer<PathEvent> listener) {}
         @Override public void cancel(Throwable error) {
-            log.warn("{}: provider cancelled itself: {}", name, String.valueOf(error));
-            Thread.ofPlatform().start(DnsProxyServer.this::close);
+            fail(error == null ? new IllegalStateException("the provider cancelled itself") : error);
         }
 
         @Override

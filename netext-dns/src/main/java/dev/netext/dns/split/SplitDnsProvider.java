@@ -22,7 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * domains becomes the default.
  *
  * <p>Deciding is a table lookup with no blocking ({@link #decidesWithoutBlocking}), so the host runs it on its I/O
- * threads; {@link #matchWire} does it on the wire-format name without decoding it.
+ * threads; {@link #matchWire} does it on the wire-format name without decoding it. Block lists ({@link #setLists})
+ * come after the domain rules: a name only the default rule covers is looked up in each list in turn, without
+ * allocating ({@link dev.netext.dns.lists.DomainSet}).
  */
 public final class SplitDnsProvider implements DnsProxyProvider {
     public static final String PROFILE = "profile";
@@ -31,6 +33,10 @@ public final class SplitDnsProvider implements DnsProxyProvider {
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
     private volatile SuffixTable table;
     private volatile List<SplitRule> effective = List.of();
+    private volatile BoundList[] lists = new BoundList[0];
+
+    /** A list rule with the split rule reported when it matches (built once, not per blocked query). */
+    private record BoundList(ListRule rule, SplitRule reported) {}
 
     /** @param defaultGroup where names no rule covers go (the profile's {@code default:}) */
     public SplitDnsProvider(List<SplitRule> rules, String defaultGroup) {
@@ -66,6 +72,17 @@ public final class SplitDnsProvider implements DnsProxyProvider {
         table = new SuffixTable(all);
     }
 
+    /**
+     * Sets the block-list rules, tried in order for names that only the default rule (the empty domain) covers; the
+     * first list that holds the name decides.
+     */
+    public void setLists(List<ListRule> rules) {
+        lists = rules.stream().map(r -> new BoundList(r, r.asSplitRule())).toArray(BoundList[]::new);
+    }
+
+    /** The block-list rules in order. */
+    public List<ListRule> lists() { return java.util.Arrays.stream(lists).map(BoundList::rule).toList(); }
+
     /** Called after every rule change (the host drops its cache: which server answers a name may have changed). */
     public void onChange(Runnable listener) { changeListeners.add(listener); }
 
@@ -82,6 +99,11 @@ public final class SplitDnsProvider implements DnsProxyProvider {
     public SplitRule matchWire(byte[] b, int start, int end) {
         SplitRule r = table.match(b, start, end);
         if (r == null) throw new IllegalStateException("no default rule"); // the constructor always adds one
+        if (r.domain().isEmpty()) {
+            BoundList[] l = lists;
+            for (BoundList bound : l)
+                if (bound.rule().list().current().names().containsWire(b, start, end)) return bound.reported();
+        }
         return r;
     }
 

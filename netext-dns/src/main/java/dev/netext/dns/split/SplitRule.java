@@ -20,7 +20,7 @@ public record SplitRule(String domain, DnsDecision decision, String source) {
 
     /** For logs and events: {@code foo.mycompany.com→corp}, {@code ads.test→block}, {@code *→public}. */
     public String label() {
-        String d = domain.isEmpty() ? "*" : domain;
+        String d = source.startsWith(ListRule.LIST_SOURCE) ? source : domain.isEmpty() ? "*" : domain;
         return switch (decision) {
             case DnsDecision.Forward f -> d + "→" + f.serverGroup();
             case DnsDecision.Block b -> d + "→block";

@@ -50,9 +50,10 @@ import java.util.function.LongSupplier;
 /**
  * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}; TCP and UDP), over every
  * intercepted TCP and UDP flow of this network namespace (and, in gateway mode, of the traffic it forwards): filter →
- * proxies in order → direct (see {@link ProxyWalk}). Installs {@link TproxySteering} (after undoing any dead
- * instance's ledger), binds the transparent listeners, and hands each accepted connection to an
- * {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow} ({@link UdpInterceptor}). Start
+ * proxies in order → direct (see {@link ProxyWalk}), each flow decided by a {@link FlowPipeline}. Installs
+ * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
+ * accepted connection to an {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow}
+ * ({@link UdpInterceptor}), the transports' adapters of the pipeline. Start
  * it on a thread inside the namespace it should serve: the listeners, the netlink sockets and the event loop threads
  * are created from the starting thread.
  *
@@ -70,6 +71,7 @@ public final class FlowEngine implements AutoCloseable {
     private final ProxyWalk proxies;
     private final List<FlowProxy> proxyList; // closed with the engine when they hold resources (hosted providers)
     private final EventLoopGroup group;
+    /** The decision pool: a flow's decide and route steps off the loop, one task each; providers may block there. */
     private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
     /**
      * Process attribution, on platform threads: it is all small blocking reads of {@code /proc}, and on a virtual
@@ -78,7 +80,7 @@ public final class FlowEngine implements AutoCloseable {
      */
     private final ExecutorService attributors = Executors.newFixedThreadPool(ATTRIBUTION_THREADS,
             Thread.ofPlatform().name("flow-attribution-", 0).daemon().factory());
-    private final Map<Long, InterceptedFlow> paused = new ConcurrentHashMap<>();
+    private final Map<Long, FlowPipeline> paused = new ConcurrentHashMap<>(); // TCP and UDP flows waiting in a pause
     private final LongSupplier flowIds;
     private final FastThreadLocal<FlowNamer> namers;
     private final FilterControl control = new Control();
@@ -193,7 +195,7 @@ public final class FlowEngine implements AutoCloseable {
 
     private static int port(Channel c) { return ((InetSocketAddress) c.localAddress()).getPort(); }
 
-    // what InterceptedFlow uses
+    // what the flows' pipelines and adapters use
 
     FlowEngineConfig config() { return config; }
 
@@ -215,9 +217,9 @@ public final class FlowEngine implements AutoCloseable {
 
     FilterSettings settings() { return settings; }
 
-    void paused(InterceptedFlow f) { paused.put(f.id(), f); }
+    void paused(FlowPipeline f) { paused.put(f.id(), f); }
 
-    boolean unpause(InterceptedFlow f) { return paused.remove(f.id(), f); }
+    boolean unpause(FlowPipeline f) { return paused.remove(f.id(), f); }
 
     /** What this start undid of crashed instances (kill -9) in this network namespace. */
     public List<StateLedger.Recovery> recovered() { return recovered; }
@@ -229,12 +231,7 @@ public final class FlowEngine implements AutoCloseable {
     public dev.netext.api.proxy.ProxyChain proxyChain() { return proxies.chain(); }
 
     /** Flows waiting in a pause now. */
-    public List<Long> pausedFlows() {
-        if (udp == null) return List.copyOf(paused.keySet());
-        List<Long> all = new java.util.ArrayList<>(paused.keySet());
-        all.addAll(udp.pausedFlows());
-        return List.copyOf(all);
-    }
+    public List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }
 
     /** The transparent listeners' ports (v4, v6 or 0). */
     public int[] listenerPorts() {
@@ -286,8 +283,8 @@ public final class FlowEngine implements AutoCloseable {
         public boolean resume(long flowId, FilterVerdict verdict) {
             if (verdict instanceof FilterVerdict.Pause || verdict instanceof FilterVerdict.NeedRules || verdict == null)
                 throw new IllegalArgumentException("resume needs a final or filter-data verdict, not " + verdict);
-            InterceptedFlow f = paused.remove(flowId);
-            if (f == null) return udp != null && udp.resume(flowId, verdict);
+            FlowPipeline f = paused.remove(flowId);
+            if (f == null) return false;
             f.resume(verdict);
             return true;
         }

@@ -1,19 +1,16 @@
 package dev.netext.flow.engine;
 
-import dev.netext.api.Verdict;
 import dev.netext.api.filter.DropMode;
-import dev.netext.api.filter.FilterAction;
-import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
-import dev.netext.api.flow.Direction;
-import dev.netext.api.flow.Endpoint;
-import dev.netext.api.flow.ProcessInfo;
+import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TcpFlow;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.flow.naming.FlowName;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.HandshakeHandler;
+import dev.netext.linux.LinuxException;
+import dev.netext.linux.tcp.TcpInfo;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -32,81 +29,61 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.time.Instant;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One intercepted TCP connection, from accept to close. The accepted socket's local address is the original
- * destination (TPROXY). In order:
+ * One intercepted TCP connection, from accept to close: the TCP adapter of the {@link FlowPipeline}, which decides.
+ * The accepted socket's local address is the original destination (TPROXY). This class moves the bytes:
  * <ol>
- *   <li>attribution starts at once on a decider thread, while the client's socket certainly exists;</li>
- *   <li>the client's first bytes are read (and held) until the namer settles, the peek limit fills, or the peek
- *       timeout passes;</li>
- *   <li>the filter settings, then the provider, decide; pauses wait with nothing read, nothing connected;</li>
- *   <li>allowed flows are offered to the proxy chain ({@link ProxyWalk}): a claimed flow connects to its proxy's
- *       server and runs the proxy's handshake, a declined one connects to its original destination;</li>
- *   <li>both connect with the bypass mark and relay both ways, through a {@link DataGate} per direction the filter
- *       watches, or splice in the kernel when none does.</li>
+ *   <li>the client's first bytes are read and held, and shown to the namer, until the pipeline's naming is over;</li>
+ *   <li>nothing is read or connected while the pipeline decides or a pause holds;</li>
+ *   <li>allowed ({@link #connect}): connects with the bypass mark to the original destination, or to the proxy's
+ *       server followed by its handshake;</li>
+ *   <li>once connected and the flow is announced ({@link FlowPipeline#whenAnnounced}): relays both ways, through a
+ *       {@link DataGate} per direction the filter watches, or splices in the kernel when none does;</li>
+ *   <li>dropped ({@link #drop}): reset, or held open discarding for a silent drop.</li>
  * </ol>
  * All state is touched on the client channel's event loop; the upstream channel shares it.
  */
-final class InterceptedFlow extends ChannelInboundHandlerAdapter {
+final class InterceptedFlow extends ChannelInboundHandlerAdapter implements FlowPipeline.Transport {
     private static final Logger log = LoggerFactory.getLogger(InterceptedFlow.class);
 
     private static final String HANDSHAKE = "proxy-handshake";
 
-    private enum State { PEEKING, DECIDING, PAUSED, CONNECTING, RELAYING, SPLICING, DISCARDING, CLOSED }
+    /** {@code OPEN}: before the pipeline acts (naming, deciding, paused, routing). */
+    private enum State { OPEN, CONNECTING, RELAYING, SPLICING, DISCARDING, CLOSED }
 
     private final FlowEngine engine;
     private final long id;
+    private FlowPipeline pipeline;
     private Channel client;
     private Channel upstream;
-    private State state = State.PEEKING;
+    private State state = State.OPEN;
     private ByteBuf prefix;
-    private FlowName name;
-    private CompletableFuture<ProcessInfo> process;
-    /** Completes once the opened and verdict events are out, when they waited for attribution; else null. */
-    private CompletableFuture<Void> announced;
-    private TcpFlow flow;
-    private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> discardTimer;
     private DataGate outbound, inbound;
     private long bytesOut, bytesIn;
     private long handshakeOut, handshakeIn; // the proxy handshake's share of the upstream socket's TCP counters
     private ByteBuf heldIn; // server bytes that came with a proxy's reply, before the relay was set up
-    private boolean clientInputShut, upstreamInputShut, reportedToProvider, spliceCounted;
-    private boolean heldForAttribution, relayStarted;
-    /** The longest an allowed flow decided without its process waits for attribution before its bytes move. */
-    private static final java.time.Duration ATTRIBUTION_HOLD = java.time.Duration.ofMillis(100);
+    private boolean clientInputShut, upstreamInputShut, spliceCounted;
 
     InterceptedFlow(FlowEngine engine, long id) {
         this.engine = engine;
         this.id = id;
     }
 
-    long id() { return id; }
-
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        InetSocketAddress peer = (InetSocketAddress) client.remoteAddress();
-        InetSocketAddress original = (InetSocketAddress) client.localAddress();
-        process = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.attributor().attribute(TransportProtocol.TCP, peer, original);
-            } catch (Exception e) {
-                return ProcessInfo.UNKNOWN;
-            }
-        }, engine.attributors());
+        pipeline = new FlowPipeline(engine, id, TransportProtocol.TCP, (InetSocketAddress) client.remoteAddress(),
+                (InetSocketAddress) client.localAddress(), client.eventLoop(), this);
         prefix = ctx.alloc().heapBuffer(Math.max(1, Math.min(engine.config().peekMaxBytes(), 4096)),
                 Math.max(1, engine.config().peekMaxBytes()));
-        name = engine.namer().nameTcp(original.getAddress(), prefix.nioBuffer(), 0, 0);
         if (engine.config().peekMaxBytes() == 0 || engine.config().peekTimeout().isZero()) {
-            decide();
+            pipeline.decide();
             return;
         }
-        timer = client.eventLoop().schedule(this::decide, engine.config().peekTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        pipeline.nameWithin(engine.config().peekTimeout());
         client.read();
     }
 
@@ -114,21 +91,9 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf b = (ByteBuf) msg;
         switch (state) {
-            case PEEKING -> {
-                int n = Math.min(b.readableBytes(), prefix.maxWritableBytes());
-                prefix.writeBytes(b, n);
-                if (b.isReadable()) { // more than the peek limit: keep the rest, decide now
-                    ByteBuf rest = b.retainedSlice();
-                    b.release();
-                    appendHeld(rest);
-                    decide();
-                    return;
-                }
-                b.release();
-                name = engine.namer().nameTcp(((InetSocketAddress) client.localAddress()).getAddress(),
-                        prefix.nioBuffer(), 0, prefix.readableBytes());
-                if (name.settled() || !prefix.isWritable()) decide();
-                else client.read();
+            case OPEN -> {
+                if (pipeline.step() == FlowPipeline.Step.NAMING) peek(b);
+                else appendHeld(b); // bytes read before the verdict are held, never passed
             }
             case RELAYING -> {
                 bytesOut += b.readableBytes();
@@ -137,6 +102,24 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             case DISCARDING -> b.release();
             default -> appendHeld(b); // bytes read before the verdict are held, never passed
         }
+    }
+
+    /** The pipeline's name step: the bytes join the held prefix and the namer sees all of it. */
+    private void peek(ByteBuf b) {
+        int n = Math.min(b.readableBytes(), prefix.maxWritableBytes());
+        prefix.writeBytes(b, n);
+        if (b.isReadable()) { // more than the peek limit: keep the rest, decide now
+            ByteBuf rest = b.retainedSlice();
+            b.release();
+            appendHeld(rest);
+            pipeline.decide();
+            return;
+        }
+        b.release();
+        FlowName name = engine.namer().nameTcp(((InetSocketAddress) client.localAddress()).getAddress(),
+                prefix.nioBuffer(), 0, prefix.readableBytes());
+        pipeline.peeked(name, !prefix.isWritable());
+        if (pipeline.step() == FlowPipeline.Step.NAMING) client.read();
     }
 
     private void appendHeld(ByteBuf more) {
@@ -155,133 +138,9 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * Peeking is over: build the flow and ask the settings, then the provider. A provider that
-     * {@linkplain FilterDataProvider#decidesInline decides inline} is asked here on the event loop, once attribution
-     * is done — or at once when it does not {@linkplain FilterDataProvider#needsProcess need the process}, the events
-     * then following when attribution is done; any other provider on a decider thread.
-     */
-    private void decide() {
-        if (state != State.PEEKING) return;
-        state = State.DECIDING;
-        if (timer != null) timer.cancel(false);
-        FilterDataProvider p = engine.provider();
-        if (p.decidesInline()) {
-            if (process.isDone()) decideInline(process.getNow(ProcessInfo.UNKNOWN), null);
-            else if (!p.needsProcess()) decideInline(ProcessInfo.UNKNOWN, process);
-            else process.whenComplete((pi, e) -> client.eventLoop().execute(() -> {
-                if (state == State.DECIDING) decideInline(pi == null ? ProcessInfo.UNKNOWN : pi, null);
-            }));
-            return;
-        }
-        process.thenAcceptAsync(pi -> {
-            TcpFlow f = newFlow(pi);
-            engine.events().opened(f);
-            long t0 = System.nanoTime();
-            FilterVerdict v = ask(f);
-            engine.events().verdict(id, v, System.nanoTime() - t0);
-            client.eventLoop().execute(() -> {
-                flow = f;
-                reportedToProvider = true;
-                apply(v);
-            });
-        }, engine.deciders());
-    }
-
-    private TcpFlow newFlow(ProcessInfo p) {
-        return new TcpFlow(id, Direction.OUTBOUND, Endpoint.of((InetSocketAddress) client.remoteAddress()),
-                Endpoint.of((InetSocketAddress) client.localAddress()), p, name.hostname(), Optional.empty(),
-                Instant.now());
-    }
-
-    /**
-     * On the event loop. {@code pending} (not null) is the attribution still running: the flow's opened and verdict
-     * events wait for it, so they carry the process, and every later event of the flow waits for them.
-     */
-    private void decideInline(ProcessInfo p, CompletableFuture<ProcessInfo> pending) {
-        TcpFlow f = newFlow(p);
-        if (pending == null) engine.events().opened(f);
-        long t0 = System.nanoTime();
-        FilterAction action = engine.settings().actionFor(f);
-        FilterVerdict v = action == FilterAction.ALLOW ? FinalVerdict.ALLOW
-                : action == FilterAction.DROP ? FinalVerdict.DROP
-                : safely(engine.provider(), f);
-        long latency = System.nanoTime() - t0;
-        if (v instanceof FilterVerdict.NeedRules) { // fetching rules may block: the decider thread asks again
-            CompletableFuture<ProcessInfo> attributed = pending == null ? CompletableFuture.completedFuture(p) : pending;
-            attributed.thenAcceptAsync(pi -> {
-                TcpFlow withProcess = newFlowOffLoop(f, pi);
-                if (pending != null) engine.events().opened(withProcess);
-                long t1 = System.nanoTime();
-                FilterVerdict again = ask(f);
-                engine.events().verdict(id, again, System.nanoTime() - t1);
-                client.eventLoop().execute(() -> {
-                    flow = f;
-                    reportedToProvider = true;
-                    apply(again);
-                });
-            }, engine.deciders());
-            return;
-        }
-        if (pending == null) engine.events().verdict(id, v, latency);
-        else announced = pending.handle((pi, e) -> {
-            engine.events().opened(newFlowOffLoop(f, pi == null ? ProcessInfo.UNKNOWN : pi));
-            engine.events().verdict(id, v, latency);
-            return null;
-        });
-        flow = f;
-        reportedToProvider = true;
-        if (pending == null || v instanceof FinalVerdict.Allow || v instanceof FilterVerdict.FilterData) {
-            apply(v);
-            return;
-        }
-        // only an allowed flow gains from not waiting; a reset would let the client exit before it is attributed,
-        // and a blocked or paused flow is the one whose process the user needs to see
-        announced.whenComplete((x, e) -> client.eventLoop().execute(() -> apply(v)));
-    }
-
-    /** {@code f} with the process attributed later (any thread: reads only {@code f}). */
-    private static TcpFlow newFlowOffLoop(TcpFlow f, ProcessInfo p) {
-        return new TcpFlow(f.id(), f.direction(), f.local(), f.remote(), p, f.hostname(), f.interfaceName(),
-                f.created());
-    }
-
-    private FilterVerdict ask(TcpFlow f) { return FlowDecision.ask(engine, f); }
-
-    private static FilterVerdict safely(FilterDataProvider p, TcpFlow f) { return FlowDecision.safely(p, f); }
-
-    /** Applies a verdict on the event loop. */
-    private void apply(Verdict v) {
-        if (state == State.CLOSED) return;
-        switch (v) {
-            case FinalVerdict.Allow a -> connect(0, 0);
-            case FinalVerdict.Drop d -> drop(d.mode());
-            case FilterVerdict.FilterData fd -> connect(fd.peekInboundBytes(), fd.peekOutboundBytes());
-            case FilterVerdict.Pause p -> {
-                state = State.PAUSED;
-                engine.paused(this);
-                timer = client.eventLoop().schedule(() -> {
-                    if (engine.unpause(this)) {
-                        engine.events().verdict(id, p.onTimeout(), 0);
-                        apply(p.onTimeout());
-                    }
-                }, p.timeout().toNanos(), TimeUnit.NANOSECONDS);
-            }
-            case FilterVerdict.NeedRules nr -> apply(nr.fallback());
-            default -> drop(DropMode.RESET);
-        }
-    }
-
-    /** From {@link dev.netext.api.filter.FilterControl#resume}, any thread; the flow was removed from the paused set. */
-    void resume(FilterVerdict v) {
-        engine.events().verdict(id, v, 0);
-        client.eventLoop().execute(() -> {
-            if (timer != null) timer.cancel(false);
-            if (state == State.PAUSED) apply(v);
-        });
-    }
-
-    private void drop(DropMode mode) {
+    /** The pipeline dropped the flow: reset, or a silent drop held open (discarding) before the reset. */
+    @Override
+    public void drop(DropMode mode) {
         if (mode == DropMode.RESET) {
             reset(client);
             return;
@@ -289,7 +148,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         state = State.DISCARDING;
         prefix.clear();
         client.config().setAutoRead(true);
-        timer = client.eventLoop().schedule(() -> reset(client), engine.config().silentDropHold().toNanos(),
+        discardTimer = client.eventLoop().schedule(() -> reset(client), engine.config().silentDropHold().toNanos(),
                 TimeUnit.NANOSECONDS);
     }
 
@@ -299,30 +158,11 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         ch.close();
     }
 
-    /** An allowed flow: through the proxy chain (when there is one) to a proxy or direct. */
-    private void connect(int peekInbound, int peekOutbound) {
+    /** The pipeline allowed the flow, to {@code proxy} or direct (null); {@code watch}: the directions to filter. */
+    @Override
+    public void connect(FlowProxy proxy, FilterVerdict.FilterData watch) {
         state = State.CONNECTING;
-        if (engine.proxies().isEmpty()) {
-            dial(null, peekInbound, peekOutbound);
-            return;
-        }
-        // the walk sees the attributed process (apps: rules match on it) and its events follow the flow's opened and
-        // verdict events, which a filter deciding without the process published only once attribution was done
-        TcpFlow f = flow;
-        CompletableFuture<?> announcedFirst = announced != null ? announced : CompletableFuture.completedFuture(null);
-        announcedFirst.thenCombine(process.handle((pi, e) -> pi == null ? ProcessInfo.UNKNOWN : pi), (x, pi) -> pi)
-                .thenApplyAsync(pi -> engine.proxies().route(newFlowOffLoop(f, pi), engine.events()), engine.deciders())
-                .whenComplete((outcome, err) -> client.eventLoop().execute(() -> {
-                    if (state != State.CONNECTING) return;
-                    if (err != null) {
-                        log.warn("flow {}: proxy walk failed: {}", id, err.toString());
-                        reset(client);
-                    } else if (outcome.reject() != null) {
-                        drop(outcome.reject());
-                    } else {
-                        dial(outcome.proxy(), peekInbound, peekOutbound);
-                    }
-                }));
+        dial(proxy, watch == null ? 0 : watch.peekInboundBytes(), watch == null ? 0 : watch.peekOutboundBytes());
     }
 
     /**
@@ -343,14 +183,14 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel ch) {
-                        if (proxy != null) ch.pipeline().addLast(HANDSHAKE, new HandshakeHandler(
-                                proxy.server().handshakeFor(flow), handshakeDone, engine.config().connectTimeout()));
+                        if (proxy != null) ch.pipeline().addLast(HANDSHAKE, new HandshakeHandler(proxy.server()
+                                .handshakeFor((TcpFlow) pipeline.flow()), handshakeDone, engine.config().connectTimeout()));
                         ch.pipeline().addLast(new Upstream());
                     }
                 });
         b.connect(target).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
-                if (proxy != null) proxyFailed(proxy, f.cause());
+                if (proxy != null) pipeline.proxyFailed(proxy, f.cause());
                 reset(client); // the client sees what it would have seen: the connection fails
                 return;
             }
@@ -364,7 +204,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             }
             handshakeDone.addListener(h -> {
                 if (!h.isSuccess()) {
-                    proxyFailed(proxy, h.cause());
+                    pipeline.proxyFailed(proxy, h.cause());
                     f.channel().close();
                     reset(client);
                 } else if (state == State.CLOSED) {
@@ -376,38 +216,21 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void proxyFailed(FlowProxy proxy, Throwable cause) {
-        String name = proxy.member().provider();
-        log.debug("flow {} through proxy {}: {}", id, name, String.valueOf(cause));
-        engine.events().message("proxy.failed", java.util.Map.of("proxy", name,
-                "reason", cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage()), id);
-    }
-
     /**
-     * The upstream channel is ready for the flow's bytes: gates, held bytes, then relay or splice. When the verdict
-     * came before attribution, the client's request is held (nothing relayed yet, so the client waits with its socket
-     * open) until attribution is done or {@link #ATTRIBUTION_HOLD} passes: the upstream connect ran in parallel, and a
-     * short-lived client (one curl) cannot finish and exit before its flow is named.
+     * The upstream channel is up: the flow's bytes move once the pipeline has announced the flow (at once, unless it
+     * was allowed before attribution was done: then at most {@link FlowPipeline#ATTRIBUTION_HOLD} later; the client
+     * waits with its request unanswered, so a short-lived client cannot finish and exit before its flow is named).
      */
     private void relay(Channel up, int peekInbound, int peekOutbound) {
-        if (announced != null && !announced.isDone() && !heldForAttribution) {
-            heldForAttribution = true;
-            upstream = up;
-            Runnable go = () -> {
-                if (!relayStarted && state == State.CONNECTING) relay(up, peekInbound, peekOutbound);
-            };
-            ScheduledFuture<?> bound = client.eventLoop().schedule(go, ATTRIBUTION_HOLD.toNanos(), TimeUnit.NANOSECONDS);
-            announced.whenComplete((x, e) -> {
-                bound.cancel(false);
-                client.eventLoop().execute(go);
-            });
-            return;
-        }
-        relayStarted = true;
         upstream = up;
-        java.net.SocketAddress local = up.localAddress(), remote = up.remoteAddress();
-        if (announced == null) engine.events().upstream(id, local, remote);
-        else announced.thenRun(() -> engine.events().upstream(id, local, remote)); // after the late opened/verdict
+        pipeline.upstream(up.localAddress(), up.remoteAddress());
+        pipeline.whenAnnounced(() -> {
+            if (state == State.CONNECTING) startRelay(peekInbound, peekOutbound);
+        });
+    }
+
+    /** Gates, held bytes, then relay or splice. */
+    private void startRelay(int peekInbound, int peekOutbound) {
         // the proxy's handshake leaves the pipeline first: server bytes that came with its reply reach Upstream
         // before any gate exists and are held (heldIn) for the client, ahead of everything relayed or spliced
         if (upstream.pipeline().get(HANDSHAKE) instanceof HandshakeHandler h) {
@@ -421,6 +244,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
             return;
         }
         var alloc = client.alloc();
+        Flow flow = pipeline.flow();
         outbound = new DataGate(peekOutbound, new ToChannel(upstream), (off, data) ->
                 engine.provider().handleOutboundData(flow, off, data), alloc);
         inbound = new DataGate(peekInbound, new ToChannel(client), (off, data) ->
@@ -487,14 +311,19 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
     private void countFromTcpInfo(boolean clientClosed) {
         Channel open = clientClosed ? upstream : client;
         if (open == null || !open.isOpen()) return;
-        long[] c = TcpByteCounters.read(((EpollSocketChannel) open).fd().intValue());
+        TcpInfo c;
+        try {
+            c = TcpInfo.read(((EpollSocketChannel) open).fd().intValue());
+        } catch (LinuxException e) {
+            return; // closed meanwhile: the counts so far stand
+        }
         if (c == null) return;
         // upstream: acked = what the client sent (outbound); client: acked = what the remote sent (inbound)
         if (clientClosed) {
-            bytesOut = Math.max(bytesOut, c[0] - handshakeOut);
-            bytesIn = Math.max(bytesIn, c[1] - handshakeIn);
+            bytesOut = Math.max(bytesOut, c.bytesAcked() - handshakeOut);
+            bytesIn = Math.max(bytesIn, c.bytesReceived() - handshakeIn);
         }
-        else { bytesIn = Math.max(bytesIn, c[0]); bytesOut = Math.max(bytesOut, c[1]); }
+        else { bytesIn = Math.max(bytesIn, c.bytesAcked()); bytesOut = Math.max(bytesOut, c.bytesReceived()); }
     }
 
     /** Where a gate's bytes go: the other channel; a drop resets both. */
@@ -512,7 +341,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
 
         @Override
         public void drop(FinalVerdict.Drop verdict) {
-            engine.events().verdict(id, verdict, 0);
+            pipeline.dataDropped(verdict);
             reset(upstream);
             if (verdict.mode() == DropMode.RESET) reset(client);
             else client.close();
@@ -532,21 +361,19 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
                 upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                         .addListener(f -> ((EpollSocketChannel) upstream).shutdownOutput());
                 if (upstreamInputShut) client.close();
-            } else if (state != State.PAUSED && state != State.DECIDING && state != State.PEEKING) {
+            } else if (state != State.OPEN || pipeline.step() == FlowPipeline.Step.ROUTING) {
                 client.close();
-            } else if (state == State.PEEKING) {
-                decide();
-            }
+            } else if (pipeline.step() == FlowPipeline.Step.NAMING) {
+                pipeline.decide();
+            } // deciding or paused: the client's end waits with its bytes for the verdict
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (state == State.SPLICING && !spliceCounted) countFromTcpInfo(true);
-        State was = state;
         state = State.CLOSED;
-        if (timer != null) timer.cancel(false);
-        if (was == State.PAUSED) engine.unpause(this);
+        if (discardTimer != null) discardTimer.cancel(false);
         if (prefix != null) {
             prefix.release();
             prefix = null;
@@ -559,16 +386,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter {
         if (inbound != null) inbound.close();
         if (upstream != null) upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                 .addListener(ChannelFutureListener.CLOSE);
-        if (reportedToProvider) {
-            long in = bytesIn, out = bytesOut;
-            if (announced == null) engine.events().closed(id, in, out);
-            else announced.thenRun(() -> engine.events().closed(id, in, out));
-            try {
-                engine.provider().handleFlowClosed(flow, bytesIn, bytesOut);
-            } catch (RuntimeException e) {
-                log.debug("handleFlowClosed threw: {}", e.toString());
-            }
-        }
+        if (pipeline != null) pipeline.closed(bytesIn, bytesOut);
     }
 
     @Override

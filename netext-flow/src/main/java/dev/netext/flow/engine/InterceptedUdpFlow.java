@@ -1,15 +1,11 @@
 package dev.netext.flow.engine;
 
-import dev.netext.api.Verdict;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
-import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Endpoint;
-import dev.netext.api.flow.ProcessInfo;
+import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TransportProtocol;
-import dev.netext.api.flow.UdpFlow;
-import dev.netext.flow.naming.FlowName;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.proxy.Socks5Address;
@@ -36,21 +32,18 @@ import org.slf4j.LoggerFactory;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One intercepted UDP flow ("association"): the datagrams between one client address and port and one original
- * destination, from the first datagram until the flow has been idle for the idle timeout. In order:
+ * destination, from the first datagram until the flow has been idle for the idle timeout. The UDP adapter of the
+ * {@link FlowPipeline}, which attributes, decides and routes it; this class moves the datagrams:
  * <ol>
- *   <li>attribution starts at once on a decider thread (sock_diag UDP, while the client's socket exists);</li>
  *   <li>datagrams are held (bounded) while the namer reads them: a QUIC Initial is named by its SNI, possibly over
  *       several datagrams; anything else by the DNS map at once; the peek timeout bounds the wait;</li>
- *   <li>the settings, then the provider decide; a pause holds (bounded) and sends nothing;</li>
- *   <li>allowed: offered to the proxy chain ({@link ProxyWalk}) as a TCP flow is. A flow a SOCKS5 proxy claims is
+ *   <li>they stay held (bounded) while the pipeline decides or a pause holds; nothing is sent;</li>
+ *   <li>allowed ({@link #connect}), through the proxy the pipeline's walk chose or direct. A flow a SOCKS5 proxy claims is
  *       relayed through a UDP association of its own ({@link Socks5UdpAssociation}: the TCP control connection and
  *       the relay socket with the bypass mark, closed with the flow; datagrams addressed to the original IP, not the
  *       hostname, so the relay cannot re-resolve a QUIC connection onto another server mid-flow); a declined one
@@ -59,14 +52,16 @@ import java.util.concurrent.TimeUnit;
  *       bound to the original destination with IP_TRANSPARENT and connected to the client, so replies come from
  *       the address the client wrote to. Being connected, the reply socket is also where TPROXY's established-socket
  *       lookup delivers the client's later datagrams: the kernel demultiplexes the flow;</li>
- *   <li>dropped: every datagram of the flow is discarded until it has been idle for the timeout (asking again per
+ *   <li>the held datagrams go once both sockets are up and the flow is announced
+ *       ({@link FlowPipeline#whenAnnounced});</li>
+ *   <li>dropped ({@link #drop}): every datagram of the flow is discarded until it has been idle for the timeout (asking again per
  *       datagram would let a retrying client hammer the filter). {@code DropMode.RESET} also answers with an ICMP
  *       port unreachable from the original destination ({@link PortUnreachable}; at most one a second per flow),
  *       as a closed port would, so a connected client fails at once; {@code SILENT} only discards.</li>
  * </ol>
  * All state lives on the event loop of the listener that saw the first datagram; the flow's channels share it.
  */
-final class InterceptedUdpFlow {
+final class InterceptedUdpFlow implements FlowPipeline.Transport {
     private static final Logger log = LoggerFactory.getLogger(InterceptedUdpFlow.class);
     /** Held while naming, deciding or paused; beyond either bound, datagrams are discarded (and counted). */
     static final int MAX_HELD_DATAGRAMS = 64, MAX_HELD_BYTES = 256 * 1024;
@@ -74,7 +69,8 @@ final class InterceptedUdpFlow {
     private static final io.netty.channel.RecvByteBufAllocator WHOLE_DATAGRAMS =
             new io.netty.channel.FixedRecvByteBufAllocator(65_536);
 
-    private enum State { NAMING, DECIDING, PAUSED, CONNECTING, RELAYING, DROPPED, CLOSED }
+    /** {@code OPEN}: before the pipeline acts (naming, deciding, paused, routing). */
+    private enum State { OPEN, CONNECTING, RELAYING, DROPPED, CLOSED }
 
     private final UdpInterceptor owner;
     private final FlowEngine engine;
@@ -83,14 +79,11 @@ final class InterceptedUdpFlow {
     private final EventLoop loop;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     private final CryptoReassembler quic = new CryptoReassembler();
-    private final CompletableFuture<ProcessInfo> process;
-    private State state = State.NAMING;
+    private final FlowPipeline pipeline;
+    private State state = State.OPEN;
     private int heldBytes;
     private long discarded;
-    private FlowName name;
-    private UdpFlow flow;
-    private boolean reportedToProvider;
-    private ScheduledFuture<?> peekTimer, pauseTimer, idleTimer;
+    private ScheduledFuture<?> idleTimer;
     private Channel upstream, reply;
     private FlowProxy viaProxy;
     private Socks5UdpAssociation association;
@@ -110,19 +103,10 @@ final class InterceptedUdpFlow {
         this.original = original;
         this.loop = loop;
         this.lastActive = System.nanoTime();
-        process = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.attributor().attribute(TransportProtocol.UDP, client, original);
-            } catch (Exception e) {
-                return ProcessInfo.UNKNOWN;
-            }
-        }, engine.deciders());
-        long peek = engine.config().peekTimeout().toNanos();
-        peekTimer = loop.schedule(this::decide, peek, TimeUnit.NANOSECONDS);
+        pipeline = new FlowPipeline(engine, id, TransportProtocol.UDP, client, original, loop, this);
+        pipeline.nameWithin(engine.config().peekTimeout());
         scheduleIdleCheck(engine.config().interception().udpIdleTimeout().toNanos());
     }
-
-    long id() { return id; }
 
     InetSocketAddress client() { return client; }
 
@@ -135,14 +119,13 @@ final class InterceptedUdpFlow {
     void fromClient(ByteBuf data) {
         lastActive = System.nanoTime();
         switch (state) {
-            case NAMING -> {
-                hold(data);
-                if (!held.isEmpty() && held.peekLast() == data) {
-                    name = engine.namer().nameUdp(original.getAddress(), data.nioBuffer(), 0, data.readableBytes(), quic);
-                    if (name.settled() || heldBytes >= Math.max(1, engine.config().peekMaxBytes())) decide();
-                }
+            case OPEN -> {
+                hold(data); // never passed before the verdict
+                if (pipeline.step() == FlowPipeline.Step.NAMING && !held.isEmpty() && held.peekLast() == data)
+                    pipeline.peeked(engine.namer().nameUdp(original.getAddress(), data.nioBuffer(), 0,
+                            data.readableBytes(), quic), heldBytes >= Math.max(1, engine.config().peekMaxBytes()));
             }
-            case DECIDING, PAUSED, CONNECTING -> hold(data); // never passed before the verdict
+            case CONNECTING -> hold(data);
             case RELAYING -> {
                 sendUpstream(data);
                 if (!clientBurst) flushUpstream(); // from the listener: no read burst to end
@@ -164,59 +147,9 @@ final class InterceptedUdpFlow {
         heldBytes += data.readableBytes();
     }
 
-    /** Naming is over: build the flow, ask the settings and the provider off the event loop. */
-    private void decide() {
-        if (state != State.NAMING) return;
-        state = State.DECIDING;
-        if (peekTimer != null) peekTimer.cancel(false);
-        FlowName n = name != null ? name : engine.namer().nameFromDns(original.getAddress());
-        process.thenAcceptAsync(p -> {
-            UdpFlow f = new UdpFlow(id, Direction.OUTBOUND, Endpoint.of(client), Endpoint.of(original), p,
-                    n.hostname(), Optional.empty(), Instant.now());
-            engine.events().opened(f);
-            long t0 = System.nanoTime();
-            FilterVerdict v = FlowDecision.ask(engine, f);
-            engine.events().verdict(id, v, System.nanoTime() - t0);
-            loop.execute(() -> {
-                flow = f;
-                reportedToProvider = true;
-                apply(v);
-            });
-        }, engine.deciders());
-    }
-
-    /** Applies a verdict on the event loop. */
-    private void apply(Verdict v) {
-        if (state == State.CLOSED) return;
-        switch (v) {
-            case FinalVerdict.Allow a -> route(false, false);
-            case FinalVerdict.Drop d -> dropAll(d.mode());
-            case FilterVerdict.FilterData fd -> route(fd.filtersInbound(), fd.filtersOutbound());
-            case FilterVerdict.Pause p -> {
-                state = State.PAUSED;
-                owner.paused(this);
-                pauseTimer = loop.schedule(() -> {
-                    if (owner.unpause(this)) {
-                        engine.events().verdict(id, p.onTimeout(), 0);
-                        apply(p.onTimeout());
-                    }
-                }, p.timeout().toNanos(), TimeUnit.NANOSECONDS);
-            }
-            case FilterVerdict.NeedRules nr -> apply(nr.fallback());
-            default -> dropAll(DropMode.RESET);
-        }
-    }
-
-    /** From {@link dev.netext.api.filter.FilterControl#resume}, any thread; the flow left the paused set. */
-    void resume(FilterVerdict v) {
-        engine.events().verdict(id, v, 0);
-        loop.execute(() -> {
-            if (pauseTimer != null) pauseTimer.cancel(false);
-            if (state == State.PAUSED) apply(v);
-        });
-    }
-
-    private void dropAll(DropMode mode) {
+    /** The pipeline dropped the flow (so does a data verdict): its datagrams are discarded until it is idle. */
+    @Override
+    public void drop(DropMode mode) {
         state = State.DROPPED;
         resetting = mode == DropMode.RESET;
         if (resetting && !held.isEmpty()) unreachable(held.peek());
@@ -232,32 +165,16 @@ final class InterceptedUdpFlow {
         owner.portUnreachable(client, original, datagram.nioBuffer());
     }
 
-    /** An allowed flow: through the proxy chain (when there is one) to a proxy or direct; held until connected. */
-    private void route(boolean watchInbound, boolean watchOutbound) {
+    /** The pipeline allowed the flow, to {@code proxy} or direct (null); {@code watch}: the directions to filter. */
+    @Override
+    public void connect(FlowProxy proxy, FilterVerdict.FilterData watch) {
         state = State.CONNECTING;
-        if (engine.proxies().isEmpty()) {
-            connect(null, watchInbound, watchOutbound);
-            return;
-        }
-        UdpFlow f = flow;
-        CompletableFuture.supplyAsync(() -> engine.proxies().route(f, engine.events()), engine.deciders())
-                .whenComplete((outcome, err) -> loop.execute(() -> {
-                    if (state != State.CONNECTING) return;
-                    if (err != null) {
-                        log.warn("flow {}: proxy walk failed: {}", id, err.toString());
-                        dropAll(DropMode.RESET);
-                    } else if (outcome.reject() != null) {
-                        dropAll(outcome.reject());
-                    } else {
-                        connect(outcome.proxy(), watchInbound, watchOutbound);
-                    }
-                }));
-    }
-
-    private void connect(FlowProxy proxy, boolean watchInbound, boolean watchOutbound) {
         pendingSockets = 2; // the upstream (or association) and the reply socket
-        outbound = new DatagramGate(watchOutbound, (off, data) -> engine.provider().handleOutboundData(flow, off, data));
-        inbound = new DatagramGate(watchInbound, (off, data) -> engine.provider().handleInboundData(flow, off, data));
+        Flow flow = pipeline.flow();
+        outbound = new DatagramGate(watch != null && watch.filtersOutbound(),
+                (off, data) -> engine.provider().handleOutboundData(flow, off, data));
+        inbound = new DatagramGate(watch != null && watch.filtersInbound(),
+                (off, data) -> engine.provider().handleInboundData(flow, off, data));
         SocketProtocolFamily family = original.getAddress() instanceof Inet6Address
                 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
         if (proxy == null || proxy.server() instanceof ProxyServer.Hosted) {
@@ -266,7 +183,7 @@ final class InterceptedUdpFlow {
                     : ((ProxyServer.Hosted) proxy.server()).udpRelayFor().apply(id);
             if (proxy != null) viaProxy = proxy;
             if (proxy != null && relay == null) {
-                proxyFailed(new IllegalStateException("no UDP relay for the flow at the proxy host"));
+                pipeline.proxyFailed(proxy, new IllegalStateException("no UDP relay for the flow at the proxy host"));
                 relayFailed = true;
                 pendingSockets--; // only the reply socket's outcome is still to come
             } else {
@@ -295,7 +212,7 @@ final class InterceptedUdpFlow {
                             association = a;
                             a.closeFuture().addListener(c -> close()); // the server ended the association
                         } else {
-                            proxyFailed(f.cause());
+                            pipeline.proxyFailed(proxy, f.cause());
                         }
                         connected("proxy " + proxy.member().provider(), f.cause());
                     });
@@ -314,7 +231,7 @@ final class InterceptedUdpFlow {
         back.addListener(f -> connected("reply", f.cause()));
     }
 
-    /** One relay socket is ready (or failed); the held datagrams go once both are. */
+    /** One relay socket is ready (or failed); the held datagrams go once both are and the flow is announced. */
     private void connected(String which, Throwable failure) {
         if (failure != null) {
             relayFailed = true;
@@ -328,19 +245,18 @@ final class InterceptedUdpFlow {
             close();
             return;
         }
-        state = State.RELAYING;
         // a direct flow's upstream leg (capture --flow follows it); a proxied one goes through the association instead
-        if (upstream != null) engine.events().upstream(id, upstream.localAddress(), upstream.remoteAddress());
+        if (upstream != null) pipeline.upstream(upstream.localAddress(), upstream.remoteAddress());
+        pipeline.whenAnnounced(() -> {
+            if (state == State.CONNECTING) startRelaying();
+        });
+    }
+
+    private void startRelaying() {
+        state = State.RELAYING;
         while (!held.isEmpty()) sendUpstream(held.poll());
         heldBytes = 0;
         flushUpstream();
-    }
-
-    private void proxyFailed(Throwable cause) {
-        String name = viaProxy.member().provider();
-        log.debug("flow {} through proxy {}: {}", id, name, String.valueOf(cause));
-        engine.events().message("proxy.failed", java.util.Map.of("proxy", name,
-                "reason", cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage()), id);
     }
 
     private void flushUpstream() {
@@ -394,8 +310,8 @@ final class InterceptedUdpFlow {
 
     /** A data verdict dropped the flow; {@code clientDatagram} is the client's datagram that was shown, if any. */
     private void gateDropped(FinalVerdict.Drop verdict, ByteBuf clientDatagram) {
-        engine.events().verdict(id, verdict, 0);
-        dropAll(verdict.mode());
+        pipeline.dataDropped(verdict);
+        drop(verdict.mode());
         if (resetting && clientDatagram != null) unreachable(clientDatagram);
     }
 
@@ -405,7 +321,8 @@ final class InterceptedUdpFlow {
             long left = lastActive + idle - System.nanoTime();
             // a flow being decided, paused or still connecting (a proxy's UDP association under load can take longer
             // than the idle time) is waiting for the filter or its upstream, not idle
-            if (state == State.DECIDING || state == State.PAUSED || state == State.CONNECTING || left > 0)
+            boolean deciding = state == State.OPEN && pipeline.step() != FlowPipeline.Step.NAMING;
+            if (deciding || state == State.CONNECTING || left > 0)
                 scheduleIdleCheck(Math.max(left, idle / 4));
             else close();
         }, inNanos, TimeUnit.NANOSECONDS);
@@ -414,21 +331,12 @@ final class InterceptedUdpFlow {
     /** Ends the flow (idle, relay failure, engine stop): channels closed, held data released, closed reported. */
     void close() {
         if (state == State.CLOSED) return;
-        State was = state;
         state = State.CLOSED;
-        for (ScheduledFuture<?> t : new ScheduledFuture<?>[]{peekTimer, pauseTimer, idleTimer}) if (t != null) t.cancel(false);
-        if (was == State.PAUSED) owner.unpause(this);
+        if (idleTimer != null) idleTimer.cancel(false);
         releaseHeld();
         closeChannels();
         owner.removed(this);
-        if (reportedToProvider) {
-            engine.events().closed(id, bytesIn, bytesOut);
-            try {
-                engine.provider().handleFlowClosed(flow, bytesIn, bytesOut);
-            } catch (RuntimeException e) {
-                log.debug("handleFlowClosed threw: {}", e.toString());
-            }
-        }
+        pipeline.closed(bytesIn, bytesOut);
     }
 
     private void releaseHeld() {

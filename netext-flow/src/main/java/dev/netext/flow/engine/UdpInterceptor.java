@@ -1,6 +1,5 @@
 package dev.netext.flow.engine;
 
-import dev.netext.api.filter.FilterVerdict;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.linux.tproxy.RawIpSocket;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The UDP half of interception: one transparent listener per family (127.0.0.1:0, [::1]:0; IP_TRANSPARENT,
@@ -42,7 +40,6 @@ final class UdpInterceptor implements AutoCloseable {
     static final int MAX_PENDING = 1_024;
 
     private final FlowEngine engine;
-    private final Map<Long, InterceptedUdpFlow> paused = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new ArrayList<>();
     private RawIpSocket icmpV4, icmpV6;
 
@@ -89,20 +86,6 @@ final class UdpInterceptor implements AutoCloseable {
         }
         return 0;
     }
-
-    void paused(InterceptedUdpFlow f) { paused.put(f.id(), f); }
-
-    boolean unpause(InterceptedUdpFlow f) { return paused.remove(f.id(), f); }
-
-    /** Resumes a paused UDP flow; false when {@code flowId} is not one. */
-    boolean resume(long flowId, FilterVerdict verdict) {
-        InterceptedUdpFlow f = paused.remove(flowId);
-        if (f == null) return false;
-        f.resume(verdict);
-        return true;
-    }
-
-    List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }
 
     /** Tells {@code client} that {@code original}'s port is unreachable, quoting {@code datagram}; best effort. */
     void portUnreachable(InetSocketAddress client, InetSocketAddress original, ByteBuffer datagram) {

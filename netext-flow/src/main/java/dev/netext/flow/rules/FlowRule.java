@@ -22,9 +22,16 @@ import java.nio.file.Path;
  * @param processName the executable's file name
  * @param uid         the process's (or socket's) uid
  * @param cgroup      the process's cgroup v2 path is this or below it
+ * @param list        the flow's host name is in the list, or its remote address in one of the list's prefixes
  */
 public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProtocol protocol, Path processPath,
-                       String processName, Long uid, String cgroup, RuleAction action) {
+                       String processName, Long uid, String cgroup, FlowList list, RuleAction action) {
+
+    /** A rule without a list. */
+    public FlowRule(String host, IpPrefix cidr, PortRange port, TransportProtocol protocol, Path processPath,
+                    String processName, Long uid, String cgroup, RuleAction action) {
+        this(host, cidr, port, protocol, processPath, processName, uid, cgroup, null, action);
+    }
 
     public FlowRule {
         if (action == null) throw new IllegalArgumentException("action is required");
@@ -40,6 +47,7 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
             if (h == null || !DomainName.matchesPattern(h.hostname(), host)) return false;
         }
         if (cidr != null && !cidr.contains(f.remote().address())) return false;
+        if (list != null && !inList(f)) return false;
         if (port != null && !port.contains(f.remote().port())) return false;
         if (protocol != null && protocol != f.protocol()) return false;
         if (processPath != null && !f.process().executable().map(processPath::equals).orElse(false)) return false;
@@ -53,6 +61,11 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
         return true;
     }
 
+    private boolean inList(Flow f) {
+        HostnameInfo h = f.hostname().orElse(null);
+        return (h != null && list.containsHost(h.hostname())) || list.containsAddress(f.remote().address());
+    }
+
     /** A rule with only an action, for building with the {@code with…} methods. */
     public static FlowRule of(RuleAction action) {
         return new FlowRule(null, null, null, null, null, null, null, null, action);
@@ -63,12 +76,13 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
         return processPath != null || processName != null || uid != null || cgroup != null;
     }
 
-    public FlowRule withHost(String h) { return new FlowRule(h, cidr, port, protocol, processPath, processName, uid, cgroup, action); }
-    public FlowRule withCidr(IpPrefix c) { return new FlowRule(host, c, port, protocol, processPath, processName, uid, cgroup, action); }
-    public FlowRule withPort(PortRange p) { return new FlowRule(host, cidr, p, protocol, processPath, processName, uid, cgroup, action); }
-    public FlowRule withProtocol(TransportProtocol p) { return new FlowRule(host, cidr, port, p, processPath, processName, uid, cgroup, action); }
-    public FlowRule withProcessPath(Path p) { return new FlowRule(host, cidr, port, protocol, p, processName, uid, cgroup, action); }
-    public FlowRule withProcessName(String n) { return new FlowRule(host, cidr, port, protocol, processPath, n, uid, cgroup, action); }
-    public FlowRule withUid(Long u) { return new FlowRule(host, cidr, port, protocol, processPath, processName, u, cgroup, action); }
-    public FlowRule withCgroup(String c) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, c, action); }
+    public FlowRule withHost(String h) { return new FlowRule(h, cidr, port, protocol, processPath, processName, uid, cgroup, list, action); }
+    public FlowRule withCidr(IpPrefix c) { return new FlowRule(host, c, port, protocol, processPath, processName, uid, cgroup, list, action); }
+    public FlowRule withPort(PortRange p) { return new FlowRule(host, cidr, p, protocol, processPath, processName, uid, cgroup, list, action); }
+    public FlowRule withProtocol(TransportProtocol p) { return new FlowRule(host, cidr, port, p, processPath, processName, uid, cgroup, list, action); }
+    public FlowRule withProcessPath(Path p) { return new FlowRule(host, cidr, port, protocol, p, processName, uid, cgroup, list, action); }
+    public FlowRule withProcessName(String n) { return new FlowRule(host, cidr, port, protocol, processPath, n, uid, cgroup, list, action); }
+    public FlowRule withUid(Long u) { return new FlowRule(host, cidr, port, protocol, processPath, processName, u, cgroup, list, action); }
+    public FlowRule withList(FlowList l) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, cgroup, l, action); }
+    public FlowRule withCgroup(String c) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, c, list, action); }
 }

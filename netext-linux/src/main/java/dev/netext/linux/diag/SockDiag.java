@@ -3,12 +3,10 @@ package dev.netext.linux.diag;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.linux.Errno;
 import dev.netext.linux.LinuxException;
-import dev.netext.linux.netlink.NetlinkFormatException;
 import dev.netext.linux.netlink.NetlinkSocket;
-import dev.netext.linux.netlink.NlError;
 import dev.netext.linux.netlink.NlMessage;
 import dev.netext.linux.netlink.NlMessageBuilder;
-import dev.netext.linux.netlink.NlParser;
+import dev.netext.linux.netlink.NlReplies;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -16,13 +14,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static dev.netext.linux.diag.InetDiagH.*;
-import static dev.netext.linux.netlink.NetlinkH.NLMSG_DONE;
 import static dev.netext.linux.netlink.NetlinkH.NLM_F_DUMP;
-import static dev.netext.linux.netlink.NetlinkH.NLMSG_ERROR;
 import static dev.netext.linux.netlink.NetlinkH.NLM_F_REQUEST;
 
 /**
@@ -41,11 +37,8 @@ import static dev.netext.linux.netlink.NetlinkH.NLM_F_REQUEST;
  */
 public final class SockDiag implements AutoCloseable {
     private static final int TIMEOUT_MILLIS = 2_000;
-    private static final int ETIMEDOUT = 110;
 
     private final NetlinkSocket socket;
-    private final ReentrantLock lock = new ReentrantLock();
-    private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
 
     private SockDiag(NetlinkSocket socket) {
         this.socket = socket;
@@ -77,7 +70,9 @@ public final class SockDiag implements AutoCloseable {
         NlMessageBuilder req = request(family, udp ? IPPROTO_UDP : IPPROTO_TCP,
                 udp ? remote.getPort() : local.getPort(), udp ? local.getPort() : remote.getPort(),
                 udp ? remoteAddress : localAddress, udp ? localAddress : remoteAddress);
-        Optional<SocketOwner> owner = transact(req);
+        OneSocket answer = new OneSocket();
+        socket.request(req, "sock_diag lookup", TIMEOUT_MILLIS, answer);
+        Optional<SocketOwner> owner = Optional.ofNullable(answer.found);
         if (owner.isEmpty() || udp) return owner;
         // inet_lookup falls back to a listener on the local port: that is not the flow's socket.
         return owner.get().state() == TCP_LISTEN ? Optional.empty() : owner;
@@ -113,49 +108,41 @@ public final class SockDiag implements AutoCloseable {
         req.u8(port >>> 8).u8(port).u8(0).u8(0); // idiag_sport: the kernel's filter; idiag_dport 0: any
         req.bytes(new byte[32]).u32(0);
         req.u32(INET_DIAG_NOCOOKIE).u32(INET_DIAG_NOCOOKIE);
-        SocketOwner exact = null, wildcard = null;
-        lock.lock();
-        try {
-            seq = (seq + 1) & 0x7FFFFFFF;
-            int mySeq = seq;
-            socket.send(req.build(mySeq, socket.portId()));
-            while (true) {
-                if (!socket.awaitReadable(TIMEOUT_MILLIS))
-                    throw new LinuxException("sock_diag: no answer from the kernel in " + TIMEOUT_MILLIS + " ms", ETIMEDOUT);
-                ByteBuffer data = socket.receive();
-                if (data == null) continue;
-                for (NlMessage m : NlParser.parse(data)) {
-                    if (m.seq() != mySeq) continue;
-                    switch (m.type()) {
-                        case SOCK_DIAG_BY_FAMILY -> {
-                            m.requirePayload(INET_DIAG_MSG_SIZE);
-                            ByteBuffer p = m.payload().order(ByteOrder.BIG_ENDIAN);
-                            int sport = p.getShort(MSG_ID + ID_SPORT) & 0xFFFF;
-                            if (sport != port) break; // the kernel filtered; a reply that did not match is ignored
-                            SocketOwner o = decode(m);
-                            if (!o.hasInode()) break;
-                            byte[] src = new byte[address.length];
-                            p.get(MSG_ID + ID_SRC, src);
-                            if (java.util.Arrays.equals(src, address)) { if (exact == null) exact = o; }
-                            else if (isZero(src) && wildcard == null) wildcard = o;
-                        }
-                        case NLMSG_ERROR -> {
-                            NlError e = m.error();
-                            if (e.isAck() || e.errno() == Errno.ENOENT) return Optional.ofNullable(exact != null ? exact : wildcard);
-                            throw new LinuxException("sock_diag dump", e.errno(), e.message());
-                        }
-                        case NLMSG_DONE -> {
-                            return Optional.ofNullable(exact != null ? exact : wildcard);
-                        }
-                        default -> { }
-                    }
-                }
-            }
-        } catch (NetlinkFormatException e) {
-            throw new LinuxException("sock_diag: malformed reply: " + e.getMessage(), Errno.EIO);
-        } finally {
-            lock.unlock();
+        BoundToPort found = new BoundToPort(port, address);
+        socket.request(req, "sock_diag dump", TIMEOUT_MILLIS, found);
+        return Optional.ofNullable(found.exact != null ? found.exact : found.wildcard);
+    }
+
+    /** The sockets of a dump on one local port: the first bound to the address, the first bound to the wildcard. */
+    private static final class BoundToPort implements NlReplies {
+        private final int port;
+        private final byte[] address;
+        private final byte[] src;
+        SocketOwner exact, wildcard;
+
+        BoundToPort(int port, byte[] address) {
+            this.port = port;
+            this.address = address;
+            this.src = new byte[address.length];
         }
+
+        @Override
+        public boolean accept(NlMessage m) {
+            if (m.type() != SOCK_DIAG_BY_FAMILY) return false;
+            m.requirePayload(INET_DIAG_MSG_SIZE);
+            ByteBuffer p = m.payload().order(ByteOrder.BIG_ENDIAN);
+            int sport = p.getShort(MSG_ID + ID_SPORT) & 0xFFFF;
+            if (sport != port) return false; // the kernel filtered; a reply that did not match is ignored
+            SocketOwner o = decode(m);
+            if (!o.hasInode()) return false;
+            p.get(MSG_ID + ID_SRC, src);
+            if (Arrays.equals(src, address)) { if (exact == null) exact = o; }
+            else if (isZero(src) && wildcard == null) wildcard = o;
+            return false;
+        }
+
+        @Override
+        public boolean meansNone(int errno) { return errno == Errno.ENOENT; }
     }
 
     private static boolean isZero(byte[] a) {
@@ -184,41 +171,19 @@ public final class SockDiag implements AutoCloseable {
         return b;
     }
 
-    private Optional<SocketOwner> transact(NlMessageBuilder req) throws LinuxException {
-        lock.lock();
-        try {
-            seq = (seq + 1) & 0x7FFFFFFF;
-            int mySeq = seq;
-            socket.send(req.build(mySeq, socket.portId()));
-            while (true) {
-                if (!socket.awaitReadable(TIMEOUT_MILLIS))
-                    throw new LinuxException("sock_diag: no answer from the kernel in " + TIMEOUT_MILLIS + " ms", ETIMEDOUT);
-                ByteBuffer data = socket.receive();
-                if (data == null) continue;
-                for (NlMessage m : NlParser.parse(data)) {
-                    if (m.seq() != mySeq) continue; // the answer to an earlier, timed-out request
-                    switch (m.type()) {
-                        case SOCK_DIAG_BY_FAMILY -> {
-                            return Optional.of(decode(m));
-                        }
-                        case NLMSG_ERROR -> {
-                            NlError e = m.error();
-                            if (e.isAck()) return Optional.empty();
-                            if (e.errno() == Errno.ENOENT) return Optional.empty();
-                            throw new LinuxException("sock_diag lookup", e.errno(), e.message());
-                        }
-                        case NLMSG_DONE -> {
-                            return Optional.empty();
-                        }
-                        default -> { }
-                    }
-                }
-            }
-        } catch (NetlinkFormatException e) {
-            throw new LinuxException("sock_diag: malformed reply: " + e.getMessage(), Errno.EIO);
-        } finally {
-            lock.unlock();
+    /** The one socket an exact lookup answers with; none when the kernel says ENOENT. */
+    private static final class OneSocket implements NlReplies {
+        SocketOwner found;
+
+        @Override
+        public boolean accept(NlMessage m) {
+            if (m.type() != SOCK_DIAG_BY_FAMILY) return false;
+            found = decode(m);
+            return true;
         }
+
+        @Override
+        public boolean meansNone(int errno) { return errno == Errno.ENOENT; }
     }
 
     /** Decodes an {@code inet_diag_msg}. */
@@ -255,11 +220,6 @@ public final class SockDiag implements AutoCloseable {
 
     @Override
     public void close() {
-        lock.lock();
-        try {
-            socket.close();
-        } finally {
-            lock.unlock();
-        }
+        socket.close();
     }
 }

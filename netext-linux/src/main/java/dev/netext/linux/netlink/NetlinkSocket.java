@@ -8,7 +8,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.ReentrantLock;
 
+import static dev.netext.linux.netlink.NetlinkH.NLMSG_DONE;
+import static dev.netext.linux.netlink.NetlinkH.NLMSG_ERROR;
+import static dev.netext.linux.netlink.NetlinkH.NLMSG_MIN_TYPE;
+import static dev.netext.linux.netlink.NetlinkH.NLM_F_DUMP_INTR;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -16,7 +21,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * An {@code AF_NETLINK} datagram socket ({@code linux/netlink.h}): bind to a port id chosen by the kernel and to
  * multicast groups, send whole messages to the kernel, receive one datagram at a time. The socket stays in the
- * network namespace of the thread that opened it. Not thread-safe; owners serialise access.
+ * network namespace of the thread that opened it. {@link #request} is the request/answer loop every netlink client
+ * needs (rtnetlink, sock_diag, nfnetlink queue and log). Requests may come from any thread: they are serialised, and
+ * {@link #close} waits for the one in flight. Everything else is not thread-safe; owners serialise access.
  */
 public final class NetlinkSocket implements AutoCloseable {
     /** Large enough for any rtnetlink datagram: dumps fill at most about 32 KiB per datagram. */
@@ -28,6 +35,8 @@ public final class NetlinkSocket implements AutoCloseable {
     private final MemorySegment recvBuf = Arena.ofAuto().allocate(RECV_BUFFER, 8);
     private final MemorySegment kernel = Libc.sockaddrNl(Arena.ofAuto(), 0, 0);
     private final MemorySegment pollFd = Arena.ofAuto().allocate(Libc.POLLFD);
+    private final ReentrantLock requestLock = new ReentrantLock();
+    private int seq = (int) (System.nanoTime() & 0x3FFFFFFF); // guarded by requestLock
     private volatile boolean closed;
 
     private NetlinkSocket(int fd, int portId) {
@@ -117,6 +126,79 @@ public final class NetlinkSocket implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Sends {@code request} (one whole message, its {@code nlmsg_seq} set) and reads its answer, waiting at most
+     * {@code timeoutMillis} for all of it. Only messages with the request's sequence number (and this port id or the
+     * kernel's 0) count: answers to earlier, timed-out requests and multicast are skipped. Data messages go to
+     * {@code replies}, which may end the answer at a single reply; {@code NLMSG_ERROR} ends it, as an ACK (error 0)
+     * or as {@link LinuxException} with the errno's name and the kernel's extended-ACK text; {@code NLMSG_DONE} ends
+     * a dump, with the error that stopped it if its payload carries one.
+     *
+     * @return whether a message of the answer carried {@code NLM_F_DUMP_INTR}: the dumped table changed meanwhile,
+     *         ask again for a consistent view
+     * @throws LinuxException {@code ETIMEDOUT} when the answer did not complete in time; {@code EIO} when a reply
+     *                        cannot be framed or decoded
+     */
+    public boolean request(ByteBuffer request, String what, int timeoutMillis, NlReplies replies) throws LinuxException {
+        requestLock.lock();
+        try {
+            return exchange(request, what, timeoutMillis, replies);
+        } finally {
+            requestLock.unlock();
+        }
+    }
+
+    /** {@link #request(ByteBuffer, String, int, NlReplies)} of {@code request} with the socket's next sequence number. */
+    public boolean request(NlMessageBuilder request, String what, int timeoutMillis, NlReplies replies)
+            throws LinuxException {
+        requestLock.lock();
+        try {
+            seq = (seq + 1) & 0x7FFFFFFF;
+            if (seq == 0) seq = 1;
+            return exchange(request.build(seq, portId), what, timeoutMillis, replies);
+        } finally {
+            requestLock.unlock();
+        }
+    }
+
+    private boolean exchange(ByteBuffer request, String what, int timeoutMillis, NlReplies replies)
+            throws LinuxException {
+        int requestSeq = request.getInt(request.position() + 8); // nlmsghdr.nlmsg_seq
+        send(request);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !awaitReadable((int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000)))
+                    throw new LinuxException(what + ": no answer from the kernel in " + timeoutMillis + " ms",
+                            Errno.ETIMEDOUT);
+                int n = receiveInto(recvBuf, Libc.MSG_DONTWAIT);
+                if (n < 0) continue;
+                NlParser messages = new NlParser(recvBuf.asSlice(0, n).asByteBuffer());
+                while (messages.hasNext()) {
+                    NlMessage m = messages.next();
+                    if (m.seq() != requestSeq || m.pid() != portId && m.pid() != 0) continue;
+                    if (m.hasFlag(NLM_F_DUMP_INTR)) interrupted = true;
+                    if (m.type() == NLMSG_ERROR) {
+                        NlError e = m.error();
+                        if (e.isAck() || replies.meansNone(e.errno())) return interrupted;
+                        throw new LinuxException(what, e.errno(), e.message());
+                    }
+                    if (m.type() == NLMSG_DONE) {
+                        // a dump may end with the error that stopped it: int error after the header
+                        int error = m.payload().limit() >= 4 ? m.payload().getInt(0) : 0;
+                        if (error < 0 && !replies.meansNone(-error)) throw new LinuxException(what, -error);
+                        return interrupted;
+                    }
+                    if (m.type() >= NLMSG_MIN_TYPE && replies.accept(m)) return interrupted;
+                }
+            }
+        } catch (NetlinkFormatException e) {
+            throw new LinuxException(what + ": malformed reply: " + e.getMessage(), Errno.EIO);
+        }
+    }
+
     /** After close the fd number may belong to another file: never touch it again. */
     private void ensureOpen() throws LinuxException {
         if (closed) throw new LinuxException("netlink socket is closed", Errno.EBADF);
@@ -124,8 +206,13 @@ public final class NetlinkSocket implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        Libc.close(fd);
+        requestLock.lock(); // a request in flight ends first (within its timeout): its fd must stay this socket's
+        try {
+            if (closed) return;
+            closed = true;
+            Libc.close(fd);
+        } finally {
+            requestLock.unlock();
+        }
     }
 }

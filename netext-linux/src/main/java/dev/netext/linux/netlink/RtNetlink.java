@@ -5,11 +5,9 @@ import dev.netext.api.net.IpPrefix;
 import dev.netext.linux.Errno;
 import dev.netext.linux.LinuxException;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 import static dev.netext.linux.netlink.NetlinkH.*;
@@ -20,7 +18,8 @@ import static dev.netext.linux.netlink.RtnetlinkH.*;
  * routes and policy rules, as {@code ip link|addr|route|rule} manage them, without running {@code ip}.
  *
  * <p>One socket, one request at a time: methods may be called from any thread and are serialised. Each request gets a
- * fresh sequence number and waits for its ACK, reply or dump end; replies to earlier (timed-out) requests are dropped.
+ * fresh sequence number and waits for its ACK, reply or dump end ({@link NetlinkSocket#request}); replies to earlier
+ * (timed-out) requests are dropped.
  * {@code NETLINK_EXT_ACK} is on, so a kernel explanation is included in the {@link LinuxException} message.
  *
  * <p>The socket belongs to the network namespace of the thread that calls {@link #open()}; it can be used from any
@@ -29,12 +28,9 @@ import static dev.netext.linux.netlink.RtnetlinkH.*;
 public final class RtNetlink implements AutoCloseable {
     /** How long a request waits for the kernel's answer. */
     static final int TIMEOUT_MILLIS = 10_000;
-    private static final int ETIMEDOUT = 110;
     private static final int DUMP_ATTEMPTS = 3;
 
     private final NetlinkSocket socket;
-    private final ReentrantLock lock = new ReentrantLock();
-    private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
 
     private RtNetlink(NetlinkSocket socket) {
         this.socket = socket;
@@ -57,7 +53,7 @@ public final class RtNetlink implements AutoCloseable {
 
     /** All links ({@code ip link show}). */
     public List<Link> links() throws LinuxException {
-        return decodeAll(transact(RtnlRequests.dumpLinks(), "RTM_GETLINK dump"), RTM_NEWLINK, Link::decode);
+        return query(RtnlRequests.dumpLinks(), "RTM_GETLINK dump", RTM_NEWLINK, Link::decode);
     }
 
     /** The link with ifindex {@code index}, or empty. */
@@ -72,7 +68,7 @@ public final class RtNetlink implements AutoCloseable {
 
     private Optional<Link> getLink(NlMessageBuilder req, String what) throws LinuxException {
         try {
-            return decodeAll(transact(req, what), RTM_NEWLINK, Link::decode).stream().findFirst();
+            return query(req, what, RTM_NEWLINK, Link::decode).stream().findFirst();
         } catch (LinuxException e) {
             if (e.is(Errno.ENODEV)) return Optional.empty();
             throw e;
@@ -81,24 +77,24 @@ public final class RtNetlink implements AutoCloseable {
 
     /** {@code ip link set dev X up} / {@code down}. */
     public void setLinkUp(int index, boolean up) throws LinuxException {
-        transact(RtnlRequests.setLinkUp(index, up), "RTM_NEWLINK index " + index + (up ? " up" : " down"));
+        change(RtnlRequests.setLinkUp(index, up), "RTM_NEWLINK index " + index + (up ? " up" : " down"));
     }
 
     /** {@code ip link set dev X mtu N}. */
     public void setMtu(int index, int mtu) throws LinuxException {
-        transact(RtnlRequests.setMtu(index, mtu), "RTM_NEWLINK index " + index + " mtu " + mtu);
+        change(RtnlRequests.setMtu(index, mtu), "RTM_NEWLINK index " + index + " mtu " + mtu);
     }
 
     /** {@code ip link del dev X}. Deleting one end of a veth pair deletes both. */
     public void deleteLink(int index) throws LinuxException {
-        transact(RtnlRequests.deleteLink(index), "RTM_DELLINK index " + index);
+        change(RtnlRequests.deleteLink(index), "RTM_DELLINK index " + index);
     }
 
     // addresses
 
     /** All IPv4 and IPv6 addresses ({@code ip addr show}). */
     public List<Address> addresses() throws LinuxException {
-        return decodeAll(transact(RtnlRequests.dumpAddresses(), "RTM_GETADDR dump"), RTM_NEWADDR, Address::decode);
+        return query(RtnlRequests.dumpAddresses(), "RTM_GETADDR dump", RTM_NEWADDR, Address::decode);
     }
 
     /** The addresses of one link. */
@@ -108,13 +104,13 @@ public final class RtNetlink implements AutoCloseable {
 
     /** {@code ip addr add PREFIX dev X} (IPv6 with {@code nodad}); EEXIST if already there. */
     public void addAddress(int linkIndex, IpPrefix address) throws LinuxException {
-        transact(RtnlRequests.address(RTM_NEWADDR, RtnlRequests.NEW, linkIndex, address),
+        change(RtnlRequests.address(RTM_NEWADDR, RtnlRequests.NEW, linkIndex, address),
                 "RTM_NEWADDR " + address + " index " + linkIndex);
     }
 
     /** {@code ip addr del PREFIX dev X}. */
     public void deleteAddress(int linkIndex, IpPrefix address) throws LinuxException {
-        transact(RtnlRequests.address(RTM_DELADDR, RtnlRequests.CHANGE, linkIndex, address),
+        change(RtnlRequests.address(RTM_DELADDR, RtnlRequests.CHANGE, linkIndex, address),
                 "RTM_DELADDR " + address + " index " + linkIndex);
     }
 
@@ -122,16 +118,12 @@ public final class RtNetlink implements AutoCloseable {
 
     /** All routes of {@code family} in all tables, cached clones excluded ({@code ip route show table all}). */
     public List<Route> routes(IpFamily family) throws LinuxException {
-        List<NlMessage> msgs = transact(RtnlRequests.dumpRoutes(family), "RTM_GETROUTE dump");
-        List<Route> out = new ArrayList<>();
-        for (NlMessage m : msgs) {
-            if (m.type() != RTM_NEWROUTE) continue;
+        return query(RtnlRequests.dumpRoutes(family), "RTM_GETROUTE dump", RTM_NEWROUTE, m -> {
             m.requirePayload(RTMSG_SIZE);
-            if ((m.payload().getInt(8) & RTM_F_CLONED) != 0) continue;
+            if ((m.payload().getInt(8) & RTM_F_CLONED) != 0) return null;
             Route r = Route.decode(m);
-            if (r != null && r.family() == family) out.add(r);
-        }
-        return out;
+            return r != null && r.family() == family ? r : null;
+        });
     }
 
     /** The routes of {@code family} in routing table {@code table} ({@code ip route show table T}). */
@@ -141,123 +133,69 @@ public final class RtNetlink implements AutoCloseable {
 
     /** {@code ip route add}; EEXIST if an equal route is there. */
     public void addRoute(Route route) throws LinuxException {
-        transact(RtnlRequests.newRoute(RtnlRequests.NEW, route), "RTM_NEWROUTE " + route);
+        change(RtnlRequests.newRoute(RtnlRequests.NEW, route), "RTM_NEWROUTE " + route);
     }
 
     /** {@code ip route replace}: adds, or replaces the route to the same destination, table and metric. */
     public void replaceRoute(Route route) throws LinuxException {
-        transact(RtnlRequests.newRoute(RtnlRequests.REPLACE, route), "RTM_NEWROUTE replace " + route);
+        change(RtnlRequests.newRoute(RtnlRequests.REPLACE, route), "RTM_NEWROUTE replace " + route);
     }
 
     /** {@code ip route del}; ESRCH (IPv4) or ENOENT (IPv6) if there is no such route. */
     public void deleteRoute(Route route) throws LinuxException {
-        transact(RtnlRequests.deleteRoute(route), "RTM_DELROUTE " + route);
+        change(RtnlRequests.deleteRoute(route), "RTM_DELROUTE " + route);
     }
 
     // rules
 
     /** The policy rules of {@code family} ({@code ip rule show}), in priority order. */
     public List<Rule> rules(IpFamily family) throws LinuxException {
-        List<Rule> all = decodeAll(transact(RtnlRequests.dumpRules(family), "RTM_GETRULE dump"), RTM_NEWRULE,
-                Rule::decode);
+        List<Rule> all = query(RtnlRequests.dumpRules(family), "RTM_GETRULE dump", RTM_NEWRULE, Rule::decode);
         return all.stream().filter(r -> r.family() == family).toList();
     }
 
     /** {@code ip rule add}; EEXIST if an identical rule exists. */
     public void addRule(Rule rule) throws LinuxException {
-        transact(RtnlRequests.rule(RTM_NEWRULE, RtnlRequests.NEW, rule), "RTM_NEWRULE " + rule);
+        change(RtnlRequests.rule(RTM_NEWRULE, RtnlRequests.NEW, rule), "RTM_NEWRULE " + rule);
     }
 
     /** {@code ip rule del}: removes the first rule matching the fields that are set; ENOENT if none. */
     public void deleteRule(Rule rule) throws LinuxException {
-        transact(RtnlRequests.rule(RTM_DELRULE, RtnlRequests.CHANGE, rule), "RTM_DELRULE " + rule);
+        change(RtnlRequests.rule(RTM_DELRULE, RtnlRequests.CHANGE, rule), "RTM_DELRULE " + rule);
     }
 
     @Override
     public void close() {
-        lock.lock();
-        try {
-            socket.close();
-        } finally {
-            lock.unlock();
-        }
+        socket.close();
     }
 
     // transport
 
-    private static <T> List<T> decodeAll(List<NlMessage> msgs, int type, Function<NlMessage, T> decoder) {
-        List<T> out = new ArrayList<>(msgs.size());
-        for (NlMessage m : msgs) {
-            if (m.type() != type) continue;
-            T t = decoder.apply(m);
-            if (t != null) out.add(t);
-        }
-        return out;
+    /** Sends a change ({@code NLM_F_ACK}) and waits for its ACK. */
+    private void change(NlMessageBuilder req, String what) throws LinuxException {
+        socket.request(req, what, TIMEOUT_MILLIS, NlReplies.ACK);
     }
 
     /**
-     * Sends {@code req} and collects the answer: for a dump, every message until NLMSG_DONE (retried when the kernel
-     * flags NLM_F_DUMP_INTR because the table changed mid-dump); with NLM_F_ACK, nothing but the ACK; otherwise the
-     * single reply. NLMSG_ERROR with a negative error becomes {@link LinuxException}.
+     * Sends {@code req} and decodes the messages of {@code type} in its answer (a null decoding is left out): for a
+     * dump every part until NLMSG_DONE, asked again when the kernel flags NLM_F_DUMP_INTR because the table changed
+     * mid-dump; for a get, the single reply.
      */
-    List<NlMessage> transact(NlMessageBuilder req, String what) throws LinuxException {
-        boolean dump = (req.flags() & NLM_F_DUMP) == NLM_F_DUMP;
-        boolean ack = (req.flags() & NLM_F_ACK) != 0;
-        lock.lock();
-        try {
-            for (int attempt = 1; ; attempt++) {
-                int mySeq = nextSeq();
-                socket.send(req.build(mySeq, socket.portId()));
-                List<NlMessage> out = new ArrayList<>();
-                boolean interrupted = receiveAnswer(mySeq, dump, ack, what, out);
-                if (!interrupted) return out;
-                if (attempt == DUMP_ATTEMPTS)
-                    throw new LinuxException(what + ": dump interrupted " + DUMP_ATTEMPTS + " times", Errno.EINTR);
-            }
-        } catch (NetlinkFormatException e) {
-            throw new LinuxException(what + ": malformed reply: " + e.getMessage(), Errno.EIO);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private int nextSeq() {
-        seq = (seq + 1) & 0x7FFFFFFF;
-        if (seq == 0) seq = 1;
-        return seq;
-    }
-
-    /** Reads until the answer to {@code mySeq} is complete; returns whether a dump was interrupted. */
-    private boolean receiveAnswer(int mySeq, boolean dump, boolean ack, String what, List<NlMessage> out)
+    private <T> List<T> query(NlMessageBuilder req, String what, int type, Function<NlMessage, T> decoder)
             throws LinuxException {
-        boolean interrupted = false;
-        while (true) {
-            if (!socket.awaitReadable(TIMEOUT_MILLIS))
-                throw new LinuxException(what + ": no answer from the kernel in " + TIMEOUT_MILLIS + " ms", ETIMEDOUT);
-            ByteBuffer data = socket.receive();
-            if (data == null) continue;
-            for (NlMessage m : NlParser.parse(data)) {
-                if (m.seq() != mySeq || m.pid() != socket.portId() && m.pid() != 0) continue;
-                if (m.hasFlag(NLM_F_DUMP_INTR)) interrupted = true;
-                switch (m.type()) {
-                    case NLMSG_NOOP -> { }
-                    case NLMSG_ERROR -> {
-                        NlError e = m.error();
-                        if (e.isAck()) return interrupted;
-                        throw new LinuxException(what, e.errno(), e.message());
-                    }
-                    case NLMSG_DONE -> {
-                        // a dump may end with the error that stopped it: int error after the header
-                        if (m.payload().limit() >= 4 && m.payload().getInt(0) < 0)
-                            throw new LinuxException(what, -m.payload().getInt(0));
-                        return interrupted;
-                    }
-                    default -> {
-                        out.add(m);
-                        if (!dump && !ack) return false;
-                    }
+        boolean singleReply = (req.flags() & (NLM_F_DUMP | NLM_F_ACK)) == 0;
+        for (int attempt = 1; ; attempt++) {
+            List<T> out = new ArrayList<>();
+            boolean interrupted = socket.request(req, what, TIMEOUT_MILLIS, m -> {
+                if (m.type() == type) {
+                    T t = decoder.apply(m);
+                    if (t != null) out.add(t);
                 }
-            }
+                return singleReply;
+            });
+            if (!interrupted) return out;
+            if (attempt == DUMP_ATTEMPTS)
+                throw new LinuxException(what + ": dump interrupted " + DUMP_ATTEMPTS + " times", Errno.EINTR);
         }
     }
 }

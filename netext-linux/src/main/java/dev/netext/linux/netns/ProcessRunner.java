@@ -16,11 +16,16 @@ import java.util.function.Consumer;
  * waits: a child that fills the pipe buffer would otherwise block forever, and the timeout would fire instead of the
  * real error surfacing.
  */
-final class ProcessRunner {
+public final class ProcessRunner {
     /** Default deadline for commands that configure namespaces; generous for a loaded CI machine. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
     private ProcessRunner() {}
+
+    /** Runs {@code command} in the caller's namespaces; its output is stdout and stderr merged. */
+    public static ExecResult run(List<String> command, Duration timeout) throws IOException {
+        return run(command, timeout, null);
+    }
 
     static ExecResult run(List<String> command, Duration timeout, Consumer<Process> tracker) throws IOException {
         HostPackages.require(command.getFirst());

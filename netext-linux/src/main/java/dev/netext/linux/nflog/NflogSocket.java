@@ -4,11 +4,10 @@ import dev.netext.linux.Errno;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.ffm.Libc;
 import dev.netext.linux.netlink.NetlinkFormatException;
-import dev.netext.linux.netlink.NetlinkH;
 import dev.netext.linux.netlink.NetlinkSocket;
-import dev.netext.linux.netlink.NlError;
 import dev.netext.linux.netlink.NlMessage;
 import dev.netext.linux.netlink.NlParser;
+import dev.netext.linux.netlink.NlReplies;
 import dev.netext.linux.nfqueue.NfnetlinkH;
 
 import java.lang.foreign.Arena;
@@ -123,23 +122,9 @@ public final class NflogSocket implements AutoCloseable {
         return delivered;
     }
 
+    /** Sends a configuration message and waits for its ACK. */
     private void request(ByteBuffer msg, String what) throws LinuxException {
-        int requestSeq = msg.getInt(8);
-        socket.send(msg);
-        long deadline = System.nanoTime() + ACK_TIMEOUT_MILLIS * 1_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (!socket.awaitReadable(100)) continue;
-            int n = socket.receiveInto(buffer, Libc.MSG_DONTWAIT);
-            if (n < 0) continue;
-            for (NlMessage m : NlParser.parse(buffer.asSlice(0, n).asByteBuffer().order(ByteOrder.nativeOrder()))) {
-                if (m.type() != NetlinkH.NLMSG_ERROR) continue;
-                NlError err = m.error();
-                if (err.requestSeq() != requestSeq) continue;
-                if (err.isAck()) return;
-                throw new LinuxException(what, err.errno(), err.message());
-            }
-        }
-        throw new LinuxException(what + ": no answer from the kernel", Errno.EIO);
+        socket.request(msg, what, ACK_TIMEOUT_MILLIS, NlReplies.ACK);
     }
 
     /** Unbinds the group (best effort: closing the socket releases it too) and closes the socket. */

@@ -6,9 +6,7 @@ import dev.netext.linux.ffm.Libc;
 import dev.netext.linux.netlink.NetlinkFormatException;
 import dev.netext.linux.netlink.NetlinkH;
 import dev.netext.linux.netlink.NetlinkSocket;
-import dev.netext.linux.netlink.NlError;
-import dev.netext.linux.netlink.NlMessage;
-import dev.netext.linux.netlink.NlParser;
+import dev.netext.linux.netlink.NlReplies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,23 +94,9 @@ public final class NfQueue implements AutoCloseable {
     /** Datagrams the kernel reported dropped for lack of receive buffer. */
     public long overruns() { return overruns.get(); }
 
+    /** Sends a configuration message and waits for its ACK. */
     private void request(ByteBuffer msg, String what) throws LinuxException {
-        int requestSeq = msg.getInt(8);
-        socket.send(msg);
-        long deadline = System.nanoTime() + ACK_TIMEOUT_MILLIS * 1_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (!socket.awaitReadable(100)) continue;
-            ByteBuffer reply = socket.receive();
-            if (reply == null) continue;
-            for (NlMessage m : NlParser.parse(reply)) {
-                if (m.type() != NetlinkH.NLMSG_ERROR) continue;
-                NlError err = m.error();
-                if (err.requestSeq() != requestSeq) continue;
-                if (err.isAck()) return;
-                throw new LinuxException(what, err.errno(), err.message());
-            }
-        }
-        throw new LinuxException(what + ": no answer from the kernel", Errno.EIO);
+        socket.request(msg, what, ACK_TIMEOUT_MILLIS, NlReplies.ACK);
     }
 
     /**

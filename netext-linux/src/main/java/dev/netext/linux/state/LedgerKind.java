@@ -18,7 +18,9 @@ public enum LedgerKind {
     /** A packet filter: the iptables chains that steer packets to its netfilter queue. */
     PACKET_FILTER("pfilter", "packet filter"),
     /** A flow capture: table {@code inet netext-capture-G}, copying one flow's packets to an nflog group. */
-    CAPTURE("capture", "flow capture");
+    CAPTURE("capture", "flow capture"),
+    /** The host's resolver pointed at netext for a tunnel's DNS: {@code /etc/resolv.conf}, its original kept beside. */
+    RESOLVER("resolver", "host resolver");
 
     private final String prefix;
     private final String description;

@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * of {@code Cannot run program "nft"} or a test that quietly does not run.
  */
 public final class HostPackages {
-    /** One line of the list: a package, the roles it serves (runtime, sandbox, test, bench), what it provides, why. */
+    /** One line of the list: a package, the roles it serves (runtime, sandbox, test, bench, package, unpack), what it provides, why. */
     public record Package(String name, Set<String> roles, List<String> provides, String why) {}
 
     private static final String RESOURCE = "debian.txt";

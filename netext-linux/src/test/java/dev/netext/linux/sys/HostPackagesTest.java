@@ -11,7 +11,7 @@ class HostPackagesTest {
     @Test
     void theListFromPackagesDirectoryIsInTheJarAndWellFormed() {
         assertThat(HostPackages.all()).hasSizeGreaterThan(10).allSatisfy(p -> {
-            assertThat(Set.of("runtime", "sandbox", "test", "bench")).containsAll(p.roles());
+            assertThat(Set.of("runtime", "sandbox", "test", "bench", "package", "unpack")).containsAll(p.roles());
             assertThat(p.provides()).isNotEmpty();
             assertThat(p.why()).as(p.name()).isNotBlank();
         });

@@ -64,7 +64,7 @@ public final class PacketFilterHarness implements AutoCloseable {
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("harness-timers").unstarted(r));
         this.context = new FilterProviderContext("harness", events::add, sequence::getAndIncrement,
                 t -> events.add(new ProviderEvent.ProviderFailed(sequence.getAndIncrement(), System.nanoTime(), "harness",
-                        t.getClass().getName(), String.valueOf(t.getMessage()), false)));
+                        t.getClass().getSimpleName(), String.valueOf(t.getMessage()), false)));
         this.decider = new PacketDecider(provider, "harness", failOpen ? PacketVerdict.ALLOW : PacketVerdict.DROP,
                 events::add, sequence::getAndIncrement, true, timers, maxDelay);
         decider.setReleaser((token, accept, replacement) -> released.add(new Outcome(

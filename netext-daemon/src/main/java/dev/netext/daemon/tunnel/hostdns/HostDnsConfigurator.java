@@ -1,0 +1,94 @@
+package dev.netext.daemon.tunnel.hostdns;
+
+import dev.netext.api.tunnel.DnsSettings;
+import dev.netext.api.tunnel.TunnelNetworkSettings;
+import dev.netext.linux.resolver.ResolvConf;
+import dev.netext.linux.resolver.ResolvedLinks;
+import dev.netext.tunnel.NetworkConfigurator;
+import dev.netext.tunnel.TunnelDevice;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * A tunnel's configurator with the host's resolver added: every {@code setTunnelNetworkSettings} — the profile's
+ * settings a provider applies at start, and any it applies later — puts the links and routes in place through
+ * {@code links}, then the settings' DNS into the host ({@link HostDns}); {@link #clear} takes the DNS away first.
+ * So every tunnel gets it the same way: built-in or custom provider, {@code netext up}, {@code netext wg up}, the
+ * daemon.
+ *
+ * <p>DNS that cannot be applied fails the call, with the reason, as a bad route does — a tunnel whose names would
+ * leak to the old resolver is not silently "up". One case is refused without failing the tunnel, reported through
+ * {@code report}: a network namespace that shares {@code /etc/resolv.conf} with the host's (netext in a namespace
+ * entered without {@code ip netns exec NS} and {@code /etc/netns/NS/resolv.conf}), where no resolver of this
+ * namespace can be named without breaking every other namespace's names.
+ */
+public final class HostDnsConfigurator implements NetworkConfigurator {
+    private final NetworkConfigurator links;
+    private final String tunnel;
+    private final Path stateDir;
+    private final Consumer<String> report;
+    private HostDns target;
+    private DnsSettings applied = DnsSettings.NONE;
+    private int ifindex;
+
+    /**
+     * @param report one line for people (the tunnel's log) when DNS is applied or refused
+     */
+    public HostDnsConfigurator(NetworkConfigurator links, String tunnel, Path stateDir, Consumer<String> report) {
+        this.links = links;
+        this.tunnel = tunnel;
+        this.stateDir = stateDir;
+        this.report = report;
+    }
+
+    @Override
+    public synchronized void apply(TunnelDevice device, TunnelNetworkSettings settings) throws IOException {
+        links.apply(device, settings);
+        DnsSettings dns = settings.dns();
+        if (dns.equals(applied) && device.index() == ifindex) return;
+        removeDns();
+        if (dns.isEmpty()) return;
+        if (dns.servers().isEmpty()) {
+            report.accept("dns: not applied to the host: search domains " + dns.searchDomains() + " without a server");
+            return;
+        }
+        HostDns host = choose();
+        if (host == null) return;
+        host.apply(tunnel, device.index(), dns);
+        target = host;
+        applied = dns;
+        ifindex = device.index();
+        report.accept("dns: " + (dns.matchDomains().isEmpty() ? "all names" : String.join(", ", dns.matchDomains()))
+                + " via " + dns.servers().stream().map(a -> a.getHostAddress()).toList() + " through " + host.describe());
+    }
+
+    @Override
+    public synchronized void clear(TunnelDevice device) {
+        removeDns();
+        links.clear(device);
+    }
+
+    private void removeDns() {
+        if (target != null) target.remove(tunnel, ifindex);
+        target = null;
+        applied = DnsSettings.NONE;
+    }
+
+    private HostDns choose() throws IOException {
+        if (ResolvedLinks.serves()) return new ResolvedHostDns();
+        if (ResolvConf.sharedWithOtherNamespaces(ResolvConf.SYSTEM)) {
+            report.accept("dns: not applied to the host: this network namespace shares " + ResolvConf.SYSTEM
+                    + " with the host's (run netext through `ip netns exec NS` with /etc/netns/NS/resolv.conf)");
+            return null;
+        }
+        return LoopbackHostDns.shared(stateDir);
+    }
+
+    @Override
+    public int bypassMark() { return links.bypassMark(); }
+
+    @Override
+    public void recordOwnedFile(Path path) throws IOException { links.recordOwnedFile(path); }
+}
