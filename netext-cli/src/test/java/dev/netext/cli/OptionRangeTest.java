@@ -43,8 +43,6 @@ class OptionRangeTest {
             "capture -w x --flow -2        | option '--flow': -2 is out of range (accepted: 1 or more)",
             "events --after -1             | option '--after': -1 is out of range (accepted: 0 or more)",
             "sandbox --udp-packets 0       | option '--udp-packets': 0 is out of range (accepted: 1 or more)",
-            "bench dns --rounds 0          | option '--rounds': 0 is out of range (accepted: 1 or more)",
-            "bench tunnel --sizes 64,-1    | option '--sizes' (<sizes>): -1 is out of range (accepted: 1 or more)",
     })
     void outOfRangeValuesNameTheOptionAndTheRange(String args, String expected) {
         Result r = run(args.strip().split(" +"));
