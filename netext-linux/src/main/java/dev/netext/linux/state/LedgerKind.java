@@ -18,7 +18,9 @@ public enum LedgerKind {
     /** A packet filter: the iptables chains that steer packets to its netfilter queue. */
     PACKET_FILTER("pfilter", "packet filter"),
     /** A flow capture: table {@code inet netext-capture-G}, copying one flow's packets to an nflog group. */
-    CAPTURE("capture", "flow capture");
+    CAPTURE("capture", "flow capture"),
+    /** A tunnel's kill switch: table {@code inet netext-killswitch}, dropping what would leave outside the tunnel. */
+    KILL_SWITCH("killswitch", "kill switch");
 
     private final String prefix;
     private final String description;
