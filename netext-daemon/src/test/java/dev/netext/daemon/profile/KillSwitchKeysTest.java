@@ -3,8 +3,13 @@ package dev.netext.daemon.profile;
 import static dev.netext.daemon.profile.ProfileLoaderTest.FILE;
 import static dev.netext.daemon.profile.ProfileLoaderTest.errors;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code include-all-networks}, {@code exclude-local-networks}, {@code enforce-routes} under {@code tunnel:}. */
 class KillSwitchKeysTest {
@@ -47,6 +52,19 @@ class KillSwitchKeysTest {
                   provider: echo
                   include-all-network: true
                 """)).containsExactly("profile.yaml:3: tunnel.include-all-network: unknown key (did you mean 'include-all-networks'?)");
+    }
+
+    @Test
+    void aSetHoldsOneKillSwitch(@TempDir Path dir) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("d"));
+        Files.writeString(d.resolve("a.yaml"), "name: a\ntunnel: { provider: echo, include-all-networks: true }\n");
+        Files.writeString(d.resolve("b.yaml"), "name: b\ntunnel:\n  provider: pong\n  include-all-networks: true\n");
+        ProfileException e = catchThrowableOfType(ProfileException.class,
+                () -> new ProfileSetLoader(new ProfileLoader()).load(d, List.of()));
+        assertThat(e).isNotNull();
+        assertThat(e.errors()).map(ProfileError::toString).containsExactly(d.resolve("b.yaml") + ":4: tunnel.include-all-networks:"
+                + " profile 'a' (" + d.resolve("a.yaml") + ") has the kill switch already; a host has one (a second would"
+                + " drop the first tunnel's packets)");
     }
 
     @Test
