@@ -40,7 +40,7 @@ class KillSwitchIntegrationTest {
     private static final Duration START = Duration.ofSeconds(30);
     private static final String INTERNET = "203.0.113.80", INTERNET6 = "fd66::80", LAN = "192.168.61.1";
     private static final String VPN = "10.62.0.2", CLIENT = "10.61.0.2", INSIDE = "10.201.0.2", VPN_INSIDE = "10.201.0.1";
-    private static final int HTTP = 8080, CRASH_AFTER_MS = 2500;
+    private static final int HTTP = 8080, CRASHES = 3, CRASH_AFTER_MS = 1500;
 
     @TempDir
     Path dir;
@@ -67,7 +67,7 @@ class KillSwitchIntegrationTest {
 
         String ifname = WireguardGo.uniqueName("wks");
         Path conf = clientConfig(ifname);
-        Path marker = dir.resolve("crashed-once");
+        Path crashes = Files.createDirectories(dir.resolve("crashes"));
         Path profiles = Files.createDirectories(dir.resolve("profiles.d"));
         ProviderJar.write(profiles.resolve("plugins/crashwg.jar"), "crash.CrashingWireGuard", CRASHING_WIREGUARD, WireGuardProvider.class);
         // the profile names the plugin, so the settings are the wg-quick file's, written out (config: is the built-in's)
@@ -78,11 +78,11 @@ class KillSwitchIntegrationTest {
                   interface: %s
                   include-all-networks: true
                   exclude-local-networks: true
-                  options: { config: %s, crash-marker: %s }
+                  options: { config: %s, crash-dir: %s }
                   settings:
                     addresses: [%s/24]
                     routes: [0.0.0.0/0]
-                """.formatted(ifname, conf, marker, INSIDE));
+                """.formatted(ifname, conf, crashes, INSIDE));
 
         HelloHttpServer internetWeb = inet.runInside(() -> HelloHttpServer.open(new InetSocketAddress(HTTP)));
         HelloHttpServer lanWeb = lanNs.runInside(() -> HelloHttpServer.open(new InetSocketAddress(HTTP)));
@@ -99,17 +99,18 @@ class KillSwitchIntegrationTest {
             try (DaemonUnderTest d = new DaemonUnderTest(cl, dir)) {
                 before = counters(inet); // the kill switch went in before "ready"
                 sampler = Sampler.start(cl);
-                d.awaitComponent("ks", c -> c.path("restarts").asLong() >= 1 && c.path("status").asText().equals("connected"), START);
-                assertThat(Files.exists(marker)).as("the provider crashed once").isTrue();
+                d.awaitComponent("ks", c -> c.path("restarts").asLong() >= CRASHES && c.path("status").asText().equals("connected"), START);
                 ping(cl, VPN_INSIDE); // the restarted tunnel carries traffic
-                Thread.sleep(1000);
+                int atReconnect = sampler.samples;
+                sampler.awaitSamples(atReconnect + 5);
                 sampler.stop();
+                assertThat(atReconnect).as("samples while connecting, crashing and restarting").isGreaterThanOrEqualTo(5);
                 assertThat(sampler.leaks).as("curl to the internet while enabled").isEmpty();
                 assertThat(sampler.lanFailures).as("curl to the LAN (exclude-local-networks)").isEmpty();
-                assertThat(sampler.samples).isGreaterThan(5);
                 long[] during = counters(inet);
-                System.out.printf("kill switch through connect, crash, restart: %d samples, 0 leaks; physical link: %d tunnel"
-                        + " UDP, %d link-local IPv6, %d other packets%n", sampler.samples, during[0] - before[0],
+                System.out.printf("kill switch through connect and %d crashes and restarts: %d samples (%d before the last"
+                        + " reconnect), 0 leaks; physical link: %d tunnel UDP, %d link-local IPv6, %d other packets%n",
+                        CRASHES, sampler.samples, atReconnect, during[0] - before[0],
                         during[1] - before[1], during[2] - before[2]);
                 assertThat(during[0] - before[0]).as("the tunnel's UDP on the physical link").isPositive();
                 assertThat(during[2] - before[2]).as("anything else the client sent on the physical link").isZero();
@@ -159,7 +160,14 @@ class KillSwitchIntegrationTest {
                     assertThat(ledgers.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("killswitch-")))
                             .as("one kill switch ledger: the live daemon's").hasSize(1);
                 }
-                // --- a clean stop: the kill switch goes, traffic goes direct again
+                // --- netext down NAME is a clean stop of the profile: direct again; netext up NAME closes it again
+                assertThat(d.cli("down", "ks").waitFor(START)).isZero();
+                assertThat(nftTables(cl)).doesNotContain("netext-killswitch");
+                assertThat(curl(cl, INTERNET)).as("direct after netext down").isTrue();
+                assertThat(d.cli("up", "ks").waitFor(START)).isZero();
+                d.awaitComponent("ks", c -> c.path("status").asText().equals("connected"), START);
+                assertThat(curl(cl, INTERNET)).isFalse();
+                // --- a clean stop of the daemon (SIGTERM): the kill switch goes, traffic goes direct again
                 assertThat(d.stop()).isZero();
             }
             assertThat(nftTables(cl)).doesNotContain("netext-killswitch");
@@ -195,7 +203,7 @@ class KillSwitchIntegrationTest {
                 """.formatted(nxKey.toBase64(), INSIDE, vpnKey.publicKey().toBase64(), VPN));
     }
 
-    /** Delegates to the built-in WireGuard provider and, on its first start only, throws from a loop a while later. */
+    /** Delegates to the built-in WireGuard provider and, on its first starts, throws from a loop a while later. */
     private static final String CRASHING_WIREGUARD = """
             package crash;
             import dev.netext.api.tunnel.*;
@@ -206,9 +214,11 @@ class KillSwitchIntegrationTest {
                 private final WireGuardProvider wg = new WireGuardProvider();
                 @Override public void startTunnel(TunnelContext context, Map<String, Object> options) throws Exception {
                     wg.startTunnel(context, options);
-                    Path marker = Path.of((String) options.get("crash-marker"));
-                    if (Files.exists(marker)) return;
-                    Files.createFile(marker);
+                    Path dir = Path.of((String) options.get("crash-dir"));
+                    int start;
+                    try (var starts = Files.list(dir)) { start = (int) starts.count() + 1; }
+                    if (start > %d) return;
+                    Files.createFile(dir.resolve("start-" + start));
                     context.spawn("crash", () -> {
                         Thread.sleep(%d);
                         throw new IllegalStateException("crashed on purpose");
@@ -216,7 +226,7 @@ class KillSwitchIntegrationTest {
                 }
                 @Override public void stopTunnel(StopReason reason) { wg.stopTunnel(reason); }
             }
-            """.formatted(CRASH_AFTER_MS);
+            """.formatted(CRASHES, CRASH_AFTER_MS);
 
     /** Curls {@code host} (an address, IPv6 in brackets) on the web port from {@code ns}: whether it answered. */
     private static boolean curl(NetworkNamespace ns, String host) throws Exception {
@@ -285,9 +295,12 @@ class KillSwitchIntegrationTest {
                 try {
                     while (s.running.get()) {
                         long at = System.nanoTime();
-                        if (curlFast(cl, INTERNET)) s.leaks.add("IPv4 at " + at);
-                        if (curlFast(cl, "[" + INTERNET6 + "]")) s.leaks.add("IPv6 at " + at);
-                        if (!curl(cl, LAN)) s.lanFailures.add("at " + at);
+                        // the three side by side: a sample takes one curl's time, not three
+                        Process v4 = curlStart(cl, INTERNET, "0.5"), v6 = curlStart(cl, "[" + INTERNET6 + "]", "0.5"),
+                                lan = curlStart(cl, LAN, "3");
+                        if (answered(v4)) s.leaks.add("IPv4 at " + at);
+                        if (answered(v6)) s.leaks.add("IPv6 at " + at);
+                        if (!answered(lan)) s.lanFailures.add("at " + at);
                         s.samples++;
                     }
                 } catch (Exception e) {
@@ -297,9 +310,22 @@ class KillSwitchIntegrationTest {
             return s;
         }
 
-        private static boolean curlFast(NetworkNamespace ns, String host) throws Exception {
-            return ns.run(Duration.ofSeconds(5), "curl", "-sS", "-o", "/dev/null", "--max-time", "0.5",
-                    "http://" + host + ":" + HTTP + "/").exitCode() == 0;
+        private static Process curlStart(NetworkNamespace ns, String host, String maxTime) throws Exception {
+            return ns.command("curl", "-sS", "-o", "/dev/null", "--max-time", maxTime, "http://" + host + ":" + HTTP + "/")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        }
+
+        private static boolean answered(Process curl) throws Exception {
+            if (!curl.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                curl.destroyForcibly();
+                return false;
+            }
+            return curl.exitValue() == 0;
+        }
+
+        /** Waits until at least {@code n} samples were taken (at most 60 s). */
+        void awaitSamples(int n) throws InterruptedException {
+            for (int i = 0; i < 600 && samples < n; i++) Thread.sleep(100);
         }
 
         void stop() throws InterruptedException {
