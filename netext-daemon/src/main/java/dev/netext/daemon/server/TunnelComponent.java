@@ -20,7 +20,6 @@ import dev.netext.tunnel.killswitch.KillSwitch;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
