@@ -160,6 +160,23 @@ class KillSwitchIntegrationTest {
                     assertThat(ledgers.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("killswitch-")))
                             .as("one kill switch ledger: the live daemon's").hasSize(1);
                 }
+                // --- a reload that changes the profile restarts it: the kill switch is handed over, never removed
+                Path monitorOut = dir.resolve("nft-monitor.txt");
+                Process monitor = cl.command("nft", "monitor").redirectErrorStream(true).redirectOutput(monitorOut.toFile()).start();
+                Thread.sleep(300); // nft subscribes
+                Files.writeString(profiles.resolve("ks.yaml"), Files.readString(profiles.resolve("ks.yaml"))
+                        + "  options: { note: changed }\n");
+                assertThat(d.cli("reload").waitFor(START)).isZero();
+                d.awaitComponent("ks", c -> c.path("status").asText().equals("connected"), START);
+                assertThat(curl(cl, INTERNET)).isFalse();
+                Thread.sleep(300);
+                monitor.destroy();
+                monitor.waitFor();
+                String events = Files.readString(monitorOut);
+                System.out.println("nft monitor during the reload:\n" + events);
+                assertThat(events).as("nft monitor during the reload").contains("netext-killswitch")
+                        .doesNotContain("delete table inet netext-killswitch")
+                        .doesNotContain("delete chain inet netext-killswitch");
                 // --- netext down NAME is a clean stop of the profile: direct again; netext up NAME closes it again
                 assertThat(d.cli("down", "ks").waitFor(START)).isZero();
                 assertThat(nftTables(cl)).doesNotContain("netext-killswitch");

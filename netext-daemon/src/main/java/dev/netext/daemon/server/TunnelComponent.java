@@ -20,6 +20,7 @@ import dev.netext.tunnel.killswitch.KillSwitch;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ final class TunnelComponent implements ProfileComponent {
     private final long[] finished = new long[4]; // counters of runtimes that have ended: bytes in/out, packets in/out
     private final List<CaptureRing> captures = new CopyOnWriteArrayList<>();
     private final PacketTap fanout = new Fanout();
+    /** How long a reload's stopped kill switch waits for the changed profile's start before it goes. */
+    private static final Duration RELOAD_GRACE = Duration.ofSeconds(5);
     private KillSwitch killSwitch; // while the profile is enabled, with include-all-networks
     private volatile String killSwitchError;
 
@@ -96,7 +99,10 @@ final class TunnelComponent implements ProfileComponent {
     public void stop(StopReason reason) {
         supervisor.stop(reason);
         synchronized (this) {
-            if (killSwitch != null) killSwitch.close(); // a clean stop or disable: traffic goes direct again
+            // a clean stop or disable: traffic goes direct again; a reload restarting the profile hands the table to
+            // the profile's next start, so the network never opens in between
+            if (killSwitch != null && reason == StopReason.CONFIGURATION_REMOVED) killSwitch.handOver(RELOAD_GRACE);
+            else if (killSwitch != null) killSwitch.close();
             killSwitch = null;
             launcher.withKillSwitch(null);
         }

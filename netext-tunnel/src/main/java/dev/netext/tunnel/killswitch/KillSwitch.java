@@ -16,8 +16,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,6 +31,7 @@ import java.util.Set;
  *            → dead instances' kill switches recovered (ours names the same table, so it is never undone)
  *   each provider launch → tunnelUp(TUN name, bypass mark) · its end (crash, restart, stop) → tunnelDown
  *   close (clean stop, disable) → table deleted → ledger closed
+ *   handOver (a reload restarts the profile) → kept for the next install in this process, closed if none comes
  * </pre>
  * A {@code kill -9} leaves the table and its ledger: traffic stays blocked until netext starts again or
  * {@code netext diagnose --fix} runs {@link #recover}. Every change replaces the table in one nft transaction.
@@ -35,6 +39,9 @@ import java.util.Set;
 public final class KillSwitch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KillSwitch.class);
     static final String NFT_TABLE = "nft-table";
+
+    /** Kill switches of stopped profiles waiting for the next install, by state directory (one per namespace). */
+    private static final Map<Path, KillSwitch> HANDED_OVER = new HashMap<>();
 
     private final StateLedger ledger;
     private final Nft nft;
@@ -53,6 +60,14 @@ public final class KillSwitch implements AutoCloseable {
      * the ledger ({@code killswitch-INSTANCE-…}, null for none). Refused while another live instance has one here.
      */
     public static KillSwitch install(Path stateDir, String instance, boolean excludeLocal) throws IOException {
+        KillSwitch previous;
+        synchronized (HANDED_OVER) {
+            previous = HANDED_OVER.remove(stateDir.toAbsolutePath());
+        }
+        if (previous != null) {
+            previous.takeOver(excludeLocal);
+            return previous;
+        }
         Nft nft = new Nft();
         if (nft.tableExists(KillSwitchRuleset.FAMILY, KillSwitchRuleset.TABLE)
                 && StateLedger.stale(stateDir, LedgerKind.KILL_SWITCH).isEmpty())
@@ -76,6 +91,42 @@ public final class KillSwitch implements AutoCloseable {
             ks.close();
             throw e;
         }
+    }
+
+    /**
+     * Keeps the table for the next {@link #install} in this process (the restart of a profile a reload changed) for
+     * {@code grace}, and closes it if none comes: a reload never opens the network between the old and the new.
+     */
+    public void handOver(Duration grace) {
+        Path key = ledger.file().getParent().toAbsolutePath();
+        KillSwitch replaced;
+        synchronized (HANDED_OVER) {
+            replaced = HANDED_OVER.put(key, this);
+        }
+        if (replaced != null && replaced != this) replaced.close();
+        Thread.ofVirtual().name("kill-switch-handover").start(() -> {
+            try {
+                Thread.sleep(grace);
+            } catch (InterruptedException e) {
+                // close now
+            }
+            synchronized (HANDED_OVER) {
+                if (HANDED_OVER.get(key) != this) return; // taken over
+                HANDED_OVER.remove(key);
+            }
+            close();
+        });
+    }
+
+    /** A new profile's install takes this one over: same table and ledger, its own exclude-local-networks. */
+    private synchronized void takeOver(boolean excludeLocal) throws IOException {
+        if (excludeLocal && monitor == null) monitor = PathMonitor.start(this::pathChanged);
+        if (!excludeLocal && monitor != null) {
+            monitor.close();
+            monitor = null;
+        }
+        config = new KillSwitchRuleset.Config(null, 0, excludeLocal, excludeLocal ? localSubnets() : List.of());
+        apply();
     }
 
     /** A provider launched on {@code tunnel}: its packets and its transport's (marked {@code bypassMark}) pass. */

@@ -35,8 +35,9 @@ import java.util.stream.Collectors;
  * nothing, and what this host answers leaves through output. Without a running provider the table has no tunnel
  * and no mark — everything but the exceptions is dropped (fail closed).
  *
- * <p>{@link #render} replaces the table in one transaction (create if missing, delete, create anew), so a change —
- * a new TUN name after a restart, a new local subnet — never opens a gap.
+ * <p>{@link #render} replaces the table's rules in one transaction (create the table if missing, flush its rules,
+ * declare its chains and rules anew; the chains and their drop policy are never deleted), so a change — a new TUN
+ * name after a restart, a new local subnet — never opens a gap.
  */
 public final class KillSwitchRuleset {
     public static final String FAMILY = "inet", TABLE = "netext-killswitch";
@@ -76,7 +77,7 @@ public final class KillSwitchRuleset {
     public static String render(Config c) {
         StringBuilder sb = new StringBuilder();
         sb.append("table ").append(FAMILY).append(' ').append(TABLE).append(" {}\n");
-        sb.append("delete table ").append(FAMILY).append(' ').append(TABLE).append('\n');
+        sb.append("flush table ").append(FAMILY).append(' ').append(TABLE).append('\n');
         sb.append("table ").append(FAMILY).append(' ').append(TABLE).append(" {\n");
         sb.append("  chain output {\n");
         sb.append("    type filter hook output priority filter; policy drop;\n");

@@ -48,7 +48,7 @@ class KillSwitchRulesetTest {
     @Test
     void theTableIsReplacedAtomically() {
         String s = KillSwitchRuleset.render(LOCAL);
-        assertThat(s).startsWith("table inet netext-killswitch {}\ndelete table inet netext-killswitch\ntable inet netext-killswitch {\n");
+        assertThat(s).startsWith("table inet netext-killswitch {}\nflush table inet netext-killswitch\ntable inet netext-killswitch {\n");
     }
 
     @Test
