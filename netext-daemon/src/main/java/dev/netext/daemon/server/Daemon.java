@@ -394,6 +394,7 @@ public final class Daemon implements AutoCloseable {
         steps.add(timer::shutdownNow);
         steps.add(onDemand::close);
         steps.add(supervisor::close);
+        steps.add(KillSwitch::closeHandedOver); // a reload removed its profile moments ago: a stop still removes it
         steps.add(() -> publish("daemon.stopped", Map.of()));
         steps.add(() -> {
             if (exporter != null) {

@@ -118,6 +118,16 @@ public final class KillSwitch implements AutoCloseable {
         });
     }
 
+    /** Closes every handed-over kill switch no install took yet (the process stops cleanly). */
+    public static void closeHandedOver() {
+        List<KillSwitch> waiting;
+        synchronized (HANDED_OVER) {
+            waiting = List.copyOf(HANDED_OVER.values());
+            HANDED_OVER.clear();
+        }
+        for (KillSwitch ks : waiting) ks.close();
+    }
+
     /** A new profile's install takes this one over: same table and ledger, its own exclude-local-networks. */
     private synchronized void takeOver(boolean excludeLocal) throws IOException {
         if (excludeLocal && monitor == null) monitor = PathMonitor.start(this::pathChanged);
