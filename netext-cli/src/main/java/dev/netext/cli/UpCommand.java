@@ -21,6 +21,7 @@ import dev.netext.linux.state.StateLedger;
 import dev.netext.packetfilter.PacketFilterEngine;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
+import dev.netext.tunnel.killswitch.KillSwitch;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.daemon.dns.DnsLauncher;
@@ -217,14 +218,23 @@ public final class UpCommand implements Callable<Integer> {
                                  PacketFilterEngine filter) throws Exception {
         TunnelSection section = profile.tunnel().orElseThrow();
 
-        RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
+        KillSwitch killSwitch = startKillSwitch(out, profile);
+        RunningTunnel tunnel;
+        try {
+            tunnel = new TunnelLauncher().withKillSwitch(killSwitch).launch(profile, provider, new ConsoleListener(out));
+        } catch (Exception | Error e) {
+            if (killSwitch != null) killSwitch.close();
+            throw e;
+        }
         printRecovered(out, "instance", tunnel.recovered());
+        if (killSwitch == null) printRecovered(out, "kill switch", KillSwitch.recover(StateLedger.DEFAULT_DIR));
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
         // fallback for any other way the JVM goes down. Installed before "connected" is printed: whoever
         // waits for that line may stop us right after it (the default SIGTERM action would exit 143).
         Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             tunnel.stop(StopReason.SHUTDOWN);
+            if (killSwitch != null) killSwitch.close();
             if (filter != null) filter.stop(StopReason.SHUTDOWN);
         });
         Runtime.getRuntime().addShutdownHook(hook);
@@ -253,11 +263,32 @@ public final class UpCommand implements Callable<Integer> {
         Throwable failure = tunnel.runtime().awaitTermination();
         if (dns != null) dns.tunnelDown(profile.name());
         tunnel.stop(failure == null ? StopReason.USER_INITIATED : StopReason.PROVIDER_FAILED);
+        if (killSwitch != null) {
+            // the run ends (a clean stop, or a provider failure `up` does not restart): traffic goes direct again
+            killSwitch.close();
+            out.println("netext: kill switch of " + profile.name() + " removed");
+        }
         printStopped(out, profile.name(), tunnel.runtime().stats());
         Runtime.getRuntime().removeShutdownHook(hook);
         if (failure == null) return 0;
         System.err.println("netext: provider " + section.provider() + " failed: " + failure);
         return 1;
+    }
+
+    /** {@code include-all-networks}: the kill switch goes in before the tunnel, so nothing leaves while it connects. */
+    private static KillSwitch startKillSwitch(PrintStream out, Profile profile) throws Exception {
+        var ks = profile.tunnel().orElseThrow().killSwitch();
+        if (!ks.includeAllNetworks()) return null;
+        KillSwitch killSwitch;
+        try {
+            killSwitch = KillSwitch.install(StateLedger.DEFAULT_DIR, null, ks.excludeLocalNetworks());
+        } catch (java.io.IOException e) {
+            throw new UserError("tunnel: kill switch: " + e.getMessage());
+        }
+        out.println("netext: kill switch of " + profile.name() + " on: nothing leaves but through the tunnel"
+                + (ks.excludeLocalNetworks() ? " and to the local networks" : ""));
+        out.flush();
+        return killSwitch;
     }
 
     private static PacketFilterEngine startPacketFilter(Profile profile, PrintStream out) throws Exception {

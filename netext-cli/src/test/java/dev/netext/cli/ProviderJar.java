@@ -17,14 +17,17 @@ import java.util.stream.Stream;
 final class ProviderJar {
     private ProviderJar() {}
 
-    static Path write(Path jar, String className, String source) throws Exception {
+    /** {@code libraries}: classes whose jars javac needs besides the API (the daemon's class path has them at run time). */
+    static Path write(Path jar, String className, String source, Class<?>... libraries) throws Exception {
         Path work = Files.createTempDirectory("netext-provider-src");
         try {
             Path src = work.resolve("src/" + className.replace('.', '/') + ".java"), out = work.resolve("classes");
             Files.createDirectories(src.getParent());
             Files.createDirectories(out);
             Files.writeString(src, source);
-            String api = Path.of(PacketTunnelProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            StringBuilder classPath = new StringBuilder(codeSource(PacketTunnelProvider.class));
+            for (Class<?> c : libraries) classPath.append(java.io.File.pathSeparator).append(codeSource(c));
+            String api = classPath.toString();
             ByteArrayOutputStream diag = new ByteArrayOutputStream();
             int rc = ToolProvider.getSystemJavaCompiler().run(null, diag, diag,
                     "-classpath", api, "-d", out.toString(), "--release", "25", "-nowarn", src.toString());
@@ -44,6 +47,10 @@ final class ProviderJar {
                 for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
         }
+    }
+
+    private static String codeSource(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     /** A provider that applies its settings, then fails from a loop after {@code millis}: a crash every start. */

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * ({@code /var/run/wireguard}) is shared by every namespace, so each instance gets a unique name. {@link #close}
  * kills it and removes its socket, whatever happened before.
  */
-final class WireguardGo implements AutoCloseable {
+public final class WireguardGo implements AutoCloseable {
     final NetworkNamespace ns;
     final String name;
     private Process process;
@@ -27,12 +27,12 @@ final class WireguardGo implements AutoCloseable {
         this.name = name;
     }
 
-    static String uniqueName(String prefix) {
+    public static String uniqueName(String prefix) {
         return prefix + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
     }
 
     /** Starts {@code wireguard-go -f NAME} in {@code ns} and waits for its UAPI socket. */
-    static WireguardGo start(NetworkNamespace ns, String name) throws Exception {
+    public static WireguardGo start(NetworkNamespace ns, String name) throws Exception {
         WireguardGo go = new WireguardGo(ns, name);
         go.launch();
         return go;
@@ -50,14 +50,14 @@ final class WireguardGo implements AutoCloseable {
     }
 
     /** {@code wg set NAME ARGS…} in the namespace; throws with wg's output on failure. */
-    void wgSet(String... args) throws IOException {
+    public void wgSet(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("wg", "set", name));
         cmd.addAll(List.of(args));
         ns.run(cmd.toArray(String[]::new)).orThrow();
     }
 
     /** Addresses on its TUN device, then up. */
-    void addressAndUp(String... prefixes) throws IOException {
+    public void addressAndUp(String... prefixes) throws IOException {
         for (String p : prefixes) {
             if (p.indexOf(':') >= 0) ns.ip("addr", "add", p, "dev", name, "nodad");
             else ns.ip("addr", "add", p, "dev", name);
@@ -65,7 +65,7 @@ final class WireguardGo implements AutoCloseable {
         ns.linkUp(name);
     }
 
-    ExecResult show() throws IOException { return ns.run("wg", "show", name); }
+    public ExecResult show() throws IOException { return ns.run("wg", "show", name); }
 
     /** Kills the process (its TUN device and socket go with it) and starts a fresh one under the same name. */
     void restart() throws Exception {
@@ -87,7 +87,7 @@ final class WireguardGo implements AutoCloseable {
         kill();
     }
 
-    static Path keyFile(Path dir, String name, String base64) throws IOException {
+    public static Path keyFile(Path dir, String name, String base64) throws IOException {
         Path p = dir.resolve(name);
         Files.writeString(p, base64 + "\n");
         return p;

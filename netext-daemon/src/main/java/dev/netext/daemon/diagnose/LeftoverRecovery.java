@@ -11,6 +11,7 @@ import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.TproxySteering;
 import dev.netext.packetfilter.PacketFilterEngine;
+import dev.netext.tunnel.killswitch.KillSwitch;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +51,7 @@ public final class LeftoverRecovery {
             case PACKET_FILTER -> PacketFilterEngine.recover(stateDir, new Iptables());
             case CAPTURE -> FlowCapture.recover(stateDir);
             case RESOLVER -> ResolvConf.recover(stateDir);
+            case KILL_SWITCH -> KillSwitch.recover(stateDir);
         };
     }
 }

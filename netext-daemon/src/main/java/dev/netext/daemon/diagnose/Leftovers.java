@@ -6,7 +6,9 @@ import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.Rule;
 import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
+import dev.netext.tunnel.killswitch.KillSwitchRuleset;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +40,9 @@ import java.util.stream.Collectors;
 final class Leftovers {
     private Leftovers() {}
 
+    /** A kill switch left behind blocks on purpose: said so, as it is no bug to report but a door to open. */
+    private static final String KILL_SWITCH_EFFECT = "; it blocks all traffic outside the tunnel by design (a kill switch"
+            + " fails closed when its netext is killed), so this host has no network but its local exceptions";
     private static final String FIX = "netext diagnose --fix (or start netext again: it recovers)";
 
     static List<Conflict> detect(NetworkSnapshot s) {
@@ -68,6 +73,7 @@ final class Leftovers {
         }
         String effect = blackHoles.isEmpty() ? ""
                 : "; traffic is black-holed by " + String.join(", ", blackHoles);
+        if (l.kind().equals(LedgerKind.KILL_SWITCH.prefix())) effect += KILL_SWITCH_EFFECT;
         String nft = l.nftTables().stream().filter(t -> s.netfilter().nftTables().containsKey(t))
                 .map(t -> "nft delete table " + t + "; ").collect(Collectors.joining());
         return new Conflict(Severity.ERROR, Conflict.STALE_LEDGER,
@@ -215,9 +221,11 @@ final class Leftovers {
         for (String t : s.netfilter().nftTables().keySet()) {
             if (here.stream().anyMatch(l -> l.nftTables().contains(t))) continue;
             boolean bh = s.netfilter().tableDiverts(t);
-            out.add(new Conflict(bh ? Severity.ERROR : Severity.WARNING, Conflict.ORPHAN_NFT_TABLE,
+            boolean killSwitch = t.equals(KillSwitchRuleset.FAMILY + " " + KillSwitchRuleset.TABLE);
+            out.add(new Conflict(bh || killSwitch ? Severity.ERROR : Severity.WARNING, Conflict.ORPHAN_NFT_TABLE,
                     "nft table " + t + " is owned by no netext instance" + (bh
-                            ? "; it diverts traffic to a netext listener that is gone (black hole)" : ""),
+                            ? "; it diverts traffic to a netext listener that is gone (black hole)" : "")
+                            + (killSwitch ? KILL_SWITCH_EFFECT : ""),
                     "nft delete table " + t, List.of(t)));
         }
         for (IpFamily f : IpFamily.values()) {

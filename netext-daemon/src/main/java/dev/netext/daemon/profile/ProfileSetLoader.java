@@ -126,6 +126,7 @@ public final class ProfileSetLoader {
         List<ProfileError> errors = new ArrayList<>();
         Map<String, Profile> names = new HashMap<>();
         Map<String, Profile> interfaces = new HashMap<>();
+        Profile guarded = null; // the profile with include-all-networks
         for (Profile p : profiles) {
             Profile other = names.putIfAbsent(p.name(), p);
             if (other != null) {
@@ -142,6 +143,16 @@ public final class ProfileSetLoader {
                                     + "' (" + holder.source() + "); two tunnels cannot share a device"));
                 }
             });
+            if (p.tunnel().map(t -> t.killSwitch().includeAllNetworks()).orElse(false)) {
+                if (guarded == null) {
+                    guarded = p;
+                } else {
+                    errors.add(new ProfileError(p.source(), keyLine(p.source(), "tunnel", "include-all-networks"),
+                            "tunnel.include-all-networks", "profile '" + guarded.name() + "' (" + guarded.source()
+                                    + ") has the kill switch already; a host has one (a second would drop the first"
+                                    + " tunnel's packets)"));
+                }
+            }
             if (!p.onDemand().isEmpty() && p.tunnel().isEmpty()) {
                 errors.add(new ProfileError(p.source(), keyLine(p.source(), "on-demand"), "on-demand",
                         "on-demand rules start and stop a tunnel, but this profile has no tunnel section"));

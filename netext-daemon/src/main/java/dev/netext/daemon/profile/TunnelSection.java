@@ -20,9 +20,11 @@ import java.util.OptionalInt;
  * @param table         routing table for full-tunnel routes, if the profile names one
  * @param bypassMark    the SO_MARK exempt from the tunnel's routes, if the provider's config file names one
  *                      (wg-quick's {@code FwMark}); otherwise the host derives one
+ * @param killSwitch    {@code include-all-networks}, {@code exclude-local-networks}, {@code enforce-routes}
  */
 public record TunnelSection(String provider, Map<String, Object> options, String interfaceName,
-                            TunnelNetworkSettings settings, OptionalInt table, OptionalInt bypassMark) {
+                            TunnelNetworkSettings settings, OptionalInt table, OptionalInt bypassMark,
+                            KillSwitchSettings killSwitch) {
 
     public TunnelSection {
         Objects.requireNonNull(provider, "provider");
@@ -30,11 +32,17 @@ public record TunnelSection(String provider, Map<String, Object> options, String
         options = options == null ? Map.of() : frozenMap(options);
         table = table == null ? OptionalInt.empty() : table;
         bypassMark = bypassMark == null ? OptionalInt.empty() : bypassMark;
+        killSwitch = killSwitch == null ? KillSwitchSettings.NONE : killSwitch;
+    }
+
+    public TunnelSection(String provider, Map<String, Object> options, String interfaceName,
+                         TunnelNetworkSettings settings, OptionalInt table, OptionalInt bypassMark) {
+        this(provider, options, interfaceName, settings, table, bypassMark, KillSwitchSettings.NONE);
     }
 
     public TunnelSection(String provider, Map<String, Object> options, String interfaceName,
                          TunnelNetworkSettings settings, OptionalInt table) {
-        this(provider, options, interfaceName, settings, table, OptionalInt.empty());
+        this(provider, options, interfaceName, settings, table, OptionalInt.empty(), KillSwitchSettings.NONE);
     }
 
     /** A deep, unmodifiable copy of a JSON-like map (maps, lists, scalars; null values allowed). */

@@ -5,13 +5,16 @@ import dev.netext.api.tunnel.TunnelNetworkSettings;
 import dev.netext.daemon.plugin.ProviderResolutionException;
 import dev.netext.daemon.plugin.ProviderResolver;
 
+import dev.netext.api.tunnel.TunnelNetworkSettings;
+
 import java.util.List;
 import java.util.Map;
 
-/** The {@code tunnel:} section: provider, options, interface, settings. */
+/** The {@code tunnel:} section: provider, options, interface, settings or config, the kill switch's keys. */
 final class TunnelSectionParser implements SectionParser<TunnelSection> {
 
-    static final List<String> KEYS = List.of("provider", "options", "interface", "settings", "config");
+    static final List<String> KEYS = List.of("provider", "options", "interface", "settings", "config",
+            "include-all-networks", "exclude-local-networks", "enforce-routes");
     /** The option under which an imported config file's absolute path reaches the provider. */
     public static final String CONFIG_OPTION = "config";
     /** Linux IFNAMSIZ is 16 including the terminating NUL. */
@@ -114,8 +117,31 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
             }
         }
 
+        KillSwitchSettings killSwitch = killSwitch(f, checks, settings == null ? null : settings.settings());
+
         if (checks.errorCount() > before || provider == null) return null;
-        return new TunnelSection(provider, options, ifName, settings.settings(), settings.table(), bypassMark);
+        return new TunnelSection(provider, options, ifName, settings.settings(), settings.table(), bypassMark, killSwitch);
+    }
+
+    /** {@code include-all-networks}, {@code exclude-local-networks}, {@code enforce-routes}: booleans, checked together. */
+    /** {@code settings} null when they had errors of their own. */
+    private static KillSwitchSettings killSwitch(Checks.Fields f, Checks checks, TunnelNetworkSettings settings) {
+        Boolean all = checks.bool(f.get("include-all-networks"), f.path("include-all-networks"));
+        Boolean local = checks.bool(f.get("exclude-local-networks"), f.path("exclude-local-networks"));
+        Boolean enforce = checks.bool(f.get("enforce-routes"), f.path("enforce-routes"));
+        if (Boolean.TRUE.equals(local) && !Boolean.TRUE.equals(all))
+            checks.error(f.get("exclude-local-networks"), f.path("exclude-local-networks"),
+                    "only takes effect with the kill switch; add 'include-all-networks: true' or remove it");
+        if (Boolean.TRUE.equals(enforce) && settings != null) { // null: the settings' own errors are reported
+            if (settings.includedRoutes().isEmpty())
+                checks.error(f.get("enforce-routes"), f.path("enforce-routes"),
+                        "the tunnel has no routes to enforce; add settings.routes (or AllowedIPs in the config file)");
+            else if (settings.includedRoutes().stream().allMatch(r -> r.length() == 0))
+                checks.error(f.get("enforce-routes"), f.path("enforce-routes"),
+                        "the tunnel's only routes are default routes: enforcing them would cut the local networks off;"
+                                + " use 'include-all-networks: true' (with 'exclude-local-networks: true') instead");
+        }
+        return new KillSwitchSettings(Boolean.TRUE.equals(all), Boolean.TRUE.equals(local), Boolean.TRUE.equals(enforce));
     }
 
     /**

@@ -25,6 +25,7 @@ import dev.netext.daemon.profile.ProfileLoader;
 import dev.netext.daemon.profile.ProfileSet;
 import dev.netext.daemon.profile.ProfileSetLoader;
 import dev.netext.daemon.tunnel.TunnelLauncher;
+import dev.netext.tunnel.killswitch.KillSwitch;
 import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.state.StateLedger;
@@ -252,6 +253,11 @@ public final class Daemon implements AutoCloseable {
         }
         ReloadResult r = supervisor.apply(set);
         LOG.info("profiles: {}", r);
+        // after the profiles' own kill switches are in (each replaces the table in one step): a killed daemon's
+        // kill switch stays closed until then, and goes only if no profile still asks for one
+        for (StateLedger.Recovery k : KillSwitch.recover(config.stateDir()))
+            publish("daemon.recovered", Map.of("pid", Integer.toString(k.pid()), "objects", Integer.toString(k.undone().size()),
+                    "errors", Integer.toString(k.errors().size())));
         pathMonitor = PathMonitor.start(_ -> pathChanged());
         onDemand.networkChanged(readNetwork()).get(30, TimeUnit.SECONDS);
         long interval = config.bytesInterval().toMillis();
@@ -393,6 +399,7 @@ public final class Daemon implements AutoCloseable {
         steps.add(timer::shutdownNow);
         steps.add(onDemand::close);
         steps.add(supervisor::close);
+        steps.add(KillSwitch::closeHandedOver); // a reload removed its profile moments ago: a stop still removes it
         steps.add(() -> publish("daemon.stopped", Map.of()));
         steps.add(() -> {
             if (exporter != null) {

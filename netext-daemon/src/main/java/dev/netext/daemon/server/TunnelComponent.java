@@ -16,8 +16,11 @@ import dev.netext.daemon.tunnel.TunnelLauncher;
 import dev.netext.tunnel.PacketTap;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
+import dev.netext.tunnel.killswitch.KillSwitch;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *            → a watcher waits for the runtime to end: an end we did not ask for is a crash
  *   stop   → RunningTunnel.stop (disconnecting → disconnected), nothing left behind; its counters are kept
  * </pre>
+ * With {@code include-all-networks} the profile's {@link KillSwitch} is installed before the supervisor's first
+ * launch and removed after its stop: it follows the profile's enabled state, across crashes and restarts (each launch
+ * opens it to its TUN device, each end closes it again). Without it installed, the tunnel does not start.
  * Other tunnels have supervisors of their own and never wait for this one.
  */
 final class TunnelComponent implements ProfileComponent {
@@ -45,6 +51,10 @@ final class TunnelComponent implements ProfileComponent {
     private final long[] finished = new long[4]; // counters of runtimes that have ended: bytes in/out, packets in/out
     private final List<CaptureRing> captures = new CopyOnWriteArrayList<>();
     private final PacketTap fanout = new Fanout();
+    /** How long a reload's stopped kill switch waits for the changed profile's start before it goes. */
+    private static final Duration RELOAD_GRACE = Duration.ofSeconds(5);
+    private KillSwitch killSwitch; // while the profile is enabled, with include-all-networks
+    private volatile String killSwitchError;
 
     TunnelComponent(Profile profile, DaemonServices services) {
         this.profile = profile;
@@ -62,9 +72,41 @@ final class TunnelComponent implements ProfileComponent {
 
     @Override public String kind() { return "tunnel"; }
 
-    @Override public void start() { supervisor.start(); }
+    @Override
+    public void start() {
+        if (section.killSwitch().includeAllNetworks()) {
+            synchronized (this) {
+                if (killSwitch == null) {
+                    try {
+                        killSwitch = KillSwitch.install(services.stateDir(), profile.name(),
+                                section.killSwitch().excludeLocalNetworks());
+                        launcher.withKillSwitch(killSwitch);
+                        killSwitchError = null;
+                    } catch (IOException | RuntimeException e) {
+                        // fail closed: a tunnel meant to be guarded never runs unguarded
+                        killSwitchError = "kill switch not installed: " + e.getMessage();
+                        services.events().publish((s, t) -> new ProviderEvent.ProviderFailed(s, t, profile.name(),
+                                e.getClass().getSimpleName(), killSwitchError, false));
+                        return;
+                    }
+                }
+            }
+        }
+        supervisor.start();
+    }
 
-    @Override public void stop(StopReason reason) { supervisor.stop(reason); }
+    @Override
+    public void stop(StopReason reason) {
+        supervisor.stop(reason);
+        synchronized (this) {
+            // a clean stop or disable: traffic goes direct again; a reload restarting the profile hands the table to
+            // the profile's next start, so the network never opens in between
+            if (killSwitch != null && reason == StopReason.CONFIGURATION_REMOVED) killSwitch.handOver(RELOAD_GRACE);
+            else if (killSwitch != null) killSwitch.close();
+            killSwitch = null;
+            launcher.withKillSwitch(null);
+        }
+    }
 
     @Override
     public ComponentStatus status() {
@@ -89,7 +131,8 @@ final class TunnelComponent implements ProfileComponent {
         supervisor.counters(counters);
         String state = supervisor.state();
         String detail = rt != null ? "on " + rt.runtime().device().name() : state.equals("starting") ? "connecting" : state;
-        return new ComponentStatus(kind(), s, section.provider(), detail, supervisor.restarts(), supervisor.lastError(), counters);
+        String error = killSwitchError != null ? killSwitchError : supervisor.lastError();
+        return new ComponentStatus(kind(), s, section.provider(), detail, supervisor.restarts(), error, counters);
     }
 
     /** The TUN device's name while running, or null. */
@@ -158,6 +201,11 @@ final class TunnelComponent implements ProfileComponent {
         public void stop(ProviderRun<RunningTunnel> run, StopReason reason) {
             RunningTunnel rt = run.instance();
             rt.stop(reason); // the runtime is down; release the monitor and sweep the ledger
+            KillSwitch ks;
+            synchronized (TunnelComponent.this) {
+                ks = killSwitch;
+            }
+            if (ks != null) ks.tunnelDown(); // until the next launch, only the exceptions pass
             addFinished(rt.runtime().stats());
         }
 

@@ -14,6 +14,7 @@ import dev.netext.linux.tun.TunDevice;
 import dev.netext.linux.tun.TunOptions;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelRuntime;
+import dev.netext.tunnel.killswitch.KillSwitch;
 import dev.netext.tunnel.linux.NetlinkConfigurator;
 import dev.netext.tunnel.linux.TunTunnelDevice;
 
@@ -41,6 +42,7 @@ public final class TunnelLauncher {
 
     private final Path stateDir;
     private final String instance;
+    private volatile KillSwitch killSwitch;
 
     public TunnelLauncher() {
         this(StateLedger.DEFAULT_DIR);
@@ -58,6 +60,16 @@ public final class TunnelLauncher {
     public TunnelLauncher(Path stateDir, String instance) {
         this.stateDir = stateDir;
         this.instance = instance;
+    }
+
+    /**
+     * The profile's kill switch, installed by the caller for as long as the profile is enabled: each launch opens it
+     * to the new TUN device and bypass mark before the provider starts (so its first handshake passes), and a
+     * failed launch closes it again. The caller calls {@link KillSwitch#tunnelDown} when a launched tunnel ends.
+     */
+    public TunnelLauncher withKillSwitch(KillSwitch killSwitch) {
+        this.killSwitch = killSwitch;
+        return this;
     }
 
     /** Removes what crashed instances in this namespace left; returns what was undone. */
@@ -81,8 +93,13 @@ public final class TunnelLauncher {
             tun = TunDevice.open(options);
             // recorded after creation (only now is the name known); a TUN device dies with its process anyway
             ledger.record(LedgerEntry.of("link", "name", tun.name(), "index", Integer.toString(tun.ifindex())));
-            NetlinkConfigurator configurator = new NetlinkConfigurator(rtnl, ledger, tun.ifindex(),
-                    section.table().orElse(0), section.bypassMark().orElse(0));
+            // enforce-routes: the routes go into the tunnel's own table, whose rule comes before main, so they win
+            // over more specific routes in main (the more specific LAN route loses)
+            int table = section.table().orElse(section.killSwitch().enforceRoutes()
+                    ? NetlinkConfigurator.derivedTable(tun.ifindex()) : 0);
+            NetlinkConfigurator configurator = new NetlinkConfigurator(rtnl, ledger, tun.ifindex(), table,
+                    section.bypassMark().orElse(0));
+            if (killSwitch != null) killSwitch.tunnelUp(tun.name(), configurator.bypassMark());
             HostDnsConfigurator withDns = new HostDnsConfigurator(configurator, profile.name(), stateDir,
                     line -> listener.log(profile.name(), line));
             TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), withDns,
@@ -92,6 +109,7 @@ public final class TunnelLauncher {
             runtime.start();
             return new RunningTunnel(runtime, configurator, monitor, ledger, rtnl, recovered);
         } catch (Exception | Error e) {
+            if (killSwitch != null) killSwitch.tunnelDown();
             if (monitor != null) monitor.close();
             if (tun != null) tun.close();
             if (ledger != null) {

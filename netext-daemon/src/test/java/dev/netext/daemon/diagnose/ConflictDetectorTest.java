@@ -189,6 +189,32 @@ class ConflictDetectorTest {
                     Conflict.STALE_LEDGER)).as("a running instance's ledger is no conflict").isEmpty();
         }
 
+        /** A kill switch a killed netext left blocks on purpose; diagnose says so and how to open the network. */
+        @Test
+        void aDeadKillSwitchIsAnErrorThatBlocksByDesign() throws Exception {
+            Map<String, String> table = Map.of("inet netext-killswitch", """
+                    table inet netext-killswitch {
+                    	chain output {
+                    		type filter hook output priority filter; policy drop;
+                    		oifname "lo" accept
+                    	}
+                    }""");
+            Snap snap = base().ledger("killswitch-ks-1-97.state", false, Snap.NETNS, "nft-table family=inet name=netext-killswitch");
+            snap.netfilter = new NetfilterState(table, Map.of());
+            assertThat(only(snap.detect(), Conflict.STALE_LEDGER)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("netext killswitch ledger", "nft table inet netext-killswitch",
+                        "blocks all traffic outside the tunnel by design");
+                assertThat(c.fix()).contains("netext diagnose --fix", "nft delete table inet netext-killswitch");
+            });
+            Snap orphan = base();
+            orphan.netfilter = new NetfilterState(table, Map.of());
+            assertThat(only(orphan.detect(), Conflict.ORPHAN_NFT_TABLE)).singleElement().satisfies(c -> {
+                assertThat(c.severity()).as("no ledger, still no network").isEqualTo(Severity.ERROR);
+                assertThat(c.message()).contains("by design");
+            });
+        }
+
         @Test
         void netextRulesAndTablesWithoutAnyOwnerAreOrphans() throws Exception {
             Snap snap = base()

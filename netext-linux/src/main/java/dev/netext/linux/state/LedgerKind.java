@@ -20,7 +20,9 @@ public enum LedgerKind {
     /** A flow capture: table {@code inet netext-capture-G}, copying one flow's packets to an nflog group. */
     CAPTURE("capture", "flow capture"),
     /** The host's resolver pointed at netext for a tunnel's DNS: {@code /etc/resolv.conf}, its original kept beside. */
-    RESOLVER("resolver", "host resolver");
+    RESOLVER("resolver", "host resolver"),
+    /** A tunnel's kill switch: table {@code inet netext-killswitch}, dropping what would leave outside the tunnel. */
+    KILL_SWITCH("killswitch", "kill switch");
 
     private final String prefix;
     private final String description;

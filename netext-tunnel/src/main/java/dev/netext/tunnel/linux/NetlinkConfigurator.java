@@ -76,6 +76,9 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
 
     public int table() { return fixedTable != 0 ? fixedTable : TABLE_BASE + slot; }
 
+    /** The tunnel table a device of {@code ifindex} gets when no table is named. */
+    public static int derivedTable(int ifindex) { return TABLE_BASE + Math.floorMod(ifindex, 1000); }
+
     public int rulePriority() { return PRIORITY_BASE + 2 * slot; }
 
     @Override
