@@ -62,8 +62,8 @@ final class RawRelayProvider implements DnsProxyProvider, DnsFlowHandler {
         served.add(flow.flow());
         for (Optional<DnsMessage> m; (m = flow.readMessage()).isPresent(); ) {
             ByteBuffer answer = context.exchange(group, m.get().bytes(), Duration.ofSeconds(3));
+            relayed.incrementAndGet(); // before the write: the client may assert on it as soon as the answer arrives
             flow.writeMessage(new DnsMessage(answer, m.get().client()));
-            relayed.incrementAndGet();
         }
     }
 }
