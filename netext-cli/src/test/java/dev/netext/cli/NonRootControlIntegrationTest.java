@@ -99,7 +99,7 @@ class NonRootControlIntegrationTest {
                 assertThat(byPrimary.exitCode()).as(byPrimary.output()).isZero();
 
                 // … but not the rest: one line, exit 77
-                String membersMay = "members of group " + group + " may run status, up, down, events, flows, dns log";
+                String membersMay = "members of group " + group + " may run status, up, down, message, events, flows, dns log";
                 ExecResult reload = cli.as(member, member, "reload");
                 assertThat(reload.exitCode()).as(reload.output()).isEqualTo(DENIED);
                 assertThat(reload.output().strip()).isEqualTo("netext: permission denied: 'reload' needs root; " + membersMay);

@@ -80,6 +80,9 @@ public final class TunnelRuntime implements AutoCloseable {
 
     public TunnelDevice device() { return device; }
 
+    /** The provider this runtime hosts (for calls the host makes beside the lifecycle: app messages). */
+    public PacketTunnelProvider provider() { return provider; }
+
     public TunnelStats stats() { return stats; }
 
     /** The budget the provider sees in {@code TunnelContext.memoryBudgetBytes()}; set before {@link #start}. */

@@ -30,11 +30,12 @@ import java.util.function.Predicate;
 
 /**
  * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
- * {@code reload}, {@code events}, {@code flows}, {@code capture}, {@code dashboard}. See {@code dev.netext.daemon.control}
+ * {@code reload}, {@code events}, {@code flows}, {@code capture}, {@code dashboard}, {@code message}
+ * ({@link MessageOp}). See {@code dev.netext.daemon.control}
  * for the wire format; who may run which is {@link ControlAccess}'s (checked before an op gets here).
  */
 final class ControlOps implements ControlHandler {
-    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard");
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message");
     private static final ObjectMapper MAPPER = EventJson.MAPPER;
 
     private final Daemon daemon;
@@ -70,6 +71,7 @@ final class ControlOps implements ControlHandler {
             case "events" -> events(request, conn);
             case "flows" -> flows(request, conn);
             case "capture" -> capture(request, conn);
+            case "message" -> conn.send(MessageOp.answer(request, daemon.supervisor()));
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }

@@ -9,6 +9,7 @@ import dev.netext.daemon.capture.CaptureRing;
 import dev.netext.daemon.plugin.ResolvedProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
+import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.daemon.tunnel.RunningTunnel;
@@ -18,6 +19,7 @@ import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelStats;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +92,15 @@ final class TunnelComponent implements ProfileComponent {
         String state = supervisor.state();
         String detail = rt != null ? "on " + rt.runtime().device().name() : state.equals("starting") ? "connecting" : state;
         return new ComponentStatus(kind(), s, section.provider(), detail, supervisor.restarts(), supervisor.lastError(), counters);
+    }
+
+    /**
+     * Sends an app's message to the running provider ({@link PacketTunnelProvider#handleAppMessage}), bounded by
+     * {@code timeout} through the supervisor; see {@link ProviderSupervisor#ask} for what a failure does.
+     */
+    byte[] message(byte[] message, Duration timeout) throws CallFailed, InterruptedException {
+        byte[] reply = supervisor.ask(rt -> () -> rt.runtime().provider().handleAppMessage(message), timeout, "handleAppMessage");
+        return reply == null ? new byte[0] : reply;
     }
 
     /** The TUN device's name while running, or null. */

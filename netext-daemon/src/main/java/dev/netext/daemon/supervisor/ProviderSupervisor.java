@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The life of one provider under the daemon, whatever its kind — tunnel, DNS proxy, packet filter, flow engine,
@@ -195,6 +197,31 @@ public final class ProviderSupervisor<I> {
             if (run != null) stopRun(run, reason);
         });
         if (w != null) w.shutdown(); // after the launch under way, if any, and the stop
+    }
+
+    /**
+     * An app's message to the serving instance ({@code netext message}): the call {@code ask} makes of the instance
+     * runs on the run's executor (a thread of its own, never a packet loop's) and is waited for at most
+     * {@code timeout}, then interrupted. A throw or a timeout is that message's failure — thrown here and published as
+     * a {@code provider.message-failed} event — not a crash: the provider keeps serving, as NE does not stop a
+     * provider whose {@code handleAppMessage} fails. A provider that does not handle messages
+     * ({@link UnsupportedOperationException}) publishes nothing.
+     *
+     * @throws IllegalStateException the provider is not serving (starting, restarting, stopped)
+     */
+    public <T> T ask(Function<I, Callable<T>> ask, Duration timeout, String what) throws CallFailed, InterruptedException {
+        ProviderRun<I> run = current;
+        if (run == null) throw new IllegalStateException(label + " is not running (" + state + ")");
+        try {
+            return run.bounded(ask.apply(run.instance()), timeout, what);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException(label + " is not running (stopped meanwhile)");
+        } catch (CallFailed e) {
+            if (!(e.getCause() instanceof UnsupportedOperationException))
+                publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, provider, 0, "provider.message-failed",
+                        Map.of("error_type", CallFailed.errorType(e), "message", e.getMessage())));
+            throw e;
+        }
     }
 
     /** The serving run, or null while the provider is down (crashed, restarting, stopped). */
