@@ -35,6 +35,8 @@ import picocli.CommandLine.Parameters;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -50,6 +52,10 @@ public final class UpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROFILE|NAME", description = "The profile (YAML) to run, or the name of a daemon profile.")
     Path profileFile;
 
+    @Option(names = "--option", paramLabel = "KEY=VALUE",
+            description = "A start option for the tunnel's provider (TunnelContext.startOptions, NE's startTunnel(options:)); repeatable.")
+    Map<String, String> startOptions = new LinkedHashMap<>();
+
     @Option(names = "--log", description = "Print one line per DNS query (dns section) and per flow verdict (filter section).")
     boolean log;
 
@@ -60,7 +66,9 @@ public final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (isDaemonProfileName(profileFile)) {
             String name = profileFile.toString();
-            control.call(ControlOption.request("up").put("name", name));
+            var request = ControlOption.request("up").put("name", name);
+            if (!startOptions.isEmpty()) startOptions.forEach(request.putObject("options")::put);
+            control.call(request);
             System.out.println("netext: " + name + " started by the daemon (netext status shows its progress)");
             return 0;
         }
@@ -201,12 +209,12 @@ public final class UpCommand implements Callable<Integer> {
                               DnsProxyServer dns, PacketFilterEngine filter) throws Exception {
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
-        return runTunnel(out, profile, provider, dns, filter);
+        return runTunnel(out, profile, provider, dns, filter, startOptions);
     }
 
     /** Launches {@code profile}'s tunnel with {@code provider} and runs it until SIGINT/SIGTERM or a failure. */
     static int runInForeground(Profile profile, PacketTunnelProvider provider) throws Exception {
-        return runTunnel(System.out, profile, provider, null, null);
+        return runTunnel(System.out, profile, provider, null, null, Map.of());
     }
 
     /**
@@ -214,10 +222,10 @@ public final class UpCommand implements Callable<Integer> {
      * profile gets the tunnel's DNS settings as rules while it is up.
      */
     private static int runTunnel(PrintStream out, Profile profile, PacketTunnelProvider provider, DnsProxyServer dns,
-                                 PacketFilterEngine filter) throws Exception {
+                                 PacketFilterEngine filter, Map<String, String> startOptions) throws Exception {
         TunnelSection section = profile.tunnel().orElseThrow();
 
-        RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out));
+        RunningTunnel tunnel = new TunnelLauncher().launch(profile, provider, new ConsoleListener(out), startOptions);
         printRecovered(out, "instance", tunnel.recovered());
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
         // fallback for any other way the JVM goes down. Installed before "connected" is printed: whoever

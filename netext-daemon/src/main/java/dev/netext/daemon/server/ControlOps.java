@@ -24,8 +24,10 @@ import dev.netext.daemon.profile.ProfileSetLoader;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -60,7 +62,7 @@ final class ControlOps implements ControlHandler {
                     return;
                 }
                 try {
-                    if (op.equals("up")) daemon.supervisor().up(name);
+                    if (op.equals("up")) daemon.supervisor().up(name, startOptions(request.path("options")));
                     else daemon.supervisor().down(name);
                     conn.send(ok());
                 } catch (UnknownProfileException e) {
@@ -75,6 +77,13 @@ final class ControlOps implements ControlHandler {
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }
+    }
+
+    /** {@code "options":{"k":"v",…}} of {@code up}: strings as given (a non-string value as its JSON text). */
+    private static Map<String, String> startOptions(JsonNode options) {
+        Map<String, String> out = new LinkedHashMap<>();
+        options.properties().forEach(e -> out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        return out;
     }
 
     /** The daemon and its profiles; the dashboard's token only for {@code full} access (it answers prompts). */

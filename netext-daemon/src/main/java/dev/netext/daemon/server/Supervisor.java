@@ -97,7 +97,16 @@ public final class Supervisor implements AutoCloseable {
 
     /** {@code netext up NAME}: starts the profile, even a disabled one, and resumes its on-demand rules. */
     public synchronized void up(String name) throws UnknownProfileException {
+        up(name, Map.of());
+    }
+
+    /**
+     * {@link #up(String)} with start options for its tunnel ({@code --option key=value}): they reach the provider's
+     * {@code TunnelContext.startOptions()} when this up starts it; a tunnel already running keeps its own.
+     */
+    public synchronized void up(String name, Map<String, String> startOptions) throws UnknownProfileException {
         Managed m = require(name);
+        for (ProfileComponent c : m.components) if (c instanceof TunnelComponent t) t.startOptions(startOptions);
         m.onDemandSuspended = false;
         activate(m, "netext up");
     }

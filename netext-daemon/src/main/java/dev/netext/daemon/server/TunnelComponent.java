@@ -47,6 +47,7 @@ final class TunnelComponent implements ProfileComponent {
     private final long[] finished = new long[4]; // counters of runtimes that have ended: bytes in/out, packets in/out
     private final List<CaptureRing> captures = new CopyOnWriteArrayList<>();
     private final PacketTap fanout = new Fanout();
+    private volatile Map<String, String> startOptions = Map.of(); // the last netext up's; kept across restarts
 
     TunnelComponent(Profile profile, DaemonServices services) {
         this.profile = profile;
@@ -103,6 +104,9 @@ final class TunnelComponent implements ProfileComponent {
         return reply == null ? new byte[0] : reply;
     }
 
+    /** The start options of the next launch ({@code netext up NAME --option k=v}); a running provider keeps its own. */
+    void startOptions(Map<String, String> options) { this.startOptions = Map.copyOf(options); }
+
     /** The TUN device's name while running, or null. */
     String interfaceName() {
         RunningTunnel rt = supervisor.instance();
@@ -156,7 +160,11 @@ final class TunnelComponent implements ProfileComponent {
                 // the provider's own loader for everything it runs: its start, and every thread it spawns inherits it
                 self.setContextClassLoader(resolved.classLoader() != null ? resolved.classLoader() : previous);
                 PacketTunnelProvider provider = resolved.create();
-                RunningTunnel rt = launcher.launch(profile, provider, listener);
+                Map<String, String> options = startOptions;
+                if (!options.isEmpty()) // NE passes them to startTunnel only; here they are in the log as well
+                    services.events().publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, profile.name(), 0,
+                            "tunnel.start-options", options));
+                RunningTunnel rt = launcher.launch(profile, provider, listener, options);
                 if (!captures.isEmpty()) rt.runtime().setTap(fanout);
                 run.watch(() -> rt.runtime().awaitTermination());
                 return rt;
