@@ -51,6 +51,7 @@ public final class Main implements Runnable {
     /** The CLI as {@link #run} executes it (tests set its output streams). */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setExpandAtFiles(false); // "@FILE" is netext message's own (--data @FILE), not picocli's argument file
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("netext: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (Boolean.getBoolean("netext.debug")) ex.printStackTrace(commandLine.getErr());

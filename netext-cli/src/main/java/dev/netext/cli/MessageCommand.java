@@ -57,7 +57,12 @@ public final class MessageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        byte[] bytes = data.startsWith("@") ? Files.readAllBytes(Path.of(data.substring(1))) : data.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes;
+        try {
+            bytes = data.startsWith("@") ? Files.readAllBytes(Path.of(data.substring(1))) : data.getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + data.substring(1) + ": " + e);
+        }
         var request = ControlOption.request("message").put("name", name)
                 .put("data", Base64.getEncoder().encodeToString(bytes)).put("timeout_ms", timeout.toMillis());
         JsonNode reply;
