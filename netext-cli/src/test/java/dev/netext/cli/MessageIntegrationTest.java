@@ -108,8 +108,18 @@ class MessageIntegrationTest {
                             addresses: [10.7.21.1/24]
                             routes: []
                         """);
-                assertThat(d.cli("reload").output()).contains("started msg");
+                d.profile("plain.yaml", """
+                        name: plain
+                        tunnel:
+                          provider: pong
+                          interface: nxmsg1
+                          settings:
+                            addresses: [10.7.22.1/24]
+                            routes: []
+                        """);
+                assertThat(d.cli("reload").output()).contains("started msg").contains("plain");
                 d.awaitComponent("msg", MessageIntegrationTest::connected, CONNECT);
+                d.awaitComponent("plain", MessageIntegrationTest::connected, CONNECT);
                 Cli cli = new Cli(ns, cp.classPath(), d.socket);
 
                 // start options: the member restarts the profile with --option, the provider sees them
@@ -136,7 +146,10 @@ class MessageIntegrationTest {
                 assertThat(refused.exitCode()).as(refused.output()).isEqualTo(ControlOption.PERMISSION_DENIED);
                 assertThat(refused.output()).contains("permission denied").doesNotContain("olleh");
 
-                // no such profile: its own exit code
+                // a provider without handleAppMessage (the built-in pong), and no such profile: exit codes of their own
+                ExecResult unsupported = cli.as(member, member, "message", "plain", "--data", "x");
+                assertThat(unsupported.exitCode()).as(unsupported.output()).isEqualTo(MessageCommand.NOT_SUPPORTED);
+                assertThat(unsupported.output()).contains("netext: provider plain does not handle messages");
                 ExecResult unknown = cli.as(member, member, "message", "nosuch", "--data", "x");
                 assertThat(unknown.exitCode()).as(unknown.output()).isEqualTo(MessageCommand.NO_SUCH_PROFILE);
 
