@@ -68,7 +68,8 @@ public final class UpCommand implements Callable<Integer> {
             String name = profileFile.toString();
             var request = ControlOption.request("up").put("name", name);
             if (!startOptions.isEmpty()) startOptions.forEach(request.putObject("options")::put);
-            control.call(request);
+            String note = control.call(request).path("note").asText("");
+            if (!note.isEmpty()) System.err.println("netext: " + note);
             System.out.println("netext: " + name + " started by the daemon (netext status shows its progress)");
             return 0;
         }

@@ -128,6 +128,10 @@ class MessageIntegrationTest {
                 assertThat(up.exitCode()).as(up.output()).isZero();
                 d.awaitComponent("msg", MessageIntegrationTest::connected, CONNECT);
                 assertThat(message(cli, member, "--data", "options")).isEqualTo("{greeting=hi, mode=a=b}");
+                ExecResult again = cli.as(member, member, "up", "msg", "--option", "greeting=ho");
+                assertThat(again.exitCode()).as(again.output()).isZero();
+                assertThat(again.output()).contains("netext: the tunnel of msg is running already: the options apply at its next start");
+                assertThat(message(cli, member, "--data", "options")).as("a running provider keeps its own").isEqualTo("{greeting=hi, mode=a=b}");
                 assertThat(d.process.output()).doesNotContain("Exception");
 
                 // the round trip, as text, as JSON, and from a file

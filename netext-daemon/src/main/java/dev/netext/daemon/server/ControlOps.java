@@ -62,9 +62,12 @@ final class ControlOps implements ControlHandler {
                     return;
                 }
                 try {
-                    if (op.equals("up")) daemon.supervisor().up(name, startOptions(request.path("options")));
-                    else daemon.supervisor().down(name);
-                    conn.send(ok());
+                    ObjectNode reply = ok();
+                    if (op.equals("up") && !daemon.supervisor().up(name, startOptions(request.path("options"))))
+                        reply.put("note", "the tunnel of " + name + " is running already: the options apply at its next"
+                                + " start (netext down " + name + ", then up)");
+                    else if (op.equals("down")) daemon.supervisor().down(name);
+                    conn.send(reply);
                 } catch (UnknownProfileException e) {
                     conn.send(error(e.getMessage()));
                 }

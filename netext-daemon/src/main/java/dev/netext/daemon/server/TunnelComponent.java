@@ -104,8 +104,15 @@ final class TunnelComponent implements ProfileComponent {
         return reply == null ? new byte[0] : reply;
     }
 
-    /** The start options of the next launch ({@code netext up NAME --option k=v}); a running provider keeps its own. */
-    void startOptions(Map<String, String> options) { this.startOptions = Map.copyOf(options); }
+    /**
+     * The start options of the next launch ({@code netext up NAME --option k=v}); a running provider keeps its own.
+     *
+     * @return whether the provider is running already, so that they wait for its next start
+     */
+    boolean startOptions(Map<String, String> options) {
+        this.startOptions = Map.copyOf(options);
+        return supervisor.serving();
+    }
 
     /** The TUN device's name while running, or null. */
     String interfaceName() {
