@@ -200,28 +200,20 @@ public final class ProviderSupervisor<I> {
     }
 
     /**
-     * An app's message to the serving instance ({@code netext message}): the call {@code ask} makes of the instance
-     * runs on the run's executor (a thread of its own, never a packet loop's) and is waited for at most
-     * {@code timeout}, then interrupted. A throw or a timeout is that message's failure — thrown here and published as
-     * a {@code provider.message-failed} event — not a crash: the provider keeps serving, as NE does not stop a
-     * provider whose {@code handleAppMessage} fails. A provider that does not handle messages
-     * ({@link UnsupportedOperationException}) publishes nothing.
+     * An app's message to the serving instance ({@code netext message}): {@link ProviderRun#ask} of the current run.
      *
      * @throws IllegalStateException the provider is not serving (starting, restarting, stopped)
      */
     public <T> T ask(Function<I, Callable<T>> ask, Duration timeout, String what) throws CallFailed, InterruptedException {
         ProviderRun<I> run = current;
         if (run == null) throw new IllegalStateException(label + " is not running (" + state + ")");
-        try {
-            return run.bounded(ask.apply(run.instance()), timeout, what);
-        } catch (RejectedExecutionException e) {
-            throw new IllegalStateException(label + " is not running (stopped meanwhile)");
-        } catch (CallFailed e) {
-            if (!(e.getCause() instanceof UnsupportedOperationException))
-                publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, provider, 0, "provider.message-failed",
-                        Map.of("error_type", CallFailed.errorType(e), "message", e.getMessage())));
-            throw e;
-        }
+        return run.ask(ask.apply(run.instance()), timeout, what);
+    }
+
+    /** An app's message failed: an event, never a crash. */
+    void messageFailed(CallFailed e) {
+        publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, provider, 0, "provider.message-failed",
+                Map.of("error_type", CallFailed.errorType(e), "message", e.getMessage())));
     }
 
     /** The serving run, or null while the provider is down (crashed, restarting, stopped). */
