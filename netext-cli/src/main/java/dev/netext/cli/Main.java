@@ -11,7 +11,7 @@ import java.util.HexFormat;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "The Network Extension framework for Linux: packet tunnels, DNS proxies, content filters, proxies.",
-        subcommands = {UpCommand.class, WgCommand.class, DownCommand.class, StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, DashboardCommand.class, CaptureCommand.class, ImportCommand.class,
+        subcommands = {UpCommand.class, WgCommand.class, DownCommand.class, MessageCommand.class, StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, DashboardCommand.class, CaptureCommand.class, ImportCommand.class,
                 DaemonCommand.class, InstallCommand.class, UninstallCommand.class, DiagnoseCommand.class, DnsCommand.class,
                 SandboxCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -51,6 +51,7 @@ public final class Main implements Runnable {
     /** The CLI as {@link #run} executes it (tests set its output streams). */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setExpandAtFiles(false); // "@FILE" is netext message's own (--data @FILE), not picocli's argument file
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("netext: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (Boolean.getBoolean("netext.debug")) ex.printStackTrace(commandLine.getErr());

@@ -36,6 +36,8 @@ import picocli.CommandLine.Parameters;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -51,6 +53,10 @@ public final class UpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROFILE|NAME", description = "The profile (YAML) to run, or the name of a daemon profile.")
     Path profileFile;
 
+    @Option(names = "--option", paramLabel = "KEY=VALUE",
+            description = "A start option for the tunnel's provider (TunnelContext.startOptions, NE's startTunnel(options:)); repeatable.")
+    Map<String, String> startOptions = new LinkedHashMap<>();
+
     @Option(names = "--log", description = "Print one line per DNS query (dns section) and per flow verdict (filter section).")
     boolean log;
 
@@ -61,7 +67,10 @@ public final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (isDaemonProfileName(profileFile)) {
             String name = profileFile.toString();
-            control.call(ControlOption.request("up").put("name", name));
+            var request = ControlOption.request("up").put("name", name);
+            if (!startOptions.isEmpty()) startOptions.forEach(request.putObject("options")::put);
+            String note = control.call(request).path("note").asText("");
+            if (!note.isEmpty()) System.err.println("netext: " + note);
             System.out.println("netext: " + name + " started by the daemon (netext status shows its progress)");
             return 0;
         }
@@ -202,12 +211,12 @@ public final class UpCommand implements Callable<Integer> {
                               DnsProxyServer dns, PacketFilterEngine filter) throws Exception {
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
-        return runTunnel(out, profile, provider, dns, filter);
+        return runTunnel(out, profile, provider, dns, filter, startOptions);
     }
 
     /** Launches {@code profile}'s tunnel with {@code provider} and runs it until SIGINT/SIGTERM or a failure. */
     static int runInForeground(Profile profile, PacketTunnelProvider provider) throws Exception {
-        return runTunnel(System.out, profile, provider, null, null);
+        return runTunnel(System.out, profile, provider, null, null, Map.of());
     }
 
     /**
@@ -215,13 +224,13 @@ public final class UpCommand implements Callable<Integer> {
      * profile gets the tunnel's DNS settings as rules while it is up.
      */
     private static int runTunnel(PrintStream out, Profile profile, PacketTunnelProvider provider, DnsProxyServer dns,
-                                 PacketFilterEngine filter) throws Exception {
+                                 PacketFilterEngine filter, Map<String, String> startOptions) throws Exception {
         TunnelSection section = profile.tunnel().orElseThrow();
 
         KillSwitch killSwitch = startKillSwitch(out, profile);
         RunningTunnel tunnel;
         try {
-            tunnel = new TunnelLauncher().withKillSwitch(killSwitch).launch(profile, provider, new ConsoleListener(out));
+            tunnel = new TunnelLauncher().withKillSwitch(killSwitch).launch(profile, provider, new ConsoleListener(out), startOptions);
         } catch (Exception | Error e) {
             if (killSwitch != null) killSwitch.close();
             throw e;

@@ -99,7 +99,7 @@ class NonRootControlIntegrationTest {
                 assertThat(byPrimary.exitCode()).as(byPrimary.output()).isZero();
 
                 // … but not the rest: one line, exit 77
-                String membersMay = "members of group " + group + " may run status, up, down, events, flows, dns log";
+                String membersMay = "members of group " + group + " may run status, up, down, message, events, flows, dns log";
                 ExecResult reload = cli.as(member, member, "reload");
                 assertThat(reload.exitCode()).as(reload.output()).isEqualTo(DENIED);
                 assertThat(reload.output().strip()).isEqualTo("netext: permission denied: 'reload' needs root; " + membersMay);
@@ -146,15 +146,15 @@ class NonRootControlIntegrationTest {
 
     private static boolean connected(JsonNode c) { return c.path("status").asText().equals("connected"); }
 
-    private static List<String> accountsLeft(String id) throws IOException {
+    static List<String> accountsLeft(String id) throws IOException {
         List<String> left = new ArrayList<>();
         for (String file : List.of("/etc/passwd", "/etc/group"))
             for (String line : Files.readAllLines(Path.of(file))) if (line.matches("nx[gmps]" + id + ":.*")) left.add(line);
         return left;
     }
 
-    /** The CLI as another user, in the daemon's namespace, with a class path that user can read. */
-    private record Cli(NetworkNamespace ns, String classPath, Path socket) {
+    /** The CLI as another user, in the daemon's namespace, with a class path that user can read (MessageIntegrationTest uses it too). */
+    record Cli(NetworkNamespace ns, String classPath, Path socket) {
         /** {@code setpriv --reuid=USER --regid=GROUP --init-groups netext ARGS… --control SOCKET}. */
         ExecResult as(String user, String regid, String... args) throws IOException {
             return run(List.of("--reuid=" + user, "--regid=" + regid, "--init-groups"), args);
@@ -177,7 +177,7 @@ class NonRootControlIntegrationTest {
     }
 
     /** Users and groups created for the test, deleted on close (users first: their own groups go with them). */
-    private static final class Accounts implements AutoCloseable {
+    static final class Accounts implements AutoCloseable {
         private final List<String> users = new ArrayList<>();
         private final List<String> groups = new ArrayList<>();
 
@@ -220,7 +220,7 @@ class NonRootControlIntegrationTest {
      * This JVM's class path where any user may read it: the jars come from root's Maven repository (mode 0700), so
      * each is hard-linked (copied across file systems) into a temporary directory, and class directories are copied.
      */
-    private static final class ReadableClassPath implements AutoCloseable {
+    static final class ReadableClassPath implements AutoCloseable {
         private final Path root = Files.createTempDirectory("netext-cp-");
         private final List<String> entries = new ArrayList<>();
 

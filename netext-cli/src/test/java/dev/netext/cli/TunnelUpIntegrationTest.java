@@ -86,6 +86,31 @@ class TunnelUpIntegrationTest {
         }
     }
 
+    /** {@code netext up FILE --option k=v}: the provider's {@code TunnelContext.startOptions()}, as given. */
+    @NetnsTest
+    void startOptionsReachTheProviderInTheForeground(NetnsLab lab) throws Exception {
+        NetworkNamespace ns = lab.namespace("opts");
+        ProviderJar.write(dir.resolve("plugins/opts.jar"), "opts.Opts", """
+                package opts;
+                import dev.netext.api.tunnel.*;
+                import java.util.Map;
+                import java.util.TreeMap;
+                public class Opts implements PacketTunnelProvider {
+                    @Override public void startTunnel(TunnelContext context, Map<String, Object> options) throws Exception {
+                        context.log("start options " + new TreeMap<>(context.startOptions()) + ", provider options " + options);
+                        context.setTunnelNetworkSettings(context.profileSettings());
+                    }
+                    @Override public void stopTunnel(StopReason reason) {}
+                }
+                """);
+        Path p = profile("opts.Opts", "  options: { level: 3 }\n");
+        try (NetextProcess netext = NetextProcess.start(ns, "up", p.toString(), "--option", "greeting=hi", "--option", "empty=")) {
+            netext.awaitConnected(START);
+            assertThat(netext.output()).contains("start options {empty=, greeting=hi}, provider options {level=3}");
+            assertThat(netext.terminate(STOP)).isZero();
+        }
+    }
+
     @NetnsTest
     void pongAnswersThroughTheTunnelBothWays(NetnsLab lab) throws Exception {
         NetworkNamespace ns = lab.namespace("pong");

@@ -53,6 +53,7 @@ public final class TunnelRuntime implements AutoCloseable {
     private final Flow flow = new Flow();
     private volatile PacketTap tap;
     private volatile long memoryBudgetBytes = -1;
+    private volatile Map<String, String> startOptions = Map.of();
     private final List<Consumer<dev.netext.api.ProviderEvent.MemoryBudgetExceeded>> pressureListeners = new CopyOnWriteArrayList<>();
 
     private final Object lock = new Object();
@@ -80,10 +81,16 @@ public final class TunnelRuntime implements AutoCloseable {
 
     public TunnelDevice device() { return device; }
 
+    /** The provider this runtime hosts (for calls the host makes beside the lifecycle: app messages). */
+    public PacketTunnelProvider provider() { return provider; }
+
     public TunnelStats stats() { return stats; }
 
     /** The budget the provider sees in {@code TunnelContext.memoryBudgetBytes()}; set before {@link #start}. */
     public void setMemoryBudget(long bytes) { this.memoryBudgetBytes = bytes; }
+
+    /** What the provider sees in {@code TunnelContext.startOptions()}; set before {@link #start}. */
+    public void setStartOptions(Map<String, String> options) { this.startOptions = Map.copyOf(options); }
 
     /** Tells the provider's {@code onMemoryPressure} listeners; one that throws is logged and skipped. */
     public void memoryPressure(dev.netext.api.ProviderEvent.MemoryBudgetExceeded event) {
@@ -314,6 +321,9 @@ public final class TunnelRuntime implements AutoCloseable {
 
         @Override
         public TunnelNetworkSettings profileSettings() { return profileSettings; }
+
+        @Override
+        public Map<String, String> startOptions() { return startOptions; }
 
         @Override
         public void setTunnelNetworkSettings(TunnelNetworkSettings settings) throws IOException {

@@ -21,6 +21,14 @@ public interface TunnelContext extends ProviderContext {
     /** The TUN device's name ({@code netext0}, …): chosen by the host, never an existing device. */
     String interfaceName();
 
+    /**
+     * The options this start was given ({@code startTunnel(options:)} of NE, whose {@code providerConfiguration} is the
+     * {@code options} argument of {@link PacketTunnelProvider#startTunnel}): {@code netext up NAME --option key=value},
+     * strings as given, no key checked by the host; empty when none were given (a start by on-demand rules, a
+     * provider's restart after a crash keeps the last {@code up}'s).
+     */
+    default Map<String, String> startOptions() { return Map.of(); }
+
     /** The settings the profile declared ({@link PacketTunnelProvider#adjustSettings} applied). */
     TunnelNetworkSettings profileSettings();
 

@@ -44,6 +44,7 @@ public final class ControlAccess {
             new MemberCommand("status", "status", "profiles"),
             new MemberCommand("up", "up"),
             new MemberCommand("down", "down"),
+            new MemberCommand("message", "message"),
             new MemberCommand("events", "events"),
             new MemberCommand("flows", "flows"),
             new MemberCommand("dns log", "events"));
@@ -85,7 +86,7 @@ public final class ControlAccess {
                 + "sudo usermod -aG " + group + " " + user + ", then log in again); members may run " + memberCommandList();
     }
 
-    /** {@code status, up, down, events, flows, dns log}. */
+    /** {@code status, up, down, message, events, flows, dns log}. */
     public static String memberCommandList() {
         List<String> names = new ArrayList<>();
         for (MemberCommand c : MEMBER_COMMANDS) names.add(c.command());

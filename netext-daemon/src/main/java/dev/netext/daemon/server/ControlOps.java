@@ -24,17 +24,20 @@ import dev.netext.daemon.profile.ProfileSetLoader;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
  * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
- * {@code reload}, {@code events}, {@code flows}, {@code capture}, {@code dashboard}. See {@code dev.netext.daemon.control}
+ * {@code reload}, {@code events}, {@code flows}, {@code capture}, {@code dashboard}, {@code message}
+ * ({@link MessageOp}). See {@code dev.netext.daemon.control}
  * for the wire format; who may run which is {@link ControlAccess}'s (checked before an op gets here).
  */
 final class ControlOps implements ControlHandler {
-    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard");
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message");
     private static final ObjectMapper MAPPER = EventJson.MAPPER;
 
     private final Daemon daemon;
@@ -59,9 +62,12 @@ final class ControlOps implements ControlHandler {
                     return;
                 }
                 try {
-                    if (op.equals("up")) daemon.supervisor().up(name);
-                    else daemon.supervisor().down(name);
-                    conn.send(ok());
+                    ObjectNode reply = ok();
+                    if (op.equals("up") && !daemon.supervisor().up(name, startOptions(request.path("options"))))
+                        reply.put("note", "the tunnel of " + name + " is running already: the options apply at its next"
+                                + " start (netext down " + name + ", then up)");
+                    else if (op.equals("down")) daemon.supervisor().down(name);
+                    conn.send(reply);
                 } catch (UnknownProfileException e) {
                     conn.send(error(e.getMessage()));
                 }
@@ -70,9 +76,17 @@ final class ControlOps implements ControlHandler {
             case "events" -> events(request, conn);
             case "flows" -> flows(request, conn);
             case "capture" -> capture(request, conn);
+            case "message" -> conn.send(MessageOp.answer(request, daemon.supervisor()));
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }
+    }
+
+    /** {@code "options":{"k":"v",…}} of {@code up}: strings as given (a non-string value as its JSON text). */
+    private static Map<String, String> startOptions(JsonNode options) {
+        Map<String, String> out = new LinkedHashMap<>();
+        options.properties().forEach(e -> out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        return out;
     }
 
     /** The daemon and its profiles; the dashboard's token only for {@code full} access (it answers prompts). */

@@ -97,9 +97,23 @@ public final class Supervisor implements AutoCloseable {
 
     /** {@code netext up NAME}: starts the profile, even a disabled one, and resumes its on-demand rules. */
     public synchronized void up(String name) throws UnknownProfileException {
+        up(name, Map.of());
+    }
+
+    /**
+     * {@link #up(String)} with start options for its tunnel ({@code --option key=value}): they reach the provider's
+     * {@code TunnelContext.startOptions()} when this up starts it; a tunnel already running keeps its own.
+     *
+     * @return false when options were given and the tunnel was running already: they apply at its next start
+     */
+    public synchronized boolean up(String name, Map<String, String> startOptions) throws UnknownProfileException {
         Managed m = require(name);
+        boolean applied = true;
+        for (ProfileComponent c : m.components)
+            if (c instanceof TunnelComponent t && t.startOptions(startOptions) && !startOptions.isEmpty()) applied = false;
         m.onDemandSuspended = false;
         activate(m, "netext up");
+        return applied;
     }
 
     /** {@code netext down NAME}: stops the profile and suspends its on-demand rules until the next up. */

@@ -9,6 +9,7 @@ import dev.netext.daemon.capture.CaptureRing;
 import dev.netext.daemon.plugin.ResolvedProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
+import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.daemon.tunnel.RunningTunnel;
@@ -55,6 +56,7 @@ final class TunnelComponent implements ProfileComponent {
     private static final Duration RELOAD_GRACE = Duration.ofSeconds(5);
     private KillSwitch killSwitch; // while the profile is enabled, with include-all-networks
     private volatile String killSwitchError;
+    private volatile Map<String, String> startOptions = Map.of(); // the last netext up's; kept across restarts
 
     TunnelComponent(Profile profile, DaemonServices services) {
         this.profile = profile;
@@ -135,6 +137,25 @@ final class TunnelComponent implements ProfileComponent {
         return new ComponentStatus(kind(), s, section.provider(), detail, supervisor.restarts(), error, counters);
     }
 
+    /**
+     * Sends an app's message to the running provider ({@link PacketTunnelProvider#handleAppMessage}), bounded by
+     * {@code timeout} through the supervisor; see {@link ProviderSupervisor#ask} for what a failure does.
+     */
+    byte[] message(byte[] message, Duration timeout) throws CallFailed, InterruptedException {
+        byte[] reply = supervisor.ask(rt -> () -> rt.runtime().provider().handleAppMessage(message), timeout, "handleAppMessage");
+        return reply == null ? new byte[0] : reply;
+    }
+
+    /**
+     * The start options of the next launch ({@code netext up NAME --option k=v}); a running provider keeps its own.
+     *
+     * @return whether the provider is running already, so that they wait for its next start
+     */
+    boolean startOptions(Map<String, String> options) {
+        this.startOptions = Map.copyOf(options);
+        return supervisor.serving();
+    }
+
     /** The TUN device's name while running, or null. */
     String interfaceName() {
         RunningTunnel rt = supervisor.instance();
@@ -188,7 +209,11 @@ final class TunnelComponent implements ProfileComponent {
                 // the provider's own loader for everything it runs: its start, and every thread it spawns inherits it
                 self.setContextClassLoader(resolved.classLoader() != null ? resolved.classLoader() : previous);
                 PacketTunnelProvider provider = resolved.create();
-                RunningTunnel rt = launcher.launch(profile, provider, listener);
+                Map<String, String> options = startOptions;
+                if (!options.isEmpty()) // NE passes them to startTunnel only; here they are in the log as well
+                    services.events().publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, profile.name(), 0,
+                            "tunnel.start-options", options));
+                RunningTunnel rt = launcher.launch(profile, provider, listener, options);
                 if (!captures.isEmpty()) rt.runtime().setTap(fanout);
                 run.watch(() -> rt.runtime().awaitTermination());
                 return rt;

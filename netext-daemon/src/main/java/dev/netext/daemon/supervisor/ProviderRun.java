@@ -92,6 +92,26 @@ public final class ProviderRun<I> {
         }
     }
 
+    /**
+     * An app's message: {@code c} runs on this run's executor (a thread of its own, never a packet loop's) and is
+     * waited for at most {@code timeout}, then interrupted. A throw or a timeout is that message's failure — thrown
+     * here and published as a {@code provider.message-failed} event — not a crash: the provider keeps serving, as NE
+     * does not stop a provider whose {@code handleAppMessage} fails. A provider that does not handle messages
+     * ({@link UnsupportedOperationException}) publishes nothing.
+     *
+     * @throws IllegalStateException this run has ended meanwhile
+     */
+    public <T> T ask(Callable<T> c, Duration timeout, String what) throws CallFailed, InterruptedException {
+        try {
+            return bounded(c, timeout, what);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException(supervisor.label() + " is not running (stopped meanwhile)");
+        } catch (CallFailed e) {
+            if (!(e.getCause() instanceof UnsupportedOperationException)) supervisor.messageFailed(e);
+            throw e;
+        }
+    }
+
     /** A bounded call whose failure is only logged: the provider's stop, for one. */
     public void quietly(ThrowingRunnable r, Duration timeout, String what) {
         try {

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The life of one provider under the daemon, whatever its kind — tunnel, DNS proxy, packet filter, flow engine,
@@ -195,6 +197,23 @@ public final class ProviderSupervisor<I> {
             if (run != null) stopRun(run, reason);
         });
         if (w != null) w.shutdown(); // after the launch under way, if any, and the stop
+    }
+
+    /**
+     * An app's message to the serving instance ({@code netext message}): {@link ProviderRun#ask} of the current run.
+     *
+     * @throws IllegalStateException the provider is not serving (starting, restarting, stopped)
+     */
+    public <T> T ask(Function<I, Callable<T>> ask, Duration timeout, String what) throws CallFailed, InterruptedException {
+        ProviderRun<I> run = current;
+        if (run == null) throw new IllegalStateException(label + " is not running (" + state + ")");
+        return run.ask(ask.apply(run.instance()), timeout, what);
+    }
+
+    /** An app's message failed: an event, never a crash. */
+    void messageFailed(CallFailed e) {
+        publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, provider, 0, "provider.message-failed",
+                Map.of("error_type", CallFailed.errorType(e), "message", e.getMessage())));
     }
 
     /** The serving run, or null while the provider is down (crashed, restarting, stopped). */

@@ -21,6 +21,7 @@ import dev.netext.tunnel.linux.TunTunnelDevice;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Puts one profile's tunnel together on this host, in an order that leaves nothing behind on any failure:
@@ -78,6 +79,12 @@ public final class TunnelLauncher {
     }
 
     public RunningTunnel launch(Profile profile, PacketTunnelProvider provider, TunnelListener listener) throws Exception {
+        return launch(profile, provider, listener, Map.of());
+    }
+
+    /** {@link #launch(Profile, PacketTunnelProvider, TunnelListener)} with start options ({@code TunnelContext.startOptions}). */
+    public RunningTunnel launch(Profile profile, PacketTunnelProvider provider, TunnelListener listener,
+                                Map<String, String> startOptions) throws Exception {
         TunnelSection section = profile.tunnel().orElseThrow(() ->
                 new IllegalArgumentException("profile " + profile.name() + " has no tunnel section"));
         RtNetlink rtnl = RtNetlink.open();
@@ -104,6 +111,7 @@ public final class TunnelLauncher {
                     line -> listener.log(profile.name(), line));
             TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), withDns,
                     section.settings(), section.options(), listener);
+            runtime.setStartOptions(startOptions);
             profile.memory().ifPresent(m -> runtime.setMemoryBudget(m.hardBytes() > 0 ? m.hardBytes() : m.softBytes()));
             monitor = PathMonitor.start(runtime::pathChanged);
             runtime.start();

@@ -14,13 +14,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The permission table, the refusal lines, and the group database as the control socket reads it. */
 class ControlAccessTest {
     /** Every op ControlOps answers (dev.netext.daemon.server.ControlOps.OPS). */
-    static final List<String> ALL_OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard");
+    static final List<String> ALL_OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message");
 
     @Test
     void rootMayRunEverythingMembersTheirOpsOthersNothing() {
         for (String op : ALL_OPS) assertThat(ControlAccess.permits(FULL, op)).as(op).isTrue();
         assertThat(ALL_OPS.stream().filter(op -> ControlAccess.permits(MEMBER, op)))
-                .containsExactlyInAnyOrder("status", "profiles", "up", "down", "events", "flows");
+                .containsExactlyInAnyOrder("status", "profiles", "up", "down", "message", "events", "flows");
         for (String op : List.of("reload", "capture", "dashboard", "stauts", "?", "")) assertThat(ControlAccess.permits(MEMBER, op)).as(op).isFalse();
         for (String op : ALL_OPS) assertThat(ControlAccess.permits(NONE, op)).as(op).isFalse();
         assertThat(ControlAccess.MEMBER_OPS).isSubsetOf(ALL_OPS);
@@ -29,16 +29,16 @@ class ControlAccessTest {
     @Test
     void dnsLogIsTheEventsOp() {
         assertThat(ControlAccess.MEMBER_COMMANDS).contains(new ControlAccess.MemberCommand("dns log", List.of("events")));
-        assertThat(ControlAccess.memberCommandList()).isEqualTo("status, up, down, events, flows, dns log");
+        assertThat(ControlAccess.memberCommandList()).isEqualTo("status, up, down, message, events, flows, dns log");
     }
 
     @Test
     void refusalsSayWhatNeedsRootAndWhoMayDoWhat() {
         assertThat(ControlAccess.refusal("reload", MEMBER, "alice", "netext", true)).isEqualTo(
-                "permission denied: 'reload' needs root; members of group netext may run status, up, down, events, flows, dns log");
+                "permission denied: 'reload' needs root; members of group netext may run status, up, down, message, events, flows, dns log");
         assertThat(ControlAccess.refusal("status", NONE, "bob", "netext", true)).isEqualTo(
                 "permission denied: 'status' needs root or group netext (you are bob, not a member; sudo usermod -aG netext bob, "
-                        + "then log in again); members may run status, up, down, events, flows, dns log");
+                        + "then log in again); members may run status, up, down, message, events, flows, dns log");
         assertThat(ControlAccess.refusal("status", NONE, "nobody", "netext", false))
                 .startsWith("permission denied: the netext control socket is for root only (you are nobody); 'netext install' creates group netext");
     }

@@ -21,7 +21,7 @@ class SystemGroupTest {
         Files.writeString(root.resolve("etc/group"), "root:x:0:\nusers:x:100:\n");
         SystemGroup group = SystemGroup.control(root);
         assertThat(group.exists()).isFalse();
-        assertThat(group.ensure()).startsWith("created group netext (its members may run status, up, down, events, flows, dns log");
+        assertThat(group.ensure()).startsWith("created group netext (its members may run status, up, down, message, events, flows, dns log");
         String line = Files.readAllLines(root.resolve("etc/group")).stream().filter(l -> l.startsWith("netext:")).findFirst().orElseThrow();
         int gid = Integer.parseInt(line.split(":")[2]);
         assertThat(gid).as("a system group's gid: " + line).isBetween(1, 999);
