@@ -168,11 +168,11 @@ public final class DashboardServer implements AutoCloseable {
             if (b.length > 1024) { text(ex, 413, "request too large\n"); return; }
             body = EventJson.MAPPER.readTree(b);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            text(ex, 400, "expected {\"answer\":\"allow-once|allow-always|deny\"}\n");
+            text(ex, 400, "expected {\"answer\":\"" + PromptAnswer.wireNames() + "\"}\n");
             return;
         }
         PromptAnswer a = body == null ? null : PromptAnswer.parse(body.path("answer").asText(""));
-        if (a == null) { text(ex, 400, "expected {\"answer\":\"allow-once|allow-always|deny\"}\n"); return; }
+        if (a == null) { text(ex, 400, "expected {\"answer\":\"" + PromptAnswer.wireNames() + "\"}\n"); return; }
         PromptResponder.Outcome o = prompts.answer(id, a);
         ObjectNode r = EventJson.MAPPER.createObjectNode().put("ok", o == PromptResponder.Outcome.RESUMED)
                 .put("outcome", o.name().toLowerCase(java.util.Locale.ROOT));
