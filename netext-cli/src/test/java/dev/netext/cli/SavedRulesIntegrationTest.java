@@ -76,7 +76,8 @@ class SavedRulesIntegrationTest {
                 assertThat(denied.exitCode()).as(denied.output()).isNotIn(0, 28);
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
                 assertThat(denied.output()).doesNotContain("hello");
-                assertThat(d.cli("flows", "--json").output()).doesNotContain("\"paused\"");
+                String flows = d.cli("flows", "--json").output();
+                assertThat(flows).doesNotContain("\"paused\"");
 
                 JsonNode listed = rulesJson(d);
                 assertThat(listed.path("rules")).hasSize(1);
@@ -87,6 +88,8 @@ class SavedRulesIntegrationTest {
                 assertThat(rule.path("profile").asText()).isEqualTo("web");
                 assertThat(rule.path("source").asText()).isEqualTo("prompt");
                 assertThat(rule.has("expires")).isFalse();
+                // the flow names the rule that dropped it
+                assertThat(flows).contains("\"decided_by\":{\"kind\":\"saved\",\"rule\":\"" + rule.path("id").asText() + "\"}");
                 NetextProcess table = d.cli("rules", "list");
                 assertThat(table.output()).contains(rule.path("id").asText()).contains("host=www.prompt.test");
 

@@ -21,6 +21,7 @@ final class SavedRulesFilter implements FilterDataProvider {
     private final RulesFilter rules;
     private final SavedRules saved;
     private final String profile;
+    private volatile FilterContext context;
 
     SavedRulesFilter(RulesFilter rules, SavedRules saved, String profile) {
         this.rules = rules;
@@ -29,15 +30,26 @@ final class SavedRulesFilter implements FilterDataProvider {
     }
 
     @Override
-    public void startFilter(FilterContext context, Map<String, Object> options) { rules.startFilter(context, options); }
+    public void startFilter(FilterContext context, Map<String, Object> options) {
+        this.context = context;
+        rules.startFilter(context, options);
+    }
 
     @Override
-    public void stopFilter(StopReason reason) { rules.stopFilter(reason); }
+    public void stopFilter(StopReason reason) {
+        context = null;
+        rules.stopFilter(reason);
+    }
 
     @Override
     public FilterVerdict handleNewFlow(Flow flow) {
         SavedRule r = saved.decide(profile, flow);
-        if (r != null) return r.action() == RuleAction.ALLOW ? FinalVerdict.ALLOW : FinalVerdict.DROP;
+        if (r != null) {
+            FilterContext c = context;
+            // names the deciding rule for the flow table, ahead of the verdict
+            if (c != null) c.publish(SavedRules.DECIDED_MESSAGE, Map.of("rule", r.id(), "action", r.actionName()), flow.id());
+            return r.action() == RuleAction.ALLOW ? FinalVerdict.ALLOW : FinalVerdict.DROP;
+        }
         return rules.handleNewFlow(flow);
     }
 }

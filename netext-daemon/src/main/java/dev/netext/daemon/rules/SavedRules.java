@@ -26,6 +26,9 @@ public final class SavedRules {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
+    /** The message a filter publishes (flow id, {@code rule}, {@code action}) when a saved rule decided a flow. */
+    public static final String DECIDED_MESSAGE = "filter.saved-rule";
+
     private final Path file;
     private final Supplier<Instant> clock;
     private volatile List<SavedRule> rules = List.of(); // replaced whole: a reader never sees half a change
