@@ -266,7 +266,7 @@ public final class Daemon implements AutoCloseable {
             DashboardToken token = DashboardToken.random();
             dashboardTokenFile = token.writeTo(config.stateDir());
             dashboard = DashboardServer.start(config.dashboard(), token, events, flows.table(),
-                    new PromptAnswers(supervisor, flows, events, savedRules));
+                    new PromptAnswers(supervisor, flows, events, savedRules), savedRules);
         }
         control = ControlServer.start(config.controlSocket(), config.controlGroup(), new ControlOps(this));
     }

@@ -1,6 +1,7 @@
 package dev.netext.daemon.server;
 
 import dev.netext.api.ProviderEvent;
+import dev.netext.daemon.dashboard.RulesAccess;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.flows.PromptAnswer;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * timer, and turns prompt answers and {@code netext rules} requests into rules — each change an event
  * ({@code rules.added}, {@code rules.deleted}, {@code rules.expired}).
  */
-final class SavedRulesKeeper {
+final class SavedRulesKeeper implements RulesAccess {
     private static final Logger LOG = LoggerFactory.getLogger(SavedRulesKeeper.class);
     /** How often expired rules are removed (they stop matching at their time regardless). */
     static final Duration EXPIRY_SWEEP = Duration.ofSeconds(1);
@@ -77,7 +79,11 @@ final class SavedRulesKeeper {
         return rule;
     }
 
-    boolean delete(String id) throws IOException {
+    @Override
+    public List<SavedRule> list() { return rules.list(); }
+
+    @Override
+    public boolean delete(String id) throws IOException {
         boolean gone = rules.delete(id);
         if (gone) publish("rules.deleted", Map.of("id", id));
         return gone;
