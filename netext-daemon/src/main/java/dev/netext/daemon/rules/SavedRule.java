@@ -37,6 +37,7 @@ public record SavedRule(String id, RuleAction action, String host, Path process,
             throw new IllegalArgumentException("a saved rule needs a host, process, cidr or port");
         if (port != null && (port < 1 || port > 65535)) throw new IllegalArgumentException("port " + port + " is not 1-65535");
         if (!"prompt".equals(source) && !"cli".equals(source)) throw new IllegalArgumentException("source " + source);
+        if (host != null) host = FlowRule.of(action).withHost(host).host(); // normalized, and refused here if malformed
     }
 
     /** The flow layer's matcher of this rule (the same host, cidr, port and process semantics as profile rules). */

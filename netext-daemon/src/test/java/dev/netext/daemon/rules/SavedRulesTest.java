@@ -119,6 +119,8 @@ class SavedRulesTest {
         assertThatThrownBy(() -> RulesFile.read(file)).hasMessage(file + ":1: no \"version\"");
         Files.writeString(file, "{\"version\": 1, \"rules\": [\n{\"id\": \"a1\", \"action\": \"deny\", \"created\": \"2026-12-06T10:00:00Z\", \"source\": \"cli\"}]}");
         assertThatThrownBy(() -> RulesFile.read(file)).hasMessageContaining(":2: ").hasMessageContaining("needs a host");
+        Files.writeString(file, "{\"version\": 1, \"rules\": [\n\n{\"id\": \"a1\", \"action\": \"deny\", \"host\": \"a*b.test\", \"created\": \"2026-12-06T10:00:00Z\", \"source\": \"cli\"}]}");
+        assertThatThrownBy(() -> RulesFile.read(file)).hasMessageContaining(":3: ").hasMessageContaining("leading label");
         Files.writeString(file, "", StandardCharsets.UTF_8);
         assertThatThrownBy(() -> RulesFile.read(file)).hasMessageStartingWith(file + ":1: ");
     }
