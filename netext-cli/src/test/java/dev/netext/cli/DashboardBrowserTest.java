@@ -106,6 +106,14 @@ class DashboardBrowserTest {
                 assertThat(again.exitCode()).as(again.output()).isZero();
                 assertThat(again.output()).contains("hello always.ask.test:8080");
                 assertThat(browser.find(".prompt")).isEmpty();
+                // the answer is a saved rule: listed, named by the flow it allowed, and deleted from the page
+                String rule = browser.awaitText("#rules tbody tr", t -> t.contains("host=always.ask.test"), WAIT);
+                assertThat(rule).contains("allow").contains("prompt").contains("never");
+                String ruleId = rule.substring(0, 8);
+                browser.awaitText("#flows tbody", t -> t.contains("allow (rule " + ruleId + ")"), WAIT);
+                browser.click("#rules button.delete");
+                browser.awaitText("#rules", t -> !t.contains("always.ask.test"), WAIT);
+                assertThat(d.cli("rules", "list", "--json").output()).contains("\"rules\":[]");
 
                 // 4. "deny": curl sees the connection reset at once
                 Process denied = c.exec("curl", "-sS", "--max-time", "25", "--resolve", "no.ask.test:8080:10.79.0.2",

@@ -209,7 +209,7 @@ class FlowCaptureIntegrationTest {
     }
 
     /** Answers the prompt through the dashboard's API, from inside the daemon's namespace (it listens on loopback). */
-    private static void answer(NetworkNamespace ns, DaemonUnderTest d, long id, String answer) throws Exception {
+    static void answer(NetworkNamespace ns, DaemonUnderTest d, long id, String answer) throws Exception {
         int hash = d.dashboardUrl.indexOf("#token=");
         String base = d.dashboardUrl.substring(0, hash).replaceAll("/$", ""), token = d.dashboardUrl.substring(hash + 7);
         ExecResult r = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}",

@@ -14,6 +14,7 @@ import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.flows.FlowTable;
 import dev.netext.daemon.flows.PromptAnswer;
 import dev.netext.daemon.flows.PromptResponder;
+import dev.netext.daemon.rules.RulesFile;
 import dev.netext.daemon.http.LoopbackHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,10 @@ import java.util.function.Predicate;
  *   GET  /api/flows                  {"flows":[flow…]}                      (FlowJson)
  *   GET  /api/stream?token=…         Server-Sent Events: "flow" rows (snapshot, then every change), "dns" and
  *                                    "tunnel"/"status" event lines (EventJson) from the ring, then live
- *   POST /api/prompts/ID             {"answer":"allow-once|allow-always|deny"} → 200 resumed | 409 not paused | 404
+ *   POST /api/prompts/ID             {"answer":"allow-once|allow-always|allow-hour|allow-until-restart|deny|
+ *                                    deny-always|deny-hour|deny-until-restart"} → 200 resumed | 409 not paused | 404
+ *   GET  /api/rules                  {"rules":[rule…]}                      (the saved rules, RulesFile.json)
+ *   DELETE /api/rules/ID             → 200 deleted | 404
  * </pre>
  * Live updates come from an event-log subscription (DNS, tunnels) and from the {@link FlowTable}'s change feed
  * (flows and prompts); a stream that falls behind drops events (the log never waits) and resyncs its flows.
@@ -59,29 +63,37 @@ public final class DashboardServer implements AutoCloseable {
     private final EventLog log;
     private final FlowTable flows;
     private final PromptResponder prompts;
+    private final RulesAccess rules;
     private final Set<Subscription> streams = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private RequestGuard guard;
 
     private DashboardServer(HttpServer server, ExecutorService executor, DashboardToken token, EventLog log,
-                            FlowTable flows, PromptResponder prompts) {
+                            FlowTable flows, PromptResponder prompts, RulesAccess rules) {
         this.server = server;
         this.executor = executor;
         this.token = token;
         this.log = log;
         this.flows = flows;
         this.prompts = prompts;
+        this.rules = rules;
     }
 
     /** Listens on {@code address} (loopback only; port 0 picks one). */
     public static DashboardServer start(InetSocketAddress address, DashboardToken token, EventLog log, FlowTable flows,
                                        PromptResponder prompts) throws IOException {
+        return start(address, token, log, flows, prompts, RulesAccess.NONE);
+    }
+
+    /** Listens on {@code address}, listing and deleting {@code rules} too. */
+    public static DashboardServer start(InetSocketAddress address, DashboardToken token, EventLog log, FlowTable flows,
+                                       PromptResponder prompts, RulesAccess rules) throws IOException {
         if (address.getAddress() == null || !address.getAddress().isLoopbackAddress())
             throw new IllegalArgumentException("the dashboard listens only on loopback (127.0.0.1 or ::1), not " + address);
         HttpServer s = HttpServer.create(address, 32);
         ExecutorService ex = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("netext-dashboard-", 0).factory());
         s.setExecutor(ex);
-        DashboardServer d = new DashboardServer(s, ex, token, log, flows, prompts);
+        DashboardServer d = new DashboardServer(s, ex, token, log, flows, prompts, rules);
         d.guard = new RequestGuard(token, s.getAddress().getPort());
         s.createContext("/", d::handle);
         s.start();
@@ -132,6 +144,15 @@ public final class DashboardServer implements AutoCloseable {
             } else if (path.startsWith("/api/prompts/")) {
                 if (!method.equals("POST")) { notAllowed(ex, "POST"); return; }
                 answer(ex, path.substring("/api/prompts/".length()));
+            } else if (path.equals("/api/rules")) {
+                if (!method.equals("GET")) { notAllowed(ex, "GET"); return; }
+                ObjectNode o = EventJson.MAPPER.createObjectNode();
+                o.set("rules", RulesFile.json(rules.list()));
+                json(ex, 200, o);
+            } else if (path.startsWith("/api/rules/")) {
+                if (!method.equals("DELETE")) { notAllowed(ex, "DELETE"); return; }
+                boolean deleted = rules.delete(path.substring("/api/rules/".length()));
+                json(ex, deleted ? 200 : 404, EventJson.MAPPER.createObjectNode().put("ok", deleted));
             } else {
                 text(ex, 404, "not found\n");
             }
@@ -168,11 +189,11 @@ public final class DashboardServer implements AutoCloseable {
             if (b.length > 1024) { text(ex, 413, "request too large\n"); return; }
             body = EventJson.MAPPER.readTree(b);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            text(ex, 400, "expected {\"answer\":\"allow-once|allow-always|deny\"}\n");
+            text(ex, 400, "expected {\"answer\":\"" + PromptAnswer.wireNames() + "\"}\n");
             return;
         }
         PromptAnswer a = body == null ? null : PromptAnswer.parse(body.path("answer").asText(""));
-        if (a == null) { text(ex, 400, "expected {\"answer\":\"allow-once|allow-always|deny\"}\n"); return; }
+        if (a == null) { text(ex, 400, "expected {\"answer\":\"" + PromptAnswer.wireNames() + "\"}\n"); return; }
         PromptResponder.Outcome o = prompts.answer(id, a);
         ObjectNode r = EventJson.MAPPER.createObjectNode().put("ok", o == PromptResponder.Outcome.RESUMED)
                 .put("outcome", o.name().toLowerCase(java.util.Locale.ROOT));

@@ -17,10 +17,10 @@ import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
 import dev.netext.flow.naming.AddressNames;
 import dev.netext.flow.proxy.FlowProxy;
-import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
 import dev.netext.flow.engine.InterceptionOptions;
 import dev.netext.flow.rules.RulesFilter;
+import dev.netext.daemon.rules.SavedRules;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.nio.file.Path;
@@ -79,7 +79,7 @@ public final class FlowLauncher {
      */
     public static FlowEngine launch(Profile profile, FilterDataProvider provider, EventSink events, Path ledgerDir)
             throws Exception {
-        return launch(profile, provider, events, ledgerDir, null, new AtomicLong()::incrementAndGet, List.of());
+        return launch(profile, provider, events, ledgerDir, null, new AtomicLong()::incrementAndGet, SavedRules.inMemory());
     }
 
     /**
@@ -88,7 +88,7 @@ public final class FlowLauncher {
      */
     public static FlowEngine launch(Profile profile, FilterDataProvider provider, EventSink events, Path ledgerDir,
                                     ProviderResolver resolver, RestartPolicy policy) throws Exception {
-        return launch(profile, provider, events, ledgerDir, null, new AtomicLong()::incrementAndGet, List.of(),
+        return launch(profile, provider, events, ledgerDir, null, new AtomicLong()::incrementAndGet, SavedRules.inMemory(),
                 resolver, policy);
     }
 
@@ -131,18 +131,18 @@ public final class FlowLauncher {
     }
 
     /**
-     * The daemon's start: names from the daemon's DNS proxies, flow ids from the daemon's counter, and the session
-     * rules ({@code allow always} answers) tried before the rules filter's own.
+     * The daemon's start: names from the daemon's DNS proxies, flow ids from the daemon's counter, and the saved
+     * rules (prompt answers, {@code netext rules add}) tried before the rules filter's own.
      */
     public static FlowEngine launch(Profile profile, FilterDataProvider provider, EventSink events, Path ledgerDir,
-                                    AddressNames names, LongSupplier flowIds, List<FlowRule> sessionRules)
+                                    AddressNames names, LongSupplier flowIds, SavedRules savedRules)
             throws Exception {
-        return launch(profile, provider, events, ledgerDir, names, flowIds, sessionRules, null, RestartPolicy.DEFAULT);
+        return launch(profile, provider, events, ledgerDir, names, flowIds, savedRules, null, RestartPolicy.DEFAULT);
     }
 
     /** The daemon's start with the profile's custom proxy classes resolved by {@code resolver}. */
     public static FlowEngine launch(Profile profile, FilterDataProvider provider, EventSink events, Path ledgerDir,
-                                    AddressNames names, LongSupplier flowIds, List<FlowRule> sessionRules,
+                                    AddressNames names, LongSupplier flowIds, SavedRules savedRules,
                                     ProviderResolver resolver, RestartPolicy policy) throws Exception {
         if (!profile.interceptsFlows()) throw new IllegalArgumentException(profile.name() + " has no filter or proxies section");
         InterceptionConfig.Scope scope = profile.filter().map(FilterSection::scope).orElse(InterceptionConfig.Scope.ALL);
@@ -162,9 +162,9 @@ public final class FlowLauncher {
             if (provider instanceof SupervisedFilter sf) sf.stopFilter(dev.netext.api.tunnel.StopReason.PROVIDER_FAILED);
             throw e;
         }
-        // the session list is live (prompts answered "allow always" add to it), so the rules filter is wrapped even
-        // when it is empty; prompts are the rules filter's, so a custom provider runs as it is
-        FilterDataProvider filter = provider instanceof RulesFilter rules ? new SessionRulesFilter(rules, sessionRules)
+        // the saved rules are live (prompt answers and the rules CLI change them), so the rules filter is wrapped even
+        // when there are none; prompts are the rules filter's, so a custom provider runs as it is
+        FilterDataProvider filter = provider instanceof RulesFilter rules ? new SavedRulesFilter(rules, savedRules, profile.name())
                 : provider;
         Map<String, Object> options = profile.filter().map(FilterSection::settings).orElse(Map.of());
         try {

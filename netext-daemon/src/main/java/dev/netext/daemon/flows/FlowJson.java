@@ -30,6 +30,8 @@ public final class FlowJson {
         if (f.uid() != null) p.put("uid", f.uid());
         p.put("label", f.processLabel());
         if (f.verdict() != null) o.put("verdict", f.verdict());
+        if (f.savedRule() != null) o.putObject("decided_by").put("kind", "saved").put("rule", f.savedRule());
+        else if (f.verdict() != null && !"paused".equals(f.verdict())) o.putObject("decided_by").put("kind", "profile");
         if (f.proxy() != null) o.put("proxy", f.proxy());
         o.put("bytes_in", f.bytesIn());
         o.put("bytes_out", f.bytesOut());

@@ -14,11 +14,12 @@ import java.time.Instant;
  * @param prompt         the prompt of a flow a filter paused to ask, or null
  * @param dnsSequence    the sequence number of the DNS answer that named the flow, or 0
  * @param updated        the sequence number of the last event that changed this row
+ * @param savedRule      the id of the saved rule that decided the flow, or null (the profile decided)
  */
 public record FlowRecord(long id, String profile, String state, String protocol, String local, String remote,
                          String hostname, String hostnameSource, Integer pid, String executable, Long uid,
                          String verdict, String proxy, long bytesIn, long bytesOut, Instant opened, Prompt prompt,
-                         long dnsSequence, long updated) {
+                         long dnsSequence, long updated, String savedRule) {
 
     /**
      * @param deadline     when the prompt times out

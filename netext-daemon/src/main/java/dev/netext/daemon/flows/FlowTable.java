@@ -7,6 +7,8 @@ import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Flow;
+import dev.netext.daemon.rules.SavedRules;
+
 
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +52,7 @@ public final class FlowTable implements EventSink {
         long dnsSequence;
         long updated;
         boolean finished;
+        String savedRule; // the saved rule that decided the flow, or null (the profile's rules or provider did)
         String upstreamLocal; // netext's end of the upstream connection, ADDRESS:PORT, once connected
 
         Row(long id, String profile) {
@@ -62,6 +65,9 @@ public final class FlowTable implements EventSink {
     private final LinkedHashMap<Long, Row> rows = new LinkedHashMap<>(); // guarded by this; insertion = open order
     private final Map<Long, Long> linkedDns = new LinkedHashMap<>(16, 0.75f, false) {
         @Override protected boolean removeEldestEntry(Map.Entry<Long, Long> e) { return size() > 256; }
+    };
+    private final Map<Long, String> decidedBy = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override protected boolean removeEldestEntry(Map.Entry<Long, String> e) { return size() > 256; }
     };
     private int finishedCount;
     private long lastChange;
@@ -80,6 +86,12 @@ public final class FlowTable implements EventSink {
             case ProviderEvent.ProviderMessage m when m.type().equals("filter.prompt") -> {
                 Row x = rows.get(m.flowId());
                 if (x != null) x.prompted = true;
+                yield x;
+            }
+            case ProviderEvent.ProviderMessage m when m.type().equals(SavedRules.DECIDED_MESSAGE) -> {
+                Row x = rows.get(m.flowId());
+                if (x != null) x.savedRule = m.attributes().get("rule");
+                else decidedBy.put(m.flowId(), m.attributes().get("rule")); // decided before its FlowOpened
                 yield x;
             }
             case ProviderEvent.ProviderMessage m when m.type().equals(UPSTREAM_MESSAGE) -> {
@@ -105,6 +117,8 @@ public final class FlowTable implements EventSink {
         r.flow = o.flow();
         Long dns = linkedDns.remove(o.flowId());
         if (dns != null) r.dnsSequence = dns;
+        String rule = decidedBy.remove(o.flowId());
+        if (rule != null) r.savedRule = rule;
         return r;
     }
 
@@ -240,6 +254,6 @@ public final class FlowTable implements EventSink {
                 h == null ? null : h.source().name().toLowerCase(Locale.ROOT),
                 p.pid().isPresent() ? p.pid().getAsInt() : null, p.executable().map(Object::toString).orElse(null),
                 p.uid().isPresent() ? p.uid().getAsLong() : null, r.verdict, proxy, r.bytesIn, r.bytesOut, f.created(),
-                prompt, r.dnsSequence, r.updated);
+                prompt, r.dnsSequence, r.updated, r.savedRule);
     }
 }

@@ -33,11 +33,11 @@ import java.util.function.Predicate;
 /**
  * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
  * {@code reload}, {@code events}, {@code flows}, {@code capture}, {@code dashboard}, {@code message}
- * ({@link MessageOp}). See {@code dev.netext.daemon.control}
+ * ({@link MessageOp}), {@code rules} ({@link RulesOps}). See {@code dev.netext.daemon.control}
  * for the wire format; who may run which is {@link ControlAccess}'s (checked before an op gets here).
  */
 final class ControlOps implements ControlHandler {
-    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message");
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message", "rules");
     private static final ObjectMapper MAPPER = EventJson.MAPPER;
 
     private final Daemon daemon;
@@ -77,6 +77,7 @@ final class ControlOps implements ControlHandler {
             case "flows" -> flows(request, conn);
             case "capture" -> capture(request, conn);
             case "message" -> conn.send(MessageOp.answer(request, daemon.supervisor()));
+            case "rules" -> conn.send(RulesOps.handle(request, daemon.savedRules()));
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }
@@ -127,6 +128,7 @@ final class ControlOps implements ControlHandler {
                 c.counters().forEach(n::put);
             }
         }
+        if (daemon.savedRules().warning() != null) d.put("rules_warning", daemon.savedRules().warning());
         ArrayNode broken = o.putArray("broken"); // files left out at start: netext status exits non-zero while any is here
         for (ProfileSetLoader.BrokenProfile b : daemon.brokenProfiles()) {
             ObjectNode j = broken.addObject();

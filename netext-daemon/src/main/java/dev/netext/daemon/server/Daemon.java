@@ -13,6 +13,7 @@ import dev.netext.daemon.control.ControlServer;
 import dev.netext.daemon.dashboard.DashboardServer;
 import dev.netext.daemon.dashboard.DashboardToken;
 import dev.netext.daemon.flows.FlowServices;
+import dev.netext.daemon.rules.SavedRules;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.events.JsonLinesExporter;
 import dev.netext.daemon.kafka.KafkaEventExporter;
@@ -40,6 +41,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +162,7 @@ public final class Daemon implements AutoCloseable {
     private final EventCounters counters = new EventCounters();
     private final ProviderResolver resolver;
     private final FlowServices flows;
+    private final SavedRulesKeeper savedRules;
     private final ProfileSetLoader setLoader;
     private final Supervisor supervisor;
     private final OnDemandController onDemand;
@@ -185,7 +188,8 @@ public final class Daemon implements AutoCloseable {
         events.tap(counters);
         this.resolver = new ProviderResolver(config.tunnelProviders(), config.pluginDirs(), Daemon.class.getClassLoader());
         this.setLoader = new ProfileSetLoader(new ProfileLoader(resolver, config.configImporters()));
-        this.flows = FlowServices.on(events);
+        this.savedRules = new SavedRulesKeeper(new SavedRules(SavedRules.fileFor(config.stateDir()), Instant::now), events);
+        this.flows = FlowServices.on(events, savedRules.rules());
         DaemonServices services = new DaemonServices(events, resolver, config.stateDir(), config.restartPolicy(), flows);
         this.supervisor = new Supervisor(components(), services);
         this.onDemand = new OnDemandController(supervisor, events, Daemon::probe);
@@ -251,6 +255,7 @@ public final class Daemon implements AutoCloseable {
             publish("daemon.profile-broken", Map.of("file", b.file().toString(), "errors", Integer.toString(b.errors().size()),
                     "first", b.errors().getFirst().toString()));
         }
+        savedRules.start(timer); // before the filters: their first flows see the saved rules
         ReloadResult r = supervisor.apply(set);
         LOG.info("profiles: {}", r);
         // after the profiles' own kill switches are in (each replaces the table in one step): a killed daemon's
@@ -267,7 +272,7 @@ public final class Daemon implements AutoCloseable {
             DashboardToken token = DashboardToken.random();
             dashboardTokenFile = token.writeTo(config.stateDir());
             dashboard = DashboardServer.start(config.dashboard(), token, events, flows.table(),
-                    new PromptAnswers(supervisor, flows, events));
+                    new PromptAnswers(supervisor, flows, events, savedRules), savedRules);
         }
         control = ControlServer.start(config.controlSocket(), config.controlGroup(), new ControlOps(this));
     }
@@ -282,6 +287,7 @@ public final class Daemon implements AutoCloseable {
                     "first", e.errors().getFirst().toString()));
             throw e;
         }
+        savedRules.load();
         ReloadResult r = supervisor.apply(set);
         broken = List.of(); // the whole set is valid now: files left out at start have been fixed or removed
         LOG.info("reload: {}", r);
@@ -380,6 +386,8 @@ public final class Daemon implements AutoCloseable {
 
     /** Flows, DNS names and session rules shared by the components. */
     public FlowServices flows() { return flows; }
+
+    SavedRulesKeeper savedRules() { return savedRules; }
 
     public Path controlSocket() { return control == null ? config.controlSocket() : control.path(); }
 

@@ -17,8 +17,8 @@ import java.util.Optional;
  * filter — or a custom {@code FilterDataProvider} from the class path or a plugin jar, isolated and restarted with
  * backoff by {@link SupervisedFilter} — and the ordered proxy chain over every flow, decisions published as flow
  * events in the daemon's log (each flow's {@code FlowOpened} preceded by a {@code dns.answer} link when a DNS answer
- * named it), flow ids from the daemon's counter, names from the daemon's DNS proxies, and the session rules of prompts
- * answered "allow always" tried first. Stopping removes the nft table, rules and routes.
+ * named it), flow ids from the daemon's counter, names from the daemon's DNS proxies, and the daemon's
+ * saved rules (prompt answers, {@code netext rules add}) tried first. Stopping removes the nft table, rules and routes.
  */
 final class FilterComponent extends EngineComponent<FlowEngine> {
     private volatile SupervisedFilter supervised; // null for the rules filter
@@ -43,7 +43,7 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
         if (p instanceof SupervisedFilter s) profile.memory().ifPresent(m -> s.memoryBudget(m.hardBytes())); // before its start
         FlowEngine engine = FlowLauncher.launch(profile, p,
                 new DnsAnswerLinker(services.events(), f.dnsNames(), f.dnsAnswers()), services.stateDir(),
-                f.dnsNames(), f.flowIds()::incrementAndGet, f.sessionRules().of(profile.name()),
+                f.dnsNames(), f.flowIds()::incrementAndGet, f.savedRules(),
                 services.resolver(), services.restartPolicy());
         supervised = p instanceof SupervisedFilter s ? s : null;
         return engine;

@@ -19,18 +19,20 @@ import java.util.Map;
 
 /**
  * Answers prompts: finds the filter that paused the flow (the flow's profile), notes the answer in the flow table,
- * adds the session rule of an "allow always", and resumes the flow through the filter's {@code FilterControl}. Each
+ * saves the rule of an "always", "for an hour" or "until restart" answer, and resumes the flow through the filter's {@code FilterControl}. Each
  * answer is also an event ({@code prompt.answered}, with the flow id) in the log.
  */
 final class PromptAnswers implements PromptResponder {
     private final Supervisor supervisor;
     private final FlowServices flows;
     private final EventLog events;
+    private final SavedRulesKeeper saved;
 
-    PromptAnswers(Supervisor supervisor, FlowServices flows, EventLog events) {
+    PromptAnswers(Supervisor supervisor, FlowServices flows, EventLog events, SavedRulesKeeper saved) {
         this.supervisor = supervisor;
         this.flows = flows;
         this.events = events;
+        this.saved = saved;
     }
 
     @Override
@@ -45,12 +47,12 @@ final class PromptAnswers implements PromptResponder {
             return Outcome.NOT_PAUSED; // the profile was removed: its flows are gone
         }
         if (filter == null || !flows.table().noteAnswer(flowId, answer)) return Outcome.NOT_PAUSED;
-        if (answer == PromptAnswer.ALLOW_ALWAYS) flows.sessionRules().add(f.profile(), sessionRule(f));
-        boolean resumed = filter.resume(flowId, answer == PromptAnswer.DENY ? FinalVerdict.DROP : FinalVerdict.ALLOW);
+        boolean resumed = filter.resume(flowId, answer.allows() ? FinalVerdict.ALLOW : FinalVerdict.DROP);
         if (!resumed) {
             flows.table().clearAnswer(flowId);
             return Outcome.NOT_PAUSED;
         }
+        saved.answered(f, answer); // after the resume: a flow that was no longer paused leaves no rule
         Map<String, String> a = new LinkedHashMap<>();
         a.put("answer", answer.wireName());
         if (f.hostname() != null) a.put("host", f.hostname());
@@ -60,7 +62,7 @@ final class PromptAnswers implements PromptResponder {
     }
 
     /**
-     * What "allow always" allows: the flow's host and process when known (both must match), else its remote address
+     * What an "always" answer covers: the flow's host and process when known (both must match), else its remote address
      * and port — never more than the person saw.
      */
     static FlowRule sessionRule(FlowRecord f) {

@@ -37,7 +37,7 @@ function flowRow(f) {
     el('td', { class: 'host' }, f.hostname || ''),
     el('td', { class: 'source' }, f.hostname_source || ''),
     el('td', { class: 'remote' }, f.remote),
-    el('td', { class: 'verdict' }, f.verdict || '…'),
+    el('td', { class: 'verdict' }, (f.verdict || '…') + (f.decided_by && f.decided_by.rule ? ' (rule ' + f.decided_by.rule + ')' : '')),
     el('td', { class: 'proxy' }, f.proxy || ''),
     el('td', { class: 'bytes' }, bytes(f.bytes_in) + ' / ' + bytes(f.bytes_out)),
     el('td', { class: 'state' }, f.state));
@@ -61,8 +61,8 @@ function onPrompt(f) {
     if (card) return;
     const who = el('span', { class: 'process' }, f.process ? f.process.label : '?');
     const what = el('span', { class: 'host' }, f.hostname ? f.hostname : f.remote);
-    const buttons = ['allow-once', 'allow-always', 'deny'].map((a) => {
-      const b = el('button', { class: a, type: 'button' }, a.replace('-', ' '));
+    const buttons = ['allow-once', 'allow-hour', 'allow-always', 'deny', 'deny-hour', 'deny-always'].map((a) => {
+      const b = el('button', { class: a, type: 'button' }, a.replace('-', ' ').replace('hour', 'for 1 hour'));
       b.addEventListener('click', () => answer(f.id, a, b.parentElement));
       return b;
     });
@@ -99,6 +99,35 @@ async function answer(flowId, choice, box) {
     box.append(el('span', { class: 'error' }, ' ' + e));
   }
 }
+
+// saved rules: prompt answers kept, and rules added with netext rules add
+
+async function loadRules() {
+  try {
+    const r = await fetch('/api/rules', { headers: { 'Authorization': 'Bearer ' + token } });
+    if (!r.ok) return;
+    const body = $('#rules tbody');
+    body.replaceChildren(...(await r.json()).rules.map(ruleRow));
+    $('#no-rules').hidden = body.rows.length > 0;
+  } catch (e) {
+    // the stream's state line says when the daemon is gone
+  }
+}
+
+function ruleRow(r) {
+  const match = ['host', 'process', 'cidr', 'port'].filter((k) => r[k] != null).map((k) => k + '=' + r[k]).join(' ');
+  const del = el('button', { class: 'delete', type: 'button' }, 'delete');
+  del.addEventListener('click', async () => {
+    del.disabled = true;
+    await fetch('/api/rules/' + encodeURIComponent(r.id), { method: 'DELETE', headers: { 'Authorization': 'Bearer ' + token } });
+    loadRules();
+  });
+  return el('tr', { id: 'rule-' + r.id },
+    el('td', {}, r.id), el('td', { class: 'action' }, r.action), el('td', {}, match), el('td', {}, r.profile || 'all'),
+    el('td', {}, r.source), el('td', {}, r.persistent ? (r.expires || 'never') : 'until restart'), el('td', {}, del));
+}
+
+setInterval(loadRules, 3000);
 
 setInterval(() => {
   for (const c of document.querySelectorAll('.prompt')) {
@@ -189,7 +218,7 @@ function onStatus(e) {
 
 function connect() {
   const es = new EventSource('/api/stream?token=' + encodeURIComponent(token));
-  es.addEventListener('hello', () => { $('#connection').textContent = 'live'; });
+  es.addEventListener('hello', () => { $('#connection').textContent = 'live'; loadRules(); });
   es.addEventListener('flow', (m) => onFlow(JSON.parse(m.data)));
   es.addEventListener('dns', (m) => onDns(JSON.parse(m.data)));
   es.addEventListener('tunnel', (m) => onTunnelBytes(JSON.parse(m.data)));

@@ -6,6 +6,9 @@ import dev.netext.daemon.flows.FlowServices;
 import dev.netext.daemon.flows.PromptAnswer;
 import dev.netext.daemon.flows.PromptResponder;
 import dev.netext.daemon.flows.TestFlows;
+import dev.netext.daemon.rules.SavedRule;
+import dev.netext.daemon.rules.SavedRules;
+import dev.netext.flow.rules.RuleAction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +35,7 @@ class DashboardServerTest {
     private final EventLog log = new EventLog();
     private final FlowServices flows = FlowServices.on(log);
     private final List<String> answers = new CopyOnWriteArrayList<>();
+    private final SavedRules saved = SavedRules.inMemory();
     private final DashboardToken token = DashboardToken.random();
     private DashboardServer server;
     private InetSocketAddress addr;
@@ -43,7 +47,11 @@ class DashboardServerTest {
             answers.add(id + ":" + a.wireName());
             return id == 7 ? PromptResponder.Outcome.RESUMED : id == 8 ? PromptResponder.Outcome.NOT_PAUSED : PromptResponder.Outcome.UNKNOWN_FLOW;
         };
-        server = DashboardServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), token, log, flows.table(), responder);
+        server = DashboardServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), token, log, flows.table(),
+                responder, new RulesAccess() {
+                    @Override public List<SavedRule> list() { return saved.list(); }
+                    @Override public boolean delete(String id) throws java.io.IOException { return saved.delete(id); }
+                });
         addr = server.address();
         host = "127.0.0.1:" + addr.getPort();
     }
@@ -68,6 +76,25 @@ class DashboardServerTest {
         assertThat(RawHttp.request(addr, "POST", "/", host).status()).isEqualTo(405);
         assertThat(server.url()).isEqualTo("http://" + host + "/#token=" + token.value());
         assertThat(server.page()).as("what may be logged").isEqualTo("http://" + host + "/");
+    }
+
+    @Test
+    void savedRulesAreListedAndDeletedWithTheTokenFromThePagesOriginOnly() throws Exception {
+        saved.add(new SavedRule("ab12cd34", RuleAction.DROP, "ask.test", null, null, null, "p", java.time.Instant.now(), null,
+                "prompt", true));
+        assertThat(RawHttp.request(addr, "GET", "/api/rules", host).status()).isEqualTo(401);
+        var listed = RawHttp.request(addr, "GET", "/api/rules", host, bearer());
+        assertThat(listed.status()).isEqualTo(200);
+        assertThat(listed.body()).contains("\"id\":\"ab12cd34\"").contains("\"action\":\"deny\"").contains("\"host\":\"ask.test\"");
+        assertThat(RawHttp.request(addr, "DELETE", "/api/rules/ab12cd34", host).status()).isEqualTo(401);
+        assertThat(RawHttp.request(addr, "DELETE", "/api/rules/ab12cd34", host, bearer(), "Origin: http://evil.example").status())
+                .isEqualTo(403);
+        assertThat(RawHttp.request(addr, "POST", "/api/rules/ab12cd34", host, bearer()).status()).isEqualTo(405);
+        assertThat(saved.list()).hasSize(1);
+        assertThat(RawHttp.request(addr, "DELETE", "/api/rules/ab12cd34", host, bearer()).status()).isEqualTo(200);
+        assertThat(saved.list()).isEmpty();
+        assertThat(RawHttp.request(addr, "DELETE", "/api/rules/ab12cd34", host, bearer()).status()).isEqualTo(404);
+        assertThat(RawHttp.request(addr, "GET", "/app.js", host).body()).contains("/api/rules/");
     }
 
     @Test

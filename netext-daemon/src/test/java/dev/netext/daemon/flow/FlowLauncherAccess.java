@@ -1,16 +1,14 @@
 package dev.netext.daemon.flow;
 
 import dev.netext.api.filter.FilterDataProvider;
-import dev.netext.flow.rules.FlowRule;
+import dev.netext.daemon.rules.SavedRules;
 import dev.netext.flow.rules.RulesFilter;
 
-import java.util.List;
-
-/** Opens the package-private session-rules filter to tests in other packages. */
+/** Opens the package-private saved-rules filter to tests in other packages. */
 public final class FlowLauncherAccess {
     private FlowLauncherAccess() {}
 
-    public static FilterDataProvider sessionRulesFilter(RulesFilter rules, List<FlowRule> session) {
-        return new SessionRulesFilter(rules, session);
+    public static FilterDataProvider savedRulesFilter(RulesFilter rules, SavedRules saved, String profile) {
+        return new SavedRulesFilter(rules, saved, profile);
     }
 }

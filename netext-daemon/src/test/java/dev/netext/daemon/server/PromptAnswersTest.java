@@ -6,10 +6,14 @@ import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.flows.FlowServices;
 import dev.netext.daemon.flows.TestFlows;
+import dev.netext.daemon.rules.SavedRule;
+import dev.netext.daemon.rules.SavedRules;
 import dev.netext.flow.rules.FlowRule;
+import dev.netext.flow.rules.RuleAction;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,14 +42,25 @@ class PromptAnswersTest {
     }
 
     @Test
-    void theSessionRulesAreTriedBeforeTheProfilesPromptRule() {
+    void theSavedRulesAreTriedBeforeTheProfilesPromptRule() throws Exception {
         var rules = new dev.netext.flow.rules.RulesFilter(java.util.List.of(FlowRule.of(dev.netext.flow.rules.RuleAction.PROMPT).withHost("*.test")),
                 dev.netext.flow.rules.RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, null);
-        var session = new java.util.concurrent.CopyOnWriteArrayList<FlowRule>();
-        var filter = dev.netext.daemon.flow.FlowLauncherAccess.sessionRulesFilter(rules, session);
+        SavedRules saved = SavedRules.inMemory();
+        var filter = dev.netext.daemon.flow.FlowLauncherAccess.savedRulesFilter(rules, saved, "p");
         assertThat(filter.handleNewFlow(TestFlows.flow(1, "a.test"))).isInstanceOf(FilterVerdict.Pause.class);
-        session.add(FlowRule.of(dev.netext.flow.rules.RuleAction.ALLOW).withHost("a.test"));
+        saved.add(rule("a", RuleAction.ALLOW, "a.test", null));
+        saved.add(rule("b", RuleAction.DROP, "b.test", null));
+        saved.add(rule("c", RuleAction.DROP, "c.test", "other-profile"));
         assertThat(filter.handleNewFlow(TestFlows.flow(2, "a.test"))).isEqualTo(FinalVerdict.ALLOW);
-        assertThat(filter.handleNewFlow(TestFlows.flow(3, "b.test"))).isInstanceOf(FilterVerdict.Pause.class);
+        assertThat(filter.handleNewFlow(TestFlows.flow(3, "b.test"))).isEqualTo(FinalVerdict.DROP);
+        assertThat(filter.handleNewFlow(TestFlows.flow(4, "c.test"))).as("another profile's rule")
+                .isInstanceOf(FilterVerdict.Pause.class);
+        assertThat(filter.handleNewFlow(TestFlows.flow(5, "d.test"))).isInstanceOf(FilterVerdict.Pause.class);
+        saved.delete("b");
+        assertThat(filter.handleNewFlow(TestFlows.flow(6, "b.test"))).isInstanceOf(FilterVerdict.Pause.class);
+    }
+
+    private static SavedRule rule(String id, RuleAction action, String host, String profile) {
+        return new SavedRule(id, action, host, null, null, null, profile, Instant.now(), null, "cli", false);
     }
 }

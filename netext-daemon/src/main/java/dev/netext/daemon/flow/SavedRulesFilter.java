@@ -1,0 +1,55 @@
+package dev.netext.daemon.flow;
+
+import dev.netext.api.filter.FilterContext;
+import dev.netext.api.filter.FilterDataProvider;
+import dev.netext.api.filter.FilterVerdict;
+import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Flow;
+import dev.netext.api.tunnel.StopReason;
+import dev.netext.daemon.rules.SavedRule;
+import dev.netext.daemon.rules.SavedRules;
+import dev.netext.flow.rules.RuleAction;
+import dev.netext.flow.rules.RulesFilter;
+
+import java.util.Map;
+
+/**
+ * The profile's rules filter with the daemon's saved rules (prompt answers, {@code netext rules add}) tried first: a
+ * flow a saved rule matches is allowed or dropped without a prompt; every other flow is decided by the profile's rules.
+ */
+final class SavedRulesFilter implements FilterDataProvider {
+    private final RulesFilter rules;
+    private final SavedRules saved;
+    private final String profile;
+    private volatile FilterContext context;
+
+    SavedRulesFilter(RulesFilter rules, SavedRules saved, String profile) {
+        this.rules = rules;
+        this.saved = saved;
+        this.profile = profile;
+    }
+
+    @Override
+    public void startFilter(FilterContext context, Map<String, Object> options) {
+        this.context = context;
+        rules.startFilter(context, options);
+    }
+
+    @Override
+    public void stopFilter(StopReason reason) {
+        context = null;
+        rules.stopFilter(reason);
+    }
+
+    @Override
+    public FilterVerdict handleNewFlow(Flow flow) {
+        SavedRule r = saved.decide(profile, flow);
+        if (r != null) {
+            FilterContext c = context;
+            // names the deciding rule for the flow table, ahead of the verdict
+            if (c != null) c.publish(SavedRules.DECIDED_MESSAGE, Map.of("rule", r.id(), "action", r.actionName()), flow.id());
+            return r.action() == RuleAction.ALLOW ? FinalVerdict.ALLOW : FinalVerdict.DROP;
+        }
+        return rules.handleNewFlow(flow);
+    }
+}
