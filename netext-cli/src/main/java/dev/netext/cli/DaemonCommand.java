@@ -11,6 +11,7 @@ import dev.netext.linux.state.StateLedger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -109,7 +110,12 @@ public final class DaemonCommand implements Callable<Integer> {
         Signals.onTerminate(daemon::close);
         Thread hook = Thread.ofPlatform().unstarted(daemon::close);
         Runtime.getRuntime().addShutdownHook(hook);
-        Signal.handle(new Signal("HUP"), _ -> Thread.ofPlatform().name("netext-reload").start(() -> reload(daemon)));
+        // The JVM leaves a signal alone that was ignored when it started (nohup does that to SIGHUP): say so, or a
+        // `kill -HUP` would do nothing without a word.
+        if (Signal.handle(new Signal("HUP"), _ -> Thread.ofPlatform().name("netext-reload").start(() -> reload(daemon)))
+                == SignalHandler.SIG_IGN)
+            System.err.println("netext daemon: warning: SIGHUP is ignored in this process (started under nohup?); "
+                    + "reload with 'netext reload' instead");
         for (var b : daemon.brokenProfiles()) {
             System.err.println("netext daemon: " + b.file() + " has errors and was not started (netext status lists them):");
             for (var e : b.errors()) System.err.println("  " + e);
