@@ -113,7 +113,7 @@ class KillSwitchIntegrationTest {
                         CRASHES, sampler.samples, atReconnect, during[0] - before[0],
                         during[1] - before[1], during[2] - before[2]);
                 assertThat(during[0] - before[0]).as("the tunnel's UDP on the physical link").isPositive();
-                assertThat(during[2] - before[2]).as("anything else the client sent on the physical link").isZero();
+                assertThat(during[2] - before[2]).as("anything else the client sent on the physical link: %s", physicalLinkCounts(inet)).isZero();
                 assertThat(go.show().output()).contains("latest handshake");
 
                 // --- phase 2: kill -9; the table stays, the network stays closed
@@ -122,7 +122,7 @@ class KillSwitchIntegrationTest {
                 assertThat(curl(cl, INTERNET)).isFalse();
                 assertThat(curl(cl, "[" + INTERNET6 + "]")).isFalse();
                 assertThat(curl(cl, LAN)).isTrue();
-                assertThat(counters(inet)[2] - before[2]).isZero();
+                assertThat(counters(inet)[2] - before[2]).as("leaked after kill -9: %s", physicalLinkCounts(inet)).isZero();
             }
             NetextProcess diagnose = NetextProcess.start(cl, "diagnose", "--state-dir", state.toString());
             diagnose.waitFor(START);
@@ -155,7 +155,7 @@ class KillSwitchIntegrationTest {
                 d.awaitComponent("ks", c -> c.path("status").asText().equals("connected"), START);
                 assertThat(curl(cl, INTERNET)).isFalse();
                 assertThat(curl(cl, LAN)).isTrue();
-                assertThat(counters(inet)[2] - second[2]).as("leaked in phase 3").isZero();
+                assertThat(counters(inet)[2] - second[2]).as("leaked in phase 3: %s", physicalLinkCounts(inet)).isZero();
                 try (var ledgers = Files.list(state)) {
                     assertThat(ledgers.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("killswitch-")))
                             .as("one kill switch ledger: the live daemon's").hasSize(1);
@@ -262,7 +262,8 @@ class KillSwitchIntegrationTest {
 
     /**
      * Counters on inet's end of the client's physical link, before anything else sees the packet: the tunnel's UDP,
-     * link-local IPv6 (neighbour discovery, MLD: the kill switch lets them), everything else.
+     * link-local IPv6 and neighbour discovery (MLD, and NS/NA also when a neighbour's unreachability probe is sent to
+     * its global address: the kill switch lets them), everything else (with per-protocol counters for the message).
      */
     private static void countPhysicalLink(NetworkNamespace inet) throws Exception {
         Path rules = Files.createTempFile("kscount", ".nft");
@@ -276,6 +277,10 @@ class KillSwitchIntegrationTest {
                         type filter hook prerouting priority -300; policy accept;
                         iifname "rt-cl" ip daddr %s udp dport 51820 counter name "tunnel" accept
                         iifname "rt-cl" ip6 daddr { fe80::/10, ff02::/16 } counter name "linklocal" accept
+                        iifname "rt-cl" icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } counter name "linklocal" accept
+                        iifname "rt-cl" meta l4proto tcp counter
+                        iifname "rt-cl" meta l4proto udp counter
+                        iifname "rt-cl" meta l4proto { icmp, ipv6-icmp } counter
                         iifname "rt-cl" counter name "other"
                       }
                     }
@@ -284,6 +289,11 @@ class KillSwitchIntegrationTest {
         } finally {
             Files.deleteIfExists(rules);
         }
+    }
+
+    /** The counting table as nft lists it: which protocol an "other" packet was. */
+    private static String physicalLinkCounts(NetworkNamespace inet) throws Exception {
+        return inet.run("nft", "list", "table", "inet", "kscount").output();
     }
 
     /** Packets counted so far: tunnel, link-local, other. */

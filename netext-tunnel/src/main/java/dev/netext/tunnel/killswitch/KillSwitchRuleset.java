@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
  *   oifname "lo" accept
  *   oifname "TUN" accept                      into the tunnel (while a provider runs; the name changes per launch)
  *   meta mark BYPASS accept                   the tunnel's own transport (WireGuard's UDP carries the bypass mark)
- *   ct direction reply accept                 answers of connections that came in (SSH to this host keeps working)
+ *   ct state established ct direction reply accept   answers of connections that came in (SSH to this host keeps
+ *                                             working); not ICMP errors this host raises about a connection (ct state
+ *                                             related): a port unreachable for a dead tunnel socket would go to the
+ *                                             VPN server outside the tunnel
  *   udp sport 68 udp dport 67 accept          DHCPv4, and DHCPv6 (546 → 547), so the physical link keeps its lease
  *   icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept   IPv6 neighbour discovery
  *   exclude-local-networks:
@@ -26,7 +29,7 @@ import java.util.stream.Collectors;
  *     ip6 daddr { fe80::/10, connected subnets } accept
  *     ip daddr 224.0.0.251 udp dport 5353 accept · ip6 daddr ff02::fb udp dport 5353 accept   (mDNS)
  * chain forward (type filter, hook forward, priority filter; policy drop):  what this host routes for others
- *   oifname "TUN" accept · iifname "TUN" accept · ct direction reply accept · [the same local destinations]
+ *   oifname "TUN" accept · iifname "TUN" accept · ct state established ct direction reply accept · [the same local destinations]
  * </pre>
  * IPv6 is blocked whenever the tunnel carries none: nothing but the tunnel's link passes, whatever the family, so a
  * tunnel with only IPv4 routes leaves IPv6 (but link-local, with exclude-local-networks) nowhere to go. Other marks
@@ -84,7 +87,7 @@ public final class KillSwitchRuleset {
         sb.append("    oifname \"lo\" accept\n");
         if (c.tunnel() != null) sb.append("    oifname \"").append(c.tunnel()).append("\" accept\n");
         if (c.bypassMark() != 0) sb.append("    meta mark ").append(hex(c.bypassMark())).append(" accept\n");
-        sb.append("    ct direction reply accept\n");
+        sb.append("    ct state established ct direction reply accept\n");
         sb.append("    udp sport ").append(DHCP_CLIENT).append(" udp dport ").append(DHCP_SERVER).append(" accept\n");
         sb.append("    udp sport ").append(DHCP6_CLIENT).append(" udp dport ").append(DHCP6_SERVER).append(" accept\n");
         sb.append("    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n");
@@ -96,7 +99,7 @@ public final class KillSwitchRuleset {
             sb.append("    oifname \"").append(c.tunnel()).append("\" accept\n");
             sb.append("    iifname \"").append(c.tunnel()).append("\" accept\n");
         }
-        sb.append("    ct direction reply accept\n");
+        sb.append("    ct state established ct direction reply accept\n");
         if (c.excludeLocal()) localRules(sb, c);
         sb.append("  }\n");
         sb.append("}\n");

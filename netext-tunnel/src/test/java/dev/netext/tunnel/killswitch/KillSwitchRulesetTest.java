@@ -27,12 +27,12 @@ class KillSwitchRulesetTest {
         assertThat(chain(s, "output")).containsExactly(
                 "type filter hook output priority filter; policy drop;",
                 "oifname \"lo\" accept",
-                "ct direction reply accept",
+                "ct state established ct direction reply accept",
                 "udp sport 68 udp dport 67 accept",
                 "udp sport 546 udp dport 547 accept",
                 "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept");
         assertThat(chain(s, "forward")).containsExactly(
-                "type filter hook forward priority filter; policy drop;", "ct direction reply accept");
+                "type filter hook forward priority filter; policy drop;", "ct state established ct direction reply accept");
     }
 
     @Test
