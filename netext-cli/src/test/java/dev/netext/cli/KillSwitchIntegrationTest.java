@@ -143,8 +143,13 @@ class KillSwitchIntegrationTest {
                       include-all-networks: true
                       exclude-local-networks: true
                     """.formatted(ifname, conf));
-            long[] second = counters(inet);
+            long[] second;
             try (DaemonUnderTest d = new DaemonUnderTest(cl, dir)) {
+                // counted from the moment the kill switch is in (the daemon is ready only after it installed it):
+                // before that the network is direct by design, and the host still answers the VPN server's
+                // keepalives to the phase-2 daemon's dead socket with a port unreachable
+                assertThat(nftTables(cl)).contains("netext-killswitch");
+                second = counters(inet);
                 d.awaitComponent("ks", c -> c.path("status").asText().equals("connected"), START);
                 ping(cl, VPN_INSIDE);
                 assertThat(curl(cl, INTERNET)).isFalse();

@@ -19,9 +19,8 @@ import java.util.stream.Collectors;
  *   oifname "TUN" accept                      into the tunnel (while a provider runs; the name changes per launch)
  *   meta mark BYPASS accept                   the tunnel's own transport (WireGuard's UDP carries the bypass mark)
  *   ct state established ct direction reply accept   answers of connections that came in (SSH to this host keeps
- *                                             working); not ICMP errors this host raises about a connection (ct state
- *                                             related): a port unreachable for a dead tunnel socket would go to the
- *                                             VPN server outside the tunnel
+ *                                             working): their own packets only, not the ICMP errors this host raises
+ *                                             about a connection (ct state related)
  *   udp sport 68 udp dport 67 accept          DHCPv4, and DHCPv6 (546 → 547), so the physical link keeps its lease
  *   icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept   IPv6 neighbour discovery
  *   exclude-local-networks:
