@@ -70,29 +70,14 @@ public final class DnsBench {
                     "--listen-address=127.0.0.1", "--port=" + DNSMASQ, "--user=root", "--pid-file=",
                     "--server=" + UPSTREAM, "--cache-size=" + (names + names / 2), "--dns-forward-max=1000");
             Path unboundConf = dir.resolve("unbound.conf");
-            Files.writeString(unboundConf, """
-                    server:
-                      interface: 127.0.0.1@%d
-                      num-threads: 2
-                      so-reuseport: yes
-                      do-daemonize: no
-                      username: ""
-                      chroot: ""
-                      directory: "%s"
-                      pidfile: ""
-                      use-syslog: no
-                      logfile: ""
-                      verbosity: 0
-                      do-not-query-localhost: no
-                      access-control: 127.0.0.0/8 allow
-                      module-config: "iterator"
+            Files.writeString(unboundConf, "server:\n  interface: 127.0.0.1@" + UNBOUND + "\n" + unboundBasics(dir) + """
                       msg-cache-size: 64m
                       rrset-cache-size: 128m
                       num-queries-per-thread: 4096
                     forward-zone:
                       name: "."
                       forward-addr: %s@53
-                    """.formatted(UNBOUND, dir, UPSTREAM));
+                    """.formatted(UPSTREAM));
             Process unbound = ns.exec("unbound", "-d", "-c", unboundConf.toString());
 
             List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
@@ -196,21 +181,7 @@ public final class DnsBench {
         Files.writeString(dir.resolve("ext"), "subjectAltName=DNS:bench.test\nextendedKeyUsage=serverAuth\n");
         openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
                 "-days", "1", "-extfile", "ext");
-        String common = """
-                  do-daemonize: no
-                  username: ""
-                  chroot: ""
-                  directory: "%s"
-                  pidfile: ""
-                  use-syslog: no
-                  logfile: ""
-                  verbosity: 0
-                  do-not-query-localhost: no
-                  access-control: 127.0.0.0/8 allow
-                  module-config: "iterator"
-                  num-threads: 2
-                  so-reuseport: yes
-                """.formatted(dir);
+        String common = unboundBasics(dir);
         Path server = Files.writeString(dir.resolve("dot-server.conf"), "server:\n  interface: 127.0.0.1@" + DOT + "\n  interface: 127.0.0.1@"
                 + DOT_PLAIN + "\n  tls-port: " + DOT + "\n  tls-service-key: \"" + dir.resolve("server.key") + "\"\n  tls-service-pem: \""
                 + dir.resolve("server.pem") + "\"\n" + common + "forward-zone:\n  name: \".\"\n  forward-addr: " + UPSTREAM + "@53\n");
@@ -366,5 +337,27 @@ public final class DnsBench {
         } catch (IOException ignored) {
         }
         return -1;
+    }
+
+    /**
+     * The {@code server:} lines every unbound of the benchmarks shares (two-space indented, to follow a
+     * {@code server:} line): foreground, no chroot or syslog, loopback clients, iterator only, 2 threads as netext.
+     */
+    static String unboundBasics(Path dir) {
+        return """
+                  do-daemonize: no
+                  username: ""
+                  chroot: ""
+                  directory: "%s"
+                  pidfile: ""
+                  use-syslog: no
+                  logfile: ""
+                  verbosity: 0
+                  do-not-query-localhost: no
+                  access-control: 127.0.0.0/8 allow
+                  module-config: "iterator"
+                  num-threads: 2
+                  so-reuseport: yes
+                """.formatted(dir);
     }
 }

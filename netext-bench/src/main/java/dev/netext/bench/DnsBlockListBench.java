@@ -156,27 +156,12 @@ final class DnsBlockListBench {
 
     private static Process unbound(NetworkNamespace ns, Path dir, int port, String zones) throws Exception {
         Path conf = dir.resolve("unbound-" + port + ".conf");
-        Files.writeString(conf, """
-                server:
-                  interface: 127.0.0.1@%d
-                  num-threads: 2
-                  so-reuseport: yes
-                  do-daemonize: no
-                  username: ""
-                  chroot: ""
-                  directory: "%s"
-                  pidfile: ""
-                  use-syslog: no
-                  logfile: ""
-                  verbosity: 0
-                  do-not-query-localhost: no
-                  access-control: 127.0.0.0/8 allow
-                  module-config: "iterator"
+        Files.writeString(conf, "server:\n  interface: 127.0.0.1@" + port + "\n" + DnsBench.unboundBasics(dir) + """
                 %s
                 forward-zone:
                   name: "."
                   forward-addr: %s@53
-                """.formatted(port, dir, zones, UPSTREAM));
+                """.formatted(zones, UPSTREAM));
         return ns.exec("unbound", "-d", "-c", conf.toString());
     }
 
