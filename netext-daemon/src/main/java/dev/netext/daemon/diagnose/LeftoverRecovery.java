@@ -11,6 +11,7 @@ import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.TproxySteering;
 import dev.netext.packetfilter.PacketFilterEngine;
+import dev.netext.tunnel.apps.AppRouting;
 import dev.netext.tunnel.killswitch.KillSwitch;
 
 import java.nio.file.Path;
@@ -52,6 +53,7 @@ public final class LeftoverRecovery {
             case CAPTURE -> FlowCapture.recover(stateDir);
             case RESOLVER -> ResolvConf.recover(stateDir);
             case KILL_SWITCH -> KillSwitch.recover(stateDir);
+            case APPS -> AppRouting.recover(stateDir);
         };
     }
 }

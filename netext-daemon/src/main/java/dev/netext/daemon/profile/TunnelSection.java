@@ -1,6 +1,7 @@
 package dev.netext.daemon.profile;
 
 import dev.netext.api.tunnel.TunnelNetworkSettings;
+import dev.netext.tunnel.apps.AppRule;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,10 +22,11 @@ import java.util.OptionalInt;
  * @param bypassMark    the SO_MARK exempt from the tunnel's routes, if the provider's config file names one
  *                      (wg-quick's {@code FwMark}); otherwise the host derives one
  * @param killSwitch    {@code include-all-networks}, {@code exclude-local-networks}, {@code enforce-routes}
+ * @param apps          {@code apps}: the only processes the tunnel carries (empty: all of them)
  */
 public record TunnelSection(String provider, Map<String, Object> options, String interfaceName,
                             TunnelNetworkSettings settings, OptionalInt table, OptionalInt bypassMark,
-                            KillSwitchSettings killSwitch) {
+                            KillSwitchSettings killSwitch, List<AppRule> apps) {
 
     public TunnelSection {
         Objects.requireNonNull(provider, "provider");
@@ -33,6 +35,13 @@ public record TunnelSection(String provider, Map<String, Object> options, String
         table = table == null ? OptionalInt.empty() : table;
         bypassMark = bypassMark == null ? OptionalInt.empty() : bypassMark;
         killSwitch = killSwitch == null ? KillSwitchSettings.NONE : killSwitch;
+        apps = apps == null ? List.of() : List.copyOf(apps);
+    }
+
+    public TunnelSection(String provider, Map<String, Object> options, String interfaceName,
+                         TunnelNetworkSettings settings, OptionalInt table, OptionalInt bypassMark,
+                         KillSwitchSettings killSwitch) {
+        this(provider, options, interfaceName, settings, table, bypassMark, killSwitch, List.of());
     }
 
     public TunnelSection(String provider, Map<String, Object> options, String interfaceName,

@@ -4,6 +4,7 @@ import dev.netext.api.tunnel.DnsSettings;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
 import dev.netext.daemon.plugin.ProviderResolutionException;
 import dev.netext.daemon.plugin.ProviderResolver;
+import dev.netext.tunnel.apps.AppRule;
 
 import dev.netext.api.tunnel.TunnelNetworkSettings;
 
@@ -14,7 +15,7 @@ import java.util.Map;
 final class TunnelSectionParser implements SectionParser<TunnelSection> {
 
     static final List<String> KEYS = List.of("provider", "options", "interface", "settings", "config",
-            "include-all-networks", "exclude-local-networks", "enforce-routes");
+            "include-all-networks", "exclude-local-networks", "enforce-routes", "apps");
     /** The option under which an imported config file's absolute path reaches the provider. */
     public static final String CONFIG_OPTION = "config";
     /** Linux IFNAMSIZ is 16 including the terminating NUL. */
@@ -118,9 +119,15 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
         }
 
         KillSwitchSettings killSwitch = killSwitch(f, checks, settings == null ? null : settings.settings());
+        List<AppRule> apps = List.of();
+        if (f.get("apps") != null) {
+            apps = AppRulesParser.parse(f.get("apps"), f.path("apps"), checks);
+            AppRulesParser.checkBeside(f, checks, killSwitch, settings == null ? null : settings.settings());
+        }
 
         if (checks.errorCount() > before || provider == null) return null;
-        return new TunnelSection(provider, options, ifName, settings.settings(), settings.table(), bypassMark, killSwitch);
+        return new TunnelSection(provider, options, ifName, settings.settings(), settings.table(), bypassMark, killSwitch,
+                apps);
     }
 
     /** {@code include-all-networks}, {@code exclude-local-networks}, {@code enforce-routes}: booleans, checked together. */

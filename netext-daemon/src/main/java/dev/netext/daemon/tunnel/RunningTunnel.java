@@ -6,6 +6,7 @@ import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.tunnel.TunnelRuntime;
+import dev.netext.tunnel.apps.AppRouting;
 import dev.netext.tunnel.linux.NetlinkConfigurator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,17 +23,19 @@ public final class RunningTunnel implements AutoCloseable {
     private final StateLedger ledger;
     private final RtNetlink rtnl;
     private final List<StateLedger.Recovery> recovered;
+    private final AppRouting apps; // null unless tunnel.apps
     private boolean closed;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     RunningTunnel(TunnelRuntime runtime, NetlinkConfigurator configurator, PathMonitor monitor, StateLedger ledger,
-                  RtNetlink rtnl, List<StateLedger.Recovery> recovered) {
+                  RtNetlink rtnl, List<StateLedger.Recovery> recovered, AppRouting apps) {
         this.runtime = runtime;
         this.configurator = configurator;
         this.monitor = monitor;
         this.ledger = ledger;
         this.rtnl = rtnl;
         this.recovered = recovered;
+        this.apps = apps;
     }
 
     public TunnelRuntime runtime() { return runtime; }
@@ -74,6 +77,7 @@ public final class RunningTunnel implements AutoCloseable {
     private void teardown(StopReason reason) {
         runtime.stop(reason);
         monitor.close();
+        if (apps != null) apps.close(); // its table went with the runtime's clear; the ledger ends here
         // The runtime removed the settings; the link goes with its fd. Sweep the ledger once more so that nothing it
         // names survives, then drop it.
         for (LedgerEntry e : ledger.entries().reversed()) {

@@ -12,8 +12,10 @@ import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tun.TunDevice;
 import dev.netext.linux.tun.TunOptions;
+import dev.netext.tunnel.NetworkConfigurator;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelRuntime;
+import dev.netext.tunnel.apps.AppRouting;
 import dev.netext.tunnel.killswitch.KillSwitch;
 import dev.netext.tunnel.linux.NetlinkConfigurator;
 import dev.netext.tunnel.linux.TunTunnelDevice;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Puts one profile's tunnel together on this host, in an order that leaves nothing behind on any failure:
@@ -29,7 +32,8 @@ import java.util.Map;
  * <pre>
  *   recover dead instances' ledgers → create our ledger → open the TUN device (never an existing one)
  *   → path monitor → TunnelRuntime.start (the provider applies its settings through the configurator: links and
- *     routes, then the settings' DNS into the host's resolver, {@link HostDnsConfigurator})
+ *     routes, then the settings' DNS into the host's resolver, {@link HostDnsConfigurator}; with {@code apps:},
+ *     {@link AppRouting} instead: the listed apps' packets and DNS into the tunnel, the host's resolver untouched)
  * </pre>
  *
  * {@link RunningTunnel#close} undoes it in reverse. Must be called on a thread in the target network namespace.
@@ -91,9 +95,11 @@ public final class TunnelLauncher {
         StateLedger ledger = null;
         TunDevice tun = null;
         PathMonitor monitor = null;
+        AppRouting apps = null;
         try {
             List<StateLedger.Recovery> recovered = new ArrayList<>(recover(rtnl));
             recovered.addAll(ResolvConf.recover(stateDir)); // a killed instance's resolv.conf, before anything names it
+            recovered.addAll(AppRouting.recover(stateDir)); // its per-app table, whose rule went with the tunnel's ledger
             ledger = StateLedger.create(stateDir, LedgerKind.TUNNEL, instance);
             TunOptions options = TunOptions.defaults().withOffload(TUN_OFFLOAD);
             if (section.interfaceName() != null) options = options.withName(section.interfaceName());
@@ -107,17 +113,24 @@ public final class TunnelLauncher {
             NetlinkConfigurator configurator = new NetlinkConfigurator(rtnl, ledger, tun.ifindex(), table,
                     section.bypassMark().orElse(0));
             if (killSwitch != null) killSwitch.tunnelUp(tun.name(), configurator.bypassMark());
-            HostDnsConfigurator withDns = new HostDnsConfigurator(configurator, profile.name(), stateDir,
-                    line -> listener.log(profile.name(), line));
-            TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), withDns,
+            Consumer<String> log = line -> listener.log(profile.name(), line);
+            NetworkConfigurator outer;
+            if (section.apps().isEmpty()) {
+                outer = new HostDnsConfigurator(configurator, profile.name(), stateDir, log);
+            } else {
+                configurator.perApp();
+                outer = apps = AppRouting.open(configurator, stateDir, instance, section.apps(), configurator.appMark(), log);
+            }
+            TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), outer,
                     section.settings(), section.options(), listener);
             runtime.setStartOptions(startOptions);
             profile.memory().ifPresent(m -> runtime.setMemoryBudget(m.hardBytes() > 0 ? m.hardBytes() : m.softBytes()));
             monitor = PathMonitor.start(runtime::pathChanged);
             runtime.start();
-            return new RunningTunnel(runtime, configurator, monitor, ledger, rtnl, recovered);
+            return new RunningTunnel(runtime, configurator, monitor, ledger, rtnl, recovered, apps);
         } catch (Exception | Error e) {
             if (killSwitch != null) killSwitch.tunnelDown();
+            if (apps != null) apps.close();
             if (monitor != null) monitor.close();
             if (tun != null) tun.close();
             if (ledger != null) {

@@ -22,7 +22,12 @@ public enum LedgerKind {
     /** The host's resolver pointed at netext for a tunnel's DNS: {@code /etc/resolv.conf}, its original kept beside. */
     RESOLVER("resolver", "host resolver"),
     /** A tunnel's kill switch: table {@code inet netext-killswitch}, dropping what would leave outside the tunnel. */
-    KILL_SWITCH("killswitch", "kill switch");
+    KILL_SWITCH("killswitch", "kill switch"),
+    /**
+     * A per-app tunnel: table {@code inet netext-apps-N}, marking the chosen apps' packets for the tunnel's routing
+     * table, sending their DNS to the tunnel's servers and their packets out with the tunnel's address.
+     */
+    APPS("apps", "per-app tunnel");
 
     private final String prefix;
     private final String description;

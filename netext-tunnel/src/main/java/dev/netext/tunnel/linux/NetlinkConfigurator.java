@@ -36,6 +36,8 @@ import java.util.Optional;
  *       {@code lookup main suppress_prefixlength 0} lets the main table's specific routes (the LAN, the backend's
  *       link) win over the tunnel's default — what wg-quick does, so encrypted packets never loop into the
  *       tunnel.</li>
+ *   <li><b>per app</b> ({@link #perApp}, {@code tunnel.apps}) — tunnel-table mode whatever the routes, with the rule
+ *       {@code fwmark APP lookup TABLE}: only the packets {@code AppRouting}'s table marks use the tunnel's routes.</li>
  * </ul>
  */
 public final class NetlinkConfigurator implements NetworkConfigurator {
@@ -47,6 +49,8 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
     public static final int PRIORITY_BASE = 10_000;
     /** Bypass marks are {@code MARK_BASE | ifindex % 1000}: "NX" in the high bytes. */
     public static final int MARK_BASE = 0x4e58_0000;
+    /** Per-app marks are {@code APP_MARK_BASE | ifindex % 1000}: "NA" in the high bytes. */
+    public static final int APP_MARK_BASE = 0x4e41_0000;
 
     private final RtNetlink rtnl;
     private final StateLedger ledger;
@@ -54,6 +58,7 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
     private final int fixedTable;
     private final int fixedMark;
     private final List<LedgerEntry> applied = new ArrayList<>();
+    private boolean perApp;
 
     /**
      * @param table the routing table for tunnel-table mode, or 0 to derive one from the interface index
@@ -79,6 +84,15 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
     /** The tunnel table a device of {@code ifindex} gets when no table is named. */
     public static int derivedTable(int ifindex) { return TABLE_BASE + Math.floorMod(ifindex, 1000); }
 
+    /** Per-app mode: the tunnel's routes serve only packets marked {@link #appMark}. Before the first apply. */
+    public NetlinkConfigurator perApp() {
+        perApp = true;
+        return this;
+    }
+
+    /** The mark of packets that use the tunnel's routes in per-app mode. */
+    public int appMark() { return APP_MARK_BASE | slot; }
+
     public int rulePriority() { return PRIORITY_BASE + 2 * slot; }
 
     @Override
@@ -101,7 +115,7 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
         }
         rtnl.setLinkUp(index, true);
 
-        boolean tunnelTable = fixedTable != 0 || !s.excludedRoutes().isEmpty()
+        boolean tunnelTable = perApp || fixedTable != 0 || !s.excludedRoutes().isEmpty()
                 || s.includedRoutes().stream().anyMatch(r -> r.length() == 0);
         int table = tunnelTable ? table() : 254;
         for (IpPrefix r : s.includedRoutes()) {
@@ -118,8 +132,12 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
                     create(LedgerEntry.of("rule", "family", fam(f), "priority", Integer.toString(rulePriority() - 1),
                             "table", "254", "suppress", "0"));
                 }
-                create(LedgerEntry.of("rule", "family", fam(f), "priority", Integer.toString(rulePriority()),
-                        "table", Integer.toString(table), "fwmark", Integer.toUnsignedString(bypassMark()), "invert", "true"));
+                create(perApp
+                        ? LedgerEntry.of("rule", "family", fam(f), "priority", Integer.toString(rulePriority()),
+                                "table", Integer.toString(table), "fwmark", Integer.toUnsignedString(appMark()))
+                        : LedgerEntry.of("rule", "family", fam(f), "priority", Integer.toString(rulePriority()),
+                                "table", Integer.toString(table), "fwmark", Integer.toUnsignedString(bypassMark()),
+                                "invert", "true"));
             }
         }
         LOG.debug("applied {} to {}: {}", tunnelTable ? "table " + table : "main table", dev, applied);
