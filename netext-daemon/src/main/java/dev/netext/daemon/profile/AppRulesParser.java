@@ -32,7 +32,8 @@ final class AppRulesParser {
             String at = path + "[" + i + "]";
             Checks.Fields f = checks.fields(items.get(i), at, KEYS);
             if (f == null) continue;
-            if (f.keys().stream().filter(KEYS::contains).count() != 1) {
+            if (!KEYS.containsAll(f.keys())) continue; // the unknown key is reported
+            if (f.keys().size() != 1) {
                 checks.error(f.line(), at, "give exactly one of uid, cgroup (got " + String.join(", ", f.keys()) + ")");
                 continue;
             }
@@ -66,8 +67,15 @@ final class AppRulesParser {
             checks.error(f.get("enforce-routes"), f.path("enforce-routes"), "cannot be combined with " + apps
                     + ": a per-app tunnel's routes are in a table of their own, used by the listed apps only");
         if (settings != null && !settings.dns().matchDomains().isEmpty())
-            checks.error(f.get("settings"), f.path("settings") + ".dns.match-domains", "cannot be applied with "
+            checks.error(dnsLine(f), f.path("settings") + ".dns.match-domains", "cannot be applied with "
                     + apps + ": every name the apps look up goes to the tunnel's servers (their port 53 is"
                     + " redirected there); leave match-domains out");
+    }
+
+    /** The line of {@code settings.dns}, or of {@code settings} (the DNS came from a config file). */
+    private static int dnsLine(Checks.Fields f) {
+        if (f.get("settings") instanceof YamlNode.MapNode m && m.entries().get("dns") != null)
+            return m.entries().get("dns").keyLine();
+        return f.keyLine("settings");
     }
 }

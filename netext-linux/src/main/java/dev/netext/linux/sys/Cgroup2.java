@@ -80,6 +80,20 @@ public final class Cgroup2 {
         return Optional.empty();
     }
 
+    /**
+     * Whether this process's mount namespace is not PID 1's. PID 1's may be unreadable (a container whose init
+     * belongs to another user namespace): then this one is the container's, whose empty {@code /sys/fs/cgroup} is
+     * where its own init would mount the hierarchy.
+     */
+    private static boolean ownMountNamespace() throws IOException {
+        Path self = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
+        try {
+            return !self.equals(Files.readSymbolicLink(Path.of("/proc/1/ns/mnt")));
+        } catch (IOException unreadable) {
+            return true;
+        }
+    }
+
     /** Mounts the hierarchy on the empty {@code /sys/fs/cgroup} of a private mount namespace (see the class). */
     private static Path mountHidden() throws IOException {
         boolean empty;
@@ -88,8 +102,7 @@ public final class Cgroup2 {
         } catch (IOException e) {
             empty = false;
         }
-        boolean ownNamespace = !Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"))
-                .equals(Files.readSymbolicLink(Path.of("/proc/1/ns/mnt")));
+        boolean ownNamespace = ownMountNamespace();
         if (!empty || !ownNamespace)
             throw new IOException("no cgroup v2 hierarchy is mounted here (" + MOUNTINFO + "): nft cannot match cgroups");
         HostPackages.require("mount");

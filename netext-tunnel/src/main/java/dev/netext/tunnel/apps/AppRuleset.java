@@ -11,16 +11,16 @@ import java.util.regex.Pattern;
  * owns. With it, the tunnel's routes are in the tunnel's own table and its policy rule is {@code fwmark APP lookup
  * TABLE}: only packets carrying the app mark use them, everything else keeps the normal routes.
  * <pre>
- * chain mark (type route, hook output, priority mangle)     a changed mark makes the kernel route the packet again
+ * chain route_apps (type route, hook output, priority mangle)     a changed mark makes the kernel route the packet again
  *   meta mark BYPASS return                                  the tunnel's own transport never goes into the tunnel
  *   MATCH meta mark set APP                                  per app rule: meta skuid U · socket cgroupv2 level L "P"
  *   meta mark APP meta nfproto ipv6 th dport 53 drop         (DNS servers of one family only) no name leaks over the other
- * chain dns (type nat, hook output, priority dstnat)         the apps' DNS goes to the tunnel's server, whatever
+ * chain dns_apps (type nat, hook output, priority -100)           the apps' DNS goes to the tunnel's server, whatever
  *   meta mark APP meta nfproto ipv4 th dport 53 dnat ip to S4     resolver their resolv.conf names
  *   meta mark APP meta nfproto ipv6 th dport 53 dnat ip6 to S6
- * chain clamp (type filter, hook postrouting, priority mangle)
+ * chain clamp_apps (type filter, hook postrouting, priority mangle)
  *   meta mark APP oifname TUN tcp flags syn tcp option maxseg size set rt mtu   the socket chose its MSS on the old route
- * chain out (type nat, hook postrouting, priority srcnat)
+ * chain nat_apps (type nat, hook postrouting, priority srcnat)
  *   meta mark APP oifname TUN masquerade                     the socket chose its source address on the normal route:
  *                                                            the tunnel's peer only accepts the tunnel's address
  * </pre>
@@ -68,7 +68,7 @@ public final class AppRuleset {
         String t = FAMILY + ' ' + c.table();
         sb.append("table ").append(t).append(" {}\nflush table ").append(t).append('\n');
         sb.append("table ").append(t).append(" {\n");
-        sb.append("  chain mark {\n    type route hook output priority mangle; policy accept;\n");
+        sb.append("  chain route_apps {\n    type route hook output priority mangle; policy accept;\n");
         sb.append("    meta mark ").append(hex(c.bypassMark())).append(" return\n");
         for (String m : c.matches()) sb.append("    ").append(m).append(" meta mark set ").append(app).append('\n');
         if (!c.dns().isEmpty()) {
@@ -77,7 +77,7 @@ public final class AppRuleset {
         }
         sb.append("  }\n");
         if (!c.dns().isEmpty()) {
-            sb.append("  chain dns {\n    type nat hook output priority dstnat; policy accept;\n");
+            sb.append("  chain dns_apps {\n    type nat hook output priority -100; policy accept;\n");
             if (c.dns4() != null) sb.append("    ").append(marked).append(" meta nfproto ipv4").append(dns53)
                     .append(" dnat ip to ").append(c.dns4().getHostAddress()).append('\n');
             if (c.dns6() != null) sb.append("    ").append(marked).append(" meta nfproto ipv6").append(dns53)
@@ -85,9 +85,9 @@ public final class AppRuleset {
             sb.append("  }\n");
         }
         String toTunnel = marked + " oifname \"" + c.tunnel() + "\"";
-        sb.append("  chain clamp {\n    type filter hook postrouting priority mangle; policy accept;\n");
+        sb.append("  chain clamp_apps {\n    type filter hook postrouting priority mangle; policy accept;\n");
         sb.append("    ").append(toTunnel).append(" tcp flags syn tcp option maxseg size set rt mtu\n  }\n");
-        sb.append("  chain out {\n    type nat hook postrouting priority srcnat; policy accept;\n");
+        sb.append("  chain nat_apps {\n    type nat hook postrouting priority srcnat; policy accept;\n");
         sb.append("    ").append(toTunnel).append(" masquerade\n  }\n");
         sb.append("}\n");
         return sb.toString();
