@@ -89,12 +89,17 @@ class PerAppTunnelIntegrationTest {
                 assertThat(curlAs(nx, APP_UID, "uid-app.example")).isEqualTo("hello uid-app.example:8080 from " + GO_FAR);
                 assertThat(curlAs(nx, 0, "root.example")).isEqualTo("hello root.example:8080 from " + NX_OUTSIDE);
                 assertThat(Files.readAllBytes(resolvConf)).as("the host's resolver is left alone").isEqualTo(original);
+                // a loopback resolver (systemd-resolved's stub address; nothing listens there in nx) is redirected too
+                assertThat(digAs(nx, APP_UID, "127.0.0.53", "loopback-stub.example")).isEqualTo(FAR);
+                assertThat(digAs(nx, 0, "127.0.0.53", "loopback-root.example")).as("not listed: no resolver there").isEmpty();
 
                 String in = Files.readString(insideLog), out = Files.readString(outsideLog);
                 assertThat(in).as("the tunnel's resolver").contains("query[A] cgroup-app.example")
-                        .contains("query[A] uid-app.example").doesNotContain("other-app.example").doesNotContain("root.example");
+                        .contains("query[A] uid-app.example").contains("query[A] loopback-stub.example")
+                        .doesNotContain("other-app.example").doesNotContain("root.example");
                 assertThat(out).as("the client's own resolver").contains("query[A] other-app.example")
-                        .contains("query[A] root.example").doesNotContain("cgroup-app.example").doesNotContain("uid-app.example");
+                        .contains("query[A] root.example").doesNotContain("cgroup-app.example").doesNotContain("uid-app.example")
+                        .doesNotContain("loopback-");
 
                 assertThat(netext.terminate(START)).isZero();
             }
@@ -188,6 +193,13 @@ class PerAppTunnelIntegrationTest {
         ExecResult r = ns.run(Duration.ofSeconds(15), "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
                 "curl", "-sS", "-m", "10", "http://" + name + ":" + HTTP + "/");
         return r.output().strip();
+    }
+
+    /** The A record dig gets for {@code name} from {@code server}, as {@code uid}; empty when none answers. */
+    private static String digAs(NetworkNamespace ns, int uid, String server, String name) throws IOException {
+        ExecResult r = ns.run(Duration.ofSeconds(15), "setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                "dig", "+short", "+time=2", "+tries=1", "@" + server, name);
+        return r.exitCode() == 0 ? r.output().strip() : "";
     }
 
     private static void assertClean(NetworkNamespace nx, String when) throws IOException {

@@ -7,12 +7,14 @@ import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.sys.Cgroup2;
+import dev.netext.linux.sys.Sysctl;
 import dev.netext.tunnel.NetworkConfigurator;
 import dev.netext.tunnel.TunnelDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,6 +93,10 @@ public final class AppRouting implements NetworkConfigurator, AutoCloseable {
         }
         table = name;
         List<InetAddress> servers = dns.servers();
+        // queries to a loopback resolver leave from 127.0.0.1: allowed out of (and back in through) this device only
+        // (AppRuleset's guard chain lets nothing else from the tunnel reach loopback); the setting goes with the device
+        if (servers.stream().anyMatch(a -> a instanceof Inet4Address))
+            Sysctl.set("net/ipv4/conf/" + device.name() + "/route_localnet", 1);
         nft.apply(AppRuleset.render(new AppRuleset.Config(name, device.name(), appMark, links.bypassMark(), matches,
                 servers)));
         report.accept("apps: " + matches.size() + " app rule(s) routed into " + device.name()

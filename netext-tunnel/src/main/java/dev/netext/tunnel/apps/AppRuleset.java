@@ -23,9 +23,15 @@ import java.util.regex.Pattern;
  * chain nat_apps (type nat, hook postrouting, priority srcnat)
  *   meta mark APP oifname TUN masquerade                     the socket chose its source address on the normal route:
  *                                                            the tunnel's peer only accepts the tunnel's address
+ * chain guard_apps (type filter, hook prerouting, priority filter)      (with an IPv4 server)
+ *   iifname TUN ip daddr 127.0.0.0/8 ct status dnat accept   answers to a query sent to a loopback resolver
+ *   iifname TUN ip daddr 127.0.0.0/8 drop                    anything else the tunnel sends to loopback
  * </pre>
- * A loopback resolver (systemd-resolved's 127.0.0.53) cannot be sent elsewhere this way — the kernel never routes a
- * packet from 127.0.0.1 out of another device — so a matched app's query to it is dropped (no leak, no answer).
+ * A query to a loopback resolver (systemd-resolved's 127.0.0.53) leaves from 127.0.0.1, which the kernel routes out
+ * of a device only when that device has {@code route_localnet} — {@link AppRouting} sets it on the TUN device (it goes
+ * with the device), and the guard chain keeps the tunnel's peer from reaching this host's loopback services through
+ * it: only the answers of redirected queries (conntrack's reply of a DNATed connection) pass. IPv6 has no such
+ * switch: a matched app's query to {@code ::1} is dropped (no leak, no answer).
  * {@link #render} replaces the table in one transaction.
  */
 public final class AppRuleset {
@@ -89,6 +95,12 @@ public final class AppRuleset {
         sb.append("    ").append(toTunnel).append(" tcp flags syn tcp option maxseg size set rt mtu\n  }\n");
         sb.append("  chain nat_apps {\n    type nat hook postrouting priority srcnat; policy accept;\n");
         sb.append("    ").append(toTunnel).append(" masquerade\n  }\n");
+        if (c.dns4() != null) {
+            String fromTunnel = "iifname \"" + c.tunnel() + "\" ip daddr 127.0.0.0/8";
+            sb.append("  chain guard_apps {\n    type filter hook prerouting priority filter; policy accept;\n");
+            sb.append("    ").append(fromTunnel).append(" ct status dnat accept\n");
+            sb.append("    ").append(fromTunnel).append(" drop\n  }\n");
+        }
         sb.append("}\n");
         return sb.toString();
     }

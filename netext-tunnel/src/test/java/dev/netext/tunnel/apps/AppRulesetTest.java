@@ -35,13 +35,16 @@ class AppRulesetTest {
                 .contains("meta mark 0x4e410003 meta nfproto ipv4 meta l4proto { tcp, udp } th dport 53 dnat ip to 10.9.0.1")
                 .contains("meta mark 0x4e410003 oifname \"wg0\" tcp flags syn tcp option maxseg size set rt mtu")
                 .contains("meta mark 0x4e410003 oifname \"wg0\" masquerade")
+                .containsSubsequence("iifname \"wg0\" ip daddr 127.0.0.0/8 ct status dnat accept",
+                        "iifname \"wg0\" ip daddr 127.0.0.0/8 drop")
                 .doesNotContain("dnat ip6");
     }
 
     @Test
     void withoutDnsServersTheAppsKeepTheirResolver() throws Exception {
         String text = AppRuleset.render(config(List.of()));
-        assertThat(text).doesNotContain("dnat").doesNotContain("th dport 53").contains("masquerade");
+        assertThat(text).doesNotContain("dnat").doesNotContain("th dport 53").doesNotContain("127.0.0.0/8")
+                .contains("masquerade");
     }
 
     @Test
