@@ -15,8 +15,8 @@ import java.util.List;
 final class AppRulesParser {
     static final List<String> KEYS = List.of("uid", "cgroup", "executable");
     static final String EXECUTABLE_REFUSED = "cannot be applied: the kernel does not tell which program a socket"
-            + " belongs to, and matching it later would let the first packets out untunnelled; run the app in a cgroup"
-            + " of its own (systemd-run --user --slice=NAME.slice PROGRAM) and name it with 'cgroup: /…/NAME.slice'";
+            + " belongs to, and matching it later would let the first packets out untunnelled; run the program in a"
+            + " cgroup of its own and name that cgroup ('cgroup: /path', as /proc/PID/cgroup shows it)";
 
     private AppRulesParser() {}
 
