@@ -1,5 +1,6 @@
-package dev.netext.cli.wg;
+package dev.netext.cli;
 
+import dev.netext.cli.wg.WireguardGo;
 import dev.netext.lab.NetextProcess;
 import dev.netext.lab.peers.Dnsmasq;
 import dev.netext.lab.traffic.HelloHttpServer;
@@ -36,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * client, the client's own (10.95.0.2) for a direct one. Each client looks up a name of its own through the system's
  * resolver (curl, glibc, the namespace's resolv.conf naming the outside dnsmasq); the two dnsmasqs log their queries,
  * so each log says whose DNS went where. Clients: one process in the listed cgroup, one in a sibling cgroup, one
- * running as the listed uid.
+ * running as the listed uid. Under {@code netext up} (clean stop; {@code kill -9} and {@code diagnose --fix}), then
+ * under the daemon.
  */
 class PerAppTunnelIntegrationTest {
     private static final Duration START = Duration.ofSeconds(30);
@@ -117,6 +119,19 @@ class PerAppTunnelIntegrationTest {
                 fix.waitFor(START);
                 assertClean(nx, "after kill -9 and diagnose --fix:\n" + fix.output());
             }
+
+            // the daemon: the same profile from its profiles directory
+            try (DaemonUnderTest d = new DaemonUnderTest(nx, Files.createDirectories(dir.resolve("daemon")))) {
+                d.profile("perapp.yaml", Files.readString(profile).replace("config: ", "config: " + dir + "/"));
+                d.cli("reload");
+                d.awaitComponent("perapp", c -> c.path("status").asText().equals("connected"), START);
+                assertThat(curlIn(nx, tunnelled, "daemon-app.example")).as(d.process.output())
+                        .isEqualTo("hello daemon-app.example:8080 from " + GO_FAR);
+                assertThat(curlIn(nx, direct, "daemon-other.example")).isEqualTo("hello daemon-other.example:8080 from " + NX_OUTSIDE);
+                assertThat(Files.readString(insideLog)).contains("query[A] daemon-app.example").doesNotContain("daemon-other");
+                assertThat(d.stop()).isZero();
+            }
+            assertClean(nx, "after the daemon's clean stop");
         } finally {
             Files.deleteIfExists(resolvConf);
             removeCgroups(cgroups, tunnelled, direct);
