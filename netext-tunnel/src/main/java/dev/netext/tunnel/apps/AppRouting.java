@@ -100,6 +100,7 @@ public final class AppRouting implements NetworkConfigurator, AutoCloseable {
         nft.apply(AppRuleset.render(new AppRuleset.Config(name, device.name(), appMark, links.bypassMark(), matches,
                 servers)));
         report.accept("apps: " + matches.size() + " app rule(s) routed into " + device.name()
+                + (settings.includedRoutes().isEmpty() ? " (the tunnel has no routes: nothing of theirs goes in)" : "")
                 + (servers.isEmpty() ? "; the tunnel has no DNS servers: the apps keep their resolver"
                 : "; their DNS goes to " + servers.stream().map(InetAddress::getHostAddress).toList()));
     }
