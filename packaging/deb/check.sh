@@ -29,6 +29,10 @@ say "apt-get install $DEB"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$DEB" >&2
 [ "$(command -v netext)" = /usr/bin/netext ] || fail "netext on PATH is $(command -v netext), not the package's"
 say "runtime $(du -sh /usr/lib/netext/runtime | cut -f1), jars $(du -sh /usr/lib/netext/lib | cut -f1)"
+# a signed jar costs every start a signature check and stays out of the AOT cache (netext-cli/pom.xml strips BC's)
+for j in /usr/lib/netext/lib/*.jar; do
+  ! LC_ALL=C grep -aqE 'META-INF/[A-Za-z0-9_-]+\.(SF|RSA|DSA|EC)' "$j" || fail "$j is signed" # names are plain in a zip
+done
 
 cd /
 say "netext --version"
