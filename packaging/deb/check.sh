@@ -35,6 +35,8 @@ for j in /usr/lib/netext/lib/*.jar; do
 done
 
 cd /
+[ -s /usr/lib/netext/netext.aot ] && grep -qv '^untrained' /usr/lib/netext/netext.aot.key ||
+  fail "postinst trained no AOT cache (/usr/lib/netext/netext-aot-training.log: $(tail -3 /usr/lib/netext/netext-aot-training.log 2>&1))"
 say "netext --version"
 netext --version >&2 || fail "netext --version"
 say "netext sandbox"
