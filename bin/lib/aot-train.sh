@@ -8,6 +8,8 @@
 # Needs root (namespaces); without it, or when anything fails, it leaves no cache (the key file says "untrained")
 # and says so in one line: netext then starts without one. Run by bin/netext after a build; the Debian package runs it on its own runtime and jars.
 set -eu
+# a caller's global JVM options would be trained into the cache (or break its two-step dump): not ours to keep
+unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS
 [ $# -eq 2 ] || { echo "usage: $0 JAVA_HOME LIB_DIR" >&2; exit 2; }
 JDK=$1
 LIB=$(cd "$2" && pwd)

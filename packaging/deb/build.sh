@@ -7,6 +7,8 @@
 # What the package holds:
 #   /usr/bin/netext                     packaging/deb/netext: sources /usr/lib/netext/launch.sh
 #   /usr/lib/netext/launch.sh, jvm.sh   bin/lib/launch.sh and jvm.sh: how bin/netext starts the JVM, its options
+#   /usr/lib/netext/aot-train.sh        bin/lib/aot-train.sh: postinst trains the AOT cache on the installed runtime and
+#                                       jars (a cache names the paths it was trained with: it cannot be built here)
 #   /usr/lib/netext/runtime/            a jlinked Java 25: the modules jdeps finds in the jars, plus runtime-modules.txt
 #   /usr/lib/netext/lib/*.jar           the jars
 #   /lib/systemd/system/netext.service  written by `netext install --root` (dev.netext.daemon.install.Installer)
@@ -62,6 +64,7 @@ find "$APP/runtime/legal" -type f -exec chmod 644 {} +
 cp "$LIB"/*.jar "$APP/lib/"
 install -m 644 "$ROOT/bin/lib/launch.sh" "$APP/launch.sh"
 install -m 644 "$ROOT/bin/lib/jvm.sh" "$APP/jvm.sh"
+install -m 755 "$ROOT/bin/lib/aot-train.sh" "$APP/aot-train.sh"
 install -m 755 "$HERE/netext" "$STAGE/usr/bin/netext"
 
 # The unit and /etc/netext as `netext install` makes them (one text, Installer's), with the package's launcher;

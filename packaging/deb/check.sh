@@ -29,8 +29,14 @@ say "apt-get install $DEB"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$DEB" >&2
 [ "$(command -v netext)" = /usr/bin/netext ] || fail "netext on PATH is $(command -v netext), not the package's"
 say "runtime $(du -sh /usr/lib/netext/runtime | cut -f1), jars $(du -sh /usr/lib/netext/lib | cut -f1)"
+# a signed jar costs every start a signature check and stays out of the AOT cache (netext-cli/pom.xml strips BC's)
+for j in /usr/lib/netext/lib/*.jar; do
+  ! LC_ALL=C grep -aqE 'META-INF/[A-Za-z0-9_-]+\.(SF|RSA|DSA|EC)' "$j" || fail "$j is signed" # names are plain in a zip
+done
 
 cd /
+[ -s /usr/lib/netext/netext.aot ] && grep -qv '^untrained' /usr/lib/netext/netext.aot.key ||
+  fail "postinst trained no AOT cache (/usr/lib/netext/netext-aot-training.log: $(tail -3 /usr/lib/netext/netext-aot-training.log 2>&1))"
 say "netext --version"
 netext --version >&2 || fail "netext --version"
 say "netext sandbox"

@@ -5,16 +5,20 @@ import picocli.CommandLine.Command;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 
 /** {@code netext}: the command line. Each subcommand is one class; this one only wires them. */
 @Command(name = "netext",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "The Network Extension framework for Linux: packet tunnels, DNS proxies, content filters, proxies.",
-        subcommands = {UpCommand.class, WgCommand.class, DownCommand.class, MessageCommand.class, StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, RulesCommand.class, DashboardCommand.class, CaptureCommand.class, ImportCommand.class,
-                DaemonCommand.class, InstallCommand.class, UninstallCommand.class, DiagnoseCommand.class, DnsCommand.class,
-                SandboxCommand.class, CommandLine.HelpCommand.class})
+        description = "The Network Extension framework for Linux: packet tunnels, DNS proxies, content filters, proxies.")
 public final class Main implements Runnable {
+    /** The subcommands, in the order {@code netext --help} lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(UpCommand.class, WgCommand.class, DownCommand.class, MessageCommand.class,
+            StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, RulesCommand.class,
+            DashboardCommand.class, CaptureCommand.class, ImportCommand.class, DaemonCommand.class, InstallCommand.class,
+            UninstallCommand.class, DiagnoseCommand.class, DnsCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -45,12 +49,25 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
-    /** The CLI as {@link #run} executes it (tests set its output streams). */
+    /** The whole CLI (tests set its output streams). */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The CLI for {@code args}: when they start with a subcommand's name, the root holds only that subcommand. picocli
+     * builds a command's model by reflection, constructing its objects (options, mixins and what they hold), and the
+     * models of all subcommands were a third of the main thread's work before a command began; {@code --help},
+     * {@code help}, an unknown word or no word at all get every subcommand.
+     */
+    static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> only = args.length == 0 || args[0].equals("help") ? null : SUBCOMMANDS.stream()
+                .filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).findFirst().orElse(null);
+        for (Class<?> subcommand : only == null ? SUBCOMMANDS : List.of(only)) cl.addSubcommand(subcommand);
         cl.setExpandAtFiles(false); // "@FILE" is netext message's own (--data @FILE), not picocli's argument file
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("netext: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));

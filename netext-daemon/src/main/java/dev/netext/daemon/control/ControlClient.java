@@ -26,7 +26,6 @@ import java.util.function.Predicate;
  */
 public final class ControlClient implements AutoCloseable {
     public static final Path DEFAULT_SOCKET = Path.of("/run/netext/control.sock");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final SocketChannel channel;
     private final BufferedReader in;
@@ -88,14 +87,14 @@ public final class ControlClient implements AutoCloseable {
     }
 
     public void send(JsonNode request) throws IOException {
-        out.write((MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.write((Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
     /** The next reply line, parsed; null at end of stream. */
     public JsonNode read() throws IOException {
         String line = in.readLine();
-        return line == null ? null : MAPPER.readTree(line);
+        return line == null ? null : Json.MAPPER.readTree(line);
     }
 
     /** The next raw reply line; null at end of stream. */
@@ -132,5 +131,10 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
-    public static ObjectMapper mapper() { return MAPPER; }
+    public static ObjectMapper mapper() { return Json.MAPPER; }
+
+    /** Made on first use: every CLI command holds a control option, most never talk to the daemon (start-up). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 }

@@ -1,6 +1,8 @@
 package dev.netext.dns.cache;
 
 import dev.netext.dns.wire.ResponseView;
+import dev.netext.linux.LinuxException;
+import dev.netext.linux.ffm.AnonymousMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -91,7 +93,7 @@ public final class DnsCache implements AutoCloseable {
         this.staleSeconds = staleSeconds;
         this.nanos = nanos;
         this.originNanos = nanos.getAsLong();
-        this.log = arena.allocate(maxBytes, 8);
+        this.log = mapLog(maxBytes, arena);
         int tableSize = Integer.highestOneBit(Math.max(16, maxEntries * 2 - 1)) << 1;
         this.slots = new int[tableSize];
         this.hashes = new int[tableSize];
@@ -350,6 +352,18 @@ public final class DnsCache implements AutoCloseable {
     public long misses() { return misses.sum(); }
     public long inserts() { return inserts.sum(); }
     public long evictions() { return evictions.sum(); }
+
+    /**
+     * The answers' log, mapped rather than allocated: pages the log has not reached yet are not resident (a cache sized
+     * for 150,000 entries and holding 100,000 names was 38 MiB resident from its start, and 12 MiB is what it used).
+     */
+    private static MemorySegment mapLog(long bytes, Arena arena) {
+        try {
+            return AnonymousMemory.map(bytes, arena);
+        } catch (LinuxException e) {
+            throw new IllegalStateException("cannot reserve " + bytes + " bytes for the DNS cache: " + e.getMessage(), e);
+        }
+    }
 
     @Override
     public void close() {

@@ -8,12 +8,18 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Log records get the shape of the CLI's own {@code netext: …} lines (issue 11, defect 7). */
-class ConsolePrefixConverterTest {
+class ConsoleLineTest {
     private final LoggerContext context = new LoggerContext();
-    private final ConsolePrefixConverter converter = new ConsolePrefixConverter();
+    private final ConsoleLine layout = new ConsoleLine();
+
+    private String line(String logger, Level level, Throwable thrown) {
+        return layout.doLayout(new LoggingEvent(getClass().getName(), context.getLogger(logger), level, "m {}", thrown, new Object[] {1}));
+    }
 
     private String prefix(String logger, Level level) {
-        return converter.convert(new LoggingEvent(getClass().getName(), context.getLogger(logger), level, "m", null, null));
+        String line = line(logger, level, null);
+        assertThat(line).startsWith("netext: ").endsWith("m 1" + System.lineSeparator());
+        return line.substring("netext: ".length(), line.length() - ("m 1" + System.lineSeparator()).length());
     }
 
     @Test
@@ -25,5 +31,12 @@ class ConsolePrefixConverterTest {
         assertThat(prefix("netext.provider.corp", Level.INFO)).isEqualTo("corp: ");
         assertThat(prefix("netext.provider.crash.Crasher", Level.WARN)).isEqualTo("warning: crash.Crasher: ");
         assertThat(prefix("io.netty.channel.DefaultChannelPipeline", Level.WARN)).isEqualTo("warning: DefaultChannelPipeline: ");
+    }
+
+    @Test
+    void aLoggedExceptionFollowsWithItsStackTrace() {
+        String line = line("dev.netext.dns.server.DnsProxyServer", Level.ERROR, new IllegalStateException("boom"));
+        assertThat(line).startsWith("netext: error: m 1" + System.lineSeparator() + "java.lang.IllegalStateException: boom")
+                .contains("at dev.netext.cli.console.ConsoleLineTest");
     }
 }
