@@ -82,8 +82,8 @@ class ClosedWhileDecidingIntegrationTest {
             Thread.sleep(50);
         FlowEngineConfig config = FlowEngineConfig.defaults("slow-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
-        engine = client.runInside(() -> FlowEngine.start(config, new SlowFilter(), null, events::add, new AtomicLong(),
-                null));
+        engine = client.runInside(() -> FlowEngine.start(config, new SlowFilter(), List.of(), null, events::add, new AtomicLong(), null,
+                new AtomicLong()::incrementAndGet));
     }
 
     @AfterAll

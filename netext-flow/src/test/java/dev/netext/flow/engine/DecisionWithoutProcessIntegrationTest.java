@@ -58,7 +58,8 @@ class DecisionWithoutProcessIntegrationTest {
         assertThat(filter.needsProcess()).isFalse();
         FlowEngineConfig config = FlowEngineConfig.defaults("inline-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(), null, events::add, new AtomicLong(), null,
+                new AtomicLong()::incrementAndGet));
     }
 
     @AfterAll

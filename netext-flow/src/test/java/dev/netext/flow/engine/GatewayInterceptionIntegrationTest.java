@@ -95,7 +95,8 @@ class GatewayInterceptionIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("gateway-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withGateway(List.of("gw-c")).withUdpIdleTimeout(Duration.ofSeconds(2)));
-        engine = gw.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        engine = gw.runInside(() -> FlowEngine.start(config, filter, List.of(), null, events::add, new AtomicLong(), null,
+                new AtomicLong()::incrementAndGet));
     }
 
     @AfterAll

@@ -73,7 +73,8 @@ class InterceptionIntegrationTest {
         RulesFilter filter = new RulesFilter(rules, RuleAction.ALLOW, Duration.ofSeconds(3), FinalVerdict.DROP, DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("test-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(), null, events::add, new AtomicLong(), null,
+                new AtomicLong()::incrementAndGet));
     }
 
     private static void waitListening(int port) throws Exception {

@@ -149,8 +149,8 @@ class ProxyChainIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("proxy-test", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
         // listed out of order on purpose: the chain sorts by order
-        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(second, wrongPassword, picky, first), null,
-                events::add, new AtomicLong(), null));
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(second, wrongPassword, picky, first), null, events::add, new AtomicLong(), null,
+                new AtomicLong()::incrementAndGet));
     }
 
     private static void waitListening(NetworkNamespace ns, int port) throws Exception {

@@ -81,7 +81,8 @@ class UdpInterceptionIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("udp-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(), null, events::add, new AtomicLong(), null,
+                new AtomicLong()::incrementAndGet));
     }
 
     @AfterAll

@@ -109,8 +109,8 @@ class UdpProxyChainIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("udp-proxy", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(corp, web), null, events::add,
-                new AtomicLong(), null));
+        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(corp, web), null, events::add, new AtomicLong(), null,
+                new AtomicLong()::incrementAndGet));
     }
 
     @AfterAll
