@@ -1,7 +1,6 @@
 package dev.netext.flow.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.DropMode;
@@ -24,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,8 +43,7 @@ class InterceptionIntegrationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("curl", "openssl", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         client = lab.namespace("client");
@@ -65,45 +62,20 @@ class InterceptionIntegrationTest {
         server.exec("sh", "-c", "exec /usr/bin/python3 -m http.server 80 --bind :: --directory '" + dir + "' > '"
                 + httpLog + "' 2>&1");
         Files.writeString(dir.resolve("hello.txt"), "hello through netext\n");
-        waitListening(443);
-        waitListening(80);
+        EngineFixture.awaitTcpListening(server, 443);
+        EngineFixture.awaitTcpListening(server, 80);
         List<FlowRule> rules = List.of(
                 FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
                 FlowRule.of(RuleAction.PROMPT).withHost("*.prompt.test"));
         RulesFilter filter = new RulesFilter(rules, RuleAction.ALLOW, Duration.ofSeconds(3), FinalVerdict.DROP, DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("test-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(), null, events::add, new AtomicLong(), null,
-                new AtomicLong()::incrementAndGet));
-    }
-
-    private static void waitListening(int port) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            if (server.run("ss", "-Htln", "sport = :" + port).output().contains(":" + port)) return;
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("server port " + port + " never listened");
+        engine = EngineFixture.start(client, config, filter, List.of(), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (engine != null) client.runInside(() -> engine.close());
-            if (client != null) assertNoInterceptionLeft(client);
-        } finally {
-            if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    static void assertNoInterceptionLeft(NetworkNamespace ns) throws Exception {
-        assertThat(ns.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
-        assertThat(ns.ip("rule").output()).doesNotContain("0x4e580f01");
-        assertThat(ns.ip("-6", "rule").output()).doesNotContain("0x4e580f01");
-        assertThat(ns.ip("route", "show", "table", "52101").output()).isBlank();
-        assertThat(ns.ip("-6", "route", "show", "table", "52101").output()).isBlank();
+        EngineFixture.tearDown(lab, client, engine, dir);
     }
 
     @BeforeEach
