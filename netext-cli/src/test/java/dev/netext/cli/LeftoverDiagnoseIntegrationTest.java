@@ -179,17 +179,7 @@ class LeftoverDiagnoseIntegrationTest {
         Process curl = null;
         long pid;
         try (DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("daemon")), "--state-dir", state.toString())) {
-            d.profile("web.yaml", """
-                    name: web
-                    filter:
-                      rules:
-                        - { host: "*.prompt.test", action: prompt }
-                      default: allow
-                      prompt-timeout: 60s
-                      prompt-default: drop
-                    """);
-            assertThat(d.cli("reload").output()).contains("started web");
-            d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), START);
+            d.startPromptingWeb();
             // the flow waits for an answer to its prompt, so the capture stays open until the kill
             curl = c.command("curl", "-sS", "--max-time", "30", "-H", "Host: www.prompt.test", "http://10.79.9.2:8080/").start();
             long id = FlowCaptureIntegrationTest.pausedFlow(d, "www.prompt.test");
