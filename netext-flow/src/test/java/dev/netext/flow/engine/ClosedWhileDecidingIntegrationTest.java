@@ -13,7 +13,6 @@ import dev.netext.api.tunnel.StopReason;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import java.nio.file.Files;
@@ -68,9 +67,9 @@ class ClosedWhileDecidingIntegrationTest {
         EngineFixture.assumeRoot();
         HostPackages.require("curl", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "cw0", "10.77.0.1/24"), VethEnd.of("server", "cs0", "10.77.0.2/24"));
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.77.0", null);
+        client = hosts.client();
+        server = hosts.server();
         dir = Files.createTempDirectory("netext-flow-slow");
         Files.writeString(dir.resolve("hello.txt"), "decided in time\n");
         EngineFixture.serveDirectory(server, "10.77.0.2", dir);

@@ -12,7 +12,6 @@ import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import java.nio.file.Files;
@@ -41,9 +40,9 @@ class DecisionWithoutProcessIntegrationTest {
         EngineFixture.assumeRoot();
         HostPackages.require("curl", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "dc0", "10.78.0.1/24"), VethEnd.of("server", "ds0", "10.78.0.2/24"));
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.78.0", null);
+        client = hosts.client();
+        server = hosts.server();
         dir = Files.createTempDirectory("netext-flow-inline");
         Files.writeString(dir.resolve("hello.txt"), "decided without waiting\n");
         EngineFixture.serveDirectory(server, "10.78.0.2", dir);

@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.FilterDataProvider;
+import dev.netext.api.filter.FilterVerdict;
+import dev.netext.api.flow.HostnameInfo;
 import dev.netext.flow.proxy.FlowProxy;
+import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.linux.netns.VethEnd;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * What the engine's integration tests share: an engine started inside a lab namespace with its events collected, the
@@ -25,6 +31,32 @@ public final class EngineFixture {
     public static void assumeRoot() throws Exception {
         assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+    }
+
+    /** curl in {@code ns} with {@code args} (≤ 20 s). */
+    public static ExecResult curl(NetworkNamespace ns, String... args) throws Exception {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "curl";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        return ns.run(Duration.ofSeconds(20), cmd);
+    }
+
+    /** A client namespace (where the engine runs) and a server namespace on one veth. */
+    public record ClientServer(NetworkNamespace client, NetworkNamespace server) {}
+
+    /**
+     * Namespaces {@code client} and {@code server} of {@code lab} on one veth ({@code c0}, {@code s0}): client
+     * {@code NET.1/24}, server {@code NET.2/24} ({@code net}: three octets); with {@code v6} (a /64 prefix such as
+     * {@code "fd77::"}) also {@code v6 1} and {@code v6 2}.
+     */
+    public static ClientServer clientServer(NetnsLab lab, String net, String v6) throws Exception {
+        NetworkNamespace client = lab.namespace("client"), server = lab.namespace("server");
+        lab.veth(VethEnd.of("client", "c0", net + ".1/24"), VethEnd.of("server", "s0", net + ".2/24"));
+        if (v6 != null) {
+            client.ip("-6", "addr", "add", v6 + "1/64", "dev", "c0", "nodad").orThrow();
+            server.ip("-6", "addr", "add", v6 + "2/64", "dev", "s0", "nodad").orThrow();
+        }
+        return new ClientServer(client, server);
     }
 
     /** Starts an engine in {@code ns} that offers allowed flows to {@code proxies} and adds its events to {@code events}. */
@@ -61,6 +93,38 @@ public final class EngineFixture {
         assertThat(ns.ip("-6", "rule").output()).doesNotContain("0x4e580f01");
         assertThat(ns.ip("route", "show", "table", "52101").output()).isBlank();
         assertThat(ns.ip("-6", "route", "show", "table", "52101").output()).isBlank();
+    }
+
+    /** The first {@code FlowOpened} in {@code events} that {@code which} accepts, once it comes (≤ 3 s). */
+    public static ProviderEvent.FlowOpened awaitOpened(List<ProviderEvent> events,
+                                                       Predicate<ProviderEvent.FlowOpened> which) throws InterruptedException {
+        for (int i = 0; i < 150; i++) {
+            for (ProviderEvent e : events)
+                if (e instanceof ProviderEvent.FlowOpened o && which.test(o)) return o;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no such FlowOpened in " + events);
+    }
+
+    /** A flow named {@code host} (by whatever source: SNI, Host header, DNS). */
+    public static Predicate<ProviderEvent.FlowOpened> named(String host) {
+        return o -> o.flow().hostname().map(HostnameInfo::hostname).filter(host::equals).isPresent();
+    }
+
+    /** The filter's verdicts about flow {@code flowId} so far, in order. */
+    public static List<FilterVerdict> verdicts(List<ProviderEvent> events, long flowId) {
+        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
+                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
+    }
+
+    /** Flow {@code flowId}'s {@code FlowClosed}, once it comes (≤ 8 s: a UDP flow closes when idle). */
+    public static ProviderEvent.FlowClosed awaitClosed(List<ProviderEvent> events, long flowId) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            for (ProviderEvent e : events)
+                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("flow " + flowId + " never closed: " + events);
     }
 
     /** The opened, verdict and closed events of flow {@code flowId} so far, in order. */

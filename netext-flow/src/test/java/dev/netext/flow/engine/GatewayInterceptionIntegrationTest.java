@@ -108,22 +108,10 @@ class GatewayInterceptionIntegrationTest {
     }
 
     private static ProviderEvent.FlowOpened opened(Predicate<ProviderEvent.FlowOpened> which) throws InterruptedException {
-        for (int i = 0; i < 150; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowOpened o && which.test(o)) return o;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no such FlowOpened in " + events);
+        return EngineFixture.awaitOpened(events, which);
     }
 
-    private static Predicate<ProviderEvent.FlowOpened> named(String host) {
-        return o -> o.flow().hostname().map(HostnameInfo::hostname).filter(host::equals).isPresent();
-    }
-
-    private static List<FilterVerdict> verdicts(long flowId) {
-        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
-                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
-    }
+    private static List<FilterVerdict> verdicts(long flowId) { return EngineFixture.verdicts(events, flowId); }
 
     @Test
     void forwardedHttpIsNamedByHostAndRelayedByTheGatewayOverBothFamilies() throws Exception {
@@ -134,7 +122,7 @@ class GatewayInterceptionIntegrationTest {
             assertThat(r.output()).contains("hello " + host);
             // the server saw the gateway's address: the connection was relayed, not forwarded
             assertThat(http.lastPeer()).isEqualTo(address.contains(":") ? "fd81:2:0:0:0:0:0:1" : "10.81.2.1");
-            ProviderEvent.FlowOpened o = opened(named(host));
+            ProviderEvent.FlowOpened o = opened(EngineFixture.named(host));
             assertThat(o.flow().hostname().orElseThrow().source()).isEqualTo(HostnameInfo.Source.HTTP_HOST);
             assertThat(o.flow().local().address().getHostAddress()).isIn("10.81.1.2", "fd81:1:0:0:0:0:0:2");
             assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.ALLOW);
@@ -146,7 +134,7 @@ class GatewayInterceptionIntegrationTest {
         int before = http.peers().size();
         ExecResult r = curl("x.blocked.test", "10.81.2.2");
         assertThat(r.exitCode()).as(r.output()).isIn(52, 56); // empty reply / connection reset
-        ProviderEvent.FlowOpened o = opened(named("x.blocked.test"));
+        ProviderEvent.FlowOpened o = opened(EngineFixture.named("x.blocked.test"));
         assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.DROP);
         assertThat(http.peers()).hasSize(before); // nothing reached the server
     }

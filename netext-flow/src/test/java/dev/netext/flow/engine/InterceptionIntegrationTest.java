@@ -14,7 +14,6 @@ import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import java.nio.file.Files;
@@ -46,11 +45,9 @@ class InterceptionIntegrationTest {
         EngineFixture.assumeRoot();
         HostPackages.require("curl", "openssl", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "fc0", "10.77.0.1/24"), VethEnd.of("server", "fs0", "10.77.0.2/24"));
-        client.ip("-6", "addr", "add", "fd77::1/64", "dev", "fc0", "nodad").orThrow();
-        server.ip("-6", "addr", "add", "fd77::2/64", "dev", "fs0", "nodad").orThrow();
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.77.0", "fd77::");
+        client = hosts.client();
+        server = hosts.server();
         dir = Files.createTempDirectory("netext-flow-it");
         server.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                 "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString(),
@@ -81,35 +78,16 @@ class InterceptionIntegrationTest {
     @BeforeEach
     void clearEvents() { events.clear(); }
 
-    private static ExecResult curl(String... args) throws Exception {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "curl";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        return client.run(Duration.ofSeconds(20), cmd);
-    }
+    private static ExecResult curl(String... args) throws Exception { return EngineFixture.curl(client, args); }
 
     private static ProviderEvent.FlowOpened opened(String host) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowOpened o && o.flow().hostname().map(HostnameInfo::hostname)
-                        .filter(host::equals).isPresent()) return o;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no FlowOpened for " + host + " in " + events);
+        return EngineFixture.awaitOpened(events, EngineFixture.named(host));
     }
 
-    private static List<FilterVerdict> verdicts(long flowId) {
-        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
-                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
-    }
+    private static List<FilterVerdict> verdicts(long flowId) { return EngineFixture.verdicts(events, flowId); }
 
     private static ProviderEvent.FlowClosed closed(long flowId) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("flow " + flowId + " never closed: " + events);
+        return EngineFixture.awaitClosed(events, flowId);
     }
 
     @Test

@@ -163,12 +163,7 @@ class ProxyChainIntegrationTest {
     @BeforeEach
     void clearEvents() { events.clear(); }
 
-    private static ExecResult curl(String... args) throws Exception {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "curl";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        return client.run(Duration.ofSeconds(20), cmd);
-    }
+    private static ExecResult curl(String... args) throws Exception { return EngineFixture.curl(client, args); }
 
     /** The origin's access-log line for {@code path} (python logs "PEER - - [date] "GET PATH HTTP/1.1" 200 -"). */
     private static String originLogLine(int port, String path) throws Exception {

@@ -18,7 +18,6 @@ import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.linux.tproxy.InterceptionConfig;
@@ -60,11 +59,9 @@ class UdpInterceptionIntegrationTest {
         EngineFixture.assumeRoot();
         HostPackages.require("nc", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "uc0", "10.79.0.1/24"), VethEnd.of("server", "us0", "10.79.0.2/24"));
-        client.ip("-6", "addr", "add", "fd79::1/64", "dev", "uc0", "nodad").orThrow();
-        server.ip("-6", "addr", "add", "fd79::2/64", "dev", "us0", "nodad").orThrow();
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.79.0", "fd79::");
+        client = hosts.client();
+        server = hosts.server();
         for (String a : List.of("10.79.0.2", "fd79::2"))
             for (int port : List.of(443, 7)) {
                 UdpEchoServer e = server.runInside(() -> UdpEchoServer.open(new InetSocketAddress(a, port)));
@@ -113,30 +110,17 @@ class UdpInterceptionIntegrationTest {
     }
 
     private static ProviderEvent.FlowOpened opened(Predicate<ProviderEvent.FlowOpened> which) throws InterruptedException {
-        for (int i = 0; i < 150; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowOpened o && which.test(o)) return o;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no such FlowOpened in " + events);
+        return EngineFixture.awaitOpened(events, which);
     }
 
     private static Predicate<ProviderEvent.FlowOpened> from(DatagramSocket s) {
         return o -> o.flow().local().port() == s.getLocalPort() && o.flow().protocol() == TransportProtocol.UDP;
     }
 
-    private static List<FilterVerdict> verdicts(long flowId) {
-        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
-                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
-    }
+    private static List<FilterVerdict> verdicts(long flowId) { return EngineFixture.verdicts(events, flowId); }
 
     private static ProviderEvent.FlowClosed closed(long flowId) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("flow " + flowId + " never closed: " + events);
+        return EngineFixture.awaitClosed(events, flowId);
     }
 
     private static long echoed() { return echoes.stream().mapToLong(UdpEchoServer::echoed).sum(); }

@@ -145,12 +145,7 @@ class UdpProxyChainIntegrationTest {
     }
 
     private static ProviderEvent.FlowClosed closed(long flowId) throws InterruptedException {
-        for (int i = 0; i < 400; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("flow " + flowId + " never closed: " + events);
+        return EngineFixture.awaitClosed(events, flowId);
     }
 
     /** dante's TCP control connections from the client namespace (one per open association). */
