@@ -2,6 +2,7 @@ package dev.netext.bench;
 
 import dev.netext.cli.sandbox.Table;
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.peers.Unbound;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -341,23 +342,15 @@ public final class DnsBench {
 
     /**
      * The {@code server:} lines every unbound of the benchmarks shares (two-space indented, to follow a
-     * {@code server:} line): foreground, no chroot or syslog, loopback clients, iterator only, 2 threads as netext.
+     * {@code server:} line): the lab's (foreground, no chroot or syslog, iterator only) for loopback clients, quiet,
+     * forwarding to a loopback upstream, 2 threads as netext.
      */
     static String unboundBasics(Path dir) {
-        return """
-                  do-daemonize: no
-                  username: ""
-                  chroot: ""
-                  directory: "%s"
-                  pidfile: ""
-                  use-syslog: no
-                  logfile: ""
+        return Unbound.basics(dir, "127.0.0.0/8") + """
                   verbosity: 0
                   do-not-query-localhost: no
-                  access-control: 127.0.0.0/8 allow
-                  module-config: "iterator"
                   num-threads: 2
                   so-reuseport: yes
-                """.formatted(dir);
+                """;
     }
 }

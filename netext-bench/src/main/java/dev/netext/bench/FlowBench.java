@@ -95,8 +95,8 @@ final class FlowBench {
                     double direct = iperf(c);
                     long[] directLat = latencies(c);
                     FlowEngineConfig cfg = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
-                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), Map.of(), EventSink.discard(),
-                            new AtomicLong(), null));
+                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
+                            EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
                     double through;
                     long[] lat, latNoProcess;
                     try {
@@ -105,8 +105,8 @@ final class FlowBench {
                     } finally {
                         c.runInside(engine::close);
                     }
-                    FlowEngine hostOnly = c.runInside(() -> FlowEngine.start(cfg, filterWithoutProcess(), Map.of(),
-                            EventSink.discard(), new AtomicLong(), null));
+                    FlowEngine hostOnly = c.runInside(() -> FlowEngine.start(cfg, filterWithoutProcess(), List.of(), Map.of(),
+                            EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
                     try {
                         latNoProcess = latencies(c);
                     } finally {

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,8 +52,8 @@ final class UdpFlowBench {
                     UdpProbe.Result direct = c.runInside(() -> UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30)));
                     long[] directSetup = setups(c, target);
                     FlowEngineConfig cfg = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
-                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), Map.of(), EventSink.discard(),
-                            new AtomicLong(), null));
+                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), List.of(), Map.of(),
+                            EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
                     UdpProbe.Result through;
                     long[] setup;
                     try {

@@ -5,6 +5,7 @@ import dev.netext.daemon.control.ControlClient;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.daemon.profile.ProfileException;
 import dev.netext.daemon.server.Daemon;
+import dev.netext.daemon.server.DaemonConfig;
 import dev.netext.daemon.server.ReloadResult;
 import dev.netext.daemon.server.RestartPolicy;
 import dev.netext.linux.state.StateLedger;
@@ -86,12 +87,21 @@ public final class DaemonCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UpCommand.Preflight.requireNetAdmin();
-        Daemon.Config config = new Daemon.Config(profilesDir, profiles, control, stateDir,
-                pluginDirs.isEmpty() ? List.of(ProviderResolver.SYSTEM_PLUGIN_DIR) : pluginDirs, metricsAddress(), eventsFile,
-                resolvConf, new RestartPolicy(Duration.ofMillis(restartDelayMillis), Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)),
-                Duration.ofSeconds(30), 0), Duration.ofMillis(Math.max(100, bytesIntervalMillis)),
-                Providers.TUNNEL, Providers.CONFIG_IMPORTERS, otlpEndpoint, loopback("--dashboard", dashboard),
-                kafkaTarget(), controlGroup());
+        DaemonConfig config = DaemonConfig.builder(control, stateDir)
+                .profiles(profilesDir, profiles)
+                .pluginDirs(pluginDirs.isEmpty() ? List.of(ProviderResolver.SYSTEM_PLUGIN_DIR) : pluginDirs)
+                .metrics(metricsAddress())
+                .eventsFile(eventsFile)
+                .resolvConf(resolvConf)
+                .restartPolicy(new RestartPolicy(Duration.ofMillis(restartDelayMillis),
+                        Duration.ofMillis(Math.max(restartDelayMillis, restartMaxDelayMillis)), Duration.ofSeconds(30), 0))
+                .bytesInterval(Duration.ofMillis(Math.max(100, bytesIntervalMillis)))
+                .providers(Providers.TUNNEL, Providers.CONFIG_IMPORTERS)
+                .otlpEndpoint(otlpEndpoint)
+                .dashboard(loopback("--dashboard", dashboard))
+                .kafka(kafkaTarget())
+                .controlGroup(controlGroup())
+                .build();
         if (otlpEndpoint != null) {
             try {
                 dev.netext.daemon.otlp.OtlpLogsExporter.logsUri(otlpEndpoint);

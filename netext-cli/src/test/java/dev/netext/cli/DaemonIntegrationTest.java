@@ -32,24 +32,12 @@ class DaemonIntegrationTest {
     Path dir;
 
     private static String echo(String name, String iface, String address) {
-        return tunnel("echo", name, iface, address);
+        return DaemonUnderTest.tunnelProfile("echo", name, iface, address);
     }
 
     /** pong answers pings to the other addresses of its /24 through the tunnel (its own address is local). */
     private static String pong(String name, String iface, String address) {
-        return tunnel("pong", name, iface, address);
-    }
-
-    private static String tunnel(String provider, String name, String iface, String address) {
-        return """
-                name: %s
-                tunnel:
-                  provider: %s
-                  interface: %s
-                  settings:
-                    addresses: [%s/24]
-                    routes: []
-                """.formatted(name, provider, iface, address);
+        return DaemonUnderTest.tunnelProfile("pong", name, iface, address);
     }
 
     private static void ping(NetworkNamespace ns, String address, int count) throws Exception {

@@ -34,18 +34,6 @@ class DaemonSafetyIntegrationTest {
     @TempDir
     Path dir;
 
-    private static String tunnel(String provider, String name, String iface, String address) {
-        return """
-                name: %s
-                tunnel:
-                  provider: %s
-                  interface: %s
-                  settings:
-                    addresses: [%s/24]
-                    routes: []
-                """.formatted(name, provider, iface, address);
-    }
-
     /** A typo'd key, as a hand-edited file has one. */
     private static final String TYPO = """
             name: charlie
@@ -60,8 +48,8 @@ class DaemonSafetyIntegrationTest {
         NetworkNamespace ns = lab.namespace("broken");
         NetworkState before = NetworkState.of(ns);
         Path profiles = Files.createDirectories(dir.resolve("profiles.d"));
-        Files.writeString(profiles.resolve("a.yaml"), tunnel("echo", "alpha", "nxa0", "10.7.21.1"));
-        Files.writeString(profiles.resolve("b.yaml"), tunnel("pong", "bravo", "nxb0", "10.7.22.1"));
+        Files.writeString(profiles.resolve("a.yaml"), DaemonUnderTest.tunnelProfile("echo", "alpha", "nxa0", "10.7.21.1"));
+        Files.writeString(profiles.resolve("b.yaml"), DaemonUnderTest.tunnelProfile("pong", "bravo", "nxb0", "10.7.22.1"));
         Path broken = Files.writeString(profiles.resolve("c.yaml"), TYPO);
         try (DaemonUnderTest d = new DaemonUnderTest(ns, dir)) {
             d.awaitComponent("alpha", DaemonSafetyIntegrationTest::connected, CONNECT);
@@ -100,7 +88,7 @@ class DaemonSafetyIntegrationTest {
             assertThat(connected(d.profileStatus("alpha").path("components").get(0))).isTrue();
 
             // ... and once the file is fixed, a reload starts it and the report is gone
-            Files.writeString(broken, tunnel("echo", "charlie", "nxc0", "10.7.23.1"));
+            Files.writeString(broken, DaemonUnderTest.tunnelProfile("echo", "charlie", "nxc0", "10.7.23.1"));
             NetextProcess reload = d.cli("reload");
             assertThat(reload.waitFor(CONNECT)).as(reload.output()).isZero();
             assertThat(reload.output()).contains("started charlie").contains("unchanged alpha bravo");
@@ -118,8 +106,8 @@ class DaemonSafetyIntegrationTest {
         NetworkNamespace ns = lab.namespace("required");
         NetworkState before = NetworkState.of(ns);
         Path profiles = Files.createDirectories(dir.resolve("profiles.d"));
-        Files.writeString(profiles.resolve("a.yaml"), tunnel("echo", "alpha", "nxa0", "10.7.21.1"));
-        Files.writeString(profiles.resolve("b.yaml"), tunnel("pong", "bravo", "nxb0", "10.7.22.1"));
+        Files.writeString(profiles.resolve("a.yaml"), DaemonUnderTest.tunnelProfile("echo", "alpha", "nxa0", "10.7.21.1"));
+        Files.writeString(profiles.resolve("b.yaml"), DaemonUnderTest.tunnelProfile("pong", "bravo", "nxb0", "10.7.22.1"));
         Files.writeString(profiles.resolve("c.yaml"), "required: true\n" + TYPO);
         try (NetextProcess daemon = NetextProcess.start(ns, "daemon", "--profiles-dir", profiles.toString(),
                 "--control", dir.resolve("run/control.sock").toString(), "--state-dir", dir.resolve("run/state").toString(),
@@ -195,7 +183,7 @@ class DaemonSafetyIntegrationTest {
     void theDashboardTokenIsNeverInTheDaemonsOutput(NetnsLab lab) throws Exception {
         NetworkNamespace ns = lab.namespace("token");
         Path profiles = Files.createDirectories(dir.resolve("profiles.d"));
-        Files.writeString(profiles.resolve("a.yaml"), tunnel("pong", "alpha", "nxa0", "10.7.21.1"));
+        Files.writeString(profiles.resolve("a.yaml"), DaemonUnderTest.tunnelProfile("pong", "alpha", "nxa0", "10.7.21.1"));
         try (DaemonUnderTest d = new DaemonUnderTest(ns, dir)) {
             Path tokenFile = d.state.resolve("dashboard.token");
             String token = Files.readString(tokenFile).strip();
@@ -204,7 +192,7 @@ class DaemonSafetyIntegrationTest {
             // the ready line says where the token is
             assertThat(d.process.output()).containsPattern("dashboard http://127\\.0\\.0\\.1:\\d+/ \\(token in "
                     + java.util.regex.Pattern.quote(tokenFile.toString()) + "; netext dashboard prints the URL with it\\)");
-            Files.writeString(profiles.resolve("b.yaml"), tunnel("echo", "bravo", "nxb0", "10.7.22.1"));
+            Files.writeString(profiles.resolve("b.yaml"), DaemonUnderTest.tunnelProfile("echo", "bravo", "nxb0", "10.7.22.1"));
             ns.run("kill", "-HUP", Long.toString(d.process.pid()));
             d.process.awaitLine(l -> l.contains("reloaded (SIGHUP)"), CONNECT).orElseThrow(() -> new AssertionError(d.process.output()));
 

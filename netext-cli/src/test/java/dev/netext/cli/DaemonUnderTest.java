@@ -49,6 +49,41 @@ final class DaemonUnderTest implements AutoCloseable {
         this.dashboardUrl = dash.isEmpty() ? null : dash;
     }
 
+    /** Profile {@code name}: a tunnel of built-in {@code provider} (echo, pong) on {@code iface}, {@code address/24}, no routes. */
+    static String tunnelProfile(String provider, String name, String iface, String address) {
+        return """
+                name: %s
+                tunnel:
+                  provider: %s
+                  interface: %s
+                  settings:
+                    addresses: [%s/24]
+                    routes: []
+                """.formatted(name, provider, iface, address);
+    }
+
+    /**
+     * Profile {@code web}: a flow filter that asks about {@code *.prompt.test} (unanswered for 60 s: drop) and allows
+     * the rest, for tests that need a flow held by a prompt.
+     */
+    static final String PROMPTING_WEB = """
+            name: web
+            filter:
+              rules:
+                - { host: "*.prompt.test", action: prompt }
+              default: allow
+              prompt-timeout: 60s
+              prompt-default: drop
+            """;
+
+    /** Adds {@link #PROMPTING_WEB}, reloads, and waits until its filter is connected. */
+    void startPromptingWeb() throws Exception {
+        profile("web.yaml", PROMPTING_WEB);
+        String reload = cli("reload").output();
+        if (!reload.contains("started web")) throw new IllegalStateException("web did not start:\n" + reload);
+        awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), START);
+    }
+
     Path profile(String file, String yaml) throws Exception {
         return Files.writeString(profiles.resolve(file), yaml);
     }

@@ -6,6 +6,7 @@ import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetnsTest;
 import dev.netext.lab.peers.Dnsmasq;
+import dev.netext.lab.peers.Unbound;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -36,27 +37,28 @@ class DnsIntegrationTest {
                 "--txt-record=big.foo.mycompany.com,\"" + TXT + "\",\"" + TXT + "\",\"" + TXT + "\"");
     }
 
+    /** The namespaces of split DNS: host, with a link to corp (10.53.1.2) and one to public (10.53.2.2). */
+    private record SplitLab(NetworkNamespace host, NetworkNamespace corp, NetworkNamespace pub) {}
+
+    /** The split-DNS namespaces with unbound serving on public; the corp servers are each test's own. */
+    private SplitLab splitLab(NetnsLab lab) throws Exception {
+        NetworkNamespace host = lab.namespace("host"), corp = lab.namespace("corp"), pub = lab.namespace("public");
+        lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
+        lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
+        unbound(pub);
+        Dnsmasq.awaitServing(host, "10.53.2.2"); // unbound
+        return new SplitLab(host, corp, pub);
+    }
+
     private Process unbound(NetworkNamespace pub) throws Exception {
-        Path conf = dir.resolve("unbound.conf");
-        Files.writeString(conf, """
-                server:
+        return Unbound.start(pub, dir, "10.53.0.0/16", """
                   interface: 10.53.2.2
                   port: 53
-                  do-daemonize: no
-                  username: ""
-                  chroot: ""
-                  directory: "%s"
-                  pidfile: ""
-                  use-syslog: no
-                  logfile: ""
-                  access-control: 10.53.0.0/16 allow
-                  module-config: "iterator"
                   local-zone: "example." static
                   local-data: "www.example. 300 IN A 192.0.2.10"
                   local-zone: "deep.foo.mycompany.com." static
                   local-data: "x.deep.foo.mycompany.com. 300 IN A 192.0.2.66"
-                """.formatted(dir));
-        return pub.exec("unbound", "-d", "-c", conf.toString());
+                """);
     }
 
     private static String dig(NetworkNamespace ns, String... args) throws Exception {
@@ -68,17 +70,11 @@ class DnsIntegrationTest {
 
     @NetnsTest
     void splitDnsTruncationAndFailoverWithRealServers(NetnsLab lab) throws Exception {
-        NetworkNamespace host = lab.namespace("host");
-        NetworkNamespace corp = lab.namespace("corp");
-        NetworkNamespace pub = lab.namespace("public");
-        lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
+        SplitLab split = splitLab(lab);
+        NetworkNamespace host = split.host(), corp = split.corp();
         corp.addAddress("corp0", dev.netext.api.net.IpPrefix.parse("10.53.1.3/24"));
-        lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
-
         Process corpA = dnsmasq(corp, "10.53.1.2");
         Process corpB = dnsmasq(corp, "10.53.1.3");
-        unbound(pub);
-        Dnsmasq.awaitServing(host, "10.53.2.2"); // unbound
 
         Path profile = dir.resolve("split.yaml");
         Files.writeString(profile, """
@@ -145,14 +141,9 @@ class DnsIntegrationTest {
     /** {@code netext dns serve} without a profile, with a query log line per query. */
     @NetnsTest
     void dnsServeRoutesWithTheSameServerSyntax(NetnsLab lab) throws Exception {
-        NetworkNamespace host = lab.namespace("host");
-        NetworkNamespace corp = lab.namespace("corp");
-        NetworkNamespace pub = lab.namespace("public");
-        lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
-        lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
+        SplitLab split = splitLab(lab);
+        NetworkNamespace host = split.host(), corp = split.corp();
         dnsmasq(corp, "10.53.1.2");
-        unbound(pub);
-        Dnsmasq.awaitServing(host, "10.53.2.2"); // unbound
         try (NetextProcess netext = NetextProcess.start(host, "dns", "serve", "--listen", "127.0.0.1:5353", "--listen", "10.53.1.1:5353",
                 "--route", "foo.mycompany.com=10.53.1.2", "--route", "deep.foo.mycompany.com=udp://10.53.2.2:53",
                 "--block", "ads.test", "--default", "10.53.2.2", "--log")) {
@@ -178,14 +169,9 @@ class DnsIntegrationTest {
     /** A profile with a tunnel and dns: the tunnel's DNS settings are rules while it is up. */
     @NetnsTest
     void tunnelDnsSettingsRouteMatchDomainsWhileTheTunnelIsUp(NetnsLab lab) throws Exception {
-        NetworkNamespace host = lab.namespace("host");
-        NetworkNamespace corp = lab.namespace("corp");
-        NetworkNamespace pub = lab.namespace("public");
-        lab.veth("host", "to-corp", "10.53.1.1/24", "corp", "corp0", "10.53.1.2/24");
-        lab.veth("host", "to-pub", "10.53.2.1/24", "public", "pub0", "10.53.2.2/24");
+        SplitLab split = splitLab(lab);
+        NetworkNamespace host = split.host(), corp = split.corp();
         dnsmasq(corp, "10.53.1.2");
-        unbound(pub);
-        Dnsmasq.awaitServing(host, "10.53.2.2"); // unbound
         Path profile = dir.resolve("both.yaml");
         Files.writeString(profile, """
                 name: both

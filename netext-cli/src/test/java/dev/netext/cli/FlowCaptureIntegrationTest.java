@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,17 +58,7 @@ class FlowCaptureIntegrationTest {
             return h;
         });
         try (DaemonUnderTest d = new DaemonUnderTest(c, dir)) {
-            d.profile("web.yaml", """
-                    name: web
-                    filter:
-                      rules:
-                        - { host: "*.prompt.test", action: prompt }
-                      default: allow
-                      prompt-timeout: 60s
-                      prompt-default: drop
-                    """);
-            assertThat(d.cli("reload").output()).contains("started web");
-            d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), WAIT);
+            d.startPromptingWeb();
 
             Process curl = c.command("curl", "-sS", "--max-time", "40", "-H", "Host: www.prompt.test", "http://10.79.6.2:8080/")
                     .redirectErrorStream(true).start();
@@ -152,20 +141,9 @@ class FlowCaptureIntegrationTest {
         NetworkNamespace c = lab.namespace("fcapk"), s = lab.namespace("fcapks");
         lab.veth(VethEnd.of("fcapk", "c-eth", "10.79.7.1/24"), VethEnd.of("fcapks", "s-eth", "10.79.7.2/24"));
         Path state = dir.resolve("state");
-        String profile = """
-                name: web
-                filter:
-                  rules:
-                    - { host: "*.prompt.test", action: prompt }
-                  default: allow
-                  prompt-timeout: 60s
-                  prompt-default: drop
-                """;
         Process curl = null;
         try (DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("first")), "--state-dir", state.toString())) {
-            d.profile("web.yaml", profile);
-            assertThat(d.cli("reload").output()).contains("started web");
-            d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), WAIT);
+            d.startPromptingWeb();
             // nobody listens on the server side: the flow is paused before netext connects anywhere
             curl = c.command("curl", "-sS", "--max-time", "30", "-H", "Host: www.prompt.test", "http://10.79.7.2:8080/").start();
             long id = pausedFlow(d, "www.prompt.test");

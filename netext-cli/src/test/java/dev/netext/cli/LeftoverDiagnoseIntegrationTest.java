@@ -7,6 +7,7 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.sys.ProcessInfo;
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.peers.Dnsmasq;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,8 +125,7 @@ class LeftoverDiagnoseIntegrationTest {
     void aKilledFlowFilterWithDnsInterceptionBlackHolesDnsAndFixRestoresIt(NetnsLab lab) throws Exception {
         NetworkNamespace host = lab.namespace("flow9"), pub = lab.namespace("dns9");
         lab.veth("flow9", "to-pub", "10.54.9.1/24", "dns9", "pub0", "10.54.9.2/24");
-        pub.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                "--listen-address=10.54.9.2", "--port=53", "--user=root", "--pid-file=", "--host-record=www.example,192.0.2.10");
+        Dnsmasq.start(pub, "10.54.9.2", Dnsmasq.Mode.FORKING, 0, "--host-record=www.example,192.0.2.10");
         NetworkState before = settled(host);
         Path profile = dir.resolve("both.yaml");
         Files.writeString(profile, """
@@ -179,17 +179,7 @@ class LeftoverDiagnoseIntegrationTest {
         Process curl = null;
         long pid;
         try (DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("daemon")), "--state-dir", state.toString())) {
-            d.profile("web.yaml", """
-                    name: web
-                    filter:
-                      rules:
-                        - { host: "*.prompt.test", action: prompt }
-                      default: allow
-                      prompt-timeout: 60s
-                      prompt-default: drop
-                    """);
-            assertThat(d.cli("reload").output()).contains("started web");
-            d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), START);
+            d.startPromptingWeb();
             // the flow waits for an answer to its prompt, so the capture stays open until the kill
             curl = c.command("curl", "-sS", "--max-time", "30", "-H", "Host: www.prompt.test", "http://10.79.9.2:8080/").start();
             long id = FlowCaptureIntegrationTest.pausedFlow(d, "www.prompt.test");

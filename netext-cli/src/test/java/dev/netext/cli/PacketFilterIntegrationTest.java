@@ -2,6 +2,7 @@ package dev.netext.cli;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.traffic.UdpText;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -9,10 +10,7 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +39,15 @@ class PacketFilterIntegrationTest {
         return new Lab(c, s);
     }
 
+    /** A socket on the server at {@code port} that waits {@code timeoutMillis} for each datagram. */
+    private static UdpText receiver(Lab l, int port, int timeoutMillis) throws Exception {
+        return UdpText.open(l.server(), SERVER, port, Duration.ofMillis(timeoutMillis));
+    }
+
+    private static UdpText sender(Lab l, int timeoutMillis) throws Exception {
+        return UdpText.open(l.client(), "10.9.0.1", 0, Duration.ofMillis(timeoutMillis));
+    }
+
     private Path profile(String name, String body) throws Exception {
         Path p = dir.resolve(name + ".yaml");
         Files.writeString(p, "name: " + name + "\npacket-filter:\n" + body.stripIndent().indent(2));
@@ -53,27 +60,16 @@ class PacketFilterIntegrationTest {
         return p;
     }
 
-    private static DatagramSocket udpSocket(NetworkNamespace ns, String address, int port, int timeoutMillis) throws Exception {
-        return ns.runInside(() -> {
-            DatagramSocket s = new DatagramSocket(new InetSocketAddress(address, port));
-            s.setSoTimeout(timeoutMillis);
-            return s;
-        });
-    }
-
-    private static void send(DatagramSocket s, String text, int port) throws Exception {
-        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
-        s.send(new DatagramPacket(b, b.length, new InetSocketAddress(SERVER, port)));
-    }
-
-    private static String receive(DatagramSocket s) throws Exception {
-        DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+    /** Starts netext with {@code profile}, sees "before" pass to port 9999, then kills it (it cleans nothing up). */
+    private static void upThenKill(NetworkNamespace ns, Path profile, UdpText tx, UdpText rx) throws Exception {
+        NetextProcess netext = up(ns, profile);
         try {
-            s.receive(p);
-        } catch (SocketTimeoutException e) {
-            return null;
+            tx.send("before", SERVER, 9999);
+            assertThat(rx.receive()).isEqualTo("before");
+            netext.kill();
+        } finally {
+            netext.close();
         }
-        return new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
     }
 
     private static String rules(NetworkNamespace ns) throws Exception {
@@ -119,13 +115,13 @@ class PacketFilterIntegrationTest {
                 match: [{ direction: out, protocol: udp, port: 9999 }]
                 """);
         try (NetextProcess netext = up(l.client(), p);
-             DatagramSocket rx = udpSocket(l.server(), SERVER, 9999, 3000);
-             DatagramSocket other = udpSocket(l.server(), SERVER, 9998, 3000);
-             DatagramSocket tx = udpSocket(l.client(), "10.9.0.1", 0, 3000)) {
-            send(tx, "say hello", 9999);
-            assertThat(receive(rx)).isEqualTo("say HELLO");
-            send(tx, "say hello", 9998);
-            assertThat(receive(other)).as("other ports are not steered").isEqualTo("say hello");
+             UdpText rx = receiver(l, 9999, 3000);
+             UdpText other = receiver(l, 9998, 3000);
+             UdpText tx = sender(l, 3000)) {
+            tx.send("say hello", SERVER, 9999);
+            assertThat(rx.receive()).isEqualTo("say HELLO");
+            tx.send("say hello", SERVER, 9998);
+            assertThat(other.receive()).as("other ports are not steered").isEqualTo("say hello");
             String udpErrors = l.server().run("cat", "/proc/net/snmp").output();
             assertThat(udpErrors).containsPattern("Udp: \\d+ \\d+ \\d+ \\d+ \\d+ \\d+ 0"); // InCsumErrors
             assertThat(netext.terminate(Duration.ofSeconds(20))).isZero();
@@ -142,10 +138,10 @@ class PacketFilterIntegrationTest {
                 match: [{ direction: out, protocol: udp, port: 9997 }]
                 """);
         try (NetextProcess netext = up(l.client(), p);
-             DatagramSocket rx = udpSocket(l.server(), SERVER, 9997, 5000)) {
+             UdpText rx = receiver(l, 9997, 5000)) {
             // a short-lived sender: nc lingers one second (-w1) with its socket open while its datagram is queued
             l.client().run(Duration.ofSeconds(10), "sh", "-c", "printf hi | nc -u -w1 " + SERVER + " 9997");
-            assertThat(receive(rx)).isEqualTo("hi");
+            assertThat(rx.receive()).isEqualTo("hi");
             String line = netext.awaitLine(s -> s.startsWith("packet-process"), Duration.ofSeconds(10))
                     .orElseThrow(() -> new AssertionError(netext.output()));
             assertThat(line).containsPattern("pid=[1-9]\\d*").contains("exe=/usr/bin/nc").contains("uid=0");
@@ -199,15 +195,15 @@ class PacketFilterIntegrationTest {
                 options: { delay-ms: 400 }
                 """);
         try (NetextProcess netext = up(l.client(), p);
-             DatagramSocket rx = udpSocket(l.server(), SERVER, 9999, 3000);
-             DatagramSocket tx = udpSocket(l.client(), "10.9.0.1", 0, 3000)) {
+             UdpText rx = receiver(l, 9999, 3000);
+             UdpText tx = sender(l, 3000)) {
             long sent = System.nanoTime();
-            for (int i = 0; i < 20; i++) send(tx, "m" + i, 9999);
+            for (int i = 0; i < 20; i++) tx.send("m" + i, SERVER, 9999);
             List<String> got = new ArrayList<>();
-            String first = receive(rx);
+            String first = rx.receive();
             long firstAt = System.nanoTime();
             got.add(first);
-            for (int i = 1; i < 20; i++) got.add(receive(rx));
+            for (int i = 1; i < 20; i++) got.add(rx.receive());
             assertThat((firstAt - sent) / 1_000_000).as("held for the delay").isGreaterThanOrEqualTo(350);
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < 20; i++) expected.add("m" + i);
@@ -230,29 +226,22 @@ class PacketFilterIntegrationTest {
                 on-failure: closed
                 options: { decide-flows: false }
                 """);
-        try (DatagramSocket rx = udpSocket(l.server(), SERVER, 9999, 700);
-             DatagramSocket tx = udpSocket(l.client(), "10.9.0.1", 0, 700)) {
-            NetextProcess netext = up(l.client(), p);
-            try {
-                send(tx, "before", 9999);
-                assertThat(receive(rx)).isEqualTo("before");
-                netext.kill();
-            } finally {
-                netext.close();
-            }
-            for (int i = 0; i < 3; i++) send(tx, "while-dead", 9999);
-            assertThat(receive(rx)).as("fail-closed: nothing passes while netext is gone").isNull();
+        try (UdpText rx = receiver(l, 9999, 700);
+             UdpText tx = sender(l, 700)) {
+            upThenKill(l.client(), p, tx, rx);
+            for (int i = 0; i < 3; i++) tx.send("while-dead", SERVER, 9999);
+            assertThat(rx.receive()).as("fail-closed: nothing passes while netext is gone").isNull();
             assertThat(rules(l.client())).contains("NETEXT-PF-15");
 
             try (NetextProcess again = up(l.client(), p)) {
                 assertThat(again.output()).contains("removed what a crashed packet filter");
-                send(tx, "after", 9999);
-                assertThat(receive(rx)).isEqualTo("after");
+                tx.send("after", SERVER, 9999);
+                assertThat(rx.receive()).isEqualTo("after");
                 assertThat(again.terminate(Duration.ofSeconds(20))).isZero();
             }
             assertThat(rules(l.client())).doesNotContain("NETEXT-PF");
-            send(tx, "unfiltered", 9999);
-            assertThat(receive(rx)).isEqualTo("unfiltered");
+            tx.send("unfiltered", SERVER, 9999);
+            assertThat(rx.receive()).isEqualTo("unfiltered");
         }
     }
 
@@ -267,19 +256,12 @@ class PacketFilterIntegrationTest {
                 on-failure: open
                 options: { decide-flows: false }
                 """);
-        try (DatagramSocket rx = udpSocket(l.server(), SERVER, 9999, 2000);
-             DatagramSocket tx = udpSocket(l.client(), "10.9.0.1", 0, 2000)) {
-            NetextProcess netext = up(l.client(), p);
-            try {
-                send(tx, "before", 9999);
-                assertThat(receive(rx)).isEqualTo("before");
-                netext.kill();
-            } finally {
-                netext.close();
-            }
+        try (UdpText rx = receiver(l, 9999, 2000);
+             UdpText tx = sender(l, 2000)) {
+            upThenKill(l.client(), p, tx, rx);
             assertThat(rules(l.client())).contains("NETEXT-PF-17").contains("--queue-bypass");
-            send(tx, "while-dead", 9999);
-            assertThat(receive(rx)).as("fail-open: traffic passes while netext is gone").isEqualTo("while-dead");
+            tx.send("while-dead", SERVER, 9999);
+            assertThat(rx.receive()).as("fail-open: traffic passes while netext is gone").isEqualTo("while-dead");
         }
     }
 
@@ -294,14 +276,14 @@ class PacketFilterIntegrationTest {
                 on-failure: open
                 """);
         try (NetextProcess netext = up(l.client(), p);
-             DatagramSocket rx = udpSocket(l.server(), SERVER, 9999, 3000);
-             DatagramSocket tx = udpSocket(l.client(), "10.9.0.1", 0, 3000)) {
+             UdpText rx = receiver(l, 9999, 3000);
+             UdpText tx = sender(l, 3000)) {
             for (String bad : List.of("throw", "null", "junk", "oob!")) {
-                for (int i = 0; i < 50; i++) send(tx, bad + i, 9999);
-                for (int i = 0; i < 50; i++) assertThat(receive(rx)).as("failure verdict (open) allows").isEqualTo(bad + i);
+                for (int i = 0; i < 50; i++) tx.send(bad + i, SERVER, 9999);
+                for (int i = 0; i < 50; i++) assertThat(rx.receive()).as("failure verdict (open) allows").isEqualTo(bad + i);
             }
-            send(tx, "fine", 9999);
-            assertThat(receive(rx)).isEqualTo("fine");
+            tx.send("fine", SERVER, 9999);
+            assertThat(rx.receive()).isEqualTo("fine");
             assertThat(netext.isAlive()).isTrue();
             assertThat(netext.terminate(Duration.ofSeconds(20))).isZero();
             assertThat(netext.output()).contains("200 provider failures");

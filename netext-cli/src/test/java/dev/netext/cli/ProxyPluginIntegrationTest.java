@@ -2,6 +2,7 @@ package dev.netext.cli;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.traffic.PeerEcho;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -128,35 +129,7 @@ class ProxyPluginIntegrationTest {
         NetworkNamespace c = lab.namespace("ppc"), s = lab.namespace("pps");
         lab.veth(VethEnd.of("ppc", "c-eth", "10.82.1.1/24"), VethEnd.of("pps", "s-eth", "10.82.1.2/24"));
         List<HttpServer> http = servers(s, 8080, 8082, 9090);
-        Files.writeString(dir.resolve("echo.py"), """
-                import select, socket
-                socks = []
-                for port in (7777, 7778, 9999):
-                    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    u.bind(("10.82.1.2", port))
-                    socks.append(u)
-                while True:
-                    for u in select.select(socks, [], [])[0]:
-                        data, peer = u.recvfrom(65535)
-                        port = u.getsockname()[1]
-                        u.sendto(b"udp port %d, seen from %s: " % (port, peer[0].encode()) + data, peer)
-                """);
-        s.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
-        // a connected UDP client that retries (UDP may lose the first datagram) and prints the first answer
-        Files.writeString(dir.resolve("ask.py"), """
-                import socket, sys
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                s.connect(("10.82.1.2", int(sys.argv[1])))
-                s.settimeout(1.5)
-                for _ in range(5):
-                    s.send(sys.argv[2].encode())
-                    try:
-                        print(s.recv(2048).decode()); sys.exit(0)
-                    except socket.timeout:
-                        pass
-                sys.exit(1)
-                """);
-        for (int i = 0; i < 100 && !s.run("ss", "-Hunl", "sport = :9999").output().contains(":9999"); i++) Thread.sleep(50);
+        PeerEcho.start(s, "10.82.1.2", "udp port {port}, seen from {peer}: ", 7777, 7778, 9999);
         Path profile = dir.resolve("relay.yaml");
         ProviderJar.write(dir.resolve("plugins/relay-proxy.jar"), "test.RelayProxy", RELAY_PROXY);
         Files.writeString(profile, """
@@ -189,10 +162,10 @@ class ProxyPluginIntegrationTest {
             assertThat(again.output()).isEqualTo("port 9090, seen from 10.82.1.1");
 
             // UDP: the provider relays the flow's datagrams to the fixed UDP upstream, through ProxyContext.openUdp
-            ExecResult udp = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7777", "hello udp");
+            ExecResult udp = PeerEcho.ask(c, "10.82.1.2", 7777, "hello udp");
             assertThat(udp.exitCode()).as(udp.output() + "\n" + up.output()).isZero();
             assertThat(udp.output().strip()).isEqualTo("udp port 9999, seen from 10.82.1.1: hello udp");
-            ExecResult udpDirect = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7778", "direct udp");
+            ExecResult udpDirect = PeerEcho.ask(c, "10.82.1.2", 7778, "direct udp");
             assertThat(udpDirect.output().strip()).isEqualTo("udp port 7778, seen from 10.82.1.1: direct udp");
 
             ExecResult direct = curl(c, 8082);

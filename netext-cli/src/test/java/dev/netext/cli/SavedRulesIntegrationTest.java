@@ -1,9 +1,9 @@
 package dev.netext.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.netext.daemon.control.ControlClient;
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.traffic.HelloHttpServer;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -12,7 +12,6 @@ import dev.netext.linux.sys.HostPackages;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SavedRulesIntegrationTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String PROFILE = """
-            name: web
-            filter:
-              rules:
-                - { host: "*.prompt.test", action: prompt }
-              default: allow
-              prompt-timeout: 60s
-              prompt-default: drop
-            """;
 
     @TempDir
     Path dir;
@@ -47,17 +37,7 @@ class SavedRulesIntegrationTest {
         HostPackages.require("curl");
         NetworkNamespace c = lab.namespace("srulc"), s = lab.namespace("sruls");
         lab.veth(VethEnd.of("srulc", "c-eth", "10.79.8.1/24"), VethEnd.of("sruls", "s-eth", "10.79.8.2/24"));
-        HttpServer http = s.runInside(() -> {
-            HttpServer h = HttpServer.create(new InetSocketAddress("10.79.8.2", 8080), 16);
-            h.createContext("/", ex -> {
-                byte[] body = ("hello " + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.US_ASCII);
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-                ex.close();
-            });
-            h.start();
-            return h;
-        });
+        HelloHttpServer http = s.runInside(() -> HelloHttpServer.open("10.79.8.2", 8080));
         Path state = Files.createDirectories(dir.resolve("state"));
         try {
             try (DaemonUnderTest d = start(c, "first", state)) {
@@ -118,7 +98,7 @@ class SavedRulesIntegrationTest {
                 assertThat(d.stop()).as(d.process.output()).isZero();
             }
         } finally {
-            http.stop(0);
+            http.close();
         }
     }
 
@@ -141,9 +121,7 @@ class SavedRulesIntegrationTest {
 
     private static DaemonUnderTest start(NetworkNamespace c, String name, Path state) throws Exception {
         DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(state.getParent().resolve(name)), "--state-dir", state.toString());
-        d.profile("web.yaml", PROFILE);
-        assertThat(d.cli("reload").output()).contains("started web");
-        d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), WAIT);
+        d.startPromptingWeb();
         return d;
     }
 

@@ -1,17 +1,17 @@
 package dev.netext.cli;
 
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.ProxyTopology;
 import dev.netext.lab.peers.Danted;
 import dev.netext.lab.traffic.HelloHttpServer;
+import dev.netext.lab.traffic.PeerEcho;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,13 +36,8 @@ class UpProxiesIntegrationTest {
     /** Namespaces client, socks (microsocks), origin (HTTP on 10.81.9.2:8080 and :22); returns the HTTP servers. */
     private static HelloHttpServer[] topology(NetnsLab lab) throws Exception {
         HostPackages.require("microsocks");
-        NetworkNamespace c = lab.namespace("client"), socks = lab.namespace("socks"), origin = lab.namespace("origin");
-        lab.veth(VethEnd.of("client", "c-o", "10.81.1.1/24"), VethEnd.of("origin", "o-c", "10.81.1.2/24"));
-        lab.veth(VethEnd.of("client", "c-s", "10.81.2.1/24"), VethEnd.of("socks", "s-c", "10.81.2.2/24"));
-        lab.veth(VethEnd.of("socks", "s-o", "10.81.3.1/24"), VethEnd.of("origin", "o-s", "10.81.3.2/24"));
-        origin.ip("addr", "add", "10.81.9.2/32", "dev", "lo").orThrow();
-        c.ip("route", "add", "10.81.9.0/24", "via", "10.81.1.2").orThrow();
-        socks.ip("route", "add", "10.81.9.0/24", "via", "10.81.3.2").orThrow();
+        ProxyTopology t = ProxyTopology.create(lab, "10.81");
+        NetworkNamespace c = t.client(), socks = t.socks(), origin = t.origin();
         socks.exec("/usr/bin/microsocks", "-i", "10.81.2.2", "-p", "1080");
         HelloHttpServer[] servers = new HelloHttpServer[2];
         int[] ports = {8080, 22};
@@ -142,46 +137,10 @@ class UpProxiesIntegrationTest {
     @NetnsTest
     void proxiesOnlyProfileCarriesUdpThroughDante(NetnsLab lab) throws Exception {
         HostPackages.require("danted");
-        NetworkNamespace c = lab.namespace("client"), socks = lab.namespace("socks"), origin = lab.namespace("origin");
-        lab.veth(VethEnd.of("client", "c-o", "10.81.1.1/24"), VethEnd.of("origin", "o-c", "10.81.1.2/24"));
-        lab.veth(VethEnd.of("client", "c-s", "10.81.2.1/24"), VethEnd.of("socks", "s-c", "10.81.2.2/24"));
-        lab.veth(VethEnd.of("socks", "s-o", "10.81.3.1/24"), VethEnd.of("origin", "o-s", "10.81.3.2/24"));
-        origin.ip("addr", "add", "10.81.9.2/32", "dev", "lo").orThrow();
-        c.ip("route", "add", "10.81.9.0/24", "via", "10.81.1.2").orThrow();
-        socks.ip("route", "add", "10.81.9.0/24", "via", "10.81.3.2").orThrow();
+        ProxyTopology t = ProxyTopology.create(lab, "10.81");
+        NetworkNamespace c = t.client(), socks = t.socks(), origin = t.origin();
         Danted.start(socks, dir, "10.81.2.2", "10.81.3.1", "10.81.2.0/24");
-        Files.writeString(dir.resolve("echo.py"), """
-                import select, socket
-                socks = []
-                for port in (7777, 7778):
-                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    s.bind(("10.81.9.2", port))
-                    socks.append(s)
-                while True:
-                    for s in select.select(socks, [], [])[0]:
-                        data, peer = s.recvfrom(65535)
-                        s.sendto(b"echo to %s: " % peer[0].encode() + data, peer)
-                """);
-        origin.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
-        // a connected UDP client that retries (UDP may lose the first datagram) and prints the first answer
-        Files.writeString(dir.resolve("ask.py"), """
-                import socket, sys
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                s.connect(("10.81.9.2", int(sys.argv[1])))
-                s.settimeout(1.5)
-                for _ in range(5):
-                    s.send(sys.argv[2].encode())
-                    try:
-                        print(s.recv(2048).decode()); sys.exit(0)
-                    except socket.timeout:
-                        pass
-                sys.exit(1)
-                """);
-        for (int i = 0; i < 100; i++) {
-            if (socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080")
-                    && origin.run("ss", "-Hunl", "sport = :7778").output().contains(":7778")) break;
-            Thread.sleep(50);
-        }
+        PeerEcho.start(origin, "10.81.9.2", "echo to {peer}: ", 7777, 7778);
         Path profile = dir.resolve("udp-proxied.yaml");
         Files.writeString(profile, """
                 name: udp-proxied
@@ -192,12 +151,12 @@ class UpProxiesIntegrationTest {
         try {
             assertThat(netext.awaitLine(l -> l.startsWith("netext: filter") && l.contains("UDP (tproxy"), START))
                     .as("netext output:\n%s", netext.output()).isPresent();
-            ExecResult viaSocks = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7777", "via dante");
+            ExecResult viaSocks = PeerEcho.ask(c, "10.81.9.2", 7777, "via dante");
             assertThat(viaSocks.exitCode()).as(viaSocks.output() + "\n" + netext.output() + "\n"
                     + Files.readString(dir.resolve("danted.log"))).isZero();
             assertThat(viaSocks.output().strip()).isEqualTo("echo to 10.81.3.1: via dante"); // dante's external address
             assertThat(netext.awaitLine(l -> l.matches("flow \\d+ route proxy corp"), START)).as(netext.output()).isPresent();
-            ExecResult direct = c.run(Duration.ofSeconds(20), "python3", dir.resolve("ask.py").toString(), "7778", "direct");
+            ExecResult direct = PeerEcho.ask(c, "10.81.9.2", 7778, "direct");
             assertThat(direct.exitCode()).as(direct.output()).isZero();
             assertThat(direct.output().strip()).isEqualTo("echo to 10.81.1.1: direct");
             assertThat(netext.terminate(START)).isZero();

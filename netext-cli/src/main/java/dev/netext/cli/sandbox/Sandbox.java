@@ -3,6 +3,7 @@ package dev.netext.cli.sandbox;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.netext.daemon.control.ControlClient;
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.traffic.HelloHttpServer;
 import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.lab.traffic.UdpProbe;
 import dev.netext.linux.netns.ExecResult;
@@ -71,7 +72,7 @@ public final class Sandbox implements AutoCloseable {
     private Path controlSocket;
     private LoopbackForwarder forwarder;
     private String dashboardUrl;
-    private com.sun.net.httpserver.HttpServer web;
+    private HelloHttpServer web;
     private String tunnelDevice = "?";
     private SandboxWireGuard wireGuard;
 
@@ -316,7 +317,7 @@ public final class Sandbox implements AutoCloseable {
         if (!done) curl.destroyForcibly().waitFor();
         String all = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
         String out = all.lines().reduce((a, b) -> b).orElse("");
-        Matcher seen = Pattern.compile("seen from (\\S+)").matcher(all);
+        Matcher seen = Pattern.compile("^hello \\S+ from (\\S+)$", Pattern.MULTILINE).matcher(all); // HelloHttpServer's
         String peer = seen.find() ? seen.group(1) : "?";
         boolean ok = done && curl.exitValue() == 0 && out.startsWith("200 ") && (seenFrom == null || seenFrom.equals(peer));
         String figures = !ok ? "failed: " + all.replace('\n', ' ')
@@ -332,19 +333,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** Starts a web server on the internet namespace's address, port 80 (stopped when the sandbox closes). */
     void startWebServer() throws Exception {
-        web = internet.runInside(() -> {
-            com.sun.net.httpserver.HttpServer h = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(INTERNET_V4, 80), 16);
-            h.createContext("/", ex -> {
-                byte[] body = ("hello from the sandbox's internet, " + ex.getRequestHeaders().getFirst("Host") + ", seen from "
-                        + ex.getRemoteAddress().getAddress().getHostAddress() + "\n")
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-                ex.close();
-            });
-            h.start();
-            return h;
-        });
+        web = internet.runInside(() -> HelloHttpServer.open(INTERNET_V4, 80));
     }
 
     /** A raw UDP probe from the device namespace. */
@@ -433,7 +422,7 @@ public final class Sandbox implements AutoCloseable {
                 errors.add(e);
             }
         }
-        if (web != null) web.stop(0);
+        if (web != null) web.close();
         try {
             echo.close();
         } catch (IOException e) {

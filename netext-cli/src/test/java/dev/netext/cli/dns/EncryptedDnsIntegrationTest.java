@@ -6,6 +6,7 @@ import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.testkit.netns.NetnsTest;
 import dev.netext.lab.peers.Dnsmasq;
+import dev.netext.lab.peers.Unbound;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -40,27 +41,15 @@ class EncryptedDnsIntegrationTest {
         lab.veth("host", "to-doh", "10.53.4.1/24", "doh", "doh0", "10.53.4.2/24");
         TestCertificates certs = TestCertificates.make(dir, "dns.test", "DNS:dns.test", "DNS:doh.test", "IP:10.53.4.2");
 
-        Path conf = dir.resolve("unbound.conf");
-        Files.writeString(conf, """
-                server:
+        Unbound.start(dot, dir, "10.53.0.0/16", """
                   interface: 10.53.3.2@853
                   tls-port: 853
                   tls-service-key: "%s"
                   tls-service-pem: "%s"
-                  do-daemonize: no
-                  username: ""
-                  chroot: ""
-                  directory: "%s"
-                  pidfile: ""
-                  use-syslog: no
-                  logfile: ""
-                  access-control: 10.53.0.0/16 allow
-                  module-config: "iterator"
                   local-zone: "example." static
                   local-data: "www.example. 300 IN A 192.0.2.10"
                   local-data: "txt.example. 300 IN TXT \\"%s\\""
-                """.formatted(certs.key(), certs.cert(), dir, "d".repeat(200)));
-        dot.exec("unbound", "-d", "-c", conf.toString());
+                """.formatted(certs.key(), certs.cert(), "d".repeat(200)));
         Dnsmasq.start(doh, "10.53.4.2", "--address=/foo.mycompany.com/10.1.2.3", "--host-record=db.foo.mycompany.com,10.1.2.4");
         awaitDot(host, certs);
         try (DohTestServer dohServer = DohTestServer.start(doh, new InetSocketAddress("10.53.4.2", 443), certs, "/dns-query",

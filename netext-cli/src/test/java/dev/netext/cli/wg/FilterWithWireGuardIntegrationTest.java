@@ -50,17 +50,7 @@ class FilterWithWireGuardIntegrationTest {
         NetworkNamespace go = lab.namespace("go"), nx = lab.namespace("nx");
         lab.veth(VethEnd.of("go", "go-eth", GO_OUTSIDE + "/24"), VethEnd.of("nx", "nx-eth", NX_OUTSIDE + "/24"));
         String ifname = WireguardGo.uniqueName("wfx");
-        Path conf = dir.resolve(ifname + ".conf");
-        Files.writeString(conf, """
-                [Interface]
-                PrivateKey = %s
-                Address = %s/24
-                [Peer]
-                PublicKey = %s
-                AllowedIPs = %s/32
-                Endpoint = %s:51820
-                PersistentKeepalive = 5
-                """.formatted(nxKey.toBase64(), NX_INSIDE, goKey.publicKey().toBase64(), GO_INSIDE, GO_OUTSIDE));
+        Path conf = WireguardGo.clientConfig(dir, ifname, nxKey, NX_INSIDE, "", goKey, GO_INSIDE, GO_OUTSIDE);
         Path profile = dir.resolve("vpn-filter.yaml");
         Files.writeString(profile, """
                 name: vpn-filter
@@ -74,11 +64,7 @@ class FilterWithWireGuardIntegrationTest {
                   default: allow
                 """.formatted(ifname, conf.getFileName()));
 
-        try (WireguardGo wg = WireguardGo.start(go, WireguardGo.uniqueName("wgo"))) {
-            Path key = WireguardGo.keyFile(dir, "go.key", goKey.toBase64());
-            wg.wgSet("private-key", key.toString(), "listen-port", "51820", "peer", nxKey.publicKey().toBase64(),
-                    "allowed-ips", NX_INSIDE + "/32");
-            wg.addressAndUp(GO_INSIDE + "/24");
+        try (WireguardGo wg = WireguardGo.server(go, dir, goKey, nxKey, NX_INSIDE, GO_INSIDE)) {
             HelloHttpServer http = go.runInside(() -> HelloHttpServer.open(GO_INSIDE, 8080));
             UdpEchoServer echo = go.runInside(() -> UdpEchoServer.open(new InetSocketAddress(GO_INSIDE, 7007)));
             try (NetextProcess netext = NetextProcess.start(nx, "up", "--log", profile.toString())) {

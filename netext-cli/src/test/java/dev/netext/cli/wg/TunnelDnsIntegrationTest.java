@@ -65,18 +65,7 @@ class TunnelDnsIntegrationTest {
         Path resolvConf = etc.resolve("resolv.conf");
         Files.write(resolvConf, ORIGINAL);
         String ifname = WireguardGo.uniqueName("wtd");
-        Path conf = dir.resolve(ifname + ".conf");
-        Files.writeString(conf, """
-                [Interface]
-                PrivateKey = %s
-                Address = %s/24
-                %s
-                [Peer]
-                PublicKey = %s
-                AllowedIPs = %s/32
-                Endpoint = %s:51820
-                PersistentKeepalive = 5
-                """.formatted(nxKey.toBase64(), NX_INSIDE, dnsLine, goKey.publicKey().toBase64(), GO_INSIDE, GO_OUTSIDE));
+        Path conf = WireguardGo.clientConfig(dir, ifname, nxKey, NX_INSIDE, dnsLine, goKey, GO_INSIDE, GO_OUTSIDE);
         return new Lab(go, nx, resolvConf, ifname, conf);
     }
 
@@ -104,13 +93,21 @@ class TunnelDnsIntegrationTest {
         }
     }
 
+    /** Profile corp: the WireGuard tunnel, whose DNS server (the go end) answers the names under corp.example. */
+    private Path corpProfile(Lab l) throws Exception {
+        return Files.writeString(dir.resolve("corp.yaml"), """
+                name: corp
+                tunnel:
+                  provider: wireguard
+                  interface: %s
+                  config: %s
+                  settings:
+                    dns: { servers: [%s], match-domains: [corp.example] }
+                """.formatted(l.ifname(), l.conf().getFileName(), GO_INSIDE));
+    }
+
     private WireguardGo server(Lab l) throws Exception {
-        WireguardGo wg = WireguardGo.start(l.go(), WireguardGo.uniqueName("wgo"));
-        Path key = WireguardGo.keyFile(dir, "go.key", goKey.toBase64());
-        wg.wgSet("private-key", key.toString(), "listen-port", "51820", "peer", nxKey.publicKey().toBase64(),
-                "allowed-ips", NX_INSIDE + "/32");
-        wg.addressAndUp(GO_INSIDE + "/24");
-        return wg;
+        return WireguardGo.server(l.go(), dir, goKey, nxKey, NX_INSIDE, GO_INSIDE);
     }
 
     private static void assertOriginal(Lab l, String when) throws Exception {
@@ -144,16 +141,7 @@ class TunnelDnsIntegrationTest {
     @NetnsTest
     void matchDomainsSplitTheNamesAndResolvConfComesBackAfterKill9(NetnsLab netns) throws Exception {
         Lab l = lab(netns, "");
-        Path profile = dir.resolve("corp.yaml");
-        Files.writeString(profile, """
-                name: corp
-                tunnel:
-                  provider: wireguard
-                  interface: %s
-                  config: %s
-                  settings:
-                    dns: { servers: [%s], match-domains: [corp.example] }
-                """.formatted(l.ifname(), l.conf().getFileName(), GO_INSIDE));
+        Path profile = corpProfile(l);
         try (WireguardGo wg = server(l);
              Resolvers resolvers = Resolvers.start(l.go())) {
             // up, names split; then kill -9: resolv.conf is left pointing at the dead resolver
@@ -200,16 +188,7 @@ class TunnelDnsIntegrationTest {
         Lab l = lab(netns, "");
         byte[] stub = "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n".getBytes(StandardCharsets.US_ASCII);
         Files.write(l.resolvConf(), stub); // a resolved host's resolv.conf: its stub
-        Path profile = dir.resolve("corp.yaml");
-        Files.writeString(profile, """
-                name: corp
-                tunnel:
-                  provider: wireguard
-                  interface: %s
-                  config: %s
-                  settings:
-                    dns: { servers: [%s], match-domains: [corp.example] }
-                """.formatted(l.ifname(), l.conf().getFileName(), GO_INSIDE));
+        Path profile = corpProfile(l);
         try (WireguardGo wg = server(l);
              Resolvers resolvers = Resolvers.start(l.go());
              PrivateResolved resolved = PrivateResolved.start(l.nx())) {

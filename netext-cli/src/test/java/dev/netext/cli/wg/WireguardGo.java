@@ -2,6 +2,7 @@ package dev.netext.cli.wg;
 
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetworkNamespace;
+import dev.netext.wireguard.Key;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,6 +86,47 @@ public final class WireguardGo implements AutoCloseable {
     @Override
     public void close() throws Exception {
         kill();
+    }
+
+    /**
+     * wireguard-go in {@code ns} as the far end of a one-peer tunnel: private key {@code key} (written to
+     * {@code dir/go.key}), listening on 51820, its peer {@code peer} allowed {@code peerInside/32}, the tunnel's own
+     * address {@code inside/24}. No endpoint: it answers the peer's handshake.
+     */
+    public static WireguardGo server(NetworkNamespace ns, Path dir, Key key, Key peer, String peerInside, String inside)
+            throws Exception {
+        WireguardGo wg = start(ns, uniqueName("wgo"));
+        try {
+            Path keyFile = keyFile(dir, "go.key", key.toBase64());
+            wg.wgSet("private-key", keyFile.toString(), "listen-port", "51820", "peer", peer.publicKey().toBase64(),
+                    "allowed-ips", peerInside + "/32");
+            wg.addressAndUp(inside + "/24");
+            return wg;
+        } catch (Exception e) {
+            wg.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The wg-quick file {@code dir/IFNAME.conf} of the netext end of {@link #server}'s tunnel: its own key and
+     * {@code inside/24}, {@code interfaceLines} (e.g. a {@code DNS =} line, or empty), one peer — the server's
+     * {@code serverInside/32} at {@code serverOutside:51820}, keepalive 5 s.
+     */
+    public static Path clientConfig(Path dir, String ifname, Key key, String inside, String interfaceLines, Key server,
+                                    String serverInside, String serverOutside) throws IOException {
+        return Files.writeString(dir.resolve(ifname + ".conf"), """
+                [Interface]
+                PrivateKey = %s
+                Address = %s/24
+                %s
+                [Peer]
+                PublicKey = %s
+                AllowedIPs = %s/32
+                Endpoint = %s:51820
+                PersistentKeepalive = 5
+                """.formatted(key.toBase64(), inside, interfaceLines, server.publicKey().toBase64(), serverInside,
+                serverOutside));
     }
 
     public static Path keyFile(Path dir, String name, String base64) throws IOException {

@@ -1,14 +1,8 @@
 package dev.netext.daemon.server;
 
-import dev.netext.api.tunnel.PacketTunnelProvider;
-import dev.netext.daemon.profile.TunnelConfigImporter;
-import java.util.Map;
-import java.util.function.Supplier;
-
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.ondemand.NetworkState;
-import dev.netext.daemon.control.ControlAccess;
 import dev.netext.daemon.control.ControlServer;
 import dev.netext.daemon.dashboard.DashboardServer;
 import dev.netext.daemon.dashboard.DashboardToken;
@@ -17,7 +11,6 @@ import dev.netext.daemon.rules.SavedRules;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.events.JsonLinesExporter;
 import dev.netext.daemon.kafka.KafkaEventExporter;
-import dev.netext.daemon.kafka.KafkaTarget;
 import dev.netext.daemon.metrics.EventCounters;
 import dev.netext.daemon.metrics.MetricsServer;
 import dev.netext.daemon.plugin.ProviderResolver;
@@ -30,11 +23,9 @@ import dev.netext.tunnel.killswitch.KillSwitch;
 import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.state.StateLedger;
-import dev.netext.tunnel.builtin.BuiltinProviders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,7 +36,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -76,88 +66,7 @@ public final class Daemon implements AutoCloseable {
     /** How long a network must be quiet before on-demand rules are evaluated again (path events come in bursts). */
     static final Duration PATH_SETTLE = Duration.ofMillis(200);
 
-    /**
-     * @param profilesDir   the directory of {@code *.yaml} profiles (may not exist)
-     * @param profileFiles  extra profile files
-     * @param controlSocket the control socket path
-     * @param stateDir      where ledgers live ({@code /run/netext})
-     * @param pluginDirs    shared plugin directories ({@code /etc/netext/plugins})
-     * @param metrics       loopback address for {@code /metrics}, or null for none
-     * @param eventsFile    JSON-lines export target, {@code -} for stdout, or null for none
-     * @param resolvConf    the resolver configuration on-demand rules read
-     * @param restartPolicy how crashed providers come back
-     * @param bytesInterval how often connected tunnels report {@code TunnelBytes}
-     * @param tunnelProviders built-in tunnel providers by name (the CLI adds {@code wireguard} to echo and pong)
-     * @param configImporters readers of provider config files ({@code tunnel.config}), by provider name
-     * @param otlpEndpoint  an OTLP/HTTP collector to send the event log to as logs ({@code /v1/logs}), or null
-     * @param dashboard     loopback address of the dashboard (port 0 picks one), or null for none
-     * @param kafka         a Kafka broker and topic to produce the event log to, one record per event, or null
-     * @param controlGroup  whose members may use the control socket for some ops ({@code ControlAccess}); null for
-     *                      {@code netext}
-     */
-    public record Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
-                         List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
-                         RestartPolicy restartPolicy, Duration bytesInterval,
-                         Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                         Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
-                         InetSocketAddress dashboard, KafkaTarget kafka, String controlGroup) {
-        public Config {
-            if (controlGroup == null) controlGroup = ControlAccess.DEFAULT_GROUP;
-            tunnelProviders = tunnelProviders == null ? BuiltinProviders.TUNNEL : Map.copyOf(tunnelProviders);
-            configImporters = configImporters == null ? Map.of() : Map.copyOf(configImporters);
-            profileFiles = List.copyOf(profileFiles);
-            pluginDirs = List.copyOf(pluginDirs);
-            Objects.requireNonNull(controlSocket, "controlSocket");
-            Objects.requireNonNull(stateDir, "stateDir");
-            if (resolvConf == null) resolvConf = Path.of("/etc/resolv.conf");
-            if (restartPolicy == null) restartPolicy = RestartPolicy.DEFAULT;
-            if (bytesInterval == null) bytesInterval = Duration.ofSeconds(10);
-        }
-
-        /** Without Kafka export. */
-        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
-                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
-                      RestartPolicy restartPolicy, Duration bytesInterval,
-                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                      Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
-                      InetSocketAddress dashboard) {
-            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, dashboard, null, null);
-        }
-
-        /** Without a dashboard. */
-        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
-                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
-                      RestartPolicy restartPolicy, Duration bytesInterval,
-                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                      Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint,
-                      KafkaTarget kafka) {
-            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, kafka, null);
-        }
-
-        /** Without a dashboard or Kafka export. */
-        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
-                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
-                      RestartPolicy restartPolicy, Duration bytesInterval,
-                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                      Map<String, TunnelConfigImporter> configImporters, java.net.URI otlpEndpoint) {
-            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, otlpEndpoint, null, null, null);
-        }
-
-        /** Without OTLP or Kafka export or a dashboard. */
-        public Config(Path profilesDir, List<Path> profileFiles, Path controlSocket, Path stateDir,
-                      List<Path> pluginDirs, InetSocketAddress metrics, Path eventsFile, Path resolvConf,
-                      RestartPolicy restartPolicy, Duration bytesInterval,
-                      Map<String, Supplier<PacketTunnelProvider>> tunnelProviders,
-                      Map<String, TunnelConfigImporter> configImporters) {
-            this(profilesDir, profileFiles, controlSocket, stateDir, pluginDirs, metrics, eventsFile, resolvConf,
-                    restartPolicy, bytesInterval, tunnelProviders, configImporters, null, null, null, null);
-        }
-    }
-
-    private final Config config;
+    private final DaemonConfig config;
     private final EventLog events = new EventLog();
     private final EventCounters counters = new EventCounters();
     private final ProviderResolver resolver;
@@ -183,7 +92,7 @@ public final class Daemon implements AutoCloseable {
     private volatile List<ProfileSetLoader.BrokenProfile> broken = List.of();
     private boolean closed;
 
-    private Daemon(Config config) {
+    private Daemon(DaemonConfig config) {
         this.config = config;
         events.tap(counters);
         this.resolver = new ProviderResolver(config.tunnelProviders(), config.pluginDirs(), Daemon.class.getClassLoader());
@@ -210,7 +119,7 @@ public final class Daemon implements AutoCloseable {
      * Validates the profile files, then starts every valid one; a broken file is left out and reported
      * ({@link #brokenProfiles}), unless it is required: then a {@link ProfileException} before any change.
      */
-    public static Daemon start(Config config) throws Exception {
+    public static Daemon start(DaemonConfig config) throws Exception {
         Daemon d = new Daemon(config);
         try {
             d.startUp();
@@ -365,7 +274,7 @@ public final class Daemon implements AutoCloseable {
     /** The hook the DNS layer calls for every query (evaluate-connection rules). */
     public DnsQueryHook dnsQueryHook() { return onDemand; }
 
-    public Config config() { return config; }
+    public DaemonConfig config() { return config; }
 
     /** The Kafka exporter, or null when the event log is not exported to Kafka. */
     public KafkaEventExporter kafkaExporter() { return kafka; }

@@ -6,6 +6,7 @@ import dev.netext.daemon.events.EventJson;
 import dev.netext.daemon.events.SchemaCheck;
 import dev.netext.daemon.server.ComponentStatus;
 import dev.netext.daemon.server.Daemon;
+import dev.netext.daemon.server.DaemonConfig;
 import dev.netext.daemon.server.ProfileState;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -58,9 +59,11 @@ class DaemonKafkaExportTest {
                           settings:
                             addresses: [10.7.14.1/24]
                         """);
-                Daemon.Config config = new Daemon.Config(profiles, List.of(), dir.resolve("control.sock"), dir.resolve("state"),
-                        List.of(), null, null, null, null, Duration.ofMillis(200), null, null, null,
-                        new KafkaTarget(broker.bootstrap(), "netext-events"));
+                DaemonConfig config = DaemonConfig.builder(dir.resolve("control.sock"), dir.resolve("state"))
+                        .profiles(profiles, List.of())
+                        .bytesInterval(Duration.ofMillis(200))
+                        .kafka(new KafkaTarget(broker.bootstrap(), "netext-events"))
+                        .build();
                 Daemon daemon = ns.runInside(() -> Daemon.start(config));
                 try {
                     awaitConnected(daemon, "kafka-pong");

@@ -109,27 +109,11 @@ public final class FlowEngine implements AutoCloseable {
     }
 
     /**
-     * Starts interception in the calling thread's network namespace. {@code sequence} numbers the events (share the
-     * host's counter so they interleave with other providers' events).
-     */
-    public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, Map<String, Object> options,
-                                   EventSink sink, AtomicLong sequence, AddressNames dns) throws Exception {
-        return start(config, provider, List.of(), options, sink, sequence, dns);
-    }
-
-    /**
-     * As above, with {@code proxies} after the filter: each allowed flow is offered to them in
-     * {@link dev.netext.api.proxy.ProxyChain} order (profile order, then name), else goes direct.
-     */
-    public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, List<FlowProxy> proxies,
-                                   Map<String, Object> options, EventSink sink, AtomicLong sequence, AddressNames dns)
-            throws Exception {
-        return start(config, provider, proxies, options, sink, sequence, dns, new AtomicLong()::incrementAndGet);
-    }
-
-    /**
-     * As above, with flow ids from {@code flowIds} (positive, never repeated): a host running several engines and a
-     * DNS proxy shares one counter so a flow id names one flow across all of them.
+     * Starts interception in the calling thread's network namespace. Each allowed flow is offered to {@code proxies}
+     * in {@link dev.netext.api.proxy.ProxyChain} order (profile order, then name), else goes direct (none: all go
+     * direct). {@code sequence} numbers the events (share the host's counter so they interleave with other
+     * providers' events). Flow ids come from {@code flowIds} (positive, never repeated): a host running several
+     * engines and a DNS proxy shares one counter so a flow id names one flow across all of them.
      */
     public static FlowEngine start(FlowEngineConfig config, FilterDataProvider provider, List<FlowProxy> proxies,
                                    Map<String, Object> options, EventSink sink, AtomicLong sequence, AddressNames dns,

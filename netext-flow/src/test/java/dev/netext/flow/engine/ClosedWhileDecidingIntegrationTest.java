@@ -1,7 +1,6 @@
 package dev.netext.flow.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.FilterContext;
@@ -14,7 +13,6 @@ import dev.netext.api.tunnel.StopReason;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import java.nio.file.Files;
@@ -23,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,36 +64,23 @@ class ClosedWhileDecidingIntegrationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("curl", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "cw0", "10.77.0.1/24"), VethEnd.of("server", "cs0", "10.77.0.2/24"));
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.77.0", null);
+        client = hosts.client();
+        server = hosts.server();
         dir = Files.createTempDirectory("netext-flow-slow");
         Files.writeString(dir.resolve("hello.txt"), "decided in time\n");
-        server.exec("sh", "-c", "exec /usr/bin/python3 -m http.server 80 --bind 10.77.0.2 --directory '" + dir
-                + "' > /dev/null 2>&1");
-        for (int i = 0; i < 100 && !server.run("ss", "-Htln", "sport = :80").output().contains(":80"); i++)
-            Thread.sleep(50);
+        EngineFixture.serveDirectory(server, "10.77.0.2", dir);
         FlowEngineConfig config = FlowEngineConfig.defaults("slow-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
-        engine = client.runInside(() -> FlowEngine.start(config, new SlowFilter(), null, events::add, new AtomicLong(),
-                null));
+        engine = EngineFixture.start(client, config, new SlowFilter(), List.of(), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (engine != null) client.runInside(() -> engine.close());
-            if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
-        } finally {
-            if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
+        EngineFixture.tearDown(lab, client, engine, dir);
     }
 
     @Test
@@ -122,12 +106,7 @@ class ClosedWhileDecidingIntegrationTest {
         long flowId = id;
         List<ProviderEvent> flow = List.of();
         for (int i = 0; i < 300; i++) { // the verdict comes DECISION after the flow opened, the close right after
-            flow = events.stream().filter(e -> switch (e) {
-                case ProviderEvent.FlowOpened o -> o.flowId() == flowId;
-                case ProviderEvent.FlowVerdict v -> v.flowId() == flowId;
-                case ProviderEvent.FlowClosed c -> c.flowId() == flowId;
-                default -> false;
-            }).toList();
+            flow = EngineFixture.eventsOf(events, flowId);
             if (flow.size() >= 3) break;
             Thread.sleep(20);
         }

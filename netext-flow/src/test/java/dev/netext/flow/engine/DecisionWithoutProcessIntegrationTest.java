@@ -1,7 +1,6 @@
 package dev.netext.flow.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.DropMode;
@@ -13,7 +12,6 @@ import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import java.nio.file.Files;
@@ -21,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,38 +37,26 @@ class DecisionWithoutProcessIntegrationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("curl", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "dc0", "10.78.0.1/24"), VethEnd.of("server", "ds0", "10.78.0.2/24"));
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.78.0", null);
+        client = hosts.client();
+        server = hosts.server();
         dir = Files.createTempDirectory("netext-flow-inline");
         Files.writeString(dir.resolve("hello.txt"), "decided without waiting\n");
-        server.exec("sh", "-c", "exec /usr/bin/python3 -m http.server 80 --bind 10.78.0.2 --directory '" + dir
-                + "' > /dev/null 2>&1");
-        for (int i = 0; i < 100 && !server.run("ss", "-Htln", "sport = :80").output().contains(":80"); i++)
-            Thread.sleep(50);
+        EngineFixture.serveDirectory(server, "10.78.0.2", dir);
         RulesFilter filter = new RulesFilter(List.of(FlowRule.of(RuleAction.DROP).withHost("*.blocked.test")),
                 RuleAction.ALLOW, Duration.ofSeconds(3), FinalVerdict.DROP, DropMode.RESET);
         assertThat(filter.needsProcess()).isFalse();
         FlowEngineConfig config = FlowEngineConfig.defaults("inline-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        engine = EngineFixture.start(client, config, filter, List.of(), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (engine != null) client.runInside(() -> engine.close());
-            if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
-        } finally {
-            if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
+        EngineFixture.tearDown(lab, client, engine, dir);
     }
 
     /** This flow's events, once its FlowClosed is in. */
@@ -81,12 +66,7 @@ class DecisionWithoutProcessIntegrationTest {
                     .map(HostnameInfo::hostname).filter(host::equals).isPresent())
                     .mapToLong(e -> ((ProviderEvent.FlowOpened) e).flowId()).findFirst().orElse(-1);
             if (id >= 0 && events.stream().anyMatch(e -> e instanceof ProviderEvent.FlowClosed c && c.flowId() == id))
-                return events.stream().filter(e -> switch (e) {
-                    case ProviderEvent.FlowOpened o -> o.flowId() == id;
-                    case ProviderEvent.FlowVerdict v -> v.flowId() == id;
-                    case ProviderEvent.FlowClosed c -> c.flowId() == id;
-                    default -> false;
-                }).toList();
+                return EngineFixture.eventsOf(events, id);
             Thread.sleep(20);
         }
         throw new AssertionError("no complete flow for " + host + " in " + events);

@@ -1,9 +1,7 @@
 package dev.netext.flow.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterVerdict;
@@ -18,19 +16,19 @@ import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
+import dev.netext.lab.traffic.HelloHttpServer;
+import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.PeekVectors;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,16 +43,14 @@ class GatewayInterceptionIntegrationTest {
     private static NetnsLab lab;
     private static NetworkNamespace client, gw, server;
     private static FlowEngine engine;
-    private static HttpServer http;
+    private static HelloHttpServer http;
     private static Path dir;
-    private static final List<String> httpPeers = new CopyOnWriteArrayList<>();
-    private static final List<UdpInterceptionIntegrationTest.UdpEcho> echoes = new CopyOnWriteArrayList<>();
+    private static final List<UdpEchoServer> echoes = new CopyOnWriteArrayList<>();
     private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("curl", "nc", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         client = lab.namespace("client");
@@ -72,21 +68,10 @@ class GatewayInterceptionIntegrationTest {
         server.ip("-6", "route", "add", "default", "via", "fd81:2::1").orThrow();
         gw.setSysctl("net.ipv4.ip_forward", "1");
         gw.setSysctl("net.ipv6.conf.all.forwarding", "1");
-        http = server.runInside(() -> {
-            HttpServer h = HttpServer.create(new InetSocketAddress("::", 80), 16);
-            h.createContext("/", ex -> {
-                httpPeers.add(ex.getRemoteAddress().getAddress().getHostAddress());
-                byte[] body = ("hello " + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.US_ASCII);
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-                ex.close();
-            });
-            h.start();
-            return h;
-        });
+        http = server.runInside(() -> HelloHttpServer.open("::", 80));
         for (String a : List.of("10.81.2.2", "fd81:2::2"))
             for (int port : List.of(443, 7))
-                echoes.add(server.runInside(() -> UdpInterceptionIntegrationTest.UdpEcho.open(new InetSocketAddress(a, port))));
+                echoes.add(server.runInside(() -> UdpEchoServer.open(new InetSocketAddress(a, port))));
         dir = Files.createTempDirectory("netext-gateway-it");
         RulesFilter filter = new RulesFilter(List.of(
                 FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
@@ -95,27 +80,24 @@ class GatewayInterceptionIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("gateway-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withGateway(List.of("gw-c")).withUdpIdleTimeout(Duration.ofSeconds(2)));
-        engine = gw.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        engine = EngineFixture.start(gw, config, filter, List.of(), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         try {
-            if (engine != null) gw.runInside(() -> engine.close());
+            EngineFixture.closeChecked(gw, engine);
             if (gw != null) {
-                InterceptionIntegrationTest.assertNoInterceptionLeft(gw);
                 // with the engine gone the gateway forwards as a plain router again
                 ExecResult r = curl("www.after.test", "10.81.2.2");
                 assertThat(r.output()).contains("hello www.after.test");
-                assertThat(httpPeers.getLast()).isEqualTo("10.81.1.2");
+                assertThat(http.lastPeer()).isEqualTo("10.81.1.2");
             }
         } finally {
-            if (http != null) http.stop(0);
+            if (http != null) http.close();
             for (var e : echoes) e.close();
             if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            EngineFixture.deleteTree(dir);
         }
     }
 
@@ -126,22 +108,10 @@ class GatewayInterceptionIntegrationTest {
     }
 
     private static ProviderEvent.FlowOpened opened(Predicate<ProviderEvent.FlowOpened> which) throws InterruptedException {
-        for (int i = 0; i < 150; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowOpened o && which.test(o)) return o;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no such FlowOpened in " + events);
+        return EngineFixture.awaitOpened(events, which);
     }
 
-    private static Predicate<ProviderEvent.FlowOpened> named(String host) {
-        return o -> o.flow().hostname().map(HostnameInfo::hostname).filter(host::equals).isPresent();
-    }
-
-    private static List<FilterVerdict> verdicts(long flowId) {
-        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
-                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
-    }
+    private static List<FilterVerdict> verdicts(long flowId) { return EngineFixture.verdicts(events, flowId); }
 
     @Test
     void forwardedHttpIsNamedByHostAndRelayedByTheGatewayOverBothFamilies() throws Exception {
@@ -151,8 +121,8 @@ class GatewayInterceptionIntegrationTest {
             assertThat(r.exitCode()).as(r.output()).isZero();
             assertThat(r.output()).contains("hello " + host);
             // the server saw the gateway's address: the connection was relayed, not forwarded
-            assertThat(httpPeers.getLast()).isEqualTo(address.contains(":") ? "fd81:2:0:0:0:0:0:1" : "10.81.2.1");
-            ProviderEvent.FlowOpened o = opened(named(host));
+            assertThat(http.lastPeer()).isEqualTo(address.contains(":") ? "fd81:2:0:0:0:0:0:1" : "10.81.2.1");
+            ProviderEvent.FlowOpened o = opened(EngineFixture.named(host));
             assertThat(o.flow().hostname().orElseThrow().source()).isEqualTo(HostnameInfo.Source.HTTP_HOST);
             assertThat(o.flow().local().address().getHostAddress()).isIn("10.81.1.2", "fd81:1:0:0:0:0:0:2");
             assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.ALLOW);
@@ -161,12 +131,12 @@ class GatewayInterceptionIntegrationTest {
 
     @Test
     void forwardedHttpToABlockedHostIsReset() throws Exception {
-        int before = httpPeers.size();
+        int before = http.peers().size();
         ExecResult r = curl("x.blocked.test", "10.81.2.2");
         assertThat(r.exitCode()).as(r.output()).isIn(52, 56); // empty reply / connection reset
-        ProviderEvent.FlowOpened o = opened(named("x.blocked.test"));
+        ProviderEvent.FlowOpened o = opened(EngineFixture.named("x.blocked.test"));
         assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.DROP);
-        assertThat(httpPeers).hasSize(before); // nothing reached the server
+        assertThat(http.peers()).hasSize(before); // nothing reached the server
     }
 
     @Test

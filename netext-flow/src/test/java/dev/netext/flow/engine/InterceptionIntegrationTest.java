@@ -1,7 +1,6 @@
 package dev.netext.flow.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.DropMode;
@@ -15,7 +14,6 @@ import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import java.nio.file.Files;
@@ -24,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,15 +42,12 @@ class InterceptionIntegrationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("curl", "openssl", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "fc0", "10.77.0.1/24"), VethEnd.of("server", "fs0", "10.77.0.2/24"));
-        client.ip("-6", "addr", "add", "fd77::1/64", "dev", "fc0", "nodad").orThrow();
-        server.ip("-6", "addr", "add", "fd77::2/64", "dev", "fs0", "nodad").orThrow();
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.77.0", "fd77::");
+        client = hosts.client();
+        server = hosts.server();
         dir = Files.createTempDirectory("netext-flow-it");
         server.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                 "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString(),
@@ -65,78 +59,35 @@ class InterceptionIntegrationTest {
         server.exec("sh", "-c", "exec /usr/bin/python3 -m http.server 80 --bind :: --directory '" + dir + "' > '"
                 + httpLog + "' 2>&1");
         Files.writeString(dir.resolve("hello.txt"), "hello through netext\n");
-        waitListening(443);
-        waitListening(80);
+        EngineFixture.awaitTcpListening(server, 443);
+        EngineFixture.awaitTcpListening(server, 80);
         List<FlowRule> rules = List.of(
                 FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
                 FlowRule.of(RuleAction.PROMPT).withHost("*.prompt.test"));
         RulesFilter filter = new RulesFilter(rules, RuleAction.ALLOW, Duration.ofSeconds(3), FinalVerdict.DROP, DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("test-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
-    }
-
-    private static void waitListening(int port) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            if (server.run("ss", "-Htln", "sport = :" + port).output().contains(":" + port)) return;
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("server port " + port + " never listened");
+        engine = EngineFixture.start(client, config, filter, List.of(), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (engine != null) client.runInside(() -> engine.close());
-            if (client != null) assertNoInterceptionLeft(client);
-        } finally {
-            if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    static void assertNoInterceptionLeft(NetworkNamespace ns) throws Exception {
-        assertThat(ns.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
-        assertThat(ns.ip("rule").output()).doesNotContain("0x4e580f01");
-        assertThat(ns.ip("-6", "rule").output()).doesNotContain("0x4e580f01");
-        assertThat(ns.ip("route", "show", "table", "52101").output()).isBlank();
-        assertThat(ns.ip("-6", "route", "show", "table", "52101").output()).isBlank();
+        EngineFixture.tearDown(lab, client, engine, dir);
     }
 
     @BeforeEach
     void clearEvents() { events.clear(); }
 
-    private static ExecResult curl(String... args) throws Exception {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "curl";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        return client.run(Duration.ofSeconds(20), cmd);
-    }
+    private static ExecResult curl(String... args) throws Exception { return EngineFixture.curl(client, args); }
 
     private static ProviderEvent.FlowOpened opened(String host) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowOpened o && o.flow().hostname().map(HostnameInfo::hostname)
-                        .filter(host::equals).isPresent()) return o;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no FlowOpened for " + host + " in " + events);
+        return EngineFixture.awaitOpened(events, EngineFixture.named(host));
     }
 
-    private static List<FilterVerdict> verdicts(long flowId) {
-        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
-                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
-    }
+    private static List<FilterVerdict> verdicts(long flowId) { return EngineFixture.verdicts(events, flowId); }
 
     private static ProviderEvent.FlowClosed closed(long flowId) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("flow " + flowId + " never closed: " + events);
+        return EngineFixture.awaitClosed(events, flowId);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.netext.flow.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderKind;
@@ -24,6 +23,7 @@ import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.rules.RuleAction;
 import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.netns.ExecResult;
+import dev.netext.lab.ProxyTopology;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
@@ -35,7 +35,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,30 +63,24 @@ class ProxyChainIntegrationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("curl", "python3", "nft", "microsocks", "tinyproxy"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        origin = lab.namespace("origin");
-        socks = lab.namespace("socks");
+        ProxyTopology t = ProxyTopology.create(lab, "10.78"); // 10.78.9.2 routed from the client and socks
+        client = t.client();
+        origin = t.origin();
+        socks = t.socks();
         web = lab.namespace("web");
-        lab.veth(VethEnd.of("client", "co0", "10.78.1.1/24"), VethEnd.of("origin", "oc0", "10.78.1.2/24"));
         client.ip("-6", "addr", "add", "fd78:1::1/64", "dev", "co0", "nodad").orThrow();
         origin.ip("-6", "addr", "add", "fd78:1::2/64", "dev", "oc0", "nodad").orThrow();
-        lab.veth(VethEnd.of("client", "cs0", "10.78.2.1/24"), VethEnd.of("socks", "sc0", "10.78.2.2/24"));
-        lab.veth(VethEnd.of("socks", "so0", "10.78.3.1/24"), VethEnd.of("origin", "os0", "10.78.3.2/24"));
         lab.veth(VethEnd.of("client", "cw0", "10.78.4.1/24"), VethEnd.of("web", "wc0", "10.78.4.2/24"));
         lab.veth(VethEnd.of("web", "wo0", "10.78.5.1/24"), VethEnd.of("origin", "ow0", "10.78.5.2/24"));
-        // the origin's service addresses, on its loopback: 10.78.9.2 routed from the client and from both proxies
-        // (each over its own link), 10.78.7.2 and fd78:9::2 from the client only
-        origin.ip("addr", "add", "10.78.9.2/32", "dev", "lo").orThrow();
+        // more service addresses on the origin's loopback: 10.78.9.2 from the web proxy too (over its own link),
+        // 10.78.7.2 and fd78:9::2 from the client only
         origin.ip("addr", "add", "10.78.7.2/32", "dev", "lo").orThrow();
         origin.ip("-6", "addr", "add", "fd78:9::2/128", "dev", "lo").orThrow();
-        client.ip("route", "add", "10.78.9.0/24", "via", "10.78.1.2").orThrow();
         client.ip("route", "add", "10.78.7.0/24", "via", "10.78.1.2").orThrow();
         client.ip("-6", "route", "add", "fd78:9::/64", "via", "fd78:1::2").orThrow();
-        socks.ip("route", "add", "10.78.9.0/24", "via", "10.78.3.2").orThrow();
         web.ip("route", "add", "10.78.9.0/24", "via", "10.78.5.2").orThrow();
         dir = Files.createTempDirectory("netext-proxy-it");
         Files.writeString(dir.resolve("hello.txt"), "hello from the origin\n");
@@ -116,10 +109,10 @@ class ProxyChainIntegrationTest {
                 """);
         web.exec("sh", "-c", "exec /usr/bin/tinyproxy -d -c '" + dir.resolve("tinyproxy.conf") + "' > '"
                 + dir.resolve("tinyproxy.log") + "' 2>&1");
-        waitListening(origin, 8081);
-        waitListening(origin, 8082);
-        waitListening(socks, 1080);
-        waitListening(web, 3128);
+        EngineFixture.awaitTcpListening(origin, 8081);
+        EngineFixture.awaitTcpListening(origin, 8082);
+        EngineFixture.awaitTcpListening(socks, 1080);
+        EngineFixture.awaitTcpListening(web, 3128);
 
         FlowProxy picky = new FlowProxy() {
             private final ProxyChain.Member member = new ProxyChain.Member("picky", ProviderKind.TRANSPARENT_PROXY, 0,
@@ -149,23 +142,13 @@ class ProxyChainIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("proxy-test", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
         // listed out of order on purpose: the chain sorts by order
-        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(second, wrongPassword, picky, first), null,
-                events::add, new AtomicLong(), null));
-    }
-
-    private static void waitListening(NetworkNamespace ns, int port) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            if (ns.run("ss", "-Htln", "sport = :" + port).output().contains(":" + port)) return;
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException(ns + " port " + port + " never listened");
+        engine = EngineFixture.start(client, config, filter, List.of(second, wrongPassword, picky, first), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         try {
-            if (engine != null) client.runInside(() -> engine.close());
-            if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
+            EngineFixture.closeChecked(client, engine);
         } finally {
             if (lab != null) lab.close();
             for (Path d : new Path[]{hostsDir, webHostsDir}) {
@@ -173,21 +156,14 @@ class ProxyChainIntegrationTest {
                 Files.deleteIfExists(d.resolve("hosts"));
                 Files.deleteIfExists(d);
             }
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            EngineFixture.deleteTree(dir);
         }
     }
 
     @BeforeEach
     void clearEvents() { events.clear(); }
 
-    private static ExecResult curl(String... args) throws Exception {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "curl";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        return client.run(Duration.ofSeconds(20), cmd);
-    }
+    private static ExecResult curl(String... args) throws Exception { return EngineFixture.curl(client, args); }
 
     /** The origin's access-log line for {@code path} (python logs "PEER - - [date] "GET PATH HTTP/1.1" 200 -"). */
     private static String originLogLine(int port, String path) throws Exception {

@@ -5,7 +5,6 @@ import static dev.netext.wire.quic.InitialSealer.datagram;
 import static dev.netext.wire.quic.InitialSealer.payload;
 import static dev.netext.wire.quic.InitialSealer.seal;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.DropMode;
@@ -19,8 +18,8 @@ import dev.netext.flow.rules.RulesFilter;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
+import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.ClientHelloBuilder;
 import dev.netext.wire.peek.PeekVectors;
@@ -35,7 +34,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,23 +51,20 @@ class UdpInterceptionIntegrationTest {
     private static NetworkNamespace client, server;
     private static FlowEngine engine;
     private static Path dir;
-    private static final List<UdpEcho> echoes = new CopyOnWriteArrayList<>();
+    private static final List<UdpEchoServer> echoes = new CopyOnWriteArrayList<>();
     private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("nc", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        server = lab.namespace("server");
-        lab.veth(VethEnd.of("client", "uc0", "10.79.0.1/24"), VethEnd.of("server", "us0", "10.79.0.2/24"));
-        client.ip("-6", "addr", "add", "fd79::1/64", "dev", "uc0", "nodad").orThrow();
-        server.ip("-6", "addr", "add", "fd79::2/64", "dev", "us0", "nodad").orThrow();
+        EngineFixture.ClientServer hosts = EngineFixture.clientServer(lab, "10.79.0", "fd79::");
+        client = hosts.client();
+        server = hosts.server();
         for (String a : List.of("10.79.0.2", "fd79::2"))
             for (int port : List.of(443, 7)) {
-                UdpEcho e = server.runInside(() -> UdpEcho.open(new InetSocketAddress(a, port)));
+                UdpEchoServer e = server.runInside(() -> UdpEchoServer.open(new InetSocketAddress(a, port)));
                 echoes.add(e);
             }
         dir = Files.createTempDirectory("netext-udpflow-it");
@@ -81,20 +76,17 @@ class UdpInterceptionIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("udp-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        engine = EngineFixture.start(client, config, filter, List.of(), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         try {
-            if (engine != null) client.runInside(() -> engine.close());
-            if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
+            EngineFixture.closeChecked(client, engine);
         } finally {
-            for (UdpEcho e : echoes) e.close();
+            for (UdpEchoServer e : echoes) e.close();
             if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            EngineFixture.deleteTree(dir);
         }
     }
 
@@ -118,33 +110,20 @@ class UdpInterceptionIntegrationTest {
     }
 
     private static ProviderEvent.FlowOpened opened(Predicate<ProviderEvent.FlowOpened> which) throws InterruptedException {
-        for (int i = 0; i < 150; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowOpened o && which.test(o)) return o;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no such FlowOpened in " + events);
+        return EngineFixture.awaitOpened(events, which);
     }
 
     private static Predicate<ProviderEvent.FlowOpened> from(DatagramSocket s) {
         return o -> o.flow().local().port() == s.getLocalPort() && o.flow().protocol() == TransportProtocol.UDP;
     }
 
-    private static List<FilterVerdict> verdicts(long flowId) {
-        return events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == flowId)
-                .map(e -> (FilterVerdict) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
-    }
+    private static List<FilterVerdict> verdicts(long flowId) { return EngineFixture.verdicts(events, flowId); }
 
     private static ProviderEvent.FlowClosed closed(long flowId) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("flow " + flowId + " never closed: " + events);
+        return EngineFixture.awaitClosed(events, flowId);
     }
 
-    private static long echoed() { return echoes.stream().mapToLong(UdpEcho::echoed).sum(); }
+    private static long echoed() { return echoes.stream().mapToLong(UdpEchoServer::echoed).sum(); }
 
     /** A QUIC v1 client Initial carrying {@code hello} in one 1200-byte datagram, under a fresh connection ID. */
     private static byte[] quicInitial(byte[] hello, byte[] dcid) {
@@ -317,41 +296,5 @@ class UdpInterceptionIntegrationTest {
         assertThat(ports[1]).isPositive();
         assertThat(table).contains("meta l4proto udp tproxy ip to 127.0.0.1:" + ports[0])
                 .contains("meta l4proto udp tproxy ip6 to [::1]:" + ports[1]);
-    }
-
-    /** An RFC 862 echo on a platform thread (the testkit's UdpEchoServer, which netext-flow cannot depend on). */
-    static final class UdpEcho implements AutoCloseable {
-        private final DatagramSocket socket;
-        private final AtomicLong echoed = new AtomicLong();
-        private final Thread thread;
-
-        private UdpEcho(DatagramSocket socket) {
-            this.socket = socket;
-            this.thread = Thread.ofPlatform().daemon().name("udp-echo").start(this::serve);
-        }
-
-        static UdpEcho open(InetSocketAddress at) throws Exception { return new UdpEcho(new DatagramSocket(at)); }
-
-        long echoed() { return echoed.get(); }
-
-        private void serve() {
-            DatagramPacket p = new DatagramPacket(new byte[65_536], 65_536);
-            try {
-                while (true) {
-                    p.setLength(65536);
-                    socket.receive(p);
-                    socket.send(p);
-                    echoed.incrementAndGet();
-                }
-            } catch (Exception closed) {
-                // closed: done
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            socket.close();
-            thread.join(2000);
-        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.netext.flow.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderKind;
@@ -20,9 +19,10 @@ import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.rules.RuleAction;
 import dev.netext.flow.rules.RulesFilter;
 import dev.netext.lab.peers.Danted;
+import dev.netext.lab.ProxyTopology;
+import dev.netext.lab.traffic.PeerEcho;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
-import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.PeekVectors;
@@ -38,7 +38,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,40 +63,17 @@ class UdpProxyChainIntegrationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("danted", "python3", "nft"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
-        client = lab.namespace("client");
-        socks = lab.namespace("socks");
-        origin = lab.namespace("origin");
-        lab.veth(VethEnd.of("client", "co0", "10.77.1.1/24"), VethEnd.of("origin", "oc0", "10.77.1.2/24"));
-        lab.veth(VethEnd.of("client", "cs0", "10.77.2.1/24"), VethEnd.of("socks", "sc0", "10.77.2.2/24"));
-        lab.veth(VethEnd.of("socks", "so0", "10.77.3.1/24"), VethEnd.of("origin", "os0", "10.77.3.2/24"));
-        origin.ip("addr", "add", "10.77.9.2/32", "dev", "lo").orThrow();
-        client.ip("route", "add", "10.77.9.0/24", "via", "10.77.1.2").orThrow();
-        socks.ip("route", "add", "10.77.9.0/24", "via", "10.77.3.2").orThrow();
+        ProxyTopology t = ProxyTopology.create(lab, "10.77");
+        client = t.client();
+        socks = t.socks();
+        origin = t.origin();
         dir = Files.createTempDirectory("netext-udp-proxy-it");
         Danted.start(socks, dir, "10.77.2.2", "10.77.3.1", "10.77.2.0/24");
         // bound to the service address, so answers leave from the address the client wrote to
-        Files.writeString(dir.resolve("echo.py"), """
-                import select, socket
-                socks = []
-                for port in (7777, 7778, 443):
-                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    s.bind(("10.77.9.2", port))
-                    socks.append(s)
-                while True:
-                    for s in select.select(socks, [], [])[0]:
-                        data, peer = s.recvfrom(65535)
-                        s.sendto(b"echo to %s: " % peer[0].encode() + data, peer)
-                """);
-        origin.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
-        for (int i = 0; i < 100; i++) {
-            if (socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080")
-                    && origin.run("ss", "-Hunl", "sport = :443").output().contains(":443")) break;
-            Thread.sleep(50);
-        }
+        PeerEcho.start(origin, "10.77.9.2", "echo to {peer}: ", 7777, 7778, 443);
         FlowProxy web = new FlowProxy.Upstream(new ProxyChain.Member("web", ProviderKind.TRANSPARENT_PROXY, 1,
                 ProxyRules.including(NetworkRule.toNetwork(IpPrefix.parse("10.77.9.0/24"), TransportProtocol.ANY))),
                 new ProxyServer.HttpConnect(Endpoint.parse("10.77.2.2:3128"))); // never dialled: it declines UDP
@@ -109,21 +85,12 @@ class UdpProxyChainIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("udp-proxy", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
-        engine = client.runInside(() -> FlowEngine.start(config, filter, List.of(corp, web), null, events::add,
-                new AtomicLong(), null));
+        engine = EngineFixture.start(client, config, filter, List.of(corp, web), events);
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (engine != null) client.runInside(() -> engine.close());
-            if (client != null) InterceptionIntegrationTest.assertNoInterceptionLeft(client);
-        } finally {
-            if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
+        EngineFixture.tearDown(lab, client, engine, dir);
     }
 
     @BeforeEach
@@ -178,12 +145,7 @@ class UdpProxyChainIntegrationTest {
     }
 
     private static ProviderEvent.FlowClosed closed(long flowId) throws InterruptedException {
-        for (int i = 0; i < 400; i++) {
-            for (ProviderEvent e : events)
-                if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == flowId) return c;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("flow " + flowId + " never closed: " + events);
+        return EngineFixture.awaitClosed(events, flowId);
     }
 
     /** dante's TCP control connections from the client namespace (one per open association). */

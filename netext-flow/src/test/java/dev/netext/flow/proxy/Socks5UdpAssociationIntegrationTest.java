@@ -2,10 +2,11 @@ package dev.netext.flow.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netext.api.flow.Endpoint;
 import dev.netext.lab.peers.Danted;
+import dev.netext.flow.engine.EngineFixture;
+import dev.netext.lab.traffic.PeerEcho;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
@@ -42,8 +43,7 @@ class Socks5UdpAssociationIntegrationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(Files.readString(Path.of("/proc/self/status")).lines()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")), "needs root (namespaces)");
+        EngineFixture.assumeRoot();
         HostPackages.require("danted", "python3"); // a missing peer fails the test, naming its package
         lab = NetnsLab.create();
         client = lab.namespace("client");
@@ -53,20 +53,7 @@ class Socks5UdpAssociationIntegrationTest {
         lab.veth(VethEnd.of("socks", "so0", "10.79.2.1/24"), VethEnd.of("origin", "os0", "10.79.2.2/24"));
         dir = Files.createTempDirectory("netext-socks-udp-it");
         Danted.start(socks, dir, "10.79.1.2", "10.79.2.1", "10.79.1.0/24");
-        Files.writeString(dir.resolve("echo.py"), """
-                import socket
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                s.bind(("10.79.2.2", 7777))
-                while True:
-                    data, peer = s.recvfrom(65535)
-                    s.sendto(b"echo to %s:%d: " % (peer[0].encode(), peer[1]) + data, peer)
-                """);
-        origin.exec("/usr/bin/python3", dir.resolve("echo.py").toString());
-        for (int i = 0; i < 100; i++) {
-            if (socks.run("ss", "-Htln", "sport = :1080").output().contains(":1080")
-                    && origin.run("ss", "-Hunl", "sport = :7777").output().contains(":7777")) break;
-            Thread.sleep(50);
-        }
+        PeerEcho.start(origin, "10.79.2.2", "echo to {peer}:{peer_port}: ", 7777);
         group = client.runInside(() -> {
             MultiThreadIoEventLoopGroup g = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             g.submit(() -> { }).sync(); // the loop's thread starts here, inside the client namespace
@@ -81,9 +68,7 @@ class Socks5UdpAssociationIntegrationTest {
             if (group != null) group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         } finally {
             if (lab != null) lab.close();
-            if (dir != null) try (var files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            EngineFixture.deleteTree(dir);
         }
     }
 
