@@ -6,6 +6,7 @@ import dev.netext.api.Verdict;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.daemon.rules.SavedRules;
 
@@ -254,6 +255,6 @@ public final class FlowTable implements EventSink {
                 h == null ? null : h.source().name().toLowerCase(Locale.ROOT),
                 p.pid().isPresent() ? p.pid().getAsInt() : null, p.executable().map(Object::toString).orElse(null),
                 p.uid().isPresent() ? p.uid().getAsLong() : null, r.verdict, proxy, r.bytesIn, r.bytesOut, f.created(),
-                prompt, r.dnsSequence, r.updated, r.savedRule);
+                prompt, r.dnsSequence, r.updated, r.savedRule, f.direction() == Direction.INBOUND ? "in" : "out");
     }
 }
