@@ -174,8 +174,10 @@ public final class FlowEngine implements AutoCloseable {
                 udp.portV6() == 0 ? "" : " and [::1]:" + udp.portV6());
         if (!more.gatewayInterfaces().isEmpty())
             log.info("gateway mode: intercepting traffic forwarded in through {}", more.gatewayInterfaces());
-        if (more.inbound())
+        if (more.inbound()) {
             inbound = InboundInterceptor.open(this, group, config.ipv6(), more.inboundFailOpen(), config.ledgerDir());
+            recovered = java.util.stream.Stream.concat(recovered.stream(), inbound.recovered().stream()).toList();
+        }
     }
 
     private Channel listen(InetAddress address) throws InterruptedException {
@@ -226,7 +228,10 @@ public final class FlowEngine implements AutoCloseable {
 
     boolean unpause(FlowPipeline f) { return paused.remove(f.id(), f); }
 
-    /** What this start undid of crashed instances (kill -9) in this network namespace. */
+    /** Whether connections other hosts open to local services are judged too (inbound flows). */
+    public boolean judgesInbound() { return inbound != null; }
+
+    /** What this start undid of crashed instances (kill -9) in this network namespace, inbound steering included. */
     public List<StateLedger.Recovery> recovered() { return recovered; }
 
     /** Resuming paused flows: hand this to whatever decides asynchronously (a UI prompt). */

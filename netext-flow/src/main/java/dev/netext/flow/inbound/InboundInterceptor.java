@@ -54,10 +54,12 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
     private final InboundSteering steering;
     private final Map<InboundPacket, InboundFlow> flows = new ConcurrentHashMap<>();
     private final Thread thread;
+    private final List<StateLedger.Recovery> recovered;
     private volatile boolean stopping;
 
     private InboundInterceptor(FlowEngine engine, EventLoopGroup loops, boolean failOpen, NfQueue queue,
-                               StateLedger ledger, InboundSteering steering) {
+                               StateLedger ledger, InboundSteering steering, List<StateLedger.Recovery> recovered) {
+        this.recovered = recovered;
         this.engine = engine;
         this.loops = loops;
         this.failOpen = failOpen;
@@ -75,8 +77,8 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
     public static InboundInterceptor open(FlowEngine engine, EventLoopGroup loops, boolean ipv6, boolean failOpen,
                                           Path ledgerDir) throws IOException {
         Iptables iptables = new Iptables();
-        for (var r : InboundSteering.recover(ledgerDir, iptables))
-            log.info("undid {} objects of dead inbound filter pid {}", r.undone().size(), r.pid());
+        List<StateLedger.Recovery> recovered = InboundSteering.recover(ledgerDir, iptables);
+        for (var r : recovered) log.info("undid {} objects of dead inbound filter pid {}", r.undone().size(), r.pid());
         int number = InboundSteering.DEFAULT_QUEUE;
         // whole packets: a view checks the IP length against what it was given (only first packets come here)
         NfQueue queue = NfQueue.open(new NfqConfig(number, NfqConfig.DEFAULT_MAX_LENGTH, NfqueueH.MAX_PACKET, failOpen,
@@ -86,7 +88,7 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
             ledger = StateLedger.create(ledgerDir, LedgerKind.INBOUND);
             List<IpFamily> families = ipv6 ? List.of(IpFamily.V4, IpFamily.V6) : List.of(IpFamily.V4);
             InboundSteering steering = InboundSteering.install(number, failOpen, families, ledger, iptables);
-            InboundInterceptor i = new InboundInterceptor(engine, loops, failOpen, queue, ledger, steering);
+            InboundInterceptor i = new InboundInterceptor(engine, loops, failOpen, queue, ledger, steering, recovered);
             i.thread.start();
             log.info("judging inbound connections on queue {} ({})", number, failOpen ? "fail-open" : "fail-closed");
             return i;
@@ -152,6 +154,12 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
             return true;
         });
     }
+
+    /** What this start undid of dead instances' inbound steering (kill -9). */
+    public List<StateLedger.Recovery> recovered() { return recovered; }
+
+    /** Whether new inbound connections pass while no netext process holds the queue. */
+    public boolean failOpen() { return failOpen; }
 
     /** Flows tracked now (deciding, paused or recently decided). */
     public int trackedFlows() { return flows.size(); }
