@@ -9,12 +9,14 @@ import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.PortRange;
+import dev.netext.api.flow.TransportProtocol;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
 import dev.netext.flow.engine.InterceptionOptions;
 import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
 import dev.netext.flow.rules.RulesFilter;
+import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -22,6 +24,7 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.testkit.netns.NetnsTest;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Inbound flows: namespace {@code host} runs Python's {@code http.server} on three ports and a flow engine whose
  * rules judge inbound connections; namespace {@code remote} connects with curl. Port 7000 is prompted (the SYN
  * waits in the queue; once answered allow, or dropped by the prompt's timeout), port 7001 allowed, port 7002 dropped
- * by a {@code direction: in} rule; every inbound flow names the server's process. A profile with no inbound rule
+ * by a {@code direction: in} rule; every inbound flow names the server's process. UDP is judged on its first
+ * datagram, and the host's own firewall still applies to what netext allows. A profile with no inbound rule
  * leaves inbound connections alone: nothing is queued, no inbound flow is reported.
  */
 class InboundFlowIntegrationTest {
@@ -116,6 +120,43 @@ class InboundFlowIntegrationTest {
         assertThat(host.run("iptables", "-S").output()).doesNotContain("NETEXT-IN-");
         assertThat(host.run("ip6tables", "-t", "mangle", "-S").output()).doesNotContain("NETEXT-IN-");
         assertThat(curl(remote, HOST4, 7002).exitCode()).as("the rule went with the engine").isZero();
+    }
+
+    @NetnsTest
+    void udpIsJudgedOnItsFirstDatagramAndTheHostsOwnFirewallStillApplies(NetnsLab lab) throws Exception {
+        HostPackages.require("curl", "python3", "iptables", "nc");
+        NetworkNamespace host = lab.namespace("host"), remote = lab.namespace("remote");
+        servers(lab, host);
+        RulesFilter filter = new RulesFilter(List.of(inbound(RuleAction.DROP, 7007), inbound(RuleAction.ALLOW, 7001)),
+                RuleAction.ALLOW, PROMPT, FinalVerdict.DROP, DropMode.RESET);
+        try (UdpEchoServer dropped = host.runInside(() -> UdpEchoServer.open(new InetSocketAddress(HOST4, 7007)));
+             UdpEchoServer allowed = host.runInside(() -> UdpEchoServer.open(new InetSocketAddress(HOST4, 7008)))) {
+            FlowEngine engine = start(host, filter, true);
+            try {
+                for (int i = 0; i < 2; i++) { // the second exchange: datagrams of a decided flow get its verdict at once
+                    ExecResult ok = remote.run(Duration.ofSeconds(15), "sh", "-c", "echo inbound-udp | nc -u -w 2 -p 40000 " + HOST4 + " 7008");
+                    assertThat(ok.output()).contains("inbound-udp");
+                }
+                Flow u = inboundFlow(f -> f.local().port() == 7008);
+                assertThat(u.protocol()).isEqualTo(TransportProtocol.UDP);
+                assertThat(u.process().executable().orElseThrow().getFileName().toString()).as("the test JVM's socket")
+                        .startsWith("java");
+                assertThat(inboundFlows(f -> f.local().port() == 7008)).hasSize(1);
+                ExecResult no = remote.run(Duration.ofSeconds(15), "sh", "-c", "echo inbound-udp | nc -u -w 2 " + HOST4 + " 7007");
+                assertThat(no.output()).doesNotContain("inbound-udp");
+                assertThat(dropped.echoed()).isZero();
+                assertThat(verdicts(inboundFlow(f -> f.local().port() == 7007).id())).containsExactly(FinalVerdict.DROP);
+
+                // netext's allow is no override: a rule of the host's own filter table still rejects
+                host.run("iptables", "-A", "INPUT", "-p", "tcp", "--dport", "7001", "-j", "REJECT", "--reject-with", "tcp-reset").orThrow();
+                ExecResult blocked = curl(remote, HOST4, 7001);
+                assertThat(blocked.exitCode()).as(blocked.output()).isEqualTo(7);
+                assertThat(verdicts(inboundFlow(f -> f.local().port() == 7001).id())).containsExactly(FinalVerdict.ALLOW);
+            } finally {
+                host.runInside(engine::close);
+            }
+            assertThat(allowed.echoed()).isEqualTo(2);
+        }
     }
 
     @NetnsTest
