@@ -10,6 +10,7 @@ import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.PortRange;
 import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.IpFamily;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
 import dev.netext.flow.engine.InterceptionOptions;
@@ -75,6 +76,7 @@ class InboundFlowIntegrationTest {
             assertThat(verdicts(allowed.id())).containsExactly(FinalVerdict.ALLOW);
             ExecResult ok6 = curl(remote, "[" + HOST6 + "]", 7001);
             assertThat(ok6.output()).as("IPv6").contains("served to the remote");
+            assertServer(inboundFlow(f -> f.local().port() == 7001 && f.remote().family() == IpFamily.V6));
 
             // dropped by its rule: reset at once, nothing served
             ExecResult dropped = curl(remote, HOST4, 7002);
