@@ -19,8 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code netext up} with {@code direction: in} rules (issue 14, inbound flows): namespace {@code remote} connects to
  * Python's {@code http.server} in namespace {@code host}. Port 7001 has no rule (allowed by the inbound default),
  * 7002 is dropped, 7000 prompted and dropped when nobody answers; every inbound flow's log line names the server's
- * process. After a {@code kill -9} the queue rules stay and fail open (inbound still served); the next start removes
- * them, and a clean stop leaves nothing.
+ * process. After a {@code kill -9} the queue rules stay and fail open (inbound still served), {@code netext diagnose}
+ * names them, the next start removes them, and a clean stop leaves nothing.
  */
 class InboundFlowUpIntegrationTest {
     private static final Duration START = Duration.ofSeconds(30);
@@ -78,6 +78,12 @@ class InboundFlowUpIntegrationTest {
         }
         assertThat(host.run("iptables", "-t", "mangle", "-S").output()).contains("NETEXT-IN-");
         assertThat(curl(remote, 7002).exitCode()).as("fail-open while no netext holds the queue").isZero();
+        try (NetextProcess diagnose = NetextProcess.start(host, "diagnose")) {
+            diagnose.waitFor(START);
+            assertThat(diagnose.output()).contains("netext inbound ledger") // the mangle chain, not only the filter one
+                    .containsPattern("iptables chain NETEXT-IN-20056(?!-R)").containsPattern("iptables jump INPUT → NETEXT-IN-20056(?!-R)")
+                    .contains("iptables chain NETEXT-IN-20056-R");
+        }
 
         try (NetextProcess again = NetextProcess.start(host, "up", "--log", profile.toString())) {
             assertThat(again.awaitLine(l -> l.contains("judging inbound connections to local services"), START))
