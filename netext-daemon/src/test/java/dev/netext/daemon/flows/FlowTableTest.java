@@ -102,10 +102,17 @@ class FlowTableTest {
         open(log, "p", in);
         verdict(log, "p", 2, FinalVerdict.DROP);
         assertThat(table.get(1).direction()).isEqualTo("out");
+        verdict(log, "p", 1, FinalVerdict.ALLOW);
+        assertThat(table.get(1).proxy()).isEqualTo("direct");
         FlowRecord r = table.get(2);
         assertThat(r.direction()).isEqualTo("in");
         assertThat(r.state()).isEqualTo("dropped");
         assertThat(r.processLabel()).isEqualTo("python3.13[77]");
+        open(log, "p", new TcpFlow(3, Direction.INBOUND, in.local(), Endpoint.parse("10.0.0.9:51001"), server,
+                Optional.empty(), Optional.empty(), Instant.now()));
+        verdict(log, "p", 3, FinalVerdict.ALLOW);
+        assertThat(table.get(3).state()).isEqualTo("open");
+        assertThat(table.get(3).proxy()).as("the kernel delivers it: no route").isNull();
         assertThat(FlowJson.toJson(r).toString()).contains("\"direction\":\"in\"").contains("\"local\":\"10.0.0.1:8000\"")
                 .contains("\"remote\":\"10.0.0.9:51000\"");
     }
