@@ -1,6 +1,7 @@
 package dev.netext.cli;
 
 import dev.netext.api.ProviderEvent;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 
 
@@ -8,7 +9,9 @@ import dev.netext.api.flow.Flow;
  * One console line per flow event for {@code netext up --log}:
  * {@code flow 7 opened 10.77.0.2:443 x.blocked.test (TLS_SNI) by /usr/bin/curl pid 1234 uid 0},
  * {@code flow 7 verdict Drop[mode=RESET] in 0.1 ms}, {@code flow 7 proxy corp claim}, {@code flow 7 route proxy corp}
- * (or {@code route direct}), {@code flow 7 closed in 0 out 517}.
+ * (or {@code route direct}), {@code flow 7 closed in 0 out 517}. An inbound flow (another host connecting to a
+ * local service; the process is the server) opens as
+ * {@code flow 8 opened in tcp 10.77.0.9:51000 to 10.77.0.2:8000 by /usr/bin/python3.13 pid 99 uid 0}.
  */
 final class FlowLogLine {
     private FlowLogLine() {}
@@ -31,7 +34,9 @@ final class FlowLogLine {
     }
 
     static String describe(Flow f) {
-        StringBuilder sb = new StringBuilder(f.protocol().name().toLowerCase()).append(' ').append(f.remote());
+        StringBuilder sb = new StringBuilder(f.direction() == Direction.INBOUND ? "in " : "")
+                .append(f.protocol().name().toLowerCase()).append(' ').append(f.remote());
+        if (f.direction() == Direction.INBOUND) sb.append(" to ").append(f.local());
         f.hostname().ifPresent(h -> sb.append(' ').append(h));
         f.process().executable().ifPresent(p -> sb.append(" by ").append(p));
         f.process().pid().ifPresent(p -> sb.append(" pid ").append(p));

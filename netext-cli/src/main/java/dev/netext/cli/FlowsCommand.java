@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "flows", mixinStandardHelpOptions = true,
         description = "List the daemon's current and recent flows (process, host and its source, verdict, proxy, bytes, state); --follow prints changes as they happen.")
 public final class FlowsCommand implements Callable<Integer> {
-    static final String HEADER = String.format("%-6s %-9s %-22s %-30s %-10s %-22s %-13s %-7s %s",
-            "ID", "STATE", "PROCESS", "HOST (SOURCE)", "VERDICT", "REMOTE", "PROXY", "IN", "OUT");
+    static final String HEADER = String.format("%-6s %-9s %-22s %-30s %-10s %-22s %-13s %-7s %-7s %s",
+            "ID", "STATE", "PROCESS", "HOST (SOURCE)", "VERDICT", "REMOTE", "PROXY", "IN", "OUT", "DIRECTION");
 
     @Mixin
     ControlOption control;
@@ -62,9 +62,12 @@ public final class FlowsCommand implements Callable<Integer> {
         JsonNode p = f.path("prompt");
         if (!p.isMissingNode() && !p.path("outcome").asText().equals("pending")) verdict += " [" + p.path("outcome").asText() + "]";
         if (f.path("decided_by").has("rule")) verdict += " [rule " + f.path("decided_by").path("rule").asText() + "]";
-        return String.format("%-6d %-9s %-22s %-30s %-10s %-22s %-13s %-7s %s", f.path("id").asLong(), f.path("state").asText(),
+        // an inbound flow's remote is the client; the local service it came to is what people look for
+        String direction = f.path("direction").asText("out").equals("in") ? "in to " + f.path("local").asText() : "out";
+        return String.format("%-6d %-9s %-22s %-30s %-10s %-22s %-13s %-7s %-7s %s", f.path("id").asLong(), f.path("state").asText(),
                 f.path("process").path("label").asText("?"), host, verdict, f.path("remote").asText(),
-                f.path("proxy").asText("-"), bytes(f.path("bytes_in").asLong(-1)), bytes(f.path("bytes_out").asLong(-1)));
+                f.path("proxy").asText("-"), bytes(f.path("bytes_in").asLong(-1)), bytes(f.path("bytes_out").asLong(-1)),
+                direction);
     }
 
     private static String bytes(long n) { return n < 0 ? "-" : Long.toString(n); }

@@ -58,7 +58,7 @@ public final class RulesCommand implements Runnable {
 
         private static String match(JsonNode n) {
             StringBuilder b = new StringBuilder();
-            for (String k : new String[] {"host", "process", "cidr", "port"}) {
+            for (String k : new String[] {"direction", "host", "process", "cidr", "port"}) {
                 if (n.hasNonNull(k)) b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(n.get(k).asText());
             }
             return b.toString();
@@ -87,6 +87,10 @@ public final class RulesCommand implements Runnable {
         @Option(names = "--port", paramLabel = "N", converter = OptionRange.PositiveInt.class, description = "The remote port.")
         Integer port;
 
+        @Option(names = "--direction", paramLabel = "in|out",
+                description = "in: connections other hosts open to local services (--port is the local service's); out (the default): connections this host opens.")
+        String direction;
+
         @Option(names = "--profile", paramLabel = "NAME", description = "Only flows of this profile (default: all).")
         String profile;
 
@@ -97,6 +101,8 @@ public final class RulesCommand implements Runnable {
         @Override
         public void run() {
             if (!action.equals("allow") && !action.equals("deny")) throw new UserError("--action is allow or deny, not " + action, 2);
+            if (direction != null && !direction.equals("in") && !direction.equals("out"))
+                throw new UserError("--direction is in or out, not " + direction, 2);
             if (host == null && process == null && cidr == null && port == null)
                 throw new UserError("a rule needs --host, --process, --cidr or --port", 2);
             ObjectNode req = ControlOption.request("rules").put("action", "add");
@@ -105,6 +111,7 @@ public final class RulesCommand implements Runnable {
             if (process != null) rule.put("process", process);
             if (cidr != null) rule.put("cidr", cidr);
             if (port != null) rule.put("port", port);
+            if (direction != null) rule.put("direction", direction);
             if (profile != null) rule.put("profile", profile);
             if (forDuration != null) req.put("for_ms", forDuration.toMillis());
             JsonNode r = control.call(req);

@@ -150,6 +150,8 @@ public final class UpCommand implements Callable<Integer> {
                 + (gateway.isEmpty() ? "" : "), forwarded from " + String.join(", ", gateway) + " (gateway")
                 + "; " + profile.filter().map(f -> f.isRules() ? f.rules().size() + " rule(s))" : "provider " + f.provider() + ")")
                         .orElse("0 rule(s))"));
+        if (engine.judgesInbound())
+            out.println("netext: filter " + profile.name() + " judging inbound connections to local services");
         for (var m : engine.proxyChain().members())
             out.println("netext: proxy " + m.provider() + " (order " + m.order() + ") offered "
                     + (m.rules().apps().isEmpty() ? "" : "the flows of " + m.rules().apps().size() + " app rule(s), ")

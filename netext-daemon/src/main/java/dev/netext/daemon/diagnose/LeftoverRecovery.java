@@ -4,6 +4,7 @@ import dev.netext.daemon.capture.FlowCapture;
 import dev.netext.daemon.tunnel.TunnelLauncher;
 import dev.netext.dns.intercept.DnsInterception;
 import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.nfqueue.InboundSteering;
 import dev.netext.linux.nfqueue.Iptables;
 import dev.netext.linux.nft.Nft;
 import dev.netext.linux.resolver.ResolvConf;
@@ -49,6 +50,7 @@ public final class LeftoverRecovery {
             case TUNNEL -> new TunnelLauncher(stateDir).recover(rtnl);
             case DNS -> DnsInterception.recover(stateDir);
             case FLOW -> TproxySteering.recover(stateDir, rtnl, new Nft());
+            case INBOUND -> InboundSteering.recover(stateDir, new Iptables());
             case PACKET_FILTER -> PacketFilterEngine.recover(stateDir, new Iptables());
             case CAPTURE -> FlowCapture.recover(stateDir);
             case RESOLVER -> ResolvConf.recover(stateDir);

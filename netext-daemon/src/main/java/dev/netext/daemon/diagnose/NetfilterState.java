@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * layer, captures) with their rules, and the iptables rules of its packet filters ({@code NETEXT-…} chains).
  *
  * @param nftTables {@code "family name"} → the table as {@code nft list table} prints it, for tables named netext…
- * @param iptables  per family, the {@code iptables -S} lines that define or jump to a {@code NETEXT-} chain
+ * @param iptables  per family, the {@code iptables -S} lines (tables filter and mangle) that define or jump to a
+ *                  {@code NETEXT-} chain
  */
 public record NetfilterState(Map<String, String> nftTables, Map<IpFamily, List<String>> iptables) {
     public static final NetfilterState EMPTY = new NetfilterState(Map.of(), Map.of());
@@ -47,16 +48,21 @@ public record NetfilterState(Map<String, String> nftTables, Map<IpFamily, List<S
         Map<IpFamily, List<String>> chains = new EnumMap<>(IpFamily.class);
         Iptables iptables = new Iptables();
         for (IpFamily f : IpFamily.values()) {
-            try {
-                Iptables.Result r = iptables.tryRun(f, List.of("-S"));
-                if (r.exit() != 0) {
-                    errors.add(Iptables.command(f) + " -S: " + r.output().strip());
-                    continue;
+            List<String> lines = new java.util.ArrayList<>();
+            // filter (packet filters, inbound resets) and mangle (the inbound queue): netext's chain names are unique
+            for (List<String> args : List.of(List.of("-S"), List.of("-t", "mangle", "-S"))) {
+                try {
+                    Iptables.Result r = iptables.tryRun(f, args);
+                    if (r.exit() != 0) {
+                        errors.add(Iptables.command(f) + " " + String.join(" ", args) + ": " + r.output().strip());
+                        continue;
+                    }
+                    r.output().lines().filter(l -> l.contains("NETEXT-")).forEach(lines::add);
+                } catch (IOException e) {
+                    errors.add(Iptables.command(f) + ": " + e.getMessage());
                 }
-                chains.put(f, r.output().lines().filter(l -> l.contains("NETEXT-")).toList());
-            } catch (IOException e) {
-                errors.add(Iptables.command(f) + ": " + e.getMessage());
             }
+            chains.put(f, List.copyOf(lines));
         }
         return new NetfilterState(tables, chains);
     }

@@ -42,7 +42,8 @@ public final class FlowLauncher {
     private FlowLauncher() {}
 
     public static RulesFilter rulesFilter(FilterSection s) {
-        return new RulesFilter(ListFiles.bindFlowRules(s.rules()), s.defaultAction(), s.promptTimeout(), s.promptDefault(), s.dropMode());
+        return new RulesFilter(ListFiles.bindFlowRules(s.rules()), s.defaultAction(), s.inboundDefault(), s.promptTimeout(),
+                s.promptDefault(), s.dropMode());
     }
 
     /** The filter of a profile without a {@code filter:} section: no rules, allow. */
@@ -152,9 +153,13 @@ public final class FlowLauncher {
         List<String> gateway = profile.filter().map(FilterSection::gateway).orElse(List.of());
         // the DNS layer redirects port 53 itself when it intercepts: steering it here too would take the query from it
         boolean dnsIntercepted = profile.dns().map(DnsSection::intercept).orElse(false);
+        // inbound connections are queued only when the filter judges them; while netext is down they pass or not as
+        // the filter fails (on-failure)
+        boolean inbound = profile.filter().map(FilterSection::judgesInbound).orElse(false);
+        boolean inboundFailOpen = profile.filter().map(s -> s.onFailure() == FinalVerdict.ALLOW).orElse(true);
         FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir)
                 .withInterception(InterceptionOptions.DEFAULT.withUdp(udp).withGateway(gateway)
-                        .withDnsExcluded(dnsIntercepted));
+                        .withDnsExcluded(dnsIntercepted).withInbound(inbound, inboundFailOpen));
         List<FlowProxy> proxies;
         try {
             proxies = proxies(profile, resolver, policy, events, config.interception().udpIdleTimeout());

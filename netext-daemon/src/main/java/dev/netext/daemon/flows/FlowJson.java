@@ -5,7 +5,7 @@ import dev.netext.daemon.events.EventJson;
 
 /**
  * A {@link FlowRecord} as JSON, the same for the control API's {@code flows} op and the dashboard:
- * {@code {"id","profile","state","protocol","local","remote","hostname","hostname_source","process":{"pid",
+ * {@code {"id","profile","state","direction","protocol","local","remote","hostname","hostname_source","process":{"pid",
  * "executable","uid"},"verdict","proxy","bytes_in","bytes_out","opened","prompt":{"deadline","default","outcome"},
  * "dns_seq","updated_seq"}}; absent values are left out, byte counts are -1 until the flow closed.
  */
@@ -17,6 +17,7 @@ public final class FlowJson {
         o.put("id", f.id());
         o.put("profile", f.profile());
         o.put("state", f.state());
+        o.put("direction", f.direction());
         o.put("protocol", f.protocol());
         o.put("local", f.local());
         o.put("remote", f.remote());

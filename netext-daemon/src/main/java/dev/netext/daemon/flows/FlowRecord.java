@@ -15,11 +15,13 @@ import java.time.Instant;
  * @param dnsSequence    the sequence number of the DNS answer that named the flow, or 0
  * @param updated        the sequence number of the last event that changed this row
  * @param savedRule      the id of the saved rule that decided the flow, or null (the profile decided)
+ * @param direction      {@code out} (this host opened it) or {@code in} (another host connected to a local service:
+ *                       {@code local} is the service, {@code remote} the client, the process the server)
  */
 public record FlowRecord(long id, String profile, String state, String protocol, String local, String remote,
                          String hostname, String hostnameSource, Integer pid, String executable, Long uid,
                          String verdict, String proxy, long bytesIn, long bytesOut, Instant opened, Prompt prompt,
-                         long dnsSequence, long updated, String savedRule) {
+                         long dnsSequence, long updated, String savedRule, String direction) {
 
     /**
      * @param deadline     when the prompt times out

@@ -6,6 +6,7 @@ import dev.netext.api.Verdict;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.daemon.rules.SavedRules;
 
@@ -248,12 +249,13 @@ public final class FlowTable implements EventSink {
         FlowRecord.Prompt prompt = r.prompted || r.promptDeadline != null
                 ? new FlowRecord.Prompt(r.promptDeadline, r.promptDefault, r.promptOutcome == null ? "pending" : r.promptOutcome)
                 : null;
-        String proxy = "allow".equals(r.verdict) || "filter-data".equals(r.verdict) ? "direct" : null;
+        boolean inbound = f.direction() == Direction.INBOUND; // the kernel delivers it to the server: no route to show
+        String proxy = !inbound && ("allow".equals(r.verdict) || "filter-data".equals(r.verdict)) ? "direct" : null;
         return new FlowRecord(r.id, r.profile, r.state, f.protocol().name().toLowerCase(Locale.ROOT), f.local().toString(),
                 f.remote().toString(), h == null ? null : h.hostname(),
                 h == null ? null : h.source().name().toLowerCase(Locale.ROOT),
                 p.pid().isPresent() ? p.pid().getAsInt() : null, p.executable().map(Object::toString).orElse(null),
                 p.uid().isPresent() ? p.uid().getAsLong() : null, r.verdict, proxy, r.bytesIn, r.bytesOut, f.created(),
-                prompt, r.dnsSequence, r.updated, r.savedRule);
+                prompt, r.dnsSequence, r.updated, r.savedRule, inbound ? "in" : "out");
     }
 }

@@ -21,7 +21,9 @@ import java.util.Objects;
  *     - { host: "*.blocked.test", action: drop }
  *     - { process: /usr/bin/wget, action: drop }
  *     - { cidr: 203.0.113.0/24, port: 443, action: prompt }
+ *     - { direction: in, port: 8000, action: prompt }   # a connection another host opens to a local service
  *   default: allow
+ *   inbound-default: allow                   # inbound flows no rule matches (allow unless set)
  *   prompt-timeout: 30s
  *   prompt-default: drop
  *   drop: reset                              # or silent
@@ -37,14 +39,18 @@ import java.util.Objects;
  *   provider: com.example.MyFilter
  *   settings: { blocked-port: 8081 }         # handed to startFilter as its options
  *   on-failure: allow                        # the verdict while the provider is crashed or restarting (or drop)
+ *   inbound: true                            # also show it connections other hosts open to local services
  *   drop: reset
  *   scope: { … }
  * </pre>
  * A custom provider takes no {@code rules}, {@code default} or {@code prompt-*}: those belong to the rules filter.
+ * Inbound flows are judged only when the rules filter has a {@code direction: in} rule or an {@code inbound-default}
+ * other than allow, or a custom provider says {@code inbound: true}; else inbound connections are not touched.
  */
 public record FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
                             FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
-                            List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure) {
+                            List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure,
+                            RuleAction inboundDefault, boolean inbound) {
     /** The built-in ordered rules filter. */
     public static final String RULES = "rules";
 
@@ -53,6 +59,7 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
         Objects.requireNonNull(provider, "provider");
         settings = settings == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
         if (onFailure == null) onFailure = FinalVerdict.ALLOW;
+        if (inboundDefault == null) inboundDefault = RuleAction.ALLOW;
         rules = List.copyOf(rules);
         Objects.requireNonNull(defaultAction, "defaultAction");
         Objects.requireNonNull(promptTimeout, "promptTimeout");
@@ -75,12 +82,29 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
                 FinalVerdict.ALLOW);
     }
 
+    /** Inbound flows judged only by {@code direction: in} rules. */
+    public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
+                         FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
+                         List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure) {
+        this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, udp, gateway, settings,
+                onFailure, RuleAction.ALLOW, false);
+    }
+
     /** UDP intercepted, no gateway interfaces. */
     public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
                          FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope,
                          Map<String, Object> settings, FinalVerdict onFailure) {
         this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, true, List.of(), settings,
                 onFailure);
+    }
+
+    /**
+     * Whether connections other hosts open to local services are judged: a custom provider's {@code inbound: true},
+     * or the rules filter's {@code direction: in} rules or inbound default.
+     */
+    public boolean judgesInbound() {
+        return isRules() ? inboundDefault != RuleAction.ALLOW
+                || rules.stream().anyMatch(r -> r.direction() == dev.netext.api.flow.Direction.INBOUND) : inbound;
     }
 
     /** True for the built-in rules filter, false for a custom provider class. */

@@ -6,6 +6,7 @@ import dev.netext.daemon.plugin.ProviderResolutionException;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.PortRange;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.api.net.IpPrefix;
@@ -24,14 +25,14 @@ import java.util.regex.Pattern;
 
 /** The {@code filter:} section (see {@link FilterSection}). */
 final class FilterSectionParser implements SectionParser<FilterSection> {
-    static final List<String> KEYS = List.of("provider", "rules", "default", "prompt-timeout", "prompt-default", "drop", "scope", "udp",
-            "gateway", "settings", "on-failure");
+    static final List<String> KEYS = List.of("provider", "rules", "default", "inbound-default", "inbound", "prompt-timeout",
+            "prompt-default", "drop", "scope", "udp", "gateway", "settings", "on-failure");
     /** Keys that only the built-in rules filter reads. */
-    static final List<String> RULES_ONLY_KEYS = List.of("rules", "default", "prompt-timeout", "prompt-default");
+    static final List<String> RULES_ONLY_KEYS = List.of("rules", "default", "inbound-default", "prompt-timeout", "prompt-default");
     /** An interface name as the kernel allows it (IFNAMSIZ 16 with the NUL) and nft can quote. */
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.@:-]{1,15}");
-    static final List<String> RULE_KEYS = List.of("host", "cidr", "port", "protocol", "process", "process-name", "uid",
-            "cgroup", "list", "action");
+    static final List<String> RULE_KEYS = List.of("direction", "host", "cidr", "port", "protocol", "process", "process-name",
+            "uid", "cgroup", "list", "action");
     static final List<String> SCOPE_KEYS = List.of("uids", "gids", "cgroups", "exclude-uids");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,6})(ms|s|m)");
 
@@ -106,6 +107,13 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
         }
         RuleAction def = f.get("default") == null ? RuleAction.ALLOW
                 : action(f.get("default"), f.path("default"), checks, true);
+        RuleAction inboundDefault = f.get("inbound-default") == null ? RuleAction.ALLOW
+                : action(f.get("inbound-default"), f.path("inbound-default"), checks, true);
+        // a custom provider sees inbound flows only when asked; the rules filter when its rules judge them
+        Boolean inbound = f.get("inbound") == null ? null : checks.bool(f.get("inbound"), f.path("inbound"));
+        if (inbound != null && provider.equals(FilterSection.RULES))
+            checks.error(f.get("inbound"), f.path("inbound"), "the rules filter judges inbound flows when a rule says "
+                    + "direction: in or inbound-default is set; inbound: is for a custom provider");
         Duration promptTimeout = Duration.ofSeconds(30);
         if (f.get("prompt-timeout") != null) promptTimeout = duration(f.get("prompt-timeout"), f.path("prompt-timeout"), checks);
         FinalVerdict promptDefault = FinalVerdict.DROP;
@@ -131,12 +139,12 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
                 if (!INTERFACE.matcher(gateway.get(i)).matches())
                     checks.error(f.get("gateway"), f.path("gateway") + "[" + i + "]",
                             "'" + gateway.get(i) + "' is not an interface name (1-15 of A-Z a-z 0-9 _ . @ : -)");
-        if (checks.errorCount() > before || def == null || promptTimeout == null || scope == null || udp == null
-                || gateway == null) return null;
+        if (checks.errorCount() > before || def == null || inboundDefault == null || promptTimeout == null
+                || scope == null || udp == null || gateway == null) return null;
         if (promptDefault == FinalVerdict.DROP && drop == DropMode.SILENT) promptDefault = FinalVerdict.DROP_SILENTLY;
         if (onFailure == FinalVerdict.DROP && drop == DropMode.SILENT) onFailure = FinalVerdict.DROP_SILENTLY;
         return new FilterSection(provider, rules, def, promptTimeout, promptDefault, drop, scope, udp, gateway, settings,
-                onFailure);
+                onFailure, inboundDefault, Boolean.TRUE.equals(inbound));
     }
 
     private static RuleAction action(YamlNode n, String path, Checks checks, boolean promptAllowed) {
@@ -181,6 +189,15 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
         RuleAction action = action(f.require("action", "write allow, drop or prompt"), f.path("action"), checks, true);
         FlowRule r = FlowRule.of(action == null ? RuleAction.ALLOW : action);
         try {
+            if (f.get("direction") != null) {
+                String d = checks.string(f.get("direction"), f.path("direction"));
+                if (d != null) switch (d.strip().toLowerCase(Locale.ROOT)) {
+                    case "in" -> r = r.withDirection(Direction.INBOUND);
+                    case "out" -> r = r.withDirection(Direction.OUTBOUND);
+                    default -> checks.error(f.get("direction"), f.path("direction"), "'" + d + "' is neither in nor out"
+                            + " (in: connections other hosts open to local services; out, the default: connections this host opens)");
+                }
+            }
             if (f.get("host") != null) {
                 String h = checks.string(f.get("host"), f.path("host"));
                 if (h != null) r = r.withHost(h);

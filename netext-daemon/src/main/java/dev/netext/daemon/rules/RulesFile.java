@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.flow.rules.RuleAction;
 
@@ -119,6 +120,7 @@ public final class RulesFile {
         if (r.process() != null) o.put("process", r.process().toString());
         if (r.cidr() != null) o.put("cidr", r.cidr().toString());
         if (r.port() != null) o.put("port", r.port());
+        if (r.direction() == Direction.INBOUND) o.put("direction", "in"); // outbound is the default: older files stay valid
         if (r.profile() != null) o.put("profile", r.profile());
         o.put("created", r.created().toString());
         if (r.expires() != null) o.put("expires", r.expires().toString());
@@ -136,7 +138,8 @@ public final class RulesFile {
     static SavedRule rule(JsonNode r) {
         for (var it = r.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!List.of("id", "action", "host", "process", "cidr", "port", "profile", "created", "expires", "source").contains(k))
+            if (!List.of("id", "action", "host", "process", "cidr", "port", "profile", "created", "expires", "source",
+                    "direction").contains(k))
                 throw new IllegalArgumentException("unknown key '" + k + "' in a rule");
         }
         String id = text(r, "id");
@@ -150,7 +153,14 @@ public final class RulesFile {
         }
         return new SavedRule(id, action(text(r, "action")), text(r, "host"), process == null ? null : Path.of(process),
                 cidr == null ? null : IpPrefix.parse(cidr), port, text(r, "profile"), Instant.parse(created),
-                expires == null ? null : Instant.parse(expires), text(r, "source"), true);
+                expires == null ? null : Instant.parse(expires), text(r, "source"), true, direction(text(r, "direction")));
+    }
+
+    /** {@code in} or {@code out} (null: out). */
+    public static Direction direction(String s) {
+        if (s == null || "out".equals(s)) return Direction.OUTBOUND;
+        if ("in".equals(s)) return Direction.INBOUND;
+        throw new IllegalArgumentException("direction must be in or out, not " + s);
     }
 
     /** {@code allow} or {@code deny} ({@code drop} too). */

@@ -1,5 +1,6 @@
 package dev.netext.daemon.rules;
 
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.PortRange;
 import dev.netext.api.net.IpPrefix;
@@ -19,16 +20,25 @@ import java.util.Objects;
  * @param host       exact name or {@code *.suffix}, or null
  * @param process    executable path, or null
  * @param cidr       remote prefix, or null
- * @param port       remote port, or null
+ * @param port       remote port (an inbound rule's: the local service's), or null
  * @param profile    the profile it applies to, or null for every profile
  * @param created    when it was made
  * @param expires    when it stops matching, or null for never
  * @param source     {@code prompt} or {@code cli}
  * @param persistent whether it is kept in the rules file ("until restart" answers are not)
+ * @param direction  the flows it decides: outbound (null means so too) or inbound (an answer to an inbound prompt)
  */
 public record SavedRule(String id, RuleAction action, String host, Path process, IpPrefix cidr, Integer port,
-                        String profile, Instant created, Instant expires, String source, boolean persistent) {
+                        String profile, Instant created, Instant expires, String source, boolean persistent,
+                        Direction direction) {
+    /** An outbound rule. */
+    public SavedRule(String id, RuleAction action, String host, Path process, IpPrefix cidr, Integer port, String profile,
+                     Instant created, Instant expires, String source, boolean persistent) {
+        this(id, action, host, process, cidr, port, profile, created, expires, source, persistent, Direction.OUTBOUND);
+    }
+
     public SavedRule {
+        if (direction == null) direction = Direction.OUTBOUND;
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(created, "created");
         if (action != RuleAction.ALLOW && action != RuleAction.DROP)
@@ -42,7 +52,7 @@ public record SavedRule(String id, RuleAction action, String host, Path process,
 
     /** The flow layer's matcher of this rule (the same host, cidr, port and process semantics as profile rules). */
     public FlowRule asFlowRule() {
-        FlowRule r = FlowRule.of(action);
+        FlowRule r = FlowRule.of(action).withDirection(direction);
         if (host != null) r = r.withHost(host);
         if (process != null) r = r.withProcessPath(process);
         if (cidr != null) r = r.withCidr(cidr);
@@ -61,7 +71,7 @@ public record SavedRule(String id, RuleAction action, String host, Path process,
     /** Same matchers (and profile), whatever the id, action, times and source. */
     public boolean sameMatch(SavedRule o) {
         return Objects.equals(host, o.host) && Objects.equals(process, o.process) && Objects.equals(cidr, o.cidr)
-                && Objects.equals(port, o.port) && Objects.equals(profile, o.profile);
+                && Objects.equals(port, o.port) && Objects.equals(profile, o.profile) && direction == o.direction;
     }
 
     /** {@code allow} or {@code deny}, as the CLI and the file spell it. */

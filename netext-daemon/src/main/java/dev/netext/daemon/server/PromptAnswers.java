@@ -2,6 +2,7 @@ package dev.netext.daemon.server;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.PortRange;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.daemon.events.EventLog;
@@ -66,6 +67,7 @@ final class PromptAnswers implements PromptResponder {
      * and port — never more than the person saw.
      */
     static FlowRule sessionRule(FlowRecord f) {
+        if ("in".equals(f.direction())) return inboundRule(f);
         FlowRule r = FlowRule.of(RuleAction.ALLOW);
         if (f.hostname() != null) r = r.withHost(f.hostname());
         if (f.executable() != null) r = r.withProcessPath(Path.of(f.executable()));
@@ -76,5 +78,15 @@ final class PromptAnswers implements PromptResponder {
             r = r.withCidr(new IpPrefix(a, a.getAddress().length * 8)).withPort(new PortRange(port, port));
         }
         return r;
+    }
+
+    /** An inbound prompt's answer: this client to this service of this server. */
+    private static FlowRule inboundRule(FlowRecord f) {
+        FlowRule r = FlowRule.of(RuleAction.ALLOW).withDirection(Direction.INBOUND);
+        if (f.executable() != null) r = r.withProcessPath(Path.of(f.executable()));
+        int colon = f.remote().lastIndexOf(':');
+        InetAddress a = IpPrefix.parseAddress(f.remote().substring(0, colon).replace("[", "").replace("]", ""));
+        int port = Integer.parseInt(f.local().substring(f.local().lastIndexOf(':') + 1));
+        return r.withCidr(new IpPrefix(a, a.getAddress().length * 8)).withPort(new PortRange(port, port));
     }
 }

@@ -61,7 +61,7 @@ final class RulesOps {
         return new SavedRule(keeper.rules().newId(), RulesFile.action(text(j, "action")), text(j, "host"),
                 process == null ? null : Path.of(process), cidr == null ? null : IpPrefix.parse(cidr),
                 j.hasNonNull("port") ? j.get("port").asInt() : null, text(j, "profile"), now,
-                forMs == 0 ? null : now.plus(Duration.ofMillis(forMs)), "cli", true);
+                forMs == 0 ? null : now.plus(Duration.ofMillis(forMs)), "cli", true, RulesFile.direction(text(j, "direction")));
     }
 
     private static String text(JsonNode j, String key) {

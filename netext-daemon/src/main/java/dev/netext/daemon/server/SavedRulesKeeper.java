@@ -98,7 +98,7 @@ final class SavedRulesKeeper implements RulesAccess {
                 : dev.netext.flow.rules.RuleAction.DROP, m.host(), m.processPath(), m.cidr(),
                 m.port() == null ? null : m.port().first(), f.profile(), now,
                 answer.keep() == PromptAnswer.Keep.HOUR ? now.plus(PromptAnswer.HOUR) : null, "prompt",
-                answer.keep() != PromptAnswer.Keep.MEMORY);
+                answer.keep() != PromptAnswer.Keep.MEMORY, m.direction());
         try {
             add(r);
         } catch (IOException e) { // the rule still holds in memory; the file keeps its last good state

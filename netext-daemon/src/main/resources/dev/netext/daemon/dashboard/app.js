@@ -37,6 +37,7 @@ function flowRow(f) {
     el('td', { class: 'host' }, f.hostname || ''),
     el('td', { class: 'source' }, f.hostname_source || ''),
     el('td', { class: 'remote' }, f.remote),
+    el('td', { class: 'direction' }, f.direction === 'in' ? 'in to ' + f.local : 'out'),
     el('td', { class: 'verdict' }, (f.verdict || '…') + (f.decided_by && f.decided_by.rule ? ' (rule ' + f.decided_by.rule + ')' : '')),
     el('td', { class: 'proxy' }, f.proxy || ''),
     el('td', { class: 'bytes' }, bytes(f.bytes_in) + ' / ' + bytes(f.bytes_out)),
@@ -67,8 +68,10 @@ function onPrompt(f) {
       return b;
     });
     const countdown = el('span', { class: 'countdown' });
-    const c = el('div', { id, class: 'prompt' },
-      el('div', { class: 'what' }, who, ' wants to connect to ', what,
+    const inbound = f.direction === 'in'; // another host connects to a local server: the remote asks, the server is named
+    const c = el('div', { id, class: 'prompt' }, inbound
+      ? el('div', { class: 'what' }, what, ' wants to connect to ', who, ' on ' + f.local)
+      : el('div', { class: 'what' }, who, ' wants to connect to ', what,
         f.hostname ? ' (' + f.hostname_source + ', ' + f.remote + ')' : ''),
       el('div', {}, ...buttons, countdown,
         el('span', { class: 'default' }, f.prompt.default ? ' default: ' + f.prompt.default : '')));

@@ -1,11 +1,17 @@
 package dev.netext.daemon.flows;
 
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.ProcessInfo;
+import dev.netext.api.flow.TcpFlow;
 import dev.netext.daemon.events.EventLog;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 import static dev.netext.daemon.flows.TestFlows.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,5 +91,29 @@ class FlowTableTest {
         long before = table.lastChange();
         verdict(log, "p", 100_000, FinalVerdict.ALLOW);
         assertThat(table.lastChange()).isEqualTo(before);
+    }
+
+    @Test
+    void anInboundFlowSaysSoAndNamesTheServer() {
+        open(log, "p", flow(1, "a.test"));
+        ProcessInfo server = ProcessInfo.builder().pid(77).executable(Path.of("/usr/bin/python3.13")).uid(0).build();
+        TcpFlow in = new TcpFlow(2, Direction.INBOUND, Endpoint.parse("10.0.0.1:8000"), Endpoint.parse("10.0.0.9:51000"),
+                server, Optional.empty(), Optional.empty(), Instant.now());
+        open(log, "p", in);
+        verdict(log, "p", 2, FinalVerdict.DROP);
+        assertThat(table.get(1).direction()).isEqualTo("out");
+        verdict(log, "p", 1, FinalVerdict.ALLOW);
+        assertThat(table.get(1).proxy()).isEqualTo("direct");
+        FlowRecord r = table.get(2);
+        assertThat(r.direction()).isEqualTo("in");
+        assertThat(r.state()).isEqualTo("dropped");
+        assertThat(r.processLabel()).isEqualTo("python3.13[77]");
+        open(log, "p", new TcpFlow(3, Direction.INBOUND, in.local(), Endpoint.parse("10.0.0.9:51001"), server,
+                Optional.empty(), Optional.empty(), Instant.now()));
+        verdict(log, "p", 3, FinalVerdict.ALLOW);
+        assertThat(table.get(3).state()).isEqualTo("open");
+        assertThat(table.get(3).proxy()).as("the kernel delivers it: no route").isNull();
+        assertThat(FlowJson.toJson(r).toString()).contains("\"direction\":\"in\"").contains("\"local\":\"10.0.0.1:8000\"")
+                .contains("\"remote\":\"10.0.0.9:51000\"");
     }
 }

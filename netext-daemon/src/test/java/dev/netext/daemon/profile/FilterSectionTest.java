@@ -2,6 +2,7 @@ package dev.netext.daemon.profile;
 
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.PortRange;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.flow.rules.FlowRule;
@@ -185,5 +186,38 @@ class FilterSectionTest {
         assertThat(catchThrowableOfType(ProfileException.class, () -> new ProfileLoader(new dev.netext.daemon.plugin.ProviderResolver(
                 java.util.Map.of(), List.of(), getClass().getClassLoader())).parse(custom, FILE)).getMessage())
                 .contains("flows.yaml:2: filter.provider").contains("class 'com.example.PortFilter' not found");
+    }
+
+    @Test
+    void inboundRulesSayDirectionInAndUnknownDirectionsAreRefused() throws Exception {
+        FilterSection s = new ProfileLoader().parse("""
+                filter:
+                  rules:
+                    - { direction: in, port: 8000, action: prompt }
+                    - { direction: in, action: drop }
+                    - { direction: out, port: 8000, action: drop }
+                  default: drop
+                """, FILE).filter().orElseThrow();
+        assertThat(s.rules()).containsExactly(
+                FlowRule.of(RuleAction.PROMPT).withDirection(Direction.INBOUND).withPort(PortRange.of(8000)),
+                FlowRule.of(RuleAction.DROP).withDirection(Direction.INBOUND),
+                FlowRule.of(RuleAction.DROP).withPort(PortRange.of(8000)));
+        assertThat(s.judgesInbound()).isTrue();
+        assertThat(s.inboundDefault()).isEqualTo(RuleAction.ALLOW);
+
+        FilterSection outboundOnly = new ProfileLoader().parse("filter:\n  rules: [{ port: 22, action: drop }]\n  default: drop\n",
+                FILE).filter().orElseThrow();
+        assertThat(outboundOnly.judgesInbound()).as("no direction: in rule, inbound untouched").isFalse();
+        assertThat(new ProfileLoader().parse("filter:\n  inbound-default: prompt\n", FILE).filter().orElseThrow()
+                .judgesInbound()).isTrue();
+        assertThat(new ProfileLoader().parse("filter:\n  provider: com.example.F\n  inbound: true\n", FILE).filter()
+                .orElseThrow().judgesInbound()).isTrue();
+
+        assertThat(errors("filter:\n  rules: [{ direction: both, port: 22, action: drop }]\n"))
+                .contains("/etc/netext/flows.yaml:2:").contains("filter.rules[0].direction")
+                .contains("'both' is neither in nor out");
+        assertThat(errors("filter:\n  rules: [{ port: 22, action: drop }]\n  inbound: true\n"))
+                .contains("inbound: is for a custom provider");
+        assertThat(errors("filter:\n  rules: [{ action: drop }]\n")).contains("matches every flow");
     }
 }

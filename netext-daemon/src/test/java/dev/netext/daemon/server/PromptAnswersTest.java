@@ -2,6 +2,10 @@ package dev.netext.daemon.server;
 
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
+import dev.netext.api.flow.Endpoint;
+import dev.netext.api.flow.ProcessInfo;
+import dev.netext.api.flow.TcpFlow;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.flows.FlowServices;
@@ -12,8 +16,10 @@ import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,6 +45,31 @@ class PromptAnswersTest {
         assertThat(byAddress.cidr()).hasToString("10.0.0.2/32");
         assertThat(byAddress.port().first()).isEqualTo(8080);
         assertThat(byAddress.matches(TestFlows.flow(7, null))).isTrue();
+    }
+
+    @Test
+    void anInboundAnswerKeepsThisClientToThisServiceOfThisServerAndSurvivesTheFile() throws Exception {
+        EventLog log = new EventLog();
+        FlowServices flows = FlowServices.on(log);
+        ProcessInfo python = ProcessInfo.builder().pid(9).executable(Path.of("/usr/bin/python3.13")).uid(0).build();
+        TcpFlow in = new TcpFlow(3, Direction.INBOUND, Endpoint.parse("10.0.0.1:8000"), Endpoint.parse("10.0.0.9:51000"),
+                python, Optional.empty(), Optional.empty(), Instant.now());
+        TestFlows.open(log, "p", in);
+        FlowRule r = PromptAnswers.sessionRule(flows.table().get(3));
+        assertThat(r.direction()).isEqualTo(Direction.INBOUND);
+        assertThat(r.cidr()).hasToString("10.0.0.9/32");
+        assertThat(r.port().first()).isEqualTo(8000);
+        assertThat(r.matches(in)).isTrue();
+        assertThat(r.matches(TestFlows.flow(4, null))).as("not an outbound flow").isFalse();
+
+        SavedRule saved = new SavedRule("i1", RuleAction.DROP, null, r.processPath(), r.cidr(), 8000, "p", Instant.EPOCH,
+                null, "prompt", true, r.direction());
+        assertThat(saved.matches("p", in, Instant.now())).isTrue();
+        var json = dev.netext.daemon.rules.RulesFile.json(saved);
+        assertThat(json.path("direction").asText()).isEqualTo("in");
+        assertThat(dev.netext.daemon.rules.RulesFile.direction(json.path("direction").asText())).isEqualTo(Direction.INBOUND);
+        assertThat(dev.netext.daemon.rules.RulesFile.json(rule("o", RuleAction.DROP, "a.test", null)).has("direction"))
+                .as("outbound rules are written as before").isFalse();
     }
 
     @Test

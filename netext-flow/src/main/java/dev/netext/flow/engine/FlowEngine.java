@@ -10,6 +10,7 @@ import dev.netext.api.filter.FilterSettings;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.path.PathEvent;
 import dev.netext.api.tunnel.StopReason;
+import dev.netext.flow.inbound.InboundInterceptor;
 import dev.netext.flow.naming.AddressNames;
 import dev.netext.flow.naming.FlowNamer;
 import dev.netext.flow.proxy.FlowProxy;
@@ -53,7 +54,8 @@ import java.util.function.LongSupplier;
  * proxies in order → direct (see {@link ProxyWalk}), each flow decided by a {@link FlowPipeline}. Installs
  * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
  * accepted connection to an {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow}
- * ({@link UdpInterceptor}), the transports' adapters of the pipeline. Start
+ * ({@link UdpInterceptor}), the transports' adapters of the pipeline; with {@link InterceptionOptions#inbound} also
+ * connections other hosts open to local services ({@link InboundInterceptor}, judged in a netfilter queue). Start
  * it on a thread inside the namespace it should serve: the listeners, the netlink sockets and the event loop threads
  * are created from the starting thread.
  *
@@ -91,6 +93,7 @@ public final class FlowEngine implements AutoCloseable {
     private TproxySteering steering;
     private Channel listenerV4, listenerV6;
     private UdpInterceptor udp;
+    private InboundInterceptor inbound;
     private boolean providerStarted;
     private List<StateLedger.Recovery> recovered = List.of();
 
@@ -155,6 +158,10 @@ public final class FlowEngine implements AutoCloseable {
                 udp.portV6() == 0 ? "" : " and [::1]:" + udp.portV6());
         if (!more.gatewayInterfaces().isEmpty())
             log.info("gateway mode: intercepting traffic forwarded in through {}", more.gatewayInterfaces());
+        if (more.inbound()) {
+            inbound = InboundInterceptor.open(this, group, config.ipv6(), more.inboundFailOpen(), config.ledgerDir());
+            recovered = java.util.stream.Stream.concat(recovered.stream(), inbound.recovered().stream()).toList();
+        }
     }
 
     private Channel listen(InetAddress address) throws InterruptedException {
@@ -205,7 +212,10 @@ public final class FlowEngine implements AutoCloseable {
 
     boolean unpause(FlowPipeline f) { return paused.remove(f.id(), f); }
 
-    /** What this start undid of crashed instances (kill -9) in this network namespace. */
+    /** Whether connections other hosts open to local services are judged too (inbound flows). */
+    public boolean judgesInbound() { return inbound != null; }
+
+    /** What this start undid of crashed instances (kill -9) in this network namespace, inbound steering included. */
     public List<StateLedger.Recovery> recovered() { return recovered; }
 
     /** Resuming paused flows: hand this to whatever decides asynchronously (a UI prompt). */
@@ -229,6 +239,7 @@ public final class FlowEngine implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (inbound != null) inbound.close();     // its own steering first, then its queue
         if (steering != null) steering.close();   // first: no new flow is steered to a closing listener
         if (listenerV4 != null) listenerV4.close().awaitUninterruptibly();
         if (listenerV6 != null) listenerV6.close().awaitUninterruptibly();
@@ -257,6 +268,7 @@ public final class FlowEngine implements AutoCloseable {
         if (ledger != null) ledger.close();
         steering = null;
         udp = null;
+        inbound = null;
         ledger = null;
         rtnl = null;
         attributor = null;

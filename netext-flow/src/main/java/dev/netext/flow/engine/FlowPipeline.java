@@ -33,10 +33,11 @@ import java.util.function.Consumer;
 
 /**
  * One flow's decision, the same for every transport. The adapters ({@link InterceptedFlow} for TCP,
- * {@link InterceptedUdpFlow} for UDP; a kernel-verdict fast path would be a third) only move bytes. In order:
+ * {@link InterceptedUdpFlow} for UDP, {@link dev.netext.flow.inbound.InboundFlow} for a connection another host
+ * opens to a local service, judged on its first packet in a netfilter queue) only move bytes or packets. In order:
  * <ol>
- *   <li><b>attribute</b> — the process behind the client's socket, started at once (while that socket certainly
- *       exists) on the engine's platform attribution pool;</li>
+ *   <li><b>attribute</b> — the process behind the client's socket (inbound: the server's listening or bound socket),
+ *       started at once (while that socket certainly exists) on the engine's platform attribution pool;</li>
  *   <li><b>name</b> — the adapter shows the namer the client's first bytes ({@link #peeked}) until the name is
  *       settled or the bound is reached: the peek size, the peek timeout ({@link #nameWithin}), the client's end of
  *       input;</li>
@@ -61,7 +62,7 @@ import java.util.function.Consumer;
  * <p>Threads: the pipeline's state lives on the flow's event loop; the decision task reads only what was set before
  * it was submitted and hands its outcome back; the announcement is guarded by the pipeline's lock.
  */
-final class FlowPipeline {
+public final class FlowPipeline {
     private static final Logger log = LoggerFactory.getLogger(FlowPipeline.class);
 
     /** The longest an allowed flow decided without its process holds its bytes for attribution. */
@@ -72,7 +73,7 @@ final class FlowPipeline {
      * fast path) would accept with a conntrack mark on {@code connect(null, null)}, drop on {@code drop}, and hand a
      * flow that needs more (a proxy, watched data) to the terminated path.
      */
-    interface Transport {
+    public interface Transport {
         /** Allowed: open the upstream through {@code proxy} (null: direct), watching what {@code watch} asks (or null). */
         void connect(FlowProxy proxy, FilterVerdict.FilterData watch);
 
@@ -86,7 +87,8 @@ final class FlowPipeline {
     private final FlowEngine engine;
     private final long id;
     private final TransportProtocol protocol;
-    private final InetSocketAddress client, original;
+    private final Direction direction;
+    private final InetSocketAddress local, remote; // the local process's end and the peer's
     private final EventLoop loop;
     private final Transport transport;
     private final CompletableFuture<ProcessInfo> process;
@@ -100,26 +102,46 @@ final class FlowPipeline {
     private boolean announced; // guarded by this, as is waiting
     private List<Runnable> waiting = new ArrayList<>();
 
-    /** Starts attribution. On {@code loop}, which every later call but {@link #resume} is made on. */
+    /**
+     * An outbound flow: {@code client} opened it to {@code original}. Starts attribution. On {@code loop}, which every
+     * later call but {@link #resume} is made on.
+     */
     FlowPipeline(FlowEngine engine, long id, TransportProtocol protocol, InetSocketAddress client,
                  InetSocketAddress original, EventLoop loop, Transport transport) {
+        this(engine, id, Direction.OUTBOUND, protocol, client, original, loop, transport);
+    }
+
+    private FlowPipeline(FlowEngine engine, long id, Direction direction, TransportProtocol protocol,
+                         InetSocketAddress local, InetSocketAddress remote, EventLoop loop, Transport transport) {
         this.engine = engine;
         this.id = id;
+        this.direction = direction;
         this.protocol = protocol;
-        this.client = client;
-        this.original = original;
+        this.local = local;
+        this.remote = remote;
         this.loop = loop;
         this.transport = transport;
         this.process = CompletableFuture.supplyAsync(() -> {
             try {
-                return engine.attributor().attribute(protocol, client, original);
+                return direction == Direction.INBOUND ? engine.attributor().attributeServer(protocol, local, remote)
+                        : engine.attributor().attribute(protocol, local, remote);
             } catch (Exception e) {
                 return ProcessInfo.UNKNOWN;
             }
         }, engine.attributors());
     }
 
-    long id() { return id; }
+    /**
+     * An inbound flow: {@code peer} opens a connection to the local service at {@code service}, on one of the
+     * engine's event loops (the transport's calls come there). Decide it with {@link #decide}; nothing is named
+     * from bytes (the first packet carries none).
+     */
+    public static FlowPipeline inbound(FlowEngine engine, TransportProtocol protocol, InetSocketAddress service,
+                                       InetSocketAddress peer, EventLoop loop, Transport transport) {
+        return new FlowPipeline(engine, engine.nextFlowId(), Direction.INBOUND, protocol, service, peer, loop, transport);
+    }
+
+    public long id() { return id; }
 
     Step step() { return step; }
 
@@ -143,11 +165,11 @@ final class FlowPipeline {
     // 3. decide
 
     /** Naming is over: decide with the name found (the DNS map's when the bytes named nothing). Once. */
-    void decide() {
+    public void decide() {
         if (step != Step.NAMING) return;
         step = Step.DECIDING;
         if (namingTimer != null) namingTimer.cancel(false);
-        if (name == null) name = engine.namer().nameFromDns(original.getAddress());
+        if (name == null) name = engine.namer().nameFromDns(remote.getAddress());
         created = Instant.now();
         FilterDataProvider p = engine.provider();
         if (!p.decidesInline()) afterAttribution(pi -> decideOffLoop(pi, null, null, 0, false));
@@ -165,7 +187,7 @@ final class FlowPipeline {
         long t0 = System.nanoTime();
         FilterVerdict v = FlowDecision.inline(engine, f);
         long latency = System.nanoTime() - t0;
-        if (v instanceof FilterVerdict.NeedRules || (allows(v) ? !engine.proxies().isEmpty() : pi == null)) {
+        if (v instanceof FilterVerdict.NeedRules || (allows(v) ? offeredToProxies() : pi == null)) {
             // rules to fetch, a proxy walk, or a drop or pause that waits for the process: on the decision pool
             afterAttribution(attributed -> decideOffLoop(attributed, f, v, latency, pi != null));
             return;
@@ -195,7 +217,7 @@ final class FlowPipeline {
                 latency = System.nanoTime() - t0;
             }
             announce(null, v, latency);
-            boolean walk = allows(v) && !engine.proxies().isEmpty() && step != Step.CLOSED; // no claim for a gone flow
+            boolean walk = allows(v) && offeredToProxies() && step != Step.CLOSED; // no claim for a gone flow
             ProxyWalk.Outcome routed = walk ? walk(attributed) : null;
             Verdict decided = v;
             loop.execute(() -> landed(f, decided, routed));
@@ -242,7 +264,7 @@ final class FlowPipeline {
     }
 
     private void allow(FilterVerdict.FilterData watch, ProxyWalk.Outcome routed) {
-        if (routed == null && !engine.proxies().isEmpty()) { // after a pause: the walk waits for attribution too
+        if (routed == null && offeredToProxies()) { // after a pause: the walk waits for attribution too
             step = Step.ROUTING;
             Flow f = flow;
             Verdict v = watch == null ? FinalVerdict.ALLOW : watch;
@@ -332,7 +354,7 @@ final class FlowPipeline {
     }
 
     /** The adapter closed the flow: timers stop, a pause ends, the filter hears of it when it was asked. */
-    void closed(long in, long out) {
+    public void closed(long in, long out) {
         if (step == Step.CLOSED) return;
         Step was = step;
         step = Step.CLOSED;
@@ -379,6 +401,9 @@ final class FlowPipeline {
         process.whenComplete((pi, e) -> engine.deciders().execute(() -> task.accept(attributed(pi))));
     }
 
+    /** Whether an allowed flow is offered to the proxy chain: an outbound one, when there is a chain. */
+    private boolean offeredToProxies() { return direction == Direction.OUTBOUND && !engine.proxies().isEmpty(); }
+
     private static ProcessInfo attributed(ProcessInfo pi) { return pi == null ? ProcessInfo.UNKNOWN : pi; }
 
     private static boolean allows(Verdict v) {
@@ -387,9 +412,9 @@ final class FlowPipeline {
 
     /** The flow with {@code p}: any thread (reads only what {@link #decide} set before anything was submitted). */
     private Flow newFlow(ProcessInfo p) {
-        Endpoint local = Endpoint.of(client), remote = Endpoint.of(original);
+        Endpoint l = Endpoint.of(local), r = Endpoint.of(remote);
         return protocol == TransportProtocol.UDP
-                ? new UdpFlow(id, Direction.OUTBOUND, local, remote, p, name.hostname(), Optional.empty(), created)
-                : new TcpFlow(id, Direction.OUTBOUND, local, remote, p, name.hostname(), Optional.empty(), created);
+                ? new UdpFlow(id, direction, l, r, p, name.hostname(), Optional.empty(), created)
+                : new TcpFlow(id, direction, l, r, p, name.hostname(), Optional.empty(), created);
     }
 }

@@ -1,5 +1,6 @@
 package dev.netext.flow.rules;
 
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.HostnameInfo;
 import dev.netext.api.flow.PortRange;
@@ -14,20 +15,33 @@ import java.nio.file.Path;
  * the flow lacks (no hostname known, process not attributed) does not match, so a drop rule on a name never fires on
  * a guess and an allow rule on a process never lets an unattributed flow through.
  *
+ * <p>A rule applies to one {@code direction}: outbound flows (opened by a local process; the default, so rules
+ * written before inbound flows existed keep their meaning) or inbound ones (another host connecting to a local
+ * listening service, whose process is the server). For an inbound flow {@code port} is the local service's port and
+ * {@code cidr} the connecting client's address; {@code host} is the client's name when netext knows one.
+ *
  * @param host        exact name, {@code *.suffix} (strictly below suffix) or {@code *}
  * @param cidr        the remote address lies in it
- * @param port        the remote port lies in it
+ * @param port        the remote port lies in it (inbound: the local, listening port)
  * @param protocol    TCP or UDP ({@code ANY} = null)
  * @param processPath the executable's path, exactly
  * @param processName the executable's file name
  * @param uid         the process's (or socket's) uid
  * @param cgroup      the process's cgroup v2 path is this or below it
  * @param list        the flow's host name is in the list, or its remote address in one of the list's prefixes
+ * @param direction   the flows the rule applies to; null is {@link Direction#OUTBOUND}
  */
 public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProtocol protocol, Path processPath,
-                       String processName, Long uid, String cgroup, FlowList list, RuleAction action) {
+                       String processName, Long uid, String cgroup, FlowList list, RuleAction action,
+                       Direction direction) {
 
-    /** A rule without a list. */
+    /** An outbound rule. */
+    public FlowRule(String host, IpPrefix cidr, PortRange port, TransportProtocol protocol, Path processPath,
+                    String processName, Long uid, String cgroup, FlowList list, RuleAction action) {
+        this(host, cidr, port, protocol, processPath, processName, uid, cgroup, list, action, Direction.OUTBOUND);
+    }
+
+    /** An outbound rule without a list. */
     public FlowRule(String host, IpPrefix cidr, PortRange port, TransportProtocol protocol, Path processPath,
                     String processName, Long uid, String cgroup, RuleAction action) {
         this(host, cidr, port, protocol, processPath, processName, uid, cgroup, null, action);
@@ -35,6 +49,7 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
 
     public FlowRule {
         if (action == null) throw new IllegalArgumentException("action is required");
+        if (direction == null) direction = Direction.OUTBOUND;
         if (host != null) host = DomainName.normalizePattern(host);
         if (cidr != null) cidr = cidr.network();
         if (protocol == TransportProtocol.ANY) protocol = null;
@@ -42,13 +57,14 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
     }
 
     public boolean matches(Flow f) {
+        if (f.direction() != direction) return false;
         if (host != null) {
             HostnameInfo h = f.hostname().orElse(null);
             if (h == null || !DomainName.matchesPattern(h.hostname(), host)) return false;
         }
         if (cidr != null && !cidr.contains(f.remote().address())) return false;
         if (list != null && !inList(f)) return false;
-        if (port != null && !port.contains(f.remote().port())) return false;
+        if (port != null && !port.contains(servicePort(f))) return false;
         if (protocol != null && protocol != f.protocol()) return false;
         if (processPath != null && !f.process().executable().map(processPath::equals).orElse(false)) return false;
         if (processName != null && !f.process().executable()
@@ -59,6 +75,11 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
                 .map(c -> c.equals(cgroup) || c.startsWith(cgroup.endsWith("/") ? cgroup : cgroup + "/")).orElse(false))
             return false;
         return true;
+    }
+
+    /** The port a rule's {@code port} names: the remote one of an outbound flow, the local service's of an inbound. */
+    static int servicePort(Flow f) {
+        return f.direction() == Direction.INBOUND ? f.local().port() : f.remote().port();
     }
 
     private boolean inList(Flow f) {
@@ -76,13 +97,14 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
         return processPath != null || processName != null || uid != null || cgroup != null;
     }
 
-    public FlowRule withHost(String h) { return new FlowRule(h, cidr, port, protocol, processPath, processName, uid, cgroup, list, action); }
-    public FlowRule withCidr(IpPrefix c) { return new FlowRule(host, c, port, protocol, processPath, processName, uid, cgroup, list, action); }
-    public FlowRule withPort(PortRange p) { return new FlowRule(host, cidr, p, protocol, processPath, processName, uid, cgroup, list, action); }
-    public FlowRule withProtocol(TransportProtocol p) { return new FlowRule(host, cidr, port, p, processPath, processName, uid, cgroup, list, action); }
-    public FlowRule withProcessPath(Path p) { return new FlowRule(host, cidr, port, protocol, p, processName, uid, cgroup, list, action); }
-    public FlowRule withProcessName(String n) { return new FlowRule(host, cidr, port, protocol, processPath, n, uid, cgroup, list, action); }
-    public FlowRule withUid(Long u) { return new FlowRule(host, cidr, port, protocol, processPath, processName, u, cgroup, list, action); }
-    public FlowRule withList(FlowList l) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, cgroup, l, action); }
-    public FlowRule withCgroup(String c) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, c, list, action); }
+    public FlowRule withHost(String h) { return new FlowRule(h, cidr, port, protocol, processPath, processName, uid, cgroup, list, action, direction); }
+    public FlowRule withCidr(IpPrefix c) { return new FlowRule(host, c, port, protocol, processPath, processName, uid, cgroup, list, action, direction); }
+    public FlowRule withPort(PortRange p) { return new FlowRule(host, cidr, p, protocol, processPath, processName, uid, cgroup, list, action, direction); }
+    public FlowRule withProtocol(TransportProtocol p) { return new FlowRule(host, cidr, port, p, processPath, processName, uid, cgroup, list, action, direction); }
+    public FlowRule withProcessPath(Path p) { return new FlowRule(host, cidr, port, protocol, p, processName, uid, cgroup, list, action, direction); }
+    public FlowRule withProcessName(String n) { return new FlowRule(host, cidr, port, protocol, processPath, n, uid, cgroup, list, action, direction); }
+    public FlowRule withUid(Long u) { return new FlowRule(host, cidr, port, protocol, processPath, processName, u, cgroup, list, action, direction); }
+    public FlowRule withList(FlowList l) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, cgroup, l, action, direction); }
+    public FlowRule withDirection(Direction d) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, cgroup, list, action, d); }
+    public FlowRule withCgroup(String c) { return new FlowRule(host, cidr, port, protocol, processPath, processName, uid, c, list, action, direction); }
 }

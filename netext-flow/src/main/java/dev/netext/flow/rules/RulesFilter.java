@@ -5,6 +5,7 @@ import dev.netext.api.filter.FilterContext;
 import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.tunnel.StopReason;
 
@@ -15,14 +16,15 @@ import java.util.Map;
 
 /**
  * The built-in {@code rules} filter provider: rules are tried in order, the first match decides, else
- * {@code defaultAction}. {@link RuleAction#PROMPT} pauses the flow for {@code promptTimeout} (then
+ * {@code defaultAction} for outbound flows and {@code inboundDefault} for inbound ones (allow unless set: a profile
+ * that says nothing about inbound flows never locks anyone out). {@link RuleAction#PROMPT} pauses the flow for {@code promptTimeout} (then
  * {@code promptDefault}) and publishes a {@code filter.prompt} event naming the flow, its host and its process, so a
  * UI can resume it through {@link dev.netext.api.filter.FilterControl#resume}. Allocation per decision: the verdict
  * constants only (prompts build their event).
  */
 public final class RulesFilter implements FilterDataProvider {
     private final List<FlowRule> rules;
-    private final RuleAction defaultAction;
+    private final RuleAction defaultAction, inboundDefault;
     private final Duration promptTimeout;
     private final FinalVerdict promptDefault;
     private final FinalVerdict dropVerdict;
@@ -31,8 +33,15 @@ public final class RulesFilter implements FilterDataProvider {
 
     public RulesFilter(List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout, FinalVerdict promptDefault,
                        DropMode dropMode) {
+        this(rules, defaultAction, RuleAction.ALLOW, promptTimeout, promptDefault, dropMode);
+    }
+
+    /** With {@code inboundDefault} for inbound flows no rule matches (null: allow). */
+    public RulesFilter(List<FlowRule> rules, RuleAction defaultAction, RuleAction inboundDefault, Duration promptTimeout,
+                       FinalVerdict promptDefault, DropMode dropMode) {
         this.rules = List.copyOf(rules);
         this.defaultAction = defaultAction == null ? RuleAction.ALLOW : defaultAction;
+        this.inboundDefault = inboundDefault == null ? RuleAction.ALLOW : inboundDefault;
         this.promptTimeout = promptTimeout == null ? Duration.ofSeconds(30) : promptTimeout;
         this.promptDefault = promptDefault == null ? FinalVerdict.DROP : promptDefault;
         this.dropVerdict = dropMode == DropMode.SILENT ? FinalVerdict.DROP_SILENTLY : FinalVerdict.DROP;
@@ -43,10 +52,18 @@ public final class RulesFilter implements FilterDataProvider {
 
     public List<FlowRule> rules() { return rules; }
 
-    /** The first matching rule's action, else the default. */
+    /** The first matching rule's action, else the default of the flow's direction. */
     public RuleAction actionFor(Flow flow) {
         for (FlowRule r : rules) if (r.matches(flow)) return r.action();
-        return defaultAction;
+        return flow.direction() == Direction.INBOUND ? inboundDefault : defaultAction;
+    }
+
+    /**
+     * Whether this filter judges inbound flows at all: a {@code direction: in} rule or an inbound default other than
+     * allow. Without either, inbound connections are left to the kernel untouched (nothing is queued).
+     */
+    public boolean judgesInbound() {
+        return inboundDefault != RuleAction.ALLOW || rules.stream().anyMatch(r -> r.direction() == Direction.INBOUND);
     }
 
     /** True when a rule selects on the process (path, name, uid, cgroup) or prompts. */
@@ -83,6 +100,10 @@ public final class RulesFilter implements FilterDataProvider {
     static Map<String, String> describe(Flow f) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("remote", f.remote().toString());
+        if (f.direction() == Direction.INBOUND) {
+            m.put("direction", "in");
+            m.put("local", f.local().toString());
+        }
         m.put("protocol", f.protocol().name());
         f.hostname().ifPresent(h -> {
             m.put("host", h.hostname());

@@ -89,4 +89,33 @@ class RulesFilterTest {
                     .as(r.toString()).isTrue();
         assertThat(new RulesFilter(List.of(), RuleAction.DROP, null, null, DropMode.RESET).needsProcess()).isFalse();
     }
+
+    @Test
+    void inboundRulesMatchInboundFlowsOnlyAndTheirPortIsTheLocalService() {
+        ProcessInfo server = ProcessInfo.builder().pid(9).executable(Path.of("/usr/bin/python3")).uid(0).build();
+        TcpFlow in = new TcpFlow(8, Direction.INBOUND, Endpoint.parse("10.0.0.1:8000"), Endpoint.parse("10.0.0.2:51000"),
+                server, Optional.empty(), Optional.empty(), Instant.EPOCH);
+        TcpFlow out = flow("10.0.0.2:8000", null, server);
+        FlowRule dropIn = FlowRule.of(RuleAction.DROP).withDirection(Direction.INBOUND).withPort(PortRange.of(8000));
+        FlowRule dropOut = FlowRule.of(RuleAction.DROP).withPort(PortRange.of(8000));
+        assertThat(dropIn.matches(in)).isTrue();
+        assertThat(dropIn.matches(out)).isFalse();
+        assertThat(dropOut.matches(in)).as("a rule without a direction is an outbound rule").isFalse();
+        assertThat(dropOut.matches(out)).isTrue();
+        assertThat(FlowRule.of(RuleAction.DROP).withDirection(Direction.INBOUND).withPort(PortRange.of(51000)).matches(in))
+                .as("the client's port is not the service's").isFalse();
+
+        RulesFilter outOnly = new RulesFilter(List.of(dropOut), RuleAction.DROP, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(outOnly.judgesInbound()).isFalse();
+        assertThat(outOnly.handleNewFlow(in)).as("inbound default is allow, whatever the outbound default")
+                .isEqualTo(FinalVerdict.ALLOW);
+        RulesFilter withIn = new RulesFilter(List.of(dropIn), RuleAction.ALLOW, RuleAction.PROMPT, Duration.ofSeconds(5),
+                FinalVerdict.DROP, DropMode.RESET);
+        assertThat(withIn.judgesInbound()).isTrue();
+        assertThat(withIn.handleNewFlow(in)).isEqualTo(FinalVerdict.DROP);
+        assertThat(withIn.handleNewFlow(new TcpFlow(8, Direction.INBOUND, Endpoint.parse("10.0.0.1:22"),
+                Endpoint.parse("10.0.0.2:51000"), server, Optional.empty(), Optional.empty(), Instant.EPOCH)))
+                .isInstanceOf(FilterVerdict.Pause.class);
+        assertThat(RulesFilter.describe(in)).containsEntry("direction", "in").containsEntry("local", "10.0.0.1:8000");
+    }
 }

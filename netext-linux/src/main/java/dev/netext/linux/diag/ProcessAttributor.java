@@ -62,6 +62,16 @@ public final class ProcessAttributor implements AutoCloseable {
         return attribute(protocol, local, remote, true);
     }
 
+    /**
+     * The server that receives a connection {@code remote} opens to the local service {@code local} (its listening
+     * TCP socket, or the UDP socket bound there), before that connection exists.
+     */
+    public ProcessInfo attributeServer(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
+            throws LinuxException {
+        lookups.incrementAndGet();
+        return attributeOwner(diag.lookupServer(protocol, local, remote));
+    }
+
     private ProcessInfo attribute(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote,
                                   boolean byLocalEndToo) throws LinuxException {
         lookups.incrementAndGet();
@@ -70,6 +80,10 @@ public final class ProcessAttributor implements AutoCloseable {
             found = diag.lookupLocal(protocol, local);
             if (found.isPresent()) byLocalEnd.incrementAndGet();
         }
+        return attributeOwner(found);
+    }
+
+    private ProcessInfo attributeOwner(Optional<SocketOwner> found) {
         if (found.isEmpty()) return ProcessInfo.UNKNOWN;
         SocketOwner owner = found.get();
         if (!owner.hasInode()) return ProcessInfo.UNKNOWN; // TIME_WAIT: the uid field is not the owner's

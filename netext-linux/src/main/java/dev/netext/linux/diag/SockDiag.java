@@ -56,6 +56,22 @@ public final class SockDiag implements AutoCloseable {
      */
     public Optional<SocketOwner> lookup(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
             throws LinuxException {
+        return lookup(protocol, local, remote, false);
+    }
+
+    /**
+     * The socket that receives what {@code remote} sends to {@code local}: as {@link #lookup}, but a TCP listener on
+     * {@code local} counts — the kernel's own choice ({@code inet_lookup}: an established socket, else the best
+     * listener, dual-stack and {@code SO_REUSEPORT} rules included). For a connection another host opens to a local
+     * service, whose SYN has not reached the listener yet.
+     */
+    public Optional<SocketOwner> lookupServer(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
+            throws LinuxException {
+        return lookup(protocol, local, remote, true);
+    }
+
+    private Optional<SocketOwner> lookup(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote,
+                                         boolean listenerToo) throws LinuxException {
         if (protocol != TransportProtocol.TCP && protocol != TransportProtocol.UDP)
             throw new IllegalArgumentException("protocol must be TCP or UDP, not " + protocol);
         byte[] localAddress = address(local.getAddress());
@@ -73,7 +89,7 @@ public final class SockDiag implements AutoCloseable {
         OneSocket answer = new OneSocket();
         socket.request(req, "sock_diag lookup", TIMEOUT_MILLIS, answer);
         Optional<SocketOwner> owner = Optional.ofNullable(answer.found);
-        if (owner.isEmpty() || udp) return owner;
+        if (owner.isEmpty() || udp || listenerToo) return owner;
         // inet_lookup falls back to a listener on the local port: that is not the flow's socket.
         return owner.get().state() == TCP_LISTEN ? Optional.empty() : owner;
     }

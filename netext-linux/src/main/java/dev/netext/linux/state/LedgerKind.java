@@ -15,6 +15,8 @@ public enum LedgerKind {
     DNS("dns", "DNS interception"),
     /** The flow layer: table {@code inet netext-flow} (marks, TPROXY), its fwmark rules and local routes. */
     FLOW("flow", "flow interception"),
+    /** Inbound flows: the iptables chains that queue new connections to local services ({@code NETEXT-IN-q}). */
+    INBOUND("inbound", "inbound flow filter"),
     /** A packet filter: the iptables chains that steer packets to its netfilter queue. */
     PACKET_FILTER("pfilter", "packet filter"),
     /** A flow capture: table {@code inet netext-capture-G}, copying one flow's packets to an nflog group. */

@@ -1,0 +1,141 @@
+package dev.netext.linux.nfqueue;
+
+import dev.netext.api.net.IpFamily;
+import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
+import dev.netext.linux.state.StateLedger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The iptables rules that hand the first packet of every connection another host opens to a local service to queue
+ * {@code q}: a TCP SYN, or a UDP datagram of a connection conntrack has not seen answered. For each family:
+ *
+ * <pre>
+ * table mangle, INPUT -j NETEXT-IN-q                        (inserted first)
+ * NETEXT-IN-q:
+ *   -i lo -j RETURN                                          this host's own connections, and the flow layer's TPROXY
+ *   -m addrtype ! --dst-type LOCAL -j RETURN                 broadcasts, multicasts, gateway-mode TPROXY hand-offs
+ *   -p tcp --syn -m conntrack --ctstate NEW -j NFQUEUE --queue-num q [--queue-bypass]
+ *   -p udp -m conntrack --ctstate NEW -j NFQUEUE --queue-num q [--queue-bypass]
+ * table filter, INPUT -j NETEXT-IN-q-R                      (inserted first)
+ * NETEXT-IN-q-R:
+ *   -m mark --mark REJECT_MARK -p tcp -j REJECT --reject-with tcp-reset
+ *   -m mark --mark REJECT_MARK -j REJECT                     ICMP port unreachable
+ * </pre>
+ *
+ * Why mangle: an {@code NF_ACCEPT} from the queue continues with the next table, so an allowed connection still
+ * meets the host's own firewall in {@code filter} — netext's allow never overrides a drop there. A reset is the
+ * kernel's {@code REJECT} (it builds the RST or ICMP error): the verdict accepts the packet with
+ * {@link #REJECT_MARK}, which only {@code filter} may act on. Everything after the first packet (the handshake's
+ * rest, the data) never leaves the kernel; later packets still {@code NEW} to conntrack (a SYN retransmitted, UDP
+ * before its first answer) reach the queue again and are answered from the decided flow.
+ *
+ * <p>Without {@code --queue-bypass} (the filter fails closed) new inbound connections are dropped while no netext
+ * process has the queue bound. Every chain and jump is written to the {@link StateLedger} (kind
+ * {@link LedgerKind#INBOUND}) before it is created; {@link #close} and {@link #recover} remove them with
+ * {@link QueueSteering#undo}.
+ */
+public final class InboundSteering implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(InboundSteering.class);
+    /** The queue inbound connections wait in: "NX" as elsewhere in netext's marks. One per network namespace. */
+    public static final int DEFAULT_QUEUE = 0x4e58;
+    /** The packet mark of a verdict that rejects (RST or ICMP); inside netext's range, beside its other marks. */
+    public static final int REJECT_MARK = 0x4e58_0f03;
+
+    private final Iptables iptables;
+    private final List<LedgerEntry> created = new ArrayList<>();
+    private boolean closed;
+
+    private InboundSteering(Iptables iptables) {
+        this.iptables = iptables;
+    }
+
+    /** The mangle chain's name for queue {@code queue}; the filter chain adds {@code -R}. */
+    public static String chain(int queue) { return "NETEXT-IN-" + queue; }
+
+    /** Creates the chains for {@code families}; on failure removes what it created and rethrows. */
+    public static InboundSteering install(int queue, boolean failOpen, List<IpFamily> families, StateLedger ledger,
+                                          Iptables iptables) throws IOException {
+        InboundSteering s = new InboundSteering(iptables);
+        try {
+            for (IpFamily f : families) s.installFamily(f, queue, failOpen, ledger);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void installFamily(IpFamily family, int queue, boolean failOpen, StateLedger ledger) throws IOException {
+        String rejects = chain(queue) + "-R", mark = "0x" + Integer.toHexString(REJECT_MARK);
+        newChain(family, "filter", rejects, ledger);
+        run(family, "filter", "-A", rejects, "-m", "mark", "--mark", mark, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset");
+        run(family, "filter", "-A", rejects, "-m", "mark", "--mark", mark, "-j", "REJECT");
+        jump(family, "filter", rejects, ledger);
+
+        String queued = chain(queue);
+        newChain(family, "mangle", queued, ledger);
+        run(family, "mangle", "-A", queued, "-i", "lo", "-j", "RETURN");
+        run(family, "mangle", "-A", queued, "-m", "addrtype", "!", "--dst-type", "LOCAL", "-j", "RETURN");
+        for (String proto : List.of("tcp", "udp")) {
+            List<String> rule = new ArrayList<>(List.of("-t", "mangle", "-A", queued, "-p", proto));
+            if (proto.equals("tcp")) rule.add("--syn");
+            rule.addAll(List.of("-m", "conntrack", "--ctstate", "NEW", "-j", "NFQUEUE", "--queue-num", Integer.toString(queue)));
+            if (failOpen) rule.add("--queue-bypass");
+            iptables.run(family, rule);
+        }
+        jump(family, "mangle", queued, ledger); // last: no packet sees a half-built chain
+    }
+
+    private void newChain(IpFamily family, String table, String chain, StateLedger ledger) throws IOException {
+        if (iptables.tryRun(family, List.of("-t", table, "-n", "-L", chain)).exit() == 0)
+            throw new IOException("iptables chain " + table + " " + chain + " already exists: another netext flow layer "
+                    + "judges inbound connections in this network namespace");
+        record(ledger, LedgerEntry.of(QueueSteering.LEDGER_CHAIN, "family", fam(family), "table", table, "chain", chain));
+        run(family, table, "-N", chain);
+    }
+
+    private void jump(IpFamily family, String table, String chain, StateLedger ledger) throws IOException {
+        record(ledger, LedgerEntry.of(QueueSteering.LEDGER_JUMP, "family", fam(family), "table", table, "from", "INPUT",
+                "chain", chain));
+        run(family, table, "-I", "INPUT", "1", "-j", chain);
+    }
+
+    private void record(StateLedger ledger, LedgerEntry e) throws IOException {
+        ledger.record(e);
+        created.add(e);
+    }
+
+    private void run(IpFamily family, String table, String... args) throws IOException {
+        List<String> a = new ArrayList<>(List.of("-t", table));
+        a.addAll(List.of(args));
+        iptables.run(family, a);
+    }
+
+    private static String fam(IpFamily f) { return f == IpFamily.V4 ? "4" : "6"; }
+
+    /** Removes every jump and chain, newest first (jumps before their chains); objects already gone are fine. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        for (LedgerEntry e : created.reversed()) {
+            try {
+                QueueSteering.undo(e, iptables);
+            } catch (IOException | RuntimeException ex) {
+                log.warn("removing {}: {}", e, ex.getMessage());
+            }
+        }
+    }
+
+    /** Undoes the ledgers of dead instances (kill -9) of this namespace: call before installing. */
+    public static List<StateLedger.Recovery> recover(Path dir, Iptables iptables) throws IOException {
+        return StateLedger.recover(dir, LedgerKind.INBOUND, e -> QueueSteering.undo(e, iptables));
+    }
+}
