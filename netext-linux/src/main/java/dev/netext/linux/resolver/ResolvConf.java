@@ -6,6 +6,8 @@ import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -118,6 +120,46 @@ public final class ResolvConf {
         Path saved = Path.of(entry.require("saved"));
         if (!Files.exists(saved)) return; // an earlier entry of the same ledger already restored it
         restore(Path.of(entry.require("path")), saved, entry.require("wrote"));
+    }
+
+    /**
+     * {@code path}'s content as the network configured it: while a netext instance (live, or dead and not yet
+     * recovered) has written it — its {@value #ENTRY} entry in a {@code RESOLVER} ledger in {@code stateDir} names
+     * the file and the digest of what is in it now — the copy of the original kept beside that ledger (empty when
+     * there was no file); otherwise the file itself (empty when absent). On-demand rules read the network's resolvers
+     * and search domains from here, never netext's own {@code nameserver 127.0.2.53}.
+     */
+    public static byte[] networkContent(Path path, Path stateDir) throws IOException {
+        byte[] now;
+        try {
+            now = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            return new byte[0];
+        }
+        if (!Files.isDirectory(stateDir)) return now;
+        String digest = sha256(now);
+        String glob = LedgerKind.RESOLVER.prefix() + "-*" + StateLedger.SUFFIX;
+        try (DirectoryStream<Path> ledgers = Files.newDirectoryStream(stateDir, glob)) {
+            for (Path ledger : ledgers) {
+                List<String> lines;
+                try {
+                    lines = Files.readAllLines(ledger, StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException e) {
+                    continue; // closed meanwhile
+                }
+                for (LedgerEntry e : StateLedger.entries(lines).reversed()) {
+                    if (!e.kind().equals(ENTRY) || !path.toString().equals(e.get("path")) || !digest.equals(e.get("wrote")))
+                        continue;
+                    if (e.get("saved") == null) return new byte[0];
+                    try {
+                        return Files.readAllBytes(Path.of(e.get("saved")));
+                    } catch (NoSuchFileException gone) {
+                        return now; // restored meanwhile
+                    }
+                }
+            }
+        }
+        return now;
     }
 
     /** Restores what dead instances of this network namespace left: the next start, and {@code diagnose --fix}. */
