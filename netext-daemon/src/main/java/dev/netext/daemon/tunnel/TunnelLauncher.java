@@ -1,5 +1,6 @@
 package dev.netext.daemon.tunnel;
 
+import dev.netext.api.ProviderEvent;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
@@ -12,6 +13,7 @@ import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tun.TunDevice;
 import dev.netext.linux.tun.TunOptions;
+import dev.netext.tunnel.RefusedSettings;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelRuntime;
 import dev.netext.tunnel.killswitch.KillSwitch;
@@ -108,7 +110,8 @@ public final class TunnelLauncher {
                     section.bypassMark().orElse(0));
             if (killSwitch != null) killSwitch.tunnelUp(tun.name(), configurator.bypassMark());
             HostDnsConfigurator withDns = new HostDnsConfigurator(configurator, profile.name(), stateDir,
-                    line -> listener.log(profile.name(), line));
+                    line -> listener.log(profile.name(), line),
+                    refused -> listener.published(profile.name(), RefusedSettings.EVENT, refused, ProviderEvent.NO_FLOW));
             TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), withDns,
                     section.settings(), section.options(), listener);
             runtime.setStartOptions(startOptions);
