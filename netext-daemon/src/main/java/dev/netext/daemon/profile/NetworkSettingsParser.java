@@ -5,18 +5,15 @@ import dev.netext.api.net.IpPrefix;
 import dev.netext.api.tunnel.DnsSettings;
 import dev.netext.api.tunnel.ProxySettings;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
-import dev.netext.tunnel.RefusedSettings;
 
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * {@code tunnel.settings}: addresses, routes, excluded routes, MTU, DNS and the routing table.
+ * {@code tunnel.settings}: addresses, routes, excluded routes, MTU, DNS, proxy and the routing table.
  * Routes must be network prefixes (no host bits): {@code 10.7.0.1/24} is rejected with a hint for
- * {@code 10.7.0.0/24}, since silently widening or narrowing what is routed is worse than asking. {@code proxy}
- * ({@code NEProxySettings}) is a known key that is refused with the reason ({@link RefusedSettings#PROXY_REASON}):
- * a profile never loads with a setting the host would drop.
+ * {@code 10.7.0.0/24}, since silently widening or narrowing what is routed is worse than asking.
  */
 final class NetworkSettingsParser implements SectionParser<NetworkSettingsParser.Result> {
 
@@ -30,6 +27,7 @@ final class NetworkSettingsParser implements SectionParser<NetworkSettingsParser
     }
 
     private final DnsSettingsParser dnsParser = new DnsSettingsParser();
+    private final ProxySettingsParser proxyParser = new ProxySettingsParser();
 
     @Override public String key() { return "settings"; }
 
@@ -56,8 +54,8 @@ final class NetworkSettingsParser implements SectionParser<NetworkSettingsParser
 
         DnsSettings dns = DnsSettings.NONE;
         if (f.get("dns") != null) dns = dnsParser.parse(f.get("dns"), f.path("dns"), checks);
-        if (f.get("proxy") != null)
-            checks.error(f.keyLine("proxy"), f.path("proxy"), "not applied on this host: " + RefusedSettings.PROXY_REASON);
+        ProxySettings proxy = ProxySettings.NONE;
+        if (f.get("proxy") != null) proxy = proxyParser.parse(f.get("proxy"), f.path("proxy"), checks);
 
         OptionalInt table = OptionalInt.empty();
         YamlNode tableNode = f.get("table");
@@ -74,7 +72,7 @@ final class NetworkSettingsParser implements SectionParser<NetworkSettingsParser
 
         if (checks.errorCount() > before) return null;
         try {
-            return new Result(new TunnelNetworkSettings(addresses, routes, excluded, mtu, dns, ProxySettings.NONE), table);
+            return new Result(new TunnelNetworkSettings(addresses, routes, excluded, mtu, dns, proxy), table);
         } catch (IllegalArgumentException e) { // the API's own invariants: should have been caught above
             checks.error(f.line(), path, e.getMessage());
             return null;

@@ -89,6 +89,16 @@ public record Profile(String name, boolean enabled, Path source, Optional<Tunnel
                 sb.append(s.dns().matchDomains().isEmpty() ? " for all names" : " for " + String.join(", ", s.dns().matchDomains()));
                 if (!s.dns().searchDomains().isEmpty()) sb.append(", search ").append(String.join(", ", s.dns().searchDomains()));
             }
+            if (!s.proxy().isEmpty()) {
+                var p = s.proxy();
+                sb.append("\n    proxy: ");
+                if (p.pacUrl() != null) sb.append("pac ").append(p.pacUrl());
+                else {
+                    if (p.httpServer() != null) sb.append("http ").append(p.httpServer());
+                    if (p.httpsServer() != null) sb.append(p.httpServer() != null ? ", " : "").append("https ").append(p.httpsServer());
+                }
+                if (!p.exceptions().isEmpty()) sb.append(", except ").append(String.join(", ", p.exceptions()));
+            }
         });
         dns.ifPresent(d -> {
             sb.append("\n  dns: listen ").append(d.listen().stream().map(Object::toString).collect(Collectors.joining(", ")))

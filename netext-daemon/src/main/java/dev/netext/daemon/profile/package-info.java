@@ -6,7 +6,8 @@
  * {@code file:line: key.path: reason}. Nothing here touches the network or runs provider code.
  *
  * <p>Each section has its own {@link dev.netext.daemon.profile.SectionParser}: {@code TunnelSectionParser} for
- * {@code tunnel}, with {@code NetworkSettingsParser} and {@code DnsSettingsParser} for its nested mappings. A new top-level section ({@code dns}, {@code filter}, {@code proxies}, {@code packet-filter},
+ * {@code tunnel}, with {@code NetworkSettingsParser}, {@code DnsSettingsParser} and {@code ProxySettingsParser} for
+ * its nested mappings. A new top-level section ({@code dns}, {@code filter}, {@code proxies}, {@code packet-filter},
  * {@code on-demand}) is added by:
  * <ol>
  *   <li>a record for its model and a {@code SectionParser} for it, reading values through

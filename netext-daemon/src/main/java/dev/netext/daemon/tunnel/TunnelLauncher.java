@@ -5,6 +5,7 @@ import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.daemon.tunnel.hostdns.HostDnsConfigurator;
+import dev.netext.daemon.tunnel.hostproxy.HostProxyConfigurator;
 import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.resolver.ResolvConf;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Puts one profile's tunnel together on this host, in an order that leaves nothing behind on any failure:
@@ -31,7 +33,8 @@ import java.util.Map;
  * <pre>
  *   recover dead instances' ledgers → create our ledger → open the TUN device (never an existing one)
  *   → path monitor → TunnelRuntime.start (the provider applies its settings through the configurator: links and
- *     routes, then the settings' DNS into the host's resolver, {@link HostDnsConfigurator})
+ *     routes, then the settings' DNS into the host's resolver, {@link HostDnsConfigurator}, then their HTTP proxy
+ *     into the host's sessions, {@link HostProxyConfigurator})
  * </pre>
  *
  * {@link RunningTunnel#close} undoes it in reverse. Must be called on a thread in the target network namespace.
@@ -96,6 +99,7 @@ public final class TunnelLauncher {
         try {
             List<StateLedger.Recovery> recovered = new ArrayList<>(recover(rtnl));
             recovered.addAll(ResolvConf.recover(stateDir)); // a killed instance's resolv.conf, before anything names it
+            recovered.addAll(HostProxyConfigurator.recover(stateDir)); // and its proxy environment files
             ledger = StateLedger.create(stateDir, LedgerKind.TUNNEL, instance);
             TunOptions options = TunOptions.defaults().withOffload(TUN_OFFLOAD);
             if (section.interfaceName() != null) options = options.withName(section.interfaceName());
@@ -109,10 +113,13 @@ public final class TunnelLauncher {
             NetlinkConfigurator configurator = new NetlinkConfigurator(rtnl, ledger, tun.ifindex(), table,
                     section.bypassMark().orElse(0));
             if (killSwitch != null) killSwitch.tunnelUp(tun.name(), configurator.bypassMark());
-            HostDnsConfigurator withDns = new HostDnsConfigurator(configurator, profile.name(), stateDir,
-                    line -> listener.log(profile.name(), line),
-                    refused -> listener.published(profile.name(), RefusedSettings.EVENT, refused, ProviderEvent.NO_FLOW));
-            TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), withDns,
+            Consumer<String> log = line -> listener.log(profile.name(), line);
+            Consumer<Map<String, String>> refused = attributes ->
+                    listener.published(profile.name(), RefusedSettings.EVENT, attributes, ProviderEvent.NO_FLOW);
+            HostDnsConfigurator withDns = new HostDnsConfigurator(configurator, profile.name(), stateDir, log, refused);
+            HostProxyConfigurator withProxy = new HostProxyConfigurator(withDns, profile.name(), stateDir,
+                    HostProxyConfigurator.ETC, log, refused);
+            TunnelRuntime runtime = new TunnelRuntime(profile.name(), provider, new TunTunnelDevice(tun), withProxy,
                     section.settings(), section.options(), listener);
             runtime.setStartOptions(startOptions);
             profile.memory().ifPresent(m -> runtime.setMemoryBudget(m.hardBytes() > 0 ? m.hardBytes() : m.softBytes()));

@@ -2,7 +2,6 @@ package dev.netext.daemon.profile;
 
 import dev.netext.api.net.IpPrefix;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
-import dev.netext.tunnel.RefusedSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,6 +9,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,14 +59,17 @@ class ProfileLoaderTest {
         assertThat(s.dns().servers()).containsExactly(InetAddress.getByName("10.7.0.53"));
         assertThat(s.dns().matchDomains()).containsExactly("corp.example");
         assertThat(s.dns().searchDomains()).isEmpty();
-        assertThat(s.proxy().isEmpty()).isTrue();
+        assertThat(s.proxy().httpServer()).isEqualTo("10.7.0.80:3128");
+        assertThat(s.proxy().httpsServer()).isEqualTo("10.7.0.80:3128");
+        assertThat(s.proxy().pacUrl()).isNull();
+        assertThat(s.proxy().exceptions()).isEmpty();
 
         assertThat(s).isEqualTo(new TunnelNetworkSettings(
                 List.of(IpPrefix.parse("10.7.0.1/24"), IpPrefix.parse("fd84:306d:fc4e::1/64")),
                 List.of(IpPrefix.parse("10.7.0.0/24"), IpPrefix.parse("fd84:306d:fc4e::/64")),
                 List.of(), 1400,
                 new dev.netext.api.tunnel.DnsSettings(List.of(InetAddress.getByName("10.7.0.53")), List.of(), List.of("corp.example")),
-                dev.netext.api.tunnel.ProxySettings.NONE));
+                new dev.netext.api.tunnel.ProxySettings(null, "10.7.0.80:3128", "10.7.0.80:3128", List.of())));
     }
 
     @Test
@@ -77,7 +80,8 @@ class ProfileLoaderTest {
                 .contains("tunnel: provider echo, interface netext0, mtu 1400, 1 option(s)")
                 .contains("addresses: 10.7.0.1/24, fd84:306d:fc4e::1/64")
                 .contains("routes: 10.7.0.0/24, fd84:306d:fc4e::/64 (table 51820)")
-                .contains("dns: 10.7.0.53 for corp.example");
+                .contains("dns: 10.7.0.53 for corp.example")
+                .contains("proxy: http 10.7.0.80:3128, https 10.7.0.80:3128");
     }
 
     @Test
@@ -96,7 +100,7 @@ class ProfileLoaderTest {
     }
 
     @Test
-    void fullTunnelDisabledProfile() throws Exception {
+    void fullTunnelDisabledProfileWithPac() throws Exception {
         Profile p = loader.parse("""
                 name: all
                 enabled: false
@@ -107,6 +111,7 @@ class ProfileLoaderTest {
                     routes: [0.0.0.0/0, "::/0"]
                     excluded-routes: [192.168.0.0/16]
                     dns: { servers: [100.64.0.1, "fd00::53"], search-domains: [Corp.Example.] }
+                    proxy: { pac: "https://wpad.corp.example/proxy.pac", exceptions: ["*.local", 169.254.0.0/16] }
                 """, FILE);
         assertThat(p.enabled()).isFalse();
         TunnelNetworkSettings s = p.tunnel().orElseThrow().settings();
@@ -114,7 +119,9 @@ class ProfileLoaderTest {
         assertThat(s.excludedRoutes()).containsExactly(IpPrefix.parse("192.168.0.0/16"));
         assertThat(s.dns().searchDomains()).containsExactly("corp.example");
         assertThat(s.dns().matchDomains()).isEmpty();
-        assertThat(p.describe()).contains("(disabled)").contains("(full tunnel)").contains("for all names");
+        assertThat(s.proxy().pacUrl()).isEqualTo(URI.create("https://wpad.corp.example/proxy.pac"));
+        assertThat(s.proxy().exceptions()).containsExactly("*.local", "169.254.0.0/16");
+        assertThat(p.describe()).contains("(disabled)").contains("(full tunnel)").contains("for all names").contains("pac https://");
     }
 
     @Test
@@ -313,9 +320,24 @@ class ProfileLoaderTest {
                         tunnel:
                           provider: echo
                           settings:
+                            proxy: { http: "10.7.0.80" }
+                        """, "profile.yaml:4: tunnel.settings.proxy.http: '10.7.0.80' is not host:port (port 1..65535)"),
+                Arguments.of("""
+                        tunnel:
+                          provider: echo
+                          settings:
+                            proxy: { http: "proxy.corp.example:3128", pac: "http://wpad/proxy.pac" }
+                        """, "profile.yaml:4: tunnel.settings.proxy.pac: use either a PAC URL or http/https servers, not both"),
+                Arguments.of("""
+                        tunnel:
+                          provider: echo
+                          settings:
                             proxy:
-                              pac: "https://wpad.corp.example/proxy.pac"
-                        """, "profile.yaml:4: tunnel.settings.proxy: not applied on this host: " + RefusedSettings.PROXY_REASON),
+                              http: "proxy.corp.example:3128"
+                              exceptions:
+                                - "*.local"
+                                - "a b"
+                        """, "profile.yaml:8: tunnel.settings.proxy.exceptions[1]: 'a b' contains whitespace; list one host pattern per item"),
                 Arguments.of("""
                         enabled: "true"
                         tunnel: { provider: echo }
@@ -383,7 +405,7 @@ class ProfileLoaderTest {
                 "profile.yaml:8: tunnel.settings.routes[0]: '10.7.0.1/24' has host bits set (did you mean 10.7.0.0/24?)",
                 "profile.yaml:9: tunnel.settings.mtu: mtu 70000 is out of range (576..65535)",
                 "profile.yaml:10: tunnel.settings.dns.servers: expected a list; got a string ('10.7.0.53'); for a single item write [10.7.0.53]",
-                "profile.yaml:11: tunnel.settings.proxy: not applied on this host: " + RefusedSettings.PROXY_REASON);
+                "profile.yaml:11: tunnel.settings.proxy.htp: unknown key (did you mean 'http'?)");
     }
 
     @Test

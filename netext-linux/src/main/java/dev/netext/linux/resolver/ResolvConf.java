@@ -92,17 +92,18 @@ public final class ResolvConf {
     }
 
     /**
-     * Whether {@code path} is the very file the host's init process resolves with while this process is in another
-     * network namespace: pointing it at a loopback address of this namespace would break every other namespace's
-     * names (a namespace entered without {@code ip netns exec}, or without {@code /etc/netns/NS/resolv.conf}). False
-     * when it cannot be told (no access to pid 1's root, as in some containers, which have a resolv.conf of their own).
+     * Whether {@code path} is the very file (or directory) the host's init process sees at that path while this
+     * process is in another network namespace: pointing it at a loopback address of this namespace would break every
+     * other namespace (a namespace entered without {@code ip netns exec}, or without {@code /etc/netns/NS/FILE}) —
+     * resolv.conf for names, {@code /etc/profile.d} for a tunnel's proxy. False when it cannot be told (no access to
+     * pid 1's root, as in some containers, which have files of their own).
      */
     public static boolean sharedWithOtherNamespaces(Path path) {
         try {
             long ours = NetworkNamespace.currentInode();
             long init = ((Number) Files.getAttribute(Path.of("/proc/1/ns/net"), "unix:ino")).longValue();
             if (ours == init) return false;
-            Path hosts = Path.of("/proc/1/root").resolve(SYSTEM.toString().substring(1));
+            Path hosts = Path.of("/proc/1/root").resolve(path.toAbsolutePath().toString().substring(1));
             // stat both (dev + inode); toRealPath would turn /proc/1/root into this process's own "/"
             return Files.exists(path) && Files.exists(hosts) && Files.isSameFile(path, hosts);
         } catch (IOException | SecurityException e) {

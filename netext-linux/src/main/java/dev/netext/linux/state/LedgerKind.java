@@ -22,7 +22,9 @@ public enum LedgerKind {
     /** The host's resolver pointed at netext for a tunnel's DNS: {@code /etc/resolv.conf}, its original kept beside. */
     RESOLVER("resolver", "host resolver"),
     /** A tunnel's kill switch: table {@code inet netext-killswitch}, dropping what would leave outside the tunnel. */
-    KILL_SWITCH("killswitch", "kill switch");
+    KILL_SWITCH("killswitch", "kill switch"),
+    /** A tunnel's HTTP proxy given to the host: environment files in {@code /etc/profile.d} and {@code /etc/environment.d}. */
+    PROXY("proxy", "host proxy");
 
     private final String prefix;
     private final String description;
