@@ -55,10 +55,12 @@ final class HostProxy implements AutoCloseable {
     /**
      * Publishes {@code proxy} for {@code tunnel}.
      *
-     * @param etc {@code /etc}, or a test's stand-in
+     * @param etc          {@code /etc}, or a test's stand-in
+     * @param environmentD whether to write {@code etc/environment.d} (it exists, and is this namespace's own)
      * @throws IOException a value that cannot be written safely (a control character), or a file that cannot be
      */
-    static HostProxy apply(String tunnel, ProxySettings proxy, Path stateDir, Path etc) throws IOException {
+    static HostProxy apply(String tunnel, ProxySettings proxy, Path stateDir, Path etc, boolean environmentD)
+            throws IOException {
         Map<String, String> env = environment(proxy, null); // checks the values before anything is made
         recover(stateDir);
         HostProxy h = new HostProxy(StateLedger.create(stateDir, LedgerKind.PROXY));
@@ -67,8 +69,7 @@ final class HostProxy implements AutoCloseable {
             env = environment(proxy, pacUrl);
             String name = "netext-proxy-" + tunnel.replaceAll("[^A-Za-z0-9_.-]", "_");
             h.write(etc.resolve("profile.d").resolve(name + ".sh"), shell(tunnel, env));
-            Path environmentD = etc.resolve("environment.d");
-            if (Files.isDirectory(environmentD)) h.write(environmentD.resolve("60-" + name + ".conf"), environmentD(tunnel, env));
+            if (environmentD) h.write(etc.resolve("environment.d").resolve("60-" + name + ".conf"), environmentD(tunnel, env));
             return h;
         } catch (IOException | RuntimeException e) {
             h.close();

@@ -35,7 +35,7 @@ class HostProxyTest {
         Path state = dir.resolve("state");
         Path profileD = etc.resolve("profile.d/netext-proxy-office.sh");
         Path environmentD = etc.resolve("environment.d/60-netext-proxy-office.conf");
-        try (HostProxy h = HostProxy.apply("office", SERVERS, state, etc)) {
+        try (HostProxy h = HostProxy.apply("office", SERVERS, state, etc, true)) {
             String pacUrl = h.pacUrl();
             assertThat(pacUrl).matches("http://127\\.0\\.0\\.1:\\d+/proxy\\.pac");
             assertThat(h.files()).containsExactly(profileD, environmentD);
@@ -78,10 +78,10 @@ class HostProxyTest {
     }
 
     @Test
-    void aPacUrlIsPublishedAsItIsAndNoEnvironmentDirectoryIsMade() throws Exception {
+    void aPacUrlIsPublishedAsItIs() throws Exception {
         Path etc = Files.createDirectories(dir.resolve("etc"));
         ProxySettings pacOnly = new ProxySettings(URI.create("https://wpad.corp.example/proxy.pac"), null, null, List.of());
-        try (HostProxy h = HostProxy.apply("office", pacOnly, dir.resolve("state"), etc)) {
+        try (HostProxy h = HostProxy.apply("office", pacOnly, dir.resolve("state"), etc, false)) {
             assertThat(h.pacUrl()).isNull();
             assertThat(Files.readString(etc.resolve("profile.d/netext-proxy-office.sh")))
                     .contains("export auto_proxy='https://wpad.corp.example/proxy.pac'").doesNotContain("http_proxy");
@@ -93,7 +93,7 @@ class HostProxyTest {
     void aValueAShellWouldReadAsCodeIsRefusedBeforeAnythingIsWritten() {
         Path etc = dir.resolve("etc");
         ProxySettings evil = new ProxySettings(null, "x:1';touch /tmp/owned;'", null, List.of());
-        assertThatThrownBy(() -> HostProxy.apply("office", evil, dir.resolve("state"), etc))
+        assertThatThrownBy(() -> HostProxy.apply("office", evil, dir.resolve("state"), etc, true))
                 .isInstanceOf(IOException.class).hasMessageContaining("has a character an environment file cannot carry");
         assertThat(etc).doesNotExist();
         assertThat(dir.resolve("state")).doesNotExist();
