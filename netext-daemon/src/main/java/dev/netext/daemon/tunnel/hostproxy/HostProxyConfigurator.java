@@ -2,7 +2,6 @@ package dev.netext.daemon.tunnel.hostproxy;
 
 import dev.netext.api.tunnel.ProxySettings;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
-import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.tunnel.NetworkConfigurator;
@@ -10,7 +9,6 @@ import dev.netext.tunnel.RefusedSettings;
 import dev.netext.tunnel.TunnelDevice;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +22,7 @@ import java.util.function.Consumer;
  * written fails the call with the reason, as a bad route does. One case is refused without failing the tunnel,
  * reported through {@code refused} (a {@link RefusedSettings#EVENT} event): a network namespace that shares
  * {@code /etc/profile.d} with the host's (entered without {@code ip netns exec NS} and {@code /etc/netns/NS/profile.d};
- * {@link #sharedWithHost}), where a proxy of this namespace would be every host session's.
+ * {@link ResolvConf#sharedWithOtherNamespaces}), where a proxy of this namespace would be every host session's.
  */
 public final class HostProxyConfigurator implements NetworkConfigurator {
     /** The host's {@code /etc}. */
@@ -64,7 +62,7 @@ public final class HostProxyConfigurator implements NetworkConfigurator {
         remove();
         if (proxy.isEmpty()) return;
         Path profileD = etc.resolve("profile.d");
-        if (sharedWithHost(profileD)) {
+        if (ResolvConf.sharedWithOtherNamespaces(profileD)) {
             Map<String, String> event = RefusedSettings.proxy(proxy, "this network namespace shares " + profileD
                     + " with the host's (run netext through `ip netns exec NS` with /etc/netns/NS/profile.d)");
             report.accept("proxy " + event.get("value") + " not applied: " + event.get("reason"));
@@ -73,7 +71,7 @@ public final class HostProxyConfigurator implements NetworkConfigurator {
             return;
         }
         Path environmentD = etc.resolve("environment.d");
-        host = HostProxy.apply(tunnel, proxy, stateDir, etc, Files.isDirectory(environmentD) && !sharedWithHost(environmentD));
+        host = HostProxy.apply(tunnel, proxy, stateDir, etc, Files.isDirectory(environmentD) && !ResolvConf.sharedWithOtherNamespaces(environmentD));
         applied = proxy;
         report.accept("proxy: " + (proxy.pacUrl() != null ? "pac " + proxy.pacUrl() : "PAC on " + host.pacUrl())
                 + " and the environment of new login sessions (" + host.files() + ")");
@@ -83,31 +81,6 @@ public final class HostProxyConfigurator implements NetworkConfigurator {
     public synchronized void clear(TunnelDevice device) {
         remove();
         next.clear(device);
-    }
-
-    /**
-     * Whether {@code dir} is the host's own while this process is in another network namespace: the host's init
-     * process sees the same directory ({@link ResolvConf#sharedWithOtherNamespaces}), or — where pid 1 cannot be
-     * inspected, as in containers — this namespace has a name ({@code /run/netns/NAME}) but no
-     * {@code /etc/netns/NAME/profile.d} for {@code ip netns exec} to put over it.
-     */
-    static boolean sharedWithHost(Path dir) throws IOException {
-        if (ResolvConf.sharedWithOtherNamespaces(dir)) return true;
-        if (!dir.toAbsolutePath().startsWith(ETC) || !Files.isDirectory(NetworkNamespace.NETNS_DIR)) return false;
-        long ours = NetworkNamespace.currentInode();
-        try (DirectoryStream<Path> named = Files.newDirectoryStream(NetworkNamespace.NETNS_DIR)) {
-            for (Path ns : named) {
-                long inode;
-                try {
-                    inode = ((Number) Files.getAttribute(ns, "unix:ino")).longValue();
-                } catch (IOException gone) {
-                    continue;
-                }
-                if (inode == ours)
-                    return !Files.isDirectory(Path.of("/etc/netns", ns.getFileName().toString()).resolve(ETC.relativize(dir.toAbsolutePath())));
-            }
-        }
-        return false;
     }
 
     private void remove() {
