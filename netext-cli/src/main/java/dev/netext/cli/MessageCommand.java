@@ -23,16 +23,18 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code netext message NAME --data TEXT|@FILE [--json] [--timeout DURATION]}: sends bytes to a daemon profile's
- * tunnel provider ({@code handleAppMessage}, NE's {@code sendProviderMessage}) and prints its reply — as text when it
- * is UTF-8, else as hex; the daemon's JSON reply line with {@code --json}.
+ * {@code netext message NAME [--provider KIND] --data TEXT|@FILE [--json] [--timeout DURATION]}: sends bytes to one
+ * of a daemon profile's providers — its tunnel by default; {@code dns}, {@code packet-filter}, {@code filter} or
+ * {@code proxy:NAME} by name ({@code handleAppMessage}, NE's {@code sendProviderMessage}) — and prints its reply, as
+ * text when it is UTF-8, else as hex; the daemon's JSON reply line with {@code --json}.
  */
 @Command(name = "message", mixinStandardHelpOptions = true,
-        description = "Send a message to a daemon profile's tunnel provider and print its reply.",
+        description = "Send a message to one of a daemon profile's providers and print its reply.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:the provider answered", "1:the provider failed on the message", "3:the daemon is not running",
-                "65:the provider does not handle messages", "68:no such profile, or it has no tunnel",
-                "69:the tunnel is not running", "75:the provider did not answer in time", "77:permission denied"})
+                "65:the provider does not handle messages", "68:no such profile, or no such provider in it",
+                "69:the provider is not running",
+                "75:the provider did not answer in time, or has too many messages running already", "77:permission denied"})
 public final class MessageCommand implements Callable<Integer> {
     static final int NOT_SUPPORTED = 65;   // EX_DATAERR
     static final int NO_SUCH_PROFILE = 68; // EX_NOHOST
@@ -47,6 +49,10 @@ public final class MessageCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "TEXT|@FILE", description = "The message: TEXT as UTF-8, or the bytes of FILE.")
     String data;
+
+    @Option(names = "--provider", paramLabel = "KIND",
+            description = "Which of the profile's providers: tunnel (the default when there is one), dns, packet-filter, filter, proxy:NAME.")
+    String provider;
 
     @Option(names = "--json", description = "Print the daemon's reply as a JSON line ({\"ok\":…,\"data\":\"BASE64\"}).")
     boolean json;
@@ -65,6 +71,7 @@ public final class MessageCommand implements Callable<Integer> {
         }
         var request = ControlOption.request("message").put("name", name)
                 .put("data", Base64.getEncoder().encodeToString(bytes)).put("timeout_ms", timeout.toMillis());
+        if (provider != null) request.put("provider", provider);
         JsonNode reply;
         try (ControlClient c = control.connect()) {
             reply = c.call(request);
@@ -85,9 +92,9 @@ public final class MessageCommand implements Callable<Integer> {
 
     static int exitCode(String reason) {
         return switch (reason) {
-            case "timeout" -> TIMED_OUT;
+            case "timeout", "busy" -> TIMED_OUT;
             case "unsupported" -> NOT_SUPPORTED;
-            case "no-profile" -> NO_SUCH_PROFILE;
+            case "no-profile", "no-provider" -> NO_SUCH_PROFILE;
             case "not-running" -> NOT_RUNNING;
             default -> 1;
         };

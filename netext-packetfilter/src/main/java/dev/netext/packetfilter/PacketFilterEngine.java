@@ -100,6 +100,9 @@ public final class PacketFilterEngine implements AutoCloseable {
 
     public PacketFilterConfig config() { return config; }
 
+    /** The provider deciding the packets (an app's messages go to it). */
+    public FilterPacketProvider provider() { return provider; }
+
     /** Ledgers of crashed instances undone at start. */
     public List<StateLedger.Recovery> recovered() { return recovered; }
 

@@ -20,6 +20,15 @@ public interface NetworkConfigurator {
     /** The SO_MARK that exempts a socket from the tunnel's routes (see {@link dev.netext.api.tunnel.TunnelContext#bypassMark()}). */
     int bypassMark();
 
+    /**
+     * Whether {@link #apply} gives the settings' proxy ({@code NEProxySettings}) to the host; when not, the runtime
+     * leaves it out and reports it ({@link RefusedSettings}) rather than let it be dropped silently.
+     */
+    default boolean appliesProxy() { return false; }
+
+    /** Why this configurator applies no proxy, for the refusal's event when {@link #appliesProxy} is false. */
+    default String proxyRefusal() { return RefusedSettings.PROXY_REASON; }
+
     /** Records a file the provider will create, for deletion after a crash (see {@code TunnelContext.recordOwnedFile}). */
     default void recordOwnedFile(java.nio.file.Path path) throws IOException {}
 }

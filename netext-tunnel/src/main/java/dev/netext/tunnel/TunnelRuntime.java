@@ -325,8 +325,10 @@ public final class TunnelRuntime implements AutoCloseable {
         @Override
         public Map<String, String> startOptions() { return startOptions; }
 
+        /** Applies what the host can; a proxy it cannot is left out and reported ({@link RefusedSettings}). */
         @Override
         public void setTunnelNetworkSettings(TunnelNetworkSettings settings) throws IOException {
+            if (settings != null) settings = RefusedSettings.applicable(name, settings, configurator, listener);
             synchronized (lock) {
                 if (stopping) throw new IOException("tunnel " + name + " is stopping");
                 if (settings == null) {

@@ -33,24 +33,4 @@ public interface PacketTunnelProvider extends Provider {
 
     /** The settings the profile asked for, as defaults the provider may apply as they are or adjust. */
     default TunnelNetworkSettings adjustSettings(TunnelNetworkSettings fromProfile) { return fromProfile; }
-
-    /** The largest message (and reply) the host passes: {@value} bytes; a larger one is refused before the call. */
-    int MAX_APP_MESSAGE_BYTES = 1 << 20;
-
-    /**
-     * Answers a message from an app ({@code NETunnelProviderSession.sendProviderMessage} → {@code handleAppMessage}):
-     * {@code netext message NAME --data …}. Bytes in, bytes out; what they mean is the provider's own protocol.
-     *
-     * <p>Contract: called only while the tunnel is connected, on a host thread of its own (never a packet loop's,
-     * and possibly concurrently with other messages); the message and the reply are at most
-     * {@link #MAX_APP_MESSAGE_BYTES}. The host waits a limited time (5 s unless the caller asks otherwise), then
-     * interrupts the call and answers the app with a timeout error. A throw is that message's error, reported to the
-     * app and as an event; it does not stop or restart the tunnel. A null reply is an empty one.
-     *
-     * <p>The default does not handle messages: it throws {@link UnsupportedOperationException}, which the host
-     * answers with "provider NAME does not handle messages".
-     */
-    default byte[] handleAppMessage(byte[] message) throws Exception {
-        throw new UnsupportedOperationException("does not handle messages");
-    }
 }

@@ -2,6 +2,7 @@ package dev.netext.daemon.diagnose;
 
 import dev.netext.daemon.capture.FlowCapture;
 import dev.netext.daemon.tunnel.TunnelLauncher;
+import dev.netext.daemon.tunnel.hostproxy.HostProxyConfigurator;
 import dev.netext.dns.intercept.DnsInterception;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.nfqueue.InboundSteering;
@@ -56,6 +57,7 @@ public final class LeftoverRecovery {
             case RESOLVER -> ResolvConf.recover(stateDir);
             case KILL_SWITCH -> KillSwitch.recover(stateDir);
             case APPS -> AppRouting.recover(stateDir);
+            case PROXY -> HostProxyConfigurator.recover(stateDir);
         };
     }
 }

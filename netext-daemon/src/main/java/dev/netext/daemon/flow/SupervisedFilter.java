@@ -15,6 +15,7 @@ import dev.netext.api.path.PathEvent;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.plugin.ResolvedPlugin;
 import dev.netext.daemon.server.RestartPolicy;
+import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import org.slf4j.Logger;
@@ -99,6 +100,12 @@ public final class SupervisedFilter implements FilterDataProvider {
 
     /** True while an instance is serving (not crashed, not waiting for its restart). */
     public boolean serving() { return supervisor.serving(); }
+
+    /** An app's message to the serving instance, through the supervisor's bounded, capped {@code ask}. */
+    public byte[] message(byte[] data, Duration timeout) throws CallFailed, InterruptedException {
+        byte[] reply = supervisor.ask(p -> () -> p.handleAppMessage(data), timeout, "handleAppMessage");
+        return reply == null ? new byte[0] : reply;
+    }
 
     // ---- the engine's side ----
 

@@ -129,6 +129,12 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     /** True while an instance is serving. */
     public boolean serving() { return supervisor.serving(); }
 
+    /** An app's message to the serving instance, through the supervisor's bounded, capped {@code ask}. */
+    public byte[] message(byte[] data, Duration timeout) throws CallFailed, InterruptedException {
+        byte[] reply = supervisor.ask(i -> () -> i.provider().handleAppMessage(data), timeout, "handleAppMessage");
+        return reply == null ? new byte[0] : reply;
+    }
+
     @Override
     public ClaimDecision handleNewFlow(Flow flow) {
         ProviderRun<Instance> run = supervisor.run();

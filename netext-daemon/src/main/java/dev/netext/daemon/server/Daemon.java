@@ -102,7 +102,7 @@ public final class Daemon implements AutoCloseable {
         DaemonServices services = new DaemonServices(events, resolver, config.stateDir(), config.restartPolicy(), flows);
         this.supervisor = new Supervisor(components(), services);
         this.onDemand = new OnDemandController(supervisor, events, Daemon::probe);
-        this.networkReader = new NetworkStateReader(config.resolvConf());
+        this.networkReader = new NetworkStateReader(config.resolvConf(), config.stateDir());
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.netext.daemon.profile.DnsSection;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.dns.server.DnsProxyServer;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -52,6 +53,11 @@ final class DnsComponent extends EngineComponent<DnsProxyServer> {
     }
 
     @Override String detail(DnsProxyServer server) { return "serving on " + server.udpAddresses(); }
+
+    @Override
+    public Map<String, MessageTarget> messageTargets() {
+        return Map.of(kind(), (data, timeout) -> askProvider(DnsProxyServer::provider, data, timeout));
+    }
 
     /** A provider loop that throws, or a provider that cancels itself, ends the server: a crash, restarted. */
     @Override Callable<Throwable> ending(DnsProxyServer server) { return server::awaitTermination; }

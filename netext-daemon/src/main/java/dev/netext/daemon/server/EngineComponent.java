@@ -1,15 +1,19 @@
 package dev.netext.daemon.server;
 
+import dev.netext.api.Provider;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.tunnel.StopReason;
+import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.daemon.profile.Profile;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * A section whose engine hosts its provider — the DNS proxy, the packet filter, the flow engine. The engine's life
@@ -63,6 +67,18 @@ abstract class EngineComponent<E> implements ProfileComponent {
     void memoryPressure(E engine, ProviderEvent.MemoryBudgetExceeded event) {}
 
     private synchronized ProviderSupervisor<E> supervisor() { return supervisor; }
+
+    /**
+     * An app's message to the provider {@code provider} finds in the running engine, through the supervisor's
+     * bounded, capped {@code ask}: for the sections whose engine holds its provider itself.
+     */
+    final byte[] askProvider(Function<E, Provider> provider, byte[] data, Duration timeout)
+            throws CallFailed, InterruptedException {
+        ProviderSupervisor<E> s = supervisor();
+        if (s == null) throw new IllegalStateException(kind() + " " + profile.name() + " is not running (stopped)");
+        byte[] reply = s.ask(e -> () -> provider.apply(e).handleAppMessage(data), timeout, "handleAppMessage");
+        return reply == null ? new byte[0] : reply;
+    }
 
     @Override
     public final void start() {

@@ -7,9 +7,13 @@ import dev.netext.daemon.flow.FlowLauncher;
 import dev.netext.daemon.flows.DnsAnswerLinker;
 import dev.netext.daemon.flows.FlowServices;
 import dev.netext.daemon.flow.SupervisedFilter;
+import dev.netext.daemon.flow.SupervisedProxy;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.flow.engine.FlowEngine;
+import dev.netext.flow.proxy.FlowProxy;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -71,6 +75,35 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
         return "intercepting TCP" + (engine.udpListenerPorts()[0] != 0 ? " and UDP; " : "; ")
                 + engine.pausedFlows().size() + " flow(s) paused" + (proxies == 0 ? "" : "; " + proxies + " proxies")
                 + (s != null && !s.serving() ? "; provider down (restarting), flows get the on-failure verdict" : "");
+    }
+
+    /**
+     * {@code filter} when the profile has a {@code filter:} section (a custom provider's messages go to it; the rules
+     * filter handles none), and {@code proxy:NAME} for each custom proxy class of {@code proxies:}.
+     */
+    @Override
+    public Map<String, MessageTarget> messageTargets() {
+        Map<String, MessageTarget> out = new LinkedHashMap<>();
+        if (profile.filter().isPresent()) out.put(kind(), (data, timeout) -> {
+            SupervisedFilter s = supervised;
+            if (s != null) return s.message(data, timeout);
+            if (running() == null) throw new IllegalStateException("filter " + profile.name() + " is not running");
+            return MessageTarget.UNSUPPORTED.message(data, timeout);
+        });
+        profile.proxies().ifPresent(ps -> ps.custom().forEach(c -> {
+            String name = c.member().provider();
+            out.put("proxy:" + name, (data, timeout) -> proxy(name).message(data, timeout));
+        }));
+        return out;
+    }
+
+    private SupervisedProxy proxy(String name) {
+        FlowEngine e = running();
+        if (e != null) {
+            for (FlowProxy p : e.chainProxies())
+                if (p instanceof SupervisedProxy sp && sp.member().provider().equals(name)) return sp;
+        }
+        throw new IllegalStateException("proxy " + name + " of " + profile.name() + " is not running");
     }
 
     @Override long restarts(FlowEngine engine) { return supervised == null ? 0 : supervised.restarts(); }

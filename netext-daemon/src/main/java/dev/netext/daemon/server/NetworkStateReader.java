@@ -8,9 +8,11 @@ import dev.netext.linux.LinuxException;
 import dev.netext.linux.netlink.Link;
 import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.resolver.ResolvConf;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +22,9 @@ import java.util.Optional;
 
 /**
  * The network as on-demand rules see it ({@link NetworkState}): the interface of the best default route in the main
- * table (IPv4 first, then IPv6), its type from sysfs, and the resolver configuration from {@code resolv.conf}.
+ * table (IPv4 first, then IPv6), its type from sysfs, and the resolver configuration from {@code resolv.conf} — the
+ * network's, not netext's: while a tunnel's DNS points the file at netext's own resolver, the original kept in the
+ * {@code RESOLVER} ledger ({@link ResolvConf#networkContent}).
  */
 public final class NetworkStateReader {
     static final int RT_TABLE_MAIN = 254;
@@ -28,14 +32,17 @@ public final class NetworkStateReader {
     static final int ARPHRD_ETHER = 1;
 
     private final Path resolvConf;
+    private final Path stateDir;
     private final Path sysClassNet;
 
-    public NetworkStateReader(Path resolvConf) {
-        this(resolvConf, Path.of("/sys/class/net"));
+    /** @param stateDir where netext's ledgers live: a {@code RESOLVER} ledger there may keep resolv.conf's original */
+    public NetworkStateReader(Path resolvConf, Path stateDir) {
+        this(resolvConf, stateDir, Path.of("/sys/class/net"));
     }
 
-    NetworkStateReader(Path resolvConf, Path sysClassNet) {
+    NetworkStateReader(Path resolvConf, Path stateDir, Path sysClassNet) {
         this.resolvConf = resolvConf;
+        this.stateDir = stateDir;
         this.sysClassNet = sysClassNet;
     }
 
@@ -75,7 +82,7 @@ public final class NetworkStateReader {
     void readResolvConf(List<String> search, List<InetAddress> servers) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(resolvConf);
+            lines = new String(ResolvConf.networkContent(resolvConf, stateDir), StandardCharsets.UTF_8).lines().toList();
         } catch (IOException e) {
             return;
         }

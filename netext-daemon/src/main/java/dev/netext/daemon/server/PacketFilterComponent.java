@@ -6,6 +6,7 @@ import dev.netext.daemon.profile.PacketFilterSection;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.packetfilter.PacketFilterEngine;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -37,6 +38,11 @@ final class PacketFilterComponent extends EngineComponent<PacketFilterEngine> {
     @Override void close(PacketFilterEngine engine, StopReason reason) { engine.stop(reason); }
 
     @Override String detail(PacketFilterEngine engine) { return "queue " + engine.config().queue(); }
+
+    @Override
+    public Map<String, MessageTarget> messageTargets() {
+        return Map.of(kind(), (data, timeout) -> askProvider(PacketFilterEngine::provider, data, timeout));
+    }
 
     /** The queue loop failing ends the engine (its rules stay until it is closed): a crash, restarted. */
     @Override Callable<Throwable> ending(PacketFilterEngine engine) { return engine::awaitTermination; }

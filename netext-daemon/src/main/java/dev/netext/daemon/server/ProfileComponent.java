@@ -2,6 +2,8 @@ package dev.netext.daemon.server;
 
 import dev.netext.api.tunnel.StopReason;
 
+import java.util.Map;
+
 /**
  * One section of a running profile — its tunnel, its DNS proxy, its packet filter — as the {@link Supervisor} sees
  * it: something it starts, stops and asks about. Each section of the profile format has a {@link ComponentFactory}
@@ -28,4 +30,11 @@ public interface ProfileComponent {
     void stop(StopReason reason);
 
     ComponentStatus status();
+
+    /**
+     * The providers of this section that apps may send messages to, by the name {@code netext message --provider}
+     * takes ({@code tunnel}, {@code dns}, {@code packet-filter}, {@code filter}, {@code proxy:NAME}); none by default.
+     * Listed from the profile, running or not: a message to a provider that is down gets "not running".
+     */
+    default Map<String, MessageTarget> messageTargets() { return Map.of(); }
 }

@@ -146,6 +146,8 @@ final class TunnelComponent implements ProfileComponent {
         return reply == null ? new byte[0] : reply;
     }
 
+    @Override public Map<String, MessageTarget> messageTargets() { return Map.of(kind(), this::message); }
+
     /**
      * The start options of the next launch ({@code netext up NAME --option k=v}); a running provider keeps its own.
      *

@@ -1,12 +1,14 @@
 package dev.netext.daemon.supervisor;
 
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
  * A call into a provider that threw or did not return in time, as the host saw it: the message names the call
  * ({@code handleNewFlow threw IllegalArgumentException: …}, {@code startFilter did not return within 30000 ms}); the
- * cause is the provider's own exception, or a {@link TimeoutException} for a call that hung.
+ * cause is the provider's own exception, a {@link TimeoutException} for a call that hung, or a
+ * {@link RejectedExecutionException} for a call refused because too many are running in the provider already.
  *
  * <p>It also holds the one reading of a failure that every {@code ProviderFailed} event uses: {@link #errorType} and
  * {@link #message}.
@@ -24,6 +26,12 @@ public final class CallFailed extends Exception {
     /** A call that did not return within {@code millis}. */
     public static CallFailed hung(String what, long millis) {
         return new CallFailed(what + " did not return within " + millis + " ms", new TimeoutException(what));
+    }
+
+    /** A call refused before it was made: {@code limit} calls of its kind are running in the provider already. */
+    public static CallFailed busy(String what, int limit) {
+        return new CallFailed(what + " refused: " + limit + " calls are running in the provider already (the limit)",
+                new RejectedExecutionException(what + ": " + limit + " in flight"));
     }
 
     /**

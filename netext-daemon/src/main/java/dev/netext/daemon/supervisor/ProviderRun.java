@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -32,12 +33,15 @@ import java.util.function.Consumer;
  * @param <I> what the component's launcher made: a provider with what it needs, an engine, a running tunnel
  */
 public final class ProviderRun<I> {
+    /** App messages one provider instance may have running at once ({@link #ask}). */
+    public static final int MAX_MESSAGES_IN_FLIGHT = 8;
     private static final Logger LOG = LoggerFactory.getLogger(ProviderRun.class);
 
     private final ProviderSupervisor<I> supervisor;
     private final ExecutorService executor;
     private final ClassLoader loader;
     private final List<Consumer<MemoryBudgetExceeded>> pressure = new CopyOnWriteArrayList<>();
+    private final AtomicInteger messagesInFlight = new AtomicInteger();
     private volatile I instance;
     /** Crashed or stopped: later failures are not reported. Written under the supervisor's lock. */
     volatile boolean ended;
@@ -99,18 +103,43 @@ public final class ProviderRun<I> {
      * does not stop a provider whose {@code handleAppMessage} fails. A provider that does not handle messages
      * ({@link UnsupportedOperationException}) publishes nothing.
      *
+     * <p>At most {@link #MAX_MESSAGES_IN_FLIGHT} messages run in the provider at once, counted until the provider's
+     * call returns — a call that timed out but ignores its interrupt keeps its thread and its place — so a slow or
+     * stuck provider never piles up threads; one more is refused at once ({@link CallFailed#busy}), also an event.
+     *
      * @throws IllegalStateException this run has ended meanwhile
      */
     public <T> T ask(Callable<T> c, Duration timeout, String what) throws CallFailed, InterruptedException {
+        if (messagesInFlight.incrementAndGet() > MAX_MESSAGES_IN_FLIGHT) {
+            messagesInFlight.decrementAndGet();
+            CallFailed busy = CallFailed.busy(what, MAX_MESSAGES_IN_FLIGHT);
+            supervisor.messageFailed(busy);
+            throw busy;
+        }
+        // the place is given back by the call when it ran, else here: 0 not started, 1 ran, 2 abandoned before it ran
+        AtomicInteger state = new AtomicInteger();
+        Callable<T> counted = () -> {
+            if (!state.compareAndSet(0, 1)) return null;
+            try {
+                return c.call();
+            } finally {
+                messagesInFlight.decrementAndGet();
+            }
+        };
         try {
-            return bounded(c, timeout, what);
+            return bounded(counted, timeout, what);
         } catch (RejectedExecutionException e) {
             throw new IllegalStateException(supervisor.label() + " is not running (stopped meanwhile)");
         } catch (CallFailed e) {
             if (!(e.getCause() instanceof UnsupportedOperationException)) supervisor.messageFailed(e);
             throw e;
+        } finally {
+            if (state.compareAndSet(0, 2)) messagesInFlight.decrementAndGet();
         }
     }
+
+    /** App messages running in the provider now, timed-out calls that have not returned yet included. */
+    public int messagesInFlight() { return messagesInFlight.get(); }
 
     /** A bounded call whose failure is only logged: the provider's stop, for one. */
     public void quietly(ThrowingRunnable r, Duration timeout, String what) {

@@ -1,9 +1,11 @@
 package dev.netext.daemon.tunnel;
 
+import dev.netext.api.ProviderEvent;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.daemon.tunnel.hostdns.HostDnsConfigurator;
+import dev.netext.daemon.tunnel.hostproxy.HostProxyConfigurator;
 import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.resolver.ResolvConf;
@@ -13,6 +15,7 @@ import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tun.TunDevice;
 import dev.netext.linux.tun.TunOptions;
 import dev.netext.tunnel.NetworkConfigurator;
+import dev.netext.tunnel.RefusedSettings;
 import dev.netext.tunnel.TunnelListener;
 import dev.netext.tunnel.TunnelRuntime;
 import dev.netext.tunnel.apps.AppRouting;
@@ -32,8 +35,10 @@ import java.util.function.Consumer;
  * <pre>
  *   recover dead instances' ledgers → create our ledger → open the TUN device (never an existing one)
  *   → path monitor → TunnelRuntime.start (the provider applies its settings through the configurator: links and
- *     routes, then the settings' DNS into the host's resolver, {@link HostDnsConfigurator}; with {@code apps:},
- *     {@link AppRouting} instead: the listed apps' packets and DNS into the tunnel, the host's resolver untouched)
+ *     routes, then the settings' DNS into the host's resolver, {@link HostDnsConfigurator}, then their HTTP proxy
+ *     into the host's sessions, {@link HostProxyConfigurator}; with {@code apps:}, {@link AppRouting} instead: the
+ *     listed apps' packets and DNS into the tunnel, the host's resolver untouched, a proxy refused — it would
+ *     reach every session)
  * </pre>
  *
  * {@link RunningTunnel#close} undoes it in reverse. Must be called on a thread in the target network namespace.
@@ -100,6 +105,7 @@ public final class TunnelLauncher {
             List<StateLedger.Recovery> recovered = new ArrayList<>(recover(rtnl));
             recovered.addAll(ResolvConf.recover(stateDir)); // a killed instance's resolv.conf, before anything names it
             recovered.addAll(AppRouting.recover(stateDir)); // its per-app table, whose rule went with the tunnel's ledger
+            recovered.addAll(HostProxyConfigurator.recover(stateDir)); // and its proxy environment files
             ledger = StateLedger.create(stateDir, LedgerKind.TUNNEL, instance);
             TunOptions options = TunOptions.defaults().withOffload(TUN_OFFLOAD);
             if (section.interfaceName() != null) options = options.withName(section.interfaceName());
@@ -114,10 +120,15 @@ public final class TunnelLauncher {
                     section.bypassMark().orElse(0));
             if (killSwitch != null) killSwitch.tunnelUp(tun.name(), configurator.bypassMark());
             Consumer<String> log = line -> listener.log(profile.name(), line);
+            Consumer<Map<String, String>> refused = attributes ->
+                    listener.published(profile.name(), RefusedSettings.EVENT, attributes, ProviderEvent.NO_FLOW);
             NetworkConfigurator outer;
             if (section.apps().isEmpty()) {
-                outer = new HostDnsConfigurator(configurator, profile.name(), stateDir, log);
+                HostDnsConfigurator withDns = new HostDnsConfigurator(configurator, profile.name(), stateDir, log, refused);
+                outer = new HostProxyConfigurator(withDns, profile.name(), stateDir, HostProxyConfigurator.ETC, log, refused);
             } else {
+                // a host proxy would reach every session, not the listed apps: AppRouting applies none, so the runtime
+                // refuses it with an event (RefusedSettings)
                 configurator.perApp();
                 outer = apps = AppRouting.open(configurator, stateDir, instance, section.apps(), configurator.appMark(), log);
             }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,7 +32,10 @@ class ProviderSupervisorAskTest {
                 @Override public void stop(ProviderRun<PacketTunnelProvider> run, StopReason reason) {}
             });
 
-    /** Answers a message reversed; "hang" never returns (until interrupted); "boom" throws. */
+    /** Held until the test lets go: "stuck" messages ignore the host's interrupt until then. */
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    /** Answers a message reversed; "hang" never returns (until interrupted); "stuck" not even then; "boom" throws. */
     private final class Reverser implements PacketTunnelProvider {
         @Override public void startTunnel(TunnelContext context, Map<String, Object> options) {}
 
@@ -39,6 +44,13 @@ class ProviderSupervisorAskTest {
         @Override public byte[] handleAppMessage(byte[] message) throws Exception {
             String m = new String(message, StandardCharsets.UTF_8);
             if (m.equals("hang")) never.await();
+            while (m.equals("stuck")) {
+                try {
+                    if (release.await(1, TimeUnit.MINUTES)) break;
+                } catch (InterruptedException e) {
+                    // swallowed, as a careless provider would
+                }
+            }
             if (m.equals("boom")) throw new IllegalStateException("boom");
             return new StringBuilder(m).reverse().toString().getBytes(StandardCharsets.UTF_8);
         }
@@ -76,6 +88,35 @@ class ProviderSupervisorAskTest {
                     assertThat(m.type()).isEqualTo("provider.message-failed");
                     assertThat(m.attributes()).containsEntry("error_type", "TimeoutException");
                 });
+    }
+
+    @Test
+    void stuckMessagesKeepTheirPlaceUntilTheyReturnAndOneMoreThanTheLimitIsRefusedAtOnce() throws Exception {
+        supervisor.startAndWait();
+        for (int i = 0; i < ProviderRun.MAX_MESSAGES_IN_FLIGHT; i++) {
+            assertThatThrownBy(() -> ask("stuck", Duration.ofMillis(100)))
+                    .isInstanceOf(CallFailed.class).hasCauseInstanceOf(TimeoutException.class);
+        }
+        assertThat(supervisor.run().messagesInFlight()).as("timed out, but still running in the provider")
+                .isEqualTo(ProviderRun.MAX_MESSAGES_IN_FLIGHT);
+
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> ask("hello", Duration.ofSeconds(5)))
+                .isInstanceOf(CallFailed.class).hasCauseInstanceOf(RejectedExecutionException.class)
+                .hasMessage("handleAppMessage refused: " + ProviderRun.MAX_MESSAGES_IN_FLIGHT
+                        + " calls are running in the provider already (the limit)");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused before any call").isLessThan(Duration.ofSeconds(1));
+        assertThat(events).filteredOn(ProviderEvent.ProviderMessage.class::isInstance)
+                .map(e -> ((ProviderEvent.ProviderMessage) e).attributes().get("error_type"))
+                .containsOnly("TimeoutException", "RejectedExecutionException").contains("RejectedExecutionException");
+
+        release.countDown(); // the stuck calls return: their places come back
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (supervisor.run().messagesInFlight() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(supervisor.run().messagesInFlight()).isZero();
+        assertThat(ask("hello", Duration.ofSeconds(5))).isEqualTo("olleh");
+        assertThat(supervisor.serving()).isTrue();
+        assertThat(events).noneMatch(ProviderEvent.ProviderFailed.class::isInstance);
     }
 
     @Test

@@ -224,6 +224,9 @@ public final class FlowEngine implements AutoCloseable {
     /** The proxies flows are offered to, in offer order. */
     public dev.netext.api.proxy.ProxyChain proxyChain() { return proxies.chain(); }
 
+    /** The chain's proxies, in order (hosted provider classes among them). */
+    public List<FlowProxy> chainProxies() { return proxyList; }
+
     /** Flows waiting in a pause now. */
     public List<Long> pausedFlows() { return List.copyOf(paused.keySet()); }
 

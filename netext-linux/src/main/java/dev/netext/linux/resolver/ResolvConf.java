@@ -6,6 +6,9 @@ import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,6 +34,9 @@ import java.util.List;
  */
 public final class ResolvConf {
     public static final Path SYSTEM = Path.of("/etc/resolv.conf");
+    private static final Path ETC = Path.of("/etc");
+    /** Where {@code ip netns exec NAME} finds the files it binds over {@code /etc}. */
+    private static final Path ETC_NETNS = Path.of("/etc/netns");
     /** Ledger entry kind: {@code resolv-conf path=… saved=… wrote=SHA256}. */
     public static final String ENTRY = "resolv-conf";
 
@@ -90,22 +96,47 @@ public final class ResolvConf {
     }
 
     /**
-     * Whether {@code path} is the very file the host's init process resolves with while this process is in another
-     * network namespace: pointing it at a loopback address of this namespace would break every other namespace's
-     * names (a namespace entered without {@code ip netns exec}, or without {@code /etc/netns/NS/resolv.conf}). False
-     * when it cannot be told (no access to pid 1's root, as in some containers, which have a resolv.conf of their own).
+     * Whether {@code path} is the very file (or directory) the host sees at that path while this process is in another
+     * network namespace: pointing it at something of this namespace would break every other namespace (a namespace
+     * entered without {@code ip netns exec}, or without {@code /etc/netns/NS/FILE}) — resolv.conf for names,
+     * {@code /etc/profile.d} for a tunnel's proxy. Told by pid 1's root (same file: shared); where pid 1 cannot be
+     * inspected (containers), by the namespace's name: a namespace under {@code /run/netns/NAME} without
+     * {@code /etc/netns/NAME/…} for {@code ip netns exec} to put over {@code path} shares it. False when neither
+     * tells (an unnamed namespace in a container, which has files of its own).
      */
     public static boolean sharedWithOtherNamespaces(Path path) {
+        Path absolute = path.toAbsolutePath();
         try {
             long ours = NetworkNamespace.currentInode();
-            long init = ((Number) Files.getAttribute(Path.of("/proc/1/ns/net"), "unix:ino")).longValue();
-            if (ours == init) return false;
-            Path hosts = Path.of("/proc/1/root").resolve(SYSTEM.toString().substring(1));
-            // stat both (dev + inode); toRealPath would turn /proc/1/root into this process's own "/"
-            return Files.exists(path) && Files.exists(hosts) && Files.isSameFile(path, hosts);
+            try {
+                long init = ((Number) Files.getAttribute(Path.of("/proc/1/ns/net"), "unix:ino")).longValue();
+                if (ours == init) return false;
+                Path hosts = Path.of("/proc/1/root").resolve(absolute.toString().substring(1));
+                // stat both (dev + inode); toRealPath would turn /proc/1/root into this process's own "/"
+                return Files.exists(path) && Files.exists(hosts) && Files.isSameFile(path, hosts);
+            } catch (AccessDeniedException pid1Hidden) {
+                return namedWithout(absolute, ours);
+            }
         } catch (IOException | SecurityException e) {
             return false;
         }
+    }
+
+    /** This namespace has a name, and no {@code /etc/netns/NAME/REL} stands in for {@code /etc/REL}. */
+    private static boolean namedWithout(Path absolute, long ours) throws IOException {
+        if (!absolute.startsWith(ETC) || !Files.isDirectory(NetworkNamespace.NETNS_DIR)) return false;
+        try (DirectoryStream<Path> named = Files.newDirectoryStream(NetworkNamespace.NETNS_DIR)) {
+            for (Path ns : named) {
+                long inode;
+                try {
+                    inode = ((Number) Files.getAttribute(ns, "unix:ino")).longValue();
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (inode == ours) return !Files.exists(ETC_NETNS.resolve(ns.getFileName().toString()).resolve(ETC.relativize(absolute)));
+            }
+        }
+        return false;
     }
 
     /** Undoes one {@value #ENTRY} ledger entry of a dead instance; other kinds are not this class's. */
@@ -118,6 +149,46 @@ public final class ResolvConf {
         Path saved = Path.of(entry.require("saved"));
         if (!Files.exists(saved)) return; // an earlier entry of the same ledger already restored it
         restore(Path.of(entry.require("path")), saved, entry.require("wrote"));
+    }
+
+    /**
+     * {@code path}'s content as the network configured it: while a netext instance (live, or dead and not yet
+     * recovered) has written it — its {@value #ENTRY} entry in a {@code RESOLVER} ledger in {@code stateDir} names
+     * the file and the digest of what is in it now — the copy of the original kept beside that ledger (empty when
+     * there was no file); otherwise the file itself (empty when absent). On-demand rules read the network's resolvers
+     * and search domains from here, never netext's own {@code nameserver 127.0.2.53}.
+     */
+    public static byte[] networkContent(Path path, Path stateDir) throws IOException {
+        byte[] now;
+        try {
+            now = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            return new byte[0];
+        }
+        if (!Files.isDirectory(stateDir)) return now;
+        String digest = sha256(now);
+        String glob = LedgerKind.RESOLVER.prefix() + "-*" + StateLedger.SUFFIX;
+        try (DirectoryStream<Path> ledgers = Files.newDirectoryStream(stateDir, glob)) {
+            for (Path ledger : ledgers) {
+                List<String> lines;
+                try {
+                    lines = Files.readAllLines(ledger, StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException e) {
+                    continue; // closed meanwhile
+                }
+                for (LedgerEntry e : StateLedger.entries(lines).reversed()) {
+                    if (!e.kind().equals(ENTRY) || !path.toString().equals(e.get("path")) || !digest.equals(e.get("wrote")))
+                        continue;
+                    if (e.get("saved") == null) return new byte[0];
+                    try {
+                        return Files.readAllBytes(Path.of(e.get("saved")));
+                    } catch (NoSuchFileException gone) {
+                        return now; // restored meanwhile
+                    }
+                }
+            }
+        }
+        return now;
     }
 
     /** Restores what dead instances of this network namespace left: the next start, and {@code diagnose --fix}. */

@@ -29,7 +29,10 @@ public enum LedgerKind {
      * A per-app tunnel: table {@code inet netext-apps-N}, marking the chosen apps' packets for the tunnel's routing
      * table, sending their DNS to the tunnel's servers and their packets out with the tunnel's address.
      */
-    APPS("apps", "per-app tunnel");
+    APPS("apps", "per-app tunnel"),
+
+    /** A tunnel's HTTP proxy given to the host: environment files in {@code /etc/profile.d} and {@code /etc/environment.d}. */
+    PROXY("proxy", "host proxy");
 
     private final String prefix;
     private final String description;

@@ -36,7 +36,8 @@ import java.util.Set;
  */
 public final class StateLedger implements AutoCloseable {
     public static final Path DEFAULT_DIR = Path.of("/run/netext");
-    private static final String SUFFIX = ".state";
+    /** The ledgers' file name ending: {@code KIND-PID….state}. */
+    public static final String SUFFIX = ".state";
     /** Ledger entries of this kind name a path in the file system, shared by all network namespaces. */
     public static final String FILE_KIND = "file";
 

@@ -79,6 +79,12 @@ public final class AppRouting implements NetworkConfigurator, AutoCloseable {
                 appMark, report);
     }
 
+    /** The host's proxy environment reaches every session: applied for a per-app tunnel it would not be per app. */
+    @Override
+    public String proxyRefusal() {
+        return "a per-app tunnel (apps:) applies no host HTTP proxy: it would reach every session, not only the listed apps";
+    }
+
     @Override
     public synchronized void apply(TunnelDevice device, TunnelNetworkSettings settings) throws IOException {
         links.apply(device, settings);

@@ -5,10 +5,13 @@ import dev.netext.api.tunnel.TunnelNetworkSettings;
 import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.resolver.ResolvedLinks;
 import dev.netext.tunnel.NetworkConfigurator;
+import dev.netext.tunnel.RefusedSettings;
 import dev.netext.tunnel.TunnelDevice;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -19,28 +22,33 @@ import java.util.function.Consumer;
  * daemon.
  *
  * <p>DNS that cannot be applied fails the call, with the reason, as a bad route does — a tunnel whose names would
- * leak to the old resolver is not silently "up". One case is refused without failing the tunnel, reported through
- * {@code report}: a network namespace that shares {@code /etc/resolv.conf} with the host's (netext in a namespace
- * entered without {@code ip netns exec NS} and {@code /etc/netns/NS/resolv.conf}), where no resolver of this
- * namespace can be named without breaking every other namespace's names.
+ * leak to the old resolver is not silently "up". Two cases are refused without failing the tunnel, reported through
+ * {@code refused} (a {@link RefusedSettings#EVENT} event): search domains without a server, and a network namespace
+ * that shares {@code /etc/resolv.conf} with the host's (netext in a namespace entered without {@code ip netns exec
+ * NS} and {@code /etc/netns/NS/resolv.conf}), where no resolver of this namespace can be named without breaking every
+ * other namespace's names.
  */
 public final class HostDnsConfigurator implements NetworkConfigurator {
     private final NetworkConfigurator links;
     private final String tunnel;
     private final Path stateDir;
     private final Consumer<String> report;
+    private final Consumer<Map<String, String>> refused;
     private HostDns target;
     private DnsSettings applied = DnsSettings.NONE;
     private int ifindex;
 
     /**
-     * @param report one line for people (the tunnel's log) when DNS is applied or refused
+     * @param report  one line for people (the tunnel's log) when DNS is applied or refused
+     * @param refused the attributes of a {@link RefusedSettings#EVENT} event for DNS that is not applied
      */
-    public HostDnsConfigurator(NetworkConfigurator links, String tunnel, Path stateDir, Consumer<String> report) {
+    public HostDnsConfigurator(NetworkConfigurator links, String tunnel, Path stateDir, Consumer<String> report,
+                               Consumer<Map<String, String>> refused) {
         this.links = links;
         this.tunnel = tunnel;
         this.stateDir = stateDir;
         this.report = report;
+        this.refused = refused;
     }
 
     @Override
@@ -51,11 +59,15 @@ public final class HostDnsConfigurator implements NetworkConfigurator {
         removeDns();
         if (dns.isEmpty()) return;
         if (dns.servers().isEmpty()) {
-            report.accept("dns: not applied to the host: search domains " + dns.searchDomains() + " without a server");
+            refuse(dns, "search domains " + dns.searchDomains() + " without a server");
             return;
         }
         HostDns host = choose();
-        if (host == null) return;
+        if (host == null) {
+            refuse(dns, "this network namespace shares " + ResolvConf.SYSTEM + " with the host's (run netext through"
+                    + " `ip netns exec NS` with /etc/netns/NS/resolv.conf)");
+            return;
+        }
         host.apply(tunnel, device.index(), dns);
         target = host;
         applied = dns;
@@ -78,12 +90,18 @@ public final class HostDnsConfigurator implements NetworkConfigurator {
 
     private HostDns choose() throws IOException {
         if (ResolvedLinks.serves()) return new ResolvedHostDns();
-        if (ResolvConf.sharedWithOtherNamespaces(ResolvConf.SYSTEM)) {
-            report.accept("dns: not applied to the host: this network namespace shares " + ResolvConf.SYSTEM
-                    + " with the host's (run netext through `ip netns exec NS` with /etc/netns/NS/resolv.conf)");
-            return null;
-        }
+        if (ResolvConf.sharedWithOtherNamespaces(ResolvConf.SYSTEM)) return null;
         return LoopbackHostDns.shared(stateDir);
+    }
+
+    private void refuse(DnsSettings dns, String reason) {
+        report.accept("dns: not applied to the host: " + reason);
+        Map<String, String> event = new LinkedHashMap<>();
+        event.put("setting", "dns");
+        event.put("reason", reason);
+        event.put("value", "servers " + dns.servers().stream().map(a -> a.getHostAddress()).toList()
+                + ", search " + dns.searchDomains() + ", match " + dns.matchDomains());
+        refused.accept(event);
     }
 
     @Override
