@@ -11,7 +11,7 @@ import java.util.HexFormat;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "The Network Extension framework for Linux: packet tunnels, DNS proxies, content filters, proxies.",
-        subcommands = {UpCommand.class, WgCommand.class, DownCommand.class, MessageCommand.class, StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, RulesCommand.class, DashboardCommand.class, CaptureCommand.class, ImportCommand.class,
+        subcommands = {UpCommand.class, WgCommand.class, DownCommand.class, MessageCommand.class, StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, RulesCommand.class, PromptsCommand.class, DashboardCommand.class, CaptureCommand.class, ImportCommand.class,
                 DaemonCommand.class, InstallCommand.class, UninstallCommand.class, DiagnoseCommand.class, DnsCommand.class,
                 SandboxCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
