@@ -29,7 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code netext prompts} in a real terminal (issue 14, §2): the daemon pauses two curls on a prompt rule; the command
  * runs in a detached tmux session; the pane shows the older flow's process, host and port and that one more waits;
  * the key for "deny always" drops it and saves the rule ({@code netext rules list --json}); the pane then shows the
- * other flow, and "allow once" lets it through; a later curl of the denied kind is dropped with no prompt.
+ * other flow, and "allow once" lets it through; a later curl of the denied kind is dropped with no prompt. Every flow
+ * names the rule that decided it ({@code decided_by}: the profile's {@code web#1}, the saved rule's id,
+ * {@code web#default}). Without a terminal the command refuses in one line.
  */
 class PromptsTmuxIntegrationTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -96,6 +98,23 @@ class PromptsTmuxIntegrationTest {
                 assertThat(again.exitCode()).as(again.output()).isNotIn(0, 28);
                 assertThat(pane(tmuxServer)).contains("no flow is waiting");
 
+                // each flow names the rule that decided it: the profile's prompt rule, the saved rule, the default
+                ExecResult other = c.run(WAIT, "curl", "-sS", "--max-time", "15", "-H", "Host: other.test", "http://" + SERVER + ":8080/");
+                assertThat(other.output()).contains("hello other.test");
+                List<JsonNode> flows = flowsJson(d);
+                assertThat(byHost(flows, "api.prompt.test").path("decided_by").toString())
+                        .isEqualTo("{\"kind\":\"profile\",\"rule\":\"web#1\",\"match\":\"host=*.prompt.test\",\"action\":\"prompt\"}");
+                assertThat(flows.stream().filter(f -> f.path("hostname").asText().equals("www.prompt.test"))
+                        .map(f -> f.path("decided_by").path("rule").asText()))
+                        .containsExactly("web#1", rules.get(0).path("id").asText()); // prompted, then dropped by the saved rule
+                assertThat(byHost(flows, "other.test").path("decided_by").path("rule").asText()).isEqualTo("web#default");
+                assertThat(d.cli("flows").output()).contains("[rule web#1]").contains("[rule web#default]");
+                assertThat(d.exportedEvents()).anyMatch(e -> e.toString().contains("filter.profile-rule") && e.toString().contains("web#1"));
+
+                NetextProcess noTerminal = d.cli("prompts"); // its output is a pipe
+                assertThat(noTerminal.waitFor(WAIT)).isEqualTo(2);
+                assertThat(noTerminal.output()).contains("netext prompts needs a terminal");
+
                 tmux(tmuxServer, "send-keys", "-t", "prompts", "-l", "q");
                 assertThat(awaitPane(tmuxServer, p -> p.contains("netext exited"))).contains("netext exited 0");
             } finally {
@@ -145,6 +164,17 @@ class PromptsTmuxIntegrationTest {
             Thread.sleep(200);
         }
         throw new AssertionError("the pane did not show what was expected in " + WAIT + ":\n" + last);
+    }
+
+    private static List<JsonNode> flowsJson(DaemonUnderTest d) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : d.cli("flows", "--json").lines()) if (l.startsWith("{")) out.add(ControlClient.mapper().readTree(l));
+        return out;
+    }
+
+    private static JsonNode byHost(List<JsonNode> flows, String host) {
+        return flows.stream().filter(f -> f.path("hostname").asText().equals(host)).findFirst()
+                .orElseThrow(() -> new AssertionError("no flow to " + host + " in " + flows));
     }
 
     private static JsonNode rulesJson(DaemonUnderTest d) throws Exception {

@@ -1,11 +1,14 @@
 package dev.netext.daemon.flows;
 
+import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.daemon.events.EventLog;
+import dev.netext.daemon.rules.SavedRules;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 import static dev.netext.daemon.flows.TestFlows.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,5 +88,21 @@ class FlowTableTest {
         long before = table.lastChange();
         verdict(log, "p", 100_000, FinalVerdict.ALLOW);
         assertThat(table.lastChange()).isEqualTo(before);
+    }
+
+    @Test
+    void theRuleThatDecidedIsKeptEvenWhenNamedBeforeTheFlowOpened() {
+        log.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, "p", 1, FlowTable.PROFILE_RULE_MESSAGE,
+                Map.of("rule", "p#2", "match", "host=*.test", "action", "prompt")));
+        open(log, "p", flow(1, "a.test"));
+        prompt(log, "p", 1, Duration.ofSeconds(30));
+        assertThat(table.get(1).decidedBy()).isEqualTo(new FlowRecord.DecidedBy("profile", "p#2", "host=*.test", "prompt"));
+        assertThat(FlowJson.toJson(table.get(1)).path("decided_by").toString())
+                .isEqualTo("{\"kind\":\"profile\",\"rule\":\"p#2\",\"match\":\"host=*.test\",\"action\":\"prompt\"}");
+        open(log, "p", flow(2, "b.test"));
+        log.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, "p", 2,
+                SavedRules.DECIDED_MESSAGE, Map.of("rule", "ab12cd34", "action", "deny")));
+        verdict(log, "p", 2, FinalVerdict.DROP);
+        assertThat(FlowJson.toJson(table.get(2)).path("decided_by").toString()).isEqualTo("{\"kind\":\"saved\",\"rule\":\"ab12cd34\"}");
     }
 }

@@ -45,8 +45,21 @@ public final class RulesFilter implements FilterDataProvider {
 
     /** The first matching rule's action, else the default. */
     public RuleAction actionFor(Flow flow) {
-        for (FlowRule r : rules) if (r.matches(flow)) return r.action();
-        return defaultAction;
+        return actionAt(ruleIndexFor(flow));
+    }
+
+    /** The index in {@link #rules} of the first rule that matches {@code flow}, or {@link #DEFAULT} when none does. */
+    public int ruleIndexFor(Flow flow) {
+        for (int i = 0; i < rules.size(); i++) if (rules.get(i).matches(flow)) return i;
+        return DEFAULT;
+    }
+
+    /** {@link #ruleIndexFor}'s answer when no rule matches: the default action decides. */
+    public static final int DEFAULT = -1;
+
+    /** The action of rule {@code index}, or the default action for {@link #DEFAULT}. */
+    public RuleAction actionAt(int index) {
+        return index == DEFAULT ? defaultAction : rules.get(index).action();
     }
 
     /** True when a rule selects on the process (path, name, uid, cgroup) or prompts. */
@@ -69,7 +82,15 @@ public final class RulesFilter implements FilterDataProvider {
 
     @Override
     public FilterVerdict handleNewFlow(Flow flow) {
-        return switch (actionFor(flow)) {
+        return verdictAt(ruleIndexFor(flow), flow);
+    }
+
+    /**
+     * The verdict of rule {@code index} ({@link #DEFAULT}: the default action) for {@code flow}, publishing the prompt
+     * event when it prompts — for a caller that walked the rules itself to say which one decided.
+     */
+    public FilterVerdict verdictAt(int index, Flow flow) {
+        return switch (actionAt(index)) {
             case ALLOW -> FinalVerdict.ALLOW;
             case DROP -> dropVerdict;
             case PROMPT -> {
