@@ -33,7 +33,7 @@ function bytes(n) {
 // the rule that decided: a saved rule's id, or a profile's rule (PROFILE#N or PROFILE#default) with its selectors
 function decidedBy(d) {
   if (!d || !d.rule) return '';
-  return ' (rule ' + d.rule + (d.match ? ': ' + d.match : '') + ')';
+  return ' (rule ' + d.rule + (d.match ? ': ' + d.match + ' → ' + d.action : '') + ')';
 }
 
 function flowRow(f) {
