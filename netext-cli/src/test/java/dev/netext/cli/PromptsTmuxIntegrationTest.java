@@ -72,7 +72,8 @@ class PromptsTmuxIntegrationTest {
 
                 String shown = awaitPane(tmuxServer, p -> p.contains("flow " + firstId + " ") && p.contains("1 other waits"));
                 assertThat(shown).contains("curl[").contains("/curl").contains("www.prompt.test").contains("8080/tcp")
-                        .contains(SERVER).contains("D always");
+                        .contains(SERVER).contains("D always")
+                        .contains("rule web#1: host=*.prompt.test");
 
                 tmux(tmuxServer, "send-keys", "-t", "prompts", "-l", "D"); // deny always
                 assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();

@@ -53,16 +53,6 @@ public final class Tty implements AutoCloseable {
         return new FileInputStream(DEVICE);
     }
 
-    /** Columns of the terminal (80 when stty cannot say). */
-    public static int columns() {
-        try {
-            String[] size = stty("size").strip().split("\\s+");
-            return Integer.parseInt(size[1]);
-        } catch (IOException | RuntimeException e) {
-            return 80;
-        }
-    }
-
     @Override
     public void close() {
         restore();

@@ -18,7 +18,8 @@ import java.util.TreeMap;
 public final class PendingPrompts {
     /** A paused flow as the prompt shows it. */
     public record Pending(long id, String profile, String processLabel, String executable, Long uid, String host,
-                          String hostSource, String remote, String protocol, Instant deadline, String onTimeout) {
+                          String hostSource, String remote, String protocol, Instant deadline, String onTimeout,
+                          String rule) {
         /** The remote port (the part after the last colon of {@code remote}), or {@code ?}. */
         public String port() {
             int colon = remote.lastIndexOf(':');
@@ -87,7 +88,14 @@ public final class PendingPrompts {
                 f.hasNonNull("hostname") ? f.get("hostname").asText() : null,
                 f.hasNonNull("hostname_source") ? f.get("hostname_source").asText() : null,
                 f.path("remote").asText("?"), f.path("protocol").asText("?"),
-                instant(f.path("prompt").path("deadline").asText(null)), f.path("prompt").path("default").asText(null));
+                instant(f.path("prompt").path("deadline").asText(null)), f.path("prompt").path("default").asText(null),
+                rule(f.path("decided_by")));
+    }
+
+    /** The rule that asked ({@code web#1: host=*.example}), or null when the daemon did not name one. */
+    private static String rule(JsonNode d) {
+        if (!d.hasNonNull("rule")) return null;
+        return d.get("rule").asText() + (d.hasNonNull("match") ? ": " + d.get("match").asText() : "");
     }
 
     private static Instant instant(String s) {

@@ -35,6 +35,7 @@ public final class PromptScreen {
             line(b, "host", p.host() == null ? "(not named)" : p.host() + (p.hostSource() != null ? "  (" + p.hostSource() + ")" : ""));
             line(b, "port", p.port() + "/" + p.protocol());
             line(b, "address", p.address());
+            if (p.rule() != null) line(b, "asked by", "rule " + p.rule());
             if (p.deadline() != null) {
                 long left = Math.max(0, Duration.between(now, p.deadline()).toSeconds());
                 line(b, "times out", "in " + left + " s, then " + (p.onTimeout() == null ? "the default" : p.onTimeout()));

@@ -16,7 +16,8 @@ class PendingPromptsTest {
         return ControlClient.mapper().readTree("""
                 {"id":%d,"profile":"web","state":"%s","protocol":"tcp","local":"10.0.0.1:40000","remote":"[2001:db8::2]:443",
                  %s"process":{"pid":42,"executable":"/usr/bin/curl","uid":1000,"label":"curl[42]"},
-                 "prompt":{"deadline":"2026-12-07T00:00:30Z","default":"drop","outcome":"%s"}}
+                 "prompt":{"deadline":"2026-12-07T00:00:30Z","default":"drop","outcome":"%s"},
+                 "decided_by":{"kind":"profile","rule":"web#1","match":"host=*.test","action":"prompt"}}
                 """.formatted(id, state, host == null ? "" : "\"hostname\":\"" + host + "\",\"hostname_source\":\"tls_sni\",", outcome));
     }
 
@@ -58,7 +59,7 @@ class PendingPromptsTest {
         p.apply(flow(6, "paused", "pending", "b.test"));
         String s = PromptScreen.render(p.current(), p.size(), NOW.plusSeconds(4), Set.of("allow-once", "deny", "deny-always"), "last: ok");
         assertThat(s).contains("flow 5 of profile web (1 other waits)").contains("curl[42]  /usr/bin/curl  uid 1000")
-                .contains("(not named)").contains("443/tcp").contains("2001:db8::2").contains("in 26 s, then drop")
+                .contains("(not named)").contains("443/tcp").contains("2001:db8::2").contains("in 26 s, then drop").contains("asked by   rule web#1: host=*.test")
                 .contains("a\033[0m once").contains("D\033[0m always").doesNotContain("for an hour").contains("last: ok");
         assertThat(PromptScreen.render(null, 0, NOW, Set.of(), null)).contains("no flow is waiting");
         assertThat(PromptKeys.answerFor('D').answer()).isEqualTo("deny-always");
