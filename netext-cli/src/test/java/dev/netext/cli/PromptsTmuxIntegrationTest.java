@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the key for "deny always" drops it and saves the rule ({@code netext rules list --json}); the pane then shows the
  * other flow, and "allow once" lets it through; a later curl of the denied kind is dropped with no prompt. Every flow
  * names the rule that decided it ({@code decided_by}: the profile's {@code web#1}, the saved rule's id,
- * {@code web#default}). Without a terminal the command refuses in one line.
+ * {@code web#default}). Ctrl-C quits with the terminal's settings restored; without a terminal the command refuses in
+ * one line.
  */
 class PromptsTmuxIntegrationTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -68,7 +69,8 @@ class PromptsTmuxIntegrationTest {
             try {
                 Path script = Files.writeString(dir.resolve("prompts.sh"), "exec " + shellWords(promptsCommand(c, d)) + "\n");
                 tmux(tmuxServer, "new-session", "-d", "-s", "prompts", "-x", "160", "-y", "40", "sh", "-c",
-                        "sh " + script + "; echo \"netext exited $?\"; sleep 600");
+                        // the trap keeps this shell (not the CLI) alive through Ctrl-C; stty -a shows the settings left
+                        "trap true INT; sh " + script + "; echo \"netext exited $?\"; stty -a; sleep 600");
 
                 String shown = awaitPane(tmuxServer, p -> p.contains("flow " + firstId + " ") && p.contains("1 other waits"));
                 assertThat(shown).contains("curl[").contains("/curl").contains("www.prompt.test").contains("8080/tcp")
@@ -116,8 +118,10 @@ class PromptsTmuxIntegrationTest {
                 assertThat(noTerminal.waitFor(WAIT)).isEqualTo(2);
                 assertThat(noTerminal.output()).contains("netext prompts needs a terminal");
 
-                tmux(tmuxServer, "send-keys", "-t", "prompts", "-l", "q");
-                assertThat(awaitPane(tmuxServer, p -> p.contains("netext exited"))).contains("netext exited 0");
+                tmux(tmuxServer, "send-keys", "-t", "prompts", "C-c"); // quits, and gives the terminal back as it was
+                String after = awaitPane(tmuxServer, p -> p.contains("netext exited") && p.contains("icanon"));
+                assertThat(after).contains("netext exited 0").contains(" icanon ").contains(" echo ")
+                        .doesNotContain("-icanon").doesNotContain("-echo ");
             } finally {
                 first.destroyForcibly();
                 second.destroyForcibly();
