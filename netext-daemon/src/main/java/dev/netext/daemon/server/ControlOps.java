@@ -78,7 +78,8 @@ final class ControlOps implements ControlHandler {
             case "capture" -> capture(request, conn);
             case "message" -> conn.send(MessageOp.answer(request, daemon.supervisor()));
             case "rules" -> conn.send(RulesOps.handle(request, daemon.savedRules()));
-            case "prompt" -> conn.send(PromptOp.handle(request, daemon.prompts()));
+            case "prompt" -> conn.send(PromptOp.handle(request, // the dashboard's answers, stateless: made per request
+                    new PromptAnswers(daemon.supervisor(), daemon.flows(), daemon.events(), daemon.savedRules())));
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }

@@ -13,7 +13,6 @@ import dev.netext.daemon.control.ControlServer;
 import dev.netext.daemon.dashboard.DashboardServer;
 import dev.netext.daemon.dashboard.DashboardToken;
 import dev.netext.daemon.flows.FlowServices;
-import dev.netext.daemon.flows.PromptResponder;
 import dev.netext.daemon.rules.SavedRules;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.events.JsonLinesExporter;
@@ -164,7 +163,6 @@ public final class Daemon implements AutoCloseable {
     private final ProviderResolver resolver;
     private final FlowServices flows;
     private final SavedRulesKeeper savedRules;
-    private final PromptAnswers prompts;
     private final ProfileSetLoader setLoader;
     private final Supervisor supervisor;
     private final OnDemandController onDemand;
@@ -195,7 +193,6 @@ public final class Daemon implements AutoCloseable {
         DaemonServices services = new DaemonServices(events, resolver, config.stateDir(), config.restartPolicy(), flows);
         this.supervisor = new Supervisor(components(), services);
         this.onDemand = new OnDemandController(supervisor, events, Daemon::probe);
-        this.prompts = new PromptAnswers(supervisor, flows, events, savedRules);
         this.networkReader = new NetworkStateReader(config.resolvConf());
     }
 
@@ -275,7 +272,7 @@ public final class Daemon implements AutoCloseable {
             DashboardToken token = DashboardToken.random();
             dashboardTokenFile = token.writeTo(config.stateDir());
             dashboard = DashboardServer.start(config.dashboard(), token, events, flows.table(),
-                    prompts, savedRules);
+                    new PromptAnswers(supervisor, flows, events, savedRules), savedRules);
         }
         control = ControlServer.start(config.controlSocket(), config.controlGroup(), new ControlOps(this));
     }
@@ -391,9 +388,6 @@ public final class Daemon implements AutoCloseable {
     public FlowServices flows() { return flows; }
 
     SavedRulesKeeper savedRules() { return savedRules; }
-
-    /** Answers prompts, for the dashboard and the control op {@code prompt} alike. */
-    PromptResponder prompts() { return prompts; }
 
     public Path controlSocket() { return control == null ? config.controlSocket() : control.path(); }
 
