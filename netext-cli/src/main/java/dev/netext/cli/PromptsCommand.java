@@ -35,7 +35,11 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "prompts", mixinStandardHelpOptions = true,
         description = "Answer the daemon's prompts in this terminal: one paused flow at a time (process, host, port); "
-                + "keys allow or deny it once, always, for an hour or until the daemon restarts (a saved rule, as in the dashboard).")
+                + "keys allow or deny it once, always, for an hour or until the daemon restarts (a saved rule, as in the dashboard).",
+        footer = {"", "Keys:  allow: a once, A always, h for an hour, r until restart",
+                "       deny:  d once, D always, H for an hour, R until restart",
+                "       n or space: next waiting flow;  q or Ctrl-C: quit",
+                "Needs a terminal and root (as the dashboard's token)."})
 public final class PromptsCommand implements Callable<Integer> {
     private static final Object CHANGED = new Object(), LOST = new Object(), QUIT = new Object();
 

@@ -65,4 +65,11 @@ class PendingPromptsTest {
         assertThat(PromptKeys.answerFor('D').answer()).isEqualTo("deny-always");
         assertThat(PromptKeys.answerFor('x')).isNull();
     }
+
+    @Test
+    void theHelpsKeyListSaysWhatTheKeysDo() {
+        String footer = String.join("\n", dev.netext.cli.PromptsCommand.class.getAnnotation(picocli.CommandLine.Command.class).footer());
+        for (PromptKeys.Key k : PromptKeys.ALLOW) assertThat(footer).contains("allow:").contains(k.key() + " " + k.label());
+        for (PromptKeys.Key k : PromptKeys.DENY) assertThat(footer).contains("deny:").contains(k.key() + " " + k.label());
+    }
 }
