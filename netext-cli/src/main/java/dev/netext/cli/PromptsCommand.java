@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
                 "Needs a terminal and root (as the dashboard's token)."})
 public final class PromptsCommand implements Callable<Integer> {
     private static final Object CHANGED = new Object(), LOST = new Object(), QUIT = new Object();
+    private static final int ESC = 27;
 
     @Mixin
     ControlOption control;
@@ -120,7 +121,13 @@ public final class PromptsCommand implements Callable<Integer> {
     private static void readKeys(InputStream keys, BlockingQueue<Object> wake) {
         try (keys) {
             int b;
-            while ((b = keys.read()) >= 0) wake.add(b);
+            while ((b = keys.read()) >= 0) {
+                if (b == ESC) { // an arrow or function key (ESC [ A …) arrives in one write: drop all of it, or Up would be 'A'
+                    while (keys.available() > 0) keys.read();
+                    continue;
+                }
+                wake.add(b);
+            }
         } catch (IOException e) {
             // the terminal went away
         }

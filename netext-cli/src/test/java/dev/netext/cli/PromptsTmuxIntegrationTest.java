@@ -77,6 +77,8 @@ class PromptsTmuxIntegrationTest {
                         .contains(SERVER).contains("D always")
                         .contains("rule web#1: host=*.prompt.test");
 
+                // arrow keys are escape sequences ending in A-D: ignored, else Up would answer allow-always
+                tmux(tmuxServer, "send-keys", "-t", "prompts", "Up", "Right");
                 tmux(tmuxServer, "send-keys", "-t", "prompts", "-l", "D"); // deny always
                 assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
                 assertThat(new String(first.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).doesNotContain("hello");
