@@ -42,7 +42,6 @@ import java.util.concurrent.TimeUnit;
                 "Needs a terminal and root (as the dashboard's token)."})
 public final class PromptsCommand implements Callable<Integer> {
     private static final Object CHANGED = new Object(), LOST = new Object(), QUIT = new Object();
-    private static final int ESC = 27;
 
     @Mixin
     ControlOption control;
@@ -122,8 +121,8 @@ public final class PromptsCommand implements Callable<Integer> {
         try (keys) {
             int b;
             while ((b = keys.read()) >= 0) {
-                if (b == ESC) { // an arrow or function key (ESC [ A …) arrives in one write: drop all of it, or Up would be 'A'
-                    while (keys.available() > 0) keys.read();
+                if (b == Tty.ESC) { // an arrow or function key: skip the sequence whole, or Up (ESC [ A) would be 'A'
+                    Tty.skipEscapeSequence(keys);
                     continue;
                 }
                 wake.add(b);

@@ -55,7 +55,7 @@ class PromptsTmuxIntegrationTest {
         HostPackages.require("curl", "tmux");
         NetworkNamespace c = lab.namespace("ptmxc"), s = lab.namespace("ptmxs");
         lab.veth(VethEnd.of("ptmxc", "c-eth", "10.79.9.1/24"), VethEnd.of("ptmxs", "s-eth", SERVER + "/24"));
-        String tmuxServer = "netext-prompts-" + ProcessHandle.current().pid(); // a tmux server of this test's own
+        Path tmuxServer = dir.resolve("tmux.sock"); // a tmux server of this test's own, its socket gone with the directory
         try (HelloHttpServer http = s.runInside(() -> HelloHttpServer.open(new InetSocketAddress(SERVER, 8080)));
              DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("d")))) {
             d.profile("web.yaml", PROFILE);
@@ -77,9 +77,9 @@ class PromptsTmuxIntegrationTest {
                         .contains(SERVER).contains("D always")
                         .contains("rule web#1: host=*.prompt.test");
 
-                // arrow keys are escape sequences ending in A-D: ignored, else Up would answer allow-always
-                tmux(tmuxServer, "send-keys", "-t", "prompts", "Up", "Right");
-                tmux(tmuxServer, "send-keys", "-t", "prompts", "-l", "D"); // deny always
+                // arrow keys are escape sequences ending in A-D: skipped whole (else Up would answer allow-always),
+                // and the D typed right behind them still counts: deny always
+                tmux(tmuxServer, "send-keys", "-t", "prompts", "Up", "Right", "D");
                 assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
                 assertThat(new String(first.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).doesNotContain("hello");
                 shown = awaitPane(tmuxServer, p -> p.contains("flow " + secondId + " ") && p.contains("api.prompt.test"));
@@ -127,7 +127,7 @@ class PromptsTmuxIntegrationTest {
             } finally {
                 first.destroyForcibly();
                 second.destroyForcibly();
-                ProcessRunner.run(List.of("tmux", "-L", tmuxServer, "kill-server"), Duration.ofSeconds(10));
+                ProcessRunner.run(List.of("tmux", "-S", tmuxServer.toString(), "kill-server"), Duration.ofSeconds(10));
             }
         }
     }
@@ -151,18 +151,18 @@ class PromptsTmuxIntegrationTest {
                 .redirectErrorStream(true);
     }
 
-    private static String tmux(String server, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-L", server));
+    private static String tmux(Path server, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-S", server.toString()));
         cmd.addAll(List.of(args));
         return ProcessRunner.run(cmd, Duration.ofSeconds(10)).orThrow().output();
     }
 
-    private static String pane(String server) throws Exception {
+    private static String pane(Path server) throws Exception {
         return tmux(server, "capture-pane", "-p", "-t", "prompts");
     }
 
     /** The pane's text once it satisfies {@code p}; fails with the last text after {@link #WAIT}. */
-    private static String awaitPane(String server, Predicate<String> p) throws Exception {
+    private static String awaitPane(Path server, Predicate<String> p) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {

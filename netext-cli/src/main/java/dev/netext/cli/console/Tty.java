@@ -53,6 +53,28 @@ public final class Tty implements AutoCloseable {
         return new FileInputStream(DEVICE);
     }
 
+    /** The byte that starts an escape sequence (arrow and function keys, Alt+key). */
+    public static final int ESC = 0x1b;
+
+    /**
+     * Reads the rest of an escape sequence whose {@link #ESC} was just read, so none of its bytes count as keys: a CSI
+     * sequence ({@code ESC [} parameters, then a final byte 0x40–0x7E: arrows {@code ESC [ A}, {@code ESC [ 1 ; 5 C},
+     * {@code ESC [ 3 ~}), an SS3 one ({@code ESC O A}), or Alt+key (one byte). A terminal writes a sequence at once,
+     * so a lone Esc is one with nothing behind it; a key typed after a sequence is left unread.
+     */
+    public static void skipEscapeSequence(InputStream in) throws IOException {
+        if (in.available() == 0) return; // Esc alone
+        int next = in.read();
+        if (next == '[') {
+            int c;
+            do {
+                c = in.read();
+            } while (c >= 0 && (c < 0x40 || c > 0x7e));
+        } else if (next == 'O') {
+            in.read();
+        }
+    }
+
     @Override
     public void close() {
         restore();
