@@ -3,6 +3,7 @@ package dev.netext.cli;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
+import dev.netext.daemon.flows.FlowTable;
 
 
 /**
@@ -29,6 +30,8 @@ final class FlowLogLine {
             case ProviderEvent.ProviderMessage m when m.type().equals("proxy.failed") -> "flow " + m.flowId()
                     + " proxy " + m.attributes().get("proxy") + " failed: " + m.attributes().get("reason");
             case ProviderEvent.ProviderMessage m when m.type().equals("filter.prompt") -> "flow " + m.flowId() + " prompt " + m.attributes();
+            case ProviderEvent.ProviderMessage m when m.type().equals(FlowTable.PROFILE_RULE_MESSAGE) -> "flow " + m.flowId()
+                    + " rule " + m.attributes().get("rule") + " (" + m.attributes().get("match") + " → " + m.attributes().get("action") + ")";
             default -> null;
         };
     }

@@ -61,7 +61,7 @@ public final class FlowsCommand implements Callable<Integer> {
         String verdict = f.path("verdict").asText("-");
         JsonNode p = f.path("prompt");
         if (!p.isMissingNode() && !p.path("outcome").asText().equals("pending")) verdict += " [" + p.path("outcome").asText() + "]";
-        if (f.path("decided_by").has("rule")) verdict += " [rule " + f.path("decided_by").path("rule").asText() + "]";
+        if (f.path("decided_by").has("rule")) verdict += " [rule " + f.path("decided_by").path("rule").asText() + "]"; // a saved id or PROFILE#N
         // an inbound flow's remote is the client; the local service it came to is what people look for
         String direction = f.path("direction").asText("out").equals("in") ? "in to " + f.path("local").asText() : "out";
         return String.format("%-6d %-9s %-22s %-30s %-10s %-22s %-13s %-7s %-7s %s", f.path("id").asLong(), f.path("state").asText(),

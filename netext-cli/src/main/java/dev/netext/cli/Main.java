@@ -14,10 +14,12 @@ import java.util.List;
         description = "The Network Extension framework for Linux: packet tunnels, DNS proxies, content filters, proxies.")
 public final class Main implements Runnable {
     /** The subcommands, in the order {@code netext --help} lists them. */
-    static final List<Class<?>> SUBCOMMANDS = List.of(UpCommand.class, WgCommand.class, DownCommand.class, MessageCommand.class,
-            StatusCommand.class, ReloadCommand.class, EventsCommand.class, FlowsCommand.class, RulesCommand.class,
-            DashboardCommand.class, CaptureCommand.class, ImportCommand.class, DaemonCommand.class, InstallCommand.class,
-            UninstallCommand.class, DiagnoseCommand.class, DnsCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class);
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            UpCommand.class, WgCommand.class, DownCommand.class, MessageCommand.class, StatusCommand.class,
+            ReloadCommand.class, EventsCommand.class, FlowsCommand.class, RulesCommand.class, PromptsCommand.class,
+            DashboardCommand.class, CaptureCommand.class, ImportCommand.class, DaemonCommand.class,
+            InstallCommand.class, UninstallCommand.class, DiagnoseCommand.class, DnsCommand.class,
+            SandboxCommand.class, CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -69,7 +69,7 @@ class DashboardBrowserTest {
                 assertThat(curl.exitValue()).as(out).isZero();
                 assertThat(out).contains("hello once.ask.test:8080");
                 browser.awaitText("#outcome-" + id + " .outcome", t -> t.equals("allow-once"), WAIT);
-                browser.awaitText("#flow-" + id + " .verdict", t -> t.equals("allow"), WAIT);
+                browser.awaitText("#flow-" + id + " .verdict", t -> t.equals("allow (rule guard#1: host=*.ask.test → prompt)"), WAIT);
                 assertThat(browser.textOf("#flow-" + id + " .process")).startsWith("curl[");
                 assertThat(browser.textOf("#flow-" + id + " .host")).isEqualTo("once.ask.test");
                 assertThat(browser.find(".prompt")).isEmpty();
@@ -77,7 +77,7 @@ class DashboardBrowserTest {
                 // netext flows: the same flow over the control socket; --follow streams the next one's changes
                 String flows = d.cli("flows").output();
                 assertThat(flows).contains(FlowsCommand.HEADER.strip()).containsPattern(
-                        "(?m)^" + id + " +(?:open|closed) +curl\\[\\d+\\] +once\\.ask\\.test \\(http_host\\) +allow \\[allow-once\\] +10\\.79\\.0\\.2:8080 +direct +\\d+ +\\d+");
+                        "(?m)^" + id + " +(?:open|closed) +curl\\[\\d+\\] +once\\.ask\\.test \\(http_host\\) +allow \\[allow-once\\] \\[rule guard#1\\] +10\\.79\\.0\\.2:8080 +direct +\\d+ +\\d+");
                 assertThat(d.cli("flows", "--json").output()).contains("\"id\":" + id + ",").contains("\"outcome\":\"allow-once\"");
                 NetextProcess follow = NetextProcess.start(c, "flows", "--follow", "--control", d.socket.toString());
 
@@ -124,7 +124,7 @@ class DashboardBrowserTest {
                 assertThat(denied.waitFor(10, TimeUnit.SECONDS)).isTrue();
                 assertThat(denied.exitValue()).isNotZero();
                 browser.awaitText("#outcome-" + deniedId + " .outcome", t -> t.equals("deny"), WAIT);
-                browser.awaitText("#flow-" + deniedId + " .verdict", t -> t.equals("drop"), WAIT);
+                browser.awaitText("#flow-" + deniedId + " .verdict", t -> t.equals("drop (rule guard#1: host=*.ask.test → prompt)"), WAIT);
 
                 try (follow) {
                     assertThat(follow.awaitLine(l -> l.startsWith(lateId + " ") && l.contains("paused") && l.contains("late.ask.test"), WAIT))

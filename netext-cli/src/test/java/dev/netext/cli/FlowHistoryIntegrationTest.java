@@ -22,7 +22,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Must show 3: {@code netext events --flow ID} shows DNS answer → flow open → verdict → close for one curl, in order,
+ * Must show 3: {@code netext events --flow ID} shows DNS answer → flow open → the deciding rule → verdict → close for
+ * one curl, in order,
  * under the daemon. The daemon's profile has a {@code dns:} section (intercepting port 53, forwarding to dnsmasq in a
  * "server" namespace) and a {@code filter:} section; curl resolves {@code svc.corp.test} (its resolv.conf names a
  * resolver the interception redirects to netext) and connects to a server-first TCP service by address, so the flow's
@@ -65,7 +66,9 @@ class FlowHistoryIntegrationTest {
             long flow = awaitFlow(d, "svc.corp.test");
             List<JsonNode> history = awaitHistory(d, flow);
             assertThat(history).extracting(e -> e.path("type").asText() + (e.has("message_type") ? ":" + e.path("message_type").asText() : ""))
-                    .containsExactly("ProviderMessage:dns.answer", "FlowOpened", "FlowVerdict", "ProviderMessage:flow.upstream", "FlowClosed");
+                    .containsExactly("ProviderMessage:dns.answer", "FlowOpened", "ProviderMessage:filter.profile-rule", "FlowVerdict",
+                            "ProviderMessage:flow.upstream", "FlowClosed");
+            assertThat(history.get(2).toString()).as("the rule that decided").contains("corp#default");
             for (int i = 1; i < history.size(); i++)
                 assertThat(history.get(i).path("seq").asLong()).isGreaterThan(history.get(i - 1).path("seq").asLong());
             JsonNode link = history.get(0), opened = history.get(1);
@@ -73,8 +76,8 @@ class FlowHistoryIntegrationTest {
             assertThat(opened.path("flow_info").path("hostname").asText()).isEqualTo("svc.corp.test");
             assertThat(opened.path("flow_info").path("hostname_source").asText()).isEqualTo("dns_map");
             assertThat(opened.path("flow_info").path("process").path("executable").asText()).endsWith("/curl");
-            assertThat(history.get(2).path("verdict").path("kind").asText()).isEqualTo("Allow");
-            assertThat(history.get(3).path("attributes").path("remote").asText()).endsWith(":7000"); // the upstream connection's tuple
+            assertThat(history.get(3).path("verdict").path("kind").asText()).isEqualTo("Allow");
+            assertThat(history.get(4).path("attributes").path("remote").asText()).endsWith(":7000"); // the upstream connection's tuple
 
             // dns_seq is the DnsQueried answer itself, earlier in the one log, and not this flow's id
             long dnsSeq = Long.parseLong(link.path("attributes").path("dns_seq").asText());

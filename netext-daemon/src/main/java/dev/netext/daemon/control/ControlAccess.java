@@ -10,8 +10,9 @@ import java.util.Set;
  * Who may run which control op. Root (and the daemon's own user) may run everything; members of the control group
  * ({@code netext} unless {@code netext daemon --control-group} says otherwise) may run the ops behind
  * {@link #MEMBER_COMMANDS}; everyone else nothing. Everything not listed — {@code reload}, {@code capture},
- * {@code dashboard} (its token answers prompts), anything that changes the host beyond starting and stopping
- * configured profiles — needs root.
+ * {@code dashboard} (its token answers prompts), {@code prompt} ({@code netext prompts}) and {@code rules} (an answer
+ * decides a flow of any user's process and may save a rule for all later ones), anything that changes the host beyond
+ * starting and stopping configured profiles — needs root.
  */
 public final class ControlAccess {
 

@@ -6,27 +6,36 @@ import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.tunnel.StopReason;
+import dev.netext.daemon.flows.FlowTable;
 import dev.netext.daemon.rules.SavedRule;
 import dev.netext.daemon.rules.SavedRules;
+import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
 import dev.netext.flow.rules.RulesFilter;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The profile's rules filter with the daemon's saved rules (prompt answers, {@code netext rules add}) tried first: a
  * flow a saved rule matches is allowed or dropped without a prompt; every other flow is decided by the profile's rules.
+ * Either way the deciding rule is named just before the verdict ({@link SavedRules#DECIDED_MESSAGE},
+ * {@link FlowTable#PROFILE_RULE_MESSAGE}), so the flow table, events and dashboard show which rule decided.
  */
 final class SavedRulesFilter implements FilterDataProvider {
     private final RulesFilter rules;
     private final SavedRules saved;
     private final String profile;
+    private final List<Map<String, String>> decidedBy; // [0]: the default; [i]: rule i (from 1, as PROFILE#i names it)
     private volatile FilterContext context;
 
     SavedRulesFilter(RulesFilter rules, SavedRules saved, String profile) {
         this.rules = rules;
         this.saved = saved;
         this.profile = profile;
+        this.decidedBy = describe(rules, profile);
     }
 
     @Override
@@ -50,6 +59,27 @@ final class SavedRulesFilter implements FilterDataProvider {
             if (c != null) c.publish(SavedRules.DECIDED_MESSAGE, Map.of("rule", r.id(), "action", r.actionName()), flow.id());
             return r.action() == RuleAction.ALLOW ? FinalVerdict.ALLOW : FinalVerdict.DROP;
         }
-        return rules.handleNewFlow(flow);
+        int index = rules.ruleIndexFor(flow);
+        FilterContext c = context;
+        if (c != null) c.publish(FlowTable.PROFILE_RULE_MESSAGE, decidedBy.get(index + 1), flow.id());
+        return rules.verdictAt(index, flow);
+    }
+
+    /**
+     * The {@link FlowTable#PROFILE_RULE_MESSAGE} attributes of the default (first) and of each rule, made once: a
+     * decision allocates nothing for them.
+     */
+    private static List<Map<String, String>> describe(RulesFilter rules, String profile) {
+        List<Map<String, String>> out = new ArrayList<>();
+        out.add(Map.of("rule", profile + "#default", "match", "*", "action", name(rules.actionAt(RulesFilter.DEFAULT))));
+        for (int i = 0; i < rules.rules().size(); i++) {
+            FlowRule r = rules.rules().get(i);
+            out.add(Map.of("rule", profile + "#" + (i + 1), "match", r.describe(), "action", name(r.action())));
+        }
+        return List.copyOf(out);
+    }
+
+    private static String name(RuleAction a) {
+        return a.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -7,7 +7,7 @@ import dev.netext.daemon.events.EventJson;
  * A {@link FlowRecord} as JSON, the same for the control API's {@code flows} op and the dashboard:
  * {@code {"id","profile","state","direction","protocol","local","remote","hostname","hostname_source","process":{"pid",
  * "executable","uid"},"verdict","proxy","bytes_in","bytes_out","opened","prompt":{"deadline","default","outcome"},
- * "dns_seq","updated_seq"}}; absent values are left out, byte counts are -1 until the flow closed.
+ * "decided_by":{"kind","rule","match","action"},"dns_seq","updated_seq"}}; absent values are left out, byte counts are -1 until the flow closed.
  */
 public final class FlowJson {
     private FlowJson() {}
@@ -31,8 +31,12 @@ public final class FlowJson {
         if (f.uid() != null) p.put("uid", f.uid());
         p.put("label", f.processLabel());
         if (f.verdict() != null) o.put("verdict", f.verdict());
-        if (f.savedRule() != null) o.putObject("decided_by").put("kind", "saved").put("rule", f.savedRule());
-        else if (f.verdict() != null && !"paused".equals(f.verdict())) o.putObject("decided_by").put("kind", "profile");
+        if (f.decidedBy() != null) {
+            ObjectNode d = o.putObject("decided_by").put("kind", f.decidedBy().kind()).put("rule", f.decidedBy().rule());
+            if (f.decidedBy().match() != null) d.put("match", f.decidedBy().match()).put("action", f.decidedBy().action());
+        } else if (f.verdict() != null && !"paused".equals(f.verdict())) {
+            o.putObject("decided_by").put("kind", "profile"); // a custom filter provider: it names no rule
+        }
         if (f.proxy() != null) o.put("proxy", f.proxy());
         o.put("bytes_in", f.bytesIn());
         o.put("bytes_out", f.bytesOut());

@@ -14,14 +14,15 @@ import java.time.Instant;
  * @param prompt         the prompt of a flow a filter paused to ask, or null
  * @param dnsSequence    the sequence number of the DNS answer that named the flow, or 0
  * @param updated        the sequence number of the last event that changed this row
- * @param savedRule      the id of the saved rule that decided the flow, or null (the profile decided)
+ * @param decidedBy      the rule that decided the flow (or paused it for a prompt), or null (a custom filter provider
+ *                       decided, or nothing yet)
  * @param direction      {@code out} (this host opened it) or {@code in} (another host connected to a local service:
  *                       {@code local} is the service, {@code remote} the client, the process the server)
  */
 public record FlowRecord(long id, String profile, String state, String protocol, String local, String remote,
                          String hostname, String hostnameSource, Integer pid, String executable, Long uid,
                          String verdict, String proxy, long bytesIn, long bytesOut, Instant opened, Prompt prompt,
-                         long dnsSequence, long updated, String savedRule, String direction) {
+                         long dnsSequence, long updated, DecidedBy decidedBy, String direction) {
 
     /**
      * @param deadline     when the prompt times out
@@ -30,6 +31,18 @@ public record FlowRecord(long id, String profile, String state, String protocol,
      *                     {@code timeout}
      */
     public record Prompt(Instant deadline, String defaultVerdict, String outcome) {}
+
+    /**
+     * The rule that decided a flow.
+     *
+     * @param kind   {@code saved} (a saved rule: prompt answer or {@code netext rules add}) or {@code profile} (a rule of
+     *               the profile's {@code filter:} section, or its default)
+     * @param rule   the saved rule's id, or {@code PROFILE#N} (N counts the profile's rules from 1) or
+     *               {@code PROFILE#default}
+     * @param match  the profile rule's selectors ({@code host=*.example.com port=443}), or null for a saved rule
+     * @param action the profile rule's action ({@code allow}, {@code drop}, {@code prompt}), or null for a saved rule
+     */
+    public record DecidedBy(String kind, String rule, String match, String action) {}
 
     /** The process for people: the executable's file name and pid, or {@code ?}. */
     public String processLabel() {

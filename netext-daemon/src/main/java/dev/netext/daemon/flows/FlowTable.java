@@ -53,7 +53,7 @@ public final class FlowTable implements EventSink {
         long dnsSequence;
         long updated;
         boolean finished;
-        String savedRule; // the saved rule that decided the flow, or null (the profile's rules or provider did)
+        FlowRecord.DecidedBy decidedBy; // the saved or profile rule that decided the flow, or null (a provider did)
         String upstreamLocal; // netext's end of the upstream connection, ADDRESS:PORT, once connected
 
         Row(long id, String profile) {
@@ -67,8 +67,8 @@ public final class FlowTable implements EventSink {
     private final Map<Long, Long> linkedDns = new LinkedHashMap<>(16, 0.75f, false) {
         @Override protected boolean removeEldestEntry(Map.Entry<Long, Long> e) { return size() > 256; }
     };
-    private final Map<Long, String> decidedBy = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override protected boolean removeEldestEntry(Map.Entry<Long, String> e) { return size() > 256; }
+    private final Map<Long, FlowRecord.DecidedBy> decidedBy = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override protected boolean removeEldestEntry(Map.Entry<Long, FlowRecord.DecidedBy> e) { return size() > 256; }
     };
     private int finishedCount;
     private long lastChange;
@@ -89,10 +89,15 @@ public final class FlowTable implements EventSink {
                 if (x != null) x.prompted = true;
                 yield x;
             }
-            case ProviderEvent.ProviderMessage m when m.type().equals(SavedRules.DECIDED_MESSAGE) -> {
+            case ProviderEvent.ProviderMessage m when m.type().equals(SavedRules.DECIDED_MESSAGE)
+                    || m.type().equals(PROFILE_RULE_MESSAGE) -> {
+                Map<String, String> a = m.attributes();
+                var by = m.type().equals(PROFILE_RULE_MESSAGE)
+                        ? new FlowRecord.DecidedBy("profile", a.get("rule"), a.get("match"), a.get("action"))
+                        : new FlowRecord.DecidedBy("saved", a.get("rule"), null, null);
                 Row x = rows.get(m.flowId());
-                if (x != null) x.savedRule = m.attributes().get("rule");
-                else decidedBy.put(m.flowId(), m.attributes().get("rule")); // decided before its FlowOpened
+                if (x != null) x.decidedBy = by;
+                else decidedBy.put(m.flowId(), by); // decided before its FlowOpened
                 yield x;
             }
             case ProviderEvent.ProviderMessage m when m.type().equals(UPSTREAM_MESSAGE) -> {
@@ -118,8 +123,8 @@ public final class FlowTable implements EventSink {
         r.flow = o.flow();
         Long dns = linkedDns.remove(o.flowId());
         if (dns != null) r.dnsSequence = dns;
-        String rule = decidedBy.remove(o.flowId());
-        if (rule != null) r.savedRule = rule;
+        FlowRecord.DecidedBy by = decidedBy.remove(o.flowId());
+        if (by != null) r.decidedBy = by;
         return r;
     }
 
@@ -197,6 +202,13 @@ public final class FlowTable implements EventSink {
         if (r != null) r.pendingAnswer = null;
     }
 
+    /**
+     * The daemon's rules filter's message naming the profile rule that decided a flow (or paused it for a prompt),
+     * published just before the verdict: {@code rule} ({@code PROFILE#N}, {@code PROFILE#default}), {@code match},
+     * {@code action}. A saved rule's is {@link SavedRules#DECIDED_MESSAGE}.
+     */
+    public static final String PROFILE_RULE_MESSAGE = "filter.profile-rule";
+
     /** The engine's {@code flow.upstream} message: the upstream connection's tuple, published once it connected. */
     public static final String UPSTREAM_MESSAGE = "flow.upstream";
 
@@ -256,6 +268,6 @@ public final class FlowTable implements EventSink {
                 h == null ? null : h.source().name().toLowerCase(Locale.ROOT),
                 p.pid().isPresent() ? p.pid().getAsInt() : null, p.executable().map(Object::toString).orElse(null),
                 p.uid().isPresent() ? p.uid().getAsLong() : null, r.verdict, proxy, r.bytesIn, r.bytesOut, f.created(),
-                prompt, r.dnsSequence, r.updated, r.savedRule, inbound ? "in" : "out");
+                prompt, r.dnsSequence, r.updated, r.decidedBy, inbound ? "in" : "out");
     }
 }

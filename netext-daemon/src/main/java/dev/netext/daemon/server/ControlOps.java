@@ -33,11 +33,11 @@ import java.util.function.Predicate;
 /**
  * The control API's operations over a {@link Daemon}: {@code status}, {@code profiles}, {@code up}, {@code down},
  * {@code reload}, {@code events}, {@code flows}, {@code capture}, {@code dashboard}, {@code message}
- * ({@link MessageOp}), {@code rules} ({@link RulesOps}). See {@code dev.netext.daemon.control}
+ * ({@link MessageOp}), {@code rules} ({@link RulesOps}), {@code prompt} ({@link PromptOp}). See {@code dev.netext.daemon.control}
  * for the wire format; who may run which is {@link ControlAccess}'s (checked before an op gets here).
  */
 final class ControlOps implements ControlHandler {
-    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message", "rules");
+    static final List<String> OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message", "rules", "prompt");
     private static final ObjectMapper MAPPER = EventJson.MAPPER;
 
     private final Daemon daemon;
@@ -78,6 +78,8 @@ final class ControlOps implements ControlHandler {
             case "capture" -> capture(request, conn);
             case "message" -> conn.send(MessageOp.answer(request, daemon.supervisor()));
             case "rules" -> conn.send(RulesOps.handle(request, daemon.savedRules()));
+            case "prompt" -> conn.send(PromptOp.handle(request, // the dashboard's answers, stateless: made per request
+                    new PromptAnswers(daemon.supervisor(), daemon.flows(), daemon.events(), daemon.savedRules())));
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
                     + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }

@@ -30,6 +30,12 @@ function bytes(n) {
 
 // flows and prompts
 
+// the rule that decided: a saved rule's id, or a profile's rule (PROFILE#N or PROFILE#default) with its selectors
+function decidedBy(d) {
+  if (!d || !d.rule) return '';
+  return ' (rule ' + d.rule + (d.match ? ': ' + d.match + ' → ' + d.action : '') + ')';
+}
+
 function flowRow(f) {
   const tr = el('tr', { id: 'flow-' + f.id, class: f.state },
     el('td', {}, f.id),
@@ -38,7 +44,7 @@ function flowRow(f) {
     el('td', { class: 'source' }, f.hostname_source || ''),
     el('td', { class: 'remote' }, f.remote),
     el('td', { class: 'direction' }, f.direction === 'in' ? 'in to ' + f.local : 'out'),
-    el('td', { class: 'verdict' }, (f.verdict || '…') + (f.decided_by && f.decided_by.rule ? ' (rule ' + f.decided_by.rule + ')' : '')),
+    el('td', { class: 'verdict' }, (f.verdict || '…') + decidedBy(f.decided_by)),
     el('td', { class: 'proxy' }, f.proxy || ''),
     el('td', { class: 'bytes' }, bytes(f.bytes_in) + ' / ' + bytes(f.bytes_out)),
     el('td', { class: 'state' }, f.state));

@@ -14,14 +14,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The permission table, the refusal lines, and the group database as the control socket reads it. */
 class ControlAccessTest {
     /** Every op ControlOps answers (dev.netext.daemon.server.ControlOps.OPS). */
-    static final List<String> ALL_OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message", "rules");
+    static final List<String> ALL_OPS = List.of("status", "profiles", "up", "down", "reload", "events", "flows", "capture", "dashboard", "message", "rules", "prompt");
 
     @Test
     void rootMayRunEverythingMembersTheirOpsOthersNothing() {
         for (String op : ALL_OPS) assertThat(ControlAccess.permits(FULL, op)).as(op).isTrue();
         assertThat(ALL_OPS.stream().filter(op -> ControlAccess.permits(MEMBER, op)))
                 .containsExactlyInAnyOrder("status", "profiles", "up", "down", "message", "events", "flows");
-        for (String op : List.of("reload", "capture", "dashboard", "rules", "stauts", "?", "")) assertThat(ControlAccess.permits(MEMBER, op)).as(op).isFalse();
+        for (String op : List.of("reload", "capture", "dashboard", "rules", "prompt", "stauts", "?", "")) assertThat(ControlAccess.permits(MEMBER, op)).as(op).isFalse();
         for (String op : ALL_OPS) assertThat(ControlAccess.permits(NONE, op)).as(op).isFalse();
         assertThat(ControlAccess.MEMBER_OPS).isSubsetOf(ALL_OPS);
     }

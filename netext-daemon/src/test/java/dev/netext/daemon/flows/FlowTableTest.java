@@ -1,16 +1,19 @@
 package dev.netext.daemon.flows;
 
+import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.ProcessInfo;
 import dev.netext.api.flow.TcpFlow;
 import dev.netext.daemon.events.EventLog;
+import dev.netext.daemon.rules.SavedRules;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 import static dev.netext.daemon.flows.TestFlows.*;
@@ -115,5 +118,21 @@ class FlowTableTest {
         assertThat(table.get(3).proxy()).as("the kernel delivers it: no route").isNull();
         assertThat(FlowJson.toJson(r).toString()).contains("\"direction\":\"in\"").contains("\"local\":\"10.0.0.1:8000\"")
                 .contains("\"remote\":\"10.0.0.9:51000\"");
+    }
+
+    @Test
+    void theRuleThatDecidedIsKeptEvenWhenNamedBeforeTheFlowOpened() {
+        log.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, "p", 1, FlowTable.PROFILE_RULE_MESSAGE,
+                Map.of("rule", "p#2", "match", "host=*.test", "action", "prompt")));
+        open(log, "p", flow(1, "a.test"));
+        prompt(log, "p", 1, Duration.ofSeconds(30));
+        assertThat(table.get(1).decidedBy()).isEqualTo(new FlowRecord.DecidedBy("profile", "p#2", "host=*.test", "prompt"));
+        assertThat(FlowJson.toJson(table.get(1)).path("decided_by").toString())
+                .isEqualTo("{\"kind\":\"profile\",\"rule\":\"p#2\",\"match\":\"host=*.test\",\"action\":\"prompt\"}");
+        open(log, "p", flow(2, "b.test"));
+        log.publish((s, t) -> new ProviderEvent.ProviderMessage(s, t, "p", 2,
+                SavedRules.DECIDED_MESSAGE, Map.of("rule", "ab12cd34", "action", "deny")));
+        verdict(log, "p", 2, FinalVerdict.DROP);
+        assertThat(FlowJson.toJson(table.get(2)).path("decided_by").toString()).isEqualTo("{\"kind\":\"saved\",\"rule\":\"ab12cd34\"}");
     }
 }

@@ -9,6 +9,7 @@ import dev.netext.api.net.DomainName;
 import dev.netext.api.net.IpPrefix;
 
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * One rule of the {@code rules} filter. Every selector that is set (non-null) must match; a selector on an attribute
@@ -90,6 +91,28 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
     /** A rule with only an action, for building with the {@code with…} methods. */
     public static FlowRule of(RuleAction action) {
         return new FlowRule(null, null, null, null, null, null, null, null, action);
+    }
+
+    /**
+     * The selectors that are set, as {@code key=value} words in profile-key order ({@code host=*.example.com port=443
+     * process=/usr/bin/curl}), or {@code *} for a rule that matches every flow: how a person recognizes the rule.
+     */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        word(b, "host", host);
+        word(b, "cidr", cidr);
+        word(b, "port", port);
+        word(b, "protocol", protocol == null ? null : protocol.name().toLowerCase(Locale.ROOT));
+        word(b, "process", processPath);
+        word(b, "process-name", processName);
+        word(b, "uid", uid);
+        word(b, "cgroup", cgroup);
+        word(b, "list", list == null ? null : list.name());
+        return b.isEmpty() ? "*" : b.toString();
+    }
+
+    private static void word(StringBuilder b, String key, Object value) {
+        if (value != null) b.append(b.isEmpty() ? "" : " ").append(key).append('=').append(value);
     }
 
     /** Whether this rule selects on anything process attribution provides. */

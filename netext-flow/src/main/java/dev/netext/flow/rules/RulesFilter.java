@@ -54,8 +54,7 @@ public final class RulesFilter implements FilterDataProvider {
 
     /** The first matching rule's action, else the default of the flow's direction. */
     public RuleAction actionFor(Flow flow) {
-        for (FlowRule r : rules) if (r.matches(flow)) return r.action();
-        return flow.direction() == Direction.INBOUND ? inboundDefault : defaultAction;
+        return actionAt(ruleIndexFor(flow), flow.direction());
     }
 
     /**
@@ -64,6 +63,26 @@ public final class RulesFilter implements FilterDataProvider {
      */
     public boolean judgesInbound() {
         return inboundDefault != RuleAction.ALLOW || rules.stream().anyMatch(r -> r.direction() == Direction.INBOUND);
+    }
+
+    /** The index in {@link #rules} of the first rule that matches {@code flow}, or {@link #DEFAULT} when none does. */
+    public int ruleIndexFor(Flow flow) {
+        for (int i = 0; i < rules.size(); i++) if (rules.get(i).matches(flow)) return i;
+        return DEFAULT;
+    }
+
+    /** {@link #ruleIndexFor}'s answer when no rule matches: the default action of the flow's direction decides. */
+    public static final int DEFAULT = -1;
+
+    /** The action of rule {@code index}, or the outbound default action for {@link #DEFAULT}. */
+    public RuleAction actionAt(int index) {
+        return actionAt(index, Direction.OUTBOUND);
+    }
+
+    /** The action of rule {@code index}, or for {@link #DEFAULT} the default action of {@code direction}. */
+    public RuleAction actionAt(int index, Direction direction) {
+        if (index != DEFAULT) return rules.get(index).action();
+        return direction == Direction.INBOUND ? inboundDefault : defaultAction;
     }
 
     /** True when a rule selects on the process (path, name, uid, cgroup) or prompts. */
@@ -86,7 +105,15 @@ public final class RulesFilter implements FilterDataProvider {
 
     @Override
     public FilterVerdict handleNewFlow(Flow flow) {
-        return switch (actionFor(flow)) {
+        return verdictAt(ruleIndexFor(flow), flow);
+    }
+
+    /**
+     * The verdict of rule {@code index} ({@link #DEFAULT}: the default action) for {@code flow}, publishing the prompt
+     * event when it prompts — for a caller that walked the rules itself to say which one decided.
+     */
+    public FilterVerdict verdictAt(int index, Flow flow) {
+        return switch (actionAt(index, flow.direction())) {
             case ALLOW -> FinalVerdict.ALLOW;
             case DROP -> dropVerdict;
             case PROMPT -> {

@@ -32,6 +32,22 @@ class RulesFilterTest {
     }
 
     @Test
+    void theDecidingRuleIsNamedByItsIndexAndDescribedByItsSelectors() {
+        FlowRule byHost = FlowRule.of(RuleAction.DROP).withHost("*.blocked.test");
+        FlowRule byAddress = FlowRule.of(RuleAction.PROMPT).withCidr(IpPrefix.parse("203.0.113.0/24")).withPort(PortRange.of(443))
+                .withProtocol(TransportProtocol.TCP).withProcessPath(Path.of("/usr/bin/curl"));
+        RulesFilter f = new RulesFilter(List.of(byHost, byAddress), RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(f.ruleIndexFor(flow("198.51.100.1:80", "x.blocked.test", CURL))).isZero();
+        assertThat(f.ruleIndexFor(flow("203.0.113.9:443", null, CURL))).isEqualTo(1);
+        assertThat(f.ruleIndexFor(flow("203.0.113.9:80", null, CURL))).isEqualTo(RulesFilter.DEFAULT);
+        assertThat(f.actionAt(RulesFilter.DEFAULT)).isEqualTo(RuleAction.ALLOW);
+        assertThat(f.verdictAt(1, flow("203.0.113.9:443", null, CURL))).isInstanceOf(FilterVerdict.Pause.class);
+        assertThat(byHost.describe()).isEqualTo("host=*.blocked.test");
+        assertThat(byAddress.describe()).isEqualTo("cidr=203.0.113.0/24 port=443 protocol=tcp process=/usr/bin/curl");
+        assertThat(FlowRule.of(RuleAction.DROP).describe()).isEqualTo("*");
+    }
+
+    @Test
     void firstMatchDecidesAndDefaultAppliesOtherwise() {
         RulesFilter f = new RulesFilter(List.of(
                 FlowRule.of(RuleAction.ALLOW).withHost("ok.blocked.test"),
