@@ -65,9 +65,6 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     private static final Logger log = LoggerFactory.getLogger(InterceptedUdpFlow.class);
     /** Held while naming, deciding or paused; beyond either bound, datagrams are discarded (and counted). */
     static final int MAX_HELD_DATAGRAMS = 64, MAX_HELD_BYTES = 256 * 1024;
-    /** Netty reads datagrams into 2 KiB by default and silently cuts larger ones: read up to the UDP maximum. */
-    private static final io.netty.channel.RecvByteBufAllocator WHOLE_DATAGRAMS =
-            new io.netty.channel.FixedRecvByteBufAllocator(65_536);
 
     /** {@code OPEN}: before the pipeline acts (naming, deciding, paused, routing). */
     private enum State { OPEN, CONNECTING, RELAYING, DROPPED, CLOSED }
@@ -187,10 +184,9 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                 relayFailed = true;
                 pendingSockets--; // only the reply socket's outcome is still to come
             } else {
-                ChannelFuture up = new Bootstrap().group(loop)
+                ChannelFuture up = DatagramBatches.readInBatches(new Bootstrap().group(loop)
                         .channelFactory(() -> new EpollDatagramChannel(family))
-                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
+                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
                         .handler(new FromUpstream())
                         .connect(relay == null ? original : relay.toSocketAddress());
                 upstream = up.channel();
@@ -219,12 +215,11 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         }
         // bound to the original destination (non-local: IP_TRANSPARENT), connected to the client; other flows to
         // the same destination bind the same address, hence SO_REUSEADDR
-        ChannelFuture back = new Bootstrap().group(loop)
+        ChannelFuture back = DatagramBatches.readInBatches(new Bootstrap().group(loop)
                 .channelFactory(() -> new EpollDatagramChannel(family))
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
+                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
                 .handler(new FromClient())
                 .connect(client, original);
         reply = back.channel();
@@ -358,7 +353,8 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             clientBurst = true;
-            fromClient(packet.content());
+            // a slice of the read batch's buffer: one that is held (not relayed yet) is copied out of it
+            fromClient(state == State.RELAYING ? packet.content() : DatagramBatches.compact(packet.content()));
         }
 
         @Override

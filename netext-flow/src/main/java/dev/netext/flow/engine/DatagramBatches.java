@@ -1,0 +1,54 @@
+package dev.netext.flow.engine;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+
+/**
+ * How a UDP flow's relay sockets read: in {@code recvmmsg} batches. Netty's epoll transport reads up to
+ * (receive buffer ÷ {@code MAX_DATAGRAM_PAYLOAD_SIZE}) datagrams with one {@code recvmmsg} into slots of one pooled
+ * buffer, hands each on as a slice, and fires read-complete once per batch — where the flow flushes the other socket,
+ * so the batch leaves with one {@code sendmmsg}. A slot holds the largest UDP payload (a datagram larger than its
+ * slot would be cut silently); slots cost address space, not copying: the kernel writes only the datagram's bytes.
+ *
+ * <p>Without a payload size, Netty reads a connected socket with one {@code recv} per datagram, and, since a short
+ * datagram in a large buffer reads as "no more data", only one per wake-up: every datagram cost an epoll round, a
+ * {@code recv}, a lone {@code send} (no batch to flush) and a 64 KiB buffer (2026-12-07 profile, docs/PERFORMANCE.md).
+ *
+ * <p>The slices pin their batch's buffer until the last is released: a flow that keeps a datagram (held while
+ * undecided) keeps a {@link #compact} copy instead.
+ */
+final class DatagramBatches {
+    /** The largest UDP payload: an IPv6 datagram's 65 535-byte payload length minus the 8-byte UDP header. */
+    static final int MAX_UDP_PAYLOAD = 65_535 - 8;
+    /** Datagrams per {@code recvmmsg}: Netty's default messages per read for datagram channels. */
+    static final int DATAGRAMS_PER_READ = 16;
+    /**
+     * The pooled allocator (a batch buffer is a run of one of its 4 MiB chunks): Netty's default adaptive allocator
+     * pools buffers up to 1 MiB only in a process with 512 MiB of memory or more (256 KiB below), and a buffer it does
+     * not pool is a fresh {@code malloc} — page faults on every read.
+     */
+    private static final ByteBufAllocator BATCH_BUFFERS = PooledByteBufAllocator.DEFAULT;
+
+    private DatagramBatches() {}
+
+    /** {@code b} reads in batches. */
+    static Bootstrap readInBatches(Bootstrap b) {
+        return b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD * DATAGRAMS_PER_READ))
+                .option(ChannelOption.ALLOCATOR, BATCH_BUFFERS);
+    }
+
+    /** {@code data} in a buffer of its own size (released), so keeping it does not keep its whole batch. */
+    static ByteBuf compact(ByteBuf data) {
+        try {
+            return data.copy();
+        } finally {
+            data.release();
+        }
+    }
+}
