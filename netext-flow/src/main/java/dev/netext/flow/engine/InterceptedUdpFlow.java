@@ -86,6 +86,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     private Socks5UdpAssociation association;
     private Socks5Address relayTarget;
     private DatagramGate outbound, inbound;
+    private CoalescingDatagramWriter toUpstream, toClient;
     private long bytesOut, bytesIn, lastActive;
     private int pendingSockets;
     private boolean relayFailed, resetting, clientBurst;
@@ -241,7 +242,11 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
             return;
         }
         // a direct flow's upstream leg (capture --flow follows it); a proxied one goes through the association instead
-        if (upstream != null) pipeline.upstream(upstream.localAddress(), upstream.remoteAddress());
+        if (upstream != null) {
+            pipeline.upstream(upstream.localAddress(), upstream.remoteAddress());
+            toUpstream = CoalescingDatagramWriter.on(upstream, (InetSocketAddress) upstream.remoteAddress());
+        }
+        toClient = CoalescingDatagramWriter.on(reply, client);
         pipeline.whenAnnounced(() -> {
             if (state == State.CONNECTING) startRelaying();
         });
@@ -255,14 +260,14 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     }
 
     private void flushUpstream() {
-        if (upstream != null) upstream.flush(); // the association sends each datagram at once
+        if (toUpstream != null) toUpstream.flush(); // the association sends each datagram at once
     }
 
     /** A datagram the SOCKS5 relay forwarded; only the original destination's, as on a connected direct socket. */
     private void fromRelay(Socks5UdpDatagram d) {
         if (!d.address().equals(relayTarget)) return;
         fromUpstream(Unpooled.copiedBuffer(d.payload()));
-        if (reply != null) reply.flush();
+        if (toClient != null) toClient.flush();
     }
 
     private void sendUpstream(ByteBuf data) {
@@ -273,7 +278,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                     association.send(relayTarget, data.nioBuffer()); // copies the payload behind the SOCKS header
                     data.release();
                 } else {
-                    upstream.write(data, upstream.voidPromise()); // flushed at the end of the read burst (sendmmsg)
+                    toUpstream.write(data); // flushed at the end of the read batch
                 }
             }
             case DISCARD -> data.release();
@@ -293,7 +298,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         switch (inbound.offer(data.nioBuffer())) {
             case PASS -> {
                 bytesIn += data.readableBytes();
-                reply.write(data, reply.voidPromise());
+                toClient.write(data);
             }
             case DISCARD -> data.release();
             case DROP_FLOW -> {
@@ -341,6 +346,8 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     }
 
     private void closeChannels() {
+        if (toUpstream != null) toUpstream.discard();
+        if (toClient != null) toClient.discard();
         if (upstream != null) upstream.close();
         if (association != null) association.close();
         if (reply != null) reply.close();
@@ -380,7 +387,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (reply != null) reply.flush();
+            if (toClient != null) toClient.flush();
         }
 
         @Override
