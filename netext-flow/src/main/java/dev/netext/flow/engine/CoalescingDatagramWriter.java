@@ -130,13 +130,12 @@ final class CoalescingDatagramWriter {
             if (maxSegment != 0)
                 log.debug("UDP GSO to {} refused ({}): this flow sends datagram by datagram", peer, f.cause().toString());
             maxSegment = 0;
-            // later, not inside the failing flush: each datagram of the run again, alone
-            channel.eventLoop().execute(() -> {
-                for (int at = r.readerIndex(); at < r.writerIndex(); at += size)
-                    channel.write(r.retainedSlice(at, Math.min(size, r.writerIndex() - at)), channel.voidPromise());
-                r.release();
-                channel.flush();
-            });
+            // each datagram of the run again, alone: called inside the flush that failed, so these join it, behind
+            // the runs already queued (which fail the same way, and follow in order)
+            for (int at = r.readerIndex(); at < r.writerIndex(); at += size)
+                channel.write(r.retainedSlice(at, Math.min(size, r.writerIndex() - at)), channel.voidPromise());
+            r.release();
+            channel.flush();
         });
     }
 }

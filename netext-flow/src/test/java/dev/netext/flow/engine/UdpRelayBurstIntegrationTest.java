@@ -38,8 +38,9 @@ import org.junit.jupiter.api.Test;
  * client in namespace {@code client} (where the engine intercepts) sends 10 000 numbered datagrams as fast as its
  * socket takes them to a recording echo in namespace {@code server}. Both directions must arrive in order, and every
  * datagram missing must be one a socket buffer in the two namespaces counted as dropped ({@code /proc/net/snmp}'s
- * Udp RcvbufErrors / SndbufErrors / InErrors / MemErrors). Datagrams up to the UDP maximum come back whole: a
- * batch slot smaller than a datagram would cut it silently.
+ * Udp InErrors / SndbufErrors, the links' drops). Datagrams up to the UDP maximum come back whole: a batch slot
+ * smaller than a datagram would cut it silently. A path that stops taking UDP GSO runs (its MTU lowered under the
+ * datagrams' size) still gets every datagram, in order.
  */
 class UdpRelayBurstIntegrationTest {
     private static final int BURST = 10_000, SIZE = 1200;
@@ -88,46 +89,69 @@ class UdpRelayBurstIntegrationTest {
     void aBurstOfTenThousandDatagramsIsRelayedInOrderBothWaysLosingOnlyWhatSocketBuffersCounted() throws Exception {
         try (DatagramSocket socket = client.runInside(() -> new DatagramSocket())) {
             socket.connect(SERVER);
-            long flowId = establish(socket);
-            long before = drops();
-            long clientBefore = udpDrops(client) + linkDrops(client, "lo") + linkDrops(client, "bc0");
-            // the echoes are read while the burst goes out, as a real client would, so its own buffer is no limit
-            CompletableFuture<int[]> echoes = CompletableFuture.supplyAsync(() -> receiveEchoes(socket));
-            byte[] out = new byte[SIZE];
-            for (int seq = 0; seq < BURST; seq++) {
-                ByteBuffer.wrap(out).putInt(seq);
-                Arrays.fill(out, 4, SIZE, (byte) seq);
-                socket.send(new DatagramPacket(out, SIZE));
-            }
-            int[] echoed = echoes.get(60, TimeUnit.SECONDS);
-            Thread.sleep(200); // the last drops are counted
-            long dropped = drops() - before;
-            int[] arrived = echo.received();
-            System.out.printf("burst of %d: %d reached the server, %d echoes came back; dropped by sockets and links: %d"
-                    + " (client namespace, relay included: %d)%n", BURST, arrived.length, echoed.length, dropped,
-                    udpDrops(client) + linkDrops(client, "lo") + linkDrops(client, "bc0") - clientBefore);
-
-            assertThat(strictlyIncreasing(arrived)).as("order at the server").isTrue();
-            assertThat(strictlyIncreasing(echoed)).as("order of the echoes back at the client").isTrue();
-            assertThat(echo.badPayloads()).as("datagrams that arrived changed").isZero();
-            // each datagram lost on the way out or on the way back is one a socket buffer or a link dropped
-            assertThat((long) BURST - echoed.length).as("lost of %d (server got %d; dropped by sockets and links: %d)",
-                    BURST, arrived.length, dropped).isLessThanOrEqualTo(dropped);
-            assertThat(echoed.length).as("echoes back").isPositive();
-
+            long flowId = establish(socket, SIZE);
+            Burst b = burst(socket, BURST, SIZE);
             ProviderEvent.FlowClosed closed = closed(flowId);
-            assertThat(closed.outboundBytes()).as("bytes relayed out").isBetween((1L + arrived.length) * SIZE,
+            assertThat(closed.outboundBytes()).as("bytes relayed out").isBetween((1L + b.arrived.length) * SIZE,
                     (1L + BURST) * SIZE);
-            assertThat(closed.inboundBytes()).as("bytes relayed back").isBetween((1L + echoed.length) * SIZE,
-                    (1L + arrived.length) * SIZE);
+            assertThat(closed.inboundBytes()).as("bytes relayed back").isBetween((1L + b.echoed.length) * SIZE,
+                    (1L + b.arrived.length) * SIZE);
         }
+    }
+
+    @Test
+    void aPathThatRefusesGsoGetsTheRunAgainDatagramByDatagram() throws Exception {
+        try (DatagramSocket socket = client.runInside(() -> new DatagramSocket())) {
+            socket.connect(SERVER);
+            int size = 1400;
+            establish(socket, size); // the relay learns the path MTU (1500) now
+            // below the datagrams' size: the kernel refuses a GSO run of them (EINVAL); sent singly, they are fragmented
+            client.ip("link", "set", "bc0", "mtu", "1280").orThrow();
+            server.ip("link", "set", "bs0", "mtu", "1280").orThrow();
+            burst(socket, 1000, size);
+        }
+    }
+
+    private record Burst(int[] arrived, int[] echoed) {}
+
+    /**
+     * {@code count} numbered datagrams of {@code size} as fast as the socket takes them, the echoes read meanwhile:
+     * both directions in order, intact, every one missing counted as dropped on the way.
+     */
+    private Burst burst(DatagramSocket socket, int count, int size) throws Exception {
+        long before = drops();
+        long clientBefore = clientDrops();
+        // the echoes are read while the burst goes out, as a real client would, so its own buffer is no limit
+        CompletableFuture<int[]> echoes = CompletableFuture.supplyAsync(() -> receiveEchoes(socket, count));
+        byte[] out = new byte[size];
+        for (int seq = 0; seq < count; seq++) {
+            ByteBuffer.wrap(out).putInt(seq);
+            Arrays.fill(out, 4, size, (byte) seq);
+            socket.send(new DatagramPacket(out, size));
+        }
+        int[] echoed = echoes.get(60, TimeUnit.SECONDS);
+        Thread.sleep(200); // the last drops are counted
+        long dropped = drops() - before;
+        int[] arrived = echo.received();
+        System.out.printf("burst of %d x %d bytes: %d reached the server, %d echoes came back; dropped on the way: %d"
+                + " (client namespace, relay included: %d)%n", count, size, arrived.length, echoed.length, dropped,
+                clientDrops() - clientBefore);
+
+        assertThat(strictlyIncreasing(arrived)).as("order at the server").isTrue();
+        assertThat(strictlyIncreasing(echoed)).as("order of the echoes back at the client").isTrue();
+        assertThat(echo.badPayloads()).as("datagrams that arrived changed").isZero();
+        // each datagram lost on the way out or on the way back is one a socket buffer, a link or reassembly dropped
+        assertThat((long) count - echoed.length).as("lost of %d (server got %d; dropped on the way: %d)",
+                count, arrived.length, dropped).isLessThanOrEqualTo(dropped);
+        assertThat(echoed.length).as("echoes back").isPositive();
+        return new Burst(arrived, echoed);
     }
 
     @Test
     void datagramsUpToTheUdpMaximumAreRelayedWholeBothWays() throws Exception {
         try (DatagramSocket socket = client.runInside(() -> new DatagramSocket())) {
             socket.connect(SERVER);
-            establish(socket);
+            establish(socket, SIZE);
             int seq = 0;
             for (int size : new int[] {65_507, 2049, 30_000, 4, 65_507}) { // IPv4's largest UDP payload, and odd sizes
                 byte[] out = new byte[size];
@@ -143,10 +167,10 @@ class UdpRelayBurstIntegrationTest {
     }
 
     /** The flow's first datagram and its echo: the flow is decided and relaying; its id. */
-    private long establish(DatagramSocket socket) throws Exception {
-        byte[] hello = new byte[SIZE];
+    private long establish(DatagramSocket socket, int size) throws Exception {
+        byte[] hello = new byte[size];
         ByteBuffer.wrap(hello).putInt(-1);
-        socket.send(new DatagramPacket(hello, SIZE));
+        socket.send(new DatagramPacket(hello, size));
         DatagramPacket in = receive(socket, Duration.ofSeconds(5));
         assertThat(in).as("the opening datagram's echo").isNotNull();
         for (int i = 0; i < 250; i++) {
@@ -159,12 +183,12 @@ class UdpRelayBurstIntegrationTest {
     }
 
     /** The sequence numbers echoed back, in arrival order, until none came for two seconds. */
-    private static int[] receiveEchoes(DatagramSocket socket) {
-        int[] got = new int[BURST];
+    private static int[] receiveEchoes(DatagramSocket socket, int expected) {
+        int[] got = new int[expected];
         int count = 0;
         try {
             DatagramPacket in;
-            while (count < BURST && (in = receive(socket, Duration.ofSeconds(2))) != null)
+            while (count < expected && (in = receive(socket, Duration.ofSeconds(2))) != null)
                 if (in.getLength() >= 4) got[count++] = ByteBuffer.wrap(in.getData()).getInt();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -198,20 +222,28 @@ class UdpRelayBurstIntegrationTest {
         return true;
     }
 
-    /** Datagrams dropped in both namespaces: by UDP sockets (/proc/net/snmp) and by the links on the way. */
+    /** Datagrams dropped in both namespaces: by UDP sockets, by IP reassembly (/proc/net/snmp), by the links. */
     private long drops() throws IOException {
-        return udpDrops(client) + linkDrops(client, "lo") + linkDrops(client, "bc0") + udpDrops(server)
-                + linkDrops(server, "bs0");
+        return clientDrops() + snmpDrops(server) + linkDrops(server, "bs0");
+    }
+
+    private long clientDrops() throws IOException {
+        return snmpDrops(client) + linkDrops(client, "lo") + linkDrops(client, "bc0");
     }
 
     /**
      * /proc/net/snmp's Udp InErrors (every datagram a receive queue refused: RcvbufErrors, MemErrors, …) and
-     * SndbufErrors.
+     * SndbufErrors, and Ip ReasmFails (a fragmented datagram lost a fragment).
      */
-    private static long udpDrops(NetworkNamespace ns) throws IOException {
-        List<String> udp = ns.run("cat", "/proc/net/snmp").orThrow().output().lines().filter(l -> l.startsWith("Udp:")).toList();
-        List<String> names = List.of(udp.get(0).split("\\s+")), values = List.of(udp.get(1).split("\\s+"));
-        return Long.parseLong(values.get(names.indexOf("InErrors"))) + Long.parseLong(values.get(names.indexOf("SndbufErrors")));
+    private static long snmpDrops(NetworkNamespace ns) throws IOException {
+        List<String> snmp = ns.run("cat", "/proc/net/snmp").orThrow().output().lines().toList();
+        return counter(snmp, "Udp:", "InErrors") + counter(snmp, "Udp:", "SndbufErrors") + counter(snmp, "Ip:", "ReasmFails");
+    }
+
+    private static long counter(List<String> snmp, String table, String name) {
+        List<String> rows = snmp.stream().filter(l -> l.startsWith(table)).toList();
+        List<String> names = List.of(rows.get(0).split("\\s+")), values = List.of(rows.get(1).split("\\s+"));
+        return Long.parseLong(values.get(names.indexOf(name)));
     }
 
     private static long linkDrops(NetworkNamespace ns, String link) throws IOException {
