@@ -7,6 +7,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 
 /**
  * How a UDP flow's relay sockets read: in {@code recvmmsg} batches. Netty's epoll transport reads up to
@@ -34,13 +35,23 @@ final class DatagramBatches {
      */
     private static final ByteBufAllocator BATCH_BUFFERS = PooledByteBufAllocator.DEFAULT;
 
+    /**
+     * SO_RCVBUFFORCE (asm-generic/socket.h; CAP_NET_ADMIN, which interception needs anyway): past
+     * {@code net.core.rmem_max}. A client's burst lands in the flow's reply socket at loopback speed, where sent
+     * directly it would have waited for its own socket's send buffer: what the relay has not read by then is lost.
+     */
+    private static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
+    /** Receive buffer per relay socket: memory is charged only while datagrams wait (the kernel doubles it for its overhead). */
+    static final int RECEIVE_BUFFER = 2 << 20;
+
     private DatagramBatches() {}
 
-    /** {@code b} reads in batches. */
+    /** {@code b} reads in batches, with room for a burst. */
     static Bootstrap readInBatches(Bootstrap b) {
         return b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD * DATAGRAMS_PER_READ))
-                .option(ChannelOption.ALLOCATOR, BATCH_BUFFERS);
+                .option(ChannelOption.ALLOCATOR, BATCH_BUFFERS)
+                .option(SO_RCVBUFFORCE, RECEIVE_BUFFER);
     }
 
     /** {@code data} in a buffer of its own size (released), so keeping it does not keep its whole batch. */

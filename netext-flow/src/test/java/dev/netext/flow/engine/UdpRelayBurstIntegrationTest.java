@@ -119,6 +119,7 @@ class UdpRelayBurstIntegrationTest {
      * both directions in order, intact, every one missing counted as dropped on the way.
      */
     private Burst burst(DatagramSocket socket, int count, int size) throws Exception {
+        socket.setReceiveBufferSize(4 << 20); // the echoes of a burst (up to net.core.rmem_max)
         long before = drops();
         long clientBefore = clientDrops();
         // the echoes are read while the burst goes out, as a real client would, so its own buffer is no limit
