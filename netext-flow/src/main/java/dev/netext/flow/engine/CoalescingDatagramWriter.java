@@ -22,6 +22,9 @@ import java.net.InetSocketAddress;
  * <p>Where the path cannot take GSO (a device without checksum offload answers EIO, a lowered path MTU EINVAL), the
  * failed run is sent again datagram by datagram and this writer sends singly from then on.
  *
+ * <p>netext-wireguard's {@code DatagramBatcher} does the same for sealed WireGuard packets (copied into one buffer,
+ * many endpoints, several threads); this one keeps the read batch's slices, has one peer and one thread.
+ *
  * <p>Runs on the channel's event loop. {@link #write} takes ownership; {@link #flush} ends the batch.
  */
 final class CoalescingDatagramWriter {
