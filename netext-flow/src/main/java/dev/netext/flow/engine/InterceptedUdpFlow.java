@@ -6,6 +6,7 @@ import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TransportProtocol;
+import dev.netext.flow.proxy.DatagramBatches;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.proxy.Socks5Address;
@@ -199,7 +200,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
             viaProxy = proxy;
             relayTarget = Socks5Address.of(Endpoint.of(original));
             Socks5UdpAssociation.open(loop, socks.address(), socks.credentials(), InterceptionConfig.DEFAULT_BYPASS_MARK,
-                    engine.config().connectTimeout(), this::fromRelay).addListener(f -> {
+                    engine.config().connectTimeout(), this::fromRelay, this::relayBatchEnd).addListener(f -> {
                         Socks5UdpAssociation a = f.isSuccess() ? (Socks5UdpAssociation) f.getNow() : null;
                         if (a != null) {
                             if (state != State.CONNECTING) { // closed meanwhile
@@ -260,13 +261,18 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     }
 
     private void flushUpstream() {
-        if (toUpstream != null) toUpstream.flush(); // the association sends each datagram at once
+        if (toUpstream != null) toUpstream.flush();
+        else if (association != null) association.flush();
     }
 
     /** A datagram the SOCKS5 relay forwarded; only the original destination's, as on a connected direct socket. */
     private void fromRelay(Socks5UdpDatagram d) {
         if (!d.address().equals(relayTarget)) return;
         fromUpstream(Unpooled.copiedBuffer(d.payload()));
+    }
+
+    /** The end of a batch the SOCKS5 relay forwarded: its datagrams leave for the client together. */
+    private void relayBatchEnd() {
         if (toClient != null) toClient.flush();
     }
 
@@ -275,7 +281,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
             case PASS -> {
                 bytesOut += data.readableBytes();
                 if (association != null) {
-                    association.send(relayTarget, data.nioBuffer()); // copies the payload behind the SOCKS header
+                    association.write(relayTarget, data.nioBuffer()); // copies the payload behind the SOCKS header
                     data.release();
                 } else {
                     toUpstream.write(data); // flushed at the end of the read batch

@@ -1,4 +1,4 @@
-package dev.netext.flow.engine;
+package dev.netext.flow.proxy;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -10,7 +10,8 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 
 /**
- * How a UDP flow's relay sockets read: in {@code recvmmsg} batches. Netty's epoll transport reads up to
+ * How netext's relay sockets for UDP flows (an intercepted flow's reply and upstream sockets, a SOCKS5 association's
+ * relay socket) read: in {@code recvmmsg} batches. Netty's epoll transport reads up to
  * (receive buffer ÷ {@code MAX_DATAGRAM_PAYLOAD_SIZE}) datagrams with one {@code recvmmsg} into slots of one pooled
  * buffer, hands each on as a slice, and fires read-complete once per batch — where the flow flushes the other socket,
  * so the batch leaves with one {@code sendmmsg}. A slot holds the largest UDP payload (a datagram larger than its
@@ -23,7 +24,7 @@ import io.netty.channel.unix.IntegerUnixChannelOption;
  * <p>The slices pin their batch's buffer until the last is released: a flow that keeps a datagram (held while
  * undecided) keeps a {@link #compact} copy instead.
  */
-final class DatagramBatches {
+public final class DatagramBatches {
     /** The largest UDP payload: an IPv6 datagram's 65 535-byte payload length minus the 8-byte UDP header. */
     static final int MAX_UDP_PAYLOAD = 65_535 - 8;
     /** Datagrams per {@code recvmmsg}: Netty's default messages per read for datagram channels. */
@@ -47,7 +48,7 @@ final class DatagramBatches {
     private DatagramBatches() {}
 
     /** {@code b} reads in batches, with room for a burst. */
-    static Bootstrap readInBatches(Bootstrap b) {
+    public static Bootstrap readInBatches(Bootstrap b) {
         return b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD * DATAGRAMS_PER_READ))
                 .option(ChannelOption.ALLOCATOR, BATCH_BUFFERS)
@@ -55,7 +56,7 @@ final class DatagramBatches {
     }
 
     /** {@code data} in a buffer of its own size (released), so keeping it does not keep its whole batch. */
-    static ByteBuf compact(ByteBuf data) {
+    public static ByteBuf compact(ByteBuf data) {
         try {
             return data.copy();
         } finally {
