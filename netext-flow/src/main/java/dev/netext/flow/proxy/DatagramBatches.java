@@ -32,7 +32,7 @@ public final class DatagramBatches {
     /**
      * The pooled allocator (a batch buffer is a run of one of its 4 MiB chunks): Netty's default adaptive allocator
      * pools buffers up to 1 MiB only in a process with 512 MiB of memory or more (256 KiB below), and a buffer it does
-     * not pool is a fresh {@code malloc} — page faults on every read.
+     * not pool is a fresh native allocation (and its pages faulted in) per read.
      */
     private static final ByteBufAllocator BATCH_BUFFERS = PooledByteBufAllocator.DEFAULT;
 
