@@ -11,6 +11,9 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,10 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * probed with a bounded window of 1200-byte datagrams (one flow: after its first datagram the kernel delivers the
  * rest to the flow's connected reply socket), direct vs through interception with the rules filter allowing; and
  * new-flow setup — a fresh socket, one datagram, its echo — p50/p99, direct vs intercepted (listener, attribution,
- * naming, verdict, two relay sockets).
+ * naming, verdict, two relay sockets). Also the CPU time per echoed datagram of the relay's event loops and of the
+ * client, which a loaded machine distorts less than throughput.
  */
 final class UdpFlowBench {
     private static final int DATAGRAMS = 20_000, SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private final PrintStream out;
     private final int rounds;
 
@@ -49,23 +55,34 @@ final class UdpFlowBench {
                 out.printf("flows bench, UDP: %d x %d-byte datagrams, window %d, to an echo over a veth; %d new flows for setup latency%n",
                         DATAGRAMS, SIZE, WINDOW, NEW_FLOWS);
                 for (int r = 1; r <= rounds; r++) {
-                    UdpProbe.Result direct = c.runInside(() -> UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30)));
+                    Probed direct = probe(c, target);
                     long[] directSetup = setups(c, target);
                     FlowEngineConfig cfg = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
                     FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), List.of(), Map.of(),
                             EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
-                    UdpProbe.Result through;
+                    Probed through;
+                    long relayCpu;
                     long[] setup;
                     try {
-                        through = c.runInside(() -> UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30)));
+                        Map<Long, Long> relayBefore = relayCpu();
+                        through = probe(c, target);
+                        relayCpu = 0;
+                        for (Map.Entry<Long, Long> e : relayCpu().entrySet())
+                            relayCpu += e.getValue() - relayBefore.getOrDefault(e.getKey(), 0L);
                         setup = setups(c, target);
                     } finally {
                         c.runInside(engine::close);
                     }
+                    UdpProbe.Result d = direct.result(), t = through.result();
                     out.printf("round %d: UDP echo direct %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), intercepted+allow %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), ratio %.2f%n",
-                            r, direct.answeredPerSecond(), direct.megabitsPerSecond(), direct.avgRttNanos() / 1e3, direct.lossPercent(),
-                            through.answeredPerSecond(), through.megabitsPerSecond(), through.avgRttNanos() / 1e3, through.lossPercent(),
-                            through.answeredPerSecond() / direct.answeredPerSecond());
+                            r, d.answeredPerSecond(), d.megabitsPerSecond(), d.avgRttNanos() / 1e3, d.lossPercent(),
+                            t.answeredPerSecond(), t.megabitsPerSecond(), t.avgRttNanos() / 1e3, t.lossPercent(),
+                            t.answeredPerSecond() / d.answeredPerSecond());
+                    // CPU time is what a loaded machine does not distort as much as throughput: the relay's event loops
+                    // (both directions), and the client's own sending and receiving, per echoed datagram
+                    out.printf("round %d: CPU per echoed datagram: relay event loops %.1f us; client direct %.1f us, intercepted %.1f us%n",
+                            r, relayCpu / 1e3 / Math.max(1, t.answered()), direct.cpuNanos() / 1e3 / Math.max(1, d.answered()),
+                            through.cpuNanos() / 1e3 / Math.max(1, t.answered()));
                     out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; intercepted p50 %.0f us p99 %.0f us%n",
                             r, pct(directSetup, 50), pct(directSetup, 99), pct(setup, 50), pct(setup, 99));
                     out.flush();
@@ -79,6 +96,26 @@ final class UdpFlowBench {
                 Files.deleteIfExists(ledgers);
             }
         }
+    }
+
+    /** A probe run and the CPU time its thread used. */
+    private record Probed(UdpProbe.Result result, long cpuNanos) {}
+
+    private static Probed probe(NetworkNamespace c, InetSocketAddress target) throws Exception {
+        return c.runInside(() -> {
+            long t0 = THREADS.getCurrentThreadCpuTime();
+            UdpProbe.Result r = UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30));
+            return new Probed(r, THREADS.getCurrentThreadCpuTime() - t0);
+        });
+    }
+
+    /** CPU time so far of each live event loop thread of the flow engine (Netty's default names), by thread id. */
+    private static Map<Long, Long> relayCpu() {
+        Map<Long, Long> cpu = new HashMap<>();
+        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds()))
+            if (t != null && t.getThreadName().startsWith("multiThreadIoEventLoopGroup"))
+                cpu.put(t.getThreadId(), Math.max(0, THREADS.getThreadCpuTime(t.getThreadId())));
+        return cpu;
     }
 
     /** A fresh connected socket per flow: send one datagram, wait for its echo. */

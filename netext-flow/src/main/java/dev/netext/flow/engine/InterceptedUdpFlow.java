@@ -6,6 +6,7 @@ import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TransportProtocol;
+import dev.netext.flow.proxy.DatagramBatches;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.proxy.Socks5Address;
@@ -65,9 +66,6 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     private static final Logger log = LoggerFactory.getLogger(InterceptedUdpFlow.class);
     /** Held while naming, deciding or paused; beyond either bound, datagrams are discarded (and counted). */
     static final int MAX_HELD_DATAGRAMS = 64, MAX_HELD_BYTES = 256 * 1024;
-    /** Netty reads datagrams into 2 KiB by default and silently cuts larger ones: read up to the UDP maximum. */
-    private static final io.netty.channel.RecvByteBufAllocator WHOLE_DATAGRAMS =
-            new io.netty.channel.FixedRecvByteBufAllocator(65_536);
 
     /** {@code OPEN}: before the pipeline acts (naming, deciding, paused, routing). */
     private enum State { OPEN, CONNECTING, RELAYING, DROPPED, CLOSED }
@@ -89,6 +87,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     private Socks5UdpAssociation association;
     private Socks5Address relayTarget;
     private DatagramGate outbound, inbound;
+    private CoalescingDatagramWriter toUpstream, toClient;
     private long bytesOut, bytesIn, lastActive;
     private int pendingSockets;
     private boolean relayFailed, resetting, clientBurst;
@@ -187,10 +186,9 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                 relayFailed = true;
                 pendingSockets--; // only the reply socket's outcome is still to come
             } else {
-                ChannelFuture up = new Bootstrap().group(loop)
+                ChannelFuture up = DatagramBatches.readInBatches(new Bootstrap().group(loop)
                         .channelFactory(() -> new EpollDatagramChannel(family))
-                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
+                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
                         .handler(new FromUpstream())
                         .connect(relay == null ? original : relay.toSocketAddress());
                 upstream = up.channel();
@@ -202,7 +200,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
             viaProxy = proxy;
             relayTarget = Socks5Address.of(Endpoint.of(original));
             Socks5UdpAssociation.open(loop, socks.address(), socks.credentials(), InterceptionConfig.DEFAULT_BYPASS_MARK,
-                    engine.config().connectTimeout(), this::fromRelay).addListener(f -> {
+                    engine.config().connectTimeout(), this::fromRelay, this::relayBatchEnd).addListener(f -> {
                         Socks5UdpAssociation a = f.isSuccess() ? (Socks5UdpAssociation) f.getNow() : null;
                         if (a != null) {
                             if (state != State.CONNECTING) { // closed meanwhile
@@ -219,12 +217,11 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         }
         // bound to the original destination (non-local: IP_TRANSPARENT), connected to the client; other flows to
         // the same destination bind the same address, hence SO_REUSEADDR
-        ChannelFuture back = new Bootstrap().group(loop)
+        ChannelFuture back = DatagramBatches.readInBatches(new Bootstrap().group(loop)
                 .channelFactory(() -> new EpollDatagramChannel(family))
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, WHOLE_DATAGRAMS)
+                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
                 .handler(new FromClient())
                 .connect(client, original);
         reply = back.channel();
@@ -246,7 +243,11 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
             return;
         }
         // a direct flow's upstream leg (capture --flow follows it); a proxied one goes through the association instead
-        if (upstream != null) pipeline.upstream(upstream.localAddress(), upstream.remoteAddress());
+        if (upstream != null) {
+            pipeline.upstream(upstream.localAddress(), upstream.remoteAddress());
+            toUpstream = CoalescingDatagramWriter.on(upstream, (InetSocketAddress) upstream.remoteAddress());
+        }
+        toClient = CoalescingDatagramWriter.on(reply, client);
         pipeline.whenAnnounced(() -> {
             if (state == State.CONNECTING) startRelaying();
         });
@@ -260,14 +261,19 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     }
 
     private void flushUpstream() {
-        if (upstream != null) upstream.flush(); // the association sends each datagram at once
+        if (toUpstream != null) toUpstream.flush();
+        else if (association != null) association.flush();
     }
 
     /** A datagram the SOCKS5 relay forwarded; only the original destination's, as on a connected direct socket. */
     private void fromRelay(Socks5UdpDatagram d) {
         if (!d.address().equals(relayTarget)) return;
         fromUpstream(Unpooled.copiedBuffer(d.payload()));
-        if (reply != null) reply.flush();
+    }
+
+    /** The end of a batch the SOCKS5 relay forwarded: its datagrams leave for the client together. */
+    private void relayBatchEnd() {
+        if (toClient != null) toClient.flush();
     }
 
     private void sendUpstream(ByteBuf data) {
@@ -275,10 +281,10 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
             case PASS -> {
                 bytesOut += data.readableBytes();
                 if (association != null) {
-                    association.send(relayTarget, data.nioBuffer()); // copies the payload behind the SOCKS header
+                    association.write(relayTarget, data.nioBuffer()); // copies the payload behind the SOCKS header
                     data.release();
                 } else {
-                    upstream.write(data, upstream.voidPromise()); // flushed at the end of the read burst (sendmmsg)
+                    toUpstream.write(data); // flushed at the end of the read batch
                 }
             }
             case DISCARD -> data.release();
@@ -298,7 +304,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         switch (inbound.offer(data.nioBuffer())) {
             case PASS -> {
                 bytesIn += data.readableBytes();
-                reply.write(data, reply.voidPromise());
+                toClient.write(data);
             }
             case DISCARD -> data.release();
             case DROP_FLOW -> {
@@ -346,6 +352,8 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     }
 
     private void closeChannels() {
+        if (toUpstream != null) toUpstream.discard();
+        if (toClient != null) toClient.discard();
         if (upstream != null) upstream.close();
         if (association != null) association.close();
         if (reply != null) reply.close();
@@ -358,7 +366,8 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             clientBurst = true;
-            fromClient(packet.content());
+            // a slice of the read batch's buffer: one that is held (not relayed yet) is copied out of it
+            fromClient(state == State.RELAYING ? packet.content() : DatagramBatches.compact(packet.content()));
         }
 
         @Override
@@ -384,7 +393,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (reply != null) reply.flush();
+            if (toClient != null) toClient.flush();
         }
 
         @Override

@@ -17,6 +17,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -30,6 +31,7 @@ final class LoopbackUdpFlow implements ProxiedUdpFlow {
     private final Endpoint address;
     private final Runnable closed;
     private volatile SocketAddress engine; // the engine's upstream socket, learned from its first datagram
+    private final DatagramPacket received = new DatagramPacket(new byte[65_536], 65_536);
 
     private LoopbackUdpFlow(DatagramSocket socket, UdpFlow flow, Runnable closed) {
         this.socket = socket;
@@ -56,18 +58,22 @@ final class LoopbackUdpFlow implements ProxiedUdpFlow {
 
     @Override
     public Optional<Datagram> receive() throws IOException {
-        DatagramPacket p = new DatagramPacket(new byte[65_536], 65_536);
-        while (true) {
-            try {
-                socket.receive(p);
-            } catch (SocketTimeoutException | SocketException e) {
-                return Optional.empty(); // idle past the timeout, or closed
+        // one receive buffer of the UDP maximum per flow (not one per datagram); the caller gets a copy of its size
+        synchronized (received) {
+            while (true) {
+                received.setLength(received.getData().length);
+                try {
+                    socket.receive(received);
+                } catch (SocketTimeoutException | SocketException e) {
+                    return Optional.empty(); // idle past the timeout, or closed
+                }
+                InetSocketAddress from = (InetSocketAddress) received.getSocketAddress();
+                if (!from.getAddress().isLoopbackAddress()) continue;
+                if (engine == null) engine = from;
+                else if (!engine.equals(from)) continue; // only the engine's socket for this flow
+                return Optional.of(new Datagram(flow.remote(),
+                        ByteBuffer.wrap(Arrays.copyOf(received.getData(), received.getLength()))));
             }
-            InetSocketAddress from = (InetSocketAddress) p.getSocketAddress();
-            if (!from.getAddress().isLoopbackAddress()) continue;
-            if (engine == null) engine = from;
-            else if (!engine.equals(from)) continue; // only the engine's socket for this flow
-            return Optional.of(new Datagram(flow.remote(), ByteBuffer.wrap(p.getData(), 0, p.getLength())));
         }
     }
 

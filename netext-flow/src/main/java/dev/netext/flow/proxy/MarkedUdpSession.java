@@ -8,9 +8,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -29,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link UdpSession} on a connected Netty epoll datagram channel with SO_MARK, for providers' blocking threads (the
- * JDK's sockets cannot carry a mark). Received datagrams wait in a bounded queue (256; beyond, dropped, as a full
+ * JDK's sockets cannot carry a mark), reading in batches ({@link DatagramBatches}). Received datagrams wait in a bounded queue (256; beyond, dropped, as a full
  * socket buffer would); the channel is created by the event loop's thread, so in its network namespace.
  */
 public final class MarkedUdpSession implements UdpSession {
@@ -48,13 +46,18 @@ public final class MarkedUdpSession implements UdpSession {
     public static MarkedUdpSession open(EventLoop loop, InetSocketAddress to, int mark) throws IOException {
         MarkedUdpSession s = new MarkedUdpSession(Endpoint.of(to));
         SocketProtocolFamily family = to.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> new EpollDatagramChannel(family))
-                .option(SO_MARK, mark)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65_536))
+        Bootstrap b = DatagramBatches.readInBatches(new Bootstrap().group(loop)
+                        .channelFactory(() -> new EpollDatagramChannel(family)).option(SO_MARK, mark))
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>(false) {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        if (!s.inbound.offer(p.content())) p.release();
+                        if (s.inbound.remainingCapacity() == 0) {
+                            p.release();
+                            return;
+                        }
+                        // queued as a copy of its own size: a slice would keep its whole read batch's buffer
+                        ByteBuf copy = DatagramBatches.compact(p.content());
+                        if (!s.inbound.offer(copy)) copy.release();
                     }
 
                     @Override

@@ -2,7 +2,7 @@ package dev.netext.flow.proxy;
 
 import dev.netext.api.flow.Endpoint;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -55,18 +55,34 @@ public final class Socks5UdpAssociation implements AutoCloseable {
      */
     public static Future<Socks5UdpAssociation> open(EventLoop loop, Endpoint server, Optional<Socks5Credentials> credentials,
                                                     int mark, Duration timeout, Consumer<Socks5UdpDatagram> receiver) {
+        return open(loop, server, credentials, mark, timeout, receiver, () -> { });
+    }
+
+    /**
+     * As {@link #open(EventLoop, Endpoint, Optional, int, Duration, Consumer)}; the relay socket reads in batches
+     * ({@link DatagramBatches}) and {@code batchEnd} runs after each batch's datagrams went to {@code receiver}: where
+     * a relay flushes what they made it write.
+     */
+    public static Future<Socks5UdpAssociation> open(EventLoop loop, Endpoint server, Optional<Socks5Credentials> credentials,
+                                                    int mark, Duration timeout, Consumer<Socks5UdpDatagram> receiver,
+                                                    Runnable batchEnd) {
         Promise<Socks5UdpAssociation> result = loop.newPromise();
         Promise<Void> negotiated = loop.newPromise();
         Socks5ClientHandshake handshake = Socks5ClientHandshake.udpAssociate(Socks5Address.unspecified(), credentials);
         InetSocketAddress serverAddress = server.toSocketAddress();
         InetSocketAddress[] relay = new InetSocketAddress[1];
-        Bootstrap udpBoot = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
+        Bootstrap udpBoot = DatagramBatches.readInBatches(new Bootstrap().group(loop).channel(EpollDatagramChannel.class))
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
                         if (relay[0] == null || !p.sender().equals(relay[0])) return;
                         Socks5UdpDatagram d = Socks5UdpDatagram.parse(p.content().nioBuffer());
                         if (d != null) receiver.accept(d);
+                    }
+
+                    @Override
+                    public void channelReadComplete(ChannelHandlerContext ctx) {
+                        batchEnd.run();
                     }
                 });
         if (mark != 0) udpBoot.option(SO_MARK, mark);
@@ -147,8 +163,31 @@ public final class Socks5UdpAssociation implements AutoCloseable {
 
     /** Sends {@code payload} to {@code destination} through the relay. */
     public Future<Void> send(Socks5Address destination, ByteBuffer payload) {
-        byte[] bytes = new Socks5UdpDatagram(destination, payload).toBytes();
-        return udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(bytes), relay));
+        Future<Void> sent = udp.write(datagram(destination, payload));
+        udp.flush();
+        return sent;
+    }
+
+    /**
+     * Queues {@code payload} (copied) to {@code destination} through the relay, to leave with the next {@link #flush}
+     * (the queued datagrams in one {@code sendmmsg}). On the association's event loop.
+     */
+    public void write(Socks5Address destination, ByteBuffer payload) {
+        udp.write(datagram(destination, payload), udp.voidPromise());
+    }
+
+    /** Sends what {@link #write} queued. */
+    public void flush() {
+        udp.flush();
+    }
+
+    /** The §7 header and {@code payload} in one pooled direct buffer, addressed to the relay. */
+    private DatagramPacket datagram(Socks5Address destination, ByteBuffer payload) {
+        Socks5UdpDatagram d = new Socks5UdpDatagram(destination, payload);
+        int len = d.bufferLen();
+        ByteBuf out = udp.alloc().directBuffer(len);
+        d.emit(out.nioBuffer(0, len));
+        return new DatagramPacket(out.writerIndex(len), relay);
     }
 
     /** Completes when the association ends (the server closed the control connection, or {@link #close}). */

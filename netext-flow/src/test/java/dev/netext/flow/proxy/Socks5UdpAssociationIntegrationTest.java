@@ -20,10 +20,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +102,43 @@ class Socks5UdpAssociationIntegrationTest {
         }
         assertThat(a.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(a.isOpen()).isFalse();
+    }
+
+    @Test
+    void aBatchOfLargeDatagramsComesBackWhole() throws Exception {
+        // larger than Netty's 2 KiB datagram default, which cut them silently before the relay socket read in batches
+        BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
+        AtomicInteger batchEnds = new AtomicInteger();
+        Socks5UdpAssociation a = Socks5UdpAssociation.open(loop, Endpoint.parse("10.79.1.2:1080"), Optional.empty(),
+                0x4e580f02, Duration.ofSeconds(5), d -> received.add(copy(d.payload())), batchEnds::incrementAndGet)
+                .get(10, TimeUnit.SECONDS);
+        try {
+            Set<Integer> whole = new HashSet<>(); // which of the 3 came back with all 6000 bytes behind the echo prefix
+            for (int attempt = 0; attempt < 5 && whole.size() < 3; attempt++) {
+                loop.submit(() -> {
+                    for (int i = 0; i < 3; i++)
+                        a.write(Socks5Address.of(Endpoint.parse("10.79.2.2:7777")), ByteBuffer.wrap(large(i)));
+                    a.flush();
+                }).sync();
+                byte[] reply;
+                while ((reply = received.poll(1, TimeUnit.SECONDS)) != null) {
+                    String text = new String(reply, StandardCharsets.ISO_8859_1);
+                    assertThat(text).startsWith("echo to 10.79.2.1:");
+                    for (int i = 0; i < 3; i++)
+                        if (text.endsWith(": " + new String(large(i), StandardCharsets.ISO_8859_1))) whole.add(i);
+                }
+            }
+            assertThat(whole).as("6000-byte datagrams echoed whole").containsExactlyInAnyOrder(0, 1, 2);
+            assertThat(batchEnds.get()).isPositive();
+        } finally {
+            a.close();
+        }
+    }
+
+    private static byte[] large(int i) {
+        byte[] b = new byte[6000];
+        java.util.Arrays.fill(b, (byte) ('a' + i));
+        return b;
     }
 
     @Test
