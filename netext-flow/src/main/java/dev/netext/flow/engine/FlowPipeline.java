@@ -33,7 +33,7 @@ import java.util.function.Consumer;
 
 /**
  * One flow's decision, the same for every transport. The adapters ({@link InterceptedFlow} for TCP,
- * {@link InterceptedUdpFlow} for UDP; a kernel-verdict fast path would be a third) only move bytes. In order:
+ * {@link InterceptedUdpFlow} for UDP, {@link QueuedTcpFlow} for the kernel-verdict fast path) only move bytes. In order:
  * <ol>
  *   <li><b>attribute</b> — the process behind the client's socket, started at once (while that socket certainly
  *       exists) on the engine's platform attribution pool;</li>
@@ -68,9 +68,9 @@ final class FlowPipeline {
     static final Duration ATTRIBUTION_HOLD = Duration.ofMillis(100);
 
     /**
-     * What the adapter does at the act step; called on the flow's event loop. A kernel-verdict adapter (the NFQUEUE
-     * fast path) would accept with a conntrack mark on {@code connect(null, null)}, drop on {@code drop}, and hand a
-     * flow that needs more (a proxy, watched data) to the terminated path.
+     * What the adapter does at the act step; called on the flow's event loop. The kernel-verdict adapter
+     * ({@link QueuedTcpFlow}) accepts with a conntrack mark on {@code connect}, resets on {@code drop}; flows that
+     * need a proxy or watched data never reach it (their SYN went to the terminated path).
      */
     interface Transport {
         /** Allowed: open the upstream through {@code proxy} (null: direct), watching what {@code watch} asks (or null). */
@@ -103,6 +103,12 @@ final class FlowPipeline {
     /** Starts attribution. On {@code loop}, which every later call but {@link #resume} is made on. */
     FlowPipeline(FlowEngine engine, long id, TransportProtocol protocol, InetSocketAddress client,
                  InetSocketAddress original, EventLoop loop, Transport transport) {
+        this(engine, id, protocol, client, original, loop, transport, attribution(engine, protocol, client, original));
+    }
+
+    /** With attribution already started ({@link #attribution}): the fast path starts it at the SYN. */
+    FlowPipeline(FlowEngine engine, long id, TransportProtocol protocol, InetSocketAddress client,
+                 InetSocketAddress original, EventLoop loop, Transport transport, CompletableFuture<ProcessInfo> process) {
         this.engine = engine;
         this.id = id;
         this.protocol = protocol;
@@ -110,7 +116,13 @@ final class FlowPipeline {
         this.original = original;
         this.loop = loop;
         this.transport = transport;
-        this.process = CompletableFuture.supplyAsync(() -> {
+        this.process = process;
+    }
+
+    /** The process behind {@code client}, on the engine's attribution pool: start it while that socket exists. */
+    static CompletableFuture<ProcessInfo> attribution(FlowEngine engine, TransportProtocol protocol,
+                                                      InetSocketAddress client, InetSocketAddress original) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return engine.attributor().attribute(protocol, client, original);
             } catch (Exception e) {

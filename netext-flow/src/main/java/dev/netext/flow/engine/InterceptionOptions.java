@@ -12,11 +12,22 @@ import java.util.List;
  *                          hosts that route through this one) is intercepted as well; empty: local traffic only
  * @param excludeDns        leave port 53 alone because the DNS layer intercepts it (otherwise a query would be
  *                          steered twice, and the redirected query would reach the flow listener)
+ * @param fastPath          locally opened TCP is judged on the fast path ({@link VerdictQueue}) when the filter
+ *                          allows ({@link dev.netext.api.filter.FilterDataProvider#pathFor}): its SYN and first
+ *                          packets are queued, the rest stays in the kernel; false forces every flow through TPROXY
+ * @param failOpen          with the fast path: while netext is gone (killed), new connections pass unjudged (true) or
+ *                          are dropped (false); connections already judged keep their verdict either way
  */
 public record InterceptionOptions(boolean udp, Duration udpIdleTimeout, List<String> gatewayInterfaces,
-                                  boolean excludeDns) {
-    /** UDP on, 60 s idle timeout, local traffic only, port 53 intercepted like any other. */
-    public static final InterceptionOptions DEFAULT = new InterceptionOptions(true, Duration.ofSeconds(60), List.of(), false);
+                                  boolean excludeDns, boolean fastPath, boolean failOpen) {
+    /** UDP on, 60 s idle timeout, local traffic only, port 53 intercepted like any other, the fast path, fail-open. */
+    public static final InterceptionOptions DEFAULT = new InterceptionOptions(true, Duration.ofSeconds(60), List.of(),
+            false, true, true);
+
+    /** The fast path on, fail-open. */
+    public InterceptionOptions(boolean udp, Duration udpIdleTimeout, List<String> gatewayInterfaces, boolean excludeDns) {
+        this(udp, udpIdleTimeout, gatewayInterfaces, excludeDns, true, true);
+    }
 
     public InterceptionOptions {
         if (udpIdleTimeout == null || udpIdleTimeout.isNegative() || udpIdleTimeout.isZero())
@@ -25,18 +36,27 @@ public record InterceptionOptions(boolean udp, Duration udpIdleTimeout, List<Str
     }
 
     public InterceptionOptions withUdp(boolean on) {
-        return new InterceptionOptions(on, udpIdleTimeout, gatewayInterfaces, excludeDns);
+        return new InterceptionOptions(on, udpIdleTimeout, gatewayInterfaces, excludeDns, fastPath, failOpen);
     }
 
     public InterceptionOptions withUdpIdleTimeout(Duration idle) {
-        return new InterceptionOptions(udp, idle, gatewayInterfaces, excludeDns);
+        return new InterceptionOptions(udp, idle, gatewayInterfaces, excludeDns, fastPath, failOpen);
     }
 
     public InterceptionOptions withGateway(List<String> interfaces) {
-        return new InterceptionOptions(udp, udpIdleTimeout, interfaces, excludeDns);
+        return new InterceptionOptions(udp, udpIdleTimeout, interfaces, excludeDns, fastPath, failOpen);
     }
 
     public InterceptionOptions withDnsExcluded(boolean exclude) {
-        return new InterceptionOptions(udp, udpIdleTimeout, gatewayInterfaces, exclude);
+        return new InterceptionOptions(udp, udpIdleTimeout, gatewayInterfaces, exclude, fastPath, failOpen);
+    }
+
+    /** {@code false}: every flow takes the terminated path (TPROXY), as before the fast path. */
+    public InterceptionOptions withFastPath(boolean on) {
+        return new InterceptionOptions(udp, udpIdleTimeout, gatewayInterfaces, excludeDns, on, failOpen);
+    }
+
+    public InterceptionOptions withFailOpen(boolean open) {
+        return new InterceptionOptions(udp, udpIdleTimeout, gatewayInterfaces, excludeDns, fastPath, open);
     }
 }
