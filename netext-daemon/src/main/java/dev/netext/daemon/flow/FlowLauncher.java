@@ -152,9 +152,13 @@ public final class FlowLauncher {
         List<String> gateway = profile.filter().map(FilterSection::gateway).orElse(List.of());
         // the DNS layer redirects port 53 itself when it intercepts: steering it here too would take the query from it
         boolean dnsIntercepted = profile.dns().map(DnsSection::intercept).orElse(false);
+        // the fast path unless the profile turns it off; while netext is gone, its connections pass or drop as the
+        // filter's on-failure verdict says
+        boolean fastPath = profile.filter().map(FilterSection::fastPath).orElse(true);
+        boolean failOpen = profile.filter().map(f -> f.onFailure() instanceof FinalVerdict.Allow).orElse(true);
         FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir)
                 .withInterception(InterceptionOptions.DEFAULT.withUdp(udp).withGateway(gateway)
-                        .withDnsExcluded(dnsIntercepted));
+                        .withDnsExcluded(dnsIntercepted).withFastPath(fastPath).withFailOpen(failOpen));
         List<FlowProxy> proxies;
         try {
             proxies = proxies(profile, resolver, policy, events, config.interception().udpIdleTimeout());

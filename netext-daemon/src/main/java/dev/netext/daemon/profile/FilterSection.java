@@ -28,6 +28,8 @@ import java.util.Objects;
  *   scope: { uids: [1000], gids: [], cgroups: [user.slice], exclude-uids: [] }
  *   udp: true                                # intercept UDP (QUIC named by SNI) as well as TCP; the default
  *   gateway: [lan0]                          # gateway mode: also filter traffic forwarded in through these interfaces
+ *   fast-path: true                          # the default: flows judged from their opening bytes stay in the kernel
+ *                                            # (false: every TCP flow is terminated and relayed)
  * </pre>
  *
  * or a custom {@code FilterDataProvider}, by class name or by the name its plugin jar announces in
@@ -44,7 +46,8 @@ import java.util.Objects;
  */
 public record FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
                             FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
-                            List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure) {
+                            List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure,
+                            boolean fastPath) {
     /** The built-in ordered rules filter. */
     public static final String RULES = "rules";
 
@@ -72,7 +75,7 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
                          FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
                          List<String> gateway) {
         this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, udp, gateway, Map.of(),
-                FinalVerdict.ALLOW);
+                FinalVerdict.ALLOW, true);
     }
 
     /** UDP intercepted, no gateway interfaces. */
@@ -80,7 +83,7 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
                          FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope,
                          Map<String, Object> settings, FinalVerdict onFailure) {
         this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, true, List.of(), settings,
-                onFailure);
+                onFailure, true);
     }
 
     /** True for the built-in rules filter, false for a custom provider class. */
