@@ -42,8 +42,8 @@ import java.util.concurrent.TimeUnit;
  *       later packet stays in the kernel), {@link #drop} with it marked rejected (the kernel resets the application;
  *       later packets are reset too) or silently dropped.</li>
  * </ol>
- * All methods but the constructor run on the flow's event loop. The closed event comes when the application's socket
- * is gone ({@link VerdictQueue}'s sweep), without byte counts beyond the opening bytes: the kernel carried the rest.
+ * All methods but the constructor run on the flow's event loop. The closed event of an allowed flow comes when the
+ * kernel destroys the application's socket, with that socket's byte counts ({@link VerdictQueue}).
  */
 final class QueuedTcpFlow implements FlowPipeline.Transport {
     private static final Logger log = LoggerFactory.getLogger(QueuedTcpFlow.class);
@@ -255,13 +255,19 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         queue.flush();
     }
 
-    /** The application's socket is gone (the queue's sweep), or the flow ended while being named. */
-    void close() {
+    /** The flow ended while being named, or was dropped. */
+    void close() { close(-1, -1); }
+
+    /**
+     * The flow ended: its application's socket is gone (with the socket's byte counts, -1 when unknown), it ended
+     * while being named, or it was dropped.
+     */
+    void close(long received, long acked) {
         if (gone) return;
         gone = true;
         if (handshakeTimer != null) handshakeTimer.cancel(false);
         if (held > 0) releaseHeld(verdictField != 0 ? verdictField : 0);
-        if (pipeline != null) pipeline.closed(0, bytesOut);
+        if (pipeline != null) pipeline.closed(Math.max(0, received), acked >= 0 ? acked : bytesOut);
         // packets queued before the verdict reached the connection's mark still find it for a while
         loop.schedule(() -> queue.forget(this), VerdictQueue.LINGER.toNanos(), TimeUnit.NANOSECONDS);
     }

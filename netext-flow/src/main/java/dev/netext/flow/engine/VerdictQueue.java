@@ -4,6 +4,7 @@ import dev.netext.api.flow.TransportProtocol;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.diag.SockDiag;
 import dev.netext.linux.diag.SocketOwner;
+import dev.netext.linux.diag.TcpCloseMonitor;
 import dev.netext.linux.nfqueue.NfQueue;
 import dev.netext.linux.nfqueue.NfqBatch;
 import dev.netext.linux.nfqueue.NfqConfig;
@@ -37,8 +38,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The fast path's queue: the thread that receives what {@link VerdictSteering} queues — SYNs of locally opened TCP
  * connections and the next packets of those being named — and hands each to its {@link QueuedTcpFlow} on the flow's
- * event loop; the flows give the verdicts ({@link #release}). A sweep reports allowed flows closed once their
- * application's socket is gone (the kernel carried their packets; no close reaches the queue).
+ * event loop; the flows give the verdicts ({@link #release}). An allowed flow ends when the kernel destroys its
+ * application's socket ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no
+ * close reaches the queue); a slow sweep catches a close the monitor missed.
  *
  * <p>Pipeline: {@link NfQueue#receive} (one batch) → parse IP and TCP in place → copy the segment's bytes (the batch's
  * buffer is reused) → the flow's loop → held until judged → verdicts appended and sent in one {@code sendto} per flow.
@@ -49,7 +51,7 @@ final class VerdictQueue implements AutoCloseable {
             TCP_RST = TcpPacket.Field.FLAG_RST, TCP_ACK = TcpPacket.Field.FLAG_ACK;
     /** How long a judged or abandoned flow is still found by its packets (those queued before its verdict). */
     static final Duration LINGER = Duration.ofSeconds(5);
-    private static final Duration SWEEP = Duration.ofSeconds(1);
+    private static final Duration SWEEP = Duration.ofSeconds(5);
     private static final int TCP_TIME_WAIT = 6, TCP_CLOSE = 7;
 
     private record Key(InetSocketAddress client, InetSocketAddress remote) {}
@@ -68,7 +70,8 @@ final class VerdictQueue implements AutoCloseable {
     private Thread thread;
     private volatile boolean stopping;
     private final int bypassMark = InterceptionConfig.DEFAULT_BYPASS_MARK;
-    private volatile RawIpSocket rawV4, rawV6; // opened in the namespace by the first reset (a loop thread is there)
+    private volatile RawIpSocket rawV4, rawV6;
+    private TcpCloseMonitor closes; // opened in the namespace by the first reset (a loop thread is there)
 
     private VerdictQueue(FlowEngine engine, EventLoopGroup group, NfQueue queue, SockDiag diag, int interceptMark,
                          boolean failOpen) {
@@ -94,6 +97,12 @@ final class VerdictQueue implements AutoCloseable {
             throw e;
         }
         VerdictQueue v = new VerdictQueue(engine, group, q, diag, interceptMark, failOpen);
+        try {
+            v.closes = TcpCloseMonitor.open(v::socketClosed);
+        } catch (LinuxException | RuntimeException e) {
+            v.close();
+            throw e;
+        }
         v.thread = Thread.ofPlatform().name("flow-verdicts-" + queueNumber).daemon().start(v::run);
         v.sweeper.scheduleWithFixedDelay(v::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         return v;
@@ -195,7 +204,13 @@ final class VerdictQueue implements AutoCloseable {
     /** The flow's packets no longer come here. */
     void forget(QueuedTcpFlow f) { flows.remove(new Key(f.client, f.remote), f); }
 
-    /** Allowed flows whose application socket is gone are closed. */
+    /** The kernel destroyed an application's socket: an allowed flow of it ends, with its byte counts. */
+    private void socketClosed(InetSocketAddress local, InetSocketAddress remote, long received, long acked) {
+        QueuedTcpFlow f = flows.get(new Key(local, remote));
+        if (f != null && f.accepted()) f.loop.execute(() -> f.close(Math.max(0, received), Math.max(0, acked)));
+    }
+
+    /** Allowed flows whose application socket is gone without a word from {@link TcpCloseMonitor} are closed. */
     private void sweep() {
         for (QueuedTcpFlow f : flows.values()) {
             if (!f.accepted()) continue;
@@ -207,7 +222,7 @@ final class VerdictQueue implements AutoCloseable {
                 continue;
             }
             if (s.isEmpty() || s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE)
-                f.loop.execute(f::close);
+                f.loop.execute(() -> f.close(-1, -1));
         }
     }
 
@@ -226,6 +241,7 @@ final class VerdictQueue implements AutoCloseable {
             }
         }
         queue.close(); // packets still held: the kernel drops them (or lets them pass, fail-open)
+        if (closes != null) closes.close();
         diag.close();
         if (rawV4 != null) rawV4.close();
         if (rawV6 != null) rawV6.close();

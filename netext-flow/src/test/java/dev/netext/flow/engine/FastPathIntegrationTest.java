@@ -133,7 +133,10 @@ class FastPathIntegrationTest {
         long id = opened("files.ok.test", HostnameInfo.Source.HTTP_HOST);
         assertThat(verdicts(id)).containsExactly(FinalVerdict.ALLOW);
         assertThat(upstreamMessages(id)).isZero();
-        awaitClosed(id);
+        ProviderEvent.FlowClosed closed = awaitClosed(id);
+        // the kernel carried the bytes; the closed event still counts them, from the socket's own tcp_info
+        assertThat(closed.inboundBytes()).isGreaterThanOrEqualTo(8 << 20);
+        assertThat(closed.outboundBytes()).isGreaterThan(20);
     }
 
     @Test
@@ -246,9 +249,10 @@ class FastPathIntegrationTest {
                 && m.type().equals(FlowEvents.UPSTREAM_MESSAGE)).count();
     }
 
-    private static void awaitClosed(long id) throws InterruptedException {
+    private static ProviderEvent.FlowClosed awaitClosed(long id) throws InterruptedException {
         for (int i = 0; i < 250; i++) {
-            if (events.stream().anyMatch(e -> e instanceof ProviderEvent.FlowClosed c && c.flowId() == id)) return;
+            var c = events.stream().filter(e -> e instanceof ProviderEvent.FlowClosed f && f.flowId() == id).findFirst();
+            if (c.isPresent()) return (ProviderEvent.FlowClosed) c.get();
             Thread.sleep(20);
         }
         throw new AssertionError("flow " + id + " was not closed: " + events);
