@@ -109,6 +109,7 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
     }
 
     private void choose(FlowPath path) {
+        log.debug("{} -> {}: the {} path", client, remote, path);
         if (path == FlowPath.TERMINATED) {
             terminated = true;
             releaseHeld(-1);

@@ -114,6 +114,8 @@ final class VerdictQueue implements AutoCloseable {
         try (NfqBatch batch = new NfqBatch(64, 4 << 20)) {
             while (!stopping) {
                 int n = queue.receive(batch, 100);
+                if (batch.errors() > 0) // a verdict for a packet the kernel no longer holds, say
+                    log.warn("queue {}: {} verdicts refused (errno {})", queue.queueNumber(), batch.errors(), batch.lastErrno());
                 for (int i = 0; i < n; i++) handle(batch.get(i));
                 if (n > 0) flush();
             }
@@ -140,6 +142,8 @@ final class VerdictQueue implements AutoCloseable {
         b.get(dataOffset, data);
         int id = p.packetId(), mark = p.mark(), seq = tcp.sequenceNumber();
         QueuedTcpFlow f = flows.get(key);
+        if (log.isDebugEnabled()) log.debug("queued {} -> {} flags {} seq {} {} bytes ({})", key.client(), key.remote(),
+                Integer.toHexString(flags), Integer.toUnsignedString(seq), data.length, f == null ? "new" : "known");
         if (syn && (f == null || f.closed())) { // a new connection (its port may be a closed flow's, lingering)
             QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), group.next());
             flows.put(key, created);

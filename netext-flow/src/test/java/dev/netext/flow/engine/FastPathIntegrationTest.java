@@ -77,7 +77,9 @@ class FastPathIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("fast-path", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
         assertThat(config.interception().fastPath()).as("the fast path is the default").isTrue();
-        engine = client.runInside(() -> FlowEngine.start(config, filter, null, events::add, new AtomicLong(), null));
+        // fail-closed: SYNs are dropped, not passed, should the queue stop answering
+        FlowEngineConfig closed = config.withInterception(config.interception().withFailOpen(false));
+        engine = client.runInside(() -> FlowEngine.start(closed, filter, null, events::add, new AtomicLong(), null));
     }
 
     private static void waitListening(int port) throws Exception {
