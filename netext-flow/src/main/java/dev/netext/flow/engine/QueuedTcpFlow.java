@@ -18,11 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -65,12 +63,7 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
     private int verdictField; // 0 while undecided, else VerdictSteering.ACCEPTED | REJECTED | DROPPED
     private boolean announcedRelease;
     private volatile boolean gone;
-    // the client's stream: bytes in order from nextSeq's offset 0, and segments that came early
-    private final ByteBuffer prefix;
-    private int nextSeq;
-    private final TreeMap<Integer, byte[]> early = new TreeMap<>();
-    private int earlyBytes;
-    private long bytesOut;
+    private StreamPrefix prefix; // the client's first bytes, from the SYN on
 
     QueuedTcpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, EventLoop loop) {
         this.queue = queue;
@@ -78,7 +71,6 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         this.client = client;
         this.remote = remote;
         this.loop = loop;
-        this.prefix = ByteBuffer.allocate(Math.max(1, engine.config().peekMaxBytes()));
         // at once, on the queue's thread: the application's socket certainly exists while its SYN is held
         this.process = FlowPipeline.attribution(engine, TransportProtocol.TCP, client, remote);
     }
@@ -88,7 +80,7 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
     /** The first SYN: choose the path, once attribution is done when the filter needs the process to choose. */
     void syn(int packetId, int mark, int seq) {
         hold(packetId, mark, seq + 1);
-        nextSeq = seq + 1;
+        prefix = new StreamPrefix(engine.config().peekMaxBytes(), seq + 1);
         serverNext = seq + 1;
         FilterDataProvider p = engine.provider();
         if (!engine.proxies().isEmpty()) choose(FlowPath.TERMINATED); // proxy routing needs the terminated path
@@ -153,15 +145,15 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
             close();
             return;
         }
-        if (payload.length > 0) addBytes(seq, payload);
+        prefix.add(seq, payload);
         if (pipeline.step() != FlowPipeline.Step.NAMING) return;
         if ((flags & VerdictQueue.TCP_FIN) != 0) {
             pipeline.decide(); // the application's end of input
             return;
         }
-        if (payload.length == 0 && prefix.position() == 0) return;
-        FlowName name = engine.namer().nameTcp(remote.getAddress(), prefix, 0, prefix.position());
-        pipeline.peeked(name, !prefix.hasRemaining() || held >= MAX_HELD || earlyBytes >= prefix.capacity());
+        if (prefix.length() == 0) return;
+        FlowName name = engine.namer().nameTcp(remote.getAddress(), prefix.buffer(), 0, prefix.length());
+        pipeline.peeked(name, prefix.full() || held >= MAX_HELD);
         if (pipeline.step() == FlowPipeline.Step.NAMING && !announcedRelease) passAllButNewest();
     }
 
@@ -183,31 +175,6 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         heldSeqEnds[0] = heldSeqEnds[last];
         held = 1;
         queue.flush();
-    }
-
-    /** Puts a segment's bytes in stream order; a segment from beyond a gap waits for the gap to fill. */
-    private void addBytes(int seq, byte[] payload) {
-        int offset = seq - nextSeq; // wraps as sequence numbers do
-        if (offset > 0) {
-            if (earlyBytes < prefix.capacity() && early.putIfAbsent(offset + prefix.position(), payload) == null)
-                earlyBytes += payload.length;
-            return;
-        }
-        append(payload, -offset);
-        while (!early.isEmpty() && early.firstKey() <= prefix.position()) {
-            var e = early.pollFirstEntry();
-            earlyBytes -= e.getValue().length;
-            append(e.getValue(), prefix.position() - e.getKey());
-        }
-    }
-
-    /** Appends {@code bytes} from index {@code skip} (what the stream already had of it). */
-    private void append(byte[] bytes, int skip) {
-        if (skip >= bytes.length) return; // a retransmission of bytes already in order
-        int n = Math.min(bytes.length - skip, prefix.remaining());
-        prefix.put(bytes, skip, n);
-        nextSeq += bytes.length - skip;
-        bytesOut += bytes.length - skip;
     }
 
     // 3. the verdict
@@ -268,7 +235,7 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         gone = true;
         if (handshakeTimer != null) handshakeTimer.cancel(false);
         if (held > 0) releaseHeld(verdictField != 0 ? verdictField : 0);
-        if (pipeline != null) pipeline.closed(Math.max(0, received), acked >= 0 ? acked : bytesOut);
+        if (pipeline != null) pipeline.closed(Math.max(0, received), acked >= 0 ? acked : prefix == null ? 0 : prefix.inOrder());
         // packets queued before the verdict reached the connection's mark still find it for a while
         loop.schedule(() -> queue.forget(this), VerdictQueue.LINGER.toNanos(), TimeUnit.NANOSECONDS);
     }
