@@ -60,7 +60,7 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
     private int serverNext; // the first byte the server has not been let to see
     private int held;
     private boolean terminated, sawAfterSyn;
-    private int verdictField; // 0 while undecided, else VerdictSteering.ACCEPTED | REJECTED | DROPPED
+    private volatile int verdictField; // 0 while undecided, else VerdictSteering.ACCEPTED | REJECTED | DROPPED
     private boolean announcedRelease;
     private volatile boolean gone;
     private StreamPrefix prefix; // the client's first bytes, from the SYN on
@@ -185,6 +185,7 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
                 pipeline.id(), engine.config().providerName());
         verdictField = VerdictSteering.ACCEPTED;
         announcedRelease = true;
+        pipeline.upstream(client, remote); // on the wire the flow is the application's own connection
         // as on the terminated path, the bytes move once the flow's events carry its process (at most 100 ms)
         pipeline.whenAnnounced(() -> {
             announcedRelease = false;
