@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.HostnameInfo;
 import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
@@ -58,6 +59,8 @@ class FastPathIntegrationTest {
         client = lab.namespace("client");
         server = lab.namespace("server");
         lab.veth(VethEnd.of("client", "qc0", "10.79.0.1/24"), VethEnd.of("server", "qs0", "10.79.0.2/24"));
+        client.ip("-6", "addr", "add", "fd79::1/64", "dev", "qc0", "nodad").orThrow();
+        server.ip("-6", "addr", "add", "fd79::2/64", "dev", "qs0", "nodad").orThrow();
         dir = Files.createTempDirectory("netext-fastpath-it");
         server.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                 "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString(),
@@ -183,6 +186,21 @@ class FastPathIntegrationTest {
         assertThat(upstreamMessages(fast)).containsExactly(localOf(fast));
     }
 
+    @Test
+    void ipv6FlowsTakeTheFastPathToo() throws Exception {
+        ExecResult blocked = client.run(Duration.ofSeconds(20), "curl", "-sk", "--max-time", "10", "--resolve",
+                "v6.blocked.test:443:[fd79::2]", "https://v6.blocked.test/");
+        assertThat(blocked.exitCode()).as(blocked.output()).isIn(35, 56);
+        assertThat(verdicts(opened("v6.blocked.test", HostnameInfo.Source.TLS_SNI))).containsExactly(FinalVerdict.DROP);
+        ExecResult ok = client.run(Duration.ofSeconds(20), "curl", "-sk", "--max-time", "10", "--resolve",
+                "v6.ok.test:443:[fd79::2]", "https://v6.ok.test/");
+        assertThat(ok.exitCode()).as(ok.output()).isZero();
+        assertThat(ok.output()).contains("s_server");
+        long id = opened("v6.ok.test", HostnameInfo.Source.TLS_SNI);
+        assertThat(verdicts(id)).containsExactly(FinalVerdict.ALLOW);
+        assertThat(upstreamMessages(id)).containsExactly(localOf(id));
+    }
+
     /** A Python client writes a real ClientHello grown by a 3000-byte padding extension (SNI after it) in two sends. */
     private static ExecResult splitHello(String host) throws Exception {
         String script = """
@@ -250,17 +268,17 @@ class FastPathIntegrationTest {
     }
 
     /** The local ends of the flow's upstream connections ({@code flow.upstream} messages). */
-    private static List<String> upstreamMessages(long id) throws InterruptedException {
+    private static List<Endpoint> upstreamMessages(long id) throws InterruptedException {
         Thread.sleep(100); // an upstream message follows the verdict
         return events.stream().filter(e -> e instanceof ProviderEvent.ProviderMessage m && m.flowId() == id
                 && m.type().equals(FlowEvents.UPSTREAM_MESSAGE))
-                .map(e -> ((ProviderEvent.ProviderMessage) e).attributes().get("local")).toList();
+                .map(e -> Endpoint.parse(((ProviderEvent.ProviderMessage) e).attributes().get("local"))).toList();
     }
 
     /** The flow's local end as the filter saw it: the application's socket. */
-    private static String localOf(long id) {
+    private static Endpoint localOf(long id) {
         return events.stream().filter(e -> e instanceof ProviderEvent.FlowOpened o && o.flowId() == id)
-                .map(e -> ((ProviderEvent.FlowOpened) e).flow().local().toString()).findFirst().orElseThrow();
+                .map(e -> ((ProviderEvent.FlowOpened) e).flow().local()).findFirst().orElseThrow();
     }
 
     private static ProviderEvent.FlowClosed awaitClosed(long id) throws InterruptedException {
