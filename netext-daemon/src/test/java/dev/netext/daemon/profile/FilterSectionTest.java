@@ -186,4 +186,12 @@ class FilterSectionTest {
                 java.util.Map.of(), List.of(), getClass().getClassLoader())).parse(custom, FILE)).getMessage())
                 .contains("flows.yaml:2: filter.provider").contains("class 'com.example.PortFilter' not found");
     }
+
+    @Test
+    void fastPathIsTheDefaultAndCanBeTurnedOff() throws Exception {
+        assertThat(new ProfileLoader().parse(CONTRACT, FILE).filter().orElseThrow().fastPath()).isTrue();
+        Profile off = new ProfileLoader().parse(CONTRACT + "  fast-path: false\n", FILE);
+        assertThat(off.filter().orElseThrow().fastPath()).isFalse();
+        assertThat(errors(CONTRACT + "  fast-path: sometimes\n")).contains("fast-path");
+    }
 }
