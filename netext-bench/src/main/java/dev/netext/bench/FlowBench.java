@@ -40,10 +40,11 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code netext-bench flows}: in one run, side by side, over a veth between two namespaces —
- * iperf3 TCP direct vs through TPROXY interception with the rules filter allowing (relay through netext);
- * connection setup + first round trip (p50/p99) direct vs intercepted (attribution, peek, verdict, upstream connect);
- * and the rules filter's verdict rate on its own.
+ * {@code netext-bench flows}: in one run, side by side, over a veth between two namespaces — iperf3 TCP direct, on
+ * the fast path (the rules filter allowing from queued packets; the kernel carries the flow) and on the terminated
+ * path (TPROXY, netext relays every byte); connection setup + first round trip (p50/p99) the same three ways
+ * (attribution, naming, verdict; on the terminated path the upstream connect too); UDP ({@link UdpFlowBench}: UDP
+ * has no fast path yet); and the rules filter's verdict rate on its own.
  */
 final class FlowBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -94,33 +95,11 @@ final class FlowBench {
                 for (int r = 1; r <= rounds; r++) {
                     double direct = iperf(c);
                     long[] directLat = latencies(c);
-                    FlowEngineConfig cfg = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
-                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
-                            EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
-                    double through;
-                    long[] lat, latNoProcess;
-                    try {
-                        through = iperf(c);
-                        lat = latencies(c);
-                    } finally {
-                        c.runInside(engine::close);
-                    }
-                    FlowEngine hostOnly = c.runInside(() -> FlowEngine.start(cfg, filterWithoutProcess(), List.of(), Map.of(),
-                            EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
-                    try {
-                        latNoProcess = latencies(c);
-                    } finally {
-                        c.runInside(hostOnly::close);
-                    }
-                    out.printf("round %d: iperf3 direct %.2f Gbit/s, intercepted+allow %.2f Gbit/s, ratio %.2f%n",
-                            r, direct, through, through / direct);
-                    out.printf("round %d: connect+first byte direct p50 %.0f us p99 %.0f us; intercepted p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); %.0f flows/s sequential%n",
-                            r, pct(directLat, 50), pct(directLat, 99), pct(lat, 50), pct(lat, 99),
-                            pct(lat, 50) - pct(directLat, 50), pct(lat, 99) - pct(directLat, 99),
-                            connections / (Arrays.stream(lat).sum() / 1e9));
-                    out.printf("round %d: same, filter without process rules (decides without waiting for attribution): intercepted p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us)%n",
-                            r, pct(latNoProcess, 50), pct(latNoProcess, 99), pct(latNoProcess, 50) - pct(directLat, 50),
-                            pct(latNoProcess, 99) - pct(directLat, 99));
+                    FlowEngineConfig fast = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL)
+                            .withLedgerDir(ledgers);
+                    FlowEngineConfig terminated = fast.withInterception(fast.interception().withFastPath(false));
+                    report(r, "fast path", direct, directLat, measure(c, fast));
+                    report(r, "terminated", direct, directLat, measure(c, terminated));
                     out.flush();
                 }
             } finally {
@@ -140,6 +119,41 @@ final class FlowBench {
         new UdpFlowBench(out, rounds).run();
         verdictRate();
         return 0;
+    }
+
+    /** Throughput (Gbit/s) and setup latencies with each filter: with process rules, and without. */
+    private record Measured(double gbps, long[] latencies, long[] latenciesWithoutProcess) {}
+
+    private Measured measure(NetworkNamespace c, FlowEngineConfig cfg) throws Exception {
+        FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
+                EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
+        double gbps;
+        long[] lat;
+        try {
+            gbps = iperf(c);
+            lat = latencies(c);
+        } finally {
+            c.runInside(engine::close);
+        }
+        FlowEngine hostOnly = c.runInside(() -> FlowEngine.start(cfg, filterWithoutProcess(), List.of(),
+                Map.of(), EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
+        try {
+            return new Measured(gbps, lat, latencies(c));
+        } finally {
+            c.runInside(hostOnly::close);
+        }
+    }
+
+    private void report(int r, String path, double direct, long[] directLat, Measured m) {
+        out.printf("round %d: iperf3 TCP direct %.2f Gbit/s, %s %.2f Gbit/s, ratio %.2f%n", r, direct, path, m.gbps(),
+                m.gbps() / direct);
+        out.printf("round %d: connect+first byte direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); %.0f flows/s sequential%n",
+                r, pct(directLat, 50), pct(directLat, 99), path, pct(m.latencies(), 50), pct(m.latencies(), 99),
+                pct(m.latencies(), 50) - pct(directLat, 50), pct(m.latencies(), 99) - pct(directLat, 99),
+                connections / (Arrays.stream(m.latencies()).sum() / 1e9));
+        long[] np = m.latenciesWithoutProcess();
+        out.printf("round %d: same, %s, filter without process rules (no wait for attribution): p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us)%n",
+                r, path, pct(np, 50), pct(np, 99), pct(np, 50) - pct(directLat, 50), pct(np, 99) - pct(directLat, 99));
     }
 
     /** The rules filter alone: new-flow verdicts per second on one thread (5 rules, default allow: worst case). */

@@ -81,8 +81,8 @@ class InboundFlowUpIntegrationTest {
         try (NetextProcess diagnose = NetextProcess.start(host, "diagnose")) {
             diagnose.waitFor(START);
             assertThat(diagnose.output()).contains("netext inbound ledger") // the mangle chain, not only the filter one
-                    .containsPattern("iptables chain NETEXT-IN-20056(?!-R)").containsPattern("iptables jump INPUT → NETEXT-IN-20056(?!-R)")
-                    .contains("iptables chain NETEXT-IN-20056-R");
+                    .containsPattern("iptables chain NETEXT-IN-20057(?!-R)").containsPattern("iptables jump INPUT → NETEXT-IN-20057(?!-R)")
+                    .contains("iptables chain NETEXT-IN-20057-R");
         }
 
         try (NetextProcess again = NetextProcess.start(host, "up", "--log", profile.toString())) {

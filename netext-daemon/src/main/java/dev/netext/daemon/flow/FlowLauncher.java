@@ -153,13 +153,15 @@ public final class FlowLauncher {
         List<String> gateway = profile.filter().map(FilterSection::gateway).orElse(List.of());
         // the DNS layer redirects port 53 itself when it intercepts: steering it here too would take the query from it
         boolean dnsIntercepted = profile.dns().map(DnsSection::intercept).orElse(false);
-        // inbound connections are queued only when the filter judges them; while netext is down they pass or not as
-        // the filter fails (on-failure)
+        // the fast path unless the profile turns it off; inbound connections are queued only when the filter judges
+        // them; while netext is gone, the connections either queue would judge pass or drop as the filter's
+        // on-failure verdict says
+        boolean fastPath = profile.filter().map(FilterSection::fastPath).orElse(true);
         boolean inbound = profile.filter().map(FilterSection::judgesInbound).orElse(false);
-        boolean inboundFailOpen = profile.filter().map(s -> s.onFailure() == FinalVerdict.ALLOW).orElse(true);
+        boolean failOpen = profile.filter().map(f -> f.onFailure() instanceof FinalVerdict.Allow).orElse(true);
         FlowEngineConfig config = FlowEngineConfig.defaults(profile.name(), scope).withLedgerDir(ledgerDir)
                 .withInterception(InterceptionOptions.DEFAULT.withUdp(udp).withGateway(gateway)
-                        .withDnsExcluded(dnsIntercepted).withInbound(inbound, inboundFailOpen));
+                        .withDnsExcluded(dnsIntercepted).withFastPath(fastPath).withInbound(inbound, failOpen));
         List<FlowProxy> proxies;
         try {
             proxies = proxies(profile, resolver, policy, events, config.interception().udpIdleTimeout());

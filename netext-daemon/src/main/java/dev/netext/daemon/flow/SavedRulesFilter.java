@@ -4,6 +4,7 @@ import dev.netext.api.filter.FilterContext;
 import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.filter.FlowPath;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.flows.FlowTable;
@@ -49,6 +50,10 @@ final class SavedRulesFilter implements FilterDataProvider {
         context = null;
         rules.stopFilter(reason);
     }
+
+    /** The rules filter's path: a saved rule only allows or drops, which the fast path does as well. */
+    @Override
+    public FlowPath pathFor(Flow opening) { return rules.pathFor(opening); }
 
     @Override
     public FilterVerdict handleNewFlow(Flow flow) {

@@ -30,6 +30,8 @@ import java.util.Objects;
  *   scope: { uids: [1000], gids: [], cgroups: [user.slice], exclude-uids: [] }
  *   udp: true                                # intercept UDP (QUIC named by SNI) as well as TCP; the default
  *   gateway: [lan0]                          # gateway mode: also filter traffic forwarded in through these interfaces
+ *   fast-path: true                          # the default: flows judged from their opening bytes stay in the kernel
+ *                                            # (false: every TCP flow is terminated and relayed)
  * </pre>
  *
  * or a custom {@code FilterDataProvider}, by class name or by the name its plugin jar announces in
@@ -50,7 +52,7 @@ import java.util.Objects;
 public record FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
                             FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
                             List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure,
-                            RuleAction inboundDefault, boolean inbound) {
+                            RuleAction inboundDefault, boolean inbound, boolean fastPath) {
     /** The built-in ordered rules filter. */
     public static final String RULES = "rules";
 
@@ -82,12 +84,12 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
                 FinalVerdict.ALLOW);
     }
 
-    /** Inbound flows judged only by {@code direction: in} rules. */
+    /** Inbound flows judged only by {@code direction: in} rules; the fast path on. */
     public FilterSection(String provider, List<FlowRule> rules, RuleAction defaultAction, Duration promptTimeout,
                          FinalVerdict promptDefault, DropMode dropMode, InterceptionConfig.Scope scope, boolean udp,
                          List<String> gateway, Map<String, Object> settings, FinalVerdict onFailure) {
         this(provider, rules, defaultAction, promptTimeout, promptDefault, dropMode, scope, udp, gateway, settings,
-                onFailure, RuleAction.ALLOW, false);
+                onFailure, RuleAction.ALLOW, false, true);
     }
 
     /** UDP intercepted, no gateway interfaces. */

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 /** The {@code filter:} section (see {@link FilterSection}). */
 final class FilterSectionParser implements SectionParser<FilterSection> {
     static final List<String> KEYS = List.of("provider", "rules", "default", "inbound-default", "inbound", "prompt-timeout",
-            "prompt-default", "drop", "scope", "udp", "gateway", "settings", "on-failure");
+            "prompt-default", "drop", "scope", "udp", "gateway", "settings", "on-failure", "fast-path");
     /** Keys that only the built-in rules filter reads. */
     static final List<String> RULES_ONLY_KEYS = List.of("rules", "default", "inbound-default", "prompt-timeout", "prompt-default");
     /** An interface name as the kernel allows it (IFNAMSIZ 16 with the NUL) and nft can quote. */
@@ -139,12 +139,13 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
                 if (!INTERFACE.matcher(gateway.get(i)).matches())
                     checks.error(f.get("gateway"), f.path("gateway") + "[" + i + "]",
                             "'" + gateway.get(i) + "' is not an interface name (1-15 of A-Z a-z 0-9 _ . @ : -)");
+        Boolean fastPath = f.get("fast-path") == null ? Boolean.TRUE : checks.bool(f.get("fast-path"), f.path("fast-path"));
         if (checks.errorCount() > before || def == null || inboundDefault == null || promptTimeout == null
-                || scope == null || udp == null || gateway == null) return null;
+                || scope == null || udp == null || gateway == null || fastPath == null) return null;
         if (promptDefault == FinalVerdict.DROP && drop == DropMode.SILENT) promptDefault = FinalVerdict.DROP_SILENTLY;
         if (onFailure == FinalVerdict.DROP && drop == DropMode.SILENT) onFailure = FinalVerdict.DROP_SILENTLY;
         return new FilterSection(provider, rules, def, promptTimeout, promptDefault, drop, scope, udp, gateway, settings,
-                onFailure, inboundDefault, Boolean.TRUE.equals(inbound));
+                onFailure, inboundDefault, Boolean.TRUE.equals(inbound), fastPath);
     }
 
     private static RuleAction action(YamlNode n, String path, Checks checks, boolean promptAllowed) {

@@ -220,4 +220,12 @@ class FilterSectionTest {
                 .contains("inbound: is for a custom provider");
         assertThat(errors("filter:\n  rules: [{ action: drop }]\n")).contains("matches every flow");
     }
+
+    @Test
+    void fastPathIsTheDefaultAndCanBeTurnedOff() throws Exception {
+        assertThat(new ProfileLoader().parse(CONTRACT, FILE).filter().orElseThrow().fastPath()).isTrue();
+        Profile off = new ProfileLoader().parse(CONTRACT + "  fast-path: false\n", FILE);
+        assertThat(off.filter().orElseThrow().fastPath()).isFalse();
+        assertThat(errors(CONTRACT + "  fast-path: sometimes\n")).contains("fast-path");
+    }
 }

@@ -16,6 +16,9 @@ import dev.netext.flow.naming.FlowNamer;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.linux.diag.ProcessAttributor;
 import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.nfqueue.Iptables;
+import dev.netext.linux.nfqueue.QueueSteering;
+import dev.netext.linux.nfqueue.VerdictSteering;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.InterceptionConfig;
@@ -54,8 +57,12 @@ import java.util.function.LongSupplier;
  * proxies in order → direct (see {@link ProxyWalk}), each flow decided by a {@link FlowPipeline}. Installs
  * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
  * accepted connection to an {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow}
- * ({@link UdpInterceptor}), the transports' adapters of the pipeline; with {@link InterceptionOptions#inbound} also
- * connections other hosts open to local services ({@link InboundInterceptor}, judged in a netfilter queue). Start
+ * ({@link UdpInterceptor}), the transports' adapters of the pipeline. With the fast path (the default,
+ * {@link InterceptionOptions#fastPath}) a locally opened TCP connection's SYN is queued first ({@link VerdictQueue},
+ * {@link VerdictSteering}): a flow the filter can judge from its opening bytes is judged there, by a
+ * {@link QueuedTcpFlow}, and the kernel carries the rest; only the others reach the listeners. With
+ * {@link InterceptionOptions#inbound} also connections other hosts open to local services ({@link InboundInterceptor},
+ * judged in a netfilter queue of their own). Start
  * it on a thread inside the namespace it should serve: the listeners, the netlink sockets and the event loop threads
  * are created from the starting thread.
  *
@@ -66,6 +73,8 @@ import java.util.function.LongSupplier;
 public final class FlowEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlowEngine.class);
     private static final int ATTRIBUTION_THREADS = 2;
+    /** The netfilter queue of the fast path (one flow layer per network namespace). */
+    public static final int VERDICT_QUEUE = 0x4e58;
 
     private final FlowEngineConfig config;
     private final FilterDataProvider provider;
@@ -94,6 +103,8 @@ public final class FlowEngine implements AutoCloseable {
     private Channel listenerV4, listenerV6;
     private UdpInterceptor udp;
     private InboundInterceptor inbound;
+    private VerdictQueue verdicts;
+    private VerdictSteering verdictSteering;
     private boolean providerStarted;
     private List<StateLedger.Recovery> recovered = List.of();
 
@@ -136,7 +147,11 @@ public final class FlowEngine implements AutoCloseable {
         for (var loop : group) loop.submit(() -> { }).sync();
         rtnl = RtNetlink.open();
         Nft nft = new Nft();
-        recovered = TproxySteering.recover(config.ledgerDir(), rtnl, nft);
+        Iptables iptables = new Iptables();
+        recovered = StateLedger.recover(config.ledgerDir(), LedgerKind.FLOW, e -> {
+            TproxySteering.undo(e, rtnl, nft);
+            QueueSteering.undo(e, iptables); // the fast path's queue rules
+        });
         for (var r : recovered)
             log.info("undid {} objects of dead flow-layer instance pid {}", r.undone().size(), r.pid());
         attributor = ProcessAttributor.open();
@@ -150,8 +165,15 @@ public final class FlowEngine implements AutoCloseable {
         InterceptionConfig ic = InterceptionConfig.of(port(listenerV4), listenerV6 == null ? 0 : port(listenerV6),
                 config.scope());
         if (udp != null) ic = ic.withUdp(udp.portV4(), udp.portV6());
-        ic = ic.withGateway(more.gatewayInterfaces()).withDnsExcluded(more.excludeDns());
+        ic = ic.withGateway(more.gatewayInterfaces()).withDnsExcluded(more.excludeDns()).withTcpQueued(more.fastPath());
+        // the queue is bound before any rule sends packets to it
+        if (more.fastPath()) verdicts = VerdictQueue.open(this, group, VERDICT_QUEUE, more.failOpen(), ic.interceptMark());
         steering = TproxySteering.install(ic, ledger, rtnl, nft);
+        if (more.fastPath()) {
+            verdictSteering = VerdictSteering.install(VERDICT_QUEUE, ic, more.failOpen(), ledger, iptables);
+            log.info("fast path: TCP SYNs of {} queued to {} (on failure: {})", config.providerName(), VERDICT_QUEUE,
+                    more.failOpen() ? "open" : "closed");
+        }
         log.info("intercepting TCP for {} on 127.0.0.1:{}{}", config.providerName(), port(listenerV4),
                 listenerV6 == null ? "" : " and [::1]:" + port(listenerV6));
         if (udp != null) log.info("intercepting UDP for {} on 127.0.0.1:{}{}", config.providerName(), udp.portV4(),
@@ -159,7 +181,7 @@ public final class FlowEngine implements AutoCloseable {
         if (!more.gatewayInterfaces().isEmpty())
             log.info("gateway mode: intercepting traffic forwarded in through {}", more.gatewayInterfaces());
         if (more.inbound()) {
-            inbound = InboundInterceptor.open(this, group, config.ipv6(), more.inboundFailOpen(), config.ledgerDir());
+            inbound = InboundInterceptor.open(this, group, config.ipv6(), more.failOpen(), config.ledgerDir());
             recovered = java.util.stream.Stream.concat(recovered.stream(), inbound.recovered().stream()).toList();
         }
     }
@@ -235,6 +257,9 @@ public final class FlowEngine implements AutoCloseable {
         return new int[]{port(listenerV4), listenerV6 == null ? 0 : port(listenerV6)};
     }
 
+    /** Flows on the fast path now (being named, or allowed and still open); 0 without the fast path. */
+    public int queuedFlows() { return verdicts == null ? 0 : verdicts.size(); }
+
     /** The transparent UDP listeners' ports (v4, v6 or 0; both 0 without UDP interception). */
     public int[] udpListenerPorts() {
         return udp == null ? new int[]{0, 0} : new int[]{udp.portV4(), udp.portV6()};
@@ -243,7 +268,9 @@ public final class FlowEngine implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (inbound != null) inbound.close();     // its own steering first, then its queue
-        if (steering != null) steering.close();   // first: no new flow is steered to a closing listener
+        if (verdictSteering != null) verdictSteering.close(); // first: no new flow is queued or steered
+        if (steering != null) steering.close();   // no new flow is steered to a closing listener
+        if (verdicts != null) verdicts.close();
         if (listenerV4 != null) listenerV4.close().awaitUninterruptibly();
         if (listenerV6 != null) listenerV6.close().awaitUninterruptibly();
         if (udp != null) udp.close();
@@ -270,6 +297,8 @@ public final class FlowEngine implements AutoCloseable {
         if (rtnl != null) rtnl.close();
         if (ledger != null) ledger.close();
         steering = null;
+        verdictSteering = null;
+        verdicts = null;
         udp = null;
         inbound = null;
         ledger = null;

@@ -33,8 +33,9 @@ import java.util.function.Consumer;
 
 /**
  * One flow's decision, the same for every transport. The adapters ({@link InterceptedFlow} for TCP,
- * {@link InterceptedUdpFlow} for UDP, {@link dev.netext.flow.inbound.InboundFlow} for a connection another host
- * opens to a local service, judged on its first packet in a netfilter queue) only move bytes or packets. In order:
+ * {@link InterceptedUdpFlow} for UDP, {@link QueuedTcpFlow} for the kernel-verdict fast path,
+ * {@link dev.netext.flow.inbound.InboundFlow} for a connection another host opens to a local service, judged on its
+ * first packet in a netfilter queue) only move bytes or packets. In order:
  * <ol>
  *   <li><b>attribute</b> — the process behind the client's socket (inbound: the server's listening or bound socket),
  *       started at once (while that socket certainly exists) on the engine's platform attribution pool;</li>
@@ -69,9 +70,9 @@ public final class FlowPipeline {
     static final Duration ATTRIBUTION_HOLD = Duration.ofMillis(100);
 
     /**
-     * What the adapter does at the act step; called on the flow's event loop. A kernel-verdict adapter (the NFQUEUE
-     * fast path) would accept with a conntrack mark on {@code connect(null, null)}, drop on {@code drop}, and hand a
-     * flow that needs more (a proxy, watched data) to the terminated path.
+     * What the adapter does at the act step; called on the flow's event loop. The kernel-verdict adapter
+     * ({@link QueuedTcpFlow}) accepts with a conntrack mark on {@code connect}, resets on {@code drop}; flows that
+     * need a proxy or watched data never reach it (their SYN went to the terminated path).
      */
     public interface Transport {
         /** Allowed: open the upstream through {@code proxy} (null: direct), watching what {@code watch} asks (or null). */
@@ -108,11 +109,18 @@ public final class FlowPipeline {
      */
     FlowPipeline(FlowEngine engine, long id, TransportProtocol protocol, InetSocketAddress client,
                  InetSocketAddress original, EventLoop loop, Transport transport) {
-        this(engine, id, Direction.OUTBOUND, protocol, client, original, loop, transport);
+        this(engine, id, protocol, client, original, loop, transport, attribution(engine, protocol, client, original));
+    }
+
+    /** An outbound flow with attribution already started ({@link #attribution}): the fast path starts it at the SYN. */
+    FlowPipeline(FlowEngine engine, long id, TransportProtocol protocol, InetSocketAddress client,
+                 InetSocketAddress original, EventLoop loop, Transport transport, CompletableFuture<ProcessInfo> process) {
+        this(engine, id, Direction.OUTBOUND, protocol, client, original, loop, transport, process);
     }
 
     private FlowPipeline(FlowEngine engine, long id, Direction direction, TransportProtocol protocol,
-                         InetSocketAddress local, InetSocketAddress remote, EventLoop loop, Transport transport) {
+                         InetSocketAddress local, InetSocketAddress remote, EventLoop loop, Transport transport,
+                         CompletableFuture<ProcessInfo> process) {
         this.engine = engine;
         this.id = id;
         this.direction = direction;
@@ -121,7 +129,19 @@ public final class FlowPipeline {
         this.remote = remote;
         this.loop = loop;
         this.transport = transport;
-        this.process = CompletableFuture.supplyAsync(() -> {
+        this.process = process;
+    }
+
+    /** The process behind {@code client}, on the engine's attribution pool: start it while that socket exists. */
+    static CompletableFuture<ProcessInfo> attribution(FlowEngine engine, TransportProtocol protocol,
+                                                      InetSocketAddress client, InetSocketAddress original) {
+        return attribution(engine, Direction.OUTBOUND, protocol, client, original);
+    }
+
+    /** The process at {@code local}: the client of an outbound flow, the listening server of an inbound one. */
+    private static CompletableFuture<ProcessInfo> attribution(FlowEngine engine, Direction direction, TransportProtocol protocol,
+                                                              InetSocketAddress local, InetSocketAddress remote) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return direction == Direction.INBOUND ? engine.attributor().attributeServer(protocol, local, remote)
                         : engine.attributor().attribute(protocol, local, remote);
@@ -138,7 +158,8 @@ public final class FlowPipeline {
      */
     public static FlowPipeline inbound(FlowEngine engine, TransportProtocol protocol, InetSocketAddress service,
                                        InetSocketAddress peer, EventLoop loop, Transport transport) {
-        return new FlowPipeline(engine, engine.nextFlowId(), Direction.INBOUND, protocol, service, peer, loop, transport);
+        return new FlowPipeline(engine, engine.nextFlowId(), Direction.INBOUND, protocol, service, peer, loop, transport,
+                attribution(engine, Direction.INBOUND, protocol, service, peer));
     }
 
     public long id() { return id; }

@@ -56,7 +56,7 @@ final class PortUnreachable {
         return out;
     }
 
-    private static void ipv4Header(ByteBuffer b, byte[] src, byte[] dst, int protocol, int payloadLength) {
+    static void ipv4Header(ByteBuffer b, byte[] src, byte[] dst, int protocol, int payloadLength) {
         int start = b.position();
         b.put((byte) 0x45).put((byte) 0).putShort((short) (IPV4_HEADER + payloadLength)).putInt(0)
                 .put((byte) TTL).put((byte) protocol).putShort((short) 0).put(src).put(dst);
@@ -64,7 +64,7 @@ final class PortUnreachable {
         b.putShort(start + 10, (short) checksum);
     }
 
-    private static void ipv6Header(ByteBuffer b, byte[] src, byte[] dst, int nextHeader, int payloadLength) {
+    static void ipv6Header(ByteBuffer b, byte[] src, byte[] dst, int nextHeader, int payloadLength) {
         b.putInt(0x6000_0000).putShort((short) payloadLength).put((byte) nextHeader).put((byte) TTL).put(src).put(dst);
     }
 }

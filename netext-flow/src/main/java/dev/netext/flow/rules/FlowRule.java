@@ -83,6 +83,15 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
         return f.direction() == Direction.INBOUND ? f.local().port() : f.remote().port();
     }
 
+    /**
+     * Whether this rule may match {@code f} once its bytes name it: as {@link #matches}, except that a host or list
+     * selector may still match a flow that has no name yet (its TLS SNI or HTTP Host comes later).
+     */
+    public boolean mayMatch(Flow f) {
+        if (f.hostname().isPresent()) return matches(f);
+        return (host == null && list == null ? this : withHost(null).withList(null)).matches(f);
+    }
+
     private boolean inList(Flow f) {
         HostnameInfo h = f.hostname().orElse(null);
         return (h != null && list.containsHost(h.hostname())) || list.containsAddress(f.remote().address());

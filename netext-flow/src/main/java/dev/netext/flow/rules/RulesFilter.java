@@ -6,6 +6,7 @@ import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Direction;
+import dev.netext.api.filter.FlowPath;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.tunnel.StopReason;
 
@@ -92,6 +93,20 @@ public final class RulesFilter implements FilterDataProvider {
     /** A rule walk: no I/O, no locks. */
     @Override
     public boolean decidesInline() { return true; }
+
+    /**
+     * The fast path ({@link FlowPath#VERDICT}) unless a prompt may decide the flow: the first rule that may match it
+     * (a host rule may, while the flow has no name yet) prompts, or none matches and the default prompts. A prompt
+     * pauses for seconds, which only the terminated path holds without the application retransmitting.
+     */
+    @Override
+    public FlowPath pathFor(Flow opening) {
+        for (FlowRule r : rules) {
+            if (r.matches(opening)) return r.action() == RuleAction.PROMPT ? FlowPath.TERMINATED : FlowPath.VERDICT;
+            if (r.action() == RuleAction.PROMPT && r.mayMatch(opening)) return FlowPath.TERMINATED;
+        }
+        return defaultAction == RuleAction.PROMPT ? FlowPath.TERMINATED : FlowPath.VERDICT;
+    }
 
     @Override
     public void startFilter(FilterContext context, Map<String, Object> options) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.filter.FlowPath;
 import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.HostnameInfo;
@@ -133,5 +134,27 @@ class RulesFilterTest {
                 Endpoint.parse("10.0.0.2:51000"), server, Optional.empty(), Optional.empty(), Instant.EPOCH)))
                 .isInstanceOf(FilterVerdict.Pause.class);
         assertThat(RulesFilter.describe(in)).containsEntry("direction", "in").containsEntry("local", "10.0.0.1:8000");
+    }
+
+    @Test
+    void pathIsTheFastOneUnlessAPromptMayDecideTheFlow() {
+        RulesFilter f = new RulesFilter(List.of(
+                FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
+                FlowRule.of(RuleAction.PROMPT).withHost("*.ask.test"),
+                FlowRule.of(RuleAction.PROMPT).withPort(PortRange.of(8443))),
+                RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(f.pathFor(flow("192.0.2.1:443", "x.blocked.test", CURL))).isEqualTo(FlowPath.VERDICT);
+        assertThat(f.pathFor(flow("192.0.2.1:443", "www.ok.test", CURL))).isEqualTo(FlowPath.VERDICT);
+        assertThat(f.pathFor(flow("192.0.2.1:443", "x.ask.test", CURL))).isEqualTo(FlowPath.TERMINATED);
+        // no name at the SYN yet: its SNI may still be *.ask.test
+        assertThat(f.pathFor(flow("192.0.2.1:443", null, CURL))).isEqualTo(FlowPath.TERMINATED);
+        assertThat(f.pathFor(flow("192.0.2.1:8443", "www.ok.test", CURL))).isEqualTo(FlowPath.TERMINATED);
+        RulesFilter noPrompt = new RulesFilter(List.of(FlowRule.of(RuleAction.DROP).withHost("*.blocked.test")),
+                RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(noPrompt.pathFor(flow("192.0.2.1:443", null, CURL))).isEqualTo(FlowPath.VERDICT);
+        RulesFilter promptByDefault = new RulesFilter(List.of(FlowRule.of(RuleAction.ALLOW).withPort(PortRange.of(443))),
+                RuleAction.PROMPT, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(promptByDefault.pathFor(flow("192.0.2.1:443", null, CURL))).isEqualTo(FlowPath.VERDICT);
+        assertThat(promptByDefault.pathFor(flow("192.0.2.1:80", null, CURL))).isEqualTo(FlowPath.TERMINATED);
     }
 }

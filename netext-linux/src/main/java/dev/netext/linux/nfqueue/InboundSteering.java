@@ -43,8 +43,11 @@ import java.util.List;
  */
 public final class InboundSteering implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InboundSteering.class);
-    /** The queue inbound connections wait in: "NX" as elsewhere in netext's marks. One per network namespace. */
-    public static final int DEFAULT_QUEUE = 0x4e58;
+    /**
+     * The queue inbound connections wait in, one per network namespace: "NX" + 1, beside the fast path's queue of
+     * outbound SYNs (FlowEngine.VERDICT_QUEUE, 0x4e58), which the same engine binds at the same time.
+     */
+    public static final int DEFAULT_QUEUE = 0x4e59;
     /** The packet mark of a verdict that rejects (RST or ICMP); inside netext's range, beside its other marks. */
     public static final int REJECT_MARK = 0x4e58_0f03;
 

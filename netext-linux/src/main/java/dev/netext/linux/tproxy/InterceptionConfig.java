@@ -19,10 +19,13 @@ import java.util.List;
  * @param excludeDns    leave port 53 (TCP and UDP) alone: the DNS layer intercepts it ({@code inet netext-dns}
  *                      redirects it in nat output, after this table's route chain has run), and steering it here too
  *                      would hand the redirected query to the flow listener instead of the DNS listener
+ * @param tcpQueued     locally opened TCP connections are not steered to TPROXY here when their SYN leaves: their SYN
+ *                      is queued to the flow layer first ({@link dev.netext.linux.nfqueue.VerdictSteering}), whose
+ *                      verdict sends the flows that need it to TPROXY with {@link #interceptMark}
  */
 public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                                  int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
-                                 List<String> gatewayInterfaces, boolean excludeDns) {
+                                 List<String> gatewayInterfaces, boolean excludeDns, boolean tcpQueued) {
 
     /** netext's defaults: marks in netext's 0x4e58 space, distinct from the tunnel's and the packet filter's. */
     public static final int DEFAULT_INTERCEPT_MARK = 0x4e580f01, DEFAULT_BYPASS_MARK = 0x4e580f02;
@@ -47,7 +50,15 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
     /** TCP only, local traffic only: the original form. */
     public InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                               int rulePriority, Scope scope) {
-        this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, 0, 0, List.of(), false);
+        this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, 0, 0, List.of(), false, false);
+    }
+
+    /** Without the SYN queue. */
+    public InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
+                              int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
+                              List<String> gatewayInterfaces, boolean excludeDns) {
+        this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, udpPortV4, udpPortV6,
+                gatewayInterfaces, excludeDns, false);
     }
 
     public static InterceptionConfig of(int tcpPortV4, int tcpPortV6, Scope scope) {
@@ -58,19 +69,25 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
     /** This config with UDP intercepted to these listener ports (0: that family's UDP is not intercepted). */
     public InterceptionConfig withUdp(int portV4, int portV6) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                portV4, portV6, gatewayInterfaces, excludeDns);
+                portV4, portV6, gatewayInterfaces, excludeDns, tcpQueued);
     }
 
     /** This config also intercepting traffic forwarded in through {@code interfaces} (gateway mode). */
     public InterceptionConfig withGateway(List<String> interfaces) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, interfaces, excludeDns);
+                udpPortV4, udpPortV6, interfaces, excludeDns, tcpQueued);
     }
 
     /** This config leaving port 53 to the DNS layer's interception. */
     public InterceptionConfig withDnsExcluded(boolean exclude) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, exclude);
+                udpPortV4, udpPortV6, gatewayInterfaces, exclude, tcpQueued);
+    }
+
+    /** This config with locally opened TCP queued at its SYN (the fast path) instead of steered at once. */
+    public InterceptionConfig withTcpQueued(boolean queued) {
+        return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, queued);
     }
 
     /** Whether anything of {@code v6 ? IPv6 : IPv4} is intercepted (and so needs its policy routing). */

@@ -15,6 +15,8 @@ import java.util.stream.Collectors;
  *   meta l4proto tcp tcp flags &amp; (syn | ack) == syn ct direction original meta skuid …
  *       ct label set LABEL meta mark set INTERCEPT             a connection this host opens: one rule per scope
  *                                                              selector; "route" re-routes it
+ *       (with the SYN queue, {@link InterceptionConfig#tcpQueued}: no such rule; the flow layer's verdict marks
+ *       the SYNs it sends to TPROXY, and prerouting labels them: iifname "lo" meta mark INTERCEPT … ct label set)
  *   meta l4proto tcp ct direction original ct label LABEL meta mark set INTERCEPT   its later packets
  *   meta l4proto udp ct direction original meta skuid … meta mark set INTERCEPT     UDP, when it is intercepted
  * chain prerouting (type filter, hook prerouting, priority mangle):
@@ -66,7 +68,7 @@ public final class TproxyRuleset {
         String udp = families(c, c.udpPortV4() != 0, c.udpPortV6() != 0);
         String mark = "meta mark set " + hex(c.interceptMark());
         for (String selector : selectors(c.scope())) {
-            if (tcp != null)
+            if (tcp != null && !c.tcpQueued())
                 sb.append("    ").append(tcp).append("meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original ")
                         .append(selector).append("ct label set ").append(INTERCEPTED_LABEL).append(' ').append(mark).append('\n');
             if (udp != null)
@@ -79,6 +81,8 @@ public final class TproxyRuleset {
         sb.append("  chain prerouting {\n");
         sb.append("    type filter hook prerouting priority mangle; policy accept;\n");
         String m = "    iifname \"lo\" meta mark " + hex(c.interceptMark());
+        if (c.tcpQueued() && (c.tcpPortV4() != 0 || c.tcpPortV6() != 0)) // a SYN the flow layer's verdict sent here
+            sb.append(m).append(" meta l4proto tcp tcp flags & (syn | ack) == syn ct label set ").append(INTERCEPTED_LABEL).append('\n');
         tproxy(sb, m, c, "");
         if (!c.gatewayInterfaces().isEmpty()) {
             // forwarded traffic: marked here (policy routing then delivers it locally) and handed to the listeners;

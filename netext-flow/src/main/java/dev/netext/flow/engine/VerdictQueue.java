@@ -1,0 +1,253 @@
+package dev.netext.flow.engine;
+
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.linux.LinuxException;
+import dev.netext.linux.diag.SockDiag;
+import dev.netext.linux.diag.SocketOwner;
+import dev.netext.linux.diag.TcpCloseMonitor;
+import dev.netext.linux.nfqueue.NfQueue;
+import dev.netext.linux.nfqueue.NfqBatch;
+import dev.netext.linux.nfqueue.NfqConfig;
+import dev.netext.linux.nfqueue.NfqPacket;
+import dev.netext.linux.nfqueue.NfqueueH;
+import dev.netext.linux.nfqueue.VerdictSteering;
+import dev.netext.linux.tproxy.InterceptionConfig;
+import dev.netext.linux.tproxy.RawIpSocket;
+import dev.netext.wire.IpPacket;
+import dev.netext.wire.IpProtocol;
+import dev.netext.wire.Ipv4Packet;
+import dev.netext.wire.Ipv6Packet;
+import dev.netext.wire.TcpPacket;
+import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fast path's queue: the thread that receives what {@link VerdictSteering} queues — SYNs of locally opened TCP
+ * connections and the next packets of those being named — and hands each to its {@link QueuedTcpFlow} on the flow's
+ * event loop; the flows give the verdicts ({@link #release}). An allowed flow ends when the kernel destroys its
+ * application's socket ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no
+ * close reaches the queue); a slow sweep catches a close the monitor missed.
+ *
+ * <p>Pipeline: {@link NfQueue#receive} (one batch) → parse IP and TCP in place → copy the segment's bytes (the batch's
+ * buffer is reused) → the flow's loop → held until judged → verdicts appended and sent in one {@code sendto} per flow.
+ */
+final class VerdictQueue implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(VerdictQueue.class);
+    static final int TCP_FIN = TcpPacket.Field.FLAG_FIN, TCP_SYN = TcpPacket.Field.FLAG_SYN,
+            TCP_RST = TcpPacket.Field.FLAG_RST, TCP_ACK = TcpPacket.Field.FLAG_ACK;
+    /** How long a judged or abandoned flow is still found by its packets (those queued before its verdict). */
+    static final Duration LINGER = Duration.ofSeconds(5);
+    private static final Duration SWEEP = Duration.ofSeconds(5);
+    private static final int TCP_TIME_WAIT = 6, TCP_CLOSE = 7;
+
+    private record Key(InetSocketAddress client, InetSocketAddress remote) {}
+
+    private final FlowEngine engine;
+    private final EventLoopGroup group;
+    private final NfQueue queue;
+    private final int interceptMark;
+    private final boolean failOpen;
+    private final Map<Key, QueuedTcpFlow> flows = new ConcurrentHashMap<>();
+    private final SockDiag diag;
+    private final ScheduledExecutorService sweeper;
+    private final Ipv4Packet v4 = new Ipv4Packet();
+    private final Ipv6Packet v6 = new Ipv6Packet();
+    private final TcpPacket tcp = new TcpPacket();
+    private Thread thread;
+    private volatile boolean stopping;
+    private final int bypassMark = InterceptionConfig.DEFAULT_BYPASS_MARK;
+    private volatile RawIpSocket rawV4, rawV6;
+    private TcpCloseMonitor closes; // opened in the namespace by the first reset (a loop thread is there)
+
+    private VerdictQueue(FlowEngine engine, EventLoopGroup group, NfQueue queue, SockDiag diag, int interceptMark,
+                         boolean failOpen) {
+        this.engine = engine;
+        this.group = group;
+        this.queue = queue;
+        this.diag = diag;
+        this.interceptMark = interceptMark;
+        this.failOpen = failOpen;
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
+                .name("flow-verdicts-sweep").unstarted(r));
+    }
+
+    /** Binds {@code queueNumber} in the calling namespace and starts receiving. */
+    static VerdictQueue open(FlowEngine engine, EventLoopGroup group, int queueNumber, boolean failOpen,
+                             int interceptMark) throws LinuxException {
+        NfQueue q = NfQueue.open(NfqConfig.of(queueNumber, failOpen));
+        SockDiag diag;
+        try {
+            diag = SockDiag.open();
+        } catch (LinuxException | RuntimeException e) {
+            q.close();
+            throw e;
+        }
+        VerdictQueue v = new VerdictQueue(engine, group, q, diag, interceptMark, failOpen);
+        try {
+            v.closes = TcpCloseMonitor.open(v::socketClosed);
+        } catch (LinuxException | RuntimeException e) {
+            v.close();
+            throw e;
+        }
+        v.thread = Thread.ofPlatform().name("flow-verdicts-" + queueNumber).daemon().start(v::run);
+        v.sweeper.scheduleWithFixedDelay(v::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        return v;
+    }
+
+    FlowEngine engine() { return engine; }
+
+    private void run() {
+        try (NfqBatch batch = new NfqBatch(64, 4 << 20)) {
+            while (!stopping) {
+                int n = queue.receive(batch, 100);
+                if (batch.errors() > 0) // a verdict for a packet the kernel no longer holds, say
+                    log.warn("queue {}: {} verdicts refused (errno {})", queue.queueNumber(), batch.errors(), batch.lastErrno());
+                for (int i = 0; i < n; i++) handle(batch.get(i));
+                if (n > 0) flush();
+            }
+        } catch (LinuxException | RuntimeException e) {
+            if (!stopping) log.error("flow verdict queue failed; new connections get the failure setting", e);
+        }
+    }
+
+    private void handle(NfqPacket p) {
+        ByteBuffer b = p.payloadBuffer();
+        int len = p.payloadLength();
+        IpPacket ip = len > 0 && (b.get(0) >>> 4 & 0xF) == 6 ? (v6.tryWrap(b, 0, len) ? v6 : null)
+                : (v4.tryWrap(b, 0, len) ? v4 : null);
+        if (ip == null || ip.upperLayerProtocol() != IpProtocol.TCP || ip.isFragment() || !tcp.tryWrap(ip)) {
+            release(p.packetId(), p.mark(), 0); // only TCP is steered here; anything else passes as it came
+            return;
+        }
+        Key key = new Key(new InetSocketAddress(address(ip, ip.sourceAddressOffset()), tcp.sourcePort()),
+                new InetSocketAddress(address(ip, ip.destinationAddressOffset()), tcp.destinationPort()));
+        int flags = tcp.flags();
+        boolean syn = (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+        int dataOffset = tcp.offset() + tcp.headerLength();
+        byte[] data = new byte[Math.max(0, ip.offset() + ip.packetLength() - dataOffset)];
+        b.get(dataOffset, data);
+        int id = p.packetId(), mark = p.mark(), seq = tcp.sequenceNumber();
+        QueuedTcpFlow f = flows.get(key);
+        if (log.isDebugEnabled()) log.debug("queued {} -> {} flags {} seq {} {} bytes ({})", key.client(), key.remote(),
+                Integer.toHexString(flags), Integer.toUnsignedString(seq), data.length, f == null ? "new" : "known");
+        if (syn && (f == null || f.closed())) { // a new connection (its port may be a closed flow's, lingering)
+            QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), group.next());
+            flows.put(key, created);
+            created.loop.execute(() -> created.syn(id, mark, seq));
+        } else if (f == null) {
+            // a connection marked pending whose flow this instance does not know (a crashed instance judged it)
+            release(id, mark, failOpen ? VerdictSteering.ACCEPTED : VerdictSteering.REJECTED);
+        } else {
+            f.loop.execute(() -> f.packet(id, mark, syn, seq, flags, data));
+        }
+    }
+
+    private static InetAddress address(IpPacket ip, int offset) {
+        byte[] a = new byte[ip.addressLength()];
+        ip.buffer().get(offset, a);
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
+        }
+    }
+
+    /**
+     * One packet's verdict, from any thread: {@code field} 0 accepts it as it is, -1 sends it to TPROXY (the
+     * intercept mark: the kernel routes it again), else a {@link VerdictSteering} value is saved in its connection's
+     * mark ({@code NF_REPEAT}: the packet goes through the chain again, which accepts, rejects or drops it).
+     */
+    void release(int packetId, int mark, int field) {
+        try {
+            if (field == 0) queue.verdict(packetId, NfqueueH.NF_ACCEPT, false, 0, null);
+            else if (field == -1) queue.verdict(packetId, NfqueueH.NF_ACCEPT, true, interceptMark, null);
+            else queue.verdict(packetId, NfqueueH.NF_REPEAT, true, (mark & ~VerdictSteering.FIELD) | field, null);
+        } catch (LinuxException e) {
+            log.warn("verdict for queued packet {} failed: {}", Integer.toUnsignedString(packetId), e.getMessage());
+        }
+    }
+
+    void flush() {
+        try {
+            queue.flush();
+        } catch (LinuxException e) {
+            log.warn("sending queued verdicts failed: {}", e.getMessage());
+        }
+    }
+
+    /** A reset from {@code client} to {@code server} ({@link TcpReset}), sent with netext's bypass mark. */
+    void resetServer(InetSocketAddress client, InetSocketAddress server, int seq) {
+        RawIpSocket raw = server.getAddress() instanceof Inet4Address ? rawV4 : rawV6;
+        try {
+            if (raw == null) raw = openRaw(!(server.getAddress() instanceof Inet4Address));
+            raw.send(TcpReset.packet(client, server, seq), server.getAddress());
+        } catch (LinuxException | RuntimeException e) {
+            log.debug("reset to {} failed: {}", server, e.toString());
+        }
+    }
+
+    private synchronized RawIpSocket openRaw(boolean v6) throws LinuxException {
+        if (v6) return rawV6 != null ? rawV6 : (rawV6 = RawIpSocket.open(true, bypassMark));
+        return rawV4 != null ? rawV4 : (rawV4 = RawIpSocket.open(false, bypassMark));
+    }
+
+    /** The flow's packets no longer come here. */
+    void forget(QueuedTcpFlow f) { flows.remove(new Key(f.client, f.remote), f); }
+
+    /** The kernel destroyed an application's socket: an allowed flow of it ends, with its byte counts. */
+    private void socketClosed(InetSocketAddress local, InetSocketAddress remote, long received, long acked) {
+        QueuedTcpFlow f = flows.get(new Key(local, remote));
+        if (f != null && f.accepted()) f.loop.execute(() -> f.close(Math.max(0, received), Math.max(0, acked)));
+    }
+
+    /** Allowed flows whose application socket is gone without a word from {@link TcpCloseMonitor} are closed. */
+    private void sweep() {
+        for (QueuedTcpFlow f : flows.values()) {
+            if (!f.accepted()) continue;
+            Optional<SocketOwner> s;
+            try {
+                s = diag.lookup(TransportProtocol.TCP, f.client, f.remote);
+            } catch (LinuxException | RuntimeException e) {
+                log.debug("sweep lookup: {}", e.toString());
+                continue;
+            }
+            if (s.isEmpty() || s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE)
+                f.loop.execute(() -> f.close(-1, -1));
+        }
+    }
+
+    /** Queued flows known now (being named, or allowed and open). */
+    int size() { return flows.size(); }
+
+    @Override
+    public void close() {
+        stopping = true;
+        sweeper.shutdownNow();
+        if (thread != null) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        queue.close(); // packets still held: the kernel drops them (or lets them pass, fail-open)
+        if (closes != null) closes.close();
+        diag.close();
+        if (rawV4 != null) rawV4.close();
+        if (rawV6 != null) rawV6.close();
+    }
+}
