@@ -83,7 +83,7 @@ class FastPathIntegrationTest {
         assertThat(config.interception().fastPath()).as("the fast path is the default").isTrue();
         // fail-closed: SYNs are dropped, not passed, should the queue stop answering
         FlowEngineConfig closed = config.withInterception(config.interception().withFailOpen(false));
-        engine = client.runInside(() -> FlowEngine.start(closed, filter, null, null, events::add, new AtomicLong(), null, null));
+        engine = client.runInside(() -> FlowEngine.start(closed, filter, List.of(), null, events::add, new AtomicLong(), null, new AtomicLong()::incrementAndGet));
     }
 
     private static void waitListening(int port) throws Exception {

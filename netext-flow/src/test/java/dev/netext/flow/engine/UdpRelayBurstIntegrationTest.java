@@ -69,7 +69,7 @@ class UdpRelayBurstIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("udp-burst", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
-        engine = client.runInside(() -> FlowEngine.start(config, allowAll, null, null, events::add, new AtomicLong(), null, null));
+        engine = client.runInside(() -> FlowEngine.start(config, allowAll, List.of(), null, events::add, new AtomicLong(), null, new AtomicLong()::incrementAndGet));
     }
 
     @AfterEach

@@ -195,7 +195,7 @@ class InboundFlowIntegrationTest {
         FlowEngineConfig config = FlowEngineConfig.defaults("inbound", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withInbound(inbound, true));
-        return host.runInside(() -> FlowEngine.start(config, filter, null, null, events::add, new AtomicLong(), null, null));
+        return host.runInside(() -> FlowEngine.start(config, filter, List.of(), null, events::add, new AtomicLong(), null, new AtomicLong()::incrementAndGet));
     }
 
     private static FlowRule inbound(RuleAction action, int port) {
