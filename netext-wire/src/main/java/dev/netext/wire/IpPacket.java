@@ -1,5 +1,7 @@
 package dev.netext.wire;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 
 /**
@@ -37,6 +39,22 @@ public sealed interface IpPacket permits Ipv4Packet, Ipv6Packet {
 
     /** 4 or 16. */
     int addressLength();
+
+    /** The source address as an object: allocates, so for a flow's first packet, not the per-packet path. */
+    default InetAddress sourceInetAddress() { return addressAt(sourceAddressOffset()); }
+
+    /** The destination address as an object: allocates, as {@link #sourceInetAddress}. */
+    default InetAddress destinationInetAddress() { return addressAt(destinationAddressOffset()); }
+
+    private InetAddress addressAt(int offset) {
+        byte[] a = new byte[addressLength()];
+        buffer().get(offset, a);
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
+        }
+    }
 
     /** IPv4 TTL or IPv6 Hop Limit. */
     int hopLimit();

@@ -23,9 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
@@ -133,8 +131,8 @@ final class VerdictQueue implements AutoCloseable {
             release(p.packetId(), p.mark(), 0); // only TCP is steered here; anything else passes as it came
             return;
         }
-        Key key = new Key(new InetSocketAddress(address(ip, ip.sourceAddressOffset()), tcp.sourcePort()),
-                new InetSocketAddress(address(ip, ip.destinationAddressOffset()), tcp.destinationPort()));
+        Key key = new Key(new InetSocketAddress(ip.sourceInetAddress(), tcp.sourcePort()),
+                new InetSocketAddress(ip.destinationInetAddress(), tcp.destinationPort()));
         int flags = tcp.flags();
         boolean syn = (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
         int dataOffset = tcp.offset() + tcp.headerLength();
@@ -156,15 +154,6 @@ final class VerdictQueue implements AutoCloseable {
         }
     }
 
-    private static InetAddress address(IpPacket ip, int offset) {
-        byte[] a = new byte[ip.addressLength()];
-        ip.buffer().get(offset, a);
-        try {
-            return InetAddress.getByAddress(a);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
-        }
-    }
 
     /**
      * One packet's verdict, from any thread: {@code field} 0 accepts it as it is, -1 sends it to TPROXY (the

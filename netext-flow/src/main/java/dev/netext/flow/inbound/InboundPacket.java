@@ -7,9 +7,7 @@ import dev.netext.wire.Ipv4Packet;
 import dev.netext.wire.Ipv6Packet;
 import dev.netext.wire.MalformedPacketException;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 
 /**
@@ -42,17 +40,7 @@ record InboundPacket(TransportProtocol protocol, InetSocketAddress peer, InetSoc
         int ports = ip.upperLayerOffset();
         int sport = packet.getShort(ports) & 0xFFFF, dport = packet.getShort(ports + 2) & 0xFFFF;
         return new InboundPacket(proto == IpProtocol.TCP ? TransportProtocol.TCP : TransportProtocol.UDP,
-                new InetSocketAddress(address(ip, ip.sourceAddressOffset()), sport),
-                new InetSocketAddress(address(ip, ip.destinationAddressOffset()), dport));
-    }
-
-    private static InetAddress address(IpPacket ip, int offset) {
-        byte[] a = new byte[ip.addressLength()];
-        ip.buffer().get(offset, a);
-        try {
-            return InetAddress.getByAddress(a);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
-        }
+                new InetSocketAddress(ip.sourceInetAddress(), sport),
+                new InetSocketAddress(ip.destinationInetAddress(), dport));
     }
 }

@@ -128,13 +128,7 @@ public final class InboundSteering implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (LedgerEntry e : created.reversed()) {
-            try {
-                QueueSteering.undo(e, iptables);
-            } catch (IOException | RuntimeException ex) {
-                log.warn("removing {}: {}", e, ex.getMessage());
-            }
-        }
+        QueueSteering.undoAll(created, iptables);
     }
 
     /** Undoes the ledgers of dead instances (kill -9) of this namespace: call before installing. */

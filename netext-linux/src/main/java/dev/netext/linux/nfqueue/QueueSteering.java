@@ -140,11 +140,20 @@ public final class QueueSteering implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (int i = created.size() - 1; i >= 0; i--) {
+        undoAll(created, iptables);
+    }
+
+    /**
+     * Removes the iptables objects {@code created} names, newest first (jumps before the chains they name); one that
+     * cannot be removed is logged and the rest still go. Every netext iptables steering (this one, the inbound queue's,
+     * the fast path's) closes through it.
+     */
+    static void undoAll(List<LedgerEntry> created, Iptables iptables) {
+        for (LedgerEntry e : created.reversed()) {
             try {
-                undo(created.get(i), iptables);
-            } catch (IOException e) {
-                log.warn("removing {}: {}", created.get(i), e.getMessage());
+                undo(e, iptables);
+            } catch (IOException | RuntimeException ex) {
+                log.warn("removing {}: {}", e, ex.getMessage());
             }
         }
     }

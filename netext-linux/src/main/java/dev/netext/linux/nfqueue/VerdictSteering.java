@@ -163,12 +163,6 @@ public final class VerdictSteering implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (LedgerEntry e : created.reversed()) {
-            try {
-                QueueSteering.undo(e, iptables);
-            } catch (IOException ex) {
-                log.warn("removing {}: {}", e, ex.getMessage());
-            }
-        }
+        QueueSteering.undoAll(created, iptables);
     }
 }
