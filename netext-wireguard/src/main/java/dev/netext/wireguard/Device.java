@@ -126,6 +126,8 @@ public final class Device {
 
     public long drops(Drop reason) { return drops.get(reason.ordinal()); }
 
+    long nanoTime() { return time.nanoTime(); }
+
     /**
      * Reports how many handshake messages wait to be processed. At {@link Constants#UNDER_LOAD_QUEUE_DEPTH} or more
      * the device is under load for {@link Constants#UNDER_LOAD_AFTER_TIME}: initiations and responses need a valid
@@ -193,17 +195,33 @@ public final class Device {
 
     private void receiveTransport(ByteBuffer datagram, InetSocketAddress from) {
         Messages.Transport view = TRANSPORT_VIEW.get().wrap(datagram);
-        IndexTable.Entry e = indices.lookup(view.receiver());
-        if (e == null || e.keypair() == null) { drop(Drop.UNKNOWN_INDEX); return; }
-        Keypair keypair = e.keypair();
-        Peer peer = e.peer();
-        long now = time.nanoTime();
-        if (!keypair.canReceive(now)) { drop(Drop.EXPIRED_KEYPAIR); return; }
+        IndexTable.Entry e = transportEntry(view.receiver());
+        if (e == null) return;
         long counter = view.counter();
-        int length = datagram.remaining();
-        ByteBuffer sealed = datagram.duplicate().position(datagram.position() + Messages.TRANSPORT_CONTENT);
         ByteBuffer plain = SCRATCH_PLAIN.get().clear();
-        int n = keypair.open(counter, sealed, plain);
+        int n = e.keypair().open(counter, sealedContent(datagram), plain);
+        afterOpen(e.peer(), e.keypair(), counter, n, plain, datagram.remaining(), from);
+    }
+
+    /** The key pair a transport message's receiver index names, if it may still receive; else counts the drop. */
+    IndexTable.Entry transportEntry(int receiver) {
+        IndexTable.Entry e = indices.lookup(receiver);
+        if (e == null || e.keypair() == null) { drop(Drop.UNKNOWN_INDEX); return null; }
+        if (!e.keypair().canReceive(time.nanoTime())) { drop(Drop.EXPIRED_KEYPAIR); return null; }
+        return e;
+    }
+
+    /** A transport message's sealed content (after the header), as a view. */
+    static ByteBuffer sealedContent(ByteBuffer datagram) {
+        return datagram.duplicate().position(datagram.position() + Messages.TRANSPORT_CONTENT);
+    }
+
+    /**
+     * Everything after opening, in arrival order: replay check, endpoint, session confirmation, timers, the inner
+     * packet's checks and delivery. {@code n} is what {@code open} returned into {@code plain} (position at its end),
+     * {@code length} the datagram's size.
+     */
+    void afterOpen(Peer peer, Keypair keypair, long counter, int n, ByteBuffer plain, int length, InetSocketAddress from) {
         if (n < 0) { drop(Drop.DECRYPT_FAILED); return; }
         if (!keypair.acceptCounter(counter)) { drop(Drop.REPLAYED); return; }
 
@@ -262,7 +280,7 @@ public final class Device {
         sendStaged(peer);
     }
 
-    private void stage(Peer peer, ByteBuffer packet) {
+    void stage(Peer peer, ByteBuffer packet) {
         if (peer.staged.size() >= Constants.MAX_STAGED_PACKETS) { peer.staged.pollFirst(); drop(Drop.STAGED_OVERFLOW); }
         byte[] copy = new byte[packet.remaining()];
         packet.duplicate().get(copy);
@@ -270,7 +288,7 @@ public final class Device {
     }
 
     /** Sends what is staged if a session can; otherwise starts a handshake. */
-    private void sendStaged(Peer peer) {
+    void sendStaged(Peer peer) {
         boolean needHandshake = false;
         synchronized (peer.stagingLock) {
             if (peer.staged.isEmpty()) return;
@@ -310,24 +328,39 @@ public final class Device {
     private boolean encryptAndSend(Peer peer, Keypair keypair, ByteBuffer packet) {
         InetSocketAddress to = peer.endpoint();
         if (to == null) { drop(Drop.NO_ENDPOINT); return true; }
+        if (packet.remaining() > Constants.MAX_CONTENT_SIZE) { drop(Drop.BAD_INNER_PACKET); return true; }
         long counter = keypair.takeCounter();
         if (counter == -1) return false;
+        ByteBuffer datagram = SCRATCH_OUT.get().clear();
+        sealPadded(keypair, counter, packet, SCRATCH_PLAIN.get(), datagram);
+        afterSeal(peer, datagram, to, packet.remaining());
+        return true;
+    }
+
+    /**
+     * Pads {@code packet} (at most {@link Constants#MAX_CONTENT_SIZE} bytes) through {@code plain} and seals it under
+     * {@code counter} into {@code datagram}, which is left from 0 to the message's end. Safe on any thread.
+     */
+    void sealPadded(Keypair keypair, long counter, ByteBuffer packet, ByteBuffer plain, ByteBuffer datagram) {
         int length = packet.remaining();
-        if (length > Constants.MAX_CONTENT_SIZE) { drop(Drop.BAD_INNER_PACKET); return true; }
         int padded = Math.min(length + paddingSize(length, mtu), Constants.MAX_CONTENT_SIZE);
-        ByteBuffer plain = SCRATCH_PLAIN.get().clear();
-        plain.put(packet.duplicate());
+        int start = packet.position();
+        plain.clear().put(packet);
+        packet.position(start);
         while (plain.position() < padded) plain.put((byte) 0);
         plain.flip();
-        ByteBuffer datagram = SCRATCH_OUT.get().clear();
-        int n = keypair.seal(counter, plain, datagram);
+        int n = keypair.seal(counter, plain, datagram.clear());
         datagram.position(0).limit(n);
+    }
+
+    /** After sealing, in counter order: timers, the datagram out, counters. */
+    void afterSeal(Peer peer, ByteBuffer datagram, InetSocketAddress to, int packetLength) {
         peer.timers().anyAuthenticatedPacketTraversal();
         peer.timers().anyAuthenticatedPacketSent();
+        int n = datagram.remaining();
         out.sendDatagram(datagram, to);
         peer.txBytes.addAndGet(n);
-        if (length > 0) peer.timers().dataSent();
-        return true;
+        if (packetLength > 0) peer.timers().dataSent();
     }
 
     /** Zero padding that brings a packet to a multiple of 16 without exceeding the MTU (whitepaper 5.4.6). */
@@ -384,7 +417,7 @@ public final class Device {
         keypair.zero();
     }
 
-    private void keepKeyFreshSending(Peer peer, Keypair keypair, long now) {
+    void keepKeyFreshSending(Peer peer, Keypair keypair, long now) {
         if (keypair.initiator() && (Long.compareUnsigned(keypair.nextCounter(), Constants.REKEY_AFTER_MESSAGES) > 0
                 || now - keypair.createdNanos() > Constants.REKEY_AFTER_TIME.toNanos())) {
             sendHandshakeInitiation(peer, false);
@@ -436,7 +469,7 @@ public final class Device {
 
     // ------------------------------------------------------------------ helpers
 
-    private void drop(Drop reason) { drops.incrementAndGet(reason.ordinal()); }
+    void drop(Drop reason) { drops.incrementAndGet(reason.ordinal()); }
 
     private static byte[] copy(ByteBuffer b) {
         byte[] a = new byte[b.remaining()];
