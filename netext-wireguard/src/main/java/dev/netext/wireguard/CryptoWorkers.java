@@ -25,8 +25,11 @@ public final class CryptoWorkers implements AutoCloseable {
     }
 
     /** Batches smaller than this run on the caller alone (a worker's wake-up costs more than sealing a few). */
-    static final int INLINE_BELOW = 8;
-    /** The smallest chunk handed to a thread. */
+    static final int INLINE_BELOW = 16;
+    /**
+     * The smallest chunk handed to a thread. Chunks are small (four per thread and batch) so that the caller, which
+     * takes whatever no worker has claimed yet, is seldom left waiting for a worker the scheduler has not run.
+     */
     static final int MIN_CHUNK = 4;
     /** Rounds a parked thread spins before it parks: short, since the machine's cores are shared. */
     private static final int SPINS = 200;
@@ -78,7 +81,7 @@ public final class CryptoWorkers implements AutoCloseable {
             task.run(0, count);
             return;
         }
-        int size = Math.max(MIN_CHUNK, (count + workers.length) / (workers.length + 1));
+        int size = Math.max(MIN_CHUNK, count / (4 * (workers.length + 1)));
         this.task = task;
         this.count = count;
         this.chunkSize = size;
