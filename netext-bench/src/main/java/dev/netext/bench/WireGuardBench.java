@@ -123,9 +123,11 @@ public final class WireGuardBench {
     }
 
     private static final Pattern RECEIVER = Pattern.compile("([\\d.]+) Mbits/sec.*receiver");
+    /** The sender's summary line: its TCP retransmissions follow the rate (reordering and drops in the tunnel show here). */
+    private static final Pattern SENDER_RETR = Pattern.compile("Mbits/sec\\s+(\\d+)\\s+sender");
 
     /** Receiver-side Gbit/s of one iperf3 run from {@code client} to the server at {@code address}. */
-    private static double iperf(NetworkNamespace client, NetworkNamespace server, String address, int seconds) throws Exception {
+    private double iperf(NetworkNamespace client, NetworkNamespace server, String address, int seconds) throws Exception {
         Process s = server.exec("iperf3", "-s", "-1", "-p", "5301");
         try {
             ExecResult r = null;
@@ -136,7 +138,10 @@ public final class WireGuardBench {
             }
             Matcher m = RECEIVER.matcher(r.output());
             if (!r.ok() || !m.find()) throw new IOException("iperf3 to " + address + " failed:\n" + r.output());
-            return Double.parseDouble(m.group(1)) / 1000;
+            double gbps = Double.parseDouble(m.group(1)) / 1000;
+            Matcher retr = SENDER_RETR.matcher(r.output());
+            if (retr.find()) out.printf(Locale.ROOT, "    %.3f Gbit/s, %s TCP retransmissions%n", gbps, retr.group(1));
+            return gbps;
         } finally {
             s.destroyForcibly();
             s.waitFor(5, TimeUnit.SECONDS);

@@ -4,7 +4,6 @@ import dev.netext.api.net.IpPrefix;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.Map;
@@ -150,8 +149,8 @@ public final class Device {
     /** Handles one UDP datagram (its remaining bytes) from {@code from}. */
     public void receive(ByteBuffer datagram, InetSocketAddress from) {
         switch (Messages.typeOf(datagram)) {
-            case Messages.TYPE_INITIATION, Messages.TYPE_RESPONSE -> receiveHandshake(copy(datagram), from);
-            case Messages.TYPE_COOKIE_REPLY -> receiveCookieReply(copy(datagram));
+            case Messages.TYPE_INITIATION, Messages.TYPE_RESPONSE -> receiveHandshake(Messages.copy(datagram), from);
+            case Messages.TYPE_COOKIE_REPLY -> receiveCookieReply(Messages.copy(datagram));
             case Messages.TYPE_TRANSPORT -> receiveTransport(datagram, from);
             default -> drop(Drop.MALFORMED);
         }
@@ -159,8 +158,8 @@ public final class Device {
 
     private void receiveHandshake(byte[] msg, InetSocketAddress from) {
         if (!cookieChecker.checkMac1(msg)) { drop(Drop.BAD_MAC1); return; }
-        if (underLoad() && !cookieChecker.checkMac2(msg, sourceBytes(from))) {
-            byte[] reply = cookieChecker.createReply(msg, Messages.senderIndex(msg), sourceBytes(from));
+        if (underLoad() && !cookieChecker.checkMac2(msg, CookieChecker.sourceBytes(from))) {
+            byte[] reply = cookieChecker.createReply(msg, Messages.senderIndex(msg), CookieChecker.sourceBytes(from));
             out.sendDatagram(ByteBuffer.wrap(reply), from);
             drop(Drop.UNDER_LOAD_COOKIE_SENT);
             return;
@@ -241,24 +240,11 @@ public final class Device {
         peer.timers().dataReceived();
 
         plain.flip();
-        int packetLength = innerLength(plain);
+        int packetLength = InnerPacket.length(plain);
         if (packetLength < 0 || packetLength > n) { drop(Drop.BAD_INNER_PACKET); return; }
         plain.limit(packetLength);
         if (allowedIps.lookupSource(plain) != peer) { drop(Drop.SOURCE_NOT_ALLOWED); return; }
         out.deliverPacket(plain);
-    }
-
-    /** The length an IP packet's header claims, or -1 if it is neither a sane IPv4 nor IPv6 header. */
-    static int innerLength(ByteBuffer p) {
-        int len = p.remaining();
-        if (len < 1) return -1;
-        int version = (p.get(0) & 0xff) >>> 4;
-        if (version == 4 && len >= 20) {
-            int total = p.order(ByteOrder.BIG_ENDIAN).getShort(2) & 0xffff;
-            return total >= 20 ? total : -1;
-        }
-        if (version == 6 && len >= 40) return 40 + (p.order(ByteOrder.BIG_ENDIAN).getShort(4) & 0xffff);
-        return -1;
     }
 
     // ------------------------------------------------------------------ send
@@ -343,7 +329,7 @@ public final class Device {
      */
     void sealPadded(Keypair keypair, long counter, ByteBuffer packet, ByteBuffer plain, ByteBuffer datagram) {
         int length = packet.remaining();
-        int padded = Math.min(length + paddingSize(length, mtu), Constants.MAX_CONTENT_SIZE);
+        int padded = Math.min(length + InnerPacket.paddingSize(length, mtu), Constants.MAX_CONTENT_SIZE);
         int start = packet.position();
         plain.clear().put(packet);
         packet.position(start);
@@ -361,16 +347,6 @@ public final class Device {
         out.sendDatagram(datagram, to);
         peer.txBytes.addAndGet(n);
         if (packetLength > 0) peer.timers().dataSent();
-    }
-
-    /** Zero padding that brings a packet to a multiple of 16 without exceeding the MTU (whitepaper 5.4.6). */
-    static int paddingSize(int packetSize, int mtu) {
-        int lastUnit = packetSize;
-        if (mtu == 0) return ((lastUnit + Constants.PADDING_MULTIPLE - 1) & -Constants.PADDING_MULTIPLE) - lastUnit;
-        if (lastUnit > mtu) lastUnit %= mtu;
-        int paddedSize = (lastUnit + Constants.PADDING_MULTIPLE - 1) & -Constants.PADDING_MULTIPLE;
-        if (paddedSize > mtu) paddedSize = mtu;
-        return paddedSize - lastUnit;
     }
 
     // ------------------------------------------------------------------ handshakes
@@ -470,20 +446,4 @@ public final class Device {
     // ------------------------------------------------------------------ helpers
 
     void drop(Drop reason) { drops.incrementAndGet(reason.ordinal()); }
-
-    private static byte[] copy(ByteBuffer b) {
-        byte[] a = new byte[b.remaining()];
-        b.duplicate().get(a);
-        return a;
-    }
-
-    /** The cookie's "source": address bytes, then the port big-endian (as the kernel implementation hashes it). */
-    static byte[] sourceBytes(InetSocketAddress from) {
-        byte[] ip = from.getAddress().getAddress();
-        byte[] out = new byte[ip.length + 2];
-        System.arraycopy(ip, 0, out, 0, ip.length);
-        out[ip.length] = (byte) (from.getPort() >>> 8);
-        out[ip.length + 1] = (byte) from.getPort();
-        return out;
-    }
 }
