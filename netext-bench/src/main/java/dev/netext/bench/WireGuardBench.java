@@ -35,14 +35,19 @@ public final class WireGuardBench {
     private final int rounds;
     private final List<String> jvmOptions;
     private final List<String> only;
+    private final boolean vethGro;
 
-    /** {@code only}: the keys of the cases to run (veth, go-go, nx-go, go-nx, nx-nx); empty runs all. */
-    public WireGuardBench(PrintStream out, int seconds, int rounds, List<String> jvmOptions, List<String> only) {
+    /**
+     * {@code only}: the keys of the cases to run (veth, go-go, nx-go, go-nx, nx-nx); empty runs all. {@code vethGro}:
+     * GRO on both veth ends (a veth has none by default; a NIC has).
+     */
+    public WireGuardBench(PrintStream out, int seconds, int rounds, List<String> jvmOptions, List<String> only, boolean vethGro) {
         this.out = out;
         this.seconds = seconds;
         this.rounds = rounds;
         this.jvmOptions = jvmOptions;
         this.only = only;
+        this.vethGro = vethGro;
     }
 
     enum Impl { GO, NETEXT }
@@ -52,8 +57,8 @@ public final class WireGuardBench {
     public int run() throws Exception {
         Path tmp = Files.createTempDirectory("netext-wgbench");
         try {
-            out.printf(Locale.ROOT, "WireGuard bench: iperf3 TCP %d s, median of %d rounds, over veth between namespaces; JDK %s; %d cores%n",
-                    seconds, rounds, Runtime.version(), Runtime.getRuntime().availableProcessors());
+            out.printf(Locale.ROOT, "WireGuard bench: iperf3 TCP %d s, median of %d rounds, over veth between namespaces%s; JDK %s; %d cores%n",
+                    seconds, rounds, vethGro ? " (GRO on)" : "", Runtime.version(), Runtime.getRuntime().availableProcessors());
             List<Case> cases = List.of(new Case("veth", "veth alone (no tunnel)", null, null),
                     new Case("go-go", "wireguard-go -> wireguard-go", Impl.GO, Impl.GO),
                     new Case("nx-go", "netext -> wireguard-go", Impl.NETEXT, Impl.GO),
@@ -100,6 +105,10 @@ public final class WireGuardBench {
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace a = lab.namespace("a"), b = lab.namespace("b");
             lab.veth(VethEnd.of("a", "a-eth", A_OUT + "/24"), VethEnd.of("b", "b-eth", B_OUT + "/24"));
+            if (vethGro) {
+                a.run("ethtool", "-K", "a-eth", "gro", "on").orThrow();
+                b.run("ethtool", "-K", "b-eth", "gro", "on").orThrow();
+            }
             if (c.sender() == null) return rounds(a, b, B_OUT);
             Key ka = Key.generatePrivate(), kb = Key.generatePrivate();
             List<AutoCloseable> sides = new ArrayList<>();

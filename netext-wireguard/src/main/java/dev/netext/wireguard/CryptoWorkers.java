@@ -32,7 +32,7 @@ public final class CryptoWorkers implements AutoCloseable {
      */
     static final int MIN_CHUNK = 4;
     /** Rounds a parked thread spins before it parks: short, since the machine's cores are shared. */
-    private static final int SPINS = 200;
+    private static final int SPINS = 50;
 
     private static final CryptoWorkers INLINE = new CryptoWorkers("inline", 0);
 
