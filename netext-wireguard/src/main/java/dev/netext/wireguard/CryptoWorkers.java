@@ -63,13 +63,16 @@ public final class CryptoWorkers implements AutoCloseable {
     }
 
     /**
-     * The default number of workers per direction: {@code -Dnetext.wireguard.workers=N} if given, else one less than
-     * the cores (the caller is the other one), at most 7.
+     * The default number of workers per direction: {@code -Dnetext.wireguard.workers=N} if given; none below four
+     * cores, else one less than the cores, at most 7. With two cores the owner waits for a worker the scheduler has
+     * preempted whenever anything else runs (measured: bench/wireguard.sh on the shared 2-core machine, see
+     * PERFORMANCE.md), so there the pool stays off unless asked for.
      */
     public static int defaultThreads() {
         String p = System.getProperty("netext.wireguard.workers");
         if (p != null) return Math.max(0, Integer.parseInt(p.trim()));
-        return Math.clamp(Runtime.getRuntime().availableProcessors() - 1, 0, 7);
+        int cores = Runtime.getRuntime().availableProcessors();
+        return cores < 4 ? 0 : Math.min(cores - 1, 7);
     }
 
     public int threads() { return workers.length; }

@@ -26,7 +26,8 @@ import java.util.random.RandomGenerator;
  * state. Buffers handed to {@link Outbound} are valid only during the call.
  *
  * <p>Thread-safety: {@link #send}, {@link #receive} and {@link #tick} may run on different threads; a peer's
- * packets from one sending thread leave in the order they were sent.
+ * packets from one sending thread leave in the order they were sent. {@link BatchSealer} and {@link BatchOpener} run
+ * the same two directions a batch at a time, the crypto on worker threads.
  */
 public final class Device {
     /**
