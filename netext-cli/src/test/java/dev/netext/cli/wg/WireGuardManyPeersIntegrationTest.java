@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * against netext as the hub and against wireguard-go as the hub; for each direction the senders' TCP retransmission
  * rate (retransmitted segments per segment sent, from iperf3's JSON) with netext must be within one percentage point
  * of wireguard-go's. The reorderings the senders' TCP detected (TcpExt TCPSACKReorder, TCPTSReorder, TCPRenoReorder)
- * are reported, not asserted: from a netext hub they read about 0.25 % of segments with and without workers (loss
+ * are reported, not asserted: from a netext hub they read 0.1-0.3 % of segments with and without workers (loss
  * recovery under load counts there too), so they cannot tell a one-packet reorder from noise — which TCP absorbs
  * without a retransmission anyway. {@code BatchCryptoTest} checks the exact order on the worker pools.
  */
