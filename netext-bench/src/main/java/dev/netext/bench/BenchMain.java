@@ -35,6 +35,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
             description = "dns: JVM options for the netext under test") String javaOpts;
     @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new ArrayList<>();
+    @Option(names = "--veth-gro", description = "wireguard: GRO on the veth ends (as a NIC has it: UDP datagrams from a peer without GSO reach netext's UDP_GRO socket as trains)") boolean vethGro;
+    @Option(names = "--cases", split = ",", description = "wireguard: only these cases (veth, go-go, nx-go, go-nx, nx-nx; default all)") List<String> cases = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -55,7 +57,7 @@ public final class BenchMain implements Callable<Integer> {
             }
             case "wireguard" -> {
                 Preflight.requireNetAdmin();
-                yield new WireGuardBench(System.out, seconds == 0 ? 5 : seconds, rounds, jvmOptions).run();
+                yield new WireGuardBench(System.out, seconds == 0 ? 5 : seconds, rounds, jvmOptions, cases, vethGro).run();
             }
             case "flows" -> {
                 Preflight.requireRootForFiltering();

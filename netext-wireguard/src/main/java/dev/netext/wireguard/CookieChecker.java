@@ -1,5 +1,6 @@
 package dev.netext.wireguard;
 
+import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
@@ -81,5 +82,15 @@ public final class CookieChecker {
         byte[] cookie = new byte[NoiseHelpers.MAC_SIZE];
         NoiseHelpers.mac(secret, source, 0, source.length, cookie, 0);
         return cookie;
+    }
+
+    /** The cookie's "source": address bytes, then the port big-endian (as the kernel implementation hashes it). */
+    static byte[] sourceBytes(InetSocketAddress from) {
+        byte[] ip = from.getAddress().getAddress();
+        byte[] out = new byte[ip.length + 2];
+        System.arraycopy(ip, 0, out, 0, ip.length);
+        out[ip.length] = (byte) (from.getPort() >>> 8);
+        out[ip.length + 1] = (byte) from.getPort();
+        return out;
     }
 }

@@ -4,7 +4,6 @@ import dev.netext.api.net.IpPrefix;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.Map;
@@ -27,7 +26,8 @@ import java.util.random.RandomGenerator;
  * state. Buffers handed to {@link Outbound} are valid only during the call.
  *
  * <p>Thread-safety: {@link #send}, {@link #receive} and {@link #tick} may run on different threads; a peer's
- * packets from one sending thread leave in the order they were sent.
+ * packets from one sending thread leave in the order they were sent. {@link BatchSealer} and {@link BatchOpener} run
+ * the same two directions a batch at a time, the crypto on worker threads.
  */
 public final class Device {
     /**
@@ -126,6 +126,8 @@ public final class Device {
 
     public long drops(Drop reason) { return drops.get(reason.ordinal()); }
 
+    long nanoTime() { return time.nanoTime(); }
+
     /**
      * Reports how many handshake messages wait to be processed. At {@link Constants#UNDER_LOAD_QUEUE_DEPTH} or more
      * the device is under load for {@link Constants#UNDER_LOAD_AFTER_TIME}: initiations and responses need a valid
@@ -148,8 +150,8 @@ public final class Device {
     /** Handles one UDP datagram (its remaining bytes) from {@code from}. */
     public void receive(ByteBuffer datagram, InetSocketAddress from) {
         switch (Messages.typeOf(datagram)) {
-            case Messages.TYPE_INITIATION, Messages.TYPE_RESPONSE -> receiveHandshake(copy(datagram), from);
-            case Messages.TYPE_COOKIE_REPLY -> receiveCookieReply(copy(datagram));
+            case Messages.TYPE_INITIATION, Messages.TYPE_RESPONSE -> receiveHandshake(Messages.copy(datagram), from);
+            case Messages.TYPE_COOKIE_REPLY -> receiveCookieReply(Messages.copy(datagram));
             case Messages.TYPE_TRANSPORT -> receiveTransport(datagram, from);
             default -> drop(Drop.MALFORMED);
         }
@@ -157,8 +159,8 @@ public final class Device {
 
     private void receiveHandshake(byte[] msg, InetSocketAddress from) {
         if (!cookieChecker.checkMac1(msg)) { drop(Drop.BAD_MAC1); return; }
-        if (underLoad() && !cookieChecker.checkMac2(msg, sourceBytes(from))) {
-            byte[] reply = cookieChecker.createReply(msg, Messages.senderIndex(msg), sourceBytes(from));
+        if (underLoad() && !cookieChecker.checkMac2(msg, CookieChecker.sourceBytes(from))) {
+            byte[] reply = cookieChecker.createReply(msg, Messages.senderIndex(msg), CookieChecker.sourceBytes(from));
             out.sendDatagram(ByteBuffer.wrap(reply), from);
             drop(Drop.UNDER_LOAD_COOKIE_SENT);
             return;
@@ -193,17 +195,33 @@ public final class Device {
 
     private void receiveTransport(ByteBuffer datagram, InetSocketAddress from) {
         Messages.Transport view = TRANSPORT_VIEW.get().wrap(datagram);
-        IndexTable.Entry e = indices.lookup(view.receiver());
-        if (e == null || e.keypair() == null) { drop(Drop.UNKNOWN_INDEX); return; }
-        Keypair keypair = e.keypair();
-        Peer peer = e.peer();
-        long now = time.nanoTime();
-        if (!keypair.canReceive(now)) { drop(Drop.EXPIRED_KEYPAIR); return; }
+        IndexTable.Entry e = transportEntry(view.receiver());
+        if (e == null) return;
         long counter = view.counter();
-        int length = datagram.remaining();
-        ByteBuffer sealed = datagram.duplicate().position(datagram.position() + Messages.TRANSPORT_CONTENT);
         ByteBuffer plain = SCRATCH_PLAIN.get().clear();
-        int n = keypair.open(counter, sealed, plain);
+        int n = e.keypair().open(counter, sealedContent(datagram), plain);
+        afterOpen(e.peer(), e.keypair(), counter, n, plain, datagram.remaining(), from);
+    }
+
+    /** The key pair a transport message's receiver index names, if it may still receive; else counts the drop. */
+    IndexTable.Entry transportEntry(int receiver) {
+        IndexTable.Entry e = indices.lookup(receiver);
+        if (e == null || e.keypair() == null) { drop(Drop.UNKNOWN_INDEX); return null; }
+        if (!e.keypair().canReceive(time.nanoTime())) { drop(Drop.EXPIRED_KEYPAIR); return null; }
+        return e;
+    }
+
+    /** A transport message's sealed content (after the header), as a view. */
+    static ByteBuffer sealedContent(ByteBuffer datagram) {
+        return datagram.duplicate().position(datagram.position() + Messages.TRANSPORT_CONTENT);
+    }
+
+    /**
+     * Everything after opening, in arrival order: replay check, endpoint, session confirmation, timers, the inner
+     * packet's checks and delivery. {@code n} is what {@code open} returned into {@code plain} (position at its end),
+     * {@code length} the datagram's size.
+     */
+    void afterOpen(Peer peer, Keypair keypair, long counter, int n, ByteBuffer plain, int length, InetSocketAddress from) {
         if (n < 0) { drop(Drop.DECRYPT_FAILED); return; }
         if (!keypair.acceptCounter(counter)) { drop(Drop.REPLAYED); return; }
 
@@ -223,24 +241,11 @@ public final class Device {
         peer.timers().dataReceived();
 
         plain.flip();
-        int packetLength = innerLength(plain);
+        int packetLength = InnerPacket.length(plain);
         if (packetLength < 0 || packetLength > n) { drop(Drop.BAD_INNER_PACKET); return; }
         plain.limit(packetLength);
         if (allowedIps.lookupSource(plain) != peer) { drop(Drop.SOURCE_NOT_ALLOWED); return; }
         out.deliverPacket(plain);
-    }
-
-    /** The length an IP packet's header claims, or -1 if it is neither a sane IPv4 nor IPv6 header. */
-    static int innerLength(ByteBuffer p) {
-        int len = p.remaining();
-        if (len < 1) return -1;
-        int version = (p.get(0) & 0xff) >>> 4;
-        if (version == 4 && len >= 20) {
-            int total = p.order(ByteOrder.BIG_ENDIAN).getShort(2) & 0xffff;
-            return total >= 20 ? total : -1;
-        }
-        if (version == 6 && len >= 40) return 40 + (p.order(ByteOrder.BIG_ENDIAN).getShort(4) & 0xffff);
-        return -1;
     }
 
     // ------------------------------------------------------------------ send
@@ -262,7 +267,7 @@ public final class Device {
         sendStaged(peer);
     }
 
-    private void stage(Peer peer, ByteBuffer packet) {
+    void stage(Peer peer, ByteBuffer packet) {
         if (peer.staged.size() >= Constants.MAX_STAGED_PACKETS) { peer.staged.pollFirst(); drop(Drop.STAGED_OVERFLOW); }
         byte[] copy = new byte[packet.remaining()];
         packet.duplicate().get(copy);
@@ -270,7 +275,7 @@ public final class Device {
     }
 
     /** Sends what is staged if a session can; otherwise starts a handshake. */
-    private void sendStaged(Peer peer) {
+    void sendStaged(Peer peer) {
         boolean needHandshake = false;
         synchronized (peer.stagingLock) {
             if (peer.staged.isEmpty()) return;
@@ -310,34 +315,39 @@ public final class Device {
     private boolean encryptAndSend(Peer peer, Keypair keypair, ByteBuffer packet) {
         InetSocketAddress to = peer.endpoint();
         if (to == null) { drop(Drop.NO_ENDPOINT); return true; }
+        if (packet.remaining() > Constants.MAX_CONTENT_SIZE) { drop(Drop.BAD_INNER_PACKET); return true; }
         long counter = keypair.takeCounter();
         if (counter == -1) return false;
-        int length = packet.remaining();
-        if (length > Constants.MAX_CONTENT_SIZE) { drop(Drop.BAD_INNER_PACKET); return true; }
-        int padded = Math.min(length + paddingSize(length, mtu), Constants.MAX_CONTENT_SIZE);
-        ByteBuffer plain = SCRATCH_PLAIN.get().clear();
-        plain.put(packet.duplicate());
-        while (plain.position() < padded) plain.put((byte) 0);
-        plain.flip();
         ByteBuffer datagram = SCRATCH_OUT.get().clear();
-        int n = keypair.seal(counter, plain, datagram);
-        datagram.position(0).limit(n);
-        peer.timers().anyAuthenticatedPacketTraversal();
-        peer.timers().anyAuthenticatedPacketSent();
-        out.sendDatagram(datagram, to);
-        peer.txBytes.addAndGet(n);
-        if (length > 0) peer.timers().dataSent();
+        sealPadded(keypair, counter, packet, SCRATCH_PLAIN.get(), datagram);
+        afterSeal(peer, datagram, to, packet.remaining());
         return true;
     }
 
-    /** Zero padding that brings a packet to a multiple of 16 without exceeding the MTU (whitepaper 5.4.6). */
-    static int paddingSize(int packetSize, int mtu) {
-        int lastUnit = packetSize;
-        if (mtu == 0) return ((lastUnit + Constants.PADDING_MULTIPLE - 1) & -Constants.PADDING_MULTIPLE) - lastUnit;
-        if (lastUnit > mtu) lastUnit %= mtu;
-        int paddedSize = (lastUnit + Constants.PADDING_MULTIPLE - 1) & -Constants.PADDING_MULTIPLE;
-        if (paddedSize > mtu) paddedSize = mtu;
-        return paddedSize - lastUnit;
+    /**
+     * Pads {@code packet} (at most {@link Constants#MAX_CONTENT_SIZE} bytes) through {@code plain} and seals it under
+     * {@code counter} into {@code datagram}, which is left from 0 to the message's end. Safe on any thread.
+     */
+    void sealPadded(Keypair keypair, long counter, ByteBuffer packet, ByteBuffer plain, ByteBuffer datagram) {
+        int length = packet.remaining();
+        int padded = Math.min(length + InnerPacket.paddingSize(length, mtu), Constants.MAX_CONTENT_SIZE);
+        int start = packet.position();
+        plain.clear().put(packet);
+        packet.position(start);
+        while (plain.position() < padded) plain.put((byte) 0);
+        plain.flip();
+        int n = keypair.seal(counter, plain, datagram.clear());
+        datagram.position(0).limit(n);
+    }
+
+    /** After sealing, in counter order: timers, the datagram out, counters. */
+    void afterSeal(Peer peer, ByteBuffer datagram, InetSocketAddress to, int packetLength) {
+        peer.timers().anyAuthenticatedPacketTraversal();
+        peer.timers().anyAuthenticatedPacketSent();
+        int n = datagram.remaining();
+        out.sendDatagram(datagram, to);
+        peer.txBytes.addAndGet(n);
+        if (packetLength > 0) peer.timers().dataSent();
     }
 
     // ------------------------------------------------------------------ handshakes
@@ -384,7 +394,7 @@ public final class Device {
         keypair.zero();
     }
 
-    private void keepKeyFreshSending(Peer peer, Keypair keypair, long now) {
+    void keepKeyFreshSending(Peer peer, Keypair keypair, long now) {
         if (keypair.initiator() && (Long.compareUnsigned(keypair.nextCounter(), Constants.REKEY_AFTER_MESSAGES) > 0
                 || now - keypair.createdNanos() > Constants.REKEY_AFTER_TIME.toNanos())) {
             sendHandshakeInitiation(peer, false);
@@ -436,21 +446,5 @@ public final class Device {
 
     // ------------------------------------------------------------------ helpers
 
-    private void drop(Drop reason) { drops.incrementAndGet(reason.ordinal()); }
-
-    private static byte[] copy(ByteBuffer b) {
-        byte[] a = new byte[b.remaining()];
-        b.duplicate().get(a);
-        return a;
-    }
-
-    /** The cookie's "source": address bytes, then the port big-endian (as the kernel implementation hashes it). */
-    static byte[] sourceBytes(InetSocketAddress from) {
-        byte[] ip = from.getAddress().getAddress();
-        byte[] out = new byte[ip.length + 2];
-        System.arraycopy(ip, 0, out, 0, ip.length);
-        out[ip.length] = (byte) (from.getPort() >>> 8);
-        out[ip.length + 1] = (byte) from.getPort();
-        return out;
-    }
+    void drop(Drop reason) { drops.incrementAndGet(reason.ordinal()); }
 }

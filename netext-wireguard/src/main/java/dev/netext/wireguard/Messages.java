@@ -141,4 +141,11 @@ public final class Messages {
         for (int i = 7; i >= 0; i--) c = (c << 8) | (msg[TRANSPORT_COUNTER + i] & 0xff);
         return c;
     }
+
+    /** A copy of a handshake message's remaining bytes (handshakes are kept past the datagram's buffer). */
+    static byte[] copy(ByteBuffer b) {
+        byte[] a = new byte[b.remaining()];
+        b.duplicate().get(a);
+        return a;
+    }
 }

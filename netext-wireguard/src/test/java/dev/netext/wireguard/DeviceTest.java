@@ -155,7 +155,7 @@ class DeviceTest {
         p.a.device.sendHandshakeInitiation(p.a.peer, false);
         byte[] init = p.a.wire.poll();
         CookieChecker other = new CookieChecker(Key.generatePrivate().publicKey(), p.time);
-        byte[] reply = other.createReply(init, Messages.senderIndex(init), Device.sourceBytes(DevicePair.A_ADDR));
+        byte[] reply = other.createReply(init, Messages.senderIndex(init), CookieChecker.sourceBytes(DevicePair.A_ADDR));
         p.a.device.receive(ByteBuffer.wrap(reply), DevicePair.B_ADDR);
         assertThat(p.a.device.drops(Device.Drop.COOKIE_REJECTED)).isEqualTo(1);
         assertThat(p.a.peer.cookieGenerator().hasCookie()).isFalse();
@@ -201,10 +201,10 @@ class DeviceTest {
             p.b.device.receive(ByteBuffer.wrap(msg), DevicePair.A_ADDR);
             assertThat(p.b.delivered.getLast()).as("padding removed on receive").isEqualTo(pkt);
         }
-        assertThat(Device.paddingSize(1419, 1420)).isEqualTo(1);
-        assertThat(Device.paddingSize(1420, 1420)).as("never past the MTU").isZero();
-        assertThat(Device.paddingSize(1418, 1420)).isEqualTo(2);
-        assertThat(Device.paddingSize(0, 1420)).isZero();
+        assertThat(InnerPacket.paddingSize(1419, 1420)).isEqualTo(1);
+        assertThat(InnerPacket.paddingSize(1420, 1420)).as("never past the MTU").isZero();
+        assertThat(InnerPacket.paddingSize(1418, 1420)).isEqualTo(2);
+        assertThat(InnerPacket.paddingSize(0, 1420)).isZero();
     }
 
     @Test

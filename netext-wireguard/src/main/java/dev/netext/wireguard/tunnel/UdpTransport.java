@@ -1,5 +1,7 @@
 package dev.netext.wireguard.tunnel;
 
+import dev.netext.wireguard.BatchOpener;
+import dev.netext.wireguard.CryptoWorkers;
 import dev.netext.wireguard.Device;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -33,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * loop of its own.
  *
  * <pre>
- *   receive: recvmsg (UDP GRO: many datagrams per call) → Device.receive → decrypted packets → {@link InboundSink}
+ *   receive: recvmsg with UDP GRO (a GSO train per call), or recvmmsg ({@link #RECV_MESSAGES} datagrams per call)
+ *            → {@link BatchOpener} (opened in parallel, delivered in order) → {@link InboundSink}
  *            → TUN, one batch write per read burst
  *   send:    any thread → Device (under the peer's lock) → {@link #outbound} → {@link DatagramBatcher} → GSO / sendmmsg
  * </pre>
@@ -48,7 +51,19 @@ public final class UdpTransport implements AutoCloseable {
     static final int SOCKET_BUFFER = 4 << 20;
     /** Whether to coalesce equal-size datagrams into UDP GSO sends (-Dnetext.wireguard.gso=false to compare). */
     static final boolean GSO = Boolean.parseBoolean(System.getProperty("netext.wireguard.gso", "true"));
+    /**
+     * UDP GRO: a GSO train from a batching peer (netext, wireguard-go with offloads) arrives in one recvmsg. It
+     * costs a system call per datagram from a peer that sends no trains (older wireguard-go, phones) wherever the
+     * interface does no GRO itself (a veth without NAPI): {@code -Dnetext.wireguard.gro=false} reads with recvmmsg
+     * instead, {@link #RECV_MESSAGES} datagrams per call. Not both: Netty's recvmmsg drops the UDP_GRO control
+     * message, so a train read that way could not be cut into its datagrams.
+     */
     static final boolean GRO = Boolean.parseBoolean(System.getProperty("netext.wireguard.gro", "true"));
+    static final int RECV_MESSAGES = GRO ? 1 : Math.max(1, Integer.getInteger("netext.wireguard.recvmmsg", 32));
+    /** A GRO train is one UDP datagram of up to 64 KiB; without GRO a slot holds one datagram (MTU up to ~4000). */
+    static final int RECV_SLOT = GRO ? 65_536 : 4096;
+    /** Datagrams held for one {@link BatchOpener} burst. */
+    static final int BURST = 64;
 
     /** Where decrypted packets go; called on the event loop only. */
     public interface InboundSink {
@@ -93,7 +108,8 @@ public final class UdpTransport implements AutoCloseable {
                 .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET6))
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO ? 65_536 : 2048))
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECV_SLOT * RECV_MESSAGES))
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, RECV_MESSAGES > 1 ? RECV_SLOT : 0)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .option(EpollChannelOption.UDP_GRO, GRO)
                 .handler(new Receiver(device, sink));
@@ -110,8 +126,13 @@ public final class UdpTransport implements AutoCloseable {
     /** The device, set once it exists (the device needs this transport's outbound first). */
     public static final class DeviceRef {
         volatile Device device;
+        volatile BatchOpener opener;
 
-        public void set(Device d) { this.device = d; }
+        /** Starts receiving into {@code d}, opening on {@code workers} (owned by the caller). */
+        public void set(Device d, CryptoWorkers workers) {
+            this.opener = new BatchOpener(d, workers, BURST);
+            this.device = d;
+        }
     }
 
     /** Device output: datagrams go to the batcher, decrypted packets to {@code sink}. */
@@ -160,10 +181,15 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    /** Inbound: every datagram into the device; the sink and this thread's batcher flushed once per read burst. */
+    /**
+     * Inbound: each datagram of a read burst into the {@link BatchOpener}, its buffer held until the burst is opened
+     * (at the burst's end or every {@link #BURST} datagrams); then the sink and this thread's batcher are flushed.
+     */
     private final class Receiver extends ChannelInboundHandlerAdapter {
         private final DeviceRef device;
         private final InboundSink sink;
+        private final DatagramPacket[] held = new DatagramPacket[BURST];
+        private int heldCount;
 
         Receiver(DeviceRef device, InboundSink sink) {
             this.device = device;
@@ -173,21 +199,39 @@ public final class UdpTransport implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             DatagramPacket p = (DatagramPacket) msg;
+            BatchOpener opener = device.opener;
+            ByteBuf content = p.content();
+            if (opener == null || !content.isReadable()) {
+                p.release();
+                return;
+            }
+            held[heldCount++] = p;
             try {
-                Device d = device.device;
-                ByteBuf content = p.content();
-                if (d != null && content.isReadable()) {
-                    d.receive(content.nioBuffer(content.readerIndex(), content.readableBytes()), p.sender());
-                }
+                opener.add(content.nioBuffer(content.readerIndex(), content.readableBytes()), p.sender());
             } catch (RuntimeException e) {
                 LOG.warn("datagram from {} dropped: {}", p.sender(), e.toString());
+            }
+            if (heldCount == BURST) openHeld(opener);
+        }
+
+        private void openHeld(BatchOpener opener) {
+            try {
+                opener.flush();
+            } catch (RuntimeException e) {
+                LOG.warn("datagrams dropped: {}", e.toString());
             } finally {
-                p.release();
+                for (int i = 0; i < heldCount; i++) {
+                    held[i].release();
+                    held[i] = null;
+                }
+                heldCount = 0;
             }
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            BatchOpener opener = device.opener;
+            if (opener != null) openHeld(opener);
             sink.flush();
             batcher.flush();
         }

@@ -3,6 +3,9 @@ package dev.netext.wireguard.tunnel;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.api.tunnel.PacketBatch;
 import dev.netext.api.tunnel.PacketFlow;
+import dev.netext.wireguard.BatchSealer;
+import dev.netext.wireguard.BatchOpener;
+import dev.netext.wireguard.CryptoWorkers;
 import dev.netext.wireguard.Device;
 import dev.netext.wireguard.Key;
 import dev.netext.wireguard.Peer;
@@ -20,13 +23,16 @@ import java.util.concurrent.locks.LockSupport;
  * that move packets between them.
  *
  * <pre>
- *   routineReadFromTun:  TUN batch → Device.send per packet (route, pad, seal) → batcher → one flush per batch
- *   UDP event loop:      datagrams → Device.receive (open, replay, source check) → TunSink → one TUN write per burst
+ *   routineReadFromTun:  TUN batch → {@link BatchSealer} (route, counters; seal on the workers; in order out)
+ *                        → batcher → one flush per batch
+ *   UDP event loop:      datagram burst → {@link BatchOpener} (open on the workers; replay, source check in order)
+ *                        → TunSink → one TUN write per burst
  *   routineTimers:       Device.tick at the next deadline (at most {@link #TIMER_GRANULARITY_NANOS} apart)
  * </pre>
  *
- * Sealing runs on the TUN reader's core and opening on the event loop's, so a transfer uses two cores per direction
- * pair; per-peer order holds because each direction has exactly one thread.
+ * Each direction has one {@link CryptoWorkers} pool ({@link CryptoWorkers#defaultThreads()} threads besides the
+ * direction's own thread); a batch is sealed or opened in parallel and handed on in slot order, so each peer's order
+ * holds. Small batches stay on the direction's thread.
  */
 public final class WgInterface implements AutoCloseable {
     static final long TIMER_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -35,12 +41,17 @@ public final class WgInterface implements AutoCloseable {
     private final UdpTransport udp;
     private final Key privateKey;
     private final PacketFlow flow;
+    private final CryptoWorkers sealWorkers;
+    private final CryptoWorkers openWorkers;
 
-    private WgInterface(Device device, UdpTransport udp, Key privateKey, PacketFlow flow) {
+    private WgInterface(Device device, UdpTransport udp, Key privateKey, PacketFlow flow, CryptoWorkers sealWorkers,
+                        CryptoWorkers openWorkers) {
         this.device = device;
         this.udp = udp;
         this.privateKey = privateKey;
         this.flow = flow;
+        this.sealWorkers = sealWorkers;
+        this.openWorkers = openWorkers;
     }
 
     /**
@@ -51,17 +62,22 @@ public final class WgInterface implements AutoCloseable {
         TunSink sink = new TunSink(flow);
         UdpTransport.DeviceRef ref = new UdpTransport.DeviceRef();
         UdpTransport udp = UdpTransport.bind(config.iface().listenPort(), mark, ref, sink);
+        int threads = CryptoWorkers.defaultThreads();
+        CryptoWorkers sealWorkers = CryptoWorkers.create("wireguard-seal", threads);
+        CryptoWorkers openWorkers = CryptoWorkers.create("wireguard-open", threads);
         try {
             Device device = new Device(config.iface().privateKey(), udp.outbound(sink));
             device.setMtu(mtu);
-            WgInterface wg = new WgInterface(device, udp, config.iface().privateKey(), flow);
+            WgInterface wg = new WgInterface(device, udp, config.iface().privateKey(), flow, sealWorkers, openWorkers);
             for (WgQuickConfig.PeerConfig p : config.peers()) wg.configure(p);
-            ref.set(device);
+            ref.set(device, openWorkers);
             for (Peer p : device.peers()) if (p.persistentKeepalive() > 0 && p.endpoint() != null) device.sendHandshakeInitiation(p, false);
             udp.flush();
             return wg;
         } catch (IOException | RuntimeException e) {
             udp.close();
+            sealWorkers.close();
+            openWorkers.close();
             throw e;
         }
     }
@@ -92,8 +108,9 @@ public final class WgInterface implements AutoCloseable {
     /** TUN → peers until the device closes. */
     public void routineReadFromTun() throws IOException {
         PacketBatch batch = flow.newBatch();
+        BatchSealer sealer = new BatchSealer(device, sealWorkers, batch.capacity());
         while (flow.readPackets(batch) >= 0) {
-            for (int i = 0; i < batch.count(); i++) device.send(batch.packet(i));
+            sealer.send(batch);
             udp.flush();
         }
     }
@@ -113,5 +130,7 @@ public final class WgInterface implements AutoCloseable {
     public void close() {
         for (Peer p : device.peers()) p.timers().stop();
         udp.close();
+        sealWorkers.close();
+        openWorkers.close();
     }
 }
