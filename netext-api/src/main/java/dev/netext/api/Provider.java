@@ -1,5 +1,12 @@
 package dev.netext.api;
 
+import dev.netext.api.dns.DnsProxyProvider;
+import dev.netext.api.filter.FilterDataProvider;
+import dev.netext.api.filter.FilterPacketProvider;
+import dev.netext.api.proxy.AppProxyProvider;
+import dev.netext.api.proxy.TransparentProxyProvider;
+import dev.netext.api.tunnel.PacketTunnelProvider;
+
 /**
  * Common supertype of every provider interface ({@code NEProvider}). It declares nothing a provider must implement:
  * it exists so the host and tools can hold "a provider" without knowing its kind, and so a provider can say which
@@ -43,12 +50,12 @@ public interface Provider {
      */
     default ProviderKind kind() {
         return switch (this) {
-            case dev.netext.api.tunnel.PacketTunnelProvider _ -> ProviderKind.PACKET_TUNNEL;
-            case dev.netext.api.dns.DnsProxyProvider _ -> ProviderKind.DNS_PROXY;
-            case dev.netext.api.filter.FilterDataProvider _ -> ProviderKind.FILTER_DATA;
-            case dev.netext.api.filter.FilterPacketProvider _ -> ProviderKind.FILTER_PACKET;
-            case dev.netext.api.proxy.AppProxyProvider _ -> ProviderKind.APP_PROXY;
-            case dev.netext.api.proxy.TransparentProxyProvider _ -> ProviderKind.TRANSPARENT_PROXY;
+            case PacketTunnelProvider _ -> ProviderKind.PACKET_TUNNEL;
+            case DnsProxyProvider _ -> ProviderKind.DNS_PROXY;
+            case FilterDataProvider _ -> ProviderKind.FILTER_DATA;
+            case FilterPacketProvider _ -> ProviderKind.FILTER_PACKET;
+            case AppProxyProvider _ -> ProviderKind.APP_PROXY;
+            case TransparentProxyProvider _ -> ProviderKind.TRANSPARENT_PROXY;
             default -> throw new IllegalStateException(getClass().getName() + " implements no provider interface");
         };
     }

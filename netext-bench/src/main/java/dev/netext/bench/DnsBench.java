@@ -1,5 +1,6 @@
 package dev.netext.bench;
 
+import dev.netext.api.dns.DnsRecord;
 import dev.netext.cli.sandbox.Table;
 import dev.netext.lab.NetextProcess;
 import dev.netext.lab.peers.Unbound;
@@ -323,7 +324,7 @@ public final class DnsBench {
     }
 
     private static byte[] query(int id, String name) {
-        byte[] n = dev.netext.api.dns.DnsRecord.encodeName(name);
+        byte[] n = DnsRecord.encodeName(name);
         byte[] q = new byte[12 + n.length + 4];
         q[0] = (byte) (id >>> 8); q[1] = (byte) id; q[2] = 1; q[5] = 1;
         System.arraycopy(n, 0, q, 12, n.length);

@@ -26,9 +26,11 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FlowBench {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: bench.example.test\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: bench.example.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private final PrintStream out;
     private final int seconds, rounds, connections;
 
@@ -86,7 +88,7 @@ final class FlowBench {
             NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
             lab.veth(VethEnd.of("client", "c-eth", "10.9.8.1/24"), VethEnd.of("server", "s-eth", "10.9.8.2/24"));
             Process iperf = s.exec("iperf3", "-s", "-B", "10.9.8.2");
-            ServerSocket echo = s.runInside(() -> new ServerSocket(7007, 512, java.net.InetAddress.getByName("10.9.8.2")));
+            ServerSocket echo = s.runInside(() -> new ServerSocket(7007, 512, InetAddress.getByName("10.9.8.2")));
             Thread echoThread = Thread.ofPlatform().daemon().start(() -> serveEcho(echo));
             Thread.sleep(500);
             out.printf("flows bench: iperf3 TCP client -> server over a veth (%d s per run, %d round(s)); %d connections for setup latency%n",

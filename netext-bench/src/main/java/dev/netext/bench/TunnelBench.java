@@ -8,6 +8,7 @@ import dev.netext.lab.traffic.UdpProbe;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -54,7 +55,7 @@ public final class TunnelBench {
             return stop.exitCode();
         } finally {
             try (var files = Files.walk(dir)) {
-                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
             }
         }
     }

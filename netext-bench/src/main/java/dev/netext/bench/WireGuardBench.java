@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -96,7 +97,7 @@ public final class WireGuardBench {
 
     static double median(double[] xs) {
         double[] s = xs.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         int n = s.length;
         return n == 0 ? 0 : (n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2);
     }

@@ -2,6 +2,8 @@ package dev.netext.cli;
 
 import dev.netext.daemon.control.ControlAccess;
 import dev.netext.daemon.control.ControlClient;
+import dev.netext.daemon.kafka.KafkaTarget;
+import dev.netext.daemon.otlp.OtlpLogsExporter;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.daemon.profile.ProfileException;
 import dev.netext.daemon.server.Daemon;
@@ -16,6 +18,7 @@ import sun.misc.SignalHandler;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +66,7 @@ public final class DaemonCommand implements Callable<Integer> {
     Path eventsFile;
 
     @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Send every event as an OTLP log record (OTLP/HTTP JSON, POST URL/v1/logs), e.g. http://127.0.0.1:4318.")
-    java.net.URI otlpEndpoint;
+    URI otlpEndpoint;
 
     @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT", description = "Produce every event to Kafka, one record per event "
             + "(key: flow id, else provider; value: the JSON line), through this broker (several: comma-separated). Needs --kafka-topic.")
@@ -104,7 +107,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 .build();
         if (otlpEndpoint != null) {
             try {
-                dev.netext.daemon.otlp.OtlpLogsExporter.logsUri(otlpEndpoint);
+                OtlpLogsExporter.logsUri(otlpEndpoint);
             } catch (IllegalArgumentException e) {
                 throw new UserError("--otlp-endpoint: " + e.getMessage());
             }
@@ -146,12 +149,12 @@ public final class DaemonCommand implements Callable<Integer> {
         return controlGroup;
     }
 
-    private dev.netext.daemon.kafka.KafkaTarget kafkaTarget() {
+    private KafkaTarget kafkaTarget() {
         if (kafkaBootstrap == null && kafkaTopic == null) return null;
         if (kafkaBootstrap == null) throw new UserError("--kafka-topic needs --kafka-bootstrap HOST:PORT");
         if (kafkaTopic == null) throw new UserError("--kafka-bootstrap needs --kafka-topic TOPIC");
         try {
-            return new dev.netext.daemon.kafka.KafkaTarget(kafkaBootstrap, kafkaTopic);
+            return new KafkaTarget(kafkaBootstrap, kafkaTopic);
         } catch (IllegalArgumentException e) {
             throw new UserError("--kafka-bootstrap/--kafka-topic: " + e.getMessage());
         }

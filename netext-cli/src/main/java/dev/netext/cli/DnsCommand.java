@@ -13,13 +13,20 @@ import dev.netext.dns.split.SplitRule;
 import dev.netext.dns.upstream.ServerSpec;
 import dev.netext.api.EventSink;
 import dev.netext.api.ProviderEvent;
+import dev.netext.dns.upstream.UpstreamFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -53,7 +60,7 @@ public final class DnsCommand implements Runnable {
 
         @Option(names = "--blocklist", paramLabel = "FILE",
                 description = "Block the names this list file holds (hosts file, plain domains, adblock ||d^); reloaded when it changes. Repeatable.")
-        List<java.nio.file.Path> blocklists = new ArrayList<>();
+        List<Path> blocklists = new ArrayList<>();
 
         @Option(names = "--blocklist-action", paramLabel = "nxdomain|refused|sinkhole",
                 description = "What a listed name gets (default nxdomain; sinkhole answers 0.0.0.0 / :: to A / AAAA and NODATA otherwise).")
@@ -87,7 +94,7 @@ public final class DnsCommand implements Runnable {
         long cacheBytes = -1;
 
         @Option(names = "--tls-ca", paramLabel = "FILE", description = "CA certificates (PEM) that tls:// and https:// servers may chain to, besides the JDK's trust store.")
-        java.nio.file.Path tlsCa;
+        Path tlsCa;
 
         @Option(names = "--intercept", description = "Redirect every port-53 query of this network namespace to netext (nftables; needs a 127.0.0.1 or 0.0.0.0 listener and root).")
         boolean intercept;
@@ -120,7 +127,7 @@ public final class DnsCommand implements Runnable {
                     case "refused" -> DnsDecision.refused();
                     default -> {
                         try {
-                            yield DnsDecision.sinkhole(java.util.Arrays.stream(kind.split(",")).map(IpPrefix::parseAddress).toArray(java.net.InetAddress[]::new));
+                            yield DnsDecision.sinkhole(Arrays.stream(kind.split(",")).map(IpPrefix::parseAddress).toArray(InetAddress[]::new));
                         } catch (IllegalArgumentException e) {
                             throw new UserError("--block '" + bl + "': after '=' write nxdomain, refused or sinkhole addresses", 2);
                         }
@@ -132,7 +139,7 @@ public final class DnsCommand implements Runnable {
             b.defaultGroup("default").cacheEntries(cacheEntries).cacheBytes(cacheBytes).serveStale(serveStale, 86_400)
                     .rateLimit(rateLimit, rateLimit * 2).ioThreads(threads).timeouts(timeoutMillis, timeoutMillis * 3)
                     .tlsCaFile(tlsCa).intercept(intercept);
-            if (tlsCa != null && !java.nio.file.Files.isReadable(tlsCa)) throw new UserError("--tls-ca " + tlsCa + ": no readable file", 2);
+            if (tlsCa != null && !Files.isReadable(tlsCa)) throw new UserError("--tls-ca " + tlsCa + ": no readable file", 2);
             List<IpPrefix> prefixes = new ArrayList<>();
             for (String a : allow) {
                 try {
@@ -154,7 +161,7 @@ public final class DnsCommand implements Runnable {
             DnsProxyServer server;
             try {
                 server = DnsProxyServer.start(b.build(), provider, "dns", sink);
-            } catch (java.io.IOException | IllegalArgumentException e) {
+            } catch (IOException | IllegalArgumentException e) {
                 throw new UserError(e.getMessage(), 1);
             }
             CountDownLatch stopped = new CountDownLatch(1);
@@ -185,13 +192,13 @@ public final class DnsCommand implements Runnable {
         private List<WatchedList> openLists(PrintStream out) {
             listDecision(blocklistAction); // a bad action is reported before any list is read
             List<WatchedList> opened = new ArrayList<>();
-            for (java.nio.file.Path file : blocklists) {
+            for (Path file : blocklists) {
                 try {
                     opened.add(WatchedList.open(String.valueOf(file.getFileName()), file, line -> {
                         out.println("netext: " + line);
                         out.flush();
                     }));
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     opened.forEach(WatchedList::close);
                     throw new UserError("--blocklist " + file + ": cannot be read (" + e.getMessage() + ")", 2);
                 }
@@ -201,7 +208,7 @@ public final class DnsCommand implements Runnable {
 
         /** The block a list rule gives: {@code nxdomain}, {@code refused} or {@code sinkhole} (0.0.0.0 and ::). */
         static DnsDecision listDecision(String action) {
-            return switch (action.strip().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (action.strip().toLowerCase(Locale.ROOT)) {
                 case "nxdomain", "block" -> DnsDecision.nxdomain();
                 case "refused" -> DnsDecision.refused();
                 case "sinkhole" -> DnsDecision.sinkhole(IpPrefix.parseAddress("0.0.0.0"), IpPrefix.parseAddress("::"));
@@ -232,7 +239,7 @@ public final class DnsCommand implements Runnable {
             for (String s : text.split(",")) {
                 try {
                     ServerSpec spec = ServerSpec.parse(s);
-                    String why = dev.netext.dns.upstream.UpstreamFactory.unsupportedReason(spec);
+                    String why = UpstreamFactory.unsupportedReason(spec);
                     if (why != null) throw new IllegalArgumentException("'" + s.strip() + "': " + why);
                     out.add(spec);
                 } catch (IllegalArgumentException e) {

@@ -3,6 +3,8 @@ package dev.netext.cli;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
+import dev.netext.api.proxy.ClaimDecision;
+import dev.netext.api.proxy.ProxyRoute;
 import dev.netext.daemon.flows.FlowTable;
 
 
@@ -20,9 +22,9 @@ final class FlowLogLine {
     static String format(ProviderEvent e) {
         return switch (e) {
             case ProviderEvent.FlowOpened o -> "flow " + o.flowId() + " opened " + describe(o.flow());
-            case ProviderEvent.FlowVerdict v when v.verdict() instanceof dev.netext.api.proxy.ProxyRoute r ->
+            case ProviderEvent.FlowVerdict v when v.verdict() instanceof ProxyRoute r ->
                     "flow " + v.flowId() + " route " + r;
-            case ProviderEvent.FlowVerdict v when v.verdict() instanceof dev.netext.api.proxy.ClaimDecision d ->
+            case ProviderEvent.FlowVerdict v when v.verdict() instanceof ClaimDecision d ->
                     "flow " + v.flowId() + " proxy " + v.provider() + " " + d.getClass().getSimpleName().toLowerCase();
             case ProviderEvent.FlowVerdict v -> "flow " + v.flowId() + " verdict " + v.verdict()
                     + String.format(" in %.2f ms", v.latencyNanos() / 1e6);

@@ -1,6 +1,7 @@
 package dev.netext.cli;
 
 import sun.misc.Signal;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * SIGINT and SIGTERM as a request to stop, not an abrupt exit: the JVM's default turns them into exit code 130/143
@@ -12,7 +13,7 @@ final class Signals {
 
     /** Runs {@code stop} on a fresh thread at the first SIGINT or SIGTERM; later signals are ignored. */
     static void onTerminate(Runnable stop) {
-        var once = new java.util.concurrent.atomic.AtomicBoolean();
+        var once = new AtomicBoolean();
         for (String name : new String[]{"INT", "TERM"}) {
             Signal.handle(new Signal(name), sig -> {
                 if (once.compareAndSet(false, true)) Thread.ofPlatform().name("netext-stop").start(stop);

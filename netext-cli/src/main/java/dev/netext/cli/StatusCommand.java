@@ -7,6 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -69,7 +70,7 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     private static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     private static String limit(long bytes) {

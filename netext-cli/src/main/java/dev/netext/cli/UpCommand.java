@@ -33,12 +33,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 /**
@@ -137,13 +140,13 @@ public final class UpCommand implements Callable<Integer> {
         try {
             engine = FlowLauncher.launch(profile, FlowLauncher.provider(profile, resolver, RestartPolicy.DEFAULT, sink),
                     sink, StateLedger.DEFAULT_DIR, resolver, RestartPolicy.DEFAULT);
-        } catch (java.io.IOException | IllegalArgumentException | dev.netext.daemon.plugin.ProviderResolutionException e) {
+        } catch (IOException | IllegalArgumentException | ProviderResolutionException e) {
             throw new UserError("filter: " + e.getMessage());
         }
         printRecovered(out, "filter", engine.recovered());
         int[] ports = engine.listenerPorts();
         int[] udp = engine.udpListenerPorts();
-        java.util.List<String> gateway = profile.filter().map(f -> f.gateway()).orElse(java.util.List.of());
+        List<String> gateway = profile.filter().map(f -> f.gateway()).orElse(List.of());
         out.println("netext: filter " + profile.name() + " intercepting TCP (tproxy 127.0.0.1:" + ports[0]
                 + (ports[1] != 0 ? ", [::1]:" + ports[1] : "")
                 + (udp[0] != 0 ? "), UDP (tproxy 127.0.0.1:" + udp[0] + (udp[1] != 0 ? ", [::1]:" + udp[1] : "") : "")
@@ -166,7 +169,7 @@ public final class UpCommand implements Callable<Integer> {
             dns = DnsLauncher.launch(profile, log ? e -> {
                 if (e instanceof ProviderEvent.DnsQueried q) { out.println(QueryLogLine.format(q)); out.flush(); }
             } : null);
-        } catch (java.io.IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new UserError("dns: " + e.getMessage());
         }
         out.println("netext: dns " + profile.name() + " serving on "
@@ -179,7 +182,7 @@ public final class UpCommand implements Callable<Integer> {
     private Integer runWithoutTunnel(PrintStream out, String name, DnsProxyServer dns, PacketFilterEngine filter)
             throws InterruptedException {
         if (filter == null) Preflight.requireNothing(); else Preflight.requireRootForFiltering();
-        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
         Signals.onTerminate(stopped::countDown);
         if (filter != null) {
             Thread.ofPlatform().daemon().name("packet-filter-watch").start(() -> {
@@ -293,7 +296,7 @@ public final class UpCommand implements Callable<Integer> {
         KillSwitch killSwitch;
         try {
             killSwitch = KillSwitch.install(StateLedger.DEFAULT_DIR, null, ks.excludeLocalNetworks());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new UserError("tunnel: kill switch: " + e.getMessage());
         }
         out.println("netext: kill switch of " + profile.name() + " on: nothing leaves but through the tunnel"
@@ -332,7 +335,7 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     /** What the start undid of crashed instances' ledgers, one line each (tests and admins read these lines). */
-    private static void printRecovered(PrintStream out, String what, java.util.List<StateLedger.Recovery> recovered) {
+    private static void printRecovered(PrintStream out, String what, List<StateLedger.Recovery> recovered) {
         for (StateLedger.Recovery r : recovered) {
             out.println("netext: removed what a crashed " + what + " (pid " + r.pid() + ") left: " + r.undone().size()
                     + " objects" + (r.errors().isEmpty() ? "" : ", " + r.errors().size() + " errors"));

@@ -2,6 +2,7 @@ package dev.netext.packetfilter;
 
 import dev.netext.api.EventSink;
 import dev.netext.api.ProviderEvent;
+import dev.netext.api.filter.ConntrackState;
 import dev.netext.api.filter.FilterPacketProvider;
 import dev.netext.api.filter.PacketContext;
 import dev.netext.api.filter.PacketVerdict;
@@ -13,8 +14,11 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,7 +64,7 @@ public final class PacketDecider {
     PacketProcessResolver processResolver() { return processResolver; }
     private final Map<Key, Integer> waitingFlowDecisions = new HashMap<>();
     private final AtomicInteger held = new AtomicInteger();
-    private final java.util.Set<HeldPacket> heldPackets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<HeldPacket> heldPackets = ConcurrentHashMap.newKeySet();
     private final LongAdder packets = new LongAdder(), allowed = new LongAdder(), dropped = new LongAdder(),
             modified = new LongAdder(), delayed = new LongAdder(), expired = new LongAdder(),
             flowsDecided = new LongAdder(), failures = new LongAdder();
@@ -231,7 +235,7 @@ public final class PacketDecider {
 
     private void publish(PacketMeta meta, ByteBuffer packet, PacketVerdict verdict) {
         try {
-            long flow = meta.conntrackState == dev.netext.api.filter.ConntrackState.UNTRACKED ? 0 : FlowKey.id(FlowKey.of(packet));
+            long flow = meta.conntrackState == ConntrackState.UNTRACKED ? 0 : FlowKey.id(FlowKey.of(packet));
             events.accept(new ProviderEvent.PacketDecided(sequence.getAsLong(), System.nanoTime(), name, flow,
                     meta.direction, packet.remaining(), verdict));
         } catch (RuntimeException e) {
@@ -277,8 +281,8 @@ public final class PacketDecider {
     }
 
     private record Key(byte[] bytes) {
-        @Override public boolean equals(Object o) { return o instanceof Key k && java.util.Arrays.equals(bytes, k.bytes); }
+        @Override public boolean equals(Object o) { return o instanceof Key k && Arrays.equals(bytes, k.bytes); }
 
-        @Override public int hashCode() { return java.util.Arrays.hashCode(bytes); }
+        @Override public int hashCode() { return Arrays.hashCode(bytes); }
     }
 }

@@ -1,5 +1,6 @@
 package dev.netext.packetfilter;
 
+import dev.netext.api.filter.PacketContext;
 import dev.netext.api.filter.PacketVerdict;
 import dev.netext.linux.nfqueue.NfqConfig;
 import dev.netext.linux.nfqueue.SteeringMatch;
@@ -36,7 +37,7 @@ public record PacketFilterConfig(String name, int queue, List<SteeringMatch> mat
         if (queue < 0 || queue > 0xFFFF) throw new IllegalArgumentException("queue " + queue + " outside 0..65535");
         options = options == null ? Map.of() : options;
         if (ledgerDir == null) ledgerDir = StateLedger.DEFAULT_DIR;
-        if (maxDelay == null) maxDelay = dev.netext.api.filter.PacketContext.MAX_DELAY;
+        if (maxDelay == null) maxDelay = PacketContext.MAX_DELAY;
     }
 
     public static PacketFilterConfig of(String name, int queue, List<SteeringMatch> match, boolean failOpen) {

@@ -3,6 +3,7 @@ package dev.netext.tunnel;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * Puts a tunnel's {@link TunnelNetworkSettings} into the system: addresses, MTU, link state, routes, policy rules.
@@ -30,5 +31,5 @@ public interface NetworkConfigurator {
     default String proxyRefusal() { return RefusedSettings.PROXY_REASON; }
 
     /** Records a file the provider will create, for deletion after a crash (see {@code TunnelContext.recordOwnedFile}). */
-    default void recordOwnedFile(java.nio.file.Path path) throws IOException {}
+    default void recordOwnedFile(Path path) throws IOException {}
 }

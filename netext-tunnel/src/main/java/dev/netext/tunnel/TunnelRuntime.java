@@ -1,5 +1,6 @@
 package dev.netext.tunnel;
 
+import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.path.PathEvent;
 import dev.netext.api.tunnel.PacketBatch;
@@ -10,11 +11,15 @@ import dev.netext.api.tunnel.TunnelContext;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +59,7 @@ public final class TunnelRuntime implements AutoCloseable {
     private volatile PacketTap tap;
     private volatile long memoryBudgetBytes = -1;
     private volatile Map<String, String> startOptions = Map.of();
-    private final List<Consumer<dev.netext.api.ProviderEvent.MemoryBudgetExceeded>> pressureListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ProviderEvent.MemoryBudgetExceeded>> pressureListeners = new CopyOnWriteArrayList<>();
 
     private final Object lock = new Object();
     private ProviderStatus status = ProviderStatus.DISCONNECTED;
@@ -73,7 +78,7 @@ public final class TunnelRuntime implements AutoCloseable {
         this.device = Objects.requireNonNull(device);
         this.configurator = Objects.requireNonNull(configurator);
         this.profileSettings = provider.adjustSettings(Objects.requireNonNull(profileSettings));
-        this.options = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(options)); // values may be null
+        this.options = Collections.unmodifiableMap(new LinkedHashMap<>(options)); // values may be null
         this.listener = listener == null ? TunnelListener.NONE : listener;
     }
 
@@ -93,8 +98,8 @@ public final class TunnelRuntime implements AutoCloseable {
     public void setStartOptions(Map<String, String> options) { this.startOptions = Map.copyOf(options); }
 
     /** Tells the provider's {@code onMemoryPressure} listeners; one that throws is logged and skipped. */
-    public void memoryPressure(dev.netext.api.ProviderEvent.MemoryBudgetExceeded event) {
-        for (Consumer<dev.netext.api.ProviderEvent.MemoryBudgetExceeded> l : pressureListeners) {
+    public void memoryPressure(ProviderEvent.MemoryBudgetExceeded event) {
+        for (Consumer<ProviderEvent.MemoryBudgetExceeded> l : pressureListeners) {
             try {
                 l.accept(event);
             } catch (RuntimeException e) {
@@ -389,18 +394,18 @@ public final class TunnelRuntime implements AutoCloseable {
         }
 
         @Override
-        public java.util.OptionalLong memoryBudgetBytes() {
+        public OptionalLong memoryBudgetBytes() {
             long b = memoryBudgetBytes;
-            return b > 0 ? java.util.OptionalLong.of(b) : java.util.OptionalLong.empty();
+            return b > 0 ? OptionalLong.of(b) : OptionalLong.empty();
         }
 
         @Override
-        public void onMemoryPressure(Consumer<dev.netext.api.ProviderEvent.MemoryBudgetExceeded> l) {
+        public void onMemoryPressure(Consumer<ProviderEvent.MemoryBudgetExceeded> l) {
             pressureListeners.add(Objects.requireNonNull(l));
         }
 
         @Override
-        public void recordOwnedFile(java.nio.file.Path path) throws IOException { configurator.recordOwnedFile(path); }
+        public void recordOwnedFile(Path path) throws IOException { configurator.recordOwnedFile(path); }
     }
 
     /** The provider's view of the device; counts per batch, so the per-packet path stays allocation-free. */

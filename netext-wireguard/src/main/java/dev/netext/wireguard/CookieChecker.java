@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The responder's half of the cookie mechanism (whitepaper 5.3 and 5.4.7): checks MAC1 of every handshake message
@@ -36,7 +37,7 @@ public final class CookieChecker {
         int mac2 = msg.length - NoiseHelpers.MAC_SIZE, mac1 = mac2 - NoiseHelpers.MAC_SIZE;
         byte[] expected = new byte[NoiseHelpers.MAC_SIZE];
         NoiseHelpers.mac(mac1Key, msg, 0, mac1, expected, 0);
-        return MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(msg, mac1, mac2));
+        return MessageDigest.isEqual(expected, Arrays.copyOfRange(msg, mac1, mac2));
     }
 
     /** Whether MAC2 proves the sender holds a current cookie for {@code source} (address bytes and port). */
@@ -47,7 +48,7 @@ public final class CookieChecker {
         byte[] expected = new byte[NoiseHelpers.MAC_SIZE];
         NoiseHelpers.mac(cookie, msg, 0, mac2, expected, 0);
         NoiseHelpers.zero(cookie);
-        return MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(msg, mac2, msg.length));
+        return MessageDigest.isEqual(expected, Arrays.copyOfRange(msg, mac2, msg.length));
     }
 
     /**
@@ -68,7 +69,7 @@ public final class CookieChecker {
         byte[] nonce = new byte[XAead.NONCE_SIZE];
         RANDOM.nextBytes(nonce);
         System.arraycopy(nonce, 0, reply, Messages.COOKIE_NONCE, nonce.length);
-        byte[] sealed = XAead.seal(encryptionKey, nonce, cookie, java.util.Arrays.copyOfRange(msg, mac1, mac2));
+        byte[] sealed = XAead.seal(encryptionKey, nonce, cookie, Arrays.copyOfRange(msg, mac1, mac2));
         System.arraycopy(sealed, 0, reply, Messages.COOKIE_COOKIE, sealed.length);
         NoiseHelpers.zero(cookie);
         return reply;

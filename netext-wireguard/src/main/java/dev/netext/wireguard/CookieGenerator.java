@@ -1,5 +1,7 @@
 package dev.netext.wireguard;
 
+import java.util.Arrays;
+
 /**
  * The initiator's half of the cookie mechanism for one peer (whitepaper 5.4.4 and 5.4.7): fills MAC1 of outgoing
  * handshake messages with HASH(LABEL_MAC1 ‖ Spub_peer), remembers that MAC1 so a cookie reply can be authenticated
@@ -33,15 +35,15 @@ public final class CookieGenerator {
         if (cookieSet && time.nanoTime() - cookieSetNanos <= Constants.COOKIE_REFRESH_TIME.toNanos()) {
             NoiseHelpers.mac(cookie, msg, 0, mac2, msg, mac2);
         } else {
-            java.util.Arrays.fill(msg, mac2, msg.length, (byte) 0);
+            Arrays.fill(msg, mac2, msg.length, (byte) 0);
         }
     }
 
     /** Takes the cookie from a reply to our last handshake message; false (and no change) if it does not open. */
     public synchronized boolean consumeReply(byte[] reply) {
         if (!hasLastMac1 || reply.length != Messages.COOKIE_REPLY_SIZE) return false;
-        byte[] nonce = java.util.Arrays.copyOfRange(reply, Messages.COOKIE_NONCE, Messages.COOKIE_COOKIE);
-        byte[] sealed = java.util.Arrays.copyOfRange(reply, Messages.COOKIE_COOKIE, Messages.COOKIE_REPLY_SIZE);
+        byte[] nonce = Arrays.copyOfRange(reply, Messages.COOKIE_NONCE, Messages.COOKIE_COOKIE);
+        byte[] sealed = Arrays.copyOfRange(reply, Messages.COOKIE_COOKIE, Messages.COOKIE_REPLY_SIZE);
         byte[] opened = XAead.open(encryptionKey, nonce, sealed, lastMac1);
         if (opened == null) return false;
         System.arraycopy(opened, 0, cookie, 0, cookie.length);

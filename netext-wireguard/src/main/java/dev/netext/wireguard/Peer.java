@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 
 /**
  * A configured peer: its static public key and optional preshared key, its handshake, sessions, cookie state,
@@ -30,7 +31,7 @@ public final class Peer {
     final Object stagingLock = new Object();
     final ArrayDeque<byte[]> staged = new ArrayDeque<>();
 
-    Peer(Key publicKey, byte[] staticStatic, TimeSource time, java.util.random.RandomGenerator random) {
+    Peer(Key publicKey, byte[] staticStatic, TimeSource time, RandomGenerator random) {
         this.publicKey = publicKey;
         this.staticStatic = staticStatic;
         this.cookieGenerator = new CookieGenerator(publicKey, time);

@@ -1,5 +1,6 @@
 package dev.netext.wireguard;
 
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
@@ -49,7 +50,7 @@ public final class Timers {
     public Timers(TimeSource time, RandomGenerator random) {
         this.time = time;
         this.random = random;
-        java.util.Arrays.fill(deadlines, IDLE);
+        Arrays.fill(deadlines, IDLE);
     }
 
     public synchronized void setPersistentKeepalive(int seconds) {
@@ -71,7 +72,7 @@ public final class Timers {
     /** Stops every timer (peer removed or device down). */
     public synchronized void stop() {
         enabled = false;
-        java.util.Arrays.fill(deadlines, IDLE);
+        Arrays.fill(deadlines, IDLE);
     }
 
     private long jitter() {

@@ -1,5 +1,8 @@
 package dev.netext.api.net;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
+
 /** The two IP versions. A packet's family is the high nibble of its first byte (RFC 791 §3.1, RFC 8200 §3). */
 public enum IpFamily {
     V4(4, 32), V6(6, 128);
@@ -29,7 +32,7 @@ public enum IpFamily {
         };
     }
 
-    public static IpFamily of(java.net.InetAddress address) {
-        return address instanceof java.net.Inet4Address ? V4 : V6;
+    public static IpFamily of(InetAddress address) {
+        return address instanceof Inet4Address ? V4 : V6;
     }
 }

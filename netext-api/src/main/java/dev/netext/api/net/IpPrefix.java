@@ -1,5 +1,6 @@
 package dev.netext.api.net;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -106,7 +107,7 @@ public record IpPrefix(InetAddress address, int length) {
         String a = address.getHostAddress();
         int pct = a.indexOf('%');
         if (pct >= 0) a = a.substring(0, pct);
-        if (address instanceof java.net.Inet6Address) a = compress(a);
+        if (address instanceof Inet6Address) a = compress(a);
         return a + "/" + length;
     }
 

@@ -1,10 +1,12 @@
 package dev.netext.api.tunnel;
 
 import dev.netext.api.ProviderContext;
+import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderKind;
 import dev.netext.api.path.PathEvent;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -73,7 +75,7 @@ public interface TunnelContext extends ProviderContext {
     /** Hosts override this to stamp and sequence the event; the default only logs it. */
     @Override
     default void publish(String type, Map<String, String> attributes, long flowId) {
-        log("event " + type + " " + attributes + (flowId == dev.netext.api.ProviderEvent.NO_FLOW ? "" : " flow " + flowId));
+        log("event " + type + " " + attributes + (flowId == ProviderEvent.NO_FLOW ? "" : " flow " + flowId));
     }
 
     /** Subscribes to path changes (links, addresses, default route): the NWPathMonitor of a tunnel. */
@@ -91,7 +93,7 @@ public interface TunnelContext extends ProviderContext {
      * crash ({@code kill -9}) the next start deletes it if nothing answers on it any more. The provider still deletes
      * the file itself at a clean stop. Hosts without crash recovery (test harnesses) record nothing.
      */
-    default void recordOwnedFile(java.nio.file.Path path) throws IOException {}
+    default void recordOwnedFile(Path path) throws IOException {}
 
     /** A tunnel loop: the same shape as {@link dev.netext.api.ThrowingRunnable}, kept for existing callers. */
     @FunctionalInterface

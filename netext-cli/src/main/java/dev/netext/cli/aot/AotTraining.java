@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -60,7 +61,7 @@ public final class AotTraining {
             if (flowTarget != null) failed += step("up (flow filter)", () -> filteredFlow(dir, flowTarget));
         } finally {
             try (var files = Files.walk(dir)) {
-                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
             }
         }
         System.out.println("aot training: done, " + failed + " step(s) failed");

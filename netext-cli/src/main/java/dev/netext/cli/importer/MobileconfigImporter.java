@@ -1,5 +1,7 @@
 package dev.netext.cli.importer;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +35,7 @@ public final class MobileconfigImporter {
      * @param fallbackName the profile name when the profile's display name gives none (the file name)
      * @param configDir    where referenced files (wg-quick configs) will be written; the profile names them by absolute path
      */
-    public ImportedProfile convert(Object plist, String fallbackName, java.nio.file.Path configDir) throws ImportException {
+    public ImportedProfile convert(Object plist, String fallbackName, Path configDir) throws ImportException {
         if (!(plist instanceof Map<?, ?> root)) throw new ImportException("the property list is not a dictionary; not a configuration profile");
         List<String> notes = new ArrayList<>();
         String type = str(root, "PayloadType");
@@ -109,7 +111,7 @@ public final class MobileconfigImporter {
                             + " and checks the certificate against the URL's name; looking the name up would need a resolver)");
                     return null;
                 }
-                java.net.URI u = java.net.URI.create(url);
+                URI u = URI.create(url);
                 String rest = url.substring(("https://" + u.getRawAuthority()).length());
                 for (String a : addresses)
                     servers.add("https://" + u.getRawAuthority() + "@" + (a.contains(":") ? "[" + a + "]" : a) + rest);

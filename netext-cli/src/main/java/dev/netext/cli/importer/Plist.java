@@ -15,6 +15,7 @@ import javax.xml.parsers.ParserConfigurationException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -40,7 +41,7 @@ public final class Plist {
 
     public static Object parse(byte[] bytes) throws PlistException {
         if (bytes.length > MAX_BYTES) throw new PlistException("file is larger than " + (MAX_BYTES >> 20) + " MiB; not a configuration profile");
-        if (bytes.length >= 8 && new String(bytes, 0, 8, java.nio.charset.StandardCharsets.ISO_8859_1).equals("bplist00"))
+        if (bytes.length >= 8 && new String(bytes, 0, 8, StandardCharsets.ISO_8859_1).equals("bplist00"))
             throw new PlistException("this is a binary property list; convert it first: plutil -convert xml1 FILE");
         if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0x30 && (bytes[1] & 0xFF) >= 0x80)
             throw new PlistException("this profile is signed (CMS); extract the XML first: "

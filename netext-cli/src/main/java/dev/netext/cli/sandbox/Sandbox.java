@@ -1,6 +1,7 @@
 package dev.netext.cli.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.netext.api.net.IpPrefix;
 import dev.netext.daemon.control.ControlClient;
 import dev.netext.lab.NetextProcess;
 import dev.netext.lab.traffic.HelloHttpServer;
@@ -15,10 +16,13 @@ import dev.netext.lab.peers.Dnsmasq;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -99,14 +103,14 @@ public final class Sandbox implements AutoCloseable {
             NetworkNamespace corp = lab.namespace("corp");
             lab.veth(VethEnd.of("device", "eth1", DEVICE_CORP), VethEnd.of("corp", "eth0", CORP_DNS + "/24"));
             UdpEchoServer echo = internet.runInside(() -> UdpEchoServer.open(new InetSocketAddress("::", 7)));
-            boolean resolvers = java.nio.file.Files.isExecutable(DNSMASQ);
+            boolean resolvers = Files.isExecutable(DNSMASQ);
             if (resolvers) {
                 dnsmasq(corp, CORP_DNS, CORP_RECORDS);
                 List<String[]> internetRecords = new ArrayList<>(PUBLIC_RECORDS);
                 internetRecords.addAll(WEB_RECORDS);
                 dnsmasq(internet, INTERNET_V4, internetRecords);
             }
-            boolean socks = java.nio.file.Files.isExecutable(MICROSOCKS);
+            boolean socks = Files.isExecutable(MICROSOCKS);
             if (socks) microsocks(internet);
             return new Sandbox(lab, device, internet, corp, echo, resolvers, socks);
         } catch (Exception e) {
@@ -127,10 +131,10 @@ public final class Sandbox implements AutoCloseable {
      */
     private static void microsocks(NetworkNamespace ns) throws Exception {
         Path hosts = socksHosts(ns);
-        java.nio.file.Files.createDirectories(hosts.getParent());
+        Files.createDirectories(hosts.getParent());
         StringBuilder sb = new StringBuilder();
         for (String[] r : WEB_RECORDS) sb.append(r[1]).append(' ').append(r[0]).append('\n');
-        java.nio.file.Files.writeString(hosts, sb);
+        Files.writeString(hosts, sb);
         try {
             ns.exec(MICROSOCKS.toString(), "-i", INTERNET_V4, "-p", Integer.toString(SOCKS_PORT));
             for (int i = 0; i < 100; i++) {
@@ -139,8 +143,8 @@ public final class Sandbox implements AutoCloseable {
             }
             throw new IOException("microsocks on " + INTERNET_V4 + ":" + SOCKS_PORT + " did not start");
         } catch (Exception e) {
-            java.nio.file.Files.deleteIfExists(hosts);
-            java.nio.file.Files.deleteIfExists(hosts.getParent());
+            Files.deleteIfExists(hosts);
+            Files.deleteIfExists(hosts.getParent());
             throw e;
         }
     }
@@ -171,8 +175,8 @@ public final class Sandbox implements AutoCloseable {
         controlSocket = dir.resolve("control.sock");
         forwarder = LoopbackForwarder.open(device);
         List<String> args = List.of("daemon", "--profile", profile.toString(),
-                "--profiles-dir", java.nio.file.Files.createDirectories(dir.resolve("profiles.d")).toString(),
-                "--plugins-dir", java.nio.file.Files.createDirectories(dir.resolve("plugins")).toString(),
+                "--profiles-dir", Files.createDirectories(dir.resolve("profiles.d")).toString(),
+                "--plugins-dir", Files.createDirectories(dir.resolve("plugins")).toString(),
                 "--state-dir", dir.resolve("state").toString(), "--control", controlSocket.toString(),
                 "--metrics", "off", "--dashboard", "127.0.0.1:" + forwarder.port(), "--bytes-interval", "1000");
         netext = NetextProcess.start(device, args.toArray(String[]::new));
@@ -252,7 +256,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     TrafficRow udp(String address, int port, int count, int size, int window) throws Exception {
-        InetSocketAddress target = new InetSocketAddress(dev.netext.api.net.IpPrefix.parseAddress(address), port);
+        InetSocketAddress target = new InetSocketAddress(IpPrefix.parseAddress(address), port);
         UdpProbe.Result r = device.runInside(() -> UdpProbe.run(target, count, size, window, Duration.ofSeconds(60)));
         String what = "UDP " + size + " B → " + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
         return new TrafficRow(what, pathTo(address), r.sent(), r.answered(),
@@ -313,9 +317,9 @@ public final class Sandbox implements AutoCloseable {
         Process curl = device.command("curl", "-sS", "-w", "\n%{http_code} %{size_download}", "--max-time", "40",
                 "--resolve", host + ":80:" + address, "http://" + host + "/").redirectErrorStream(true).start();
         String note = whileRunning == null ? "" : whileRunning.call();
-        boolean done = curl.waitFor(45, java.util.concurrent.TimeUnit.SECONDS);
+        boolean done = curl.waitFor(45, TimeUnit.SECONDS);
         if (!done) curl.destroyForcibly().waitFor();
-        String all = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        String all = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         String out = all.lines().reduce((a, b) -> b).orElse("");
         Matcher seen = Pattern.compile("^hello \\S+ from (\\S+)$", Pattern.MULTILINE).matcher(all); // HelloHttpServer's
         String peer = seen.find() ? seen.group(1) : "?";
@@ -338,7 +342,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** A raw UDP probe from the device namespace. */
     public UdpProbe.Result probe(String address, int port, int count, int size, int window) throws Exception {
-        InetSocketAddress target = new InetSocketAddress(dev.netext.api.net.IpPrefix.parseAddress(address), port);
+        InetSocketAddress target = new InetSocketAddress(IpPrefix.parseAddress(address), port);
         return device.runInside(() -> UdpProbe.run(target, count, size, window, Duration.ofSeconds(120)));
     }
 
@@ -431,8 +435,8 @@ public final class Sandbox implements AutoCloseable {
         lab.close();
         if (socks) {
             try {
-                java.nio.file.Files.deleteIfExists(socksHosts(internet));
-                java.nio.file.Files.deleteIfExists(socksHosts(internet).getParent());
+                Files.deleteIfExists(socksHosts(internet));
+                Files.deleteIfExists(socksHosts(internet).getParent());
             } catch (IOException e) {
                 errors.add(e);
             }

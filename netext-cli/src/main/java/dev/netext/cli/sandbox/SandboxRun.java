@@ -1,14 +1,23 @@
 package dev.netext.cli.sandbox;
 
+import dev.netext.api.net.IpPrefix;
+import dev.netext.api.tunnel.TunnelNetworkSettings;
+import dev.netext.cli.Providers;
+import dev.netext.cli.SignalsAccess;
 import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.ProfileLoader;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -30,11 +39,11 @@ public final class SandboxRun {
         Path tmp = Files.createTempDirectory("netext-sandbox");
         try {
             Path profileFile = customProfile != null ? customProfile : writeDefaultProfile(tmp);
-            Profile profile = new ProfileLoader(new ProviderResolver(dev.netext.cli.Providers.TUNNEL), dev.netext.cli.Providers.CONFIG_IMPORTERS).load(profileFile);
+            Profile profile = new ProfileLoader(new ProviderResolver(Providers.TUNNEL), Providers.CONFIG_IMPORTERS).load(profileFile);
             return run(profile, profileFile, tmp);
         } finally {
             try (var files = Files.walk(tmp)) { // the daemon's control socket, state and empty profile directories too
-                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
             }
         }
     }
@@ -105,7 +114,7 @@ public final class SandboxRun {
                 DashboardClient dashboard = sb.dashboardUrl() == null ? null : new DashboardClient(sb.dashboardUrl());
                 rows.add(sb.http(Sandbox.WEB_PROMPTED, Sandbox.INTERNET_V4, " (prompt)", () -> {
                     if (dashboard == null) return "no dashboard to answer the prompt";
-                    long id = dashboard.answer(Sandbox.WEB_PROMPTED, "allow-once", java.time.Duration.ofSeconds(20));
+                    long id = dashboard.answer(Sandbox.WEB_PROMPTED, "allow-once", Duration.ofSeconds(20));
                     return id > 0 ? "paused, answered allow-once (flow " + id + ")" : "the prompt was not answered";
                 }));
             }
@@ -126,7 +135,7 @@ public final class SandboxRun {
                 out.println("Ctrl-C stops netext and removes everything.");
                 out.flush();
                 CountDownLatch interrupted = new CountDownLatch(1);
-                dev.netext.cli.SignalsAccess.onTerminate(interrupted::countDown);
+                SignalsAccess.onTerminate(interrupted::countDown);
                 interrupted.await();
                 out.println();
             }
@@ -154,16 +163,16 @@ public final class SandboxRun {
     }
 
     /** An address in each routed tunnel network that is not the tunnel's own: where pong answers. */
-    static List<String> tunnelTargets(dev.netext.api.tunnel.TunnelNetworkSettings s) {
+    static List<String> tunnelTargets(TunnelNetworkSettings s) {
         List<String> targets = new ArrayList<>();
         for (var route : s.includedRoutes()) {
             byte[] a = route.network().address().getAddress();
             a[a.length - 1] = 2;
             try {
-                var addr = java.net.InetAddress.getByAddress(a);
+                var addr = InetAddress.getByAddress(a);
                 if (s.addresses().stream().noneMatch(p -> p.address().equals(addr)) && route.length() < a.length * 8)
-                    targets.add(dev.netext.api.net.IpPrefix.format(addr));
-            } catch (java.net.UnknownHostException e) {
+                    targets.add(IpPrefix.format(addr));
+            } catch (UnknownHostException e) {
                 throw new AssertionError(e);
             }
         }
@@ -183,7 +192,7 @@ public final class SandboxRun {
         Path p = dir.resolve("sandbox.yaml");
         String yaml;
         try (InputStream in = SandboxRun.class.getResourceAsStream("default-profile.yaml")) {
-            yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         if (!Files.isExecutable(Sandbox.MICROSOCKS)) {
             int at = yaml.indexOf("\nproxies:");

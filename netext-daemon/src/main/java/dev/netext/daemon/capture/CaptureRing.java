@@ -5,6 +5,7 @@ import dev.netext.tunnel.PacketTap;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,7 +35,7 @@ public final class CaptureRing implements PacketTap {
         this.ring = new ArrayBlockingQueue<>(capacity);
         this.snaplen = snaplen;
         this.byteBudget = byteBudget;
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         this.epochBase = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         this.nanoBase = System.nanoTime();
     }

@@ -14,9 +14,13 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
@@ -45,7 +49,7 @@ public final class FlowCapture implements AutoCloseable {
     private final StateLedger ledger;
     private final Nft nft;
     private final int snaplen;
-    private final java.util.ArrayDeque<Classified> pending = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Classified> pending = new ArrayDeque<>();
     private long held;
     private boolean closed;
 
@@ -159,7 +163,7 @@ public final class FlowCapture implements AutoCloseable {
         if (t == null) return null;
         long time = p.epochNanos() >= 0 ? p.epochNanos() : nowEpochNanos();
         byte[] data = b.length > snaplen ? Arrays.copyOf(b, snaplen) : b;
-        String proto = flow.protocol().name().toLowerCase(java.util.Locale.ROOT);
+        String proto = flow.protocol().name().toLowerCase(Locale.ROOT);
         String local = flow.local().toString(), remote = flow.remote().toString();
         String src = t.src(), dst = t.dst();
         boolean out;
@@ -208,14 +212,14 @@ public final class FlowCapture implements AutoCloseable {
                 var dst = InetAddress.getByAddress(Arrays.copyOfRange(b, srcAt + addrLen, srcAt + 2 * addrLen));
                 int sport = ((b[header] & 0xff) << 8) | (b[header + 1] & 0xff), dport = ((b[header + 2] & 0xff) << 8) | (b[header + 3] & 0xff);
                 return new Tuple(new Endpoint(src, sport).toString(), new Endpoint(dst, dport).toString());
-            } catch (java.net.UnknownHostException e) {
+            } catch (UnknownHostException e) {
                 return null; // cannot happen for 4 or 16 bytes
             }
         }
     }
 
     private static long nowEpochNanos() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 

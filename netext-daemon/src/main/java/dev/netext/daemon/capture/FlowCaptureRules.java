@@ -3,6 +3,7 @@ package dev.netext.daemon.capture;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.IpPrefix;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -78,6 +79,6 @@ public final class FlowCaptureRules {
 
     /** Addresses come from the kernel (never a name), printed numerically: nothing for nft to resolve or misread. */
     private static String address(InetAddress a) {
-        return dev.netext.api.net.IpPrefix.format(a).replaceAll("%.*$", "");
+        return IpPrefix.format(a).replaceAll("%.*$", "");
     }
 }

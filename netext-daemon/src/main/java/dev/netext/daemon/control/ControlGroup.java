@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -73,7 +74,7 @@ public final class ControlGroup {
     }
 
     private static String[] splitMembers(String field) {
-        return java.util.Arrays.stream(field.split(",")).map(String::strip).filter(s -> !s.isEmpty()).distinct()
+        return Arrays.stream(field.split(",")).map(String::strip).filter(s -> !s.isEmpty()).distinct()
                 .toArray(String[]::new);
     }
 

@@ -14,6 +14,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -25,6 +26,7 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -174,7 +176,7 @@ public final class ControlServer implements AutoCloseable {
                 }
                 String op = request == null ? "?" : request.path("op").asText("?");
                 if (!ControlAccess.permits(level, op)) {
-                    LOG.warn("control socket: refused peer {} ({}) op {}", user, level.name().toLowerCase(java.util.Locale.ROOT), op);
+                    LOG.warn("control socket: refused peer {} ({}) op {}", user, level.name().toLowerCase(Locale.ROOT), op);
                     conn.send(denied(group == null ? ControlAccess.refusal(op, level, user, ControlAccess.DEFAULT_GROUP, false)
                             : ControlAccess.refusal(op, level, user, group.name(), group.lookup() != null)));
                     if (level == ControlAccess.Level.MEMBER) continue;
@@ -227,7 +229,7 @@ public final class ControlServer implements AutoCloseable {
                     // closed already
                 }
             });
-            java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(4096);
+            ByteBuffer sink = ByteBuffer.allocate(4096);
             while (c.read(sink.clear()) >= 0) {
                 // discard
             }

@@ -1,5 +1,6 @@
 package dev.netext.daemon.dashboard;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -25,6 +26,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -188,7 +190,7 @@ public final class DashboardServer implements AutoCloseable {
             byte[] b = in.readNBytes(1025);
             if (b.length > 1024) { text(ex, 413, "request too large\n"); return; }
             body = EventJson.MAPPER.readTree(b);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             text(ex, 400, "expected {\"answer\":\"" + PromptAnswer.wireNames() + "\"}\n");
             return;
         }
@@ -196,7 +198,7 @@ public final class DashboardServer implements AutoCloseable {
         if (a == null) { text(ex, 400, "expected {\"answer\":\"" + PromptAnswer.wireNames() + "\"}\n"); return; }
         PromptResponder.Outcome o = prompts.answer(id, a);
         ObjectNode r = EventJson.MAPPER.createObjectNode().put("ok", o == PromptResponder.Outcome.RESUMED)
-                .put("outcome", o.name().toLowerCase(java.util.Locale.ROOT));
+                .put("outcome", o.name().toLowerCase(Locale.ROOT));
         json(ex, switch (o) { case RESUMED -> 200; case NOT_PAUSED -> 409; case UNKNOWN_FLOW -> 404; }, r);
     }
 

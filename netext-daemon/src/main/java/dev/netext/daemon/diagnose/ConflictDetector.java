@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -234,7 +235,7 @@ public final class ConflictDetector {
             } else if (!active.get().usable()) {
                 Route r = active.get().route();
                 out.add(new Conflict(sev, Conflict.NO_DEFAULT_ROUTE,
-                        "the " + fam + " default route ordinary traffic takes is '" + r.type().name().toLowerCase(java.util.Locale.ROOT)
+                        "the " + fam + " default route ordinary traffic takes is '" + r.type().name().toLowerCase(Locale.ROOT)
                                 + " default' in table " + NetworkSnapshot.tableName(r.table()) + ": it is rejected",
                         "check rule " + Integer.toUnsignedString(active.get().rule().priority()) + " and table " + NetworkSnapshot.tableName(r.table()),
                         List.of(fam)));

@@ -15,6 +15,7 @@ import dev.netext.linux.state.LedgerEntry;
 import java.net.InetAddress;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The machine form of a {@link Diagnosis.Report}: one JSON document with stable field names (listed in
@@ -176,7 +177,7 @@ public final class JsonReport {
         }
 
         ObjectNode sysctls = root.putObject("sysctls");
-        s.sysctls().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+        s.sysctls().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> sysctls.put(e.getKey(), e.getValue()));
 
         ArrayNode errors = root.putArray("collectionErrors");

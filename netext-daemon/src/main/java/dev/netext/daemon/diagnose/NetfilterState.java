@@ -48,7 +48,7 @@ public record NetfilterState(Map<String, String> nftTables, Map<IpFamily, List<S
         Map<IpFamily, List<String>> chains = new EnumMap<>(IpFamily.class);
         Iptables iptables = new Iptables();
         for (IpFamily f : IpFamily.values()) {
-            List<String> lines = new java.util.ArrayList<>();
+            List<String> lines = new ArrayList<>();
             // filter (packet filters, inbound resets) and mangle (the inbound queue): netext's chain names are unique
             for (List<String> args : List.of(List.of("-S"), List.of("-t", "mangle", "-S"))) {
                 try {

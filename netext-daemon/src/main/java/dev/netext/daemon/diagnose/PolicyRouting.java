@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -67,8 +68,8 @@ public final class PolicyRouting {
     }
 
     private static boolean sameSelector(Rule a, Rule b) {
-        return java.util.Objects.equals(a.from(), b.from()) && java.util.Objects.equals(a.to(), b.to())
-                && java.util.Objects.equals(a.iifName(), b.iifName()) && java.util.Objects.equals(a.oifName(), b.oifName())
+        return Objects.equals(a.from(), b.from()) && Objects.equals(a.to(), b.to())
+                && Objects.equals(a.iifName(), b.iifName()) && Objects.equals(a.oifName(), b.oifName())
                 && a.fwmark() == b.fwmark() && mask(a) == mask(b);
     }
 

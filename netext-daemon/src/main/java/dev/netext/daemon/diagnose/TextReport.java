@@ -5,6 +5,7 @@ import dev.netext.linux.netlink.Link;
 import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.Rule;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ public final class TextReport {
         for (IpFamily f : IpFamily.values()) {
             for (Route r : s.routes(f)) {
                 if (r.table() == NetworkSnapshot.TABLE_LOCAL && !all) continue;
-                byTable.computeIfAbsent(tableKey(f, r.table()), k -> new java.util.ArrayList<>()).add(r);
+                byTable.computeIfAbsent(tableKey(f, r.table()), k -> new ArrayList<>()).add(r);
             }
         }
         if (byTable.isEmpty()) sb.append("  (none)\n");
@@ -72,7 +73,7 @@ public final class TextReport {
         sb.append("\nPolicy rules\n");
         for (IpFamily f : IpFamily.values()) {
             sb.append("  ").append(NetworkSnapshot.familyName(f)).append('\n');
-            List<String[]> rr = new java.util.ArrayList<>();
+            List<String[]> rr = new ArrayList<>();
             for (Rule r : s.rules(f)) {
                 String text = ConflictDetector.ruleText(r);
                 int colon = text.indexOf(": ");
@@ -89,7 +90,7 @@ public final class TextReport {
                 sb.append("  ").append(NetworkSnapshot.familyName(f)).append("  (none)\n");
                 continue;
             }
-            List<String[]> dr = new java.util.ArrayList<>();
+            List<String[]> dr = new ArrayList<>();
             for (PolicyRouting.DefaultRoute d : ds) {
                 dr.add(new String[] {NetworkSnapshot.familyName(f), Format.route(d.route(), s),
                         "table " + NetworkSnapshot.tableName(d.route().table()),

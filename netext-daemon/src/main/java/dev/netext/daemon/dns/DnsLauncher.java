@@ -16,7 +16,9 @@ import dev.netext.dns.upstream.ServerSpec;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Starts a profile's {@code dns:} section: the built-in split-DNS provider on a {@link DnsProxyServer}. The group
@@ -44,16 +46,16 @@ public final class DnsLauncher {
      * @param sink query events, or null for none
      */
     public static DnsProxyServer launch(Profile profile, EventSink sink) throws Exception {
-        return launch(profile, sink, new java.util.concurrent.atomic.AtomicLong()::incrementAndGet);
+        return launch(profile, sink, new AtomicLong()::incrementAndGet);
     }
 
     /** As {@link #launch(Profile, EventSink)}, the queries' flow ids from {@code flowIds} (the daemon's counter). */
-    public static DnsProxyServer launch(Profile profile, EventSink sink, java.util.function.LongSupplier flowIds) throws Exception {
+    public static DnsProxyServer launch(Profile profile, EventSink sink, LongSupplier flowIds) throws Exception {
         return launch(profile, sink, flowIds, DnsLauncher::splitDns);
     }
 
     /** As above, the provider made from the section by {@code provider} instead of the built-in split-DNS one. */
-    public static DnsProxyServer launch(Profile profile, EventSink sink, java.util.function.LongSupplier flowIds,
+    public static DnsProxyServer launch(Profile profile, EventSink sink, LongSupplier flowIds,
                                         Function<DnsSection, DnsProxyProvider> provider) throws Exception {
         DnsSection d = profile.dns().orElseThrow(() -> new IllegalArgumentException("profile " + profile.name() + " has no dns section"));
         return DnsProxyServer.start(config(d), provider.apply(d), profile.name(), sink, flowIds);

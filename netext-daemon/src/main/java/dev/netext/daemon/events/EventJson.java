@@ -19,7 +19,9 @@ import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.ProcessInfo;
 
+import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
@@ -33,10 +35,10 @@ import java.util.function.LongFunction;
 public final class EventJson {
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final LongFunction<java.time.Instant> wallTime;
+    private final LongFunction<Instant> wallTime;
 
     /** @param wallTime maps an event's monotonic timestamp to wall-clock time ({@link EventLog#wallTime}) */
-    public EventJson(LongFunction<java.time.Instant> wallTime) {
+    public EventJson(LongFunction<Instant> wallTime) {
         this.wallTime = wallTime;
     }
 
@@ -119,7 +121,7 @@ public final class EventJson {
             case ProviderMessage x -> {
                 o.put("message_type", x.type());
                 ObjectNode a = o.putObject("attributes");
-                x.attributes().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                x.attributes().entrySet().stream().sorted(Map.Entry.comparingByKey())
                         .forEach(en -> a.put(en.getKey(), en.getValue()));
             }
         }

@@ -3,6 +3,10 @@ package dev.netext.daemon.flow;
 import dev.netext.api.EventSink;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.proxy.ProxyChain;
+import dev.netext.api.proxy.ProxyProvider;
+import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.dns.ListFiles;
 import dev.netext.daemon.profile.DnsSection;
 import dev.netext.api.filter.FilterDataProvider;
@@ -25,11 +29,13 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * Starts a profile's flow layer — its {@code filter:} section (the built-in rules filter, or a custom
@@ -95,9 +101,9 @@ public final class FlowLauncher {
 
     /** Whether a proxy that can carry UDP (SOCKS5, a custom class) has an include rule that is not TCP-only. */
     static boolean proxiesTakeUdp(ProxiesSection s) {
-        java.util.function.Predicate<dev.netext.api.proxy.ProxyChain.Member> selectsUdp = m -> m.rules().included().stream()
-                .anyMatch(r -> r.protocol() != dev.netext.api.flow.TransportProtocol.TCP);
-        return s.proxies().stream().filter(p -> p.server().carries(dev.netext.api.flow.TransportProtocol.UDP))
+        Predicate<ProxyChain.Member> selectsUdp = m -> m.rules().included().stream()
+                .anyMatch(r -> r.protocol() != TransportProtocol.TCP);
+        return s.proxies().stream().filter(p -> p.server().carries(TransportProtocol.UDP))
                 .map(FlowProxy.Upstream::member).anyMatch(selectsUdp)
                 || s.custom().stream().map(ProxiesSection.Custom::member).anyMatch(selectsUdp);
     }
@@ -110,17 +116,17 @@ public final class FlowLauncher {
      */
     public static List<FlowProxy> proxies(Profile profile, ProviderResolver resolver, RestartPolicy policy, EventSink events,
                                           Duration udpIdleTimeout) throws Exception {
-        List<FlowProxy> out = new java.util.ArrayList<>();
+        List<FlowProxy> out = new ArrayList<>();
         var section = profile.proxies().orElse(null);
         if (section == null) return out;
         out.addAll(section.proxies());
         if (section.custom().isEmpty()) return out;
         if (resolver == null) throw new IllegalArgumentException(profile.name() + ": custom proxy classes need a provider resolver");
-        List<dev.netext.api.proxy.ProxyChain.Member> chain = new dev.netext.api.proxy.ProxyChain(section.members()).members();
+        List<ProxyChain.Member> chain = new ProxyChain(section.members()).members();
         try {
             for (ProxiesSection.Custom c : section.custom()) {
-                ResolvedPlugin<dev.netext.api.proxy.ProxyProvider> plugin = resolver.resolve(
-                        dev.netext.api.proxy.ProxyProvider.class, c.type(), profile.source(), Set.of("socks5", "http"));
+                ResolvedPlugin<ProxyProvider> plugin = resolver.resolve(
+                        ProxyProvider.class, c.type(), profile.source(), Set.of("socks5", "http"));
                 out.add(SupervisedProxy.start(profile.name(), c.member(), chain.indexOf(c.member()), plugin, c.settings(),
                         policy, events == null ? EventSink.discard() : events, SupervisedProxy.CALL_TIMEOUT, udpIdleTimeout));
             }
@@ -166,7 +172,7 @@ public final class FlowLauncher {
         try {
             proxies = proxies(profile, resolver, policy, events, config.interception().udpIdleTimeout());
         } catch (Exception | Error e) {
-            if (provider instanceof SupervisedFilter sf) sf.stopFilter(dev.netext.api.tunnel.StopReason.PROVIDER_FAILED);
+            if (provider instanceof SupervisedFilter sf) sf.stopFilter(StopReason.PROVIDER_FAILED);
             throw e;
         }
         // the saved rules are live (prompt answers and the rules CLI change them), so the rules filter is wrapped even
@@ -179,7 +185,7 @@ public final class FlowLauncher {
                     new AtomicLong(), names, flowIds);
         } catch (Exception | Error e) {
             // the engine stops a provider it started; a supervisor it never started has a thread to end too
-            if (provider instanceof SupervisedFilter sf) sf.stopFilter(dev.netext.api.tunnel.StopReason.PROVIDER_FAILED);
+            if (provider instanceof SupervisedFilter sf) sf.stopFilter(StopReason.PROVIDER_FAILED);
             throw e;
         }
     }

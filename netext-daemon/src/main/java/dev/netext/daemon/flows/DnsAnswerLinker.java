@@ -7,6 +7,7 @@ import dev.netext.api.flow.HostnameInfo;
 import dev.netext.flow.naming.AddressNames;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -59,7 +60,7 @@ public final class DnsAnswerLinker implements EventSink {
         a.put("name", q.query().name());
         a.put("qtype", q.query().type().toString());
         a.put("remote", f.remote().toString());
-        a.put("hostname_source", h.source().name().toLowerCase(java.util.Locale.ROOT));
+        a.put("hostname_source", h.source().name().toLowerCase(Locale.ROOT));
         if (!q.server().isEmpty()) a.put("server", q.server());
         // numbered by the log like the FlowOpened that follows; sequence 0 is replaced there
         return new ProviderEvent.ProviderMessage(0, o.monotonicNanos(), o.provider(), f.id(), MESSAGE_TYPE, a);

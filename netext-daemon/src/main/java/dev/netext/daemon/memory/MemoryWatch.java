@@ -4,6 +4,7 @@ import dev.netext.api.ProviderEvent.MemoryLimit;
 import dev.netext.daemon.profile.MemoryBudget;
 
 import java.util.ArrayDeque;
+import java.util.Iterator;
 
 /**
  * Turns samples of a provider's cumulative allocation into budget decisions: the bytes allocated within the
@@ -37,7 +38,7 @@ public final class MemoryWatch {
         samples.addLast(new long[] {nowNanos, cumulativeBytes});
         // keep one sample at or before the window's start, so the window is covered whole
         while (samples.size() > 2) {
-            java.util.Iterator<long[]> it = samples.iterator();
+            Iterator<long[]> it = samples.iterator();
             it.next();
             long[] second = it.next();
             if (nowNanos - second[0] >= windowNanos) samples.removeFirst();

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import com.sun.management.ThreadMXBean;
 
 /**
  * Heap bytes allocated so far by the platform threads of one {@link ThreadGroup} — a provider's threads: the
@@ -17,7 +18,7 @@ import java.util.Set;
  * last call (what it allocated after that is missed). Not thread-safe: one sampler.
  */
 public final class ThreadGroupAllocation {
-    private static final com.sun.management.ThreadMXBean THREADS = threads();
+    private static final ThreadMXBean THREADS = threads();
 
     private final ThreadGroup group;
     private final Map<Long, Long> lastSeen = new HashMap<>();
@@ -51,7 +52,7 @@ public final class ThreadGroupAllocation {
         return total;
     }
 
-    private static com.sun.management.ThreadMXBean threads() {
-        return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
+    private static ThreadMXBean threads() {
+        return ManagementFactory.getThreadMXBean() instanceof ThreadMXBean t ? t : null;
     }
 }

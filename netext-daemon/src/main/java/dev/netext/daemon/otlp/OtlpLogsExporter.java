@@ -9,11 +9,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -118,7 +120,7 @@ public final class OtlpLogsExporter implements AutoCloseable {
     }
 
     private void send(List<LogEntry> batch) throws InterruptedException {
-        byte[] body = encoder.request(batch, nowNanos()).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = encoder.request(batch, nowNanos()).toString().getBytes(StandardCharsets.UTF_8);
         HttpRequest request = HttpRequest.newBuilder(logsUri).timeout(settings.requestTimeout())
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         Duration backoff = settings.initialBackoff();
@@ -157,13 +159,13 @@ public final class OtlpLogsExporter implements AutoCloseable {
         return code == 429 || code == 502 || code == 503 || code == 504;
     }
 
-    private static java.util.Optional<Duration> retryAfter(HttpResponse<?> r) {
+    private static Optional<Duration> retryAfter(HttpResponse<?> r) {
         return r.headers().firstValue("Retry-After").flatMap(v -> {
             try {
                 long s = Long.parseLong(v.strip());
-                return s >= 0 ? java.util.Optional.of(Duration.ofSeconds(s)) : java.util.Optional.empty();
+                return s >= 0 ? Optional.of(Duration.ofSeconds(s)) : Optional.empty();
             } catch (NumberFormatException e) {
-                return java.util.Optional.empty(); // an HTTP date: use our own backoff
+                return Optional.empty(); // an HTTP date: use our own backoff
             }
         });
     }

@@ -5,7 +5,9 @@ import dev.netext.api.net.IpPrefix;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Reads IP prefixes and addresses from profile values, with messages that quote what the user wrote. */
@@ -60,7 +62,7 @@ final class Addresses {
                     IpPrefix net = p.network();
                     byte[] b = addr.getAddress();
                     byte[] n = net.address().getAddress();
-                    if (java.util.Arrays.equals(b, n)) {
+                    if (Arrays.equals(b, n)) {
                         checks.error(node, path, "'" + text + "' is the network address of " + net
                                 + ", not a host address (did you mean " + IpPrefix.format(next(net.address())) + "/" + length + "?)");
                         return null;
@@ -137,7 +139,7 @@ final class Addresses {
         for (int i = b.length - 1; i >= 0; i--) if (++b[i] != 0) break;
         try {
             return InetAddress.getByAddress(b);
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }
     }

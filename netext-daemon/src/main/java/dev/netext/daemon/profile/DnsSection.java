@@ -5,6 +5,7 @@ import dev.netext.api.net.IpPrefix;
 import dev.netext.dns.split.SplitRule;
 import dev.netext.dns.upstream.ServerSpec;
 
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +30,7 @@ import java.util.Set;
  */
 public record DnsSection(List<Endpoint> listen, boolean intercept, Map<String, List<ServerSpec>> servers,
                          List<SplitRule> rules, String defaultGroup, int cacheEntries, boolean serveStale,
-                         List<IpPrefix> allow, long rateLimit, Set<String> trusted, java.nio.file.Path tlsCa,
+                         List<IpPrefix> allow, long rateLimit, Set<String> trusted, Path tlsCa,
                          List<DnsListRule> lists) {
     public static final List<Endpoint> DEFAULT_LISTEN = List.of(Endpoint.parse("127.0.0.1:53"));
     public static final int DEFAULT_CACHE_ENTRIES = 10_000;
@@ -47,7 +48,7 @@ public record DnsSection(List<Endpoint> listen, boolean intercept, Map<String, L
     /** A section without list rules. */
     public DnsSection(List<Endpoint> listen, boolean intercept, Map<String, List<ServerSpec>> servers,
                       List<SplitRule> rules, String defaultGroup, int cacheEntries, boolean serveStale,
-                      List<IpPrefix> allow, long rateLimit, Set<String> trusted, java.nio.file.Path tlsCa) {
+                      List<IpPrefix> allow, long rateLimit, Set<String> trusted, Path tlsCa) {
         this(listen, intercept, servers, rules, defaultGroup, cacheEntries, serveStale, allow, rateLimit, trusted, tlsCa, List.of());
     }
 }

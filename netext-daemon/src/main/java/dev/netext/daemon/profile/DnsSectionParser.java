@@ -7,7 +7,10 @@ import dev.netext.dns.split.SplitRule;
 import dev.netext.dns.upstream.ServerSpec;
 import dev.netext.dns.upstream.UpstreamFactory;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -85,7 +88,7 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
         if (f.get("intercept") != null) {
             Boolean b = checks.bool(f.get("intercept"), f.path("intercept"));
             intercept = Boolean.TRUE.equals(b);
-            if (intercept && listen.stream().noneMatch(e -> e.address() instanceof java.net.Inet4Address
+            if (intercept && listen.stream().noneMatch(e -> e.address() instanceof Inet4Address
                     && (e.address().isLoopbackAddress() || e.address().isAnyLocalAddress())))
                 checks.error(f.get("intercept"), f.path("intercept"), "intercepting needs a listener on 127.0.0.1 or 0.0.0.0 "
                         + "(redirected queries arrive on loopback); add one to dns.listen");
@@ -175,12 +178,12 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
                 else trusted.add(g);
             }
         }
-        java.nio.file.Path tlsCa = null;
+        Path tlsCa = null;
         if (f.get("tls-ca") != null) {
             String t = checks.string(f.get("tls-ca"), f.path("tls-ca"));
             if (t != null) {
-                java.nio.file.Path file = java.nio.file.Path.of(t.strip());
-                if (!java.nio.file.Files.isReadable(file))
+                Path file = Path.of(t.strip());
+                if (!Files.isReadable(file))
                     checks.error(f.get("tls-ca"), f.path("tls-ca"), "'" + t + "': no readable file (a PEM file of CA certificates)");
                 else tlsCa = file;
             }
@@ -202,7 +205,7 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
             if (rf.get(k) != null) checks.error(rf.get(k), rf.path(k), "a list rule blocks the names its list holds; '" + k
                     + "' belongs to a domains rule" + (k.equals("server") ? " (route a name around the list with its own domains rule)" : ""));
         String name = checks.string(rf.get("list"), rf.path("list"));
-        java.nio.file.Path file = name == null ? null : lists.file(name.strip(), rf.get("list"), rf.path("list"), checks);
+        Path file = name == null ? null : lists.file(name.strip(), rf.get("list"), rf.path("list"), checks);
         YamlNode an = rf.require("action", "write block, refused or sinkhole");
         String a = an == null ? null : checks.string(an, rf.path("action"));
         DnsDecision decision = null;

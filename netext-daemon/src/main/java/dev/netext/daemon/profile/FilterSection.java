@@ -2,11 +2,14 @@ package dev.netext.daemon.profile;
 
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.flow.Direction;
 import dev.netext.flow.rules.FlowRule;
 import dev.netext.flow.rules.RuleAction;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +62,7 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
     public FilterSection {
         gateway = List.copyOf(gateway == null ? List.of() : gateway);
         Objects.requireNonNull(provider, "provider");
-        settings = settings == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
+        settings = settings == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         if (onFailure == null) onFailure = FinalVerdict.ALLOW;
         if (inboundDefault == null) inboundDefault = RuleAction.ALLOW;
         rules = List.copyOf(rules);
@@ -106,7 +109,7 @@ public record FilterSection(String provider, List<FlowRule> rules, RuleAction de
      */
     public boolean judgesInbound() {
         return isRules() ? inboundDefault != RuleAction.ALLOW
-                || rules.stream().anyMatch(r -> r.direction() == dev.netext.api.flow.Direction.INBOUND) : inbound;
+                || rules.stream().anyMatch(r -> r.direction() == Direction.INBOUND) : inbound;
     }
 
     /** True for the built-in rules filter, false for a custom provider class. */

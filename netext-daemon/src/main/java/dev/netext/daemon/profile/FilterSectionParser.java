@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,7 +73,7 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
                                 + provider + " reads its own settings (settings:)");
                 if (resolver != null) {
                     try {
-                        resolver.resolve(FilterDataProvider.class, provider, checks.file(), java.util.Set.of(FilterSection.RULES));
+                        resolver.resolve(FilterDataProvider.class, provider, checks.file(), Set.of(FilterSection.RULES));
                     } catch (ProviderResolutionException e) {
                         checks.error(f.get("provider"), f.path("provider"), e.getMessage());
                     }

@@ -1,5 +1,6 @@
 package dev.netext.daemon.profile;
 
+import dev.netext.api.net.DomainName;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.api.ondemand.EvaluationRule;
 import dev.netext.api.ondemand.InterfaceType;
@@ -137,8 +138,8 @@ final class OnDemandSectionParser implements SectionParser<List<OnDemandRule>> {
         List<String> out = new ArrayList<>();
         for (String n : names) {
             try {
-                out.add(patterns ? dev.netext.api.net.DomainName.normalizePattern(n)
-                        : dev.netext.api.net.DomainName.normalize(n));
+                out.add(patterns ? DomainName.normalizePattern(n)
+                        : DomainName.normalize(n));
             } catch (IllegalArgumentException e) {
                 checks.error(node, path, "'" + n + "': " + e.getMessage());
             }

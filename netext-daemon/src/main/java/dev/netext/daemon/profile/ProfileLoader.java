@@ -11,7 +11,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -199,8 +201,8 @@ public final class ProfileLoader {
 
     private static String describe(IOException e) {
         return switch (e) {
-            case java.nio.file.NoSuchFileException x -> "no such file";
-            case java.nio.file.AccessDeniedException x -> "permission denied";
+            case NoSuchFileException x -> "no such file";
+            case AccessDeniedException x -> "permission denied";
             default -> e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         };
     }

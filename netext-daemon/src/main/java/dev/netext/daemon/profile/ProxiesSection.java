@@ -5,6 +5,7 @@ import dev.netext.flow.proxy.FlowProxy;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A profile's {@code proxies:} section: the ordered transparent/app proxies of the flow layer. Intercepted flows the
@@ -52,7 +53,7 @@ public record ProxiesSection(List<FlowProxy.Upstream> proxies, List<Custom> cust
 
     /** Every member of the chain, built-in and custom. */
     public List<ProxyChain.Member> members() {
-        return java.util.stream.Stream.concat(proxies.stream().map(FlowProxy.Upstream::member),
+        return Stream.concat(proxies.stream().map(FlowProxy.Upstream::member),
                 custom.stream().map(Custom::member)).toList();
     }
 }

@@ -6,9 +6,13 @@ import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.NetworkRule;
 import dev.netext.api.flow.PortRange;
 import dev.netext.api.flow.TransportProtocol;
+import dev.netext.api.net.DomainName;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.api.proxy.ProxyChain;
+import dev.netext.api.proxy.ProxyProvider;
 import dev.netext.api.proxy.ProxyRules;
+import dev.netext.daemon.plugin.ProviderResolutionException;
+import dev.netext.daemon.plugin.ProviderResolver;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.proxy.Socks5Credentials;
@@ -21,13 +25,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /** The {@code proxies:} section (see {@link ProxiesSection}). */
 final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
-    private final dev.netext.daemon.plugin.ProviderResolver resolver;
+    private final ProviderResolver resolver;
 
     /** @param resolver checks that a custom proxy class exists and is usable; null to check only its spelling */
-    ProxiesSectionParser(dev.netext.daemon.plugin.ProviderResolver resolver) {
+    ProxiesSectionParser(ProviderResolver resolver) {
         this.resolver = resolver;
     }
 
@@ -125,13 +130,13 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
 
     /** A proxy class: its rules as for the built-ins, its settings; no server or credentials (the class has its own). */
     private ProxiesSection.Custom custom(Checks.Fields f, String name, long order, String type, Checks checks, int before) {
-        String problem = dev.netext.daemon.plugin.ProviderResolver.syntaxProblem(type);
+        String problem = ProviderResolver.syntaxProblem(type);
         if (problem != null) {
             checks.error(f.get("type"), f.path("type"), problem);
         } else if (resolver != null) {
             try {
-                resolver.resolve(dev.netext.api.proxy.ProxyProvider.class, type, checks.file(), java.util.Set.copyOf(TYPES));
-            } catch (dev.netext.daemon.plugin.ProviderResolutionException e) {
+                resolver.resolve(ProxyProvider.class, type, checks.file(), Set.copyOf(TYPES));
+            } catch (ProviderResolutionException e) {
                 checks.error(f.get("type"), f.path("type"), e.getMessage());
             }
         }
@@ -220,7 +225,7 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
         try {
             if (f.get("host") != null) {
                 String h = checks.string(f.get("host"), f.path("host"));
-                if (h != null) host = Optional.of(dev.netext.api.net.DomainName.normalizePattern(h.strip()));
+                if (h != null) host = Optional.of(DomainName.normalizePattern(h.strip()));
             }
             if (f.get("cidr") != null) {
                 String c = checks.string(f.get("cidr"), f.path("cidr"));

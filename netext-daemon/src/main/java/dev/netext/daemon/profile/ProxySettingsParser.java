@@ -1,9 +1,11 @@
 package dev.netext.daemon.profile;
 
+import dev.netext.api.net.IpPrefix;
 import dev.netext.api.tunnel.ProxySettings;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
 import java.util.List;
 
 /** {@code tunnel.settings.proxy: { http: host:port, https: host:port, pac: url, exceptions: [..] }}. */
@@ -37,7 +39,7 @@ final class ProxySettingsParser implements SectionParser<ProxySettings> {
                 checks.error(pacNode, f.path("pac"), "use either a PAC URL or http/https servers, not both");
             }
         }
-        List<String> exceptions = new java.util.ArrayList<>();
+        List<String> exceptions = new ArrayList<>();
         List<YamlNode> items = checks.list(f.get("exceptions"), f.path("exceptions"));
         if (items != null) {
             for (int i = 0; i < items.size(); i++) {
@@ -74,7 +76,7 @@ final class ProxySettingsParser implements SectionParser<ProxySettings> {
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             try {
-                dev.netext.api.net.IpPrefix.parseAddress(host);
+                IpPrefix.parseAddress(host);
             } catch (IllegalArgumentException e) {
                 checks.error(node, f.path(key), "'" + text + "': '" + host + "' is not an IPv6 address");
                 return null;

@@ -8,8 +8,11 @@ import dev.netext.tunnel.apps.AppRule;
 
 import dev.netext.api.tunnel.TunnelNetworkSettings;
 
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /** The {@code tunnel:} section: provider, options, interface, settings or config, the kill switch's keys. */
 final class TunnelSectionParser implements SectionParser<TunnelSection> {
@@ -90,7 +93,7 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
             settings = settingsParser.parse(settingsNode, f.path("settings"), checks);
         }
 
-        java.util.OptionalInt bypassMark = java.util.OptionalInt.empty();
+        OptionalInt bypassMark = OptionalInt.empty();
         YamlNode configNode = f.get("config");
         String config = checks.string(configNode, f.path("config"));
         if (config != null && provider != null) {
@@ -101,15 +104,15 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
             } else if (options.containsKey(CONFIG_OPTION)) {
                 checks.error(optionsNode, f.path("options"), "'" + CONFIG_OPTION + "' is set by tunnel.config; remove it from the options");
             } else {
-                java.nio.file.Path base = checks.file().toAbsolutePath().getParent();
-                java.nio.file.Path file = base == null ? java.nio.file.Path.of(config) : base.resolve(config);
+                Path base = checks.file().toAbsolutePath().getParent();
+                Path file = base == null ? Path.of(config) : base.resolve(config);
                 try {
                     TunnelConfigImporter.Imported imported = importer.load(file.normalize());
                     TunnelNetworkSettings fromFile = imported.settings();
                     if (dnsBesideConfig != null) fromFile = withDns(fromFile, dnsBesideConfig);
                     settings = new NetworkSettingsParser.Result(fromFile, imported.table());
                     bypassMark = imported.bypassMark();
-                    java.util.Map<String, Object> withConfig = new java.util.LinkedHashMap<>(options);
+                    Map<String, Object> withConfig = new LinkedHashMap<>(options);
                     withConfig.put(CONFIG_OPTION, file.normalize().toString());
                     options = withConfig;
                 } catch (IllegalArgumentException e) {

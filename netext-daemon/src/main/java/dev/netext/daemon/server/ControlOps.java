@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.netext.api.ProviderEvent;
+import dev.netext.api.flow.Flow;
 import dev.netext.daemon.capture.CaptureFlows;
 import dev.netext.daemon.capture.CaptureRing;
 import dev.netext.daemon.capture.CapturedPacket;
 import dev.netext.daemon.capture.FlowCapture;
+import dev.netext.daemon.flows.FlowJson;
 import dev.netext.daemon.flows.FlowRecord;
 import dev.netext.daemon.control.ControlAccess;
 import dev.netext.daemon.control.ControlConnection;
@@ -21,13 +23,19 @@ import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.ProfileError;
 import dev.netext.daemon.profile.ProfileException;
 import dev.netext.daemon.profile.ProfileSetLoader;
+import dev.netext.daemon.profile.Suggest;
+import dev.netext.wire.pcapng.Pcapng;
+import dev.netext.wire.pcapng.PcapngWriter;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -81,7 +89,7 @@ final class ControlOps implements ControlHandler {
             case "prompt" -> conn.send(PromptOp.handle(request, // the dashboard's answers, stateless: made per request
                     new PromptAnswers(daemon.supervisor(), daemon.flows(), daemon.events(), daemon.savedRules())));
             default -> conn.send(error((op.isEmpty() ? "missing op" : "unknown op '" + op + "'")
-                    + dev.netext.daemon.profile.Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
+                    + Suggest.hint(op, OPS) + "; ops: " + String.join(", ", OPS)));
         }
     }
 
@@ -215,7 +223,7 @@ final class ControlOps implements ControlHandler {
         var table = daemon.flows().table();
         long seen = table.lastChange();
         for (var f : table.all()) {
-            conn.send(MAPPER.createObjectNode().set("flow", dev.netext.daemon.flows.FlowJson.toJson(f)));
+            conn.send(MAPPER.createObjectNode().set("flow", FlowJson.toJson(f)));
             seen = Math.max(seen, f.updated());
         }
         conn.send(ok().put("end", true).put("last_change", seen));
@@ -226,7 +234,7 @@ final class ControlOps implements ControlHandler {
             if (last <= seen) continue;
             long sent = last;
             for (var f : table.since(seen)) {
-                conn.send(MAPPER.createObjectNode().set("flow", dev.netext.daemon.flows.FlowJson.toJson(f)));
+                conn.send(MAPPER.createObjectNode().set("flow", FlowJson.toJson(f)));
                 sent = Math.max(sent, f.updated());
             }
             seen = sent;
@@ -246,12 +254,12 @@ final class ControlOps implements ControlHandler {
         long flowId = request.path("flow").asLong(0);
         long count = request.path("count").asLong(0);
         double seconds = request.path("seconds").asDouble(0);
-        int snaplen = request.path("snaplen").asInt(dev.netext.wire.pcapng.PcapngWriter.MAX_SNAPLEN);
+        int snaplen = request.path("snaplen").asInt(PcapngWriter.MAX_SNAPLEN);
         if (name.isEmpty() == (flowId <= 0)) {
             conn.send(error("capture needs a tunnel or a flow: {\"op\":\"capture\",\"tunnel\":\"NAME\"} or {\"op\":\"capture\",\"flow\":ID}"));
             return;
         }
-        if (count < 0 || seconds < 0 || !Double.isFinite(seconds) || snaplen < 1 || snaplen > dev.netext.wire.pcapng.PcapngWriter.MAX_SNAPLEN) {
+        if (count < 0 || seconds < 0 || !Double.isFinite(seconds) || snaplen < 1 || snaplen > PcapngWriter.MAX_SNAPLEN) {
             conn.send(error("capture: count and seconds are non-negative, snaplen 1..65535"));
             return;
         }
@@ -273,13 +281,13 @@ final class ControlOps implements ControlHandler {
         }
         CaptureRing ring = new CaptureRing(CAPTURE_RING_PACKETS, snaplen, CAPTURE_RING_BYTES);
         CaptureFlows flows = new CaptureFlows();
-        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        Base64.Encoder b64 = Base64.getEncoder();
         long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
         long sent = 0;
         tunnel.attach(ring);
         try {
             String iface = tunnel.interfaceName();
-            ObjectNode head = ok().put("tunnel", name).put("linktype", dev.netext.wire.pcapng.Pcapng.LINKTYPE_RAW).put("snaplen", snaplen);
+            ObjectNode head = ok().put("tunnel", name).put("linktype", Pcapng.LINKTYPE_RAW).put("snaplen", snaplen);
             head.put("interface", iface == null ? name : iface);
             conn.send(head);
             conn.watchClose(() -> { });
@@ -309,7 +317,7 @@ final class ControlOps implements ControlHandler {
      */
     private void captureFlow(long flowId, long count, double seconds, int snaplen, ControlConnection conn) throws Exception {
         var table = daemon.flows().table();
-        dev.netext.api.flow.Flow flow = table.flow(flowId);
+        Flow flow = table.flow(flowId);
         FlowRecord row = table.get(flowId);
         if (flow == null || row == null) {
             conn.send(error("no flow " + flowId + " (see netext flows)"));
@@ -333,14 +341,14 @@ final class ControlOps implements ControlHandler {
         if (failure[0] != null) throw failure[0];
     }
 
-    private void readFlow(dev.netext.api.flow.Flow flow, long flowId, long count, double seconds, int snaplen,
+    private void readFlow(Flow flow, long flowId, long count, double seconds, int snaplen,
                           ControlConnection conn) throws Exception {
         var table = daemon.flows().table();
-        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        Base64.Encoder b64 = Base64.getEncoder();
         long deadline = seconds > 0 ? System.nanoTime() + (long) (seconds * 1e9) : Long.MAX_VALUE;
         long[] sent = {0};
         long closedAt = 0;
-        java.util.function.Consumer<FlowCapture.FlowPacket> send = fp -> {
+        Consumer<FlowCapture.FlowPacket> send = fp -> {
             if (count != 0 && sent[0] >= count) return;
             CapturedPacket p = fp.packet();
             try {
@@ -348,12 +356,12 @@ final class ControlOps implements ControlHandler {
                         .put("len", p.originalLength()).put("flow", flowId).put("comment", fp.comment())
                         .put("data", b64.encodeToString(p.data())));
                 sent[0]++;
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         };
         try (FlowCapture capture = FlowCapture.open(flow, daemon.config().stateDir(), snaplen)) {
-            conn.send(ok().put("flow", flowId).put("interface", "flow " + flowId).put("linktype", dev.netext.wire.pcapng.Pcapng.LINKTYPE_RAW)
+            conn.send(ok().put("flow", flowId).put("interface", "flow " + flowId).put("linktype", Pcapng.LINKTYPE_RAW)
                     .put("snaplen", snaplen).put("nflog_group", capture.group()));
             conn.watchClose(() -> { });
             while (conn.isOpen() && (count == 0 || sent[0] < count)) {
@@ -370,7 +378,7 @@ final class ControlOps implements ControlHandler {
                 conn.send(ok().put("end", true).put("packets", sent[0]).put("dropped", capture.lost())
                         .put("reason", closedAt != 0 ? "flow closed" : count != 0 && sent[0] >= count ? "count" : "time"));
             }
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             // the client went away mid-send: the capture is over; the table was removed on the way out
         }
     }

@@ -3,10 +3,12 @@ package dev.netext.daemon.server;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.ondemand.NetworkState;
+import dev.netext.daemon.capture.FlowCapture;
 import dev.netext.daemon.control.ControlServer;
 import dev.netext.daemon.dashboard.DashboardServer;
 import dev.netext.daemon.dashboard.DashboardToken;
 import dev.netext.daemon.flows.FlowServices;
+import dev.netext.daemon.otlp.OtlpLogsExporter;
 import dev.netext.daemon.rules.SavedRules;
 import dev.netext.daemon.events.EventLog;
 import dev.netext.daemon.events.JsonLinesExporter;
@@ -19,6 +21,7 @@ import dev.netext.daemon.profile.ProfileLoader;
 import dev.netext.daemon.profile.ProfileSet;
 import dev.netext.daemon.profile.ProfileSetLoader;
 import dev.netext.daemon.tunnel.TunnelLauncher;
+import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.tunnel.killswitch.KillSwitch;
 import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
@@ -26,10 +29,14 @@ import dev.netext.linux.state.StateLedger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,7 +88,7 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long startedNanos = System.nanoTime();
     private JsonLinesExporter exporter;
-    private dev.netext.daemon.otlp.OtlpLogsExporter otlp;
+    private OtlpLogsExporter otlp;
     private KafkaEventExporter kafka;
     private PathMonitor pathMonitor;
     private MetricsServer metrics;
@@ -135,22 +142,22 @@ public final class Daemon implements AutoCloseable {
         ProfileSet set = loaded.set();
         if (config.eventsFile() != null) {
             exporter = config.eventsFile().toString().equals("-")
-                    ? JsonLinesExporter.toStream(events, new java.io.FileOutputStream(java.io.FileDescriptor.out) {
+                    ? JsonLinesExporter.toStream(events, new FileOutputStream(FileDescriptor.out) {
                         @Override public void close() {} // never close the process's stdout
                     })
                     : JsonLinesExporter.toFile(events, config.eventsFile());
         }
         if (config.otlpEndpoint() != null) {
-            otlp = dev.netext.daemon.otlp.OtlpLogsExporter.start(events, config.otlpEndpoint(),
-                    dev.netext.daemon.otlp.OtlpLogsExporter.Settings.DEFAULTS, Map.of("service.name", EVENT_SOURCE,
+            otlp = OtlpLogsExporter.start(events, config.otlpEndpoint(),
+                    OtlpLogsExporter.Settings.DEFAULTS, Map.of("service.name", EVENT_SOURCE,
                             "service.instance.id", Long.toString(ProcessHandle.current().pid()),
                             "host.name", hostName()));
         }
         if (config.kafka() != null) kafka = KafkaEventExporter.start(events, config.kafka(), KafkaEventExporter.Settings.DEFAULTS);
         try (RtNetlink rtnl = RtNetlink.open()) {
-            List<StateLedger.Recovery> dead = new java.util.ArrayList<>(new TunnelLauncher(config.stateDir()).recover(rtnl));
-            dead.addAll(dev.netext.daemon.capture.FlowCapture.recover(config.stateDir())); // a killed daemon's flow captures
-            dead.addAll(dev.netext.linux.resolver.ResolvConf.recover(config.stateDir())); // and its tunnels' resolv.conf
+            List<StateLedger.Recovery> dead = new ArrayList<>(new TunnelLauncher(config.stateDir()).recover(rtnl));
+            dead.addAll(FlowCapture.recover(config.stateDir())); // a killed daemon's flow captures
+            dead.addAll(ResolvConf.recover(config.stateDir())); // and its tunnels' resolv.conf
             for (StateLedger.Recovery r : dead) {
                 LOG.info("removed what a crashed instance (pid {}) left: {} objects", r.pid(), r.undone().size());
                 publish("daemon.recovered", Map.of("pid", Integer.toString(r.pid()),
@@ -349,8 +356,8 @@ public final class Daemon implements AutoCloseable {
         steps.add(() -> { if (dashboard != null) dashboard.close(); });
         steps.add(() -> {
             try {
-                if (dashboardTokenFile != null) java.nio.file.Files.deleteIfExists(dashboardTokenFile);
-            } catch (java.io.IOException e) {
+                if (dashboardTokenFile != null) Files.deleteIfExists(dashboardTokenFile);
+            } catch (IOException e) {
                 LOG.warn("cannot remove {}: {}", dashboardTokenFile, e.toString());
             }
         });
@@ -367,8 +374,8 @@ public final class Daemon implements AutoCloseable {
 
     private static String hostName() {
         try {
-            return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (java.io.IOException e) {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
             return "unknown";
         }
     }

@@ -1,6 +1,7 @@
 package dev.netext.daemon.server;
 
 import dev.netext.api.ProviderStatus;
+import dev.netext.daemon.kafka.KafkaEventExporter;
 import dev.netext.daemon.metrics.PrometheusText;
 
 import java.util.List;
@@ -40,7 +41,7 @@ final class DaemonMetrics {
         daemon.counters().byType().forEach((type, n) -> m.sample("netext_events_total", n, "type", type));
         m.family("netext_event_subscribers", "gauge", "Live readers of the event log (events --follow, exporters)");
         m.sample("netext_event_subscribers", daemon.events().subscriberCount());
-        dev.netext.daemon.kafka.KafkaEventExporter kafka = daemon.kafkaExporter();
+        KafkaEventExporter kafka = daemon.kafkaExporter();
         if (kafka != null) {
             m.family("netext_kafka_events_exported_total", "counter", "Events the Kafka broker acknowledged");
             m.sample("netext_kafka_events_exported_total", kafka.exported());

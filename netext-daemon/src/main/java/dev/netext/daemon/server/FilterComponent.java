@@ -1,5 +1,6 @@
 package dev.netext.daemon.server;
 
+import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.api.filter.FilterDataProvider;
@@ -63,7 +64,7 @@ final class FilterComponent extends EngineComponent<FlowEngine> {
 
     /** A custom provider's {@code onMemoryPressure} listeners; the rules filter has none. */
     @Override
-    void memoryPressure(FlowEngine engine, dev.netext.api.ProviderEvent.MemoryBudgetExceeded event) {
+    void memoryPressure(FlowEngine engine, ProviderEvent.MemoryBudgetExceeded event) {
         SupervisedFilter s = supervised;
         if (s != null) s.memoryPressure(event);
     }

@@ -9,6 +9,7 @@ import dev.netext.daemon.rules.RulesFile;
 import dev.netext.daemon.rules.SavedRule;
 import dev.netext.daemon.rules.SavedRules;
 import dev.netext.flow.rules.FlowRule;
+import dev.netext.flow.rules.RuleAction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,8 +95,8 @@ final class SavedRulesKeeper implements RulesAccess {
         if (answer.keep() == PromptAnswer.Keep.NONE) return;
         FlowRule m = PromptAnswers.sessionRule(f);
         Instant now = rules.now();
-        SavedRule r = new SavedRule(rules.newId(), answer.allows() ? dev.netext.flow.rules.RuleAction.ALLOW
-                : dev.netext.flow.rules.RuleAction.DROP, m.host(), m.processPath(), m.cidr(),
+        SavedRule r = new SavedRule(rules.newId(), answer.allows() ? RuleAction.ALLOW
+                : RuleAction.DROP, m.host(), m.processPath(), m.cidr(),
                 m.port() == null ? null : m.port().first(), f.profile(), now,
                 answer.keep() == PromptAnswer.Keep.HOUR ? now.plus(PromptAnswer.HOUR) : null, "prompt",
                 answer.keep() != PromptAnswer.Keep.MEMORY, m.direction());

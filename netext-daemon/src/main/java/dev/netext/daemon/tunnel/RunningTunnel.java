@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 /** A launched tunnel and everything it owns; {@link #close} tears it all down once. */
 public final class RunningTunnel implements AutoCloseable {
@@ -25,7 +26,7 @@ public final class RunningTunnel implements AutoCloseable {
     private final List<StateLedger.Recovery> recovered;
     private final AppRouting apps; // null unless tunnel.apps
     private boolean closed;
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     RunningTunnel(TunnelRuntime runtime, NetlinkConfigurator configurator, PathMonitor monitor, StateLedger ledger,
                   RtNetlink rtnl, List<StateLedger.Recovery> recovered, AppRouting apps) {

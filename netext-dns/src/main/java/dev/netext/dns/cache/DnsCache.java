@@ -7,6 +7,7 @@ import dev.netext.linux.ffm.AnonymousMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongSupplier;
@@ -312,7 +313,7 @@ public final class DnsCache implements AutoCloseable {
         int[] liveHashes = new int[count];
         int n = 0;
         for (int i = 0; i < slots.length; i++) if (slots[i] > 0) { live[n] = slots[i]; liveHashes[n++] = hashes[i]; }
-        java.util.Arrays.fill(slots, 0);
+        Arrays.fill(slots, 0);
         for (int k = 0; k < n; k++) {
             int i = liveHashes[k] & mask;
             while (slots[i] != 0) i = (i + 1) & mask;
@@ -326,7 +327,7 @@ public final class DnsCache implements AutoCloseable {
     public void clear() {
         long stamp = lock.writeLock();
         try {
-            java.util.Arrays.fill(slots, 0);
+            Arrays.fill(slots, 0);
             head = tail = used = 0;
             wrapAt = capacity;
             count = 0;

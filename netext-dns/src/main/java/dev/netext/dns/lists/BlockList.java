@@ -4,6 +4,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,16 +36,16 @@ public record BlockList(String name, Path file, DomainSet names, AddressSet addr
     /** Parses list text (tests, and lists given inline). */
     public static BlockList parse(String name, String text) {
         try {
-            return ListParser.parse(name, null, new java.io.StringReader(text));
+            return ListParser.parse(name, null, new StringReader(text));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a StringReader does not fail
+            throw new UncheckedIOException(e); // a StringReader does not fail
         }
     }
 
     /** Whether the text host name is listed (exactly, or under a subtree entry). */
     public boolean containsName(CharSequence host) { return names.containsName(host); }
 
-    public boolean containsAddress(java.net.InetAddress a) { return addresses.contains(a); }
+    public boolean containsAddress(InetAddress a) { return addresses.contains(a); }
 
     /** For logs: {@code ads (/etc/netext/ads.hosts): 100000 names, …}. */
     public String describe() { return name + (file == null ? "" : " (" + file + ")") + ": " + report.summary(); }

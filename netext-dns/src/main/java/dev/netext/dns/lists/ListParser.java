@@ -6,6 +6,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -59,7 +61,7 @@ public final class ListParser {
             }
         }
         ListReport report = new ListReport(lines, names.size(), addresses.size(), comments, skipped, junk,
-                java.util.Arrays.copyOf(firstJunk, (int) Math.min(junk, firstJunk.length)));
+                Arrays.copyOf(firstJunk, (int) Math.min(junk, firstJunk.length)));
         return new BlockList(name, file, names.build(), addresses.build(), report);
     }
 
@@ -84,7 +86,7 @@ public final class ListParser {
         boolean any = false, bad = false;
         for (String host : line.substring(space + 1).strip().split("\\s+")) {
             String h = trimDot(host);
-            if (HOSTS_OWN_NAMES.contains(h.toLowerCase(java.util.Locale.ROOT))) continue;
+            if (HOSTS_OWN_NAMES.contains(h.toLowerCase(Locale.ROOT))) continue;
             if (isDomain(h)) { names.add(h, false); any = true; }
             else bad = true;
         }
@@ -113,7 +115,7 @@ public final class ListParser {
         }
         String d = token.startsWith("*.") ? token.substring(2) : token;
         d = trimDot(d);
-        if (HOSTS_OWN_NAMES.contains(d.toLowerCase(java.util.Locale.ROOT))) return Kind.SKIPPED;
+        if (HOSTS_OWN_NAMES.contains(d.toLowerCase(Locale.ROOT))) return Kind.SKIPPED;
         if (!isDomain(d)) return Kind.JUNK;
         names.add(d, true);
         return Kind.ENTRY;

@@ -5,6 +5,7 @@ import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -118,7 +119,7 @@ public final class WatchedList implements AutoCloseable {
 
     private static Object stamp(Path file) throws IOException {
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-        return java.util.List.of(a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()));
+        return List.of(a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()));
     }
 
     /** Stops watching. */

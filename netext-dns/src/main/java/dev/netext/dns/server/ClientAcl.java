@@ -2,9 +2,11 @@ package dev.netext.dns.server;
 
 import dev.netext.api.net.IpPrefix;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,7 +35,7 @@ public final class ClientAcl {
                 var addrs = ifs.nextElement().getInetAddresses();
                 while (addrs.hasMoreElements()) {
                     InetAddress a = addrs.nextElement();
-                    if (a instanceof java.net.Inet6Address v6 && v6.getScopeId() != 0) a = stripScope(v6);
+                    if (a instanceof Inet6Address v6 && v6.getScopeId() != 0) a = stripScope(v6);
                     own.add(a);
                 }
             }
@@ -43,17 +45,17 @@ public final class ClientAcl {
         return new ClientAcl(allow, own);
     }
 
-    private static InetAddress stripScope(java.net.Inet6Address a) {
+    private static InetAddress stripScope(Inet6Address a) {
         try {
             return InetAddress.getByAddress(a.getAddress());
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }
     }
 
     public boolean allows(InetAddress client) {
         if (client.isLoopbackAddress()) return true;
-        InetAddress a = client instanceof java.net.Inet6Address v6 && v6.getScopeId() != 0 ? stripScope(v6) : client;
+        InetAddress a = client instanceof Inet6Address v6 && v6.getScopeId() != 0 ? stripScope(v6) : client;
         if (own.contains(a)) return true;
         for (IpPrefix p : allowed) if (p.contains(a)) return true;
         return false;

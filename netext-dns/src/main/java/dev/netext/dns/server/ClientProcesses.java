@@ -9,11 +9,13 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -84,7 +86,7 @@ final class ClientProcesses implements AutoCloseable {
 
     /** The lookup started by a socket's first query; the one query that claims it may have its answer held. */
     static final class NewSocket extends CompletableFuture<ProcessInfo> {
-        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean claimed = new AtomicBoolean();
     }
 
     /**
@@ -167,7 +169,7 @@ final class ClientProcesses implements AutoCloseable {
      * also scans /proc. One short lookup at a time, so a client's query waits for at most one.
      */
     private void warmUp() {
-        try (java.nio.channels.DatagramChannel own = java.nio.channels.DatagramChannel.open()) {
+        try (DatagramChannel own = DatagramChannel.open()) {
             own.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             own.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
             InetSocketAddress local = (InetSocketAddress) own.getLocalAddress();

@@ -62,6 +62,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The DNS proxy provider host: listens on UDP and TCP, runs a {@link DnsProxyProvider} on every query and does the
@@ -93,7 +94,7 @@ public final class DnsProxyServer implements AutoCloseable {
     private final ClientAcl acl;
     private final ClientRateLimiter limiter;
     private final DnsServerStats stats = new DnsServerStats();
-    private final java.util.function.LongSupplier flowIds;
+    private final LongSupplier flowIds;
     private final ExecutorService providerThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final QueryProcessor processor;
     private final QueryEvents events;
@@ -111,7 +112,7 @@ public final class DnsProxyServer implements AutoCloseable {
     private DnsInterception interception; // set once in start
 
     private DnsProxyServer(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink,
-                           java.util.function.LongSupplier flowIds) {
+                           LongSupplier flowIds) {
         this.config = config;
         this.flowIds = flowIds;
         this.provider = provider;
@@ -151,7 +152,7 @@ public final class DnsProxyServer implements AutoCloseable {
      * names one flow in the whole event log.
      */
     public static DnsProxyServer start(DnsServerConfig config, DnsProxyProvider provider, String name, EventSink sink,
-                                       java.util.function.LongSupplier flowIds) throws Exception {
+                                       LongSupplier flowIds) throws Exception {
         DnsProxyServer s = new DnsProxyServer(config, provider, name, sink, flowIds);
         try {
             for (var e : config.groups().entrySet()) s.addServerGroup(e.getKey(), e.getValue(), config.trustedGroups().contains(e.getKey()));

@@ -2,10 +2,13 @@ package dev.netext.dns.server;
 
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.net.IpPrefix;
+import dev.netext.dns.intercept.DnsInterception;
 import dev.netext.dns.upstream.ServerSpec;
 import dev.netext.dns.upstream.UpstreamFactory;
+import dev.netext.linux.state.StateLedger;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +72,7 @@ public record DnsServerConfig(
     public DnsServerConfig {
         listen = List.copyOf(listen);
         if (listen.isEmpty()) throw new IllegalArgumentException("nothing to listen on");
-        groups = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groups));
+        groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
         trustedGroups = Set.copyOf(trustedGroups);
         allow = List.copyOf(allow);
         if (cacheEntries < 0) throw new IllegalArgumentException("cache entries must be 0 or more, not " + cacheEntries);
@@ -118,7 +121,7 @@ public record DnsServerConfig(
         private int nameMapEntries = 65_536;
         private Path tlsCaFile;
         private boolean intercept;
-        private Path ledgerDir = dev.netext.linux.state.StateLedger.DEFAULT_DIR;
+        private Path ledgerDir = StateLedger.DEFAULT_DIR;
         private long attributionHoldMillis = DEFAULT_ATTRIBUTION_HOLD_MILLIS;
 
         public Builder listen(List<Endpoint> v) { listen = v; return this; }
@@ -144,7 +147,7 @@ public record DnsServerConfig(
 
         public DnsServerConfig build() {
             // intercepted: netext's own upstream queries must carry a mark the redirect skips
-            int mark = intercept && bypassMark == 0 ? dev.netext.dns.intercept.DnsInterception.DEFAULT_MARK : bypassMark;
+            int mark = intercept && bypassMark == 0 ? DnsInterception.DEFAULT_MARK : bypassMark;
             long bytes = cacheBytes > 0 ? cacheBytes : Math.max(1 << 16, cacheEntries * DEFAULT_BYTES_PER_ENTRY);
             return new DnsServerConfig(listen, groups, defaultGroup, trusted, cacheEntries, bytes, maxTtl, serveStale,
                     staleSeconds, allow, rateLimitQps, rateLimitBurst, attemptTimeoutMillis, queryTimeoutMillis, ioThreads,

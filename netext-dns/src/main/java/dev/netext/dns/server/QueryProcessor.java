@@ -4,6 +4,7 @@ import dev.netext.api.dns.DnsClass;
 import dev.netext.api.dns.DnsDecision;
 import dev.netext.api.dns.DnsProxyProvider;
 import dev.netext.api.dns.DnsQuery;
+import dev.netext.api.dns.DnsRecord;
 import dev.netext.api.dns.DnsTransport;
 import dev.netext.api.dns.DnsType;
 import dev.netext.api.dns.Edns;
@@ -20,10 +21,13 @@ import dev.netext.dns.wire.ResponseView;
 
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static dev.netext.dns.wire.DnsWire.*;
 
@@ -141,7 +145,7 @@ final class QueryProcessor {
                 case DnsDecision.BlockKind.NxDomain x -> answerNow(s, MessageBuilder.error(q, true, NXDOMAIN, s.out), transport, decision, rule, client, t0);
                 case DnsDecision.BlockKind.Refused x -> answerNow(s, MessageBuilder.error(q, true, REFUSED, s.out), transport, decision, rule, client, t0);
                 case DnsDecision.BlockKind.Sinkhole sink -> {
-                    var records = q.nameIsPrintable() ? sink.answerFor(toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN)) : java.util.List.<dev.netext.api.dns.DnsRecord>of();
+                    var records = q.nameIsPrintable() ? sink.answerFor(toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN)) : List.<DnsRecord>of();
                     int n = MessageBuilder.answer(q, records, s.out);
                     yield answerNow(s, n < 0 ? MessageBuilder.error(q, true, SERVFAIL, s.out) : n, transport, decision, rule, client, t0);
                 }
@@ -286,7 +290,7 @@ final class QueryProcessor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ProcessInfo.UNKNOWN;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             return ProcessInfo.UNKNOWN;
         }
     }

@@ -1,10 +1,13 @@
 package dev.netext.dns.server;
 
+import dev.netext.api.flow.ProcessInfo;
 import dev.netext.dns.cache.DnsCache;
 import dev.netext.dns.wire.DnsWire;
 import dev.netext.dns.wire.QueryView;
 import dev.netext.dns.wire.ResponseView;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Per-thread working memory of the query path: the message in, the message out, and the reusable views. Owned by
@@ -19,7 +22,7 @@ final class Scratch {
     final ResponseView response = new ResponseView();
     final DnsCache.Lookup lookup = new DnsCache.Lookup();
     /** The querying process of the query in hand, when someone wants it (events, a typed provider); else null. */
-    java.util.concurrent.CompletableFuture<dev.netext.api.flow.ProcessInfo> process;
+    CompletableFuture<ProcessInfo> process;
     /** The query in hand is the first from its client socket, whose process is being named: hold its answer. */
     boolean holdForProcess;
 
@@ -31,7 +34,7 @@ final class Scratch {
     };
 
     /** Scratch for provider threads (virtual threads have no I/O-thread scratch), reused through a small pool. */
-    private static final java.util.concurrent.ArrayBlockingQueue<Scratch> POOL = new java.util.concurrent.ArrayBlockingQueue<>(32);
+    private static final ArrayBlockingQueue<Scratch> POOL = new ArrayBlockingQueue<>(32);
 
     static Scratch borrow() {
         Scratch s = POOL.poll();

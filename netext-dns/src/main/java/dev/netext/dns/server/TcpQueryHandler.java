@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 
@@ -84,7 +85,7 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
         Channel ch = channel;
         return new Responder() {
             @Override public void send(byte[] msg, int length) { write(ch, msg, length); }
-            @Override public io.netty.util.concurrent.EventExecutor executor() { return ch.eventLoop(); }
+            @Override public EventExecutor executor() { return ch.eventLoop(); }
         };
     }
 

@@ -7,6 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 
@@ -32,7 +34,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof DatagramPacket packet)) {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg);
             return;
         }
         try {
@@ -80,7 +82,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             @Override public void send(byte[] msg, int length) {
                 ch.writeAndFlush(new DatagramPacket(ch.alloc().ioBuffer(length).writeBytes(msg, 0, length), client));
             }
-            @Override public io.netty.util.concurrent.EventExecutor executor() { return ch.eventLoop(); }
+            @Override public EventExecutor executor() { return ch.eventLoop(); }
         };
     }
 }

@@ -4,10 +4,12 @@ import dev.netext.api.dns.DnsDecision;
 import dev.netext.api.dns.DnsProxyContext;
 import dev.netext.api.dns.DnsProxyProvider;
 import dev.netext.api.dns.DnsQuery;
+import dev.netext.api.net.DomainName;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.dns.wire.Names;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +83,7 @@ public final class SplitDnsProvider implements DnsProxyProvider {
     }
 
     /** The block-list rules in order. */
-    public List<ListRule> lists() { return java.util.Arrays.stream(lists).map(BoundList::rule).toList(); }
+    public List<ListRule> lists() { return Arrays.stream(lists).map(BoundList::rule).toList(); }
 
     /** Called after every rule change (the host drops its cache: which server answers a name may have changed). */
     public void onChange(Runnable listener) { changeListeners.add(listener); }
@@ -91,7 +93,7 @@ public final class SplitDnsProvider implements DnsProxyProvider {
 
     /** The rule for a text name. */
     public SplitRule match(String name) {
-        byte[] wire = Names.encode(dev.netext.api.net.DomainName.normalize(name));
+        byte[] wire = Names.encode(DomainName.normalize(name));
         return matchWire(wire, 0, wire.length);
     }
 

@@ -2,6 +2,7 @@ package dev.netext.dns.split;
 
 import dev.netext.dns.wire.Names;
 
+import java.util.Arrays;
 import java.util.List;
 
 import static dev.netext.dns.wire.DnsWire.fold;
@@ -28,7 +29,7 @@ final class SuffixTable {
             byte[] wire = Names.encode(r.domain());
             long h = hash(wire, 0, wire.length);
             int i = (int) h & mask;
-            while (suffixes[i] != null && !java.util.Arrays.equals(suffixes[i], wire)) i = (i + 1) & mask;
+            while (suffixes[i] != null && !Arrays.equals(suffixes[i], wire)) i = (i + 1) & mask;
             hashes[i] = h;
             suffixes[i] = wire;
             rules[i] = r;

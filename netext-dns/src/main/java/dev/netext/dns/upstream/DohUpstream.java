@@ -1,6 +1,7 @@
 package dev.netext.dns.upstream;
 
 import dev.netext.api.flow.Endpoint;
+import dev.netext.api.net.DomainName;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.dns.wire.DnsWire;
 import io.netty.bootstrap.Bootstrap;
@@ -98,7 +99,7 @@ public final class DohUpstream implements Upstream {
                     + host + "; a host name alone would need a resolver to find the resolver)";
         if (uri.getUserInfo() != null) {
             try {
-                dev.netext.api.net.DomainName.normalize(uri.getUserInfo());
+                DomainName.normalize(uri.getUserInfo());
             } catch (IllegalArgumentException e) {
                 return "'" + uri.getUserInfo() + "' is not a server name";
             }

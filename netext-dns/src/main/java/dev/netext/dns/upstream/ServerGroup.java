@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import dev.netext.dns.wire.DnsWire;
 
 /**
  * A named, ordered list of servers (the profile's {@code servers: corp: [a, b]}): queries go to the first healthy
@@ -53,13 +54,13 @@ public record ServerGroup(String name, int id, List<UpstreamServer> servers, boo
         server.exchange(query, length, questionEnd, Math.min(attemptTimeout, left)).whenComplete((answer, error) -> {
             if (error == null) {
                 int rcode = answer.rcode();
-                if (rcode != dev.netext.dns.wire.DnsWire.SERVFAIL && rcode != dev.netext.dns.wire.DnsWire.REFUSED) {
+                if (rcode != DnsWire.SERVFAIL && rcode != DnsWire.REFUSED) {
                     server.succeeded();
                     result.complete(answer);
                     return;
                 }
                 error = new UpstreamException(UpstreamException.Kind.UNAVAILABLE, server.describe() + " answered "
-                        + (rcode == dev.netext.dns.wire.DnsWire.SERVFAIL ? "SERVFAIL" : "REFUSED"));
+                        + (rcode == DnsWire.SERVFAIL ? "SERVFAIL" : "REFUSED"));
             }
             Throwable cause = UpstreamServer.unwrap(error);
             if (!(cause instanceof UpstreamServer.TruncationRetryFailed)) server.failed();

@@ -17,6 +17,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -61,7 +62,7 @@ public final class TcpUpstream implements Upstream {
 
     /** DNS over TLS to {@code server}, whose certificate must be valid for {@code serverName} under {@code trust}. */
     public static TcpUpstream tls(String serverName, Endpoint server, UpstreamIo io, int idleSeconds, TlsTrust trust) {
-        return new TcpUpstream(server, io, idleSeconds, java.util.Objects.requireNonNull(trust), serverName);
+        return new TcpUpstream(server, io, idleSeconds, Objects.requireNonNull(trust), serverName);
     }
 
     @Override public Endpoint address() { return server; }

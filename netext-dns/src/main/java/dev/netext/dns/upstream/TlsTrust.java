@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class TlsTrust {
                 int own = 0;
                 try (InputStream in = Files.newInputStream(caFile)) {
                     for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("ca-" + own++, c);
-                } catch (java.security.cert.CertificateException e) {
+                } catch (CertificateException e) {
                     throw new IOException(caFile + ": not a PEM file of CA certificates: " + e.getMessage(), e);
                 }
                 if (own == 0) throw new IOException(caFile + ": no certificate in it (expected PEM, -----BEGIN CERTIFICATE-----)");

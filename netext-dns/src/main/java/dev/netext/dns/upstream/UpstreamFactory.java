@@ -1,6 +1,7 @@
 package dev.netext.dns.upstream;
 
 import dev.netext.api.flow.Endpoint;
+import dev.netext.api.net.IpPrefix;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,7 +104,7 @@ public final class UpstreamFactory {
                 String a = f[1];
                 int pct = a.indexOf('%');
                 if (pct >= 0) a = a.substring(0, pct); // zone ids are not supported here
-                Endpoint e = new Endpoint(dev.netext.api.net.IpPrefix.parseAddress(a), ServerSpec.DNS_PORT);
+                Endpoint e = new Endpoint(IpPrefix.parseAddress(a), ServerSpec.DNS_PORT);
                 if (!isOwn(e)) out.add(e);
             } catch (IllegalArgumentException ignored) {
                 // a malformed line: the libc resolver ignores it too

@@ -1,5 +1,7 @@
 package dev.netext.dns.wire;
 
+import java.util.Arrays;
+
 import static dev.netext.dns.wire.DnsWire.*;
 
 /** Domain names on the wire (RFC 1035 §3.1, §4.1.4): reading with compression, text form, encoding. */
@@ -73,6 +75,6 @@ public final class Names {
         }
         out[o++] = 0;
         if (o > MAX_NAME) throw new IllegalArgumentException("name longer than 255 octets: " + name);
-        return java.util.Arrays.copyOf(out, o);
+        return Arrays.copyOf(out, o);
     }
 }

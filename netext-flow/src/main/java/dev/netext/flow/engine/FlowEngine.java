@@ -9,6 +9,7 @@ import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterSettings;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.path.PathEvent;
+import dev.netext.api.proxy.ProxyChain;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.flow.inbound.InboundInterceptor;
 import dev.netext.flow.naming.AddressNames;
@@ -32,6 +33,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -50,6 +52,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 /**
  * Runs a {@link FilterDataProvider}, then an ordered chain of proxies ({@link FlowProxy}; TCP and UDP), over every
@@ -182,7 +185,7 @@ public final class FlowEngine implements AutoCloseable {
             log.info("gateway mode: intercepting traffic forwarded in through {}", more.gatewayInterfaces());
         if (more.inbound()) {
             inbound = InboundInterceptor.open(this, group, config.ipv6(), more.failOpen(), config.ledgerDir());
-            recovered = java.util.stream.Stream.concat(recovered.stream(), inbound.recovered().stream()).toList();
+            recovered = Stream.concat(recovered.stream(), inbound.recovered().stream()).toList();
         }
     }
 
@@ -196,7 +199,7 @@ public final class FlowEngine implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(EpollChannelOption.EPOLL_MODE, io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED)
+                .childOption(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
                 .childHandler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel ch) {
@@ -244,7 +247,7 @@ public final class FlowEngine implements AutoCloseable {
     public FilterControl control() { return control; }
 
     /** The proxies flows are offered to, in offer order. */
-    public dev.netext.api.proxy.ProxyChain proxyChain() { return proxies.chain(); }
+    public ProxyChain proxyChain() { return proxies.chain(); }
 
     /** The chain's proxies, in order (hosted provider classes among them). */
     public List<FlowProxy> chainProxies() { return proxyList; }

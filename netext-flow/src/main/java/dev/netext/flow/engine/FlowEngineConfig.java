@@ -1,5 +1,6 @@
 package dev.netext.flow.engine;
 
+import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ public record FlowEngineConfig(String providerName, InterceptionConfig.Scope sco
         if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero())
             throw new IllegalArgumentException("bad connectTimeout");
         if (silentDropHold == null || silentDropHold.isNegative()) throw new IllegalArgumentException("bad silentDropHold");
-        if (ledgerDir == null) ledgerDir = dev.netext.linux.state.StateLedger.DEFAULT_DIR;
+        if (ledgerDir == null) ledgerDir = StateLedger.DEFAULT_DIR;
         if (workerThreads <= 0) workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 

@@ -7,6 +7,9 @@ import dev.netext.api.flow.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Map;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
@@ -48,14 +51,14 @@ final class FlowEvents {
      * The flow's upstream connection is up: its own tuple (netext's end is a port the kernel chose), which a capture
      * of the flow needs to tell this flow's upstream packets from other flows' to the same destination.
      */
-    void upstream(long flowId, java.net.SocketAddress local, java.net.SocketAddress remote) {
-        if (!(local instanceof java.net.InetSocketAddress l) || !(remote instanceof java.net.InetSocketAddress r)) return;
+    void upstream(long flowId, SocketAddress local, SocketAddress remote) {
+        if (!(local instanceof InetSocketAddress l) || !(remote instanceof InetSocketAddress r)) return;
         message(UPSTREAM_MESSAGE, Map.of("local", endpoint(l), "remote", endpoint(r)), flowId);
     }
 
-    private static String endpoint(java.net.InetSocketAddress s) {
+    private static String endpoint(InetSocketAddress s) {
         String host = s.getAddress().getHostAddress().replaceAll("%.*$", "");
-        return (s.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + s.getPort();
+        return (s.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + s.getPort();
     }
 
     void message(String type, Map<String, String> attributes, long flowId) {

@@ -14,6 +14,7 @@ import dev.netext.linux.tcp.TcpInfo;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,8 +22,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -179,7 +182,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) engine.config().connectTimeout().toMillis())
-                .option(EpollChannelOption.EPOLL_MODE, io.netty.channel.epoll.EpollMode.LEVEL_TRIGGERED)
+                .option(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
                 .handler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel ch) {
@@ -288,7 +291,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
                 bytesIn += toClient;
                 spliceCounted = true;
             });
-        } catch (dev.netext.linux.LinuxException e) { // no pipe (fd limit): Netty's splice, with its own pipes
+        } catch (LinuxException e) { // no pipe (fd limit): Netty's splice, with its own pipes
             log.debug("flow {}: no splice pipe ({}), splicing through Netty", id, e.toString());
             bytesOut += first.readableBytes();
             u.writeAndFlush(first);
@@ -303,7 +306,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         }
     }
 
-    private void spliceEnded(io.netty.util.concurrent.Future<? super Void> f) {
+    private void spliceEnded(Future<? super Void> f) {
         if (!f.isSuccess()) log.debug("flow {} splice ended: {}", id, String.valueOf(f.cause()));
     }
 
@@ -358,7 +361,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         if (evt instanceof ChannelInputShutdownEvent) {
             clientInputShut = true;
             if (upstream != null && (state == State.RELAYING || state == State.SPLICING)) {
-                upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                upstream.writeAndFlush(Unpooled.EMPTY_BUFFER)
                         .addListener(f -> ((EpollSocketChannel) upstream).shutdownOutput());
                 if (upstreamInputShut) client.close();
             } else if (state != State.OPEN || pipeline.step() == FlowPipeline.Step.ROUTING) {
@@ -384,7 +387,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         }
         if (outbound != null) outbound.close();
         if (inbound != null) inbound.close();
-        if (upstream != null) upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+        if (upstream != null) upstream.writeAndFlush(Unpooled.EMPTY_BUFFER)
                 .addListener(ChannelFutureListener.CLOSE);
         if (pipeline != null) pipeline.closed(bytesIn, bytesOut);
     }
@@ -431,7 +434,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
                 upstreamInputShut = true;
-                client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER)
                         .addListener(f -> ((EpollSocketChannel) client).shutdownOutput());
                 if (clientInputShut) ctx.close();
             }
@@ -440,7 +443,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (state == State.SPLICING && !spliceCounted) countFromTcpInfo(false);
-            if (client.isOpen()) client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+            if (client.isOpen()) client.writeAndFlush(Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE);
         }
 

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * Relays an allowed flow that nobody watches in the kernel, on the flow's own event loop:
@@ -170,7 +171,7 @@ final class KernelSplice {
 
     private void register() {
         if (!client.isOpen() || !upstream.isOpen()) {
-            end(new java.nio.channels.ClosedChannelException());
+            end(new ClosedChannelException());
             return;
         }
         EpollIoOps ops = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLOUT).with(EpollIoOps.EPOLLRDHUP)

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The UDP half of interception: one transparent listener per family (127.0.0.1:0, [::1]:0; IP_TRANSPARENT,
@@ -82,14 +84,14 @@ final class UdpInterceptor implements AutoCloseable {
     private int port(boolean v6) {
         for (Listener l : listeners) {
             InetSocketAddress a = l.socket.localAddress();
-            if ((a.getAddress() instanceof java.net.Inet6Address) == v6) return a.getPort();
+            if ((a.getAddress() instanceof Inet6Address) == v6) return a.getPort();
         }
         return 0;
     }
 
     /** Tells {@code client} that {@code original}'s port is unreachable, quoting {@code datagram}; best effort. */
     void portUnreachable(InetSocketAddress client, InetSocketAddress original, ByteBuffer datagram) {
-        RawIpSocket raw = original.getAddress() instanceof java.net.Inet6Address ? icmpV6 : icmpV4;
+        RawIpSocket raw = original.getAddress() instanceof Inet6Address ? icmpV6 : icmpV4;
         if (raw == null) return;
         try {
             raw.send(PortUnreachable.packet(client, original, datagram), client.getAddress());
@@ -133,7 +135,7 @@ final class UdpInterceptor implements AutoCloseable {
         private final TransparentUdpListener socket;
         private final EventLoop loop;
         private final Map<FlowKey, InterceptedUdpFlow> flows = new HashMap<>();
-        private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger pending = new AtomicInteger();
         private Thread reader;
         private long refused, overrun;
 

@@ -22,6 +22,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -72,7 +73,7 @@ public final class MarkedUdpSession implements UdpSession {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted opening UDP to " + to);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IOException("UDP to " + to + ": " + e.getCause(), e.getCause());
         }
         if (!f.isSuccess()) throw new IOException("UDP to " + to + ": " + f.cause(), f.cause());

@@ -6,6 +6,7 @@ import dev.netext.api.flow.TcpFlow;
 import dev.netext.api.flow.TransportProtocol;
 
 import java.util.Optional;
+import java.util.function.LongFunction;
 
 /**
  * An upstream proxy server the engine relays claimed flows through, and the handshake that opens a tunnel to a flow's
@@ -74,8 +75,8 @@ public sealed interface ProxyServer permits ProxyServer.Socks5, ProxyServer.Http
      * @param tokenFor    the claim token of a TCP flow the provider claimed (null when there is none)
      * @param udpRelayFor the loopback socket of a UDP flow the provider claimed (null when there is none)
      */
-    record Hosted(Endpoint address, java.util.function.LongFunction<byte[]> tokenFor,
-                  java.util.function.LongFunction<Endpoint> udpRelayFor) implements ProxyServer {
+    record Hosted(Endpoint address, LongFunction<byte[]> tokenFor,
+                  LongFunction<Endpoint> udpRelayFor) implements ProxyServer {
         public Hosted {
             if (address == null || tokenFor == null || udpRelayFor == null)
                 throw new IllegalArgumentException("address, tokenFor and udpRelayFor are required");

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -14,6 +15,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.IntegerUnixChannelOption;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -130,9 +132,9 @@ public final class Socks5UdpAssociation implements AutoCloseable {
                     }
                     relay[0] = r;
                     // the control connection carries nothing more; reading it notices the server closing it
-                    control.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    control.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                         @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            io.netty.util.ReferenceCountUtil.release(msg);
+                            ReferenceCountUtil.release(msg);
                         }
                     });
                     control.pipeline().remove(HandshakeHandler.class);

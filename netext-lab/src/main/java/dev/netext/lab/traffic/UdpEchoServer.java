@@ -3,6 +3,7 @@ package dev.netext.lab.traffic;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -25,7 +26,7 @@ public final class UdpEchoServer implements AutoCloseable {
     /** Binds {@code address} (port 0 picks one) in the calling thread's namespace and starts echoing. */
     public static UdpEchoServer open(InetSocketAddress address) throws IOException {
         DatagramChannel ch = DatagramChannel.open();
-        ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
         ch.bind(address);
         return new UdpEchoServer(ch);
     }

@@ -1,8 +1,10 @@
 package dev.netext.lab.traffic;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -41,12 +43,12 @@ public final class UdpProbe {
      */
     public static Result run(InetSocketAddress target, int count, int size, int window, Duration timeout) throws IOException {
         if (size < 12) throw new IllegalArgumentException("size must be at least 12");
-        StandardProtocolFamily family = target.getAddress() instanceof java.net.Inet6Address
+        StandardProtocolFamily family = target.getAddress() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         try (DatagramChannel ch = DatagramChannel.open(family); Selector selector = Selector.open()) {
             // room for a whole window of answers: a full receive buffer would show up as path loss
-            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
-            ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20);
             ch.connect(target);
             ch.configureBlocking(false);
             ch.register(selector, SelectionKey.OP_READ);

@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,7 +53,7 @@ public final class ProcFdIndex {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong recentHits = new AtomicLong();
     /** pid → the fds at which it held sockets when last scanned; access order, so the most recent holder is last. */
-    private final java.util.LinkedHashMap<Integer, int[]> recent = new java.util.LinkedHashMap<>(32, 0.75f, true);
+    private final LinkedHashMap<Integer, int[]> recent = new LinkedHashMap<>(32, 0.75f, true);
 
     public ProcFdIndex() {
         this(Path.of("/proc"));

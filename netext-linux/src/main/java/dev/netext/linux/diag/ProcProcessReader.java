@@ -5,6 +5,7 @@ import dev.netext.api.flow.ProcessInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class ProcProcessReader {
             String exe = Files.readSymbolicLink(dir.resolve("exe")).toString();
             if (exe.endsWith(DELETED)) exe = exe.substring(0, exe.length() - DELETED.length());
             b.executable(Path.of(exe));
-        } catch (IOException | UnsupportedOperationException | java.nio.file.InvalidPathException e) {
+        } catch (IOException | UnsupportedOperationException | InvalidPathException e) {
             // kernel thread, exited, or not readable
         }
         try {

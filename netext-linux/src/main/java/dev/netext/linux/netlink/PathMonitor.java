@@ -11,8 +11,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -143,7 +145,7 @@ public final class PathMonitor implements AutoCloseable {
      */
     private void resyncLinks() {
         try (RtNetlink rt = RtNetlink.open()) {
-            java.util.Set<Integer> present = new java.util.HashSet<>();
+            Set<Integer> present = new HashSet<>();
             for (Link l : rt.links()) {
                 present.add(l.index());
                 PathEvent.LinkChanged ev = linkEvent(l, false);

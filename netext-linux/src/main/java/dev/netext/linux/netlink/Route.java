@@ -4,6 +4,7 @@ import dev.netext.api.net.IpFamily;
 import dev.netext.api.net.IpPrefix;
 
 import java.net.InetAddress;
+import java.util.Locale;
 
 import static dev.netext.linux.netlink.RtnetlinkH.*;
 
@@ -132,7 +133,7 @@ public record Route(IpPrefix destination, InetAddress gateway, int outputInterfa
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        if (type != Type.UNICAST) sb.append(type.name().toLowerCase(java.util.Locale.ROOT)).append(' ');
+        if (type != Type.UNICAST) sb.append(type.name().toLowerCase(Locale.ROOT)).append(' ');
         sb.append(isDefault() ? "default" : destination.toString());
         if (gateway != null) sb.append(" via ").append(RtNames.addr(gateway));
         if (outputInterface != 0) sb.append(" dev #").append(outputInterface);

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -220,7 +221,7 @@ public final class NetnsLab implements AutoCloseable {
     /** Removes {@code /etc/netns/NAME} and what is in it; only lab names reach here (see {@link LabLedger}). */
     private static void deleteEtcDir(String name) {
         Path dir = ETC_NETNS.resolve(name);
-        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return;
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
             Files.deleteIfExists(dir);

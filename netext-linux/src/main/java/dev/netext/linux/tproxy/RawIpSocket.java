@@ -5,6 +5,7 @@ import dev.netext.linux.ffm.Libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -46,7 +47,7 @@ public final class RawIpSocket implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(SockAddr.IN6_LEN, 8);
             int len = SockAddr.write(sa, new InetSocketAddress(destination, 0));
-            MemorySegment buf = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, packet);
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, packet);
             Libc.sendto(fd, buf, packet.length, 0, sa.asSlice(0, len));
         }
     }

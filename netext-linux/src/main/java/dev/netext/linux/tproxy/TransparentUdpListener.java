@@ -5,6 +5,7 @@ import dev.netext.linux.ffm.Libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 
@@ -110,7 +111,7 @@ public final class TransparentUdpListener implements AutoCloseable {
             InetSocketAddress sender = SockAddr.read(name, msghdr.get(JAVA_INT, MSG_NAMELEN));
             InetSocketAddress original = OriginalDestination.find(control, msghdr.get(JAVA_LONG, MSG_CONTROLLEN));
             if (sender == null || original == null) continue;
-            return new Datagram(sender, original, buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            return new Datagram(sender, original, buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
         }
         return null;
     }

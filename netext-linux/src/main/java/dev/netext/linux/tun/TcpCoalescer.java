@@ -1,6 +1,7 @@
 package dev.netext.linux.tun;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -23,7 +24,7 @@ final class TcpCoalescer {
     /** The largest super-packet written: an IPv4 total length must fit 16 bits. */
     static final int MAX_SUPER_PACKET = 65_535;
 
-    private static final java.lang.foreign.ValueLayout.OfInt BE_INT = JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt BE_INT = JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private TcpCoalescer() {}
 

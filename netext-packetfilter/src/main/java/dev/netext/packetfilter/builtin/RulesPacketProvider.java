@@ -1,6 +1,7 @@
 package dev.netext.packetfilter.builtin;
 
 import dev.netext.api.ProviderContext;
+import dev.netext.api.filter.ConntrackState;
 import dev.netext.api.filter.FilterPacketProvider;
 import dev.netext.api.filter.PacketContext;
 import dev.netext.api.filter.PacketVerdict;
@@ -9,6 +10,7 @@ import dev.netext.api.net.IpPrefix;
 import dev.netext.api.tunnel.StopReason;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,8 +138,8 @@ public final class RulesPacketProvider implements FilterPacketProvider {
     @Override
     public PacketVerdict handle(PacketContext context, ByteBuffer packet) {
         PacketVerdict v = decide(context.direction(), packet);
-        if (decideFlows && context.conntrackState() != dev.netext.api.filter.ConntrackState.UNTRACKED
-                && context.conntrackState() != dev.netext.api.filter.ConntrackState.INVALID) {
+        if (decideFlows && context.conntrackState() != ConntrackState.UNTRACKED
+                && context.conntrackState() != ConntrackState.INVALID) {
             context.markFlowDecided(v);
         }
         return v;
@@ -169,7 +171,7 @@ public final class RulesPacketProvider implements FilterPacketProvider {
         try {
             src = InetAddress.getByAddress(s);
             dst = InetAddress.getByAddress(d);
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return def();
         }
         for (Rule r : rules) if (r.matches(dir, proto, src, dst, dport)) return r.drop() ? PacketVerdict.DROP : PacketVerdict.ALLOW;

@@ -18,6 +18,7 @@ import io.netty.handler.codec.dns.DefaultDnsOptEcsRecord;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DnsOpCode;
+import io.netty.handler.codec.dns.DnsOptEcsRecord;
 import io.netty.handler.codec.dns.DnsOptPseudoRecord;
 import io.netty.handler.codec.dns.DnsPtrRecord;
 import io.netty.handler.codec.dns.DnsQuery;
@@ -31,6 +32,7 @@ import io.netty.handler.codec.dns.DefaultDnsOptEcsRecord;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -106,7 +108,7 @@ public final class DnsCodec {
                     if (r instanceof DnsOptPseudoRecord opt) {
                         udp = (int) opt.dnsClass();
                         dok = (opt.flags() & 0x8000) != 0;
-                        ecs = r instanceof io.netty.handler.codec.dns.DnsOptEcsRecord;
+                        ecs = r instanceof DnsOptEcsRecord;
                     } else if (r.type() == DnsRecordType.OPT) {
                         udp = r.dnsClass();
                         dok = (r.timeToLive() & 0x8000) != 0;
@@ -212,7 +214,7 @@ public final class DnsCodec {
     public static byte[] soaRdata(String zone, long minimum) {
         byte[] mname = DnsRecord.encodeName("ns." + zone);
         byte[] rname = DnsRecord.encodeName("hostmaster." + zone);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(mname.length + rname.length + 20);
+        ByteBuffer b = ByteBuffer.allocate(mname.length + rname.length + 20);
         b.put(mname).put(rname).putInt(1).putInt(3600).putInt(600).putInt(86400).putInt((int) minimum);
         return b.array();
     }

@@ -16,11 +16,14 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -54,7 +57,7 @@ public final class DnsHarness implements AutoCloseable {
         private final DnsProxyProvider provider;
         private final DnsServerConfig.Builder config = DnsServerConfig.builder()
                 .listen(List.of(Endpoint.parse("127.0.0.1:0"))).ioThreads(1).timeouts(500, 1500)
-                .resolvConf(java.nio.file.Path.of("/nonexistent/resolv.conf"));
+                .resolvConf(Path.of("/nonexistent/resolv.conf"));
         private Duration clientTimeout = Duration.ofSeconds(3);
 
         private Builder(DnsProxyProvider provider) { this.provider = provider; }
@@ -69,7 +72,7 @@ public final class DnsHarness implements AutoCloseable {
 
         /** A server group from server specs ({@code 127.0.0.1:5300}, {@code tcp://…}). */
         public Builder group(String name, String... specs) {
-            config.group(name, java.util.Arrays.stream(specs).map(ServerSpec::parse).toList());
+            config.group(name, Arrays.stream(specs).map(ServerSpec::parse).toList());
             return this;
         }
 
@@ -99,7 +102,7 @@ public final class DnsHarness implements AutoCloseable {
     public List<ProviderEvent.DnsQueried> events() {
         long end = System.nanoTime() + timeout.toNanos();
         while (server.eventsWaitingForProcess() > 0 && System.nanoTime() < end)
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            LockSupport.parkNanos(1_000_000);
         return List.copyOf(events);
     }
 
@@ -167,7 +170,7 @@ public final class DnsHarness implements AutoCloseable {
             } catch (SocketTimeoutException e) {
                 return null;
             }
-            return java.util.Arrays.copyOf(p.getData(), p.getLength());
+            return Arrays.copyOf(p.getData(), p.getLength());
         }
     }
 
@@ -189,7 +192,7 @@ public final class DnsHarness implements AutoCloseable {
                 } catch (SocketTimeoutException e) {
                     return answers;
                 }
-                answers.add(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+                answers.add(Arrays.copyOf(p.getData(), p.getLength()));
             }
         }
     }

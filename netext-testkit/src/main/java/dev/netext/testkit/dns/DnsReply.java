@@ -2,6 +2,7 @@ package dev.netext.testkit.dns;
 
 import dev.netext.api.dns.DnsRecord;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -31,7 +32,7 @@ public record DnsReply(int id, int rcode, boolean truncated, boolean authoritati
             byte[] d = r.rdata();
             for (int i = 0; i < d.length; ) {
                 int l = d[i] & 0xFF;
-                sb.append(new String(d, i + 1, Math.min(l, d.length - i - 1), java.nio.charset.StandardCharsets.UTF_8));
+                sb.append(new String(d, i + 1, Math.min(l, d.length - i - 1), StandardCharsets.UTF_8));
                 i += l + 1;
             }
         }

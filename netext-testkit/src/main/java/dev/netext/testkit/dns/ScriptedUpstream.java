@@ -1,5 +1,6 @@
 package dev.netext.testkit.dns;
 
+import dev.netext.api.dns.DnsClass;
 import dev.netext.api.dns.DnsRecord;
 import dev.netext.api.dns.DnsType;
 import dev.netext.api.flow.Endpoint;
@@ -14,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -113,7 +115,7 @@ public final class ScriptedUpstream implements AutoCloseable {
         boolean exists = !answers.isEmpty() || records.keySet().stream().anyMatch(k -> k.startsWith(q.name().toLowerCase(Locale.ROOT) + "/"));
         int rcode = forcedRcode >= 0 ? forcedRcode : exists ? 0 : 3;
         List<DnsRecord> authority = answers.isEmpty() && rcode != 2
-                ? List.of(new DnsRecord(zone, DnsType.SOA, dev.netext.api.dns.DnsClass.IN, negativeTtl, DnsCodec.soaRdata(zone, negativeTtl)))
+                ? List.of(new DnsRecord(zone, DnsType.SOA, DnsClass.IN, negativeTtl, DnsCodec.soaRdata(zone, negativeTtl)))
                 : List.of();
         int edns = q.ednsUdpSize() >= 0 ? 1232 : -1;
         var spec = new DnsCodec.ResponseSpec(q.id(), q.name(), q.type(), rcode, true, false, authenticData,
@@ -133,7 +135,7 @@ public final class ScriptedUpstream implements AutoCloseable {
             try {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 udp.receive(p);
-                byte[] q = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                byte[] q = Arrays.copyOf(p.getData(), p.getLength());
                 byte[] a;
                 try {
                     a = answer(q, false, p.getPort(), 0);

@@ -13,6 +13,7 @@ import dev.netext.wire.Ipv4Repr;
 import dev.netext.wire.Ipv6Address;
 import dev.netext.wire.Ipv6Packet;
 import dev.netext.wire.Ipv6Repr;
+import dev.netext.wire.MalformedPacketException;
 import dev.netext.wire.TcpPacket;
 import dev.netext.wire.UdpPacket;
 import dev.netext.wire.UdpRepr;
@@ -157,7 +158,7 @@ public final class Packets {
             } else {
                 ip = Ipv6Packet.of(buf, 0, packet.length);
             }
-        } catch (dev.netext.wire.MalformedPacketException e) {
+        } catch (MalformedPacketException e) {
             throw new IllegalArgumentException("malformed packet: " + e.getMessage(), e);
         }
         String src = address(packet, ip.sourceAddressOffset(), ip.addressLength());

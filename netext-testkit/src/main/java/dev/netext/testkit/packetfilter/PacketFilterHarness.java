@@ -3,6 +3,7 @@ package dev.netext.testkit.packetfilter;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.filter.ConntrackState;
 import dev.netext.api.filter.FilterPacketProvider;
+import dev.netext.api.filter.PacketContext;
 import dev.netext.api.filter.PacketVerdict;
 import dev.netext.api.flow.Direction;
 import dev.netext.api.tunnel.StopReason;
@@ -74,7 +75,7 @@ public final class PacketFilterHarness implements AutoCloseable {
 
     /** Starts {@code provider} with {@code options}; failures allow (on-failure: open), delays expire after 10 s. */
     public static PacketFilterHarness start(FilterPacketProvider provider, Map<String, Object> options) throws Exception {
-        return start(provider, options, true, dev.netext.api.filter.PacketContext.MAX_DELAY);
+        return start(provider, options, true, PacketContext.MAX_DELAY);
     }
 
     public static PacketFilterHarness start(FilterPacketProvider provider, Map<String, Object> options, boolean failOpen,

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -100,7 +101,7 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
 
     /** Ledger entry {@code file path=…}: deleted after a crash unless something still answers on it. */
     @Override
-    public void recordOwnedFile(java.nio.file.Path path) throws IOException {
+    public void recordOwnedFile(Path path) throws IOException {
         ledger.record(LedgerEntry.of(StateLedger.FILE_KIND, "path", path.toAbsolutePath().toString()));
     }
 
@@ -228,7 +229,7 @@ public final class NetlinkConfigurator implements NetworkConfigurator {
                     Optional<Link> l = rtnl.link(index);
                     if (l.isPresent() && l.get().name().equals(e.require("name"))) rtnl.deleteLink(index);
                 }
-                case "file" -> OwnedFiles.deleteIfAbandoned(java.nio.file.Path.of(e.require("path")));
+                case "file" -> OwnedFiles.deleteIfAbandoned(Path.of(e.require("path")));
                 default -> throw new IOException("unknown ledger entry " + e);
             }
         } catch (LinuxException ex) {

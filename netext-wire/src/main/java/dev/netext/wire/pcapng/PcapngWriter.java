@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 import static dev.netext.wire.pcapng.Pcapng.*;
@@ -147,6 +148,6 @@ public final class PcapngWriter implements AutoCloseable {
         if (b.length <= max) return b;
         int end = max;
         while (end > 0 && (b[end] & 0xC0) == 0x80) end--; // b[end] is a continuation byte: the cut would split it
-        return java.util.Arrays.copyOf(b, end);
+        return Arrays.copyOf(b, end);
     }
 }

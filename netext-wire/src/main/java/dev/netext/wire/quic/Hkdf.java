@@ -3,6 +3,7 @@ package dev.netext.wire.quic;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -68,7 +69,7 @@ final class Hkdf {
                 System.arraycopy(t, 0, out, done, n);
                 done += n;
             }
-            java.util.Arrays.fill(t, (byte) 0);
+            Arrays.fill(t, (byte) 0);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA256 failed", e);
         }
