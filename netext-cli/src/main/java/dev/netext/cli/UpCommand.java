@@ -25,7 +25,7 @@ import dev.netext.tunnel.killswitch.KillSwitch;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.daemon.dns.DnsLauncher;
-import dev.netext.daemon.flow.FlowLauncher;
+import dev.netext.daemon.interception.FlowLauncher;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.dns.server.DnsProxyServer;
 import dev.netext.dns.server.QueryLogLine;

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /**
  * A {@code filter:} rule's reference to a declared list, as the profile gives it: a name and a file, not yet read.
- * {@link dev.netext.daemon.flow.FlowLauncher} replaces it by the loaded list when the filter starts; asking it
+ * {@link dev.netext.daemon.interception.FlowLauncher} replaces it by the loaded list when the filter starts; asking it
  * anything before that is a bug, and says so rather than matching nothing.
  */
 public record ProfileList(String name, Path file) implements FlowList {

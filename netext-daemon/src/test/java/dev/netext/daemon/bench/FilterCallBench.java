@@ -14,7 +14,7 @@ import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TcpFlow;
 import dev.netext.api.path.PathEvent;
 import dev.netext.api.tunnel.StopReason;
-import dev.netext.daemon.flow.SupervisedFilter;
+import dev.netext.daemon.interception.SupervisedFilter;
 import dev.netext.daemon.plugin.ResolvedPlugin;
 import dev.netext.daemon.server.RestartPolicy;
 import org.openjdk.jmh.annotations.Benchmark;

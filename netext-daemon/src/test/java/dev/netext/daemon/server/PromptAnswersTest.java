@@ -77,7 +77,7 @@ class PromptAnswersTest {
         var rules = new dev.netext.flow.rules.RulesFilter(java.util.List.of(FlowRule.of(dev.netext.flow.rules.RuleAction.PROMPT).withHost("*.test")),
                 dev.netext.flow.rules.RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, null);
         SavedRules saved = SavedRules.inMemory();
-        var filter = dev.netext.daemon.flow.FlowLauncherAccess.savedRulesFilter(rules, saved, "p");
+        var filter = dev.netext.daemon.interception.FlowLauncherAccess.savedRulesFilter(rules, saved, "p");
         assertThat(filter.handleNewFlow(TestFlows.flow(1, "a.test"))).isInstanceOf(FilterVerdict.Pause.class);
         saved.add(rule("a", RuleAction.ALLOW, "a.test", null));
         saved.add(rule("b", RuleAction.DROP, "b.test", null));

@@ -1,4 +1,4 @@
-package dev.netext.daemon.flow;
+package dev.netext.daemon.interception;
 
 import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.daemon.rules.SavedRules;

@@ -1,4 +1,4 @@
-package dev.netext.daemon.flow;
+package dev.netext.daemon.interception;
 
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderKind;
