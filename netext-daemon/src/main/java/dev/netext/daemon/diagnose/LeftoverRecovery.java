@@ -50,7 +50,7 @@ public final class LeftoverRecovery {
         return switch (kind) {
             case TUNNEL -> new TunnelLauncher(stateDir).recover(rtnl);
             case DNS -> DnsInterception.recover(stateDir);
-            case FLOW -> TproxySteering.recover(stateDir, rtnl, new Nft());
+            case FLOW -> TproxySteering.recover(stateDir, rtnl, new Nft(), new Iptables());
             case INBOUND -> InboundSteering.recover(stateDir, new Iptables());
             case PACKET_FILTER -> PacketFilterEngine.recover(stateDir, new Iptables());
             case CAPTURE -> FlowCapture.recover(stateDir);

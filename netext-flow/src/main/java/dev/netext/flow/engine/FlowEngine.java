@@ -18,7 +18,6 @@ import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.linux.diag.ProcessAttributor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.nfqueue.Iptables;
-import dev.netext.linux.nfqueue.QueueSteering;
 import dev.netext.linux.nfqueue.VerdictSteering;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
@@ -151,10 +150,7 @@ public final class FlowEngine implements AutoCloseable {
         rtnl = RtNetlink.open();
         Nft nft = new Nft();
         Iptables iptables = new Iptables();
-        recovered = StateLedger.recover(config.ledgerDir(), LedgerKind.FLOW, e -> {
-            TproxySteering.undo(e, rtnl, nft);
-            QueueSteering.undo(e, iptables); // the fast path's queue rules
-        });
+        recovered = TproxySteering.recover(config.ledgerDir(), rtnl, nft, iptables);
         for (var r : recovered)
             log.info("undid {} objects of dead flow-layer instance pid {}", r.undone().size(), r.pid());
         attributor = ProcessAttributor.open();

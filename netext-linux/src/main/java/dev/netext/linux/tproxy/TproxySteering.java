@@ -9,6 +9,8 @@ import dev.netext.linux.LinuxException;
 import dev.netext.linux.netlink.Link;
 import dev.netext.linux.netlink.Route;
 import dev.netext.linux.netlink.RtNetlink;
+import dev.netext.linux.nfqueue.Iptables;
+import dev.netext.linux.nfqueue.QueueSteering;
 import dev.netext.linux.netlink.Rule;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
@@ -134,8 +136,15 @@ public final class TproxySteering implements AutoCloseable {
         }
     }
 
-    /** Undoes the ledgers of dead flow-layer instances of this namespace: call before installing. */
-    public static List<StateLedger.Recovery> recover(Path dir, RtNetlink rtnl, Nft nft) throws IOException {
-        return StateLedger.recover(dir, LedgerKind.FLOW, e -> undo(e, rtnl, nft));
+    /**
+     * Undoes the ledgers of dead flow-layer instances of this namespace — the TPROXY objects and the fast path's
+     * queue rules ({@link QueueSteering#undo}), which share the flow ledger: call before installing. The engine's
+     * start and {@code netext diagnose --fix} both recover through here.
+     */
+    public static List<StateLedger.Recovery> recover(Path dir, RtNetlink rtnl, Nft nft, Iptables iptables) throws IOException {
+        return StateLedger.recover(dir, LedgerKind.FLOW, e -> {
+            undo(e, rtnl, nft);
+            QueueSteering.undo(e, iptables);
+        });
     }
 }
