@@ -3,7 +3,6 @@ package dev.netext.tunnel;
 import dev.netext.api.ProviderEvent;
 import dev.netext.api.ProviderStatus;
 import dev.netext.api.path.PathEvent;
-import dev.netext.api.tunnel.PacketBatch;
 import dev.netext.api.tunnel.PacketFlow;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.api.tunnel.StopReason;
@@ -55,8 +54,7 @@ public final class TunnelRuntime implements AutoCloseable {
     private final List<Consumer<PathEvent>> pathListeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Context context = new Context();
-    private final Flow flow = new Flow();
-    private volatile PacketTap tap;
+    private final CountingPacketFlow flow;
     private volatile long memoryBudgetBytes = -1;
     private volatile Map<String, String> startOptions = Map.of();
     private final List<Consumer<ProviderEvent.MemoryBudgetExceeded>> pressureListeners = new CopyOnWriteArrayList<>();
@@ -80,6 +78,10 @@ public final class TunnelRuntime implements AutoCloseable {
         this.profileSettings = provider.adjustSettings(Objects.requireNonNull(profileSettings));
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(options)); // values may be null
         this.listener = listener == null ? TunnelListener.NONE : listener;
+        this.flow = new CountingPacketFlow(device, stats, () -> {
+            TunnelNetworkSettings applied = appliedSettings();
+            return (applied != null ? applied : this.profileSettings).effectiveMtu();
+        });
     }
 
     public String name() { return name; }
@@ -109,7 +111,7 @@ public final class TunnelRuntime implements AutoCloseable {
     }
 
     /** Tees every packet that passes to {@code tap} (both directions) until replaced; {@code null} ends it. */
-    public void setTap(PacketTap tap) { this.tap = tap; }
+    public void setTap(PacketTap tap) { flow.setTap(tap); }
 
     public ProviderStatus status() {
         synchronized (lock) {
@@ -406,42 +408,6 @@ public final class TunnelRuntime implements AutoCloseable {
 
         @Override
         public void recordOwnedFile(Path path) throws IOException { configurator.recordOwnedFile(path); }
-    }
-
-    /** The provider's view of the device; counts per batch, so the per-packet path stays allocation-free. */
-    private final class Flow implements PacketFlow {
-        @Override
-        public int readPackets(PacketBatch batch) throws IOException {
-            int n = device.read(batch);
-            if (n > 0) {
-                long bytes = 0;
-                for (int i = 0; i < n; i++) bytes += batch.length(i);
-                stats.countIn(n, bytes);
-                PacketTap t = tap;
-                if (t != null) t.outbound(batch, n);
-            }
-            return n;
-        }
-
-        @Override
-        public int writePackets(PacketBatch batch) throws IOException {
-            int n = device.write(batch);
-            if (n > 0) {
-                long bytes = 0;
-                for (int i = 0; i < batch.count(); i++) bytes += batch.length(i);
-                stats.countOut(n, bytes);
-                PacketTap t = tap;
-                if (t != null) t.inbound(batch);
-            }
-            return n;
-        }
-
-        @Override
-        public PacketBatch newBatch() {
-            TunnelNetworkSettings s = appliedSettings();
-            int mtu = s != null ? s.effectiveMtu() : profileSettings.effectiveMtu();
-            return PacketBatch.allocate(PacketBatch.DEFAULT_CAPACITY, device.slotSize(mtu));
-        }
     }
 
     /** Names of the running loops (for diagnostics). */
