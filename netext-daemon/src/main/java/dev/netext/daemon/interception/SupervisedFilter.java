@@ -17,6 +17,7 @@ import dev.netext.daemon.plugin.ResolvedPlugin;
 import dev.netext.daemon.server.RestartPolicy;
 import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
+import dev.netext.daemon.supervisor.ProviderLauncher;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -180,7 +181,7 @@ public final class SupervisedFilter implements FilterDataProvider {
     }
 
     /** A filter's own part of its life: a fresh instance of the plugin's class, started with the engine's context. */
-    private final class Launcher implements ProviderSupervisor.Launcher<FilterDataProvider> {
+    private final class Launcher implements ProviderLauncher<FilterDataProvider> {
         @Override
         public FilterDataProvider launch(ProviderRun<FilterDataProvider> run) throws Exception {
             // the constructor runs plugin code too: on the plugin's loader, never on the engine's threads

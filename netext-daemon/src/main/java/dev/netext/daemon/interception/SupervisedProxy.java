@@ -24,6 +24,7 @@ import dev.netext.daemon.plugin.ResolvedPlugin;
 import dev.netext.daemon.server.RestartPolicy;
 import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
+import dev.netext.daemon.supervisor.ProviderLauncher;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.HostedProxyTransport;
@@ -205,7 +206,7 @@ public final class SupervisedProxy implements FlowProxy, AutoCloseable {
     }
 
     /** A proxy's own part of its life: a fresh instance of the plugin's class, started with the profile's settings. */
-    private final class Launcher implements ProviderSupervisor.Launcher<Instance> {
+    private final class Launcher implements ProviderLauncher<Instance> {
         @Override
         public Instance launch(ProviderRun<Instance> run) throws Exception {
             // the constructor is plugin code too: on the plugin's loader, never on the engine's threads

@@ -6,6 +6,7 @@ import dev.netext.api.ProviderStatus;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
+import dev.netext.daemon.supervisor.ProviderLauncher;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.daemon.profile.Profile;
 
@@ -115,7 +116,7 @@ abstract class EngineComponent<E> implements ProfileComponent {
     }
 
     /** An engine section's own part of its life: the subclass's launch and close, and its end watched. */
-    private final class Launcher implements ProviderSupervisor.Launcher<E> {
+    private final class Launcher implements ProviderLauncher<E> {
         @Override
         public E launch(ProviderRun<E> run) throws Exception {
             E engine = EngineComponent.this.launch();

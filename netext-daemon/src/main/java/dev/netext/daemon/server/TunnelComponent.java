@@ -11,6 +11,7 @@ import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.daemon.supervisor.CallFailed;
 import dev.netext.daemon.supervisor.ProviderRun;
+import dev.netext.daemon.supervisor.ProviderLauncher;
 import dev.netext.daemon.supervisor.ProviderSupervisor;
 import dev.netext.daemon.tunnel.RunningTunnel;
 import dev.netext.daemon.tunnel.TunnelLauncher;
@@ -201,7 +202,7 @@ final class TunnelComponent implements ProfileComponent {
     }
 
     /** A tunnel's own part of its life. */
-    private final class Launcher implements ProviderSupervisor.Launcher<RunningTunnel> {
+    private final class Launcher implements ProviderLauncher<RunningTunnel> {
         @Override
         public RunningTunnel launch(ProviderRun<RunningTunnel> run) throws Exception {
             Thread self = Thread.currentThread();

@@ -62,7 +62,7 @@ public final class ProviderRun<I> {
     /** False once this run has crashed or was stopped. */
     public boolean alive() { return !ended; }
 
-    /** The executor of this run's calls (the component's choice of threads, see {@code Launcher#executor}). */
+    /** The executor of this run's calls (the component's choice of threads, see {@code ProviderLauncher#executor}). */
     public ExecutorService executor() { return executor; }
 
     /** Calls the provider on this run's executor; a throw or a timeout is a crash of this run, and the answer null. */

@@ -32,16 +32,16 @@ import java.util.function.Function;
 /**
  * The life of one provider under the daemon, whatever its kind — tunnel, DNS proxy, packet filter, flow engine,
  * custom filter class, custom proxy class. The component says how to launch and stop one instance
- * ({@link Launcher}); everything else is here, once:
+ * ({@link ProviderLauncher}); everything else is here, once:
  *
  * <pre>
- *   start ─▶ [worker] Launcher.launch(run) on a launch thread, ≤ launchTimeout; its calls to the provider bounded
+ *   start ─▶ [worker] ProviderLauncher.launch(run) on a launch thread, ≤ launchTimeout; its calls to the provider bounded
  *              ok     ─▶ serving; ProviderRestarted(attempt) when it was a restart
  *              throws ─▶ a crash, as below
  *   crash: the launch threw or hung · a bounded call threw or hung · a loop threw · the provider cancelled itself ·
  *          the component saw the instance end (ProviderRun.crash)
  *          ─▶ not serving at once (callers get the component's failure answer)
- *          ─▶ ProviderFailed(error_type, message, will_restart) ─▶ [worker] Launcher.stop(instance, PROVIDER_FAILED)
+ *          ─▶ ProviderFailed(error_type, message, will_restart) ─▶ [worker] ProviderLauncher.stop(instance, PROVIDER_FAILED)
  *          ─▶ after RestartPolicy.delay(attempt) (doubling; from 1 again after a stable run): launch again
  *   memory budget: every window/10 ─▶ soft: MemoryBudgetExceeded(SOFT), then the instance's pressure listeners
  *                                    hard: MemoryBudgetExceeded(HARD), stop(MEMORY_LIMIT), not restarted
@@ -64,41 +64,12 @@ public final class ProviderSupervisor<I> {
     /** How long a hung launch, once interrupted, may take to undo what it made before the failure is reported. */
     private static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
 
-    /** The component's own part: how one instance starts and stops. */
-    public interface Launcher<I> {
-        /** Creates and starts an instance, on the worker. A throw is a crash; so is a failure through {@code run}. */
-        I launch(ProviderRun<I> run) throws Exception;
-
-        /**
-         * Stops a launched run's instance (on the worker; {@code run.instance()} is set); what the run's executor
-         * still runs is interrupted after it.
-         */
-        void stop(ProviderRun<I> run, StopReason reason);
-
-        /** The threads of a run's calls; by default platform threads of the group, with the launcher's loader. */
-        default ExecutorService executor(ThreadGroup group, String threadName) {
-            ClassLoader loader = loader();
-            var base = Thread.ofPlatform().group(group).daemon(true).name("netext-" + threadName + "-", 0).factory();
-            return Executors.newCachedThreadPool(r -> {
-                Thread t = base.newThread(r);
-                if (loader != null) t.setContextClassLoader(loader);
-                return t;
-            });
-        }
-
-        /** The context class loader of the provider's threads (a plugin's); null: the creator's. */
-        default ClassLoader loader() { return null; }
-
-        /** The soft memory limit was crossed: warn the instance beyond its run's own listeners. */
-        default void memoryPressure(I instance, MemoryBudgetExceeded event) {}
-    }
-
     private final String provider;   // the events' provider: the profile's (or a custom proxy's) name
     private final String label;      // logs: "tunnel office", "filter web"
     private final String threadName; // "tunnel-office"
     private final RestartPolicy policy;
     private final EventSink events;
-    private final Launcher<I> launcher;
+    private final ProviderLauncher<I> launcher;
     private final EngineMemoryGuard memory; // null without a budget
     private final ThreadGroup group;
     private final AtomicLong sequence = new AtomicLong();
@@ -123,7 +94,7 @@ public final class ProviderSupervisor<I> {
      * @param budget   the profile's memory budget, or null
      */
     public ProviderSupervisor(String provider, String kind, RestartPolicy policy, EventSink events, MemoryBudget budget,
-                              Launcher<I> launcher) {
+                              ProviderLauncher<I> launcher) {
         this.provider = provider;
         this.label = kind + " " + provider;
         this.threadName = kind + "-" + provider;

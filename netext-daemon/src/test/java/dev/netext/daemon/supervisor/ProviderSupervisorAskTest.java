@@ -26,7 +26,7 @@ class ProviderSupervisorAskTest {
     private final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
     private final CountDownLatch never = new CountDownLatch(1);
     private final ProviderSupervisor<PacketTunnelProvider> supervisor = new ProviderSupervisor<>("office", "tunnel",
-            RestartPolicy.DEFAULT, events::add, null, new ProviderSupervisor.Launcher<>() {
+            RestartPolicy.DEFAULT, events::add, null, new ProviderLauncher<>() {
                 @Override public PacketTunnelProvider launch(ProviderRun<PacketTunnelProvider> run) { return new Reverser(); }
 
                 @Override public void stop(ProviderRun<PacketTunnelProvider> run, StopReason reason) {}
