@@ -11,7 +11,6 @@ import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.HandshakeHandler;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.tcp.TcpInfo;
-import dev.netext.linux.tproxy.InterceptionConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -20,9 +19,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.Future;
@@ -145,20 +141,14 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
     @Override
     public void drop(DropMode mode) {
         if (mode == DropMode.RESET) {
-            reset(client);
+            FlowSockets.reset(client);
             return;
         }
         state = State.DISCARDING;
         prefix.clear();
         client.config().setAutoRead(true);
-        discardTimer = client.eventLoop().schedule(() -> reset(client), engine.config().silentDropHold().toNanos(),
-                TimeUnit.NANOSECONDS);
-    }
-
-    private static void reset(Channel ch) {
-        if (ch == null || !ch.isOpen()) return;
-        if (ch instanceof EpollSocketChannel e) e.config().setSoLinger(0); // close sends RST
-        ch.close();
+        discardTimer = client.eventLoop().schedule(() -> FlowSockets.reset(client),
+                engine.config().silentDropHold().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** The pipeline allowed the flow, to {@code proxy} or direct (null); {@code watch}: the directions to filter. */
@@ -176,13 +166,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         InetSocketAddress target = proxy == null ? (InetSocketAddress) client.localAddress()
                 : proxy.server().address().toSocketAddress();
         Promise<Void> handshakeDone = client.eventLoop().newPromise();
-        Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
-                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) engine.config().connectTimeout().toMillis())
-                .option(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
+        Bootstrap b = FlowSockets.upstream(client.eventLoop(), engine.config().connectTimeout())
                 .handler(new ChannelInitializer<EpollSocketChannel>() {
                     @Override
                     protected void initChannel(EpollSocketChannel ch) {
@@ -194,7 +178,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         b.connect(target).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 if (proxy != null) pipeline.proxyFailed(proxy, f.cause());
-                reset(client); // the client sees what it would have seen: the connection fails
+                FlowSockets.reset(client); // the client sees what it would have seen: the connection fails
                 return;
             }
             if (state == State.CLOSED) {
@@ -209,7 +193,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
                 if (!h.isSuccess()) {
                     pipeline.proxyFailed(proxy, h.cause());
                     f.channel().close();
-                    reset(client);
+                    FlowSockets.reset(client);
                 } else if (state == State.CLOSED) {
                     f.channel().close();
                 } else {
@@ -345,8 +329,8 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         @Override
         public void drop(FinalVerdict.Drop verdict) {
             pipeline.dataDropped(verdict);
-            reset(upstream);
-            if (verdict.mode() == DropMode.RESET) reset(client);
+            FlowSockets.reset(upstream);
+            if (verdict.mode() == DropMode.RESET) FlowSockets.reset(client);
             else client.close();
         }
     }
@@ -450,7 +434,7 @@ final class InterceptedFlow extends ChannelInboundHandlerAdapter implements Flow
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("flow {} upstream side: {}", id, cause.toString());
-            reset(client);
+            FlowSockets.reset(client);
             ctx.close();
         }
     }
