@@ -9,6 +9,8 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
+import java.net.URL;
+
 /**
  * netext's logging, set up in code (logback finds it through {@code META-INF/services}): every record to stderr as a
  * {@link ConsoleLine}, at the level {@code NETEXT_LOG_LEVEL} names (INFO when unset). A {@code logback.xml} or
@@ -45,7 +47,14 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
+    /**
+     * Whether {@code resource} is on the class path outside netext's own jar: netext ships none, so one in its own jar
+     * or classes directory is a leftover of a build before this class (an incremental build keeps deleted resources).
+     */
     private static boolean onClassPath(String resource) {
-        return ConsoleLogging.class.getClassLoader().getResource(resource) != null;
+        URL found = ConsoleLogging.class.getClassLoader().getResource(resource);
+        if (found == null) return false;
+        URL own = ConsoleLogging.class.getProtectionDomain().getCodeSource().getLocation();
+        return own == null || !found.toString().contains(own.getPath());
     }
 }
