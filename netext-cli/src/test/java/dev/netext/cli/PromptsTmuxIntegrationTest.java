@@ -37,15 +37,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PromptsTmuxIntegrationTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String SERVER = "10.79.9.2";
-    private static final String PROFILE = """
-            name: web
-            filter:
-              rules:
-                - { host: "*.prompt.test", action: prompt }
-              default: allow
-              prompt-timeout: 60s
-              prompt-default: drop
-            """;
 
     @TempDir
     Path dir;
@@ -58,7 +49,7 @@ class PromptsTmuxIntegrationTest {
         Path tmuxServer = dir.resolve("tmux.sock"); // a tmux server of this test's own, its socket gone with the directory
         try (HelloHttpServer http = s.runInside(() -> HelloHttpServer.open(new InetSocketAddress(SERVER, 8080)));
              DaemonUnderTest d = new DaemonUnderTest(c, Files.createDirectories(dir.resolve("d")))) {
-            d.profile("web.yaml", PROFILE);
+            d.profile("web.yaml", DaemonUnderTest.PROMPTING_WEB);
             assertThat(d.cli("reload").output()).contains("started web");
             d.awaitComponent("web", comp -> comp.path("status").asText().equals("connected"), WAIT);
 
