@@ -5,6 +5,7 @@ import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.filter.FlowPath;
+import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.flows.FlowTable;
@@ -30,6 +31,7 @@ final class SavedRulesFilter implements FilterDataProvider {
     private final SavedRules saved;
     private final String profile;
     private final List<Map<String, String>> decidedBy; // [0]: the default; [i]: rule i (from 1, as PROFILE#i names it)
+    private final Map<String, String> decidedByInboundDefault; // an inbound flow no rule matched
     private volatile FilterContext context;
 
     SavedRulesFilter(RulesFilter rules, SavedRules saved, String profile) {
@@ -37,6 +39,8 @@ final class SavedRulesFilter implements FilterDataProvider {
         this.saved = saved;
         this.profile = profile;
         this.decidedBy = describe(rules, profile);
+        this.decidedByInboundDefault = Map.of("rule", profile + "#inbound-default", "match", "*", "action",
+                name(rules.actionAt(RulesFilter.DEFAULT, Direction.INBOUND)));
     }
 
     @Override
@@ -66,7 +70,8 @@ final class SavedRulesFilter implements FilterDataProvider {
         }
         int index = rules.ruleIndexFor(flow);
         FilterContext c = context;
-        if (c != null) c.publish(FlowTable.PROFILE_RULE_MESSAGE, decidedBy.get(index + 1), flow.id());
+        if (c != null) c.publish(FlowTable.PROFILE_RULE_MESSAGE, index == RulesFilter.DEFAULT
+                && flow.direction() == Direction.INBOUND ? decidedByInboundDefault : decidedBy.get(index + 1), flow.id());
         return rules.verdictAt(index, flow);
     }
 

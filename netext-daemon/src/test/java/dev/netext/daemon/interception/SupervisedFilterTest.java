@@ -193,9 +193,10 @@ class SupervisedFilterTest {
         throw new AssertionError("no such event in " + events);
     }
 
-    /** What the flow engine would hand its provider; nothing here is under test. */
-    private static final class HostContext implements FilterContext {
-        private final AtomicLong published = new AtomicLong();
+    /** What the flow engine would hand its provider; nothing here is under test. Keeps what was published. */
+    static final class HostContext implements FilterContext {
+        final AtomicLong published = new AtomicLong();
+        final List<Map<String, String>> attributes = new CopyOnWriteArrayList<>();
 
         @Override public FilterControl control() {
             return new FilterControl() {
@@ -211,7 +212,10 @@ class SupervisedFilterTest {
 
         @Override public void log(String message) {}
 
-        @Override public void publish(String type, Map<String, String> attributes, long flowId) { published.incrementAndGet(); }
+        @Override public void publish(String type, Map<String, String> attributes, long flowId) {
+            published.incrementAndGet();
+            this.attributes.add(attributes);
+        }
 
         @Override public int bypassMark() { return 0; }
 
