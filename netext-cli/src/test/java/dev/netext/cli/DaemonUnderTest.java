@@ -125,6 +125,25 @@ final class DaemonUnderTest implements AutoCloseable {
         return p;
     }
 
+    /** The flows {@code netext flows --json} lists now. */
+    List<JsonNode> flows() throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : cli("flows", "--json").lines()) if (l.startsWith("{")) out.add(ControlClient.mapper().readTree(l));
+        return out;
+    }
+
+    /** Polls {@link #flows} until one matches {@code p}, for at most {@code timeout}; fails naming {@code what}. */
+    JsonNode awaitFlow(String what, Predicate<JsonNode> p, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<JsonNode> last = List.of();
+        while (System.nanoTime() < deadline) {
+            last = flows();
+            for (JsonNode f : last) if (p.test(f)) return f;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no " + what + " in " + timeout + ":\n" + last);
+    }
+
     String scrape() throws Exception {
         return ns.run(Duration.ofSeconds(10), "curl", "-sS", "--max-time", "5", metricsUrl).orThrow().output();
     }

@@ -1,8 +1,6 @@
 package dev.netext.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import dev.netext.daemon.control.ControlClient;
 import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
@@ -171,19 +169,8 @@ class FlowCaptureIntegrationTest {
 
     /** The id of the flow to {@code host} once the filter paused it. */
     static long pausedFlow(DaemonUnderTest d, String host) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            NetextProcess flows = d.cli("flows", "--json");
-            last = flows.output();
-            for (String line : flows.lines()) {
-                if (!line.startsWith("{")) continue;
-                JsonNode f = ControlClient.mapper().readTree(line);
-                if (f.path("state").asText().equals("paused") && f.path("hostname").asText().equals(host)) return f.path("id").asLong();
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no paused flow to " + host + ":\n" + last);
+        return d.awaitFlow("paused flow to " + host, f -> f.path("state").asText().equals("paused")
+                && f.path("hostname").asText().equals(host), WAIT).path("id").asLong();
     }
 
     /** Answers the prompt through the dashboard's API, from inside the daemon's namespace (it listens on loopback). */

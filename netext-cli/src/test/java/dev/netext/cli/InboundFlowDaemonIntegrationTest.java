@@ -2,7 +2,6 @@ package dev.netext.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.netext.daemon.control.ControlClient;
-import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -85,18 +84,7 @@ class InboundFlowDaemonIntegrationTest {
     }
 
     private static JsonNode pausedInbound(DaemonUnderTest d) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            NetextProcess flows = d.cli("flows", "--json");
-            last = flows.output();
-            for (String line : flows.lines()) {
-                if (!line.startsWith("{")) continue;
-                JsonNode f = ControlClient.mapper().readTree(line);
-                if (f.path("state").asText().equals("paused") && f.path("local").asText().endsWith(":7000")) return f;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no paused inbound flow:\n" + last);
+        return d.awaitFlow("paused inbound flow to :7000", f -> f.path("state").asText().equals("paused")
+                && f.path("local").asText().endsWith(":7000"), WAIT);
     }
 }

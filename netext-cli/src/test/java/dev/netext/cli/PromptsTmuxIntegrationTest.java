@@ -97,7 +97,7 @@ class PromptsTmuxIntegrationTest {
                 // each flow names the rule that decided it: the profile's prompt rule, the saved rule, the default
                 ExecResult other = c.run(WAIT, "curl", "-sS", "--max-time", "15", "-H", "Host: other.test", "http://" + SERVER + ":8080/");
                 assertThat(other.output()).contains("hello other.test");
-                List<JsonNode> flows = flowsJson(d);
+                List<JsonNode> flows = d.flows();
                 assertThat(byHost(flows, "api.prompt.test").path("decided_by").toString())
                         .isEqualTo("{\"kind\":\"profile\",\"rule\":\"web#1\",\"match\":\"host=*.prompt.test\",\"action\":\"prompt\"}");
                 assertThat(flows.stream().filter(f -> f.path("hostname").asText().equals("www.prompt.test"))
@@ -164,11 +164,6 @@ class PromptsTmuxIntegrationTest {
         throw new AssertionError("the pane did not show what was expected in " + WAIT + ":\n" + last);
     }
 
-    private static List<JsonNode> flowsJson(DaemonUnderTest d) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (String l : d.cli("flows", "--json").lines()) if (l.startsWith("{")) out.add(ControlClient.mapper().readTree(l));
-        return out;
-    }
 
     private static JsonNode byHost(List<JsonNode> flows, String host) {
         return flows.stream().filter(f -> f.path("hostname").asText().equals(host)).findFirst()
