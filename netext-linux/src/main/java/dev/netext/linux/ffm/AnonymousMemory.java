@@ -4,12 +4,8 @@ import dev.netext.linux.LinuxException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -24,29 +20,23 @@ public final class AnonymousMemory {
     private AnonymousMemory() {}
 
     private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle MMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("mmap").orElseThrow(),
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
-            Linker.Option.captureCallState("errno"));
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("munmap").orElseThrow(),
+    private static final MethodHandle MMAP = Downcalls.downcall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+    private static final MethodHandle MUNMAP = Downcalls.downcallWithoutErrno("munmap",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
 
     /** {@code bytes} of zeroed, readable and writable memory, unmapped when {@code arena} closes. */
     public static MemorySegment map(long bytes, Arena arena) throws LinuxException {
         if (bytes <= 0) throw new IllegalArgumentException("bytes must be positive: " + bytes);
+        MemorySegment state = Downcalls.CAPTURED.get();
         MemorySegment mapped;
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment state = call.allocate(CAPTURE);
+        try {
             mapped = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, bytes, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
-            if (mapped.address() == -1L) throw new LinuxException("mmap " + bytes + " bytes", (int) ERRNO.get(state, 0L));
-        } catch (LinuxException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw Downcalls.rethrow(t);
         }
+        if (mapped.address() == -1L) throw new LinuxException("mmap " + bytes + " bytes", Downcalls.errno(state));
         return mapped.reinterpret(bytes, arena, segment -> unmap(segment.address(), bytes));
     }
 
@@ -55,7 +45,7 @@ public final class AnonymousMemory {
             int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), bytes);
             assert rc == 0 : "munmap failed";
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw Downcalls.rethrow(t);
         }
     }
 }
