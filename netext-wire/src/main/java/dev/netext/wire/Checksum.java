@@ -80,6 +80,15 @@ public final class Checksum {
         return (int) acc;
     }
 
+    /**
+     * The pseudo-header sum (RFC 768, RFC 9293 §3.1, RFC 8200 §8.1, RFC 4443 §2.3) for addresses given as arrays (4 or
+     * 16 bytes each): what {@link IpPacket#pseudoHeaderSum} is for a parsed packet, for a packet being built.
+     */
+    public static int pseudoHeaderSum(byte[] src, byte[] dst, int protocol, int upperLength) {
+        int sum = add(sum(src, 0, src.length), sum(dst, 0, dst.length));
+        return add(add(sum, upperLength), protocol);
+    }
+
     /** The checksum to store for a message whose sum (with the checksum field zeroed) is {@code sum}. */
     public static int finish(int sum) {
         return ~sum & 0xFFFF;

@@ -44,12 +44,8 @@ final class PortUnreachable {
         b.put(payload.duplicate().limit(payload.position() + quoted));
         byte[] out = b.array();
         int sum = Checksum.sum(out, icmp, icmpLength);
-        if (!v4) { // ICMPv6 covers the pseudo-header (RFC 4443 §2.3): addresses, length, next header
-            sum = Checksum.add(sum, Checksum.sum(from, 0, 16));
-            sum = Checksum.add(sum, Checksum.sum(to, 0, 16));
-            sum = Checksum.add(sum, icmpLength);
-            sum = Checksum.add(sum, PROTO_ICMPV6);
-        }
+        // ICMPv6 covers the pseudo-header (RFC 4443 §2.3): addresses, length, next header
+        if (!v4) sum = Checksum.add(sum, Checksum.pseudoHeaderSum(from, to, PROTO_ICMPV6, icmpLength));
         int checksum = Checksum.finish(sum);
         out[icmp + 2] = (byte) (checksum >>> 8);
         out[icmp + 3] = (byte) checksum;

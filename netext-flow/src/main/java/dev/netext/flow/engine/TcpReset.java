@@ -30,12 +30,8 @@ final class TcpReset {
                 .putShort((short) ((TCP_HEADER / 4) << 12 | FLAG_RST)).putShort((short) 0).putShort((short) 0)
                 .putShort((short) 0);
         byte[] out = b.array();
-        int sum = Checksum.sum(out, tcp, TCP_HEADER); // with the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1)
-        sum = Checksum.add(sum, Checksum.sum(from, 0, from.length));
-        sum = Checksum.add(sum, Checksum.sum(to, 0, to.length));
-        sum = Checksum.add(sum, TCP_HEADER);
-        sum = Checksum.add(sum, PROTO_TCP);
-        int checksum = Checksum.finish(sum);
+        int checksum = Checksum.finish(Checksum.add(Checksum.sum(out, tcp, TCP_HEADER),
+                Checksum.pseudoHeaderSum(from, to, PROTO_TCP, TCP_HEADER)));
         out[tcp + 16] = (byte) (checksum >>> 8);
         out[tcp + 17] = (byte) checksum;
         return out;
