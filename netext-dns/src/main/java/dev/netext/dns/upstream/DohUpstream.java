@@ -4,17 +4,13 @@ import dev.netext.api.flow.Endpoint;
 import dev.netext.api.net.DomainName;
 import dev.netext.api.net.IpPrefix;
 import dev.netext.dns.wire.DnsWire;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -151,17 +147,9 @@ public final class DohUpstream implements Upstream {
 
         Connection(long connectTimeoutMillis) {
             Connection self = this;
-            connectFuture = new Bootstrap().group(io.group()).channel(EpollSocketChannel.class)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(100, connectTimeoutMillis))
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override protected void initChannel(Channel ch) {
-                            io.mark(ch);
-                            ch.pipeline().addLast(trust.h2Handler(ch.alloc(), serverName, server.port()),
-                                    new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS), self);
-                        }
-                    })
-                    .connect(server.toSocketAddress());
+            connectFuture = io.connectTcp(server.toSocketAddress(), connectTimeoutMillis, p -> p.addLast(
+                    trust.h2Handler(p.channel().alloc(), serverName, server.port()),
+                    new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS), self));
             connectFuture.addListener(f -> {
                 if (!f.isSuccess()) {
                     dead = true;

@@ -2,15 +2,11 @@ package dev.netext.dns.upstream;
 
 import dev.netext.api.flow.Endpoint;
 import dev.netext.dns.wire.DnsWire;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -92,19 +88,12 @@ public final class TcpUpstream implements Upstream {
 
         Connection(long connectTimeoutMillis) {
             Connection self = this;
-            connectFuture = new Bootstrap().group(io.group()).channel(EpollSocketChannel.class)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(100, connectTimeoutMillis))
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override protected void initChannel(Channel ch) {
-                            io.mark(ch);
-                            if (tls != null) ch.pipeline().addLast(tls.dotHandler(ch.alloc(), serverName, server.port()));
-                            if (idleSeconds > 0) ch.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
-                            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(DnsWire.MAX_MESSAGE + DnsWire.TCP_LENGTH_PREFIX, 0,
-                                    DnsWire.TCP_LENGTH_PREFIX, 0, DnsWire.TCP_LENGTH_PREFIX), self);
-                        }
-                    })
-                    .connect(server.toSocketAddress());
+            connectFuture = io.connectTcp(server.toSocketAddress(), connectTimeoutMillis, p -> {
+                if (tls != null) p.addLast(tls.dotHandler(p.channel().alloc(), serverName, server.port()));
+                if (idleSeconds > 0) p.addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
+                p.addLast(new LengthFieldBasedFrameDecoder(DnsWire.MAX_MESSAGE + DnsWire.TCP_LENGTH_PREFIX, 0,
+                        DnsWire.TCP_LENGTH_PREFIX, 0, DnsWire.TCP_LENGTH_PREFIX), self);
+            });
             connectFuture.addListener(f -> { if (!f.isSuccess()) dead = true; });
         }
 

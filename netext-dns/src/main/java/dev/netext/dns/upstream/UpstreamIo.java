@@ -1,15 +1,23 @@
 package dev.netext.dns.upstream;
 
 import dev.netext.linux.ffm.Libc;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.UnixChannel;
 
 import io.netty.util.concurrent.EventExecutor;
 
+import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 /**
  * What upstreams share: the I/O threads, the socket mark that keeps netext's own queries out of interception
@@ -29,6 +37,24 @@ public record UpstreamIo(EventLoopGroup group, int bypassMark, SecureRandom rand
         } catch (Exception e) {
             throw new IllegalStateException("cannot set SO_MARK " + bypassMark + " on an upstream socket: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Opens a TCP connection to an upstream server (DNS over TCP, TLS or HTTPS): on these I/O threads, marked, without
+     * Nagle (a query is one small write that waits for its answer), given {@code connectTimeoutMillis} (at least 100
+     * ms); {@code handlers} fills the new channel's pipeline.
+     */
+    ChannelFuture connectTcp(SocketAddress server, long connectTimeoutMillis, Consumer<ChannelPipeline> handlers) {
+        return new Bootstrap().group(group).channel(EpollSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(100, connectTimeoutMillis))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override protected void initChannel(Channel ch) {
+                        mark(ch);
+                        handlers.accept(ch.pipeline());
+                    }
+                })
+                .connect(server);
     }
 
     /**
