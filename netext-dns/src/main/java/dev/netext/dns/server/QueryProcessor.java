@@ -62,6 +62,18 @@ final class QueryProcessor {
     }
 
     /**
+     * {@link #process}, with an immediate answer to a client socket whose process is still being named held back
+     * ({@link HeldAnswers}, through {@code target}'s responder). Returns the length of an answer in {@code s.out} to
+     * send now, else 0.
+     */
+    int processOrHold(Scratch s, int length, InetSocketAddress client, DnsTransport transport, Responder.Target target, long t0) {
+        int n = process(s, length, client, transport, target, t0);
+        if (n == 0 || !s.holdForProcess || s.process.isDone()) return n;
+        HeldAnswers.send(s.process, host.holdNanos(), target.responder(client), s.out, n, host.stats());
+        return 0;
+    }
+
+    /**
      * Handles the query in {@code s.in[0, length)}. Returns the length of an immediate answer in {@code s.out}, or 0
      * when there is none now (dropped, or answered later through {@code target}).
      */

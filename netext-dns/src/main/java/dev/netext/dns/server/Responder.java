@@ -1,5 +1,6 @@
 package dev.netext.dns.server;
 
+import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 
@@ -10,6 +11,19 @@ interface Responder {
 
     /** The event loop of the channel the answer goes out on: where a held answer is timed and sent from. */
     EventExecutor executor();
+
+    /** Answers written on a listener's channel {@code ch} by {@code writer}, timed on the channel's event loop. */
+    static Responder on(Channel ch, Writer writer) {
+        return new Responder() {
+            @Override public void send(byte[] msg, int length) { writer.write(ch, msg, length); }
+            @Override public EventExecutor executor() { return ch.eventLoop(); }
+        };
+    }
+
+    /** How a listener's transport puts one answer on its channel (a datagram to the client, a length-prefixed frame). */
+    interface Writer {
+        void write(Channel ch, byte[] msg, int length);
+    }
 
     /** Gives the responder for a client when a query is answered later (an upstream round trip). */
     interface Target {

@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 
@@ -58,10 +57,8 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
             return;
         }
         try {
-            int n = host.processor().process(s, length, client, DnsTransport.TCP, this, t0);
-            if (n > 0 && s.holdForProcess && !s.process.isDone())
-                HeldAnswers.send(s.process, host.holdNanos(), responder(client), s.out, n, host.stats());
-            else if (n > 0) write(ctx.channel(), s.out, n);
+            int n = host.processor().processOrHold(s, length, client, DnsTransport.TCP, this, t0);
+            if (n > 0) write(ctx.channel(), s.out, n);
         } catch (RuntimeException e) {
             host.internalError(e);
             ctx.close();
@@ -82,11 +79,7 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
 
     @Override
     public Responder responder(InetSocketAddress client) {
-        Channel ch = channel;
-        return new Responder() {
-            @Override public void send(byte[] msg, int length) { write(ch, msg, length); }
-            @Override public EventExecutor executor() { return ch.eventLoop(); }
-        };
+        return Responder.on(channel, TcpQueryHandler::write);
     }
 
     @Override

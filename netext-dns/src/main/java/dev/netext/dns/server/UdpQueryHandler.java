@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 
@@ -48,10 +47,8 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             content.getBytes(content.readerIndex(), s.in, 0, length);
             RawFlows raw = host.rawFlows();
             if (raw != null && raw.udp(s.in, length, client, localAddress(), this)) return;
-            int n = host.processor().process(s, length, client, DnsTransport.UDP, this, t0);
-            if (n > 0 && s.holdForProcess && !s.process.isDone())
-                HeldAnswers.send(s.process, host.holdNanos(), responder(client), s.out, n, host.stats());
-            else if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client));
+            int n = host.processor().processOrHold(s, length, client, DnsTransport.UDP, this, t0);
+            if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client));
         } catch (RuntimeException e) {
             host.internalError(e); // never let one bad datagram take the listener down
         } finally {
@@ -77,12 +74,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
 
     @Override
     public Responder responder(InetSocketAddress client) {
-        Channel ch = channel;
-        return new Responder() {
-            @Override public void send(byte[] msg, int length) {
-                ch.writeAndFlush(new DatagramPacket(ch.alloc().ioBuffer(length).writeBytes(msg, 0, length), client));
-            }
-            @Override public EventExecutor executor() { return ch.eventLoop(); }
-        };
+        return Responder.on(channel, (ch, msg, length) ->
+                ch.writeAndFlush(new DatagramPacket(ch.alloc().ioBuffer(length).writeBytes(msg, 0, length), client)));
     }
 }
