@@ -121,6 +121,21 @@ public final class Checks {
     }
 
     /**
+     * A free-form mapping handed on as it is (a provider's {@code options:}, a custom class's {@code settings:}), as
+     * Java values; empty when the node is absent. Anything else is reported, {@code what} naming what was expected
+     * ("provider options"); an unusable value (an alias) was reported when it was read.
+     */
+    public Map<String, Object> mapping(YamlNode node, String path, String what) {
+        if (node instanceof YamlNode.MapNode) {
+            @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) node.toJava();
+            return m;
+        }
+        if (node != null && !(node instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.INVALID))
+            error(node, path, "expected a mapping of " + what + "; got " + node.describe());
+        return Map.of();
+    }
+
+    /**
      * The node's items. Empty ({@code key:} or {@code []}) is an empty list. A single scalar where a list belongs is
      * reported with the fix ({@code write [x]}).
      */

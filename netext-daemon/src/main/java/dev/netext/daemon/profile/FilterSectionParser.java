@@ -81,17 +81,10 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
             }
         }
         Map<String, Object> settings = Map.of();
-        if (f.get("settings") != null) {
-            YamlNode n = f.get("settings");
-            if (provider.equals(FilterSection.RULES)) {
-                checks.error(n, f.path("settings"), "the rules filter takes no settings; settings are for a custom provider");
-            } else if (n instanceof YamlNode.MapNode) {
-                @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) n.toJava();
-                settings = o;
-            } else if (!(n instanceof YamlNode.Scalar sc && sc.kind() == YamlNode.Kind.INVALID)) {
-                checks.error(n, f.path("settings"), "expected a mapping of provider settings; got " + n.describe());
-            }
-        }
+        if (f.get("settings") != null && provider.equals(FilterSection.RULES))
+            checks.error(f.get("settings"), f.path("settings"), "the rules filter takes no settings; settings are for a custom provider");
+        else
+            settings = checks.mapping(f.get("settings"), f.path("settings"), "provider settings");
         FinalVerdict onFailure = FinalVerdict.ALLOW;
         if (f.get("on-failure") != null) {
             RuleAction a = action(f.get("on-failure"), f.path("on-failure"), checks, false);

@@ -58,16 +58,7 @@ final class PacketFilterSectionParser implements SectionParser<PacketFilterSecti
             }
         }
 
-        Map<String, Object> options = Map.of();
-        YamlNode optionsNode = f.get("options");
-        if (optionsNode != null) {
-            if (optionsNode instanceof YamlNode.MapNode) {
-                @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) optionsNode.toJava();
-                options = o;
-            } else if (!(optionsNode instanceof YamlNode.Scalar sc && sc.kind() == YamlNode.Kind.INVALID)) {
-                checks.error(optionsNode, f.path("options"), "expected a mapping of provider options; got " + optionsNode.describe());
-            }
-        }
+        Map<String, Object> options = checks.mapping(f.get("options"), f.path("options"), "provider options");
 
         if (checks.errorCount() > before || provider == null || queue == null) return null;
         return new PacketFilterSection(provider, queue.intValue(), matches, failOpen, options);

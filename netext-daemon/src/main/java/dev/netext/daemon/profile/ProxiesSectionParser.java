@@ -144,16 +144,7 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
             if (f.get(k) != null)
                 checks.error(f.get(k), f.path(k), "'" + k + "' belongs to the built-in socks5/http proxies; " + type
                         + " reads its own settings (settings:)");
-        Map<String, Object> settings = Map.of();
-        if (f.get("settings") != null) {
-            YamlNode n = f.get("settings");
-            if (n instanceof YamlNode.MapNode) {
-                @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) n.toJava();
-                settings = o;
-            } else if (!(n instanceof YamlNode.Scalar sc && sc.kind() == YamlNode.Kind.INVALID)) {
-                checks.error(n, f.path("settings"), "expected a mapping of proxy settings; got " + n.describe());
-            }
-        }
+        Map<String, Object> settings = checks.mapping(f.get("settings"), f.path("settings"), "proxy settings");
         List<NetworkRule> include = f.get("include") == null ? List.of(NetworkRule.any())
                 : networkRules(f.get("include"), f.path("include"), checks);
         List<NetworkRule> exclude = f.get("exclude") == null ? List.of()

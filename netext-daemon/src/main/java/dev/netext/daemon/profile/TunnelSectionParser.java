@@ -63,16 +63,7 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
             }
         }
 
-        Map<String, Object> options = Map.of();
-        YamlNode optionsNode = f.get("options");
-        if (optionsNode != null) {
-            if (optionsNode instanceof YamlNode.MapNode) {
-                @SuppressWarnings("unchecked") Map<String, Object> o = (Map<String, Object>) optionsNode.toJava();
-                options = o;
-            } else if (!(optionsNode instanceof YamlNode.Scalar sc && sc.kind() == YamlNode.Kind.INVALID)) {
-                checks.error(optionsNode, f.path("options"), "expected a mapping of provider options; got " + optionsNode.describe());
-            }
-        }
+        Map<String, Object> options = checks.mapping(f.get("options"), f.path("options"), "provider options");
 
         YamlNode ifNode = f.get("interface");
         String ifName = checks.string(ifNode, f.path("interface"));
@@ -102,7 +93,7 @@ final class TunnelSectionParser implements SectionParser<TunnelSection> {
                 checks.error(configNode, f.path("config"), "provider '" + provider + "' reads no config file"
                         + (importers.isEmpty() ? "" : " (config files are for: " + String.join(", ", importers.keySet()) + ")"));
             } else if (options.containsKey(CONFIG_OPTION)) {
-                checks.error(optionsNode, f.path("options"), "'" + CONFIG_OPTION + "' is set by tunnel.config; remove it from the options");
+                checks.error(f.get("options"), f.path("options"), "'" + CONFIG_OPTION + "' is set by tunnel.config; remove it from the options");
             } else {
                 Path base = checks.file().toAbsolutePath().getParent();
                 Path file = base == null ? Path.of(config) : base.resolve(config);
