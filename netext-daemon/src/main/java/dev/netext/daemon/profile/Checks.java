@@ -198,6 +198,9 @@ public final class Checks {
             return n;
         }
 
+        /** The string under {@code key}, or null when the key is absent or its value is not a string (reported). */
+        public String string(String key) { return checks.string(get(key), path(key)); }
+
         public boolean has(String key) { return entries.containsKey(key); }
 
         public Set<String> keys() { return entries.keySet(); }

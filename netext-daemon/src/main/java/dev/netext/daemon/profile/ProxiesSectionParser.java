@@ -112,18 +112,8 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
             }
         }
         Optional<Socks5Credentials> credentials = credentials(f, type, checks);
-        List<NetworkRule> include = f.get("include") == null ? List.of(NetworkRule.any())
-                : networkRules(f.get("include"), f.path("include"), checks);
-        List<NetworkRule> exclude = f.get("exclude") == null ? List.of()
-                : networkRules(f.get("exclude"), f.path("exclude"), checks);
-        List<AppRule> apps = f.get("apps") == null ? List.of() : appRules(f.get("apps"), f.path("apps"), checks);
-        if (include != null && include.isEmpty())
-            checks.error(f.get("include"), f.path("include"), "is empty, so no flow would be offered; leave it out to offer every flow");
-        if (checks.errorCount() > before || name == null || type == null || server == null || include == null
-                || exclude == null || apps == null || credentials == null) return null;
-        ProxyChain.Member member = new ProxyChain.Member(name,
-                apps.isEmpty() ? ProviderKind.TRANSPARENT_PROXY : ProviderKind.APP_PROXY, (int) order,
-                new ProxyRules(include, exclude, apps));
+        ProxyChain.Member member = member(f, name, order, checks);
+        if (checks.errorCount() > before || member == null || type == null || server == null || credentials == null) return null;
         ProxyServer ps = type.equals("socks5") ? new ProxyServer.Socks5(server, credentials) : new ProxyServer.HttpConnect(server);
         return new FlowProxy.Upstream(member, ps);
     }
@@ -145,17 +135,8 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
                 checks.error(f.get(k), f.path(k), "'" + k + "' belongs to the built-in socks5/http proxies; " + type
                         + " reads its own settings (settings:)");
         Map<String, Object> settings = checks.mapping(f.get("settings"), f.path("settings"), "proxy settings");
-        List<NetworkRule> include = f.get("include") == null ? List.of(NetworkRule.any())
-                : networkRules(f.get("include"), f.path("include"), checks);
-        List<NetworkRule> exclude = f.get("exclude") == null ? List.of()
-                : networkRules(f.get("exclude"), f.path("exclude"), checks);
-        List<AppRule> apps = f.get("apps") == null ? List.of() : appRules(f.get("apps"), f.path("apps"), checks);
-        if (include != null && include.isEmpty())
-            checks.error(f.get("include"), f.path("include"), "is empty, so no flow would be offered; leave it out to offer every flow");
-        if (checks.errorCount() > before || name == null || include == null || exclude == null || apps == null) return null;
-        ProxyChain.Member member = new ProxyChain.Member(name,
-                apps.isEmpty() ? ProviderKind.TRANSPARENT_PROXY : ProviderKind.APP_PROXY, (int) order,
-                new ProxyRules(include, exclude, apps));
+        ProxyChain.Member member = member(f, name, order, checks);
+        if (checks.errorCount() > before || member == null) return null;
         return new ProxiesSection.Custom(member, type, settings);
     }
 
@@ -184,6 +165,25 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
         T parse(YamlNode node, String path, Checks checks);
     }
 
+    /**
+     * A proxy's place in the chain, built-in or class alike: its rules ({@code include}, every flow when absent;
+     * {@code exclude}; {@code apps}, which make it an app proxy) and its order; null when anything is wrong (reported).
+     */
+    private static ProxyChain.Member member(Checks.Fields f, String name, long order, Checks checks) {
+        int before = checks.errorCount();
+        List<NetworkRule> include = f.get("include") == null ? List.of(NetworkRule.any())
+                : listOf(f.get("include"), f.path("include"), checks, ProxiesSectionParser::networkRule);
+        List<NetworkRule> exclude = f.get("exclude") == null ? List.of()
+                : listOf(f.get("exclude"), f.path("exclude"), checks, ProxiesSectionParser::networkRule);
+        List<AppRule> apps = f.get("apps") == null ? List.of()
+                : listOf(f.get("apps"), f.path("apps"), checks, ProxiesSectionParser::appRule);
+        if (include != null && include.isEmpty())
+            checks.error(f.get("include"), f.path("include"), "is empty, so no flow would be offered; leave it out to offer every flow");
+        if (checks.errorCount() > before || name == null || include == null || exclude == null || apps == null) return null;
+        return new ProxyChain.Member(name, apps.isEmpty() ? ProviderKind.TRANSPARENT_PROXY : ProviderKind.APP_PROXY,
+                (int) order, new ProxyRules(include, exclude, apps));
+    }
+
     /** A list of {@code item}s, {@code path[i]} each; null when any item had a problem. */
     private static <T> List<T> listOf(YamlNode node, String path, Checks checks, ItemParser<T> item) {
         List<YamlNode> items = checks.list(node, path);
@@ -197,44 +197,35 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
         return checks.errorCount() > before ? null : out;
     }
 
-    private static List<NetworkRule> networkRules(YamlNode node, String path, Checks checks) {
-        return listOf(node, path, checks, ProxiesSectionParser::networkRule);
+    /** A rule's mapping, which must give at least one of {@code keys}; null when that is not so (reported). */
+    private static Checks.Fields ruleFields(YamlNode node, String path, List<String> keys, Checks checks) {
+        Checks.Fields f = checks.fields(node, path, keys);
+        if (f == null || !f.keys().isEmpty()) return f;
+        checks.error(node, path, "is empty: give " + String.join(", ", keys.subList(0, keys.size() - 1)) + " or " + keys.getLast());
+        return null;
     }
 
     private static NetworkRule networkRule(YamlNode node, String path, Checks checks) {
         int before = checks.errorCount();
-        Checks.Fields f = checks.fields(node, path, NETWORK_RULE_KEYS);
+        Checks.Fields f = ruleFields(node, path, NETWORK_RULE_KEYS, checks);
         if (f == null) return null;
-        if (f.keys().isEmpty()) {
-            checks.error(node, path, "is empty: give host, cidr, port or protocol");
-            return null;
-        }
         Optional<IpPrefix> cidr = Optional.empty();
         Optional<String> host = Optional.empty();
         PortRange ports = null;
         TransportProtocol protocol = null;
         try {
-            if (f.get("host") != null) {
-                String h = checks.string(f.get("host"), f.path("host"));
-                if (h != null) host = Optional.of(DomainName.normalizePattern(h.strip()));
-            }
-            if (f.get("cidr") != null) {
-                String c = checks.string(f.get("cidr"), f.path("cidr"));
-                if (c != null) cidr = Optional.of(IpPrefix.parse(c.contains("/") ? c.strip()
-                        : c.strip() + (c.contains(":") ? "/128" : "/32")));
-            }
-            if (f.get("port") != null) {
-                String p = checks.string(f.get("port"), f.path("port"));
-                if (p != null) ports = PortRange.parse(p.strip());
-            }
-            if (f.get("protocol") != null) {
-                String p = checks.string(f.get("protocol"), f.path("protocol"));
-                if (p != null) {
-                    String v = p.strip().toLowerCase(Locale.ROOT);
-                    if (!v.equals("tcp") && !v.equals("udp") && !v.equals("any"))
-                        throw new IllegalArgumentException("protocol '" + p + "' is not tcp, udp or any");
-                    protocol = TransportProtocol.valueOf(v.toUpperCase(Locale.ROOT));
-                }
+            String h = f.string("host");
+            if (h != null) host = Optional.of(DomainName.normalizePattern(h.strip()));
+            String c = f.string("cidr");
+            if (c != null) cidr = Optional.of(IpPrefix.parse(c.contains("/") ? c.strip() : c.strip() + (c.contains(":") ? "/128" : "/32")));
+            String port = f.string("port");
+            if (port != null) ports = PortRange.parse(port.strip());
+            String p = f.string("protocol");
+            if (p != null) {
+                String v = p.strip().toLowerCase(Locale.ROOT);
+                if (!v.equals("tcp") && !v.equals("udp") && !v.equals("any"))
+                    throw new IllegalArgumentException("protocol '" + p + "' is not tcp, udp or any");
+                protocol = TransportProtocol.valueOf(v.toUpperCase(Locale.ROOT));
             }
             if (checks.errorCount() > before) return null;
             return new NetworkRule(cidr, host, ports, null, protocol, null);
@@ -244,18 +235,10 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
         }
     }
 
-    private static List<AppRule> appRules(YamlNode node, String path, Checks checks) {
-        return listOf(node, path, checks, ProxiesSectionParser::appRule);
-    }
-
     private static AppRule appRule(YamlNode node, String path, Checks checks) {
         int before = checks.errorCount();
-        Checks.Fields f = checks.fields(node, path, APP_RULE_KEYS);
+        Checks.Fields f = ruleFields(node, path, APP_RULE_KEYS, checks);
         if (f == null) return null;
-        if (f.keys().isEmpty()) {
-            checks.error(node, path, "is empty: give uid, gid, cgroup or executable");
-            return null;
-        }
         OptionalLong uid = OptionalLong.empty(), gid = OptionalLong.empty();
         if (f.get("uid") != null) {
             Long u = checks.integer(f.get("uid"), f.path("uid"), "uid", 0, 0xFFFF_FFFEL);
@@ -266,23 +249,19 @@ final class ProxiesSectionParser implements SectionParser<ProxiesSection> {
             if (g != null) gid = OptionalLong.of(g);
         }
         Optional<String> cgroup = Optional.empty();
-        if (f.get("cgroup") != null) {
-            String c = checks.string(f.get("cgroup"), f.path("cgroup"));
-            if (c != null) {
-                c = c.strip();
-                if (!c.startsWith("/")) checks.error(f.get("cgroup"), f.path("cgroup"), "'" + c + "' is not a cgroup path (starts with /)");
-                else cgroup = Optional.of(c);
-            }
+        String c = f.string("cgroup");
+        if (c != null) {
+            c = c.strip();
+            if (!c.startsWith("/")) checks.error(f.get("cgroup"), f.path("cgroup"), "'" + c + "' is not a cgroup path (starts with /)");
+            else cgroup = Optional.of(c);
         }
         Optional<Path> exe = Optional.empty();
-        if (f.get("executable") != null) {
-            String e = checks.string(f.get("executable"), f.path("executable"));
-            if (e != null) {
-                e = e.strip();
-                if (!e.startsWith("/") || e.indexOf('\0') >= 0)
-                    checks.error(f.get("executable"), f.path("executable"), "'" + e + "' is not an absolute path");
-                else exe = Optional.of(Path.of(e).normalize());
-            }
+        String e = f.string("executable");
+        if (e != null) {
+            e = e.strip();
+            if (!e.startsWith("/") || e.indexOf('\0') >= 0)
+                checks.error(f.get("executable"), f.path("executable"), "'" + e + "' is not an absolute path");
+            else exe = Optional.of(Path.of(e).normalize());
         }
         if (checks.errorCount() > before) return null;
         return new AppRule(exe, cgroup, uid, gid, Optional.empty());
