@@ -10,6 +10,7 @@ import dev.netext.daemon.control.DaemonUnavailableException;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 
 /** {@code --control PATH} for the commands that talk to the daemon, and the one-request helper they share. */
@@ -54,6 +55,39 @@ public final class ControlOption {
         } catch (IOException e) {
             throw new UserError("lost the connection to the daemon: " + e.getMessage(), DAEMON_UNAVAILABLE);
         }
+    }
+
+    /**
+     * Sends {@code request} on {@code c} and prints its answer lines as {@code format} makes them (null: skip the
+     * line) until the daemon's {@code {"ok":…}} line ends the answer; with {@code follow}, lines after it too, until
+     * Ctrl-C or the daemon closes the connection (a lost connection is then the normal end). Closes {@code c}.
+     */
+    static void printLines(ControlClient c, ObjectNode request, boolean follow, LineFormat format) {
+        PrintStream out = System.out;
+        if (follow) Signals.onTerminate(c::close);
+        try (c) {
+            c.send(request);
+            String line;
+            while ((line = c.readLine()) != null) {
+                if (line.startsWith("{\"ok\"")) {
+                    JsonNode n = ControlClient.mapper().readTree(line);
+                    if (!n.path("ok").asBoolean()) throw failure(n);
+                    if (!follow) break; // the end of what there was
+                    continue;
+                }
+                String text = format.line(line);
+                if (text == null) continue;
+                out.println(text);
+                out.flush();
+            }
+        } catch (IOException e) {
+            if (!follow) throw new UserError("lost the connection to the daemon: " + e.getMessage(), DAEMON_UNAVAILABLE);
+        }
+    }
+
+    /** One answer line as printed, or null to skip it. */
+    interface LineFormat {
+        String line(String json) throws IOException;
     }
 
     static ObjectNode request(String op) {

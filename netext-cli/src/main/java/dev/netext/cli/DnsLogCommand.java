@@ -10,8 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
@@ -47,26 +45,12 @@ public final class DnsLogCommand implements Callable<Integer> {
                     ControlOption.DAEMON_UNAVAILABLE);
         }
         ObjectNode req = ControlOption.request("events").put("follow", follow).put("after", 0);
-        PrintStream out = System.out;
-        if (follow) Signals.onTerminate(c::close);
-        try (c) {
-            c.send(req);
-            String line;
-            while ((line = c.readLine()) != null) {
-                if (line.startsWith("{\"ok\"")) {
-                    JsonNode n = ControlClient.mapper().readTree(line);
-                    if (!n.path("ok").asBoolean()) throw ControlOption.failure(n);
-                    break; // end of history
-                }
-                if (!line.contains("\"type\":\"" + TYPE + "\"")) continue; // cheap pre-filter; parsed below
-                JsonNode e = ControlClient.mapper().readTree(line);
-                if (!TYPE.equals(e.path("type").asText())) continue;
-                out.println(json ? line : format(e));
-                out.flush();
-            }
-        } catch (IOException e) {
-            if (!follow) throw new UserError("lost the connection to the daemon: " + e.getMessage(), ControlOption.DAEMON_UNAVAILABLE);
-        }
+        ControlOption.printLines(c, req, follow, line -> {
+            if (!line.contains("\"type\":\"" + TYPE + "\"")) return null; // cheap pre-filter; parsed below
+            JsonNode e = ControlClient.mapper().readTree(line);
+            if (!TYPE.equals(e.path("type").asText())) return null;
+            return json ? line : format(e);
+        });
         return 0;
     }
 

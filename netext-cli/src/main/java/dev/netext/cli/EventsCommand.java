@@ -1,14 +1,10 @@
 package dev.netext.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.netext.daemon.control.ControlClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,24 +30,7 @@ public final class EventsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ObjectNode req = ControlOption.request("events").put("follow", follow).put("after", after);
         if (flow != null) req.put("flow", flow);
-        PrintStream out = System.out;
-        ControlClient c = control.connect();
-        if (follow) Signals.onTerminate(c::close);
-        try (c) {
-            c.send(req);
-            String line;
-            while ((line = c.readLine()) != null) {
-                if (line.startsWith("{\"ok\"")) {
-                    JsonNode n = ControlClient.mapper().readTree(line);
-                    if (!n.path("ok").asBoolean()) throw ControlOption.failure(n);
-                    break; // end of history
-                }
-                out.println(line);
-                out.flush();
-            }
-        } catch (IOException e) {
-            if (!follow) throw new UserError("lost the connection to the daemon: " + e.getMessage(), ControlOption.DAEMON_UNAVAILABLE);
-        }
+        ControlOption.printLines(control.connect(), req, follow, line -> line);
         return 0;
     }
 }

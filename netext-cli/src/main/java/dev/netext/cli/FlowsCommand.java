@@ -6,8 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
@@ -32,26 +30,12 @@ public final class FlowsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
         ControlClient c = control.connect();
-        if (follow) Signals.onTerminate(c::close);
-        if (!json) out.println(HEADER);
-        try (c) {
-            c.send(ControlOption.request("flows").put("follow", follow));
-            String line;
-            while ((line = c.readLine()) != null) {
-                JsonNode n = ControlClient.mapper().readTree(line);
-                if (n.has("ok")) {
-                    if (!n.path("ok").asBoolean()) throw ControlOption.failure(n);
-                    if (!follow) break;
-                    continue;
-                }
-                out.println(json ? n.path("flow").toString() : line(n.path("flow")));
-                out.flush();
-            }
-        } catch (IOException e) {
-            if (!follow) throw new UserError("lost the connection to the daemon: " + e.getMessage(), ControlOption.DAEMON_UNAVAILABLE);
-        }
+        if (!json) System.out.println(HEADER);
+        ControlOption.printLines(c, ControlOption.request("flows").put("follow", follow), follow, line -> {
+            JsonNode flow = ControlClient.mapper().readTree(line).path("flow");
+            return json ? flow.toString() : line(flow);
+        });
         return 0;
     }
 
