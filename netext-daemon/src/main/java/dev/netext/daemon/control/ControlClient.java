@@ -76,16 +76,6 @@ public final class ControlClient implements AutoCloseable {
                 + ", then log in again); members may run " + ControlAccess.memberCommandList());
     }
 
-    /** Whether a daemon answers on {@code socket} (used before replacing a socket file). */
-    static boolean answers(Path socket) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     public void send(JsonNode request) throws IOException {
         out.write((Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -3,6 +3,7 @@ package dev.netext.daemon.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.netext.linux.sys.UnixSocketFile;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
@@ -12,8 +13,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
@@ -45,7 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * permission for others, and connecting needs write permission, so the window between the two is closed too). When
  * the control group exists, the file then goes to {@code root:GROUP} mode 0660, so its members can connect at all;
  * the peer's credentials are still checked for every connection, which holds if the file's mode is ever loosened or
- * the socket is passed on. A stale socket file of a dead daemon is replaced; a live daemon's is not.
+ * the socket is passed on. A stale socket file of a dead daemon is replaced; a live daemon's is not ({@link UnixSocketFile}).
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -80,25 +79,8 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(Path path, String groupName, ControlHandler handler) throws IOException {
         ControlGroup group = groupName == null ? null : new ControlGroup(groupName, ControlGroup.ETC_GROUP);
-        Path parent = path.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        }
-        if (Files.exists(path)) {
-            if (ControlClient.answers(path))
-                throw new IOException("another netext daemon is listening on " + path);
-            Files.delete(path); // a dead daemon's socket
-        }
-        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.bind(UnixDomainSocketAddress.of(path));
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-            if (group != null) openToGroup(path, groupName);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            Files.deleteIfExists(path);
-            throw e;
-        }
+        ServerSocketChannel ch = UnixSocketFile.bind(path, "another netext daemon is listening on " + path,
+                p -> { if (group != null) openToGroup(p, groupName); });
         ControlServer s = new ControlServer(path, ch, group, handler);
         s.acceptor.start();
         return s;

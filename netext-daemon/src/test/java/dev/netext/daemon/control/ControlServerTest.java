@@ -1,6 +1,7 @@
 package dev.netext.daemon.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.netext.linux.sys.UnixSocketFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +60,7 @@ class ControlServerTest {
             stale.bind(UnixDomainSocketAddress.of(sock));
         }
         try (ControlServer server = ControlServer.start(sock, ECHO)) {
-            assertThat(ControlClient.answers(sock)).isTrue();
+            assertThat(UnixSocketFile.answers(sock)).isTrue();
         }
         assertThatThrownBy(() -> ControlClient.connect(sock)).isInstanceOf(DaemonUnavailableException.class)
                 .hasMessageContaining("the netext daemon is not running (no control socket at " + sock + ")");

@@ -1,5 +1,6 @@
 package dev.netext.wireguard.uapi;
 
+import dev.netext.linux.sys.UnixSocketFile;
 import dev.netext.wireguard.tunnel.WgInterface;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,8 +9,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -17,7 +16,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -58,30 +56,13 @@ public final class UapiServer implements AutoCloseable {
 
     /** Binds {@code path} (see the class comment about existing files). Call {@link #routineAccept} to serve. */
     public static UapiServer bind(Path path, WgInterface wg) throws IOException {
-        Files.createDirectories(path.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        if (Files.exists(path)) {
-            if (answers(path)) throw new IOException(path + " is in use by another WireGuard implementation; choose another interface name");
-            Files.deleteIfExists(path);
-        }
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            server.bind(UnixDomainSocketAddress.of(path));
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e;
-        }
+        ServerSocketChannel server = UnixSocketFile.bind(path,
+                path + " is in use by another WireGuard implementation; choose another interface name");
         return new UapiServer(path, server, new UapiProtocol(wg));
     }
 
     /** Whether something listens on the socket at {@code path}. */
-    public static boolean answers(Path path) {
-        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            return c.isConnected();
-        } catch (IOException e) {
-            return false;
-        }
-    }
+    public static boolean answers(Path path) { return UnixSocketFile.answers(path); }
 
     /** Deletes {@code path} if it is a socket nobody answers on: the undo of a crashed instance's ledger entry. */
     public static void deleteIfStale(Path path) throws IOException {
