@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The top-level {@code dns:} section:
@@ -208,13 +209,23 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
         Path file = name == null ? null : lists.file(name.strip(), rf.get("list"), rf.path("list"), checks);
         YamlNode an = rf.require("action", "write block, refused or sinkhole");
         String a = an == null ? null : checks.string(an, rf.path("action"));
-        DnsDecision decision = null;
-        if (a != null) switch (a.strip()) {
-            case "block", "nxdomain" -> decision = DnsDecision.nxdomain();
-            case "refused" -> decision = DnsDecision.refused();
+        DnsDecision decision = a == null ? null : blockDecision(rf, a, () -> rf.get("addresses") == null
+                ? List.of("0.0.0.0", "::") : checks.strings(rf.get("addresses"), rf.path("addresses")), checks);
+        if (checks.errorCount() > before || file == null || decision == null) return null;
+        return new DnsListRule(name.strip(), file, decision);
+    }
+
+    /**
+     * A rule's {@code action} (block, refused or sinkhole; nxdomain is block's other name) as a decision; a sinkhole
+     * answers with the addresses {@code addresses} reads (null when they were wrong). Null when reported.
+     */
+    private static DnsDecision blockDecision(Checks.Fields rf, String action, Supplier<List<String>> addresses, Checks checks) {
+        return switch (action.strip()) {
+            case "block", "nxdomain" -> DnsDecision.nxdomain();
+            case "refused" -> DnsDecision.refused();
             case "sinkhole" -> {
+                List<String> addrs = addresses.get();
                 List<InetAddress> list = new ArrayList<>();
-                List<String> addrs = rf.get("addresses") == null ? List.of("0.0.0.0", "::") : checks.strings(rf.get("addresses"), rf.path("addresses"));
                 if (addrs != null) for (String s : addrs) {
                     try {
                         list.add(IpPrefix.parseAddress(s));
@@ -222,13 +233,14 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
                         checks.error(rf.get("addresses"), rf.path("addresses"), e.getMessage());
                     }
                 }
-                if (!list.isEmpty()) decision = DnsDecision.sinkhole(list.toArray(InetAddress[]::new));
+                yield list.isEmpty() ? null : DnsDecision.sinkhole(list.toArray(InetAddress[]::new));
             }
-            default -> checks.error(an, rf.path("action"), "'" + a + "': expected block, refused or sinkhole"
-                    + Suggest.hint(a.strip(), List.of("block", "refused", "sinkhole")));
-        }
-        if (checks.errorCount() > before || file == null || decision == null) return null;
-        return new DnsListRule(name.strip(), file, decision);
+            default -> {
+                checks.error(rf.get("action"), rf.path("action"), "'" + action + "': expected block, refused or sinkhole"
+                        + Suggest.hint(action.strip(), List.of("block", "refused", "sinkhole")));
+                yield null;
+            }
+        };
     }
 
     private static List<SplitRule> rule(YamlNode n, String p, Set<String> groups, Checks checks) {
@@ -258,24 +270,8 @@ final class DnsSectionParser implements SectionParser<DnsSection> {
             else if (g != null) decision = DnsDecision.forward(g.strip());
         } else {
             String a = checks.string(rf.get("action"), rf.path("action"));
-            if (a != null) switch (a.strip()) {
-                case "block", "nxdomain" -> decision = DnsDecision.nxdomain();
-                case "refused" -> decision = DnsDecision.refused();
-                case "sinkhole" -> {
-                    List<String> addrs = checks.strings(rf.require("addresses", "a sinkhole answers with these addresses, e.g. [0.0.0.0, '::']"), rf.path("addresses"));
-                    List<InetAddress> list = new ArrayList<>();
-                    if (addrs != null) for (String s : addrs) {
-                        try {
-                            list.add(IpPrefix.parseAddress(s));
-                        } catch (IllegalArgumentException e) {
-                            checks.error(rf.get("addresses"), rf.path("addresses"), e.getMessage());
-                        }
-                    }
-                    if (!list.isEmpty()) decision = DnsDecision.sinkhole(list.toArray(InetAddress[]::new));
-                }
-                default -> checks.error(rf.get("action"), rf.path("action"), "'" + a + "': expected block, refused or sinkhole"
-                        + Suggest.hint(a.strip(), List.of("block", "refused", "sinkhole")));
-            }
+            if (a != null) decision = blockDecision(rf, a, () -> checks.strings(rf.require("addresses",
+                    "a sinkhole answers with these addresses, e.g. [0.0.0.0, '::']"), rf.path("addresses")), checks);
         }
         if (checks.errorCount() > before || decision == null) return List.of();
         List<SplitRule> out = new ArrayList<>();
