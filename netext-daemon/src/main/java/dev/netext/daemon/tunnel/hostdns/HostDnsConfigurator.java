@@ -2,6 +2,7 @@ package dev.netext.daemon.tunnel.hostdns;
 
 import dev.netext.api.tunnel.DnsSettings;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
+import dev.netext.daemon.tunnel.HostSettingConfigurator;
 import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.resolver.ResolvedLinks;
 import dev.netext.tunnel.NetworkConfigurator;
@@ -23,20 +24,13 @@ import java.util.function.Consumer;
  *
  * <p>DNS that cannot be applied fails the call, with the reason, as a bad route does — a tunnel whose names would
  * leak to the old resolver is not silently "up". Two cases are refused without failing the tunnel, reported through
- * {@code refused} (a {@link RefusedSettings#EVENT} event): search domains without a server, and a network namespace
- * that shares {@code /etc/resolv.conf} with the host's (netext in a namespace entered without {@code ip netns exec
- * NS} and {@code /etc/netns/NS/resolv.conf}), where no resolver of this namespace can be named without breaking every
- * other namespace's names.
+ * {@code refused} (a {@link RefusedSettings#EVENT} event) at every apply: search domains without a server, and a
+ * network namespace that shares {@code /etc/resolv.conf} with the host's (netext in a namespace entered without
+ * {@code ip netns exec NS} and {@code /etc/netns/NS/resolv.conf}), where no resolver of this namespace can be named
+ * without breaking every other namespace's names.
  */
-public final class HostDnsConfigurator implements NetworkConfigurator {
-    private final NetworkConfigurator links;
-    private final String tunnel;
-    private final Path stateDir;
-    private final Consumer<String> report;
-    private final Consumer<Map<String, String>> refused;
+public final class HostDnsConfigurator extends HostSettingConfigurator<DnsSettings> {
     private HostDns target;
-    private DnsSettings applied = DnsSettings.NONE;
-    private int ifindex;
 
     /**
      * @param report  one line for people (the tunnel's log) when DNS is applied or refused
@@ -44,48 +38,39 @@ public final class HostDnsConfigurator implements NetworkConfigurator {
      */
     public HostDnsConfigurator(NetworkConfigurator links, String tunnel, Path stateDir, Consumer<String> report,
                                Consumer<Map<String, String>> refused) {
-        this.links = links;
-        this.tunnel = tunnel;
-        this.stateDir = stateDir;
-        this.report = report;
-        this.refused = refused;
+        super(links, DnsSettings.NONE, tunnel, stateDir, report, refused);
     }
 
+    @Override protected DnsSettings setting(TunnelNetworkSettings settings) { return settings.dns(); }
+
+    @Override protected boolean isEmpty(DnsSettings dns) { return dns.isEmpty(); }
+
+    /** The servers are the tunnel link's (resolved's per-link DNS): a new device needs them again. */
+    @Override protected boolean followsDevice() { return true; }
+
     @Override
-    public synchronized void apply(TunnelDevice device, TunnelNetworkSettings settings) throws IOException {
-        links.apply(device, settings);
-        DnsSettings dns = settings.dns();
-        if (dns.equals(applied) && device.index() == ifindex) return;
-        removeDns();
-        if (dns.isEmpty()) return;
+    protected boolean put(TunnelDevice device, DnsSettings dns) throws IOException {
         if (dns.servers().isEmpty()) {
             refuse(dns, "search domains " + dns.searchDomains() + " without a server");
-            return;
+            return false;
         }
         HostDns host = choose();
         if (host == null) {
             refuse(dns, "this network namespace shares " + ResolvConf.SYSTEM + " with the host's (run netext through"
                     + " `ip netns exec NS` with /etc/netns/NS/resolv.conf)");
-            return;
+            return false;
         }
         host.apply(tunnel, device.index(), dns);
         target = host;
-        applied = dns;
-        ifindex = device.index();
         report.accept("dns: " + (dns.matchDomains().isEmpty() ? "all names" : String.join(", ", dns.matchDomains()))
                 + " via " + dns.servers().stream().map(a -> a.getHostAddress()).toList() + " through " + host.describe());
+        return true;
     }
 
     @Override
-    public synchronized void clear(TunnelDevice device) {
-        removeDns();
-        links.clear(device);
-    }
-
-    private void removeDns() {
-        if (target != null) target.remove(tunnel, ifindex);
+    protected void takeAway() {
+        if (target != null) target.remove(tunnel, appliedIfindex());
         target = null;
-        applied = DnsSettings.NONE;
     }
 
     private HostDns choose() throws IOException {
@@ -103,10 +88,4 @@ public final class HostDnsConfigurator implements NetworkConfigurator {
                 + ", search " + dns.searchDomains() + ", match " + dns.matchDomains());
         refused.accept(event);
     }
-
-    @Override
-    public int bypassMark() { return links.bypassMark(); }
-
-    @Override
-    public void recordOwnedFile(Path path) throws IOException { links.recordOwnedFile(path); }
 }

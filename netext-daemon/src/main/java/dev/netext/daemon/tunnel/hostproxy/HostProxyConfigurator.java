@@ -2,6 +2,7 @@ package dev.netext.daemon.tunnel.hostproxy;
 
 import dev.netext.api.tunnel.ProxySettings;
 import dev.netext.api.tunnel.TunnelNetworkSettings;
+import dev.netext.daemon.tunnel.HostSettingConfigurator;
 import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.tunnel.NetworkConfigurator;
@@ -20,21 +21,16 @@ import java.util.function.Consumer;
  * place through {@code next}, then the settings' proxy into the host ({@link HostProxy}: login-session environment
  * and a loopback PAC file), replacing the one before; {@link #clear} takes it away first. A proxy that cannot be
  * written fails the call with the reason, as a bad route does. One case is refused without failing the tunnel,
- * reported through {@code refused} (a {@link RefusedSettings#EVENT} event): a network namespace that shares
- * {@code /etc/profile.d} with the host's (entered without {@code ip netns exec NS} and {@code /etc/netns/NS/profile.d};
- * {@link ResolvConf#sharedWithOtherNamespaces}), where a proxy of this namespace would be every host session's.
+ * reported through {@code refused} (a {@link RefusedSettings#EVENT} event) once per proxy: a network namespace that
+ * shares {@code /etc/profile.d} with the host's (entered without {@code ip netns exec NS} and
+ * {@code /etc/netns/NS/profile.d}; {@link ResolvConf#sharedWithOtherNamespaces}), where a proxy of this namespace
+ * would be every host session's.
  */
-public final class HostProxyConfigurator implements NetworkConfigurator {
+public final class HostProxyConfigurator extends HostSettingConfigurator<ProxySettings> {
     /** The host's {@code /etc}. */
     public static final Path ETC = Path.of("/etc");
 
-    private final NetworkConfigurator next;
-    private final String tunnel;
-    private final Path stateDir;
     private final Path etc;
-    private final Consumer<String> report;
-    private final Consumer<Map<String, String>> refused;
-    private ProxySettings applied = ProxySettings.NONE;
     private HostProxy host;
 
     /**
@@ -43,55 +39,39 @@ public final class HostProxyConfigurator implements NetworkConfigurator {
      */
     public HostProxyConfigurator(NetworkConfigurator next, String tunnel, Path stateDir, Path etc, Consumer<String> report,
                                  Consumer<Map<String, String>> refused) {
-        this.next = next;
-        this.tunnel = tunnel;
-        this.stateDir = stateDir;
+        super(next, ProxySettings.NONE, tunnel, stateDir, report, refused);
         this.etc = etc;
-        this.report = report;
-        this.refused = refused;
     }
 
     /** Deletes what killed instances of this namespace left (their environment files). */
     public static List<StateLedger.Recovery> recover(Path stateDir) throws IOException { return HostProxy.recover(stateDir); }
 
+    @Override protected ProxySettings setting(TunnelNetworkSettings settings) { return settings.proxy(); }
+
+    @Override protected boolean isEmpty(ProxySettings proxy) { return proxy.isEmpty(); }
+
     @Override
-    public synchronized void apply(TunnelDevice device, TunnelNetworkSettings settings) throws IOException {
-        next.apply(device, settings);
-        ProxySettings proxy = settings.proxy();
-        if (proxy.equals(applied)) return;
-        remove();
-        if (proxy.isEmpty()) return;
+    protected boolean put(TunnelDevice device, ProxySettings proxy) throws IOException {
         Path profileD = etc.resolve("profile.d");
         if (ResolvConf.sharedWithOtherNamespaces(profileD)) {
             Map<String, String> event = RefusedSettings.proxy(proxy, "this network namespace shares " + profileD
                     + " with the host's (run netext through `ip netns exec NS` with /etc/netns/NS/profile.d)");
             report.accept("proxy " + event.get("value") + " not applied: " + event.get("reason"));
             refused.accept(event);
-            applied = proxy;
-            return;
+            return true; // refused once: the same proxy again is not reported again
         }
         Path environmentD = etc.resolve("environment.d");
         host = HostProxy.apply(tunnel, proxy, stateDir, etc, Files.isDirectory(environmentD) && !ResolvConf.sharedWithOtherNamespaces(environmentD));
-        applied = proxy;
         report.accept("proxy: " + (proxy.pacUrl() != null ? "pac " + proxy.pacUrl() : "PAC on " + host.pacUrl())
                 + " and the environment of new login sessions (" + host.files() + ")");
+        return true;
     }
 
     @Override
-    public synchronized void clear(TunnelDevice device) {
-        remove();
-        next.clear(device);
-    }
-
-    private void remove() {
+    protected void takeAway() {
         if (host != null) host.close();
         host = null;
-        applied = ProxySettings.NONE;
     }
 
     @Override public boolean appliesProxy() { return true; }
-
-    @Override public int bypassMark() { return next.bypassMark(); }
-
-    @Override public void recordOwnedFile(Path path) throws IOException { next.recordOwnedFile(path); }
 }
