@@ -31,5 +31,10 @@ interface Responder {
 
         /** The listener's own address the client sent to (a wildcard address when bound to one), or null. */
         default InetSocketAddress localAddress() { return null; }
+
+        /** The local address of a listener's channel {@code ch}, or null before there is one. */
+        static InetSocketAddress localAddress(Channel ch) {
+            return ch == null ? null : (InetSocketAddress) ch.localAddress();
+        }
     }
 }

@@ -72,10 +72,7 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
     }
 
     @Override
-    public InetSocketAddress localAddress() {
-        Channel ch = channel;
-        return ch == null ? null : (InetSocketAddress) ch.localAddress();
-    }
+    public InetSocketAddress localAddress() { return Responder.Target.localAddress(channel); }
 
     @Override
     public Responder responder(InetSocketAddress client) {

@@ -67,10 +67,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     }
 
     @Override
-    public InetSocketAddress localAddress() {
-        Channel ch = channel;
-        return ch == null ? null : (InetSocketAddress) ch.localAddress();
-    }
+    public InetSocketAddress localAddress() { return Responder.Target.localAddress(channel); }
 
     @Override
     public Responder responder(InetSocketAddress client) {
