@@ -143,12 +143,8 @@ public final class StateLedger implements AutoCloseable {
         Set<LedgerEntry> liveHere = liveEntriesHere(dir, ours, cookie, boot, existing);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, kind.prefix() + "-*" + SUFFIX)) {
             for (Path p : ds) {
-                List<String> lines;
-                try {
-                    lines = Files.readAllLines(p, StandardCharsets.US_ASCII);
-                } catch (NoSuchFileException e) {
-                    continue;
-                }
+                List<String> lines = linesIfPresent(p);
+                if (lines == null) continue;
                 LedgerOwner owner = lines.isEmpty() ? null : LedgerOwner.parse(lines.getFirst());
                 if (owner == null) {
                     Files.deleteIfExists(p); // torn at birth: nothing was created before the owner line
@@ -199,12 +195,8 @@ public final class StateLedger implements AutoCloseable {
         Set<LedgerEntry> out = new HashSet<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path p : ds) {
-                List<String> lines;
-                try {
-                    lines = Files.readAllLines(p, StandardCharsets.US_ASCII);
-                } catch (NoSuchFileException e) {
-                    continue;
-                }
+                List<String> lines = linesIfPresent(p);
+                if (lines == null) continue;
                 LedgerOwner owner = lines.isEmpty() ? null : LedgerOwner.parse(lines.getFirst());
                 if (owner != null && owner.alive(boot) && owner.placeIn(inode, cookie, boot, existing) == LedgerOwner.Place.HERE)
                     out.addAll(entries(lines));
@@ -236,6 +228,15 @@ public final class StateLedger implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** A ledger's lines, or null when it is gone (its owner deleted it while the directory was being listed). */
+    private static List<String> linesIfPresent(Path ledger) throws IOException {
+        try {
+            return Files.readAllLines(ledger, StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     private static void deleteDirIfEmpty(Path dir) {
