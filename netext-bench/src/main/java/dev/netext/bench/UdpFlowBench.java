@@ -11,6 +11,8 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.io.PrintStream;
+import com.sun.management.OperatingSystemMXBean;
+
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -31,12 +33,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * probed with a bounded window of 1200-byte datagrams (one flow: after its first datagram the kernel delivers the
  * rest to the flow's connected reply socket), direct vs through interception with the rules filter allowing; and
  * new-flow setup — a fresh socket, one datagram, its echo — p50/p99, direct vs intercepted (listener, attribution,
- * naming, verdict, two relay sockets). Also the CPU time per echoed datagram of the relay's event loops and of the
- * client, which a loaded machine distorts less than throughput.
+ * naming, verdict, two relay sockets). Also the CPU time per echoed datagram of the relay's event loops, the client,
+ * the echo and the whole process, which a loaded machine distorts less than throughput: with every party busy on a
+ * few cores, the datagram rate ratio tends to the CPU ratio (direct ÷ intercepted, whole process).
  */
 final class UdpFlowBench {
     private static final int DATAGRAMS = 20_000, SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final OperatingSystemMXBean PROCESS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private final PrintStream out;
     private final int rounds;
 
@@ -80,9 +84,12 @@ final class UdpFlowBench {
                             t.answeredPerSecond() / d.answeredPerSecond());
                     // CPU time is what a loaded machine does not distort as much as throughput: the relay's event loops
                     // (both directions), and the client's own sending and receiving, per echoed datagram
-                    out.printf("round %d: CPU per echoed datagram: relay event loops %.1f us; client direct %.1f us, intercepted %.1f us%n",
-                            r, relayCpu / 1e3 / Math.max(1, t.answered()), direct.cpuNanos() / 1e3 / Math.max(1, d.answered()),
-                            through.cpuNanos() / 1e3 / Math.max(1, t.answered()));
+                    out.printf("round %d: CPU per echoed datagram: relay event loops %.1f us; client direct %.1f us, intercepted %.1f us; echo direct %.1f us, intercepted %.1f us; whole process direct %.1f us, intercepted %.1f us (CPU ratio %.2f)%n",
+                            r, relayCpu / 1e3 / Math.max(1, t.answered()), perDatagram(direct.cpuNanos(), d),
+                            perDatagram(through.cpuNanos(), t), perDatagram(direct.echoNanos(), d),
+                            perDatagram(through.echoNanos(), t), perDatagram(direct.processNanos(), d),
+                            perDatagram(through.processNanos(), t),
+                            perDatagram(direct.processNanos(), d) / perDatagram(through.processNanos(), t));
                     out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; intercepted p50 %.0f us p99 %.0f us%n",
                             r, pct(directSetup, 50), pct(directSetup, 99), pct(setup, 50), pct(setup, 99));
                     out.flush();
@@ -98,15 +105,28 @@ final class UdpFlowBench {
         }
     }
 
-    /** A probe run and the CPU time its thread used. */
-    private record Probed(UdpProbe.Result result, long cpuNanos) {}
+    /**
+     * A probe run and the CPU time used meanwhile: by its thread (the client), by the echo's thread and by the whole
+     * process (client, echo, relay, and the JIT and GC threads {@code ThreadMXBean} does not list).
+     */
+    private record Probed(UdpProbe.Result result, long cpuNanos, long echoNanos, long processNanos) {}
 
     private static Probed probe(NetworkNamespace c, InetSocketAddress target) throws Exception {
+        long echo0 = echoCpu(), process0 = PROCESS.getProcessCpuTime();
         return c.runInside(() -> {
             long t0 = THREADS.getCurrentThreadCpuTime();
             UdpProbe.Result r = UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30));
-            return new Probed(r, THREADS.getCurrentThreadCpuTime() - t0);
+            long client = THREADS.getCurrentThreadCpuTime() - t0;
+            return new Probed(r, client, echoCpu() - echo0, PROCESS.getProcessCpuTime() - process0);
         });
+    }
+
+    /** CPU time so far of the echo's thread ({@link UdpEchoServer}'s name). */
+    private static long echoCpu() {
+        long cpu = 0;
+        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds()))
+            if (t != null && t.getThreadName().equals("udp-echo")) cpu += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
+        return cpu;
     }
 
     /** CPU time so far of each live event loop thread of the flow engine (Netty's default names), by thread id. */
@@ -135,6 +155,10 @@ final class UdpFlowBench {
             }
             return t;
         });
+    }
+
+    private static double perDatagram(long nanos, UdpProbe.Result r) {
+        return nanos / 1e3 / Math.max(1, r.answered());
     }
 
     private static double pct(long[] nanos, int p) {

@@ -2,6 +2,7 @@ package dev.netext.flow.engine;
 
 import dev.netext.api.filter.DataVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
 
@@ -43,6 +44,13 @@ final class DatagramGate {
     FinalVerdict.Drop drop() { return drop; }
 
     boolean watching() { return watching; }
+
+    /** {@link #offer(ByteBuffer)} for a relayed buffer: a view of it is made only when the filter is to see it. */
+    Outcome offer(ByteBuf data) {
+        if (drop != null || watching) return offer(data.nioBuffer());
+        offset += data.readableBytes();
+        return Outcome.PASS;
+    }
 
     /** Decides one datagram; {@code data} is a view valid during the call (shown read-only). */
     Outcome offer(ByteBuffer data) {

@@ -116,7 +116,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
     /** A datagram from the client (through the listener, or the reply socket once connected). Takes ownership. */
     void fromClient(ByteBuf data) {
-        lastActive = System.nanoTime();
+        if (!clientBurst) lastActive = System.nanoTime(); // a read batch's end notes it once for all its datagrams
         switch (state) {
             case OPEN -> {
                 hold(data); // never passed before the verdict
@@ -273,11 +273,12 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
     /** The end of a batch the SOCKS5 relay forwarded: its datagrams leave for the client together. */
     private void relayBatchEnd() {
+        lastActive = System.nanoTime();
         if (toClient != null) toClient.flush();
     }
 
     private void sendUpstream(ByteBuf data) {
-        switch (outbound.offer(data.nioBuffer())) {
+        switch (outbound.offer(data)) {
             case PASS -> {
                 bytesOut += data.readableBytes();
                 if (association != null) {
@@ -296,12 +297,11 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
     }
 
     private void fromUpstream(ByteBuf data) {
-        lastActive = System.nanoTime();
         if (state != State.RELAYING) {
             data.release();
             return;
         }
-        switch (inbound.offer(data.nioBuffer())) {
+        switch (inbound.offer(data)) {
             case PASS -> {
                 bytesIn += data.readableBytes();
                 toClient.write(data);
@@ -373,6 +373,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             clientBurst = false;
+            lastActive = System.nanoTime();
             if (state == State.RELAYING) flushUpstream();
         }
 
@@ -393,6 +394,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            lastActive = System.nanoTime();
             if (toClient != null) toClient.flush();
         }
 
