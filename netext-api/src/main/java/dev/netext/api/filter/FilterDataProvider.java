@@ -6,6 +6,7 @@ import dev.netext.api.tunnel.StopReason;
 
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A content filter on flows: {@code NEFilterDataProvider}. The host shows the provider each new flow that its
@@ -55,6 +56,15 @@ public interface FilterDataProvider extends Provider {
      * judges the flow without terminating it. Default: {@link FlowPath#TERMINATED}, which every filter can use.
      */
     default FlowPath pathFor(Flow opening) { return FlowPath.TERMINATED; }
+
+    /**
+     * The path {@code opening} takes whatever process opened it, if this filter can tell before attribution
+     * ({@code opening} carries {@link dev.netext.api.flow.ProcessInfo#UNKNOWN}), else empty. Asked first, as the SYN
+     * leaves, when the filter {@link #needsProcess}: an answer lets the SYN go at once instead of waiting for the
+     * process (the flow is still judged with it); empty, and {@link #pathFor} is asked once the process is known.
+     * Default: empty.
+     */
+    default Optional<FlowPath> pathWithoutProcess(Flow opening) { return Optional.empty(); }
 
     /**
      * Data the local application sent, starting at stream {@code offset}; {@code data} is a read-only view valid only
