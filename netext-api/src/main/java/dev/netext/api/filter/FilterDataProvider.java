@@ -49,11 +49,11 @@ public interface FilterDataProvider extends Provider {
 
     /**
      * The path {@code opening} takes, asked once per flow as its first packet (a TCP SYN) leaves, before anything is
-     * connected: {@code opening} carries the remote, the DNS map's name if any, and the process when
-     * {@link #needsProcess} (not yet the name in the flow's own bytes, nor the flow's id: the terminated path gives
-     * it one of its own). Answer {@link FlowPath#VERDICT} when
-     * {@link #handleNewFlow} will give a final verdict from the opening bytes without a long pause; the host then
-     * judges the flow without terminating it. Default: {@link FlowPath#TERMINATED}, which every filter can use.
+     * connected (unless {@link #pathWithoutProcess} answered): {@code opening} carries the remote, the DNS map's name
+     * if any, and the process when {@link #needsProcess} (not yet the name in the flow's own bytes, nor the flow's
+     * id: the terminated path gives it one of its own). Answer {@link FlowPath#VERDICT} when {@link #handleNewFlow}
+     * will give a final verdict from the opening bytes without a long pause; the host then judges the flow without
+     * terminating it. Default: {@link FlowPath#TERMINATED}, which every filter can use.
      */
     default FlowPath pathFor(Flow opening) { return FlowPath.TERMINATED; }
 
