@@ -33,9 +33,10 @@ import java.util.concurrent.TimeUnit;
  *       terminated path: the SYN is accepted with the intercept mark and TPROXY takes the connection (a flow of its
  *       own there); the fast path: the SYN leaves with the connection marked pending, so its next packets are
  *       queued too;</li>
- *   <li>the handshake's ACK and the first segments are held and their bytes put in order (a ClientHello over several
- *       segments, out of order or retransmitted) and shown to the namer until the name is settled or the bound is
- *       reached: {@link FlowEngineConfig#peekMaxBytes}, {@link #MAX_HELD} packets, the peek timeout from the first
+ *   <li>the handshake's ACK passes at once (it carries nothing to judge: the server accepts the connection while the
+ *       client's first bytes are judged, and a server that speaks first is not kept waiting for the peek timeout);
+ *       the first segments are held and their bytes put in order (a ClientHello over several segments, out of order
+ *       or retransmitted) and shown to the namer until the name is settled or the bound is reached: {@link FlowEngineConfig#peekMaxBytes}, {@link #MAX_HELD} packets, the peek timeout from the first
  *       packet after the SYN, the application's FIN;</li>
  *   <li>the pipeline decides; {@link #connect} releases the held packets with the connection marked accepted (every
  *       later packet stays in the kernel), {@link #drop} with it marked rejected (the kernel resets the application;
@@ -164,7 +165,12 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
             queue.release(packetId, mark, verdictField);
             return;
         }
-        hold(packetId, mark, seq + payload.length);
+        if (pipeline != null && !syn && payload.length == 0 && (flags & (VerdictQueue.TCP_FIN | VerdictQueue.TCP_RST)) == 0) {
+            queue.release(packetId, mark, 0); // a bare ACK (the handshake's): nothing to judge; the server accepts meanwhile
+            queue.flush();
+        } else {
+            hold(packetId, mark, seq + payload.length);
+        }
         if (pipeline == null || syn) return; // the path is being chosen, or a SYN sent again
         if (!sawAfterSyn) {
             sawAfterSyn = true;
