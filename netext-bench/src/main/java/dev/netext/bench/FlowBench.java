@@ -2,6 +2,7 @@ package dev.netext.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.OperatingSystemMXBean;
 import dev.netext.api.EventSink;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
@@ -26,6 +27,7 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -96,7 +98,7 @@ final class FlowBench {
             try {
                 for (int r = 1; r <= rounds; r++) {
                     double direct = iperf(c);
-                    long[] directLat = latencies(c);
+                    Setups directLat = latencies(c);
                     FlowEngineConfig fast = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL)
                             .withLedgerDir(ledgers);
                     FlowEngineConfig terminated = fast.withInterception(fast.interception().withFastPath(false));
@@ -124,13 +126,16 @@ final class FlowBench {
     }
 
     /** Throughput (Gbit/s) and setup latencies with each filter: with process rules, and without. */
-    private record Measured(double gbps, long[] latencies, long[] latenciesWithoutProcess) {}
+    private record Measured(double gbps, Setups latencies, Setups latenciesWithoutProcess) {}
+
+    /** Connect-to-first-byte times, and this JVM's CPU time per connection meanwhile (client, echo server, netext). */
+    private record Setups(long[] nanos, double cpuMicrosPerFlow) {}
 
     private Measured measure(NetworkNamespace c, FlowEngineConfig cfg) throws Exception {
         FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
                 EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
         double gbps;
-        long[] lat;
+        Setups lat;
         try {
             gbps = iperf(c);
             lat = latencies(c);
@@ -146,16 +151,19 @@ final class FlowBench {
         }
     }
 
-    private void report(int r, String path, double direct, long[] directLat, Measured m) {
+    private void report(int r, String path, double direct, Setups directSetups, Measured m) {
         out.printf("round %d: iperf3 TCP direct %.2f Gbit/s, %s %.2f Gbit/s, ratio %.2f%n", r, direct, path, m.gbps(),
                 m.gbps() / direct);
-        out.printf("round %d: connect+first byte direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); %.0f flows/s sequential%n",
-                r, pct(directLat, 50), pct(directLat, 99), path, pct(m.latencies(), 50), pct(m.latencies(), 99),
-                pct(m.latencies(), 50) - pct(directLat, 50), pct(m.latencies(), 99) - pct(directLat, 99),
-                connections / (Arrays.stream(m.latencies()).sum() / 1e9));
-        long[] np = m.latenciesWithoutProcess();
-        out.printf("round %d: same, %s, filter without process rules (no wait for attribution): p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us)%n",
-                r, path, pct(np, 50), pct(np, 99), pct(np, 50) - pct(directLat, 50), pct(np, 99) - pct(directLat, 99));
+        long[] directLat = directSetups.nanos(), lat = m.latencies().nanos();
+        out.printf("round %d: connect+first byte direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); %.0f flows/s sequential; CPU %.0f us/flow (direct %.0f)%n",
+                r, pct(directLat, 50), pct(directLat, 99), path, pct(lat, 50), pct(lat, 99),
+                pct(lat, 50) - pct(directLat, 50), pct(lat, 99) - pct(directLat, 99),
+                connections / (Arrays.stream(lat).sum() / 1e9), m.latencies().cpuMicrosPerFlow(),
+                directSetups.cpuMicrosPerFlow());
+        long[] np = m.latenciesWithoutProcess().nanos();
+        out.printf("round %d: same, %s, filter without process rules (no wait for attribution): p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); CPU %.0f us/flow%n",
+                r, path, pct(np, 50), pct(np, 99), pct(np, 50) - pct(directLat, 50), pct(np, 99) - pct(directLat, 99),
+                m.latenciesWithoutProcess().cpuMicrosPerFlow());
     }
 
     /** The rules filter alone: new-flow verdicts per second on one thread (5 rules, default allow: worst case). */
@@ -197,9 +205,11 @@ final class FlowBench {
     }
 
     /** Connect, send a short HTTP request, receive its first byte back: the time a short request waits, per connection. */
-    private long[] latencies(NetworkNamespace c) throws Exception {
+    private Setups latencies(NetworkNamespace c) throws Exception {
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         return c.runInside(() -> {
             long[] out = new long[connections];
+            long cpu0 = os.getProcessCpuTime();
             for (int i = 0; i < connections; i++) {
                 long t0 = System.nanoTime();
                 try (Socket s = new Socket()) {
@@ -210,7 +220,7 @@ final class FlowBench {
                 }
                 out[i] = System.nanoTime() - t0;
             }
-            return out;
+            return new Setups(out, (os.getProcessCpuTime() - cpu0) / 1e3 / connections);
         });
     }
 

@@ -6,6 +6,7 @@ import dev.netext.api.tunnel.StopReason;
 
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A content filter on flows: {@code NEFilterDataProvider}. The host shows the provider each new flow that its
@@ -48,13 +49,22 @@ public interface FilterDataProvider extends Provider {
 
     /**
      * The path {@code opening} takes, asked once per flow as its first packet (a TCP SYN) leaves, before anything is
-     * connected: {@code opening} carries the remote, the DNS map's name if any, and the process when
-     * {@link #needsProcess} (not yet the name in the flow's own bytes, nor the flow's id: the terminated path gives
-     * it one of its own). Answer {@link FlowPath#VERDICT} when
-     * {@link #handleNewFlow} will give a final verdict from the opening bytes without a long pause; the host then
-     * judges the flow without terminating it. Default: {@link FlowPath#TERMINATED}, which every filter can use.
+     * connected (unless {@link #pathWithoutProcess} answered): {@code opening} carries the remote, the DNS map's name
+     * if any, and the process when {@link #needsProcess} (not yet the name in the flow's own bytes, nor the flow's
+     * id: the terminated path gives it one of its own). Answer {@link FlowPath#VERDICT} when {@link #handleNewFlow}
+     * will give a final verdict from the opening bytes without a long pause; the host then judges the flow without
+     * terminating it. Default: {@link FlowPath#TERMINATED}, which every filter can use.
      */
     default FlowPath pathFor(Flow opening) { return FlowPath.TERMINATED; }
+
+    /**
+     * The path {@code opening} takes whatever process opened it, if this filter can tell before attribution
+     * ({@code opening} carries {@link dev.netext.api.flow.ProcessInfo#UNKNOWN}), else empty. Asked first, as the SYN
+     * leaves, when the filter {@link #needsProcess}: an answer lets the SYN go at once instead of waiting for the
+     * process (the flow is still judged with it); empty, and {@link #pathFor} is asked once the process is known.
+     * Default: empty.
+     */
+    default Optional<FlowPath> pathWithoutProcess(Flow opening) { return Optional.empty(); }
 
     /**
      * Data the local application sent, starting at stream {@code offset}; {@code data} is a read-only view valid only

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The profile's rules filter with the daemon's saved rules (prompt answers, {@code netext rules add}) tried first: a
@@ -58,6 +59,9 @@ final class SavedRulesFilter implements FilterDataProvider {
     /** The rules filter's path: a saved rule only allows or drops, which the fast path does as well. */
     @Override
     public FlowPath pathFor(Flow opening) { return rules.pathFor(opening); }
+
+    @Override
+    public Optional<FlowPath> pathWithoutProcess(Flow opening) { return rules.pathWithoutProcess(opening); }
 
     @Override
     public FilterVerdict handleNewFlow(Flow flow) {

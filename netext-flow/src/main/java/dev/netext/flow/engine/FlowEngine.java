@@ -45,8 +45,6 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -68,13 +66,15 @@ import java.util.stream.Stream;
  * it on a thread inside the namespace it should serve: the listeners, the netlink sockets and the event loop threads
  * are created from the starting thread.
  *
- * <p>Owns: the event loops, the listeners, the steering (and its ledger), the attributor. {@link #close} stops the
- * provider, closes the listeners (intercepted connections then fail to reach anything: no traffic leaks past a
- * stopped filter, nor is any lost silently), removes the steering and deletes the ledger.
+ * <p>Threads: the event loops carry the flows' bytes and their pipelines' state; one {@link DecisionPool} runs, per
+ * flow, attribution and whatever of its decision cannot run on the loop, as one task.
+ *
+ * <p>Owns: the event loops, the decision pool, the listeners, the steering (and its ledger), the attributor.
+ * {@link #close} stops the provider, closes the listeners (intercepted connections then fail to reach anything: no
+ * traffic leaks past a stopped filter, nor is any lost silently), removes the steering and deletes the ledger.
  */
 public final class FlowEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlowEngine.class);
-    private static final int ATTRIBUTION_THREADS = 2;
     /** The netfilter queue of the fast path (one flow layer per network namespace). */
     public static final int VERDICT_QUEUE = 0x4e58;
 
@@ -84,15 +84,8 @@ public final class FlowEngine implements AutoCloseable {
     private final ProxyWalk proxies;
     private final List<FlowProxy> proxyList; // closed with the engine when they hold resources (hosted providers)
     private final EventLoopGroup group;
-    /** The decision pool: a flow's decide and route steps off the loop, one task each; providers may block there. */
-    private final ExecutorService deciders = Executors.newVirtualThreadPerTaskExecutor();
-    /**
-     * Process attribution, on platform threads: it is all small blocking reads of {@code /proc}, and on a virtual
-     * thread each one pays for the JDK's blocking-I/O compensation (measured here: p50 307 µs per attribution on
-     * virtual threads, 104–160 µs on a platform pool).
-     */
-    private final ExecutorService attributors = Executors.newFixedThreadPool(ATTRIBUTION_THREADS,
-            Thread.ofPlatform().name("flow-attribution-", 0).daemon().factory());
+    /** Attribution, then whatever of a flow's decision cannot run on its event loop: one task per flow. */
+    private final DecisionPool decisions = new DecisionPool();
     private final Map<Long, FlowPipeline> paused = new ConcurrentHashMap<>(); // TCP and UDP flows waiting in a pause
     private final LongSupplier flowIds;
     private final FastThreadLocal<FlowNamer> namers;
@@ -221,11 +214,9 @@ public final class FlowEngine implements AutoCloseable {
 
     ProcessAttributor attributor() { return attributor; }
 
-    ExecutorService deciders() { return deciders; }
+    DecisionPool decisions() { return decisions; }
 
     long nextFlowId() { return flowIds.getAsLong(); }
-
-    ExecutorService attributors() { return attributors; }
 
     FilterSettings settings() { return settings; }
 
@@ -290,8 +281,7 @@ public final class FlowEngine implements AutoCloseable {
             }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        deciders.shutdownNow();
-        attributors.shutdownNow();
+        decisions.shutdownNow();
         if (attributor != null) attributor.close();
         if (rtnl != null) rtnl.close();
         if (ledger != null) ledger.close();

@@ -38,14 +38,17 @@ import java.util.function.Consumer;
  * first packet in a netfilter queue) only move bytes or packets. In order:
  * <ol>
  *   <li><b>attribute</b> — the process behind the client's socket (inbound: the server's listening or bound socket),
- *       started at once (while that socket certainly exists) on the engine's platform attribution pool;</li>
- *   <li><b>name</b> — the adapter shows the namer the client's first bytes ({@link #peeked}) until the name is
- *       settled or the bound is reached: the peek size, the peek timeout ({@link #nameWithin}), the client's end of
- *       input;</li>
+ *       started at once (while that socket certainly exists) as the flow's task on the engine's one pool
+ *       ({@link DecisionPool}, platform threads);</li>
+ *   <li><b>name</b> — meanwhile, the adapter shows the namer the client's first bytes ({@link #peeked}) until the
+ *       name is settled or the bound is reached: the peek size, the peek timeout ({@link #nameWithin}), the client's
+ *       end of input;</li>
  *   <li><b>decide</b> — the filter settings, then the filter ({@link FlowDecision}): on the flow's event loop when
- *       the filter decides inline, else on the decision pool once attribution is done;</li>
- *   <li><b>route</b> — an allowed flow is offered to the proxy chain ({@link ProxyWalk}) once attribution is done;
- *       whatever of decide and route cannot run on the loop is one task on the decision pool;</li>
+ *       the filter decides inline and attribution is done (or not needed), else in the flow's task, right after
+ *       attribution;</li>
+ *   <li><b>route</b> — an allowed flow is offered to the proxy chain ({@link ProxyWalk}), in the same task.
+ *       Attribute → decide → route is one task, no hop between them ({@link #afterAttribution}); only when the name
+ *       is settled after attribution ended does the decision start a task of its own (or run on the loop);</li>
  *   <li><b>act</b> — back on the event loop, the adapter connects ({@link Transport#connect}: a proxy or direct) or
  *       drops ({@link Transport#drop}); a pause holds here until resumed or timed out. The flow's bytes move once it
  *       is <em>announced</em> (its opened and verdict events are out, carrying the process) or once
@@ -54,14 +57,15 @@ import java.util.function.Consumer;
  * A filter that decides inline and does not need the process is asked before attribution is done: an allowed direct
  * flow then connects at once, its events follow when attribution is done, and its bytes wait for them at most
  * {@link #ATTRIBUTION_HOLD} (a one-request client cannot finish and exit before it is named). Anything else it
- * decides without the process — a drop, a pause, rules to fetch, a proxy walk — continues on the decision pool once
+ * decides without the process — a drop, a pause, rules to fetch, a proxy walk — continues in the flow's task once
  * attribution is done: blocked flows are the ones users read, and a reset client would exit before it is named.
  *
  * <p>Events of one flow, in order: opened, verdict, the proxies' verdicts and the route, upstream, any later
  * verdict (resume, pause timeout, data), closed. Every event after the verdict waits for the announcement.
  *
- * <p>Threads: the pipeline's state lives on the flow's event loop; the decision task reads only what was set before
- * it was submitted and hands its outcome back; the announcement is guarded by the pipeline's lock.
+ * <p>Threads: the pipeline's state lives on the flow's event loop; the flow's task reads only what was set before
+ * its decision was handed to it and hands its outcome back to the loop; the announcement is guarded by the
+ * pipeline's lock.
  */
 public final class FlowPipeline {
     private static final Logger log = LoggerFactory.getLogger(FlowPipeline.class);
@@ -132,7 +136,10 @@ public final class FlowPipeline {
         this.process = process;
     }
 
-    /** The process behind {@code client}, on the engine's attribution pool: start it while that socket exists. */
+    /**
+     * The process behind {@code client}: the first step of the flow's task on the engine's decision pool (the rest
+     * of the decision continues in it, {@link #afterAttribution}); start it while that socket exists.
+     */
     static CompletableFuture<ProcessInfo> attribution(FlowEngine engine, TransportProtocol protocol,
                                                       InetSocketAddress client, InetSocketAddress original) {
         return attribution(engine, Direction.OUTBOUND, protocol, client, original);
@@ -148,7 +155,7 @@ public final class FlowPipeline {
             } catch (Exception e) {
                 return ProcessInfo.UNKNOWN;
             }
-        }, engine.attributors());
+        }, engine.decisions());
     }
 
     /**
@@ -193,12 +200,9 @@ public final class FlowPipeline {
         if (name == null) name = engine.namer().nameFromDns(remote.getAddress());
         created = Instant.now();
         FilterDataProvider p = engine.provider();
-        if (!p.decidesInline()) afterAttribution(pi -> decideOffLoop(pi, null, null, 0, false));
-        else if (process.isDone()) decideInline(attributed(process.getNow(null)));
-        else if (!p.needsProcess()) decideInline(null);
-        else process.whenComplete((pi, e) -> loop.execute(() -> {
-            if (step == Step.DECIDING) decideInline(attributed(pi));
-        }));
+        if (p.decidesInline() && process.isDone()) decideInline(attributed(process.getNow(null)));
+        else if (p.decidesInline() && !p.needsProcess()) decideInline(null);
+        else afterAttribution(pi -> decideOffLoop(pi, null, null, 0, false)); // the attributing task goes on
     }
 
     /** The filter asked here on the loop; {@code pi} is null while attribution still runs. */
@@ -220,7 +224,7 @@ public final class FlowPipeline {
     }
 
     /**
-     * The decision's part off the loop, one task on the decision pool once attribution is done: the filter (when it
+     * The decision's part off the loop, in the flow's task once attribution is done: the filter (when it
      * does not decide inline, or asked for rules), the announcement, the proxy walk; the act goes back to the loop.
      * {@code shown} and {@code inline} are what the filter was already asked inline, and answered, or null;
      * {@code openedOut}: the opened event is out already (the filter was asked with the process).
@@ -418,8 +422,12 @@ public final class FlowPipeline {
         else waiting.add(r);
     }
 
+    /**
+     * Runs {@code task} with the flow's process on the decision pool: in the task that attributes the flow when it is
+     * still running (no hop), else as a task of its own.
+     */
     private void afterAttribution(Consumer<ProcessInfo> task) {
-        process.whenComplete((pi, e) -> engine.deciders().execute(() -> task.accept(attributed(pi))));
+        process.whenComplete((pi, e) -> engine.decisions().continueWith(() -> task.accept(attributed(pi))));
     }
 
     /** Whether an allowed flow is offered to the proxy chain: an outbound one, when there is a chain. */

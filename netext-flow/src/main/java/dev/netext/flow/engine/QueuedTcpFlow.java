@@ -28,20 +28,23 @@ import java.util.concurrent.TimeUnit;
  * One locally opened TCP connection on the fast path: the kernel-verdict adapter of the {@link FlowPipeline}. Its
  * packets arrive from the {@link VerdictQueue} and are held in the kernel (not given a verdict) until it is judged:
  * <ol>
- *   <li>the SYN: attribution starts, the filter chooses the path ({@link FilterDataProvider#pathFor}) — the
+ *   <li>the SYN, on the queue's thread: attribution starts, the filter chooses the path
+ *       ({@link FilterDataProvider#pathWithoutProcess}, else {@link FilterDataProvider#pathFor} once attributed) — the
  *       terminated path: the SYN is accepted with the intercept mark and TPROXY takes the connection (a flow of its
  *       own there); the fast path: the SYN leaves with the connection marked pending, so its next packets are
  *       queued too;</li>
- *   <li>the handshake's ACK and the first segments are held and their bytes put in order (a ClientHello over several
- *       segments, out of order or retransmitted) and shown to the namer until the name is settled or the bound is
- *       reached: {@link FlowEngineConfig#peekMaxBytes}, {@link #MAX_HELD} packets, the peek timeout from the first
+ *   <li>the handshake's ACK passes at once (it carries nothing to judge: the server accepts the connection while the
+ *       client's first bytes are judged, and a server that speaks first is not kept waiting for the peek timeout);
+ *       the first segments are held and their bytes put in order (a ClientHello over several segments, out of order
+ *       or retransmitted) and shown to the namer until the name is settled or the bound is reached: {@link FlowEngineConfig#peekMaxBytes}, {@link #MAX_HELD} packets, the peek timeout from the first
  *       packet after the SYN, the application's FIN;</li>
  *   <li>the pipeline decides; {@link #connect} releases the held packets with the connection marked accepted (every
  *       later packet stays in the kernel), {@link #drop} with it marked rejected (the kernel resets the application;
  *       later packets are reset too) or silently dropped.</li>
  * </ol>
- * All methods but the constructor run on the flow's event loop. The closed event of an allowed flow comes when the
- * kernel destroys the application's socket, with that socket's byte counts ({@link VerdictQueue}).
+ * All methods but the constructor and {@link #synQueued} run on the flow's event loop (the SYN's path may be chosen
+ * on the queue's thread, before any later packet of the flow is handed to the loop). The closed event of an allowed
+ * flow comes when the kernel destroys the application's socket, with that socket's byte counts ({@link VerdictQueue}).
  */
 final class QueuedTcpFlow implements FlowPipeline.Transport {
     private static final Logger log = LoggerFactory.getLogger(QueuedTcpFlow.class);
@@ -77,27 +80,56 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
 
     // 1. the SYN
 
-    /** The first SYN: choose the path, once attribution is done when the filter needs the process to choose. */
-    void syn(int packetId, int mark, int seq) {
+    /**
+     * The first SYN, on the queue's thread: the path is chosen right there when that takes a rule walk at most (a
+     * filter that {@link FilterDataProvider#decidesInline}, or a proxy chain: always terminated), so the SYN leaves
+     * without a hop to the flow's loop; else on the loop.
+     */
+    void synQueued(int packetId, int mark, int seq) {
+        if (!engine.proxies().isEmpty() || engine.provider().decidesInline()) syn(packetId, mark, seq);
+        else loop.execute(() -> syn(packetId, mark, seq));
+    }
+
+    /**
+     * Holds the SYN and chooses the path: at once when the filter does not need the process, or can tell the path
+     * whatever the process is ({@link FilterDataProvider#pathWithoutProcess}); else once attribution is done. Runs
+     * before any later packet of the flow is handed to its loop.
+     */
+    private void syn(int packetId, int mark, int seq) {
         hold(packetId, mark, seq + 1);
         prefix = new StreamPrefix(engine.config().peekMaxBytes(), seq + 1);
         serverNext = seq + 1;
         FilterDataProvider p = engine.provider();
         if (!engine.proxies().isEmpty()) choose(FlowPath.TERMINATED); // proxy routing needs the terminated path
         else if (!p.needsProcess()) choose(pathFor(ProcessInfo.UNKNOWN));
-        else process.whenComplete((pi, e) -> loop.execute(() -> choose(pathFor(pi == null ? ProcessInfo.UNKNOWN : pi))));
+        else pathWithoutProcess().ifPresentOrElse(this::choose, () -> process.whenComplete((pi, e) ->
+                loop.execute(() -> choose(pathFor(pi == null ? ProcessInfo.UNKNOWN : pi)))));
     }
 
     private FlowPath pathFor(ProcessInfo pi) {
         try {
-            TcpFlow opening = new TcpFlow(Long.MAX_VALUE, Direction.OUTBOUND, Endpoint.of(client), Endpoint.of(remote),
-                    pi, engine.namer().nameFromDns(remote.getAddress()).hostname(), Optional.empty(), Instant.now());
-            FlowPath path = engine.provider().pathFor(opening);
+            FlowPath path = engine.provider().pathFor(opening(pi));
             return path == null ? FlowPath.TERMINATED : path;
         } catch (RuntimeException e) {
             log.debug("pathFor threw: {}", e.toString());
             return FlowPath.TERMINATED;
         }
+    }
+
+    private Optional<FlowPath> pathWithoutProcess() {
+        try {
+            Optional<FlowPath> path = engine.provider().pathWithoutProcess(opening(ProcessInfo.UNKNOWN));
+            return path == null ? Optional.empty() : path;
+        } catch (RuntimeException e) {
+            log.debug("pathWithoutProcess threw: {}", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** The flow as its SYN shows it: no id yet (the terminated path gives it one of its own), no name from bytes. */
+    private TcpFlow opening(ProcessInfo pi) {
+        return new TcpFlow(Long.MAX_VALUE, Direction.OUTBOUND, Endpoint.of(client), Endpoint.of(remote), pi,
+                engine.namer().nameFromDns(remote.getAddress()).hostname(), Optional.empty(), Instant.now());
     }
 
     private void choose(FlowPath path) {
@@ -133,7 +165,12 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
             queue.release(packetId, mark, verdictField);
             return;
         }
-        hold(packetId, mark, seq + payload.length);
+        if (pipeline != null && !syn && payload.length == 0 && (flags & (VerdictQueue.TCP_FIN | VerdictQueue.TCP_RST)) == 0) {
+            queue.release(packetId, mark, 0); // a bare ACK (the handshake's): nothing to judge; the server accepts meanwhile
+            queue.flush();
+        } else {
+            hold(packetId, mark, seq + payload.length);
+        }
         if (pipeline == null || syn) return; // the path is being chosen, or a SYN sent again
         if (!sawAfterSyn) {
             sawAfterSyn = true;

@@ -145,7 +145,7 @@ final class VerdictQueue implements AutoCloseable {
         if (syn && (f == null || f.closed())) { // a new connection (its port may be a closed flow's, lingering)
             QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), group.next());
             flows.put(key, created);
-            created.loop.execute(() -> created.syn(id, mark, seq));
+            created.synQueued(id, mark, seq);
         } else if (f == null) {
             // a connection marked pending whose flow this instance does not know (a crashed instance judged it)
             release(id, mark, failOpen ? VerdictSteering.ACCEPTED : VerdictSteering.REJECTED);

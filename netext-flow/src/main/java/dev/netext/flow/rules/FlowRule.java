@@ -129,6 +129,11 @@ public record FlowRule(String host, IpPrefix cidr, PortRange port, TransportProt
         return processPath != null || processName != null || uid != null || cgroup != null;
     }
 
+    /** This rule without its process selectors: what it may match before the flow's process is known. */
+    public FlowRule withoutProcess() {
+        return needsProcess() ? new FlowRule(host, cidr, port, protocol, null, null, null, null, list, action, direction) : this;
+    }
+
     public FlowRule withHost(String h) { return new FlowRule(h, cidr, port, protocol, processPath, processName, uid, cgroup, list, action, direction); }
     public FlowRule withCidr(IpPrefix c) { return new FlowRule(host, c, port, protocol, processPath, processName, uid, cgroup, list, action, direction); }
     public FlowRule withPort(PortRange p) { return new FlowRule(host, cidr, p, protocol, processPath, processName, uid, cgroup, list, action, direction); }

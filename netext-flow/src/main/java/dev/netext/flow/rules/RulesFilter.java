@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The built-in {@code rules} filter provider: rules are tried in order, the first match decides, else
@@ -24,7 +25,10 @@ import java.util.Map;
  * constants only (prompts build their event).
  */
 public final class RulesFilter implements FilterDataProvider {
+    private static final Optional<FlowPath> FAST = Optional.of(FlowPath.VERDICT);
+
     private final List<FlowRule> rules;
+    private final List<FlowRule> rulesWithoutProcess; // what each rule may match before the process is known
     private final RuleAction defaultAction, inboundDefault;
     private final Duration promptTimeout;
     private final FinalVerdict promptDefault;
@@ -41,6 +45,7 @@ public final class RulesFilter implements FilterDataProvider {
     public RulesFilter(List<FlowRule> rules, RuleAction defaultAction, RuleAction inboundDefault, Duration promptTimeout,
                        FinalVerdict promptDefault, DropMode dropMode) {
         this.rules = List.copyOf(rules);
+        this.rulesWithoutProcess = this.rules.stream().map(FlowRule::withoutProcess).toList();
         this.defaultAction = defaultAction == null ? RuleAction.ALLOW : defaultAction;
         this.inboundDefault = inboundDefault == null ? RuleAction.ALLOW : inboundDefault;
         this.promptTimeout = promptTimeout == null ? Duration.ofSeconds(30) : promptTimeout;
@@ -106,6 +111,24 @@ public final class RulesFilter implements FilterDataProvider {
             if (r.action() == RuleAction.PROMPT && r.mayMatch(opening)) return FlowPath.TERMINATED;
         }
         return defaultAction == RuleAction.PROMPT ? FlowPath.TERMINATED : FlowPath.VERDICT;
+    }
+
+    /**
+     * The fast path when no prompt may decide the flow whatever its process: every prompt rule, its process
+     * selectors set aside, cannot match, and neither does a default prompt; a process rule before it only allows or
+     * drops, which the fast path does as well. Else empty: {@link #pathFor} decides with the process.
+     */
+    @Override
+    public Optional<FlowPath> pathWithoutProcess(Flow opening) {
+        for (int i = 0; i < rules.size(); i++) {
+            FlowRule r = rules.get(i);
+            if (r.action() == RuleAction.PROMPT) {
+                if (rulesWithoutProcess.get(i).mayMatch(opening)) return Optional.empty();
+            } else if (!r.needsProcess() && r.matches(opening)) {
+                return FAST;
+            }
+        }
+        return defaultAction == RuleAction.PROMPT ? Optional.empty() : FAST;
     }
 
     @Override

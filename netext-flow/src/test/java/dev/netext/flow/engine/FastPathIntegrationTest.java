@@ -19,7 +19,13 @@ import dev.netext.linux.nfqueue.VerdictSteering;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.api.flow.PortRange;
+import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,6 +205,44 @@ class FastPathIntegrationTest {
         long id = opened("v6.ok.test", HostnameInfo.Source.TLS_SNI);
         assertThat(verdicts(id)).containsExactly(FinalVerdict.ALLOW);
         assertThat(upstreamMessages(id)).containsExactly(localOf(id));
+    }
+
+    /**
+     * A server that speaks first (SMTP, SSH) gets its banner to the client at once: the handshake's ACK carries nothing
+     * to judge and passes, so the server accepts while the flow waits for the client's first bytes. Held, the ACK
+     * would keep the connection half-open until the peek timeout (300 ms) decided the flow without bytes.
+     */
+    @Test
+    void aServerThatSpeaksFirstIsNotHeldForThePeekTimeout() throws Exception {
+        ServerSocket banner = server.runInside(() -> new ServerSocket(2525, 16, InetAddress.getByName("10.79.0.2")));
+        Thread serving = Thread.ofPlatform().daemon().start(() -> {
+            while (!banner.isClosed()) {
+                try (Socket s = banner.accept()) {
+                    s.getOutputStream().write("220 banner\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    return; // closed
+                }
+            }
+        });
+        try {
+            long fastest = Long.MAX_VALUE;
+            for (int i = 0; i < 5; i++) { // the fastest of five: a loaded machine may stall any one of them
+                long millis = client.runInside(() -> {
+                    long t0 = System.nanoTime();
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("10.79.0.2", 2525), 5000);
+                        s.setSoTimeout(5000);
+                        assertThat(s.getInputStream().read()).isEqualTo('2');
+                    }
+                    return (System.nanoTime() - t0) / 1_000_000;
+                });
+                fastest = Math.min(fastest, millis);
+            }
+            assertThat(fastest).as("ms to the banner, fastest of 5").isLessThan(200);
+        } finally {
+            banner.close();
+            serving.join(2000);
+        }
     }
 
     /** A Python client writes a real ClientHello grown by a 3000-byte padding extension (SNI after it) in two sends. */

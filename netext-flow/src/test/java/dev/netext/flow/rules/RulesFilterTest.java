@@ -157,4 +157,34 @@ class RulesFilterTest {
         assertThat(promptByDefault.pathFor(flow("192.0.2.1:443", null, CURL))).isEqualTo(FlowPath.VERDICT);
         assertThat(promptByDefault.pathFor(flow("192.0.2.1:80", null, CURL))).isEqualTo(FlowPath.TERMINATED);
     }
+
+    @Test
+    void pathWithoutProcessIsTheFastOneOnlyWhenNoProcessCouldMakeAPromptDecide() {
+        TcpFlow unattributed = flow("192.0.2.1:443", null, ProcessInfo.UNKNOWN);
+        RulesFilter bench = new RulesFilter(List.of(
+                FlowRule.of(RuleAction.DROP).withProcessName("wget"),
+                FlowRule.of(RuleAction.PROMPT).withCidr(IpPrefix.parse("203.0.113.0/24")).withPort(PortRange.of(443)),
+                FlowRule.of(RuleAction.DROP).withUid(4242L)),
+                RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(bench.needsProcess()).isTrue();
+        assertThat(bench.pathWithoutProcess(unattributed)).contains(FlowPath.VERDICT); // the SYN need not wait
+        assertThat(bench.pathWithoutProcess(flow("203.0.113.9:443", null, ProcessInfo.UNKNOWN))).isEmpty();
+        // a prompt for one program: without the process it may be that program (pathFor would say VERDICT here)
+        RulesFilter askCurl = new RulesFilter(List.of(FlowRule.of(RuleAction.PROMPT).withProcessName("curl")),
+                RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(askCurl.pathFor(unattributed)).isEqualTo(FlowPath.VERDICT);
+        assertThat(askCurl.pathWithoutProcess(unattributed)).isEmpty();
+        assertThat(askCurl.pathFor(flow("192.0.2.1:443", null, CURL))).isEqualTo(FlowPath.TERMINATED);
+        // a rule that decides whatever the process, before the prompt: fast
+        RulesFilter allowFirst = new RulesFilter(List.of(
+                FlowRule.of(RuleAction.ALLOW).withPort(PortRange.of(443)),
+                FlowRule.of(RuleAction.PROMPT).withProcessName("curl")),
+                RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(allowFirst.pathWithoutProcess(unattributed)).contains(FlowPath.VERDICT);
+        // a process rule before a default prompt may or may not match: the process decides
+        RulesFilter promptByDefault = new RulesFilter(List.of(FlowRule.of(RuleAction.ALLOW).withProcessName("curl")),
+                RuleAction.PROMPT, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
+        assertThat(promptByDefault.pathWithoutProcess(unattributed)).isEmpty();
+        assertThat(promptByDefault.pathFor(flow("192.0.2.1:443", null, CURL))).isEqualTo(FlowPath.VERDICT);
+    }
 }

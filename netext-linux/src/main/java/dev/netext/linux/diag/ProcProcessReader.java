@@ -32,7 +32,7 @@ public final class ProcProcessReader {
         this.proc = proc;
     }
 
-    /** A builder filled with what could be read about {@code pid}. */
+    /** A builder filled with what could be read about {@code pid}; the files are read by {@link ProcFiles}. */
     public ProcessInfo.Builder read(int pid) {
         Path dir = proc.resolve(Integer.toString(pid));
         ProcessInfo.Builder b = ProcessInfo.builder().pid(pid);
@@ -43,36 +43,23 @@ public final class ProcProcessReader {
         } catch (IOException | UnsupportedOperationException | InvalidPathException e) {
             // kernel thread, exited, or not readable
         }
-        try {
-            b.commandLine(parseCmdline(readHead(dir.resolve("cmdline"))));
-        } catch (IOException e) {
-            // exited
-        }
-        try {
-            String status = Files.readString(dir.resolve("status"), StandardCharsets.ISO_8859_1);
-            long uid = effectiveId(status, "Uid:");
-            long gid = effectiveId(status, "Gid:");
+        byte[] cmdline = ProcFiles.read(dir.resolve("cmdline").toString(), MAX_CMDLINE_BYTES);
+        if (cmdline != null) b.commandLine(parseCmdline(cmdline));
+        byte[] status = ProcFiles.read(dir.resolve("status").toString(), ProcFiles.MAX_BYTES);
+        if (status != null) {
+            String text = new String(status, StandardCharsets.ISO_8859_1);
+            long uid = effectiveId(text, "Uid:");
+            long gid = effectiveId(text, "Gid:");
             if (uid >= 0) b.uid(uid);
             if (gid >= 0) b.gid(gid);
-        } catch (IOException e) {
-            // exited
         }
-        try {
-            String cgroup = parseCgroupV2(Files.readString(dir.resolve("cgroup"), StandardCharsets.UTF_8));
-            if (cgroup != null) {
-                b.cgroupPath(cgroup);
-                ContainerIds.fromCgroup(cgroup).ifPresent(b::containerId);
-            }
-        } catch (IOException e) {
-            // exited
+        byte[] cgroupFile = ProcFiles.read(dir.resolve("cgroup").toString(), ProcFiles.MAX_BYTES);
+        String cgroup = cgroupFile == null ? null : parseCgroupV2(new String(cgroupFile, StandardCharsets.UTF_8));
+        if (cgroup != null) {
+            b.cgroupPath(cgroup);
+            ContainerIds.fromCgroup(cgroup).ifPresent(b::containerId);
         }
         return b;
-    }
-
-    private static byte[] readHead(Path file) throws IOException {
-        try (var in = Files.newInputStream(file)) {
-            return in.readNBytes(MAX_CMDLINE_BYTES);
-        }
     }
 
     /** NUL-separated arguments; a trailing NUL ends the last one. Arguments are bytes, read as UTF-8. */
@@ -91,18 +78,18 @@ public final class ProcProcessReader {
 
     /** The effective id from a {@code Uid:}/{@code Gid:} line ({@code real effective saved fs}), or -1. */
     static long effectiveId(String status, String key) {
-        for (String line : status.split("\n")) {
-            if (!line.startsWith(key)) continue;
-            String[] f = line.substring(key.length()).trim().split("\\s+");
-            if (f.length < 2) return -1;
-            try {
-                long v = Long.parseLong(f[1]);
-                return v >= 0 && v <= 0xFFFF_FFFEL ? v : -1;
-            } catch (NumberFormatException e) {
-                return -1;
-            }
+        int line = status.startsWith(key) ? 0 : status.indexOf("\n" + key) + 1; // 0: not found
+        if (line == 0 && !status.startsWith(key)) return -1;
+        int from = line + key.length();
+        int end = status.indexOf('\n', from);
+        String[] f = status.substring(from, end < 0 ? status.length() : end).trim().split("\\s+");
+        if (f.length < 2) return -1;
+        try {
+            long v = Long.parseLong(f[1]);
+            return v >= 0 && v <= 0xFFFF_FFFEL ? v : -1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
-        return -1;
     }
 
     /** The path of the cgroup v2 hierarchy ({@code 0::/user.slice/…}), or null on a v1-only system. */

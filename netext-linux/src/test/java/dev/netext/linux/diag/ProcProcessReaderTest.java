@@ -22,6 +22,7 @@ class ProcProcessReaderTest {
         assertThat(ProcProcessReader.effectiveId(status, "Gid:")).isEqualTo(101);
         assertThat(ProcProcessReader.effectiveId("Uid:\tx\ty\n", "Uid:")).isEqualTo(-1);
         assertThat(ProcProcessReader.effectiveId("Name:\tx\n", "Uid:")).isEqualTo(-1);
+        assertThat(ProcProcessReader.effectiveId("NotUid:\t5\t6\nUid:\t7\t8\t9\t10", "Uid:")).isEqualTo(8);
         assertThat(ProcProcessReader.parseCgroupV2("12:cpu:/a\n0::/user.slice/app.scope\n")).isEqualTo("/user.slice/app.scope");
         assertThat(ProcProcessReader.parseCgroupV2("12:cpu:/a\n")).isNull();
     }
@@ -48,5 +49,24 @@ class ProcProcessReaderTest {
         assertThat(p.executable()).isEmpty();
         assertThat(p.commandLine()).isEqualTo(List.of());
         assertThat(p.uid()).isEmpty();
+    }
+
+    @Test
+    void filesAreReadWholeUpToTheLimit() throws Exception {
+        Path dir = Files.createTempDirectory("proc-files");
+        Path big = dir.resolve("big");
+        try {
+            byte[] content = new byte[ProcFiles.MAX_BYTES + 100];
+            for (int i = 0; i < content.length; i++) content[i] = (byte) i;
+            Files.write(big, content);
+            assertThat(ProcFiles.read(big.toString(), 4096)).hasSize(4096).startsWith(content[0], content[1]);
+            assertThat(ProcFiles.read(big.toString(), Integer.MAX_VALUE)).hasSize(ProcFiles.MAX_BYTES);
+            assertThat(ProcFiles.read("/proc/self/status", ProcFiles.MAX_BYTES)).asString(StandardCharsets.ISO_8859_1)
+                    .contains("Uid:").endsWith("\n");
+            assertThat(ProcFiles.read(dir.resolve("missing").toString(), 10)).isNull();
+        } finally {
+            Files.deleteIfExists(big);
+            Files.deleteIfExists(dir);
+        }
     }
 }
