@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * All methods but the constructor run on the flow's event loop. The closed event of an allowed flow comes when the
  * kernel destroys the application's socket, with that socket's byte counts ({@link VerdictQueue}).
  */
-final class QueuedTcpFlow implements FlowPipeline.Transport {
+final class QueuedTcpFlow implements FlowPipeline.Transport, VerdictQueue.QueuedFlow {
     private static final Logger log = LoggerFactory.getLogger(QueuedTcpFlow.class);
     /** The most packets held while naming: a ClientHello spans a few; more means the bytes name nothing. */
     static final int MAX_HELD = 64;
@@ -74,6 +74,14 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         // at once, on the queue's thread: the application's socket certainly exists while its SYN is held
         this.process = FlowPipeline.attribution(engine, TransportProtocol.TCP, client, remote);
     }
+
+    @Override public InetSocketAddress client() { return client; }
+
+    @Override public InetSocketAddress remote() { return remote; }
+
+    @Override public TransportProtocol protocol() { return TransportProtocol.TCP; }
+
+    @Override public EventLoop loop() { return loop; }
 
     // 1. the SYN
 
@@ -231,7 +239,8 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
      * The flow ended: its application's socket is gone (with the socket's byte counts, -1 when unknown), it ended
      * while being named, or it was dropped.
      */
-    void close(long received, long acked) {
+    @Override
+    public void close(long received, long acked) {
         if (gone) return;
         gone = true;
         if (handshakeTimer != null) handshakeTimer.cancel(false);
@@ -241,9 +250,9 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         loop.schedule(() -> queue.forget(this), VerdictQueue.LINGER.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** Whether the flow has ended (its entry only lingers). */
-    boolean closed() { return gone; }
+    @Override
+    public boolean closed() { return gone; }
 
-    /** Whether the sweep should look for this flow's socket: allowed and not yet gone. */
-    boolean accepted() { return verdictField == VerdictSteering.ACCEPTED && !gone; }
+    @Override
+    public boolean accepted() { return verdictField == VerdictSteering.ACCEPTED && !gone; }
 }
