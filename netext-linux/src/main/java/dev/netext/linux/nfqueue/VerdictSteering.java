@@ -17,6 +17,7 @@ import java.util.List;
  * <pre>
  * OUTPUT -j NETEXT-FP-q-OUT                                      (inserted first)
  * NETEXT-FP-q-OUT:
+ *   -m mark --mark 0/FIELD -m connmark --mark ACCEPTED/FIELD -j RETURN    most packets: an allowed flow's, in one rule
  *   -m mark --mark BYPASS -j RETURN                              netext's own packets (a reset to a dropped server)
  *   -m mark ! --mark 0/FIELD -j NETEXT-FP-q-SET                  a verdict (NF_REPEAT with the field set): save it
  *   -m conntrack --ctdir REPLY -j RETURN                         (a REJECT's own reset to the application included)
@@ -104,6 +105,9 @@ public final class VerdictSteering implements AutoCloseable {
         chains.rule(family, t, "-A", set, "-m", "connmark", "--mark", field(PENDING), "-j", "ACCEPT");
 
         chains.newChain(family, t, out);
+        // first, in one rule: most packets here belong to an allowed flow (no verdict in their own mark)
+        chains.rule(family, t, "-A", out, "-m", "mark", "--mark", "0x0/" + hex(FIELD), "-m", "connmark", "--mark",
+                field(ACCEPTED), "-j", "RETURN");
         chains.rule(family, t, "-A", out, "-m", "mark", "--mark", hex(c.bypassMark()), "-j", "RETURN");
         chains.rule(family, t, "-A", out, "-m", "mark", "!", "--mark", "0x0/" + hex(FIELD), "-j", set);
         // first among the verdicts: the reset a REJECT sends the application goes out here too, in the reply direction
