@@ -28,15 +28,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The UDP part of {@code netext-bench flows}, side by side over a veth between two namespaces: a UDP echo (RFC 862)
- * probed with a bounded window of 1200-byte datagrams (one flow: after its first datagram the kernel delivers the
- * rest to the flow's connected reply socket), direct vs through interception with the rules filter allowing; and
- * new-flow setup — a fresh socket, one datagram, its echo — p50/p99, direct vs intercepted (listener, attribution,
- * naming, verdict, two relay sockets). Also the CPU time per echoed datagram of the relay's event loops and of the
- * client, which a loaded machine distorts less than throughput.
+ * probed with a bounded window of 1200-byte datagrams (one flow), direct, on the fast path (the first datagram
+ * queued and judged, the rest carried by the kernel) and on the terminated path (after its first datagram the kernel
+ * delivers the rest to the flow's connected reply socket, netext relays each), with the rules filter allowing; and
+ * new-flow setup — a fresh socket, one datagram, its echo — p50/p99 the same three ways. Also the CPU time per echoed
+ * datagram of netext's threads and of the client, which a loaded machine distorts less than throughput.
  */
 final class UdpFlowBench {
     private static final int DATAGRAMS = 20_000, SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final List<String> NETEXT_THREADS = List.of("multiThreadIoEventLoopGroup", "flow-verdicts",
+            "netext-udp-listener", "flow-attribution");
     private final PrintStream out;
     private final int rounds;
 
@@ -57,34 +59,10 @@ final class UdpFlowBench {
                 for (int r = 1; r <= rounds; r++) {
                     Probed direct = probe(c, target);
                     long[] directSetup = setups(c, target);
-                    FlowEngineConfig cfg = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
-                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), List.of(), Map.of(),
-                            EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
-                    Probed through;
-                    long relayCpu;
-                    long[] setup;
-                    try {
-                        Map<Long, Long> relayBefore = relayCpu();
-                        through = probe(c, target);
-                        relayCpu = 0;
-                        for (Map.Entry<Long, Long> e : relayCpu().entrySet())
-                            relayCpu += e.getValue() - relayBefore.getOrDefault(e.getKey(), 0L);
-                        setup = setups(c, target);
-                    } finally {
-                        c.runInside(engine::close);
-                    }
-                    UdpProbe.Result d = direct.result(), t = through.result();
-                    out.printf("round %d: UDP echo direct %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), intercepted+allow %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), ratio %.2f%n",
-                            r, d.answeredPerSecond(), d.megabitsPerSecond(), d.avgRttNanos() / 1e3, d.lossPercent(),
-                            t.answeredPerSecond(), t.megabitsPerSecond(), t.avgRttNanos() / 1e3, t.lossPercent(),
-                            t.answeredPerSecond() / d.answeredPerSecond());
-                    // CPU time is what a loaded machine does not distort as much as throughput: the relay's event loops
-                    // (both directions), and the client's own sending and receiving, per echoed datagram
-                    out.printf("round %d: CPU per echoed datagram: relay event loops %.1f us; client direct %.1f us, intercepted %.1f us%n",
-                            r, relayCpu / 1e3 / Math.max(1, t.answered()), direct.cpuNanos() / 1e3 / Math.max(1, d.answered()),
-                            through.cpuNanos() / 1e3 / Math.max(1, t.answered()));
-                    out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; intercepted p50 %.0f us p99 %.0f us%n",
-                            r, pct(directSetup, 50), pct(directSetup, 99), pct(setup, 50), pct(setup, 99));
+                    FlowEngineConfig fast = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
+                    FlowEngineConfig terminated = fast.withInterception(fast.interception().withFastPath(false));
+                    report(r, "fast path", direct, directSetup, through(c, target, fast));
+                    report(r, "terminated", direct, directSetup, through(c, target, terminated));
                     out.flush();
                 }
             }
@@ -98,6 +76,40 @@ final class UdpFlowBench {
         }
     }
 
+    /** One path's run: the probe, the CPU time netext's threads spent on it, and new-flow setups. */
+    private record Through(Probed probed, long netextCpuNanos, long[] setups) {}
+
+    private static Through through(NetworkNamespace c, InetSocketAddress target, FlowEngineConfig cfg) throws Exception {
+        FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), List.of(), Map.of(),
+                EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
+        try {
+            Map<Long, Long> before = netextCpu();
+            Probed p = probe(c, target);
+            long cpu = 0;
+            for (Map.Entry<Long, Long> e : netextCpu().entrySet()) cpu += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            return new Through(p, cpu, setups(c, target));
+        } finally {
+            c.runInside(engine::close);
+        }
+    }
+
+    private void report(int r, String path, Probed direct, long[] directSetup, Through t) {
+        UdpProbe.Result d = direct.result(), x = t.probed().result();
+        out.printf("round %d: UDP echo direct %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), %s %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), ratio %.2f%n",
+                r, d.answeredPerSecond(), d.megabitsPerSecond(), d.avgRttNanos() / 1e3, d.lossPercent(), path,
+                x.answeredPerSecond(), x.megabitsPerSecond(), x.avgRttNanos() / 1e3, x.lossPercent(),
+                x.answeredPerSecond() / d.answeredPerSecond());
+        // CPU time is what a loaded machine does not distort as much as throughput: netext's threads (event loops,
+        // queue, listeners, attribution), and the client's own sending and receiving (the kernel's work for its
+        // datagrams, netfilter rules included, is charged to it), per echoed datagram
+        out.printf("round %d: CPU per echoed datagram: netext threads, %s %.2f us; client direct %.1f us, %s %.1f us%n",
+                r, path, t.netextCpuNanos() / 1e3 / Math.max(1, x.answered()),
+                direct.cpuNanos() / 1e3 / Math.max(1, d.answered()), path,
+                t.probed().cpuNanos() / 1e3 / Math.max(1, x.answered()));
+        out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us%n",
+                r, pct(directSetup, 50), pct(directSetup, 99), path, pct(t.setups(), 50), pct(t.setups(), 99));
+    }
+
     /** A probe run and the CPU time its thread used. */
     private record Probed(UdpProbe.Result result, long cpuNanos) {}
 
@@ -109,11 +121,14 @@ final class UdpFlowBench {
         });
     }
 
-    /** CPU time so far of each live event loop thread of the flow engine (Netty's default names), by thread id. */
-    private static Map<Long, Long> relayCpu() {
+    /**
+     * CPU time so far of each live thread of the flow engine, by thread id: its event loops (Netty's default names),
+     * the fast path's queue, the UDP listeners, attribution.
+     */
+    private static Map<Long, Long> netextCpu() {
         Map<Long, Long> cpu = new HashMap<>();
         for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds()))
-            if (t != null && t.getThreadName().startsWith("multiThreadIoEventLoopGroup"))
+            if (t != null && NETEXT_THREADS.stream().anyMatch(t.getThreadName()::startsWith))
                 cpu.put(t.getThreadId(), Math.max(0, THREADS.getThreadCpuTime(t.getThreadId())));
         return cpu;
     }
