@@ -59,26 +59,6 @@ final class VerdictQueue implements AutoCloseable {
     /** At most this many UDP flows are known at once; beyond, new ones take the terminated path (bounded there). */
     static final int MAX_UDP_FLOWS = 16_384;
 
-    /** A flow the queue knows: {@link QueuedTcpFlow}, {@link QueuedUdpFlow}. */
-    interface QueuedFlow {
-        InetSocketAddress client();
-
-        InetSocketAddress remote();
-
-        TransportProtocol protocol();
-
-        EventLoop loop();
-
-        /** Allowed and not yet gone: the sweep looks for its socket. */
-        boolean accepted();
-
-        /** Ended (its entry only lingers). */
-        boolean closed();
-
-        /** The flow ended (byte counts from its socket, -1 when unknown); on its loop. */
-        void close(long received, long sent);
-    }
-
     private record Key(TransportProtocol protocol, InetSocketAddress client, InetSocketAddress remote) {}
 
     private final FlowEngine engine;
@@ -197,13 +177,13 @@ final class VerdictQueue implements AutoCloseable {
         int id = p.packetId(), mark = p.mark();
         QueuedFlow known = flows.get(key);
         if (known instanceof QueuedUdpFlow f && !f.closed()) {
-            f.loop().execute(() -> f.datagram(id, mark, data));
+            f.loop.execute(() -> f.datagram(id, mark, data));
         } else if (udpFlows.get() >= MAX_UDP_FLOWS) {
             release(id, mark, -1); // too many known: the terminated path, which has bounds of its own
         } else {
             QueuedUdpFlow created = new QueuedUdpFlow(this, key.client(), key.remote(), group.next());
             if (flows.put(key, created) == null) udpFlows.incrementAndGet();
-            created.loop().execute(() -> created.first(id, mark, data));
+            created.loop.execute(() -> created.first(id, mark, data));
         }
     }
 
@@ -257,14 +237,14 @@ final class VerdictQueue implements AutoCloseable {
 
     /** The flow's packets no longer come here. */
     void forget(QueuedFlow f) {
-        if (flows.remove(new Key(f.protocol(), f.client(), f.remote()), f) && f.protocol() == TransportProtocol.UDP)
+        if (flows.remove(new Key(f.protocol(), f.client, f.remote), f) && f.protocol() == TransportProtocol.UDP)
             udpFlows.decrementAndGet();
     }
 
     /** The kernel destroyed an application's socket: an allowed flow of it ends, with its byte counts. */
     private void socketClosed(InetSocketAddress local, InetSocketAddress remote, long received, long acked) {
         QueuedFlow f = flows.get(new Key(TransportProtocol.TCP, local, remote));
-        if (f != null && f.accepted()) f.loop().execute(() -> f.close(Math.max(0, received), Math.max(0, acked)));
+        if (f != null && f.accepted()) f.loop.execute(() -> f.close(Math.max(0, received), Math.max(0, acked)));
     }
 
     /**
@@ -276,14 +256,14 @@ final class VerdictQueue implements AutoCloseable {
             if (!f.accepted()) continue;
             Optional<SocketOwner> s;
             try {
-                s = diag.lookup(f.protocol(), f.client(), f.remote());
+                s = diag.lookup(f.protocol(), f.client, f.remote);
             } catch (LinuxException | RuntimeException e) {
                 log.debug("sweep lookup: {}", e.toString());
                 continue;
             }
             boolean tcpGone = f.protocol() == TransportProtocol.TCP && s.isPresent()
                     && (s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE);
-            if (s.isEmpty() || tcpGone) f.loop().execute(() -> f.close(-1, -1));
+            if (s.isEmpty() || tcpGone) f.loop.execute(() -> f.close(-1, -1));
         }
     }
 
