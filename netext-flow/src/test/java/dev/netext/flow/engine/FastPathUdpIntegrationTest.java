@@ -32,7 +32,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -243,22 +242,10 @@ class FastPathUdpIntegrationTest {
                 payload(1100, crypto(hello, 0, hello.length))));
     }
 
-    private static DatagramSocket clientSocket() throws Exception {
-        DatagramSocket s = client.runInside(() -> new DatagramSocket(0));
-        s.setSoTimeout(3000);
-        return s;
-    }
+    private static DatagramSocket clientSocket() throws Exception { return EngineFixture.udpSocket(client); }
 
-    private static DatagramPacket exchange(DatagramSocket s, byte[] out, InetSocketAddress to, int timeoutMillis) throws Exception {
-        s.setSoTimeout(timeoutMillis);
-        s.send(new DatagramPacket(out, out.length, to));
-        DatagramPacket in = new DatagramPacket(new byte[2048], 2048);
-        try {
-            s.receive(in);
-            return in;
-        } catch (SocketTimeoutException e) {
-            return null;
-        }
+    private static DatagramPacket exchange(DatagramSocket s, byte[] out, InetSocketAddress to, int millis) throws Exception {
+        return EngineFixture.exchange(s, out, to, millis);
     }
 
     private static Predicate<ProviderEvent.FlowOpened> from(DatagramSocket s) {
@@ -288,18 +275,5 @@ class FastPathUdpIntegrationTest {
         throw new AssertionError("flow " + id + " was not closed: " + EngineFixture.eventsOf(events, id));
     }
 
-    /** Packets the fast path's rules queued, and accepted in the kernel by their connection's mark, so far. */
-    private static long[] counters(String cmd) throws Exception {
-        String out = client.run(cmd, "-t", "filter", "-L", OUT_CHAIN, "-v", "-x", "-n").orThrow().output();
-        long queued = 0, accepted = 0;
-        String acceptedMark = "0x" + Integer.toHexString(VerdictSteering.ACCEPTED) + "/0x"
-                + Integer.toHexString(VerdictSteering.FIELD);
-        for (String line : out.lines().toList()) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length < 3 || !f[0].matches("\\d+")) continue;
-            if (f[2].equals("NFQUEUE")) queued += Long.parseLong(f[0]);
-            if (f[2].equals("RETURN") && line.contains(acceptedMark)) accepted += Long.parseLong(f[0]);
-        }
-        return new long[]{queued, accepted};
-    }
+    private static long[] counters(String cmd) throws Exception { return EngineFixture.fastPathCounters(client, cmd); }
 }
