@@ -3,8 +3,6 @@ package dev.netext.linux.nfqueue;
 import dev.netext.api.net.IpFamily;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.StateLedger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -19,7 +17,6 @@ import java.util.List;
  * each own one.
  */
 final class SteeringChains implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(SteeringChains.class);
     static final String LEDGER_CHAIN = "iptables-chain", LEDGER_JUMP = "iptables-jump";
 
     private final Iptables iptables;
@@ -76,13 +73,7 @@ final class SteeringChains implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (LedgerEntry e : created.reversed()) {
-            try {
-                undo(e, iptables);
-            } catch (IOException | RuntimeException ex) {
-                log.warn("removing {}: {}", e, ex.getMessage());
-            }
-        }
+        StateLedger.undoNewestFirst(created, e -> undo(e, iptables));
     }
 
     /**
