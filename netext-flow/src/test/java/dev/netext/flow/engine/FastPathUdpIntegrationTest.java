@@ -187,6 +187,30 @@ class FastPathUdpIntegrationTest {
         }
     }
 
+    /**
+     * A real QUIC client: Chromium's Initial carries a post-quantum key share (X25519MLKEM768), so its ClientHello
+     * spans two Initial datagrams; the flow is named from both and dropped. (Debian's curl has no HTTP/3.)
+     */
+    @Test
+    void chromiumsQuicClientHelloOverTwoInitialsIsNamedAndDropped() throws Exception {
+        HostPackages.require("chromium");
+        Path profile = Files.createTempDirectory(dir, "chromium");
+        long before = echoed();
+        ExecResult r = client.run(Duration.ofSeconds(60), "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--enable-quic",
+                "--origin-to-force-quic-on=chrome.blocked.test:443", "--host-resolver-rules=MAP * 10.79.0.2",
+                "--timeout=8000", "--dump-dom", "https://chrome.blocked.test/");
+        ProviderEvent.FlowOpened o = EngineFixture.awaitOpened(events, f -> f.flow().protocol() == TransportProtocol.UDP
+                && f.flow().hostname().map(HostnameInfo::hostname).filter("chrome.blocked.test"::equals).isPresent());
+        assertThat(o.flow().hostname()).as(r.output()).contains(new HostnameInfo("chrome.blocked.test", HostnameInfo.Source.QUIC_SNI));
+        assertThat(o.flow().process().executable().map(Path::toString).orElse("")).contains("chromium");
+        assertThat(verdicts(o.flowId())).containsExactly(FinalVerdict.DROP);
+        assertThat(echoed()).as("nothing of the blocked flow reached the server").isEqualTo(before);
+        // the bytes held until the name was known: more than one Initial datagram (at most 1252 bytes each)
+        assertThat(awaitClosed(o.flowId(), 20_000).outboundBytes()).isGreaterThan(1252);
+    }
+
     @Test
     void promptRuleSendsThatFlowOnlyThroughTheTerminatedPath() throws Exception {
         try (DatagramSocket s = clientSocket()) {
