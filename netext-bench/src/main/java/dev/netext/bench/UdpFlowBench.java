@@ -59,8 +59,14 @@ final class UdpFlowBench {
                 for (int r = 1; r <= rounds; r++) {
                     Probed direct = probe(c, target);
                     long[] directSetup = setups(c, target);
+                    Probed tracked = probeWithConntrack(c, target);
                     FlowEngineConfig fast = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
                     FlowEngineConfig terminated = fast.withInterception(fast.interception().withFastPath(false));
+                    UdpProbe.Result d = direct.result(), t = tracked.result();
+                    // what conntrack alone costs (netext's rules need it; the direct run has none in its namespace)
+                    out.printf("round %d: UDP echo direct %.0f datagrams/s, direct with conntrack on %.0f datagrams/s, ratio %.2f; client CPU per echoed datagram %.1f / %.1f us%n",
+                            r, d.answeredPerSecond(), t.answeredPerSecond(), t.answeredPerSecond() / d.answeredPerSecond(),
+                            direct.cpuNanos() / 1e3 / Math.max(1, d.answered()), tracked.cpuNanos() / 1e3 / Math.max(1, t.answered()));
                     report(r, "fast path", direct, directSetup, through(c, target, fast));
                     report(r, "terminated", direct, directSetup, through(c, target, terminated));
                     out.flush();
@@ -108,6 +114,19 @@ final class UdpFlowBench {
                 t.probed().cpuNanos() / 1e3 / Math.max(1, x.answered()));
         out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us%n",
                 r, pct(directSetup, 50), pct(directSetup, 99), path, pct(t.setups(), 50), pct(t.setups(), 99));
+    }
+
+    /** A direct probe with conntrack tracking the client namespace (a table with one {@code ct} rule, removed after). */
+    private static Probed probeWithConntrack(NetworkNamespace c, InetSocketAddress target) throws Exception {
+        c.run("nft", "add", "table", "inet", "netext-bench-ct").orThrow();
+        try {
+            c.run("nft", "add", "chain", "inet", "netext-bench-ct", "out",
+                    "{ type filter hook output priority 0; policy accept; }").orThrow();
+            c.run("nft", "add", "rule", "inet", "netext-bench-ct", "out", "ct", "state", "new", "counter").orThrow();
+            return probe(c, target);
+        } finally {
+            c.run("nft", "delete", "table", "inet", "netext-bench-ct");
+        }
     }
 
     /** A probe run and the CPU time its thread used. */
