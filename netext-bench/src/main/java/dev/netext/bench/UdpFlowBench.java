@@ -10,9 +10,9 @@ import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
-import java.io.PrintStream;
 import com.sun.management.OperatingSystemMXBean;
 
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -30,17 +30,20 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The UDP part of {@code netext-bench flows}, side by side over a veth between two namespaces: a UDP echo (RFC 862)
- * probed with a bounded window of 1200-byte datagrams (one flow: after its first datagram the kernel delivers the
- * rest to the flow's connected reply socket), direct vs through interception with the rules filter allowing; and
- * new-flow setup — a fresh socket, one datagram, its echo — p50/p99, direct vs intercepted (listener, attribution,
- * naming, verdict, two relay sockets). Also the CPU time per echoed datagram of the relay's event loops, the client,
- * the echo and the whole process, which a loaded machine distorts less than throughput: with every party busy on a
- * few cores, the datagram rate ratio tends to the CPU ratio (direct ÷ intercepted, whole process).
+ * probed with a bounded window of 1200-byte datagrams (one flow), direct, on the fast path (the first datagram
+ * queued and judged, the rest carried by the kernel) and on the terminated path (after its first datagram the kernel
+ * delivers the rest to the flow's connected reply socket, netext relays each), with the rules filter allowing; and
+ * new-flow setup — a fresh socket, one datagram, its echo — p50/p99 the same three ways. Also the CPU time per echoed
+ * datagram of netext's threads, the client, the echo and the whole process, which a loaded machine distorts less than
+ * throughput: with every party busy on a few cores, the datagram rate ratio tends to the CPU ratio (direct ÷ through
+ * netext, whole process).
  */
 final class UdpFlowBench {
     private static final int DATAGRAMS = 20_000, SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final OperatingSystemMXBean PROCESS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final List<String> NETEXT_THREADS = List.of("multiThreadIoEventLoopGroup", "flow-verdicts",
+            "netext-udp-listener", "flow-decision");
     private final PrintStream out;
     private final int rounds;
 
@@ -61,37 +64,16 @@ final class UdpFlowBench {
                 for (int r = 1; r <= rounds; r++) {
                     Probed direct = probe(c, target);
                     long[] directSetup = setups(c, target);
-                    FlowEngineConfig cfg = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
-                    FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), List.of(), Map.of(),
-                            EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
-                    Probed through;
-                    long relayCpu;
-                    long[] setup;
-                    try {
-                        Map<Long, Long> relayBefore = relayCpu();
-                        through = probe(c, target);
-                        relayCpu = 0;
-                        for (Map.Entry<Long, Long> e : relayCpu().entrySet())
-                            relayCpu += e.getValue() - relayBefore.getOrDefault(e.getKey(), 0L);
-                        setup = setups(c, target);
-                    } finally {
-                        c.runInside(engine::close);
-                    }
-                    UdpProbe.Result d = direct.result(), t = through.result();
-                    out.printf("round %d: UDP echo direct %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), intercepted+allow %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), ratio %.2f%n",
-                            r, d.answeredPerSecond(), d.megabitsPerSecond(), d.avgRttNanos() / 1e3, d.lossPercent(),
-                            t.answeredPerSecond(), t.megabitsPerSecond(), t.avgRttNanos() / 1e3, t.lossPercent(),
-                            t.answeredPerSecond() / d.answeredPerSecond());
-                    // CPU time is what a loaded machine does not distort as much as throughput: the relay's event loops
-                    // (both directions), and the client's own sending and receiving, per echoed datagram
-                    out.printf("round %d: CPU per echoed datagram: relay event loops %.1f us; client direct %.1f us, intercepted %.1f us; echo direct %.1f us, intercepted %.1f us; whole process direct %.1f us, intercepted %.1f us (CPU ratio %.2f)%n",
-                            r, relayCpu / 1e3 / Math.max(1, t.answered()), perDatagram(direct.cpuNanos(), d),
-                            perDatagram(through.cpuNanos(), t), perDatagram(direct.echoNanos(), d),
-                            perDatagram(through.echoNanos(), t), perDatagram(direct.processNanos(), d),
-                            perDatagram(through.processNanos(), t),
-                            perDatagram(direct.processNanos(), d) / perDatagram(through.processNanos(), t));
-                    out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; intercepted p50 %.0f us p99 %.0f us%n",
-                            r, pct(directSetup, 50), pct(directSetup, 99), pct(setup, 50), pct(setup, 99));
+                    Probed tracked = probeWithConntrack(c, target);
+                    FlowEngineConfig fast = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL).withLedgerDir(ledgers);
+                    FlowEngineConfig terminated = fast.withInterception(fast.interception().withFastPath(false));
+                    UdpProbe.Result d = direct.result(), t = tracked.result();
+                    // what conntrack alone costs (netext's rules need it; the direct run has none in its namespace)
+                    out.printf("round %d: UDP echo direct %.0f datagrams/s, direct with conntrack on %.0f datagrams/s, ratio %.2f; client CPU per echoed datagram %.1f / %.1f us%n",
+                            r, d.answeredPerSecond(), t.answeredPerSecond(), t.answeredPerSecond() / d.answeredPerSecond(),
+                            perDatagram(direct.cpuNanos(), d), perDatagram(tracked.cpuNanos(), t));
+                    report(r, "fast path", direct, directSetup, through(c, target, fast));
+                    report(r, "terminated", direct, directSetup, through(c, target, terminated));
                     out.flush();
                 }
             }
@@ -105,9 +87,58 @@ final class UdpFlowBench {
         }
     }
 
+    /** One path's run: the probe, the CPU time netext's threads spent on it, and new-flow setups. */
+    private record Through(Probed probed, long netextCpuNanos, long[] setups) {}
+
+    private static Through through(NetworkNamespace c, InetSocketAddress target, FlowEngineConfig cfg) throws Exception {
+        FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), List.of(), Map.of(),
+                EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
+        try {
+            Map<Long, Long> before = netextCpu();
+            Probed p = probe(c, target);
+            long cpu = 0;
+            for (Map.Entry<Long, Long> e : netextCpu().entrySet()) cpu += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            return new Through(p, cpu, setups(c, target));
+        } finally {
+            c.runInside(engine::close);
+        }
+    }
+
+    private void report(int r, String path, Probed direct, long[] directSetup, Through t) {
+        UdpProbe.Result d = direct.result(), x = t.probed().result();
+        out.printf("round %d: UDP echo direct %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), %s %.0f datagrams/s (%.0f Mbit/s, rtt avg %.0f us, loss %.1f%%), ratio %.2f%n",
+                r, d.answeredPerSecond(), d.megabitsPerSecond(), d.avgRttNanos() / 1e3, d.lossPercent(), path,
+                x.answeredPerSecond(), x.megabitsPerSecond(), x.avgRttNanos() / 1e3, x.lossPercent(),
+                x.answeredPerSecond() / d.answeredPerSecond());
+        // CPU time is what a loaded machine does not distort as much as throughput: netext's threads (event loops,
+        // queue, listeners, attribution), and the client's own sending and receiving (the kernel's work for its
+        // datagrams, netfilter rules included, is charged to it), per echoed datagram
+        out.printf("round %d: CPU per echoed datagram: netext threads, %s %.2f us; client direct %.1f us, %s %.1f us; echo direct %.1f us, %s %.1f us; whole process direct %.1f us, %s %.1f us (CPU ratio %.2f)%n",
+                r, path, t.netextCpuNanos() / 1e3 / Math.max(1, x.answered()),
+                perDatagram(direct.cpuNanos(), d), path, perDatagram(t.probed().cpuNanos(), x),
+                perDatagram(direct.echoNanos(), d), path, perDatagram(t.probed().echoNanos(), x),
+                perDatagram(direct.processNanos(), d), path, perDatagram(t.probed().processNanos(), x),
+                perDatagram(direct.processNanos(), d) / perDatagram(t.probed().processNanos(), x));
+        out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us%n",
+                r, pct(directSetup, 50), pct(directSetup, 99), path, pct(t.setups(), 50), pct(t.setups(), 99));
+    }
+
+    /** A direct probe with conntrack tracking the client namespace (a table with one {@code ct} rule, removed after). */
+    private static Probed probeWithConntrack(NetworkNamespace c, InetSocketAddress target) throws Exception {
+        c.run("nft", "add", "table", "inet", "netext-bench-ct").orThrow();
+        try {
+            c.run("nft", "add", "chain", "inet", "netext-bench-ct", "out",
+                    "{ type filter hook output priority 0; policy accept; }").orThrow();
+            c.run("nft", "add", "rule", "inet", "netext-bench-ct", "out", "ct", "state", "new", "counter").orThrow();
+            return probe(c, target);
+        } finally {
+            c.run("nft", "delete", "table", "inet", "netext-bench-ct");
+        }
+    }
+
     /**
      * A probe run and the CPU time used meanwhile: by its thread (the client), by the echo's thread and by the whole
-     * process (client, echo, relay, and the JIT and GC threads {@code ThreadMXBean} does not list).
+     * process (client, echo, netext, and the JIT and GC threads {@code ThreadMXBean} does not list).
      */
     private record Probed(UdpProbe.Result result, long cpuNanos, long echoNanos, long processNanos) {}
 
@@ -121,6 +152,8 @@ final class UdpFlowBench {
         });
     }
 
+    private static double perDatagram(long nanos, UdpProbe.Result r) { return nanos / 1e3 / Math.max(1, r.answered()); }
+
     /** CPU time so far of the echo's thread ({@link UdpEchoServer}'s name). */
     private static long echoCpu() {
         long cpu = 0;
@@ -129,11 +162,14 @@ final class UdpFlowBench {
         return cpu;
     }
 
-    /** CPU time so far of each live event loop thread of the flow engine (Netty's default names), by thread id. */
-    private static Map<Long, Long> relayCpu() {
+    /**
+     * CPU time so far of each live thread of the flow engine, by thread id: its event loops (Netty's default names),
+     * the fast path's queue, the UDP listeners, the decision pool (attribution and decisions).
+     */
+    private static Map<Long, Long> netextCpu() {
         Map<Long, Long> cpu = new HashMap<>();
         for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds()))
-            if (t != null && t.getThreadName().startsWith("multiThreadIoEventLoopGroup"))
+            if (t != null && NETEXT_THREADS.stream().anyMatch(t.getThreadName()::startsWith))
                 cpu.put(t.getThreadId(), Math.max(0, THREADS.getThreadCpuTime(t.getThreadId())));
         return cpu;
     }
@@ -155,10 +191,6 @@ final class UdpFlowBench {
             }
             return t;
         });
-    }
-
-    private static double perDatagram(long nanos, UdpProbe.Result r) {
-        return nanos / 1e3 / Math.max(1, r.answered());
     }
 
     private static double pct(long[] nanos, int p) {

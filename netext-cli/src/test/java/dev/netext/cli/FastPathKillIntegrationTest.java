@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -17,12 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue 15 §1, must-show 1 (last part): {@code kill -9} of a {@code netext up} whose rules filter judges flows on the
- * fast path. A connection it allowed is the kernel's (its verdict sits in the connection's mark): it keeps talking
- * through the kill. New connections then get the profile's {@code on-failure} — {@code allow}: they pass unjudged;
- * {@code drop}: their SYNs are dropped. The second {@code netext up} also undoes what the killed one left.
+ * fast path. A connection it allowed, and a UDP flow it allowed, are the kernel's (the verdict sits in the
+ * connection's mark): they keep talking through the kill. New connections then get the profile's {@code on-failure}
+ * — {@code allow}: they pass unjudged; {@code drop}: their SYNs (first datagrams) are dropped. The second
+ * {@code netext up} also undoes what the killed one left.
  *
  * <pre>
- *   host (netext up; python client, curl) ──veth── web (python echo server :7000, http.server :80)
+ *   host (netext up; python clients, curl) ──veth── web (python echo servers TCP and UDP :7000, http.server :80)
  * </pre>
  */
 class FastPathKillIntegrationTest {
@@ -37,6 +39,34 @@ class FastPathKillIntegrationTest {
             while True:
                 c, _ = srv.accept()
                 threading.Thread(target=serve, args=(c,), daemon=True).start()
+            """;
+    private static final String UDP_ECHO_SERVER = """
+            import socket
+            srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            srv.bind(('10.57.1.2', 7000))
+            while True:
+                d, peer = srv.recvfrom(2048)
+                srv.sendto(d, peer)
+            """;
+    /** Talks over UDP for {@code argv[1]} s, a datagram every 100 ms; prints how many came back, or where it broke. */
+    private static final String UDP_TALKER = """
+            import socket, sys, time
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.connect(('10.57.1.2', 7000))
+            s.settimeout(2)
+            n = 0
+            end = time.time() + float(sys.argv[1])
+            while time.time() < end:
+                s.send(b'udp %d' % n)
+                try:
+                    if s.recv(100) != b'udp %d' % n: raise SystemExit('wrong answer after %d' % n)
+                except socket.timeout:
+                    raise SystemExit('timeout after %d' % n)
+                except ConnectionRefusedError:
+                    raise SystemExit('refused after %d' % n)
+                n += 1
+                time.sleep(0.1)
+            print('echoed', n)
             """;
     /** Talks for 6 s, a line every 100 ms; prints how many came back, or where it broke. */
     private static final String TALKER = """
@@ -64,36 +94,45 @@ class FastPathKillIntegrationTest {
         NetworkNamespace host = lab.namespace("host"), web = lab.namespace("web");
         lab.veth("host", "to-web", "10.57.1.1/24", "web", "web0", "10.57.1.2/24");
         web.exec("python3", "-c", ECHO_SERVER);
+        web.exec("python3", "-c", UDP_ECHO_SERVER);
         web.exec("sh", "-c", "exec python3 -m http.server 80 --bind 10.57.1.2 --directory '" + dir + "' > /dev/null 2>&1");
         awaitListening(web, 7000);
         awaitListening(web, 80);
+        for (int i = 0; i < 100 && !web.run("ss", "-Hlun", "sport = :7000").output().contains(":7000"); i++)
+            Thread.sleep(50);
 
         // on-failure allow: the allowed flow talks on, and a new one passes unjudged
         try (NetextProcess netext = NetextProcess.start(host, "up", profile("allow").toString(), "--log")) {
             assertThat(netext.awaitLine(l -> l.contains("fast path: TCP SYNs"), START)).as(netext.output()).isPresent();
-            CompletableFuture<ExecResult> talker = talk(host);
-            awaitJudged(netext);
+            CompletableFuture<ExecResult> talker = talk(host), udpTalker = talkUdp(host, 6);
+            awaitJudged(netext, 2);
             netext.kill();
             assertThat(netext.isAlive()).isFalse();
-            ExecResult talked = talker.get(20, TimeUnit.SECONDS);
-            assertThat(talked.exitCode()).as(talked.output() + "\n" + netext.output()).isZero();
-            assertThat(talked.output()).contains("echoed");
-            assertThat(Integer.parseInt(talked.output().strip().split("\\s+")[1])).isGreaterThan(30);
+            for (ExecResult talked : List.of(talker.get(20, TimeUnit.SECONDS), udpTalker.get(20, TimeUnit.SECONDS))) {
+                assertThat(talked.exitCode()).as(talked.output() + "\n" + netext.output()).isZero();
+                assertThat(talked.output()).contains("echoed");
+                assertThat(Integer.parseInt(talked.output().strip().split("\\s+")[1])).isGreaterThan(30);
+            }
             assertThat(curl(host).exitCode()).as("fail-open: a new flow passes").isZero();
+            ExecResult udp = host.run(Duration.ofSeconds(10), "python3", "-c", UDP_TALKER, "0.5");
+            assertThat(udp.exitCode()).as("fail-open: a new UDP flow passes: " + udp.output()).isZero();
         }
 
         // on-failure drop: the next netext up undoes the dead one's rules first; after its kill new SYNs are dropped
         try (NetextProcess netext = NetextProcess.start(host, "up", profile("drop").toString(), "--log")) {
             assertThat(netext.awaitLine(l -> l.contains("fast path: TCP SYNs"), START)).as(netext.output()).isPresent();
             assertThat(netext.output()).contains("undid");
-            CompletableFuture<ExecResult> talker = talk(host);
-            awaitJudged(netext);
+            CompletableFuture<ExecResult> talker = talk(host), udpTalker = talkUdp(host, 6);
+            awaitJudged(netext, 2);
             netext.kill();
-            ExecResult talked = talker.get(20, TimeUnit.SECONDS);
-            assertThat(talked.exitCode()).as(talked.output() + "\n" + netext.output()).isZero();
-            assertThat(talked.output()).contains("echoed");
+            for (ExecResult talked : List.of(talker.get(20, TimeUnit.SECONDS), udpTalker.get(20, TimeUnit.SECONDS))) {
+                assertThat(talked.exitCode()).as(talked.output() + "\n" + netext.output()).isZero();
+                assertThat(talked.output()).contains("echoed");
+            }
             ExecResult refused = curl(host);
             assertThat(refused.exitCode()).as("fail-closed: a new flow's SYN is dropped").isEqualTo(28);
+            ExecResult udp = host.run(Duration.ofSeconds(10), "python3", "-c", UDP_TALKER, "0.5");
+            assertThat(udp.output()).as("fail-closed: a new UDP flow's datagram is dropped").contains("timeout after 0");
         }
     }
 
@@ -101,8 +140,12 @@ class FastPathKillIntegrationTest {
      * The talker's flow (the run's first) has its verdict, and has talked a while after it: kill -9 must find it
      * judged (a first attribution on a loaded machine can take a second or more, its SYN held meanwhile).
      */
-    private static void awaitJudged(NetextProcess netext) throws InterruptedException {
-        assertThat(netext.awaitLine(l -> l.contains(" verdict "), START)).as(netext.output()).isPresent();
+    private static void awaitJudged(NetextProcess netext, int flows) throws InterruptedException {
+        long deadline = System.nanoTime() + START.toNanos();
+        while (netext.output().lines().filter(l -> l.contains(" verdict ")).count() < flows && System.nanoTime() < deadline)
+            Thread.sleep(50);
+        assertThat(netext.output().lines().filter(l -> l.contains(" verdict ")).count()).as(netext.output())
+                .isGreaterThanOrEqualTo(flows);
         Thread.sleep(1000);
     }
 
@@ -121,6 +164,16 @@ class FastPathKillIntegrationTest {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return ns.run(Duration.ofSeconds(20), "python3", "-c", TALKER);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static CompletableFuture<ExecResult> talkUdp(NetworkNamespace ns, int seconds) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return ns.run(Duration.ofSeconds(20), "python3", "-c", UDP_TALKER, Integer.toString(seconds));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

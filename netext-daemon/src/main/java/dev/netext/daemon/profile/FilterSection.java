@@ -34,7 +34,7 @@ import java.util.Objects;
  *   udp: true                                # intercept UDP (QUIC named by SNI) as well as TCP; the default
  *   gateway: [lan0]                          # gateway mode: also filter traffic forwarded in through these interfaces
  *   fast-path: true                          # the default: flows judged from their opening bytes stay in the kernel
- *                                            # (false: every TCP flow is terminated and relayed)
+ *                                            # (false: every TCP and UDP flow is terminated and relayed)
  * </pre>
  *
  * or a custom {@code FilterDataProvider}, by class name or by the name its plugin jar announces in

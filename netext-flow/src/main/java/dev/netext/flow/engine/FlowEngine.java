@@ -58,9 +58,10 @@ import java.util.stream.Stream;
  * {@link TproxySteering} (after undoing any dead instance's ledger), binds the transparent listeners, and hands each
  * accepted connection to an {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow}
  * ({@link UdpInterceptor}), the transports' adapters of the pipeline. With the fast path (the default,
- * {@link InterceptionOptions#fastPath}) a locally opened TCP connection's SYN is queued first ({@link VerdictQueue},
- * {@link VerdictSteering}): a flow the filter can judge from its opening bytes is judged there, by a
- * {@link QueuedTcpFlow}, and the kernel carries the rest; only the others reach the listeners. With
+ * {@link InterceptionOptions#fastPath}) a locally opened TCP connection's SYN, and a UDP flow's first datagrams, are
+ * queued first ({@link VerdictQueue}, {@link VerdictSteering}): a flow the filter can judge from its opening bytes is
+ * judged there, by a {@link QueuedTcpFlow} or {@link QueuedUdpFlow}, and the kernel carries the rest; only the others
+ * reach the listeners. With
  * {@link InterceptionOptions#inbound} also connections other hosts open to local services ({@link InboundInterceptor},
  * judged in a netfilter queue of their own). Start
  * it on a thread inside the namespace it should serve: the listeners, the netlink sockets and the event loop threads
@@ -157,14 +158,15 @@ public final class FlowEngine implements AutoCloseable {
         InterceptionConfig ic = InterceptionConfig.of(port(listenerV4), listenerV6 == null ? 0 : port(listenerV6),
                 config.scope());
         if (udp != null) ic = ic.withUdp(udp.portV4(), udp.portV6());
-        ic = ic.withGateway(more.gatewayInterfaces()).withDnsExcluded(more.excludeDns()).withTcpQueued(more.fastPath());
+        ic = ic.withGateway(more.gatewayInterfaces()).withDnsExcluded(more.excludeDns()).withTcpQueued(more.fastPath())
+                .withUdpQueued(more.fastPath() && udp != null);
         // the queue is bound before any rule sends packets to it
         if (more.fastPath()) verdicts = VerdictQueue.open(this, group, VERDICT_QUEUE, more.failOpen(), ic.interceptMark());
         steering = TproxySteering.install(ic, ledger, rtnl, nft);
         if (more.fastPath()) {
             verdictSteering = VerdictSteering.install(VERDICT_QUEUE, ic, more.failOpen(), ledger, iptables);
-            log.info("fast path: TCP SYNs of {} queued to {} (on failure: {})", config.providerName(), VERDICT_QUEUE,
-                    more.failOpen() ? "open" : "closed");
+            log.info("fast path: TCP SYNs{} of {} queued to {} (on failure: {})", udp != null ? " and new UDP flows" : "",
+                    config.providerName(), VERDICT_QUEUE, more.failOpen() ? "open" : "closed");
         }
         log.info("intercepting TCP for {} on 127.0.0.1:{}{}", config.providerName(), port(listenerV4),
                 listenerV6 == null ? "" : " and [::1]:" + port(listenerV6));

@@ -1,27 +1,14 @@
 package dev.netext.flow.engine;
 
-import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FilterDataProvider;
-import dev.netext.api.filter.FilterVerdict;
-import dev.netext.api.filter.FlowPath;
-import dev.netext.api.flow.Direction;
-import dev.netext.api.flow.Endpoint;
-import dev.netext.api.flow.ProcessInfo;
-import dev.netext.api.flow.TcpFlow;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.flow.naming.FlowName;
-import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.linux.nfqueue.VerdictSteering;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,36 +33,18 @@ import java.util.concurrent.TimeUnit;
  * on the queue's thread, before any later packet of the flow is handed to the loop). The closed event of an allowed
  * flow comes when the kernel destroys the application's socket, with that socket's byte counts ({@link VerdictQueue}).
  */
-final class QueuedTcpFlow implements FlowPipeline.Transport {
-    private static final Logger log = LoggerFactory.getLogger(QueuedTcpFlow.class);
+final class QueuedTcpFlow extends QueuedFlow {
     /** The most packets held while naming: a ClientHello spans a few; more means the bytes name nothing. */
     static final int MAX_HELD = 64;
 
-    private final VerdictQueue queue;
-    private final FlowEngine engine;
-    final InetSocketAddress client, remote;
-    final EventLoop loop;
-    private final CompletableFuture<ProcessInfo> process;
-    private FlowPipeline pipeline;
     private ScheduledFuture<?> handshakeTimer;
-    // held packets, in arrival (= queue id) order, with their marks and where their bytes end in the stream
-    private int[] heldIds = new int[8], heldMarks = new int[8], heldSeqEnds = new int[8];
+    private int[] heldSeqEnds = new int[8]; // where each held packet's bytes end in the stream
     private int serverNext; // the first byte the server has not been let to see
-    private int held;
-    private boolean terminated, sawAfterSyn;
-    private volatile int verdictField; // 0 while undecided, else VerdictSteering.ACCEPTED | REJECTED | DROPPED
-    private boolean announcedRelease;
-    private volatile boolean gone;
+    private boolean sawAfterSyn;
     private StreamPrefix prefix; // the client's first bytes, from the SYN on
 
     QueuedTcpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, EventLoop loop) {
-        this.queue = queue;
-        this.engine = queue.engine();
-        this.client = client;
-        this.remote = remote;
-        this.loop = loop;
-        // at once, on the queue's thread: the application's socket certainly exists while its SYN is held
-        this.process = FlowPipeline.attribution(engine, TransportProtocol.TCP, client, remote);
+        super(queue, TransportProtocol.TCP, client, remote, loop);
     }
 
     // 1. the SYN
@@ -99,48 +68,11 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         hold(packetId, mark, seq + 1);
         prefix = new StreamPrefix(engine.config().peekMaxBytes(), seq + 1);
         serverNext = seq + 1;
-        FilterDataProvider p = engine.provider();
-        if (!engine.proxies().isEmpty()) choose(FlowPath.TERMINATED); // proxy routing needs the terminated path
-        else if (!p.needsProcess()) choose(pathFor(ProcessInfo.UNKNOWN));
-        else pathWithoutProcess().ifPresentOrElse(this::choose, () -> process.whenComplete((pi, e) ->
-                loop.execute(() -> choose(pathFor(pi == null ? ProcessInfo.UNKNOWN : pi)))));
+        choosePath();
     }
 
-    private FlowPath pathFor(ProcessInfo pi) {
-        try {
-            FlowPath path = engine.provider().pathFor(opening(pi));
-            return path == null ? FlowPath.TERMINATED : path;
-        } catch (RuntimeException e) {
-            log.debug("pathFor threw: {}", e.toString());
-            return FlowPath.TERMINATED;
-        }
-    }
-
-    private Optional<FlowPath> pathWithoutProcess() {
-        try {
-            Optional<FlowPath> path = engine.provider().pathWithoutProcess(opening(ProcessInfo.UNKNOWN));
-            return path == null ? Optional.empty() : path;
-        } catch (RuntimeException e) {
-            log.debug("pathWithoutProcess threw: {}", e.toString());
-            return Optional.empty();
-        }
-    }
-
-    /** The flow as its SYN shows it: no id yet (the terminated path gives it one of its own), no name from bytes. */
-    private TcpFlow opening(ProcessInfo pi) {
-        return new TcpFlow(Long.MAX_VALUE, Direction.OUTBOUND, Endpoint.of(client), Endpoint.of(remote), pi,
-                engine.namer().nameFromDns(remote.getAddress()).hostname(), Optional.empty(), Instant.now());
-    }
-
-    private void choose(FlowPath path) {
-        log.debug("{} -> {}: the {} path", client, remote, path);
-        if (path == FlowPath.TERMINATED) {
-            terminated = true;
-            releaseHeld(-1);
-            loop.schedule(() -> queue.forget(this), VerdictQueue.LINGER.toNanos(), TimeUnit.NANOSECONDS);
-            return;
-        }
-        pipeline = new FlowPipeline(engine, engine.nextFlowId(), TransportProtocol.TCP, client, remote, loop, this, process);
+    @Override
+    protected void onFastPath() {
         releaseHeld(VerdictSteering.PENDING);
         // a handshake that never completes still ends as a flow, as an unreachable upstream does on the other path
         handshakeTimer = loop.schedule(this::handshakeTimedOut, engine.config().connectTimeout().toNanos(),
@@ -157,12 +89,9 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
 
     /** A queued packet after the SYN: a duplicate SYN, the handshake's ACK, the first segments, a FIN or RST. */
     void packet(int packetId, int mark, boolean syn, int seq, int flags, byte[] payload) {
-        if (terminated) { // a retransmitted SYN queued before the first one's verdict
-            queue.release(packetId, mark, -1);
-            return;
-        }
-        if (verdictField != 0 && !holdingForAnnouncement()) {
-            queue.release(packetId, mark, verdictField);
+        if (terminated || judged()) { // a retransmitted SYN, or packets, queued before the verdict; sent at once (the
+            queue.release(packetId, mark, terminated ? -1 : verdictField); // queue thread's flush may have run)
+            queue.flush();
             return;
         }
         if (pipeline != null && !syn && payload.length == 0 && (flags & (VerdictQueue.TCP_FIN | VerdictQueue.TCP_RST)) == 0) {
@@ -214,51 +143,18 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
         queue.flush();
     }
 
-    // 3. the verdict
+    // 3. the verdict (connect and drop: QueuedFlow)
 
     @Override
-    public void connect(FlowProxy proxy, FilterVerdict.FilterData watch) {
-        if (watch != null) log.warn("flow {}: data verdicts need the terminated path ({} said the fast path); allowed",
-                pipeline.id(), engine.config().providerName());
-        verdictField = VerdictSteering.ACCEPTED;
-        announcedRelease = true;
-        pipeline.upstream(client, remote); // on the wire the flow is the application's own connection
-        // as on the terminated path, the bytes move once the flow's events carry its process (at most 100 ms)
-        pipeline.whenAnnounced(() -> {
-            announcedRelease = false;
-            releaseHeld(VerdictSteering.ACCEPTED);
-        });
-    }
-
-    @Override
-    public void drop(DropMode mode) {
-        verdictField = mode == DropMode.SILENT ? VerdictSteering.DROPPED : VerdictSteering.REJECTED;
-        releaseHeld(verdictField);
+    protected void dropped() {
         if (sawAfterSyn) queue.resetServer(client, remote, serverNext); // it may have an opened connection
         close();
     }
 
-    private boolean holdingForAnnouncement() { return announcedRelease; }
-
-    // holding and releasing
-
     private void hold(int packetId, int mark, int seqEnd) {
-        if (held == heldIds.length) {
-            heldIds = Arrays.copyOf(heldIds, held * 2);
-            heldMarks = Arrays.copyOf(heldMarks, held * 2);
-            heldSeqEnds = Arrays.copyOf(heldSeqEnds, held * 2);
-        }
-        heldIds[held] = packetId;
-        heldMarks[held] = mark;
-        heldSeqEnds[held] = seqEnd;
-        held++;
-    }
-
-    /** Every held packet's verdict, in order: {@code field} as {@link VerdictQueue#release} takes it. */
-    private void releaseHeld(int field) {
-        for (int i = 0; i < held; i++) queue.release(heldIds[i], heldMarks[i], field);
-        held = 0;
-        queue.flush();
+        int i = hold(packetId, mark);
+        if (i == heldSeqEnds.length) heldSeqEnds = Arrays.copyOf(heldSeqEnds, heldIds.length);
+        heldSeqEnds[i] = seqEnd;
     }
 
     /** The flow ended while being named, or was dropped. */
@@ -268,19 +164,13 @@ final class QueuedTcpFlow implements FlowPipeline.Transport {
      * The flow ended: its application's socket is gone (with the socket's byte counts, -1 when unknown), it ended
      * while being named, or it was dropped.
      */
+    @Override
     void close(long received, long acked) {
         if (gone) return;
         gone = true;
         if (handshakeTimer != null) handshakeTimer.cancel(false);
         if (held > 0) releaseHeld(verdictField != 0 ? verdictField : 0);
         if (pipeline != null) pipeline.closed(Math.max(0, received), acked >= 0 ? acked : prefix == null ? 0 : prefix.inOrder());
-        // packets queued before the verdict reached the connection's mark still find it for a while
-        loop.schedule(() -> queue.forget(this), VerdictQueue.LINGER.toNanos(), TimeUnit.NANOSECONDS);
+        forgetLater();
     }
-
-    /** Whether the flow has ended (its entry only lingers). */
-    boolean closed() { return gone; }
-
-    /** Whether the sweep should look for this flow's socket: allowed and not yet gone. */
-    boolean accepted() { return verdictField == VerdictSteering.ACCEPTED && !gone; }
 }

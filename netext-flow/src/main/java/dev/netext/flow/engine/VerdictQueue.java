@@ -18,6 +18,8 @@ import dev.netext.wire.IpProtocol;
 import dev.netext.wire.Ipv4Packet;
 import dev.netext.wire.Ipv6Packet;
 import dev.netext.wire.TcpPacket;
+import dev.netext.wire.UdpPacket;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,15 +34,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fast path's queue: the thread that receives what {@link VerdictSteering} queues — SYNs of locally opened TCP
- * connections and the next packets of those being named — and hands each to its {@link QueuedTcpFlow} on the flow's
- * event loop; the flows give the verdicts ({@link #release}). An allowed flow ends when the kernel destroys its
- * application's socket ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no
- * close reaches the queue); a slow sweep catches a close the monitor missed.
+ * connections and the next packets of those being named, the first datagrams of locally opened UDP flows — and hands
+ * each to its {@link QueuedTcpFlow} or {@link QueuedUdpFlow} on the flow's event loop; the flows give the verdicts
+ * ({@link #release}). An allowed TCP flow ends when the kernel destroys its application's socket
+ * ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no close reaches the
+ * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone.
  *
- * <p>Pipeline: {@link NfQueue#receive} (one batch) → parse IP and TCP in place → copy the segment's bytes (the batch's
+ * <p>Pipeline: {@link NfQueue#receive} (one batch) → parse IP and TCP or UDP in place → copy the payload (the batch's
  * buffer is reused) → the flow's loop → held until judged → verdicts appended and sent in one {@code sendto} per flow.
  */
 final class VerdictQueue implements AutoCloseable {
@@ -52,19 +56,24 @@ final class VerdictQueue implements AutoCloseable {
     private static final Duration SWEEP = Duration.ofSeconds(5);
     private static final int TCP_TIME_WAIT = 6, TCP_CLOSE = 7;
 
-    private record Key(InetSocketAddress client, InetSocketAddress remote) {}
+    /** At most this many UDP flows are known at once; beyond, new ones take the terminated path (bounded there). */
+    static final int MAX_UDP_FLOWS = 16_384;
+
+    private record Key(TransportProtocol protocol, InetSocketAddress client, InetSocketAddress remote) {}
 
     private final FlowEngine engine;
     private final EventLoopGroup group;
     private final NfQueue queue;
     private final int interceptMark;
     private final boolean failOpen;
-    private final Map<Key, QueuedTcpFlow> flows = new ConcurrentHashMap<>();
+    private final Map<Key, QueuedFlow> flows = new ConcurrentHashMap<>();
+    private final AtomicInteger udpFlows = new AtomicInteger();
     private final SockDiag diag;
     private final ScheduledExecutorService sweeper;
     private final Ipv4Packet v4 = new Ipv4Packet();
     private final Ipv6Packet v6 = new Ipv6Packet();
     private final TcpPacket tcp = new TcpPacket();
+    private final UdpPacket udp = new UdpPacket();
     private Thread thread;
     private volatile boolean stopping;
     private final int bypassMark = InterceptionConfig.DEFAULT_BYPASS_MARK;
@@ -127,11 +136,15 @@ final class VerdictQueue implements AutoCloseable {
         int len = p.payloadLength();
         IpPacket ip = len > 0 && (b.get(0) >>> 4 & 0xF) == 6 ? (v6.tryWrap(b, 0, len) ? v6 : null)
                 : (v4.tryWrap(b, 0, len) ? v4 : null);
-        if (ip == null || ip.upperLayerProtocol() != IpProtocol.TCP || ip.isFragment() || !tcp.tryWrap(ip)) {
-            release(p.packetId(), p.mark(), 0); // only TCP is steered here; anything else passes as it came
+        if (ip != null && !ip.isFragment() && ip.upperLayerProtocol() == IpProtocol.UDP && udp.tryWrap(ip)) {
+            handleUdp(p, ip);
             return;
         }
-        Key key = new Key(new InetSocketAddress(ip.sourceInetAddress(), tcp.sourcePort()),
+        if (ip == null || ip.upperLayerProtocol() != IpProtocol.TCP || ip.isFragment() || !tcp.tryWrap(ip)) {
+            release(p.packetId(), p.mark(), 0); // only TCP and UDP are steered here; anything else passes as it came
+            return;
+        }
+        Key key = new Key(TransportProtocol.TCP, new InetSocketAddress(ip.sourceInetAddress(), tcp.sourcePort()),
                 new InetSocketAddress(ip.destinationInetAddress(), tcp.destinationPort()));
         int flags = tcp.flags();
         boolean syn = (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
@@ -139,21 +152,40 @@ final class VerdictQueue implements AutoCloseable {
         byte[] data = new byte[Math.max(0, ip.offset() + ip.packetLength() - dataOffset)];
         b.get(dataOffset, data);
         int id = p.packetId(), mark = p.mark(), seq = tcp.sequenceNumber();
-        QueuedTcpFlow f = flows.get(key);
+        QueuedFlow known = flows.get(key);
         if (log.isDebugEnabled()) log.debug("queued {} -> {} flags {} seq {} {} bytes ({})", key.client(), key.remote(),
-                Integer.toHexString(flags), Integer.toUnsignedString(seq), data.length, f == null ? "new" : "known");
-        if (syn && (f == null || f.closed())) { // a new connection (its port may be a closed flow's, lingering)
+                Integer.toHexString(flags), Integer.toUnsignedString(seq), data.length, known == null ? "new" : "known");
+        if (syn && (known == null || known.closed())) { // a new connection (its port may be a closed flow's, lingering)
             QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), group.next());
             flows.put(key, created);
             created.synQueued(id, mark, seq);
-        } else if (f == null) {
+        } else if (known instanceof QueuedTcpFlow f) {
+            f.loop.execute(() -> f.packet(id, mark, syn, seq, flags, data));
+        } else {
             // a connection marked pending whose flow this instance does not know (a crashed instance judged it)
             release(id, mark, failOpen ? VerdictSteering.ACCEPTED : VerdictSteering.REJECTED);
-        } else {
-            f.loop.execute(() -> f.packet(id, mark, syn, seq, flags, data));
         }
     }
 
+    /** A UDP datagram: the first of a flow (or of a flow whose entry only lingers) opens it. */
+    private void handleUdp(NfqPacket p, IpPacket ip) {
+        Key key = new Key(TransportProtocol.UDP, new InetSocketAddress(ip.sourceInetAddress(), udp.sourcePort()),
+                new InetSocketAddress(ip.destinationInetAddress(), udp.destinationPort()));
+        ByteBuffer b = p.payloadBuffer();
+        byte[] data = new byte[Math.max(0, udp.payloadLength())];
+        b.get(udp.payloadOffset(), data);
+        int id = p.packetId(), mark = p.mark();
+        QueuedFlow known = flows.get(key);
+        if (known instanceof QueuedUdpFlow f && !f.closed()) {
+            f.loop.execute(() -> f.datagram(id, mark, data));
+        } else if (udpFlows.get() >= MAX_UDP_FLOWS) {
+            release(id, mark, -1); // too many known: the terminated path, which has bounds of its own
+        } else {
+            QueuedUdpFlow created = new QueuedUdpFlow(this, key.client(), key.remote(), group.next());
+            if (flows.put(key, created) == null) udpFlows.incrementAndGet();
+            created.loop.execute(() -> created.first(id, mark, data));
+        }
+    }
 
     /**
      * One packet's verdict, from any thread: {@code field} 0 accepts it as it is, -1 sends it to TPROXY (the
@@ -165,6 +197,15 @@ final class VerdictQueue implements AutoCloseable {
             if (field == 0) queue.verdict(packetId, NfqueueH.NF_ACCEPT, false, 0, null);
             else if (field == -1) queue.verdict(packetId, NfqueueH.NF_ACCEPT, true, interceptMark, null);
             else queue.verdict(packetId, NfqueueH.NF_REPEAT, true, (mark & ~VerdictSteering.FIELD) | field, null);
+        } catch (LinuxException e) {
+            log.warn("verdict for queued packet {} failed: {}", Integer.toUnsignedString(packetId), e.getMessage());
+        }
+    }
+
+    /** Drops one queued packet (a datagram beyond what a flow holds); the verdict goes with the next flush. */
+    void discard(int packetId) {
+        try {
+            queue.verdict(packetId, NfqueueH.NF_DROP, false, 0, null);
         } catch (LinuxException e) {
             log.warn("verdict for queued packet {} failed: {}", Integer.toUnsignedString(packetId), e.getMessage());
         }
@@ -195,27 +236,34 @@ final class VerdictQueue implements AutoCloseable {
     }
 
     /** The flow's packets no longer come here. */
-    void forget(QueuedTcpFlow f) { flows.remove(new Key(f.client, f.remote), f); }
+    void forget(QueuedFlow f) {
+        if (flows.remove(new Key(f.protocol(), f.client, f.remote), f) && f.protocol() == TransportProtocol.UDP)
+            udpFlows.decrementAndGet();
+    }
 
     /** The kernel destroyed an application's socket: an allowed flow of it ends, with its byte counts. */
     private void socketClosed(InetSocketAddress local, InetSocketAddress remote, long received, long acked) {
-        QueuedTcpFlow f = flows.get(new Key(local, remote));
+        QueuedFlow f = flows.get(new Key(TransportProtocol.TCP, local, remote));
         if (f != null && f.accepted()) f.loop.execute(() -> f.close(Math.max(0, received), Math.max(0, acked)));
     }
 
-    /** Allowed flows whose application socket is gone without a word from {@link TcpCloseMonitor} are closed. */
+    /**
+     * Allowed flows whose application socket is gone are closed: TCP ones without a word from
+     * {@link TcpCloseMonitor}, UDP ones (nothing tells of those).
+     */
     private void sweep() {
-        for (QueuedTcpFlow f : flows.values()) {
+        for (QueuedFlow f : flows.values()) {
             if (!f.accepted()) continue;
             Optional<SocketOwner> s;
             try {
-                s = diag.lookup(TransportProtocol.TCP, f.client, f.remote);
+                s = diag.lookup(f.protocol(), f.client, f.remote);
             } catch (LinuxException | RuntimeException e) {
                 log.debug("sweep lookup: {}", e.toString());
                 continue;
             }
-            if (s.isEmpty() || s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE)
-                f.loop.execute(() -> f.close(-1, -1));
+            boolean tcpGone = f.protocol() == TransportProtocol.TCP && s.isPresent()
+                    && (s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE);
+            if (s.isEmpty() || tcpGone) f.loop.execute(() -> f.close(-1, -1));
         }
     }
 

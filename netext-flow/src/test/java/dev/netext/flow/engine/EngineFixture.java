@@ -12,6 +12,11 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.nfqueue.VerdictSteering;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +44,45 @@ public final class EngineFixture {
         cmd[0] = "curl";
         System.arraycopy(args, 0, cmd, 1, args.length);
         return ns.run(Duration.ofSeconds(20), cmd);
+    }
+
+    /** A UDP socket made in {@code ns} (usable from any thread), with a 3 s receive timeout. */
+    public static DatagramSocket udpSocket(NetworkNamespace ns) throws Exception {
+        DatagramSocket s = ns.runInside(() -> new DatagramSocket(0));
+        s.setSoTimeout(3000);
+        return s;
+    }
+
+    /** Sends {@code out} to {@code to} and waits up to {@code timeoutMillis} for one datagram back; null if none. */
+    public static DatagramPacket exchange(DatagramSocket s, byte[] out, InetSocketAddress to, int timeoutMillis) throws Exception {
+        s.setSoTimeout(timeoutMillis);
+        s.send(new DatagramPacket(out, out.length, to));
+        DatagramPacket in = new DatagramPacket(new byte[2048], 2048);
+        try {
+            s.receive(in);
+            return in;
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The fast path's counters in {@code ns} ({@code cmd}: iptables or ip6tables): packets its chain queued, and
+     * packets it returned to the kernel by their connection's accepted mark, so far.
+     */
+    public static long[] fastPathCounters(NetworkNamespace ns, String cmd) throws Exception {
+        String chain = VerdictSteering.chainPrefix(FlowEngine.VERDICT_QUEUE) + "-OUT";
+        String out = ns.run(cmd, "-t", "filter", "-L", chain, "-v", "-x", "-n").orThrow().output();
+        long queued = 0, accepted = 0;
+        String acceptedMark = "0x" + Integer.toHexString(VerdictSteering.ACCEPTED) + "/0x"
+                + Integer.toHexString(VerdictSteering.FIELD);
+        for (String line : out.lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 3 || !f[0].matches("\\d+")) continue;
+            if (f[2].equals("NFQUEUE")) queued += Long.parseLong(f[0]);
+            if (f[2].equals("RETURN") && line.contains(acceptedMark)) accepted += Long.parseLong(f[0]);
+        }
+        return new long[]{queued, accepted};
     }
 
     /** A client namespace (where the engine runs) and a server namespace on one veth. */

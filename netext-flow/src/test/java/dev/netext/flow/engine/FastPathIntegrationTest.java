@@ -15,7 +15,6 @@ import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
-import dev.netext.linux.nfqueue.VerdictSteering;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.api.flow.PortRange;
@@ -49,7 +48,6 @@ import org.junit.jupiter.api.Test;
  * the application's own connection, and the queue rules' counters show its later packets stay in the kernel.
  */
 class FastPathIntegrationTest {
-    private static final String OUT_CHAIN = VerdictSteering.chainPrefix(FlowEngine.VERDICT_QUEUE) + "-OUT";
     private static NetnsLab lab;
     private static NetworkNamespace client, server;
     private static FlowEngine engine;
@@ -276,19 +274,7 @@ class FastPathIntegrationTest {
     }
 
     /** Packets the fast path's rules queued (SYNs and pending connections) and accepted in the kernel, so far. */
-    private static long[] counters() throws Exception {
-        String out = client.run("iptables", "-t", "filter", "-L", OUT_CHAIN, "-v", "-x", "-n").orThrow().output();
-        long queued = 0, accepted = 0;
-        String acceptedMark = "0x" + Integer.toHexString(VerdictSteering.ACCEPTED) + "/0x"
-                + Integer.toHexString(VerdictSteering.FIELD);
-        for (String line : out.lines().toList()) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length < 3 || !f[0].matches("\\d+")) continue;
-            if (f[2].equals("NFQUEUE")) queued += Long.parseLong(f[0]);
-            if (f[2].equals("RETURN") && line.contains(acceptedMark)) accepted += Long.parseLong(f[0]);
-        }
-        return new long[]{queued, accepted};
-    }
+    private static long[] counters() throws Exception { return EngineFixture.fastPathCounters(client, "iptables"); }
 
     private static long opened(String host, HostnameInfo.Source source) throws InterruptedException {
         for (int i = 0; i < 200; i++) {

@@ -27,7 +27,6 @@ import dev.netext.wire.quic.QuicVersion;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,22 +90,10 @@ class UdpInterceptionIntegrationTest {
     }
 
     /** A client socket in the client namespace (created there; usable from any thread). */
-    private static DatagramSocket clientSocket() throws Exception {
-        DatagramSocket s = client.runInside(() -> new DatagramSocket(0));
-        s.setSoTimeout(3000);
-        return s;
-    }
+    private static DatagramSocket clientSocket() throws Exception { return EngineFixture.udpSocket(client); }
 
     private static DatagramPacket exchange(DatagramSocket s, byte[] out, InetSocketAddress to, int timeoutMillis) throws Exception {
-        s.setSoTimeout(timeoutMillis);
-        s.send(new DatagramPacket(out, out.length, to));
-        DatagramPacket in = new DatagramPacket(new byte[2048], 2048);
-        try {
-            s.receive(in);
-            return in;
-        } catch (SocketTimeoutException e) {
-            return null;
-        }
+        return EngineFixture.exchange(s, out, to, timeoutMillis);
     }
 
     private static ProviderEvent.FlowOpened opened(Predicate<ProviderEvent.FlowOpened> which) throws InterruptedException {

@@ -68,7 +68,8 @@ class UdpRelayBurstIntegrationTest {
                 DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("udp-burst", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
-                .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
+                // the relay is what is tested: the fast path would leave an allowed flow to the kernel
+                .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)).withFastPath(false));
         engine = client.runInside(() -> FlowEngine.start(config, allowAll, List.of(), null, events::add, new AtomicLong(), null, new AtomicLong()::incrementAndGet));
     }
 

@@ -1,11 +1,8 @@
 package dev.netext.linux.nfqueue;
 
 import dev.netext.api.net.IpFamily;
-import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,7 +39,6 @@ import java.util.List;
  * {@link QueueSteering#undo}.
  */
 public final class InboundSteering implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(InboundSteering.class);
     /**
      * The queue inbound connections wait in, one per network namespace: "NX" + 1, beside the fast path's queue of
      * outbound SYNs (FlowEngine.VERDICT_QUEUE, 0x4e58), which the same engine binds at the same time.
@@ -51,12 +47,10 @@ public final class InboundSteering implements AutoCloseable {
     /** The packet mark of a verdict that rejects (RST or ICMP); inside netext's range, beside its other marks. */
     public static final int REJECT_MARK = 0x4e58_0f03;
 
-    private final Iptables iptables;
-    private final List<LedgerEntry> created = new ArrayList<>();
-    private boolean closed;
+    private final SteeringChains chains;
 
-    private InboundSteering(Iptables iptables) {
-        this.iptables = iptables;
+    private InboundSteering(SteeringChains chains) {
+        this.chains = chains;
     }
 
     /** The mangle chain's name for queue {@code queue}; the filter chain adds {@code -R}. */
@@ -65,9 +59,10 @@ public final class InboundSteering implements AutoCloseable {
     /** Creates the chains for {@code families}; on failure removes what it created and rethrows. */
     public static InboundSteering install(int queue, boolean failOpen, List<IpFamily> families, StateLedger ledger,
                                           Iptables iptables) throws IOException {
-        InboundSteering s = new InboundSteering(iptables);
+        InboundSteering s = new InboundSteering(new SteeringChains(iptables, ledger,
+                "another netext flow layer judges inbound connections in this network namespace"));
         try {
-            for (IpFamily f : families) s.installFamily(f, queue, failOpen, ledger);
+            for (IpFamily f : families) s.installFamily(f, queue, failOpen);
             return s;
         } catch (IOException | RuntimeException e) {
             s.close();
@@ -75,61 +70,27 @@ public final class InboundSteering implements AutoCloseable {
         }
     }
 
-    private void installFamily(IpFamily family, int queue, boolean failOpen, StateLedger ledger) throws IOException {
+    private void installFamily(IpFamily family, int queue, boolean failOpen) throws IOException {
         String rejects = chain(queue) + "-R", mark = "0x" + Integer.toHexString(REJECT_MARK);
-        newChain(family, "filter", rejects, ledger);
-        run(family, "filter", "-A", rejects, "-m", "mark", "--mark", mark, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset");
-        run(family, "filter", "-A", rejects, "-m", "mark", "--mark", mark, "-j", "REJECT");
-        jump(family, "filter", rejects, ledger);
+        chains.newChain(family, "filter", rejects);
+        chains.rule(family, "filter", "-A", rejects, "-m", "mark", "--mark", mark, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset");
+        chains.rule(family, "filter", "-A", rejects, "-m", "mark", "--mark", mark, "-j", "REJECT");
+        chains.jump(family, "filter", "INPUT", rejects);
 
         String queued = chain(queue);
-        newChain(family, "mangle", queued, ledger);
-        run(family, "mangle", "-A", queued, "-i", "lo", "-j", "RETURN");
-        run(family, "mangle", "-A", queued, "-m", "addrtype", "!", "--dst-type", "LOCAL", "-j", "RETURN");
-        for (String proto : List.of("tcp", "udp")) {
-            List<String> rule = new ArrayList<>(List.of("-t", "mangle", "-A", queued, "-p", proto));
-            if (proto.equals("tcp")) rule.add("--syn");
-            rule.addAll(List.of("-m", "conntrack", "--ctstate", "NEW", "-j", "NFQUEUE", "--queue-num", Integer.toString(queue)));
-            if (failOpen) rule.add("--queue-bypass");
-            iptables.run(family, rule);
-        }
-        jump(family, "mangle", queued, ledger); // last: no packet sees a half-built chain
+        chains.newChain(family, "mangle", queued);
+        chains.rule(family, "mangle", "-A", queued, "-i", "lo", "-j", "RETURN");
+        chains.rule(family, "mangle", "-A", queued, "-m", "addrtype", "!", "--dst-type", "LOCAL", "-j", "RETURN");
+        List<String> toQueue = new ArrayList<>(List.of("-j", "NFQUEUE", "--queue-num", Integer.toString(queue)));
+        if (failOpen) toQueue.add("--queue-bypass");
+        chains.append(family, "mangle", queued, List.of("-p", "tcp", "--syn", "-m", "conntrack", "--ctstate", "NEW"), toQueue);
+        chains.append(family, "mangle", queued, List.of("-p", "udp", "-m", "conntrack", "--ctstate", "NEW"), toQueue);
+        chains.jump(family, "mangle", "INPUT", queued); // last: no packet sees a half-built chain
     }
-
-    private void newChain(IpFamily family, String table, String chain, StateLedger ledger) throws IOException {
-        if (iptables.tryRun(family, List.of("-t", table, "-n", "-L", chain)).exit() == 0)
-            throw new IOException("iptables chain " + table + " " + chain + " already exists: another netext flow layer "
-                    + "judges inbound connections in this network namespace");
-        record(ledger, LedgerEntry.of(QueueSteering.LEDGER_CHAIN, "family", fam(family), "table", table, "chain", chain));
-        run(family, table, "-N", chain);
-    }
-
-    private void jump(IpFamily family, String table, String chain, StateLedger ledger) throws IOException {
-        record(ledger, LedgerEntry.of(QueueSteering.LEDGER_JUMP, "family", fam(family), "table", table, "from", "INPUT",
-                "chain", chain));
-        run(family, table, "-I", "INPUT", "1", "-j", chain);
-    }
-
-    private void record(StateLedger ledger, LedgerEntry e) throws IOException {
-        ledger.record(e);
-        created.add(e);
-    }
-
-    private void run(IpFamily family, String table, String... args) throws IOException {
-        List<String> a = new ArrayList<>(List.of("-t", table));
-        a.addAll(List.of(args));
-        iptables.run(family, a);
-    }
-
-    private static String fam(IpFamily f) { return f == IpFamily.V4 ? "4" : "6"; }
 
     /** Removes every jump and chain, newest first (jumps before their chains); objects already gone are fine. */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        QueueSteering.undoAll(created, iptables);
-    }
+    public void close() { chains.close(); }
 
     /** Undoes the ledgers of dead instances (kill -9) of this namespace: call before installing. */
     public static List<StateLedger.Recovery> recover(Path dir, Iptables iptables) throws IOException {

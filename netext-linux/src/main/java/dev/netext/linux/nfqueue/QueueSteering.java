@@ -3,8 +3,6 @@ package dev.netext.linux.nfqueue;
 import dev.netext.api.net.IpFamily;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.StateLedger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,16 +36,13 @@ import java.util.Set;
  * chain: flushing it removes them.
  */
 public final class QueueSteering implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(QueueSteering.class);
-    public static final String LEDGER_CHAIN = "iptables-chain", LEDGER_JUMP = "iptables-jump";
+    public static final String LEDGER_CHAIN = SteeringChains.LEDGER_CHAIN, LEDGER_JUMP = SteeringChains.LEDGER_JUMP;
     static final String TABLE = "filter";
 
-    private final Iptables iptables;
-    private final List<LedgerEntry> created = new ArrayList<>();
-    private boolean closed;
+    private final SteeringChains chains;
 
-    private QueueSteering(Iptables iptables) {
-        this.iptables = iptables;
+    private QueueSteering(SteeringChains chains) {
+        this.chains = chains;
     }
 
     /** The chain name prefix for queue {@code queue}: {@code NETEXT-PF-7}. */
@@ -60,12 +55,13 @@ public final class QueueSteering implements AutoCloseable {
     public static QueueSteering install(int queue, List<SteeringMatch> matches, boolean failOpen, StateLedger ledger,
                                         Iptables iptables) throws IOException {
         if (matches.isEmpty()) throw new IllegalArgumentException("no matches: nothing would reach the queue");
-        QueueSteering s = new QueueSteering(iptables);
+        QueueSteering s = new QueueSteering(new SteeringChains(iptables, ledger,
+                "another netext instance is using queue " + queue + " in this network namespace"));
         try {
             for (IpFamily family : IpFamily.values()) {
                 List<SteeringMatch> mine = matches.stream().filter(m -> m.covers(family)).toList();
                 if (mine.isEmpty()) continue;
-                s.installFamily(family, queue, mine, failOpen, ledger);
+                s.installFamily(family, queue, mine, failOpen);
             }
             return s;
         } catch (IOException | RuntimeException e) {
@@ -74,112 +70,54 @@ public final class QueueSteering implements AutoCloseable {
         }
     }
 
-    private void installFamily(IpFamily family, int queue, List<SteeringMatch> matches, boolean failOpen,
-                               StateLedger ledger) throws IOException {
-        String fam = family == IpFamily.V4 ? "4" : "6";
+    private void installFamily(IpFamily family, int queue, List<SteeringMatch> matches, boolean failOpen)
+            throws IOException {
         String q = chainPrefix(queue) + "-Q";
-        newChain(fam, family, q, ledger);
+        chains.newChain(family, TABLE, q);
         addStateMarks(family, q);
-        List<String> nfq = new ArrayList<>(List.of("-A", q, "-j", "NFQUEUE", "--queue-num", Integer.toString(queue)));
+        List<String> nfq = new ArrayList<>(List.of("-j", "NFQUEUE", "--queue-num", Integer.toString(queue)));
         if (failOpen) nfq.add("--queue-bypass");
-        iptables.run(family, nfq);
+        chains.append(family, TABLE, q, List.of(), nfq);
 
         Set<SteeringMatch.Direction> hooks = EnumSet.noneOf(SteeringMatch.Direction.class);
         for (SteeringMatch m : matches) hooks.add(m.direction());
         for (SteeringMatch.Direction d : hooks) {
             String chain = chainPrefix(queue) + "-" + d.suffix();
-            newChain(fam, family, chain, ledger);
+            chains.newChain(family, TABLE, chain);
             String decided = QueueMarks.hex(QueueMarks.DECIDED_BITS) + "/" + QueueMarks.hex(QueueMarks.DECIDED_BITS);
             String mask = QueueMarks.hex(QueueMarks.FIELD_MASK);
-            iptables.run(family, List.of("-A", chain, "-m", "mark", "--mark", QueueMarks.hex(QueueMarks.BYPASS_MARK), "-j", "RETURN"));
-            iptables.run(family, List.of("-A", chain, "-m", "mark", "--mark", decided,
-                    "-j", "CONNMARK", "--save-mark", "--nfmask", mask, "--ctmask", mask));
-            iptables.run(family, List.of("-A", chain, "-m", "mark", "--mark", decided,
-                    "-j", "MARK", "--set-xmark", "0x0/" + mask));
-            iptables.run(family, List.of("-A", chain, "-m", "connmark", "--mark",
-                    QueueMarks.valueMask(QueueMarks.DECIDED_ACCEPT), "-j", "ACCEPT"));
-            iptables.run(family, List.of("-A", chain, "-m", "connmark", "--mark",
-                    QueueMarks.valueMask(QueueMarks.DECIDED_DROP), "-j", "DROP"));
-            for (SteeringMatch m : matches) {
-                if (m.direction() != d) continue;
-                List<String> rule = new ArrayList<>(List.of("-A", chain));
-                rule.addAll(m.iptablesArgs());
-                rule.addAll(List.of("-j", q));
-                iptables.run(family, rule);
-            }
-            // The jump goes in last: until then no packet sees a half-built chain.
-            LedgerEntry jump = LedgerEntry.of(LEDGER_JUMP, "family", fam, "table", TABLE, "from", d.chain, "chain", chain);
-            ledger.record(jump);
-            created.add(jump);
-            iptables.run(family, List.of("-I", d.chain, "1", "-j", chain));
+            chains.rule(family, TABLE, "-A", chain, "-m", "mark", "--mark", QueueMarks.hex(QueueMarks.BYPASS_MARK), "-j", "RETURN");
+            chains.rule(family, TABLE, "-A", chain, "-m", "mark", "--mark", decided,
+                    "-j", "CONNMARK", "--save-mark", "--nfmask", mask, "--ctmask", mask);
+            chains.rule(family, TABLE, "-A", chain, "-m", "mark", "--mark", decided, "-j", "MARK", "--set-xmark", "0x0/" + mask);
+            chains.rule(family, TABLE, "-A", chain, "-m", "connmark", "--mark",
+                    QueueMarks.valueMask(QueueMarks.DECIDED_ACCEPT), "-j", "ACCEPT");
+            chains.rule(family, TABLE, "-A", chain, "-m", "connmark", "--mark",
+                    QueueMarks.valueMask(QueueMarks.DECIDED_DROP), "-j", "DROP");
+            for (SteeringMatch m : matches)
+                if (m.direction() == d) chains.append(family, TABLE, chain, m.iptablesArgs(), List.of("-j", q));
+            chains.jump(family, TABLE, d.chain, chain); // last: no packet sees a half-built chain
         }
     }
 
     private void addStateMarks(IpFamily family, String chain) throws IOException {
         // Most packets are ESTABLISHED: test that first.
         String[][] states = {{"ESTABLISHED", "2"}, {"NEW", "1"}, {"RELATED", "3"}, {"INVALID", "4"}, {"UNTRACKED", "5"}};
-        for (String[] s : states) {
-            iptables.run(family, List.of("-A", chain, "-m", "conntrack", "--ctstate", s[0],
-                    "-j", "MARK", "--set-xmark", QueueMarks.valueMask(Integer.parseInt(s[1]))));
-        }
-    }
-
-    private void newChain(String fam, IpFamily family, String chain, StateLedger ledger) throws IOException {
-        Iptables.Result exists = iptables.tryRun(family, List.of("-n", "-L", chain));
-        if (exists.exit() == 0)
-            throw new IOException("iptables chain " + chain + " already exists: another netext instance is using queue "
-                    + chain.replaceAll("\\D+", " ").trim().split(" ")[0] + " in this network namespace");
-        LedgerEntry e = LedgerEntry.of(LEDGER_CHAIN, "family", fam, "table", TABLE, "chain", chain);
-        ledger.record(e);
-        created.add(e);
-        iptables.run(family, List.of("-N", chain));
+        for (String[] s : states)
+            chains.rule(family, TABLE, "-A", chain, "-m", "conntrack", "--ctstate", s[0],
+                    "-j", "MARK", "--set-xmark", QueueMarks.valueMask(Integer.parseInt(s[1])));
     }
 
     /** Removes every chain and jump, newest first. Tolerates objects already gone. */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        undoAll(created, iptables);
-    }
+    public void close() { chains.close(); }
 
     /**
-     * Removes the iptables objects {@code created} names, newest first (jumps before the chains they name); one that
-     * cannot be removed is logged and the rest still go. Every netext iptables steering (this one, the inbound queue's,
-     * the fast path's) closes through it.
-     */
-    static void undoAll(List<LedgerEntry> created, Iptables iptables) {
-        for (LedgerEntry e : created.reversed()) {
-            try {
-                undo(e, iptables);
-            } catch (IOException | RuntimeException ex) {
-                log.warn("removing {}: {}", e, ex.getMessage());
-            }
-        }
-    }
-
-    /**
-     * Undoes one ledger entry of {@link #LEDGER_CHAIN} or {@link #LEDGER_JUMP} kind; entries of other kinds are
-     * ignored. Missing chains and jumps are not errors.
+     * Undoes one ledger entry of {@link #LEDGER_CHAIN} or {@link #LEDGER_JUMP} kind — of any netext iptables steering
+     * (this one, the inbound queue's, the fast path's); entries of other kinds are ignored. Missing chains and jumps
+     * are not errors.
      */
     public static void undo(LedgerEntry entry, Iptables iptables) throws IOException {
-        IpFamily family = "6".equals(entry.get("family")) ? IpFamily.V6 : IpFamily.V4;
-        String table = entry.fields().getOrDefault("table", TABLE);
-        switch (entry.kind()) {
-            case LEDGER_JUMP -> {
-                // A jump may have been inserted more than once only by a bug; remove all copies, but never loop forever.
-                for (int i = 0; i < 16; i++) {
-                    if (iptables.tryRun(family, List.of("-t", table, "-D", entry.require("from"), "-j", entry.require("chain"))).exit() != 0)
-                        break;
-                }
-            }
-            case LEDGER_CHAIN -> {
-                String chain = entry.require("chain");
-                if (iptables.tryRun(family, List.of("-t", table, "-n", "-L", chain)).exit() != 0) return;
-                iptables.run(family, List.of("-t", table, "-F", chain));
-                iptables.run(family, List.of("-t", table, "-X", chain));
-            }
-            default -> { }
-        }
+        SteeringChains.undo(entry, iptables);
     }
 }

@@ -3,6 +3,8 @@ package dev.netext.linux.state;
 import dev.netext.linux.ffm.Libc;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.sys.ProcessInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +37,7 @@ import java.util.Set;
  * longer exist are discarded.
  */
 public final class StateLedger implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StateLedger.class);
     public static final Path DEFAULT_DIR = Path.of("/run/netext");
     /** The ledgers' file name ending: {@code KIND-PID….state}. */
     public static final String SUFFIX = ".state";
@@ -55,6 +58,21 @@ public final class StateLedger implements AutoCloseable {
     @FunctionalInterface
     public interface Undo {
         void undo(LedgerEntry entry) throws IOException;
+    }
+
+    /**
+     * Undoes what a live owner created, newest first (a jump before the chain it names, a rule before its table); one
+     * that cannot be undone is logged and the rest still go. For an owner's own close; {@link #recover} is the crash
+     * counterpart.
+     */
+    public static void undoNewestFirst(List<LedgerEntry> created, Undo undo) {
+        for (LedgerEntry e : created.reversed()) {
+            try {
+                undo.undo(e);
+            } catch (IOException | RuntimeException ex) {
+                log.warn("removing {}: {}", e, ex.getMessage());
+            }
+        }
     }
 
     /** What {@link #recover} did, for logs and {@code netext diagnose}. */

@@ -22,10 +22,13 @@ import java.util.List;
  * @param tcpQueued     locally opened TCP connections are not steered to TPROXY here when their SYN leaves: their SYN
  *                      is queued to the flow layer first ({@link dev.netext.linux.nfqueue.VerdictSteering}), whose
  *                      verdict sends the flows that need it to TPROXY with {@link #interceptMark}
+ * @param udpQueued     likewise for locally opened UDP flows: their first datagrams are queued to the flow layer, and
+ *                      only the flows its verdict marks with {@link #interceptMark} reach the UDP listener
  */
 public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                                  int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
-                                 List<String> gatewayInterfaces, boolean excludeDns, boolean tcpQueued) {
+                                 List<String> gatewayInterfaces, boolean excludeDns, boolean tcpQueued,
+                                 boolean udpQueued) {
 
     /** netext's defaults: marks in netext's 0x4e58 space, distinct from the tunnel's and the packet filter's. */
     public static final int DEFAULT_INTERCEPT_MARK = 0x4e580f01, DEFAULT_BYPASS_MARK = 0x4e580f02;
@@ -50,7 +53,8 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
     /** TCP only, local traffic only: the original form. */
     public InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                               int rulePriority, Scope scope) {
-        this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, 0, 0, List.of(), false, false);
+        this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, 0, 0, List.of(), false, false,
+                false);
     }
 
     /** Without the SYN queue. */
@@ -58,7 +62,7 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
                               int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
                               List<String> gatewayInterfaces, boolean excludeDns) {
         this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, udpPortV4, udpPortV6,
-                gatewayInterfaces, excludeDns, false);
+                gatewayInterfaces, excludeDns, false, false);
     }
 
     public static InterceptionConfig of(int tcpPortV4, int tcpPortV6, Scope scope) {
@@ -69,25 +73,31 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
     /** This config with UDP intercepted to these listener ports (0: that family's UDP is not intercepted). */
     public InterceptionConfig withUdp(int portV4, int portV6) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                portV4, portV6, gatewayInterfaces, excludeDns, tcpQueued);
+                portV4, portV6, gatewayInterfaces, excludeDns, tcpQueued, udpQueued);
     }
 
     /** This config also intercepting traffic forwarded in through {@code interfaces} (gateway mode). */
     public InterceptionConfig withGateway(List<String> interfaces) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, interfaces, excludeDns, tcpQueued);
+                udpPortV4, udpPortV6, interfaces, excludeDns, tcpQueued, udpQueued);
     }
 
     /** This config leaving port 53 to the DNS layer's interception. */
     public InterceptionConfig withDnsExcluded(boolean exclude) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, exclude, tcpQueued);
+                udpPortV4, udpPortV6, gatewayInterfaces, exclude, tcpQueued, udpQueued);
     }
 
     /** This config with locally opened TCP queued at its SYN (the fast path) instead of steered at once. */
     public InterceptionConfig withTcpQueued(boolean queued) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, queued);
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, queued, udpQueued);
+    }
+
+    /** This config with locally opened UDP queued at its first datagram (the fast path) instead of steered at once. */
+    public InterceptionConfig withUdpQueued(boolean queued) {
+        return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, tcpQueued, queued);
     }
 
     /** Whether anything of {@code v6 ? IPv6 : IPv4} is intercepted (and so needs its policy routing). */

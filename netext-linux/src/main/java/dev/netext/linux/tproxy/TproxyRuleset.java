@@ -19,6 +19,8 @@ import java.util.stream.Collectors;
  *       the SYNs it sends to TPROXY, and prerouting labels them: iifname "lo" meta mark INTERCEPT … ct label set)
  *   meta l4proto tcp ct direction original ct label LABEL meta mark set INTERCEPT   its later packets
  *   meta l4proto udp ct direction original meta skuid … meta mark set INTERCEPT     UDP, when it is intercepted
+ *       (with the datagram queue, {@link InterceptionConfig#udpQueued}: instead, as for TCP, the flows the flow
+ *       layer's verdict marked and prerouting labelled: meta l4proto udp ct direction original ct label LABEL …)
  * chain prerouting (type filter, hook prerouting, priority mangle):
  *   iifname "lo" meta mark INTERCEPT meta nfproto ipv4 meta l4proto tcp tproxy ip to 127.0.0.1:P4
  *   iifname "lo" meta mark INTERCEPT meta nfproto ipv6 meta l4proto tcp tproxy ip6 to [::1]:P6
@@ -71,11 +73,14 @@ public final class TproxyRuleset {
             if (tcp != null && !c.tcpQueued())
                 sb.append("    ").append(tcp).append("meta l4proto tcp tcp flags & (syn | ack) == syn ct direction original ")
                         .append(selector).append("ct label set ").append(INTERCEPTED_LABEL).append(' ').append(mark).append('\n');
-            if (udp != null)
+            if (udp != null && !c.udpQueued())
                 sb.append("    ").append(udp).append("meta l4proto udp ct direction original ").append(selector).append(mark).append('\n');
         }
         if (tcp != null)
             sb.append("    ").append(tcp).append("meta l4proto tcp ct direction original ct label ").append(INTERCEPTED_LABEL)
+                    .append(' ').append(mark).append('\n');
+        if (udp != null && c.udpQueued()) // the later datagrams of a flow the flow layer's verdict sent to TPROXY
+            sb.append("    ").append(udp).append("meta l4proto udp ct direction original ct label ").append(INTERCEPTED_LABEL)
                     .append(' ').append(mark).append('\n');
         sb.append("  }\n");
         sb.append("  chain prerouting {\n");
@@ -83,6 +88,8 @@ public final class TproxyRuleset {
         String m = "    iifname \"lo\" meta mark " + hex(c.interceptMark());
         if (c.tcpQueued() && (c.tcpPortV4() != 0 || c.tcpPortV6() != 0)) // a SYN the flow layer's verdict sent here
             sb.append(m).append(" meta l4proto tcp tcp flags & (syn | ack) == syn ct label set ").append(INTERCEPTED_LABEL).append('\n');
+        if (c.udpQueued() && (c.udpPortV4() != 0 || c.udpPortV6() != 0)) // a UDP flow's datagram sent here likewise
+            sb.append(m).append(" meta l4proto udp ct label set ").append(INTERCEPTED_LABEL).append('\n');
         tproxy(sb, m, c, "");
         if (!c.gatewayInterfaces().isEmpty()) {
             // forwarded traffic: marked here (policy routing then delivers it locally) and handed to the listeners;

@@ -15,8 +15,6 @@ import dev.netext.linux.netlink.Rule;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,7 +31,6 @@ import java.util.List;
  * last, in one transaction; teardown deletes the table first, so no packet is marked toward a missing route.
  */
 public final class TproxySteering implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(TproxySteering.class);
     static final String NFT_TABLE = "nft-table", RULE = "rule", ROUTE = "route";
 
     private final RtNetlink rtnl;
@@ -103,13 +100,7 @@ public final class TproxySteering implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (LedgerEntry e : created.reversed()) {
-            try {
-                undo(e, rtnl, nft);
-            } catch (IOException | RuntimeException ex) {
-                log.warn("removing {}: {}", e, ex.getMessage());
-            }
-        }
+        StateLedger.undoNewestFirst(created, e -> undo(e, rtnl, nft));
     }
 
     /** Undoes one entry of this class's kinds (others are ignored), tolerating objects already gone. */

@@ -5,6 +5,7 @@ import dev.netext.linux.sys.ProcessInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ class StateLedgerTest {
         List<String> undone = new ArrayList<>();
         var recoveries = StateLedger.recover(dir, LedgerKind.TUNNEL, e -> {
             undone.add(e.kind());
-            if (e.kind().equals("addr")) throw new java.io.IOException("ENODEV");
+            if (e.kind().equals("addr")) throw new IOException("ENODEV");
         });
         // the last line was torn by the crash: skipped, the rest undone newest first
         assertThat(undone).containsExactly("rule", "addr", "link");
@@ -142,5 +143,17 @@ class StateLedgerTest {
             assertThat(file).doesNotExist();
             assertThat(live.file()).exists();
         }
+    }
+
+    @Test
+    void anOwnersObjectsAreUndoneNewestFirstAndAFailureStopsNothing() {
+        List<LedgerEntry> created = List.of(LedgerEntry.of("iptables-chain", "chain", "A"),
+                LedgerEntry.of("iptables-chain", "chain", "B"), LedgerEntry.of("iptables-jump", "chain", "B"));
+        List<String> undone = new ArrayList<>();
+        StateLedger.undoNewestFirst(created, e -> {
+            undone.add(e.kind() + " " + e.require("chain"));
+            if (e.kind().equals("iptables-jump")) throw new IOException("jump already gone");
+        });
+        assertThat(undone).containsExactly("iptables-jump B", "iptables-chain B", "iptables-chain A");
     }
 }

@@ -57,6 +57,17 @@ class TproxyRulesetTest {
     }
 
     @Test
+    void queuedUdpFlowsAreLeftToTheFlowLayerWhichSendsSomeToTproxy() {
+        String s = TproxyRuleset.render(InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 5001)
+                .withTcpQueued(true).withUdpQueued(true));
+        assertThat(s).doesNotContain("meta l4proto udp ct direction original meta mark set");
+        assertThat(s).contains("iifname \"lo\" meta mark 0x4e580f01 meta l4proto udp ct label set 78");
+        assertThat(s).contains("meta l4proto udp ct direction original ct label 78 meta mark set 0x4e580f01");
+        assertThat(s.indexOf("meta l4proto udp ct label set 78")).as("labelled before tproxy takes it")
+                .isLessThan(s.indexOf("meta l4proto udp tproxy ip to 127.0.0.1:5000"));
+    }
+
+    @Test
     void scopeSelectorsBecomeOneMarkRuleEach() {
         var scope = new InterceptionConfig.Scope(List.of(1000L, 1001L), List.of(50L), List.of("user.slice/app.slice"), List.of(0L));
         String s = TproxyRuleset.render(InterceptionConfig.of(4000, 0, scope));
@@ -123,6 +134,7 @@ class TproxyRulesetTest {
                 InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 5001).withDnsExcluded(true),
                 InterceptionConfig.of(4000, 0, null).withUdp(5000, 0).withGateway(List.of("eth1", "eth2")),
                 InterceptionConfig.of(4000, 4001, null).withUdp(5000, 5001).withTcpQueued(true),
+                InterceptionConfig.of(4000, 4001, null).withUdp(5000, 5001).withTcpQueued(true).withUdpQueued(true),
                 new InterceptionConfig(0, 0, InterceptionConfig.DEFAULT_INTERCEPT_MARK,
                         InterceptionConfig.DEFAULT_BYPASS_MARK, 100, 1, null, 0, 5001, List.of("eth1"), false))) {
             Process p = new ProcessBuilder("nft", "-c", "-f", "-").redirectErrorStream(true).start();
