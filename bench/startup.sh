@@ -21,22 +21,24 @@
 #     of all three holding the same NAMES names.
 # Prints medians of ROUNDS, the ratios and the load average. Needs root, dnsmasq, unbound, dnsperf, dig,
 # wireguard-go, wireguard-tools, iperf3.
-#   Options: --rounds 3 --names 100000 --modes "options one-cache role-cache no-replay" --no-dns-bench --no-matrix
+#   Options: --rounds 3 --names 100000 --modes "options one-cache role-cache no-replay" --roles "cli dns up wg daemon"
+#            --no-dns-bench --no-matrix
 #            --no-nmt --matrix-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay"
+ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon"
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
     --names) NAMES=$2; shift 2 ;;
     --modes) MODES=$2; shift 2 ;;
+    --roles) ROLES=$2; shift 2 ;;
     --no-dns-bench) DNS_BENCH=0; shift ;;
     --no-matrix) MATRIX=0; shift ;;
     --no-nmt) NMT=0; shift ;;
     --matrix-only) MATRIX_ONLY=1; DNS_BENCH=0; shift ;;
-    *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--roles LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only]" >&2; exit 2 ;;
   esac
 done
 for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3; do
@@ -84,6 +86,7 @@ rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2
 # CPU ms (user + system, all threads) process $1 has used: unlike wall time, barely inflated by a loaded machine
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+mb_per_cpu_s() { awk -v g="$1" -v c="$(($3 - $2))" 'BEGIN {if (g == "" || c <= 0) print "nan"; else printf "%d\n", g * 5 * 1000 / 8 / (c / 1000)}'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 # polls a command in namespace A until it succeeds: 120 s at most, and while process $2 (netext) lives, if given
 until_ok() {
@@ -149,44 +152,58 @@ netext() {
 
 echo "netext start-up bench: $(nproc) cores, JDK $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 's/.*build \([^,)]*\).*/\1/p' | head -1), $ROUNDS rounds, load $(load)"
 mkdir -p "$TMP/profiles.d" "$TMP/state"
+role() { [[ " $ROLES " == *" $1 "* ]]; }
 if [ "$MATRIX_ONLY" = 0 ]; then
-FIGURES="cli dns dnscpu dnsrss pong pongcpu rss wg wgcpu wgrss first5 warm daemon daemoncpu daemonrss"
+FIGURES="cli dns dnscpu dnsrss pong pongcpu rss wg wgcpu wgrss first5 warm first5eff warmeff daemon daemoncpu daemonrss"
 for m in $MODES; do for f in $FIGURES; do : >"$TMP/$f.$m"; done; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
-    t0=$(now_ms)
-    inA env $(mode_env "$m") NETEXT_JAVA_OPTS="$(mode_opts "$m")" bin/netext --version >/dev/null 2>&1 && echo $(($(now_ms) - t0)) >>"$TMP/cli.$m"
+    if role cli; then
+      t0=$(now_ms)
+      inA env $(mode_env "$m") NETEXT_JAVA_OPTS="$(mode_opts "$m")" bin/netext --version >/dev/null 2>&1 && echo $(($(now_ms) - t0)) >>"$TMP/cli.$m"
+    fi
 
-    t0=$(now_ms)
-    netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache 1000
-    until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
-    sleep 5
-    rss_kib "$NX" >>"$TMP/dnsrss.$m"
-    stop "$NX"
+    if role dns; then
+      t0=$(now_ms)
+      netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache 1000
+      until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/dnsrss.$m"
+      stop "$NX"
+    fi
 
-    t0=$(now_ms)
-    netext "$m" up "$TMP/pong.yaml"
-    until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
-    sleep 5
-    rss_kib "$NX" >>"$TMP/rss.$m"
-    stop "$NX"
+    if role up; then
+      t0=$(now_ms)
+      netext "$m" up "$TMP/pong.yaml"
+      until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/rss.$m"
+      stop "$NX"
+    fi
 
-    t0=$(now_ms)
-    netext "$m" wg up "$TMP/wg.conf"
-    until_ok "ping -c 1 -W 1 10.203.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/wg.$m" && cpu_ms "$NX" >>"$TMP/wgcpu.$m"
-    iperf_gbps 5 >>"$TMP/first5.$m"
-    iperf_gbps 5 >/dev/null
-    iperf_gbps 5 >>"$TMP/warm.$m"
-    sleep 5
-    rss_kib "$NX" >>"$TMP/wgrss.$m"
-    stop "$NX"
+    if role wg; then
+      t0=$(now_ms)
+      netext "$m" wg up "$TMP/wg.conf"
+      until_ok "ping -c 1 -W 1 10.203.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/wg.$m" && cpu_ms "$NX" >>"$TMP/wgcpu.$m"
+      # Gbit/s, and MB moved per CPU-second of netext (the JIT's progress, less bent by a loaded machine than the rate)
+      c0=$(cpu_ms "$NX") g=$(iperf_gbps 5) c1=$(cpu_ms "$NX")
+      echo "$g" >>"$TMP/first5.$m" && mb_per_cpu_s "$g" "$c0" "$c1" >>"$TMP/first5eff.$m"
+      iperf_gbps 5 >/dev/null
+      c0=$(cpu_ms "$NX") g=$(iperf_gbps 5) c1=$(cpu_ms "$NX")
+      echo "$g" >>"$TMP/warm.$m" && mb_per_cpu_s "$g" "$c0" "$c1" >>"$TMP/warmeff.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/wgrss.$m"
+      stop "$NX"
+    fi
 
-    t0=$(now_ms)
-    netext "$m" daemon --profiles-dir "$TMP/profiles.d" --profile "$TMP/pong.yaml" --control "$TMP/control.sock" --state-dir "$TMP/state"
-    until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/daemon.$m" && cpu_ms "$NX" >>"$TMP/daemoncpu.$m"
-    sleep 5
-    rss_kib "$NX" >>"$TMP/daemonrss.$m"
-    stop "$NX"
+    if role daemon; then
+      t0=$(now_ms)
+      netext "$m" daemon --profiles-dir "$TMP/profiles.d" --profile "$TMP/pong.yaml" --control "$TMP/control.sock" --state-dir "$TMP/state"
+      until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/daemon.$m" && cpu_ms "$NX" >>"$TMP/daemoncpu.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/daemonrss.$m"
+      stop "$NX"
+    fi
   done
   echo "  round $r done, load $(load)"
 done
@@ -209,6 +226,8 @@ row "CPU ms to first ping, wg up" wgcpu ""
 row "CPU ms to first ping, daemon (pong)" daemoncpu ""
 row "Gbit/s wg up, first 5 s" first5 ">= 1.0x go<->go"
 row "Gbit/s wg up, warm" warm ""
+row "MB per CPU-s wg up, first 5 s" first5eff ""
+row "MB per CPU-s wg up, warm" warmeff ""
 row "RSS KiB, dns serve idle" dnsrss "<= 65536"
 row "RSS KiB, up (pong) idle" rss "<= 65536"
 row "RSS KiB, wg up after iperf3" wgrss "<= 65536"
@@ -239,6 +258,7 @@ for i in $(seq 0 $((NAMES - 1))); do echo "h$i.bench.example A"; done >"$TMP/que
 if [ "$MATRIX" = 1 ]; then
 # One option at a time on top of a role's options and cache (what bin/netext runs; later options win): what each does
 # to an idle pong tunnel (RSS) and its start (CPU), and to dns serve holding NAMES names
+if role up; then
 echo
 printf '  %-92s %10s %14s\n' "up (pong), options on top of the up role's options and cache (load $(load))" "idle RSS" "CPU ms to ping"
 while IFS= read -r opts; do
@@ -258,7 +278,9 @@ done <<EOF
 -XX:TieredStopAtLevel=1
 -XX:TrimNativeHeapInterval=500
 EOF
+fi
 
+if role dns; then
 echo
 printf '  %-92s %10s\n' "dns serve holding $NAMES names, options on top of the dns role's options and cache (load $(load))" "RSS KiB"
 while IFS= read -r opts; do
@@ -276,6 +298,7 @@ done <<EOF
 -Dio.netty.allocator.type=unpooled
 -XX:TieredStopAtLevel=1
 EOF
+fi
 fi
 [ "$MATRIX_ONLY" = 0 ] || exit 0
 

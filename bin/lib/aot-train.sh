@@ -71,6 +71,8 @@ fi
 trained= failed=
 for role in $ROLES; do
   aot=$(netext_aot_cache "$LIB" "$role")
+  # a wg cache trained without a peer would hold none of the packet path: none rather than that
+  if [ "$role" = wg ] && [ -z "$wg_args" ]; then failed="$failed wg(needs wireguard-go, wg, iperf3)" && continue; fi
   # the options of the role's commands (a cache records some of them; its training profiles are of the JIT they
   # choose); "all" runs the daemon's (the largest heap)
   opts=$(netext_role_options "$([ "$role" = all ] && echo daemon || echo "$role")")
