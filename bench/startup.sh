@@ -239,6 +239,7 @@ for f in $FIGURES; do
   echo
 done
 
+if role wg; then
 # wireguard-go in A in netext's place: the yardstick, warmed for 2 s first
 wg_go "$A" "$GO_A" "$KEY_A" "$PUB_B" 10.94.0.2 10.203.0.2 10.203.0.1
 until_ok "ping -c 1 -W 1 10.203.0.2"
@@ -252,6 +253,7 @@ for m in $MODES; do
     'BEGIN {printf "  %-40s first 5 s %.2fx, warm %.2fx of wireguard-go <-> wireguard-go\n", "wg up (" m ")", a/g, b/g}'
 done
 ip netns exec "$A" ip link del "$GO_A" 2>/dev/null || true
+fi
 fi
 
 for i in $(seq 0 $((NAMES - 1))); do echo "h$i.bench.example A"; done >"$TMP/queries"
