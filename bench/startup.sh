@@ -1,50 +1,69 @@
 #!/usr/bin/env bash
 # netext's start-up and footprint (issue 12 §3), side by side in one run. Every netext command is started through
-# bin/netext, the launcher people use, three ways in turns: "defaults" (the JVM's own defaults, no AOT cache: the
-# launcher before bin/lib/jvm.sh), "options" (the role's options of bin/lib/jvm.sh, no cache: NETEXT_AOT=0) and
-# "options+cache" (what bin/netext does). In a throwaway lab (namespace A; B holds a wireguard-go peer):
-#   - ms from the command to the first answer of `dns serve` (forwarding to a dnsmasq in A), to the first ping
-#     through a `pong` tunnel (`up`), to the first ping through `netext wg up` to wireguard-go in B;
+# bin/netext, the launcher people use, in several modes in turns (--modes, a list of):
+#   defaults     the JVM's own defaults, no AOT cache (the launcher before bin/lib/jvm.sh)
+#   options      the role's options of bin/lib/jvm.sh, no cache (NETEXT_AOT=0)
+#   one-cache    the role's options and the single cache trained on every role's workload (NETEXT_AOT_ROLE=all: what
+#                bin/netext did before caches per role; trained here when missing)
+#   role-cache   the role's options and the role's own cache: what bin/netext does
+#   no-replay    role-cache with -XX:-AOTReplayTraining (the cache's classes, not its training profiles)
+# In a throwaway lab (namespace A; B holds a wireguard-go peer), per mode:
+#   - ms from the command to: `netext --version` ending; the first answer of `dns serve` (forwarding to a dnsmasq in
+#     A); the first ping through a `pong` tunnel (`up`); the first ping through `netext wg up` to wireguard-go in B;
+#     the first ping through a pong tunnel netextd runs (`daemon`); with the CPU ms the java process had used then;
+#   - RSS of `dns serve`, `up`, `daemon` idle 5 s after their first answer/ping, of `wg up` 5 s after its iperf3 runs;
 #   - iperf3 Gbit/s through `netext wg up` in the first 5 s after that first ping and once warm, against
 #     wireguard-go <-> wireguard-go on the same veth;
-#   - RSS of `up` (pong) idle 5 s after its first ping; RSS of `dns serve` holding NAMES names; a Native Memory
-#     Tracking summary of both (options+cache);
-#   - one option at a time on top of the JVM's defaults: RSS of an idle `up` and of `dns serve` holding NAMES names
-#     (only these with --matrix-only);
+#   - (not with --no-matrix) options one at a time on top of a role's options and cache: RSS of an idle `up` and CPU
+#     to its first ping; RSS of `dns serve` holding NAMES names;
+#   - a Native Memory Tracking summary of an idle `up` and of `dns serve` holding NAMES names (role-cache);
 #   - then bench/dns.sh with the dns role's options: cached qps against unbound (2 threads) and dnsmasq, and the RSS
 #     of all three holding the same NAMES names.
 # Prints medians of ROUNDS, the ratios and the load average. Needs root, dnsmasq, unbound, dnsperf, dig,
-# wireguard-go, wireguard-tools, iperf3.   Options: --rounds 3 --names 100000 --no-dns-bench
+# wireguard-go, wireguard-tools, iperf3.
+#   Options: --rounds 3 --names 100000 --modes "options one-cache role-cache no-replay" --roles "cli dns up wg daemon"
+#            --no-dns-bench --no-matrix
+#            --no-nmt --matrix-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX_ONLY=0
+ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon"
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
     --names) NAMES=$2; shift 2 ;;
+    --modes) MODES=$2; shift 2 ;;
+    --roles) ROLES=$2; shift 2 ;;
     --no-dns-bench) DNS_BENCH=0; shift ;;
+    --no-matrix) MATRIX=0; shift ;;
+    --no-nmt) NMT=0; shift ;;
     --matrix-only) MATRIX_ONLY=1; DNS_BENCH=0; shift ;;
-    *) echo "usage: $0 [--rounds N] [--names N] [--no-dns-bench] [--matrix-only]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--roles LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only]" >&2; exit 2 ;;
   esac
 done
 for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3; do
   command -v $p >/dev/null || { echo "bench/startup.sh: needs $p (packages/debian.txt, role bench)" >&2; exit 1; }
 done
 
-bin/netext --version >/dev/null # builds and trains the cache first when stale: no build inside the timings
+bin/netext --version >/dev/null # builds and trains the caches first when stale: no build inside the timings
 . bin/lib/java.sh
 netext_use_java25
 . bin/lib/jvm.sh
+LIB=$ROOT/netext-cli/target/dist/lib
+if [[ " $MODES " == *" one-cache "* ]] && [ ! -s "$(netext_aot_cache "$LIB" all)" ]; then
+  bin/lib/aot-train.sh "$JAVA_HOME" "$LIB" all
+fi
 JCMD="$JAVA_HOME/bin/jcmd"
-MODES="defaults options options+cache"
 mode_env() {
   case $1 in
     defaults) echo NETEXT_JVM_DEFAULTS=1 ;;
     options) echo NETEXT_AOT=0 ;;
-    *) echo NETEXT_AOT=1 ;;
+    one-cache) echo NETEXT_AOT_ROLE=all ;;
+    role-cache | no-replay) echo NETEXT_AOT=1 ;;
+    *) echo "bench/startup.sh: no mode $1" >&2; exit 2 ;;
   esac
 }
+mode_opts() { if [ "$1" = no-replay ]; then echo -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining; fi; }
 
 tag=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 A="nxsu-a-$tag" B="nxsu-b-$tag" GO_B="nxsub$tag" GO_A="nxsua$tag"
@@ -63,10 +82,11 @@ trap 'exit 130' INT TERM
 inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo nan; }
 # CPU ms (user + system, all threads) process $1 has used: unlike wall time, barely inflated by a loaded machine
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+mb_per_cpu_s() { awk -v g="$1" -v c="$(($3 - $2))" 'BEGIN {if (g == "" || c <= 0) print "nan"; else printf "%d\n", g * 5 * 1000 / 8 / (c / 1000)}'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 # polls a command in namespace A until it succeeds: 120 s at most, and while process $2 (netext) lives, if given
 until_ok() {
@@ -121,57 +141,105 @@ iperf_gbps() { # iperf_gbps SECONDS: receiver Gbit/s from A to B through the tun
 }
 # netext MODE ARGS...: starts bin/netext ARGS in A the MODE way; its pid (java's: ip, env and bash exec) in NX
 netext() {
-  local mode=$1
+  local mode=$1 opts
   shift
+  opts="$(mode_opts "$mode") ${EXTRA:-}"
   # shellcheck disable=SC2046
   # not through inA: a backgrounded function is a subshell, and $! would be its pid instead of java's
-  ip netns exec "$A" env $(mode_env "$mode") ${EXTRA:+NETEXT_JAVA_OPTS="$EXTRA"} bin/netext "$@" >>"$TMP/netext-$mode.log" 2>&1 &
+  ip netns exec "$A" env $(mode_env "$mode") NETEXT_JAVA_OPTS="$opts" bin/netext "$@" >>"$TMP/netext-$mode.log" 2>&1 &
   NX=$!
 }
 
 echo "netext start-up bench: $(nproc) cores, JDK $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 's/.*build \([^,)]*\).*/\1/p' | head -1), $ROUNDS rounds, load $(load)"
+mkdir -p "$TMP/profiles.d" "$TMP/state"
+role() { [[ " $ROLES " == *" $1 "* ]]; }
 if [ "$MATRIX_ONLY" = 0 ]; then
-for m in $MODES; do : >"$TMP/dns.$m"; : >"$TMP/pong.$m"; : >"$TMP/wg.$m"; : >"$TMP/first5.$m"; : >"$TMP/warm.$m"; : >"$TMP/rss.$m"; : >"$TMP/dnscpu.$m"; : >"$TMP/pongcpu.$m"; : >"$TMP/wgcpu.$m"; done
+FIGURES="cli dns dnscpu dnsrss pong pongcpu rss wg wgcpu wgrss first5 warm first5eff warmeff daemon daemoncpu daemonrss"
+for m in $MODES; do for f in $FIGURES; do : >"$TMP/$f.$m"; done; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
-    t0=$(now_ms)
-    netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache 1000
-    until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
-    stop "$NX"
+    if role cli; then
+      t0=$(now_ms)
+      inA env $(mode_env "$m") NETEXT_JAVA_OPTS="$(mode_opts "$m")" bin/netext --version >/dev/null 2>&1 && echo $(($(now_ms) - t0)) >>"$TMP/cli.$m"
+    fi
 
-    t0=$(now_ms)
-    netext "$m" up "$TMP/pong.yaml"
-    until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
-    sleep 5
-    rss_kib "$NX" >>"$TMP/rss.$m"
-    stop "$NX"
+    if role dns; then
+      t0=$(now_ms)
+      netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache 1000
+      until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/dnsrss.$m"
+      stop "$NX"
+    fi
 
-    t0=$(now_ms)
-    netext "$m" wg up "$TMP/wg.conf"
-    until_ok "ping -c 1 -W 1 10.203.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/wg.$m" && cpu_ms "$NX" >>"$TMP/wgcpu.$m"
-    iperf_gbps 5 >>"$TMP/first5.$m"
-    iperf_gbps 5 >/dev/null
-    iperf_gbps 5 >>"$TMP/warm.$m"
-    stop "$NX"
+    if role up; then
+      t0=$(now_ms)
+      netext "$m" up "$TMP/pong.yaml"
+      until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/rss.$m"
+      stop "$NX"
+    fi
+
+    if role wg; then
+      t0=$(now_ms)
+      netext "$m" wg up "$TMP/wg.conf"
+      until_ok "ping -c 1 -W 1 10.203.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/wg.$m" && cpu_ms "$NX" >>"$TMP/wgcpu.$m"
+      # Gbit/s, and MB moved per CPU-second of netext (the JIT's progress, less bent by a loaded machine than the rate)
+      c0=$(cpu_ms "$NX") g=$(iperf_gbps 5) c1=$(cpu_ms "$NX")
+      echo "$g" >>"$TMP/first5.$m" && mb_per_cpu_s "$g" "$c0" "$c1" >>"$TMP/first5eff.$m"
+      iperf_gbps 5 >/dev/null
+      c0=$(cpu_ms "$NX") g=$(iperf_gbps 5) c1=$(cpu_ms "$NX")
+      echo "$g" >>"$TMP/warm.$m" && mb_per_cpu_s "$g" "$c0" "$c1" >>"$TMP/warmeff.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/wgrss.$m"
+      stop "$NX"
+    fi
+
+    if role daemon; then
+      t0=$(now_ms)
+      netext "$m" daemon --profiles-dir "$TMP/profiles.d" --profile "$TMP/pong.yaml" --control "$TMP/control.sock" --state-dir "$TMP/state"
+      until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/daemon.$m" && cpu_ms "$NX" >>"$TMP/daemoncpu.$m"
+      sleep 5
+      rss_kib "$NX" >>"$TMP/daemonrss.$m"
+      stop "$NX"
+    fi
   done
   echo "  round $r done, load $(load)"
 done
-printf '\n  %-40s %12s %12s %14s %s\n' "median of $ROUNDS (load $(load))" defaults options options+cache "goal"
+printf '\n  %-40s' "median of $ROUNDS (load $(load))"
+for m in $MODES; do printf ' %12s' "$m"; done
+printf '   %s\n' goal
 row() { # row LABEL FILE GOAL
   printf '  %-40s' "$1"
   for m in $MODES; do printf ' %12s' "$(median <"$TMP/$2.$m")"; done
   printf '   %s\n' "$3"
 }
+row "ms to end, netext --version" cli ""
 row "ms to first answer, dns serve" dns "<= 500"
 row "ms to first ping, up (pong)" pong "<= 500"
 row "ms to first ping, wg up" wg "<= 500"
+row "ms to first ping, daemon (pong)" daemon ""
 row "CPU ms to first answer, dns serve" dnscpu ""
 row "CPU ms to first ping, up (pong)" pongcpu ""
 row "CPU ms to first ping, wg up" wgcpu ""
+row "CPU ms to first ping, daemon (pong)" daemoncpu ""
 row "Gbit/s wg up, first 5 s" first5 ">= 1.0x go<->go"
 row "Gbit/s wg up, warm" warm ""
+row "MB per CPU-s wg up, first 5 s" first5eff ""
+row "MB per CPU-s wg up, warm" warmeff ""
+row "RSS KiB, dns serve idle" dnsrss "<= 65536"
 row "RSS KiB, up (pong) idle" rss "<= 65536"
+row "RSS KiB, wg up after iperf3" wgrss "<= 65536"
+row "RSS KiB, daemon (pong) idle" daemonrss "<= 65536"
+echo "  every round, mode by mode:"
+for f in $FIGURES; do
+  printf '    %-10s' "$f"
+  for m in $MODES; do printf ' %s: %s;' "$m" "$(paste -sd/ "$TMP/$f.$m")"; done
+  echo
+done
 
+if role wg; then
 # wireguard-go in A in netext's place: the yardstick, warmed for 2 s first
 wg_go "$A" "$GO_A" "$KEY_A" "$PUB_B" 10.94.0.2 10.203.0.2 10.203.0.1
 until_ok "ping -c 1 -W 1 10.203.0.2"
@@ -184,42 +252,41 @@ for m in $MODES; do
   awk -v a="$(median <"$TMP/first5.$m")" -v b="$(median <"$TMP/warm.$m")" -v g="$go" -v m="$m" \
     'BEGIN {printf "  %-40s first 5 s %.2fx, warm %.2fx of wireguard-go <-> wireguard-go\n", "wg up (" m ")", a/g, b/g}'
 done
-for m in dns pong wg dnscpu pongcpu wgcpu; do
-  awk -v d="$(median <"$TMP/$m.defaults")" -v c="$(median <"$TMP/$m.options+cache")" -v m="$m" \
-    'BEGIN {printf "  %-40s options+cache takes %.2fx of defaults\n", "to first answer/ping, " m, c/d}'
-done
-
+ip netns exec "$A" ip link del "$GO_A" 2>/dev/null || true
+fi
 fi
 
-# One option at a time on top of the JVM's defaults: what each does to an idle pong tunnel (RSS) and its start (CPU)
+for i in $(seq 0 $((NAMES - 1))); do echo "h$i.bench.example A"; done >"$TMP/queries"
+if [ "$MATRIX" = 1 ]; then
+# One option at a time on top of a role's options and cache (what bin/netext runs; later options win): what each does
+# to an idle pong tunnel (RSS) and its start (CPU), and to dns serve holding NAMES names
+if role up; then
 echo
-printf '  %-92s %10s %14s\n' "up (pong), options on top of the JVM defaults, no cache (load $(load))" "idle RSS" "CPU ms to ping"
+printf '  %-92s %10s %14s\n' "up (pong), options on top of the up role's options and cache (load $(load))" "idle RSS" "CPU ms to ping"
 while IFS= read -r opts; do
-  EXTRA="$opts" netext defaults up "$TMP/pong.yaml"
-  until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" || echo "  (no ping: $(tail -1 "$TMP/netext-defaults.log"))"
+  EXTRA="$opts" netext role-cache up "$TMP/pong.yaml"
+  until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" || echo "  (no ping: $(tail -1 "$TMP/netext-role-cache.log"))"
   c=$(cpu_ms "$NX")
   sleep 5
   printf '  %-92s %10s %14s\n' "${opts:-(none)}" "$(rss_kib "$NX")" "$c"
   stop "$NX"
 done <<EOF
 
--XX:+UseSerialGC
--XX:+UseSerialGC -Xms8m -Xmx64m
--XX:+UseSerialGC -Xms8m -Xmx64m -XX:+UseCompactObjectHeaders
--XX:+UseSerialGC -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m
--XX:+UseSerialGC -Xms8m -Xmx64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
--XX:+UseSerialGC -Xms8m -Xmx64m -Xss256k
--XX:+UseSerialGC -Xms8m -Xmx64m -XX:TieredStopAtLevel=1
--XX:+UseSerialGC -Xms8m -Xmx64m -XX:TrimNativeHeapInterval=2000
-$NETEXT_JVM_COMMON $(netext_role_options up)
-$NETEXT_JVM_COMMON $(netext_role_options up) -XX:AOTCache=$ROOT/netext-cli/target/dist/netext.aot -Xlog:aot*=off
+-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining
+-Xmx32m
+-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20
+-Xss256k
+-XX:ReservedCodeCacheSize=16m
+-XX:TieredStopAtLevel=1
+-XX:TrimNativeHeapInterval=500
 EOF
+fi
 
-for i in $(seq 0 $((NAMES - 1))); do echo "h$i.bench.example A"; done >"$TMP/queries"
+if role dns; then
 echo
-printf '  %-92s %10s\n' "dns serve holding $NAMES names, options on top of the JVM defaults (load $(load))" "RSS KiB"
+printf '  %-92s %10s\n' "dns serve holding $NAMES names, options on top of the dns role's options and cache (load $(load))" "RSS KiB"
 while IFS= read -r opts; do
-  EXTRA="$opts" netext defaults dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache $((NAMES + NAMES / 2))
+  EXTRA="$opts" netext role-cache dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache $((NAMES + NAMES / 2))
   if until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short probe.bench.example | grep -q 10.0.0.1" "$NX"; then
     inA dnsperf -s 127.0.0.1 -p 5301 -d "$TMP/queries" -n 1 -c 10 -q 200 >/dev/null
     sleep 2
@@ -228,18 +295,18 @@ while IFS= read -r opts; do
   stop "$NX"
 done <<EOF
 
--XX:+UseSerialGC -Xmx48m
--XX:+UseSerialGC -Xmx32m
-$NETEXT_JVM_COMMON $(netext_role_options dns)
-$NETEXT_JVM_COMMON $(netext_role_options dns) -Dio.netty.allocator.numDirectArenas=1
-$NETEXT_JVM_COMMON $(netext_role_options dns) -Dio.netty.allocator.type=unpooled
-$NETEXT_JVM_COMMON $(netext_role_options dns) -XX:TieredStopAtLevel=1
--XX:+UseSerialGC -Xmx48m -XX:TrimNativeHeapInterval=2000
-$NETEXT_JVM_COMMON $(netext_role_options dns) -XX:AOTCache=$ROOT/netext-cli/target/dist/netext.aot -Xlog:aot*=off
+-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining
+-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20
+-Dio.netty.allocator.type=unpooled
+-XX:TieredStopAtLevel=1
 EOF
+fi
+fi
 [ "$MATRIX_ONLY" = 0 ] || exit 0
 
-# Native Memory Tracking of the footprint (options+cache): an idle pong tunnel, then dns serve holding NAMES names
+if [ "$NMT" = 1 ]; then
+# Native Memory Tracking of the footprint: up idle, dns serve idle and holding NAMES names, with the role's cache and
+# with the single one; and the classes each loaded (-Xlog:class+load), --version's too
 nmt() { # nmt LABEL PID
   echo
   echo "  NMT $1: RSS $(rss_kib "$2") KiB (NMT's own bookkeeping included), committed KiB by category:"
@@ -247,17 +314,33 @@ nmt() { # nmt LABEL PID
     sed -n 's/^-  *\([A-Za-z ]*\) (reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\2 \1/p; s/^Total: reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\1 Total (JVM-known)/p' |
     sort -rn | awk '$1 >= 256 {printf "    %8d  %s\n", $1, substr($0, index($0, " ") + 1)}'
 }
-EXTRA=-XX:NativeMemoryTracking=summary netext options+cache up "$TMP/pong.yaml"
-until_ok "ping -c 1 -W 1 10.7.0.2" "$NX"
-sleep 5
-nmt "up (pong) idle" "$NX"
-stop "$NX"
-EXTRA=-XX:NativeMemoryTracking=summary netext options+cache dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache $((NAMES + NAMES / 2))
-until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short probe.bench.example | grep -q 10.0.0.1" "$NX"
-inA dnsperf -s 127.0.0.1 -p 5301 -d "$TMP/queries" -n 1 -c 10 -q 200 >/dev/null
-nmt "dns serve, $NAMES names cached" "$NX"
-stop "$NX"
-grep -h 'dns serving\|dns stopped' "$TMP/netext-options+cache.log" | tail -2 | sed 's/^/  /'
+classes() { # classes LABEL LOG
+  printf '  %-60s %6d classes loaded, %6d of them from the AOT cache\n' "$1" "$(grep -c 'source:' "$2")" "$(grep -c 'source: shared objects file' "$2")"
+}
+for m in role-cache one-cache; do
+  EXTRA="-XX:NativeMemoryTracking=summary -Xlog:class+load:file=$TMP/classes-up.$m" netext "$m" up "$TMP/pong.yaml"
+  until_ok "ping -c 1 -W 1 10.7.0.2" "$NX"
+  sleep 5
+  nmt "up (pong) idle, $m" "$NX"
+  stop "$NX"
+  EXTRA="-XX:NativeMemoryTracking=summary -Xlog:class+load:file=$TMP/classes-dns.$m" netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache $((NAMES + NAMES / 2))
+  until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short probe.bench.example | grep -q 10.0.0.1" "$NX"
+  sleep 5
+  nmt "dns serve idle, $m" "$NX"
+  inA dnsperf -s 127.0.0.1 -p 5301 -d "$TMP/queries" -n 1 -c 10 -q 200 >/dev/null
+  nmt "dns serve, $NAMES names cached, $m" "$NX"
+  stop "$NX"
+  # shellcheck disable=SC2046
+  inA env $(mode_env "$m") NETEXT_JAVA_OPTS="-Xlog:class+load:file=$TMP/classes-cli.$m" bin/netext --version >/dev/null 2>&1
+done
+echo
+for m in role-cache one-cache; do
+  classes "netext --version, $m" "$TMP/classes-cli.$m"
+  classes "up (pong) until idle, $m" "$TMP/classes-up.$m"
+  classes "dns serve until $NAMES names cached, $m" "$TMP/classes-dns.$m"
+done
+grep -h 'dns serving\|dns stopped' "$TMP/netext-role-cache.log" | tail -2 | sed 's/^/  /'
+fi
 
 if [ "$DNS_BENCH" = 1 ]; then
   echo

@@ -7,8 +7,8 @@
 # What the package holds:
 #   /usr/bin/netext                     packaging/deb/netext: sources /usr/lib/netext/launch.sh
 #   /usr/lib/netext/launch.sh, jvm.sh   bin/lib/launch.sh and jvm.sh: how bin/netext starts the JVM, its options
-#   /usr/lib/netext/aot-train.sh        bin/lib/aot-train.sh: postinst trains the AOT cache on the installed runtime and
-#                                       jars (a cache names the paths it was trained with: it cannot be built here)
+#   /usr/lib/netext/aot-train.sh        bin/lib/aot-train.sh: postinst trains the AOT caches on the installed runtime and
+#                                       jars, one per role (a cache names the paths it was trained with: not built here)
 #   /usr/lib/netext/runtime/            a jlinked Java 25: the modules jdeps finds in the jars, plus runtime-modules.txt
 #   /usr/lib/netext/lib/*.jar           the jars
 #   /lib/systemd/system/netext.service  written by `netext install --root` (dev.netext.daemon.install.Installer)

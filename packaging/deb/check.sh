@@ -35,8 +35,14 @@ for j in /usr/lib/netext/lib/*.jar; do
 done
 
 cd /
-[ -s /usr/lib/netext/netext.aot ] && grep -qv '^untrained' /usr/lib/netext/netext.aot.key ||
+grep -qv '^untrained' /usr/lib/netext/netext.aot.key ||
   fail "postinst trained no AOT cache (/usr/lib/netext/netext-aot-training.log: $(tail -3 /usr/lib/netext/netext-aot-training.log 2>&1))"
+# one cache per role, each trained by its own workload (bin/lib/jvm.sh's NETEXT_AOT_ROLES)
+for role in cli dns up wg daemon; do
+  [ -s "/usr/lib/netext/netext-$role.aot" ] ||
+    fail "postinst trained no AOT cache for role $role ($(grep "role $role\|$role.*failed" /usr/lib/netext/netext-aot-training.log 2>&1 | tail -3))"
+done
+say "AOT caches: $(cd /usr/lib/netext && du -m netext-*.aot | tr '\t\n' ': ')"
 say "netext --version"
 netext --version >&2 || fail "netext --version"
 say "netext sandbox"

@@ -19,19 +19,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The workload that trains netext's AOT cache (bin/lib/aot-train.sh runs it in a throwaway network namespace under
- * {@code -XX:AOTCacheOutput}): one JVM runs the commands people start most, each in-process as {@link Main#run}
- * would, with real traffic, so the cache holds their classes loaded and linked and the JIT's profiles of their hot
- * paths (JEP 483, 515). Steps:
- * <ol>
- *   <li>short commands: {@code --version}, {@code --help}, {@code status};</li>
- *   <li>{@code dns serve} forwarding to a minimal upstream in this JVM, then the same names again from its cache;</li>
- *   <li>{@code up} with a {@code pong} tunnel: pings and UDP through it;</li>
- *   <li>with {@code --wg-*} options: {@code wg up} against the wireguard-go peer the script started, pings and a
- *       short iperf3 run through it;</li>
- *   <li>with {@code --flow-target HOST:PORT} (an iperf3 server): {@code up} with a flow filter, an iperf3 run whose
- *       TCP flow the filter intercepts, names and allows.</li>
- * </ol>
+ * The workloads that train netext's AOT caches (bin/lib/aot-train.sh runs one per role, each in a throwaway network
+ * namespace under {@code -XX:AOTCacheOutput} with that role's JVM options): {@code --role ROLE} runs the commands of
+ * that role, each in-process as {@link Main#run} would, with real traffic, so the role's cache holds its classes
+ * loaded and linked and the JIT's profiles of its hot paths (JEP 483, 515), and nothing of the other roles (the cache
+ * loads every class it holds at start: one cache for all roles made every command load every role's classes).
+ * Roles (bin/lib/jvm.sh's):
+ * <ul>
+ *   <li>{@code cli}: {@code --version}, {@code --help}, {@code status};</li>
+ *   <li>{@code dns}: {@code dns serve} forwarding to a minimal upstream in this JVM, then the same names again from
+ *       its cache;</li>
+ *   <li>{@code up}: a {@code pong} tunnel (pings and UDP through it) and, with {@code --flow-target HOST:PORT} (an
+ *       iperf3 server), a flow filter whose interception an iperf3 run goes through;</li>
+ *   <li>{@code wg} (needs the {@code --wg-*} options): {@code wg up} against the wireguard-go peer the script
+ *       started, pings and a short iperf3 run through it;</li>
+ *   <li>{@code daemon}: {@code netextd} running a pong tunnel and a flow filter, asked for its status and flows over
+ *       its control socket;</li>
+ *   <li>{@code all}: every step above in one JVM (the single cache of before, kept for bench/startup.sh's
+ *       comparison).</li>
+ * </ul>
  * Each long-running command stops as it does for a user, on SIGTERM (raised in this process). A step that fails is
  * reported and skipped: a cache trained on less is still a cache.
  */
@@ -47,18 +53,27 @@ public final class AotTraining {
         Path dir = Files.createTempDirectory("netext-aot");
         int failed = 0;
         try {
-            failed += step("short commands", () -> {
-                Main.run("--version");
-                Main.run("--help");
-                Main.run("status");
-            });
-            failed += step("dns serve", AotTraining::dns);
-            failed += step("up (pong tunnel)", () -> pong(dir));
+            String role = option(args, "--role");
+            if (role == null) role = "all";
+            boolean all = role.equals("all");
+            if (!all && !List.of("cli", "dns", "up", "wg", "daemon").contains(role)) throw new IllegalArgumentException("no role " + role);
             String key = option(args, "--wg-private-key"), peer = option(args, "--wg-peer"), endpoint = option(args, "--wg-endpoint");
-            if (key != null) failed += step("wg up", () -> wireGuard(dir, key, peer, endpoint));
-            else System.out.println("aot training: wg up skipped (no wireguard-go peer)");
             String flowTarget = option(args, "--flow-target");
-            if (flowTarget != null) failed += step("up (flow filter)", () -> filteredFlow(dir, flowTarget));
+            if (all || role.equals("cli")) {
+                failed += step("short commands", () -> {
+                    Main.run("--version");
+                    Main.run("--help");
+                    Main.run("status");
+                });
+            }
+            if (all || role.equals("dns")) failed += step("dns serve", AotTraining::dns);
+            if (all || role.equals("up")) failed += step("up (pong tunnel)", () -> pong(dir));
+            if (all || role.equals("wg")) {
+                if (key != null) failed += step("wg up", () -> wireGuard(dir, key, peer, endpoint));
+                else failed += step("wg up", () -> { throw new IOException("no wireguard-go peer (--wg-* options)"); });
+            }
+            if ((all || role.equals("up")) && flowTarget != null) failed += step("up (flow filter)", () -> filteredFlow(dir, flowTarget));
+            if (all || role.equals("daemon")) failed += step("daemon", () -> daemon(dir, flowTarget));
         } finally {
             try (var files = Files.walk(dir)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
@@ -112,7 +127,17 @@ public final class AotTraining {
     }
 
     private static void pong(Path dir) throws Exception {
-        Path profile = Files.writeString(dir.resolve("pong.yaml"), """
+        Command up = Command.start("up", pongProfile(dir).toString());
+        try {
+            awaitPing(up, "10.7.0.2");
+            pongTraffic();
+        } finally {
+            up.stop();
+        }
+    }
+
+    private static Path pongProfile(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("pong.yaml"), """
                 name: aot-pong
                 tunnel:
                   provider: pong
@@ -121,14 +146,36 @@ public final class AotTraining {
                     routes: [10.7.0.0/24]
                     mtu: 1400
                 """);
-        Command up = Command.start("up", profile.toString());
+    }
+
+    private static void pongTraffic() throws Exception {
+        UdpProbe.run(new InetSocketAddress("10.7.0.2", 7), 20_000, 1000, 32, Duration.ofSeconds(20));
+        UdpProbe.run(new InetSocketAddress("10.7.0.2", 7), 20_000, 64, 32, Duration.ofSeconds(20));
+        run("ping", "-c", "20", "-i", "0.01", "-W", "1", "10.7.0.2");
+    }
+
+    /**
+     * netextd as its unit starts it, with a pong tunnel and (given an iperf3 server) a flow filter among its profiles;
+     * status and flows asked over its control socket while traffic runs through both.
+     */
+    private static void daemon(Path dir, String flowTarget) throws Exception {
+        Path profiles = Files.createDirectories(dir.resolve("profiles.d"));
+        pongProfile(profiles);
+        if (flowTarget != null) filterProfile(profiles);
+        String control = dir.resolve("control.sock").toString();
+        Command daemon = Command.start("daemon", "--profiles-dir", profiles.toString(), "--control", control,
+                "--state-dir", Files.createDirectories(dir.resolve("state")).toString());
         try {
-            awaitPing(up, "10.7.0.2");
-            UdpProbe.run(new InetSocketAddress("10.7.0.2", 7), 20_000, 1000, 32, Duration.ofSeconds(20));
-            UdpProbe.run(new InetSocketAddress("10.7.0.2", 7), 20_000, 64, 32, Duration.ofSeconds(20));
-            run("ping", "-c", "20", "-i", "0.01", "-W", "1", "10.7.0.2");
+            awaitPing(daemon, "10.7.0.2");
+            pongTraffic();
+            if (flowTarget != null) {
+                awaitFilter(daemon);
+                iperf3Through(flowTarget);
+                Main.run("flows", "--json", "--control", control);
+            }
+            Main.run("status", "--control", control);
         } finally {
-            up.stop();
+            daemon.stop();
         }
     }
 
@@ -154,27 +201,38 @@ public final class AotTraining {
     }
 
     private static void filteredFlow(Path dir, String target) throws Exception {
-        Path profile = Files.writeString(dir.resolve("filter.yaml"), """
+        Command up = Command.start("up", filterProfile(dir).toString());
+        try {
+            awaitFilter(up);
+            iperf3Through(target);
+        } finally {
+            up.stop();
+        }
+    }
+
+    private static Path filterProfile(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("filter.yaml"), """
                 name: aot-filter
                 filter:
                   rules:
                     - { host: "*.blocked.test", action: drop }
                   default: allow
                 """);
-        String host = target.substring(0, target.lastIndexOf(':')), port = target.substring(target.lastIndexOf(':') + 1);
-        Command up = Command.start("up", profile.toString());
-        try {
-            long deadline = System.nanoTime() + READY.toNanos();
-            // the filter is in place once nft lists its table; until then flows pass unfiltered
-            while (!run("sh", "-c", "nft list tables | grep -q netext")) {
-                if (System.nanoTime() > deadline || !up.running()) throw new IOException("the flow filter did not start");
-                Thread.sleep(100);
-            }
-            if (!run("iperf3", "-c", host, "-p", port, "-t", "2")) throw new IOException("iperf3 through the filter failed");
-            run("iperf3", "-c", host, "-p", port, "-t", "1", "-P", "4");
-        } finally {
-            up.stop();
+    }
+
+    /** The filter is in place once nft lists its table; until then flows pass unfiltered. */
+    private static void awaitFilter(Command c) throws Exception {
+        long deadline = System.nanoTime() + READY.toNanos();
+        while (!run("sh", "-c", "nft list tables | grep -q netext")) {
+            if (System.nanoTime() > deadline || !c.running()) throw new IOException("the flow filter did not start");
+            Thread.sleep(100);
         }
+    }
+
+    private static void iperf3Through(String target) throws Exception {
+        String host = target.substring(0, target.lastIndexOf(':')), port = target.substring(target.lastIndexOf(':') + 1);
+        if (!run("iperf3", "-c", host, "-p", port, "-t", "2")) throw new IOException("iperf3 through the filter failed");
+        run("iperf3", "-c", host, "-p", port, "-t", "1", "-P", "4");
     }
 
     private static void awaitPing(Command c, String address) throws Exception {

@@ -11,17 +11,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 /**
  * bin/lib/jvm.sh, the JVM options both launchers (bin/netext, the Debian package's) take: a JVM started with them
- * loads its classes from the AOT cache beside the jars when the cache's key matches the jars, and with a stale key,
+ * loads its classes from its role's AOT cache beside the jars (netext-ROLE.aot) when the caches' key matches the jars, and with a stale key,
  * a corrupt cache, a cache of other JVM flags or none at all it starts normally, prints nothing but its own output
  * and exits 0. The program is a one-class jar (training a cache of all of netext takes a minute; a cache of this one
  * takes seconds and exercises the same launcher code). bin/netext trains a new cache when netext_aot_stale says so.
@@ -39,7 +43,7 @@ class LauncherAotCacheTest {
     @BeforeAll
     static void trainACacheOfTheProbe() throws Exception {
         lib = Files.createDirectories(dist.resolve("lib"));
-        cache = dist.resolve("netext.aot");
+        cache = dist.resolve("netext-dns.aot"); // the probe is started as `dns serve`
         key = dist.resolve("netext.aot.key");
         String resource = PROBE.replace('.', '/') + ".class";
         try (OutputStream o = Files.newOutputStream(lib.resolve("probe.jar")); JarOutputStream jar = new JarOutputStream(o)) {
@@ -49,7 +53,7 @@ class LauncherAotCacheTest {
             }
         }
         // trained as bin/lib/aot-train.sh does: the common options, -XX:AOTCacheOutput, the same class path
-        Result r = sh("\"$JAVA\" $NETEXT_JVM_COMMON -XX:AOTCacheOutput=\"$DIST/netext.aot\" -cp \"$(netext_class_path \"$DIST/lib\")\" " + PROBE + " training"
+        Result r = sh("\"$JAVA\" $NETEXT_JVM_COMMON -XX:AOTCacheOutput=\"$DIST/netext-dns.aot\" -cp \"$(netext_class_path \"$DIST/lib\")\" " + PROBE + " training"
                 + " && netext_aot_key \"$DIST/lib\" >\"$DIST/netext.aot.key\"", Map.of());
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(cache).isNotEmptyFile();
@@ -63,6 +67,30 @@ class LauncherAotCacheTest {
         Result r = launch("-Xlog:class+load");
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains(PROBE + " source: shared objects file").contains("probe ran: dns serve");
+    }
+
+    @Test
+    void eachRoleStartsWithItsOwnCache() throws Exception {
+        restore();
+        Map<String, String> cacheOf = new LinkedHashMap<>();
+        for (String command : List.of("dns serve", "dns log", "up p.yaml", "wg up w.conf", "wg show", "daemon", "sandbox", "status", "--version")) {
+            Result r = sh("netext_jvm_options \"$DIST/lib\" " + command + " && echo \"$NETEXT_JVM\"", Map.of());
+            assertThat(r.exitCode()).as(r.output()).isZero();
+            Matcher m = Pattern.compile("-XX:AOTCache=\\S*/(netext-\\w+\\.aot)").matcher(r.output());
+            cacheOf.put(command, m.find() ? m.group(1) : "none");
+        }
+        // only the dns role's cache exists here: the others start without one rather than with another role's
+        assertThat(cacheOf).containsExactly(entry("dns serve", "netext-dns.aot"), entry("dns log", "none"), entry("up p.yaml", "none"),
+                entry("wg up w.conf", "none"), entry("wg show", "none"), entry("daemon", "none"), entry("sandbox", "none"),
+                entry("status", "none"), entry("--version", "none"));
+        Map<String, String> fileOf = new LinkedHashMap<>();
+        for (String command : List.of("dns serve", "dns log", "up p.yaml", "wg up w.conf", "wg show", "daemon", "sandbox", "status")) {
+            Result r = sh("netext_aot_cache \"$DIST/lib\" \"$(netext_role " + command + ")\"", Map.of());
+            fileOf.put(command, Path.of(r.output().strip()).getFileName().toString());
+        }
+        assertThat(fileOf).containsExactly(entry("dns serve", "netext-dns.aot"), entry("dns log", "netext-cli.aot"),
+                entry("up p.yaml", "netext-up.aot"), entry("wg up w.conf", "netext-wg.aot"), entry("wg show", "netext-cli.aot"),
+                entry("daemon", "netext-daemon.aot"), entry("sandbox", "netext-daemon.aot"), entry("status", "netext-cli.aot"));
     }
 
     @Test
