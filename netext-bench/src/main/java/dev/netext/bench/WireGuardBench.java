@@ -112,16 +112,22 @@ public final class WireGuardBench {
             }
             if (c.sender() == null) return rounds(a, b, B_OUT);
             Key ka = Key.generatePrivate(), kb = Key.generatePrivate();
-            List<AutoCloseable> sides = new ArrayList<>();
+            List<Side> sides = new ArrayList<>();
             try {
                 sides.add(start(c.sender(), a, ka, kb, A_IN, B_IN, B_OUT, tmp));
                 sides.add(start(c.receiver(), b, kb, ka, B_IN, A_IN, A_OUT, tmp));
                 ExecResult ping = a.run(Duration.ofSeconds(20), "ping", "-c", "10", "-i", "0.5", "-W", "5", B_IN);
                 if (!ping.ok()) throw new IOException(c.label() + ": no ping through the tunnel:\n" + ping.output());
                 iperf(a, b, B_IN, 2); // warm-up (JIT, TCP)
-                return rounds(a, b, B_IN);
+                long sender0 = CpuTime.ticks(sides.get(0).pid()), receiver0 = CpuTime.ticks(sides.get(1).pid());
+                double[] r = rounds(a, b, B_IN);
+                long sender = CpuTime.ticks(sides.get(0).pid()) - sender0, receiver = CpuTime.ticks(sides.get(1).pid()) - receiver0;
+                double packets = Arrays.stream(r).sum() * 1e9 / 8 * seconds / CpuTime.SEGMENT_PAYLOAD;
+                out.printf(Locale.ROOT, "    CPU per packet: sender %.1f µs, receiver %.1f µs (%,.0f packets; load average %s)%n",
+                        CpuTime.micros(sender) / packets, CpuTime.micros(receiver) / packets, packets, CpuTime.loadAverage());
+                return r;
             } finally {
-                for (AutoCloseable s : sides.reversed()) s.close();
+                for (Side s : sides.reversed()) s.stop().close();
             }
         }
     }
@@ -158,7 +164,10 @@ public final class WireGuardBench {
         }
     }
 
-    private AutoCloseable start(Impl impl, NetworkNamespace ns, Key own, Key peer, String ownIn, String peerIn, String peerOut,
+    /** One tunnel end: how to stop it, and the process whose CPU time it costs. */
+    record Side(AutoCloseable stop, long pid) {}
+
+    private Side start(Impl impl, NetworkNamespace ns, Key own, Key peer, String ownIn, String peerIn, String peerOut,
                                 Path tmp) throws Exception {
         String name = (impl == Impl.GO ? "bgo" : "bnx") + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
         if (impl == Impl.GO) {
@@ -177,7 +186,7 @@ public final class WireGuardBench {
                         "endpoint", peerOut + ":51820", "allowed-ips", peerIn + "/32").orThrow();
                 ns.ip("addr", "add", ownIn + "/24", "dev", name);
                 ns.linkUp(name);
-                return stop;
+                return new Side(stop, go.pid());
             } catch (Exception e) {
                 stop.close();
                 throw e;
@@ -206,8 +215,8 @@ public final class WireGuardBench {
             nx.close();
             throw e;
         }
-        return () -> {
+        return new Side(() -> {
             if (nx.terminate(Duration.ofSeconds(20)) != 0) out.println("netext exited with an error:\n" + nx.output());
-        };
+        }, nx.pid());
     }
 }

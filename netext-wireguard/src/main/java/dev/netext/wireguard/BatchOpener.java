@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * The datagrams handed to {@link #add} must stay valid until the next {@link #flush} returns. Slot buffers are
- * preallocated and only grow, so a burst allocates nothing. One thread (the UDP event loop) uses an instance.
+ * preallocated and only grow, so a burst allocates nothing. One thread (the UDP receive thread) uses an instance.
  */
 public final class BatchOpener {
     static final int INITIAL_SLOT = 2048;

@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Worker threads that seal or open one batch in parallel, the counterpart of wireguard-go's per-device encryption and
- * decryption queues. The thread that owns the batch (the TUN reader, the UDP event loop) calls {@link #forEach}: the
+ * decryption queues. The thread that owns the batch (the TUN reader, the UDP receive thread) calls {@link #forEach}: the
  * batch is cut into chunks, the workers and the caller itself take chunks until none is left, and the call returns
  * once every chunk is done — so the caller hands the results on in slot order, which keeps each peer's order.
  *

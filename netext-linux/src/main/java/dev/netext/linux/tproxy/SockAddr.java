@@ -14,13 +14,13 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * {@code struct sockaddr_in} / {@code sockaddr_in6} ({@code netinet/in.h}) read from and written to native memory:
- * family in host order, port in network order, then the address.
+ * family in host order, port in network order, then the address. Also read by {@code linux.udp}'s batch receiver.
  */
-final class SockAddr {
+public final class SockAddr {
     static final int AF_INET = 2, AF_INET6 = 10;
-    static final int IN_LEN = 16, IN6_LEN = 28;
+    public static final int IN_LEN = 16, IN6_LEN = 28;
     /** Field offsets: sin_family/sin6_family 0, sin_port 2, sin_addr 4; sin6_flowinfo 4, sin6_addr 8, sin6_scope_id 24. */
-    static final int FAMILY = 0, PORT = 2, IN_ADDR = 4, IN6_ADDR = 8, IN6_SCOPE = 24;
+    public static final int FAMILY = 0, PORT = 2, IN_ADDR = 4, IN6_FLOWINFO = 4, IN6_ADDR = 8, IN6_SCOPE = 24;
     // unaligned: control messages may be read from any buffer, and a parser must not care
     private static final ValueLayout.OfShort JAVA_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt JAVA_INT = ValueLayout.JAVA_INT_UNALIGNED;
@@ -30,9 +30,10 @@ final class SockAddr {
 
     /**
      * The address in {@code s[0, len)}, or null when it is not a complete {@code AF_INET}/{@code AF_INET6} one (a
-     * kernel would not send that, but a parser of control messages must not trust lengths it did not check).
+     * kernel would not send that, but a parser of control messages must not trust lengths it did not check). An
+     * IPv4-mapped IPv6 address (a dual-stack socket's IPv4 peer) comes back as the IPv4 address.
      */
-    static InetSocketAddress read(MemorySegment s, long len) {
+    public static InetSocketAddress read(MemorySegment s, long len) {
         if (len < 2 || s.byteSize() < len) return null;
         int family = Short.toUnsignedInt(s.get(JAVA_SHORT, FAMILY));
         try {

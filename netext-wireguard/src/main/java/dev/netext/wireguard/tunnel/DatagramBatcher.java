@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
  * shorter, so a short one ends a run). Bulk transfers seal equal-size packets (full MTU, padded), which is where this
  * saves syscalls; anything else is sent one datagram per message, all flushed together (sendmmsg).
  *
- * <p>One batcher serves every thread of a device (the TUN reader, the UDP event loop's handshake replies and staged
+ * <p>One batcher serves every thread of a device (the TUN reader, the UDP receive thread's handshake replies and staged
  * packets, the timers): datagrams enter it under the sealing peer's lock, so its order is the counter order, and it
  * hands them to the channel in that order. Whoever ends a burst calls {@link #flush}. The buffers it writes are
  * released by Netty.

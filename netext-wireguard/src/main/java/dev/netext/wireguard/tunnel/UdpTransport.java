@@ -1,16 +1,15 @@
 package dev.netext.wireguard.tunnel;
 
+import dev.netext.linux.udp.UdpBatchReceiver;
 import dev.netext.wireguard.BatchOpener;
 import dev.netext.wireguard.CryptoWorkers;
 import dev.netext.wireguard.Device;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -18,7 +17,6 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -35,9 +33,9 @@ import java.util.concurrent.TimeUnit;
  * loop of its own.
  *
  * <pre>
- *   receive: recvmsg with UDP GRO (a GSO train per call), or recvmmsg ({@link #RECV_MESSAGES} datagrams per call)
+ *   receive: {@link UdpReceiveLoop} on a thread of its own: recvmmsg, each slot a GSO train (UDP_GRO) or a datagram
  *            → {@link BatchOpener} (opened in parallel, delivered in order) → {@link InboundSink}
- *            → TUN, one batch write per read burst
+ *            → TUN, one batch write per recvmmsg
  *   send:    any thread → Device (under the peer's lock) → {@link #outbound} → {@link DatagramBatcher} → GSO / sendmmsg
  * </pre>
  *
@@ -52,20 +50,15 @@ public final class UdpTransport implements AutoCloseable {
     /** Whether to coalesce equal-size datagrams into UDP GSO sends (-Dnetext.wireguard.gso=false to compare). */
     static final boolean GSO = Boolean.parseBoolean(System.getProperty("netext.wireguard.gso", "true"));
     /**
-     * UDP GRO: a GSO train from a batching peer (netext, wireguard-go with offloads) arrives in one recvmsg. It
-     * costs a system call per datagram from a peer that sends no trains (older wireguard-go, phones) wherever the
-     * interface does no GRO itself (a veth without NAPI): {@code -Dnetext.wireguard.gro=false} reads with recvmmsg
-     * instead, {@link #RECV_MESSAGES} datagrams per call. Not both: Netty's recvmmsg drops the UDP_GRO control
-     * message, so a train read that way could not be cut into its datagrams.
+     * UDP GRO: a GSO train from a batching peer (netext, wireguard-go with offloads), or a run of plain datagrams the
+     * interface merged, arrives in one recvmmsg slot with its segment size ({@code -Dnetext.wireguard.gro=false} to
+     * compare: then every slot is one datagram).
      */
     static final boolean GRO = Boolean.parseBoolean(System.getProperty("netext.wireguard.gro", "true"));
-    static final int RECV_MESSAGES = GRO ? 1 : Math.max(1, Integer.getInteger("netext.wireguard.recvmmsg", 32));
-    /** A GRO train is one UDP datagram of up to 64 KiB; without GRO a slot holds one datagram (MTU up to ~4000). */
-    static final int RECV_SLOT = GRO ? 65_536 : 4096;
     /** Datagrams held for one {@link BatchOpener} burst. */
     static final int BURST = 64;
 
-    /** Where decrypted packets go; called on the event loop only. */
+    /** Where decrypted packets go; called on the UDP receive thread only. */
     public interface InboundSink {
         void deliver(ByteBuffer packet);
 
@@ -79,20 +72,22 @@ public final class UdpTransport implements AutoCloseable {
     private volatile DatagramBatcher batcher;
     private volatile Channel channel;
     private volatile int mark;
+    private volatile UdpBatchReceiver receiver;
+    private volatile Thread receiveThread;
 
     private UdpTransport() {
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("wireguard-udp", true), EpollIoHandler.newFactory());
     }
 
     /**
-     * Binds the socket on {@code port} (0: any) with SO_MARK {@code mark} (0: none) and starts receiving into
-     * {@code device}, whose output must go to {@link #outbound}.
+     * Binds the socket on {@code port} (0: any) with SO_MARK {@code mark} (0: none); it receives nothing until
+     * {@link #startReceiving}.
      */
-    public static UdpTransport bind(int port, int mark, DeviceRef device, InboundSink sink) throws IOException {
+    public static UdpTransport bind(int port, int mark) throws IOException {
         if (!Epoll.isAvailable()) throw new IOException("Netty epoll is not available: " + Epoll.unavailabilityCause());
         UdpTransport t = new UdpTransport();
         try {
-            t.channel = t.bindChannel(port, mark, device, sink);
+            t.channel = t.bindChannel(port, mark);
             t.batcher = new DatagramBatcher(t.channel, t.gso);
             t.gate.bind(t.channel);
             t.mark = mark;
@@ -103,16 +98,15 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    private Channel bindChannel(int port, int mark, DeviceRef device, InboundSink sink) throws IOException {
+    private Channel bindChannel(int port, int mark) throws IOException {
         Bootstrap b = new Bootstrap().group(group)
                 .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET6))
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECV_SLOT * RECV_MESSAGES))
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, RECV_MESSAGES > 1 ? RECV_SLOT : 0)
+                .option(ChannelOption.AUTO_READ, false)                 // UdpReceiveLoop reads the socket
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .option(EpollChannelOption.UDP_GRO, GRO)
-                .handler(new Receiver(device, sink));
+                .handler(new SendSide());
         if (mark != 0) b.option(SO_MARK, mark);
         try {
             return b.bind(new InetSocketAddress(port)).sync().channel();
@@ -123,16 +117,18 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    /** The device, set once it exists (the device needs this transport's outbound first). */
-    public static final class DeviceRef {
-        volatile Device device;
-        volatile BatchOpener opener;
-
-        /** Starts receiving into {@code d}, opening on {@code workers} (owned by the caller). */
-        public void set(Device d, CryptoWorkers workers) {
-            this.opener = new BatchOpener(d, workers, BURST);
-            this.device = d;
-        }
+    /**
+     * Starts receiving into {@code device} on a thread of its own, opening on {@code workers} (owned by the caller);
+     * decrypted packets go to {@code sink}. Once.
+     */
+    public void startReceiving(Device device, CryptoWorkers workers, InboundSink sink) throws IOException {
+        int fd = ((EpollDatagramChannel) channel).fd().intValue();
+        UdpBatchReceiver r = new UdpBatchReceiver(fd, UdpReceiveLoop.MESSAGES, UdpBatchReceiver.MAX_SLOT, BURST);
+        UdpReceiveLoop loop = new UdpReceiveLoop(r, new BatchOpener(device, workers, BURST), sink, () -> batcher.flush());
+        Thread t = Thread.ofPlatform().name("wireguard-udp-receive").daemon().unstarted(loop::routineReceive);
+        receiver = r;
+        receiveThread = t;
+        t.start();
     }
 
     /** Device output: datagrams go to the batcher, decrypted packets to {@code sink}. */
@@ -174,6 +170,7 @@ public final class UdpTransport implements AutoCloseable {
 
     @Override
     public void close() {
+        stopReceiving();
         try {
             channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         } finally {
@@ -181,61 +178,22 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
-    /**
-     * Inbound: each datagram of a read burst into the {@link BatchOpener}, its buffer held until the burst is opened
-     * (at the burst's end or every {@link #BURST} datagrams); then the sink and this thread's batcher are flushed.
-     */
-    private final class Receiver extends ChannelInboundHandlerAdapter {
-        private final DeviceRef device;
-        private final InboundSink sink;
-        private final DatagramPacket[] held = new DatagramPacket[BURST];
-        private int heldCount;
-
-        Receiver(DeviceRef device, InboundSink sink) {
-            this.device = device;
-            this.sink = sink;
+    /** Stops the receive thread before the socket closes (its fd must not be read once Netty may reuse it). */
+    private void stopReceiving() {
+        UdpBatchReceiver r = receiver;
+        Thread t = receiveThread;
+        if (r == null || t == null) return;
+        r.wakeUp();
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        if (!t.isAlive()) r.close();                               // else left to the process's exit
+    }
 
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            DatagramPacket p = (DatagramPacket) msg;
-            BatchOpener opener = device.opener;
-            ByteBuf content = p.content();
-            if (opener == null || !content.isReadable()) {
-                p.release();
-                return;
-            }
-            held[heldCount++] = p;
-            try {
-                opener.add(content.nioBuffer(content.readerIndex(), content.readableBytes()), p.sender());
-            } catch (RuntimeException e) {
-                LOG.warn("datagram from {} dropped: {}", p.sender(), e.toString());
-            }
-            if (heldCount == BURST) openHeld(opener);
-        }
-
-        private void openHeld(BatchOpener opener) {
-            try {
-                opener.flush();
-            } catch (RuntimeException e) {
-                LOG.warn("datagrams dropped: {}", e.toString());
-            } finally {
-                for (int i = 0; i < heldCount; i++) {
-                    held[i].release();
-                    held[i] = null;
-                }
-                heldCount = 0;
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            BatchOpener opener = device.opener;
-            if (opener != null) openHeld(opener);
-            sink.flush();
-            batcher.flush();
-        }
-
+    /** The channel only sends: writability for {@link WritabilityGate}, and socket errors. */
+    private final class SendSide extends ChannelInboundHandlerAdapter {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             gate.signal();

@@ -25,7 +25,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  *   routineReadFromTun:  TUN batch → {@link BatchSealer} (route, counters; seal on the workers; in order out)
  *                        → batcher → one flush per batch
- *   UDP event loop:      datagram burst → {@link BatchOpener} (open on the workers; replay, source check in order)
+ *   UDP receive thread:  recvmmsg burst → {@link BatchOpener} (open on the workers; replay, source check in order)
  *                        → TunSink → one TUN write per burst
  *   routineTimers:       Device.tick at the next deadline (at most {@link #TIMER_GRANULARITY_NANOS} apart)
  * </pre>
@@ -60,8 +60,7 @@ public final class WgInterface implements AutoCloseable {
      */
     public static WgInterface start(WgQuickConfig config, PacketFlow flow, int mtu, int mark) throws IOException {
         TunSink sink = new TunSink(flow);
-        UdpTransport.DeviceRef ref = new UdpTransport.DeviceRef();
-        UdpTransport udp = UdpTransport.bind(config.iface().listenPort(), mark, ref, sink);
+        UdpTransport udp = UdpTransport.bind(config.iface().listenPort(), mark);
         int threads = CryptoWorkers.defaultThreads();
         CryptoWorkers sealWorkers = CryptoWorkers.create("wireguard-seal", threads);
         CryptoWorkers openWorkers = CryptoWorkers.create("wireguard-open", threads);
@@ -70,7 +69,7 @@ public final class WgInterface implements AutoCloseable {
             device.setMtu(mtu);
             WgInterface wg = new WgInterface(device, udp, config.iface().privateKey(), flow, sealWorkers, openWorkers);
             for (WgQuickConfig.PeerConfig p : config.peers()) wg.configure(p);
-            ref.set(device, openWorkers);
+            udp.startReceiving(device, openWorkers, sink);
             for (Peer p : device.peers()) if (p.persistentKeepalive() > 0 && p.endpoint() != null) device.sendHandshakeInitiation(p, false);
             udp.flush();
             return wg;
