@@ -230,6 +230,7 @@ done <<EOF
 
 -XX:+UseSerialGC -Xmx48m
 -XX:+UseSerialGC -Xmx32m
+-XX:+UseSerialGC -Xmx48m -Xmn4m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20
 $NETEXT_JVM_COMMON $(netext_role_options dns)
 $NETEXT_JVM_COMMON $(netext_role_options dns) -Dio.netty.allocator.numDirectArenas=1
 $NETEXT_JVM_COMMON $(netext_role_options dns) -Dio.netty.allocator.type=unpooled
