@@ -42,7 +42,10 @@ public final class DomainSet implements AutoCloseable {
     /** An empty set, never closed (closing it does nothing). */
     public static final DomainSet EMPTY = new DomainSet(MemorySegment.NULL, MemorySegment.NULL, 0, 0, null);
 
-    private static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("netext-lists-free").unstarted(r));
+    /** Unmaps the tables of sets nobody closed; its thread starts with the first table (not for {@link #EMPTY}). */
+    private static final class Unmapper {
+        static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("netext-lists-free").unstarted(r));
+    }
 
     private final MemorySegment keys;   // long per slot
     private final MemorySegment checks; // int per slot
@@ -56,7 +59,7 @@ public final class DomainSet implements AutoCloseable {
         this.checks = checks;
         this.length = length;
         this.size = size;
-        this.unmap = arena == null ? null : CLEANER.register(this, arena::close);
+        this.unmap = arena == null ? null : Unmapper.CLEANER.register(this, arena::close);
     }
 
     public int size() { return size; }
