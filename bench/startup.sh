@@ -296,7 +296,7 @@ while IFS= read -r opts; do
 done <<EOF
 
 -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining
--XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20
+-Dio.netty.allocator.numDirectArenas=1
 -Dio.netty.allocator.type=unpooled
 -XX:TieredStopAtLevel=1
 EOF

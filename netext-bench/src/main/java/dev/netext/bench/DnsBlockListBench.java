@@ -26,8 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class DnsBlockListBench {
     static final String UPSTREAM = "127.0.0.53";
-    /** The list's arrays live on the heap (12.5 bytes a name, about twice that while a load sorts them). */
-    static final String LIST_HEAP = "-Xmx128m";
     static final int PLAIN = 5311, LISTED = 5312, DNSMASQ = 5313, DNSMASQ_LIST = 5314, UNBOUND = 5315, UNBOUND_LIST = 5316;
 
     private final PrintStream out;
@@ -77,7 +75,7 @@ final class DnsBlockListBench {
                 throw e;
             }
             out.printf("netext dns block-list bench: %,d cached names, a list of %,d names, dnsperf -c 10 for %d s × %d rounds, "
-                    + "netext JVM %s " + LIST_HEAP + "; all servers answering after %.1f s%n", names, listNames, seconds, rounds, javaOpts.strip(),
+                    + "netext JVM %s (the list's table is off the heap: the same options for both); all servers answering after %.1f s%n", names, listNames, seconds, rounds, javaOpts.strip(),
                     (System.nanoTime() - t0) / 1e9);
             String blocked = ns.run(Duration.ofSeconds(5), "dig", "@127.0.0.1", "-p", Integer.toString(LISTED), "+time=2",
                     "ads7.tracker7.example").output();
@@ -112,7 +110,7 @@ final class DnsBlockListBench {
                         "%,.0f".formatted(perCpu[k]), "%.3f×".formatted(perCpu[k] / perCpu[0]));
             out.print(t.render("  "));
             Table m = new Table(new boolean[]{false, true, true, true, true}, "RSS", "no list KiB", "with list KiB", "list KiB", "bytes/name");
-            row(m, "netext (JVM " + javaOpts.strip() + " " + LIST_HEAP + ")", plain.pid(), listed.pid());
+            row(m, "netext (JVM " + javaOpts.strip() + ")", plain.pid(), listed.pid());
             row(m, "dnsmasq --addn-hosts", dnsmasq.pid(), dnsmasqList.pid());
             row(m, "unbound local-zone always_nxdomain", unbound.pid(), unboundList.pid());
             out.print(m.render("  "));
@@ -138,7 +136,6 @@ final class DnsBlockListBench {
         List<String> java = NetextProcess.javaCommand();
         cmd.add(java.getFirst());
         cmd.addAll(Arrays.asList(javaOpts.strip().split("\\s+")));
-        cmd.add(LIST_HEAP); // both servers alike, so the rates compare; the later -Xmx wins
         cmd.addAll(java.subList(1, java.size()));
         cmd.addAll(List.of("dns", "serve", "--listen", "127.0.0.1:" + port, "--default", UPSTREAM,
                 "--cache", Integer.toString(names + names / 2), "--threads", "2"));

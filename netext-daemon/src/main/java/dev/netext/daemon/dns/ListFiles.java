@@ -57,8 +57,8 @@ public final class ListFiles {
     static FlowList forFlows(WatchedList w) {
         return new FlowList() {
             @Override public String name() { return w.name(); }
-            @Override public boolean containsHost(String host) { return w.current().containsName(host); }
-            @Override public boolean containsAddress(InetAddress address) { return w.current().containsAddress(address); }
+            @Override public boolean containsHost(String host) { return w.containsName(host); }
+            @Override public boolean containsAddress(InetAddress address) { return w.containsAddress(address); }
             @Override public String toString() { return "list " + w.name(); }
         };
     }

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 
 /**
  * One loaded list file: its names and its prefixes, immutable, so a reload builds a new one and swaps it in whole
- * ({@link WatchedList}). Formats and what each entry covers are described in {@link ListParser}.
+ * ({@link WatchedList}, which also closes the one it replaced: the names' table is off the heap). Formats and what each entry covers are described in {@link ListParser}.
  *
  * @param name      the name rules refer to it by ({@code lists: { ads: FILE }}, or the file name on the CLI)
  * @param file      where it was read from; null when parsed from text
@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * @param addresses CIDR entries
  * @param report    counts and junk lines
  */
-public record BlockList(String name, Path file, DomainSet names, AddressSet addresses, ListReport report) {
+public record BlockList(String name, Path file, DomainSet names, AddressSet addresses, ListReport report) implements AutoCloseable {
 
     /** Reads {@code file}; bytes that are not UTF-8 make junk lines, never an error. */
     public static BlockList load(String name, Path file) throws IOException {
@@ -46,6 +46,10 @@ public record BlockList(String name, Path file, DomainSet names, AddressSet addr
     public boolean containsName(CharSequence host) { return names.containsName(host); }
 
     public boolean containsAddress(InetAddress a) { return addresses.contains(a); }
+
+    /** Unmaps the names' table ({@link DomainSet#close}): no lookup after it. */
+    @Override
+    public void close() { names.close(); }
 
     /** For logs: {@code ads (/etc/netext/ads.hosts): 100000 names, …}. */
     public String describe() { return name + (file == null ? "" : " (" + file + ")") + ": " + report.summary(); }

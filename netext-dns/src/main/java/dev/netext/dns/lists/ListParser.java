@@ -42,7 +42,12 @@ public final class ListParser {
 
     public static BlockList parse(String name, Path file, Reader reader) throws IOException {
         BufferedReader in = reader instanceof BufferedReader b ? b : new BufferedReader(reader, 1 << 16);
-        DomainSet.Builder names = new DomainSet.Builder();
+        try (DomainSet.Builder names = new DomainSet.Builder()) { // unmaps what was collected if reading fails
+            return parse(name, file, in, names);
+        }
+    }
+
+    private static BlockList parse(String name, Path file, BufferedReader in, DomainSet.Builder names) throws IOException {
         AddressSet.Builder addresses = new AddressSet.Builder();
         long lines = 0, comments = 0, skipped = 0, junk = 0;
         int[] firstJunk = new int[ListReport.MAX_REPORTED];

@@ -2,9 +2,11 @@ package dev.netext.dns.lists;
 
 import java.io.IOException;
 import java.lang.ref.WeakReference;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,6 +22,11 @@ import java.util.function.Consumer;
  * rename all change one of them) and reloads a changed file off the query path; a reload that fails (unreadable,
  * vanished) keeps the old list and reports it.
  *
+ * <p>A replaced list's memory (its names' table is off the heap, {@link DomainSet}) is unmapped by the poller
+ * {@link #GRACE_NANOS} after the swap, when no lookup can still be reading it; should one be (a thread paused for that
+ * long), it fails with {@link IllegalStateException} and the lookups here ({@link #containsWire}, {@link
+ * #containsName}, {@link #containsAddress}) retry on the list in effect, so no query is dropped.
+ *
  * <p>The poller holds lists weakly: a list nobody uses any more (its server or filter stopped) stops being watched
  * when it is collected, or at once on {@link #close}. The DNS server and the flow filter of one profile naming the same
  * file share one loaded copy ({@link #open} returns the live one).
@@ -27,6 +34,9 @@ import java.util.function.Consumer;
 public final class WatchedList implements AutoCloseable {
     /** How often files are looked at: a change is in effect within this plus the reload time (goal: 5 s). */
     public static final long POLL_MILLIS = 1000;
+
+    /** How long a replaced list stays mapped: lookups take microseconds, so any reader of it has long finished. */
+    static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
 
     private static final CopyOnWriteArrayList<WeakReference<WatchedList>> WATCHED = new CopyOnWriteArrayList<>();
     private static volatile ScheduledExecutorService poller;
@@ -36,6 +46,9 @@ public final class WatchedList implements AutoCloseable {
     private final Consumer<String> report;
     private volatile BlockList current;
     private Object stamp; // poller thread only
+    private final ArrayDeque<Replaced> replaced = new ArrayDeque<>(); // lists to unmap; guarded by itself
+
+    private record Replaced(BlockList list, long atNanos) {}
 
     private WatchedList(String name, Path file, Consumer<String> report, BlockList first, Object stamp) {
         this.name = name;
@@ -73,8 +86,38 @@ public final class WatchedList implements AutoCloseable {
 
     public Path file() { return file; }
 
-    /** The list now in effect; read it once per lookup. */
+    /**
+     * The list now in effect. A caller that keeps it past a reload may find it closed: look up through
+     * {@link #containsWire}, {@link #containsName} and {@link #containsAddress} instead.
+     */
     public BlockList current() { return current; }
+
+    /** Whether the wire name {@code b[start, end)} is listed ({@link DomainSet#containsWire}) in the list in effect. */
+    public boolean containsWire(byte[] b, int start, int end) {
+        while (true) {
+            BlockList l = current;
+            try {
+                return l.names().containsWire(b, start, end);
+            } catch (IllegalStateException e) {
+                if (l == current) throw e; // closed while in effect: the list itself was closed
+            }
+        }
+    }
+
+    /** Whether the text host name is listed in the list in effect. */
+    public boolean containsName(CharSequence host) {
+        while (true) {
+            BlockList l = current;
+            try {
+                return l.containsName(host);
+            } catch (IllegalStateException e) {
+                if (l == current) throw e;
+            }
+        }
+    }
+
+    /** Whether the address is in one of the list's prefixes (on the heap: never closed). */
+    public boolean containsAddress(InetAddress a) { return current.containsAddress(a); }
 
     private static synchronized void startPoller() {
         if (poller != null) return;
@@ -90,8 +133,12 @@ public final class WatchedList implements AutoCloseable {
         }
     }
 
-    /** Reloads the file if it changed since the last load; on failure keeps the old list. Returns whether it reloaded. */
+    /**
+     * Unmaps the lists replaced at least {@link #GRACE_NANOS} ago, then reloads the file if it changed since the last
+     * load; on failure keeps the old list. Returns whether it reloaded.
+     */
     boolean pollOnce() {
+        closeReplaced(System.nanoTime());
         Object now;
         try {
             now = stamp(file);
@@ -105,7 +152,9 @@ public final class WatchedList implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             BlockList next = BlockList.load(name, file);
+            BlockList old = current;
             current = next;
+            synchronized (replaced) { replaced.add(new Replaced(old, System.nanoTime())); }
             stamp = now;
             report.accept("list " + next.describe() + " reloaded in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             return true;
@@ -122,7 +171,22 @@ public final class WatchedList implements AutoCloseable {
         return List.of(a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()));
     }
 
-    /** Stops watching. */
+    /** Closes the lists replaced at least {@link #GRACE_NANOS} before {@code nowNanos}. Returns how many are left. */
+    int closeReplaced(long nowNanos) {
+        synchronized (replaced) {
+            while (!replaced.isEmpty() && nowNanos - replaced.peekFirst().atNanos() >= GRACE_NANOS)
+                replaced.removeFirst().list().close();
+            return replaced.size();
+        }
+    }
+
+    /** Stops watching and unmaps the list (the server or filter using it has stopped: no lookup after this). */
     @Override
-    public void close() { WATCHED.removeIf(ref -> ref.get() == this); }
+    public void close() {
+        WATCHED.removeIf(ref -> ref.get() == this);
+        synchronized (replaced) {
+            while (!replaced.isEmpty()) replaced.removeFirst().list().close();
+        }
+        current.close();
+    }
 }

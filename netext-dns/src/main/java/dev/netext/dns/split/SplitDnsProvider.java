@@ -104,7 +104,7 @@ public final class SplitDnsProvider implements DnsProxyProvider {
         if (r.domain().isEmpty()) {
             BoundList[] l = lists;
             for (BoundList bound : l)
-                if (bound.rule().list().current().names().containsWire(b, start, end)) return bound.reported();
+                if (bound.rule().list().containsWire(b, start, end)) return bound.reported();
         }
         return r;
     }

@@ -48,8 +48,9 @@ class ListFuzzTest {
             assertThat(r.firstJunk().length).isEqualTo((int) Math.min(r.junk(), ListReport.MAX_REPORTED));
             for (int j : r.firstJunk()) assertThat(j).isBetween(1, (int) r.lines());
             for (String line : text.toString().lines().toList()) {
-                DomainSet.Builder one = new DomainSet.Builder();
-                if (ListParser.line(line, one, new AddressSet.Builder()) != ListParser.Kind.ENTRY || one.size() == 0) continue;
+                try (DomainSet.Builder one = new DomainSet.Builder()) {
+                    if (ListParser.line(line, one, new AddressSet.Builder()) != ListParser.Kind.ENTRY || one.size() == 0) continue;
+                }
                 String name = acceptedName(line);
                 if (name == null) continue;
                 assertThat(l.containsName(name)).as(line).isTrue();

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Each list format, its semantics (exact or subtree), and junk lines counted with their numbers. */
 class ListParserTest {
@@ -137,5 +138,16 @@ class ListParserTest {
         DomainSet s = new DomainSet.Builder().add("a.example", false).add("A.example", true).add("a.example", false).build();
         assertThat(s.size()).isEqualTo(1);
         assertThat(s.containsName("x.a.example")).isTrue();
+    }
+
+    @Test
+    void closingUnmapsTheTableAndALookupAfterItFailsInsteadOfReadingFreedMemory() {
+        DomainSet s = new DomainSet.Builder().add("a.example", false).build();
+        assertThat(s.isOpen()).isTrue();
+        s.close();
+        s.close(); // idempotent
+        assertThat(s.isOpen()).isFalse();
+        assertThatThrownBy(() -> s.containsName("a.example")).isInstanceOf(IllegalStateException.class);
+        assertThat(DomainSet.EMPTY.containsName("a.example")).isFalse();
     }
 }
