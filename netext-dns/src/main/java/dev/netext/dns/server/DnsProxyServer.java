@@ -132,9 +132,7 @@ public final class DnsProxyServer implements AutoCloseable {
         this.attributes = sink != null || !(provider instanceof SplitDnsProvider);
         // opened here, on the starting thread: sock_diag answers for the network namespace the listeners are in
         this.processes = attributes ? ClientProcesses.open(name, System::nanoTime) : null;
-        this.hold = processes != null && processes.available() && config.attributionHoldMillis() > 0
-                ? new HoldBound(TimeUnit.MILLISECONDS.toNanos(config.attributionHoldMillis()), processes::lookupWork, System::nanoTime)
-                : null;
+        this.hold = HoldBound.of(config.attributionHoldMillis(), processes);
         this.rawFlows = provider instanceof DnsFlowHandler h ? new RawFlows(this, h, providerThreads, System::nanoTime) : null;
     }
 

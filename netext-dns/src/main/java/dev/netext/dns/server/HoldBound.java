@@ -24,6 +24,12 @@ record HoldBound(long workNanos, LongSupplier work, LongSupplier wall) {
     /** Where a hold started: the attribution work and the wall time then. */
     record Start(long work, long wall) {}
 
+    /** A server's bound: {@code millis} of attribution work; null (never hold) when 0 or nothing names clients. */
+    static HoldBound of(long millis, ClientProcesses processes) {
+        if (millis <= 0 || processes == null || !processes.available()) return null;
+        return new HoldBound(TimeUnit.MILLISECONDS.toNanos(millis), processes::lookupWork, System::nanoTime);
+    }
+
     Start start() {
         return new Start(work.getAsLong(), wall.getAsLong());
     }
