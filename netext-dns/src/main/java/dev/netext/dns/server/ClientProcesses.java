@@ -7,6 +7,8 @@ import dev.netext.linux.diag.ProcessAttributor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
@@ -108,10 +110,18 @@ final class ClientProcesses implements AutoCloseable {
     private final BlockingQueue<Lookup> waiting = new ArrayBlockingQueue<>(MAX_WAITING);
     private final Thread worker;
     private volatile boolean closed;
+    /** Measures the worker's CPU time; null where the JVM cannot (then {@link #work} is wall time). */
+    private final ThreadMXBean cpu;
+    /** The worker's CPU time when the lookup in hand started; -1 while it has none. */
+    private volatile long lookupStartedCpu = -1;
+    /** CPU time the worker spent on finished lookups (the start-up warm-up not included). */
+    private volatile long lookupsCpu;
 
     ClientProcesses(ProcessAttributor attributor, String name, LongSupplier clock) {
         this.attributor = attributor;
         this.clock = clock;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        this.cpu = threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled() ? threads : null;
         this.worker = attributor == null ? null
                 : Thread.ofPlatform().daemon().name("netext-dns-" + name + "-attribution").start(this::work);
     }
@@ -193,15 +203,37 @@ final class ClientProcesses implements AutoCloseable {
             }
             if (l == null) continue;
             ProcessInfo p = ProcessInfo.UNKNOWN;
+            long started = cpu == null ? 0 : cpu.getCurrentThreadCpuTime();
+            lookupStartedCpu = started;
             try {
                 p = attributor.attributeRedirected(l.protocol, l.client, l.listener);
             } catch (Exception | LinkageError e) {
                 log.debug("attribution of DNS client {} failed: {}", l.client, e.toString());
             } finally {
+                if (cpu != null) lookupsCpu += cpu.getCurrentThreadCpuTime() - started; // only this thread writes
+                lookupStartedCpu = -1;
                 l.result.complete(p);
             }
         }
         for (Lookup l; (l = waiting.poll()) != null; ) l.result.complete(ProcessInfo.UNKNOWN);
+    }
+
+    /**
+     * The clock a held answer's bound runs on ({@link HoldBound}): nanoseconds of CPU the worker has spent on
+     * clients' lookups, the one in hand included — time it waited for a core, or for a query, does not count. Wall
+     * time where the JVM cannot measure a thread's CPU time.
+     */
+    long lookupWork() {
+        if (cpu == null || worker == null) return clock.getAsLong();
+        long done;
+        long inHand;
+        do {
+            done = lookupsCpu;
+            long started = lookupStartedCpu;
+            long now = started < 0 ? -1 : cpu.getThreadCpuTime(worker.threadId());
+            inHand = started < 0 || now < 0 ? 0 : Math.max(0, now - started);
+        } while (done != lookupsCpu); // a lookup ended meanwhile: read again
+        return done + inHand;
     }
 
     /** Lookups made so far (zero when attribution is unavailable). */

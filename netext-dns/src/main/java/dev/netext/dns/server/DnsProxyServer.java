@@ -101,7 +101,7 @@ public final class DnsProxyServer implements AutoCloseable {
     /** Whether queries get their process attributed: someone reads events, or a typed provider decides. */
     private final boolean attributes;
     private final ClientProcesses processes; // null unless attributes
-    private final long holdNanos;
+    private final HoldBound hold; // null: answers are never held
     private final RawFlows rawFlows; // null unless the provider is a DnsFlowHandler
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> udpBound = new ArrayList<>();
@@ -132,7 +132,7 @@ public final class DnsProxyServer implements AutoCloseable {
         this.attributes = sink != null || !(provider instanceof SplitDnsProvider);
         // opened here, on the starting thread: sock_diag answers for the network namespace the listeners are in
         this.processes = attributes ? ClientProcesses.open(name, System::nanoTime) : null;
-        this.holdNanos = processes != null && processes.available() ? TimeUnit.MILLISECONDS.toNanos(config.attributionHoldMillis()) : 0;
+        this.hold = HoldBound.of(config.attributionHoldMillis(), processes);
         this.rawFlows = provider instanceof DnsFlowHandler h ? new RawFlows(this, h, providerThreads, System::nanoTime) : null;
     }
 
@@ -326,8 +326,8 @@ public final class DnsProxyServer implements AutoCloseable {
 
     boolean attributes() { return attributes; }
 
-    /** How long a new client socket's first answer may wait for its process; 0: never held. */
-    long holdNanos() { return holdNanos; }
+    /** How long a new client socket's first answer may wait for its process; null: never held. */
+    HoldBound hold() { return hold; }
 
     ClientProcesses processes() { return processes; }
 

@@ -40,9 +40,10 @@ import java.util.Set;
  * @param tlsCaFile           CA certificates (PEM) DoT and DoH upstreams trust besides the JDK's store; null none
  * @param intercept           redirect this network namespace's port-53 traffic to the listeners (nftables)
  * @param ledgerDir           where the interception's state ledger lives
- * @param attributionHoldMillis when the querying process is wanted (events, a typed provider): how long the first
- *                            answer to a client socket not seen before may be held while its process is named (a
- *                            one-shot client exits as soon as it has its answer); 0 never holds
+ * @param attributionHoldMillis when the querying process is wanted (events, a typed provider): the first answer to a
+ *                            client socket not seen before is held while its process is named (a one-shot client
+ *                            exits as soon as it has its answer), until attribution has spent this much CPU time on
+ *                            it (or 1 s of wall time passed, {@link HoldBound}); 0 never holds
  */
 public record DnsServerConfig(
         List<Endpoint> listen,
@@ -88,12 +89,13 @@ public record DnsServerConfig(
     public static Builder builder() { return new Builder(); }
 
     /**
-     * Default bound on the hold of a new client socket's first answer. The answer leaves as soon as the client is
-     * named — measured 3–5 ms for a one-shot dig on this 2-core machine at load 6–8, more while the JIT is cold
-     * (docs/PERFORMANCE.md) — so the bound only matters when naming is slower than that.
+     * Default bound on the hold of a new client socket's first answer, in attribution CPU time. The answer leaves as
+     * soon as the client is named — measured 3–5 ms wall for a one-shot dig on this 2-core machine at load 6–8, more
+     * while the JIT is cold (docs/PERFORMANCE.md) — so the bound only matters when naming itself is slow; time the
+     * attribution worker waits for a core on a loaded machine does not count against it.
      */
     public static final long DEFAULT_ATTRIBUTION_HOLD_MILLIS = 20;
-    /** A hold is a delay a client sees: never more than this. */
+    /** On an idle machine a hold is a delay a client sees: never more than this. */
     public static final long MAX_ATTRIBUTION_HOLD_MILLIS = 100;
 
     /** Bytes per cached answer the default byte bound allows for (answers average 60–150 bytes plus 40 of bookkeeping). */

@@ -69,7 +69,7 @@ final class QueryProcessor {
     int processOrHold(Scratch s, int length, InetSocketAddress client, DnsTransport transport, Responder.Target target, long t0) {
         int n = process(s, length, client, transport, target, t0);
         if (n == 0 || !s.holdForProcess || s.process.isDone()) return n;
-        HeldAnswers.send(s.process, host.holdNanos(), target.responder(client), s.out, n, host.stats());
+        HeldAnswers.send(s.process, host.hold(), target.responder(client), s.out, n, host.stats());
         return 0;
     }
 
@@ -95,7 +95,7 @@ final class QueryProcessor {
         host.stats().queries.increment();
         s.process = host.attributes() ? host.processes().of(transport, client, target.localAddress()) : null;
         // a new client socket: its first answer may wait (on no thread) for its process, so a one-shot client is named
-        s.holdForProcess = s.process != null && host.holdNanos() > 0 && ClientProcesses.claimHold(s.process);
+        s.holdForProcess = s.process != null && host.hold() != null && ClientProcesses.claimHold(s.process);
         if (split != null) {
             SplitRule rule = split.matchWire(s.in, HEADER_LEN, q.nameEnd());
             return act(s, rule.decision(), rule.label(), client, transport, target, t0);
@@ -120,11 +120,12 @@ final class QueryProcessor {
         Responder responder = target.responder(client);
         // a provider that decides without blocking is asked on a provider thread only for a new socket's first query,
         // after its process is named or the hold bound passed: it sees the process, and no I/O thread waits
-        long processWait = provider.decidesWithoutBlocking() ? TimeUnit.NANOSECONDS.toMillis(host.holdNanos())
-                : Math.min(PROCESS_WAIT_MILLIS, host.config().queryTimeoutMillis() / 4);
+        HoldBound hold = host.hold();
+        long processWait = Math.min(PROCESS_WAIT_MILLIS, host.config().queryTimeoutMillis() / 4);
+        boolean held = provider.decidesWithoutBlocking() && hold != null;
         CompletableFuture.supplyAsync(() -> {
             try {
-                return provider.handleQuery(dq.withProcess(await(process, processWait)));
+                return provider.handleQuery(dq.withProcess(held ? await(process, hold) : await(process, processWait)));
             } catch (Exception e) {
                 host.providerFailed(e);
                 return null;
@@ -253,7 +254,7 @@ final class QueryProcessor {
         }
         n = fit(s, s.out, n, transport);
         host.events().publish(s.query, client, transport, decision, rule, server, false, s.out, n, t0, process);
-        if (hold && !process.isDone()) HeldAnswers.send(process, host.holdNanos(), responder, s.out, n, host.stats());
+        if (hold && !process.isDone()) HeldAnswers.send(process, host.hold(), responder, s.out, n, host.stats());
         else responder.send(s.out, n);
     }
 
@@ -289,6 +290,27 @@ final class QueryProcessor {
         Optional<Edns> edns = q.hasEdns() ? Optional.of(new Edns(q.udpPayloadSize(), q.dnssecOk(), Optional.empty())) : Optional.empty();
         return new DnsQuery(host.nextFlowId(), q.name(), new DnsType(q.qtype()), new DnsClass(q.qclass()), edns,
                 Endpoint.of(client), process, transport);
+    }
+
+    /** The attributed process, waiting (on a provider thread) as long as a held answer would ({@link HoldBound}). */
+    private static ProcessInfo await(CompletableFuture<ProcessInfo> process, HoldBound hold) {
+        if (process == null) return ProcessInfo.UNKNOWN;
+        HoldBound.Start start = hold.start();
+        try {
+            for (long wait; (wait = hold.remainingNanos(start)) > 0; ) {
+                try {
+                    return process.get(wait, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // attribution may not have worked its bound yet: check again
+                }
+            }
+            return process.getNow(ProcessInfo.UNKNOWN);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ProcessInfo.UNKNOWN;
+        } catch (ExecutionException e) {
+            return ProcessInfo.UNKNOWN;
+        }
     }
 
     /**
