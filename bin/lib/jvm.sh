@@ -25,21 +25,27 @@ netext_role() {
   esac
 }
 
+# What the long-running roles (up, wg, dns, daemon) add: the JIT's thresholds ×4, so start-up's code stays
+# interpreted or in C1 and the compilers leave the main thread its core (2 cores, quiet, role caches: first DNS answer
+# 608 -> 510 ms, first pong ping 572 -> 518 ms, 880 -> 615 CPU ms; hot paths reach C2 a fraction of a second later:
+# wg up's first 5 s 0.61 -> 0.64 Gbit/s, cached DNS answers per CPU-second within 3 %). docs/PERFORMANCE.md.
+NETEXT_JVM_LONG_RUNNING="-XX:CompileThresholdScaling=4"
+
 # Options of each role, beyond the common ones.
 netext_role_options() {
   case "$1" in
     # a tunnel idles most of its life: a small heap, a small code cache, and the C heap the JIT freed given back to
     # the system every 2 s (malloc_trim). (Netty 4.2's default allocator is the adaptive one: the pooled allocator's
     # io.netty.allocator.num*Arenas would change nothing.)
-    up) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
+    up) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
     # the packet path allocates nothing per packet; the heap only holds peers and timers
-    wg) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
+    wg) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
     # cached answers live off-heap (--cache-bytes): the heap holds only queries in flight and the cache's index, so
     # the old generation is kept 10-20 % above what is live (what a burst of new names made Serial grow it to goes
     # back after a collection) and the young one small: 128 -> 116 MiB RSS at 100k names, the same answers per CPU-second
-    dns) echo "-XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx48m -Xmn4m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:ReservedCodeCacheSize=32m" ;;
+    dns) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx48m -Xmn4m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:ReservedCodeCacheSize=32m" ;;
     # several profiles, each a tunnel or filter: room for all of them
-    daemon) echo "-XX:TrimNativeHeapInterval=2000 -Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
+    daemon) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
     sandbox) echo "-Xmx128m" ;;
     # a command that ends in a second: C1 only (C2 would compile nothing in time), a small heap
     *) echo "-XX:TieredStopAtLevel=1 -Xmx64m" ;;
