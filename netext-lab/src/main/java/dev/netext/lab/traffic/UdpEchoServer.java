@@ -33,6 +33,7 @@ public final class UdpEchoServer implements AutoCloseable {
 
     public InetSocketAddress localAddress() throws IOException { return (InetSocketAddress) channel.getLocalAddress(); }
 
+    /** Datagrams received, each echoed at once: counted before its echo leaves. */
     public long echoed() { return echoed.get(); }
 
     private void serve() {
@@ -42,8 +43,8 @@ public final class UdpEchoServer implements AutoCloseable {
                 buf.clear();
                 SocketAddress from = channel.receive(buf);
                 buf.flip();
+                echoed.incrementAndGet(); // before the echo: a peer that has its answer sees it counted
                 channel.send(buf, from);
-                echoed.incrementAndGet();
             }
         } catch (ClosedChannelException e) {
             // closed: done
