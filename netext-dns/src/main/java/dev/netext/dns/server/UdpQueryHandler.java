@@ -48,7 +48,8 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             RawFlows raw = host.rawFlows();
             if (raw != null && raw.udp(s.in, length, client, localAddress(), this)) return;
             int n = host.processor().processOrHold(s, length, client, DnsTransport.UDP, this, t0);
-            if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client));
+            // the void promise: no promise object per answer; a failed send reaches exceptionCaught, which ignores it
+            if (n > 0) ctx.write(new DatagramPacket(ctx.alloc().ioBuffer(n).writeBytes(s.out, 0, n), client), ctx.voidPromise());
         } catch (RuntimeException e) {
             host.internalError(e); // never let one bad datagram take the listener down
         } finally {
