@@ -6,6 +6,7 @@ import dev.netext.api.dns.DnsDecision;
 import dev.netext.api.dns.DnsQuery;
 import dev.netext.api.dns.DnsTransport;
 import dev.netext.api.flow.ProcessInfo;
+import dev.netext.dns.split.SplitRule;
 import dev.netext.dns.wire.QueryView;
 
 import java.net.InetSocketAddress;
@@ -50,28 +51,29 @@ final class QueryEvents {
     int waiting() { return waiting.get(); }
 
     /**
-     * Publishes the event of an answered query. {@code process} is the querying process as being attributed (null:
-     * not attributed). While it, or the process of an earlier event, is still being looked up, the event is held
+     * Publishes the event of an answered query. {@code rule} is the split rule that decided (null: the provider did);
+     * {@code process} is the querying process as being attributed (null: not attributed). While it, or the process of an earlier event, is still being looked up, the event is held
      * with everything else fixed now, and published in order once it is named (a few milliseconds).
      */
-    void publish(QueryView q, InetSocketAddress client, DnsTransport transport, DnsDecision decision, String rule,
+    void publish(QueryView q, InetSocketAddress client, DnsTransport transport, DnsDecision decision, SplitRule rule,
                  String server, boolean cacheHit, byte[] response, int length, long t0,
                  CompletableFuture<ProcessInfo> process) {
         if (sink == null || !q.nameIsPrintable() || length < HEADER_LEN) return;
         try {
             long now = System.nanoTime();
+            String label = rule == null ? "" : rule.label(); // built here, not per query: most servers publish nothing
             DnsDecision d = decision == null ? DnsDecision.defaultResolution() : decision;
             int rcode = u16(response, FLAGS) & RCODE_MASK;
             int answers = u16(response, ANCOUNT);
             boolean named = process == null || process.isDone();
             if (named && waiting.get() == 0) {
                 ProcessInfo p = process == null ? ProcessInfo.UNKNOWN : named(process);
-                emit(host.processor().toDnsQuery(q, client, transport, p), d, rcode, answers, now, t0, rule, server, cacheHit);
+                emit(host.processor().toDnsQuery(q, client, transport, p), d, rcode, answers, now, t0, label, server, cacheHit);
                 return;
             }
             DnsQuery query = host.processor().toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN);
             waiting.incrementAndGet();
-            held.add(new Held(process == null ? NAMED : process, query, d, rcode, answers, now, t0, rule, server, cacheHit));
+            held.add(new Held(process == null ? NAMED : process, query, d, rcode, answers, now, t0, label, server, cacheHit));
             if (named) drain();
             else process.whenComplete((p, err) -> drain());
         } catch (RuntimeException e) {

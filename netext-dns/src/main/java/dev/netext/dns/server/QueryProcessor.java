@@ -98,9 +98,9 @@ final class QueryProcessor {
         s.holdForProcess = s.process != null && host.hold() != null && ClientProcesses.claimHold(s.process);
         if (split != null) {
             SplitRule rule = split.matchWire(s.in, HEADER_LEN, q.nameEnd());
-            return act(s, rule.decision(), rule.label(), client, transport, target, t0);
+            return act(s, rule.decision(), rule, client, transport, target, t0);
         }
-        if (!q.nameIsPrintable()) return answerNow(s, MessageBuilder.error(q, true, REFUSED, s.out), transport, null, "", client, t0);
+        if (!q.nameIsPrintable()) return answerNow(s, MessageBuilder.error(q, true, REFUSED, s.out), transport, null, null, client, t0);
         CompletableFuture<ProcessInfo> process = s.process;
         if (provider.decidesWithoutBlocking() && !s.holdForProcess) {
             // no waiting on an I/O thread: the process if this client socket is already known
@@ -112,8 +112,8 @@ final class QueryProcessor {
                 host.providerFailed(e);
                 d = null;
             }
-            if (d == null) return answerNow(s, MessageBuilder.error(q, true, SERVFAIL, s.out), transport, null, "", client, t0);
-            return act(s, d, "", client, transport, target, t0);
+            if (d == null) return answerNow(s, MessageBuilder.error(q, true, SERVFAIL, s.out), transport, null, null, client, t0);
+            return act(s, d, null, client, transport, target, t0);
         }
         DnsQuery dq = toDnsQuery(q, client, transport, ProcessInfo.UNKNOWN);
         byte[] copy = Arrays.copyOf(s.in, length);
@@ -138,8 +138,8 @@ final class QueryProcessor {
                 own.process = process;
                 own.holdForProcess = false;
                 int n = d == null || err != null
-                        ? answerNow(own, MessageBuilder.error(own.query, true, SERVFAIL, own.out), transport, null, "", client, t0)
-                        : act(own, d, "", client, transport, c -> responder, t0);
+                        ? answerNow(own, MessageBuilder.error(own.query, true, SERVFAIL, own.out), transport, null, null, client, t0)
+                        : act(own, d, null, client, transport, c -> responder, t0);
                 if (n > 0) responder.send(own.out, n);
             } finally {
                 Scratch.giveBack(own);
@@ -148,7 +148,7 @@ final class QueryProcessor {
         return 0;
     }
 
-    private int act(Scratch s, DnsDecision decision, String rule, InetSocketAddress client, DnsTransport transport,
+    private int act(Scratch s, DnsDecision decision, SplitRule rule, InetSocketAddress client, DnsTransport transport,
                     Responder.Target target, long t0) {
         QueryView q = s.query;
         return switch (decision) {
@@ -171,7 +171,7 @@ final class QueryProcessor {
     }
 
     /** Fits an answer built in {@code s.out} to the transport and publishes the event. */
-    private int answerNow(Scratch s, int n, DnsTransport transport, DnsDecision decision, String rule,
+    private int answerNow(Scratch s, int n, DnsTransport transport, DnsDecision decision, SplitRule rule,
                           InetSocketAddress client, long t0) {
         n = fit(s, s.out, n, transport);
         host.events().publish(s.query, client, transport, decision, rule, "", false, s.out, n, t0, s.process);
@@ -194,7 +194,7 @@ final class QueryProcessor {
         return (bits << 16) | (groupId & 0xFFFF);
     }
 
-    private int forward(Scratch s, DnsDecision decision, String groupName, String rule, InetSocketAddress client,
+    private int forward(Scratch s, DnsDecision decision, String groupName, SplitRule rule, InetSocketAddress client,
                         DnsTransport transport, Responder.Target target, long t0) {
         QueryView q = s.query;
         ServerGroup group = host.group(groupName);
@@ -228,7 +228,7 @@ final class QueryProcessor {
     }
 
     private void complete(byte[] query, int questionEnd, int udpSize, ServerGroup group, int tag, DnsDecision decision,
-                          String rule, InetSocketAddress client, DnsTransport transport, Responder responder, long t0,
+                          SplitRule rule, InetSocketAddress client, DnsTransport transport, Responder responder, long t0,
                           CompletableFuture<ProcessInfo> process, boolean hold, UpstreamServer.Answer answer,
                           Throwable error) {
         Scratch s = Scratch.forCompletion();
