@@ -33,7 +33,8 @@ public final class ClientRateLimiter {
         if (qps <= 0 || client.isLoopbackAddress()) return true;
         long now = nanos.getAsLong();
         synchronized (this) {
-            long[] b = buckets.computeIfAbsent(client, c -> new long[] {burst * 1_000_000_000L, now});
+            long[] b = buckets.get(client); // not computeIfAbsent: its lambda would capture now, an object per query
+            if (b == null) buckets.put(client, b = new long[] {burst * 1_000_000_000L, now});
             long elapsed = Math.min(now - b[1], 60_000_000_000L); // a minute refills any sane bucket; no overflow
             b[1] = now;
             b[0] = Math.min(burst * 1_000_000_000L, b[0] + elapsed * qps);
