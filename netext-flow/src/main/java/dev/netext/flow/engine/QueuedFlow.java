@@ -181,8 +181,25 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
         loop.schedule(() -> queue.forget(this), VerdictQueue.LINGER.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** The flow ended (byte counts from its socket, -1 when unknown). */
-    abstract void close(long received, long sent);
+    /**
+     * The flow ended (byte counts from its socket, -1 when unknown: then what the queue saw): its socket is gone, it
+     * ended while being named, was idle while undecided, or was dropped. Held packets get the verdict (or pass), the
+     * pipeline its closed event, once.
+     */
+    final void close(long received, long sent) {
+        if (gone) return;
+        gone = true;
+        stopTimers();
+        if (held > 0) releaseHeld(verdictField != 0 ? verdictField : 0);
+        if (pipeline != null) pipeline.closed(Math.max(0, received), sent >= 0 ? sent : bytesSeen());
+        forgetLater();
+    }
+
+    /** On {@link #close}: the flow's own timers end. */
+    protected abstract void stopTimers();
+
+    /** The client's bytes this flow saw in the queue: the sent count when its socket gave none. */
+    protected abstract long bytesSeen();
 
     /** Ended (its entry only lingers). */
     boolean closed() { return gone; }

@@ -160,17 +160,12 @@ final class QueuedTcpFlow extends QueuedFlow {
     /** The flow ended while being named, or was dropped. */
     void close() { close(-1, -1); }
 
-    /**
-     * The flow ended: its application's socket is gone (with the socket's byte counts, -1 when unknown), it ended
-     * while being named, or it was dropped.
-     */
     @Override
-    void close(long received, long acked) {
-        if (gone) return;
-        gone = true;
+    protected void stopTimers() {
         if (handshakeTimer != null) handshakeTimer.cancel(false);
-        if (held > 0) releaseHeld(verdictField != 0 ? verdictField : 0);
-        if (pipeline != null) pipeline.closed(Math.max(0, received), acked >= 0 ? acked : prefix == null ? 0 : prefix.inOrder());
-        forgetLater();
     }
+
+    /** The client's bytes in order so far (the socket's acknowledged count is the better figure, when it gives one). */
+    @Override
+    protected long bytesSeen() { return prefix == null ? 0 : prefix.inOrder(); }
 }

@@ -127,14 +127,11 @@ final class QueuedUdpFlow extends QueuedFlow {
         }, inNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** The flow ended: its application's socket is gone, or it was idle while undecided or dropped. */
     @Override
-    void close(long received, long sent) {
-        if (gone) return;
-        gone = true;
+    protected void stopTimers() {
         if (idleTimer != null) idleTimer.cancel(false);
-        if (held > 0) releaseHeld(verdictField != 0 ? verdictField : 0);
-        if (pipeline != null) pipeline.closed(Math.max(0, received), sent >= 0 ? sent : seenBytes);
-        forgetLater();
     }
+
+    @Override
+    protected long bytesSeen() { return seenBytes; }
 }
