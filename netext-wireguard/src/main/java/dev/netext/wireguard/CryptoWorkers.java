@@ -37,8 +37,14 @@ public final class CryptoWorkers implements AutoCloseable {
     private static final CryptoWorkers INLINE = new CryptoWorkers("inline", 0);
 
     private final Thread[] workers;
-    /** Job number (high 32 bits) and the next chunk to take (low 32 bits), moved together by compare-and-set. */
+    /**
+     * Job number (high 32 bits), the job's number of chunks (bits 16-31) and the next chunk to take (low 16 bits),
+     * moved together by compare-and-set: a thread claims a chunk only of the job it read, against that job's own
+     * chunk count (a count read from a plain field could already be the next job's, while the state still showed
+     * this one's last chunk taken: that chunk was then run twice and the next job's count left one short).
+     */
     private final AtomicLong state = new AtomicLong();
+    private static final int MAX_CHUNKS = 0xFFFF;
     private final AtomicInteger remaining = new AtomicInteger();
     private volatile int generation;
     private volatile boolean closed;
@@ -46,7 +52,6 @@ public final class CryptoWorkers implements AutoCloseable {
     private RangeTask task;
     private int count;
     private int chunkSize;
-    private int chunks;
 
     private CryptoWorkers(String name, int threads) {
         this.workers = new Thread[threads];
@@ -84,15 +89,15 @@ public final class CryptoWorkers implements AutoCloseable {
             task.run(0, count);
             return;
         }
-        int size = Math.max(MIN_CHUNK, count / (4 * (workers.length + 1)));
+        int size = Math.max(Math.max(MIN_CHUNK, count / (4 * (workers.length + 1))), (count + MAX_CHUNKS - 1) / MAX_CHUNKS);
+        int chunks = (count + size - 1) / size;
         this.task = task;
         this.count = count;
         this.chunkSize = size;
-        this.chunks = (count + size - 1) / size;
         this.caller = Thread.currentThread();
         remaining.set(chunks);
         int gen = generation + 1;
-        state.set((long) gen << 32);     // publishes the fields above to whoever reads this job number
+        state.set((long) gen << 32 | (long) chunks << 16); // publishes the fields above to whoever reads this job
         generation = gen;
         for (Thread w : workers) LockSupport.unpark(w);
         runChunks(gen);
@@ -107,7 +112,7 @@ public final class CryptoWorkers implements AutoCloseable {
     private void runChunks(int gen) {
         while (true) {
             long s = state.get();
-            int c = (int) s;
+            int c = (int) (s & MAX_CHUNKS), chunks = (int) (s >>> 16) & MAX_CHUNKS;
             if ((int) (s >>> 32) != gen || c >= chunks) return;
             if (!state.compareAndSet(s, s + 1)) continue;
             // the job cannot end before this chunk does, so the fields read below are still this job's
