@@ -107,8 +107,10 @@ class WireGuardManyPeersIntegrationTest {
             } else {
                 running.add(startGoHub(hub));
             }
+            // a spoke's first handshake initiation can go out before the hub listens; wireguard-go then retries only
+            // after REKEY_TIMEOUT (5 s), so each spoke pings until its first answer, for up to 20 s
             for (int i = 0; i < PEERS; i++) {
-                ExecResult ping = spokes.get(i).run(Duration.ofSeconds(20), "ping", "-c", "2", "-i", "0.2", "-W", "5", HUB_IN);
+                ExecResult ping = spokes.get(i).run(Duration.ofSeconds(30), "ping", "-c", "1", "-i", "0.5", "-w", "20", HUB_IN);
                 assertThat(ping.exitCode()).as("spoke %d to the hub:\n%s", i, ping.output()).isZero();
             }
             return new Transfer[]{streams(hub, spokes, false), streams(hub, spokes, true)};
