@@ -7,6 +7,7 @@ import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.flow.proxy.DatagramBatches;
+import dev.netext.flow.proxy.DatagramTrains;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.proxy.Socks5Address;
@@ -176,6 +177,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                 (off, data) -> engine.provider().handleInboundData(flow, off, data));
         SocketProtocolFamily family = original.getAddress() instanceof Inet6Address
                 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        boolean trains = DatagramTrains.enabled();
         if (proxy == null || proxy.server() instanceof ProxyServer.Hosted) {
             // direct, or to the loopback socket a hosted provider reads this flow's datagrams from
             Endpoint relay = proxy == null ? null
@@ -186,11 +188,10 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                 relayFailed = true;
                 pendingSockets--; // only the reply socket's outcome is still to come
             } else {
-                ChannelFuture up = DatagramBatches.readInBatches(new Bootstrap().group(loop)
-                        .channelFactory(() -> new EpollDatagramChannel(family))
-                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
+                ChannelFuture up = relaySocket(family, trains)
                         .handler(new FromUpstream())
                         .connect(relay == null ? original : relay.toSocketAddress());
+                if (trains) DatagramTrains.readWhenConnected(up);
                 upstream = up.channel();
                 up.addListener(f -> connected("upstream", f.cause()));
             }
@@ -217,15 +218,24 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         }
         // bound to the original destination (non-local: IP_TRANSPARENT), connected to the client; other flows to
         // the same destination bind the same address, hence SO_REUSEADDR
-        ChannelFuture back = DatagramBatches.readInBatches(new Bootstrap().group(loop)
-                .channelFactory(() -> new EpollDatagramChannel(family))
+        ChannelFuture back = relaySocket(family, trains)
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
                 .handler(new FromClient())
                 .connect(client, original);
+        if (trains) DatagramTrains.readWhenConnected(back);
         reply = back.channel();
         back.addListener(f -> connected("reply", f.cause()));
+    }
+
+    /**
+     * A relay socket on the flow's event loop with the bypass mark, reading GRO trains ({@link DatagramTrains}) or
+     * Netty's {@code recvmmsg} batches ({@link DatagramBatches}).
+     */
+    private Bootstrap relaySocket(SocketProtocolFamily family, boolean trains) {
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> new EpollDatagramChannel(family))
+                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK);
+        return trains ? DatagramTrains.readTrains(b) : DatagramBatches.readInBatches(b);
     }
 
     /** One relay socket is ready (or failed); the held datagrams go once both are and the flow is announced. */
