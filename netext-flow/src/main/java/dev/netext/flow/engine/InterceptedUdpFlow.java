@@ -27,6 +27,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One intercepted UDP flow ("association"): the datagrams between one client address and port and one original
@@ -371,13 +373,21 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
     /** The client's later datagrams, delivered by TPROXY to the connected reply socket. */
     private final class FromClient extends SimpleChannelInboundHandler<DatagramPacket> {
+        /** A slice of the read batch's buffer: one that is held (not relayed yet) is copied out of it. */
+        private final Consumer<ByteBuf> each = d -> fromClient(state == State.RELAYING ? d : DatagramBatches.compact(d));
+
         FromClient() { super(false); }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             clientBurst = true;
-            // a slice of the read batch's buffer: one that is held (not relayed yet) is copied out of it
-            fromClient(state == State.RELAYING ? packet.content() : DatagramBatches.compact(packet.content()));
+            if (packet instanceof SegmentedDatagramPacket train && state == State.RELAYING && toUpstream != null
+                    && outbound.passUnseen(train.content())) {
+                bytesOut += train.content().readableBytes();
+                toUpstream.writeTrain(train.content(), train.segmentSize()); // nothing judges its datagrams: one send
+                return;
+            }
+            DatagramTrains.forEachDatagram(packet, each);
         }
 
         @Override
@@ -399,7 +409,13 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            fromUpstream(packet.content());
+            if (packet instanceof SegmentedDatagramPacket train && state == State.RELAYING
+                    && inbound.passUnseen(train.content())) {
+                bytesIn += train.content().readableBytes();
+                toClient.writeTrain(train.content(), train.segmentSize());
+                return;
+            }
+            DatagramTrains.forEachDatagram(packet, InterceptedUdpFlow.this::fromUpstream);
         }
 
         @Override

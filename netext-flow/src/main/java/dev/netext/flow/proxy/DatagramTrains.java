@@ -18,6 +18,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IntegerUnixChannelOption;
@@ -29,6 +30,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -43,16 +45,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <pre>
  *   epoll (the channel's event loop, level-triggered, a dup of the socket)
  *     → recvmmsg(16 slots of 64 KiB, one pooled buffer; MSG_DONTWAIT) → per slot: length, UDP_GRO segment size
- *     → channelRead(DatagramPacket) once per datagram: a slice of the slot, cut at the segment size (no copy)
+ *     → channelRead: a DatagramPacket per lone datagram, a SegmentedDatagramPacket per train (a slice of its slot)
  *     → channelReadComplete once per wake-up (the flow flushes the other socket: one GSO send per run)
  * </pre>
  *
  * Datagram boundaries stay exact: the kernel gives a train's segment size in its {@code UDP_GRO} control message, and
- * every datagram of it reaches the pipeline alone (so a filter that judges datagrams sees each). Netty's own
- * {@code recvmmsg} passes no control buffer — a train read through it would be one oversized datagram — so the
- * channel does not read for itself ({@code AUTO_READ} off, and this reader's registration is for a {@code dup} of its
- * socket, since an epoll set holds a descriptor once); the one read Netty still makes, on an error event (an ICMP
- * error on the connected socket), is a {@code recvmsg} with a control buffer, which Netty cuts at the segment size too.
+ * the flow passes a train on whole (one GSO send, {@code CoalescingDatagramWriter}) when nothing looks at its data,
+ * and cuts it into slices, one per datagram ({@link #forEachDatagram}, no copy), when a filter judges datagrams or
+ * the flow holds them. Netty's own {@code recvmmsg} passes no control buffer — a train read through it would be one
+ * oversized datagram — so the channel does not read for itself ({@code AUTO_READ} off, and this reader's registration
+ * is for a {@code dup} of its socket, since an epoll set holds a descriptor once); the one read Netty still makes, on
+ * an error event (an ICMP error on the connected socket), is a {@code recvmsg} with a control buffer, which Netty cuts
+ * at the segment size itself.
  *
  * <p>{@code -Dnetext.flow.udpGro=false} reads with Netty's {@code recvmmsg} batches instead ({@link DatagramBatches}),
  * for comparing; read per flow, so a benchmark can switch it between runs.
@@ -77,6 +81,26 @@ public final class DatagramTrains {
 
     /** Datagrams read so far that had arrived in trains, all flows of this process. */
     public static long trainDatagrams() { return TRAIN_DATAGRAMS.sum(); }
+
+    /**
+     * Each datagram of {@code packet}, in order, to {@code each} (which takes ownership): a train
+     * ({@link SegmentedDatagramPacket}) as slices cut at its segment size, anything else as it is; {@code packet}'s
+     * own reference is released.
+     */
+    public static void forEachDatagram(DatagramPacket packet, Consumer<ByteBuf> each) {
+        ByteBuf content = packet.content();
+        if (!(packet instanceof io.netty.channel.unix.SegmentedDatagramPacket train)) {
+            each.accept(content);
+            return;
+        }
+        try {
+            int segment = train.segmentSize();
+            for (int at = content.readerIndex(); at < content.writerIndex(); at += segment)
+                each.accept(content.retainedSlice(at, Math.min(segment, content.writerIndex() - at)));
+        } finally {
+            content.release();
+        }
+    }
 
     /** Whether flows opened now read trains ({@code -Dnetext.flow.udpGro}, default on). */
     public static boolean enabled() {
@@ -178,21 +202,19 @@ public final class DatagramTrains {
                     }
                     int segment = Mmsg.groSegmentSize(v.controls, (long) i * CONTROL,
                             v.vec.get(JAVA_LONG, hdr + Mmsg.MSG_CONTROLLEN), CONTROL);
-                    if (segment <= 0 || segment >= length) segment = length; // one datagram
-                    else TRAIN_DATAGRAMS.add((length + segment - 1) / segment);
-                    if (length == 0) deliver(pipeline, batch.retainedSlice(at, 0));
-                    for (int off = 0; off < length; off += segment)
-                        deliver(pipeline, batch.retainedSlice(at + off, Math.min(segment, length - off)));
+                    if (segment > 0 && segment < length) { // a train: whole, for the flow to pass on or cut
+                        TRAIN_DATAGRAMS.add((length + segment - 1) / segment);
+                        read += (length + segment - 1) / segment;
+                        pipeline.fireChannelRead(new SegmentedDatagramPacket(batch.retainedSlice(at, length), segment, local, remote));
+                    } else {
+                        read++;
+                        pipeline.fireChannelRead(new DatagramPacket(batch.retainedSlice(at, length), local, remote));
+                    }
                 }
                 return n;
             } finally {
                 batch.release(); // the slices keep it until the last is released
             }
-        }
-
-        private void deliver(ChannelPipeline pipeline, ByteBuf datagram) {
-            read++;
-            pipeline.fireChannelRead(new DatagramPacket(datagram, local, remote));
         }
 
         @Override

@@ -8,6 +8,7 @@ import dev.netext.api.filter.DataVerdict;
 import dev.netext.api.filter.FilterContext;
 import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterVerdict;
+import dev.netext.api.filter.FinalVerdict;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.flow.proxy.DatagramTrains;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * {@value #SEGMENTS} datagrams in one {@code send} ({@code UDP_SEGMENT}); a server (python3, namespace {@code server})
  * records what arrives and answers with a train of its own. A filter with per-datagram verdicts ({@code FilterData},
  * then pass-or-discard per datagram) must see every datagram of both trains alone with its size, the server must get
- * exactly the datagrams the filter passed, with their sizes, and so must the client; and the relay must have read
+ * exactly the datagrams the filter passed, with their sizes, and so must the client. Without a filter on the data, a
+ * train is passed on whole (one GSO send) and still arrives as its datagrams. Either way the relay must have read
  * trains (had the kernel cut them at the relay's socket, this would test nothing).
  */
 class UdpGroTrainIntegrationTest {
@@ -135,6 +137,43 @@ class UdpGroTrainIntegrationTest {
 
     @Test
     void aGsoTrainIsRelayedAsItsDatagramsEachJudgedAloneBothWays() throws Exception {
+        Exchange x = exchange();
+        List<String> outbound = expected(SEGMENTS, SEGMENT, LAST), inbound = expected(REPLY_SEGMENTS, REPLY_SEGMENT, REPLY_LAST);
+        assertThat(filter.outbound).as("outbound datagrams the filter saw (after the opening one)")
+                .containsExactlyElementsOf(withOpening(outbound));
+        assertThat(filter.inbound).as("inbound datagrams the filter saw").containsExactlyElementsOf(withOpening(inbound));
+        outbound.remove(DISCARD_OUT);
+        inbound.remove(DISCARD_IN);
+        assertThat(x.atServer).as("datagrams at the server").isEqualTo(String.join(" ", outbound));
+        assertThat(x.atClient).as("datagrams back at the client").isEqualTo(String.join(" ", inbound));
+        // both trains reached the relay whole: the client's through TPROXY on lo, the server's over the veth
+        assertThat(x.trainDatagrams).as("datagrams the relay read in trains").isEqualTo(SEGMENTS + REPLY_SEGMENTS);
+    }
+
+    @Test
+    void aTrainNoFilterLooksAtIsPassedOnWholeAndArrivesAsItsDatagrams() throws Exception {
+        filter.watch = false;
+        Exchange x = exchange();
+        assertThat(filter.outbound).as("datagrams shown to the filter").isEmpty();
+        assertThat(x.atServer).as("datagrams at the server")
+                .isEqualTo(String.join(" ", expected(SEGMENTS, SEGMENT, LAST)));
+        assertThat(x.atClient).as("datagrams back at the client")
+                .isEqualTo(String.join(" ", expected(REPLY_SEGMENTS, REPLY_SEGMENT, REPLY_LAST)));
+        assertThat(x.trainDatagrams).as("datagrams the relay read in trains").isEqualTo(SEGMENTS + REPLY_SEGMENTS);
+        ProviderEvent.FlowClosed closed = null;
+        for (int i = 0; i < 250 && closed == null; i++) { // idle after 2 s
+            for (ProviderEvent e : events) if (e instanceof ProviderEvent.FlowClosed c) closed = c;
+            Thread.sleep(20);
+        }
+        assertThat(closed).as("the flow closed").isNotNull();
+        assertThat(closed.outboundBytes()).as("bytes out").isEqualTo(5L + (SEGMENTS - 1) * SEGMENT + LAST);
+        assertThat(closed.inboundBytes()).as("bytes in").isEqualTo(5L + (REPLY_SEGMENTS - 1) * REPLY_SEGMENT + REPLY_LAST);
+    }
+
+    /** What the server and the client received ("index:length" each), and how many datagrams the relay read in trains. */
+    private record Exchange(String atServer, String atClient, long trainDatagrams) {}
+
+    private Exchange exchange() throws Exception {
         long trainsBefore = DatagramTrains.trainDatagrams();
         Process srv = server.exec("python3", "-c", SERVER, SERVER_ADDRESS, String.valueOf(SERVER_PORT),
                 String.valueOf(SEGMENTS - 1), String.valueOf(REPLY_SEGMENTS), String.valueOf(REPLY_SEGMENT),
@@ -146,18 +185,8 @@ class UdpGroTrainIntegrationTest {
             assertThat(srv.waitFor(20, TimeUnit.SECONDS)).as("server done").isTrue();
             String atServer = new String(srv.getInputStream().readAllBytes()).strip();
             String atClient = c.output().strip();
-
-            List<String> outbound = expected(SEGMENTS, SEGMENT, LAST), inbound = expected(REPLY_SEGMENTS, REPLY_SEGMENT, REPLY_LAST);
-            assertThat(filter.outbound).as("outbound datagrams the filter saw (after the opening one)")
-                    .containsExactlyElementsOf(withOpening(outbound));
-            assertThat(filter.inbound).as("inbound datagrams the filter saw").containsExactlyElementsOf(withOpening(inbound));
-            outbound.remove(DISCARD_OUT);
-            inbound.remove(DISCARD_IN);
-            assertThat(atServer).as("datagrams at the server").isEqualTo(String.join(" ", outbound));
-            assertThat(atClient).as("datagrams back at the client: %s", c).isEqualTo(String.join(" ", inbound));
-            // both trains reached the relay whole: the client's through TPROXY on lo, the server's over the veth
-            assertThat(DatagramTrains.trainDatagrams() - trainsBefore).as("datagrams the relay read in trains")
-                    .isEqualTo(SEGMENTS + REPLY_SEGMENTS);
+            assertThat(c.exitCode()).as("client: %s", c).isZero();
+            return new Exchange(atServer, atClient, DatagramTrains.trainDatagrams() - trainsBefore);
         } finally {
             srv.destroyForcibly();
         }
@@ -179,6 +208,8 @@ class UdpGroTrainIntegrationTest {
     /** Watches both directions of every flow and judges each datagram: passes it, except one index per direction. */
     private static final class PerDatagramFilter implements FilterDataProvider {
         final List<String> outbound = new CopyOnWriteArrayList<>(), inbound = new CopyOnWriteArrayList<>();
+        /** false: every flow is allowed outright, its data unseen. */
+        volatile boolean watch = true;
 
         @Override public void startFilter(FilterContext context, Map<String, Object> options) {}
 
@@ -187,7 +218,9 @@ class UdpGroTrainIntegrationTest {
         @Override public boolean needsProcess() { return false; }
 
         @Override
-        public FilterVerdict handleNewFlow(Flow flow) { return FilterVerdict.filterData(4096, 4096); }
+        public FilterVerdict handleNewFlow(Flow flow) {
+            return watch ? FilterVerdict.filterData(4096, 4096) : FinalVerdict.ALLOW;
+        }
 
         @Override
         public DataVerdict handleOutboundData(Flow flow, long offset, ByteBuffer data) {
