@@ -56,16 +56,19 @@ final class UdpFlowBench {
     private final PrintStream out;
     private final int rounds;
     private final boolean gsoClient, vethGro;
+    /** The terminated path's relays to run each round: true reads GRO trains, false Netty's recvmmsg batches. */
+    private final List<Boolean> relays;
 
     UdpFlowBench(PrintStream out, int rounds) {
-        this(out, rounds, false, false);
+        this(out, rounds, false, false, List.of(true, false));
     }
 
-    UdpFlowBench(PrintStream out, int rounds, boolean gsoClient, boolean vethGro) {
+    UdpFlowBench(PrintStream out, int rounds, boolean gsoClient, boolean vethGro, List<Boolean> relays) {
         this.out = out;
         this.rounds = rounds;
         this.gsoClient = gsoClient;
         this.vethGro = vethGro;
+        this.relays = relays;
     }
 
     void run() throws Exception {
@@ -95,7 +98,7 @@ final class UdpFlowBench {
                             perDatagram(direct.cpuNanos(), d), perDatagram(tracked.cpuNanos(), t));
                     report(r, "fast path", direct, directSetup, through(c, target, fast, true));
                     // the two relays in turns, so neither always runs first after the fast path (JIT, load)
-                    for (boolean trains : r % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true})
+                    for (boolean trains : r % 2 == 1 ? relays : relays.reversed())
                         report(r, trains ? "terminated" : "terminated without GRO", direct, directSetup,
                                 through(c, target, terminated, trains));
                     out.flush();

@@ -11,8 +11,9 @@ import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.util.UncheckedBooleanSupplier;
 
 /**
- * How netext's relay sockets for UDP flows (an intercepted flow's reply and upstream sockets, a SOCKS5 association's
- * relay socket) read: in {@code recvmmsg} batches. Netty's epoll transport reads up to
+ * How a SOCKS5 association's relay socket reads (and an intercepted flow's reply and upstream sockets with
+ * {@code -Dnetext.flow.udpGro=false}; by default they read GSO trains too, {@link DatagramTrains}): in
+ * {@code recvmmsg} batches. Netty's epoll transport reads up to
  * (receive buffer ÷ {@code MAX_DATAGRAM_PAYLOAD_SIZE}) datagrams with one {@code recvmmsg} into slots of one pooled
  * buffer, hands each on as a slice, reads again while a {@code recvmmsg} filled every slot (up to
  * {@link #DATAGRAMS_PER_WAKEUP}), and fires read-complete once per batch — where the flow flushes the other socket,
