@@ -45,7 +45,8 @@ final class CoalescingDatagramWriter {
     private CompositeByteBuf run;
     private int segment, segments, runBytes;
 
-    private CoalescingDatagramWriter(Channel channel, InetSocketAddress peer, int maxSegment) {
+    /** {@code maxSegment}: the largest datagram a GSO run may carry (0: GSO off); {@link #on} reads it from the path. */
+    CoalescingDatagramWriter(Channel channel, InetSocketAddress peer, int maxSegment) {
         this.channel = channel;
         this.peer = peer;
         this.maxSegment = maxSegment;
