@@ -43,11 +43,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link DatagramTrains}, the default) and with Netty's {@code recvmmsg} batches ({@code -Dnetext.flow.udpGro=false},
  * the relay before trains); each line says how many of the relayed datagrams arrived in trains. {@code gsoClient}: the
  * client sends its window as GSO trains ({@link GsoUdpProbe}, as QUIC stacks do) instead of one datagram per send;
+ * {@code gsoEcho}: the echo reads with GRO and answers a read's datagrams as GSO trains ({@link GsoUdpEcho}, as a QUIC
+ * server with GSO does);
  * {@code vethGro}: GRO on both veth ends, as a NIC has it (the echo's answers reach the relay's upstream socket as
  * trains the interface merged).
  */
 final class UdpFlowBench {
-    private static final int DATAGRAMS = 20_000, SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
+    /** Datagrams per probe unless given. */
+    static final int DATAGRAMS = 20_000;
+    private static final int SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final OperatingSystemMXBean PROCESS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final List<String> NETEXT_THREADS = List.of("multiThreadIoEventLoopGroup", "flow-verdicts",
@@ -55,18 +59,22 @@ final class UdpFlowBench {
     private static final String TRAINS_PROPERTY = "netext.flow.udpGro";
     private final PrintStream out;
     private final int rounds;
-    private final boolean gsoClient, vethGro;
+    private final boolean gsoClient, gsoEcho, vethGro;
     /** The terminated path's relays to run each round: true reads GRO trains, false Netty's recvmmsg batches. */
     private final List<Boolean> relays;
+    private final int datagrams;
 
     UdpFlowBench(PrintStream out, int rounds) {
-        this(out, rounds, false, false, List.of(true, false));
+        this(out, rounds, DATAGRAMS, false, false, false, List.of(true, false));
     }
 
-    UdpFlowBench(PrintStream out, int rounds, boolean gsoClient, boolean vethGro, List<Boolean> relays) {
+    UdpFlowBench(PrintStream out, int rounds, int datagrams, boolean gsoClient, boolean gsoEcho, boolean vethGro,
+                 List<Boolean> relays) {
         this.out = out;
         this.rounds = rounds;
+        this.datagrams = datagrams;
         this.gsoClient = gsoClient;
+        this.gsoEcho = gsoEcho;
         this.vethGro = vethGro;
         this.relays = relays;
     }
@@ -81,9 +89,11 @@ final class UdpFlowBench {
                 c.run("ethtool", "-K", "c-eth", "gro", "on").orThrow();
                 s.run("ethtool", "-K", "s-eth", "gro", "on").orThrow();
             }
-            try (UdpEchoServer echo = s.runInside(() -> UdpEchoServer.open(target))) {
-                out.printf("flows bench, UDP: %d x %d-byte datagrams, window %d, to an echo over a veth; %d new flows for setup latency; client %s; veth GRO %s%n",
-                        DATAGRAMS, SIZE, WINDOW, NEW_FLOWS, gsoClient ? "sends GSO trains" : "sends one datagram per send",
+            AutoCloseable echo = gsoEcho ? s.runInside(() -> GsoUdpEcho.open(target)) : s.runInside(() -> UdpEchoServer.open(target));
+            try (echo) {
+                out.printf("flows bench, UDP: %d x %d-byte datagrams, window %d, to an echo over a veth; %d new flows for setup latency; client %s; echo %s; veth GRO %s%n",
+                        datagrams, SIZE, WINDOW, NEW_FLOWS, gsoClient ? "sends GSO trains" : "sends one datagram per send",
+                        gsoEcho ? "reads with GRO, answers in GSO trains" : "answers datagram by datagram",
                         vethGro ? "on" : "off");
                 for (int r = 1; r <= rounds; r++) {
                     Probed direct = probe(c, target);
@@ -187,8 +197,8 @@ final class UdpFlowBench {
         long echo0 = echoCpu(), process0 = PROCESS.getProcessCpuTime();
         return c.runInside(() -> {
             long t0 = THREADS.getCurrentThreadCpuTime();
-            UdpProbe.Result r = gsoClient ? GsoUdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30))
-                    : UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30));
+            UdpProbe.Result r = gsoClient ? GsoUdpProbe.run(target, datagrams, SIZE, WINDOW, Duration.ofSeconds(60))
+                    : UdpProbe.run(target, datagrams, SIZE, WINDOW, Duration.ofSeconds(60));
             long client = THREADS.getCurrentThreadCpuTime() - t0;
             return new Probed(r, client, echoCpu() - echo0, PROCESS.getProcessCpuTime() - process0);
         });
