@@ -27,8 +27,8 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -405,6 +405,8 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
     /** The original destination's answers, sent on to the client from the original destination's address. */
     private final class FromUpstream extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final Consumer<ByteBuf> each = InterceptedUdpFlow.this::fromUpstream;
+
         FromUpstream() { super(false); }
 
         @Override
@@ -415,7 +417,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                 toClient.writeTrain(train.content(), train.segmentSize());
                 return;
             }
-            DatagramTrains.forEachDatagram(packet, InterceptedUdpFlow.this::fromUpstream);
+            DatagramTrains.forEachDatagram(packet, each);
         }
 
         @Override

@@ -72,7 +72,7 @@ public final class DatagramTrains {
     private static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
     private static final ByteBufAllocator BUFFERS = PooledByteBufAllocator.DEFAULT;
     /** The mmsghdr vector, iovecs and control buffers: one set per event-loop thread (reads there are sequential). */
-    private static final ThreadLocal<Vector> VECTORS = ThreadLocal.withInitial(Vector::new);
+    private static final ThreadLocal<MmsgVector> VECTORS = ThreadLocal.withInitial(MmsgVector::new);
 
     /** Datagrams that arrived in trains (a slot with a UDP_GRO segment size), all flows: for tests and benchmarks. */
     private static final LongAdder TRAIN_DATAGRAMS = new LongAdder();
@@ -187,7 +187,7 @@ public final class DatagramTrains {
 
         /** One {@code recvmmsg}; each datagram it brought to {@code pipeline}. Returns the slots filled. */
         private int readBatch(ChannelPipeline pipeline) throws LinuxException {
-            Vector v = VECTORS.get();
+            MmsgVector v = VECTORS.get();
             ByteBuf batch = BUFFERS.directBuffer(SLOT * SLOTS, SLOT * SLOTS);
             try {
                 long base = MemorySegment.ofBuffer(batch.nioBuffer(0, SLOT * SLOTS)).address();
@@ -231,10 +231,10 @@ public final class DatagramTrains {
     }
 
     /** A {@code struct mmsghdr} vector of {@link #SLOTS} entries with an iovec and a control buffer each. */
-    private static final class Vector {
+    private static final class MmsgVector {
         final MemorySegment vec, iovs, controls;
 
-        Vector() {
+        MmsgVector() {
             Arena arena = Arena.ofAuto();
             vec = arena.allocate((long) SLOTS * Mmsg.MMSGHDR_SIZE, 8);
             iovs = arena.allocate((long) SLOTS * 16, 8);
