@@ -50,7 +50,7 @@ public final class DatagramBatches {
      * {@code net.core.rmem_max}. A client's burst lands in the flow's reply socket at loopback speed, where sent
      * directly it would have waited for its own socket's send buffer: what the relay has not read by then is lost.
      */
-    private static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
+    static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
     /** Receive buffer per relay socket: memory is charged only while datagrams wait (the kernel doubles it for its overhead). */
     static final int RECEIVE_BUFFER = 2 << 20;
 

@@ -18,10 +18,9 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
-import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.channel.unix.IntegerUnixChannelOption;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +68,6 @@ public final class DatagramTrains {
     /** CMSG_SPACE(sizeof(int)) = 24 for a UDP_GRO message, with room to spare. */
     static final int CONTROL = 32;
     private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
     private static final ByteBufAllocator BUFFERS = PooledByteBufAllocator.DEFAULT;
     /** The mmsghdr vector, iovecs and control buffers: one set per event-loop thread (reads there are sequential). */
     private static final ThreadLocal<MmsgVector> VECTORS = ThreadLocal.withInitial(MmsgVector::new);
@@ -89,7 +87,7 @@ public final class DatagramTrains {
      */
     public static void forEachDatagram(DatagramPacket packet, Consumer<ByteBuf> each) {
         ByteBuf content = packet.content();
-        if (!(packet instanceof io.netty.channel.unix.SegmentedDatagramPacket train)) {
+        if (!(packet instanceof SegmentedDatagramPacket train)) {
             each.accept(content);
             return;
         }
@@ -116,10 +114,10 @@ public final class DatagramTrains {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(SLOT))
                 .option(ChannelOption.ALLOCATOR, BUFFERS)
-                .option(SO_RCVBUFFORCE, DatagramBatches.RECEIVE_BUFFER);
+                .option(DatagramBatches.SO_RCVBUFFORCE, DatagramBatches.RECEIVE_BUFFER);
     }
 
-    /** Once {@code connect} succeeds, its channel's datagrams go to its pipeline in trains' datagrams, until it closes. */
+    /** Once {@code connect} succeeds, a reader hands its channel's datagrams and trains on, until the channel closes. */
     public static void readWhenConnected(ChannelFuture connect) {
         connect.addListener(f -> {
             if (f.isSuccess()) attach((EpollDatagramChannel) connect.channel());
@@ -205,7 +203,8 @@ public final class DatagramTrains {
                     if (segment > 0 && segment < length) { // a train: whole, for the flow to pass on or cut
                         TRAIN_DATAGRAMS.add((length + segment - 1) / segment);
                         read += (length + segment - 1) / segment;
-                        pipeline.fireChannelRead(new SegmentedDatagramPacket(batch.retainedSlice(at, length), segment, local, remote));
+                        ByteBuf train = batch.retainedSlice(at, length);
+                        pipeline.fireChannelRead(new SegmentedDatagramPacket(train, segment, local, remote));
                     } else {
                         read++;
                         pipeline.fireChannelRead(new DatagramPacket(batch.retainedSlice(at, length), local, remote));
