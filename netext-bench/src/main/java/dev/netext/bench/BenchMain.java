@@ -35,7 +35,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
             description = "dns: JVM options for the netext under test") String javaOpts;
     @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new ArrayList<>();
-    @Option(names = "--veth-gro", description = "wireguard: GRO on the veth ends (as a NIC has it: UDP datagrams from a peer without GSO reach netext's UDP_GRO socket as trains)") boolean vethGro;
+    @Option(names = "--veth-gro", description = "wireguard, flows (UDP part): GRO on the veth ends (as a NIC has it: UDP datagrams from a peer without GSO reach netext's UDP_GRO socket as trains)") boolean vethGro;
+    @Option(names = "--udp-relay", defaultValue = "both", description = "flows (UDP part): the terminated path's relay reads GRO trains (gro), Netty's recvmmsg batches (batches, the relay before trains) or both in turns (both)") String udpRelay;
+    @Option(names = "--udp-datagrams", converter = OptionRange.PositiveInt.class, defaultValue = "20000", description = "flows (UDP part): datagrams per probe") int udpDatagrams;
+    @Option(names = "--udp-gso-echo", description = "flows (UDP part): the echo reads with GRO and answers in GSO trains, as a QUIC server with GSO does") boolean udpGsoEcho;
+    @Option(names = "--udp-gso-client", description = "flows (UDP part): the client sends its window as UDP GSO trains, as QUIC stacks do") boolean udpGsoClient;
     @Option(names = "--cases", split = ",", description = "wireguard: only these cases (veth, go-go, nx-go, go-nx, nx-nx; default all); flows: udp for the UDP part alone") List<String> cases = new ArrayList<>();
 
     @Override
@@ -62,7 +66,12 @@ public final class BenchMain implements Callable<Integer> {
             case "flows" -> {
                 Preflight.requireRootForFiltering();
                 if (cases.equals(List.of("udp"))) {
-                    new UdpFlowBench(System.out, rounds).run();
+                    new UdpFlowBench(System.out, rounds, udpDatagrams, udpGsoClient, udpGsoEcho, vethGro, switch (udpRelay) {
+                        case "gro" -> List.of(true);
+                        case "batches" -> List.of(false);
+                        case "both" -> List.of(true, false);
+                        default -> throw new UserError("--udp-relay: gro, batches or both, not '" + udpRelay + "'");
+                    }).run();
                     yield 0;
                 }
                 yield new FlowBench(System.out, seconds == 0 ? 5 : seconds, rounds, connections).run();

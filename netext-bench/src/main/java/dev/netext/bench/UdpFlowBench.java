@@ -3,6 +3,7 @@ package dev.netext.bench;
 import dev.netext.api.EventSink;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
+import dev.netext.flow.proxy.DatagramTrains;
 import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.lab.traffic.UdpProbe;
 import dev.netext.linux.netns.NetnsLab;
@@ -37,19 +38,45 @@ import java.util.concurrent.atomic.AtomicLong;
  * datagram of netext's threads, the client, the echo and the whole process, which a loaded machine distorts less than
  * throughput: with every party busy on a few cores, the datagram rate ratio tends to the CPU ratio (direct ÷ through
  * netext, whole process).
+ *
+ * <p>The terminated path runs twice per round, interleaved: reading GSO trains whole ({@code UDP_GRO},
+ * {@link DatagramTrains}, the default) and with Netty's {@code recvmmsg} batches ({@code -Dnetext.flow.udpGro=false},
+ * the relay before trains); each line says how many of the relayed datagrams arrived in trains. {@code gsoClient}: the
+ * client sends its window as GSO trains ({@link GsoUdpProbe}, as QUIC stacks do) instead of one datagram per send;
+ * {@code gsoEcho}: the echo reads with GRO and answers a read's datagrams as GSO trains ({@link GsoUdpEcho}, as a QUIC
+ * server with GSO does);
+ * {@code vethGro}: GRO on both veth ends, as a NIC has it (the echo's answers reach the relay's upstream socket as
+ * trains the interface merged).
  */
 final class UdpFlowBench {
-    private static final int DATAGRAMS = 20_000, SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
+    /** Datagrams per probe unless given. */
+    static final int DATAGRAMS = 20_000;
+    private static final int SIZE = 1200, WINDOW = 64, NEW_FLOWS = 300;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final OperatingSystemMXBean PROCESS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final List<String> NETEXT_THREADS = List.of("multiThreadIoEventLoopGroup", "flow-verdicts",
             "netext-udp-listener", "flow-decision");
+    private static final String TRAINS_PROPERTY = "netext.flow.udpGro";
     private final PrintStream out;
     private final int rounds;
+    private final boolean gsoClient, gsoEcho, vethGro;
+    /** The terminated path's relays to run each round: true reads GRO trains, false Netty's recvmmsg batches. */
+    private final List<Boolean> relays;
+    private final int datagrams;
 
     UdpFlowBench(PrintStream out, int rounds) {
+        this(out, rounds, DATAGRAMS, false, false, false, List.of(true, false));
+    }
+
+    UdpFlowBench(PrintStream out, int rounds, int datagrams, boolean gsoClient, boolean gsoEcho, boolean vethGro,
+                 List<Boolean> relays) {
         this.out = out;
         this.rounds = rounds;
+        this.datagrams = datagrams;
+        this.gsoClient = gsoClient;
+        this.gsoEcho = gsoEcho;
+        this.vethGro = vethGro;
+        this.relays = relays;
     }
 
     void run() throws Exception {
@@ -58,9 +85,16 @@ final class UdpFlowBench {
             NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
             lab.veth(VethEnd.of("client", "c-eth", "10.9.9.1/24"), VethEnd.of("server", "s-eth", "10.9.9.2/24"));
             InetSocketAddress target = new InetSocketAddress("10.9.9.2", 7);
-            try (UdpEchoServer echo = s.runInside(() -> UdpEchoServer.open(target))) {
-                out.printf("flows bench, UDP: %d x %d-byte datagrams, window %d, to an echo over a veth; %d new flows for setup latency%n",
-                        DATAGRAMS, SIZE, WINDOW, NEW_FLOWS);
+            if (vethGro) {
+                c.run("ethtool", "-K", "c-eth", "gro", "on").orThrow();
+                s.run("ethtool", "-K", "s-eth", "gro", "on").orThrow();
+            }
+            AutoCloseable echo = gsoEcho ? s.runInside(() -> GsoUdpEcho.open(target)) : s.runInside(() -> UdpEchoServer.open(target));
+            try (echo) {
+                out.printf("flows bench, UDP: %d x %d-byte datagrams, window %d, to an echo over a veth; %d new flows for setup latency; client %s; echo %s; veth GRO %s%n",
+                        datagrams, SIZE, WINDOW, NEW_FLOWS, gsoClient ? "sends GSO trains" : "sends one datagram per send",
+                        gsoEcho ? "reads with GRO, answers in GSO trains" : "answers datagram by datagram",
+                        vethGro ? "on" : "off");
                 for (int r = 1; r <= rounds; r++) {
                     Probed direct = probe(c, target);
                     long[] directSetup = setups(c, target);
@@ -72,8 +106,11 @@ final class UdpFlowBench {
                     out.printf("round %d: UDP echo direct %.0f datagrams/s, direct with conntrack on %.0f datagrams/s, ratio %.2f; client CPU per echoed datagram %.1f / %.1f us%n",
                             r, d.answeredPerSecond(), t.answeredPerSecond(), t.answeredPerSecond() / d.answeredPerSecond(),
                             perDatagram(direct.cpuNanos(), d), perDatagram(tracked.cpuNanos(), t));
-                    report(r, "fast path", direct, directSetup, through(c, target, fast));
-                    report(r, "terminated", direct, directSetup, through(c, target, terminated));
+                    report(r, "fast path", direct, directSetup, through(c, target, fast, true));
+                    // the two relays in turns, so neither always runs first after the fast path (JIT, load)
+                    for (boolean trains : r % 2 == 1 ? relays : relays.reversed())
+                        report(r, trains ? "terminated" : "terminated without GRO", direct, directSetup,
+                                through(c, target, terminated, trains));
                     out.flush();
                 }
             }
@@ -88,17 +125,29 @@ final class UdpFlowBench {
     }
 
     /** One path's run: the probe, the CPU time netext's threads spent on it, and new-flow setups. */
-    private record Through(Probed probed, long netextCpuNanos, long[] setups) {}
+    private record Through(Probed probed, long netextCpuNanos, long[] setups, long trainDatagrams) {}
 
-    private static Through through(NetworkNamespace c, InetSocketAddress target, FlowEngineConfig cfg) throws Exception {
+    /** {@code trains}: the relay reads GSO trains whole (the default), or Netty's recvmmsg batches (before). */
+    private Through through(NetworkNamespace c, InetSocketAddress target, FlowEngineConfig cfg, boolean trains) throws Exception {
+        System.setProperty(TRAINS_PROPERTY, Boolean.toString(trains)); // read per flow
+        try {
+            return through(c, target, cfg);
+        } finally {
+            System.clearProperty(TRAINS_PROPERTY);
+        }
+    }
+
+    private Through through(NetworkNamespace c, InetSocketAddress target, FlowEngineConfig cfg) throws Exception {
         FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, FlowBench.filter(), List.of(), Map.of(),
                 EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
         try {
             Map<Long, Long> before = netextCpu();
+            long trains = DatagramTrains.trainDatagrams();
             Probed p = probe(c, target);
             long cpu = 0;
             for (Map.Entry<Long, Long> e : netextCpu().entrySet()) cpu += e.getValue() - before.getOrDefault(e.getKey(), 0L);
-            return new Through(p, cpu, setups(c, target));
+            trains = DatagramTrains.trainDatagrams() - trains;
+            return new Through(p, cpu, setups(c, target), trains);
         } finally {
             c.runInside(engine::close);
         }
@@ -119,12 +168,14 @@ final class UdpFlowBench {
                 perDatagram(direct.echoNanos(), d), path, perDatagram(t.probed().echoNanos(), x),
                 perDatagram(direct.processNanos(), d), path, perDatagram(t.probed().processNanos(), x),
                 perDatagram(direct.processNanos(), d) / perDatagram(t.probed().processNanos(), x));
+        out.printf("round %d: %s: %d of %d relayed datagrams (both ways) arrived in GSO/GRO trains%n",
+                r, path, t.trainDatagrams(), 2L * x.answered());
         out.printf("round %d: new UDP flow (first datagram + echo) direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us%n",
                 r, pct(directSetup, 50), pct(directSetup, 99), path, pct(t.setups(), 50), pct(t.setups(), 99));
     }
 
     /** A direct probe with conntrack tracking the client namespace (a table with one {@code ct} rule, removed after). */
-    private static Probed probeWithConntrack(NetworkNamespace c, InetSocketAddress target) throws Exception {
+    private Probed probeWithConntrack(NetworkNamespace c, InetSocketAddress target) throws Exception {
         c.run("nft", "add", "table", "inet", "netext-bench-ct").orThrow();
         try {
             c.run("nft", "add", "chain", "inet", "netext-bench-ct", "out",
@@ -142,11 +193,12 @@ final class UdpFlowBench {
      */
     private record Probed(UdpProbe.Result result, long cpuNanos, long echoNanos, long processNanos) {}
 
-    private static Probed probe(NetworkNamespace c, InetSocketAddress target) throws Exception {
+    private Probed probe(NetworkNamespace c, InetSocketAddress target) throws Exception {
         long echo0 = echoCpu(), process0 = PROCESS.getProcessCpuTime();
         return c.runInside(() -> {
             long t0 = THREADS.getCurrentThreadCpuTime();
-            UdpProbe.Result r = UdpProbe.run(target, DATAGRAMS, SIZE, WINDOW, Duration.ofSeconds(30));
+            UdpProbe.Result r = gsoClient ? GsoUdpProbe.run(target, datagrams, SIZE, WINDOW, Duration.ofSeconds(60))
+                    : UdpProbe.run(target, datagrams, SIZE, WINDOW, Duration.ofSeconds(60));
             long client = THREADS.getCurrentThreadCpuTime() - t0;
             return new Probed(r, client, echoCpu() - echo0, PROCESS.getProcessCpuTime() - process0);
         });

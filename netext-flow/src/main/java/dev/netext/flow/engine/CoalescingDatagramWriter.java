@@ -45,7 +45,8 @@ final class CoalescingDatagramWriter {
     private CompositeByteBuf run;
     private int segment, segments, runBytes;
 
-    private CoalescingDatagramWriter(Channel channel, InetSocketAddress peer, int maxSegment) {
+    /** {@code maxSegment}: the largest datagram a GSO run may carry (0: GSO off); {@link #on} reads it from the path. */
+    CoalescingDatagramWriter(Channel channel, InetSocketAddress peer, int maxSegment) {
         this.channel = channel;
         this.peer = peer;
         this.maxSegment = maxSegment;
@@ -91,6 +92,25 @@ final class CoalescingDatagramWriter {
         segments = 1;
     }
 
+    /**
+     * Queues a train read whole ({@code UDP_GRO}: datagrams of {@code segmentSize} bytes, the last maybe shorter; taking
+     * ownership) as one GSO send of its own; cut into datagrams where this path takes no GSO or a smaller segment.
+     */
+    void writeTrain(ByteBuf train, int segmentSize) {
+        int len = train.readableBytes();
+        if (segmentSize > maxSegment || len > MAX_RUN_BYTES || (len + segmentSize - 1) / segmentSize > MAX_SEGMENTS) {
+            try {
+                for (int at = train.readerIndex(); at < train.writerIndex(); at += segmentSize)
+                    write(train.retainedSlice(at, Math.min(segmentSize, train.writerIndex() - at)));
+            } finally {
+                train.release();
+            }
+            return;
+        }
+        endRun();
+        send(train, segmentSize);
+    }
+
     /** Sends what was written. */
     void flush() {
         endRun();
@@ -122,12 +142,16 @@ final class CoalescingDatagramWriter {
             channel.write(single, channel.voidPromise());
             return;
         }
-        int size = segment;
-        r.retain(); // kept for a resend should the path refuse GSO
-        ChannelFuture sent = channel.write(new SegmentedDatagramPacket(r, size, peer));
+        send(r, segment);
+    }
+
+    /** {@code run} (taking ownership) as one GSO send of {@code size}-byte datagrams; singly if the path refuses it. */
+    private void send(ByteBuf run, int size) {
+        run.retain(); // kept for a resend should the path refuse GSO
+        ChannelFuture sent = channel.write(new SegmentedDatagramPacket(run, size, peer));
         sent.addListener(f -> {
             if (f.isSuccess() || !channel.isActive()) {
-                r.release();
+                run.release();
                 return;
             }
             if (maxSegment != 0)
@@ -135,9 +159,9 @@ final class CoalescingDatagramWriter {
             maxSegment = 0;
             // each datagram of the run again, alone: called inside the flush that failed, so these join it, behind
             // the runs already queued (which fail the same way, and follow in order)
-            for (int at = r.readerIndex(); at < r.writerIndex(); at += size)
-                channel.write(r.retainedSlice(at, Math.min(size, r.writerIndex() - at)), channel.voidPromise());
-            r.release();
+            for (int at = run.readerIndex(); at < run.writerIndex(); at += size)
+                channel.write(run.retainedSlice(at, Math.min(size, run.writerIndex() - at)), channel.voidPromise());
+            run.release();
             channel.flush();
         });
     }

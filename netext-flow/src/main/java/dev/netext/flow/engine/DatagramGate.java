@@ -52,6 +52,16 @@ final class DatagramGate {
         return Outcome.PASS;
     }
 
+    /**
+     * Passes {@code data} (a train of datagrams) unseen if nothing judges this direction's datagrams now, counting its
+     * bytes; false: each datagram of it is to be {@linkplain #offer offered} alone.
+     */
+    boolean passUnseen(ByteBuf data) {
+        if (drop != null || watching) return false;
+        offset += data.readableBytes();
+        return true;
+    }
+
     /** Decides one datagram; {@code data} is a view valid during the call (shown read-only). */
     Outcome offer(ByteBuffer data) {
         if (drop != null) return Outcome.DROP_FLOW;

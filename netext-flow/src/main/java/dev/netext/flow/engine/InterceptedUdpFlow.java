@@ -7,6 +7,7 @@ import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.flow.proxy.DatagramBatches;
+import dev.netext.flow.proxy.DatagramTrains;
 import dev.netext.flow.proxy.FlowProxy;
 import dev.netext.flow.proxy.ProxyServer;
 import dev.netext.flow.proxy.Socks5Address;
@@ -27,6 +28,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One intercepted UDP flow ("association"): the datagrams between one client address and port and one original
@@ -176,6 +179,7 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                 (off, data) -> engine.provider().handleInboundData(flow, off, data));
         SocketProtocolFamily family = original.getAddress() instanceof Inet6Address
                 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        boolean trains = DatagramTrains.enabled();
         if (proxy == null || proxy.server() instanceof ProxyServer.Hosted) {
             // direct, or to the loopback socket a hosted provider reads this flow's datagrams from
             Endpoint relay = proxy == null ? null
@@ -186,11 +190,10 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
                 relayFailed = true;
                 pendingSockets--; // only the reply socket's outcome is still to come
             } else {
-                ChannelFuture up = DatagramBatches.readInBatches(new Bootstrap().group(loop)
-                        .channelFactory(() -> new EpollDatagramChannel(family))
-                        .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
+                ChannelFuture up = relaySocket(family, trains)
                         .handler(new FromUpstream())
                         .connect(relay == null ? original : relay.toSocketAddress());
+                if (trains) DatagramTrains.readWhenConnected(up);
                 upstream = up.channel();
                 up.addListener(f -> connected("upstream", f.cause()));
             }
@@ -217,15 +220,24 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
         }
         // bound to the original destination (non-local: IP_TRANSPARENT), connected to the client; other flows to
         // the same destination bind the same address, hence SO_REUSEADDR
-        ChannelFuture back = DatagramBatches.readInBatches(new Bootstrap().group(loop)
-                .channelFactory(() -> new EpollDatagramChannel(family))
+        ChannelFuture back = relaySocket(family, trains)
                 .option(EpollChannelOption.IP_TRANSPARENT, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK))
                 .handler(new FromClient())
                 .connect(client, original);
+        if (trains) DatagramTrains.readWhenConnected(back);
         reply = back.channel();
         back.addListener(f -> connected("reply", f.cause()));
+    }
+
+    /**
+     * A relay socket on the flow's event loop with the bypass mark, reading GRO trains ({@link DatagramTrains}) or
+     * Netty's {@code recvmmsg} batches ({@link DatagramBatches}).
+     */
+    private Bootstrap relaySocket(SocketProtocolFamily family, boolean trains) {
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> new EpollDatagramChannel(family))
+                .option(SocketOptions.SO_MARK, InterceptionConfig.DEFAULT_BYPASS_MARK);
+        return trains ? DatagramTrains.readTrains(b) : DatagramBatches.readInBatches(b);
     }
 
     /** One relay socket is ready (or failed); the held datagrams go once both are and the flow is announced. */
@@ -361,13 +373,21 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
     /** The client's later datagrams, delivered by TPROXY to the connected reply socket. */
     private final class FromClient extends SimpleChannelInboundHandler<DatagramPacket> {
+        /** A slice of the read batch's buffer: one that is held (not relayed yet) is copied out of it. */
+        private final Consumer<ByteBuf> each = d -> fromClient(state == State.RELAYING ? d : DatagramBatches.compact(d));
+
         FromClient() { super(false); }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             clientBurst = true;
-            // a slice of the read batch's buffer: one that is held (not relayed yet) is copied out of it
-            fromClient(state == State.RELAYING ? packet.content() : DatagramBatches.compact(packet.content()));
+            if (packet instanceof SegmentedDatagramPacket train && state == State.RELAYING && toUpstream != null
+                    && outbound.passUnseen(train.content())) {
+                bytesOut += train.content().readableBytes();
+                toUpstream.writeTrain(train.content(), train.segmentSize()); // nothing judges its datagrams: one send
+                return;
+            }
+            DatagramTrains.forEachDatagram(packet, each);
         }
 
         @Override
@@ -385,11 +405,19 @@ final class InterceptedUdpFlow implements FlowPipeline.Transport {
 
     /** The original destination's answers, sent on to the client from the original destination's address. */
     private final class FromUpstream extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final Consumer<ByteBuf> each = InterceptedUdpFlow.this::fromUpstream;
+
         FromUpstream() { super(false); }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            fromUpstream(packet.content());
+            if (packet instanceof SegmentedDatagramPacket train && state == State.RELAYING
+                    && inbound.passUnseen(train.content())) {
+                bytesIn += train.content().readableBytes();
+                toClient.writeTrain(train.content(), train.segmentSize());
+                return;
+            }
+            DatagramTrains.forEachDatagram(packet, each);
         }
 
         @Override

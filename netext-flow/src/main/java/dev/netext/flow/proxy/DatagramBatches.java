@@ -11,8 +11,9 @@ import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.util.UncheckedBooleanSupplier;
 
 /**
- * How netext's relay sockets for UDP flows (an intercepted flow's reply and upstream sockets, a SOCKS5 association's
- * relay socket) read: in {@code recvmmsg} batches. Netty's epoll transport reads up to
+ * How a SOCKS5 association's relay socket reads (and an intercepted flow's reply and upstream sockets with
+ * {@code -Dnetext.flow.udpGro=false}; by default they read GSO trains too, {@link DatagramTrains}): in
+ * {@code recvmmsg} batches. Netty's epoll transport reads up to
  * (receive buffer ÷ {@code MAX_DATAGRAM_PAYLOAD_SIZE}) datagrams with one {@code recvmmsg} into slots of one pooled
  * buffer, hands each on as a slice, reads again while a {@code recvmmsg} filled every slot (up to
  * {@link #DATAGRAMS_PER_WAKEUP}), and fires read-complete once per batch — where the flow flushes the other socket,
@@ -49,7 +50,7 @@ public final class DatagramBatches {
      * {@code net.core.rmem_max}. A client's burst lands in the flow's reply socket at loopback speed, where sent
      * directly it would have waited for its own socket's send buffer: what the relay has not read by then is lost.
      */
-    private static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
+    static final IntegerUnixChannelOption SO_RCVBUFFORCE = new IntegerUnixChannelOption("SO_RCVBUFFORCE", 1, 33);
     /** Receive buffer per relay socket: memory is charged only while datagrams wait (the kernel doubles it for its overhead). */
     static final int RECEIVE_BUFFER = 2 << 20;
 

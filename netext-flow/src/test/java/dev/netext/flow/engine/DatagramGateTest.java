@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.netext.api.filter.DataVerdict;
 import dev.netext.api.filter.DropMode;
 import dev.netext.api.filter.FinalVerdict;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
@@ -63,5 +64,17 @@ class DatagramGateTest {
         DatagramGate g = new DatagramGate(true, (off, data) -> { throw new IllegalStateException("bug"); });
         assertThat(g.offer(bytes(10))).isEqualTo(DatagramGate.Outcome.PASS);
         assertThat(g.watching()).isFalse();
+    }
+
+    @Test
+    void aTrainPassesUnseenOnlyWhileNothingWatchesAndCountsItsBytes() {
+        DatagramGate g = gate(true);
+        assertThat(g.passUnseen(Unpooled.buffer(300).writerIndex(300))).as("watched: cut it").isFalse();
+        answers.add(FinalVerdict.ALLOW); // ends watching
+        assertThat(g.offer(bytes(100))).isEqualTo(DatagramGate.Outcome.PASS);
+        assertThat(g.passUnseen(Unpooled.buffer(300).writerIndex(300))).isTrue();
+        DatagramGate u = gate(false);
+        assertThat(u.passUnseen(Unpooled.buffer(300).writerIndex(300))).isTrue();
+        assertThat(shownAt).containsExactly(0L);
     }
 }

@@ -37,8 +37,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class UdpBatchReceiver implements AutoCloseable {
     /** A UDP_GRO train is one datagram of up to 64 KiB. */
     public static final int MAX_SLOT = 65_536;
-    /** SOL_UDP and UDP_GRO from linux/udp.h: the control message's data is the segment size (an int). */
-    static final int SOL_UDP = 17, UDP_GRO = 104;
     /** sockaddr_in6 is 28 bytes; name and control slots are 32 (a UDP_GRO cmsg takes CMSG_SPACE(4) = 24). */
     static final int NAME_SIZE = 28, NAME_STRIDE = 32, CONTROL_SIZE = 32, IOVEC_SIZE = 16;
     static final int SENDER_CACHE = 16;
@@ -153,17 +151,7 @@ public final class UdpBatchReceiver implements AutoCloseable {
 
     /** The UDP_GRO segment size in slot {@code i}'s control messages, or 0 (not a train). */
     private int segmentSize(int i, long controlLength) {
-        long base = (long) i * CONTROL_SIZE, end = Math.min(controlLength, CONTROL_SIZE);
-        for (long off = 0; off + Mmsg.CMSG_DATA <= end; ) {
-            long len = controls.get(JAVA_LONG, base + off + Mmsg.CMSG_LEN);
-            if (len < Mmsg.CMSG_DATA || off + len > end) return 0;
-            if (controls.get(JAVA_INT, base + off + Mmsg.CMSG_LEVEL) == SOL_UDP
-                    && controls.get(JAVA_INT, base + off + Mmsg.CMSG_TYPE) == UDP_GRO && len >= Mmsg.CMSG_DATA + 4) {
-                return controls.get(JAVA_INT, base + off + Mmsg.CMSG_DATA);
-            }
-            off += (len + 7) & ~7L;
-        }
-        return 0;
+        return Mmsg.groSegmentSize(controls, (long) i * CONTROL_SIZE, controlLength, CONTROL_SIZE);
     }
 
     /** Slot {@code i}'s sender: a cached address when these socket-address bytes were seen before. */
