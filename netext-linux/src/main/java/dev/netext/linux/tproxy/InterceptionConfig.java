@@ -24,11 +24,14 @@ import java.util.List;
  *                      verdict sends the flows that need it to TPROXY with {@link #interceptMark}
  * @param udpQueued     likewise for locally opened UDP flows: their first datagrams are queued to the flow layer, and
  *                      only the flows its verdict marks with {@link #interceptMark} reach the UDP listener
+ * @param forwardedQueued gateway mode with the queues: TCP and UDP forwarded in through {@link #gatewayInterfaces}
+ *                      are queued to the flow layer in prerouting too (when {@link #tcpQueued} / {@link #udpQueued}),
+ *                      and only the flows its verdict marks with {@link #interceptMark} are handed to the listeners
  */
 public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                                  int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
                                  List<String> gatewayInterfaces, boolean excludeDns, boolean tcpQueued,
-                                 boolean udpQueued) {
+                                 boolean udpQueued, boolean forwardedQueued) {
 
     /** netext's defaults: marks in netext's 0x4e58 space, distinct from the tunnel's and the packet filter's. */
     public static final int DEFAULT_INTERCEPT_MARK = 0x4e580f01, DEFAULT_BYPASS_MARK = 0x4e580f02;
@@ -54,7 +57,7 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
     public InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                               int rulePriority, Scope scope) {
         this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, 0, 0, List.of(), false, false,
-                false);
+                false, false);
     }
 
     /** Without the SYN queue. */
@@ -62,7 +65,7 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
                               int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
                               List<String> gatewayInterfaces, boolean excludeDns) {
         this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, udpPortV4, udpPortV6,
-                gatewayInterfaces, excludeDns, false, false);
+                gatewayInterfaces, excludeDns, false, false, false);
     }
 
     public static InterceptionConfig of(int tcpPortV4, int tcpPortV6, Scope scope) {
@@ -73,31 +76,45 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
     /** This config with UDP intercepted to these listener ports (0: that family's UDP is not intercepted). */
     public InterceptionConfig withUdp(int portV4, int portV6) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                portV4, portV6, gatewayInterfaces, excludeDns, tcpQueued, udpQueued);
+                portV4, portV6, gatewayInterfaces, excludeDns, tcpQueued, udpQueued, forwardedQueued);
     }
 
     /** This config also intercepting traffic forwarded in through {@code interfaces} (gateway mode). */
     public InterceptionConfig withGateway(List<String> interfaces) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, interfaces, excludeDns, tcpQueued, udpQueued);
+                udpPortV4, udpPortV6, interfaces, excludeDns, tcpQueued, udpQueued, forwardedQueued);
     }
 
     /** This config leaving port 53 to the DNS layer's interception. */
     public InterceptionConfig withDnsExcluded(boolean exclude) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, exclude, tcpQueued, udpQueued);
+                udpPortV4, udpPortV6, gatewayInterfaces, exclude, tcpQueued, udpQueued, forwardedQueued);
     }
 
     /** This config with locally opened TCP queued at its SYN (the fast path) instead of steered at once. */
     public InterceptionConfig withTcpQueued(boolean queued) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, queued, udpQueued);
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, queued, udpQueued, forwardedQueued);
     }
 
     /** This config with locally opened UDP queued at its first datagram (the fast path) instead of steered at once. */
     public InterceptionConfig withUdpQueued(boolean queued) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, tcpQueued, queued);
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, tcpQueued, queued, forwardedQueued);
+    }
+
+    /**
+     * This config with the forwarded traffic of gateway mode queued like local traffic (the fast path), in the
+     * protocols {@link #tcpQueued} / {@link #udpQueued} name.
+     */
+    public InterceptionConfig withForwardedQueued(boolean queued) {
+        return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, tcpQueued, udpQueued, queued);
+    }
+
+    /** Whether forwarded {@code tcp} (else UDP) is queued to the flow layer before TPROXY (gateway mode, fast path). */
+    public boolean forwardedQueued(boolean tcp) {
+        return forwardedQueued && !gatewayInterfaces.isEmpty() && (tcp ? tcpQueued : udpQueued);
     }
 
     /** Whether anything of {@code v6 ? IPv6 : IPv4} is intercepted (and so needs its policy routing). */
