@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -159,7 +161,8 @@ public final class FlowEngine implements AutoCloseable {
                 config.scope());
         if (udp != null) ic = ic.withUdp(udp.portV4(), udp.portV6());
         ic = ic.withGateway(more.gatewayInterfaces()).withDnsExcluded(more.excludeDns()).withTcpQueued(more.fastPath())
-                .withUdpQueued(more.fastPath() && udp != null);
+                .withUdpQueued(more.fastPath() && udp != null)
+                .withForwardedQueued(more.fastPath() && !more.gatewayInterfaces().isEmpty() && forwarding());
         // the queue is bound before any rule sends packets to it
         if (more.fastPath()) verdicts = VerdictQueue.open(this, group, VERDICT_QUEUE, more.failOpen(), ic.interceptMark());
         steering = TproxySteering.install(ic, ledger, rtnl, nft);
@@ -173,11 +176,32 @@ public final class FlowEngine implements AutoCloseable {
         if (udp != null) log.info("intercepting UDP for {} on 127.0.0.1:{}{}", config.providerName(), udp.portV4(),
                 udp.portV6() == 0 ? "" : " and [::1]:" + udp.portV6());
         if (!more.gatewayInterfaces().isEmpty())
-            log.info("gateway mode: intercepting traffic forwarded in through {}", more.gatewayInterfaces());
+            log.info("gateway mode: intercepting traffic forwarded in through {}{}", more.gatewayInterfaces(),
+                    ic.forwardedQueued() ? ", on the fast path" : "");
         if (more.inbound()) {
             inbound = InboundInterceptor.open(this, group, config.ipv6(), more.failOpen(), config.ledgerDir());
             recovered = Stream.concat(recovered.stream(), inbound.recovered().stream()).toList();
         }
+    }
+
+    /**
+     * Whether this namespace forwards what it routes (IPv4, and IPv6 when served): a forwarded flow allowed on the fast
+     * path stays in the kernel, which drops it without forwarding; the terminated path relays without it.
+     */
+    private boolean forwarding() {
+        for (String sysctl : config.ipv6() ? List.of("ipv4/ip_forward", "ipv6/conf/all/forwarding") : List.of("ipv4/ip_forward")) {
+            try {
+                if (!Files.readString(Path.of("/proc/sys/net", sysctl)).strip().equals("1")) {
+                    log.info("gateway mode: net.{} is off, so forwarded flows take the terminated path",
+                            sysctl.replace('/', '.'));
+                    return false;
+                }
+            } catch (IOException e) {
+                log.warn("gateway mode: {} unreadable ({}); forwarded flows take the terminated path", sysctl, e.toString());
+                return false;
+            }
+        }
+        return true;
     }
 
     private Channel listen(InetAddress address) throws InterruptedException {
