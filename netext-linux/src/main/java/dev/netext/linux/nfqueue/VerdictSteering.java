@@ -170,7 +170,9 @@ public final class VerdictSteering implements AutoCloseable {
         // a flow its verdict sent to TPROXY: inet netext-flow labelled it and hands over its later packets
         chains.rule(family, t, "-A", fwd, "-m", "connlabel", "--label", Integer.toString(TproxyRuleset.INTERCEPTED_LABEL),
                 "-j", "RETURN");
-        chains.rule(family, t, "-A", fwd, "-m", "addrtype", "--dst-type", "LOCAL,BROADCAST,MULTICAST", "-j", "RETURN");
+        // as inet netext-flow's fib daddr type { local, broadcast, multicast } (IPv6 has no broadcast)
+        chains.rule(family, t, "-A", fwd, "-m", "addrtype", "--dst-type",
+                family == IpFamily.V4 ? "LOCAL,BROADCAST,MULTICAST" : "LOCAL,MULTICAST", "-j", "RETURN");
         for (String p : protocols)
             chains.append(family, t, fwd, p.equals("tcp") ? List.of("-p", "tcp", "--syn", "-m", "conntrack", "--ctstate", "NEW")
                     : List.of("-p", "udp", "-m", "conntrack", "--ctstate", "NEW"), toQueue);
