@@ -86,7 +86,7 @@ public final class VerdictSteering implements AutoCloseable {
             for (IpFamily family : IpFamily.values()) {
                 List<String> protocols = protocols(config, family);
                 if (!protocols.isEmpty()) s.installFamily(family, queue, config, protocols, failOpen);
-                List<String> forwarded = protocols.stream().filter(p -> config.forwardedQueued(p.equals("tcp"))).toList();
+                List<String> forwarded = protocols.stream().filter(p -> config.forwardedQueued(p.equals("tcp"), family)).toList();
                 if (!forwarded.isEmpty()) s.installForwarded(family, queue, config, forwarded, failOpen);
             }
             return s;
