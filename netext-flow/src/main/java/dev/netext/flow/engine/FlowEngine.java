@@ -65,7 +65,7 @@ import java.util.stream.Stream;
  * accepted connection to an {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow}
  * ({@link UdpInterceptor}), the transports' adapters of the pipeline. With the fast path (the default,
  * {@link InterceptionOptions#fastPath}) a locally opened TCP connection's SYN, and a UDP flow's first datagrams, are
- * queued first ({@link VerdictQueue}, {@link VerdictSteering}): a flow the filter can judge from its opening bytes is
+ * queued first (forwarded ones too, in gateway mode) ({@link VerdictQueue}, {@link VerdictSteering}): a flow the filter can judge from its opening bytes is
  * judged there, by a {@link QueuedTcpFlow} or {@link QueuedUdpFlow}, and the kernel carries the rest; only the others
  * reach the listeners. With
  * {@link InterceptionOptions#inbound} also connections other hosts open to local services ({@link InboundInterceptor},
