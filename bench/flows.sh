@@ -4,7 +4,8 @@
 # every byte); connection setup + first round trip p50/p99 the same three ways; UDP echo datagrams/s and new-UDP-flow
 # setup p50/p99 and CPU per datagram direct, fast path and terminated; and the rules filter's new-flow verdicts per second.
 # Prints the ratios.
-# Needs root and iperf3. Options: --seconds 5 --rounds 3 --connections 500; --cases udp: the UDP part alone
+# Needs root and iperf3. Options: --seconds 5 --rounds 3 --connections 500; --cases udp: the UDP part alone;
+# --cases gateway: forwarded TCP through a gateway namespace alone (direct, fast path, terminated; netext CPU s/GB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec bench/netext-bench flows "$@"
