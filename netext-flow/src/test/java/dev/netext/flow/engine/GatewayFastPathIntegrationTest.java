@@ -22,11 +22,16 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.wire.peek.PeekVectors;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +95,7 @@ class GatewayFastPathIntegrationTest {
         }
         EngineFixture.serveDirectory(server, "10.84.2.2", dir);
         hello = server.runInside(() -> HelloHttpServer.open("::", 8000));
-        for (int port : List.of(7, 443))
+        for (int port : List.of(7, 443, 8443))
             echoes.add(server.runInside(() -> UdpEchoServer.open(new InetSocketAddress("10.84.2.2", port))));
         for (int port : new int[]{443, 8443}) EngineFixture.awaitTcpListening(server, port);
         RulesFilter filter = new RulesFilter(List.of(
@@ -243,6 +248,63 @@ class GatewayFastPathIntegrationTest {
             assertThat(EngineFixture.verdicts(events, o.flowId())).containsExactly(FinalVerdict.DROP);
         }
         assertThat(echoes.get(1).echoed()).as("nothing reached the server").isEqualTo(echoedBefore);
+    }
+
+    /**
+     * No socket of another host's connection is here: an allowed forwarded flow lives as long as its conntrack entry
+     * (the queue's sweep reads the gateway namespace's table every 5 s) — not closed while open, closed once it ends.
+     */
+    @Test
+    void anAllowedForwardedConnectionStaysOpenUntilItsConntrackEntryCloses() throws Exception {
+        ServerSocket listener = server.runInside(() -> new ServerSocket(9000, 16, InetAddress.getByName("10.84.2.2")));
+        Thread serving = Thread.ofPlatform().daemon().start(() -> {
+            try (Socket accepted = listener.accept()) {
+                accepted.getInputStream().transferTo(OutputStream.nullOutputStream()); // until the client closes
+            } catch (IOException e) {
+                // closed
+            }
+        });
+        try {
+            Socket s = client.runInside(() -> new Socket("10.84.2.2", 9000));
+            ProviderEvent.FlowOpened o;
+            try (s) {
+                s.getOutputStream().write("GET / HTTP/1.1\r\nHost: long.ok.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                o = EngineFixture.awaitOpened(events, EngineFixture.named("long.ok.test"));
+                assertThat(EngineFixture.verdicts(events, o.flowId())).containsExactly(FinalVerdict.ALLOW);
+                Thread.sleep(11_000); // two sweeps at least
+                assertThat(EngineFixture.eventsOf(events, o.flowId())).as("open: its conntrack entry is established")
+                        .noneMatch(e -> e instanceof ProviderEvent.FlowClosed);
+                s.getOutputStream().write("still open\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            awaitClosed(o.flowId());
+        } finally {
+            listener.close();
+            serving.join(2000);
+        }
+    }
+
+    @Test
+    void aForwardedUdpFlowAPromptRuleMayDecideIsRelayedOnTheTerminatedPath() throws Exception {
+        try (DatagramSocket s = EngineFixture.udpSocket(client)) {
+            InetSocketAddress prompted = new InetSocketAddress("10.84.2.2", 8443);
+            s.send(new DatagramPacket(new byte[]{'h', 'i'}, 2, prompted));
+            long id = -1;
+            for (int i = 0; i < 400 && id < 0; i++) {
+                id = engine.pausedFlows().stream().findFirst().orElse(-1L);
+                Thread.sleep(25);
+            }
+            assertThat(id).as("the prompt paused the flow").isPositive();
+            assertThat(engine.control().resume(id, FinalVerdict.ALLOW)).isTrue();
+            DatagramPacket in = new DatagramPacket(new byte[64], 64);
+            s.receive(in); // the held datagram, relayed once allowed, echoed from the original address
+            assertThat(new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII)).isEqualTo("hi");
+            assertThat(in.getSocketAddress()).isEqualTo(prompted);
+            DatagramPacket again = EngineFixture.exchange(s, new byte[]{'2'}, prompted, 3000);
+            assertThat(again).as("a later datagram, by the flow's label").isNotNull();
+            List<Endpoint> up = upstreams(id);
+            assertThat(up).as("relayed from the gateway's own socket: terminated").hasSize(1);
+            assertThat(up.getFirst().address().getHostAddress()).isEqualTo("10.84.2.1");
+        }
     }
 
     @Test
