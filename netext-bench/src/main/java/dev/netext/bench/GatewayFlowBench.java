@@ -14,6 +14,11 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code netext-bench flows --cases gateway}: forwarded TCP through a gateway namespace, in one run and in turns per
  * round — direct (the gateway a plain router), the fast path (the engine in gateway mode judging from queued packets;
  * the kernel forwards the flow) and the terminated path ({@code fast-path: false}: TPROXY, netext relays every byte):
- * iperf3 throughput, its ratio to direct, and netext's CPU time per GB meanwhile (this JVM: the engine runs here).
+ * iperf3 throughput, its ratio to direct, and netext's CPU time per GB meanwhile (this JVM: the engine runs here); then
+ * connect + a short request + the first byte of its echo, 300 connections in a row (p50/p99, CPU per connection).
  * <pre>
  *   client (iperf3 -c) ──veth── gw (netext, gateway: [gw-c]) ──veth── server (iperf3 -s)
  * </pre>
@@ -33,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class GatewayFlowBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SERVER = "10.9.7.2";
+    private static final int ECHO_PORT = 7007, CONNECTIONS = 300;
+    private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: bench.example.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private final PrintStream out;
     private final int seconds, rounds;
 
@@ -52,6 +60,8 @@ final class GatewayFlowBench {
             s.ip("route", "add", "default", "via", "10.9.7.1").orThrow();
             gw.setSysctl("net.ipv4.ip_forward", "1");
             Process iperf = s.exec("iperf3", "-s", "-B", SERVER);
+            ServerSocket echo = s.runInside(() -> new ServerSocket(ECHO_PORT, 512, InetAddress.getByName(SERVER)));
+            Thread echoThread = Thread.ofPlatform().daemon().start(() -> FlowBench.serveEcho(echo));
             Thread.sleep(500);
             FlowEngineConfig fast = FlowEngineConfig.defaults("bench-gateway", InterceptionConfig.Scope.ALL)
                     .withLedgerDir(ledgers);
@@ -61,15 +71,26 @@ final class GatewayFlowBench {
                     seconds, rounds, CpuTime.loadAverage());
             try {
                 for (int r = 1; r <= rounds; r++) {
-                    Run direct = iperf(c, gw, null);
-                    Run fastRun = iperf(c, gw, fast), term = iperf(c, gw, terminated);
+                    Run direct = measure(c, gw, null);
+                    Run fastRun = measure(c, gw, fast), term = measure(c, gw, terminated);
                     out.printf("round %d: forwarded TCP direct %.2f Gbit/s; fast path %.2f Gbit/s (%.2f x direct, netext CPU %.2f s/GB); "
                                     + "terminated %.2f Gbit/s (%.2f x direct, netext CPU %.2f s/GB); load %s%n",
                             r, direct.gbps(), fastRun.gbps(), fastRun.gbps() / direct.gbps(), fastRun.cpuSecondsPerGb(),
                             term.gbps(), term.gbps() / direct.gbps(), term.cpuSecondsPerGb(), CpuTime.loadAverage());
+                    out.printf("round %d: forwarded connect+first byte p50/p99 direct %.0f/%.0f us; fast path %.0f/%.0f us "
+                                    + "(added p50 %.0f us); terminated %.0f/%.0f us (added p50 %.0f us); CPU us/flow direct %.0f, "
+                                    + "fast path %.0f, terminated %.0f%n",
+                            r, FlowBench.pct(direct.setup(), 50), FlowBench.pct(direct.setup(), 99),
+                            FlowBench.pct(fastRun.setup(), 50), FlowBench.pct(fastRun.setup(), 99),
+                            FlowBench.pct(fastRun.setup(), 50) - FlowBench.pct(direct.setup(), 50),
+                            FlowBench.pct(term.setup(), 50), FlowBench.pct(term.setup(), 99),
+                            FlowBench.pct(term.setup(), 50) - FlowBench.pct(direct.setup(), 50),
+                            direct.cpuMicrosPerFlow(), fastRun.cpuMicrosPerFlow(), term.cpuMicrosPerFlow());
                     out.flush();
                 }
             } finally {
+                echo.close();
+                echoThread.join(2000);
                 iperf.destroy();
                 iperf.waitFor();
             }
@@ -84,11 +105,14 @@ final class GatewayFlowBench {
         return 0;
     }
 
-    /** Throughput, and this JVM's CPU seconds per GB received (netext's cost; 0 without an engine). */
-    private record Run(double gbps, double cpuSecondsPerGb) {}
+    /**
+     * Throughput and this JVM's CPU seconds per GB received (netext's cost; 0 without an engine); connect-to-first-byte
+     * times of sequential connections, and this JVM's CPU per connection (client and echo server included).
+     */
+    private record Run(double gbps, double cpuSecondsPerGb, long[] setup, double cpuMicrosPerFlow) {}
 
-    /** One iperf3 run from {@code c}, with an engine of {@code cfg} in {@code gw} (none: the gateway only routes). */
-    private Run iperf(NetworkNamespace c, NetworkNamespace gw, FlowEngineConfig cfg) throws Exception {
+    /** One iperf3 run and the setup times from {@code c}, with an engine of {@code cfg} in {@code gw} (none: a router). */
+    private Run measure(NetworkNamespace c, NetworkNamespace gw, FlowEngineConfig cfg) throws Exception {
         FlowEngine engine = cfg == null ? null : gw.runInside(() -> FlowEngine.start(cfg, FlowBench.filterWithoutProcess(),
                 List.of(), Map.of(), EventSink.discard(), new AtomicLong(), null, new AtomicLong()::incrementAndGet));
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -99,7 +123,23 @@ final class GatewayFlowBench {
             JsonNode end = JSON.readTree(r.output()).path("end").path("sum_received");
             if (end.path("bits_per_second").isMissingNode()) throw new IllegalStateException("iperf3 failed: " + r.output());
             double gb = end.path("bytes").asDouble() / 1e9;
-            return new Run(end.path("bits_per_second").asDouble() / 1e9, cfg == null || gb == 0 ? 0 : cpu / 1e9 / gb);
+            long[] setup = new long[CONNECTIONS];
+            long flowsCpu0 = os.getProcessCpuTime();
+            c.runInside(() -> {
+                for (int i = 0; i < CONNECTIONS; i++) {
+                    long t0 = System.nanoTime();
+                    try (Socket sock = new Socket()) {
+                        sock.setTcpNoDelay(true);
+                        sock.connect(new InetSocketAddress(SERVER, ECHO_PORT), 5000);
+                        sock.getOutputStream().write(REQUEST); // named at once by its Host
+                        if (sock.getInputStream().read() != 'G') throw new IllegalStateException("echo failed");
+                    }
+                    setup[i] = System.nanoTime() - t0;
+                }
+                return null;
+            });
+            return new Run(end.path("bits_per_second").asDouble() / 1e9, cfg == null || gb == 0 ? 0 : cpu / 1e9 / gb,
+                    setup, (os.getProcessCpuTime() - flowsCpu0) / 1e3 / CONNECTIONS);
         } finally {
             if (engine != null) gw.runInside(engine::close);
         }
