@@ -8,6 +8,7 @@
 # --udp-relay gro|batches|both (the terminated relay reading GRO trains, Netty's recvmmsg batches, or both in turns),
 # --udp-gso-client / --udp-gso-echo (the client / the echo send GSO trains, as QUIC stacks do), --veth-gro,
 # --udp-datagrams 20000
+# --cases gateway: forwarded TCP through a gateway namespace alone (direct, fast path, terminated; netext CPU s/GB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec bench/netext-bench flows "$@"

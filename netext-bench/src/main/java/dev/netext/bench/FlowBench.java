@@ -186,7 +186,7 @@ final class FlowBench {
         out.printf("rules filter: %.0f new-flow verdicts/s on one thread (5 rules, every rule tried) [%d]%n", n / secs, sink & 1);
     }
 
-    private static void serveEcho(ServerSocket server) {
+    static void serveEcho(ServerSocket server) {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
@@ -224,7 +224,7 @@ final class FlowBench {
         });
     }
 
-    private static double pct(long[] nanos, int p) {
+    static double pct(long[] nanos, int p) {
         long[] s = nanos.clone();
         Arrays.sort(s);
         return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)] / 1e3;

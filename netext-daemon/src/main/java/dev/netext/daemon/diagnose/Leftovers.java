@@ -101,7 +101,8 @@ final class Leftovers {
             return switch (e.kind()) {
                 case "nft-table" -> s.netfilter().hasTable(e.require("family"), e.require("name"));
                 case "iptables-chain" -> s.netfilter().chains(family(e)).contains(e.require("chain"));
-                case "iptables-jump" -> s.netfilter().hasRule(family(e), "-A " + e.require("from") + " -j " + e.require("chain"));
+                case "iptables-jump" -> s.netfilter().hasRule(family(e), "-A " + e.require("from")
+                        + (e.get("in") != null ? " -i " + e.get("in") : "") + " -j " + e.require("chain"));
                 case "rule" -> s.rules(family(e)).stream().anyMatch(r -> Integer.toString(r.priority()).equals(e.get("priority"))
                         && (e.get("table") == null || Integer.toString(r.table()).equals(e.get("table"))));
                 case "route" -> s.routes(family(e)).stream().anyMatch(r -> routeMatches(r, e));
@@ -160,7 +161,8 @@ final class Leftovers {
         return switch (e.kind()) {
             case "nft-table" -> "nft table " + e.get("family") + " " + e.get("name");
             case "iptables-chain" -> iptablesCommand(e) + " chain " + e.get("chain");
-            case "iptables-jump" -> iptablesCommand(e) + " jump " + e.get("from") + " → " + e.get("chain");
+            case "iptables-jump" -> iptablesCommand(e) + " jump " + e.get("from")
+                    + (e.get("in") != null ? " (in " + e.get("in") + ")" : "") + " → " + e.get("chain");
             case "rule" -> "ip " + fam + "rule " + e.get("priority") + " (table " + e.get("table") + ")";
             case "route" -> "ip " + fam + "route " + (e.get("dst") != null ? e.get("dst") : "local default") + " table " + e.get("table");
             case "link" -> "link " + e.get("name");

@@ -33,7 +33,8 @@ import java.util.Objects;
  *   scope: { uids: [1000], gids: [], cgroups: [user.slice], exclude-uids: [] }
  *   udp: true                                # intercept UDP (QUIC named by SNI) as well as TCP; the default
  *   gateway: [lan0]                          # gateway mode: also filter traffic forwarded in through these interfaces
- *   fast-path: true                          # the default: flows judged from their opening bytes stay in the kernel
+ *   fast-path: true                          # the default: flows judged from their opening bytes stay in the kernel,
+ *                                            # gateway (forwarded) ones too where the namespace forwards their family
  *                                            # (false: every TCP and UDP flow is terminated and relayed)
  * </pre>
  *

@@ -189,6 +189,20 @@ class ConflictDetectorTest {
                     Conflict.STALE_LEDGER)).as("a running instance's ledger is no conflict").isEmpty();
         }
 
+        /** The fast path's gateway chain is jumped to per interface: the jump is found with its {@code -i}. */
+        @Test
+        void aDeadFlowLedgersGatewayQueueJumpIsFoundWithItsInterface() throws Exception {
+            Snap snap = base().ledger("flow-1-97.state", false, Snap.NETNS,
+                    "iptables-chain family=4 table=mangle chain=NETEXT-FP-20056-FWD",
+                    "iptables-jump family=4 table=mangle from=PREROUTING chain=NETEXT-FP-20056-FWD in=gw-c");
+            snap.netfilter = new NetfilterState(Map.of(), Map.of(IpFamily.V4, List.of("-N NETEXT-FP-20056-FWD",
+                    "-A PREROUTING -i gw-c -j NETEXT-FP-20056-FWD",
+                    "-A NETEXT-FP-20056-FWD -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j NFQUEUE --queue-num 20056 --queue-bypass")));
+            assertThat(only(snap.detect(), Conflict.STALE_LEDGER)).singleElement().satisfies(c ->
+                    assertThat(c.message()).contains("iptables chain NETEXT-FP-20056-FWD",
+                            "iptables jump PREROUTING (in gw-c) → NETEXT-FP-20056-FWD"));
+        }
+
         /** A kill switch a killed netext left blocks on purpose; diagnose says so and how to open the network. */
         @Test
         void aDeadKillSwitchIsAnErrorThatBlocksByDesign() throws Exception {

@@ -2,6 +2,7 @@ package dev.netext.flow.engine;
 
 import dev.netext.api.EventSink;
 import dev.netext.api.ProviderKind;
+import dev.netext.api.net.IpFamily;
 import dev.netext.api.ThrowingRunnable;
 import dev.netext.api.filter.FilterContext;
 import dev.netext.api.filter.FilterControl;
@@ -42,13 +43,18 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -59,7 +65,7 @@ import java.util.stream.Stream;
  * accepted connection to an {@link InterceptedFlow} and each new UDP 5-tuple to an {@link InterceptedUdpFlow}
  * ({@link UdpInterceptor}), the transports' adapters of the pipeline. With the fast path (the default,
  * {@link InterceptionOptions#fastPath}) a locally opened TCP connection's SYN, and a UDP flow's first datagrams, are
- * queued first ({@link VerdictQueue}, {@link VerdictSteering}): a flow the filter can judge from its opening bytes is
+ * queued first (forwarded ones too, in gateway mode) ({@link VerdictQueue}, {@link VerdictSteering}): a flow the filter can judge from its opening bytes is
  * judged there, by a {@link QueuedTcpFlow} or {@link QueuedUdpFlow}, and the kernel carries the rest; only the others
  * reach the listeners. With
  * {@link InterceptionOptions#inbound} also connections other hosts open to local services ({@link InboundInterceptor},
@@ -159,7 +165,8 @@ public final class FlowEngine implements AutoCloseable {
                 config.scope());
         if (udp != null) ic = ic.withUdp(udp.portV4(), udp.portV6());
         ic = ic.withGateway(more.gatewayInterfaces()).withDnsExcluded(more.excludeDns()).withTcpQueued(more.fastPath())
-                .withUdpQueued(more.fastPath() && udp != null);
+                .withUdpQueued(more.fastPath() && udp != null)
+                .withForwardedQueued(more.fastPath() && !more.gatewayInterfaces().isEmpty() ? forwardedFamilies() : Set.of());
         // the queue is bound before any rule sends packets to it
         if (more.fastPath()) verdicts = VerdictQueue.open(this, group, VERDICT_QUEUE, more.failOpen(), ic.interceptMark());
         steering = TproxySteering.install(ic, ledger, rtnl, nft);
@@ -173,11 +180,32 @@ public final class FlowEngine implements AutoCloseable {
         if (udp != null) log.info("intercepting UDP for {} on 127.0.0.1:{}{}", config.providerName(), udp.portV4(),
                 udp.portV6() == 0 ? "" : " and [::1]:" + udp.portV6());
         if (!more.gatewayInterfaces().isEmpty())
-            log.info("gateway mode: intercepting traffic forwarded in through {}", more.gatewayInterfaces());
+            log.info("gateway mode: intercepting traffic forwarded in through {}{}", more.gatewayInterfaces(),
+                    ic.queuesForwarded() ? ", on the fast path (" + ic.forwardedQueued().stream().sorted()
+                            .map(f -> f == IpFamily.V4 ? "IPv4" : "IPv6").collect(Collectors.joining(", ")) + ")" : "");
         if (more.inbound()) {
             inbound = InboundInterceptor.open(this, group, config.ipv6(), more.failOpen(), config.ledgerDir());
             recovered = Stream.concat(recovered.stream(), inbound.recovered().stream()).toList();
         }
+    }
+
+    /**
+     * The families this namespace forwards (IPv6 only when served): a forwarded flow allowed on the fast path stays in
+     * the kernel, which would drop it without forwarding; the terminated path relays it without.
+     */
+    private Set<IpFamily> forwardedFamilies() {
+        Set<IpFamily> out = EnumSet.noneOf(IpFamily.class);
+        for (IpFamily f : config.ipv6() ? List.of(IpFamily.V4, IpFamily.V6) : List.of(IpFamily.V4)) {
+            String sysctl = f == IpFamily.V4 ? "ipv4/ip_forward" : "ipv6/conf/all/forwarding";
+            try {
+                if (Files.readString(Path.of("/proc/sys/net", sysctl)).strip().equals("1")) out.add(f);
+                else log.info("gateway mode: net.{} is off, so those forwarded flows take the terminated path",
+                        sysctl.replace('/', '.'));
+            } catch (IOException e) {
+                log.warn("gateway mode: {} unreadable ({}); those forwarded flows take the terminated path", sysctl, e.toString());
+            }
+        }
+        return out;
     }
 
     private Channel listen(InetAddress address) throws InterruptedException {

@@ -12,10 +12,11 @@ import java.util.List;
  *                          hosts that route through this one) is intercepted as well; empty: local traffic only
  * @param excludeDns        leave port 53 alone because the DNS layer intercepts it (otherwise a query would be
  *                          steered twice, and the redirected query would reach the flow listener)
- * @param fastPath          locally opened TCP and UDP are judged on the fast path ({@link VerdictQueue}) when the
- *                          filter allows ({@link dev.netext.api.filter.FilterDataProvider#pathFor}): a connection's
- *                          SYN and first packets (a UDP flow's first datagrams) are queued, the rest stays in the
- *                          kernel; false forces every flow through TPROXY
+ * @param fastPath          locally opened TCP and UDP — and in gateway mode forwarded TCP and UDP, in each family the
+ *                          namespace forwards — are judged on the fast path ({@link VerdictQueue}) when the filter
+ *                          allows ({@link dev.netext.api.filter.FilterDataProvider#pathFor}): a connection's SYN and
+ *                          first packets (a UDP flow's first datagrams) are queued, the rest stays in the kernel;
+ *                          false forces every flow through TPROXY
  * @param inbound           also judge connections other hosts open to local services (TCP SYNs and first UDP
  *                          datagrams, through a netfilter queue: {@link dev.netext.flow.inbound.InboundInterceptor});
  *                          off, inbound traffic is not touched at all

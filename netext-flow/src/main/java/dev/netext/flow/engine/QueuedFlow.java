@@ -42,6 +42,8 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
     protected final VerdictQueue queue;
     protected final FlowEngine engine;
     final InetSocketAddress client, remote;
+    /** Another host's flow this one forwards (gateway mode): no process, no socket here; it ends with its conntrack entry. */
+    final boolean forwarded;
     final EventLoop loop;
     private final TransportProtocol protocol;
     protected final CompletableFuture<ProcessInfo> process;
@@ -56,14 +58,17 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
 
     /** Starts attribution at once, on the queue's thread: the flow's first packet is held, so its socket exists. */
     QueuedFlow(VerdictQueue queue, TransportProtocol protocol, InetSocketAddress client, InetSocketAddress remote,
-               EventLoop loop) {
+               boolean forwarded, EventLoop loop) {
         this.queue = queue;
         this.engine = queue.engine();
         this.protocol = protocol;
         this.client = client;
         this.remote = remote;
+        this.forwarded = forwarded;
         this.loop = loop;
-        this.process = FlowPipeline.attribution(engine, protocol, client, remote);
+        // another host's socket is not here to find: unknown at once, as the terminated gateway path finds it
+        this.process = forwarded ? CompletableFuture.completedFuture(ProcessInfo.UNKNOWN)
+                : FlowPipeline.attribution(engine, protocol, client, remote);
     }
 
     TransportProtocol protocol() { return protocol; }

@@ -43,8 +43,9 @@ final class QueuedTcpFlow extends QueuedFlow {
     private boolean sawAfterSyn;
     private StreamPrefix prefix; // the client's first bytes, from the SYN on
 
-    QueuedTcpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, EventLoop loop) {
-        super(queue, TransportProtocol.TCP, client, remote, loop);
+    QueuedTcpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, boolean forwarded,
+                     EventLoop loop) {
+        super(queue, TransportProtocol.TCP, client, remote, forwarded, loop);
     }
 
     // 1. the SYN

@@ -47,8 +47,9 @@ final class QueuedUdpFlow extends QueuedFlow {
     private long lastDatagram;
     private ScheduledFuture<?> idleTimer;
 
-    QueuedUdpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, EventLoop loop) {
-        super(queue, TransportProtocol.UDP, client, remote, loop);
+    QueuedUdpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, boolean forwarded,
+                     EventLoop loop) {
+        super(queue, TransportProtocol.UDP, client, remote, forwarded, loop);
     }
 
     // 1. the first datagram

@@ -2,6 +2,7 @@ package dev.netext.flow.engine;
 
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.linux.LinuxException;
+import dev.netext.linux.diag.ConntrackTable;
 import dev.netext.linux.diag.SockDiag;
 import dev.netext.linux.diag.SocketOwner;
 import dev.netext.linux.diag.TcpCloseMonitor;
@@ -24,10 +25,12 @@ import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,11 +41,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fast path's queue: the thread that receives what {@link VerdictSteering} queues — SYNs of locally opened TCP
- * connections and the next packets of those being named, the first datagrams of locally opened UDP flows — and hands
+ * connections and the next packets of those being named, the first datagrams of locally opened UDP flows, and in
+ * gateway mode the same of forwarded ones (queued in prerouting: {@link QueuedFlow#forwarded}) — and hands
  * each to its {@link QueuedTcpFlow} or {@link QueuedUdpFlow} on the flow's event loop; the flows give the verdicts
  * ({@link #release}). An allowed TCP flow ends when the kernel destroys its application's socket
  * ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no close reaches the
- * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone.
+ * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone, and
+ * forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket here).
  *
  * <p>Pipeline: {@link NfQueue#receive} (one batch) → parse IP and TCP or UDP in place → copy the payload (the batch's
  * buffer is reused) → the flow's loop → held until judged → verdicts appended and sent in one {@code sendto} per flow.
@@ -79,6 +84,7 @@ final class VerdictQueue implements AutoCloseable {
     private final int bypassMark = InterceptionConfig.DEFAULT_BYPASS_MARK;
     private volatile RawIpSocket rawV4, rawV6;
     private TcpCloseMonitor closes; // opened in the namespace by the first reset (a loop thread is there)
+    private boolean conntrackMissing; // said once
 
     private VerdictQueue(FlowEngine engine, EventLoopGroup group, NfQueue queue, SockDiag diag, int interceptMark,
                          boolean failOpen) {
@@ -152,11 +158,12 @@ final class VerdictQueue implements AutoCloseable {
         byte[] data = new byte[Math.max(0, ip.offset() + ip.packetLength() - dataOffset)];
         b.get(dataOffset, data);
         int id = p.packetId(), mark = p.mark(), seq = tcp.sequenceNumber();
+        boolean forwarded = p.hook() == NfqueueH.NF_INET_PRE_ROUTING;
         QueuedFlow known = flows.get(key);
         if (log.isDebugEnabled()) log.debug("queued {} -> {} flags {} seq {} {} bytes ({})", key.client(), key.remote(),
                 Integer.toHexString(flags), Integer.toUnsignedString(seq), data.length, known == null ? "new" : "known");
         if (syn && (known == null || known.closed())) { // a new connection (its port may be a closed flow's, lingering)
-            QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), group.next());
+            QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), forwarded, group.next());
             flows.put(key, created);
             created.synQueued(id, mark, seq);
         } else if (known instanceof QueuedTcpFlow f) {
@@ -181,7 +188,8 @@ final class VerdictQueue implements AutoCloseable {
         } else if (udpFlows.get() >= MAX_UDP_FLOWS) {
             release(id, mark, -1); // too many known: the terminated path, which has bounds of its own
         } else {
-            QueuedUdpFlow created = new QueuedUdpFlow(this, key.client(), key.remote(), group.next());
+            QueuedUdpFlow created = new QueuedUdpFlow(this, key.client(), key.remote(),
+                    p.hook() == NfqueueH.NF_INET_PRE_ROUTING, group.next());
             if (flows.put(key, created) == null) udpFlows.incrementAndGet();
             created.loop.execute(() -> created.first(id, mark, data));
         }
@@ -252,8 +260,17 @@ final class VerdictQueue implements AutoCloseable {
      * {@link TcpCloseMonitor}, UDP ones (nothing tells of those).
      */
     private void sweep() {
+        Map<ConntrackTable.Tuple, ConntrackTable.Entry> conntrack = null; // read once, if a forwarded flow asks
         for (QueuedFlow f : flows.values()) {
             if (!f.accepted()) continue;
+            if (f.forwarded) {
+                if (conntrack == null) conntrack = conntrack();
+                if (conntrackMissing) continue; // unreadable: ended only when the engine stops
+                ConntrackTable.Entry e = conntrack.get(new ConntrackTable.Tuple(
+                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote));
+                if (e == null || e.closed()) f.loop.execute(() -> f.close(-1, -1));
+                continue;
+            }
             Optional<SocketOwner> s;
             try {
                 s = diag.lookup(f.protocol(), f.client, f.remote);
@@ -264,6 +281,20 @@ final class VerdictQueue implements AutoCloseable {
             boolean tcpGone = f.protocol() == TransportProtocol.TCP && s.isPresent()
                     && (s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE);
             if (s.isEmpty() || tcpGone) f.loop.execute(() -> f.close(-1, -1));
+        }
+    }
+
+    /**
+     * The namespace's connections (this sweeper thread was started inside it); none, and {@link #conntrackMissing},
+     * when the kernel does not list them.
+     */
+    private Map<ConntrackTable.Tuple, ConntrackTable.Entry> conntrack() {
+        try {
+            return ConntrackTable.read();
+        } catch (IOException | RuntimeException e) {
+            if (!conntrackMissing) log.warn("forwarded flows' ends are not seen (no conntrack table in /proc): {}", e.toString());
+            conntrackMissing = true;
+            return Map.of();
         }
     }
 

@@ -71,8 +71,13 @@ public final class EngineFixture {
      * packets it returned to the kernel by their connection's accepted mark, so far.
      */
     public static long[] fastPathCounters(NetworkNamespace ns, String cmd) throws Exception {
-        String chain = VerdictSteering.chainPrefix(FlowEngine.VERDICT_QUEUE) + "-OUT";
-        String out = ns.run(cmd, "-t", "filter", "-L", chain, "-v", "-x", "-n").orThrow().output();
+        return fastPathCounters(ns, cmd, "filter", "-OUT");
+    }
+
+    /** The same for the chain of {@code table} named by {@code suffix}: {@code mangle -FWD} is forwarded flows'. */
+    public static long[] fastPathCounters(NetworkNamespace ns, String cmd, String table, String suffix) throws Exception {
+        String chain = VerdictSteering.chainPrefix(FlowEngine.VERDICT_QUEUE) + suffix;
+        String out = ns.run(cmd, "-t", table, "-L", chain, "-v", "-x", "-n").orThrow().output();
         long queued = 0, accepted = 0;
         String acceptedMark = "0x" + Integer.toHexString(VerdictSteering.ACCEPTED) + "/0x"
                 + Integer.toHexString(VerdictSteering.FIELD);

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Gateway mode: namespace {@code client} routes through namespace {@code gw}, which runs the engine with
  * {@code gateway: [gw-c]}, to namespace {@code server} (an HTTP server and UDP echoes). The client's curl and UDP
- * are forwarded traffic for the gateway, intercepted in prerouting, named (Host, QUIC SNI) and filtered there.
+ * are forwarded traffic for the gateway, intercepted in prerouting, named (Host, QUIC SNI) and filtered there —
+ * on the terminated path ({@code fast-path: false}): every flow relayed by the gateway's own sockets.
  */
 class GatewayInterceptionIntegrationTest {
     private static NetnsLab lab;
@@ -79,7 +80,8 @@ class GatewayInterceptionIntegrationTest {
                 RuleAction.ALLOW, Duration.ofSeconds(5), FinalVerdict.DROP, DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("gateway-filter", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
-                .withInterception(InterceptionOptions.DEFAULT.withGateway(List.of("gw-c")).withUdpIdleTimeout(Duration.ofSeconds(2)));
+                .withInterception(InterceptionOptions.DEFAULT.withGateway(List.of("gw-c")).withUdpIdleTimeout(Duration.ofSeconds(2))
+                        .withFastPath(false)); // the terminated path; GatewayFastPathIntegrationTest has the fast one
         engine = EngineFixture.start(gw, config, filter, List.of(), events);
     }
 

@@ -61,6 +61,13 @@ final class SteeringChains implements AutoCloseable {
         rule(family, table, "-I", from, "1", "-j", chain);
     }
 
+    /** As {@link #jump(IpFamily, String, String, String)}, for packets that came in through {@code inInterface} only. */
+    void jump(IpFamily family, String table, String from, String chain, String inInterface) throws IOException {
+        record(LedgerEntry.of(LEDGER_JUMP, "family", fam(family), "table", table, "from", from, "chain", chain,
+                "in", inInterface));
+        rule(family, table, "-I", from, "1", "-i", inInterface, "-j", chain);
+    }
+
     private void record(LedgerEntry e) throws IOException {
         ledger.record(e);
         created.add(e);
@@ -86,9 +93,11 @@ final class SteeringChains implements AutoCloseable {
         switch (entry.kind()) {
             case LEDGER_JUMP -> {
                 // a jump may have been inserted more than once only by a bug; remove all copies, never loop forever
+                List<String> delete = new ArrayList<>(List.of("-t", table, "-D", entry.require("from")));
+                if (entry.get("in") != null) delete.addAll(List.of("-i", entry.get("in")));
+                delete.addAll(List.of("-j", entry.require("chain")));
                 for (int i = 0; i < 16; i++) {
-                    if (iptables.tryRun(family, List.of("-t", table, "-D", entry.require("from"), "-j", entry.require("chain"))).exit() != 0)
-                        break;
+                    if (iptables.tryRun(family, delete).exit() != 0) break;
                 }
             }
             case LEDGER_CHAIN -> {

@@ -3,6 +3,7 @@ package dev.netext.linux.nfqueue;
 import dev.netext.api.net.IpFamily;
 import dev.netext.linux.state.StateLedger;
 import dev.netext.linux.tproxy.InterceptionConfig;
+import dev.netext.linux.tproxy.TproxyRuleset;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -34,6 +35,14 @@ import java.util.List;
  * NETEXT-FP-q-SET:
  *   -j CONNMARK --save-mark --nfmask FIELD --ctmask FIELD ; -j MARK --set-xmark 0/FIELD
  *   -m connmark --mark PENDING/FIELD -j ACCEPT                   (else back to -OUT, which acts on the saved value)
+ * gateway mode ({@link InterceptionConfig#forwardedQueued}), connections other hosts open through this one:
+ * mangle PREROUTING -i GW -j NETEXT-FP-q-FWD                     (one jump per gateway interface)
+ * NETEXT-FP-q-FWD (mangle):   as -OUT: ACCEPTED → RETURN, a verdict → NETEXT-FP-q-SET (mangle), ctdir REPLY → RETURN,
+ *   ACCEPTED → RETURN, REJECTED → RETURN (FORWARD rejects), DROPPED → DROP, PENDING → NFQUEUE, mark ≠ 0 → RETURN,
+ *   -m connlabel --label 78 -j RETURN                            (the terminated path: inet netext-flow tproxies it)
+ *   -m addrtype --dst-type LOCAL,BROADCAST,MULTICAST -j RETURN
+ *   -p tcp --syn / -p udp, -m conntrack --ctstate NEW -j NFQUEUE --queue-num q [--queue-bypass]
+ * filter FORWARD -j NETEXT-FP-q-REJ:   REJECTED → REJECT tcp-reset (TCP) | REJECT (ICMP port unreachable)
  * </pre>
  * The SYN's verdict says the path: {@link #PENDING} (fast path: queue its packets until it is named and judged), or
  * an accept carrying {@link InterceptionConfig#interceptMark()}: the kernel routes it again, to {@code lo} and the
@@ -47,7 +56,7 @@ import java.util.List;
  * Every chain and jump is written to the {@link StateLedger} first; {@link QueueSteering#undo} removes them.
  */
 public final class VerdictSteering implements AutoCloseable {
-    private static final String TABLE = QueueSteering.TABLE;
+    private static final String TABLE = QueueSteering.TABLE, FORWARDED_TABLE = "mangle";
 
     /**
      * The connection-mark field (and the packet-mark field of a verdict): bits no netext mark ({@code 0x4e58xxxx})
@@ -77,6 +86,8 @@ public final class VerdictSteering implements AutoCloseable {
             for (IpFamily family : IpFamily.values()) {
                 List<String> protocols = protocols(config, family);
                 if (!protocols.isEmpty()) s.installFamily(family, queue, config, protocols, failOpen);
+                List<String> forwarded = protocols.stream().filter(p -> config.forwardedQueued(p.equals("tcp"), family)).toList();
+                if (!forwarded.isEmpty()) s.installForwarded(family, queue, config, forwarded, failOpen);
             }
             return s;
         } catch (IOException | RuntimeException e) {
@@ -97,12 +108,8 @@ public final class VerdictSteering implements AutoCloseable {
     private void installFamily(IpFamily family, int queue, InterceptionConfig c, List<String> protocols,
                                boolean failOpen) throws IOException {
         String out = chainPrefix(queue) + "-OUT", set = chainPrefix(queue) + "-SET", t = TABLE;
-        List<String> toQueue = new ArrayList<>(List.of("-j", "NFQUEUE", "--queue-num", Integer.toString(queue)));
-        if (failOpen) toQueue.add("--queue-bypass");
-        chains.newChain(family, t, set);
-        chains.rule(family, t, "-A", set, "-j", "CONNMARK", "--save-mark", "--nfmask", hex(FIELD), "--ctmask", hex(FIELD));
-        chains.rule(family, t, "-A", set, "-j", "MARK", "--set-xmark", "0x0/" + hex(FIELD));
-        chains.rule(family, t, "-A", set, "-m", "connmark", "--mark", field(PENDING), "-j", "ACCEPT");
+        List<String> toQueue = toQueue(queue, failOpen);
+        setChain(family, t, set);
 
         chains.newChain(family, t, out);
         // first, in one rule: most packets here belong to an allowed flow (no verdict in their own mark)
@@ -135,6 +142,60 @@ public final class VerdictSteering implements AutoCloseable {
             }
         }
         chains.jump(family, t, "OUTPUT", out); // last: until then no packet sees a half-built chain
+    }
+
+    /**
+     * Gateway mode: the same for connections other hosts open through this one, arriving on a gateway interface — in
+     * {@code mangle PREROUTING}, before routing and before {@code inet netext-flow}'s TPROXY rules (which run just after,
+     * at priority mangle + 1, and hand over only the flows whose verdict carried the intercept mark); and, since
+     * {@code REJECT} works only in {@code filter}, a rejected connection's reset or port unreachable from
+     * {@code filter FORWARD}. No owner, no scope: another host's packets have no local socket.
+     */
+    private void installForwarded(IpFamily family, int queue, InterceptionConfig c, List<String> protocols,
+                                  boolean failOpen) throws IOException {
+        String fwd = chainPrefix(queue) + "-FWD", set = chainPrefix(queue) + "-SET", rej = chainPrefix(queue) + "-REJ";
+        String t = FORWARDED_TABLE;
+        List<String> toQueue = toQueue(queue, failOpen);
+        setChain(family, t, set);
+        chains.newChain(family, t, fwd);
+        chains.rule(family, t, "-A", fwd, "-m", "mark", "--mark", "0x0/" + hex(FIELD), "-m", "connmark", "--mark",
+                field(ACCEPTED), "-j", "RETURN");
+        chains.rule(family, t, "-A", fwd, "-m", "mark", "!", "--mark", "0x0/" + hex(FIELD), "-j", set);
+        chains.rule(family, t, "-A", fwd, "-m", "conntrack", "--ctdir", "REPLY", "-j", "RETURN");
+        chains.rule(family, t, "-A", fwd, "-m", "connmark", "--mark", field(ACCEPTED), "-j", "RETURN");
+        chains.rule(family, t, "-A", fwd, "-m", "connmark", "--mark", field(REJECTED), "-j", "RETURN"); // rejected in FORWARD
+        chains.rule(family, t, "-A", fwd, "-m", "connmark", "--mark", field(DROPPED), "-j", "DROP");
+        chains.append(family, t, fwd, List.of("-m", "connmark", "--mark", field(PENDING)), toQueue);
+        chains.rule(family, t, "-A", fwd, "-m", "mark", "!", "--mark", "0x0", "-j", "RETURN");
+        // a flow its verdict sent to TPROXY: inet netext-flow labelled it and hands over its later packets
+        chains.rule(family, t, "-A", fwd, "-m", "connlabel", "--label", Integer.toString(TproxyRuleset.INTERCEPTED_LABEL),
+                "-j", "RETURN");
+        // as inet netext-flow's fib daddr type { local, broadcast, multicast } (IPv6 has no broadcast)
+        chains.rule(family, t, "-A", fwd, "-m", "addrtype", "--dst-type",
+                family == IpFamily.V4 ? "LOCAL,BROADCAST,MULTICAST" : "LOCAL,MULTICAST", "-j", "RETURN");
+        for (String p : protocols)
+            chains.append(family, t, fwd, p.equals("tcp") ? List.of("-p", "tcp", "--syn", "-m", "conntrack", "--ctstate", "NEW")
+                    : List.of("-p", "udp", "-m", "conntrack", "--ctstate", "NEW"), toQueue);
+        chains.newChain(family, TABLE, rej);
+        chains.rule(family, TABLE, "-A", rej, "-p", "tcp", "-m", "connmark", "--mark", field(REJECTED), "-j", "REJECT",
+                "--reject-with", "tcp-reset");
+        chains.rule(family, TABLE, "-A", rej, "-m", "connmark", "--mark", field(REJECTED), "-j", "REJECT");
+        chains.jump(family, TABLE, "FORWARD", rej); // before the queue's jumps: no rejected packet is forwarded
+        for (String in : c.gatewayInterfaces()) chains.jump(family, t, "PREROUTING", fwd, in);
+    }
+
+    private static List<String> toQueue(int queue, boolean failOpen) {
+        List<String> toQueue = new ArrayList<>(List.of("-j", "NFQUEUE", "--queue-num", Integer.toString(queue)));
+        if (failOpen) toQueue.add("--queue-bypass");
+        return toQueue;
+    }
+
+    /** The chain a verdict's {@code NF_REPEAT} passes through: it saves the verdict in the connection's mark. */
+    private void setChain(IpFamily family, String table, String set) throws IOException {
+        chains.newChain(family, table, set);
+        chains.rule(family, table, "-A", set, "-j", "CONNMARK", "--save-mark", "--nfmask", hex(FIELD), "--ctmask", hex(FIELD));
+        chains.rule(family, table, "-A", set, "-j", "MARK", "--set-xmark", "0x0/" + hex(FIELD));
+        chains.rule(family, table, "-A", set, "-m", "connmark", "--mark", field(PENDING), "-j", "ACCEPT");
     }
 
     /** One iptables match per scope selector; a single empty one for "everything". */

@@ -1,6 +1,9 @@
 package dev.netext.linux.tproxy;
 
+import dev.netext.api.net.IpFamily;
+
 import java.util.List;
+import java.util.Set;
 
 /**
  * What to intercept and where to send it.
@@ -24,11 +27,16 @@ import java.util.List;
  *                      verdict sends the flows that need it to TPROXY with {@link #interceptMark}
  * @param udpQueued     likewise for locally opened UDP flows: their first datagrams are queued to the flow layer, and
  *                      only the flows its verdict marks with {@link #interceptMark} reach the UDP listener
+ * @param forwardedQueued gateway mode with the queues: the families whose TCP and UDP forwarded in through
+ *                      {@link #gatewayInterfaces} are queued to the flow layer in prerouting too (when
+ *                      {@link #tcpQueued} / {@link #udpQueued}); only the flows its verdict marks with
+ *                      {@link #interceptMark} are handed to the listeners. Only families the namespace forwards: an
+ *                      allowed flow stays in the kernel, which would drop it
  */
 public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                                  int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
                                  List<String> gatewayInterfaces, boolean excludeDns, boolean tcpQueued,
-                                 boolean udpQueued) {
+                                 boolean udpQueued, Set<IpFamily> forwardedQueued) {
 
     /** netext's defaults: marks in netext's 0x4e58 space, distinct from the tunnel's and the packet filter's. */
     public static final int DEFAULT_INTERCEPT_MARK = 0x4e580f01, DEFAULT_BYPASS_MARK = 0x4e580f02;
@@ -48,13 +56,14 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
         if (table <= 0 || table == 253 || table == 254 || table == 255)
             throw new IllegalArgumentException("table " + table + " is reserved");
         if (scope == null) scope = Scope.ALL;
+        forwardedQueued = Set.copyOf(forwardedQueued == null ? Set.of() : forwardedQueued);
     }
 
     /** TCP only, local traffic only: the original form. */
     public InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark, int bypassMark, int table,
                               int rulePriority, Scope scope) {
         this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, 0, 0, List.of(), false, false,
-                false);
+                false, Set.of());
     }
 
     /** Without the SYN queue. */
@@ -62,7 +71,7 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
                               int rulePriority, Scope scope, int udpPortV4, int udpPortV6,
                               List<String> gatewayInterfaces, boolean excludeDns) {
         this(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope, udpPortV4, udpPortV6,
-                gatewayInterfaces, excludeDns, false, false);
+                gatewayInterfaces, excludeDns, false, false, Set.of());
     }
 
     public static InterceptionConfig of(int tcpPortV4, int tcpPortV6, Scope scope) {
@@ -73,31 +82,51 @@ public record InterceptionConfig(int tcpPortV4, int tcpPortV6, int interceptMark
     /** This config with UDP intercepted to these listener ports (0: that family's UDP is not intercepted). */
     public InterceptionConfig withUdp(int portV4, int portV6) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                portV4, portV6, gatewayInterfaces, excludeDns, tcpQueued, udpQueued);
+                portV4, portV6, gatewayInterfaces, excludeDns, tcpQueued, udpQueued, forwardedQueued);
     }
 
     /** This config also intercepting traffic forwarded in through {@code interfaces} (gateway mode). */
     public InterceptionConfig withGateway(List<String> interfaces) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, interfaces, excludeDns, tcpQueued, udpQueued);
+                udpPortV4, udpPortV6, interfaces, excludeDns, tcpQueued, udpQueued, forwardedQueued);
     }
 
     /** This config leaving port 53 to the DNS layer's interception. */
     public InterceptionConfig withDnsExcluded(boolean exclude) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, exclude, tcpQueued, udpQueued);
+                udpPortV4, udpPortV6, gatewayInterfaces, exclude, tcpQueued, udpQueued, forwardedQueued);
     }
 
     /** This config with locally opened TCP queued at its SYN (the fast path) instead of steered at once. */
     public InterceptionConfig withTcpQueued(boolean queued) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, queued, udpQueued);
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, queued, udpQueued, forwardedQueued);
     }
 
     /** This config with locally opened UDP queued at its first datagram (the fast path) instead of steered at once. */
     public InterceptionConfig withUdpQueued(boolean queued) {
         return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
-                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, tcpQueued, queued);
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, tcpQueued, queued, forwardedQueued);
+    }
+
+    /**
+     * This config with the forwarded traffic of gateway mode in {@code families} queued like local traffic (the fast
+     * path), in the protocols {@link #tcpQueued} / {@link #udpQueued} name.
+     */
+    public InterceptionConfig withForwardedQueued(Set<IpFamily> queued) {
+        return new InterceptionConfig(tcpPortV4, tcpPortV6, interceptMark, bypassMark, table, rulePriority, scope,
+                udpPortV4, udpPortV6, gatewayInterfaces, excludeDns, tcpQueued, udpQueued, queued);
+    }
+
+    /** Whether forwarded {@code tcp} (else UDP) of {@code family} is queued before TPROXY (gateway mode, fast path). */
+    public boolean forwardedQueued(boolean tcp, IpFamily family) {
+        return forwardedQueued.contains(family) && !gatewayInterfaces.isEmpty() && (tcp ? tcpQueued : udpQueued);
+    }
+
+    /** Whether anything forwarded is queued before TPROXY. */
+    public boolean queuesForwarded() {
+        for (IpFamily f : IpFamily.values()) if (forwardedQueued(true, f) || forwardedQueued(false, f)) return true;
+        return false;
     }
 
     /** Whether anything of {@code v6 ? IPv6 : IPv4} is intercepted (and so needs its policy routing). */

@@ -1,5 +1,7 @@
 package dev.netext.linux.tproxy;
 
+import dev.netext.api.net.IpFamily;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -28,6 +30,10 @@ import java.util.stream.Collectors;
  *   gateway mode, forwarded traffic arriving on the given interfaces:
  *   iifname { "eth1" } fib daddr type { local, broadcast, multicast } return
  *   iifname { "eth1" } meta nfproto ipv4 meta l4proto tcp meta mark set INTERCEPT tproxy ip to 127.0.0.1:P4  (…)
+ *   (with forwarded flows queued, {@link InterceptionConfig#forwardedQueued}: the chain's priority is mangle + 1, after
+ *   the queue rules of iptables' mangle PREROUTING; a forwarded SYN or first datagram the flow layer's verdict marked
+ *   is labelled — iifname { "eth1" } meta mark INTERCEPT meta l4proto tcp … ct label set LABEL — and only labelled
+ *   connections are handed over: iifname { "eth1" } ct direction original ct label LABEL … tproxy …)
  * </pre>
  * Only connections this host opens are intercepted: a local server's answers to a connection that arrived from
  * elsewhere (its SYN-ACK and data, a UDP server's replies) leave through {@code output} too, and marking them would
@@ -84,36 +90,56 @@ public final class TproxyRuleset {
                     .append(' ').append(mark).append('\n');
         sb.append("  }\n");
         sb.append("  chain prerouting {\n");
-        sb.append("    type filter hook prerouting priority mangle; policy accept;\n");
+        // forwarded flows queued first: after iptables' mangle PREROUTING (priority mangle), whose queue verdict
+        // decides whether this chain hands the flow to TPROXY
+        sb.append("    type filter hook prerouting priority mangle").append(c.queuesForwarded() ? " + 1" : "")
+                .append("; policy accept;\n");
         String m = "    iifname \"lo\" meta mark " + hex(c.interceptMark());
         if (c.tcpQueued() && (c.tcpPortV4() != 0 || c.tcpPortV6() != 0)) // a SYN the flow layer's verdict sent here
             sb.append(m).append(" meta l4proto tcp tcp flags & (syn | ack) == syn ct label set ").append(INTERCEPTED_LABEL).append('\n');
         if (c.udpQueued() && (c.udpPortV4() != 0 || c.udpPortV6() != 0)) // a UDP flow's datagram sent here likewise
             sb.append(m).append(" meta l4proto udp ct label set ").append(INTERCEPTED_LABEL).append('\n');
-        tproxy(sb, m, c, "");
+        tproxy(sb, (overTcp, family) -> m, c, "");
         if (!c.gatewayInterfaces().isEmpty()) {
             // forwarded traffic: marked here (policy routing then delivers it locally) and handed to the listeners;
             // traffic for this host itself, broadcasts and multicasts are not flows to intercept
             String g = "    iifname " + (c.gatewayInterfaces().size() == 1 ? quote(c.gatewayInterfaces().getFirst())
                     : c.gatewayInterfaces().stream().map(TproxyRuleset::quote).collect(Collectors.joining(", ", "{ ", " }")));
             sb.append(g).append(" fib daddr type { local, broadcast, multicast } return\n");
-            tproxy(sb, g, c, " meta mark set " + hex(c.interceptMark()));
+            // queued first (VerdictSteering): only the flows whose verdict carries the intercept mark are labelled
+            // and handed over, their later packets by the label; the others stay forwarded
+            String gm = g + " meta mark " + hex(c.interceptMark()), labelled = g + " ct direction original ct label "
+                    + INTERCEPTED_LABEL;
+            for (boolean overTcp : new boolean[]{true, false}) {
+                boolean v4 = c.forwardedQueued(overTcp, IpFamily.V4), v6 = c.forwardedQueued(overTcp, IpFamily.V6);
+                if (!v4 && !v6) continue;
+                String only = v4 && v6 ? "" : v4 ? " meta nfproto ipv4" : " meta nfproto ipv6";
+                sb.append(gm).append(only).append(overTcp ? " meta l4proto tcp tcp flags & (syn | ack) == syn" : " meta l4proto udp")
+                        .append(" ct label set ").append(INTERCEPTED_LABEL).append('\n');
+            }
+            tproxy(sb, (overTcp, family) -> c.forwardedQueued(overTcp, family) ? labelled : g, c,
+                    " meta mark set " + hex(c.interceptMark()));
         }
         sb.append("  }\n");
         sb.append("}\n");
         return sb.toString();
     }
 
+    /** The match a listener's tproxy rule starts with, by protocol (TCP or else UDP) and family. */
+    private interface Prefix {
+        String of(boolean tcp, IpFamily family);
+    }
+
     /** One tproxy rule per listener: {@code prefix [mark] tproxy to listener}. */
-    private static void tproxy(StringBuilder sb, String prefix, InterceptionConfig c, String mark) {
+    private static void tproxy(StringBuilder sb, Prefix prefix, InterceptionConfig c, String mark) {
         if (c.tcpPortV4() != 0)
-            sb.append(prefix).append(" meta nfproto ipv4 meta l4proto tcp").append(mark).append(" tproxy ip to 127.0.0.1:").append(c.tcpPortV4()).append('\n');
+            sb.append(prefix.of(true, IpFamily.V4)).append(" meta nfproto ipv4 meta l4proto tcp").append(mark).append(" tproxy ip to 127.0.0.1:").append(c.tcpPortV4()).append('\n');
         if (c.tcpPortV6() != 0)
-            sb.append(prefix).append(" meta nfproto ipv6 meta l4proto tcp").append(mark).append(" tproxy ip6 to [::1]:").append(c.tcpPortV6()).append('\n');
+            sb.append(prefix.of(true, IpFamily.V6)).append(" meta nfproto ipv6 meta l4proto tcp").append(mark).append(" tproxy ip6 to [::1]:").append(c.tcpPortV6()).append('\n');
         if (c.udpPortV4() != 0)
-            sb.append(prefix).append(" meta nfproto ipv4 meta l4proto udp").append(mark).append(" tproxy ip to 127.0.0.1:").append(c.udpPortV4()).append('\n');
+            sb.append(prefix.of(false, IpFamily.V4)).append(" meta nfproto ipv4 meta l4proto udp").append(mark).append(" tproxy ip to 127.0.0.1:").append(c.udpPortV4()).append('\n');
         if (c.udpPortV6() != 0)
-            sb.append(prefix).append(" meta nfproto ipv6 meta l4proto udp").append(mark).append(" tproxy ip6 to [::1]:").append(c.udpPortV6()).append('\n');
+            sb.append(prefix.of(false, IpFamily.V6)).append(" meta nfproto ipv6 meta l4proto udp").append(mark).append(" tproxy ip6 to [::1]:").append(c.udpPortV6()).append('\n');
     }
 
     /**

@@ -3,9 +3,11 @@ package dev.netext.linux.tproxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.netext.api.net.IpFamily;
 import dev.netext.linux.Root;
 import dev.netext.linux.sys.HostPackages;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TproxyRulesetTest {
@@ -125,6 +127,30 @@ class TproxyRulesetTest {
                 .hasMessageContaining("bad gateway interface");
     }
 
+    @Test
+    void queuedForwardedFlowsAreHandedOverOnlyWhenTheirVerdictMarkedThem() {
+        InterceptionConfig queued = InterceptionConfig.of(4000, 4001, InterceptionConfig.Scope.ALL).withUdp(5000, 5001)
+                .withGateway(List.of("lan0")).withTcpQueued(true).withUdpQueued(true);
+        assertThat(TproxyRuleset.render(queued)).as("the fast path without forwarded flows: gateway as before")
+                .contains("priority mangle; policy accept;")
+                .contains("iifname \"lan0\" meta nfproto ipv4 meta l4proto tcp meta mark set 0x4e580f01 tproxy");
+        String s = TproxyRuleset.render(queued.withForwardedQueued(Set.of(IpFamily.V4, IpFamily.V6)));
+        assertThat(s).contains("type filter hook prerouting priority mangle + 1; policy accept;")
+                .contains("iifname \"lan0\" fib daddr type { local, broadcast, multicast } return")
+                .contains("iifname \"lan0\" meta mark 0x4e580f01 meta l4proto tcp tcp flags & (syn | ack) == syn ct label set 78")
+                .contains("iifname \"lan0\" meta mark 0x4e580f01 meta l4proto udp ct label set 78")
+                .contains("iifname \"lan0\" ct direction original ct label 78 meta nfproto ipv4 meta l4proto tcp meta mark set 0x4e580f01 tproxy ip to 127.0.0.1:4000")
+                .contains("iifname \"lan0\" ct direction original ct label 78 meta nfproto ipv6 meta l4proto udp meta mark set 0x4e580f01 tproxy ip6 to [::1]:5001")
+                .doesNotContain("iifname \"lan0\" meta nfproto");
+        assertThat(InterceptionConfig.of(4000, 0, null).withForwardedQueued(Set.of(IpFamily.V4)).withTcpQueued(true)
+                .queuesForwarded()).as("no gateway interface: nothing forwarded is queued").isFalse();
+        // IPv6 not forwarded here: its forwarded flows keep the terminated path
+        String v4 = TproxyRuleset.render(queued.withForwardedQueued(Set.of(IpFamily.V4)));
+        assertThat(v4).contains("iifname \"lan0\" meta mark 0x4e580f01 meta nfproto ipv4 meta l4proto tcp tcp flags & (syn | ack) == syn ct label set 78")
+                .contains("iifname \"lan0\" ct direction original ct label 78 meta nfproto ipv4 meta l4proto tcp meta mark set 0x4e580f01 tproxy ip to 127.0.0.1:4000")
+                .contains("iifname \"lan0\" meta nfproto ipv6 meta l4proto tcp meta mark set 0x4e580f01 tproxy ip6 to [::1]:4001");
+    }
+
     /** nft itself accepts every form ({@code -c}: check only, nothing is applied). */
     @Test
     void nftAcceptsTheRulesets() throws Exception {
@@ -135,6 +161,10 @@ class TproxyRulesetTest {
                 InterceptionConfig.of(4000, 0, null).withUdp(5000, 0).withGateway(List.of("eth1", "eth2")),
                 InterceptionConfig.of(4000, 4001, null).withUdp(5000, 5001).withTcpQueued(true),
                 InterceptionConfig.of(4000, 4001, null).withUdp(5000, 5001).withTcpQueued(true).withUdpQueued(true),
+                InterceptionConfig.of(4000, 4001, null).withUdp(5000, 5001).withTcpQueued(true).withUdpQueued(true)
+                        .withGateway(List.of("eth1", "eth2")).withForwardedQueued(Set.of(IpFamily.V4, IpFamily.V6)),
+                InterceptionConfig.of(4000, 4001, null).withUdp(5000, 5001).withTcpQueued(true).withUdpQueued(true)
+                        .withGateway(List.of("eth1")).withForwardedQueued(Set.of(IpFamily.V6)),
                 new InterceptionConfig(0, 0, InterceptionConfig.DEFAULT_INTERCEPT_MARK,
                         InterceptionConfig.DEFAULT_BYPASS_MARK, 100, 1, null, 0, 5001, List.of("eth1"), false))) {
             Process p = new ProcessBuilder("nft", "-c", "-f", "-").redirectErrorStream(true).start();
