@@ -36,7 +36,7 @@ public final class BenchMain implements Callable<Integer> {
             description = "dns: JVM options for the netext under test") String javaOpts;
     @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new ArrayList<>();
     @Option(names = "--veth-gro", description = "wireguard: GRO on the veth ends (as a NIC has it: UDP datagrams from a peer without GSO reach netext's UDP_GRO socket as trains)") boolean vethGro;
-    @Option(names = "--cases", split = ",", description = "wireguard: only these cases (veth, go-go, nx-go, go-nx, nx-nx; default all); flows: udp for the UDP part alone") List<String> cases = new ArrayList<>();
+    @Option(names = "--cases", split = ",", description = "wireguard: only these cases (veth, go-go, nx-go, go-nx, nx-nx; default all); flows: udp for the UDP part alone, setup for the fast path's setup alone (variants interleaved)") List<String> cases = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -65,6 +65,7 @@ public final class BenchMain implements Callable<Integer> {
                     new UdpFlowBench(System.out, rounds).run();
                     yield 0;
                 }
+                if (cases.equals(List.of("setup"))) yield new FlowSetupBench(System.out, rounds, connections).run();
                 yield new FlowBench(System.out, seconds == 0 ? 5 : seconds, rounds, connections).run();
             }
             default -> throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter, wireguard, flows");

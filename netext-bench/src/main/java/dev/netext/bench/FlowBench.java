@@ -129,7 +129,7 @@ final class FlowBench {
     private record Measured(double gbps, Setups latencies, Setups latenciesWithoutProcess) {}
 
     /** Connect-to-first-byte times, and this JVM's CPU time per connection meanwhile (client, echo server, netext). */
-    private record Setups(long[] nanos, double cpuMicrosPerFlow) {}
+    record Setups(long[] nanos, double cpuMicrosPerFlow) {}
 
     private Measured measure(NetworkNamespace c, FlowEngineConfig cfg) throws Exception {
         FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
@@ -186,7 +186,7 @@ final class FlowBench {
         out.printf("rules filter: %.0f new-flow verdicts/s on one thread (5 rules, every rule tried) [%d]%n", n / secs, sink & 1);
     }
 
-    private static void serveEcho(ServerSocket server) {
+    static void serveEcho(ServerSocket server) {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
@@ -206,6 +206,11 @@ final class FlowBench {
 
     /** Connect, send a short HTTP request, receive its first byte back: the time a short request waits, per connection. */
     private Setups latencies(NetworkNamespace c) throws Exception {
+        return latencies(c, connections);
+    }
+
+    /** {@link #latencies(NetworkNamespace)} over {@code connections} connections. */
+    static Setups latencies(NetworkNamespace c, int connections) throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         return c.runInside(() -> {
             long[] out = new long[connections];
@@ -224,7 +229,7 @@ final class FlowBench {
         });
     }
 
-    private static double pct(long[] nanos, int p) {
+    static double pct(long[] nanos, int p) {
         long[] s = nanos.clone();
         Arrays.sort(s);
         return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)] / 1e3;

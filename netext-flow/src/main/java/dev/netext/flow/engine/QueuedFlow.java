@@ -53,6 +53,7 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
     protected volatile int verdictField; // 0 while undecided, else VerdictSteering.ACCEPTED | REJECTED | DROPPED
     protected boolean announcedRelease; // allowed, the held packets wait for the announcement
     protected volatile boolean gone;
+    final long[] stages; // SetupStages stamps (TCP, when on), else null
 
     /** Starts attribution at once, on the queue's thread: the flow's first packet is held, so its socket exists. */
     QueuedFlow(VerdictQueue queue, TransportProtocol protocol, InetSocketAddress client, InetSocketAddress remote,
@@ -64,6 +65,8 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
         this.remote = remote;
         this.loop = loop;
         this.process = FlowPipeline.attribution(engine, protocol, client, remote);
+        this.stages = protocol == TransportProtocol.TCP ? SetupStages.start() : null;
+        if (stages != null) process.whenComplete((pi, e) -> SetupStages.stamp(stages, SetupStages.Stage.ATTRIBUTED));
     }
 
     TransportProtocol protocol() { return protocol; }
@@ -135,11 +138,14 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
                 pipeline.id(), engine.config().providerName());
         verdictField = VerdictSteering.ACCEPTED;
         announcedRelease = true;
+        SetupStages.stamp(stages, SetupStages.Stage.DECIDED);
         pipeline.upstream(client, remote); // on the wire the flow is the application's own
         // as on the terminated path, the packets move once the flow's events carry its process (at most 100 ms)
         pipeline.whenAnnounced(() -> {
             announcedRelease = false;
             releaseHeld(VerdictSteering.ACCEPTED);
+            SetupStages.stamp(stages, SetupStages.Stage.DATA_RELEASED);
+            SetupStages.done(stages);
         });
     }
 
