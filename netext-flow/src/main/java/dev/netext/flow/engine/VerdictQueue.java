@@ -93,6 +93,7 @@ final class VerdictQueue implements AutoCloseable {
     private final IoEventLoop queueLoop; // reads the queue and runs every queued flow; null: a thread of its own
     private NfqBatch batch; // the queue loop's (on the thread reader, the thread's own)
     private IoRegistration registration;
+    private Thread batchThread; // while a batch is handled: the thread handling it (written and compared by it alone)
 
     private VerdictQueue(FlowEngine engine, EventLoopGroup group, NfQueue queue, SockDiag diag, int interceptMark,
                          boolean failOpen, IoEventLoop queueLoop) {
@@ -182,7 +183,12 @@ final class VerdictQueue implements AutoCloseable {
     private void handleBatch(int n) {
         if (batch.errors() > 0) // a verdict for a packet the kernel no longer holds, say
             log.warn("queue {}: {} verdicts refused (errno {})", queue.queueNumber(), batch.errors(), batch.lastErrno());
-        for (int i = 0; i < n; i++) handle(batch.get(i));
+        batchThread = Thread.currentThread();
+        try {
+            for (int i = 0; i < n; i++) handle(batch.get(i));
+        } finally {
+            batchThread = null;
+        }
         if (n > 0) flush();
     }
 
@@ -273,7 +279,12 @@ final class VerdictQueue implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the verdicts appended so far. While the queue's thread handles a batch, its flows' verdicts wait for the
+     * batch's end, all in one {@code sendto} (a burst of new connections: one system call, not one per flow).
+     */
     void flush() {
+        if (batchThread == Thread.currentThread()) return;
         try {
             queue.flush();
         } catch (LinuxException e) {
