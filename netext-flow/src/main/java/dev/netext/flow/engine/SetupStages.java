@@ -15,12 +15,12 @@ public final class SetupStages {
     /** The stamps, in the order a flow takes them. */
     public enum Stage {
         SYN_RECEIVED("SYN received by the queue's thread"),
-        SYN_RELEASED("SYN verdict sent (the fast path chosen)"),
+        SYN_RELEASED("SYN's verdict given (the fast path chosen; sent at once, or with the batch's other verdicts)"),
         ATTRIBUTED("attribution done"),
         DATA_RECEIVED("first data received by the queue's thread"),
         DATA_ON_LOOP("first data on the flow's thread"),
         DECIDED("decided (allowed)"),
-        DATA_RELEASED("first data's verdict sent");
+        DATA_RELEASED("first data's verdict given (sent at once, or at the end of the batch being handled)");
 
         public final String label;
 
