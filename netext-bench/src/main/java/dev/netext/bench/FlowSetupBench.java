@@ -31,14 +31,14 @@ final class FlowSetupBench {
     /**
      * A configuration of the engine, by name: the engine's own A/B switches are system properties read when it
      * starts ({@code netext.flow.queueThread}: the verdict queue's reader on a thread of its own, each packet handed to
-     * its flow's loop; {@code netext.attribution.processCache=false}: every process read whole — both as before
-     * 2026-12-07).
+     * its flow's loop; {@code netext.attribution.processCache=false}: every process read whole;
+     * {@code netext.flow.attributeOnLoop=false}: attribution on the decision pool only — all as before 2026-12-07).
      */
     record Variant(String name, Map<String, String> properties) {}
 
     static final List<Variant> VARIANTS = List.of(
             new Variant("before", Map.of("netext.flow.queueThread", "true", "netext.attribution.processCache", "false")),
-            new Variant("on-loop", Map.of("netext.attribution.processCache", "false")),
+            new Variant("loop+cache", Map.of("netext.flow.attributeOnLoop", "false")),
             new Variant("after", Map.of()));
 
     private final PrintStream out;

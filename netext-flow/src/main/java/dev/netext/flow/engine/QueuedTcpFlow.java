@@ -43,8 +43,11 @@ final class QueuedTcpFlow extends QueuedFlow {
     private boolean sawAfterSyn;
     private StreamPrefix prefix; // the client's first bytes, from the SYN on
 
-    QueuedTcpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, EventLoop loop) {
-        super(queue, TransportProtocol.TCP, client, remote, loop);
+    /** {@code attributeOnLoop}: attribution starts on the loop once the SYN's batch is answered ({@link #attributeOnLoop}). */
+    QueuedTcpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, EventLoop loop,
+                  boolean attributeOnLoop) {
+        super(queue, TransportProtocol.TCP, client, remote, loop, attributeOnLoop);
+        if (attributeOnLoop) attributeOnLoop();
     }
 
     // 1. the SYN

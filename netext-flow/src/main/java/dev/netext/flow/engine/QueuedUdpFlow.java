@@ -48,7 +48,7 @@ final class QueuedUdpFlow extends QueuedFlow {
     private ScheduledFuture<?> idleTimer;
 
     QueuedUdpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, EventLoop loop) {
-        super(queue, TransportProtocol.UDP, client, remote, loop);
+        super(queue, TransportProtocol.UDP, client, remote, loop, false);
     }
 
     // 1. the first datagram

@@ -93,12 +93,16 @@ final class VerdictQueue implements AutoCloseable {
     private final IoEventLoop queueLoop; // reads the queue and runs every queued flow; null: a thread of its own
     private NfqBatch batch; // the queue loop's (on the thread reader, the thread's own)
     private IoRegistration registration;
+    /** TCP flows start attribution on the queue loop ({@link QueuedFlow#attributeOnLoop}); off: on the decision pool. */
+    private final boolean attributeOnLoop;
     private Thread batchThread; // while a batch is handled: the thread handling it (written and compared by it alone)
 
     private VerdictQueue(FlowEngine engine, EventLoopGroup group, NfQueue queue, SockDiag diag, int interceptMark,
                          boolean failOpen, IoEventLoop queueLoop) {
         this.engine = engine;
         this.queueLoop = queueLoop;
+        this.attributeOnLoop = queueLoop != null
+                && Boolean.parseBoolean(System.getProperty("netext.flow.attributeOnLoop", "true"));
         this.group = group;
         this.queue = queue;
         this.diag = diag;
@@ -220,7 +224,7 @@ final class VerdictQueue implements AutoCloseable {
         if (log.isDebugEnabled()) log.debug("queued {} -> {} flags {} seq {} {} bytes ({})", key.client(), key.remote(),
                 Integer.toHexString(flags), Integer.toUnsignedString(seq), data.length, known == null ? "new" : "known");
         if (syn && (known == null || known.closed())) { // a new connection (its port may be a closed flow's, lingering)
-            QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), loopForNewFlow());
+            QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), loopForNewFlow(), attributeOnLoop);
             flows.put(key, created);
             created.synQueued(id, mark, seq);
         } else if (known instanceof QueuedTcpFlow f) {

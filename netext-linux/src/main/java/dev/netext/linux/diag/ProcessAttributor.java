@@ -90,6 +90,32 @@ public final class ProcessAttributor implements AutoCloseable {
         return attributeOwner(found);
     }
 
+    /** Remembered socket fds a {@link #attributeQuickly} tries at most. */
+    static final int QUICK_GUESSES = 8;
+
+    /**
+     * The process behind a flow's socket when it is found cheaply, else null (then {@link #attribute}): the socket by
+     * its 4-tuple, its holder from {@link ProcFdIndex#pidOfRemembered} (no directory listed), its facts from
+     * {@link ProcessFactsCache#cached} (no command line read), the fd checked again. A bounded cost — a sock_diag
+     * request, a few {@code readlink}s, two small reads — for a caller that must not block long, an event loop.
+     */
+    public ProcessInfo attributeQuickly(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
+            throws LinuxException {
+        Optional<SocketOwner> found = diag.lookup(protocol, local, remote);
+        if (found.isEmpty() || !found.get().hasInode()) return null;
+        SocketOwner owner = found.get();
+        int pid = index.pidOfRemembered(owner.inode(), QUICK_GUESSES);
+        if (pid <= 0) return null;
+        int fd = index.fdOf(owner.inode(), pid);
+        ProcessInfo.Builder b = fd < 0 ? null : facts.cached(pid, owner.uid());
+        if (b == null || !index.holds(pid, fd, owner.inode())) return null;
+        lookups.incrementAndGet();
+        sockets.incrementAndGet();
+        processes.incrementAndGet();
+        ProcessInfo info = b.build();
+        return info.uid().isPresent() ? info : b.uid(owner.uid()).build();
+    }
+
     private ProcessInfo attributeOwner(Optional<SocketOwner> found) {
         if (found.isEmpty()) return ProcessInfo.UNKNOWN;
         SocketOwner owner = found.get();

@@ -67,12 +67,8 @@ public final class ProcessFactsCache {
         String image = image(ProcFiles.read(dir + "/stat", STAT_BYTES)); // before the facts: an exec after is seen next time
         byte[] cgroup = ProcFiles.read(dir + "/cgroup", ProcFiles.MAX_BYTES);
         long now = System.nanoTime();
-        Entry e = entries.get(pid);
-        if (e != null && image != null && cgroup != null && e.image.equals(image) && Arrays.equals(e.cgroup, cgroup)
-                && now - e.readAt < MAX_AGE_NANOS && socketUid >= 0 && e.info.uid().orElse(-1) == socketUid) {
-            hits.incrementAndGet();
-            return e.info.toBuilder();
-        }
+        ProcessInfo.Builder cached = valid(pid, socketUid, image, cgroup, now);
+        if (cached != null) return cached;
         reads.incrementAndGet();
         ProcessInfo.Builder b = reader.read(pid, cgroup);
         if (image == null || cgroup == null) {
@@ -83,6 +79,27 @@ public final class ProcessFactsCache {
         ProcessInfo info = b.build();
         entries.put(pid, new Entry(image, cgroup, info, now));
         return info.toBuilder();
+    }
+
+    /**
+     * {@code pid}'s facts when the cache holds them and they are still valid, else null — two small reads, never the
+     * process's command line (whose read can wait on the process's memory map lock): bounded enough for an event loop.
+     */
+    public ProcessInfo.Builder cached(int pid, long socketUid) {
+        if (!enabled || !entries.containsKey(pid)) return null;
+        String dir = proc + "/" + pid;
+        String image = image(ProcFiles.read(dir + "/stat", STAT_BYTES));
+        return valid(pid, socketUid, image, ProcFiles.read(dir + "/cgroup", ProcFiles.MAX_BYTES), System.nanoTime());
+    }
+
+    private ProcessInfo.Builder valid(int pid, long socketUid, String image, byte[] cgroup, long now) {
+        Entry e = entries.get(pid);
+        if (e != null && image != null && cgroup != null && e.image.equals(image) && Arrays.equals(e.cgroup, cgroup)
+                && now - e.readAt < MAX_AGE_NANOS && socketUid >= 0 && e.info.uid().orElse(-1) == socketUid) {
+            hits.incrementAndGet();
+            return e.info.toBuilder();
+        }
+        return null;
     }
 
     /** Lookups answered from the cache. */
