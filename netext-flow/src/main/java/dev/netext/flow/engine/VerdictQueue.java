@@ -51,11 +51,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone.
  *
  * <p>Pipeline: {@link NfQueue#receiveNow} (one batch) → parse IP and TCP or UDP in place → copy the payload (the
- * batch's buffer is reused) → the flow → held until judged → verdicts appended and sent in one {@code sendto} per flow.
+ * batch's buffer is reused) → the flow → held until judged → verdicts appended and sent in one {@code sendto} (per
+ * batch for those given while the batch is handled, {@link #flush}; else per flow).
  *
  * <p>Threads: the queue's socket is registered on one of the engine's event loops ({@link QueueReader}), and every
  * queued flow lives on that loop, so a packet reaches its flow with no hop and no wake-up (a hop to another loop cost
- * 10–45 µs per queued packet, measured with {@link SetupStages}). {@code -Dnetext.flow.queueThread=true} restores the
+ * 11–68 µs p50 per queued packet at load 11–27, measured with {@link SetupStages}). {@code -Dnetext.flow.queueThread=true} restores the
  * earlier reader, a thread of its own handing each packet to its flow's loop (for side-by-side measurements).
  */
 final class VerdictQueue implements AutoCloseable {
