@@ -9,6 +9,8 @@
 # --udp-gso-client / --udp-gso-echo (the client / the echo send GSO trains, as QUIC stacks do), --veth-gro,
 # --udp-datagrams 20000
 # --cases gateway: forwarded TCP through a gateway namespace alone (direct, fast path, terminated; netext CPU s/GB)
+# --cases setup: the fast path's added setup alone, its variants interleaved (stages with
+# NETEXT_BENCH_JVM_OPTS=-Dnetext.flow.setupStages=true)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec bench/netext-bench flows "$@"

@@ -40,7 +40,7 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--udp-datagrams", converter = OptionRange.PositiveInt.class, defaultValue = "20000", description = "flows (UDP part): datagrams per probe") int udpDatagrams;
     @Option(names = "--udp-gso-echo", description = "flows (UDP part): the echo reads with GRO and answers in GSO trains, as a QUIC server with GSO does") boolean udpGsoEcho;
     @Option(names = "--udp-gso-client", description = "flows (UDP part): the client sends its window as UDP GSO trains, as QUIC stacks do") boolean udpGsoClient;
-    @Option(names = "--cases", split = ",", description = "wireguard: only these cases (veth, go-go, nx-go, go-nx, nx-nx; default all); flows: udp for the UDP part alone, gateway for forwarded TCP alone (direct, fast path, terminated)") List<String> cases = new ArrayList<>();
+    @Option(names = "--cases", split = ",", description = "wireguard: only these cases (veth, go-go, nx-go, go-nx, nx-nx; default all); flows: udp for the UDP part alone, gateway for forwarded TCP alone (direct, fast path, terminated), setup for the fast path's setup alone (variants interleaved)") List<String> cases = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -76,6 +76,7 @@ public final class BenchMain implements Callable<Integer> {
                 }
                 if (cases.equals(List.of("gateway")))
                     yield new GatewayFlowBench(System.out, seconds == 0 ? 5 : seconds, rounds).run();
+                if (cases.equals(List.of("setup"))) yield new FlowSetupBench(System.out, rounds, connections).run();
                 yield new FlowBench(System.out, seconds == 0 ? 5 : seconds, rounds, connections).run();
             }
             default -> throw new UserError("unknown capability '" + capability + "'; known: tunnel, dns, packet-filter, wireguard, flows");

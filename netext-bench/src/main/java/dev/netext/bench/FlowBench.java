@@ -129,7 +129,7 @@ final class FlowBench {
     private record Measured(double gbps, Setups latencies, Setups latenciesWithoutProcess) {}
 
     /** Connect-to-first-byte times, and this JVM's CPU time per connection meanwhile (client, echo server, netext). */
-    private record Setups(long[] nanos, double cpuMicrosPerFlow) {}
+    record Setups(long[] nanos, double cpuMicrosPerFlow) {}
 
     private Measured measure(NetworkNamespace c, FlowEngineConfig cfg) throws Exception {
         FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
@@ -206,6 +206,11 @@ final class FlowBench {
 
     /** Connect, send a short HTTP request, receive its first byte back: the time a short request waits, per connection. */
     private Setups latencies(NetworkNamespace c) throws Exception {
+        return latencies(c, connections);
+    }
+
+    /** {@link #latencies(NetworkNamespace)} over {@code connections} connections. */
+    static Setups latencies(NetworkNamespace c, int connections) throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         return c.runInside(() -> {
             long[] out = new long[connections];

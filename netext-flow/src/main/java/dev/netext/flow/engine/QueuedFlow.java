@@ -18,6 +18,9 @@ import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.netext.linux.LinuxException;
+import dev.netext.linux.diag.ProcessAttributor;
+
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Arrays;
@@ -55,10 +58,14 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
     protected volatile int verdictField; // 0 while undecided, else VerdictSteering.ACCEPTED | REJECTED | DROPPED
     protected boolean announcedRelease; // allowed, the held packets wait for the announcement
     protected volatile boolean gone;
+    final long[] stages; // SetupStages stamps (TCP, when on), else null
 
-    /** Starts attribution at once, on the queue's thread: the flow's first packet is held, so its socket exists. */
+    /**
+     * Starts attribution at once, on the queue's thread: the flow's first packet is held, so its socket exists. With
+     * {@code onLoop}, the caller starts it on the flow's loop instead ({@link #attributeOnLoop}).
+     */
     QueuedFlow(VerdictQueue queue, TransportProtocol protocol, InetSocketAddress client, InetSocketAddress remote,
-               boolean forwarded, EventLoop loop) {
+               boolean forwarded, EventLoop loop, boolean onLoop) {
         this.queue = queue;
         this.engine = queue.engine();
         this.protocol = protocol;
@@ -68,10 +75,32 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
         this.loop = loop;
         // another host's socket is not here to find: unknown at once, as the terminated gateway path finds it
         this.process = forwarded ? CompletableFuture.completedFuture(ProcessInfo.UNKNOWN)
-                : FlowPipeline.attribution(engine, protocol, client, remote);
+                : onLoop ? new CompletableFuture<>() : FlowPipeline.attribution(engine, protocol, client, remote);
+        this.stages = protocol == TransportProtocol.TCP ? SetupStages.start() : null;
+        if (stages != null) process.whenComplete((pi, e) -> SetupStages.stamp(stages, SetupStages.Stage.ATTRIBUTED));
     }
 
     TransportProtocol protocol() { return protocol; }
+
+    /**
+     * Attribution as the loop's next task — after the batch that held the first packet is answered, so the packet is
+     * on its way meanwhile: the cheap answer ({@link ProcessAttributor#attributeQuickly}: a known process, a cache hit;
+     * bounded, so on the loop) is done before the flow's next packet is handled, which then is decided with no hop to
+     * the decision pool and back; anything more (a new process, a scan) on the pool as before.
+     */
+    protected void attributeOnLoop() {
+        loop.execute(() -> {
+            ProcessInfo quick = null;
+            try {
+                quick = engine.attributor().attributeQuickly(protocol, client, remote);
+            } catch (LinuxException | RuntimeException e) {
+                log.debug("quick attribution: {}", e.toString());
+            }
+            if (quick != null) process.complete(quick);
+            else FlowPipeline.attribution(engine, protocol, client, remote).whenComplete((pi, e) ->
+                    process.complete(pi == null ? ProcessInfo.UNKNOWN : pi));
+        });
+    }
 
     // the path
 
@@ -140,11 +169,14 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
                 pipeline.id(), engine.config().providerName());
         verdictField = VerdictSteering.ACCEPTED;
         announcedRelease = true;
+        SetupStages.stamp(stages, SetupStages.Stage.DECIDED);
         pipeline.upstream(client, remote); // on the wire the flow is the application's own
         // as on the terminated path, the packets move once the flow's events carry its process (at most 100 ms)
         pipeline.whenAnnounced(() -> {
             announcedRelease = false;
             releaseHeld(VerdictSteering.ACCEPTED);
+            SetupStages.stamp(stages, SetupStages.Stage.DATA_RELEASED);
+            SetupStages.done(stages);
         });
     }
 

@@ -43,20 +43,27 @@ final class QueuedTcpFlow extends QueuedFlow {
     private boolean sawAfterSyn;
     private StreamPrefix prefix; // the client's first bytes, from the SYN on
 
+    /**
+     * {@code attributeOnLoop}: attribution starts on the loop once the SYN's batch is answered ({@link #attributeOnLoop});
+     * a forwarded flow has no local socket to attribute.
+     */
     QueuedTcpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, boolean forwarded,
-                     EventLoop loop) {
-        super(queue, TransportProtocol.TCP, client, remote, forwarded, loop);
+                  EventLoop loop, boolean attributeOnLoop) {
+        super(queue, TransportProtocol.TCP, client, remote, forwarded, loop, attributeOnLoop && !forwarded);
+        if (attributeOnLoop && !forwarded) attributeOnLoop();
     }
 
     // 1. the SYN
 
     /**
-     * The first SYN, on the queue's thread: the path is chosen right there when that takes a rule walk at most (a
-     * filter that {@link FilterDataProvider#decidesInline}, or a proxy chain: always terminated), so the SYN leaves
-     * without a hop to the flow's loop; else on the loop.
+     * The first SYN, on the queue's thread: the path is chosen right there when that is the flow's loop (the queue
+     * loop, {@link VerdictQueue}), or it takes a rule walk at most (a filter that
+     * {@link FilterDataProvider#decidesInline}, or a proxy chain: always terminated), so the SYN leaves without a hop
+     * to the flow's loop; else on the loop.
      */
     void synQueued(int packetId, int mark, int seq) {
-        if (!engine.proxies().isEmpty() || engine.provider().decidesInline()) syn(packetId, mark, seq);
+        SetupStages.stamp(stages, SetupStages.Stage.SYN_RECEIVED);
+        if (loop.inEventLoop() || !engine.proxies().isEmpty() || engine.provider().decidesInline()) syn(packetId, mark, seq);
         else loop.execute(() -> syn(packetId, mark, seq));
     }
 
@@ -75,6 +82,7 @@ final class QueuedTcpFlow extends QueuedFlow {
     @Override
     protected void onFastPath() {
         releaseHeld(VerdictSteering.PENDING);
+        SetupStages.stamp(stages, SetupStages.Stage.SYN_RELEASED);
         // a handshake that never completes still ends as a flow, as an unreachable upstream does on the other path
         handshakeTimer = loop.schedule(this::handshakeTimedOut, engine.config().connectTimeout().toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -90,6 +98,7 @@ final class QueuedTcpFlow extends QueuedFlow {
 
     /** A queued packet after the SYN: a duplicate SYN, the handshake's ACK, the first segments, a FIN or RST. */
     void packet(int packetId, int mark, boolean syn, int seq, int flags, byte[] payload) {
+        if (payload.length > 0) SetupStages.stamp(stages, SetupStages.Stage.DATA_ON_LOOP);
         if (terminated || judged()) { // a retransmitted SYN, or packets, queued before the verdict; sent at once (the
             queue.release(packetId, mark, terminated ? -1 : verdictField); // queue thread's flush may have run)
             queue.flush();

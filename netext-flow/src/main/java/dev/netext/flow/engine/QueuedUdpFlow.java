@@ -48,8 +48,8 @@ final class QueuedUdpFlow extends QueuedFlow {
     private ScheduledFuture<?> idleTimer;
 
     QueuedUdpFlow(VerdictQueue queue, InetSocketAddress client, InetSocketAddress remote, boolean forwarded,
-                     EventLoop loop) {
-        super(queue, TransportProtocol.UDP, client, remote, forwarded, loop);
+                  EventLoop loop) {
+        super(queue, TransportProtocol.UDP, client, remote, forwarded, loop, false);
     }
 
     // 1. the first datagram

@@ -22,6 +22,12 @@ import dev.netext.wire.TcpPacket;
 import dev.netext.wire.UdpPacket;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +55,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone, and
  * forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket here).
  *
- * <p>Pipeline: {@link NfQueue#receive} (one batch) → parse IP and TCP or UDP in place → copy the payload (the batch's
- * buffer is reused) → the flow's loop → held until judged → verdicts appended and sent in one {@code sendto} per flow.
+ * <p>Pipeline: {@link NfQueue#receiveNow} (one batch) → parse IP and TCP or UDP in place → copy the payload (the
+ * batch's buffer is reused) → the flow → held until judged → verdicts appended and sent in one {@code sendto} (per
+ * batch for those given while the batch is handled, {@link #flush}; else per flow).
+ *
+ * <p>Threads: the queue's socket is registered on one of the engine's event loops ({@link QueueReader}), and every
+ * queued flow lives on that loop, so a packet reaches its flow with no hop and no wake-up (a hop to another loop cost
+ * 11–68 µs p50 per queued packet at load 11–27, measured with {@link SetupStages}). {@code -Dnetext.flow.queueThread=true} restores the
+ * earlier reader, a thread of its own handing each packet to its flow's loop (for side-by-side measurements).
  */
 final class VerdictQueue implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VerdictQueue.class);
@@ -85,10 +97,19 @@ final class VerdictQueue implements AutoCloseable {
     private volatile RawIpSocket rawV4, rawV6;
     private TcpCloseMonitor closes; // opened in the namespace by the first reset (a loop thread is there)
     private boolean conntrackMissing; // said once
+    private final IoEventLoop queueLoop; // reads the queue and runs every queued flow; null: a thread of its own
+    private NfqBatch batch; // the queue loop's (on the thread reader, the thread's own)
+    private IoRegistration registration;
+    /** TCP flows start attribution on the queue loop ({@link QueuedFlow#attributeOnLoop}); off: on the decision pool. */
+    private final boolean attributeOnLoop;
+    private Thread batchThread; // while a batch is handled: the thread handling it (written and compared by it alone)
 
     private VerdictQueue(FlowEngine engine, EventLoopGroup group, NfQueue queue, SockDiag diag, int interceptMark,
-                         boolean failOpen) {
+                         boolean failOpen, IoEventLoop queueLoop) {
         this.engine = engine;
+        this.queueLoop = queueLoop;
+        this.attributeOnLoop = queueLoop != null
+                && Boolean.parseBoolean(System.getProperty("netext.flow.attributeOnLoop", "true"));
         this.group = group;
         this.queue = queue;
         this.diag = diag;
@@ -109,33 +130,81 @@ final class VerdictQueue implements AutoCloseable {
             q.close();
             throw e;
         }
-        VerdictQueue v = new VerdictQueue(engine, group, q, diag, interceptMark, failOpen);
+        IoEventLoop queueLoop = Boolean.getBoolean("netext.flow.queueThread") ? null : (IoEventLoop) group.next();
+        VerdictQueue v = new VerdictQueue(engine, group, q, diag, interceptMark, failOpen, queueLoop);
         try {
             v.closes = TcpCloseMonitor.open(v::socketClosed);
+            if (queueLoop != null) v.registerOnLoop();
         } catch (LinuxException | RuntimeException e) {
             v.close();
             throw e;
         }
-        v.thread = Thread.ofPlatform().name("flow-verdicts-" + queueNumber).daemon().start(v::run);
+        if (queueLoop == null) v.thread = Thread.ofPlatform().name("flow-verdicts-" + queueNumber).daemon().start(v::run);
         v.sweeper.scheduleWithFixedDelay(v::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         return v;
     }
 
     FlowEngine engine() { return engine; }
 
-    private void run() {
-        try (NfqBatch batch = new NfqBatch(64, 4 << 20)) {
-            while (!stopping) {
-                int n = queue.receive(batch, 100);
-                if (batch.errors() > 0) // a verdict for a packet the kernel no longer holds, say
-                    log.warn("queue {}: {} verdicts refused (errno {})", queue.queueNumber(), batch.errors(), batch.lastErrno());
-                for (int i = 0; i < n; i++) handle(batch.get(i));
-                if (n > 0) flush();
+    /** The queue's socket joins the queue loop's epoll set (level-triggered: what one batch leaves wakes it again). */
+    private void registerOnLoop() throws LinuxException {
+        batch = new NfqBatch(BATCH, BATCH_BYTES);
+        var registered = queueLoop.register(new QueueReader()).awaitUninterruptibly();
+        if (!registered.isSuccess())
+            throw new LinuxException("registering the verdict queue on an event loop: " + registered.cause(), 0);
+        registration = registered.getNow();
+        registration.submit(EpollIoOps.EPOLLIN);
+    }
+
+    private static final int BATCH = 64, BATCH_BYTES = 4 << 20;
+
+    /** The queue's socket on the queue loop: each readiness drains one batch, on that loop. */
+    private final class QueueReader implements EpollIoHandle {
+        private final FileDescriptor fd = new FileDescriptor(queue.fd());
+
+        @Override public FileDescriptor fd() { return fd; }
+
+        @Override
+        public void handle(IoRegistration r, IoEvent event) {
+            if (stopping) return;
+            try {
+                handleBatch(queue.receiveNow(batch));
+            } catch (LinuxException | RuntimeException e) {
+                log.error("flow verdict queue failed; new connections get the failure setting", e);
+                r.cancel();
             }
+        }
+
+        @Override
+        public void close() {
+            // the loop is shutting down; the queue's socket is the NfQueue's, closed by VerdictQueue.close
+        }
+    }
+
+    /** The reader of {@code -Dnetext.flow.queueThread=true}: a thread of its own. */
+    private void run() {
+        try (NfqBatch own = new NfqBatch(BATCH, BATCH_BYTES)) {
+            batch = own;
+            while (!stopping) handleBatch(queue.receive(own, 100));
         } catch (LinuxException | RuntimeException e) {
             if (!stopping) log.error("flow verdict queue failed; new connections get the failure setting", e);
         }
     }
+
+    private void handleBatch(int n) {
+        if (batch.errors() > 0) // a verdict for a packet the kernel no longer holds, say
+            log.warn("queue {}: {} verdicts refused (errno {})", queue.queueNumber(), batch.errors(), batch.lastErrno());
+        batchThread = Thread.currentThread();
+        try {
+            for (int i = 0; i < n; i++) handle(batch.get(i));
+        } finally {
+            batchThread = null;
+        }
+        if (n > 0) flush();
+    }
+
+    /** Where a new queued flow lives: the queue loop (no hop from the reader), else any loop. */
+    private EventLoop loopForNewFlow() { return queueLoop != null ? queueLoop : group.next(); }
 
     private void handle(NfqPacket p) {
         ByteBuffer b = p.payloadBuffer();
@@ -163,11 +232,14 @@ final class VerdictQueue implements AutoCloseable {
         if (log.isDebugEnabled()) log.debug("queued {} -> {} flags {} seq {} {} bytes ({})", key.client(), key.remote(),
                 Integer.toHexString(flags), Integer.toUnsignedString(seq), data.length, known == null ? "new" : "known");
         if (syn && (known == null || known.closed())) { // a new connection (its port may be a closed flow's, lingering)
-            QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), forwarded, group.next());
+            QueuedTcpFlow created = new QueuedTcpFlow(this, key.client(), key.remote(), forwarded, loopForNewFlow(),
+                    attributeOnLoop);
             flows.put(key, created);
             created.synQueued(id, mark, seq);
         } else if (known instanceof QueuedTcpFlow f) {
-            f.loop.execute(() -> f.packet(id, mark, syn, seq, flags, data));
+            if (data.length > 0) SetupStages.stamp(f.stages, SetupStages.Stage.DATA_RECEIVED);
+            if (f.loop.inEventLoop()) f.packet(id, mark, syn, seq, flags, data);
+            else f.loop.execute(() -> f.packet(id, mark, syn, seq, flags, data));
         } else {
             // a connection marked pending whose flow this instance does not know (a crashed instance judged it)
             release(id, mark, failOpen ? VerdictSteering.ACCEPTED : VerdictSteering.REJECTED);
@@ -184,14 +256,16 @@ final class VerdictQueue implements AutoCloseable {
         int id = p.packetId(), mark = p.mark();
         QueuedFlow known = flows.get(key);
         if (known instanceof QueuedUdpFlow f && !f.closed()) {
-            f.loop.execute(() -> f.datagram(id, mark, data));
+            if (f.loop.inEventLoop()) f.datagram(id, mark, data);
+            else f.loop.execute(() -> f.datagram(id, mark, data));
         } else if (udpFlows.get() >= MAX_UDP_FLOWS) {
             release(id, mark, -1); // too many known: the terminated path, which has bounds of its own
         } else {
             QueuedUdpFlow created = new QueuedUdpFlow(this, key.client(), key.remote(),
-                    p.hook() == NfqueueH.NF_INET_PRE_ROUTING, group.next());
+                    p.hook() == NfqueueH.NF_INET_PRE_ROUTING, loopForNewFlow());
             if (flows.put(key, created) == null) udpFlows.incrementAndGet();
-            created.loop.execute(() -> created.first(id, mark, data));
+            if (created.loop.inEventLoop()) created.first(id, mark, data);
+            else created.loop.execute(() -> created.first(id, mark, data));
         }
     }
 
@@ -219,7 +293,12 @@ final class VerdictQueue implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the verdicts appended so far. While the queue's thread handles a batch, its flows' verdicts wait for the
+     * batch's end, all in one {@code sendto} (a burst of new connections: one system call, not one per flow).
+     */
     void flush() {
+        if (batchThread == Thread.currentThread()) return;
         try {
             queue.flush();
         } catch (LinuxException e) {
@@ -305,6 +384,13 @@ final class VerdictQueue implements AutoCloseable {
     public void close() {
         stopping = true;
         sweeper.shutdownNow();
+        if (registration != null) { // off the loop's epoll set before the socket closes; then no batch is being read
+            IoRegistration r = registration;
+            var cancelled = queueLoop.submit(() -> r.cancel());
+            if (cancelled.awaitUninterruptibly(2000) && cancelled.isSuccess()) batch.close();
+        } else if (batch != null && queueLoop != null) {
+            batch.close(); // registering failed
+        }
         if (thread != null) {
             try {
                 thread.join(2000);

@@ -69,4 +69,21 @@ class StreamPrefixTest {
         assertThat(gap.length()).isZero();
         assertThat(gap.full()).as("early bytes up to the capacity: naming must not wait for more").isTrue();
     }
+
+    @Test
+    void growsPastItsFirstBufferUpToTheCapacityKeepingTheBytes() {
+        int capacity = 5 * StreamPrefix.INITIAL;
+        byte[] stream = new byte[capacity + 500];
+        for (int i = 0; i < stream.length; i++) stream[i] = (byte) (i * 31);
+        StreamPrefix s = new StreamPrefix(capacity, ISN + 1);
+        int step = StreamPrefix.INITIAL - 300; // segments that straddle the first buffer's end
+        for (int from = 0; from < stream.length; from += step) {
+            s.add(ISN + 1 + from, slice(stream, from, Math.min(stream.length, from + step)));
+            byte[] kept = Arrays.copyOf(s.buffer().array(), s.length());
+            assertThat(kept).isEqualTo(slice(stream, 0, Math.min(capacity, Math.min(stream.length, from + step))));
+        }
+        assertThat(s.length()).isEqualTo(capacity);
+        assertThat(s.full()).isTrue();
+        assertThat(s.inOrder()).isEqualTo(stream.length);
+    }
 }

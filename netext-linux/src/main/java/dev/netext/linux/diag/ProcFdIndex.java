@@ -78,7 +78,7 @@ public final class ProcFdIndex {
             cache.remove(inode, h);
         }
         scans.incrementAndGet();
-        int pid = fromRecentHolders(inode, false);
+        int pid = fromRecentHolders(inode, false, MAX_GUESSES);
         if (pid > 0) {
             recentHits.incrementAndGet();
             return pid;
@@ -86,7 +86,7 @@ public final class ProcFdIndex {
         int[] pids = pids();
         pid = fromNewest(pids, inode);
         if (pid > 0) return pid;
-        pid = fromRecentHolders(inode, true);
+        pid = fromRecentHolders(inode, true, 0);
         if (pid > 0) {
             recentHits.incrementAndGet();
             return pid;
@@ -114,7 +114,7 @@ public final class ProcFdIndex {
      * Tries the recent holders: their remembered socket fds ({@code full} false), or all fds of the first few
      * ({@code full} true); the pid, or -1.
      */
-    private int fromRecentHolders(long inode, boolean full) {
+    private int fromRecentHolders(long inode, boolean full, int guesses) {
         int[] pids;
         int[][] fds;
         synchronized (recent) {
@@ -135,7 +135,7 @@ public final class ProcFdIndex {
             }
             return -1;
         }
-        int budget = MAX_GUESSES;
+        int budget = guesses;
         boolean[] dead = new boolean[pids.length];
         for (int i = 0; i < pids.length && budget > 0; i++) {
             dead[i] = !Files.isDirectory(proc.resolve(Integer.toString(pids[i])).resolve("fd"));
@@ -152,6 +152,22 @@ public final class ProcFdIndex {
             }
         }
         return -1;
+    }
+
+    /**
+     * As {@link #pidOf}, but only from the cache and at most {@code guesses} remembered socket fds of the recent holders
+     * (one {@code readlink} each): no directory is listed, so the cost is bounded; -1 when that does not find it.
+     */
+    public int pidOfRemembered(long inode, int guesses) {
+        if (inode <= 0) return -1;
+        Holder h = cache.get(inode);
+        if (h != null && holds(h.pid, h.fd, inode)) {
+            hits.incrementAndGet();
+            return h.pid;
+        }
+        int pid = fromRecentHolders(inode, false, guesses);
+        if (pid > 0) recentHits.incrementAndGet();
+        return pid;
     }
 
     /** The recent holders, most recent first. */

@@ -34,6 +34,11 @@ public final class ProcProcessReader {
 
     /** A builder filled with what could be read about {@code pid}; the files are read by {@link ProcFiles}. */
     public ProcessInfo.Builder read(int pid) {
+        return read(pid, null);
+    }
+
+    /** As {@link #read(int)}, with {@code /proc/PID/cgroup} already read ({@code cgroupFile}; null: read it here). */
+    ProcessInfo.Builder read(int pid, byte[] cgroupFile) {
         Path dir = proc.resolve(Integer.toString(pid));
         ProcessInfo.Builder b = ProcessInfo.builder().pid(pid);
         try {
@@ -53,7 +58,7 @@ public final class ProcProcessReader {
             if (uid >= 0) b.uid(uid);
             if (gid >= 0) b.gid(gid);
         }
-        byte[] cgroupFile = ProcFiles.read(dir.resolve("cgroup").toString(), ProcFiles.MAX_BYTES);
+        if (cgroupFile == null) cgroupFile = ProcFiles.read(dir.resolve("cgroup").toString(), ProcFiles.MAX_BYTES);
         String cgroup = cgroupFile == null ? null : parseCgroupV2(new String(cgroupFile, StandardCharsets.UTF_8));
         if (cgroup != null) {
             b.cgroupPath(cgroup);

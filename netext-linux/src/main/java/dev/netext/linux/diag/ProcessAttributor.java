@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       client's packets were redirected, so its socket's peer is another address), by its local end alone
  *       ({@link #attributeRedirected});</li>
  *   <li>{@link ProcFdIndex}: inode → pid, cached, each cached answer re-checked;</li>
- *   <li>{@link ProcProcessReader}: pid → executable, command line, uid, gid, cgroup, container id;</li>
+ *   <li>{@link ProcProcessReader}: pid → executable, command line, uid, gid, cgroup, container id; through
+ *       {@link ProcessFactsCache}, which gives them again while the process is still the one read;</li>
  *   <li>the fd is checked once more after reading, so a pid reused in between is not reported.</li>
  * </ol>
  * When the process cannot be found (it exited, or holds the socket in another PID namespace) the socket's uid is
@@ -25,21 +26,27 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ProcessAttributor implements AutoCloseable {
     private final SockDiag diag;
     private final ProcFdIndex index;
-    private final ProcProcessReader reader;
+    private final ProcessFactsCache facts;
     private final AtomicLong lookups = new AtomicLong();
     private final AtomicLong sockets = new AtomicLong();
     private final AtomicLong processes = new AtomicLong();
     private final AtomicLong byLocalEnd = new AtomicLong();
 
-    public ProcessAttributor(SockDiag diag, ProcFdIndex index, ProcProcessReader reader) {
+    public ProcessAttributor(SockDiag diag, ProcFdIndex index, ProcessFactsCache facts) {
         this.diag = diag;
         this.index = index;
-        this.reader = reader;
+        this.facts = facts;
     }
 
-    /** An attributor for sockets of the calling thread's network namespace, with its own cache. */
+    /**
+     * An attributor for sockets of the calling thread's network namespace, with its own caches
+     * ({@code -Dnetext.attribution.processCache=false}: every process read whole, for side-by-side measurements).
+     */
     public static ProcessAttributor open() throws LinuxException {
-        return new ProcessAttributor(SockDiag.open(), new ProcFdIndex(), new ProcProcessReader());
+        ProcProcessReader reader = new ProcProcessReader();
+        boolean cache = Boolean.parseBoolean(System.getProperty("netext.attribution.processCache", "true"));
+        return new ProcessAttributor(SockDiag.open(), new ProcFdIndex(),
+                cache ? new ProcessFactsCache(reader) : new ProcessFactsCache(reader, "/proc", false));
     }
 
     /**
@@ -83,6 +90,32 @@ public final class ProcessAttributor implements AutoCloseable {
         return attributeOwner(found);
     }
 
+    /** Remembered socket fds a {@link #attributeQuickly} tries at most. */
+    static final int QUICK_GUESSES = 8;
+
+    /**
+     * The process behind a flow's socket when it is found cheaply, else null (then {@link #attribute}): the socket by
+     * its 4-tuple, its holder from {@link ProcFdIndex#pidOfRemembered} (no directory listed), its facts from
+     * {@link ProcessFactsCache#cached} (no command line read), the fd checked again. A bounded cost — a sock_diag
+     * request, a few {@code readlink}s, two small reads — for a caller that must not block long, an event loop.
+     */
+    public ProcessInfo attributeQuickly(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
+            throws LinuxException {
+        Optional<SocketOwner> found = diag.lookup(protocol, local, remote);
+        if (found.isEmpty() || !found.get().hasInode()) return null;
+        SocketOwner owner = found.get();
+        int pid = index.pidOfRemembered(owner.inode(), QUICK_GUESSES);
+        if (pid <= 0) return null;
+        int fd = index.fdOf(owner.inode(), pid);
+        ProcessInfo.Builder b = fd < 0 ? null : facts.cached(pid, owner.uid());
+        if (b == null || !index.holds(pid, fd, owner.inode())) return null;
+        lookups.incrementAndGet();
+        sockets.incrementAndGet();
+        processes.incrementAndGet();
+        ProcessInfo info = b.build();
+        return info.uid().isPresent() ? info : b.uid(owner.uid()).build();
+    }
+
     private ProcessInfo attributeOwner(Optional<SocketOwner> found) {
         if (found.isEmpty()) return ProcessInfo.UNKNOWN;
         SocketOwner owner = found.get();
@@ -92,7 +125,7 @@ public final class ProcessAttributor implements AutoCloseable {
         int pid = index.pidOf(owner.inode(), owner.uid());
         if (pid <= 0) return socketOnly;
         int fd = index.fdOf(owner.inode(), pid);
-        ProcessInfo.Builder b = reader.read(pid);
+        ProcessInfo.Builder b = facts.read(pid, owner.uid());
         if (fd < 0 || !index.holds(pid, fd, owner.inode())) return socketOnly; // exited or reused meanwhile
         processes.incrementAndGet();
         ProcessInfo info = b.build();
@@ -112,6 +145,8 @@ public final class ProcessAttributor implements AutoCloseable {
     public long processesFound() { return processes.get(); }
 
     public ProcFdIndex index() { return index; }
+
+    public ProcessFactsCache facts() { return facts; }
 
     @Override
     public void close() {

@@ -107,6 +107,23 @@ public final class NfQueue implements AutoCloseable {
         batch.clear();
         if (closed) throw new LinuxException("queue is closed", Errno.EBADF);
         if (!socket.awaitReadable(timeoutMillis)) return 0;
+        return drain(batch);
+    }
+
+    /**
+     * Drains what is waiting now into {@code batch}, without waiting: for a caller told by its own poller (an event
+     * loop's epoll, {@link #fd}) that the socket is readable. Returns the number of packets, 0 when none waited.
+     */
+    public int receiveNow(NfqBatch batch) throws LinuxException {
+        batch.clear();
+        if (closed) throw new LinuxException("queue is closed", Errno.EBADF);
+        return drain(batch);
+    }
+
+    /** The socket's file descriptor, to be polled for input (owned here: closed by {@link #close}). */
+    public int fd() { return socket.fd(); }
+
+    private int drain(NfqBatch batch) throws LinuxException {
         MemorySegment buf = batch.buffer;
         long offset = 0;
         int flags = 0;
