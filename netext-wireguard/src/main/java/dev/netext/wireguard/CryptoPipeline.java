@@ -1,5 +1,8 @@
 package dev.netext.wireguard;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +46,7 @@ public final class CryptoPipeline<B extends CryptoPipeline.Batch> implements Aut
         protected abstract void deliver();
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(CryptoPipeline.class);
     /** Batches smaller than this run on the owner alone (a worker's wake-up costs more than sealing a few). */
     static final int INLINE_BELOW = 16;
     /**
@@ -166,7 +170,7 @@ public final class CryptoPipeline<B extends CryptoPipeline.Batch> implements Aut
             try {
                 batch.run(from, Math.min(batch.count, from + batch.chunkSize));
             } catch (RuntimeException e) {
-                failures.incrementAndGet();
+                failed(e);
             } finally {
                 if (batch.remaining.decrementAndGet() == 0) deliverReady();
             }
@@ -185,7 +189,7 @@ public final class CryptoPipeline<B extends CryptoPipeline.Batch> implements Aut
                     try {
                         b.deliver();
                     } catch (RuntimeException e) {
-                        failures.incrementAndGet();
+                        failed(e);
                     }
                     head = ++h;
                 }
@@ -195,6 +199,12 @@ public final class CryptoPipeline<B extends CryptoPipeline.Batch> implements Aut
             Thread o = owner;
             if (o != null && o != Thread.currentThread()) LockSupport.unpark(o);
         }
+    }
+
+    /** Counted; logged the first time and every 10,000th (a bad packet must not flood the log). */
+    private void failed(RuntimeException e) {
+        long n = failures.incrementAndGet();
+        if (n == 1 || n % 10_000 == 0) LOG.warn("batch step failed ({} so far): {}", n, e.toString(), e);
     }
 
     private void routineWork() {
