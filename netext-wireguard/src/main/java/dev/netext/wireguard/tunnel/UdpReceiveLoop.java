@@ -45,8 +45,9 @@ final class UdpReceiveLoop implements UdpBatchReceiver.Sink {
     private BatchOpener current;
 
     /**
-     * {@code receivers}: one per batch in flight, each with views for at least the pipeline's depth × an opener's
-     * capacity datagrams; the first one is polled and woken up.
+     * {@code receivers}: one per batch in flight, each with views for at least (the pipeline's depth + 1) × an
+     * opener's capacity datagrams (a receiver reuses a view before {@link #datagram} can wait for a free opener); the
+     * first one is polled and woken up.
      */
     UdpReceiveLoop(UdpBatchReceiver[] receivers, CryptoPipeline<BatchOpener> pipeline, Device device, Runnable flushReplies) {
         this.receivers = receivers;
@@ -69,7 +70,7 @@ final class UdpReceiveLoop implements UdpBatchReceiver.Sink {
             current.add(datagram, from);
             if (current.isFull()) submitCurrent();
         } catch (RuntimeException e) {
-            LOG.warn("datagram from {} dropped: {}", from, e.toString());
+            LOG.warn("datagram from {} dropped: {}", from, e.toString(), e);
         }
     }
 

@@ -129,7 +129,9 @@ public final class UdpTransport implements AutoCloseable {
         Runnable afterDelivery = () -> { sink.flush(); batcher.flush(); };
         try {
             for (int i = 0; i < depth; i++) {
-                rs[i] = new UdpBatchReceiver(fd, UdpReceiveLoop.MESSAGES, UdpBatchReceiver.MAX_SLOT, depth * BURST);
+                // views: the openers in flight hold up to depth × BURST, and the receiver points the next view at its
+                // datagram before the loop can wait for a free opener: one more opener's worth
+                rs[i] = new UdpBatchReceiver(fd, UdpReceiveLoop.MESSAGES, UdpBatchReceiver.MAX_SLOT, (depth + 1) * BURST);
                 openers[i] = new BatchOpener(device, BURST, afterDelivery);
             }
         } catch (IOException | RuntimeException e) {
