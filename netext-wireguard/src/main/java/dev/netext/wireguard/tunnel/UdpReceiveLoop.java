@@ -70,7 +70,7 @@ final class UdpReceiveLoop implements UdpBatchReceiver.Sink {
             current.add(datagram, from);
             if (current.isFull()) submitCurrent();
         } catch (RuntimeException e) {
-            LOG.warn("datagram from {} dropped: {}", from, e.toString(), e);
+            LOG.warn("datagram from {} dropped: {}", from, e.toString());
         }
     }
 
