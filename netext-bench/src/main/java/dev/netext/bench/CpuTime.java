@@ -3,6 +3,9 @@ package dev.netext.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * A process's CPU time (user + system, all its threads, the dead ones included) from {@code /proc/PID/stat}, for
@@ -23,6 +26,28 @@ final class CpuTime {
         // fields after the command name (which may hold spaces) start at ")": state is field 3, utime 14, stime 15
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /**
+     * utime + stime per thread of {@code pid}, in clock ticks, summed by thread name (a pool's threads share a prefix:
+     * digits are dropped from the name, so "wireguard-seal-0" and "-1" count as one).
+     */
+    static Map<String, Long> threadTicks(long pid) throws IOException {
+        Map<String, Long> byName = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;                                          // the thread ended meanwhile
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9a-f]{6,}|[0-9]+", "#");
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                byName.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+            }
+        }
+        return byName;
     }
 
     static double micros(long ticks) {

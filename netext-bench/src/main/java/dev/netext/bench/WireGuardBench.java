@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -120,16 +122,62 @@ public final class WireGuardBench {
                 if (!ping.ok()) throw new IOException(c.label() + ": no ping through the tunnel:\n" + ping.output());
                 iperf(a, b, B_IN, 2); // warm-up (JIT, TCP)
                 long sender0 = CpuTime.ticks(sides.get(0).pid()), receiver0 = CpuTime.ticks(sides.get(1).pid());
+                Map<String, Long> senderThreads0 = CpuTime.threadTicks(sides.get(0).pid());
+                Map<String, Long> receiverThreads0 = CpuTime.threadTicks(sides.get(1).pid());
+                Map<String, Long> udp0 = udpCounters(b);
                 double[] r = rounds(a, b, B_IN);
                 long sender = CpuTime.ticks(sides.get(0).pid()) - sender0, receiver = CpuTime.ticks(sides.get(1).pid()) - receiver0;
                 double packets = Arrays.stream(r).sum() * 1e9 / 8 * seconds / CpuTime.SEGMENT_PAYLOAD;
                 out.printf(Locale.ROOT, "    CPU per packet: sender %.1f µs, receiver %.1f µs (%,.0f packets; load average %s)%n",
                         CpuTime.micros(sender) / packets, CpuTime.micros(receiver) / packets, packets, CpuTime.loadAverage());
+                Map<String, Long> senderThreads = CpuTime.threadTicks(sides.get(0).pid());
+                Map<String, Long> receiverThreads = CpuTime.threadTicks(sides.get(1).pid());
+                out.printf(Locale.ROOT, "    per thread, µs per packet: sender %s; receiver %s%n",
+                        perThread(senderThreads0, senderThreads, packets), perThread(receiverThreads0, receiverThreads, packets));
+                // the JIT compiles through the measured rounds when the machine is loaded: not a per-packet cost
+                out.printf(Locale.ROOT, "    CPU per packet without the JIT compiler's threads: sender %.1f µs, receiver %.1f µs%n",
+                        withoutJit(senderThreads0, senderThreads, packets), withoutJit(receiverThreads0, receiverThreads, packets));
+                Map<String, Long> udp1 = udpCounters(b);
+                out.printf(Locale.ROOT, "    receiver's UDP: %,d datagrams in, %,d receive-buffer errors%n",
+                        udp1.getOrDefault("InDatagrams", 0L) - udp0.getOrDefault("InDatagrams", 0L),
+                        udp1.getOrDefault("RcvbufErrors", 0L) - udp0.getOrDefault("RcvbufErrors", 0L));
                 return r;
             } finally {
                 for (Side s : sides.reversed()) s.stop().close();
             }
         }
+    }
+
+    /** The threads that used at least 0.1 µs per packet between two samples, busiest first. */
+    private static String perThread(Map<String, Long> before, Map<String, Long> after, double packets) {
+        StringBuilder sb = new StringBuilder();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), CpuTime.micros(e.getValue() - before.getOrDefault(e.getKey(), 0L)) / packets))
+                .filter(e -> e.getValue() >= 0.1)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())));
+        return sb.toString();
+    }
+
+    private static double withoutJit(Map<String, Long> before, Map<String, Long> after, double packets) {
+        long ticks = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            if (!e.getKey().contains("CompilerThre")) ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return CpuTime.micros(ticks) / packets;
+    }
+
+    /** The UDP line of {@code /proc/net/snmp} in {@code ns} (InDatagrams, RcvbufErrors, …): drops at the tunnel's socket. */
+    private static Map<String, Long> udpCounters(NetworkNamespace ns) throws Exception {
+        String[] lines = ns.run("cat", "/proc/net/snmp").orThrow().output().split("\n");
+        Map<String, Long> m = new HashMap<>();
+        for (int i = 0; i + 1 < lines.length; i++) {
+            if (!lines[i].startsWith("Udp: ") || !lines[i + 1].startsWith("Udp: ")) continue;
+            String[] k = lines[i].substring(5).trim().split("\\s+"), v = lines[i + 1].substring(5).trim().split("\\s+");
+            for (int j = 0; j < Math.min(k.length, v.length); j++) m.put(k[j], Long.parseLong(v[j]));
+            break;
+        }
+        return m;
     }
 
     private double[] rounds(NetworkNamespace client, NetworkNamespace server, String address) throws Exception {

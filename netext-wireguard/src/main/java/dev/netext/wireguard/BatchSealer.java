@@ -6,25 +6,29 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * A TUN batch to sealed datagrams, the sealing spread over {@link CryptoWorkers} (wireguard-go's send.go pipeline,
- * one batch at a time):
+ * One TUN batch on its way to sealed datagrams, a {@link CryptoPipeline.Batch} (wireguard-go's send.go pipeline with
+ * several batches in flight):
  *
  * <pre>
- *   1. in order, caller:   route each packet, take its peer's next counter under the staging lock (or stage it)
- *   2. parallel, workers:  pad and seal each slot into the slot's own buffers
- *   3. in order, caller:   timers and {@link Device.Outbound#sendDatagram} slot by slot: each peer's datagrams leave
- *                          in counter order, and the batch reaches the UDP batcher as one burst
+ *   1. in order, owner ({@link #prepare}):  route each packet of {@link #input}, take its peer's next counter under the
+ *                                           staging lock (or stage it)
+ *   2. parallel, any thread ({@link #run}):  pad and seal each slot into the slot's own buffers
+ *   3. in order, one thread ({@link #deliver}): timers and {@link Device.Outbound#sendDatagram} slot by slot, then
+ *                                           {@code afterDelivery} (the UDP flush): each peer's datagrams leave in
+ *                                           counter order, and the batch reaches the UDP batcher as one burst
  * </pre>
  *
- * Slot buffers are preallocated and only grow (for a packet larger than any before), so a batch allocates nothing.
- * One thread (the TUN reader) uses an instance.
+ * Counters are taken in step 1 and the pipeline delivers batches in the order they were prepared, so counter order
+ * and wire order agree across batches too. The input batch and the slot buffers are this object's own and reused
+ * (slot buffers only grow, for a packet larger than any before): a batch allocates nothing.
  */
-public final class BatchSealer {
+public final class BatchSealer extends CryptoPipeline.Batch {
     /** Slot buffers start at a full-MTU datagram and grow on demand. */
     static final int INITIAL_SLOT = 2048;
 
     private final Device device;
-    private final CryptoWorkers workers;
+    private final PacketBatch input;
+    private final Runnable afterDelivery;
     private final ByteBuffer[] packets;
     private final ByteBuffer[] plain;
     private final ByteBuffer[] sealed;
@@ -33,13 +37,16 @@ public final class BatchSealer {
     private final long[] counters;
     private final InetSocketAddress[] endpoints;
     private final Peer[] stagedPeers;
-    private final CryptoWorkers.RangeTask sealRange = this::sealRange;
     private int slots;
     private int stagedCount;
+    private long now;
 
-    public BatchSealer(Device device, CryptoWorkers workers, int capacity) {
+    /** Seals what is read into {@code input}; {@code afterDelivery} runs after each batch's datagrams are handed on. */
+    public BatchSealer(Device device, PacketBatch input, Runnable afterDelivery) {
+        int capacity = input.capacity();
         this.device = device;
-        this.workers = workers;
+        this.input = input;
+        this.afterDelivery = afterDelivery;
         this.packets = new ByteBuffer[capacity];
         this.plain = new ByteBuffer[capacity];
         this.sealed = new ByteBuffer[capacity];
@@ -54,16 +61,30 @@ public final class BatchSealer {
         }
     }
 
-    /** Routes, seals and sends every packet of {@code batch} (at most this sealer's capacity). */
-    public void send(PacketBatch batch) {
-        int count = batch.count();
-        if (count > packets.length) throw new IllegalArgumentException("batch of " + count + " > capacity " + packets.length);
+    /** Where the owner reads the next TUN batch (free again once this sealer was delivered). */
+    public PacketBatch input() { return input; }
+
+    /** Step 1 over every packet of {@link #input}: a slot with a counter each, or staged behind a handshake. */
+    public void prepare() {
+        now = device.nanoTime();
+        for (int i = 0, count = input.count(); i < count; i++) {
+            if (input.length(i) > 0) assign(input.packet(i), now);
+        }
+    }
+
+    @Override
+    protected int count() { return slots; }
+
+    /** Step 2, on any thread: each slot's packet padded and sealed into its own buffer. */
+    @Override
+    protected void run(int from, int to) {
+        for (int s = from; s < to; s++) device.sealPadded(keypairs[s], counters[s], packets[s], plain[s], sealed[s]);
+    }
+
+    /** Step 3: the datagrams out in slot order, staged packets, the flush; then the slots are cleared for reuse. */
+    @Override
+    protected void deliver() {
         try {
-            long now = device.nanoTime();
-            for (int i = 0; i < count; i++) {
-                if (batch.length(i) > 0) assign(batch.packet(i), now);
-            }
-            workers.forEach(slots, sealRange);
             Peer last = null;
             for (int s = 0; s < slots; s++) {
                 device.afterSeal(peers[s], sealed[s], endpoints[s], packets[s].remaining());
@@ -71,11 +92,13 @@ public final class BatchSealer {
                 last = peers[s];
             }
             for (int i = 0; i < stagedCount; i++) device.sendStaged(stagedPeers[i]);
+            afterDelivery.run();
         } finally {
             for (int s = 0; s < slots; s++) { packets[s] = null; peers[s] = null; keypairs[s] = null; endpoints[s] = null; }
             for (int i = 0; i < stagedCount; i++) stagedPeers[i] = null;
             slots = 0;
             stagedCount = 0;
+            input.clear();
         }
     }
 
@@ -103,11 +126,6 @@ public final class BatchSealer {
             endpoints[s] = to;
             ensureRoom(s, length + Constants.PADDING_MULTIPLE);
         }
-    }
-
-    /** Step 2, on any thread: each slot's packet padded and sealed into its own buffer. */
-    private void sealRange(int from, int to) {
-        for (int s = from; s < to; s++) device.sealPadded(keypairs[s], counters[s], packets[s], plain[s], sealed[s]);
     }
 
     private void markStaged(Peer peer) {

@@ -27,7 +27,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Thread-safety: {@link #send}, {@link #receive} and {@link #tick} may run on different threads; a peer's
  * packets from one sending thread leave in the order they were sent. {@link BatchSealer} and {@link BatchOpener} run
- * the same two directions a batch at a time, the crypto on worker threads.
+ * the same two directions with several batches in flight ({@link CryptoPipeline}), the crypto on worker threads.
  */
 public final class Device {
     /**

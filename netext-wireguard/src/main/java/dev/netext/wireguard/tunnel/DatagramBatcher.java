@@ -22,8 +22,12 @@ import java.nio.ByteBuffer;
  * released by Netty.
  */
 final class DatagramBatcher {
-    /** The kernel's UDP_MAX_SEGMENTS on older kernels. */
-    static final int MAX_SEGMENTS = 64;
+    /**
+     * Datagrams per GSO send: the kernel's UDP_MAX_SEGMENTS on older kernels, unless
+     * {@code -Dnetext.wireguard.gso.segments=N} asks for shorter trains (a peer that reads one datagram per system
+     * call takes a train as a burst into its socket buffer).
+     */
+    static final int MAX_SEGMENTS = Math.clamp(Integer.getInteger("netext.wireguard.gso.segments", 64), 1, 64);
     /** A GSO send is one UDP datagram before segmentation: its payload stays below 64 KiB. */
     static final int MAX_RUN_BYTES = 65_000;
 

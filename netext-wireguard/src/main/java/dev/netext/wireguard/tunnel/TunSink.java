@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Decrypted packets on their way to the TUN device: copied into one preallocated {@link PacketBatch} and written in
- * one batch per UDP read burst. Used by the UDP receive thread only (the TUN queue's single writer).
+ * one batch per UDP read burst. Used by whichever thread delivers a burst from the open pipeline, one at a time (the
+ * pipeline's delivery is exclusive and ordered): the TUN queue's single writer.
  */
 final class TunSink implements UdpTransport.InboundSink {
     private static final Logger LOG = LoggerFactory.getLogger(TunSink.class);

@@ -2,7 +2,7 @@ package dev.netext.wireguard.tunnel;
 
 import dev.netext.linux.udp.UdpBatchReceiver;
 import dev.netext.wireguard.BatchOpener;
-import dev.netext.wireguard.CryptoWorkers;
+import dev.netext.wireguard.CryptoPipeline;
 import dev.netext.wireguard.Device;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -72,7 +72,8 @@ public final class UdpTransport implements AutoCloseable {
     private volatile DatagramBatcher batcher;
     private volatile Channel channel;
     private volatile int mark;
-    private volatile UdpBatchReceiver receiver;
+    private volatile UdpBatchReceiver[] receivers;
+    private volatile CryptoPipeline<BatchOpener> openPipeline;
     private volatile Thread receiveThread;
 
     private UdpTransport() {
@@ -118,15 +119,30 @@ public final class UdpTransport implements AutoCloseable {
     }
 
     /**
-     * Starts receiving into {@code device} on a thread of its own, opening on {@code workers} (owned by the caller);
-     * decrypted packets go to {@code sink}. Once.
+     * Starts receiving into {@code device} on a thread of its own, opening on a pipeline of {@code threads} workers
+     * and {@code depth} bursts in flight; decrypted packets go to {@code sink}. Once.
      */
-    public void startReceiving(Device device, CryptoWorkers workers, InboundSink sink) throws IOException {
+    public void startReceiving(Device device, int threads, int depth, InboundSink sink) throws IOException {
         int fd = ((EpollDatagramChannel) channel).fd().intValue();
-        UdpBatchReceiver r = new UdpBatchReceiver(fd, UdpReceiveLoop.MESSAGES, UdpBatchReceiver.MAX_SLOT, BURST);
-        UdpReceiveLoop loop = new UdpReceiveLoop(r, new BatchOpener(device, workers, BURST), sink, () -> batcher.flush());
+        UdpBatchReceiver[] rs = new UdpBatchReceiver[depth];
+        BatchOpener[] openers = new BatchOpener[depth];
+        Runnable afterDelivery = () -> { sink.flush(); batcher.flush(); };
+        try {
+            for (int i = 0; i < depth; i++) {
+                // views: the openers in flight hold up to depth × BURST, and the receiver points the next view at its
+                // datagram before the loop can wait for a free opener: one more opener's worth
+                rs[i] = new UdpBatchReceiver(fd, UdpReceiveLoop.MESSAGES, UdpBatchReceiver.MAX_SLOT, (depth + 1) * BURST);
+                openers[i] = new BatchOpener(device, BURST, afterDelivery);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (UdpBatchReceiver r : rs) if (r != null) r.close();
+            throw e;
+        }
+        CryptoPipeline<BatchOpener> pipeline = new CryptoPipeline<>("wireguard-open", openers, threads);
+        UdpReceiveLoop loop = new UdpReceiveLoop(rs, pipeline, device, () -> batcher.flush());
         Thread t = Thread.ofPlatform().name("wireguard-udp-receive").daemon().unstarted(loop::routineReceive);
-        receiver = r;
+        receivers = rs;
+        openPipeline = pipeline;
         receiveThread = t;
         t.start();
     }
@@ -180,16 +196,17 @@ public final class UdpTransport implements AutoCloseable {
 
     /** Stops the receive thread before the socket closes (its fd must not be read once Netty may reuse it). */
     private void stopReceiving() {
-        UdpBatchReceiver r = receiver;
+        UdpBatchReceiver[] rs = receivers;
         Thread t = receiveThread;
-        if (r == null || t == null) return;
-        r.wakeUp();
+        if (rs == null || t == null) return;
+        rs[0].wakeUp();
         try {
             t.join(TimeUnit.SECONDS.toMillis(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!t.isAlive()) r.close();                               // else left to the process's exit
+        openPipeline.close();
+        if (!t.isAlive()) for (UdpBatchReceiver r : rs) r.close();   // else left to the process's exit
     }
 
     /** The channel only sends: writability for {@link WritabilityGate}, and socket errors. */

@@ -1,11 +1,10 @@
 package dev.netext.wireguard.tunnel;
 
 import dev.netext.api.net.IpPrefix;
-import dev.netext.api.tunnel.PacketBatch;
 import dev.netext.api.tunnel.PacketFlow;
-import dev.netext.wireguard.BatchSealer;
 import dev.netext.wireguard.BatchOpener;
-import dev.netext.wireguard.CryptoWorkers;
+import dev.netext.wireguard.BatchSealer;
+import dev.netext.wireguard.CryptoPipeline;
 import dev.netext.wireguard.Device;
 import dev.netext.wireguard.Key;
 import dev.netext.wireguard.Peer;
@@ -23,16 +22,16 @@ import java.util.concurrent.locks.LockSupport;
  * that move packets between them.
  *
  * <pre>
- *   routineReadFromTun:  TUN batch → {@link BatchSealer} (route, counters; seal on the workers; in order out)
- *                        → batcher → one flush per batch
- *   UDP receive thread:  recvmmsg burst → {@link BatchOpener} (open on the workers; replay, source check in order)
- *                        → TunSink → one TUN write per burst
+ *   routineReadFromTun:  TUN batch → {@link BatchSealer} (route, counters) → seal pipeline, and read the next batch
+ *                        while the workers seal; delivered in order → batcher → one flush per batch
+ *   UDP receive thread:  recvmmsg burst → {@link BatchOpener} → open pipeline (opened on the workers; replay, source
+ *                        check in order) → TunSink → one TUN write per burst
  *   routineTimers:       Device.tick at the next deadline (at most {@link #TIMER_GRANULARITY_NANOS} apart)
  * </pre>
  *
- * Each direction has one {@link CryptoWorkers} pool ({@link CryptoWorkers#defaultThreads()} threads besides the
- * direction's own thread); a batch is sealed or opened in parallel and handed on in slot order, so each peer's order
- * holds. Small batches stay on the direction's thread.
+ * Each direction has one {@link CryptoPipeline} ({@link CryptoPipeline#defaultThreads()} workers besides the
+ * direction's own thread, {@link CryptoPipeline#defaultDepth} batches in flight); batches are handed on in the order
+ * they were read, each in slot order, so each peer's order holds. Small batches stay on the direction's thread.
  */
 public final class WgInterface implements AutoCloseable {
     static final long TIMER_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -41,17 +40,16 @@ public final class WgInterface implements AutoCloseable {
     private final UdpTransport udp;
     private final Key privateKey;
     private final PacketFlow flow;
-    private final CryptoWorkers sealWorkers;
-    private final CryptoWorkers openWorkers;
+    private final CryptoPipeline<BatchSealer> sealPipeline;
 
-    private WgInterface(Device device, UdpTransport udp, Key privateKey, PacketFlow flow, CryptoWorkers sealWorkers,
-                        CryptoWorkers openWorkers) {
+    private WgInterface(Device device, UdpTransport udp, Key privateKey, PacketFlow flow, int threads, int depth) {
         this.device = device;
         this.udp = udp;
         this.privateKey = privateKey;
         this.flow = flow;
-        this.sealWorkers = sealWorkers;
-        this.openWorkers = openWorkers;
+        BatchSealer[] sealers = new BatchSealer[depth];
+        for (int i = 0; i < depth; i++) sealers[i] = new BatchSealer(device, flow.newBatch(), udp::flush);
+        this.sealPipeline = new CryptoPipeline<>("wireguard-seal", sealers, threads);
     }
 
     /**
@@ -61,22 +59,21 @@ public final class WgInterface implements AutoCloseable {
     public static WgInterface start(WgQuickConfig config, PacketFlow flow, int mtu, int mark) throws IOException {
         TunSink sink = new TunSink(flow);
         UdpTransport udp = UdpTransport.bind(config.iface().listenPort(), mark);
-        int threads = CryptoWorkers.defaultThreads();
-        CryptoWorkers sealWorkers = CryptoWorkers.create("wireguard-seal", threads);
-        CryptoWorkers openWorkers = CryptoWorkers.create("wireguard-open", threads);
+        int threads = CryptoPipeline.defaultThreads();
+        int depth = CryptoPipeline.defaultDepth(threads);
+        WgInterface wg = null;
         try {
             Device device = new Device(config.iface().privateKey(), udp.outbound(sink));
             device.setMtu(mtu);
-            WgInterface wg = new WgInterface(device, udp, config.iface().privateKey(), flow, sealWorkers, openWorkers);
+            wg = new WgInterface(device, udp, config.iface().privateKey(), flow, threads, depth);
             for (WgQuickConfig.PeerConfig p : config.peers()) wg.configure(p);
-            udp.startReceiving(device, openWorkers, sink);
+            udp.startReceiving(device, threads, depth, sink);
             for (Peer p : device.peers()) if (p.persistentKeepalive() > 0 && p.endpoint() != null) device.sendHandshakeInitiation(p, false);
             udp.flush();
             return wg;
         } catch (IOException | RuntimeException e) {
             udp.close();
-            sealWorkers.close();
-            openWorkers.close();
+            if (wg != null) wg.sealPipeline.close();
             throw e;
         }
     }
@@ -106,11 +103,15 @@ public final class WgInterface implements AutoCloseable {
 
     /** TUN → peers until the device closes. */
     public void routineReadFromTun() throws IOException {
-        PacketBatch batch = flow.newBatch();
-        BatchSealer sealer = new BatchSealer(device, sealWorkers, batch.capacity());
-        while (flow.readPackets(batch) >= 0) {
-            sealer.send(batch);
-            udp.flush();
+        try {
+            while (true) {
+                BatchSealer sealer = sealPipeline.acquire();
+                if (flow.readPackets(sealer.input()) < 0) return;
+                sealer.prepare();
+                sealPipeline.submit(sealer);
+            }
+        } finally {
+            sealPipeline.drain();
         }
     }
 
@@ -129,7 +130,6 @@ public final class WgInterface implements AutoCloseable {
     public void close() {
         for (Peer p : device.peers()) p.timers().stop();
         udp.close();
-        sealWorkers.close();
-        openWorkers.close();
+        sealPipeline.close();
     }
 }

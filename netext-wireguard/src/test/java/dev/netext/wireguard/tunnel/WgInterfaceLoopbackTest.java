@@ -35,6 +35,21 @@ class WgInterfaceLoopbackTest {
 
     @Test
     void packetsCrossBothWaysInOrderOverLoopbackUdp() throws Exception {
+        crossBothWays();
+    }
+
+    /** The same with crypto workers and several batches in flight each way (the pipelined path; off below 4 cores). */
+    @Test
+    void packetsCrossBothWaysInOrderWithWorkersAndBatchesInFlight() throws Exception {
+        System.setProperty("netext.wireguard.workers", "2");
+        try {
+            crossBothWays();
+        } finally {
+            System.clearProperty("netext.wireguard.workers");
+        }
+    }
+
+    private void crossBothWays() throws Exception {
         QueueFlow fa = new QueueFlow(), fb = new QueueFlow();
         try (WgInterface b = WgInterface.start(config(B, A, 0, 1), fb, 1420, 0)) {
             try (WgInterface a = WgInterface.start(config(A, B, 0, b.udp().port()), fa, 1420, 0)) {
