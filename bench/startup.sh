@@ -12,6 +12,8 @@
 #     A); the first ping through a `pong` tunnel (`up`); the first ping through `netext wg up` to wireguard-go in B;
 #     the first ping through a pong tunnel netextd runs (`daemon`); with the CPU ms the java process had used then;
 #   - RSS of `dns serve`, `up`, `daemon` idle 5 s after their first answer/ping, of `wg up` 5 s after its iperf3 runs;
+#     for `dns serve` and `up` also where it is (/proc/PID/smaps): the AOT cache's mapping (and how much of it is
+#     anonymous: written at start), libjvm.so, the other anonymous memory (heap, code, metaspace, malloc, stacks);
 #   - iperf3 Gbit/s through `netext wg up` in the first 5 s after that first ping and once warm, against
 #     wireguard-go <-> wireguard-go on the same veth;
 #   - (not with --no-matrix) options one at a time on top of a role's options and cache: RSS of an idle `up` and CPU
@@ -83,6 +85,16 @@ inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo nan; }
+# smaps_kib PID PREFIX: resident KiB of process PID by mapping, appended to $TMP/PREFIX{aot,aotanon,jvm,anon}.$m: the
+# AOT cache (or CDS archive) and its anonymous part, libjvm.so, and the anonymous rest
+smaps_kib() {
+  awk -v t="$TMP/$2" -v m="$m" '
+    /^[0-9a-f]+-[0-9a-f]+ / { p = $6; c = p ~ /\.(aot|jsa)$/ ? "aot" : p ~ /libjvm/ ? "jvm" : (p == "" || p ~ /^\[/) ? "anon" : "other"; next }
+    /^Rss:/ { r[c] += $2 }
+    /^Anonymous:/ { if (c == "aot") a += $2 }
+    END { print r["aot"] + 0 > (t "aot." m); print a + 0 > (t "aotanon." m); print r["jvm"] + 0 > (t "jvm." m); print r["anon"] + 0 > (t "anon." m) }
+  ' "/proc/$1/smaps" 2>/dev/null || true
+}
 # CPU ms (user + system, all threads) process $1 has used: unlike wall time, barely inflated by a loaded machine
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -155,7 +167,8 @@ mkdir -p "$TMP/profiles.d" "$TMP/state"
 role() { [[ " $ROLES " == *" $1 "* ]]; }
 if [ "$MATRIX_ONLY" = 0 ]; then
 FIGURES="cli dns dnscpu dnsrss pong pongcpu rss wg wgcpu wgrss first5 warm first5eff warmeff daemon daemoncpu daemonrss"
-for m in $MODES; do for f in $FIGURES; do : >"$TMP/$f.$m"; done; done
+SMAPS="dnsaot dnsaotanon dnsjvm dnsanon upaot upaotanon upjvm upanon"
+for m in $MODES; do for f in $FIGURES $SMAPS; do : >"$TMP/$f.$m"; done; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
     if role cli; then
@@ -169,6 +182,7 @@ for r in $(seq "$ROUNDS"); do
       until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
       sleep 5
       rss_kib "$NX" >>"$TMP/dnsrss.$m"
+      smaps_kib "$NX" dns
       stop "$NX"
     fi
 
@@ -178,6 +192,7 @@ for r in $(seq "$ROUNDS"); do
       until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
       sleep 5
       rss_kib "$NX" >>"$TMP/rss.$m"
+      smaps_kib "$NX" up
       stop "$NX"
     fi
 
@@ -232,6 +247,14 @@ row "RSS KiB, dns serve idle" dnsrss "<= 65536"
 row "RSS KiB, up (pong) idle" rss "<= 65536"
 row "RSS KiB, wg up after iperf3" wgrss "<= 65536"
 row "RSS KiB, daemon (pong) idle" daemonrss "<= 65536"
+row "  dns serve idle: AOT cache/CDS resident" dnsaot ""
+row "    of it anonymous (written at start)" dnsaotanon ""
+row "  dns serve idle: libjvm.so resident" dnsjvm ""
+row "  dns serve idle: other anonymous" dnsanon ""
+row "  up idle: AOT cache/CDS resident" upaot ""
+row "    of it anonymous (written at start)" upaotanon ""
+row "  up idle: libjvm.so resident" upjvm ""
+row "  up idle: other anonymous" upanon ""
 echo "  every round, mode by mode:"
 for f in $FIGURES; do
   printf '    %-10s' "$f"
@@ -279,6 +302,7 @@ done <<EOF
 -XX:ReservedCodeCacheSize=16m
 -XX:TieredStopAtLevel=1
 -XX:TrimNativeHeapInterval=500
+-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0
 EOF
 fi
 
@@ -345,5 +369,6 @@ fi
 if [ "$DNS_BENCH" = 1 ]; then
   echo
   echo "  bench/dns.sh with the dns role's options (load $(load)):"
-  bench/netext-bench dns --names "$NAMES" --seconds 5 --rounds 3 --java-opts "$NETEXT_JVM_COMMON $(netext_role_options dns)"
+  # NAME=value words are netext's environment: what bin/lib/launch.sh exports
+  bench/netext-bench dns --names "$NAMES" --seconds 5 --rounds 3 --java-opts "MALLOC_ARENA_MAX=$NETEXT_MALLOC_ARENA_MAX $NETEXT_JVM_COMMON $(netext_role_options dns)"
 fi
