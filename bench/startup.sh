@@ -11,7 +11,9 @@
 #   - ms from the command to: `netext --version` ending; the first answer of `dns serve` (forwarding to a dnsmasq in
 #     A); the first ping through a `pong` tunnel (`up`); the first ping through `netext wg up` to wireguard-go in B;
 #     the first ping through a pong tunnel netextd runs (`daemon`); with the CPU ms the java process had used then;
-#   - RSS of `dns serve`, `up`, `daemon` idle 5 s after their first answer/ping, of `wg up` 5 s after its iperf3 runs;
+#   - RSS of `dns serve`, `up`, `daemon` idle 8 s after their first answer/ping (what start-up's compilations freed is
+#     resident until the native heap's trimmer runs: a read at 5 s was 4.6 MiB high in about half the starts), of
+#     `wg up` 5 s after its iperf3 runs;
 #     for `dns serve` and `up` also where it is (/proc/PID/smaps): the AOT cache's mapping (and how much of it is
 #     anonymous: written at start), libjvm.so, the other anonymous memory (heap, code, metaspace, malloc, stacks);
 #   - iperf3 Gbit/s through `netext wg up` in the first 5 s after that first ping and once warm, against
@@ -29,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon"
+IDLE=8 ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon"
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -180,7 +182,7 @@ for r in $(seq "$ROUNDS"); do
       t0=$(now_ms)
       netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache 1000
       until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
-      sleep 5
+      sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/dnsrss.$m"
       smaps_kib "$NX" dns
       stop "$NX"
@@ -190,7 +192,7 @@ for r in $(seq "$ROUNDS"); do
       t0=$(now_ms)
       netext "$m" up "$TMP/pong.yaml"
       until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
-      sleep 5
+      sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/rss.$m"
       smaps_kib "$NX" up
       stop "$NX"
@@ -215,7 +217,7 @@ for r in $(seq "$ROUNDS"); do
       t0=$(now_ms)
       netext "$m" daemon --profiles-dir "$TMP/profiles.d" --profile "$TMP/pong.yaml" --control "$TMP/control.sock" --state-dir "$TMP/state"
       until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/daemon.$m" && cpu_ms "$NX" >>"$TMP/daemoncpu.$m"
-      sleep 5
+      sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/daemonrss.$m"
       stop "$NX"
     fi
