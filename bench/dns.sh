@@ -5,6 +5,7 @@
 # around its dnsperf runs: dnsperf shares the cores), p50/p99 latency, uncached forwarding overhead, netext's heap
 # cap, cache and RSS.
 # Needs root, dnsperf, dnsmasq, unbound, dig. Options: --names 100000 --seconds 10 --rounds 3 --java-opts "-Xmx32m ..."
+# (NAME=value words in --java-opts are netext's environment, e.g. MALLOC_ARENA_MAX=2 as bin/lib/launch.sh exports it)
 # --blocklist-names 1000000 instead measures a block list's cost: netext's cached rate with and without a list of that
 # many names, and the RSS netext, dnsmasq (--addn-hosts) and unbound (local-zone always_nxdomain) each add for it.
 set -euo pipefail

@@ -11,7 +11,11 @@
 #   - ms from the command to: `netext --version` ending; the first answer of `dns serve` (forwarding to a dnsmasq in
 #     A); the first ping through a `pong` tunnel (`up`); the first ping through `netext wg up` to wireguard-go in B;
 #     the first ping through a pong tunnel netextd runs (`daemon`); with the CPU ms the java process had used then;
-#   - RSS of `dns serve`, `up`, `daemon` idle 5 s after their first answer/ping, of `wg up` 5 s after its iperf3 runs;
+#   - RSS of `dns serve`, `up`, `daemon` idle 8 s after their first answer/ping (what start-up's compilations freed is
+#     resident until the native heap's trimmer runs: a read at 5 s was 4.6 MiB high in about half the starts), of
+#     `wg up` 5 s after its iperf3 runs;
+#     for `dns serve` and `up` also where it is (/proc/PID/smaps): the AOT cache's mapping (and how much of it is
+#     anonymous: written at start), libjvm.so, the other anonymous memory (heap, code, metaspace, malloc, stacks);
 #   - iperf3 Gbit/s through `netext wg up` in the first 5 s after that first ping and once warm, against
 #     wireguard-go <-> wireguard-go on the same veth;
 #   - (not with --no-matrix) options one at a time on top of a role's options and cache: RSS of an idle `up` and CPU
@@ -27,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon"
+IDLE=8 ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon"
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -83,6 +87,16 @@ inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo nan; }
+# smaps_kib PID PREFIX: resident KiB of process PID by mapping, appended to $TMP/PREFIX{aot,aotanon,jvm,anon}.$m: the
+# AOT cache (or CDS archive) and its anonymous part, libjvm.so, and the anonymous rest
+smaps_kib() {
+  awk -v t="$TMP/$2" -v m="$m" '
+    /^[0-9a-f]+-[0-9a-f]+ / { p = $6; c = p ~ /\.(aot|jsa)$/ ? "aot" : p ~ /libjvm/ ? "jvm" : (p == "" || p ~ /^\[/) ? "anon" : "other"; next }
+    /^Rss:/ { r[c] += $2 }
+    /^Anonymous:/ { if (c == "aot") a += $2 }
+    END { print r["aot"] + 0 > (t "aot." m); print a + 0 > (t "aotanon." m); print r["jvm"] + 0 > (t "jvm." m); print r["anon"] + 0 > (t "anon." m) }
+  ' "/proc/$1/smaps" 2>/dev/null || true
+}
 # CPU ms (user + system, all threads) process $1 has used: unlike wall time, barely inflated by a loaded machine
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -155,7 +169,8 @@ mkdir -p "$TMP/profiles.d" "$TMP/state"
 role() { [[ " $ROLES " == *" $1 "* ]]; }
 if [ "$MATRIX_ONLY" = 0 ]; then
 FIGURES="cli dns dnscpu dnsrss pong pongcpu rss wg wgcpu wgrss first5 warm first5eff warmeff daemon daemoncpu daemonrss"
-for m in $MODES; do for f in $FIGURES; do : >"$TMP/$f.$m"; done; done
+SMAPS="dnsaot dnsaotanon dnsjvm dnsanon upaot upaotanon upjvm upanon"
+for m in $MODES; do for f in $FIGURES $SMAPS; do : >"$TMP/$f.$m"; done; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
     if role cli; then
@@ -167,8 +182,9 @@ for r in $(seq "$ROUNDS"); do
       t0=$(now_ms)
       netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache 1000
       until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
-      sleep 5
+      sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/dnsrss.$m"
+      smaps_kib "$NX" dns
       stop "$NX"
     fi
 
@@ -176,8 +192,9 @@ for r in $(seq "$ROUNDS"); do
       t0=$(now_ms)
       netext "$m" up "$TMP/pong.yaml"
       until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
-      sleep 5
+      sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/rss.$m"
+      smaps_kib "$NX" up
       stop "$NX"
     fi
 
@@ -200,7 +217,7 @@ for r in $(seq "$ROUNDS"); do
       t0=$(now_ms)
       netext "$m" daemon --profiles-dir "$TMP/profiles.d" --profile "$TMP/pong.yaml" --control "$TMP/control.sock" --state-dir "$TMP/state"
       until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/daemon.$m" && cpu_ms "$NX" >>"$TMP/daemoncpu.$m"
-      sleep 5
+      sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/daemonrss.$m"
       stop "$NX"
     fi
@@ -232,6 +249,14 @@ row "RSS KiB, dns serve idle" dnsrss "<= 65536"
 row "RSS KiB, up (pong) idle" rss "<= 65536"
 row "RSS KiB, wg up after iperf3" wgrss "<= 65536"
 row "RSS KiB, daemon (pong) idle" daemonrss "<= 65536"
+row "  dns serve idle: AOT cache/CDS resident" dnsaot ""
+row "    of it anonymous (written at start)" dnsaotanon ""
+row "  dns serve idle: libjvm.so resident" dnsjvm ""
+row "  dns serve idle: other anonymous" dnsanon ""
+row "  up idle: AOT cache/CDS resident" upaot ""
+row "    of it anonymous (written at start)" upaotanon ""
+row "  up idle: libjvm.so resident" upjvm ""
+row "  up idle: other anonymous" upanon ""
 echo "  every round, mode by mode:"
 for f in $FIGURES; do
   printf '    %-10s' "$f"
@@ -279,6 +304,7 @@ done <<EOF
 -XX:ReservedCodeCacheSize=16m
 -XX:TieredStopAtLevel=1
 -XX:TrimNativeHeapInterval=500
+-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0
 EOF
 fi
 
@@ -289,7 +315,9 @@ while IFS= read -r opts; do
   EXTRA="$opts" netext role-cache dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache $((NAMES + NAMES / 2))
   if until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short probe.bench.example | grep -q 10.0.0.1" "$NX"; then
     inA dnsperf -s 127.0.0.1 -p 5301 -d "$TMP/queries" -n 1 -c 10 -q 200 >/dev/null
-    sleep 2
+    # what C2 malloc'd while the names arrived is free at once but resident until the trimmer's next run
+    # (-XX:TrimNativeHeapInterval=2000): 108-112 MiB at +3 s, 92-94 from +6 s
+    sleep 8
     printf '  %-92s %10s\n' "${opts:-(none)}" "$(rss_kib "$NX")"
   fi
   stop "$NX"
@@ -328,6 +356,7 @@ for m in role-cache one-cache; do
   sleep 5
   nmt "dns serve idle, $m" "$NX"
   inA dnsperf -s 127.0.0.1 -p 5301 -d "$TMP/queries" -n 1 -c 10 -q 200 >/dev/null
+  sleep 8 # the trimmer's run (above)
   nmt "dns serve, $NAMES names cached, $m" "$NX"
   stop "$NX"
   # shellcheck disable=SC2046
@@ -345,5 +374,6 @@ fi
 if [ "$DNS_BENCH" = 1 ]; then
   echo
   echo "  bench/dns.sh with the dns role's options (load $(load)):"
-  bench/netext-bench dns --names "$NAMES" --seconds 5 --rounds 3 --java-opts "$NETEXT_JVM_COMMON $(netext_role_options dns)"
+  # NAME=value words are netext's environment: what bin/lib/launch.sh exports
+  bench/netext-bench dns --names "$NAMES" --seconds 5 --rounds 3 --java-opts "MALLOC_ARENA_MAX=$NETEXT_MALLOC_ARENA_MAX $NETEXT_JVM_COMMON $(netext_role_options dns)"
 fi

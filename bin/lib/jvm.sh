@@ -12,6 +12,12 @@
 # refused by a JVM running with them, and the other way round).
 NETEXT_JVM_COMMON="-XX:+UseSerialGC -XX:+UseCompactObjectHeaders -XX:-UsePerfData"
 
+# glibc's malloc arenas, exported by launch.sh for every role: by default a thread that mallocs under contention gets
+# an arena of its own (up to 8 a core), and each keeps its own freed chunks and top; netext's native allocations (the
+# JIT's arenas, direct buffers' chunks) need two. `dns serve` holding 100k names, settled: 92.7-94.8 -> 91.6-92.8 MiB
+# RSS; idle roles within their run-to-run spread. docs/PERFORMANCE.md ("Memory at idle and at 100k names").
+NETEXT_MALLOC_ARENA_MAX=2
+
 # The role of a command line: daemon, up, wg (wg up), dns (dns serve), sandbox (also capture: runs until Ctrl-C), or
 # cli (everything short-lived).
 netext_role() {

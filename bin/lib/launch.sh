@@ -12,6 +12,11 @@ netext_exec() {
   # its key matches them, from bin/lib/jvm.sh, which the launcher sources first (shipped as /usr/lib/netext/jvm.sh).
   # NETEXT_JVM and NETEXT_JAVA_OPTS are lists of options: split on purpose.
   netext_jvm_options "$_nx_lib" "$@"
+  # glibc's arenas (bin/lib/jvm.sh says why; not with the JVM's defaults); a caller's own MALLOC_ARENA_MAX wins
+  if [ "${NETEXT_JVM_DEFAULTS:-0}" != 1 ]; then
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-$NETEXT_MALLOC_ARENA_MAX}
+    export MALLOC_ARENA_MAX
+  fi
   # shellcheck disable=SC2086
   exec "$_nx_java" $NETEXT_JVM --enable-native-access=ALL-UNNAMED ${NETEXT_JAVA_OPTS:-} \
     -Dnetext.launcher="$_nx_launcher" -cp "$(netext_class_path "$_nx_lib")" dev.netext.cli.Main "$@"

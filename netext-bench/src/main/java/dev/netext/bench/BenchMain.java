@@ -33,7 +33,7 @@ public final class BenchMain implements Callable<Integer> {
             description = "dns: instead of the comparison, the cached rate with and without a block list of this many names, and each server's RSS with it") int blocklistNames;
     @Option(names = "--seconds", defaultValue = "0", converter = OptionRange.NonNegativeInt.class, description = "run length per measurement (packet-filter, flows and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
-            description = "dns: JVM options for the netext under test") String javaOpts;
+            description = "dns: JVM options for the netext under test; NAME=value words are its environment (MALLOC_ARENA_MAX=2)") String javaOpts;
     @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new ArrayList<>();
     @Option(names = "--veth-gro", description = "wireguard, flows (UDP part): GRO on the veth ends (as a NIC has it: UDP datagrams from a peer without GSO reach netext's UDP_GRO socket as trains)") boolean vethGro;
     @Option(names = "--udp-relay", defaultValue = "both", description = "flows (UDP part): the terminated path's relay reads GRO trains (gro), Netty's recvmmsg batches (batches, the relay before trains) or both in turns (both)") String udpRelay;

@@ -82,11 +82,7 @@ public final class DnsBench {
                     """.formatted(UPSTREAM));
             Process unbound = ns.exec("unbound", "-d", "-c", unboundConf.toString());
 
-            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-            List<String> java = NetextProcess.javaCommand();
-            cmd.add(java.getFirst());
-            cmd.addAll(Arrays.asList(javaOpts.strip().split("\\s+")));
-            cmd.addAll(java.subList(1, java.size()));
+            List<String> cmd = netextCommand(ns, javaOpts);
             cmd.addAll(List.of("dns", "serve", "--listen", "127.0.0.1:" + NETEXT, "--default", UPSTREAM,
                     "--cache", Integer.toString(names + names / 2))); // --threads: its default, one per core
             Process netext = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -330,6 +326,26 @@ public final class DnsBench {
         System.arraycopy(n, 0, q, 12, n.length);
         q[q.length - 3] = 1; q[q.length - 1] = 1;
         return q;
+    }
+
+    /**
+     * {@code ip netns exec NS [env NAME=value...] java OPTIONS... -cp ... Main}: the words of {@code javaOpts} of the
+     * form NAME=value are the JVM's environment (what bin/lib/launch.sh exports, e.g. MALLOC_ARENA_MAX=2), the rest
+     * its options. {@code env} and {@code ip netns exec} exec, so the process's pid is java's.
+     */
+    static List<String> netextCommand(NetworkNamespace ns, String javaOpts) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+        List<String> words = javaOpts.isBlank() ? List.of() : Arrays.asList(javaOpts.strip().split("\\s+"));
+        List<String> env = words.stream().filter(w -> w.matches("[A-Z_][A-Z0-9_]*=.*")).toList();
+        if (!env.isEmpty()) {
+            cmd.add("env");
+            cmd.addAll(env);
+        }
+        List<String> java = NetextProcess.javaCommand();
+        cmd.add(java.getFirst());
+        words.stream().filter(w -> !env.contains(w)).forEach(cmd::add);
+        cmd.addAll(java.subList(1, java.size()));
+        return cmd;
     }
 
     static long rssKiB(long pid) {

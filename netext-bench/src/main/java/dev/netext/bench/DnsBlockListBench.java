@@ -1,7 +1,6 @@
 package dev.netext.bench;
 
 import dev.netext.cli.sandbox.Table;
-import dev.netext.lab.NetextProcess;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 
@@ -132,11 +131,7 @@ final class DnsBlockListBench {
     }
 
     private Process netext(NetworkNamespace ns, int port, Path dir, String... more) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-        List<String> java = NetextProcess.javaCommand();
-        cmd.add(java.getFirst());
-        cmd.addAll(Arrays.asList(javaOpts.strip().split("\\s+")));
-        cmd.addAll(java.subList(1, java.size()));
+        List<String> cmd = DnsBench.netextCommand(ns, javaOpts);
         cmd.addAll(List.of("dns", "serve", "--listen", "127.0.0.1:" + port, "--default", UPSTREAM,
                 "--cache", Integer.toString(names + names / 2), "--threads", "2"));
         cmd.addAll(List.of(more));

@@ -20,7 +20,10 @@ import static dev.netext.dns.wire.DnsWire.*;
  * at offsets noted on insertion — no decoding, no objects per entry, no allocation per lookup.
  *
  * <p><b>Key.</b> The question section as the client sent it, ASCII-case-folded (RFC 4343), followed by a tag the
- * host chooses (which EDNS bits the answer depends on, and the server group that was asked).
+ * host chooses (which EDNS bits the answer depends on, and the server group that was asked). When the stored message's
+ * own question section is that question (the usual case: an answer repeats its query's question), only the tag is
+ * stored and lookups compare the question in the message, case-folded: 26 bytes less a name for
+ * {@code h12345.bench.example}.
  *
  * <p><b>Bounds.</b> At most {@code maxEntries} live entries and {@code maxBytes} of log. Entries are evicted oldest
  * first (the log is FIFO): simple, O(1), and close to LRU for DNS, where TTLs expire entries anyway.
@@ -40,12 +43,15 @@ public final class DnsCache implements AutoCloseable {
     private static final int E_HASH = 4;        // int
     private static final int E_INSERTED = 8;    // int: seconds on the cache clock
     private static final int E_TTL = 12;        // int: lifetime in seconds
-    private static final int E_KEY_LEN = 16;    // short
+    private static final int E_KEY_LEN = 16;    // short: key length (question + tag), | QUESTION_IN_MESSAGE
     private static final int E_MSG_LEN = 18;    // int
     private static final int E_TTL_COUNT = 22;  // short
     private static final int E_HEADER = 24;
     private static final int TTL_SLOT = 8;      // int offset in message, int original TTL
     private static final int WRAP = -1;
+    /** E_KEY_LEN flag: only the tag is stored; the question is the message's own, at HEADER_LEN. */
+    private static final int QUESTION_IN_MESSAGE = 0x8000;
+    private static final int TAG_LEN = 3;
 
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -95,7 +101,9 @@ public final class DnsCache implements AutoCloseable {
         this.nanos = nanos;
         this.originNanos = nanos.getAsLong();
         this.log = mapLog(maxBytes, arena);
-        int tableSize = Integer.highestOneBit(Math.max(16, maxEntries * 2 - 1)) << 1;
+        // at least 1.5 slots an entry: a full cache fills the index to at most 2/3, tombstones (rehashed past 1/8)
+        // to at most 0.79; 2 slots an entry cost 2 MiB more at 150,000 entries for probe chains a slot shorter
+        int tableSize = Integer.highestOneBit(Math.max(16, maxEntries + maxEntries / 2 - 1)) << 1;
         this.slots = new int[tableSize];
         this.hashes = new int[tableSize];
         this.mask = tableSize - 1;
@@ -147,7 +155,7 @@ public final class DnsCache implements AutoCloseable {
 
     /** 1 hit, 0 miss, -1 expired. Safe against torn state: every offset is checked before it is read. */
     private int find(byte[] q, int qStart, int qEnd, int tag, int h, byte[] out, Lookup result) {
-        int keyLen = qEnd - qStart + 3;
+        int keyLen = qEnd - qStart + TAG_LEN;
         int i = h & mask;
         for (int probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
             int s = slots[i];
@@ -155,14 +163,16 @@ public final class DnsCache implements AutoCloseable {
             if (s < 0 || hashes[i] != h) continue;
             long e = s - 1L;
             if (e < 0 || e + E_HEADER > capacity) return 0;
-            int kl = log.get(SHORT, e + E_KEY_LEN) & 0xFFFF;
-            if (kl != keyLen) continue;
+            int keyField = log.get(SHORT, e + E_KEY_LEN) & 0xFFFF;
+            if ((keyField & ~QUESTION_IN_MESSAGE) != keyLen) continue;
+            int kl = storedKeyBytes(keyField);
             int size = log.get(INT, e + E_SIZE);
             int ml = log.get(INT, e + E_MSG_LEN);
             int tc = log.get(SHORT, e + E_TTL_COUNT) & 0xFFFF;
             long keyAt = e + E_HEADER + (long) tc * TTL_SLOT;
             if (size <= 0 || e + size > capacity || ml < 0 || ml > out.length || keyAt + kl + ml > e + size) return 0;
-            if (!keyEquals(keyAt, q, qStart, qEnd, tag)) continue;
+            if ((keyField & QUESTION_IN_MESSAGE) != 0 && ml < HEADER_LEN + keyLen - TAG_LEN) return 0; // torn: put checks it
+            if (!keyEquals(keyAt, keyField, q, qStart, qEnd, tag)) continue;
             long age = nowSeconds() - log.get(INT, e + E_INSERTED);
             int ttl = log.get(INT, e + E_TTL);
             boolean stale = age >= ttl;
@@ -183,12 +193,36 @@ public final class DnsCache implements AutoCloseable {
         return 0;
     }
 
-    private boolean keyEquals(long at, byte[] q, int qStart, int qEnd, int tag) {
+    private static int storedKeyBytes(int keyField) {
+        return (keyField & QUESTION_IN_MESSAGE) != 0 ? TAG_LEN : keyField;
+    }
+
+    /**
+     * Whether the key stored at {@code at} (as {@code keyField} says: the folded question then the tag, or the tag
+     * alone with the question in the message that follows it) is {@code q[qStart, qEnd)} with {@code tag}.
+     */
+    private boolean keyEquals(long at, int keyField, byte[] q, int qStart, int qEnd, int tag) {
         int n = qEnd - qStart;
-        for (int j = 0; j < n; j++) if (log.get(ValueLayout.JAVA_BYTE, at + j) != fold(q[qStart + j])) return false;
-        return (log.get(ValueLayout.JAVA_BYTE, at + n) & 0xFF) == ((tag >>> 16) & 0xFF)
-                && (log.get(ValueLayout.JAVA_BYTE, at + n + 1) & 0xFF) == ((tag >>> 8) & 0xFF)
-                && (log.get(ValueLayout.JAVA_BYTE, at + n + 2) & 0xFF) == (tag & 0xFF);
+        long tagAt;
+        if ((keyField & QUESTION_IN_MESSAGE) != 0) {
+            long question = at + TAG_LEN + HEADER_LEN;
+            for (int j = 0; j < n; j++) if (fold(log.get(ValueLayout.JAVA_BYTE, question + j)) != fold(q[qStart + j])) return false;
+            tagAt = at;
+        } else {
+            for (int j = 0; j < n; j++) if (log.get(ValueLayout.JAVA_BYTE, at + j) != fold(q[qStart + j])) return false;
+            tagAt = at + n;
+        }
+        return (log.get(ValueLayout.JAVA_BYTE, tagAt) & 0xFF) == ((tag >>> 16) & 0xFF)
+                && (log.get(ValueLayout.JAVA_BYTE, tagAt + 1) & 0xFF) == ((tag >>> 8) & 0xFF)
+                && (log.get(ValueLayout.JAVA_BYTE, tagAt + 2) & 0xFF) == (tag & 0xFF);
+    }
+
+    /** Whether {@code msg}'s question section is {@code q[qStart, qEnd)}, ASCII case aside. */
+    private static boolean questionIn(byte[] msg, int length, byte[] q, int qStart, int qEnd) {
+        int n = qEnd - qStart;
+        if (length < HEADER_LEN + n) return false;
+        for (int j = 0; j < n; j++) if (fold(msg[HEADER_LEN + j]) != fold(q[qStart + j])) return false;
+        return true;
     }
 
     /**
@@ -199,9 +233,10 @@ public final class DnsCache implements AutoCloseable {
         long ttl = view.cacheTtl();
         if (ttl <= 0) return false;
         ttl = Math.min(ttl, maxTtl);
-        int keyLen = qEnd - qStart + 3;
+        int keyLen = qEnd - qStart + TAG_LEN;
+        boolean questionInMessage = questionIn(msg, length, q, qStart, qEnd);
         int tc = view.ttlCount();
-        long size = align8(E_HEADER + (long) tc * TTL_SLOT + keyLen + length);
+        long size = align8(E_HEADER + (long) tc * TTL_SLOT + (questionInMessage ? TAG_LEN : keyLen) + length);
         if (size > capacity / 4 || tc > 0xFFFF) return false;
         int h = hash(q, qStart, qEnd, tag);
         long stamp = lock.writeLock();
@@ -212,7 +247,7 @@ public final class DnsCache implements AutoCloseable {
             log.set(INT, e + E_HASH, h);
             log.set(INT, e + E_INSERTED, nowSeconds());
             log.set(INT, e + E_TTL, (int) ttl);
-            log.set(SHORT, e + E_KEY_LEN, (short) keyLen);
+            log.set(SHORT, e + E_KEY_LEN, (short) (questionInMessage ? keyLen | QUESTION_IN_MESSAGE : keyLen));
             log.set(INT, e + E_MSG_LEN, length);
             log.set(SHORT, e + E_TTL_COUNT, (short) tc);
             long p = e + E_HEADER;
@@ -221,7 +256,7 @@ public final class DnsCache implements AutoCloseable {
                 log.set(INT, p, off);
                 log.set(INT, p + 4, (int) u32(msg, off));
             }
-            for (int j = qStart; j < qEnd; j++) log.set(ValueLayout.JAVA_BYTE, p++, fold(q[j]));
+            if (!questionInMessage) for (int j = qStart; j < qEnd; j++) log.set(ValueLayout.JAVA_BYTE, p++, fold(q[j]));
             log.set(ValueLayout.JAVA_BYTE, p++, (byte) (tag >>> 16));
             log.set(ValueLayout.JAVA_BYTE, p++, (byte) (tag >>> 8));
             log.set(ValueLayout.JAVA_BYTE, p++, (byte) tag);
@@ -282,7 +317,7 @@ public final class DnsCache implements AutoCloseable {
     }
 
     private void index(int h, byte[] q, int qStart, int qEnd, int tag, long e) {
-        int keyLen = qEnd - qStart + 3;
+        int keyLen = qEnd - qStart + TAG_LEN;
         int i = h & mask;
         int firstFree = -1;
         for (int probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
@@ -292,8 +327,9 @@ public final class DnsCache implements AutoCloseable {
             if (hashes[i] == h) {
                 long old = s - 1L;
                 int tc = log.get(SHORT, old + E_TTL_COUNT) & 0xFFFF;
-                if ((log.get(SHORT, old + E_KEY_LEN) & 0xFFFF) == keyLen
-                        && keyEquals(old + E_HEADER + (long) tc * TTL_SLOT, q, qStart, qEnd, tag)) {
+                int keyField = log.get(SHORT, old + E_KEY_LEN) & 0xFFFF;
+                if ((keyField & ~QUESTION_IN_MESSAGE) == keyLen
+                        && keyEquals(old + E_HEADER + (long) tc * TTL_SLOT, keyField, q, qStart, qEnd, tag)) {
                     slots[i] = (int) (e + 1); // replace; the old entry is garbage in the log until evicted
                     return;
                 }
@@ -304,7 +340,7 @@ public final class DnsCache implements AutoCloseable {
         slots[firstFree] = (int) (e + 1);
         hashes[firstFree] = h;
         count++;
-        if (tombstones > slots.length / 4) rehash();
+        if (tombstones > slots.length / 8) rehash();
     }
 
     /** Rebuilds the index without tombstones (they lengthen probe chains). */

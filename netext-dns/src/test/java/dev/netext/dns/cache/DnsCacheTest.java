@@ -124,6 +124,42 @@ class DnsCacheTest {
         }
     }
 
+    /**
+     * An answer that repeats its query's question (in any case) is stored with the tag only, the question read from
+     * the message; one whose question differs keeps its own key. Both are found, by the right name and tag only.
+     */
+    @Test
+    void storesTheQuestionOnceWhenTheAnswerRepeatsIt() {
+        try (DnsCache repeated = cache(100, 1 << 16, false); DnsCache separate = cache(100, 1 << 16, false)) {
+            byte[] q = query(1, "host-with-a-long-name.example", 1);
+            byte[] r = response(query(1, "HOST-with-a-long-NAME.example", 1), 0, false,
+                    new byte[][] {rr(1, 300, a(10, 0, 0, 1))}, new byte[0][], -1);
+            byte[] other = response(query(1, "other-with-a-long-name.example", 1), 0, false,
+                    new byte[][] {rr(1, 300, a(10, 0, 0, 2))}, new byte[0][], -1);
+            ResponseView v = new ResponseView();
+            assertThat(v.parse(r, r.length, null, 0, 0)).isEqualTo(ResponseView.OK);
+            assertThat(repeated.put(q, 12, questionEnd(q), 5, r, r.length, v)).isTrue();
+            assertThat(v.parse(other, other.length, null, 0, 0)).isEqualTo(ResponseView.OK);
+            assertThat(separate.put(q, 12, questionEnd(q), 5, other, other.length, v)).isTrue();
+            // the same message size; the repeated question is not stored a second time as the key
+            assertThat(separate.bytesUsed() - repeated.bytesUsed()).isGreaterThanOrEqualTo(questionEnd(q) - 12 - 8);
+
+            assertThat(get(repeated, "Host-With-A-Long-Name.example", 5)).isTrue();
+            assertThat(DnsWire.u32(out, lookup.length - 4)).isEqualTo(0x0A000001L);
+            assertThat(get(repeated, "host-with-a-long-name.example", 6)).isFalse();
+            assertThat(get(repeated, "host-with-a-long-name.exampl", 5)).isFalse();
+            assertThat(get(repeated, "other-with-a-long-name.example", 5)).isFalse();
+            assertThat(get(separate, "host-with-a-long-name.example", 5)).isTrue();
+            assertThat(DnsWire.u32(out, lookup.length - 4)).isEqualTo(0x0A000002L);
+            assertThat(get(separate, "other-with-a-long-name.example", 5)).isFalse();
+
+            put(repeated, "host-with-a-long-name.example", 5, 100); // replaces the entry found by the message's question
+            assertThat(repeated.size()).isEqualTo(1);
+            assertThat(get(repeated, "host-with-a-long-name.example", 5)).isTrue();
+            assertThat(ttlAt(0)).isEqualTo(100);
+        }
+    }
+
     /** Random puts and gets against a model, through many wraps of the ring and rehashes of the index. */
     @Test
     void agreesWithAModelUnderChurn() {
