@@ -24,8 +24,8 @@ import java.util.List;
  *       so a profile's YAML, refer to it;</li>
  *   <li>the JDK's X25519 (its JCA provider lookup, then the field arithmetic of a first key): WireGuard's handshake
  *       (15-20 ms);</li>
- *   <li>Netty's epoll transport: its native library, and the direct-buffer cleaner Netty binds through method handles
- *       on Java 24+ (25 ms);</li>
+ *   <li>Netty's epoll transport (DNS's sockets, WireGuard's UDP): its native library, and the direct-buffer cleaner
+ *       Netty binds through method handles on Java 24+ (25 ms);</li>
  *   <li>the off-heap DNS cache's mmap binding (the linker's first downcall, 10 ms).</li>
  * </ul>
  * The main thread then finds these classes initialised, or waits for the step in progress. No step has an effect
@@ -43,10 +43,13 @@ public final class StartupWarmup {
     private static final Runnable NETTY_EPOLL = Epoll::isAvailable;
     private static final Runnable OFF_HEAP = () -> initialize(AnonymousMemory.class);
 
-    /** Starts the steps {@code args}'s command needs, in the order its main thread meets them; none for the others. */
+    /**
+     * Starts the steps {@code args}'s command needs, in the order its main thread meets them; none for the others, and
+     * none with {@code -Dnetext.warmup=false} (bench/startup.sh compares with and without).
+     */
     public static void start(String... args) {
         List<Runnable> steps = steps(args);
-        if (steps.isEmpty()) return;
+        if (steps.isEmpty() || !Boolean.parseBoolean(System.getProperty("netext.warmup", "true"))) return;
         Thread.ofPlatform().daemon().name("netext-warmup").start(() -> {
             for (Runnable step : steps) {
                 try {
@@ -63,7 +66,7 @@ public final class StartupWarmup {
         String command = args.length > 0 ? args[0] : "", sub = args.length > 1 ? args[1] : "";
         return switch (command) {
             case "up", "daemon" -> List.of(LOGGING, BIG_DECIMAL, FFM);
-            case "wg" -> sub.equals("up") ? List.of(X25519, LOGGING, FFM) : List.of();
+            case "wg" -> sub.equals("up") ? List.of(X25519, LOGGING, FFM, NETTY_EPOLL) : List.of();
             case "dns" -> sub.equals("serve") ? List.of(LOGGING, NETTY_EPOLL, OFF_HEAP) : List.of();
             default -> List.of();
         };
