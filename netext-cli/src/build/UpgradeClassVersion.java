@@ -15,9 +15,10 @@ import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 
 /**
- * Rewrites the classes of a jar that are older than Java 6 (class file version < 50) as version 50 classes, the
- * code unchanged, with the stack map frames the JDK's Class-File API computes: {@code java UpgradeClassVersion.java JAR}
- * (run by netext-cli's build on picocli's jar in dist/lib).
+ * Rewrites the classes of a jar that are older than Java 6 (class file version < 50) as version 50 classes, the same
+ * instructions re-emitted with the stack map frames the JDK's Class-File API computes: {@code java
+ * UpgradeClassVersion.java JAR} (run by netext-cli's build on picocli's jar in dist/lib). Code the API cannot frame
+ * (JSR/RET) throws, and fails the build.
  *
  * <p>Why: a JDK 25 AOT cache (JEP 483) skips every class older than version 50 that was linked during training ("Old
  * class has been linked"), and every class that extends or implements one. picocli is compiled for Java 5, so its
