@@ -24,7 +24,7 @@
 #   - then bench/dns.sh with the dns role's options: cached qps against unbound (2 threads) and dnsmasq, and the RSS
 #     of all three holding the same NAMES names.
 # Prints medians of ROUNDS, the ratios and the load average. Needs root, dnsmasq, unbound, dnsperf, dig,
-# wireguard-go, wireguard-tools, iperf3.
+# wireguard-go, wireguard-tools, iperf3, python3.
 #   Options: --rounds 3 --names 100000 --modes "options one-cache role-cache no-replay" --roles "cli dns up wg daemon"
 #            --no-dns-bench --no-matrix
 #            --no-nmt --matrix-only --other DIR
@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--roles LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only] [--other DIR]" >&2; exit 2 ;;
   esac
 done
-for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3; do
+for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3 python3; do
   command -v $p >/dev/null || { echo "bench/startup.sh: needs $p (packages/debian.txt, role bench)" >&2; exit 1; }
 done
 
