@@ -7,10 +7,14 @@
 #                bin/netext did before caches per role; trained here when missing)
 #   role-cache   the role's options and the role's own cache: what bin/netext does
 #   no-replay    role-cache with -XX:-AOTReplayTraining (the cache's classes, not its training profiles)
+#   no-warmup    role-cache with -Dnetext.warmup=false (the main thread does the warm-up thread's steps itself:
+#                dev.netext.cli.StartupWarmup)
+#   other        role-cache of another checkout's bin/netext (--other DIR, built and trained first): two builds in turns
 # In a throwaway lab (namespace A; B holds a wireguard-go peer), per mode:
 #   - ms from the command to: `netext --version` ending; the first answer of `dns serve` (forwarding to a dnsmasq in
 #     A); the first ping through a `pong` tunnel (`up`); the first ping through `netext wg up` to wireguard-go in B;
-#     the first ping through a pong tunnel netextd runs (`daemon`); with the CPU ms the java process had used then;
+#     the first ping through a pong tunnel netextd runs (`daemon`); with the CPU ms the java process had used then,
+#     and its main thread's (the critical path on 2 cores: the compilers and the warm-up thread run beside it);
 #   - RSS of `dns serve`, `up`, `daemon` idle 8 s after their first answer/ping (what start-up's compilations freed is
 #     resident until the native heap's trimmer runs: a read at 5 s was 4.6 MiB high in about half the starts), of
 #     `wg up` 5 s after its iperf3 runs;
@@ -24,14 +28,14 @@
 #   - then bench/dns.sh with the dns role's options: cached qps against unbound (2 threads) and dnsmasq, and the RSS
 #     of all three holding the same NAMES names.
 # Prints medians of ROUNDS, the ratios and the load average. Needs root, dnsmasq, unbound, dnsperf, dig,
-# wireguard-go, wireguard-tools, iperf3.
+# wireguard-go, wireguard-tools, iperf3, python3.
 #   Options: --rounds 3 --names 100000 --modes "options one-cache role-cache no-replay" --roles "cli dns up wg daemon"
 #            --no-dns-bench --no-matrix
-#            --no-nmt --matrix-only
+#            --no-nmt --matrix-only --other DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-IDLE=8 ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon"
+IDLE=8 ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon" OTHER=
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -42,14 +46,21 @@ while [ $# -gt 0 ]; do
     --no-matrix) MATRIX=0; shift ;;
     --no-nmt) NMT=0; shift ;;
     --matrix-only) MATRIX_ONLY=1; DNS_BENCH=0; shift ;;
-    *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--roles LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only]" >&2; exit 2 ;;
+    --other) OTHER=$(cd "$2" && pwd); shift 2 ;;
+    *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--roles LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only] [--other DIR]" >&2; exit 2 ;;
   esac
 done
-for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3; do
+for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3 python3; do
   command -v $p >/dev/null || { echo "bench/startup.sh: needs $p (packages/debian.txt, role bench)" >&2; exit 1; }
 done
 
 bin/netext --version >/dev/null # builds and trains the caches first when stale: no build inside the timings
+if [[ " $MODES " == *" other "* ]]; then
+  [ -n "$OTHER" ] || { echo "bench/startup.sh: mode other needs --other DIR" >&2; exit 2; }
+  "$OTHER/bin/netext" --version >/dev/null
+fi
+# the launcher of mode $1: another checkout's for "other"
+launcher() { if [ "$1" = other ]; then echo "$OTHER/bin/netext"; else echo bin/netext; fi; }
 . bin/lib/java.sh
 netext_use_java25
 . bin/lib/jvm.sh
@@ -63,11 +74,16 @@ mode_env() {
     defaults) echo NETEXT_JVM_DEFAULTS=1 ;;
     options) echo NETEXT_AOT=0 ;;
     one-cache) echo NETEXT_AOT_ROLE=all ;;
-    role-cache | no-replay) echo NETEXT_AOT=1 ;;
+    role-cache | no-replay | no-warmup | other) echo NETEXT_AOT=1 ;;
     *) echo "bench/startup.sh: no mode $1" >&2; exit 2 ;;
   esac
 }
-mode_opts() { if [ "$1" = no-replay ]; then echo -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining; fi; }
+mode_opts() {
+  case $1 in
+    no-replay) echo -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining ;;
+    no-warmup) echo -Dnetext.warmup=false ;;
+  esac
+}
 
 tag=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 A="nxsu-a-$tag" B="nxsu-b-$tag" GO_B="nxsub$tag" GO_A="nxsua$tag"
@@ -99,6 +115,11 @@ smaps_kib() {
 }
 # CPU ms (user + system, all threads) process $1 has used: unlike wall time, barely inflated by a loaded machine
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"; }
+# CPU ms of process $1's main thread: the busiest of its threads named java (the launcher's first thread waits)
+main_cpu_ms() {
+  cat "/proc/$1/task/"*/stat 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{n = $0; sub(/^[0-9]+ \(/, "", n); sub(/\).*/, "", n)
+    c = $0; sub(/.*\) /, "", c); split(c, f, " "); v = int((f[12] + f[13]) * 1000 / hz); if (n == "java" && v > m) m = v} END {print m + 0}'
+}
 median() { sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 mb_per_cpu_s() { awk -v g="$1" -v c="$(($3 - $2))" 'BEGIN {if (g == "" || c <= 0) print "nan"; else printf "%d\n", g * 5 * 1000 / 8 / (c / 1000)}'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -108,6 +129,34 @@ until_ok() {
     [ \$(date +%s) -lt \$end ] || exit 1; [ -z '${2:-}' ] || kill -0 '${2:-}' 2>/dev/null || exit 1; sleep 0.01; done"
 }
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# dns_answered NAME PID: asks 127.0.0.1:5301 in A for NAME every 2 ms from one process until an address comes back: 120 s
+# at most, and while process PID (netext) lives. (A dig started every 10 ms took a share of the 2 cores from the start
+# it timed, more so from a start that runs two threads of its own.)
+dns_answered() {
+  inA python3 - "$1" "$2" <<'PY'
+import os, socket, struct, sys, time
+name, pid = sys.argv[1], int(sys.argv[2])
+query = struct.pack(">HHHHHH", 0x4e58, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0\0\1\0\1"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.1", 5301))
+s.settimeout(0.002)
+end = time.monotonic() + 120
+while time.monotonic() < end:
+    try:
+        s.send(query)
+        answer = s.recv(512)
+        if answer[:2] == query[:2] and struct.unpack(">H", answer[6:8])[0] > 0: sys.exit(0)
+    except TimeoutError:
+        pass
+    except ConnectionRefusedError:
+        time.sleep(0.002) # not listening yet: no spinning on the cores the start needs
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit(1)
+sys.exit(1)
+PY
+}
 
 # The lab: A and B joined by a veth; in A a dnsmasq upstream for *.bench.example (TTL one day), in B wireguard-go.
 ip netns add "$A" && ip -n "$A" link set lo up
@@ -160,7 +209,7 @@ netext() {
   opts="$(mode_opts "$mode") ${EXTRA:-}"
   # shellcheck disable=SC2046
   # not through inA: a backgrounded function is a subshell, and $! would be its pid instead of java's
-  ip netns exec "$A" env $(mode_env "$mode") NETEXT_JAVA_OPTS="$opts" bin/netext "$@" >>"$TMP/netext-$mode.log" 2>&1 &
+  ip netns exec "$A" env $(mode_env "$mode") NETEXT_JAVA_OPTS="$opts" "$(launcher "$mode")" "$@" >>"$TMP/netext-$mode.log" 2>&1 &
   NX=$!
 }
 
@@ -168,20 +217,20 @@ echo "netext start-up bench: $(nproc) cores, JDK $("$JAVA_HOME/bin/java" -versio
 mkdir -p "$TMP/profiles.d" "$TMP/state"
 role() { [[ " $ROLES " == *" $1 "* ]]; }
 if [ "$MATRIX_ONLY" = 0 ]; then
-FIGURES="cli dns dnscpu dnsrss pong pongcpu rss wg wgcpu wgrss first5 warm first5eff warmeff daemon daemoncpu daemonrss"
+FIGURES="cli dns dnscpu dnsmain dnsrss pong pongcpu pongmain rss wg wgcpu wgmain wgrss first5 warm first5eff warmeff daemon daemoncpu daemonrss"
 SMAPS="dnsaot dnsaotanon dnsjvm dnsanon upaot upaotanon upjvm upanon"
 for m in $MODES; do for f in $FIGURES $SMAPS; do : >"$TMP/$f.$m"; done; done
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do
     if role cli; then
       t0=$(now_ms)
-      inA env $(mode_env "$m") NETEXT_JAVA_OPTS="$(mode_opts "$m")" bin/netext --version >/dev/null 2>&1 && echo $(($(now_ms) - t0)) >>"$TMP/cli.$m"
+      inA env $(mode_env "$m") NETEXT_JAVA_OPTS="$(mode_opts "$m")" "$(launcher "$m")" --version >/dev/null 2>&1 && echo $(($(now_ms) - t0)) >>"$TMP/cli.$m"
     fi
 
     if role dns; then
       t0=$(now_ms)
       netext "$m" dns serve --listen 127.0.0.1:5301 --default 127.0.0.53 --cache 1000
-      until_ok "dig @127.0.0.1 -p 5301 +tries=1 +time=1 +short first$r.bench.example | grep -q 10.0.0.1" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m"
+      dns_answered "first$r.bench.example" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/dns.$m" && cpu_ms "$NX" >>"$TMP/dnscpu.$m" && main_cpu_ms "$NX" >>"$TMP/dnsmain.$m"
       sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/dnsrss.$m"
       smaps_kib "$NX" dns
@@ -191,7 +240,8 @@ for r in $(seq "$ROUNDS"); do
     if role up; then
       t0=$(now_ms)
       netext "$m" up "$TMP/pong.yaml"
-      until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m"
+      until_ok "ping -c 1 -W 1 10.7.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/pong.$m" && cpu_ms "$NX" >>"$TMP/pongcpu.$m" &&
+        main_cpu_ms "$NX" >>"$TMP/pongmain.$m"
       sleep "$IDLE"
       rss_kib "$NX" >>"$TMP/rss.$m"
       smaps_kib "$NX" up
@@ -201,7 +251,8 @@ for r in $(seq "$ROUNDS"); do
     if role wg; then
       t0=$(now_ms)
       netext "$m" wg up "$TMP/wg.conf"
-      until_ok "ping -c 1 -W 1 10.203.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/wg.$m" && cpu_ms "$NX" >>"$TMP/wgcpu.$m"
+      until_ok "ping -c 1 -W 1 10.203.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/wg.$m" && cpu_ms "$NX" >>"$TMP/wgcpu.$m" &&
+        main_cpu_ms "$NX" >>"$TMP/wgmain.$m"
       # Gbit/s, and MB moved per CPU-second of netext (the JIT's progress, less bent by a loaded machine than the rate)
       c0=$(cpu_ms "$NX") g=$(iperf_gbps 5) c1=$(cpu_ms "$NX")
       echo "$g" >>"$TMP/first5.$m" && mb_per_cpu_s "$g" "$c0" "$c1" >>"$TMP/first5eff.$m"
@@ -241,6 +292,9 @@ row "CPU ms to first answer, dns serve" dnscpu ""
 row "CPU ms to first ping, up (pong)" pongcpu ""
 row "CPU ms to first ping, wg up" wgcpu ""
 row "CPU ms to first ping, daemon (pong)" daemoncpu ""
+row "main thread CPU ms, dns serve" dnsmain ""
+row "main thread CPU ms, up (pong)" pongmain ""
+row "main thread CPU ms, wg up" wgmain ""
 row "Gbit/s wg up, first 5 s" first5 ">= 1.0x go<->go"
 row "Gbit/s wg up, warm" warm ""
 row "MB per CPU-s wg up, first 5 s" first5eff ""
@@ -360,7 +414,7 @@ for m in role-cache one-cache; do
   nmt "dns serve, $NAMES names cached, $m" "$NX"
   stop "$NX"
   # shellcheck disable=SC2046
-  inA env $(mode_env "$m") NETEXT_JAVA_OPTS="-Xlog:class+load:file=$TMP/classes-cli.$m" bin/netext --version >/dev/null 2>&1
+  inA env $(mode_env "$m") NETEXT_JAVA_OPTS="-Xlog:class+load:file=$TMP/classes-cli.$m" "$(launcher "$m")" --version >/dev/null 2>&1
 done
 echo
 for m in role-cache one-cache; do

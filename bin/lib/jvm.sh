@@ -66,8 +66,12 @@ netext_aot_key() {
 
 # Whether LIB_DIR's cache is missing or of other jars: aot-train.sh writes the key, or "untrained KEY" when it could
 # not train (not root, no namespaces), so a launcher tries again only when the jars change.
+# It keeps the key it computed for netext_jvm_options (the same launcher's next step), which then needs no second one.
 netext_aot_stale() {
-  [ ! -f "$1/../netext.aot.key" ] || [ "$(sed 's/^untrained //' "$1/../netext.aot.key")" != "$(netext_aot_key "$1")" ]
+  _nx_key_lib=$1 _nx_key=$(netext_aot_key "$1")
+  [ -f "$1/../netext.aot.key" ] || return 0
+  read -r _nx_saved <"$1/../netext.aot.key" || _nx_saved=
+  [ "${_nx_saved#untrained }" != "$_nx_key" ]
 }
 
 # The roles that have an AOT cache of their own, each trained by its own workload (bin/lib/aot-train.sh): a cache loads
@@ -91,13 +95,17 @@ netext_jvm_options() {
   # NETEXT_JVM_DEFAULTS=1: the JVM's own defaults and no cache (what bench/startup.sh compares against)
   if [ "${NETEXT_JVM_DEFAULTS:-0}" = 1 ]; then NETEXT_JVM= && return 0; fi
   _nx_aot=$(netext_aot_cache "$_nx_lib" "$_nx_role")
-  if [ "${NETEXT_AOT:-1}" != 0 ] && [ -f "$_nx_aot" ] && [ -f "$_nx_lib/../netext.aot.key" ] &&
-    [ "$(cat "$_nx_lib/../netext.aot.key")" = "$(netext_aot_key "$_nx_lib")" ]; then
-    NETEXT_JVM="$NETEXT_JVM -XX:AOTCache=$_nx_aot -Xlog:aot*=off"
+  if [ "${NETEXT_AOT:-1}" != 0 ] && [ -f "$_nx_aot" ] && [ -f "$_nx_lib/../netext.aot.key" ]; then
+    read -r _nx_saved <"$_nx_lib/../netext.aot.key" || _nx_saved=
+    [ "${_nx_key_lib:-}" = "$_nx_lib" ] || { _nx_key_lib=$_nx_lib && _nx_key=$(netext_aot_key "$_nx_lib"); }
+    if [ "$_nx_saved" = "$_nx_key" ]; then NETEXT_JVM="$NETEXT_JVM -XX:AOTCache=$_nx_aot -Xlog:aot*=off"; fi
   fi
 }
 
 # The class path of LIB_DIR's jars in a fixed order (a cache records the order of the class path it was trained on).
+# ls's order, as before (the jars' names have no blanks); joined by the shell rather than by two more processes.
 netext_class_path() {
-  (cd "$1" && ls -- *.jar) | sed "s|^|$1/|" | paste -sd: -
+  _nx_cp=
+  for _nx_jar in $(cd "$1" && ls -- *.jar); do _nx_cp=${_nx_cp:+$_nx_cp:}$1/$_nx_jar; done
+  echo "$_nx_cp"
 }

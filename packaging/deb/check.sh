@@ -42,6 +42,10 @@ for role in cli dns up wg daemon; do
   [ -s "/usr/lib/netext/netext-$role.aot" ] ||
     fail "postinst trained no AOT cache for role $role ($(grep "role $role\|$role.*failed" /usr/lib/netext/netext-aot-training.log 2>&1 | tail -3))"
 done
+# a class older than Java 6 stays out of the cache once linked, with every class implementing it: picocli's were read
+# and verified from the jar on every start until netext-cli's build rewrote them (src/build/UpgradeClassVersion.java)
+! grep -q 'Old class has been linked' /usr/lib/netext/netext-aot-training.log ||
+  fail "classes left out of the AOT caches as older than Java 6: $(grep -m3 'Old class has been linked' /usr/lib/netext/netext-aot-training.log)"
 say "AOT caches: $(cd /usr/lib/netext && du -m netext-*.aot | tr '\t\n' ': ')"
 say "netext --version"
 netext --version >&2 || fail "netext --version"

@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        StartupWarmup.start(args); // beside the command line's parsing: work a long-running command needs next
         giveNettyAMachineId();
         System.exit(run(args));
     }

@@ -56,8 +56,12 @@ public final class Constants {
     public static final int UNDER_LOAD_QUEUE_DEPTH = 128;
     /** Peers one device accepts. */
     public static final int MAX_PEERS = 1 << 16;
-    /** Sessions kept alive until zeroed: all key material is erased this long after the last handshake. */
-    public static final Duration ZERO_KEY_MATERIAL_AFTER = REJECT_AFTER_TIME.multipliedBy(3);
+    /**
+     * Sessions kept alive until zeroed: all key material is erased this long after the last handshake. (Multiplied in
+     * whole seconds: {@code Duration.multipliedBy} computes through BigDecimal, whose class initialiser alone took 16 ms
+     * of {@code wg up}'s start.)
+     */
+    public static final Duration ZERO_KEY_MATERIAL_AFTER = Duration.ofSeconds(3 * REJECT_AFTER_TIME.toSeconds());
     /** Packets queued per peer while a handshake is pending (wireguard-go's QueueStagedSize). */
     public static final int MAX_STAGED_PACKETS = 128;
 }

@@ -2,6 +2,7 @@ package dev.netext.cli.aot;
 
 import dev.netext.api.dns.DnsRecord;
 import dev.netext.cli.Main;
+import dev.netext.cli.StartupWarmup;
 import dev.netext.lab.traffic.UdpProbe;
 import sun.misc.Signal;
 
@@ -256,6 +257,7 @@ public final class AotTraining {
     private record Command(Thread thread, List<String> args) {
         static Command start(String... args) {
             List<String> a = List.of(args);
+            StartupWarmup.start(args); // as Main.main does: its classes and the work it does go into the cache
             return new Command(Thread.ofPlatform().name("aot-" + args[0]).start(() -> Main.run(args)), a);
         }
 
