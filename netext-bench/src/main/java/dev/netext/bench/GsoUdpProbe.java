@@ -10,7 +10,6 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.time.Duration;
-import java.util.BitSet;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -50,47 +49,30 @@ final class GsoUdpProbe {
             pollfd.set(JAVA_SHORT, 4, Libc.POLLIN);
             out.fill((byte) 0x5a);
             int maxTrain = Math.min(MAX_SEGMENTS, (65_535 - 20 - 8) / size); // a train is one IP datagram before the cut
-            BitSet answered = new BitSet(count);
-            long start = System.nanoTime(), deadline = start + timeout.toNanos(), lastProgress = start;
-            long rttSum = 0, rttMin = Long.MAX_VALUE, rttMax = 0;
-            int sent = 0, got = 0, presumedLost = 0;
-            while (got < count && System.nanoTime() < deadline) {
-                int train = Math.min(maxTrain, Math.min(count - sent, window - (sent - got - presumedLost)));
+            UdpProbe.Tally tally = new UdpProbe.Tally(count, window);
+            long deadline = tally.start() + timeout.toNanos();
+            while (tally.got() < count && System.nanoTime() < deadline) {
+                int train = Math.min(maxTrain, Math.min(count - tally.sent(), tally.room()));
                 if (train > 0) {
                     long now = System.nanoTime();
                     for (int i = 0; i < train; i++) {
-                        out.set(JAVA_INT_UNALIGNED.withOrder(NET), (long) i * size, sent + i);
+                        out.set(JAVA_INT_UNALIGNED.withOrder(NET), (long) i * size, tally.sent() + i);
                         out.set(JAVA_LONG_UNALIGNED.withOrder(NET), (long) i * size + 4, now);
                     }
                     Libc.sendto(fd, out, (long) train * size, 0, to);
-                    sent += train;
+                    tally.sent(train);
                 }
                 pollfd.set(JAVA_SHORT, 6, (short) 0);
                 if (Libc.poll(pollfd, 1, 20) == 0) {
-                    if (sent == count && System.nanoTime() - lastProgress > 500_000_000L) break; // the rest is lost
-                    if (System.nanoTime() - lastProgress > 200_000_000L && sent - got - presumedLost >= window) {
-                        presumedLost = sent - got;
-                        lastProgress = System.nanoTime();
-                    }
+                    if (tally.quietSpellEnds()) break;
                     continue;
                 }
                 int n;
                 while ((n = Libc.recv(fd, in, in.byteSize(), Libc.MSG_DONTWAIT)) >= 0) {
-                    if (n < 12) continue;
-                    int seq = in.get(JAVA_INT_UNALIGNED.withOrder(NET), 0);
-                    long t = in.get(JAVA_LONG_UNALIGNED.withOrder(NET), 4);
-                    if (seq < 0 || seq >= count || answered.get(seq)) continue;
-                    answered.set(seq);
-                    got++;
-                    long rtt = System.nanoTime() - t;
-                    rttSum += rtt;
-                    rttMin = Math.min(rttMin, rtt);
-                    rttMax = Math.max(rttMax, rtt);
-                    lastProgress = System.nanoTime();
+                    if (n >= 12) tally.answer(in.get(JAVA_INT_UNALIGNED.withOrder(NET), 0), in.get(JAVA_LONG_UNALIGNED.withOrder(NET), 4));
                 }
             }
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            return new UdpProbe.Result(sent, got, elapsed, got == 0 ? 0 : rttMin, got == 0 ? 0 : rttSum / got, rttMax, size);
+            return tally.result(size);
         } finally {
             Libc.close(fd);
         }

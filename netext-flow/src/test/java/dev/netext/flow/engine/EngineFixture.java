@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -44,6 +45,27 @@ public final class EngineFixture {
         cmd[0] = "curl";
         System.arraycopy(args, 0, cmd, 1, args.length);
         return ns.run(Duration.ofSeconds(20), cmd);
+    }
+
+    /** {@code cmd} run in {@code ns} on another thread (≤ 30 s), for a client a test answers while it waits. */
+    public static CompletableFuture<ExecResult> runAsync(NetworkNamespace ns, String... cmd) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return ns.run(Duration.ofSeconds(30), cmd);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** The id of the first flow the engine holds paused (a prompt), once there is one within 10 s; else -1. */
+    public static long awaitPausedFlow(FlowEngine engine) throws InterruptedException {
+        long id = -1;
+        for (int i = 0; i < 400 && id < 0; i++) {
+            id = engine.pausedFlows().stream().findFirst().orElse(-1L);
+            if (id < 0) Thread.sleep(25);
+        }
+        return id;
     }
 
     /** A UDP socket made in {@code ns} (usable from any thread), with a 3 s receive timeout. */

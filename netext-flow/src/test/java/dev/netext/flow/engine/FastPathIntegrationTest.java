@@ -161,19 +161,9 @@ class FastPathIntegrationTest {
 
     @Test
     void promptRuleSendsThatFlowOnlyThroughTheTerminatedPath() throws Exception {
-        CompletableFuture<ExecResult> curl = CompletableFuture.supplyAsync(() -> {
-            try {
-                return client.run(Duration.ofSeconds(30), "curl", "-sk", "--max-time", "25", "--resolve",
+        CompletableFuture<ExecResult> curl = EngineFixture.runAsync(client, "curl", "-sk", "--max-time", "25", "--resolve",
                         "asks.ok.test:8443:10.79.0.2", "https://asks.ok.test:8443/");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        long id = -1;
-        for (int i = 0; i < 200 && id < 0; i++) {
-            id = engine.pausedFlows().stream().findFirst().orElse(-1L);
-            Thread.sleep(25);
-        }
+        long id = EngineFixture.awaitPausedFlow(engine);
         assertThat(id).as("the prompt paused the flow").isPositive();
         assertThat(engine.control().resume(id, FinalVerdict.ALLOW)).isTrue();
         ExecResult r = curl.get(30, TimeUnit.SECONDS);

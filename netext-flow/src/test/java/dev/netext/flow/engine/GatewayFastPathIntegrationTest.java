@@ -184,19 +184,9 @@ class GatewayFastPathIntegrationTest {
 
     @Test
     void aForwardedFlowAPromptRuleMayDecideTakesTheTerminatedPath() throws Exception {
-        CompletableFuture<ExecResult> curl = CompletableFuture.supplyAsync(() -> {
-            try {
-                return client.run(Duration.ofSeconds(30), "curl", "-sk", "--max-time", "25", "--resolve",
+        CompletableFuture<ExecResult> curl = EngineFixture.runAsync(client, "curl", "-sk", "--max-time", "25", "--resolve",
                         "asks.ok.test:8443:10.84.2.2", "https://asks.ok.test:8443/");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        long id = -1;
-        for (int i = 0; i < 400 && id < 0; i++) {
-            id = engine.pausedFlows().stream().findFirst().orElse(-1L);
-            Thread.sleep(25);
-        }
+        long id = EngineFixture.awaitPausedFlow(engine);
         assertThat(id).as("the prompt paused the flow").isPositive();
         assertThat(engine.control().resume(id, FinalVerdict.ALLOW)).isTrue();
         ExecResult r = curl.get(30, TimeUnit.SECONDS);
@@ -288,11 +278,7 @@ class GatewayFastPathIntegrationTest {
         try (DatagramSocket s = EngineFixture.udpSocket(client)) {
             InetSocketAddress prompted = new InetSocketAddress("10.84.2.2", 8443);
             s.send(new DatagramPacket(new byte[]{'h', 'i'}, 2, prompted));
-            long id = -1;
-            for (int i = 0; i < 400 && id < 0; i++) {
-                id = engine.pausedFlows().stream().findFirst().orElse(-1L);
-                Thread.sleep(25);
-            }
+            long id = EngineFixture.awaitPausedFlow(engine);
             assertThat(id).as("the prompt paused the flow").isPositive();
             assertThat(engine.control().resume(id, FinalVerdict.ALLOW)).isTrue();
             DatagramPacket in = new DatagramPacket(new byte[64], 64);

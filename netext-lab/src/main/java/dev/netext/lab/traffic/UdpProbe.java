@@ -54,28 +54,19 @@ public final class UdpProbe {
             ch.register(selector, SelectionKey.OP_READ);
             ByteBuffer out = ByteBuffer.allocateDirect(size);
             ByteBuffer in = ByteBuffer.allocateDirect(Math.max(size, 2048));
-            BitSet answered = new BitSet(count);
-            long start = System.nanoTime();
-            long deadline = start + timeout.toNanos();
-            long rttSum = 0, rttMin = Long.MAX_VALUE, rttMax = 0;
-            int sent = 0, got = 0, presumedLost = 0;
-            long lastProgress = start;
-            while (got < count && System.nanoTime() < deadline) {
-                while (sent < count && sent - got - presumedLost < window) {
+            Tally tally = new Tally(count, window);
+            long deadline = tally.start + timeout.toNanos();
+            while (tally.got < count && System.nanoTime() < deadline) {
+                while (tally.sent < count && tally.room() > 0) {
                     out.clear();
-                    out.putInt(sent).putLong(System.nanoTime());
+                    out.putInt(tally.sent).putLong(System.nanoTime());
                     while (out.position() < size) out.put((byte) 0x5a);
                     out.flip();
                     if (ch.write(out) == 0) break;
-                    sent++;
+                    tally.sent(1);
                 }
-                // a lost datagram would hold the window shut: after a quiet spell, reopen it by the amount lost
                 if (selector.select(20) == 0) {
-                    if (sent == count && System.nanoTime() - lastProgress > 500_000_000L) break; // the rest is lost
-                    if (System.nanoTime() - lastProgress > 200_000_000L && sent - got - presumedLost >= window) {
-                        presumedLost = sent - got;
-                        lastProgress = System.nanoTime();
-                    }
+                    if (tally.quietSpellEnds()) break;
                     continue;
                 }
                 selector.selectedKeys().clear();
@@ -85,21 +76,70 @@ public final class UdpProbe {
                     n = ch.read(in);
                     if (n <= 0) break;
                     in.flip();
-                    if (n < 12) continue;
-                    int seq = in.getInt();
-                    long t = in.getLong();
-                    if (seq < 0 || seq >= count || answered.get(seq)) continue;
-                    answered.set(seq);
-                    got++;
-                    long rtt = System.nanoTime() - t;
-                    rttSum += rtt;
-                    rttMin = Math.min(rttMin, rtt);
-                    rttMax = Math.max(rttMax, rtt);
-                    lastProgress = System.nanoTime();
+                    if (n >= 12) tally.answer(in.getInt(), in.getLong());
                 }
             }
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            return new Result(sent, got, elapsed, got == 0 ? 0 : rttMin, got == 0 ? 0 : rttSum / got, rttMax, size);
+            return tally.result(size);
+        }
+    }
+
+    /**
+     * The bookkeeping of a probe's run, whatever its socket: the window, answers counted once, round trips, and the
+     * quiet spell that presumes the unanswered lost (one lost datagram would otherwise hold the window shut).
+     */
+    public static final class Tally {
+        private final int count, window;
+        private final BitSet answered;
+        private final long start = System.nanoTime();
+        private long lastProgress = start, rttSum, rttMin = Long.MAX_VALUE, rttMax;
+        private int sent, got, presumedLost;
+
+        public Tally(int count, int window) {
+            this.count = count;
+            this.window = window;
+            this.answered = new BitSet(count);
+        }
+
+        public long start() { return start; }
+
+        public int sent() { return sent; }
+
+        public int got() { return got; }
+
+        /** How many more may be sent now without exceeding the window. */
+        public int room() { return window - (sent - got - presumedLost); }
+
+        public void sent(int n) { sent += n; }
+
+        /** Counts an answer carrying {@code seq} and its send time; a duplicate or foreign one counts nothing. */
+        public void answer(int seq, long sentNanos) {
+            if (seq < 0 || seq >= count || answered.get(seq)) return;
+            answered.set(seq);
+            got++;
+            long rtt = System.nanoTime() - sentNanos;
+            rttSum += rtt;
+            rttMin = Math.min(rttMin, rtt);
+            rttMax = Math.max(rttMax, rtt);
+            lastProgress = System.nanoTime();
+        }
+
+        /**
+         * After a wait with nothing to read: true when all were sent and nothing came for 0.5 s (the rest is lost);
+         * after 0.2 s with the window full, reopens it by the amount unanswered.
+         */
+        public boolean quietSpellEnds() {
+            long now = System.nanoTime();
+            if (sent == count && now - lastProgress > 500_000_000L) return true;
+            if (now - lastProgress > 200_000_000L && room() <= 0) {
+                presumedLost = sent - got;
+                lastProgress = now;
+            }
+            return false;
+        }
+
+        public Result result(int payloadSize) {
+            return new Result(sent, got, Duration.ofNanos(System.nanoTime() - start), got == 0 ? 0 : rttMin,
+                    got == 0 ? 0 : rttSum / got, rttMax, payloadSize);
         }
     }
 }
