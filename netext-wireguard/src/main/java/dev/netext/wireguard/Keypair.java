@@ -1,6 +1,5 @@
 package dev.netext.wireguard;
 
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Keypair {
     private final byte[] sendKeyBytes;
     private final byte[] receiveKeyBytes;
-    private final SecretKeySpec sendKey;
-    private final SecretKeySpec receiveKey;
+    private final Aead.Key sendKey;
+    private final Aead.Key receiveKey;
     private final AtomicLong sendNonce = new AtomicLong();
     private final ReplayFilter replayFilter = new ReplayFilter();
     private final boolean initiator;
