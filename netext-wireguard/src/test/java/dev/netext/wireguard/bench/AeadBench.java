@@ -1,6 +1,6 @@
 package dev.netext.wireguard.bench;
 
-import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
+import dev.netext.linux.ffm.ChaCha20Poly1305;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.crypto.params.ParametersWithIV;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,21 +18,27 @@ import org.openjdk.jmh.annotations.Warmup;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The transport AEAD alone, per packet, two ways: the JDK's ChaCha20-Poly1305 {@link Cipher} (a fresh
- * {@code init} per packet is the only way to change its nonce; the JDK has ChaCha20 and Poly1305 intrinsics) and
- * BouncyCastle's {@link ChaCha20Poly1305} engine with its key set once and the nonce rewritten in place in a reused
- * {@link ParametersWithIV} (no allocation per packet, pure Java). Run with {@code -prof gc} to see bytes per op.
+ * The transport AEAD alone, per packet, three ways: the JDK's ChaCha20-Poly1305 {@link Cipher} (a fresh
+ * {@code init} per packet is the only way to change its nonce; the JDK has ChaCha20 and Poly1305 intrinsics),
+ * OpenSSL's through {@link ChaCha20Poly1305} as {@code OpenSslAead} calls it (one context, key and nonce per packet,
+ * direct buffers passed as they are), and BouncyCastle's engine with its key set once and the nonce rewritten in place
+ * in a reused {@link ParametersWithIV} (no allocation per packet, pure Java). Opening opens one message over and
+ * over (the JDK only refuses to encrypt twice under a key and nonce). Run with {@code -prof gc} to see bytes per op.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class AeadBench {
     @Param({"64", "1440"})
     int size;
@@ -41,13 +47,21 @@ public class AeadBench {
     Cipher jdk;
     SecretKeySpec jdkKey;
     final byte[] nonce = new byte[12];
+    /** The nonce (all zero) of the one message the open benchmarks open. */
+    final byte[] openNonce = new byte[12];
     ByteBuffer plainDirect, outDirect;
 
-    ChaCha20Poly1305 bc;
+    org.bouncycastle.crypto.modes.ChaCha20Poly1305 bc;
     ParametersWithIV bcParams;
     byte[] bcNonce;
     byte[] plainHeap, outHeap;
     long counter;
+
+    static final ValueLayout.OfLong COUNTER = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final MemorySegment NO_AAD = MemorySegment.ofArray(new byte[0]);
+    ChaCha20Poly1305 openssl;
+    MemorySegment opensslNonce;
+    ByteBuffer sealedDirect;
 
     @Setup
     public void setup() throws Exception {
@@ -56,12 +70,42 @@ public class AeadBench {
         jdkKey = new SecretKeySpec(key, "ChaCha20");
         plainDirect = ByteBuffer.allocateDirect(size);
         outDirect = ByteBuffer.allocateDirect(size + 16);
-        bc = new ChaCha20Poly1305();
+        bc = new org.bouncycastle.crypto.modes.ChaCha20Poly1305();
         bc.init(true, new ParametersWithIV(new KeyParameter(key), new byte[12]));
         bcParams = new ParametersWithIV(null, new byte[12]);
         bcNonce = bcParams.getIV(); // BouncyCastle hands out its own array: rewritten per packet below
         plainHeap = new byte[size];
         outHeap = new byte[size + 16];
+        openssl = ChaCha20Poly1305.create();
+        opensslNonce = Arena.ofAuto().allocate(12);
+        jdk.init(Cipher.ENCRYPT_MODE, jdkKey, new IvParameterSpec(openNonce));
+        sealedDirect = ByteBuffer.allocateDirect(size + 16);
+        jdk.doFinal(plainDirect.duplicate(), sealedDirect);
+        sealedDirect.flip();
+    }
+
+    @Benchmark
+    public int jdkOpenDirect() throws Exception {
+        jdk.init(Cipher.DECRYPT_MODE, jdkKey, new IvParameterSpec(openNonce));
+        outDirect.clear();
+        return jdk.doFinal(sealedDirect.duplicate(), outDirect);
+    }
+
+    @Benchmark
+    public int opensslSealDirect() {
+        opensslNonce.set(COUNTER, 4, ++counter);
+        plainDirect.clear();
+        outDirect.clear();
+        return openssl.seal(MemorySegment.ofArray(key), opensslNonce, NO_AAD, MemorySegment.ofBuffer(plainDirect),
+                MemorySegment.ofBuffer(outDirect));
+    }
+
+    @Benchmark
+    public int opensslOpenDirect() {
+        opensslNonce.set(COUNTER, 4, 0L);                  // the nonce sealedDirect was sealed under
+        outDirect.clear();
+        return openssl.open(MemorySegment.ofArray(key), opensslNonce, NO_AAD, MemorySegment.ofBuffer(sealedDirect),
+                MemorySegment.ofBuffer(outDirect));
     }
 
     @Benchmark
