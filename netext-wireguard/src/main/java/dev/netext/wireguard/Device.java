@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
@@ -104,7 +105,9 @@ public final class Device {
         if (peerPublic.equals(publicKey)) throw new IllegalArgumentException("a peer cannot have the interface's own public key");
         return peers.computeIfAbsent(peerPublic, k -> {
             if (peers.size() >= Constants.MAX_PEERS) throw new IllegalStateException("too many peers (" + Constants.MAX_PEERS + ")");
-            return new Peer(k, noise.precomputeStaticStatic(k), time, random);
+            // the timers only draw jitter, which needs no secrecy (wireguard-go uses a fast non-cryptographic source):
+            // with traffic both ways every sent packet after a received one draws, and SecureRandom was in the profile
+            return new Peer(k, noise.precomputeStaticStatic(k), time, new SplittableRandom(random.nextLong()));
         });
     }
 

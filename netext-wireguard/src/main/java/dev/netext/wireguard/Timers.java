@@ -47,6 +47,7 @@ public final class Timers {
     private long persistentKeepaliveNanos;
     private boolean enabled = true;
 
+    /** {@code random} only draws jitter, under this object's lock: it need be neither secure nor thread-safe. */
     public Timers(TimeSource time, RandomGenerator random) {
         this.time = time;
         this.random = random;
