@@ -145,4 +145,22 @@ class GsoSplitterTest {
             }
         }
     }
+    @Test
+    void sumMatchesTheByteWiseSumAtEveryLengthAndOffset() {
+        Random random = new Random(1071);
+        byte[] bytes = new byte[70_000];
+        random.nextBytes(bytes);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(bytes.length);
+            MemorySegment.copy(bytes, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            ByteBuffer b = m.asByteBuffer();
+            for (int round = 0; round < 3000; round++) {
+                int len = round < 200 ? round : random.nextInt(round < 2900 ? 2000 : 65536);
+                int off = random.nextInt(9);
+                long initial = random.nextInt(1 << 20);
+                assertThat(~GsoSplitter.fold(GsoSplitter.sum(m, off, len, initial)) & 0xffff)
+                        .as("length %d at %d", len, off).isEqualTo(Packets.checksum(b, off, len, initial));
+            }
+        }
+    }
 }
