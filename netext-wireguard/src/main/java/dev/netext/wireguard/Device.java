@@ -106,8 +106,9 @@ public final class Device {
         return peers.computeIfAbsent(peerPublic, k -> {
             if (peers.size() >= Constants.MAX_PEERS) throw new IllegalStateException("too many peers (" + Constants.MAX_PEERS + ")");
             // the timers only draw jitter, which needs no secrecy (wireguard-go uses a fast non-cryptographic source):
-            // with traffic both ways every sent packet after a received one draws, and SecureRandom was in the profile
-            return new Peer(k, noise.precomputeStaticStatic(k), time, new SplittableRandom(random.nextLong()));
+            // with traffic both ways every sent packet after a received one draws, and SecureRandom was in the profile.
+            // Seeded on its own, not from `random`: a draw there would shift the handshake's index draws
+            return new Peer(k, noise.precomputeStaticStatic(k), time, new SplittableRandom());
         });
     }
 
