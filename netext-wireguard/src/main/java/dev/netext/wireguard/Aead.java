@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.crypto.spec.SecretKeySpec;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
@@ -30,9 +31,14 @@ abstract sealed class Aead permits JdkAead, OpenSslAead {
     /** A transport key: the raw bytes (zeroed with the key pair), and the JDK's key object if the JDK needs one. */
     static final class Key {
         final byte[] raw;
+        /** {@link #raw} as a heap segment, made once: OpenSSL reads it in place. */
+        final MemorySegment segment;
         private SecretKeySpec jdk;
 
-        Key(byte[] raw) { this.raw = raw; }
+        Key(byte[] raw) {
+            this.raw = raw;
+            this.segment = MemorySegment.ofArray(raw);
+        }
 
         /** Made on first use (racing threads make equal ones); it copies the key, so zeroing does not reach it. */
         SecretKeySpec jdk() {

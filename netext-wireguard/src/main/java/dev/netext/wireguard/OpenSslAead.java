@@ -21,6 +21,12 @@ final class OpenSslAead extends Aead {
     private final ChaCha20Poly1305 cipher = ChaCha20Poly1305.create();
     /** 32 zero bits, then the counter; native, this thread's. */
     private final MemorySegment nonce = Arena.ofAuto().allocate(NONCE_SIZE);
+    /**
+     * The transport key the context holds after the last message that succeeded, or null: a thread seals or opens a
+     * run of packets under one key, and a nonce-only re-key skips OpenSSL's key set-up. Only {@link Key}s qualify (they
+     * never change but to be zeroed, after which their key pair refuses to seal or open); handshake keys always re-key.
+     */
+    private Key keyHeld;
 
     /** Why OpenSSL's AEAD cannot be used here (libcrypto missing, or a wrong known answer), or null if it can. */
     static String unusableBecause() {
@@ -42,8 +48,14 @@ final class OpenSslAead extends Aead {
         return nonce;
     }
 
+    /** NULL (keep the context's key) for the key it holds, else the key's bytes. */
+    private MemorySegment keyOf(Key key) {
+        return key == keyHeld ? MemorySegment.NULL : key.segment;
+    }
+
     @Override
     byte[] seal(byte[] key, long counter, byte[] plain, byte[] authtext) {
+        keyHeld = null;
         byte[] out = new byte[plain.length + TAG_SIZE];
         int n = cipher.seal(MemorySegment.ofArray(key), nonce(counter), MemorySegment.ofArray(authtext),
                 MemorySegment.ofArray(plain), MemorySegment.ofArray(out));
@@ -53,6 +65,7 @@ final class OpenSslAead extends Aead {
 
     @Override
     byte[] open(byte[] key, long counter, byte[] sealed, int off, int len, byte[] authtext) {
+        keyHeld = null;
         if (len < TAG_SIZE) return null;
         byte[] out = new byte[len - TAG_SIZE];
         int n = cipher.open(MemorySegment.ofArray(key), nonce(counter), MemorySegment.ofArray(authtext),
@@ -64,8 +77,9 @@ final class OpenSslAead extends Aead {
     int seal(Key key, long counter, ByteBuffer plain, ByteBuffer out) {
         int length = plain.remaining();
         if (out.remaining() < length + TAG_SIZE) throw new IllegalStateException("output too short: " + out.remaining());
-        int n = cipher.seal(MemorySegment.ofArray(key.raw), nonce(counter), NO_AUTHTEXT, MemorySegment.ofBuffer(plain),
+        int n = cipher.seal(keyOf(key), nonce(counter), NO_AUTHTEXT, MemorySegment.ofBuffer(plain),
                 MemorySegment.ofBuffer(out));
+        keyHeld = n < 0 ? null : key;
         if (n < 0) throw new IllegalStateException("OpenSSL could not seal");
         plain.position(plain.limit());
         out.position(out.position() + n);
@@ -77,8 +91,9 @@ final class OpenSslAead extends Aead {
         int length = sealed.remaining();
         if (length < TAG_SIZE) return -1;
         if (out.remaining() < length - TAG_SIZE) throw new IllegalStateException("output too short: " + out.remaining());
-        int n = cipher.open(MemorySegment.ofArray(key.raw), nonce(counter), NO_AUTHTEXT, MemorySegment.ofBuffer(sealed),
+        int n = cipher.open(keyOf(key), nonce(counter), NO_AUTHTEXT, MemorySegment.ofBuffer(sealed),
                 MemorySegment.ofBuffer(out));
+        keyHeld = n < 0 ? null : key;
         if (n < 0) return -1;
         sealed.position(sealed.limit());
         out.position(out.position() + n);

@@ -125,6 +125,32 @@ class AeadTest {
         }
     }
 
+    @Test
+    void oneKeyForARunOfMessagesBothDirectionsAndAfterFailures() {
+        SplittableRandom random = SEEDS.split();
+        Aead.Key key = Aead.key(bytes(random, 32)), other = Aead.key(bytes(random, 32));
+        for (int i = 0; i < 300; i++) {
+            int size = random.nextInt(2000);
+            byte[] plainBytes = bytes(random, size);
+            long counter = i;
+            Aead.Key k = random.nextInt(10) == 0 ? other : key;          // now and then another key in between
+            ByteBuffer sealed = ByteBuffer.allocateDirect(size + Aead.TAG_SIZE);
+            assertThat(openssl().seal(k, counter, ByteBuffer.wrap(plainBytes), sealed)).isEqualTo(size + Aead.TAG_SIZE);
+            byte[] sealedBytes = new byte[size + Aead.TAG_SIZE];
+            sealed.flip().get(sealedBytes);
+            assertThat(sealedBytes).isEqualTo(reference.seal(k.raw, counter, plainBytes, new byte[0]));
+            if (random.nextInt(4) == 0) {                                  // a forgery under the same key first
+                byte[] bad = sealedBytes.clone();
+                bad[random.nextInt(bad.length)] ^= 1;
+                assertThat(openssl().open(k, counter, ByteBuffer.wrap(bad), ByteBuffer.allocate(size))).isEqualTo(-1);
+            }
+            if (random.nextInt(8) == 0) assertThat(openssl().seal(k.raw, 0, plainBytes, new byte[] {1})).hasSize(size + 16);
+            ByteBuffer opened = ByteBuffer.allocate(size);
+            assertThat(openssl().open(k, counter, ByteBuffer.wrap(sealedBytes), opened)).isEqualTo(size);
+            assertThat(opened.array()).isEqualTo(plainBytes);
+        }
+    }
+
     /** {@code content} between random margins of a heap or direct buffer, as its remaining bytes. */
     private static ByteBuffer framed(SplittableRandom random, byte[] content) {
         ByteBuffer b = space(random, content.length);

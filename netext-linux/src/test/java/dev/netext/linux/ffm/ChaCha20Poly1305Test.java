@@ -91,6 +91,27 @@ class ChaCha20Poly1305Test {
     }
 
     @Test
+    void aNullKeyKeepsThePreviousOneAndNeedsOne() throws Exception {
+        try (ChaCha20Poly1305 c = ChaCha20Poly1305.create()) {
+            MemorySegment nonce = seg(new byte[12]), none = seg(new byte[0]), out = seg(new byte[16 + 100]);
+            assertThatThrownBy(() -> c.seal(MemorySegment.NULL, nonce, none, seg(new byte[100]), out))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no previous key");
+            byte[] key = new byte[32];
+            key[0] = 1;
+            assertThat(c.seal(seg(key), seg(new byte[12]), none, seg(new byte[100]), out)).isEqualTo(116);
+            byte[] withKey = out.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            byte[] nonce2 = new byte[12];
+            nonce2[4] = 1;
+            assertThat(c.seal(MemorySegment.NULL, seg(nonce2), none, seg(new byte[100]), out)).isEqualTo(116);
+            Cipher jdk = Cipher.getInstance("ChaCha20-Poly1305");
+            jdk.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "ChaCha20"), new IvParameterSpec(nonce2));
+            assertThat(out.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).isEqualTo(jdk.doFinal(new byte[100]))
+                    .isNotEqualTo(withKey);
+            assertThat(c.open(MemorySegment.NULL, seg(nonce2), none, out, seg(new byte[100]))).isEqualTo(100);
+        }
+    }
+
+    @Test
     void closedIsRefused() {
         ChaCha20Poly1305 c = ChaCha20Poly1305.create();
         c.close();
