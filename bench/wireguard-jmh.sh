@@ -10,7 +10,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 cd "$root"
-./mvnw -q -B -pl netext-wireguard -am test-compile
-./mvnw -q -B -pl netext-wireguard dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh.classpath
+# one reactor run: the classpath then names the sibling modules' target/classes (nothing needs to be installed)
+./mvnw -q -B -pl netext-wireguard -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/jmh.classpath -Djacoco.skip=true
 cp="netext-wireguard/target/test-classes:netext-wireguard/target/classes:$(cat netext-wireguard/target/jmh.classpath)"
 exec "$JAVA_HOME/bin/java" -cp "$cp" dev.netext.wireguard.bench.WireGuardBench "$@"
