@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
@@ -56,7 +55,6 @@ public final class Device {
     private final Key publicKey;
     private final Outbound out;
     private final TimeSource time;
-    private final RandomGenerator random;
     private final IndexTable indices;
     private final NoiseProtocol noise;
     private final CookieChecker cookieChecker;
@@ -83,7 +81,6 @@ public final class Device {
         this.publicKey = privateKey.publicKey();
         this.out = out;
         this.time = time;
-        this.random = random;
         this.indices = new IndexTable(random);
         this.noise = new NoiseProtocol(this.privateKey, peers::get, indices, time, ephemerals);
         this.cookieChecker = new CookieChecker(publicKey, time);
@@ -105,10 +102,7 @@ public final class Device {
         if (peerPublic.equals(publicKey)) throw new IllegalArgumentException("a peer cannot have the interface's own public key");
         return peers.computeIfAbsent(peerPublic, k -> {
             if (peers.size() >= Constants.MAX_PEERS) throw new IllegalStateException("too many peers (" + Constants.MAX_PEERS + ")");
-            // the timers only draw jitter, which needs no secrecy (wireguard-go uses a fast non-cryptographic source):
-            // with traffic both ways every sent packet after a received one draws, and SecureRandom was in the profile.
-            // Seeded on its own, not from `random`: a draw there would shift the handshake's index draws
-            return new Peer(k, noise.precomputeStaticStatic(k), time, new SplittableRandom());
+            return new Peer(k, noise.precomputeStaticStatic(k), time);
         });
     }
 

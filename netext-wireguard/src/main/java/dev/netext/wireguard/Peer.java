@@ -3,8 +3,8 @@ package dev.netext.wireguard;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.random.RandomGenerator;
 
 /**
  * A configured peer: its static public key and optional preshared key, its handshake, sessions, cookie state,
@@ -31,11 +31,14 @@ public final class Peer {
     final Object stagingLock = new Object();
     final ArrayDeque<byte[]> staged = new ArrayDeque<>();
 
-    Peer(Key publicKey, byte[] staticStatic, TimeSource time, RandomGenerator random) {
+    Peer(Key publicKey, byte[] staticStatic, TimeSource time) {
         this.publicKey = publicKey;
         this.staticStatic = staticStatic;
         this.cookieGenerator = new CookieGenerator(publicKey, time);
-        this.timers = new Timers(time, random);
+        // the timers only draw jitter, which needs no secrecy (wireguard-go uses a fast non-cryptographic source):
+        // with traffic both ways every packet sent after one received draws, and the device's SecureRandom was in the
+        // sender's profile. Not seeded from the device's generator either: a draw there would shift its index draws.
+        this.timers = new Timers(time, new SplittableRandom());
     }
 
     public Key publicKey() { return publicKey; }

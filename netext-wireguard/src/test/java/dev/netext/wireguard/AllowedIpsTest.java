@@ -16,7 +16,7 @@ class AllowedIpsTest {
     final FakeTime time = new FakeTime();
     final Peer p1 = peer(), p2 = peer(), p3 = peer();
 
-    Peer peer() { return new Peer(Key.generatePrivate().publicKey(), new byte[32], time, new Random(1)); }
+    Peer peer() { return new Peer(Key.generatePrivate().publicKey(), new byte[32], time); }
 
     static InetAddress ip(String s) { return IpPrefix.parseAddress(s); }
 
