@@ -90,10 +90,7 @@ public final class WireGuardBench {
             out.print(t.render(""));
             return 0;
         } finally {
-            try (var files = Files.list(tmp)) {
-                for (Path p : files.toList()) Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(tmp);
+            TempDirs.delete(tmp);
         }
     }
 
