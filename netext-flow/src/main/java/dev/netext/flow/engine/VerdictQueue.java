@@ -369,7 +369,8 @@ final class VerdictQueue implements AutoCloseable {
      * in, original bytes out (what {@link VerdictSteering}'s accounting counts; none when it was off as the flow
      * opened). A closed TCP entry lingers (TIME_WAIT, CLOSE) with its final counts; a UDP entry just disappears on
      * expiry, once idle for its timeout (30 s, 120 s once both sides spoke), longer than a sweep: the last sweep saw
-     * every datagram, so its counts are the flow's total.
+     * every datagram, so its counts are the flow's total (with {@code nf_conntrack_udp_timeout} set below the sweep's
+     * 5 s, the last few seconds' datagrams may be missed, a short flow's all).
      */
     private static void sweepForwarded(QueuedFlow f, ConntrackTable.Entry e) {
         if (e != null) e.counters().ifPresent(c -> f.conntrackCounted = c);
