@@ -2,7 +2,6 @@ package dev.netext.linux.sys;
 
 import dev.netext.linux.Root;
 import dev.netext.linux.netns.NetnsLab;
-import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
@@ -33,47 +32,51 @@ class SysctlOverrideKernelTest {
 
     @Test
     void setRecordsTheOldValueAndCloseOrUndoPutsItBack(@TempDir Path run) throws Exception {
-        try (NetnsLab lab = NetnsLab.create()) {
-            NetworkNamespace ns = lab.namespace("s");
-            ns.runInside(() -> {
-                Assumptions.assumeTrue(Sysctl.exists(ACCOUNTING), "nf_conntrack is not loaded");
-                try (StateLedger ledger = StateLedger.create(run, LedgerKind.FLOW)) {
-                    assertThat(Sysctl.get(ACCOUNTING)).as("a new namespace's default").isEqualTo("0");
-                    SysctlOverride on = SysctlOverride.set(ledger, ACCOUNTING, "1").orElseThrow();
-                    assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("1");
-                    LedgerEntry recorded = LedgerEntry.of(SysctlOverride.LEDGER_KIND, "name", ACCOUNTING, "old", "0", "value", "1");
-                    assertThat(ledger.entries()).containsExactly(recorded);
-                    assertThat(SysctlOverride.inForce(recorded)).isTrue();
+        withLedgerInANamespace(run, ACCOUNTING, ledger -> {
+            assertThat(Sysctl.get(ACCOUNTING)).as("a new namespace's default").isEqualTo("0");
+            SysctlOverride on = SysctlOverride.set(ledger, ACCOUNTING, "1").orElseThrow();
+            assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("1");
+            LedgerEntry recorded = LedgerEntry.of(SysctlOverride.LEDGER_KIND, "name", ACCOUNTING, "old", "0", "value", "1");
+            assertThat(ledger.entries()).containsExactly(recorded);
+            assertThat(SysctlOverride.inForce(recorded)).isTrue();
 
-                    assertThat(SysctlOverride.set(ledger, ACCOUNTING, "1")).as("already 1: nothing to put back").isEmpty();
-                    assertThat(ledger.entries()).hasSize(1);
+            assertThat(SysctlOverride.set(ledger, ACCOUNTING, "1")).as("already 1: nothing to put back").isEmpty();
+            assertThat(ledger.entries()).hasSize(1);
 
-                    on.close();
-                    assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
-                    assertThat(SysctlOverride.inForce(recorded)).isFalse();
-                    Sysctl.set(ACCOUNTING, "1"); // as a killed instance leaves it
-                    SysctlOverride.undo(recorded);
-                    assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
-                }
-            });
-        }
+            on.close();
+            assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+            assertThat(SysctlOverride.inForce(recorded)).isFalse();
+            Sysctl.set(ACCOUNTING, "1"); // as a killed instance leaves it
+            SysctlOverride.undo(recorded);
+            assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+        });
     }
 
     @Test
     void undoLeavesAValueChangedSince(@TempDir Path run) throws Exception {
+        withLedgerInANamespace(run, UDP_TIMEOUT, ledger -> {
+            assertThat(Sysctl.get(UDP_TIMEOUT)).as("read whole").isEqualTo("30");
+            SysctlOverride longer = SysctlOverride.set(ledger, UDP_TIMEOUT, "41").orElseThrow();
+            assertThat(ledger.entries().getFirst().get("old")).isEqualTo("30");
+            Sysctl.set(UDP_TIMEOUT, "42"); // someone else's value since
+            longer.close();
+            assertThat(Sysctl.get(UDP_TIMEOUT)).isEqualTo("42");
+            SysctlOverride.undo(ledger.entries().getFirst());
+            assertThat(Sysctl.get(UDP_TIMEOUT)).isEqualTo("42");
+        });
+    }
+
+    private interface LedgerTask {
+        void run(StateLedger ledger) throws Exception;
+    }
+
+    /** Runs {@code task} inside a new namespace (where {@code sysctl} has its default) with a ledger in {@code run}. */
+    private static void withLedgerInANamespace(Path run, String sysctl, LedgerTask task) throws Exception {
         try (NetnsLab lab = NetnsLab.create()) {
-            NetworkNamespace ns = lab.namespace("s");
-            ns.runInside(() -> {
-                Assumptions.assumeTrue(Sysctl.exists(UDP_TIMEOUT), "nf_conntrack is not loaded");
+            lab.namespace("s").runInside(() -> {
+                Assumptions.assumeTrue(Sysctl.exists(sysctl), "nf_conntrack is not loaded");
                 try (StateLedger ledger = StateLedger.create(run, LedgerKind.FLOW)) {
-                    String old = Sysctl.get(UDP_TIMEOUT);
-                    SysctlOverride longer = SysctlOverride.set(ledger, UDP_TIMEOUT, "41").orElseThrow();
-                    Sysctl.set(UDP_TIMEOUT, "42"); // someone else's value since
-                    longer.close();
-                    assertThat(Sysctl.get(UDP_TIMEOUT)).isEqualTo("42");
-                    SysctlOverride.undo(ledger.entries().getFirst());
-                    assertThat(Sysctl.get(UDP_TIMEOUT)).isEqualTo("42");
-                    Sysctl.set(UDP_TIMEOUT, old);
+                    task.run(ledger);
                 }
             });
         }
