@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
  *       timeout, as on the terminated path.</li>
  * </ol>
  * An allowed flow ends when its application's socket is gone (the queue's sweep asks sock_diag); the kernel carried
- * its datagrams, so its closed event counts only the bytes that were queued. All methods but the constructor run on
- * the flow's event loop.
+ * its datagrams, so its closed event counts only the bytes that were queued — a forwarded one's, its conntrack entry's
+ * counters ({@link VerdictQueue}). All methods but the constructor run on the flow's event loop.
  */
 final class QueuedUdpFlow extends QueuedFlow {
     /** The most datagrams held while undecided; later ones are dropped, as a full socket buffer would. */

@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #release}). An allowed TCP flow ends when the kernel destroys its application's socket
  * ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no close reaches the
  * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone, and
- * forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket here).
+ * forwarded flows whose conntrack entry is gone or closed, with the entry's byte counters (another host's connection
+ * has no socket here).
  *
  * <p>Pipeline: {@link NfQueue#receiveNow} (one batch) → parse IP and TCP or UDP in place → copy the payload (the
  * batch's buffer is reused) → the flow → held until judged → verdicts appended and sent in one {@code sendto} (per
@@ -345,9 +346,8 @@ final class VerdictQueue implements AutoCloseable {
             if (f.forwarded) {
                 if (conntrack == null) conntrack = conntrack();
                 if (conntrackMissing) continue; // unreadable: ended only when the engine stops
-                ConntrackTable.Entry e = conntrack.get(new ConntrackTable.Tuple(
-                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote));
-                if (e == null || e.closed()) f.loop.execute(() -> f.close(-1, -1));
+                sweepForwarded(f, conntrack.get(new ConntrackTable.Tuple(
+                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote)));
                 continue;
             }
             Optional<SocketOwner> s;
@@ -361,6 +361,23 @@ final class VerdictQueue implements AutoCloseable {
                     && (s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE);
             if (s.isEmpty() || tcpGone) f.loop.execute(() -> f.close(-1, -1));
         }
+    }
+
+    /**
+     * A forwarded flow's conntrack entry {@code e} (null: gone): its counters are kept, as the entry may be gone at
+     * the next sweep, and the flow closes once the entry is gone or closed, with the last counters seen — reply bytes
+     * in, original bytes out (what {@link VerdictSteering}'s accounting counts; none when it was off as the flow
+     * opened). A closed TCP entry lingers (TIME_WAIT, CLOSE) with its final counts; a UDP entry just disappears on
+     * expiry, once idle for its timeout (30 s, 120 s once both sides spoke), longer than a sweep: the last sweep saw
+     * every datagram, so its counts are the flow's total (with {@code nf_conntrack_udp_timeout} set below the sweep's
+     * 5 s, the last few seconds' datagrams may be missed, a short flow's all).
+     */
+    private static void sweepForwarded(QueuedFlow f, ConntrackTable.Entry e) {
+        if (e != null) e.counters().ifPresent(c -> f.conntrackCounted = c);
+        if (e != null && !e.closed()) return;
+        ConntrackTable.Counters c = f.conntrackCounted;
+        if (c == null) f.loop.execute(() -> f.close(-1, -1));
+        else f.loop.execute(() -> f.close(c.replyBytes(), c.originalBytes()));
     }
 
     /**

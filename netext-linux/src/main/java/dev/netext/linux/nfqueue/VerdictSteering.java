@@ -2,8 +2,12 @@ package dev.netext.linux.nfqueue;
 
 import dev.netext.api.net.IpFamily;
 import dev.netext.linux.state.StateLedger;
+import dev.netext.linux.sys.Sysctl;
+import dev.netext.linux.sys.SysctlOverride;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.linux.tproxy.TproxyRuleset;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -43,6 +47,7 @@ import java.util.List;
  *   -m addrtype --dst-type LOCAL,BROADCAST,MULTICAST -j RETURN
  *   -p tcp --syn / -p udp, -m conntrack --ctstate NEW -j NFQUEUE --queue-num q [--queue-bypass]
  * filter FORWARD -j NETEXT-FP-q-REJ:   REJECTED → REJECT tcp-reset (TCP) | REJECT (ICMP port unreachable)
+ * net.netfilter.nf_conntrack_acct = 1                            (before the jumps; the old value back on close)
  * </pre>
  * The SYN's verdict says the path: {@link #PENDING} (fast path: queue its packets until it is named and judged), or
  * an accept carrying {@link InterceptionConfig#interceptMark()}: the kernel routes it again, to {@code lo} and the
@@ -54,9 +59,18 @@ import java.util.List;
  * <p>Without {@code --queue-bypass} (fail-closed) new connections are dropped while no process has the queue bound
  * (netext killed); with it they pass unjudged. Connections already judged keep their verdict either way.
  * Every chain and jump is written to the {@link StateLedger} first; {@link QueueSteering#undo} removes them.
+ *
+ * <p>Gateway mode turns conntrack accounting on ({@link #CONNTRACK_ACCOUNTING}, per network namespace): a forwarded
+ * flow has no local socket to count its bytes, its conntrack entry does ({@code packets= bytes=} in
+ * {@code nf_conntrack}). The kernel gives a connection its counters when it creates it, so only connections opened
+ * after the switch are counted — every fast-path forwarded flow, as the jumps come after it. Its old value goes to
+ * the ledger first ({@link SysctlOverride}); {@link SysctlOverride#undo} puts it back after {@code kill -9}.
  */
 public final class VerdictSteering implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(VerdictSteering.class);
     private static final String TABLE = QueueSteering.TABLE, FORWARDED_TABLE = "mangle";
+    /** Whether new connections get packet and byte counters ({@code nf_conntrack_acct}, default 0): forwarded flows' bytes. */
+    public static final String CONNTRACK_ACCOUNTING = "net.netfilter.nf_conntrack_acct";
 
     /**
      * The connection-mark field (and the packet-mark field of a verdict): bits no netext mark ({@code 0x4e58xxxx})
@@ -67,9 +81,13 @@ public final class VerdictSteering implements AutoCloseable {
             DROPPED = 0x0080_0000;
 
     private final SteeringChains chains;
+    private final StateLedger ledger;
+    private SysctlOverride accounting; // null: not changed (already on, or not forwarding)
+    private boolean accountingAsked;
 
-    private VerdictSteering(SteeringChains chains) {
+    private VerdictSteering(SteeringChains chains, StateLedger ledger) {
         this.chains = chains;
+        this.ledger = ledger;
     }
 
     public static String chainPrefix(int queue) { return "NETEXT-FP-" + queue; }
@@ -81,7 +99,7 @@ public final class VerdictSteering implements AutoCloseable {
     public static VerdictSteering install(int queue, InterceptionConfig config, boolean failOpen, StateLedger ledger,
                                           Iptables iptables) throws IOException {
         VerdictSteering s = new VerdictSteering(new SteeringChains(iptables, ledger,
-                "another netext flow layer uses its queue in this network namespace"));
+                "another netext flow layer uses its queue in this network namespace"), ledger);
         try {
             for (IpFamily family : IpFamily.values()) {
                 List<String> protocols = protocols(config, family);
@@ -181,7 +199,24 @@ public final class VerdictSteering implements AutoCloseable {
                 "--reject-with", "tcp-reset");
         chains.rule(family, TABLE, "-A", rej, "-m", "connmark", "--mark", field(REJECTED), "-j", "REJECT");
         chains.jump(family, TABLE, "FORWARD", rej); // before the queue's jumps: no rejected packet is forwarded
+        countForwardedBytes(); // before the first forwarded SYN is queued: its connection gets counters
         for (String in : c.gatewayInterfaces()) chains.jump(family, t, "PREROUTING", fwd, in);
+    }
+
+    /**
+     * Conntrack accounting on, once (the chains above loaded {@code nf_conntrack}, whose parameter it is). Without it
+     * forwarded flows still work, their closed events carry no counted bytes: a failure is only logged.
+     */
+    private void countForwardedBytes() {
+        if (accountingAsked) return;
+        accountingAsked = true;
+        try {
+            if (!Sysctl.exists(CONNTRACK_ACCOUNTING)) throw new IOException("no " + Sysctl.path(CONNTRACK_ACCOUNTING));
+            accounting = SysctlOverride.set(ledger, CONNTRACK_ACCOUNTING, "1").orElse(null);
+        } catch (IOException | RuntimeException e) {
+            log.warn("gateway mode: forwarded flows' bytes are not counted ({} not set: {})", CONNTRACK_ACCOUNTING,
+                    e.getMessage());
+        }
     }
 
     private static List<String> toQueue(int queue, boolean failOpen) {
@@ -215,7 +250,10 @@ public final class VerdictSteering implements AutoCloseable {
 
     private static String hex(int value) { return "0x" + Integer.toHexString(value); }
 
-    /** Removes every chain and jump, newest first (jumps before the chains they name). */
+    /** Removes every chain and jump, newest first (jumps before the chains they name); then accounting as it was. */
     @Override
-    public void close() { chains.close(); }
+    public void close() {
+        chains.close();
+        if (accounting != null) accounting.close();
+    }
 }
