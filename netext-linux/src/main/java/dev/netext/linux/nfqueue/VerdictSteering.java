@@ -2,12 +2,9 @@ package dev.netext.linux.nfqueue;
 
 import dev.netext.api.net.IpFamily;
 import dev.netext.linux.state.StateLedger;
-import dev.netext.linux.sys.Sysctl;
 import dev.netext.linux.sys.SysctlOverride;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.linux.tproxy.TproxyRuleset;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -60,17 +57,17 @@ import java.util.List;
  * (netext killed); with it they pass unjudged. Connections already judged keep their verdict either way.
  * Every chain and jump is written to the {@link StateLedger} first; {@link QueueSteering#undo} removes them.
  *
- * <p>Gateway mode turns conntrack accounting on ({@link #CONNTRACK_ACCOUNTING}, per network namespace): a forwarded
- * flow has no local socket to count its bytes, its conntrack entry does ({@code packets= bytes=} in
- * {@code nf_conntrack}). The kernel gives a connection its counters when it creates it, so only connections opened
- * after the switch are counted — every fast-path forwarded flow, as the jumps come after it. Its old value goes to
- * the ledger first ({@link SysctlOverride}); {@link SysctlOverride#undo} puts it back after {@code kill -9}.
+ * <p>The steering turns conntrack accounting on ({@link #CONNTRACK_ACCOUNTING}, per network namespace): an allowed
+ * UDP flow's socket counts no bytes netext can read, a forwarded flow has no local socket at all; their conntrack
+ * entries count them ({@code packets= bytes=} in {@code nf_conntrack}). The kernel gives a connection its counters
+ * when it creates it, so only connections opened after the switch are counted — every fast-path flow, as the jumps
+ * come after it. Its old value goes to the ledger first ({@link SysctlOverride}); {@link SysctlOverride#undo} puts it
+ * back after {@code kill -9}.
  */
 public final class VerdictSteering implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(VerdictSteering.class);
     private static final String TABLE = QueueSteering.TABLE, FORWARDED_TABLE = "mangle";
-    /** Whether new connections get packet and byte counters ({@code nf_conntrack_acct}, default 0): forwarded flows' bytes. */
-    public static final String CONNTRACK_ACCOUNTING = "net.netfilter.nf_conntrack_acct";
+    /** Whether new connections get packet and byte counters ({@code nf_conntrack_acct}): carried flows' bytes. */
+    public static final String CONNTRACK_ACCOUNTING = SteeringChains.CONNTRACK_ACCOUNTING;
 
     /**
      * The connection-mark field (and the packet-mark field of a verdict): bits no netext mark ({@code 0x4e58xxxx})
@@ -81,13 +78,9 @@ public final class VerdictSteering implements AutoCloseable {
             DROPPED = 0x0080_0000;
 
     private final SteeringChains chains;
-    private final StateLedger ledger;
-    private SysctlOverride accounting; // null: not changed (already on, or not forwarding)
-    private boolean accountingAsked;
 
-    private VerdictSteering(SteeringChains chains, StateLedger ledger) {
+    private VerdictSteering(SteeringChains chains) {
         this.chains = chains;
-        this.ledger = ledger;
     }
 
     public static String chainPrefix(int queue) { return "NETEXT-FP-" + queue; }
@@ -99,7 +92,7 @@ public final class VerdictSteering implements AutoCloseable {
     public static VerdictSteering install(int queue, InterceptionConfig config, boolean failOpen, StateLedger ledger,
                                           Iptables iptables) throws IOException {
         VerdictSteering s = new VerdictSteering(new SteeringChains(iptables, ledger,
-                "another netext flow layer uses its queue in this network namespace"), ledger);
+                "another netext flow layer uses its queue in this network namespace"));
         try {
             for (IpFamily family : IpFamily.values()) {
                 List<String> protocols = protocols(config, family);
@@ -159,6 +152,7 @@ public final class VerdictSteering implements AutoCloseable {
                 chains.append(family, t, out, match, toQueue);
             }
         }
+        chains.countCarriedBytes(); // before the first SYN or datagram is queued: its connection gets counters
         chains.jump(family, t, "OUTPUT", out); // last: until then no packet sees a half-built chain
     }
 
@@ -199,24 +193,8 @@ public final class VerdictSteering implements AutoCloseable {
                 "--reject-with", "tcp-reset");
         chains.rule(family, TABLE, "-A", rej, "-m", "connmark", "--mark", field(REJECTED), "-j", "REJECT");
         chains.jump(family, TABLE, "FORWARD", rej); // before the queue's jumps: no rejected packet is forwarded
-        countForwardedBytes(); // before the first forwarded SYN is queued: its connection gets counters
+        chains.countCarriedBytes(); // before the first forwarded SYN is queued: its connection gets counters
         for (String in : c.gatewayInterfaces()) chains.jump(family, t, "PREROUTING", fwd, in);
-    }
-
-    /**
-     * Conntrack accounting on, once (the chains above loaded {@code nf_conntrack}, whose parameter it is). Without it
-     * forwarded flows still work, their closed events carry no counted bytes: a failure is only logged.
-     */
-    private void countForwardedBytes() {
-        if (accountingAsked) return;
-        accountingAsked = true;
-        try {
-            if (!Sysctl.exists(CONNTRACK_ACCOUNTING)) throw new IOException("no " + Sysctl.path(CONNTRACK_ACCOUNTING));
-            accounting = SysctlOverride.set(ledger, CONNTRACK_ACCOUNTING, "1").orElse(null);
-        } catch (IOException | RuntimeException e) {
-            log.warn("gateway mode: forwarded flows' bytes are not counted ({} not set: {})", CONNTRACK_ACCOUNTING,
-                    e.getMessage());
-        }
     }
 
     private static List<String> toQueue(int queue, boolean failOpen) {
@@ -252,8 +230,5 @@ public final class VerdictSteering implements AutoCloseable {
 
     /** Removes every chain and jump, newest first (jumps before the chains they name); then accounting as it was. */
     @Override
-    public void close() {
-        chains.close();
-        if (accounting != null) accounting.close();
-    }
+    public void close() { chains.close(); }
 }

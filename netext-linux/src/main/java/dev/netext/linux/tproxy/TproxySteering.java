@@ -15,7 +15,6 @@ import dev.netext.linux.netlink.Rule;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
-import dev.netext.linux.sys.SysctlOverride;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -130,15 +129,13 @@ public final class TproxySteering implements AutoCloseable {
 
     /**
      * Undoes the ledgers of dead flow-layer instances of this namespace — the TPROXY objects, the fast path's
-     * queue rules ({@link QueueSteering#undo}) and the conntrack accounting gateway mode turned on
-     * ({@link SysctlOverride#undo}), which share the flow ledger: call before installing. The engine's start and
-     * {@code netext diagnose --fix} both recover through here.
+     * queue rules and the conntrack accounting the fast path turned on ({@link QueueSteering#undo}), which share the
+     * flow ledger: call before installing. The engine's start and {@code netext diagnose --fix} both recover through here.
      */
     public static List<StateLedger.Recovery> recover(Path dir, RtNetlink rtnl, Nft nft, Iptables iptables) throws IOException {
         return StateLedger.recover(dir, LedgerKind.FLOW, e -> {
             undo(e, rtnl, nft);
             QueueSteering.undo(e, iptables);
-            SysctlOverride.undo(e);
         });
     }
 }
