@@ -3,6 +3,7 @@ package dev.netext.flow.engine;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.diag.ConntrackTable;
+import dev.netext.linux.diag.ConntrackWatch;
 import dev.netext.linux.diag.SockDiag;
 import dev.netext.linux.diag.SocketOwner;
 import dev.netext.linux.diag.TcpCloseMonitor;
@@ -31,7 +32,6 @@ import io.netty.channel.unix.FileDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -53,8 +53,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #release}). An allowed TCP flow ends when the kernel destroys its application's socket
  * ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no close reaches the
  * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone, and
- * forwarded flows whose conntrack entry is gone or closed, with the entry's byte counters (another host's connection
- * has no socket here).
+ * forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket here) — both with
+ * their conntrack entries' byte counters ({@link ConntrackWatch}: the kernel carried their packets).
  *
  * <p>Pipeline: {@link NfQueue#receiveNow} (one batch) → parse IP and TCP or UDP in place → copy the payload (the
  * batch's buffer is reused) → the flow → held until judged → verdicts appended and sent in one {@code sendto} (per
@@ -97,7 +97,7 @@ final class VerdictQueue implements AutoCloseable {
     private final int bypassMark = InterceptionConfig.DEFAULT_BYPASS_MARK;
     private volatile RawIpSocket rawV4, rawV6;
     private TcpCloseMonitor closes; // opened in the namespace by the first reset (a loop thread is there)
-    private boolean conntrackMissing; // said once
+    private final ConntrackWatch conntrack = new ConntrackWatch("fast-path UDP and forwarded flows");
     private final IoEventLoop queueLoop; // reads the queue and runs every queued flow; null: a thread of its own
     private NfqBatch batch; // the queue loop's (on the thread reader, the thread's own)
     private IoRegistration registration;
@@ -337,18 +337,22 @@ final class VerdictQueue implements AutoCloseable {
 
     /**
      * Allowed flows whose application socket is gone are closed: TCP ones without a word from
-     * {@link TcpCloseMonitor}, UDP ones (nothing tells of those).
+     * {@link TcpCloseMonitor}, UDP ones (nothing tells of those) with their conntrack entry's bytes; forwarded ones
+     * once that entry is gone or closed. The table is read once per sweep, on this thread (started in the namespace).
      */
     private void sweep() {
-        Map<ConntrackTable.Tuple, ConntrackTable.Entry> conntrack = null; // read once, if a forwarded flow asks
+        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = null; // read once, if a flow asks
         for (QueuedFlow f : flows.values()) {
             if (!f.accepted()) continue;
-            if (f.forwarded) {
-                if (conntrack == null) conntrack = conntrack();
-                if (conntrackMissing) continue; // unreadable: ended only when the engine stops
-                sweepForwarded(f, conntrack.get(new ConntrackTable.Tuple(
-                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote)));
-                continue;
+            if (f.forwarded || f.protocol() == TransportProtocol.UDP) {
+                if (table == null) table = conntrack.read();
+                if (f.carried == null) f.carried = new ConntrackWatch.Connection(
+                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote);
+                boolean entryEnded = f.carried.sweep(table);
+                if (f.forwarded) { // another host's connection has no socket here: it ends with its entry
+                    if (!conntrack.missing() && (entryEnded || !f.carried.seen())) closeCarried(f);
+                    continue;
+                }
             }
             Optional<SocketOwner> s;
             try {
@@ -359,39 +363,19 @@ final class VerdictQueue implements AutoCloseable {
             }
             boolean tcpGone = f.protocol() == TransportProtocol.TCP && s.isPresent()
                     && (s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE);
-            if (s.isEmpty() || tcpGone) f.loop.execute(() -> f.close(-1, -1));
+            if (tcpGone) f.loop.execute(() -> f.close(-1, -1));
+            else if (s.isEmpty()) closeCarried(f);
         }
     }
 
     /**
-     * A forwarded flow's conntrack entry {@code e} (null: gone): its counters are kept, as the entry may be gone at
-     * the next sweep, and the flow closes once the entry is gone or closed, with the last counters seen — reply bytes
-     * in, original bytes out (what {@link VerdictSteering}'s accounting counts; none when it was off as the flow
-     * opened). A closed TCP entry lingers (TIME_WAIT, CLOSE) with its final counts; a UDP entry just disappears on
-     * expiry, once idle for its timeout (30 s, 120 s once both sides spoke), longer than a sweep: the last sweep saw
-     * every datagram, so its counts are the flow's total (with {@code nf_conntrack_udp_timeout} set below the sweep's
-     * 5 s, the last few seconds' datagrams may be missed, a short flow's all).
+     * Closes {@code f} with what its conntrack entries counted — reply bytes in, original bytes out (the flow's
+     * client opened the connection); none (the queue's count) when accounting was off as it opened.
      */
-    private static void sweepForwarded(QueuedFlow f, ConntrackTable.Entry e) {
-        if (e != null) e.counters().ifPresent(c -> f.conntrackCounted = c);
-        if (e != null && !e.closed()) return;
-        ConntrackTable.Counters c = f.conntrackCounted;
+    private static void closeCarried(QueuedFlow f) {
+        ConntrackTable.Counters c = f.carried == null ? null : f.carried.counted();
         if (c == null) f.loop.execute(() -> f.close(-1, -1));
         else f.loop.execute(() -> f.close(c.replyBytes(), c.originalBytes()));
-    }
-
-    /**
-     * The namespace's connections (this sweeper thread was started inside it); none, and {@link #conntrackMissing},
-     * when the kernel does not list them.
-     */
-    private Map<ConntrackTable.Tuple, ConntrackTable.Entry> conntrack() {
-        try {
-            return ConntrackTable.read();
-        } catch (IOException | RuntimeException e) {
-            if (!conntrackMissing) log.warn("forwarded flows' ends are not seen (no conntrack table in /proc): {}", e.toString());
-            conntrackMissing = true;
-            return Map.of();
-        }
     }
 
     /** Queued flows known now (being named, or allowed and open). */
