@@ -168,8 +168,9 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
      */
     private void sweep(long now, boolean allowedToo) {
         long keep = DECIDED_KEEP.toNanos();
-        boolean anyAllowed = !carried.isEmpty() || flows.values().stream().anyMatch(f -> f.outcome() == InboundFlow.Outcome.ACCEPT);
-        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = allowedToo && anyAllowed ? conntrack.read() : Map.of();
+        boolean read = allowedToo && (!carried.isEmpty()
+                || flows.values().stream().anyMatch(f -> f.outcome() == InboundFlow.Outcome.ACCEPT));
+        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = read ? conntrack.read() : Map.of();
         for (Iterator<InboundFlow> it = flows.values().iterator(); it.hasNext(); ) {
             InboundFlow f = it.next();
             InboundFlow.Outcome o = f.outcome();
