@@ -60,14 +60,8 @@ public final class DnsBench {
         Path dir = Files.createTempDirectory("netext-dns-bench");
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace ns = lab.namespace("dnsbench");
-            Path queries = dir.resolve("queries.txt");
-            StringBuilder sb = new StringBuilder(names * 20);
-            for (int i = 0; i < names; i++) sb.append('h').append(i).append(".bench.example A\n");
-            Files.writeString(queries, sb);
-
-            ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                    "--listen-address=" + UPSTREAM, "--port=53", "--user=root", "--pid-file=", "--local-ttl=86400",
-                    "--address=/bench.example/10.0.0.1", "--cache-size=0");
+            Path queries = writeQueries(dir, names);
+            startUpstream(ns);
             Process dnsmasq = ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
                     "--listen-address=127.0.0.1", "--port=" + DNSMASQ, "--user=root", "--pid-file=",
                     "--server=" + UPSTREAM, "--cache-size=" + (names + names / 2), "--dns-forward-max=1000");
@@ -162,6 +156,20 @@ public final class DnsBench {
                 files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** {@code queries.txt} in {@code dir}: dnsperf's input, {@code names} distinct names under {@code bench.example}. */
+    static Path writeQueries(Path dir, int names) throws IOException {
+        StringBuilder sb = new StringBuilder(names * 20);
+        for (int i = 0; i < names; i++) sb.append('h').append(i).append(".bench.example A\n");
+        return Files.writeString(dir.resolve("queries.txt"), sb);
+    }
+
+    /** The servers' upstream on {@link #UPSTREAM}: a dnsmasq answering every {@code bench.example} name, caching nothing. */
+    static Process startUpstream(NetworkNamespace ns) throws IOException {
+        return ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                "--listen-address=" + UPSTREAM, "--port=53", "--user=root", "--pid-file=", "--local-ttl=86400",
+                "--address=/bench.example/10.0.0.1", "--cache-size=0");
     }
 
     static final int DOT = 853, DOT_PLAIN = 5305, NETEXT_DOT = 5306, NETEXT_UDP = 5307, UNBOUND_DOT = 5308;

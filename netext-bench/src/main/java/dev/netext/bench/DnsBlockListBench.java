@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * without, as anchors.
  */
 final class DnsBlockListBench {
-    static final String UPSTREAM = "127.0.0.53";
+    static final String UPSTREAM = DnsBench.UPSTREAM;
     static final int PLAIN = 5311, LISTED = 5312, DNSMASQ = 5313, DNSMASQ_LIST = 5314, UNBOUND = 5315, UNBOUND_LIST = 5316;
 
     private final PrintStream out;
@@ -45,10 +45,7 @@ final class DnsBlockListBench {
         List<Process> mine = new ArrayList<>();
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace ns = lab.namespace("dnslist");
-            Path queries = dir.resolve("queries.txt");
-            StringBuilder sb = new StringBuilder(names * 20);
-            for (int i = 0; i < names; i++) sb.append('h').append(i).append(".bench.example A\n");
-            Files.writeString(queries, sb);
+            Path queries = DnsBench.writeQueries(dir, names);
             Path hosts = dir.resolve("list.hosts");
             Path zones = dir.resolve("list.zones.conf");
             try (BufferedWriter h = Files.newBufferedWriter(hosts); BufferedWriter z = Files.newBufferedWriter(zones)) {
@@ -58,9 +55,7 @@ final class DnsBlockListBench {
                     z.write("  local-zone: \"" + n + "\" always_nxdomain\n");
                 }
             }
-            ns.exec("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-                    "--listen-address=" + UPSTREAM, "--port=53", "--user=root", "--pid-file=", "--local-ttl=86400",
-                    "--address=/bench.example/10.0.0.1", "--cache-size=0");
+            DnsBench.startUpstream(ns);
             Process plain = netext(ns, PLAIN, dir), listed = netext(ns, LISTED, dir, "--blocklist", hosts.toString());
             mine.add(plain);
             mine.add(listed);

@@ -24,6 +24,7 @@ import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -89,9 +90,7 @@ final class FlowBench {
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
             lab.veth(VethEnd.of("client", "c-eth", "10.9.8.1/24"), VethEnd.of("server", "s-eth", "10.9.8.2/24"));
-            Process iperf = s.exec("iperf3", "-s", "-B", "10.9.8.2");
-            ServerSocket echo = s.runInside(() -> new ServerSocket(7007, 512, InetAddress.getByName("10.9.8.2")));
-            Thread echoThread = Thread.ofPlatform().daemon().start(() -> serveEcho(echo));
+            Servers servers = Servers.start(s, "10.9.8.2", 7007);
             Thread.sleep(500);
             out.printf("flows bench: iperf3 TCP client -> server over a veth (%d s per run, %d round(s)); %d connections for setup latency%n",
                     seconds, rounds, connections);
@@ -107,18 +106,10 @@ final class FlowBench {
                     out.flush();
                 }
             } finally {
-                echo.close();
-                echoThread.join(2000);
-                iperf.destroy();
-                iperf.waitFor();
+                servers.stop();
             }
         } finally {
-            if (Files.isDirectory(ledgers)) {
-                try (var st = Files.list(ledgers)) {
-                    for (Path p : st.toList()) Files.deleteIfExists(p);
-                }
-                Files.deleteIfExists(ledgers);
-            }
+            TempDirs.delete(ledgers);
         }
         new UdpFlowBench(out, rounds).run();
         verdictRate();
@@ -184,6 +175,33 @@ final class FlowBench {
         for (int i = 0; i < n; i++) sink += f.handleNewFlow(flows[i & 1023]).hashCode();
         double secs = (System.nanoTime() - t0) / 1e9;
         out.printf("rules filter: %.0f new-flow verdicts/s on one thread (5 rules, every rule tried) [%d]%n", n / secs, sink & 1);
+    }
+
+    /** A TCP echo on {@code address:port} in a namespace, answered by a thread of this JVM: the setup latencies' peer. */
+    record Echo(ServerSocket socket, Thread thread) {
+        static Echo start(NetworkNamespace ns, String address, int port) throws Exception {
+            ServerSocket socket = ns.runInside(() -> new ServerSocket(port, 512, InetAddress.getByName(address)));
+            return new Echo(socket, Thread.ofPlatform().daemon().start(() -> serveEcho(socket)));
+        }
+
+        void stop() throws IOException, InterruptedException {
+            socket.close();
+            thread.join(2000);
+        }
+    }
+
+    /** The server side of the TCP benches on {@code address}: iperf3's server, and the {@link Echo} on {@code echoPort}. */
+    record Servers(Process iperf, Echo echo) {
+        static Servers start(NetworkNamespace ns, String address, int echoPort) throws Exception {
+            Process iperf = ns.exec("iperf3", "-s", "-B", address);
+            return new Servers(iperf, Echo.start(ns, address, echoPort));
+        }
+
+        void stop() throws IOException, InterruptedException {
+            echo.stop();
+            iperf.destroy();
+            iperf.waitFor();
+        }
     }
 
     static void serveEcho(ServerSocket server) {

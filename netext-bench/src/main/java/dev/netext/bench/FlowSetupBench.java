@@ -12,8 +12,6 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,8 +53,7 @@ final class FlowSetupBench {
         try (NetnsLab lab = NetnsLab.create()) {
             NetworkNamespace c = lab.namespace("client"), s = lab.namespace("server");
             lab.veth(VethEnd.of("client", "c-eth", "10.9.8.1/24"), VethEnd.of("server", "s-eth", "10.9.8.2/24"));
-            ServerSocket echo = s.runInside(() -> new ServerSocket(7007, 512, InetAddress.getByName("10.9.8.2")));
-            Thread echoThread = Thread.ofPlatform().daemon().start(() -> FlowBench.serveEcho(echo));
+            FlowBench.Echo echo = FlowBench.Echo.start(s, "10.9.8.2", 7007);
             out.printf("flows setup bench: %d connections per measurement, %d round(s), variants %s; stages %s%n",
                     connections, rounds, VARIANTS.stream().map(Variant::name).toList(),
                     SetupStages.ON ? "on" : "off (-Dnetext.flow.setupStages=true)");
@@ -74,14 +71,10 @@ final class FlowSetupBench {
                     out.flush();
                 }
             } finally {
-                echo.close();
-                echoThread.join(2000);
+                echo.stop();
             }
         } finally {
-            try (var st = Files.list(ledgers)) {
-                for (Path p : st.toList()) Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(ledgers);
+            TempDirs.delete(ledgers);
         }
         return 0;
     }

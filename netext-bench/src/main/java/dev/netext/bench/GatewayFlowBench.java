@@ -14,9 +14,7 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,9 +57,7 @@ final class GatewayFlowBench {
             c.ip("route", "add", "default", "via", "10.9.6.1").orThrow();
             s.ip("route", "add", "default", "via", "10.9.7.1").orThrow();
             gw.setSysctl("net.ipv4.ip_forward", "1");
-            Process iperf = s.exec("iperf3", "-s", "-B", SERVER);
-            ServerSocket echo = s.runInside(() -> new ServerSocket(ECHO_PORT, 512, InetAddress.getByName(SERVER)));
-            Thread echoThread = Thread.ofPlatform().daemon().start(() -> FlowBench.serveEcho(echo));
+            FlowBench.Servers servers = FlowBench.Servers.start(s, SERVER, ECHO_PORT);
             Thread.sleep(500);
             FlowEngineConfig fast = FlowEngineConfig.defaults("bench-gateway", InterceptionConfig.Scope.ALL)
                     .withLedgerDir(ledgers);
@@ -89,18 +85,10 @@ final class GatewayFlowBench {
                     out.flush();
                 }
             } finally {
-                echo.close();
-                echoThread.join(2000);
-                iperf.destroy();
-                iperf.waitFor();
+                servers.stop();
             }
         } finally {
-            if (Files.isDirectory(ledgers)) { // the engine's close may have removed it
-                try (var st = Files.list(ledgers)) {
-                    for (Path p : st.toList()) Files.deleteIfExists(p);
-                }
-                Files.deleteIfExists(ledgers);
-            }
+            TempDirs.delete(ledgers);
         }
         return 0;
     }

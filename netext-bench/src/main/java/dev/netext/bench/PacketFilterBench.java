@@ -90,13 +90,7 @@ final class PacketFilterBench {
                 server.waitFor();
             }
         } finally {
-            // an engine's clean stop deletes its ledger, and the directory with it when empty
-            if (Files.isDirectory(ledgers)) {
-                try (var st = Files.list(ledgers)) {
-                    for (Path p : st.toList()) Files.deleteIfExists(p);
-                }
-                Files.deleteIfExists(ledgers);
-            }
+            TempDirs.delete(ledgers);
         }
         return 0;
     }

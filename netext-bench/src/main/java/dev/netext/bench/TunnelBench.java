@@ -8,7 +8,6 @@ import dev.netext.lab.traffic.UdpProbe;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -54,9 +53,7 @@ public final class TunnelBench {
             out.println("  " + stop.stoppedLine().replaceFirst("^netext: ", ""));
             return stop.exitCode();
         } finally {
-            try (var files = Files.walk(dir)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-            }
+            TempDirs.delete(dir);
         }
     }
 

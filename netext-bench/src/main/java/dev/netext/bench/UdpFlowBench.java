@@ -115,12 +115,7 @@ final class UdpFlowBench {
                 }
             }
         } finally {
-            if (Files.isDirectory(ledgers)) {
-                try (var st = Files.list(ledgers)) {
-                    for (Path p : st.toList()) Files.deleteIfExists(p);
-                }
-                Files.deleteIfExists(ledgers);
-            }
+            TempDirs.delete(ledgers);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.netext.bench;
 
 import dev.netext.cli.sandbox.Table;
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.peers.WgQuick;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -90,10 +91,7 @@ public final class WireGuardBench {
             out.print(t.render(""));
             return 0;
         } finally {
-            try (var files = Files.list(tmp)) {
-                for (Path p : files.toList()) Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(tmp);
+            TempDirs.delete(tmp);
         }
     }
 
@@ -241,16 +239,8 @@ public final class WireGuardBench {
             }
         }
         Path conf = tmp.resolve(name + ".conf");
-        Files.writeString(conf, """
-                [Interface]
-                PrivateKey = %s
-                Address = %s/24
-                ListenPort = 51820
-                [Peer]
-                PublicKey = %s
-                Endpoint = %s:51820
-                AllowedIPs = %s/32
-                """.formatted(own.toBase64(), ownIn, peer.publicKey().toBase64(), peerOut, peerIn));
+        Files.writeString(conf, WgQuick.oneEnd(own.toBase64(), ownIn + "/24", 51820, peer.publicKey().toBase64(),
+                peerOut + ":51820", peerIn + "/32", 0));
         List<String> args = new ArrayList<>();
         args.add("wg");
         args.add("up");

@@ -4,6 +4,8 @@ import dev.netext.wire.pcapng.PcapngWriter;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
+import java.util.function.LongFunction;
+
 /**
  * Range checks for numeric options, as picocli converters: picocli names the option and the converter names the
  * accepted range, so a bad value reads {@code Invalid value for option '--threads': -1 is out of range (accepted: 1..1024)}
@@ -30,33 +32,27 @@ public final class OptionRange {
         return min + ".." + max;
     }
 
-    /** An {@code int} option in {@code min..max}. */
-    public abstract static class IntIn implements ITypeConverter<Integer> {
-        private final int min;
-        private final int max;
-
-        IntIn(int min, int max) {
-            this.min = min;
-            this.max = max;
-        }
-
-        @Override
-        public Integer convert(String text) { return (int) parse(text, min, max); }
-    }
-
-    /** A {@code long} option in {@code min..max}. */
-    abstract static class LongIn implements ITypeConverter<Long> {
+    /** An option in {@code min..max}, parsed as a {@code long} and handed over as {@code T}. */
+    abstract static class In<T> implements ITypeConverter<T> {
         private final long min;
         private final long max;
+        private final LongFunction<T> as;
 
-        LongIn(long min, long max) {
+        In(long min, long max, LongFunction<T> as) {
             this.min = min;
             this.max = max;
+            this.as = as;
         }
 
         @Override
-        public Long convert(String text) { return parse(text, min, max); }
+        public T convert(String text) { return as.apply(parse(text, min, max)); }
     }
+
+    /** An {@code int} option in {@code min..max}. */
+    public abstract static class IntIn extends In<Integer> { IntIn(int min, int max) { super(min, max, v -> (int) v); } }
+
+    /** A {@code long} option in {@code min..max}. */
+    abstract static class LongIn extends In<Long> { LongIn(long min, long max) { super(min, max, v -> v); } }
 
     /** Counts and sizes where 0 means "off" or "no limit". */
     public static final class NonNegativeInt extends IntIn { public NonNegativeInt() { super(0, Integer.MAX_VALUE); } }

@@ -2,6 +2,7 @@ package dev.netext.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.netext.daemon.profile.Checks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -145,14 +146,7 @@ public final class RulesCommand implements Runnable {
             Matcher m = FORM.matcher(value.strip());
             if (!m.matches() || Long.parseLong(m.group(1)) == 0)
                 throw new TypeConversionException("'" + value + "' is not a duration like 30s, 10m, 1h or 2d");
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            return Checks.duration(Long.parseLong(m.group(1)), m.group(2));
         }
     }
 }

@@ -22,11 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code netext up} with {@code filter: { gateway: [gw-c] }} in a gateway namespace that a client namespace routes
  * through: the client's curl is filtered by name at the gateway, on the fast path (allowed flows forwarded by the
  * kernel); {@code kill -9} leaves allowed flows talking and new ones to the profile's {@code on-failure}; teardown is
- * complete on SIGTERM and, after {@code kill -9}, at the next start (iptables chains included).
+ * complete on SIGTERM and, after {@code kill -9}, at the next start (iptables chains included, and conntrack
+ * accounting, which the fast path turns on for forwarded flows' bytes, back to 0: had a start not restored it, the
+ * next would find it on, record nothing, and leave it on).
  */
 class GatewayFilterIntegrationTest {
     private static final Duration START = Duration.ofSeconds(30);
     private static final String SERVER = "10.82.2.2";
+    private static final String ACCOUNTING = "net.netfilter.nf_conntrack_acct";
 
     @TempDir
     Path dir;
@@ -65,6 +68,7 @@ class GatewayFilterIntegrationTest {
         try {
             assertThat(curl(c, "before.test").output()).contains("hello before.test"); // plain routing first
             assertThat(http.lastPeer()).isEqualTo("10.82.1.2");
+            assertThat(gw.sysctl(ACCOUNTING)).isEqualTo("0");
 
             // on-failure allow (the default): judged on the fast path; after kill -9 the allowed flows talk on and
             // new ones pass unjudged
@@ -79,7 +83,9 @@ class GatewayFilterIntegrationTest {
                         .as(netext.output()).isPresent();
                 assertThat(interception(gw)).contains("iifname \"gw-c\"").contains("0x4e580f01")
                         .contains("-A PREROUTING -i gw-c -j NETEXT-FP-20056-FWD");
+                assertThat(gw.sysctl(ACCOUNTING)).isEqualTo("1");
                 talkThroughKill(c, netext);
+                assertThat(gw.sysctl(ACCOUNTING)).as("kill -9 leaves it on").isEqualTo("1");
                 assertThat(interception(gw)).contains("netext-flow").contains("NETEXT-FP-20056-FWD");
                 assertThat(curl(c, "y.blocked.test").output()).as("fail-open: a new flow passes unjudged")
                         .contains("hello y.blocked.test");
@@ -112,6 +118,7 @@ class GatewayFilterIntegrationTest {
             }
             assertThat(interception(gw)).doesNotContain("netext-flow").doesNotContain("0x4e580f01").doesNotContain("gw-c")
                     .doesNotContain("NETEXT-FP");
+            assertThat(gw.sysctl(ACCOUNTING)).as("as before the first start").isEqualTo("0");
             assertThat(curl(c, "x.blocked.test").output()).contains("hello x.blocked.test"); // a plain router again
             assertThat(http.lastPeer()).isEqualTo("10.82.1.2");
         } finally {

@@ -64,6 +64,12 @@ class GatewayFlowsDaemonIntegrationTest {
                 assertThat(fast.path("local").asText()).startsWith(CLIENT + ":");
                 assertThat(fast.path("decided_by").path("rule").asText()).isNotEmpty();
             }
+            JsonNode allowed = d.flows().stream().filter(f -> f.path("hostname").asText().equals(HOSTS.get(0)))
+                    .max(Comparator.comparingLong(f -> f.path("id").asLong())).orElseThrow();
+            // the kernel carried it: its conntrack entry's counters (IP bytes), the response at least
+            assertThat(allowed.path("bytes_in").asLong()).as("fast path bytes in: " + allowed)
+                    .isGreaterThan(("hello " + HOSTS.get(0)).length());
+            assertThat(allowed.path("bytes_out").asLong()).as("fast path bytes out: " + allowed).isPositive();
             assertThat(d.stop()).as(d.process.output()).isZero();
         } finally {
             http.close();

@@ -169,6 +169,32 @@ class LeftoverDiagnoseIntegrationTest {
         diagnoseFindsAndFixes(ns, pid, before, "iptables chain NETEXT-PF-19-Q", "traffic is black-holed by");
     }
 
+    /**
+     * A gateway filter on the fast path turns conntrack accounting on (forwarded flows' bytes); killed, it leaves it
+     * on with its chains: diagnose names it, {@code --fix} puts the old value back.
+     */
+    @NetnsTest
+    void aKilledGatewayFilterLeavesConntrackAccountingOnAndFixRestoresIt(NetnsLab lab) throws Exception {
+        String accounting = "net.netfilter.nf_conntrack_acct";
+        NetworkNamespace gw = lab.namespace("gw9");
+        lab.namespace("lan9");
+        lab.veth("gw9", "gw-c", "10.55.9.1/24", "lan9", "lan0", "10.55.9.2/24");
+        gw.setSysctl("net.ipv4.ip_forward", "1");
+        NetworkState before = settled(gw);
+        assertThat(gw.sysctl(accounting)).isEqualTo("0");
+        Path profile = Files.writeString(dir.resolve("gw9.yaml"), """
+                name: gw9
+                filter:
+                  rules: []
+                  default: allow
+                  gateway: [gw-c]
+                """);
+        long pid = upAndKill9(gw, profile, l -> l.startsWith("netext: filter") && l.contains("forwarded from gw-c"));
+        assertThat(gw.sysctl(accounting)).as("left on by the killed instance").isEqualTo("1");
+        diagnoseFindsAndFixes(gw, pid, before, "sysctl " + accounting + "=1 (was 0)", "NETEXT-FP-20056-FWD");
+        assertThat(gw.sysctl(accounting)).isEqualTo("0");
+    }
+
     /** A daemon running a filter, killed while it captures a flow: the flow layer's and the capture's leftovers. */
     @NetnsTest
     void aKilledDaemonsFilterAndCaptureAreErrorsAndFixRemovesThem(NetnsLab lab) throws Exception {

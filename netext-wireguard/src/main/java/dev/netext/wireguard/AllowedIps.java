@@ -130,22 +130,21 @@ public final class AllowedIps {
     }
 
     /** The peer owning an IP packet's destination (outbound) or null; the packet starts at {@code buf}'s position. */
-    public Peer lookupDestination(ByteBuffer packet) {
-        int p = packet.position();
-        if (packet.remaining() < 1) return null;
-        int version = (packet.get(p) & 0xff) >>> 4;
-        if (version == 4 && packet.remaining() >= 20) return lookup(packet, p + 16, 4);
-        if (version == 6 && packet.remaining() >= 40) return lookup(packet, p + 24, 16);
-        return null;
-    }
+    public Peer lookupDestination(ByteBuffer packet) { return lookupAddress(packet, 16, 24); }
 
     /** The peer owning an IP packet's source (inbound check) or null. */
-    public Peer lookupSource(ByteBuffer packet) {
+    public Peer lookupSource(ByteBuffer packet) { return lookupAddress(packet, 12, 8); }
+
+    /**
+     * The peer owning the address at {@code v4Offset} of an IPv4 header or {@code v6Offset} of an IPv6 one, by the
+     * packet's version; null for a packet too short for its header, or of neither version.
+     */
+    private Peer lookupAddress(ByteBuffer packet, int v4Offset, int v6Offset) {
         int p = packet.position();
         if (packet.remaining() < 1) return null;
         int version = (packet.get(p) & 0xff) >>> 4;
-        if (version == 4 && packet.remaining() >= 20) return lookup(packet, p + 12, 4);
-        if (version == 6 && packet.remaining() >= 40) return lookup(packet, p + 8, 16);
+        if (version == 4 && packet.remaining() >= 20) return lookup(packet, p + v4Offset, 4);
+        if (version == 6 && packet.remaining() >= 40) return lookup(packet, p + v6Offset, 16);
         return null;
     }
 

@@ -1,6 +1,7 @@
 package dev.netext.cli.sandbox;
 
 import dev.netext.lab.NetextProcess;
+import dev.netext.lab.peers.WgQuick;
 import dev.netext.lab.traffic.UdpEchoServer;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
@@ -48,26 +49,11 @@ final class SandboxWireGuard implements AutoCloseable {
         try {
             Key deviceKey = Key.generatePrivate(), gatewayKey = Key.generatePrivate();
             wg.echo = gateway.runInside(() -> UdpEchoServer.open(new InetSocketAddress("::", 7)));
-            Path gatewayConf = write(dir.resolve(wg.gatewayName + ".conf"), """
-                    [Interface]
-                    PrivateKey = %s
-                    Address = %s/24
-                    ListenPort = 51820
-                    [Peer]
-                    PublicKey = %s
-                    AllowedIPs = %s/32
-                    """.formatted(gatewayKey.toBase64(), GATEWAY_IN, deviceKey.publicKey().toBase64(), DEVICE_IN));
-            Path deviceConf = write(dir.resolve(wg.deviceName + ".conf"), """
-                    [Interface]
-                    PrivateKey = %s
-                    Address = %s/24
-                    [Peer]
-                    PublicKey = %s
-                    Endpoint = %s:51820
-                    AllowedIPs = %s/24
-                    PersistentKeepalive = 25
-                    """.formatted(deviceKey.toBase64(), DEVICE_IN, gatewayKey.publicKey().toBase64(), GATEWAY_OUT,
-                    GATEWAY_IN.substring(0, GATEWAY_IN.lastIndexOf('.')) + ".0"));
+            Path gatewayConf = write(dir.resolve(wg.gatewayName + ".conf"), WgQuick.oneEnd(gatewayKey.toBase64(),
+                    GATEWAY_IN + "/24", 51820, deviceKey.publicKey().toBase64(), null, DEVICE_IN + "/32", 0));
+            Path deviceConf = write(dir.resolve(wg.deviceName + ".conf"), WgQuick.oneEnd(deviceKey.toBase64(),
+                    DEVICE_IN + "/24", 0, gatewayKey.publicKey().toBase64(), GATEWAY_OUT + ":51820",
+                    GATEWAY_IN.substring(0, GATEWAY_IN.lastIndexOf('.')) + ".0/24", 25));
             wg.gatewayWg = NetextProcess.start(gateway, "wg", "up", gatewayConf.toString());
             wg.gatewayWg.awaitConnected(Duration.ofSeconds(60));
             wg.deviceWg = NetextProcess.start(device, "wg", "up", deviceConf.toString());

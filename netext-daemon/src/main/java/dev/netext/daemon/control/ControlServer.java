@@ -15,7 +15,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -110,19 +109,10 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!closed) {
-            SocketChannel c;
-            try {
-                c = server.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (!closed) LOG.warn("control socket accept failed: {}", e.toString());
-                continue;
-            }
+        UnixSocketFile.acceptUntilClosed(server, () -> closed, c -> {
             clients.add(c);
             Thread.ofVirtual().name("netext-control-client").start(() -> serve(c));
-        }
+        }, e -> LOG.warn("control socket accept failed: {}", e.toString()));
     }
 
     private void serve(SocketChannel c) {
@@ -223,14 +213,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** A line of at most {@link #MAX_REQUEST_CHARS}; null at EOF. */
     private static String readLine(BufferedReader in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            int ch = in.read();
-            if (ch < 0) return sb.isEmpty() ? null : sb.toString();
-            if (ch == '\n') return sb.toString();
-            if (sb.length() >= MAX_REQUEST_CHARS) throw new IOException("request line too long");
-            sb.append((char) ch);
-        }
+        return UnixSocketFile.readLine(in, MAX_REQUEST_CHARS, "request line too long");
     }
 
     ObjectNode error(String message) {

@@ -8,8 +8,10 @@ import dev.netext.linux.resolver.ResolvConf;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
+import dev.netext.linux.sys.SysctlOverride;
 import dev.netext.tunnel.killswitch.KillSwitchRuleset;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -111,11 +113,21 @@ final class Leftovers {
                 case "addr" -> s.addresses().stream().anyMatch(a -> Integer.toString(a.linkIndex()).equals(e.get("index"))
                         && a.prefix().equals(IpPrefix.parse(e.require("prefix"))));
                 case StateLedger.FILE_KIND -> Files.exists(Path.of(e.require("path")));
+                case SysctlOverride.LEDGER_KIND -> sysctlInForce(e);
                 // the copy goes once restored; without one (no file before) netext's file is the leftover
                 case ResolvConf.ENTRY -> Files.exists(Path.of(e.get("saved") != null ? e.get("saved") : e.require("path")));
                 default -> false;
             };
         } catch (IllegalArgumentException damaged) {
+            return false;
+        }
+    }
+
+    /** A parameter still at netext's value; one that cannot be read is not reported. */
+    private static boolean sysctlInForce(LedgerEntry e) {
+        try {
+            return SysctlOverride.inForce(e);
+        } catch (IOException unreadable) {
             return false;
         }
     }
@@ -167,6 +179,7 @@ final class Leftovers {
             case "route" -> "ip " + fam + "route " + (e.get("dst") != null ? e.get("dst") : "local default") + " table " + e.get("table");
             case "link" -> "link " + e.get("name");
             case "addr" -> "address " + e.get("prefix") + " on " + e.get("dev");
+            case SysctlOverride.LEDGER_KIND -> "sysctl " + e.get("name") + "=" + e.get("value") + " (was " + e.get("old") + ")";
             case ResolvConf.ENTRY -> e.get("path") + " pointed at netext ("
                     + (e.get("saved") != null ? "original kept in " + e.get("saved") : "there was none before") + ")";
             default -> e.toLine();

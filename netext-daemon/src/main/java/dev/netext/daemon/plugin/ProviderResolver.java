@@ -114,14 +114,13 @@ public final class ProviderResolver implements AutoCloseable {
     }
 
     /** Finds and checks the provider {@code ref} names for the profile at {@code profileFile}. Runs no plugin code. */
-    public synchronized ResolvedProvider resolve(String ref, Path profileFile) throws ProviderResolutionException {
+    public synchronized ResolvedPlugin<PacketTunnelProvider> resolve(String ref, Path profileFile) throws ProviderResolutionException {
         if (closed) throw new IllegalStateException("resolver is closed");
         String problem = syntaxProblem(ref);
         if (problem != null) throw new ProviderResolutionException(problem);
         Supplier<PacketTunnelProvider> builtIn = builtIns.get(ref);
-        if (builtIn != null) return new ResolvedProvider(ref, "built-in", null, appLoader, builtIn);
-        ResolvedPlugin<PacketTunnelProvider> p = find(PacketTunnelProvider.class, ref, profileFile, builtIns.keySet());
-        return new ResolvedProvider(ref, p.origin(), p.type(), p.classLoader(), p.factory());
+        if (builtIn != null) return new ResolvedPlugin<>(ref, "built-in", null, appLoader, builtIn);
+        return find(PacketTunnelProvider.class, ref, profileFile, builtIns.keySet());
     }
 
     /**

@@ -5,11 +5,12 @@ import java.util.function.Supplier;
 
 /**
  * A provider class of any kind that was found and checked ({@link ProviderResolver#resolve(Class, String,
- * java.nio.file.Path, java.util.Set)}); {@link #create()} makes a fresh instance for each start.
+ * java.nio.file.Path, java.util.Set)}, and {@link ProviderResolver#resolve(String, java.nio.file.Path)} for tunnel
+ * providers); {@link #create()} makes a fresh instance for each start.
  *
  * @param ref         the reference as the profile wrote it
- * @param origin      where it was found, for messages: {@code class path}, {@code /etc/netext/plugins/x.jar}
- * @param type        the provider class
+ * @param origin      where it was found, for messages: {@code built-in}, {@code class path}, {@code /etc/netext/plugins/x.jar}
+ * @param type        the provider class, or null for a built-in tunnel provider (whose supplier may build any type)
  * @param classLoader the loader that defined it (use as the thread context loader while it runs)
  * @param factory     makes instances; throws {@link IllegalStateException} when the constructor fails
  */

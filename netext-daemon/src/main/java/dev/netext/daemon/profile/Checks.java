@@ -2,6 +2,7 @@ package dev.netext.daemon.profile;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -42,6 +43,21 @@ public final class Checks {
     public List<ProfileError> errors() { return List.copyOf(errors); }
 
     /** {@code parent.key}, or {@code key} at the top. */
+    /**
+     * {@code amount} of a duration's unit as written in profiles and options: {@code ms}, {@code s}, {@code m},
+     * {@code h} or {@code d} (the caller's pattern has checked it is one of them).
+     */
+    public static Duration duration(long amount, String unit) {
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            case "d" -> Duration.ofDays(amount);
+            default -> throw new IllegalArgumentException("unit " + unit);
+        };
+    }
+
     public static String child(String path, String key) {
         return path.isEmpty() ? key : path + "." + key;
     }

@@ -164,12 +164,7 @@ final class FilterSectionParser implements SectionParser<FilterSection> {
             checks.error(n, path, "'" + v + "' is not a duration like 500ms, 30s or 2m");
             return null;
         }
-        long x = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(x);
-            case "s" -> Duration.ofSeconds(x);
-            default -> Duration.ofMinutes(x);
-        };
+        Duration d = Checks.duration(Long.parseLong(m.group(1)), m.group(2));
         if (d.isZero() || d.compareTo(FilterVerdict.Pause.MAX_TIMEOUT) > 0) {
             checks.error(n, path, "'" + v + "' is outside (0, 10m]");
             return null;

@@ -69,12 +69,7 @@ final class MemoryBudgetParser implements SectionParser<MemoryBudget> {
             checks.error(n, path, "expected a duration like 10s or 500ms; got " + (n == null ? "nothing" : n.describe()));
             return null;
         }
-        long v = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(v);
-            case "s" -> Duration.ofSeconds(v);
-            default -> Duration.ofMinutes(v);
-        };
+        Duration d = Checks.duration(Long.parseLong(m.group(1)), m.group(2));
         if (d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(Duration.ofMinutes(10)) > 0) {
             checks.error(n, path, "window " + text + " is out of range (100ms .. 10m)");
             return null;

@@ -310,6 +310,20 @@ public final class Daemon implements AutoCloseable {
     /** Blocks until {@link #close} has finished. */
     public void awaitStopped() throws InterruptedException { stopped.await(); }
 
+    /** An event exporter's close: it waits for the last events to go out. */
+    private interface ExporterClose {
+        void close() throws InterruptedException;
+    }
+
+    /** A shutdown step's close of an exporter: an interrupt ends its wait and stays set for the steps after it. */
+    private static void closeExporter(ExporterClose close) {
+        try {
+            close.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops everything; every profile's components leave nothing behind. Idempotent. */
     @Override
     public void close() {
@@ -325,33 +339,9 @@ public final class Daemon implements AutoCloseable {
         steps.add(supervisor::close);
         steps.add(KillSwitch::closeHandedOver); // a reload removed its profile moments ago: a stop still removes it
         steps.add(() -> publish("daemon.stopped", Map.of()));
-        steps.add(() -> {
-            if (exporter != null) {
-                try {
-                    exporter.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
-        steps.add(() -> {
-            if (otlp != null) {
-                try {
-                    otlp.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
-        steps.add(() -> {
-            if (kafka != null) {
-                try {
-                    kafka.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        steps.add(() -> { if (exporter != null) closeExporter(exporter::close); });
+        steps.add(() -> { if (otlp != null) closeExporter(otlp::close); });
+        steps.add(() -> { if (kafka != null) closeExporter(kafka::close); });
         steps.add(() -> { if (metrics != null) metrics.close(); });
         steps.add(() -> { if (dashboard != null) dashboard.close(); });
         steps.add(() -> {

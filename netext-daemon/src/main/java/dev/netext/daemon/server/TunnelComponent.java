@@ -6,7 +6,7 @@ import dev.netext.api.tunnel.PacketBatch;
 import dev.netext.api.tunnel.PacketTunnelProvider;
 import dev.netext.api.tunnel.StopReason;
 import dev.netext.daemon.capture.CaptureRing;
-import dev.netext.daemon.plugin.ResolvedProvider;
+import dev.netext.daemon.plugin.ResolvedPlugin;
 import dev.netext.daemon.profile.Profile;
 import dev.netext.daemon.profile.TunnelSection;
 import dev.netext.daemon.supervisor.CallFailed;
@@ -208,7 +208,7 @@ final class TunnelComponent implements ProfileComponent {
             Thread self = Thread.currentThread();
             ClassLoader previous = self.getContextClassLoader();
             try {
-                ResolvedProvider resolved = services.resolver().resolve(section.provider(), profile.source());
+                ResolvedPlugin<PacketTunnelProvider> resolved = services.resolver().resolve(section.provider(), profile.source());
                 // the provider's own loader for everything it runs: its start, and every thread it spawns inherits it
                 self.setContextClassLoader(resolved.classLoader() != null ? resolved.classLoader() : previous);
                 PacketTunnelProvider provider = resolved.create();

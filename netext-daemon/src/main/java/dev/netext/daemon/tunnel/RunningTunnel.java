@@ -5,6 +5,7 @@ import dev.netext.linux.netlink.PathMonitor;
 import dev.netext.linux.netlink.RtNetlink;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.StateLedger;
+import dev.netext.linux.sys.Latches;
 import dev.netext.tunnel.TunnelRuntime;
 import dev.netext.tunnel.apps.AppRouting;
 import dev.netext.tunnel.linux.NetlinkConfigurator;
@@ -63,16 +64,7 @@ public final class RunningTunnel implements AutoCloseable {
     }
 
     private void awaitStopped() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                stopped.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        Latches.awaitUninterruptibly(stopped);
     }
 
     private void teardown(StopReason reason) {

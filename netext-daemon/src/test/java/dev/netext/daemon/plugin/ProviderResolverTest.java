@@ -51,7 +51,7 @@ class ProviderResolverTest {
 
     @Test
     void builtInsComeFromTheRegistry() throws Exception {
-        ResolvedProvider r = resolver.resolve("echo", profile);
+        ResolvedPlugin<PacketTunnelProvider> r = resolver.resolve("echo", profile);
         assertThat(r.origin()).isEqualTo("built-in");
         assertThat(r.create()).isSameAs(builtInInstance);
         assertThat(resolver.builtInNames()).containsExactly("echo", "pong");
@@ -59,7 +59,7 @@ class ProviderResolverTest {
 
     @Test
     void classesOnTheApplicationClassPath() throws Exception {
-        ResolvedProvider r = resolver.resolve(TestProviders.Ok.class.getName(), profile);
+        ResolvedPlugin<PacketTunnelProvider> r = resolver.resolve(TestProviders.Ok.class.getName(), profile);
         assertThat(r.origin()).isEqualTo("class path");
         assertThat(r.type()).isEqualTo(TestProviders.Ok.class);
         assertThat(r.create()).isInstanceOf(TestProviders.Ok.class);
@@ -92,7 +92,7 @@ class ProviderResolverTest {
                 Map.of("com.acme.AcmeProvider", PluginJars.provider("com.acme", "AcmeProvider", "public",
                         "static { if (Boolean.TRUE) throw new IllegalStateException(\"static init ran\"); }")),
                 List.of());
-        ResolvedProvider r = resolver.resolve("com.acme.AcmeProvider", profile);
+        ResolvedPlugin<PacketTunnelProvider> r = resolver.resolve("com.acme.AcmeProvider", profile);
         assertThat(r.origin()).isEqualTo(plugins().resolve("acme.jar").toString());
         assertThat(r.type().getClassLoader()).isNotSameAs(getClass().getClassLoader()).isSameAs(r.classLoader());
         assertThat(r.classLoader().getParent()).isSameAs(getClass().getClassLoader());
@@ -109,8 +109,8 @@ class ProviderResolverTest {
                         "com.a.AProvider", PluginJars.provider("com.a", "AProvider", "public", "")), List.of());
         PluginJars.jar(plugins().resolve("b.jar"),
                 Map.of("com.b.BProvider", PluginJars.provider("com.b", "BProvider", "public", "")), List.of());
-        ResolvedProvider a = resolver.resolve("com.a.AProvider", profile);
-        ResolvedProvider b = resolver.resolve("com.b.BProvider", profile);
+        ResolvedPlugin<PacketTunnelProvider> a = resolver.resolve("com.a.AProvider", profile);
+        ResolvedPlugin<PacketTunnelProvider> b = resolver.resolve("com.b.BProvider", profile);
         assertThat(a.classLoader()).isNotSameAs(b.classLoader());
         assertThat(Class.forName("com.a.Helper", false, a.classLoader())).isNotNull();
         assertThatThrownBy(() -> Class.forName("com.a.Helper", false, b.classLoader())).isInstanceOf(ClassNotFoundException.class);
@@ -122,7 +122,7 @@ class ProviderResolverTest {
         PluginJars.jar(plugins().resolve("wg/lib.jar"), Map.of("com.wg.lib.Crypto", "package com.wg.lib; public class Crypto {}"), List.of());
         PluginJars.jar(plugins().resolve("wg/provider.jar"),
                 Map.of("com.wg.WgProvider", PluginJars.provider("com.wg", "WgProvider", "public", "")), List.of());
-        ResolvedProvider r = resolver.resolve("com.wg.WgProvider", profile);
+        ResolvedPlugin<PacketTunnelProvider> r = resolver.resolve("com.wg.WgProvider", profile);
         assertThat(r.origin()).isEqualTo(plugins().resolve("wg").toString());
         assertThat(Class.forName("com.wg.lib.Crypto", false, r.classLoader()).getClassLoader()).isSameAs(r.classLoader());
     }
@@ -139,7 +139,7 @@ class ProviderResolverTest {
         PluginJars.jar(plugins().resolve("svc.jar"),
                 Map.of("com.svc.FancyTunnel", PluginJars.provider("com.svc", "FancyTunnel", "public", "")),
                 List.of("com.svc.FancyTunnel"));
-        ResolvedProvider bySimple = resolver.resolve("FancyTunnel", profile);
+        ResolvedPlugin<PacketTunnelProvider> bySimple = resolver.resolve("FancyTunnel", profile);
         assertThat(bySimple.type().getName()).isEqualTo("com.svc.FancyTunnel");
         assertThat(bySimple.create().getClass().getName()).isEqualTo("com.svc.FancyTunnel");
         assertThat(resolver.resolve("com.svc.FancyTunnel", profile).type()).isSameAs(bySimple.type());

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.netext.linux.LinuxException;
+import dev.netext.linux.diag.ConntrackWatch;
 import dev.netext.linux.diag.ProcessAttributor;
 
 import java.net.InetSocketAddress;
@@ -58,6 +59,8 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
     protected volatile int verdictField; // 0 while undecided, else VerdictSteering.ACCEPTED | REJECTED | DROPPED
     protected boolean announcedRelease; // allowed, the held packets wait for the announcement
     protected volatile boolean gone;
+    /** An allowed UDP or forwarded flow's conntrack entry as the queue's sweeps saw it (the sweeping thread's alone). */
+    ConntrackWatch.Connection carried;
     final long[] stages; // SetupStages stamps (TCP, when on), else null
 
     /**
@@ -219,7 +222,8 @@ abstract class QueuedFlow implements FlowPipeline.Transport {
     }
 
     /**
-     * The flow ended (byte counts from its socket, -1 when unknown: then what the queue saw): its socket is gone, it
+     * The flow ended (byte counts from its TCP socket or, UDP and forwarded, its conntrack entry; -1 when unknown:
+     * then what the queue saw): its socket (forwarded: its conntrack entry) is gone, it
      * ended while being named, was idle while undecided, or was dropped. Held packets get the verdict (or pass), the
      * pipeline its closed event, once.
      */

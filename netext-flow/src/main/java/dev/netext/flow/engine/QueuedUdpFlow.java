@@ -33,9 +33,10 @@ import java.util.concurrent.TimeUnit;
  *       here (its connection is never confirmed) and get the verdict at once, until it has been idle for the UDP idle
  *       timeout, as on the terminated path.</li>
  * </ol>
- * An allowed flow ends when its application's socket is gone (the queue's sweep asks sock_diag); the kernel carried
- * its datagrams, so its closed event counts only the bytes that were queued. All methods but the constructor run on
- * the flow's event loop.
+ * An allowed flow ends when its application's socket is gone (the queue's sweep asks sock_diag), a forwarded one when
+ * its conntrack entry is; the kernel carried its datagrams, so its closed event carries the bytes its conntrack
+ * entries counted ({@link VerdictQueue}'s sweep; the queued bytes only when accounting was off). All methods but the
+ * constructor run on the flow's event loop.
  */
 final class QueuedUdpFlow extends QueuedFlow {
     /** The most datagrams held while undecided; later ones are dropped, as a full socket buffer would. */

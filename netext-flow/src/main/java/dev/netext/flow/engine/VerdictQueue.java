@@ -3,6 +3,7 @@ package dev.netext.flow.engine;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.linux.LinuxException;
 import dev.netext.linux.diag.ConntrackTable;
+import dev.netext.linux.diag.ConntrackWatch;
 import dev.netext.linux.diag.SockDiag;
 import dev.netext.linux.diag.SocketOwner;
 import dev.netext.linux.diag.TcpCloseMonitor;
@@ -31,7 +32,6 @@ import io.netty.channel.unix.FileDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #release}). An allowed TCP flow ends when the kernel destroys its application's socket
  * ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no close reaches the
  * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone, and
- * forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket here).
+ * forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket here) — both with
+ * their conntrack entries' byte counters ({@link ConntrackWatch}: the kernel carried their packets).
  *
  * <p>Pipeline: {@link NfQueue#receiveNow} (one batch) → parse IP and TCP or UDP in place → copy the payload (the
  * batch's buffer is reused) → the flow → held until judged → verdicts appended and sent in one {@code sendto} (per
@@ -96,7 +97,7 @@ final class VerdictQueue implements AutoCloseable {
     private final int bypassMark = InterceptionConfig.DEFAULT_BYPASS_MARK;
     private volatile RawIpSocket rawV4, rawV6;
     private TcpCloseMonitor closes; // opened in the namespace by the first reset (a loop thread is there)
-    private boolean conntrackMissing; // said once
+    private final ConntrackWatch conntrack = new ConntrackWatch("fast-path UDP and forwarded flows");
     private final IoEventLoop queueLoop; // reads the queue and runs every queued flow; null: a thread of its own
     private NfqBatch batch; // the queue loop's (on the thread reader, the thread's own)
     private IoRegistration registration;
@@ -336,19 +337,22 @@ final class VerdictQueue implements AutoCloseable {
 
     /**
      * Allowed flows whose application socket is gone are closed: TCP ones without a word from
-     * {@link TcpCloseMonitor}, UDP ones (nothing tells of those).
+     * {@link TcpCloseMonitor}, UDP ones (nothing tells of those) with their conntrack entry's bytes; forwarded ones
+     * once that entry is gone or closed. The table is read once per sweep, on this thread (started in the namespace).
      */
     private void sweep() {
-        Map<ConntrackTable.Tuple, ConntrackTable.Entry> conntrack = null; // read once, if a forwarded flow asks
+        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = null; // read once, if a flow asks
         for (QueuedFlow f : flows.values()) {
             if (!f.accepted()) continue;
-            if (f.forwarded) {
-                if (conntrack == null) conntrack = conntrack();
-                if (conntrackMissing) continue; // unreadable: ended only when the engine stops
-                ConntrackTable.Entry e = conntrack.get(new ConntrackTable.Tuple(
-                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote));
-                if (e == null || e.closed()) f.loop.execute(() -> f.close(-1, -1));
-                continue;
+            if (f.forwarded || f.protocol() == TransportProtocol.UDP) {
+                if (table == null) table = conntrack.read();
+                if (f.carried == null) f.carried = new ConntrackWatch.Connection(
+                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote);
+                boolean entryEnded = f.carried.sweep(table);
+                if (f.forwarded) { // another host's connection has no socket here: it ends with its entry
+                    if (!conntrack.missing() && (entryEnded || !f.carried.seen())) closeCarried(f);
+                    continue;
+                }
             }
             Optional<SocketOwner> s;
             try {
@@ -359,22 +363,19 @@ final class VerdictQueue implements AutoCloseable {
             }
             boolean tcpGone = f.protocol() == TransportProtocol.TCP && s.isPresent()
                     && (s.get().state() == TCP_TIME_WAIT || s.get().state() == TCP_CLOSE);
-            if (s.isEmpty() || tcpGone) f.loop.execute(() -> f.close(-1, -1));
+            if (tcpGone) f.loop.execute(() -> f.close(-1, -1));
+            else if (s.isEmpty()) closeCarried(f);
         }
     }
 
     /**
-     * The namespace's connections (this sweeper thread was started inside it); none, and {@link #conntrackMissing},
-     * when the kernel does not list them.
+     * Closes {@code f} with what its conntrack entries counted — reply bytes in, original bytes out (the flow's
+     * client opened the connection); none (the queue's count) when accounting was off as it opened.
      */
-    private Map<ConntrackTable.Tuple, ConntrackTable.Entry> conntrack() {
-        try {
-            return ConntrackTable.read();
-        } catch (IOException | RuntimeException e) {
-            if (!conntrackMissing) log.warn("forwarded flows' ends are not seen (no conntrack table in /proc): {}", e.toString());
-            conntrackMissing = true;
-            return Map.of();
-        }
+    private static void closeCarried(QueuedFlow f) {
+        ConntrackTable.Counters c = f.carried == null ? null : f.carried.counted();
+        if (c == null) f.loop.execute(() -> f.close(-1, -1));
+        else f.loop.execute(() -> f.close(c.replyBytes(), c.originalBytes()));
     }
 
     /** Queued flows known now (being named, or allowed and open). */

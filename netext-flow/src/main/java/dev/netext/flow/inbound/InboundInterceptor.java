@@ -4,6 +4,8 @@ import dev.netext.api.net.IpFamily;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowPipeline;
 import dev.netext.linux.LinuxException;
+import dev.netext.linux.diag.ConntrackTable;
+import dev.netext.linux.diag.ConntrackWatch;
 import dev.netext.linux.nfqueue.InboundSteering;
 import dev.netext.linux.nfqueue.Iptables;
 import dev.netext.linux.nfqueue.NfQueue;
@@ -20,6 +22,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,13 +42,20 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>verdicts go out in one send per batch (late ones, from the event loop, flush themselves).</li>
  * </ol>
  * A decided flow is kept {@link #DECIDED_KEEP} after its last queued packet, to answer retransmits without a second
- * decision, then forgotten (its closed event goes out then). Owns the queue, the steering and its ledger.
+ * decision, then forgotten. An allowed one is closed when its connection ends, with its bytes: the queue thread's
+ * sweep reads the conntrack table every {@link #CONNTRACK_SWEEP} ({@link ConntrackWatch}; the steering turned
+ * accounting on). Still open after the keep, it leaves the queue's bound ({@link #MAX_FLOWS}) for the
+ * {@link #carried} ones'. Owns the queue, the steering and its ledger.
  */
 public final class InboundInterceptor implements AutoCloseable, InboundVerdicts {
     private static final Logger log = LoggerFactory.getLogger(InboundInterceptor.class);
     static final Duration DECIDED_KEEP = Duration.ofSeconds(60);
     /** Flows tracked at once; beyond that new ones get the failure verdict (a SYN flood must not grow the heap). */
     static final int MAX_FLOWS = 4096;
+    /** Allowed connections followed past the keep; beyond, one closes at once with its bytes so far. */
+    static final int MAX_CARRIED = 16_384;
+    /** How often allowed flows' conntrack entries are looked at (a read of the whole table). */
+    static final Duration CONNTRACK_SWEEP = Duration.ofSeconds(5);
 
     private final FlowEngine engine;
     private final EventLoopGroup loops;
@@ -53,6 +64,9 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
     private final StateLedger ledger;
     private final InboundSteering steering;
     private final Map<InboundPacket, InboundFlow> flows = new ConcurrentHashMap<>();
+    /** Allowed flows past the keep whose connection is still open: the queue thread's. */
+    private final List<InboundFlow> carried = new ArrayList<>();
+    private final ConntrackWatch conntrack = new ConntrackWatch("allowed inbound flows");
     private final Thread thread;
     private final List<StateLedger.Recovery> recovered;
     private volatile boolean stopping;
@@ -101,15 +115,17 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
 
     private void run() {
         try (NfqBatch batch = new NfqBatch(64, 1 << 20)) {
-            long lastSweep = System.nanoTime();
+            long lastSweep = System.nanoTime(), lastConntrackSweep = lastSweep;
             while (!stopping) {
                 int n = queue.receive(batch, 100);
                 long now = System.nanoTime();
                 for (int i = 0; i < n; i++) handle(batch.get(i), now);
                 flush();
                 if (now - lastSweep > 1_000_000_000L) {
-                    sweep(now);
+                    boolean carriedToo = now - lastConntrackSweep >= CONNTRACK_SWEEP.toNanos();
+                    sweep(now, carriedToo);
                     lastSweep = now;
+                    if (carriedToo) lastConntrackSweep = now;
                 }
             }
         } catch (LinuxException e) {
@@ -135,7 +151,7 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
     }
 
     private InboundFlow open(InboundPacket tuple) {
-        InboundFlow f = new InboundFlow(this);
+        InboundFlow f = new InboundFlow(this, tuple);
         var loop = loops.next();
         FlowPipeline pipeline = FlowPipeline.inbound(engine, tuple.protocol(), tuple.service(), tuple.peer(), loop, f);
         f.pipeline(pipeline);
@@ -144,15 +160,44 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
         return f;
     }
 
-    /** Forgets decided flows idle for {@link #DECIDED_KEEP}; an allowed one is reported closed then. */
-    private void sweep(long now) {
+    /**
+     * Forgets dropped flows idle for {@link #DECIDED_KEEP}; with {@code allowedToo}, closes allowed ones whose
+     * connection ended — its conntrack entry closed, or gone after a sweep saw it; never seen once the keep is over
+     * (the host's own firewall dropped it, or no table): ended as before, no bytes — and moves those still open after
+     * the keep to {@link #carried}.
+     */
+    private void sweep(long now, boolean allowedToo) {
         long keep = DECIDED_KEEP.toNanos();
-        flows.entrySet().removeIf(e -> {
-            InboundFlow f = e.getValue();
-            if (f.outcome() == InboundFlow.Outcome.DECIDING || now - f.lastPacketNanos() < keep) return false;
-            if (f.outcome() == InboundFlow.Outcome.ACCEPT) f.pipeline().closed(0, 0);
-            return true;
+        boolean read = allowedToo && (!carried.isEmpty()
+                || flows.values().stream().anyMatch(f -> f.outcome() == InboundFlow.Outcome.ACCEPT));
+        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = read ? conntrack.read() : Map.of();
+        for (Iterator<InboundFlow> it = flows.values().iterator(); it.hasNext(); ) {
+            InboundFlow f = it.next();
+            InboundFlow.Outcome o = f.outcome();
+            boolean idle = now - f.lastPacketNanos() >= keep;
+            if (o == InboundFlow.Outcome.DECIDING || (o == InboundFlow.Outcome.ACCEPT && !allowedToo)) continue;
+            if (o != InboundFlow.Outcome.ACCEPT) {
+                if (idle) it.remove();
+            } else if (f.connection().sweep(table) || (idle && !f.connection().seen())) {
+                it.remove();
+                closeWithBytes(f);
+            } else if (idle) {
+                it.remove();
+                if (carried.size() < MAX_CARRIED) carried.add(f);
+                else closeWithBytes(f);
+            }
+        }
+        if (allowedToo) carried.removeIf(f -> {
+            boolean ended = f.connection().sweep(table);
+            if (ended) closeWithBytes(f);
+            return ended;
         });
+    }
+
+    /** The closed event with what conntrack counted: original bytes in (the peer opened it), reply bytes out. */
+    private static void closeWithBytes(InboundFlow f) {
+        ConntrackTable.Counters c = f.connection().counted();
+        f.pipeline().closed(c == null ? 0 : c.originalBytes(), c == null ? 0 : c.replyBytes());
     }
 
     /** What this start undid of dead instances' inbound steering (kill -9). */
@@ -200,6 +245,7 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
         }
         for (InboundFlow f : flows.values()) f.forget(failOpen ? InboundFlow.Outcome.ACCEPT : InboundFlow.Outcome.DROP);
         flows.clear();
+        carried.clear();
         queue.close();
         ledger.close();
     }

@@ -126,14 +126,23 @@ public final class MarkedTcpConnection implements TcpConnection {
     @Override
     public void write(ByteBuffer src) throws IOException {
         if (!src.hasRemaining()) return;
-        ChannelFuture f = channel.writeAndFlush(Unpooled.copiedBuffer(src));
+        writeAndAwait(channel, src, "write", "write to ", remote);
+    }
+
+    /**
+     * Writes a copy of {@code data} to {@code channel} and waits until it is written (the caller's thread blocks, as
+     * a stream's or a session's does). An interrupt says "{@code verb} interrupted"; a failed write
+     * "{@code failedTo}{@code remote}: cause".
+     */
+    static void writeAndAwait(Channel channel, ByteBuffer data, String verb, String failedTo, Object remote) throws IOException {
+        ChannelFuture f = channel.writeAndFlush(Unpooled.copiedBuffer(data));
         try {
             f.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("write interrupted");
+            throw new InterruptedIOException(verb + " interrupted");
         }
-        if (!f.isSuccess()) throw new IOException("write to " + remote + ": " + f.cause(), f.cause());
+        if (!f.isSuccess()) throw new IOException(failedTo + remote + ": " + f.cause(), f.cause());
     }
 
     @Override

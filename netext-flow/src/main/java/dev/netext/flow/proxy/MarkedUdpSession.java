@@ -4,7 +4,6 @@ import dev.netext.api.flow.Endpoint;
 import dev.netext.api.proxy.UdpSession;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -85,14 +84,7 @@ public final class MarkedUdpSession implements UdpSession {
 
     @Override
     public void send(ByteBuffer payload) throws IOException {
-        ChannelFuture f = channel.writeAndFlush(Unpooled.copiedBuffer(payload));
-        try {
-            f.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("send interrupted");
-        }
-        if (!f.isSuccess()) throw new IOException("UDP send to " + remote + ": " + f.cause(), f.cause());
+        MarkedTcpConnection.writeAndAwait(channel, payload, "send", "UDP send to ", remote);
     }
 
     @Override

@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Test;
  * with one rules profile — drop {@code *.blocked.test}, prompt for port 8443, allow the rest — and the clients (this
  * JVM's sockets, {@code nc -u}); namespace {@code server} runs UDP echo servers (RFC 862). The terminated path shows
  * itself by an upstream socket of its own ({@code flow.upstream} names netext's socket); on the fast path the upstream
- * is the application's own socket, and the queue rules' counters show its later datagrams stay in the kernel.
+ * is the application's own socket, and the queue rules' counters show its later datagrams stay in the kernel — its
+ * closed event counts them all nonetheless (conntrack accounting, on while the engine runs).
  */
 class FastPathUdpIntegrationTest {
     private static final String OUT_CHAIN = VerdictSteering.chainPrefix(FlowEngine.VERDICT_QUEUE) + "-OUT";
@@ -60,6 +61,8 @@ class FastPathUdpIntegrationTest {
     private static Path dir;
     private static final List<UdpEchoServer> echoes = new CopyOnWriteArrayList<>();
     private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
+    private static final String ACCOUNTING = VerdictSteering.CONNTRACK_ACCOUNTING;
+    private static String accountingBefore;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -81,6 +84,7 @@ class FastPathUdpIntegrationTest {
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withUdpIdleTimeout(Duration.ofSeconds(2)));
         assertThat(config.interception().fastPath() && config.interception().udp()).as("the defaults").isTrue();
+        accountingBefore = client.sysctl(ACCOUNTING).strip();
         engine = EngineFixture.start(client, config, filter, List.of(), events);
     }
 
@@ -91,6 +95,8 @@ class FastPathUdpIntegrationTest {
             if (client != null)
                 for (String cmd : List.of("iptables", "ip6tables"))
                     assertThat(client.run(cmd, "-S").output()).as(cmd).doesNotContain("NETEXT-FP");
+            if (client != null)
+                assertThat(client.sysctl(ACCOUNTING).strip()).as("conntrack accounting as it was").isEqualTo(accountingBefore);
         } finally {
             for (UdpEchoServer e : echoes) e.close();
             if (lab != null) lab.close();
@@ -126,9 +132,24 @@ class FastPathUdpIntegrationTest {
             assertThat(verdicts(id)).containsExactly(FinalVerdict.ALLOW);
             assertThat(upstreamMessages(id)).as("on the wire: the application's own socket").containsExactly(o.flow().local());
         }
-        // the socket is gone: the flow ends (the queue's sweep, every 5 s), counting what was queued
+        // the socket is gone: the flow ends (the queue's sweep, every 5 s) with its conntrack entry's counters — every
+        // datagram the kernel carried, not only the queued Initial: IP bytes (IPv4 and UDP headers, the payload)
+        long bytes = initial.length + 28;
+        for (int i = 0; i < 100; i++) bytes += ("datagram " + i).length() + 28;
         ProviderEvent.FlowClosed closed = awaitClosed(id, 15_000);
-        assertThat(closed.outboundBytes()).isEqualTo(initial.length);
+        assertThat(closed.outboundBytes()).as("the Initial and 100 datagrams out").isEqualTo(bytes);
+        assertThat(closed.inboundBytes()).as("their echoes in").isEqualTo(bytes);
+    }
+
+    @Test
+    void conntrackAccountingIsOnWhileTheFastPathRunsWithItsOldValueInTheLedger() throws Exception {
+        assertThat(client.sysctl(ACCOUNTING).strip()).isEqualTo("1");
+        assertThat(accountingBefore).as("a new namespace's default").isEqualTo("0");
+        try (var files = Files.list(dir.resolve("ledger"))) {
+            Path flowLedger = files.filter(f -> f.getFileName().toString().startsWith("flow-")).findFirst().orElseThrow();
+            assertThat(Files.readString(flowLedger)).as("recorded before it was set")
+                    .contains("sysctl name=" + ACCOUNTING + " old=0 value=1");
+        }
     }
 
     @Test

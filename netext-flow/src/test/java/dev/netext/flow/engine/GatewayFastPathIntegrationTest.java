@@ -52,7 +52,9 @@ import org.junit.jupiter.api.Test;
  * sees the client's own address, the queue's counters show their later packets never reach it), dropped ones are
  * reset (TCP) or answered with port unreachable (UDP) from the gateway, and a flow a prompt rule may decide still
  * takes the terminated path (TPROXY: the server sees the gateway's address). Events are those of the terminated
- * gateway path: flow ids, names from the flow's bytes, the client's address as the flow's local end, no process.
+ * gateway path: flow ids, names from the flow's bytes, the client's address as the flow's local end, no process, and
+ * the bytes in and out at close — from the flow's conntrack entry, conntrack accounting being on in the gateway's
+ * namespace while the engine runs (back to its old value once it stops).
  */
 class GatewayFastPathIntegrationTest {
     private static NetnsLab lab;
@@ -62,6 +64,8 @@ class GatewayFastPathIntegrationTest {
     private static Path dir;
     private static final List<UdpEchoServer> echoes = new CopyOnWriteArrayList<>();
     private static final List<ProviderEvent> events = new CopyOnWriteArrayList<>();
+    private static final String ACCOUNTING = "net.netfilter.nf_conntrack_acct";
+    private static String accountingBefore;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -107,6 +111,7 @@ class GatewayFastPathIntegrationTest {
                 .withLedgerDir(dir.resolve("ledger"))
                 .withInterception(InterceptionOptions.DEFAULT.withGateway(List.of("gw-c")).withFailOpen(false));
         assertThat(config.interception().fastPath()).as("the fast path is the default").isTrue();
+        accountingBefore = accounting();
         engine = EngineFixture.start(gw, config, filter, List.of(), events);
     }
 
@@ -118,6 +123,7 @@ class GatewayFastPathIntegrationTest {
                 for (String cmd : List.of("iptables", "ip6tables"))
                     for (String table : List.of("filter", "mangle"))
                         assertThat(gw.run(cmd, "-t", table, "-S").output()).as(cmd + " " + table).doesNotContain("NETEXT-FP");
+            if (gw != null) assertThat(accounting()).as("conntrack accounting as it was").isEqualTo(accountingBefore);
         } finally {
             if (hello != null) hello.close();
             for (var e : echoes) e.close();
@@ -145,9 +151,51 @@ class GatewayFastPathIntegrationTest {
                 .isEqualTo(ProcessInfo.UNKNOWN);
         assertThat(EngineFixture.verdicts(events, o.flowId())).containsExactly(FinalVerdict.ALLOW);
         assertThat(upstreams(o.flowId())).as("on the wire: the client's own connection").containsExactly(o.flow().local());
-        // no socket here: the flow ends with its conntrack entry (the queue's sweep)
+        // no socket here: the flow ends with its conntrack entry (the queue's sweep), with its counters: IP packets'
+        // bytes, headers included (about 52 B a 1448 B segment, fewer with GRO's larger packets)
         ProviderEvent.FlowClosed closed = awaitClosed(o.flowId());
-        assertThat(closed.outboundBytes()).isPositive();
+        assertThat(closed.inboundBytes()).as("bytes in: 8 MiB, the response's head, TCP/IP headers")
+                .isBetween(8L << 20, (long) ((8 << 20) * 1.05));
+        assertThat(closed.outboundBytes()).as("bytes out: the request and the client's acks").isBetween(100L, 1L << 20);
+    }
+
+    @Test
+    void conntrackAccountingIsOnWhileForwardedFlowsAreOnTheFastPathWithItsOldValueInTheLedger() throws Exception {
+        assertThat(accounting()).isEqualTo("1");
+        assertThat(accountingBefore).as("a new namespace's default").isEqualTo("0");
+        String ledger;
+        try (var files = Files.list(dir.resolve("ledger"))) {
+            Path flowLedger = files.filter(f -> f.getFileName().toString().startsWith("flow-")).findFirst().orElseThrow();
+            ledger = Files.readString(flowLedger);
+        }
+        assertThat(ledger).as("recorded before it was set").contains("sysctl name=" + ACCOUNTING + " old=0 value=1");
+    }
+
+    /**
+     * A UDP flow's conntrack entry just expires: the flow's bytes are the counters the last sweep saw — all of them,
+     * as no datagram came for the entry's timeout, longer than the sweep's 5 s (shortened here from 30 s and 120 s to
+     * 8 s, so the test waits less).
+     */
+    @Test
+    void anAllowedForwardedUdpFlowClosesWithTheCountersItsConntrackEntryHadBeforeExpiring() throws Exception {
+        String timeout = "net.netfilter.nf_conntrack_udp_timeout", stream = timeout + "_stream";
+        String oldTimeout = gw.sysctl(timeout), oldStream = gw.sysctl(stream);
+        gw.setSysctl(timeout, "8"); // the entry expires 8 s after the last datagram (30 s, 120 s by default)
+        gw.setSysctl(stream, "8");
+        try (DatagramSocket s = EngineFixture.udpSocket(client)) {
+            InetSocketAddress echo = new InetSocketAddress("10.84.2.2", 7);
+            byte[] out = new byte[1000];
+            for (int i = 0; i < 20; i++) assertThat(EngineFixture.exchange(s, out, echo, 3000)).as("echo " + i).isNotNull();
+            ProviderEvent.FlowOpened o = EngineFixture.awaitOpened(events, f -> f.flow().protocol() == TransportProtocol.UDP
+                    && f.flow().local().port() == s.getLocalPort() && f.flow().remote().port() == 7);
+            ProviderEvent.FlowClosed closed = awaitClosed(o.flowId());
+            long each = 20 + 8 + out.length; // IPv4 and UDP headers, the payload
+            assertThat(closed.outboundBytes()).as("20 datagrams out").isEqualTo(20 * each);
+            assertThat(closed.inboundBytes()).as("20 echoes in").isEqualTo(20 * each);
+        } finally {
+            gw.setSysctl(timeout, oldTimeout);
+            gw.setSysctl(stream, oldStream);
+        }
     }
 
     @Test
@@ -304,6 +352,11 @@ class GatewayFastPathIntegrationTest {
                 .contains("iifname \"gw-c\" ct direction original ct label 78 meta nfproto ipv4 meta l4proto tcp meta mark set 0x4e580f01 tproxy ip to 127.0.0.1:");
     }
 
+    /** The gateway namespace's conntrack accounting setting. */
+    private static String accounting() throws Exception {
+        return gw.sysctl(ACCOUNTING).strip();
+    }
+
     /** The forwarded chain's counters: packets queued, and packets passed by their connection's accepted mark. */
     private static long[] counters(String cmd) throws Exception {
         return EngineFixture.fastPathCounters(gw, cmd, "mangle", "-FWD");
@@ -319,7 +372,7 @@ class GatewayFastPathIntegrationTest {
 
     /** Flow {@code id}'s closed event: the sweep (every 5 s) sees its conntrack entry closed. */
     private static ProviderEvent.FlowClosed awaitClosed(long id) throws InterruptedException {
-        for (int i = 0; i < 600; i++) {
+        for (int i = 0; i < 1000; i++) {
             for (ProviderEvent e : events)
                 if (e instanceof ProviderEvent.FlowClosed c && c.flowId() == id) return c;
             Thread.sleep(25);

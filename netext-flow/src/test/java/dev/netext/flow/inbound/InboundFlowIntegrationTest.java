@@ -11,6 +11,7 @@ import dev.netext.api.flow.Flow;
 import dev.netext.api.flow.PortRange;
 import dev.netext.api.flow.TransportProtocol;
 import dev.netext.api.net.IpFamily;
+import dev.netext.flow.engine.EngineFixture;
 import dev.netext.flow.engine.FlowEngine;
 import dev.netext.flow.engine.FlowEngineConfig;
 import dev.netext.flow.engine.InterceptionOptions;
@@ -43,11 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
  * waits in the queue; once answered allow, or dropped by the prompt's timeout), port 7001 allowed, port 7002 dropped
  * by a {@code direction: in} rule; every inbound flow names the server's process. UDP is judged on its first
  * datagram, and the host's own firewall still applies to what netext allows. A profile with no inbound rule
- * leaves inbound connections alone: nothing is queued, no inbound flow is reported.
+ * leaves inbound connections alone: nothing is queued, no inbound flow is reported. An allowed connection's closed
+ * event carries the bytes its conntrack entry counted.
  */
 class InboundFlowIntegrationTest {
     private static final String HOST4 = "10.201.0.1", REMOTE4 = "10.201.0.2", HOST6 = "fd21::1";
     private static final Duration PROMPT = Duration.ofSeconds(3);
+    private static final String ACCOUNTING = "net.netfilter.nf_conntrack_acct";
 
     @TempDir
     Path dir;
@@ -90,7 +93,8 @@ class InboundFlowIntegrationTest {
             Flow p = inboundFlow(f -> f.local().port() == 7000);
             assertServer(p);
             awaitPrompt(p.id());
-            assertThat(engine.pausedFlows()).contains(p.id());
+            // the filter publishes the prompt while deciding; the pipeline holds the flow paused a moment later
+            assertThat(EngineFixture.awaitPausedFlow(engine)).isEqualTo(p.id());
             Thread.sleep(1500); // a SYN retransmit comes meanwhile: the same flow, not a second one
             assertThat(answered).isNotDone();
             assertThat(engine.control().resume(p.id(), FinalVerdict.ALLOW)).isTrue();
@@ -161,6 +165,42 @@ class InboundFlowIntegrationTest {
         }
     }
 
+    /**
+     * The kernel carries an allowed inbound connection: its closed event has its conntrack entry's counts (IP bytes,
+     * headers included), found by the queue thread's conntrack sweep once the connection closed. Without the fast path
+     * the inbound steering turns accounting on itself (old value in its ledger) and puts it back as the engine stops.
+     */
+    @NetnsTest
+    void anAllowedInboundDownloadClosesWithItsBytesAndAccountingIsPutBackAfterStop(NetnsLab lab) throws Exception {
+        HostPackages.require("curl", "python3", "iptables");
+        NetworkNamespace host = lab.namespace("host"), remote = lab.namespace("remote");
+        servers(lab, host);
+        long size = 4 << 20;
+        Files.write(dir.resolve("download.bin"), new byte[(int) size]);
+        RulesFilter filter = new RulesFilter(List.of(inbound(RuleAction.ALLOW, 7001)),
+                RuleAction.ALLOW, PROMPT, FinalVerdict.DROP, DropMode.RESET);
+        assertThat(host.sysctl(ACCOUNTING).strip()).as("a new namespace's default").isEqualTo("0");
+        FlowEngine engine = start(host, filter, true, false);
+        try {
+            assertThat(host.sysctl(ACCOUNTING).strip()).isEqualTo("1");
+            try (var files = Files.list(dir.resolve("ledger"))) {
+                Path ledger = files.filter(f -> f.getFileName().toString().startsWith("inbound-")).findFirst().orElseThrow();
+                assertThat(Files.readString(ledger)).contains("sysctl name=" + ACCOUNTING + " old=0 value=1");
+            }
+            ExecResult r = remote.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "-o", "/dev/null",
+                    "-w", "%{size_download}", "http://" + HOST4 + ":7001/download.bin");
+            assertThat(r.output().strip()).as(r.output()).isEqualTo(Long.toString(size));
+            Flow f = inboundFlow(x -> x.local().port() == 7001);
+            ProviderEvent.FlowClosed closed = EngineFixture.awaitClosed(events, f.id()); // the 5 s conntrack sweep
+            assertThat(closed.outboundBytes()).as("out: the file, the response's head, TCP/IP headers")
+                    .isBetween(size, (long) (size * 1.05));
+            assertThat(closed.inboundBytes()).as("in: the request and the peer's acks").isBetween(100L, 1L << 20);
+        } finally {
+            host.runInside(engine::close);
+        }
+        assertThat(host.sysctl(ACCOUNTING).strip()).as("put back as the engine stopped").isEqualTo("0");
+    }
+
     @NetnsTest
     void withoutInboundRulesInboundConnectionsAreUntouched(NetnsLab lab) throws Exception {
         HostPackages.require("curl", "python3", "iptables");
@@ -192,9 +232,13 @@ class InboundFlowIntegrationTest {
     }
 
     private FlowEngine start(NetworkNamespace host, RulesFilter filter, boolean inbound) throws Exception {
+        return start(host, filter, inbound, true);
+    }
+
+    private FlowEngine start(NetworkNamespace host, RulesFilter filter, boolean inbound, boolean fastPath) throws Exception {
         FlowEngineConfig config = FlowEngineConfig.defaults("inbound", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
-                .withInterception(InterceptionOptions.DEFAULT.withInbound(inbound, true));
+                .withInterception(InterceptionOptions.DEFAULT.withInbound(inbound, true).withFastPath(fastPath));
         return host.runInside(() -> FlowEngine.start(config, filter, List.of(), null, events::add, new AtomicLong(), null, new AtomicLong()::incrementAndGet));
     }
 

@@ -17,17 +17,31 @@ import java.util.Optional;
  * <pre>
  * ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=443 src=10.0.0.2 … [ASSURED] mark=0 …
  * ipv6     10 udp     17 29 src=fd00:0000:…:0001 dst=… sport=5353 dport=7 [UNREPLIED] src=… …
+ * ipv4     2 tcp      6 117 TIME_WAIT src=… dport=80 packets=12 bytes=900 src=… sport=80 … packets=9 bytes=8400 …
  * </pre>
- * The first four keys are the original direction; TCP entries carry their state before them.
+ * The first four keys are the original direction; TCP entries carry their state before them. With conntrack
+ * accounting on ({@code net.netfilter.nf_conntrack_acct=1} when the connection was created) each direction's tuple is
+ * followed by its {@code packets= bytes=} ({@code seq_print_acct}): the original direction's (client → server) first,
+ * then the reply's.
  */
 public final class ConntrackTable {
     static final Path PROC = Path.of("/proc/thread-self/net/nf_conntrack");
 
-    /** One connection: protocol name ({@code tcp}, {@code udp}, …), the original direction, the TCP state or null. */
-    public record Entry(String protocol, InetSocketAddress source, InetSocketAddress destination, String tcpState) {
+    /**
+     * One connection: protocol name ({@code tcp}, {@code udp}, …), the original direction, the TCP state or null, its
+     * counters (empty when the connection has none: accounting was off when it was created).
+     */
+    public record Entry(String protocol, InetSocketAddress source, InetSocketAddress destination, String tcpState,
+                        Optional<Counters> counters) {
         /** A TCP connection both sides closed (or reset): it lingers in the table, but its flow has ended. */
         public boolean closed() { return "TIME_WAIT".equals(tcpState) || "CLOSE".equals(tcpState); }
     }
+
+    /**
+     * A connection's packets and bytes so far: original = client → server, reply = server → client. Bytes are the IP
+     * packets' (headers included), as conntrack sees them.
+     */
+    public record Counters(long originalPackets, long originalBytes, long replyPackets, long replyBytes) {}
 
     /** The original direction of a connection, as a key. */
     public record Tuple(String protocol, InetSocketAddress source, InetSocketAddress destination) {}
@@ -51,8 +65,8 @@ public final class ConntrackTable {
         String[] t = line.trim().split("\\s+");
         if (t.length < 8) return Optional.empty();
         String src = null, dst = null, state = null;
-        int sport = -1, dport = -1;
-        for (int i = 3; i < t.length && dport < 0; i++) {
+        int sport = -1, dport = -1, i = 3;
+        for (; i < t.length && dport < 0; i++) {
             String s = t[i];
             if (src == null && s.startsWith("src=")) {
                 src = s.substring(4);
@@ -64,9 +78,32 @@ public final class ConntrackTable {
         if (src == null || dst == null || sport < 0 || dport < 0) return Optional.empty();
         try {
             return Optional.of(new Entry(t[2], new InetSocketAddress(IpPrefix.parseAddress(src), sport),
-                    new InetSocketAddress(IpPrefix.parseAddress(dst), dport), "tcp".equals(t[2]) ? state : null));
+                    new InetSocketAddress(IpPrefix.parseAddress(dst), dport), "tcp".equals(t[2]) ? state : null,
+                    counters(t, i)));
         } catch (IllegalArgumentException e) { // numeric only, never a name lookup; a malformed one is skipped
             return Optional.empty();
+        }
+    }
+
+    /** The two {@code packets= bytes=} pairs from token {@code from} on (after the original tuple); empty unless both. */
+    private static Optional<Counters> counters(String[] t, int from) {
+        long[] n = new long[4]; // original packets, bytes, reply packets, bytes
+        int found = 0;
+        for (int i = from; i < t.length && found < 4; i++) {
+            String key = found % 2 == 0 ? "packets=" : "bytes=";
+            if (!t[i].startsWith(key)) continue;
+            n[found] = count(t[i].substring(key.length()));
+            if (n[found++] < 0) return Optional.empty();
+        }
+        return found == 4 ? Optional.of(new Counters(n[0], n[1], n[2], n[3])) : Optional.empty();
+    }
+
+    private static long count(String s) {
+        try {
+            long n = Long.parseLong(s);
+            return n >= 0 ? n : -1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

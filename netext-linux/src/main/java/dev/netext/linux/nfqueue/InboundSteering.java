@@ -24,6 +24,7 @@ import java.util.List;
  * NETEXT-IN-q-R:
  *   -m mark --mark REJECT_MARK -p tcp -j REJECT --reject-with tcp-reset
  *   -m mark --mark REJECT_MARK -j REJECT                     ICMP port unreachable
+ * net.netfilter.nf_conntrack_acct = 1                      (before the jumps; the old value back on close)
  * </pre>
  *
  * Why mangle: an {@code NF_ACCEPT} from the queue continues with the next table, so an allowed connection still
@@ -31,12 +32,13 @@ import java.util.List;
  * kernel's {@code REJECT} (it builds the RST or ICMP error): the verdict accepts the packet with
  * {@link #REJECT_MARK}, which only {@code filter} may act on. Everything after the first packet (the handshake's
  * rest, the data) never leaves the kernel; later packets still {@code NEW} to conntrack (a SYN retransmitted, UDP
- * before its first answer) reach the queue again and are answered from the decided flow.
+ * before its first answer) reach the queue again and are answered from the decided flow. So an allowed connection's
+ * bytes are its conntrack entry's: accounting is on while the steering is installed ({@link SteeringChains}).
  *
  * <p>Without {@code --queue-bypass} (the filter fails closed) new inbound connections are dropped while no netext
  * process has the queue bound. Every chain and jump is written to the {@link StateLedger} (kind
  * {@link LedgerKind#INBOUND}) before it is created; {@link #close} and {@link #recover} remove them with
- * {@link QueueSteering#undo}.
+ * {@link QueueSteering#undo}, which puts the accounting's old value back too.
  */
 public final class InboundSteering implements AutoCloseable {
     /**
@@ -85,6 +87,7 @@ public final class InboundSteering implements AutoCloseable {
         if (failOpen) toQueue.add("--queue-bypass");
         chains.append(family, "mangle", queued, List.of("-p", "tcp", "--syn", "-m", "conntrack", "--ctstate", "NEW"), toQueue);
         chains.append(family, "mangle", queued, List.of("-p", "udp", "-m", "conntrack", "--ctstate", "NEW"), toQueue);
+        chains.countCarriedBytes(); // before the first SYN or datagram is queued: its connection gets counters
         chains.jump(family, "mangle", "INPUT", queued); // last: no packet sees a half-built chain
     }
 

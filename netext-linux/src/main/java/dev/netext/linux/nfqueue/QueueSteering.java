@@ -114,8 +114,9 @@ public final class QueueSteering implements AutoCloseable {
 
     /**
      * Undoes one ledger entry of {@link #LEDGER_CHAIN} or {@link #LEDGER_JUMP} kind — of any netext iptables steering
-     * (this one, the inbound queue's, the fast path's); entries of other kinds are ignored. Missing chains and jumps
-     * are not errors.
+     * (this one, the inbound queue's, the fast path's) — or the conntrack accounting one turned on
+     * ({@link dev.netext.linux.sys.SysctlOverride#LEDGER_KIND}); entries of other kinds are ignored. Missing chains
+     * and jumps are not errors.
      */
     public static void undo(LedgerEntry entry, Iptables iptables) throws IOException {
         SteeringChains.undo(entry, iptables);

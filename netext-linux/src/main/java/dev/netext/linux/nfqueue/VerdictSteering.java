@@ -2,6 +2,7 @@ package dev.netext.linux.nfqueue;
 
 import dev.netext.api.net.IpFamily;
 import dev.netext.linux.state.StateLedger;
+import dev.netext.linux.sys.SysctlOverride;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.linux.tproxy.TproxyRuleset;
 
@@ -43,6 +44,7 @@ import java.util.List;
  *   -m addrtype --dst-type LOCAL,BROADCAST,MULTICAST -j RETURN
  *   -p tcp --syn / -p udp, -m conntrack --ctstate NEW -j NFQUEUE --queue-num q [--queue-bypass]
  * filter FORWARD -j NETEXT-FP-q-REJ:   REJECTED → REJECT tcp-reset (TCP) | REJECT (ICMP port unreachable)
+ * net.netfilter.nf_conntrack_acct = 1                            (before the jumps; the old value back on close)
  * </pre>
  * The SYN's verdict says the path: {@link #PENDING} (fast path: queue its packets until it is named and judged), or
  * an accept carrying {@link InterceptionConfig#interceptMark()}: the kernel routes it again, to {@code lo} and the
@@ -54,9 +56,18 @@ import java.util.List;
  * <p>Without {@code --queue-bypass} (fail-closed) new connections are dropped while no process has the queue bound
  * (netext killed); with it they pass unjudged. Connections already judged keep their verdict either way.
  * Every chain and jump is written to the {@link StateLedger} first; {@link QueueSteering#undo} removes them.
+ *
+ * <p>The steering turns conntrack accounting on ({@link #CONNTRACK_ACCOUNTING}, per network namespace): an allowed
+ * UDP flow's socket counts no bytes netext can read, a forwarded flow has no local socket at all; their conntrack
+ * entries count them ({@code packets= bytes=} in {@code nf_conntrack}). The kernel gives a connection its counters
+ * when it creates it, so only connections opened after the switch are counted — every fast-path flow, as the jumps
+ * come after it. Its old value goes to the ledger first ({@link SysctlOverride}); {@link SysctlOverride#undo} puts it
+ * back after {@code kill -9}.
  */
 public final class VerdictSteering implements AutoCloseable {
     private static final String TABLE = QueueSteering.TABLE, FORWARDED_TABLE = "mangle";
+    /** Whether new connections get packet and byte counters ({@code nf_conntrack_acct}): carried flows' bytes. */
+    public static final String CONNTRACK_ACCOUNTING = SteeringChains.CONNTRACK_ACCOUNTING;
 
     /**
      * The connection-mark field (and the packet-mark field of a verdict): bits no netext mark ({@code 0x4e58xxxx})
@@ -141,6 +152,7 @@ public final class VerdictSteering implements AutoCloseable {
                 chains.append(family, t, out, match, toQueue);
             }
         }
+        chains.countCarriedBytes(); // before the first SYN or datagram is queued: its connection gets counters
         chains.jump(family, t, "OUTPUT", out); // last: until then no packet sees a half-built chain
     }
 
@@ -181,6 +193,7 @@ public final class VerdictSteering implements AutoCloseable {
                 "--reject-with", "tcp-reset");
         chains.rule(family, TABLE, "-A", rej, "-m", "connmark", "--mark", field(REJECTED), "-j", "REJECT");
         chains.jump(family, TABLE, "FORWARD", rej); // before the queue's jumps: no rejected packet is forwarded
+        chains.countCarriedBytes(); // before the first forwarded SYN is queued: its connection gets counters
         for (String in : c.gatewayInterfaces()) chains.jump(family, t, "PREROUTING", fwd, in);
     }
 
@@ -215,7 +228,7 @@ public final class VerdictSteering implements AutoCloseable {
 
     private static String hex(int value) { return "0x" + Integer.toHexString(value); }
 
-    /** Removes every chain and jump, newest first (jumps before the chains they name). */
+    /** Removes every chain and jump, newest first (jumps before the chains they name); then accounting as it was. */
     @Override
     public void close() { chains.close(); }
 }

@@ -1,6 +1,7 @@
 package dev.netext.linux.sys;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +27,17 @@ public final class Sysctl {
 
     private Sysctl() {}
 
-    /** The current value, without the trailing newline; multi-value entries keep the kernel's tab separators. */
+    /**
+     * The current value, without the trailing newline; multi-value entries keep the kernel's tab separators. Read in
+     * one {@code read(2)} of up to 8 KiB: the numeric handlers ({@code proc_dointvec}) answer a read at a non-zero
+     * offset with nothing, and {@code Files.readString} of such a file (size 0) gave only its first byte ("30"
+     * came back "3").
+     */
     public static String get(String name) throws IOException {
-        String text = Files.readString(path(name), StandardCharsets.US_ASCII);
+        String text;
+        try (InputStream in = Files.newInputStream(path(name))) {
+            text = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
         return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
     }
 

@@ -128,9 +128,9 @@ public final class TproxySteering implements AutoCloseable {
     }
 
     /**
-     * Undoes the ledgers of dead flow-layer instances of this namespace — the TPROXY objects and the fast path's
-     * queue rules ({@link QueueSteering#undo}), which share the flow ledger: call before installing. The engine's
-     * start and {@code netext diagnose --fix} both recover through here.
+     * Undoes the ledgers of dead flow-layer instances of this namespace — the TPROXY objects, the fast path's
+     * queue rules and the conntrack accounting the fast path turned on ({@link QueueSteering#undo}), which share the
+     * flow ledger: call before installing. The engine's start and {@code netext diagnose --fix} both recover through here.
      */
     public static List<StateLedger.Recovery> recover(Path dir, RtNetlink rtnl, Nft nft, Iptables iptables) throws IOException {
         return StateLedger.recover(dir, LedgerKind.FLOW, e -> {

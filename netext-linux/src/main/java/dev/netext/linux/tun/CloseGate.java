@@ -1,5 +1,6 @@
 package dev.netext.linux.tun;
 
+import dev.netext.linux.sys.Latches;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,15 +76,6 @@ final class CloseGate {
 
     /** For second and later close() callers: returns once the first has released everything. */
     void awaitFinished() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                finished.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        Latches.awaitUninterruptibly(finished);
     }
 }

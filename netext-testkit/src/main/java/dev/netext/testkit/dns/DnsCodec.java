@@ -6,6 +6,7 @@ import dev.netext.api.dns.DnsType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.dns.DatagramDnsQuery;
@@ -73,13 +74,7 @@ public final class DnsCodec {
             else
                 query.addRecord(DnsSection.ADDITIONAL, new OptRecord(q.ednsUdpSize(), flags));
         }
-        EmbeddedChannel ch = new EmbeddedChannel(new DatagramDnsQueryEncoder());
-        ch.writeOutbound(query);
-        DatagramPacket p = ch.readOutbound();
-        byte[] bytes = ByteBufUtil.getBytes(p.content());
-        p.release();
-        ch.finishAndReleaseAll();
-        return bytes;
+        return encode(new DatagramDnsQueryEncoder(), query);
     }
 
     /** An OPT record with flags (Netty's own has none to set the DO bit with). */
@@ -150,8 +145,13 @@ public final class DnsCodec {
         for (DnsRecord a : s.answers()) r.addRecord(DnsSection.ANSWER, raw(a));
         for (DnsRecord a : s.authorities()) r.addRecord(DnsSection.AUTHORITY, raw(a));
         if (s.ednsUdpSize() >= 0) r.addRecord(DnsSection.ADDITIONAL, new OptRecord(s.ednsUdpSize(), 0));
-        EmbeddedChannel ch = new EmbeddedChannel(new DatagramDnsResponseEncoder());
-        ch.writeOutbound(r);
+        return encode(new DatagramDnsResponseEncoder(), r);
+    }
+
+    /** The datagram's bytes that {@code encoder} makes of {@code message}. */
+    private static byte[] encode(ChannelHandler encoder, Object message) {
+        EmbeddedChannel ch = new EmbeddedChannel(encoder);
+        ch.writeOutbound(message);
         DatagramPacket p = ch.readOutbound();
         byte[] bytes = ByteBufUtil.getBytes(p.content());
         p.release();

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -73,18 +72,8 @@ public final class UapiServer implements AutoCloseable {
 
     /** Accepts connections until {@link #close}. */
     public void routineAccept() throws IOException {
-        while (!closed) {
-            SocketChannel c;
-            try {
-                c = server.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (closed) return;
-                throw e;
-            }
-            Thread.ofVirtual().name("uapi-" + path.getFileName()).start(() -> serve(c));
-        }
+        UnixSocketFile.acceptUntilClosed(server, () -> closed,
+                c -> Thread.ofVirtual().name("uapi-" + path.getFileName()).start(() -> serve(c)), e -> { throw e; });
     }
 
     private void serve(SocketChannel c) {
@@ -131,14 +120,7 @@ public final class UapiServer implements AutoCloseable {
     }
 
     private static String readLine(BufferedReader in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int ch;
-        while ((ch = in.read()) >= 0) {
-            if (ch == '\n') return sb.toString();
-            if (sb.length() >= MAX_LINE) throw new IOException("line too long");
-            sb.append((char) ch);
-        }
-        return sb.isEmpty() ? null : sb.toString();
+        return UnixSocketFile.readLine(in, MAX_LINE, "line too long");
     }
 
     /** Stops serving and deletes the socket file. */

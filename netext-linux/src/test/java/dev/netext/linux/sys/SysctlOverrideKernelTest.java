@@ -1,0 +1,84 @@
+package dev.netext.linux.sys;
+
+import dev.netext.linux.Root;
+import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.state.LedgerEntry;
+import dev.netext.linux.state.LedgerKind;
+import dev.netext.linux.state.StateLedger;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link SysctlOverride} in a network namespace of the test's own, on per-namespace conntrack parameters: the old
+ * value recorded before the new one is set, put back on close and by undo from the ledger entry alone (the crash
+ * counterpart); a parameter that already has the value is neither recorded nor restored; one changed since is left.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SysctlOverrideKernelTest {
+    private static final String ACCOUNTING = "net.netfilter.nf_conntrack_acct", UDP_TIMEOUT = "net.netfilter.nf_conntrack_udp_timeout";
+
+    @BeforeAll
+    static void root() {
+        Root.assumeRoot();
+    }
+
+    @Test
+    void setRecordsTheOldValueAndCloseOrUndoPutsItBack(@TempDir Path run) throws Exception {
+        withLedgerInANamespace(run, ACCOUNTING, ledger -> {
+            assertThat(Sysctl.get(ACCOUNTING)).as("a new namespace's default").isEqualTo("0");
+            SysctlOverride on = SysctlOverride.set(ledger, ACCOUNTING, "1").orElseThrow();
+            assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("1");
+            LedgerEntry recorded = LedgerEntry.of(SysctlOverride.LEDGER_KIND, "name", ACCOUNTING, "old", "0", "value", "1");
+            assertThat(ledger.entries()).containsExactly(recorded);
+            assertThat(SysctlOverride.inForce(recorded)).isTrue();
+
+            assertThat(SysctlOverride.set(ledger, ACCOUNTING, "1")).as("already 1: nothing to put back").isEmpty();
+            assertThat(ledger.entries()).hasSize(1);
+
+            on.close();
+            assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+            assertThat(SysctlOverride.inForce(recorded)).isFalse();
+            Sysctl.set(ACCOUNTING, "1"); // as a killed instance leaves it
+            SysctlOverride.undo(recorded);
+            assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+        });
+    }
+
+    @Test
+    void undoLeavesAValueChangedSince(@TempDir Path run) throws Exception {
+        withLedgerInANamespace(run, UDP_TIMEOUT, ledger -> {
+            assertThat(Sysctl.get(UDP_TIMEOUT)).as("read whole").isEqualTo("30");
+            SysctlOverride longer = SysctlOverride.set(ledger, UDP_TIMEOUT, "41").orElseThrow();
+            assertThat(ledger.entries().getFirst().get("old")).isEqualTo("30");
+            Sysctl.set(UDP_TIMEOUT, "42"); // someone else's value since
+            longer.close();
+            assertThat(Sysctl.get(UDP_TIMEOUT)).isEqualTo("42");
+            SysctlOverride.undo(ledger.entries().getFirst());
+            assertThat(Sysctl.get(UDP_TIMEOUT)).isEqualTo("42");
+        });
+    }
+
+    private interface LedgerTask {
+        void run(StateLedger ledger) throws Exception;
+    }
+
+    /** Runs {@code task} inside a new namespace (where {@code sysctl} has its default) with a ledger in {@code run}. */
+    private static void withLedgerInANamespace(Path run, String sysctl, LedgerTask task) throws Exception {
+        try (NetnsLab lab = NetnsLab.create()) {
+            lab.namespace("s").runInside(() -> {
+                Assumptions.assumeTrue(Sysctl.exists(sysctl), "nf_conntrack is not loaded");
+                try (StateLedger ledger = StateLedger.create(run, LedgerKind.FLOW)) {
+                    task.run(ledger);
+                }
+            });
+        }
+    }
+}
