@@ -10,6 +10,8 @@ import dev.netext.testkit.netns.NetnsTest;
 import dev.netext.lab.peers.Dnsmasq;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -26,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one curl, in order,
  * under the daemon. The daemon's profile has a {@code dns:} section (intercepting port 53, forwarding to dnsmasq in a
  * "server" namespace) and a {@code filter:} section; curl resolves {@code svc.corp.test} (its resolv.conf names a
- * resolver the interception redirects to netext) and connects to a server-first TCP service by address, so the flow's
- * only name is the DNS-sourced one ({@code dns_map}), and the flow's history starts with the {@code dns.answer} link
+ * resolver the interception redirects to netext) and connects to a plain TCP service by address (a line each way: no
+ * TLS or HTTP), so the flow's only name is the DNS-sourced one ({@code dns_map}), and the flow's history starts with the {@code dns.answer} link
  * that points at the answer's own sequence number.
  */
 class FlowHistoryIntegrationTest {
@@ -58,9 +60,12 @@ class FlowHistoryIntegrationTest {
             assertThat(d.cli("reload").waitFor(WAIT)).isZero();
             awaitAllConnected(d, "corp");
 
-            // curl resolves through the system resolver (redirected to netext) and speaks first-server TCP
+            // curl resolves through the system resolver (redirected to netext), sends a line and reads the answer. The
+            // client speaks first: its line is held on the fast path until the flow is decided, and the decision waits
+            // for attribution, so curl is alive while it is named. (A server that speaks first would let a one-shot
+            // client read its answer and exit before a loaded machine's attribution found it: ARCHITECTURE, fast path.)
             ExecResult curl = c.run(Duration.ofSeconds(20), "sh", "-c",
-                    "curl -sS --max-time 10 telnet://svc.corp.test:7000 </dev/null");
+                    "printf 'hi\\n' | curl -sS --max-time 10 telnet://svc.corp.test:7000");
             assertThat(curl.output()).as("curl exit %d", curl.exitCode()).contains("hello from svc");
 
             long flow = awaitFlow(d, "svc.corp.test");
@@ -97,6 +102,7 @@ class FlowHistoryIntegrationTest {
     private static void greet(ServerSocket server) {
         while (!server.isClosed()) {
             try (Socket client = server.accept(); OutputStream out = client.getOutputStream()) {
+                new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII)).readLine();
                 out.write("hello from svc\n".getBytes(StandardCharsets.US_ASCII));
             } catch (Exception e) {
                 return;
