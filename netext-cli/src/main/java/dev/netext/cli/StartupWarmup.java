@@ -20,8 +20,9 @@ import java.util.List;
  * <ul>
  *   <li>logging: slf4j finds logback through a ServiceLoader, and logback asks the class path for its XML files, which
  *       opens and indexes every jar (10-15 ms);</li>
- *   <li>the FFM bindings of {@link Libc}: 25 downcall handles, each spinning method handle classes (40-50 ms; the
- *       first one also sets up the linker);</li>
+ *   <li>the FFM bindings of the {@link Libc} calls a tunnel's start makes: 19 downcall handles, each spinning method
+ *       handle classes (80 CPU-ms; the first one also sets up the linker), each bound on its first use, so that the
+ *       main thread waits only for a binding in progress;</li>
  *   <li>{@link BigDecimal}'s class initialiser, which computes 5^(2^16) for its tables (16 ms): Jackson's parsers, and
  *       so a profile's YAML, refer to it;</li>
  *   <li>the JDK's X25519 (its JCA provider lookup, then the field arithmetic of a first key): WireGuard's handshake
@@ -42,7 +43,7 @@ public final class StartupWarmup {
     private StartupWarmup() {}
 
     private static final Runnable LOGGING = LoggerFactory::getILoggerFactory;
-    private static final Runnable FFM = () -> initialize(Libc.class);
+    private static final Runnable FFM = Libc::bindTunnelCalls;
     private static final Runnable BIG_DECIMAL = () -> initialize(BigDecimal.class);
     private static final Runnable X25519 = () -> Key.generatePrivate().publicKey();
     private static final Runnable NETTY_EPOLL = Epoll::isAvailable;
@@ -76,9 +77,7 @@ public final class StartupWarmup {
         String command = args.length > 0 ? args[0] : "", sub = args.length > 1 ? args[1] : "";
         return switch (command) {
             case "up", "daemon" -> List.of(LOGGING, BIG_DECIMAL, FFM);
-            // FFM first: the main thread meets the wg-quick file's key (X25519) a few ms before its first netlink
-            // socket, but that key takes 20 CPU-ms and the bindings 80, which the main thread would wait for
-            case "wg" -> sub.equals("up") ? List.of(FFM, X25519, LOGGING, NETTY_EPOLL, NETTY_ALLOCATOR, UDP_BATCHES) : List.of();
+            case "wg" -> sub.equals("up") ? List.of(X25519, LOGGING, FFM, NETTY_EPOLL, NETTY_ALLOCATOR, UDP_BATCHES) : List.of();
             case "dns" -> sub.equals("serve") ? List.of(LOGGING, NETTY_EPOLL, OFF_HEAP) : List.of();
             default -> List.of();
         };
