@@ -20,7 +20,7 @@ import java.util.List;
  * <ul>
  *   <li>logging: slf4j finds logback through a ServiceLoader, and logback asks the class path for its XML files, which
  *       opens and indexes every jar (10-15 ms);</li>
- *   <li>the FFM bindings of the {@link Libc} calls a tunnel's start makes: 19 downcall handles, each spinning method
+ *   <li>the FFM bindings of the {@link Libc} calls a tunnel's start makes: 20 downcall handles, each spinning method
  *       handle classes (80 CPU-ms; the first one also sets up the linker), each bound on its first use, so that the
  *       main thread waits only for a binding in progress;</li>
  *   <li>{@link BigDecimal}'s class initialiser, which computes 5^(2^16) for its tables (16 ms): Jackson's parsers, and

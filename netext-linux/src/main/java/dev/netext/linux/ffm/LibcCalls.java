@@ -47,10 +47,10 @@ final class LibcCalls {
 
     /** The calls of a tunnel's start, in the order its main thread first makes them ({@link Libc#bindTunnelCalls}). */
     static void bindTunnelCalls() {
-        // netlink (the launcher's first socket, recovery, addresses and routes), the state ledger, the TUN device,
-        // then what the TUN reader and writer call
+        // netlink (the launcher's first socket, recovery, addresses and routes), the state ledger and its namespace
+        // cookies, the TUN device, then what the TUN reader and writer call
         List.of(Socket.HANDLE, Getsockname.HANDLE, Setsockopt.HANDLE, Bind.HANDLE, Sendto.HANDLE, Poll.HANDLE, Recv.HANDLE,
-                Recvmsg.HANDLE, Getpid.HANDLE, Open.HANDLE, IoctlPtr.HANDLE, IoctlInt.HANDLE, Fcntl.HANDLE, Eventfd.HANDLE,
-                Close.HANDLE, Readv.HANDLE, Writev.HANDLE, Read.HANDLE, Write.HANDLE);
+                Recvmsg.HANDLE, Getpid.HANDLE, Getsockopt.HANDLE, Close.HANDLE, Open.HANDLE, IoctlPtr.HANDLE, IoctlInt.HANDLE,
+                Fcntl.HANDLE, Eventfd.HANDLE, Readv.HANDLE, Writev.HANDLE, Read.HANDLE, Write.HANDLE);
     }
 }
