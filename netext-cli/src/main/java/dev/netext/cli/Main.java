@@ -30,10 +30,24 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        keepNettyOutOfJfr(); // before the warm-up thread's first Netty class
         StartupWarmup.start(args); // beside the command line's parsing: work a long-running command needs next
         giveNettyAMachineId();
         System.exit(run(args));
     }
+
+    /**
+     * Netty 4.2's allocators emit JFR events, and the first chunk its adaptive allocator makes registers them, which
+     * sets up JFR's whole event metadata (annotations read through proxies, interpreted): 50 CPU-ms on the thread of
+     * the first buffer — wg up's first handshake initiation, dns serve's first query (docs/PERFORMANCE.md, "wg up's
+     * first ping"). netext records none of Netty's events; an explicit {@code -Dio.netty.jfr.enabled} wins. Called
+     * before any Netty class initialises (it reads the property once).
+     */
+    public static void keepNettyOutOfJfr() {
+        if (System.getProperty(NETTY_JFR) == null) System.setProperty(NETTY_JFR, "false");
+    }
+
+    private static final String NETTY_JFR = "io.netty.jfr.enabled";
 
     /**
      * Netty names every channel with a machine id it takes from a network interface's MAC address (DefaultChannelId);

@@ -10,7 +10,7 @@ class StartupWarmupTest {
     void longRunningCommandsWarmUpWhatTheyUseNext() {
         assertThat(StartupWarmup.steps("dns", "serve", "--listen", "127.0.0.1:5353")).hasSize(3);
         assertThat(StartupWarmup.steps("up", "profile.yaml")).hasSize(3);
-        assertThat(StartupWarmup.steps("wg", "up", "wg0.conf")).hasSize(4);
+        assertThat(StartupWarmup.steps("wg", "up", "wg0.conf")).hasSize(6);
         assertThat(StartupWarmup.steps("daemon")).hasSize(3);
     }
 

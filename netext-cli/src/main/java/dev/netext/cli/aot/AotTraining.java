@@ -51,6 +51,7 @@ public final class AotTraining {
     public static void main(String[] args) throws Exception {
         // until a command installs its own handler, a raised SIGTERM must not end the training
         Signal.handle(new Signal("TERM"), s -> { });
+        Main.keepNettyOutOfJfr(); // as Main.main does: a cache trained with Netty's JFR events would hold JFR's classes
         Path dir = Files.createTempDirectory("netext-aot");
         int failed = 0;
         try {

@@ -3,15 +3,11 @@ package dev.netext.linux.ffm;
 import dev.netext.linux.LinuxException;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 
 import static dev.netext.linux.ffm.Downcalls.CAPTURED;
-import static dev.netext.linux.ffm.Downcalls.downcall;
-import static dev.netext.linux.ffm.Downcalls.downcallWithoutErrno;
 import static dev.netext.linux.ffm.Downcalls.checked;
 import static dev.netext.linux.ffm.Downcalls.errno;
 import static dev.netext.linux.ffm.Downcalls.rethrow;
@@ -21,7 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The C library calls netext makes, bound once with the FFM API. Every call that can fail captures errno in the same
+ * The C library calls netext makes, through the FFM API (each bound on its first use: {@link LibcCalls}). Every call that can fail captures errno in the same
  * downcall (a later Java call could overwrite it) and throws {@link LinuxException} naming the operation.
  *
  * <p>Calls that block (read, poll, recv) are made from platform threads: a blocked downcall pins its carrier.
@@ -51,35 +47,18 @@ public final class Libc {
     public static final StructLayout POLLFD = MemoryLayout.structLayout(
             JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
 
-    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle READ = downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle READV = downcall("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle WRITEV = downcall("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle IOCTL_PTR = downcall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-    private static final MethodHandle IOCTL_INT = downcall("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-    private static final MethodHandle FCNTL = downcall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
-    private static final MethodHandle EVENTFD = downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle BIND = downcall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle GETSOCKNAME = downcall("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
-    private static final MethodHandle SENDTO = downcall("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle RECV = downcall("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
-    private static final MethodHandle RECVMSG = downcall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle GETSOCKOPT = downcall("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
-    private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle PIPE2 = downcall("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle SPLICE = downcall("splice", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
-    private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle GETPID = downcallWithoutErrno("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle STRERROR = downcallWithoutErrno("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    /**
+     * Binds the calls a tunnel's start makes, in the order its main thread first makes them, so that a warm-up thread
+     * can do it while the main thread does other work (dev.netext.cli.StartupWarmup); each call is otherwise bound on
+     * its first use ({@link LibcCalls}).
+     */
+    public static void bindTunnelCalls() {
+        LibcCalls.bindTunnelCalls();
+    }
 
     public static String strerror(int errno) {
         try {
-            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment p = (MemorySegment) LibcCalls.Strerror.HANDLE.invokeExact(errno);
             return p.reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;
@@ -88,7 +67,7 @@ public final class Libc {
 
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact();
+            return (int) LibcCalls.Getpid.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -97,7 +76,7 @@ public final class Libc {
     public static int open(String path, int flags) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try (Arena a = Arena.ofConfined()) {
-            return checked("open " + path, (int) OPEN.invokeExact(st, a.allocateFrom(path), flags), st);
+            return checked("open " + path, (int) LibcCalls.Open.HANDLE.invokeExact(st, a.allocateFrom(path), flags), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -109,7 +88,7 @@ public final class Libc {
     public static void close(int fd) {
         if (fd < 0) return;
         try {
-            int ignored = (int) CLOSE.invokeExact(CAPTURED.get(), fd);
+            int ignored = (int) LibcCalls.Close.HANDLE.invokeExact(CAPTURED.get(), fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -119,7 +98,7 @@ public final class Libc {
     public static int read(int fd, MemorySegment buf, long len) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) READ.invokeExact(st, fd, buf, len);
+            long n = (long) LibcCalls.Read.HANDLE.invokeExact(st, fd, buf, len);
             if (n >= 0) return (int) n;
             int e = errno(st);
             if (e == 11) return -1;
@@ -135,7 +114,7 @@ public final class Libc {
     public static int write(int fd, MemorySegment buf, long len) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) WRITE.invokeExact(st, fd, buf, len);
+            long n = (long) LibcCalls.Write.HANDLE.invokeExact(st, fd, buf, len);
             if (n >= 0) return (int) n;
             int e = errno(st);
             if (e == 11) return -1;
@@ -151,7 +130,7 @@ public final class Libc {
     public static int readv(int fd, MemorySegment iov, int count) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) READV.invokeExact(st, fd, iov, count);
+            long n = (long) LibcCalls.Readv.HANDLE.invokeExact(st, fd, iov, count);
             if (n >= 0) return (int) n;
             int e = errno(st);
             if (e == 11) return -1;
@@ -167,7 +146,7 @@ public final class Libc {
     public static int writev(int fd, MemorySegment iov, int count) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) WRITEV.invokeExact(st, fd, iov, count);
+            long n = (long) LibcCalls.Writev.HANDLE.invokeExact(st, fd, iov, count);
             if (n >= 0) return (int) n;
             int e = errno(st);
             if (e == 11) return -1;
@@ -182,7 +161,7 @@ public final class Libc {
     public static int ioctl(String op, int fd, long request, MemorySegment arg) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            return checked(op, (int) IOCTL_PTR.invokeExact(st, fd, request, arg), st);
+            return checked(op, (int) LibcCalls.IoctlPtr.HANDLE.invokeExact(st, fd, request, arg), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -193,7 +172,7 @@ public final class Libc {
     public static int ioctl(String op, int fd, long request, long arg) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            return checked(op, (int) IOCTL_INT.invokeExact(st, fd, request, arg), st);
+            return checked(op, (int) LibcCalls.IoctlInt.HANDLE.invokeExact(st, fd, request, arg), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -204,8 +183,8 @@ public final class Libc {
     public static void setNonBlocking(int fd) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            int flags = checked("fcntl F_GETFL", (int) FCNTL.invokeExact(st, fd, F_GETFL, 0), st);
-            checked("fcntl F_SETFL", (int) FCNTL.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK), st);
+            int flags = checked("fcntl F_GETFL", (int) LibcCalls.Fcntl.HANDLE.invokeExact(st, fd, F_GETFL, 0), st);
+            checked("fcntl F_SETFL", (int) LibcCalls.Fcntl.HANDLE.invokeExact(st, fd, F_SETFL, flags | O_NONBLOCK), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -217,7 +196,7 @@ public final class Libc {
     public static int poll(MemorySegment fds, int count, int timeoutMillis) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            int rc = (int) POLL.invokeExact(st, fds, (long) count, timeoutMillis);
+            int rc = (int) LibcCalls.Poll.HANDLE.invokeExact(st, fds, (long) count, timeoutMillis);
             if (rc >= 0) return rc;
             int e = errno(st);
             if (e == 4) return 0;
@@ -232,7 +211,7 @@ public final class Libc {
     public static int eventfd(int initval, int flags) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            return checked("eventfd", (int) EVENTFD.invokeExact(st, initval, flags), st);
+            return checked("eventfd", (int) LibcCalls.Eventfd.HANDLE.invokeExact(st, initval, flags), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -243,7 +222,7 @@ public final class Libc {
     public static int socket(int domain, int type, int protocol) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            return checked("socket", (int) SOCKET.invokeExact(st, domain, type, protocol), st);
+            return checked("socket", (int) LibcCalls.Socket.HANDLE.invokeExact(st, domain, type, protocol), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -254,7 +233,7 @@ public final class Libc {
     public static void bind(int fd, MemorySegment addr) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            checked("bind", (int) BIND.invokeExact(st, fd, addr, (int) addr.byteSize()), st);
+            checked("bind", (int) LibcCalls.Bind.HANDLE.invokeExact(st, fd, addr, (int) addr.byteSize()), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -267,7 +246,7 @@ public final class Libc {
         MemorySegment st = CAPTURED.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment len = a.allocateFrom(JAVA_INT, (int) addr.byteSize());
-            checked("getsockname", (int) GETSOCKNAME.invokeExact(st, fd, addr, len), st);
+            checked("getsockname", (int) LibcCalls.Getsockname.HANDLE.invokeExact(st, fd, addr, len), st);
             return len.get(JAVA_INT, 0);
         } catch (LinuxException e) {
             throw e;
@@ -279,7 +258,7 @@ public final class Libc {
     public static int sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) SENDTO.invokeExact(st, fd, buf, len, flags, addr, addr == null || addr.equals(MemorySegment.NULL) ? 0 : (int) addr.byteSize());
+            long n = (long) LibcCalls.Sendto.HANDLE.invokeExact(st, fd, buf, len, flags, addr, addr == null || addr.equals(MemorySegment.NULL) ? 0 : (int) addr.byteSize());
             if (n < 0) throw new LinuxException("sendto", errno(st));
             return (int) n;
         } catch (LinuxException e) {
@@ -293,7 +272,7 @@ public final class Libc {
     public static int recv(int fd, MemorySegment buf, long len, int flags) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) RECV.invokeExact(st, fd, buf, len, flags);
+            long n = (long) LibcCalls.Recv.HANDLE.invokeExact(st, fd, buf, len, flags);
             if (n >= 0) return (int) n;
             int e = errno(st);
             if (e == 11) return -1;
@@ -312,7 +291,7 @@ public final class Libc {
     public static int recvmsg(int fd, MemorySegment msghdr, int flags) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            long n = (long) RECVMSG.invokeExact(st, fd, msghdr, flags);
+            long n = (long) LibcCalls.Recvmsg.HANDLE.invokeExact(st, fd, msghdr, flags);
             if (n >= 0) return (int) n;
             int e = errno(st);
             if (e == 11) return -1;
@@ -328,7 +307,7 @@ public final class Libc {
         MemorySegment st = CAPTURED.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocateFrom(JAVA_INT, value);
-            checked("setsockopt " + level + "/" + name, (int) SETSOCKOPT.invokeExact(st, fd, level, name, v, 4), st);
+            checked("setsockopt " + level + "/" + name, (int) LibcCalls.Setsockopt.HANDLE.invokeExact(st, fd, level, name, v, 4), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -344,7 +323,7 @@ public final class Libc {
         MemorySegment st = CAPTURED.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment len = a.allocateFrom(JAVA_INT, (int) out.byteSize());
-            checked("getsockopt " + level + "/" + name, (int) GETSOCKOPT.invokeExact(st, fd, level, name, out, len), st);
+            checked("getsockopt " + level + "/" + name, (int) LibcCalls.Getsockopt.HANDLE.invokeExact(st, fd, level, name, out, len), st);
             return len.get(JAVA_INT, 0);
         } catch (LinuxException e) {
             throw e;
@@ -357,7 +336,7 @@ public final class Libc {
     public static void setns(int fd, int nstype) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            checked("setns", (int) SETNS.invokeExact(st, fd, nstype), st);
+            checked("setns", (int) LibcCalls.Setns.HANDLE.invokeExact(st, fd, nstype), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -374,7 +353,7 @@ public final class Libc {
     public static int fcntl(int fd, int cmd, int arg) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            return checked("fcntl", (int) FCNTL.invokeExact(st, fd, cmd, arg), st);
+            return checked("fcntl", (int) LibcCalls.Fcntl.HANDLE.invokeExact(st, fd, cmd, arg), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -387,7 +366,7 @@ public final class Libc {
         MemorySegment st = CAPTURED.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            checked("pipe2", (int) PIPE2.invokeExact(st, fds, flags), st);
+            checked("pipe2", (int) LibcCalls.Pipe2.HANDLE.invokeExact(st, fds, flags), st);
             return new int[]{fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (LinuxException e) {
             throw e;
@@ -404,7 +383,7 @@ public final class Libc {
         MemorySegment st = CAPTURED.get();
         try {
             while (true) {
-                long n = (long) SPLICE.invokeExact(st, in, MemorySegment.NULL, out, MemorySegment.NULL, len, flags);
+                long n = (long) LibcCalls.Splice.HANDLE.invokeExact(st, in, MemorySegment.NULL, out, MemorySegment.NULL, len, flags);
                 if (n >= 0) return n;
                 int e = errno(st);
                 if (e == 11) return -1;
@@ -421,7 +400,7 @@ public final class Libc {
     public static void shutdown(int fd, int how) throws LinuxException {
         MemorySegment st = CAPTURED.get();
         try {
-            checked("shutdown", (int) SHUTDOWN.invokeExact(st, fd, how), st);
+            checked("shutdown", (int) LibcCalls.Shutdown.HANDLE.invokeExact(st, fd, how), st);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
