@@ -30,7 +30,17 @@ for role in $ROLES; do rm -f "$(netext_aot_cache "$LIB" "$role")"; done
 untrained() { echo "untrained $(netext_aot_key "$LIB")" >"$KEY"; }
 [ "$(id -u)" = 0 ] || { untrained; echo "netext: no AOT cache (training needs root for its namespaces): starts take longer" >&2; exit 0; }
 
-tag=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+# the namespaces and the wireguard-go socket are named after this shell's pid (hex: interface names hold 15 bytes), so
+# a training killed with SIGKILL, whose trap never ran, is found and cleaned up by the next one
+tag=$(printf '%x' $$)
+for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^nxaot-[ab]-[0-9a-f]+$/ {print $1}'); do
+  pid=$((0x${ns##*-}))
+  if ! grep -qs aot-train "/proc/$pid/cmdline"; then
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done # its wireguard-go, iperf3
+    ip netns del "$ns" 2>/dev/null || true
+    rm -f "/var/run/wireguard/nxaotwg${ns##*-}.sock"
+  fi
+done
 A="nxaot-a-$tag" B="nxaot-b-$tag" WG="nxaotwg$tag"
 LOG="$DIR/netext-aot-training.log"
 : >"$LOG"
