@@ -36,7 +36,6 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -346,8 +345,7 @@ final class VerdictQueue implements AutoCloseable {
             if (!f.accepted()) continue;
             if (f.forwarded || f.protocol() == TransportProtocol.UDP) {
                 if (table == null) table = conntrack.read();
-                if (f.carried == null) f.carried = new ConntrackWatch.Connection(
-                        f.protocol().name().toLowerCase(Locale.ROOT), f.client, f.remote);
+                if (f.carried == null) f.carried = new ConntrackWatch.Connection(f.protocol(), f.client, f.remote);
                 boolean entryEnded = f.carried.sweep(table);
                 if (f.forwarded) { // another host's connection has no socket here: it ends with its entry
                     if (!conntrack.missing() && (entryEnded || !f.carried.seen())) closeCarried(f);

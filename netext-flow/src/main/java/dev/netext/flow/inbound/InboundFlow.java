@@ -8,7 +8,6 @@ import dev.netext.linux.diag.ConntrackWatch;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One inbound connection as the queue sees it: the adapter of its {@link FlowPipeline}. Its first packet (a TCP SYN,
@@ -37,8 +36,7 @@ final class InboundFlow implements FlowPipeline.Transport {
 
     InboundFlow(InboundVerdicts verdicts, InboundPacket tuple) {
         this.verdicts = verdicts;
-        this.connection = new ConntrackWatch.Connection(tuple.protocol().name().toLowerCase(Locale.ROOT), tuple.peer(),
-                tuple.service());
+        this.connection = new ConntrackWatch.Connection(tuple.protocol(), tuple.peer(), tuple.service());
     }
 
     /** Set once, before the first packet is handed in. */

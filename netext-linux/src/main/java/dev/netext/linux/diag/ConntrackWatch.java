@@ -1,10 +1,12 @@
 package dev.netext.linux.diag;
 
+import dev.netext.api.flow.TransportProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -52,8 +54,9 @@ public final class ConntrackWatch {
         private ConntrackTable.Counters current, earlier; // the entry's now; the sum of entries gone
         private boolean seen, listed;
 
-        public Connection(String protocol, InetSocketAddress source, InetSocketAddress destination) {
-            this.tuple = new ConntrackTable.Tuple(protocol, source, destination);
+        /** {@code protocol} as the table names it: {@code tcp}, {@code udp}. */
+        public Connection(TransportProtocol protocol, InetSocketAddress source, InetSocketAddress destination) {
+            this.tuple = new ConntrackTable.Tuple(protocol.name().toLowerCase(Locale.ROOT), source, destination);
         }
 
         /**

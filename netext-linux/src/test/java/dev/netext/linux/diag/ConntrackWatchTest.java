@@ -1,5 +1,7 @@
 package dev.netext.linux.diag;
 
+import dev.netext.api.flow.TransportProtocol;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
@@ -15,7 +17,7 @@ class ConntrackWatchTest {
 
     @Test
     void endsWhenItsEntryIsGoneAfterASweepSawItWithTheLastCounters() {
-        var c = new ConntrackWatch.Connection("udp", CLIENT, SERVER);
+        var c = new ConntrackWatch.Connection(TransportProtocol.UDP, CLIENT, SERVER);
         assertThat(c.sweep(NONE)).as("never seen: not ended by the table").isFalse();
         assertThat(c.seen()).isFalse();
         assertThat(c.sweep(table(udp(2, 100, 2, 120)))).isFalse();
@@ -28,7 +30,7 @@ class ConntrackWatchTest {
 
     @Test
     void aClosedTcpEntryEndsIt() {
-        var c = new ConntrackWatch.Connection("tcp", CLIENT, SERVER);
+        var c = new ConntrackWatch.Connection(TransportProtocol.TCP, CLIENT, SERVER);
         var e = new ConntrackTable.Entry("tcp", CLIENT, SERVER, "TIME_WAIT",
                 Optional.of(new ConntrackTable.Counters(10, 900, 12, 9000)));
         assertThat(c.sweep(Map.of(new ConntrackTable.Tuple("tcp", CLIENT, SERVER), e))).isTrue();
@@ -37,7 +39,7 @@ class ConntrackWatchTest {
 
     @Test
     void entriesOfOneFlowAddUpWhenOneExpiresOrIsReplacedBetweenSweeps() {
-        var c = new ConntrackWatch.Connection("udp", CLIENT, SERVER);
+        var c = new ConntrackWatch.Connection(TransportProtocol.UDP, CLIENT, SERVER);
         c.sweep(table(udp(4, 400, 4, 400)));
         c.sweep(NONE); // expired while the socket stayed
         c.sweep(table(udp(1, 100, 1, 100))); // the next datagram's entry
@@ -48,7 +50,7 @@ class ConntrackWatchTest {
 
     @Test
     void noCountersWhenAccountingWasOff() {
-        var c = new ConntrackWatch.Connection("udp", CLIENT, SERVER);
+        var c = new ConntrackWatch.Connection(TransportProtocol.UDP, CLIENT, SERVER);
         c.sweep(Map.of(new ConntrackTable.Tuple("udp", CLIENT, SERVER),
                 new ConntrackTable.Entry("udp", CLIENT, SERVER, null, Optional.empty())));
         assertThat(c.seen()).isTrue();
