@@ -142,7 +142,28 @@ public final class NetnsLab implements AutoCloseable {
                 "peer", "name", b.link(), "netns", nsB.name()), ProcessRunner.DEFAULT_TIMEOUT, null).orThrow();
         configure(nsA, a);
         configure(nsB, b);
+        awaitCarrier(nsA, a.link());
+        awaitCarrier(nsB, b.link());
         return this;
+    }
+
+    /**
+     * Waits until a veth end reports carrier ({@code state UP}): the kernel turns carrier on asynchronously (link
+     * watch), and until then the device's queue discards what is sent, so a first ping could be lost.
+     */
+    private static void awaitCarrier(NetworkNamespace ns, String link) throws IOException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            String out = ns.ip("-o", "link", "show", "dev", link).output();
+            if (out.contains(" state UP ")) return;
+            if (System.nanoTime() > deadline) throw new IOException(link + " in " + ns.name() + " has no carrier after 5 s: " + out.strip());
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for " + link + "'s carrier", e);
+            }
+        }
     }
 
     private static void configure(NetworkNamespace ns, VethEnd end) throws IOException {

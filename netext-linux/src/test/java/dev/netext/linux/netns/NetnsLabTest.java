@@ -32,8 +32,8 @@ class NetnsLabTest {
             assertThat(a.name()).isEqualTo(lab.prefix() + "-a");
             lab.veth(VethEnd.of("a", "a-eth", "10.98.0.1/24", "fd98::1/64"), VethEnd.of("b", "b-eth", "10.98.0.2/24", "fd98::2/64"));
 
-            assertThat(a.run("ping", "-c", "1", "-W", "2", "10.98.0.2").output()).contains("1 received");
-            assertThat(a.run("ping", "-6", "-c", "1", "-W", "2", "fd98::2").output()).contains("1 received");
+            assertThat(a.run("ping", "-c", "1", "-w", "5", "10.98.0.2").output()).contains("1 received");
+            assertThat(a.run("ping", "-6", "-c", "1", "-w", "5", "fd98::2").output()).contains("1 received");
             assertThat(b.run("ip", "-br", "addr", "show", "lo").output()).contains("UNKNOWN").contains("127.0.0.1");
             assertThat(run("ip", "link", "show", "a-eth").ok()).as("veth never in the host namespace").isFalse();
 
