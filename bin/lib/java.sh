@@ -5,32 +5,39 @@
 #   3. the JDK of `java` on PATH, if it is 25+;
 # else it prints one line and exits.
 
-# The major version of the JDK at $1 (its `release` file, else asking its java); empty if it is no JDK.
+# The major version of the JDK at $1 (its `release` file, else asking its java) into _nx_major; empty if it is no JDK.
+# Read by the shell itself: the launcher runs this for every JDK in /usr/lib/jvm on every command, and a process
+# per JDK was a tenth of the launcher's time.
 netext_jdk_major() {
+  _nx_major=
   [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
   if [ -f "$1/release" ]; then
-    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release"
+    while IFS= read -r _nx_line; do
+      case $_nx_line in
+        JAVA_VERSION=\"[0-9]*) _nx_major=${_nx_line#JAVA_VERSION=\"} _nx_major=${_nx_major%%[!0-9]*}; return 0 ;;
+      esac
+    done <"$1/release"
   else
-    "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'
+    _nx_major=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
   fi
 }
 
 netext_use_java25() {
   _nx_home= _nx_best=0 _nx_old=
   if [ -n "${JAVA_HOME:-}" ]; then
-    _nx_major=$(netext_jdk_major "$JAVA_HOME")
+    netext_jdk_major "$JAVA_HOME"
     if [ "${_nx_major:-0}" -ge 25 ]; then return 0; fi
     if [ -n "$_nx_major" ]; then _nx_old="JAVA_HOME=$JAVA_HOME (JDK $_nx_major)"; else _nx_old="JAVA_HOME=$JAVA_HOME (not a JDK)"; fi
   fi
   case $- in *f*) _nx_noglob=1; set +f ;; *) _nx_noglob= ;; esac # mvnw runs with globbing off
   for _nx_dir in /usr/lib/jvm/*; do
-    _nx_major=$(netext_jdk_major "$_nx_dir")
+    netext_jdk_major "$_nx_dir"
     if [ "${_nx_major:-0}" -ge 25 ] && [ "$_nx_major" -gt "$_nx_best" ]; then _nx_home=$_nx_dir _nx_best=$_nx_major; fi
   done
   if [ -n "$_nx_noglob" ]; then set -f; fi
   if [ -z "$_nx_home" ] && _nx_java=$(command -v java 2>/dev/null); then
     _nx_dir=$(dirname "$(dirname "$(readlink -f "$_nx_java")")")
-    _nx_major=$(netext_jdk_major "$_nx_dir")
+    netext_jdk_major "$_nx_dir"
     if [ "${_nx_major:-0}" -ge 25 ]; then _nx_home=$_nx_dir; fi
   fi
   if [ -z "$_nx_home" ]; then

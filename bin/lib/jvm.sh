@@ -19,16 +19,21 @@ NETEXT_JVM_COMMON="-XX:+UseSerialGC -XX:+UseCompactObjectHeaders -XX:-UsePerfDat
 NETEXT_MALLOC_ARENA_MAX=2
 
 # The role of a command line: daemon, up, wg (wg up), dns (dns serve), sandbox (also capture: runs until Ctrl-C), or
-# cli (everything short-lived).
-netext_role() {
+# cli (everything short-lived). netext_set_role sets _nx_role (the launcher's path: no subshell per function on
+# every start); netext_role prints it.
+netext_set_role() {
   case "${1:-}" in
-    daemon) echo daemon ;;
-    up) echo up ;;
-    sandbox | capture) echo sandbox ;;
-    wg) if [ "${2:-}" = up ]; then echo wg; else echo cli; fi ;;
-    dns) if [ "${2:-}" = serve ]; then echo dns; else echo cli; fi ;;
-    *) echo cli ;;
+    daemon) _nx_role=daemon ;;
+    up) _nx_role=up ;;
+    sandbox | capture) _nx_role=sandbox ;;
+    wg) if [ "${2:-}" = up ]; then _nx_role=wg; else _nx_role=cli; fi ;;
+    dns) if [ "${2:-}" = serve ]; then _nx_role=dns; else _nx_role=cli; fi ;;
+    *) _nx_role=cli ;;
   esac
+}
+netext_role() {
+  netext_set_role "$@"
+  echo "$_nx_role"
 }
 
 # What the long-running roles (up, wg, dns, daemon) add: the JIT's thresholds ×4, so start-up's code stays
@@ -37,25 +42,30 @@ netext_role() {
 # wg up's first 5 s 0.61 -> 0.64 Gbit/s, cached DNS answers per CPU-second within 3 %). docs/PERFORMANCE.md.
 NETEXT_JVM_LONG_RUNNING="-XX:CompileThresholdScaling=4"
 
-# Options of each role, beyond the common ones.
-netext_role_options() {
+# Options of each role, beyond the common ones: netext_set_role_options sets _nx_role_options, netext_role_options
+# prints them.
+netext_set_role_options() {
   case "$1" in
     # a tunnel idles most of its life: a small heap, a small code cache, and the C heap the JIT freed given back to
     # the system every 2 s (malloc_trim). (Netty 4.2's default allocator is the adaptive one: the pooled allocator's
     # io.netty.allocator.num*Arenas would change nothing.)
-    up) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
+    up) _nx_role_options="$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
     # the packet path allocates nothing per packet; the heap only holds peers and timers
-    wg) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
+    wg) _nx_role_options="$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
     # cached answers live off-heap (--cache-bytes): the heap holds only queries in flight and the cache's index, so
     # the old generation is kept 10-20 % above what is live (what a burst of new names made Serial grow it to goes
     # back after a collection) and the young one small: 128 -> 116 MiB RSS at 100k names, the same answers per CPU-second
-    dns) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx48m -Xmn4m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:ReservedCodeCacheSize=32m" ;;
+    dns) _nx_role_options="$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx48m -Xmn4m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:ReservedCodeCacheSize=32m" ;;
     # several profiles, each a tunnel or filter: room for all of them
-    daemon) echo "$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
-    sandbox) echo "-Xmx128m" ;;
+    daemon) _nx_role_options="$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms16m -Xmx256m -XX:ReservedCodeCacheSize=48m" ;;
+    sandbox) _nx_role_options="-Xmx128m" ;;
     # a command that ends in a second: C1 only (C2 would compile nothing in time), a small heap
-    *) echo "-XX:TieredStopAtLevel=1 -Xmx64m" ;;
+    *) _nx_role_options="-XX:TieredStopAtLevel=1 -Xmx64m" ;;
   esac
+}
+netext_role_options() {
+  netext_set_role_options "$1"
+  echo "$_nx_role_options"
 }
 
 # A fingerprint of the jars of $1 (names, sizes, modification times): the cache records classes, and a JVM given
@@ -80,21 +90,26 @@ NETEXT_AOT_ROLES="cli dns up wg daemon"
 
 # The AOT cache a role's commands use: LIB_DIR/../netext-ROLE.aot. The sandbox runs profiles as the daemon does.
 # NETEXT_AOT_ROLE=all: the single cache trained on every role's workload (bench/startup.sh's comparison).
-netext_aot_cache() {
+netext_set_aot_cache() { # sets _nx_aot
   case "${NETEXT_AOT_ROLE:-$2}" in
-    sandbox) echo "$1/../netext-daemon.aot" ;;
-    *) echo "$1/../netext-${NETEXT_AOT_ROLE:-$2}.aot" ;;
+    sandbox) _nx_aot=$1/../netext-daemon.aot ;;
+    *) _nx_aot=$1/../netext-${NETEXT_AOT_ROLE:-$2}.aot ;;
   esac
+}
+netext_aot_cache() {
+  netext_set_aot_cache "$@"
+  echo "$_nx_aot"
 }
 
 netext_jvm_options() {
   _nx_lib=$1
   shift
-  _nx_role=$(netext_role "$@")
-  NETEXT_JVM="$NETEXT_JVM_COMMON $(netext_role_options "$_nx_role")"
+  netext_set_role "$@"
+  netext_set_role_options "$_nx_role"
+  NETEXT_JVM="$NETEXT_JVM_COMMON $_nx_role_options"
   # NETEXT_JVM_DEFAULTS=1: the JVM's own defaults and no cache (what bench/startup.sh compares against)
   if [ "${NETEXT_JVM_DEFAULTS:-0}" = 1 ]; then NETEXT_JVM= && return 0; fi
-  _nx_aot=$(netext_aot_cache "$_nx_lib" "$_nx_role")
+  netext_set_aot_cache "$_nx_lib" "$_nx_role"
   if [ "${NETEXT_AOT:-1}" != 0 ] && [ -f "$_nx_aot" ] && [ -f "$_nx_lib/../netext.aot.key" ]; then
     read -r _nx_saved <"$_nx_lib/../netext.aot.key" || _nx_saved=
     [ "${_nx_key_lib:-}" = "$_nx_lib" ] || { _nx_key_lib=$_nx_lib && _nx_key=$(netext_aot_key "$_nx_lib"); }
@@ -102,10 +117,14 @@ netext_jvm_options() {
   fi
 }
 
-# The class path of LIB_DIR's jars in a fixed order (a cache records the order of the class path it was trained on).
-# ls's order, as before (the jars' names have no blanks); joined by the shell rather than by two more processes.
-netext_class_path() {
+# The class path of LIB_DIR's jars in a fixed order (a cache records the order of the class path it was trained on):
+# the shell's glob, sorted as ls sorts them (the jars' names have no blanks). netext_set_class_path sets _nx_cp,
+# netext_class_path prints it.
+netext_set_class_path() {
   _nx_cp=
-  for _nx_jar in $(cd "$1" && ls -- *.jar); do _nx_cp=${_nx_cp:+$_nx_cp:}$1/$_nx_jar; done
+  for _nx_jar in "$1"/*.jar; do _nx_cp=${_nx_cp:+$_nx_cp:}$_nx_jar; done
+}
+netext_class_path() {
+  netext_set_class_path "$1"
   echo "$_nx_cp"
 }

@@ -17,7 +17,8 @@ netext_exec() {
     MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-$NETEXT_MALLOC_ARENA_MAX}
     export MALLOC_ARENA_MAX
   fi
+  netext_set_class_path "$_nx_lib"
   # shellcheck disable=SC2086
   exec "$_nx_java" $NETEXT_JVM --enable-native-access=ALL-UNNAMED ${NETEXT_JAVA_OPTS:-} \
-    -Dnetext.launcher="$_nx_launcher" -cp "$(netext_class_path "$_nx_lib")" dev.netext.cli.Main "$@"
+    -Dnetext.launcher="$_nx_launcher" -cp "$_nx_cp" dev.netext.cli.Main "$@"
 }
