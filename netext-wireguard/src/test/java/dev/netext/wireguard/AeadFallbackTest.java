@@ -1,5 +1,6 @@
 package dev.netext.wireguard;
 
+import dev.netext.linux.ffm.ChaCha20Poly1305;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Where libcrypto cannot be bound (here: a JVM that denies native access), {@link Aead} falls back to the JDK's cipher,
@@ -21,6 +23,14 @@ class AeadFallbackTest {
         assertThat(out).contains("implementation=jdk", "round trip=ok");
         assertThat(out.lines().filter(l -> l.contains("WireGuard AEAD:"))).singleElement().asString()
                 .contains("WARN", "the JDK's ChaCha20-Poly1305, since OpenSSL's cannot be used", "libssl3");
+    }
+
+    @Test
+    void theJdkSealsFromTheFirstUseAndLibcryptoTakesOverOnceSetUp() throws Exception {
+        assumeTrue(ChaCha20Poly1305.available(), () -> "libcrypto.so.3 (libssl3): " + ChaCha20Poly1305.unavailableBecause());
+        String out = runProbe("--enable-native-access=ALL-UNNAMED");
+        assertThat(out).contains("round trip=ok first=JdkAead", "implementation=openssl", "round trip=ok then=OpenSslAead")
+                .doesNotContain("WARN");
     }
 
     @Test
@@ -41,14 +51,23 @@ class AeadFallbackTest {
         return out;
     }
 
-    /** Runs in the child JVM: which AEAD it chose, and a handshake-style round trip through it. */
+    /**
+     * Runs in the child JVM: a handshake-style round trip at once (the JDK's cipher, libcrypto not set up yet), which
+     * AEAD it settled on, and a round trip through that.
+     */
     public static final class Probe {
         public static void main(String[] args) {
-            System.out.println("implementation=" + Aead.implementation());
+            System.out.println("round trip=" + roundTrip(7) + " first=" + Aead.get().getClass().getSimpleName());
+            System.out.println("implementation=" + Aead.settledImplementation());
+            System.out.println("round trip=" + roundTrip(8) + " then=" + Aead.get().getClass().getSimpleName());
+        }
+
+        /** The JDK's cipher refuses to seal twice under one key and nonce, as a sender must: a counter each. */
+        private static String roundTrip(long counter) {
             byte[] key = new byte[32], plain = "probe".getBytes(StandardCharsets.US_ASCII), authtext = {1, 2};
-            byte[] sealed = Aead.get().seal(key, 7, plain, authtext);
-            byte[] opened = Aead.get().open(key, 7, sealed, 0, sealed.length, authtext);
-            System.out.println("round trip=" + (Arrays.equals(opened, plain) ? "ok" : "failed"));
+            byte[] sealed = Aead.get().seal(key, counter, plain, authtext);
+            byte[] opened = Aead.get().open(key, counter, sealed, 0, sealed.length, authtext);
+            return Arrays.equals(opened, plain) ? "ok" : "failed";
         }
     }
 }

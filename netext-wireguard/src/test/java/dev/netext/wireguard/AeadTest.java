@@ -40,6 +40,7 @@ class AeadTest {
     void openSslIsTheDefaultWhereItLoads() {
         assumeTrue(System.getProperty(Aead.PROPERTY) == null);
         assertThat(OpenSslAead.unusableBecause()).isNull();
+        assertThat(Aead.settledImplementation()).isEqualTo("openssl");
         assertThat(Aead.implementation()).isEqualTo("openssl");
         assertThat(Aead.get()).isInstanceOf(OpenSslAead.class).isSameAs(Aead.get());
     }
