@@ -82,7 +82,7 @@ public final class Device {
         this.out = out;
         this.time = time;
         this.indices = new IndexTable(random);
-        this.noise = new NoiseProtocol(this.privateKey, peers::get, indices, time, ephemerals);
+        this.noise = new NoiseProtocol(this.privateKey, publicKey, peers::get, indices, time, ephemerals);
         this.cookieChecker = new CookieChecker(publicKey, time);
     }
 

@@ -33,10 +33,11 @@ public final class NoiseProtocol {
     private final TimeSource time;
     private final Supplier<byte[]> ephemerals;
 
-    NoiseProtocol(Key staticPrivate, Function<Key, Peer> peerByPublicKey, IndexTable indices, TimeSource time,
-                  Supplier<byte[]> ephemerals) {
+    /** {@code staticPublic}: {@code staticPrivate}'s public key, which the device has already computed (an X25519). */
+    NoiseProtocol(Key staticPrivate, Key staticPublic, Function<Key, Peer> peerByPublicKey, IndexTable indices,
+                  TimeSource time, Supplier<byte[]> ephemerals) {
         this.staticPrivate = staticPrivate;
-        this.staticPublic = staticPrivate.publicKey();
+        this.staticPublic = staticPublic;
         this.peerByPublicKey = peerByPublicKey;
         this.indices = indices;
         this.time = time;
