@@ -32,6 +32,7 @@ import io.netty.channel.unix.FileDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -39,9 +40,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,9 +49,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each to its {@link QueuedTcpFlow} or {@link QueuedUdpFlow} on the flow's event loop; the flows give the verdicts
  * ({@link #release}). An allowed TCP flow ends when the kernel destroys its application's socket
  * ({@link TcpCloseMonitor}, with the socket's byte counts: the kernel carried its packets, no close reaches the
- * queue); a slow sweep catches a close the monitor missed, and ends allowed UDP flows whose socket is gone, and
- * forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket here) — both with
- * their conntrack entries' byte counters ({@link ConntrackWatch}: the kernel carried their packets).
+ * queue); a slow sweep — a consumer of the namespace's {@link ConntrackWatch}, on its thread, sharing its one read of
+ * the table with the inbound queue's — catches a close the monitor missed, and ends allowed UDP flows whose socket
+ * is gone, and forwarded flows whose conntrack entry is gone or closed (another host's connection has no socket
+ * here) — both with their conntrack entries' byte counters (the kernel carried their packets).
  *
  * <p>Pipeline: {@link NfQueue#receiveNow} (one batch) → parse IP and TCP or UDP in place → copy the payload (the
  * batch's buffer is reused) → the flow → held until judged → verdicts appended and sent in one {@code sendto} (per
@@ -70,7 +69,6 @@ final class VerdictQueue implements AutoCloseable {
             TCP_RST = TcpPacket.Field.FLAG_RST, TCP_ACK = TcpPacket.Field.FLAG_ACK;
     /** How long a judged or abandoned flow is still found by its packets (those queued before its verdict). */
     static final Duration LINGER = Duration.ofSeconds(5);
-    private static final Duration SWEEP = Duration.ofSeconds(5);
     private static final int TCP_TIME_WAIT = 6, TCP_CLOSE = 7;
 
     /** At most this many UDP flows are known at once; beyond, new ones take the terminated path (bounded there). */
@@ -86,7 +84,6 @@ final class VerdictQueue implements AutoCloseable {
     private final Map<Key, QueuedFlow> flows = new ConcurrentHashMap<>();
     private final AtomicInteger udpFlows = new AtomicInteger();
     private final SockDiag diag;
-    private final ScheduledExecutorService sweeper;
     private final Ipv4Packet v4 = new Ipv4Packet();
     private final Ipv6Packet v6 = new Ipv6Packet();
     private final TcpPacket tcp = new TcpPacket();
@@ -96,7 +93,7 @@ final class VerdictQueue implements AutoCloseable {
     private final int bypassMark = InterceptionConfig.DEFAULT_BYPASS_MARK;
     private volatile RawIpSocket rawV4, rawV6;
     private TcpCloseMonitor closes; // opened in the namespace by the first reset (a loop thread is there)
-    private final ConntrackWatch conntrack = new ConntrackWatch("fast-path UDP and forwarded flows");
+    private ConntrackWatch.Membership sweeps; // joined by open, in the namespace
     private final IoEventLoop queueLoop; // reads the queue and runs every queued flow; null: a thread of its own
     private NfqBatch batch; // the queue loop's (on the thread reader, the thread's own)
     private IoRegistration registration;
@@ -115,13 +112,11 @@ final class VerdictQueue implements AutoCloseable {
         this.diag = diag;
         this.interceptMark = interceptMark;
         this.failOpen = failOpen;
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
-                .name("flow-verdicts-sweep").unstarted(r));
     }
 
     /** Binds {@code queueNumber} in the calling namespace and starts receiving. */
     static VerdictQueue open(FlowEngine engine, EventLoopGroup group, int queueNumber, boolean failOpen,
-                             int interceptMark) throws LinuxException {
+                             int interceptMark) throws IOException {
         NfQueue q = NfQueue.open(NfqConfig.of(queueNumber, failOpen));
         SockDiag diag;
         try {
@@ -135,12 +130,12 @@ final class VerdictQueue implements AutoCloseable {
         try {
             v.closes = TcpCloseMonitor.open(v::socketClosed);
             if (queueLoop != null) v.registerOnLoop();
-        } catch (LinuxException | RuntimeException e) {
+            v.sweeps = ConntrackWatch.join("fast-path UDP and forwarded flows", v::sweep);
+        } catch (IOException | RuntimeException e) {
             v.close();
             throw e;
         }
         if (queueLoop == null) v.thread = Thread.ofPlatform().name("flow-verdicts-" + queueNumber).daemon().start(v::run);
-        v.sweeper.scheduleWithFixedDelay(v::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         return v;
     }
 
@@ -337,18 +332,19 @@ final class VerdictQueue implements AutoCloseable {
     /**
      * Allowed flows whose application socket is gone are closed: TCP ones without a word from
      * {@link TcpCloseMonitor}, UDP ones (nothing tells of those) with their conntrack entry's bytes; forwarded ones
-     * once that entry is gone or closed. The table is read once per sweep, on this thread (started in the namespace).
+     * once that entry is gone or closed. On the namespace's sweep thread; the table is read once per sweep, for the
+     * inbound queue too.
      */
-    private void sweep() {
-        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = null; // read once, if a flow asks
+    private void sweep(ConntrackWatch.Sweep sweep) {
+        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = null; // asked for once, if a flow needs it
         for (QueuedFlow f : flows.values()) {
             if (!f.accepted()) continue;
             if (f.forwarded || f.protocol() == TransportProtocol.UDP) {
-                if (table == null) table = conntrack.read();
+                if (table == null) table = sweep.table();
                 if (f.carried == null) f.carried = new ConntrackWatch.Connection(f.protocol(), f.client, f.remote);
                 boolean entryEnded = f.carried.sweep(table);
                 if (f.forwarded) { // another host's connection has no socket here: it ends with its entry
-                    if (!conntrack.missing() && (entryEnded || !f.carried.seen())) closeCarried(f);
+                    if (!sweep.missing() && (entryEnded || !f.carried.seen())) closeCarried(f);
                     continue;
                 }
             }
@@ -382,7 +378,7 @@ final class VerdictQueue implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        sweeper.shutdownNow();
+        if (sweeps != null) sweeps.close(); // no sweep of this queue runs after
         if (registration != null) { // off the loop's epoll set before the socket closes; then no batch is being read
             IoRegistration r = registration;
             var cancelled = queueLoop.submit(() -> r.cancel());

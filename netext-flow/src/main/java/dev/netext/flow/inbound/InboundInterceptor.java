@@ -27,6 +27,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Inbound flows: connections other hosts open to local services, judged by the flow engine's filter on their first
@@ -42,9 +43,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>verdicts go out in one send per batch (late ones, from the event loop, flush themselves).</li>
  * </ol>
  * A decided flow is kept {@link #DECIDED_KEEP} after its last queued packet, to answer retransmits without a second
- * decision, then forgotten. An allowed one is closed when its connection ends, with its bytes: the queue thread's
- * sweep reads the conntrack table every {@link #CONNTRACK_SWEEP} ({@link ConntrackWatch}; the steering turned
- * accounting on). Still open after the keep, it leaves the queue's bound ({@link #MAX_FLOWS}) for the
+ * decision, then forgotten. An allowed one is closed when its connection ends, with its bytes: the namespace's
+ * {@link ConntrackWatch} hands the queue thread the conntrack table every {@link ConntrackWatch#INTERVAL} (the one
+ * read the fast path's queue sees too; the steering turned accounting on), and the queue thread's sweep looks at the
+ * flows in it. Still open after the keep, it leaves the queue's bound ({@link #MAX_FLOWS}) for the
  * {@link #carried} ones'. Owns the queue, the steering and its ledger.
  */
 public final class InboundInterceptor implements AutoCloseable, InboundVerdicts {
@@ -54,8 +56,6 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
     static final int MAX_FLOWS = 4096;
     /** Allowed connections followed past the keep; beyond, one closes at once with its bytes so far. */
     static final int MAX_CARRIED = 16_384;
-    /** How often allowed flows' conntrack entries are looked at (a read of the whole table). */
-    static final Duration CONNTRACK_SWEEP = Duration.ofSeconds(5);
 
     private final FlowEngine engine;
     private final EventLoopGroup loops;
@@ -66,7 +66,10 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
     private final Map<InboundPacket, InboundFlow> flows = new ConcurrentHashMap<>();
     /** Allowed flows past the keep whose connection is still open: the queue thread's. */
     private final List<InboundFlow> carried = new ArrayList<>();
-    private final ConntrackWatch conntrack = new ConntrackWatch("allowed inbound flows");
+    private volatile int carriedCount; // carried's size, for the conntrack sweep's thread
+    /** The latest conntrack table the sweep handed over, not yet looked at by the queue thread. */
+    private final AtomicReference<Map<ConntrackTable.Tuple, ConntrackTable.Entry>> swept = new AtomicReference<>();
+    private ConntrackWatch.Membership sweeps; // joined by open, in the namespace
     private final Thread thread;
     private final List<StateLedger.Recovery> recovered;
     private volatile boolean stopping;
@@ -103,6 +106,12 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
             List<IpFamily> families = ipv6 ? List.of(IpFamily.V4, IpFamily.V6) : List.of(IpFamily.V4);
             InboundSteering steering = InboundSteering.install(number, failOpen, families, ledger, iptables);
             InboundInterceptor i = new InboundInterceptor(engine, loops, failOpen, queue, ledger, steering, recovered);
+            try {
+                i.sweeps = ConntrackWatch.join("allowed inbound flows", i::conntrackSwept);
+            } catch (IOException | RuntimeException e) {
+                steering.close();
+                throw e;
+            }
             i.thread.start();
             log.info("judging inbound connections on queue {} ({})", number, failOpen ? "fail-open" : "fail-closed");
             return i;
@@ -115,17 +124,16 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
 
     private void run() {
         try (NfqBatch batch = new NfqBatch(64, 1 << 20)) {
-            long lastSweep = System.nanoTime(), lastConntrackSweep = lastSweep;
+            long lastSweep = System.nanoTime();
             while (!stopping) {
                 int n = queue.receive(batch, 100);
                 long now = System.nanoTime();
                 for (int i = 0; i < n; i++) handle(batch.get(i), now);
                 flush();
-                if (now - lastSweep > 1_000_000_000L) {
-                    boolean carriedToo = now - lastConntrackSweep >= CONNTRACK_SWEEP.toNanos();
-                    sweep(now, carriedToo);
+                Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = swept.getAndSet(null);
+                if (table != null || now - lastSweep > 1_000_000_000L) {
+                    sweep(now, table);
                     lastSweep = now;
-                    if (carriedToo) lastConntrackSweep = now;
                 }
             }
         } catch (LinuxException e) {
@@ -161,16 +169,23 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
     }
 
     /**
-     * Forgets dropped flows idle for {@link #DECIDED_KEEP}; with {@code allowedToo}, closes allowed ones whose
-     * connection ended — its conntrack entry closed, or gone after a sweep saw it; never seen once the keep is over
-     * (the host's own firewall dropped it, or no table): ended as before, no bytes — and moves those still open after
-     * the keep to {@link #carried}.
+     * The namespace's conntrack sweep, on its thread: the table goes to the queue thread (which owns the flows'
+     * connections), asked for only when an allowed flow is followed.
      */
-    private void sweep(long now, boolean allowedToo) {
+    private void conntrackSwept(ConntrackWatch.Sweep sweep) {
+        if (carriedCount > 0 || flows.values().stream().anyMatch(f -> f.outcome() == InboundFlow.Outcome.ACCEPT))
+            swept.set(sweep.table());
+    }
+
+    /**
+     * Forgets dropped flows idle for {@link #DECIDED_KEEP}; with a conntrack {@code table} (null: none this time),
+     * closes allowed ones whose connection ended — its conntrack entry closed, or gone after a sweep saw it; never
+     * seen once the keep is over (the host's own firewall dropped it, or no table): ended as before, no bytes — and
+     * moves those still open after the keep to {@link #carried}.
+     */
+    private void sweep(long now, Map<ConntrackTable.Tuple, ConntrackTable.Entry> table) {
         long keep = DECIDED_KEEP.toNanos();
-        boolean read = allowedToo && (!carried.isEmpty()
-                || flows.values().stream().anyMatch(f -> f.outcome() == InboundFlow.Outcome.ACCEPT));
-        Map<ConntrackTable.Tuple, ConntrackTable.Entry> table = read ? conntrack.read() : Map.of();
+        boolean allowedToo = table != null;
         for (Iterator<InboundFlow> it = flows.values().iterator(); it.hasNext(); ) {
             InboundFlow f = it.next();
             InboundFlow.Outcome o = f.outcome();
@@ -192,6 +207,7 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
             if (ended) closeWithBytes(f);
             return ended;
         });
+        carriedCount = carried.size();
     }
 
     /** The closed event with what conntrack counted: original bytes in (the peer opened it), reply bytes out. */
@@ -243,6 +259,7 @@ public final class InboundInterceptor implements AutoCloseable, InboundVerdicts 
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sweeps.close();
         for (InboundFlow f : flows.values()) f.forget(failOpen ? InboundFlow.Outcome.ACCEPT : InboundFlow.Outcome.DROP);
         flows.clear();
         carried.clear();

@@ -23,7 +23,8 @@ import java.util.List;
  * <p>A steering whose allowed flows the kernel carries turns conntrack accounting on ({@link #countCarriedBytes}):
  * those flows have no socket netext reads, or none at all (forwarded), and their closed events take their bytes from
  * the conntrack entry ({@code packets= bytes=}). The old value goes to the ledger first ({@link SysctlOverride}), and
- * back after the jumps are gone — by {@link #close}, or {@link #undo} after {@code kill -9}.
+ * back after the jumps are gone — by {@link #close}, or {@link #undo} after {@code kill -9}. Two steerings of one
+ * process (the fast path's and the inbound one) hold it together: it goes back when the last of them closes.
  */
 final class SteeringChains implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SteeringChains.class);

@@ -1,11 +1,14 @@
 package dev.netext.linux.sys;
 
+import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.StateLedger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,6 +18,12 @@ import java.util.Optional;
  * left alone (nothing recorded, nothing restored). Restoring leaves a value someone changed since as they set it.
  * Like {@link Sysctl}, it acts on the calling thread's network namespace ({@code net.*}): set and restore from the same one.
  *
+ * <p>Held by several owners of one process (the fast path's steering and the inbound one both need conntrack
+ * accounting): the first sets it, later ones join, the last one's close puts the old value back. Each holder writes
+ * the same entry to its own ledger, so whichever ledger outlives the others still restores it after a crash; the
+ * copies restore it once — recovery skips an entry a live ledger also names, and undo only acts while the value is
+ * still the one set.
+ *
  * <p>Ledger line: {@code sysctl name=net.netfilter.nf_conntrack_acct old=0 value=1}. Values are single tokens (the
  * numeric knobs), as a ledger line requires.
  */
@@ -23,38 +32,73 @@ public final class SysctlOverride implements AutoCloseable {
     /** The ledger entry kind. */
     public static final String LEDGER_KIND = "sysctl";
 
+    /** The overrides in force in this process, by namespace and parameter: the entry and how many hold it. */
+    private static final Map<Held, Holders> HELD = new HashMap<>();
+
+    private record Held(String namespace, String name) {}
+
+    private static final class Holders {
+        final LedgerEntry entry;
+        int count;
+
+        Holders(LedgerEntry entry) { this.entry = entry; }
+    }
+
+    private final Held key;
     private final LedgerEntry entry;
     private boolean closed;
 
-    private SysctlOverride(LedgerEntry entry) {
+    private SysctlOverride(Held key, LedgerEntry entry) {
+        this.key = key;
         this.entry = entry;
     }
 
     /**
      * Sets {@code name} to {@code value}, recording its old value in {@code ledger} first; empty when it already
-     * had that value (nothing to put back).
+     * had that value and no holder in this process set it (nothing to put back). When one did, this joins it: the
+     * same entry goes to {@code ledger}, and the old value comes back only after every holder closed. Refused when
+     * a holder here set another value.
      */
     public static Optional<SysctlOverride> set(StateLedger ledger, String name, String value) throws IOException {
-        String old = Sysctl.get(name).strip();
-        if (old.equals(value)) return Optional.empty();
-        LedgerEntry e = LedgerEntry.of(LEDGER_KIND, "name", name, "old", old, "value", value);
-        ledger.record(e);
-        Sysctl.set(name, value);
-        return Optional.of(new SysctlOverride(e));
+        Held key = new Held(NetworkNamespace.currentInode() + ":" + NetworkNamespace.currentCookie(), name);
+        synchronized (HELD) {
+            Holders h = HELD.get(key);
+            if (h != null) {
+                if (!h.entry.require("value").equals(value))
+                    throw new IOException("sysctl " + name + " is held at " + h.entry.require("value") + " by netext");
+                ledger.record(h.entry); // before joining: this ledger may be the last to restore it
+                h.count++;
+                return Optional.of(new SysctlOverride(key, h.entry));
+            }
+            String old = Sysctl.get(name).strip();
+            if (old.equals(value)) return Optional.empty();
+            LedgerEntry e = LedgerEntry.of(LEDGER_KIND, "name", name, "old", old, "value", value);
+            ledger.record(e);
+            Sysctl.set(name, value);
+            h = new Holders(e);
+            h.count = 1;
+            HELD.put(key, h);
+            return Optional.of(new SysctlOverride(key, e));
+        }
     }
 
     /** The parameter's name, as given to {@link #set}. */
     public String name() { return entry.require("name"); }
 
-    /** Puts the old value back (once); a failure is logged. */
+    /** Leaves the override (once); the last holder puts the old value back, a failure is logged. */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        try {
-            undo(entry);
-        } catch (IOException | RuntimeException e) {
-            log.warn("restoring sysctl {}: {}", name(), e.getMessage());
+        synchronized (HELD) { // restored under the lock: a holder joining meanwhile would find the value it set
+            Holders h = HELD.get(key);
+            if (h != null && --h.count > 0) return; // another holder still needs it
+            HELD.remove(key);
+            try {
+                undo(entry);
+            } catch (IOException | RuntimeException e) {
+                log.warn("restoring sysctl {}: {}", name(), e.getMessage());
+            }
         }
     }
 

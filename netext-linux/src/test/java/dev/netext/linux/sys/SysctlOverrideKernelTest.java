@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link SysctlOverride} in a network namespace of the test's own, on per-namespace conntrack parameters: the old
  * value recorded before the new one is set, put back on close and by undo from the ledger entry alone (the crash
- * counterpart); a parameter that already has the value is neither recorded nor restored; one changed since is left.
+ * counterpart); a parameter that already has the value is neither recorded nor restored; one changed since is left;
+ * two holders in one process keep it until the last lets go, and their two ledgers restore it once.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SysctlOverrideKernelTest {
@@ -40,15 +41,67 @@ class SysctlOverrideKernelTest {
             assertThat(ledger.entries()).containsExactly(recorded);
             assertThat(SysctlOverride.inForce(recorded)).isTrue();
 
-            assertThat(SysctlOverride.set(ledger, ACCOUNTING, "1")).as("already 1: nothing to put back").isEmpty();
-            assertThat(ledger.entries()).hasSize(1);
-
             on.close();
             assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
             assertThat(SysctlOverride.inForce(recorded)).isFalse();
             Sysctl.set(ACCOUNTING, "1"); // as a killed instance leaves it
             SysctlOverride.undo(recorded);
             assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+        });
+    }
+
+    @Test
+    void aValueAlreadySetByOthersIsNeitherRecordedNorRestored(@TempDir Path run) throws Exception {
+        withLedgerInANamespace(run, ACCOUNTING, ledger -> {
+            Sysctl.set(ACCOUNTING, "1"); // the administrator's, not this process's
+            assertThat(SysctlOverride.set(ledger, ACCOUNTING, "1")).as("already 1: nothing to put back").isEmpty();
+            assertThat(ledger.entries()).isEmpty();
+            Sysctl.set(ACCOUNTING, "0");
+        });
+    }
+
+    @Test
+    void twoHoldersKeepTheValueUntilTheLastLetsGoInEitherOrder(@TempDir Path run) throws Exception {
+        for (boolean firstLetsGoFirst : new boolean[] {true, false}) {
+            withLedgerInANamespace(run.resolve("order-" + firstLetsGoFirst), ACCOUNTING, fastPath -> {
+                try (StateLedger inbound = StateLedger.create(run.resolve("inbound-" + firstLetsGoFirst), LedgerKind.INBOUND)) {
+                    SysctlOverride first = SysctlOverride.set(fastPath, ACCOUNTING, "1").orElseThrow();
+                    SysctlOverride second = SysctlOverride.set(inbound, ACCOUNTING, "1").orElseThrow();
+                    LedgerEntry recorded = LedgerEntry.of(SysctlOverride.LEDGER_KIND, "name", ACCOUNTING, "old", "0", "value", "1");
+                    assertThat(inbound.entries()).as("the joiner's ledger restores it if it outlives the first")
+                            .containsExactly(recorded);
+                    assertThat(fastPath.entries()).containsExactly(recorded);
+
+                    (firstLetsGoFirst ? first : second).close();
+                    assertThat(Sysctl.get(ACCOUNTING)).as("the other holder still needs it").isEqualTo("1");
+                    (firstLetsGoFirst ? first : second).close();
+                    assertThat(Sysctl.get(ACCOUNTING)).as("closing twice is one release").isEqualTo("1");
+                    (firstLetsGoFirst ? second : first).close();
+                    assertThat(Sysctl.get(ACCOUNTING)).as("the last release puts the old value back").isEqualTo("0");
+                    inbound.close();
+                }
+            });
+        }
+    }
+
+    @Test
+    void bothLedgersOfACrashRestoreTheOldValueOnce(@TempDir Path run) throws Exception {
+        withLedgerInANamespace(run.resolve("fast"), ACCOUNTING, fastPath -> {
+            try (StateLedger inbound = StateLedger.create(run.resolve("inbound"), LedgerKind.INBOUND)) {
+                SysctlOverride first = SysctlOverride.set(fastPath, ACCOUNTING, "1").orElseThrow();
+                SysctlOverride second = SysctlOverride.set(inbound, ACCOUNTING, "1").orElseThrow();
+                // the recovery of each dead ledger, one after the other (kill -9 left both): the first puts 0 back
+                SysctlOverride.undo(fastPath.entries().getFirst());
+                assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+                assertThat(SysctlOverride.inForce(inbound.entries().getFirst())).as("the copy has nothing left to do")
+                        .isFalse();
+                SysctlOverride.undo(inbound.entries().getFirst());
+                assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+                first.close();
+                second.close();
+                assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
+                inbound.close();
+            }
         });
     }
 
