@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link JdkAead}), with one log line saying why. Setting libcrypto up (loading it, binding its calls, fetching the
  * cipher, the known answer) costs 80-150 CPU-ms, which on the first handshake sat on {@code wg up}'s first ping: so
  * the JDK's cipher seals and opens from the first use, and libcrypto is set up on a thread of its own
- * {@link Choice#SETUP_DELAY} later, once start-up's work is done, and taken from then on (the two give the same
- * bytes, and neither keeps state between messages that the other would need). {@code -Dnetext.wireguard.aead=jdk|openssl}
+ * {@link Choice#SETUP_DELAY} later, once start-up's work is done — or as soon as a thread has used the JDK's
+ * {@link Choice#BULK} times, when a transfer is under way — and taken from then on (the two give the same bytes, and
+ * neither keeps state between messages that the other would need). {@code -Dnetext.wireguard.aead=jdk|openssl}
  * picks one for comparisons ({@code openssl} still falls back, and says so, where libcrypto cannot be used).
  *
  * <p>One instance belongs to one thread ({@link #get}). A tag that does not verify is {@code null} or -1, never an
@@ -93,6 +94,8 @@ abstract sealed class Aead permits JdkAead, OpenSslAead {
     static final class Choice {
         /** After the first handshake: past a command's start (its first ping at ~0.5 s), early in a first transfer. */
         static final Duration SETUP_DELAY = Duration.ofSeconds(1);
+        /** Messages one thread seals or opens with the JDK's cipher before libcrypto is set up at once: 1-2 ms of a transfer. */
+        static final int BULK = 1024;
         static volatile boolean openssl;
         static final CountDownLatch SETUP_NOW = new CountDownLatch(1);
         static final CompletableFuture<Void> SETTLED = new CompletableFuture<>();
@@ -121,12 +124,14 @@ abstract sealed class Aead permits JdkAead, OpenSslAead {
         private static final class PerThread {
             private JdkAead jdk;
             private OpenSslAead openssl;
+            private int jdkUses;
 
             Aead current() {
                 if (Choice.openssl) {
                     OpenSslAead o = openssl;
                     return o != null ? o : (openssl = new OpenSslAead());
                 }
+                if (++jdkUses == BULK) SETUP_NOW.countDown(); // a transfer: libcrypto's set-up pays off now
                 JdkAead j = jdk;
                 return j != null ? j : (jdk = new JdkAead());
             }
