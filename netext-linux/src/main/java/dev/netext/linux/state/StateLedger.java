@@ -210,13 +210,30 @@ public final class StateLedger implements AutoCloseable {
     /** The entries of every live ledger (any kind) of this namespace in {@code dir}. */
     private static Set<LedgerEntry> liveEntriesHere(Path dir, long inode, long cookie, String boot, Set<Long> existing)
             throws IOException {
+        return entriesHere(dir, true, inode, cookie, boot, existing);
+    }
+
+    /**
+     * The entries of every dead instance's ledger (any kind) of the calling thread's namespace in {@code dir}: what
+     * the next recovery will undo. A new owner that finds a dead one's setting still in force adopts it (records the
+     * same entry), so that recovery leaves it to the new owner instead of undoing it under it.
+     */
+    public static Set<LedgerEntry> deadEntriesHere(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return Set.of();
+        return entriesHere(dir, false, NetworkNamespace.currentInode(), NetworkNamespace.currentCookie(),
+                ProcessInfo.bootId(), new HashSet<>(NetworkNamespace.existingInodes()));
+    }
+
+    private static Set<LedgerEntry> entriesHere(Path dir, boolean alive, long inode, long cookie, String boot,
+                                                Set<Long> existing) throws IOException {
         Set<LedgerEntry> out = new HashSet<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path p : ds) {
                 List<String> lines = linesIfPresent(p);
                 if (lines == null) continue;
                 LedgerOwner owner = lines.isEmpty() ? null : LedgerOwner.parse(lines.getFirst());
-                if (owner != null && owner.alive(boot) && owner.placeIn(inode, cookie, boot, existing) == LedgerOwner.Place.HERE)
+                if (owner != null && owner.alive(boot) == alive
+                        && owner.placeIn(inode, cookie, boot, existing) == LedgerOwner.Place.HERE)
                     out.addAll(entries(lines));
             }
         }

@@ -15,7 +15,8 @@ import java.util.Optional;
  * A kernel parameter netext sets for as long as something of its own runs, and puts back: its old value is written
  * to the {@link StateLedger} before the new one, so {@link #close} — or, after {@code kill -9}, the next start's
  * recovery and {@code netext diagnose --fix} ({@link #undo}) — restores it. A parameter that already had the value is
- * left alone (nothing recorded, nothing restored). Restoring leaves a value someone changed since as they set it.
+ * left alone (nothing recorded, nothing restored), unless a dead instance's ledger set it: that setting is adopted
+ * (its entry recorded here), so recovering the dead ledger later leaves it to this owner. Restoring leaves a value someone changed since as they set it.
  * Like {@link Sysctl}, it acts on the calling thread's network namespace ({@code net.*}): set and restore from the same one.
  *
  * <p>Held by several owners of one process (the fast path's steering and the inbound one both need conntrack
@@ -71,15 +72,30 @@ public final class SysctlOverride implements AutoCloseable {
                 return Optional.of(new SysctlOverride(key, h.entry));
             }
             String old = Sysctl.get(name).strip();
-            if (old.equals(value)) return Optional.empty();
-            LedgerEntry e = LedgerEntry.of(LEDGER_KIND, "name", name, "old", old, "value", value);
-            ledger.record(e);
-            Sysctl.set(name, value);
+            LedgerEntry e;
+            if (old.equals(value)) {
+                // Already set: by someone else (nothing to put back), or by a dead instance whose ledger is not
+                // recovered yet — adopted, or that recovery would put the old value back under this holder.
+                e = adoptable(ledger, name, value).orElse(null);
+                if (e == null) return Optional.empty();
+                ledger.record(e);
+            } else {
+                e = LedgerEntry.of(LEDGER_KIND, "name", name, "old", old, "value", value);
+                ledger.record(e);
+                Sysctl.set(name, value);
+            }
             h = new Holders(e);
             h.count = 1;
             HELD.put(key, h);
             return Optional.of(new SysctlOverride(key, e));
         }
+    }
+
+    /** A dead instance's entry setting {@code name} to {@code value} here, from the ledgers beside {@code ledger}. */
+    private static Optional<LedgerEntry> adoptable(StateLedger ledger, String name, String value) throws IOException {
+        return StateLedger.deadEntriesHere(ledger.file().getParent()).stream()
+                .filter(e -> e.kind().equals(LEDGER_KIND) && name.equals(e.get("name")) && value.equals(e.get("value")))
+                .findFirst();
     }
 
     /** The parameter's name, as given to {@link #set}. */

@@ -2,6 +2,7 @@ package dev.netext.linux.sys;
 
 import dev.netext.linux.Root;
 import dev.netext.linux.netns.NetnsLab;
+import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.state.LedgerEntry;
 import dev.netext.linux.state.LedgerKind;
 import dev.netext.linux.state.StateLedger;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -20,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link SysctlOverride} in a network namespace of the test's own, on per-namespace conntrack parameters: the old
  * value recorded before the new one is set, put back on close and by undo from the ledger entry alone (the crash
  * counterpart); a parameter that already has the value is neither recorded nor restored; one changed since is left;
- * two holders in one process keep it until the last lets go, and their two ledgers restore it once.
+ * two holders in one process keep it until the last lets go, and their two ledgers restore it once; a dead instance's
+ * setting still in force is adopted by a new holder, so recovering the dead ledger does not take it away.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SysctlOverrideKernelTest {
@@ -102,6 +105,29 @@ class SysctlOverrideKernelTest {
                 assertThat(Sysctl.get(ACCOUNTING)).isEqualTo("0");
                 inbound.close();
             }
+        });
+    }
+
+    @Test
+    void aDeadInstancesSettingIsAdoptedSoItsRecoveryLeavesItToTheNewHolder(@TempDir Path run) throws Exception {
+        withLedgerInANamespace(run, ACCOUNTING, fastPath -> {
+            // kill -9 of an instance whose inbound steering had turned accounting on: its ledger is still there
+            LedgerEntry dead = LedgerEntry.of(SysctlOverride.LEDGER_KIND, "name", ACCOUNTING, "old", "0", "value", "1");
+            Sysctl.set(ACCOUNTING, "1");
+            Path deadLedger = run.resolve("inbound-%d-999994.state".formatted(NetworkNamespace.currentInode()));
+            Files.writeString(deadLedger, "owner pid=999994 start=5 netns=%d cookie=%d boot=%s\n%s\n".formatted(
+                    NetworkNamespace.currentInode(), NetworkNamespace.currentCookie(), ProcessInfo.bootId(), dead.toLine()));
+
+            // a new fast path starts before the inbound recovery runs: it adopts the setting instead of ignoring it
+            SysctlOverride on = SysctlOverride.set(fastPath, ACCOUNTING, "1").orElseThrow();
+            assertThat(fastPath.entries()).containsExactly(dead);
+            assertThat(StateLedger.recover(run, LedgerKind.INBOUND, SysctlOverride::undo)).singleElement()
+                    .satisfies(r -> assertThat(r.errors()).isEmpty());
+            assertThat(deadLedger).doesNotExist();
+            assertThat(Sysctl.get(ACCOUNTING)).as("recovery left it to the live holder").isEqualTo("1");
+
+            on.close();
+            assertThat(Sysctl.get(ACCOUNTING)).as("the old value the dead instance recorded").isEqualTo("0");
         });
     }
 
