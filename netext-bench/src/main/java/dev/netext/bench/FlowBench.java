@@ -119,8 +119,13 @@ final class FlowBench {
     /** Throughput (Gbit/s) and setup latencies with each filter: with process rules, and without. */
     private record Measured(double gbps, Setups latencies, Setups latenciesWithoutProcess) {}
 
-    /** Connect-to-first-byte times, and this JVM's CPU time per connection meanwhile (client, echo server, netext). */
-    record Setups(long[] nanos, double cpuMicrosPerFlow) {}
+    /**
+     * Connect-to-first-byte times, this JVM's CPU time per connection meanwhile (client, echo server, netext), and the
+     * JIT's compile time meanwhile: on 2 cores a busy compiler is a third party to every connection timed (in this
+     * bench's rounds 1-2 C2's thread used 90-390 CPU-ms during 0.3-0.9 s measurements; docs/PERFORMANCE.md "Why the full
+     * run's setup figure is higher").
+     */
+    record Setups(long[] nanos, double cpuMicrosPerFlow, long jitMillis) {}
 
     private Measured measure(NetworkNamespace c, FlowEngineConfig cfg) throws Exception {
         FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
@@ -146,15 +151,15 @@ final class FlowBench {
         out.printf("round %d: iperf3 TCP direct %.2f Gbit/s, %s %.2f Gbit/s, ratio %.2f%n", r, direct, path, m.gbps(),
                 m.gbps() / direct);
         long[] directLat = directSetups.nanos(), lat = m.latencies().nanos();
-        out.printf("round %d: connect+first byte direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); %.0f flows/s sequential; CPU %.0f us/flow (direct %.0f)%n",
+        out.printf("round %d: connect+first byte direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); %.0f flows/s sequential; CPU %.0f us/flow (direct %.0f); JIT compiling %d ms meanwhile (direct %d)%n",
                 r, pct(directLat, 50), pct(directLat, 99), path, pct(lat, 50), pct(lat, 99),
                 pct(lat, 50) - pct(directLat, 50), pct(lat, 99) - pct(directLat, 99),
                 connections / (Arrays.stream(lat).sum() / 1e9), m.latencies().cpuMicrosPerFlow(),
-                directSetups.cpuMicrosPerFlow());
+                directSetups.cpuMicrosPerFlow(), m.latencies().jitMillis(), directSetups.jitMillis());
         long[] np = m.latenciesWithoutProcess().nanos();
-        out.printf("round %d: same, %s, filter without process rules (no wait for attribution): p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); CPU %.0f us/flow%n",
+        out.printf("round %d: same, %s, filter without process rules (no wait for attribution): p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); CPU %.0f us/flow; JIT compiling %d ms meanwhile%n",
                 r, path, pct(np, 50), pct(np, 99), pct(np, 50) - pct(directLat, 50), pct(np, 99) - pct(directLat, 99),
-                m.latenciesWithoutProcess().cpuMicrosPerFlow());
+                m.latenciesWithoutProcess().cpuMicrosPerFlow(), m.latenciesWithoutProcess().jitMillis());
     }
 
     /** The rules filter alone: new-flow verdicts per second on one thread (5 rules, default allow: worst case). */
@@ -230,9 +235,10 @@ final class FlowBench {
     /** {@link #latencies(NetworkNamespace)} over {@code connections} connections. */
     static Setups latencies(NetworkNamespace c, int connections) throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var jit = ManagementFactory.getCompilationMXBean();
         return c.runInside(() -> {
             long[] out = new long[connections];
-            long cpu0 = os.getProcessCpuTime();
+            long cpu0 = os.getProcessCpuTime(), jit0 = jit.getTotalCompilationTime();
             for (int i = 0; i < connections; i++) {
                 long t0 = System.nanoTime();
                 try (Socket s = new Socket()) {
@@ -243,7 +249,8 @@ final class FlowBench {
                 }
                 out[i] = System.nanoTime() - t0;
             }
-            return new Setups(out, (os.getProcessCpuTime() - cpu0) / 1e3 / connections);
+            return new Setups(out, (os.getProcessCpuTime() - cpu0) / 1e3 / connections,
+                    jit.getTotalCompilationTime() - jit0);
         });
     }
 

@@ -98,8 +98,8 @@ final class FlowSetupBench {
             c.runInside(engine::close);
         }
         double p50 = FlowBench.pct(s.nanos(), 50);
-        out.printf("round %d: %-10s %-16s p50 %.0f us (added %.0f us), p99 %.0f us, CPU %.0f us/flow%n", r, v.name(),
-                filterName, p50, p50 - direct50, FlowBench.pct(s.nanos(), 99), s.cpuMicrosPerFlow());
+        out.printf("round %d: %-10s %-16s p50 %.0f us (added %.0f us), p99 %.0f us, CPU %.0f us/flow, JIT %d ms%n", r,
+                v.name(), filterName, p50, p50 - direct50, FlowBench.pct(s.nanos(), 99), s.cpuMicrosPerFlow(), s.jitMillis());
         long[][] stages = SetupStages.drain();
         if (stages.length == 0) return;
         StringBuilder b = new StringBuilder("    stages p50 (us, from the SYN received; ").append(stages.length).append(" flows):");
