@@ -75,7 +75,7 @@ if command -v wireguard-go >/dev/null && command -v wg >/dev/null && command -v 
   ip -n "$B" addr add 10.203.0.2/24 dev "$WG" && ip -n "$B" link set "$WG" up
   ip netns exec "$B" iperf3 -s -p 5201 >>"$LOG" 2>&1 &
   IPERF_PID=$!
-  wg_args="--wg-private-key $own --wg-peer $(printf '%s' "$peer" | wg pubkey) --wg-endpoint 10.93.0.2:51820 --flow-target 10.93.0.2:5201"
+  wg_args="--wg-private-key $own --wg-peer $(printf '%s' "$peer" | wg pubkey) --wg-endpoint 10.93.0.2:51820 --flow-target 10.93.0.2:5201 --flow-server-namespace $B"
 fi
 
 trained= failed=

@@ -4,6 +4,7 @@ import dev.netext.api.dns.DnsRecord;
 import dev.netext.cli.Main;
 import dev.netext.cli.StartupWarmup;
 import dev.netext.lab.traffic.UdpProbe;
+import dev.netext.linux.netns.NetworkNamespace;
 import sun.misc.Signal;
 
 import java.io.IOException;
@@ -11,7 +12,10 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +35,15 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code dns}: {@code dns serve} forwarding to a minimal upstream in this JVM, then the same names again from
  *       its cache;</li>
  *   <li>{@code up}: a {@code pong} tunnel (pings and UDP through it) and, with {@code --flow-target HOST:PORT} (an
- *       iperf3 server), a flow filter whose interception an iperf3 run goes through;</li>
+ *       iperf3 server), a flow filter whose interception an iperf3 run goes through, then (with
+ *       {@code --flow-server-namespace NS}, the namespace HOST is in) {@link #SHORT_FLOWS} short HTTP exchanges with a
+ *       server this JVM opens there: a flow's setup on the fast path runs once per connection, and a user's first
+ *       hundreds of flows ran it interpreted or in C1 without these profiles (docs/PERFORMANCE.md, "Why the full
+ *       run's setup figure is higher");</li>
  *   <li>{@code wg} (needs the {@code --wg-*} options): {@code wg up} against the wireguard-go peer the script
  *       started, pings and a short iperf3 run through it;</li>
- *   <li>{@code daemon}: {@code netextd} running a pong tunnel and a flow filter, asked for its status and flows over
- *       its control socket;</li>
+ *   <li>{@code daemon}: {@code netextd} running a pong tunnel and a flow filter (the same iperf3 run and short
+ *       flows), asked for its status and flows over its control socket;</li>
  *   <li>{@code all}: every step above in one JVM (the single cache of before, kept for bench/startup.sh's
  *       comparison).</li>
  * </ul>
@@ -44,6 +52,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AotTraining {
     private static final int DNS_PORT = 5399, UPSTREAM_PORT = 5398, QUERIES = 20_000;
+    /** Short connections through the flow filter: 1-2 s of training, past the JIT's thresholds for the setup path. */
+    static final int SHORT_FLOWS = 3_000;
     private static final Duration READY = Duration.ofSeconds(60);
 
     private AotTraining() {}
@@ -60,7 +70,8 @@ public final class AotTraining {
             boolean all = role.equals("all");
             if (!all && !List.of("cli", "dns", "up", "wg", "daemon").contains(role)) throw new IllegalArgumentException("no role " + role);
             String key = option(args, "--wg-private-key"), peer = option(args, "--wg-peer"), endpoint = option(args, "--wg-endpoint");
-            String flowTarget = option(args, "--flow-target");
+            String flowTarget = option(args, "--flow-target"), flowServerNamespace = option(args, "--flow-server-namespace");
+            FlowTraffic flows = flowTarget == null ? null : new FlowTraffic(flowTarget, flowServerNamespace);
             if (all || role.equals("cli")) {
                 failed += step("short commands", () -> {
                     Main.run("--version");
@@ -74,8 +85,8 @@ public final class AotTraining {
                 if (key != null) failed += step("wg up", () -> wireGuard(dir, key, peer, endpoint));
                 else failed += step("wg up", () -> { throw new IOException("no wireguard-go peer (--wg-* options)"); });
             }
-            if ((all || role.equals("up")) && flowTarget != null) failed += step("up (flow filter)", () -> filteredFlow(dir, flowTarget));
-            if (all || role.equals("daemon")) failed += step("daemon", () -> daemon(dir, flowTarget));
+            if ((all || role.equals("up")) && flows != null) failed += step("up (flow filter)", () -> filteredFlow(dir, flows));
+            if (all || role.equals("daemon")) failed += step("daemon", () -> daemon(dir, flows));
         } finally {
             try (var files = Files.walk(dir)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
@@ -160,19 +171,19 @@ public final class AotTraining {
      * netextd as its unit starts it, with a pong tunnel and (given an iperf3 server) a flow filter among its profiles;
      * status and flows asked over its control socket while traffic runs through both.
      */
-    private static void daemon(Path dir, String flowTarget) throws Exception {
+    private static void daemon(Path dir, FlowTraffic flows) throws Exception {
         Path profiles = Files.createDirectories(dir.resolve("profiles.d"));
         pongProfile(profiles);
-        if (flowTarget != null) filterProfile(profiles);
+        if (flows != null) filterProfile(profiles);
         String control = dir.resolve("control.sock").toString();
         Command daemon = Command.start("daemon", "--profiles-dir", profiles.toString(), "--control", control,
                 "--state-dir", Files.createDirectories(dir.resolve("state")).toString());
         try {
             awaitPing(daemon, "10.7.0.2");
             pongTraffic();
-            if (flowTarget != null) {
+            if (flows != null) {
                 awaitFilter(daemon);
-                iperf3Through(flowTarget);
+                flows.run();
                 Main.run("flows", "--json", "--control", control);
             }
             Main.run("status", "--control", control);
@@ -182,7 +193,9 @@ public final class AotTraining {
     }
 
     private static void wireGuard(Path dir, String privateKey, String peer, String endpoint) throws Exception {
-        Path conf = Files.writeString(dir.resolve("aotwg.conf"), """
+        // named after this JVM: the interface's UAPI socket lives in the host's /var/run/wireguard, which two
+        // trainings at once (two checkouts building) would otherwise both claim
+        Path conf = Files.writeString(dir.resolve("aotwg" + ProcessHandle.current().pid() + ".conf"), """
                 [Interface]
                 PrivateKey = %s
                 Address = 10.203.0.1/24
@@ -202,11 +215,11 @@ public final class AotTraining {
         }
     }
 
-    private static void filteredFlow(Path dir, String target) throws Exception {
+    private static void filteredFlow(Path dir, FlowTraffic flows) throws Exception {
         Command up = Command.start("up", filterProfile(dir).toString());
         try {
             awaitFilter(up);
-            iperf3Through(target);
+            flows.run();
         } finally {
             up.stop();
         }
@@ -231,10 +244,58 @@ public final class AotTraining {
         }
     }
 
-    private static void iperf3Through(String target) throws Exception {
-        String host = target.substring(0, target.lastIndexOf(':')), port = target.substring(target.lastIndexOf(':') + 1);
-        if (!run("iperf3", "-c", host, "-p", port, "-t", "2")) throw new IOException("iperf3 through the filter failed");
-        run("iperf3", "-c", host, "-p", port, "-t", "1", "-P", "4");
+    /** What goes through a flow filter: iperf3 to HOST:PORT, then short exchanges with a server in HOST's namespace. */
+    private record FlowTraffic(String host, int port, String serverNamespace) {
+        FlowTraffic(String target, String serverNamespace) {
+            this(target.substring(0, target.lastIndexOf(':')), Integer.parseInt(target.substring(target.lastIndexOf(':') + 1)),
+                    serverNamespace);
+        }
+
+        void run() throws Exception {
+            if (!AotTraining.run("iperf3", "-c", host, "-p", String.valueOf(port), "-t", "2"))
+                throw new IOException("iperf3 through the filter failed");
+            AotTraining.run("iperf3", "-c", host, "-p", String.valueOf(port), "-t", "1", "-P", "4");
+            if (serverNamespace != null) shortFlows();
+        }
+
+        /**
+         * {@link #SHORT_FLOWS} connections, each an HTTP request (its Host names the flow) answered by a server on
+         * port+1 in the server's namespace, then closed: the fast path's setup, naming and close, many times.
+         */
+        private void shortFlows() throws Exception {
+            InetSocketAddress server = new InetSocketAddress(InetAddress.getByName(host), port + 1);
+            try (ServerSocket listener = NetworkNamespace.of(serverNamespace).runInside(() -> new ServerSocket(
+                    server.getPort(), 128, server.getAddress()))) {
+                Thread.ofPlatform().daemon().name("aot-http").start(() -> answerEach(listener));
+                int failures = 0;
+                byte[] reply = new byte[256];
+                for (int i = 0; i < SHORT_FLOWS; i++) {
+                    try (Socket s = new Socket()) {
+                        s.connect(server, 2_000);
+                        s.setSoTimeout(2_000);
+                        s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: flow" + (i % 64) + ".train.example\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        if (s.getInputStream().read(reply) <= 0) failures++;
+                    } catch (IOException e) {
+                        failures++;
+                    }
+                }
+                if (failures > SHORT_FLOWS / 2) throw new IOException(failures + " of " + SHORT_FLOWS + " short flows failed");
+            }
+        }
+
+        private static void answerEach(ServerSocket listener) {
+            byte[] request = new byte[1024];
+            byte[] response = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            while (!listener.isClosed()) {
+                try (Socket s = listener.accept()) {
+                    s.setSoTimeout(2_000);
+                    if (s.getInputStream().read(request) > 0) s.getOutputStream().write(response);
+                } catch (IOException e) {
+                    // closed at the end of the training, or one client gone: the next one
+                }
+            }
+        }
     }
 
     private static void awaitPing(Command c, String address) throws Exception {
