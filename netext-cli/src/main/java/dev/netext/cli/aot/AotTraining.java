@@ -245,7 +245,7 @@ public final class AotTraining {
     }
 
     /** What goes through a flow filter: iperf3 to HOST:PORT, then short exchanges with a server in HOST's namespace. */
-    private record FlowTraffic(String host, int port, String serverNamespace) {
+    record FlowTraffic(String host, int port, String serverNamespace) {
         FlowTraffic(String target, String serverNamespace) {
             this(target.substring(0, target.lastIndexOf(':')), Integer.parseInt(target.substring(target.lastIndexOf(':') + 1)),
                     serverNamespace);
@@ -261,8 +261,9 @@ public final class AotTraining {
         /**
          * {@link #SHORT_FLOWS} connections, each an HTTP request (its Host names the flow) answered by a server on
          * port+1 in the server's namespace, then closed: the fast path's setup, naming and close, many times.
+         * Returns how many were answered; fails when fewer than half were.
          */
-        private void shortFlows() throws Exception {
+        int shortFlows() throws Exception {
             InetSocketAddress server = new InetSocketAddress(InetAddress.getByName(host), port + 1);
             try (ServerSocket listener = NetworkNamespace.of(serverNamespace).runInside(() -> new ServerSocket(
                     server.getPort(), 128, server.getAddress()))) {
@@ -281,6 +282,7 @@ public final class AotTraining {
                     }
                 }
                 if (failures > SHORT_FLOWS / 2) throw new IOException(failures + " of " + SHORT_FLOWS + " short flows failed");
+                return SHORT_FLOWS - failures;
             }
         }
 
