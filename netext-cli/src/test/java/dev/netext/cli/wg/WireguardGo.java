@@ -5,6 +5,9 @@ import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.wireguard.Key;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Debian's wireguard-go in a lab namespace, configured with the real {@code wg} tool. Its UAPI directory
@@ -34,12 +38,36 @@ public final class WireguardGo implements AutoCloseable {
 
     /** Starts {@code wireguard-go -f NAME} in {@code ns} and waits for its UAPI socket. */
     public static WireguardGo start(NetworkNamespace ns, String name) throws Exception {
+        removeDeadSockets();
         WireguardGo go = new WireguardGo(ns, name);
         go.launch();
         return go;
     }
 
     Path socket() { return Path.of("/var/run/wireguard", name + ".sock"); }
+
+    /**
+     * The sockets of instances a killed test run left (SIGKILL, or a machine stopped mid-run: wireguard-go had no
+     * chance to remove its socket, and {@link #close} never ran): names of {@link #uniqueName}'s shape that no process
+     * listens on any more. Recovered at the next start, as the labs' namespaces are.
+     */
+    static void removeDeadSockets() throws IOException {
+        Path dir = Path.of("/var/run/wireguard");
+        if (!Files.isDirectory(dir)) return;
+        try (var sockets = Files.list(dir)) {
+            for (Path p : sockets.filter(p -> UNIQUE_SOCKET.matcher(p.getFileName().toString()).matches()).toList()) {
+                try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(p))) {
+                    // someone listens: a live instance, another test's
+                } catch (ConnectException dead) {
+                    Files.deleteIfExists(p);
+                } catch (IOException other) {
+                    // gone meanwhile, or not a socket we may touch: leave it
+                }
+            }
+        }
+    }
+
+    private static final Pattern UNIQUE_SOCKET = Pattern.compile("[a-z]+[0-9a-f]{6}\\.sock");
 
     private void launch() throws Exception {
         process = ns.exec("wireguard-go", "-f", name);
