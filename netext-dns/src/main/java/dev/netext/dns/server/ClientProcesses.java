@@ -29,9 +29,10 @@ import java.util.function.LongSupplier;
  *
  * <p>Answers are cached per transport and client address:port for {@link #FRESH_NANOS}: a long-lived client (a stub
  * resolver, a browser) asking many questions from one socket is looked up once, and a repeat costs one map read and
- * no allocation. A named process that has exited cannot be the sender: the entry is dropped when its process is gone
- * (checked at most once per {@link #RECHECK_NANOS}), as one-shot clients in a loop do reuse each other's ports; the
- * cache is bounded by clearing it when it is full.
+ * no allocation. A process that no longer holds the socket it was named by cannot be the sender: the entry is
+ * dropped when that fd is no longer that socket (checked at most once per {@link #RECHECK_NANOS}), as one-shot
+ * clients in a loop do reuse each other's ports — also a port a living process (this one's own query) used before;
+ * the cache is bounded by clearing it when it is full.
  *
  * <p>The first query from a socket not seen before gets a {@link NewSocket} future: its answer may be held until
  * the lookup completes ({@link HeldAnswers}, {@link #claimHold}), so a one-shot client is still there to be named.
@@ -46,10 +47,10 @@ final class ClientProcesses implements AutoCloseable {
     /** How long an attribution is reused for the same client socket. */
     static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**
-     * How often a cached attribution's process is checked to be alive ({@code ProcessHandle.of}, a /proc read of
-     * ~10 µs: a busy socket pays ~0.1% of a core). Ephemeral ports are random (1 in ~28k), so another process getting
-     * an exited client's port within this time is rare; within the 5 s of {@link #FRESH_NANOS} it is not — the tests'
-     * one-shot clients in a loop hit it.
+     * How often a cached attribution is checked to still hold its socket (a {@code readlink} of the fd it was found
+     * at, ~10 µs: a busy socket pays ~0.1% of a core). Ephemeral ports are random (1 in ~28k), so another socket
+     * getting a closed client's port within this time is rare; within the 5 s of {@link #FRESH_NANOS} it is not — the
+     * tests' one-shot clients in a loop hit it.
      */
     static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Client sockets remembered at most; beyond that the cache starts over. */
@@ -59,10 +60,14 @@ final class ClientProcesses implements AutoCloseable {
 
     private static final CompletableFuture<ProcessInfo> UNKNOWN = CompletableFuture.completedFuture(ProcessInfo.UNKNOWN);
 
-    /** A client socket's attribution; {@code checked} is when its process was last seen alive. */
-    private static final class Entry {
+    /**
+     * A client socket's attribution; {@code found} is where its process held the socket (set before the future
+     * completes), {@code checked} when that was last seen still so.
+     */
+    private final class Entry {
         final CompletableFuture<ProcessInfo> process;
         final long created;
+        volatile ProcessAttributor.Found found;
         volatile long checked;
 
         Entry(CompletableFuture<ProcessInfo> process, long created) {
@@ -72,15 +77,16 @@ final class ClientProcesses implements AutoCloseable {
         }
 
         /**
-         * Whether this entry still names the sender of a query arriving {@code now}: a named process that has exited
-         * cannot have sent it — another process got the port (one-shot clients in a loop do). Checked at most every
-         * {@link #RECHECK_NANOS}, so a busy client costs one check per 10 ms, not one per query.
+         * Whether this entry still names the sender of a query arriving {@code now}: once the named process no longer
+         * holds that socket (it closed it, or exited), another socket has the port — one-shot clients in a loop reuse
+         * each other's ports, also while the process named first lives on. Checked at most every
+         * {@link #RECHECK_NANOS} (one {@code readlink}), so a busy client costs one check per 10 ms, not one per query.
          */
         boolean current(long now) {
             if (now - created >= FRESH_NANOS) return false;
             if (now - checked < RECHECK_NANOS || !process.isDone()) return true;
-            ProcessInfo p = process.getNow(ProcessInfo.UNKNOWN);
-            if (p.pid().isPresent() && ProcessHandle.of(p.pid().getAsInt()).isEmpty()) return false;
+            ProcessAttributor.Found f = found;
+            if (f != null && f.fd() >= 0 && !attributor.stillHolds(f)) return false;
             checked = now;
             return true;
         }
@@ -100,8 +106,9 @@ final class ClientProcesses implements AutoCloseable {
         return process instanceof NewSocket n && !n.isDone() && n.claimed.compareAndSet(false, true);
     }
 
-    private record Lookup(TransportProtocol protocol, InetSocketAddress client, InetSocketAddress listener,
-                          CompletableFuture<ProcessInfo> result) {}
+    private record Lookup(TransportProtocol protocol, InetSocketAddress client, InetSocketAddress listener, Entry entry) {
+        CompletableFuture<ProcessInfo> result() { return entry.process; }
+    }
 
     private final ProcessAttributor attributor; // null: attribution unavailable, everything UNKNOWN
     private final LongSupplier clock;
@@ -151,10 +158,11 @@ final class ClientProcesses implements AutoCloseable {
         if (e != null && e.current(now)) return e.process;
         if (cache.size() >= MAX_CLIENTS) cache.clear();
         CompletableFuture<ProcessInfo> f = new NewSocket();
+        Entry entry = new Entry(f, now);
         Lookup l = new Lookup(transport == DnsTransport.TCP ? TransportProtocol.TCP : TransportProtocol.UDP, client,
-                ownEnd(listener, client), f);
+                ownEnd(listener, client), entry);
         if (!waiting.offer(l)) return UNKNOWN; // a burst of new clients: name what fits, never block the caller
-        cache.put(client, new Entry(f, now));
+        cache.put(client, entry);
         return f;
     }
 
@@ -206,16 +214,18 @@ final class ClientProcesses implements AutoCloseable {
             long started = cpu == null ? 0 : cpu.getCurrentThreadCpuTime();
             lookupStartedCpu = started;
             try {
-                p = attributor.attributeRedirected(l.protocol, l.client, l.listener);
+                ProcessAttributor.Found found = attributor.findRedirected(l.protocol, l.client, l.listener);
+                l.entry.found = found; // before the future completes: current() reads it once the process is done
+                p = found.process();
             } catch (Exception | LinkageError e) {
                 log.debug("attribution of DNS client {} failed: {}", l.client, e.toString());
             } finally {
                 if (cpu != null) lookupsCpu += cpu.getCurrentThreadCpuTime() - started; // only this thread writes
                 lookupStartedCpu = -1;
-                l.result.complete(p);
+                l.result().complete(p);
             }
         }
-        for (Lookup l; (l = waiting.poll()) != null; ) l.result.complete(ProcessInfo.UNKNOWN);
+        for (Lookup l; (l = waiting.poll()) != null; ) l.result().complete(ProcessInfo.UNKNOWN);
     }
 
     /**
@@ -251,7 +261,7 @@ final class ClientProcesses implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            for (Lookup l; (l = waiting.poll()) != null; ) l.result.complete(ProcessInfo.UNKNOWN);
+            for (Lookup l; (l = waiting.poll()) != null; ) l.result().complete(ProcessInfo.UNKNOWN);
             attributor.close();
         }
     }

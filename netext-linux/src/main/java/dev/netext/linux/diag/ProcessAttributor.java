@@ -81,13 +81,38 @@ public final class ProcessAttributor implements AutoCloseable {
 
     private ProcessInfo attribute(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote,
                                   boolean byLocalEndToo) throws LinuxException {
+        return find(protocol, local, remote, byLocalEndToo).process();
+    }
+
+    /**
+     * A process found for a socket, and where it held it: fd {@code fd} of {@code pid} was socket {@code inode}
+     * ({@code fd} -1 when no process was found). {@link #stillHolds} tells whether it still is — what a cache of
+     * attributions by address needs, since another process may get the same address and port once this socket closes.
+     */
+    public record Found(ProcessInfo process, int pid, int fd, long inode) {
+        static final Found NONE = new Found(ProcessInfo.UNKNOWN, -1, -1, 0);
+    }
+
+    /** As {@link #attributeRedirected}, with where the socket was found. */
+    public Found findRedirected(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote)
+            throws LinuxException {
+        return find(protocol, local, remote, true);
+    }
+
+    /** Whether the process {@code f} found still holds that socket (one {@code readlink}); false when none was found. */
+    public boolean stillHolds(Found f) {
+        return f.fd() >= 0 && index.holds(f.pid(), f.fd(), f.inode());
+    }
+
+    private Found find(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote,
+                       boolean byLocalEndToo) throws LinuxException {
         lookups.incrementAndGet();
         Optional<SocketOwner> found = diag.lookup(protocol, local, remote);
         if (found.isEmpty() && byLocalEndToo) {
             found = diag.lookupLocal(protocol, local);
             if (found.isPresent()) byLocalEnd.incrementAndGet();
         }
-        return attributeOwner(found);
+        return findOwner(found);
     }
 
     /** Remembered socket fds a {@link #attributeQuickly} tries at most. */
@@ -117,11 +142,15 @@ public final class ProcessAttributor implements AutoCloseable {
     }
 
     private ProcessInfo attributeOwner(Optional<SocketOwner> found) {
-        if (found.isEmpty()) return ProcessInfo.UNKNOWN;
+        return findOwner(found).process();
+    }
+
+    private Found findOwner(Optional<SocketOwner> found) {
+        if (found.isEmpty()) return Found.NONE;
         SocketOwner owner = found.get();
-        if (!owner.hasInode()) return ProcessInfo.UNKNOWN; // TIME_WAIT: the uid field is not the owner's
+        if (!owner.hasInode()) return Found.NONE; // TIME_WAIT: the uid field is not the owner's
         sockets.incrementAndGet();
-        ProcessInfo socketOnly = ProcessInfo.builder().uid(owner.uid()).build();
+        Found socketOnly = new Found(ProcessInfo.builder().uid(owner.uid()).build(), -1, -1, owner.inode());
         int pid = index.pidOf(owner.inode(), owner.uid());
         if (pid <= 0) return socketOnly;
         int fd = index.fdOf(owner.inode(), pid);
@@ -129,7 +158,7 @@ public final class ProcessAttributor implements AutoCloseable {
         if (fd < 0 || !index.holds(pid, fd, owner.inode())) return socketOnly; // exited or reused meanwhile
         processes.incrementAndGet();
         ProcessInfo info = b.build();
-        return info.uid().isPresent() ? info : b.uid(owner.uid()).build();
+        return new Found(info.uid().isPresent() ? info : b.uid(owner.uid()).build(), pid, fd, owner.inode());
     }
 
     /** Attribution calls so far. */
