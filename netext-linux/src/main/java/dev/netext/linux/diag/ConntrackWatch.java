@@ -42,7 +42,7 @@ public final class ConntrackWatch {
         Map<ConntrackTable.Tuple, ConntrackTable.Entry> read() throws IOException;
     }
 
-    /** The running sweeps of this process, by namespace (inode and cookie: an inode alone is reused). */
+    /** The running sweeps of this process, by namespace ({@link NetworkNamespace#currentKey}). */
     private static final Map<String, ConntrackWatch> BY_NAMESPACE = new HashMap<>();
 
     private final String namespace;
@@ -65,7 +65,7 @@ public final class ConntrackWatch {
      * when none runs). {@code whose}: the flows the consumer follows, as the warning of a missing table names them.
      */
     public static Membership join(String whose, Consumer consumer) throws IOException {
-        String namespace = NetworkNamespace.currentInode() + ":" + NetworkNamespace.currentCookie();
+        String namespace = NetworkNamespace.currentKey();
         return join(namespace, whose, consumer, ConntrackTable::read, INTERVAL);
     }
 

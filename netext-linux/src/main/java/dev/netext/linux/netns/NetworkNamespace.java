@@ -233,6 +233,15 @@ public final class NetworkNamespace {
     }
 
     /**
+     * The calling thread's network namespace as a key for state a process keeps per namespace: its inode and its
+     * cookie — the inode alone goes to a new namespace once the old one is freed, and the cookie is 0 on a kernel
+     * before 5.14, so neither alone tells the namespaces of one process's life apart everywhere.
+     */
+    public static String currentKey() throws IOException {
+        return currentInode() + ":" + currentCookie();
+    }
+
+    /**
      * The kernel's cookie for the calling thread's network namespace ({@code SO_NETNS_COOKIE} on a socket opened
      * here), or 0 if this kernel cannot tell (before 5.14). Unlike the inode, which the kernel hands to a new
      * namespace once the old one is freed, a cookie is never reused during a boot: it tells "the same namespace"

@@ -61,7 +61,7 @@ public final class SysctlOverride implements AutoCloseable {
      * a holder here set another value.
      */
     public static Optional<SysctlOverride> set(StateLedger ledger, String name, String value) throws IOException {
-        Held key = new Held(NetworkNamespace.currentInode() + ":" + NetworkNamespace.currentCookie(), name);
+        Held key = new Held(NetworkNamespace.currentKey(), name);
         synchronized (HELD) {
             Holders h = HELD.get(key);
             if (h != null) {
