@@ -6,9 +6,8 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
-import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,8 +18,8 @@ import java.util.function.Consumer;
  * A list file kept current: the loaded {@link BlockList} sits in one volatile field that a reload replaces whole, so a
  * query reads either the old list or the new one and never waits or drops. One daemon thread polls every watched
  * file's size, modification time and inode each {@link #POLL_MILLIS} ms (an edit in place, an append and an atomic
- * rename all change one of them) and reloads a changed file off the query path; a reload that fails (unreadable,
- * vanished) keeps the old list and reports it.
+ * rename all change one of them) and reloads a changed file off the query path once the change has settled ({@link
+ * #pollOnce}); a reload that fails (unreadable, vanished) keeps the old list and reports it.
  *
  * <p>A replaced list's memory (its names' table is off the heap, {@link DomainSet}) is unmapped by the poller
  * {@link #GRACE_NANOS} after the swap, when no lookup can still be reading it; should one be (a thread paused for that
@@ -32,7 +31,7 @@ import java.util.function.Consumer;
  * file share one loaded copy ({@link #open} returns the live one).
  */
 public final class WatchedList implements AutoCloseable {
-    /** How often files are looked at: a change is in effect within this plus the reload time (goal: 5 s). */
+    /** How often files are looked at: a change is in effect within two of these plus the reload time (goal: 5 s). */
     public static final long POLL_MILLIS = 1000;
 
     /** How long a replaced list stays mapped: lookups take microseconds, so any reader of it has long finished. */
@@ -45,12 +44,13 @@ public final class WatchedList implements AutoCloseable {
     private final Path file;
     private final Consumer<String> report;
     private volatile BlockList current;
-    private Object stamp; // poller thread only
+    private Stamp stamp; // the loaded version; guarded by this
+    private Stamp seen;  // a newer version seen once, not loaded yet; guarded by this
     private final ArrayDeque<Replaced> replaced = new ArrayDeque<>(); // lists to unmap; guarded by itself
 
     private record Replaced(BlockList list, long atNanos) {}
 
-    private WatchedList(String name, Path file, Consumer<String> report, BlockList first, Object stamp) {
+    private WatchedList(String name, Path file, Consumer<String> report, BlockList first, Stamp stamp) {
         this.name = name;
         this.file = file;
         this.report = report;
@@ -67,14 +67,19 @@ public final class WatchedList implements AutoCloseable {
             WatchedList live = ref.get();
             if (live != null && live.name.equals(name) && live.file.equals(file)) return live;
         }
-        Object stamp = stamp(file);
-        long t0 = System.nanoTime();
-        BlockList first = BlockList.load(name, file);
-        report.accept("list " + first.describe() + " loaded in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        WatchedList w = new WatchedList(name, file, report, first, stamp);
+        WatchedList w = openUnpolled(name, file, report);
         WATCHED.add(new WeakReference<>(w));
         startPoller();
         return w;
+    }
+
+    /** Loads {@code file} now; it is reloaded only when {@link #pollOnce} is called (tests: no poller racing them). */
+    static WatchedList openUnpolled(String name, Path file, Consumer<String> report) throws IOException {
+        Stamp stamp = Stamp.of(file);
+        long t0 = System.nanoTime();
+        BlockList first = BlockList.load(name, file);
+        report.accept("list " + first.describe() + " loaded in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        return new WatchedList(name, file, report, first, stamp);
     }
 
     /** A list that never changes (tests, benchmarks). */
@@ -135,20 +140,29 @@ public final class WatchedList implements AutoCloseable {
 
     /**
      * Unmaps the lists replaced at least {@link #GRACE_NANOS} ago, then reloads the file if it changed since the last
-     * load; on failure keeps the old list. Returns whether it reloaded.
+     * load and the change has settled — this look finds the file as the previous one did — so that a file being
+     * written in place (a download, an editor without atomic save) is not loaded half-written, which would let
+     * through, until the next load, every name it had yet to get. The file's age cannot tell that: {@code stat} during
+     * an {@code O_TRUNC} of an old file can see the new size with the old modification time (seen on ext4 here).
      */
-    boolean pollOnce() {
+    synchronized boolean pollOnce() {
         closeReplaced(System.nanoTime());
-        Object now;
+        Stamp now;
         try {
-            now = stamp(file);
+            now = Stamp.of(file);
         } catch (IOException e) {
             if (stamp != null) report.accept("list " + name + " (" + file + "): cannot be read (" + e + "); keeping the "
                     + current.report().names() + " names loaded before");
             stamp = null;
+            seen = null;
             return false;
         }
-        if (Objects.equals(now, stamp)) return false;
+        if (now.equals(stamp)) return false;
+        if (!now.equals(seen)) {
+            seen = now; // perhaps still being written: loaded once it stays the same for a poll
+            return false;
+        }
+        seen = null;
         long t0 = System.nanoTime();
         try {
             BlockList next = BlockList.load(name, file);
@@ -166,9 +180,12 @@ public final class WatchedList implements AutoCloseable {
         }
     }
 
-    private static Object stamp(Path file) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-        return List.of(a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()));
+    /** What tells one version of a file from another: an edit in place, an append and a rename each change one. */
+    private record Stamp(long size, FileTime modified, String key) {
+        static Stamp of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Stamp(a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()));
+        }
     }
 
     /** Closes the lists replaced at least {@link #GRACE_NANOS} before {@code nowNanos}. Returns how many are left. */
