@@ -112,6 +112,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 throw new UserError("--otlp-endpoint: " + e.getMessage());
             }
         }
+        Signals.Stop stop = Signals.stopOnSignal(); // taken before the control socket listens: a client may stop us then
         Daemon daemon;
         try {
             daemon = Daemon.start(config);
@@ -120,7 +121,7 @@ public final class DaemonCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        Signals.onTerminate(daemon::close);
+        stop.then(daemon::close);
         Thread hook = Thread.ofPlatform().unstarted(daemon::close);
         Runtime.getRuntime().addShutdownHook(hook);
         // The JVM leaves a signal alone that was ignored when it started (nohup does that to SIGHUP): say so, or a

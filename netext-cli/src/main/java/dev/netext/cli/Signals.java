@@ -1,6 +1,8 @@
 package dev.netext.cli;
 
 import sun.misc.Signal;
+
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,5 +21,44 @@ final class Signals {
                 if (once.compareAndSet(false, true)) Thread.ofPlatform().name("netext-stop").start(stop);
             });
         }
+    }
+
+    /**
+     * Takes SIGINT and SIGTERM from now on, before anything is started: a command that prints a line when it is ready
+     * may be stopped right after that line (a test, a supervisor), so the signal must already be ours by then. What
+     * to do about it is given later ({@link Stop#then}) or waited for ({@link Stop#await}); a signal that came first is
+     * kept until then.
+     */
+    static Stop stopOnSignal() {
+        Stop stop = new Stop();
+        onTerminate(stop::request);
+        return stop;
+    }
+
+    /** A stop asked for by a signal. */
+    static final class Stop {
+        private final CountDownLatch asked = new CountDownLatch(1);
+        private Runnable action; // guarded by this
+
+        void request() {
+            Runnable run;
+            synchronized (this) {
+                asked.countDown();
+                run = action;
+            }
+            if (run != null) run.run();
+        }
+
+        /** Runs {@code action} on the signal's thread when a stop is asked for, or now (on a fresh thread) if it was. */
+        void then(Runnable action) {
+            synchronized (this) {
+                this.action = action;
+                if (asked.getCount() != 0) return;
+            }
+            Thread.ofPlatform().name("netext-stop").start(action);
+        }
+
+        /** Waits for the signal. */
+        void await() throws InterruptedException { asked.await(); }
     }
 }

@@ -89,6 +89,7 @@ public final class UpCommand implements Callable<Integer> {
         if (profile.tunnel().isEmpty() && profile.dns().isEmpty() && profile.packetFilter().isEmpty()
                 && !profile.interceptsFlows())
             throw new UserError(profileFile + ": nothing to run (the profile has no tunnel, dns, filter, proxies or packet-filter section)");
+        Signals.Stop stop = Signals.stopOnSignal(); // before the first "ready" line: whoever waits for it may stop us
         DnsProxyServer dns = profile.dns().isPresent() ? startDns(profile, out) : null;
         PacketFilterEngine filter = null;
         FlowEngine flows = null;
@@ -97,8 +98,8 @@ public final class UpCommand implements Callable<Integer> {
             // A packet filter starts before the tunnel and stops after it, so the tunnel's traffic is filtered from
             // its first packet.
             if (profile.packetFilter().isPresent()) filter = startPacketFilter(profile, out);
-            if (profile.tunnel().isEmpty()) return runWithoutTunnel(out, profile.name(), dns, filter);
-            return runTunnel(out, resolver, profile, profile.tunnel().get(), dns, filter);
+            if (profile.tunnel().isEmpty()) return runWithoutTunnel(out, profile.name(), dns, filter, stop);
+            return runTunnel(out, resolver, profile, profile.tunnel().get(), dns, filter, stop);
         } finally {
             if (flows != null) {
                 flows.close();
@@ -179,11 +180,11 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     /** DNS and/or a packet filter without a tunnel: runs until a signal, or until the filter fails. */
-    private Integer runWithoutTunnel(PrintStream out, String name, DnsProxyServer dns, PacketFilterEngine filter)
-            throws InterruptedException {
+    private Integer runWithoutTunnel(PrintStream out, String name, DnsProxyServer dns, PacketFilterEngine filter,
+                                     Signals.Stop stop) throws InterruptedException {
         if (filter == null) Preflight.requireNothing(); else Preflight.requireRootForFiltering();
         CountDownLatch stopped = new CountDownLatch(1);
-        Signals.onTerminate(stopped::countDown);
+        stop.then(stopped::countDown);
         if (filter != null) {
             Thread.ofPlatform().daemon().name("packet-filter-watch").start(() -> {
                 try {
@@ -213,15 +214,15 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     private Integer runTunnel(PrintStream out, ProviderResolver resolver, Profile profile, TunnelSection section,
-                              DnsProxyServer dns, PacketFilterEngine filter) throws Exception {
+                              DnsProxyServer dns, PacketFilterEngine filter, Signals.Stop stop) throws Exception {
         Preflight.requireNetAdmin();
         PacketTunnelProvider provider = resolver.resolve(section.provider(), profile.source()).create();
-        return runTunnel(out, profile, provider, dns, filter, startOptions);
+        return runTunnel(out, profile, provider, dns, filter, startOptions, stop);
     }
 
     /** Launches {@code profile}'s tunnel with {@code provider} and runs it until SIGINT/SIGTERM or a failure. */
     static int runInForeground(Profile profile, PacketTunnelProvider provider) throws Exception {
-        return runTunnel(System.out, profile, provider, null, null, Map.of());
+        return runTunnel(System.out, profile, provider, null, null, Map.of(), Signals.stopOnSignal());
     }
 
     /**
@@ -229,7 +230,7 @@ public final class UpCommand implements Callable<Integer> {
      * profile gets the tunnel's DNS settings as rules while it is up.
      */
     private static int runTunnel(PrintStream out, Profile profile, PacketTunnelProvider provider, DnsProxyServer dns,
-                                 PacketFilterEngine filter, Map<String, String> startOptions) throws Exception {
+                                 PacketFilterEngine filter, Map<String, String> startOptions, Signals.Stop stop) throws Exception {
         TunnelSection section = profile.tunnel().orElseThrow();
 
         KillSwitch killSwitch = startKillSwitch(out, profile);
@@ -243,9 +244,9 @@ public final class UpCommand implements Callable<Integer> {
         printRecovered(out, "instance", tunnel.recovered());
         if (killSwitch == null) printRecovered(out, "kill switch", KillSwitch.recover(StateLedger.DEFAULT_DIR));
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
-        // fallback for any other way the JVM goes down. Installed before "connected" is printed: whoever
-        // waits for that line may stop us right after it (the default SIGTERM action would exit 143).
-        Signals.onTerminate(() -> tunnel.stop(StopReason.USER_INITIATED));
+        // fallback for any other way the JVM goes down. The signals were taken before anything started (a signal
+        // that came during the launch stops the tunnel now).
+        stop.then(() -> tunnel.stop(StopReason.USER_INITIATED));
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             tunnel.stop(StopReason.SHUTDOWN);
             if (killSwitch != null) killSwitch.close();
