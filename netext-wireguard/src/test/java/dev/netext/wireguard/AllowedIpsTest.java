@@ -6,9 +6,12 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -73,6 +76,47 @@ class AllowedIpsTest {
         assertThat(t.lookupSource(ByteBuffer.wrap(Packets.icmpEcho("fd00::1", "fd00::9", 1, 1)))).isSameAs(p2);
         assertThat(t.lookupDestination(ByteBuffer.wrap(new byte[] {0x45}))).isNull();
         assertThat(t.lookupDestination(ByteBuffer.wrap(new byte[40]))).isNull();
+    }
+
+    @Test
+    void readsAddressesWhateverTheBuffersByteOrder() {
+        AllowedIps t = new AllowedIps();
+        t.insert(IpPrefix.parse("10.0.0.0/8"), p1);
+        t.insert(IpPrefix.parse("10.128.0.0/9"), p2);
+        t.insert(IpPrefix.parse("fd00::/64"), p1);
+        t.insert(IpPrefix.parse("fd00::8000:0:0:0/65"), p2);
+        for (ByteOrder order : List.of(ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN)) {
+            ByteBuffer v4 = ByteBuffer.wrap(Packets.icmpEcho("10.0.0.1", "10.200.0.2", 1, 1)).order(order);
+            assertThat(t.lookupDestination(v4)).as(order.toString()).isSameAs(p2);
+            assertThat(t.lookupSource(v4)).as(order.toString()).isSameAs(p1);
+            ByteBuffer v6 = ByteBuffer.wrap(Packets.icmpEcho("fd00::1", "fd00::8000:0:0:1", 1, 1)).order(order);
+            assertThat(t.lookupDestination(v6)).as("bit 65, in the second word: " + order).isSameAs(p2);
+            assertThat(t.lookupSource(v6)).as(order.toString()).isSameAs(p1);
+        }
+    }
+
+    /** Lookups take no lock: one racing changes finds the owner before or after each change, never a torn state. */
+    @Test
+    void lookupsRacingChangesSeeOneOwnerOrTheOther() throws Exception {
+        AllowedIps t = new AllowedIps();
+        t.insert(IpPrefix.parse("0.0.0.0/0"), p1);
+        t.insert(IpPrefix.parse("10.1.0.0/16"), p2);
+        InetAddress inside = ip("10.1.2.3"), other = ip("192.0.2.1");
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<String> wrong = new AtomicReference<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                Peer a = t.lookup(inside), b = t.lookup(other);
+                if (a != p2 && a != p3 || b != p1) wrong.compareAndSet(null, a + " " + b);
+            }
+        });
+        for (int i = 0; i < 20_000; i++) {
+            t.insert(IpPrefix.parse("10.1.0.0/16"), i % 2 == 0 ? p3 : p2); // moves the prefix between peers
+            t.insert(IpPrefix.parse("10.1." + (i & 0xff) + ".0/24"), p2);   // grows the trie under the reader
+        }
+        done.set(true);
+        reader.join();
+        assertThat(wrong.get()).isNull();
     }
 
     @Test
