@@ -42,14 +42,14 @@ final class TcpCoalescer {
             if ((p.get(JAVA_BYTE, 0) & 0xf) != 5 || (p.get(JAVA_BYTE, 9) & 0xff) != GsoSplitter.IPPROTO_TCP) return -1;
             if ((GsoSplitter.u16(p, 6) & 0x3fff) != 0) return -1; // MF or a fragment offset
             if (GsoSplitter.u16(p, 2) != len) return -1;
-            if (GsoSplitter.fold(GsoSplitter.sum(p, 0, 20, 0)) != 0xffff) return -1;
+            if (GsoSplitter.fold(GsoSplitter.headerSum(p, 0, 20, 0)) != 0xffff) return -1;
             ipLen = 20;
-            pseudo = GsoSplitter.sum(p, 12, 8, 0);
+            pseudo = GsoSplitter.headerSum(p, 12, 8, 0);
         } else if (version == 6) {
             if (len < 60 || (p.get(JAVA_BYTE, 6) & 0xff) != GsoSplitter.IPPROTO_TCP) return -1;
             if (GsoSplitter.u16(p, 4) != len - 40) return -1;
             ipLen = 40;
-            pseudo = GsoSplitter.sum(p, 8, 32, 0);
+            pseudo = GsoSplitter.headerSum(p, 8, 32, 0);
         } else {
             return -1;
         }
@@ -118,11 +118,11 @@ final class TcpCoalescer {
         if (v4) {
             GsoSplitter.put16(header, 2, totalLen);
             GsoSplitter.put16(header, 10, 0);
-            GsoSplitter.put16(header, 10, ~GsoSplitter.fold(GsoSplitter.sum(header, 0, 20, 0)) & 0xffff);
-            pseudo = GsoSplitter.sum(header, 12, 8, 0);
+            GsoSplitter.put16(header, 10, ~GsoSplitter.fold(GsoSplitter.headerSum(header, 0, 20, 0)) & 0xffff);
+            pseudo = GsoSplitter.headerSum(header, 12, 8, 0);
         } else {
             GsoSplitter.put16(header, 4, totalLen - 40);
-            pseudo = GsoSplitter.sum(header, 8, 32, 0);
+            pseudo = GsoSplitter.headerSum(header, 8, 32, 0);
         }
         int flags = header.get(JAVA_BYTE, ipLen + 13) & 0xff;
         header.set(JAVA_BYTE, ipLen + 13, (byte) (psh ? flags | TCP_PSH : flags & ~TCP_PSH));

@@ -163,4 +163,23 @@ class GsoSplitterTest {
             }
         }
     }
+
+    @Test
+    void headerSumMatchesTheByteWiseSumForHeaderLengths() {
+        Random random = new Random(791);
+        byte[] bytes = new byte[128];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(bytes.length);
+            ByteBuffer b = m.asByteBuffer();
+            for (int round = 0; round < 2000; round++) {
+                random.nextBytes(bytes);
+                MemorySegment.copy(bytes, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+                int len = 2 * random.nextInt(31); // 0 to 60, even
+                int off = random.nextInt(60);
+                long initial = random.nextInt(1 << 20);
+                assertThat(~GsoSplitter.fold(GsoSplitter.headerSum(m, off, len, initial)) & 0xffff)
+                        .as("length %d at %d", len, off).isEqualTo(Packets.checksum(b, off, len, initial));
+            }
+        }
+    }
 }
