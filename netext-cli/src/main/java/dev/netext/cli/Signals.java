@@ -26,39 +26,58 @@ final class Signals {
     /**
      * Takes SIGINT and SIGTERM from now on, before anything is started: a command that prints a line when it is ready
      * may be stopped right after that line (a test, a supervisor), so the signal must already be ours by then. What
-     * to do about it is given later ({@link Stop#then}) or waited for ({@link Stop#await}); a signal that came first is
-     * kept until then.
+     * to do about it is given later ({@link Stop#then}); a signal that comes first waits up to {@link Stop#GRACE_MILLIS}
+     * for it, then ends the JVM as its default action would (a start that hangs still stops at Ctrl-C).
      */
     static Stop stopOnSignal() {
         Stop stop = new Stop();
-        onTerminate(stop::request);
+        var once = new AtomicBoolean();
+        for (String name : new String[]{"INT", "TERM"}) {
+            Signal.handle(new Signal(name), sig -> {
+                if (once.compareAndSet(false, true))
+                    Thread.ofPlatform().name("netext-stop").start(() -> stop.request(128 + sig.getNumber()));
+            });
+        }
         return stop;
     }
 
     /** A stop asked for by a signal. */
     static final class Stop {
+        /** How long a signal that came before {@link #then} waits for it. */
+        static final long GRACE_MILLIS = 2000;
         private final CountDownLatch asked = new CountDownLatch(1);
         private Runnable action; // guarded by this
 
-        void request() {
+        /**
+         * The signal: runs the action on this thread, once {@link #then} gave it (at most {@link #GRACE_MILLIS}
+         * later); without one by then, exits with {@code exitStatus} (the JVM's own 128 + signal, after its hooks).
+         */
+        void request(int exitStatus) {
             Runnable run;
             synchronized (this) {
                 asked.countDown();
+                long deadline = System.nanoTime() + GRACE_MILLIS * 1_000_000;
+                try {
+                    for (long left; action == null && (left = deadline - System.nanoTime()) > 0; )
+                        wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 run = action;
             }
-            if (run != null) run.run();
+            if (run == null) System.exit(exitStatus);
+            else run.run();
         }
 
-        /** Runs {@code action} on the signal's thread when a stop is asked for, or now (on a fresh thread) if it was. */
+        /** What a stop means, from now on; a signal that came already runs it at once. */
         void then(Runnable action) {
             synchronized (this) {
                 this.action = action;
-                if (asked.getCount() != 0) return;
+                notifyAll();
             }
-            Thread.ofPlatform().name("netext-stop").start(action);
         }
 
-        /** Waits for the signal. */
-        void await() throws InterruptedException { asked.await(); }
+        /** Whether a stop was asked for. */
+        boolean asked() { return asked.getCount() == 0; }
     }
 }

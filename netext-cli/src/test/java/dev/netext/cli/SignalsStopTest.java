@@ -14,23 +14,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SignalsStopTest {
     @Test
-    void aSignalBeforeTheActionIsGivenRunsItAtOnce() throws Exception {
+    void aSignalBeforeTheActionIsGivenWaitsForItAndRunsIt() throws Exception {
         Signals.Stop stop = new Signals.Stop();
-        stop.request(); // the signal, while the command is still starting
-        stop.await();   // does not block
         CountDownLatch ran = new CountDownLatch(1);
-        stop.then(ran::countDown);
+        Thread signal = Thread.ofPlatform().start(() -> stop.request(143)); // while the command is still starting
+        while (!stop.asked()) Thread.onSpinWait();
+        Thread.sleep(100);
+        stop.then(ran::countDown); // the command is ready: now it says what stopping means
         assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+        signal.join();
     }
 
     @Test
-    void anActionGivenFirstRunsAtTheSignalOnce() throws Exception {
+    void anActionGivenFirstRunsAtTheSignalOnce() {
         Signals.Stop stop = new Signals.Stop();
         AtomicInteger runs = new AtomicInteger();
         stop.then(runs::incrementAndGet);
         assertThat(runs).hasValue(0);
-        stop.request();
-        stop.await();
+        stop.request(143);
         assertThat(runs).hasValue(1);
+        assertThat(stop.asked()).isTrue();
     }
 }
