@@ -2,8 +2,8 @@ package dev.netext.cli;
 
 import sun.misc.Signal;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 
 /**
  * SIGINT and SIGTERM as a request to stop, not an abrupt exit: the JVM's default turns them into exit code 130/143
@@ -15,10 +15,19 @@ final class Signals {
 
     /** Runs {@code stop} on a fresh thread at the first SIGINT or SIGTERM; later signals are ignored. */
     static void onTerminate(Runnable stop) {
+        onFirstSignal(exitStatus -> stop.run());
+    }
+
+    /**
+     * Calls {@code first}, on a fresh thread, with the exit status the JVM would give the first SIGINT or SIGTERM (128
+     * + its number); later signals are ignored.
+     */
+    private static void onFirstSignal(IntConsumer first) {
         var once = new AtomicBoolean();
         for (String name : new String[]{"INT", "TERM"}) {
             Signal.handle(new Signal(name), sig -> {
-                if (once.compareAndSet(false, true)) Thread.ofPlatform().name("netext-stop").start(stop);
+                if (once.compareAndSet(false, true))
+                    Thread.ofPlatform().name("netext-stop").start(() -> first.accept(128 + sig.getNumber()));
             });
         }
     }
@@ -31,13 +40,7 @@ final class Signals {
      */
     static Stop stopOnSignal() {
         Stop stop = new Stop();
-        var once = new AtomicBoolean();
-        for (String name : new String[]{"INT", "TERM"}) {
-            Signal.handle(new Signal(name), sig -> {
-                if (once.compareAndSet(false, true))
-                    Thread.ofPlatform().name("netext-stop").start(() -> stop.request(128 + sig.getNumber()));
-            });
-        }
+        onFirstSignal(stop::request);
         return stop;
     }
 
@@ -45,7 +48,7 @@ final class Signals {
     static final class Stop {
         /** How long a signal that came before {@link #then} waits for it. */
         static final long GRACE_MILLIS = 2000;
-        private final CountDownLatch asked = new CountDownLatch(1);
+        private boolean asked;   // guarded by this
         private Runnable action; // guarded by this
 
         /**
@@ -55,7 +58,7 @@ final class Signals {
         void request(int exitStatus) {
             Runnable run;
             synchronized (this) {
-                asked.countDown();
+                asked = true;
                 long deadline = System.nanoTime() + GRACE_MILLIS * 1_000_000;
                 try {
                     for (long left; action == null && (left = deadline - System.nanoTime()) > 0; )
@@ -78,6 +81,6 @@ final class Signals {
         }
 
         /** Whether a stop was asked for. */
-        boolean asked() { return asked.getCount() == 0; }
+        synchronized boolean asked() { return asked; }
     }
 }

@@ -245,7 +245,7 @@ public final class UpCommand implements Callable<Integer> {
         if (killSwitch == null) printRecovered(out, "kill switch", KillSwitch.recover(StateLedger.DEFAULT_DIR));
         // SIGINT/SIGTERM end the run normally (exit 0, as systemd expects of a clean stop); the shutdown hook is the
         // fallback for any other way the JVM goes down. The signals were taken before anything started (a signal
-        // that came during the launch stops the tunnel now).
+        // that came during the launch, at most Stop.GRACE_MILLIS ago, stops the tunnel now).
         stop.then(() -> tunnel.stop(StopReason.USER_INITIATED));
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             tunnel.stop(StopReason.SHUTDOWN);
