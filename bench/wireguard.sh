@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # iperf3 (TCP) between two namespaces over a veth: bare veth, wireguard-go <-> wireguard-go, netext <-> wireguard-go
 # (both directions) and netext <-> netext, in one run; prints Gbit/s and the ratio to wireguard-go <-> wireguard-go.
-# Needs root, wireguard-go, wireguard-tools, iperf3. Options: --seconds 5 --rounds 3 --jvm-opt OPT (repeatable)
+# netext runs as a user starts it (bin/netext wg up: the wg role's JVM options and AOT cache; --plain-jvm: a JVM
+# with its defaults instead). Needs root, wireguard-go, wireguard-tools, iperf3.
+# Options: --seconds 5 --rounds 3 --cases go-go,nx-nx --jvm-opt OPT (repeatable, after the launcher's) --plain-jvm
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bin/netext --version >/dev/null # builds and trains first when stale: no build inside the timings
 exec bench/netext-bench wireguard "$@"

@@ -34,7 +34,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "0", converter = OptionRange.NonNegativeInt.class, description = "run length per measurement (packet-filter, flows and wireguard: iperf3, default 5; dns: dnsperf, default 10)") int seconds;
     @Option(names = "--java-opts", defaultValue = "-Xmx32m -XX:MaxDirectMemorySize=64m",
             description = "dns: JVM options for the netext under test; NAME=value words are its environment (MALLOC_ARENA_MAX=2)") String javaOpts;
-    @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs (repeatable)") List<String> jvmOptions = new ArrayList<>();
+    @Option(names = "--jvm-opt", description = "wireguard: extra option for netext's JVMs, after the launcher's own (repeatable)") List<String> jvmOptions = new ArrayList<>();
+    @Option(names = "--plain-jvm", description = "wireguard: netext's JVMs on this JVM's class path with the JVM's defaults (no role options, no AOT cache) instead of bin/netext") boolean plainJvm;
     @Option(names = "--veth-gro", description = "wireguard, flows (UDP part): GRO on the veth ends (as a NIC has it: UDP datagrams from a peer without GSO reach netext's UDP_GRO socket as trains)") boolean vethGro;
     @Option(names = "--udp-relay", defaultValue = "both", description = "flows (UDP part): the terminated path's relay reads GRO trains (gro), Netty's recvmmsg batches (batches, the relay before trains) or both in turns (both)") String udpRelay;
     @Option(names = "--udp-datagrams", converter = OptionRange.PositiveInt.class, defaultValue = "20000", description = "flows (UDP part): datagrams per probe") int udpDatagrams;
@@ -61,7 +62,8 @@ public final class BenchMain implements Callable<Integer> {
             }
             case "wireguard" -> {
                 Preflight.requireNetAdmin();
-                yield new WireGuardBench(System.out, seconds == 0 ? 5 : seconds, rounds, jvmOptions, cases, vethGro).run();
+                yield new WireGuardBench(System.out, seconds == 0 ? 5 : seconds, rounds, jvmOptions, cases, vethGro,
+                        plainJvm ? null : java.nio.file.Path.of("bin/netext").toAbsolutePath()).run();
             }
             case "flows" -> {
                 Preflight.requireRootForFiltering();

@@ -28,8 +28,10 @@ import java.util.regex.Pattern;
 /**
  * {@code bench/wireguard.sh}: iperf3 (TCP, one stream) between two namespaces joined by a veth, in one run:
  * over the bare veth, and through WireGuard with wireguard-go ↔ wireguard-go, netext ↔ wireguard-go and
- * netext ↔ netext. Each case gets a fresh lab; netext runs as {@code netext wg up} in child JVMs. Ratios are
- * against wireguard-go ↔ wireguard-go, the issue's yardstick.
+ * netext ↔ netext. Each case gets a fresh lab; netext runs as {@code bin/netext wg up} — the command a user starts,
+ * with the {@code wg} role's JVM options and AOT cache — or, with {@code --plain-jvm}, as a JVM with its defaults on
+ * this JVM's class path (the bench's figures before session 10). Ratios are against wireguard-go ↔ wireguard-go, the
+ * issue's yardstick.
  */
 public final class WireGuardBench {
     static final String A_OUT = "10.92.0.1", B_OUT = "10.92.0.2", A_IN = "10.202.0.1", B_IN = "10.202.0.2";
@@ -40,12 +42,17 @@ public final class WireGuardBench {
     private final List<String> jvmOptions;
     private final List<String> only;
     private final boolean vethGro;
+    /** The launcher that starts netext ({@code bin/netext}), or null: a plain JVM on this class path. */
+    private final Path launcher;
 
     /**
      * {@code only}: the keys of the cases to run (veth, go-go, nx-go, go-nx, nx-nx); empty runs all. {@code vethGro}:
-     * GRO on both veth ends (a veth has none by default; a NIC has).
+     * GRO on both veth ends (a veth has none by default; a NIC has). {@code launcher}: {@code bin/netext}, or null
+     * for a plain JVM; {@code jvmOptions} go after the launcher's own (NETEXT_JAVA_OPTS).
      */
-    public WireGuardBench(PrintStream out, int seconds, int rounds, List<String> jvmOptions, List<String> only, boolean vethGro) {
+    public WireGuardBench(PrintStream out, int seconds, int rounds, List<String> jvmOptions, List<String> only, boolean vethGro,
+                          Path launcher) {
+        this.launcher = launcher;
         this.out = out;
         this.seconds = seconds;
         this.rounds = rounds;
@@ -61,8 +68,10 @@ public final class WireGuardBench {
     public int run() throws Exception {
         Path tmp = Files.createTempDirectory("netext-wgbench");
         try {
-            out.printf(Locale.ROOT, "WireGuard bench: iperf3 TCP %d s, median of %d rounds, over veth between namespaces%s; JDK %s; %d cores%n",
+            out.printf(Locale.ROOT, "WireGuard bench: iperf3 TCP %d s, median of %d rounds after a 2 s warm-up, over veth between namespaces%s; JDK %s; %d cores%n",
                     seconds, rounds, vethGro ? " (GRO on)" : "", Runtime.version(), Runtime.getRuntime().availableProcessors());
+            out.printf(Locale.ROOT, "netext: %s%s%n", launcher == null ? "plain JVM (defaults, no AOT cache)" : launcher + " wg up (role options, AOT cache)",
+                    jvmOptions.isEmpty() ? "" : ", plus " + String.join(" ", jvmOptions));
             List<Case> cases = List.of(new Case("veth", "veth alone (no tunnel)", null, null),
                     new Case("go-go", "wireguard-go -> wireguard-go", Impl.GO, Impl.GO),
                     new Case("nx-go", "netext -> wireguard-go", Impl.NETEXT, Impl.GO),
@@ -118,7 +127,7 @@ public final class WireGuardBench {
                 sides.add(start(c.receiver(), b, kb, ka, B_IN, A_IN, A_OUT, tmp));
                 ExecResult ping = a.run(Duration.ofSeconds(20), "ping", "-c", "10", "-i", "0.5", "-W", "5", B_IN);
                 if (!ping.ok()) throw new IOException(c.label() + ": no ping through the tunnel:\n" + ping.output());
-                iperf(a, b, B_IN, 2); // warm-up (JIT, TCP)
+                iperf(a, b, B_IN, 2, "warm-up "); // JIT, TCP: the first seconds, shown, not counted
                 long sender0 = CpuTime.ticks(sides.get(0).pid()), receiver0 = CpuTime.ticks(sides.get(1).pid());
                 Map<String, Long> senderThreads0 = CpuTime.threadTicks(sides.get(0).pid());
                 Map<String, Long> receiverThreads0 = CpuTime.threadTicks(sides.get(1).pid());
@@ -180,7 +189,7 @@ public final class WireGuardBench {
 
     private double[] rounds(NetworkNamespace client, NetworkNamespace server, String address) throws Exception {
         double[] r = new double[rounds];
-        for (int i = 0; i < rounds; i++) r[i] = iperf(client, server, address, seconds);
+        for (int i = 0; i < rounds; i++) r[i] = iperf(client, server, address, seconds, "");
         return r;
     }
 
@@ -189,7 +198,7 @@ public final class WireGuardBench {
     private static final Pattern SENDER_RETR = Pattern.compile("Mbits/sec\\s+(\\d+)\\s+sender");
 
     /** Receiver-side Gbit/s of one iperf3 run from {@code client} to the server at {@code address}. */
-    private double iperf(NetworkNamespace client, NetworkNamespace server, String address, int seconds) throws Exception {
+    private double iperf(NetworkNamespace client, NetworkNamespace server, String address, int seconds, String label) throws Exception {
         Process s = server.exec("iperf3", "-s", "-1", "-p", "5301");
         try {
             ExecResult r = null;
@@ -202,7 +211,7 @@ public final class WireGuardBench {
             if (!r.ok() || !m.find()) throw new IOException("iperf3 to " + address + " failed:\n" + r.output());
             double gbps = Double.parseDouble(m.group(1)) / 1000;
             Matcher retr = SENDER_RETR.matcher(r.output());
-            if (retr.find()) out.printf(Locale.ROOT, "    %.3f Gbit/s, %s TCP retransmissions%n", gbps, retr.group(1));
+            out.printf(Locale.ROOT, "    %s%.3f Gbit/s, %s TCP retransmissions%n", label, gbps, retr.find() ? retr.group(1) : "?");
             return gbps;
         } finally {
             s.destroyForcibly();
@@ -245,8 +254,16 @@ public final class WireGuardBench {
         args.add("wg");
         args.add("up");
         args.add(conf.toString());
-        NetextProcess nx = jvmOptions.isEmpty() ? NetextProcess.start(ns, args.toArray(String[]::new))
-                : NetextProcess.startWithJvmOptions(ns, jvmOptions, args.toArray(String[]::new));
+        NetextProcess nx;
+        if (launcher != null) {
+            List<String> command = new ArrayList<>();
+            command.add(launcher.toString());
+            command.addAll(args);
+            nx = NetextProcess.startCommand(ns, command, jvmOptions.isEmpty() ? Map.of() : Map.of("NETEXT_JAVA_OPTS", String.join(" ", jvmOptions)));
+        } else {
+            nx = jvmOptions.isEmpty() ? NetextProcess.start(ns, args.toArray(String[]::new))
+                    : NetextProcess.startWithJvmOptions(ns, jvmOptions, args.toArray(String[]::new));
+        }
         try {
             nx.awaitConnected(Duration.ofSeconds(30));
         } catch (RuntimeException | InterruptedException e) {

@@ -57,6 +57,16 @@ public final class NetextProcess implements AutoCloseable {
         return new NetextProcess(pb.start());
     }
 
+    /**
+     * {@code command} (a launcher such as {@code bin/netext} and its arguments) in {@code ns} with {@code environment}
+     * added: netext as a user starts it, with the launcher's JVM options and AOT cache (benchmarks).
+     */
+    public static NetextProcess startCommand(NetworkNamespace ns, List<String> command, Map<String, String> environment) throws IOException {
+        ProcessBuilder pb = ns.command(command.toArray(String[]::new)).redirectErrorStream(true);
+        pb.environment().putAll(environment);
+        return new NetextProcess(pb.start());
+    }
+
     /** {@code netext up PROFILE} in {@code ns}. */
     public static NetextProcess up(NetworkNamespace ns, Path profile) throws IOException {
         return start(ns, "up", profile.toString());
