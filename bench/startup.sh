@@ -91,6 +91,8 @@ TMP=$(mktemp -d /tmp/netext-startup.XXXXXX)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # and whatever else still runs in the namespaces (an iperf3 server outlived a run once): nothing outlives them
+  for ns in "$A" "$B"; do for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done; done
   sleep 0.5
   ip netns del "$A" 2>/dev/null || true
   ip netns del "$B" 2>/dev/null || true

@@ -6,5 +6,8 @@
 # Options: --seconds 5 --rounds 3 --cases go-go,nx-nx --jvm-opt OPT (repeatable, after the launcher's) --plain-jvm
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin/netext --version >/dev/null # builds and trains first when stale: no build inside the timings
+# build both first when stale, the bench (whose build repackages netext's jars) before the launcher's training: no
+# build and no training inside the timings
+bench/netext-bench --version >/dev/null
+bin/netext --version >/dev/null
 exec bench/netext-bench wireguard "$@"

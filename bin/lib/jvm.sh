@@ -36,7 +36,7 @@ netext_role() {
   echo "$_nx_role"
 }
 
-# What the long-running roles (up, wg, dns, daemon) add: the JIT's thresholds ×4, so start-up's code stays
+# What the long-running roles (up, dns, daemon; not wg, below) add: the JIT's thresholds ×4, so start-up's code stays
 # interpreted or in C1 and the compilers leave the main thread its core (2 cores, quiet, role caches: first DNS answer
 # 608 -> 510 ms, first pong ping 572 -> 518 ms, 880 -> 615 CPU ms; hot paths reach C2 a fraction of a second later:
 # wg up's first 5 s 0.61 -> 0.64 Gbit/s, cached DNS answers per CPU-second within 3 %). docs/PERFORMANCE.md.
@@ -50,8 +50,13 @@ netext_set_role_options() {
     # the system every 2 s (malloc_trim). (Netty 4.2's default allocator is the adaptive one: the pooled allocator's
     # io.netty.allocator.num*Arenas would change nothing.)
     up) _nx_role_options="$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
-    # the packet path allocates nothing per packet; the heap only holds peers and timers
-    wg) _nx_role_options="$NETEXT_JVM_LONG_RUNNING -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
+    # the packet path allocates nothing per packet; the heap only holds peers and timers. A tunnel's job is
+    # throughput, so its C2 code is the JIT's own, not start-up's: the JIT's default thresholds (not ×4: warm Gbit/s
+    # +14-17 %, MB per CPU-s +26 %) and no replay of the cache's training profiles (the cache still gives the classes;
+    # C2 code compiled early from the training's profiles cost the sender's TUN thread 0.4-0.9 µs a packet, ~15 % of
+    # netext <-> netext); for ~30-100 ms more to the first ping and ~10 MiB more RSS under load.
+    # docs/PERFORMANCE.md ("Session 10: the wg role's JIT").
+    wg) _nx_role_options="-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining -XX:TrimNativeHeapInterval=2000 -Xms8m -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m" ;;
     # cached answers live off-heap (--cache-bytes): the heap holds only queries in flight and the cache's index, so
     # the old generation is kept 10-20 % above what is live (what a burst of new names made Serial grow it to goes
     # back after a collection) and the young one small: 128 -> 116 MiB RSS at 100k names, the same answers per CPU-second
