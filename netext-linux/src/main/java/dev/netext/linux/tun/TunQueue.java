@@ -90,6 +90,9 @@ public final class TunQueue {
     private final MemorySegment mergedWriteHeader;
     private final MemorySegment mergedHeaders;
     private final AtomicLong mergedWrites = new AtomicLong();
+    /** Pure ACKs a later ACK of the same batch superseded ({@link AckThinning}), written by the single writer. */
+    private final AtomicLong thinnedAcks = new AtomicLong();
+    private final AckThinning ackThinning = new AckThinning();
 
     TunQueue(TunDevice device, int index, int fd, int eventFd, boolean vnetHdr, CloseGate gate, Arena arena) {
         this(device, index, fd, eventFd, vnetHdr, false, gate, arena);
@@ -298,13 +301,19 @@ public final class TunQueue {
      * to 0). A TUN write hands the packet to the kernel's receive path and normally never blocks; if the device does
      * report {@code EAGAIN}, the write waits up to {@value #WRITE_WAIT_MILLIS} ms for {@code POLLOUT} once, then
      * drops the packet rather than stalling the loop. Packets the kernel refuses ({@code EINVAL}: not IPv4/IPv6,
-     * {@code EIO}: device down, {@code EMSGSIZE}) are dropped too. Drops are counted in {@link #writeDrops()}.
+     * {@code EIO}: device down, {@code EMSGSIZE}) are dropped too. Drops are counted in {@link #writeDrops()}. A pure
+     * TCP ACK that a later one of the batch supersedes is not written ({@link AckThinning}: its length is set to 0,
+     * counted in {@link #thinnedAcks()}).
      *
      * @return the number of packets the kernel accepted, or -1 if the device is closed
      */
     public int writeBatch(PacketBatch batch) throws LinuxException {
         if (!gate.enter()) return -1;
         try {
+            if (AckThinning.ENABLED) {
+                int thinned = ackThinning.thin(batch);
+                if (thinned > 0) thinnedAcks.addAndGet(thinned);
+            }
             if (offload) return writeMerged(batch);
             int written = 0;
             for (int i = 0, count = batch.count(); i < count; i++) {
@@ -325,6 +334,9 @@ public final class TunQueue {
             gate.exit();
         }
     }
+
+    /** Pure TCP ACKs not written because a later ACK of the same batch acknowledged more ({@link AckThinning}). */
+    public long thinnedAcks() { return thinnedAcks.get(); }
 
     /** Super-packets this queue wrote, each standing for several TCP segments of the batch. */
     public long mergedWrites() { return mergedWrites.get(); }

@@ -203,6 +203,40 @@ class TunDeviceTest {
         assertThat(ns.run("ip", "link", "show", "dev", tun.name()).ok()).isFalse();
     }
 
+    /**
+     * Pure ACKs a later one of the same batch supersedes never reach the kernel (the device's own receive counter),
+     * duplicate ACKs all do — with and without offloads (both write paths).
+     */
+    @ParameterizedTest(name = "offload={0}")
+    @ValueSource(booleans = {false, true})
+    void supersededAcksAreNotWrittenDuplicateAcksAre(boolean offload) throws Exception {
+        NetworkNamespace ns = lab.namespace(offload ? "acks-offload" : "acks");
+        try (TunDevice tun = ns.runInside(() -> TunDevice.open(TunOptions.defaults().withOffload(offload)))) {
+            up(ns, tun.name());
+            int peer = 0x0ac80002, local = 0x0ac80001;
+            PacketBatch batch = PacketBatch.allocate(8, 2048);
+            for (int ack : new int[] {1000, 2000, 3000}) {
+                batch.add(AckThinningTest.tcp(false, peer, local, 40000, ack, AckThinningTest.ACK, AckThinningTest.timestamps(ack), 0, 0));
+            }
+            long before = rxPackets(ns, tun.name());
+            assertThat(tun.queue(0).writeBatch(batch)).isEqualTo(1);
+            assertThat(tun.queue(0).thinnedAcks()).isEqualTo(2);
+            assertThat(rxPackets(ns, tun.name()) - before).isEqualTo(1);
+
+            batch.clear();
+            for (int i = 0; i < 3; i++) {
+                batch.add(AckThinningTest.tcp(false, peer, local, 40000, 3000, AckThinningTest.ACK, AckThinningTest.timestamps(i), 0, 0));
+            }
+            assertThat(tun.queue(0).writeBatch(batch)).isEqualTo(3);
+            assertThat(tun.queue(0).thinnedAcks()).isEqualTo(2);
+            assertThat(rxPackets(ns, tun.name()) - before).isEqualTo(4);
+        }
+    }
+
+    private static long rxPackets(NetworkNamespace ns, String dev) throws Exception {
+        return Long.parseLong(ns.run("cat", "/sys/class/net/" + dev + "/statistics/rx_packets").orThrow().output().trim());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static void up(NetworkNamespace ns, String dev) throws Exception {
