@@ -76,7 +76,6 @@ final class AckThinning {
             if ((p.get(JAVA_BYTE, 0) & 0xf) != 5 || (p.get(JAVA_BYTE, 9) & 0xff) != GsoSplitter.IPPROTO_TCP) return -1;
             if ((p.get(JAVA_BYTE, 1) & 3) == 3) return -1;                // CE: the congestion signal must reach TCP
             if ((GsoSplitter.u16(p, 6) & 0x3fff) != 0 || GsoSplitter.u16(p, 2) != len) return -1;
-            if (GsoSplitter.fold(GsoSplitter.headerSum(p, 0, 20, 0)) != 0xffff) return -1;
             ipLen = 20;
             pseudo = GsoSplitter.headerSum(p, 12, 8, 0);
         } else if (version == 6) {
@@ -98,6 +97,8 @@ final class AckThinning {
             if (kind != 8 || o + 10 > end || (p.get(JAVA_BYTE, o + 1) & 0xff) != 10) return -1; // only timestamps
             o += 10;
         }
+        // the checksums last: data segments, the most of a batch, left at the length check above
+        if (ipLen == 20 && GsoSplitter.fold(GsoSplitter.headerSum(p, 0, 20, 0)) != 0xffff) return -1;
         pseudo += GsoSplitter.IPPROTO_TCP + tcpLen;
         if (GsoSplitter.fold(GsoSplitter.headerSum(p, ipLen, tcpLen, pseudo)) != 0xffff) return -1;
         return ipLen;
