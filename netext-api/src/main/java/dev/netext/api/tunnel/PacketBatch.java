@@ -117,6 +117,15 @@ public final class PacketBatch {
         return segments[i].asSlice(0, lengths[i]);
     }
 
+    /**
+     * Native memory of slot {@code i}, the whole slot: no view is made (a hot path that must not allocate reads its
+     * first {@link #length(int)} bytes itself).
+     */
+    public MemorySegment slotSegment(int i) {
+        checkIndex(i);
+        return segments[i];
+    }
+
     /** Makes the next slot a packet of {@code length} bytes. */
     public void commit(int length) {
         if (count == slots.length) throw new IllegalStateException("batch is full");

@@ -31,6 +31,8 @@ final class AckThinning {
     /** Connections followed in one batch; ACKs of further ones are written as they are. */
     static final int FLOWS = 8;
     private static final int TCP_ACK_ONLY = 0x10;
+    /** The longest pure ACK: an IPv6 header and a TCP header with 40 bytes of options. */
+    static final int MAX_PURE_ACK = 40 + 60;
     private static final ValueLayout.OfInt BE_INT = JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final int[] slot = new int[FLOWS];
@@ -43,13 +45,13 @@ final class AckThinning {
         int flows = 0, thinned = 0;
         for (int i = count - 1; i >= 0; i--) {
             int len = batch.length(i);
-            if (len == 0) continue;
-            MemorySegment p = batch.segment(i);
+            if (len == 0 || len > MAX_PURE_ACK) continue;
+            MemorySegment p = batch.slotSegment(i); // no view per packet: the write path allocates nothing
             int ipLen = pureAckIpLength(p, len);
             if (ipLen < 0) continue;
             int ack = p.get(BE_INT, ipLen + 8);
             int f = 0;
-            while (f < flows && !sameConnection(batch.segment(slot[f]), p, ipLen)) f++;
+            while (f < flows && !sameConnection(batch.slotSegment(slot[f]), p, ipLen)) f++;
             if (f == flows) {
                 if (flows == FLOWS) continue;
                 flows++;
