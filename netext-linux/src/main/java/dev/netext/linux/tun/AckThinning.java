@@ -71,24 +71,10 @@ final class AckThinning {
     /** The IP header length of {@code p} if it is a pure ACK that may be thinned (see the class comment), else -1. */
     static int pureAckIpLength(MemorySegment p, int len) {
         if (len < 40) return -1;
-        int version = (p.get(JAVA_BYTE, 0) >> 4) & 0xf;
-        int ipLen;
-        long pseudo;
-        if (version == 4) {
-            if ((p.get(JAVA_BYTE, 0) & 0xf) != 5 || (p.get(JAVA_BYTE, 9) & 0xff) != GsoSplitter.IPPROTO_TCP) return -1;
-            if ((p.get(JAVA_BYTE, 1) & 3) == 3) return -1;                // CE: the congestion signal must reach TCP
-            if ((GsoSplitter.u16(p, 6) & 0x3fff) != 0 || GsoSplitter.u16(p, 2) != len) return -1;
-            ipLen = 20;
-            pseudo = GsoSplitter.headerSum(p, 12, 8, 0);
-        } else if (version == 6) {
-            if (len < 60 || (p.get(JAVA_BYTE, 6) & 0xff) != GsoSplitter.IPPROTO_TCP) return -1;
-            if (((p.get(JAVA_BYTE, 1) >> 4) & 3) == 3) return -1;
-            if (GsoSplitter.u16(p, 4) != len - 40) return -1;
-            ipLen = 40;
-            pseudo = GsoSplitter.headerSum(p, 8, 32, 0);
-        } else {
-            return -1;
-        }
+        int ipLen = GsoSplitter.tcpIpHeaderLength(p, len);
+        if (ipLen < 0) return -1;
+        int ecn = ipLen == 20 ? p.get(JAVA_BYTE, 1) & 3 : (p.get(JAVA_BYTE, 1) >> 4) & 3;
+        if (ecn == 3) return -1;                                            // CE: the congestion signal must reach TCP
         int tcpLen = ((p.get(JAVA_BYTE, ipLen + 12) >> 4) & 0xf) * 4;
         if (tcpLen < 20 || ipLen + tcpLen != len) return -1;                // a payload, or a bad offset
         if ((p.get(JAVA_BYTE, ipLen + 13) & 0xff) != TCP_ACK_ONLY) return -1;
@@ -101,7 +87,7 @@ final class AckThinning {
         }
         // the checksums last: data segments, the most of a batch, left at the length check above
         if (ipLen == 20 && GsoSplitter.fold(GsoSplitter.headerSum(p, 0, 20, 0)) != 0xffff) return -1;
-        pseudo += GsoSplitter.IPPROTO_TCP + tcpLen;
+        long pseudo = GsoSplitter.addressSum(p, ipLen) + GsoSplitter.IPPROTO_TCP + tcpLen;
         if (GsoSplitter.fold(GsoSplitter.headerSum(p, ipLen, tcpLen, pseudo)) != 0xffff) return -1;
         return ipLen;
     }

@@ -39,6 +39,26 @@ final class GsoSplitter {
 
     static int u16(MemorySegment m, long off) { return m.get(BE_SHORT, off) & 0xffff; }
 
+    /**
+     * The IP header length of {@code p} ({@code len} bytes, at least 40) if it carries TCP in an IPv4 header without
+     * options and not a fragment, or in an IPv6 header with TCP as the next header, its length field matching
+     * {@code len}; else -1. Checksums are the caller's (the write-side merge and ACK thinning check them).
+     */
+    static int tcpIpHeaderLength(MemorySegment p, int len) {
+        int version = (p.get(JAVA_BYTE, 0) >> 4) & 0xf;
+        if (version == 4) {
+            if ((p.get(JAVA_BYTE, 0) & 0xf) != 5 || (p.get(JAVA_BYTE, 9) & 0xff) != IPPROTO_TCP) return -1;
+            return (u16(p, 6) & 0x3fff) != 0 || u16(p, 2) != len ? -1 : 20; // MF or a fragment offset
+        }
+        if (version == 6) return len < 60 || (p.get(JAVA_BYTE, 6) & 0xff) != IPPROTO_TCP || u16(p, 4) != len - 40 ? -1 : 40;
+        return -1;
+    }
+
+    /** The sum (unfolded) of the addresses a TCP checksum's pseudo-header holds, for an IP header of {@code ipLen}. */
+    static long addressSum(MemorySegment p, int ipLen) {
+        return ipLen == 20 ? headerSum(p, 12, 8, 0) : headerSum(p, 8, 32, 0);
+    }
+
     static void put16(MemorySegment m, long off, int v) { m.set(BE_SHORT, off, (short) v); }
 
     /**

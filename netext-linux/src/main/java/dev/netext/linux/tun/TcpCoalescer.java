@@ -35,24 +35,10 @@ final class TcpCoalescer {
      */
     static int eligible(MemorySegment p, int len) {
         if (len < 40) return -1;
-        int version = (p.get(JAVA_BYTE, 0) >> 4) & 0xf;
-        int ipLen;
-        long pseudo;
-        if (version == 4) {
-            if ((p.get(JAVA_BYTE, 0) & 0xf) != 5 || (p.get(JAVA_BYTE, 9) & 0xff) != GsoSplitter.IPPROTO_TCP) return -1;
-            if ((GsoSplitter.u16(p, 6) & 0x3fff) != 0) return -1; // MF or a fragment offset
-            if (GsoSplitter.u16(p, 2) != len) return -1;
-            if (GsoSplitter.fold(GsoSplitter.headerSum(p, 0, 20, 0)) != 0xffff) return -1;
-            ipLen = 20;
-            pseudo = GsoSplitter.headerSum(p, 12, 8, 0);
-        } else if (version == 6) {
-            if (len < 60 || (p.get(JAVA_BYTE, 6) & 0xff) != GsoSplitter.IPPROTO_TCP) return -1;
-            if (GsoSplitter.u16(p, 4) != len - 40) return -1;
-            ipLen = 40;
-            pseudo = GsoSplitter.headerSum(p, 8, 32, 0);
-        } else {
-            return -1;
-        }
+        int ipLen = GsoSplitter.tcpIpHeaderLength(p, len);
+        if (ipLen < 0) return -1;
+        if (ipLen == 20 && GsoSplitter.fold(GsoSplitter.headerSum(p, 0, 20, 0)) != 0xffff) return -1;
+        long pseudo = GsoSplitter.addressSum(p, ipLen);
         int tcpLen = ((p.get(JAVA_BYTE, ipLen + 12) >> 4) & 0xf) * 4;
         if (tcpLen < 20 || ipLen + tcpLen >= len) return -1; // no payload: nothing to merge
         int flags = p.get(JAVA_BYTE, ipLen + 13) & 0xff;
