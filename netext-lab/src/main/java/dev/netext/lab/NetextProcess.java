@@ -33,19 +33,14 @@ public final class NetextProcess implements AutoCloseable {
 
     /** Starts {@code netext ARGS…} in {@code ns}. */
     public static NetextProcess start(NetworkNamespace ns, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(javaCommand());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = ns.command(cmd.toArray(String[]::new)).redirectErrorStream(true);
-        return new NetextProcess(pb.start());
+        return start(ns, Map.of(), args);
     }
 
     /** {@code netext ARGS…} in {@code ns} with {@code environment} added (a private D-Bus system bus, say). */
     public static NetextProcess start(NetworkNamespace ns, Map<String, String> environment, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = ns.command(cmd.toArray(String[]::new)).redirectErrorStream(true);
-        pb.environment().putAll(environment);
-        return new NetextProcess(pb.start());
+        return startCommand(ns, cmd, environment);
     }
 
     /** {@code netext ARGS…} in {@code ns}, its JVM started with extra {@code jvmOptions} (benchmarks compare flags). */
@@ -53,13 +48,13 @@ public final class NetextProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(1, jvmOptions);
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = ns.command(cmd.toArray(String[]::new)).redirectErrorStream(true);
-        return new NetextProcess(pb.start());
+        return startCommand(ns, cmd, Map.of());
     }
 
     /**
-     * {@code command} (a launcher such as {@code bin/netext} and its arguments) in {@code ns} with {@code environment}
-     * added: netext as a user starts it, with the launcher's JVM options and AOT cache (benchmarks).
+     * {@code command} in {@code ns} with {@code environment} added: every start above, and a launcher such as
+     * {@code bin/netext} with its arguments — netext as a user starts it, with the launcher's JVM options and AOT
+     * cache (benchmarks).
      */
     public static NetextProcess startCommand(NetworkNamespace ns, List<String> command, Map<String, String> environment) throws IOException {
         ProcessBuilder pb = ns.command(command.toArray(String[]::new)).redirectErrorStream(true);
