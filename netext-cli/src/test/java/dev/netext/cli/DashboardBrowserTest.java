@@ -141,10 +141,8 @@ class DashboardBrowserTest {
 
     /** The flow id of the (only) prompt card on the page: its element id is {@code prompt-ID}. */
     private static String promptFlowId(HeadlessChromium browser) throws Exception {
-        for (String card : browser.find(".prompt")) {
-            String idAttr = browser.attribute(card, "id");
-            if (idAttr.startsWith("prompt-")) return idAttr.substring("prompt-".length());
-        }
+        String idAttr = browser.attributeOf(".prompt[id^='prompt-']", "id");
+        if (idAttr != null) return idAttr.substring("prompt-".length());
         throw new AssertionError("no prompt card on the page:\n" + browser.textOf("body"));
     }
 }

@@ -107,24 +107,60 @@ final class HeadlessChromium implements AutoCloseable {
         return ids;
     }
 
-    String text(String elementId) throws Exception {
+    private String text(String elementId) throws Exception {
         return call("GET", "/session/" + session + "/element/" + elementId + "/text", null).path("value").asText();
     }
 
-    String attribute(String elementId, String name) throws Exception {
+    private String attribute(String elementId, String name) throws Exception {
         return call("GET", "/session/" + session + "/element/" + elementId + "/attribute/" + name, null).path("value").asText();
     }
 
     /** The text of the first element matching {@code css}, or null. */
     String textOf(String css) throws Exception {
-        List<String> ids = find(css);
-        return ids.isEmpty() ? null : text(ids.getFirst());
+        return onFirst(css, this::text);
+    }
+
+    /** An attribute of the first element matching {@code css}, or null if nothing matches. */
+    String attributeOf(String css, String name) throws Exception {
+        return onFirst(css, id -> attribute(id, name));
     }
 
     void click(String css) throws Exception {
-        List<String> ids = find(css);
-        if (ids.isEmpty()) throw new AssertionError("nothing matches " + css);
-        call("POST", "/session/" + session + "/element/" + ids.getFirst() + "/click", ControlClient.mapper().createObjectNode());
+        String clicked = onFirst(css, id -> {
+            call("POST", "/session/" + session + "/element/" + id + "/click", ControlClient.mapper().createObjectNode());
+            return id;
+        });
+        if (clicked == null) throw new AssertionError("nothing matches " + css);
+    }
+
+    private interface ElementCall {
+        String apply(String elementId) throws Exception;
+    }
+
+    /**
+     * Applies a call to the first element matching {@code css} (null if none does). The dashboard re-renders its
+     * tables on every event, so an element found one request earlier may be gone when the call reaches it: then it is
+     * found again.
+     */
+    private String onFirst(String css, ElementCall action) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            List<String> ids = find(css);
+            if (ids.isEmpty()) return null;
+            try {
+                return action.apply(ids.getFirst());
+            } catch (StaleElement stale) {
+                if (attempt == STALE_RETRIES) throw stale;
+            }
+        }
+    }
+
+    private static final int STALE_RETRIES = 20;
+
+    /** WebDriver's "stale element reference": the element was removed from the page after it was found. */
+    static final class StaleElement extends IllegalStateException {
+        StaleElement(String message) {
+            super(message);
+        }
     }
 
     /** Waits until the first element matching {@code css} has a text satisfying {@code p}; returns it. */
@@ -134,7 +170,7 @@ final class HeadlessChromium implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             try {
                 last = textOf(css);
-            } catch (IllegalStateException stale) { // the page replaced the element between find and read
+            } catch (StaleElement stale) { // replaced on every try: the page is busy re-rendering
                 last = null;
             }
             if (last != null && p.test(last)) return last;
@@ -151,6 +187,8 @@ final class HeadlessChromium implements AutoCloseable {
         HttpRequest req = b.build();
         HttpResponse<String> r = ns.runInside(() -> http.send(req, HttpResponse.BodyHandlers.ofString()));
         JsonNode n = ControlClient.mapper().readTree(r.body());
+        if (r.statusCode() != 200 && n.path("value").path("error").asText().equals("stale element reference"))
+            throw new StaleElement("WebDriver " + method + " " + path + ": " + n.path("value").path("message").asText());
         if (r.statusCode() != 200) throw new IllegalStateException("WebDriver " + method + " " + path + ": " + r.statusCode() + " " + n.path("value"));
         return n;
     }
