@@ -26,6 +26,12 @@ public final class InetDiagH {
     public static final int NETLINK_SOCK_DIAG = 4;
     /** {@code nlmsg_type} of requests and replies carrying {@code inet_diag_req_v2} / {@code inet_diag_msg}. */
     public static final int SOCK_DIAG_BY_FAMILY = 20;
+    /**
+     * {@code SOCK_DESTROY}: the kernel aborts the one socket an {@code inet_diag_req_v2} names ({@code tcp_abort}:
+     * its owner's next call fails with {@code ECONNABORTED}, the peer gets a reset). Needs
+     * {@code CONFIG_INET_DIAG_DESTROY} and {@code CAP_NET_ADMIN}; what {@code ss -K} sends.
+     */
+    public static final int SOCK_DESTROY = 21;
 
     /** {@code INET_DIAG_NOCOOKIE}: {@code idiag_cookie} value meaning "do not check the cookie". */
     public static final int INET_DIAG_NOCOOKIE = ~0;

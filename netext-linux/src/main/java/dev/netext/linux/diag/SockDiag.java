@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.Optional;
 
 import static dev.netext.linux.diag.InetDiagH.*;
+import static dev.netext.linux.netlink.NetlinkH.NLM_F_ACK;
 import static dev.netext.linux.netlink.NetlinkH.NLM_F_DUMP;
 import static dev.netext.linux.netlink.NetlinkH.NLM_F_REQUEST;
 
@@ -72,6 +73,45 @@ public final class SockDiag implements AutoCloseable {
 
     private Optional<SocketOwner> lookup(TransportProtocol protocol, InetSocketAddress local, InetSocketAddress remote,
                                          boolean listenerToo) throws LinuxException {
+        NlMessageBuilder req = request(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, protocol, local, remote);
+        if (req == null) return Optional.empty(); // no socket has such a tuple
+        OneSocket answer = new OneSocket();
+        socket.request(req, "sock_diag lookup", TIMEOUT_MILLIS, answer);
+        boolean udp = protocol == TransportProtocol.UDP;
+        Optional<SocketOwner> owner = Optional.ofNullable(answer.found);
+        if (owner.isEmpty() || udp || listenerToo) return owner;
+        // inet_lookup falls back to a listener on the local port: that is not the flow's socket.
+        return owner.get().state() == TCP_LISTEN ? Optional.empty() : owner;
+    }
+
+    /**
+     * Aborts the connected TCP socket whose local end is {@code local} and remote end {@code remote}
+     * ({@code SOCK_DESTROY}): its owner's pending and next calls fail with {@code ECONNABORTED} at once, and the
+     * kernel resets the peer. How a judged connection is closed on its application when no packet of the application
+     * is on its way to carry the verdict (it waits for the server to speak). Returns false when there is no such
+     * socket (it closed meanwhile).
+     *
+     * @throws LinuxException {@code EOPNOTSUPP} on a kernel without {@code CONFIG_INET_DIAG_DESTROY}, {@code EPERM}
+     *                        without {@code CAP_NET_ADMIN}
+     */
+    public boolean destroy(InetSocketAddress local, InetSocketAddress remote) throws LinuxException {
+        NlMessageBuilder req = request(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, TransportProtocol.TCP, local, remote);
+        if (req == null) return false;
+        boolean[] none = new boolean[1];
+        socket.request(req, "sock_diag destroy", TIMEOUT_MILLIS, new NlReplies() {
+            @Override public boolean accept(NlMessage m) { return false; }
+
+            @Override public boolean meansNone(int errno) { return none[0] = errno == Errno.ENOENT; }
+        });
+        return !none[0];
+    }
+
+    /**
+     * The request naming one socket by its tuple (every state, no extensions, no cookie check), with the UDP
+     * swap; null when the two addresses cannot be one socket's (different families, not IPv4-mapped).
+     */
+    private static NlMessageBuilder request(int type, int flags, TransportProtocol protocol, InetSocketAddress local,
+                                            InetSocketAddress remote) {
         if (protocol != TransportProtocol.TCP && protocol != TransportProtocol.UDP)
             throw new IllegalArgumentException("protocol must be TCP or UDP, not " + protocol);
         byte[] localAddress = address(local.getAddress());
@@ -79,19 +119,13 @@ public final class SockDiag implements AutoCloseable {
         if (localAddress.length != remoteAddress.length) {
             localAddress = v4(local.getAddress());
             remoteAddress = v4(remote.getAddress());
-            if (localAddress == null || remoteAddress == null) return Optional.empty(); // no socket has such a tuple
+            if (localAddress == null || remoteAddress == null) return null;
         }
         int family = localAddress.length == 4 ? AF_INET : AF_INET6;
         boolean udp = protocol == TransportProtocol.UDP;
-        NlMessageBuilder req = request(family, udp ? IPPROTO_UDP : IPPROTO_TCP,
+        return request(type, flags, family, udp ? IPPROTO_UDP : IPPROTO_TCP,
                 udp ? remote.getPort() : local.getPort(), udp ? local.getPort() : remote.getPort(),
                 udp ? remoteAddress : localAddress, udp ? localAddress : remoteAddress);
-        OneSocket answer = new OneSocket();
-        socket.request(req, "sock_diag lookup", TIMEOUT_MILLIS, answer);
-        Optional<SocketOwner> owner = Optional.ofNullable(answer.found);
-        if (owner.isEmpty() || udp || listenerToo) return owner;
-        // inet_lookup falls back to a listener on the local port: that is not the flow's socket.
-        return owner.get().state() == TCP_LISTEN ? Optional.empty() : owner;
     }
 
     /**
@@ -177,8 +211,9 @@ public final class SockDiag implements AutoCloseable {
     }
 
     /** {@code inet_diag_req_v2} for one socket: every state, no extensions, no cookie check. */
-    static NlMessageBuilder request(int family, int protocol, int sport, int dport, byte[] src, byte[] dst) {
-        NlMessageBuilder b = new NlMessageBuilder(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST);
+    private static NlMessageBuilder request(int type, int flags, int family, int protocol, int sport, int dport,
+                                            byte[] src, byte[] dst) {
+        NlMessageBuilder b = new NlMessageBuilder(type, flags);
         b.u8(family).u8(protocol).u8(0).u8(0).u32(ALL_STATES);
         b.u8(sport >>> 8).u8(sport).u8(dport >>> 8).u8(dport); // __be16
         b.bytes(padded16(src)).bytes(padded16(dst));

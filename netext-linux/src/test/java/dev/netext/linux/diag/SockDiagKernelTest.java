@@ -198,6 +198,47 @@ class SockDiagKernelTest {
         });
     }
 
+    /**
+     * SOCK_DESTROY aborts exactly the named socket: a read blocked on it fails with ECONNABORTED, its peer is reset,
+     * another connection to the same server goes on; a second destroy finds nothing.
+     */
+    @Test
+    void destroyAbortsOneConnectedSocket() throws Exception {
+        for (String address : new String[] {"127.0.0.1", "fd00:d1a9::1"}) {
+            ns.runInside(() -> {
+                InetAddress a = InetAddress.getByName(address);
+                try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(a, 0));
+                     SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                     SocketChannel accepted = server.accept();
+                     SocketChannel other = SocketChannel.open(server.getLocalAddress());
+                     SocketChannel otherAccepted = server.accept();
+                     SockDiag diag = SockDiag.open()) {
+                    var reading = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return "read " + client.read(ByteBuffer.allocate(16));
+                        } catch (java.io.IOException e) {
+                            return e.getMessage();
+                        }
+                    });
+                    Thread.sleep(100); // the read is blocked in the kernel
+                    assertThat(diag.destroy(local(client), remote(client))).isTrue();
+                    assertThat(reading.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("Software caused connection abort");
+                    assertThat(diag.lookup(TransportProtocol.TCP, local(client), remote(client))).isEmpty();
+                    // the peer got the kernel's reset
+                    assertThat(org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                            () -> accepted.read(ByteBuffer.allocate(16))).getMessage()).isEqualTo("Connection reset");
+                    assertThat(diag.destroy(local(client), remote(client))).as("nothing left to destroy").isFalse();
+                    // the other connection is untouched
+                    other.write(ByteBuffer.wrap(new byte[] {42}));
+                    ByteBuffer got = ByteBuffer.allocate(1);
+                    otherAccepted.read(got);
+                    assertThat(got.get(0)).isEqualTo((byte) 42);
+                }
+                return null;
+            });
+        }
+    }
+
     @Test
     void misses() throws Exception {
         InetSocketAddress a = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 1);
