@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  *       own there); the fast path: the SYN leaves with the connection marked pending, so its next packets are
  *       queued too;</li>
  *   <li>the handshake's ACK passes at once (it carries nothing to judge: the server accepts the connection while the
- *       client's first bytes are judged, and a server that speaks first is not kept waiting for the peek timeout);
+ *       client's first bytes are judged); the server's packets are queued too while the flow is pending, and its
+ *       first bytes are held and decide the flow at once ({@link #reply}: a server that speaks first is not kept
+ *       waiting for the peek timeout, and its banner reaches the application only if the flow is allowed);
  *       the first segments are held and their bytes put in order (a ClientHello over several segments, out of order
  *       or retransmitted) and shown to the namer until the name is settled or the bound is reached: {@link FlowEngineConfig#peekMaxBytes}, {@link #MAX_HELD} packets, the peek timeout from the first
  *       packet after the SYN, the application's FIN;</li>
@@ -41,6 +43,8 @@ final class QueuedTcpFlow extends QueuedFlow {
     private int[] heldSeqEnds = new int[8]; // where each held packet's bytes end in the stream
     private int serverNext; // the first byte the server has not been let to see
     private boolean sawAfterSyn;
+    private boolean serverSpoke; // the server's first bytes (or FIN) arrived while the flow was named: held, deciding
+    private int serverSeq; // the sequence number of the first of them: where its client's stream stands
     private StreamPrefix prefix; // the client's first bytes, from the SYN on
 
     /**
@@ -134,13 +138,47 @@ final class QueuedTcpFlow extends QueuedFlow {
     }
 
     /**
+     * A packet from the server while the connection is pending ({@link VerdictSteering}'s {@code -IN} chain queues
+     * all but the SYN-ACK). Acknowledgements pass at once. The server's first bytes (or its FIN) are held like the
+     * client's, and end the naming: a server that speaks first (SMTP, FTP, a banner) is answered by its client only
+     * once it has read them, so no client bytes will name the flow; the decision comes now, with the name the flow
+     * has (the DNS map's, or the client's bytes so far), and the banner reaches the application only if allowed.
+     */
+    void reply(int packetId, int mark, int seq, int flags, int length) {
+        if (terminated || judged() || pipeline == null) { // queued before the verdict reached the connection's mark
+            queue.release(packetId, mark, judged() && !terminated ? verdictField : 0);
+            queue.flush();
+            return;
+        }
+        if ((flags & VerdictQueue.TCP_RST) != 0) { // the server refused or gave up: nothing is left to judge
+            queue.release(packetId, mark, 0);
+            releaseHeld(0);
+            close();
+            return;
+        }
+        if (length == 0 && (flags & VerdictQueue.TCP_FIN) == 0) {
+            queue.release(packetId, mark, 0); // an acknowledgement or a window update
+            queue.flush();
+            return;
+        }
+        hold(packetId, mark, serverNext);
+        if (!serverSpoke) serverSeq = seq;
+        serverSpoke = true;
+        if (!sawAfterSyn) { // the handshake's ACK is still on its way to the queue
+            sawAfterSyn = true;
+            if (handshakeTimer != null) handshakeTimer.cancel(false);
+        }
+        pipeline.decide(); // once: a later packet of either side finds the flow deciding
+    }
+
+    /**
      * While the name needs more bytes, every held packet but the newest passes: the application's kernel sends no
      * more while two of its segments are unsent (TCP small queues count a queued packet as one still in the device),
      * so holding them all would stall a ClientHello of three segments until the peek timeout. The newest one is held
      * back, and the verdict falls on it; what passed reached the server, which a drop resets ({@link TcpReset}).
      */
     private void passAllButNewest() {
-        if (held < 2) return;
+        if (held < 2 || serverSpoke) return; // a server's held bytes pass only with the verdict
         int last = held - 1;
         for (int i = 0; i < last; i++) {
             queue.release(heldIds[i], heldMarks[i], 0);
@@ -157,7 +195,13 @@ final class QueuedTcpFlow extends QueuedFlow {
 
     @Override
     protected void dropped() {
-        if (sawAfterSyn) queue.resetServer(client, remote, serverNext); // it may have an opened connection
+        if (sawAfterSyn) queue.reset(client, remote, serverNext); // it may have an opened connection
+        // a client waiting for its server to speak sends nothing the kernel's reject could answer: abort its socket
+        // (another host's: a reset from its server, at the first byte it has not received)
+        if (serverSpoke && verdictField == VerdictSteering.REJECTED) {
+            if (forwarded) queue.reset(remote, client, serverSeq);
+            else queue.abortApplication(client, remote);
+        }
         close();
     }
 

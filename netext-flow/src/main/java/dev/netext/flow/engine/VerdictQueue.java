@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fast path's queue: the thread that receives what {@link VerdictSteering} queues — SYNs of locally opened TCP
- * connections and the next packets of those being named, the first datagrams of locally opened UDP flows, and in
+ * connections and the next packets of those being named (both ways: the server's too), the first datagrams of locally opened UDP flows, and in
  * gateway mode the same of forwarded ones (queued in prerouting: {@link QueuedFlow#forwarded}) — and hands
  * each to its {@link QueuedTcpFlow} or {@link QueuedUdpFlow} on the flow's event loop; the flows give the verdicts
  * ({@link #release}). An allowed TCP flow ends when the kernel destroys its application's socket
@@ -214,6 +214,10 @@ final class VerdictQueue implements AutoCloseable {
             release(p.packetId(), p.mark(), 0); // only TCP and UDP are steered here; anything else passes as it came
             return;
         }
+        if (p.hook() == NfqueueH.NF_INET_LOCAL_IN || p.hook() == NfqueueH.NF_INET_FORWARD) { // -IN: a server's
+            handleReply(p, ip);
+            return;
+        }
         Key key = new Key(TransportProtocol.TCP, new InetSocketAddress(ip.sourceInetAddress(), tcp.sourcePort()),
                 new InetSocketAddress(ip.destinationInetAddress(), tcp.destinationPort()));
         int flags = tcp.flags();
@@ -238,6 +242,26 @@ final class VerdictQueue implements AutoCloseable {
         } else {
             // a connection marked pending whose flow this instance does not know (a crashed instance judged it)
             release(id, mark, failOpen ? VerdictSteering.ACCEPTED : VerdictSteering.REJECTED);
+        }
+    }
+
+    /**
+     * A packet from the server of a connection being named ({@link VerdictSteering}'s {@code -IN} chain): its flow is
+     * found by the reversed tuple. One this instance does not know passes (its client's packets carry the verdict).
+     */
+    private void handleReply(NfqPacket p, IpPacket ip) {
+        Key key = new Key(TransportProtocol.TCP, new InetSocketAddress(ip.destinationInetAddress(), tcp.destinationPort()),
+                new InetSocketAddress(ip.sourceInetAddress(), tcp.sourcePort()));
+        int dataOffset = tcp.offset() + tcp.headerLength();
+        int length = Math.max(0, ip.offset() + ip.packetLength() - dataOffset);
+        int id = p.packetId(), mark = p.mark(), seq = tcp.sequenceNumber(), flags = tcp.flags();
+        if (log.isDebugEnabled()) log.debug("queued reply {} -> {} flags {} seq {} {} bytes", key.remote(), key.client(),
+                Integer.toHexString(flags), Integer.toUnsignedString(seq), length);
+        if (flows.get(key) instanceof QueuedTcpFlow f) {
+            if (f.loop.inEventLoop()) f.reply(id, mark, seq, flags, length);
+            else f.loop.execute(() -> f.reply(id, mark, seq, flags, length));
+        } else {
+            release(id, mark, 0);
         }
     }
 
@@ -301,14 +325,31 @@ final class VerdictQueue implements AutoCloseable {
         }
     }
 
-    /** A reset from {@code client} to {@code server} ({@link TcpReset}), sent with netext's bypass mark. */
-    void resetServer(InetSocketAddress client, InetSocketAddress server, int seq) {
-        RawIpSocket raw = server.getAddress() instanceof Inet4Address ? rawV4 : rawV6;
+    /**
+     * A reset from {@code from} to {@code to} with sequence number {@code seq} ({@link TcpReset}), sent with netext's
+     * bypass mark: to a dropped connection's server from its client, or (gateway mode) to another host's client from
+     * its server.
+     */
+    void reset(InetSocketAddress from, InetSocketAddress to, int seq) {
+        RawIpSocket raw = to.getAddress() instanceof Inet4Address ? rawV4 : rawV6;
         try {
-            if (raw == null) raw = openRaw(!(server.getAddress() instanceof Inet4Address));
-            raw.send(TcpReset.packet(client, server, seq), server.getAddress());
+            if (raw == null) raw = openRaw(!(to.getAddress() instanceof Inet4Address));
+            raw.send(TcpReset.packet(from, to, seq), to.getAddress());
         } catch (LinuxException | RuntimeException e) {
-            log.debug("reset to {} failed: {}", server, e.toString());
+            log.debug("reset to {} failed: {}", to, e.toString());
+        }
+    }
+
+    /**
+     * Aborts the application's socket of a connection that was dropped while it waited for its server to speak
+     * ({@link SockDiag#destroy}): no packet of the application is on its way for the kernel's reject to answer.
+     * Local connections only (another host's socket is reset by {@link #reset}).
+     */
+    void abortApplication(InetSocketAddress client, InetSocketAddress server) {
+        try {
+            diag.destroy(client, server);
+        } catch (LinuxException | RuntimeException e) {
+            log.debug("aborting the socket {} -> {} failed: {}", client, server, e.toString());
         }
     }
 

@@ -13,16 +13,22 @@ import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.nfqueue.VerdictSteering;
+import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -96,20 +102,78 @@ public final class EngineFixture {
         return fastPathCounters(ns, cmd, "filter", "-OUT");
     }
 
-    /** The same for the chain of {@code table} named by {@code suffix}: {@code mangle -FWD} is forwarded flows'. */
+    /**
+     * The same for the chain of {@code table} named by {@code suffix}: {@code mangle -FWD} is forwarded flows',
+     * {@code filter -IN} the server's side of local ones.
+     */
     public static long[] fastPathCounters(NetworkNamespace ns, String cmd, String table, String suffix) throws Exception {
         String chain = VerdictSteering.chainPrefix(FlowEngine.VERDICT_QUEUE) + suffix;
         String out = ns.run(cmd, "-t", table, "-L", chain, "-v", "-x", "-n").orThrow().output();
         long queued = 0, accepted = 0;
         String acceptedMark = "0x" + Integer.toHexString(VerdictSteering.ACCEPTED) + "/0x"
                 + Integer.toHexString(VerdictSteering.FIELD);
+        // -IN (the server's side): its first rule passes every packet of a connection no longer pending
+        String notPending = "! 0x" + Integer.toHexString(VerdictSteering.PENDING) + "/0x"
+                + Integer.toHexString(VerdictSteering.FIELD);
         for (String line : out.lines().toList()) {
             String[] f = line.trim().split("\\s+");
             if (f.length < 3 || !f[0].matches("\\d+")) continue;
             if (f[2].equals("NFQUEUE")) queued += Long.parseLong(f[0]);
-            if (f[2].equals("RETURN") && line.contains(acceptedMark)) accepted += Long.parseLong(f[0]);
+            if (f[2].equals("RETURN") && (line.contains(acceptedMark) || line.contains(notPending)))
+                accepted += Long.parseLong(f[0]);
         }
         return new long[]{queued, accepted};
+    }
+
+    /** A TCP server in {@code ns} that writes a banner to each connection it accepts, and closes it: one that speaks first. */
+    public record BannerServer(ServerSocket socket, Thread serving, AtomicInteger count)
+            implements AutoCloseable {
+        public static BannerServer open(NetworkNamespace ns, String address, int port) throws Exception {
+            ServerSocket socket = ns.runInside(() -> new ServerSocket(port, 16,
+                    InetAddress.getByName(address)));
+            var count = new AtomicInteger();
+            Thread serving = Thread.ofPlatform().daemon().start(() -> {
+                while (!socket.isClosed()) {
+                    try (Socket s = socket.accept()) {
+                        count.incrementAndGet();
+                        s.getOutputStream().write("220 banner\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        if (socket.isClosed()) return;
+                    }
+                }
+            });
+            return new BannerServer(socket, serving, count);
+        }
+
+        public int port() { return socket.getLocalPort(); }
+
+        /** Connections accepted so far. */
+        public int accepted() { return count.get(); }
+
+        /**
+         * What a client in {@code ns} reads from this server: {@code read 'c'} (its first byte), {@code closed},
+         * {@code reset: MESSAGE}, or {@code no answer in 8 s}.
+         */
+        public String firstByteFrom(NetworkNamespace ns) throws Exception {
+            return ns.runInside(() -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(socket.getInetAddress(), port()), 5000);
+                    s.setSoTimeout(8000);
+                    int first = s.getInputStream().read();
+                    return first < 0 ? "closed" : "read '" + (char) first + "'";
+                } catch (SocketTimeoutException e) {
+                    return "no answer in 8 s";
+                } catch (IOException e) {
+                    return "reset: " + e.getMessage();
+                }
+            });
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+            serving.join(2000);
+        }
     }
 
     /** A client namespace (where the engine runs) and a server namespace on one veth. */

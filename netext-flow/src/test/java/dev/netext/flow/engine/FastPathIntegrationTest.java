@@ -18,13 +18,9 @@ import dev.netext.linux.netns.VethEnd;
 import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.api.flow.PortRange;
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +38,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 15 §1: flows that only need a verdict are judged from queued packets and never terminated. Namespace
  * {@code client} runs the engine (fast path on, its default) with one rules profile — drop {@code *.blocked.test},
- * prompt for port 8443, allow the rest — and real clients (curl, a Python TLS client); namespace {@code server} runs
+ * prompt for port 8443, drop port 2526, allow the rest — and real clients (curl, a Python TLS client); namespace {@code server} runs
  * {@code openssl s_server} and Python's {@code http.server}. The terminated path shows itself by an upstream
  * connection of its own (the {@code flow.upstream} message names netext's socket); on the fast path the upstream is
  * the application's own connection, and the queue rules' counters show its later packets stay in the kernel.
@@ -80,7 +76,8 @@ class FastPathIntegrationTest {
         for (int port : new int[]{443, 8443, 80}) waitListening(port);
         RulesFilter filter = new RulesFilter(List.of(
                 FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
-                FlowRule.of(RuleAction.PROMPT).withPort(PortRange.of(8443))),
+                FlowRule.of(RuleAction.PROMPT).withPort(PortRange.of(8443)),
+                FlowRule.of(RuleAction.DROP).withPort(PortRange.of(2526))),
                 RuleAction.ALLOW, Duration.ofSeconds(20), FinalVerdict.DROP, DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("fast-path", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"));
@@ -129,12 +126,16 @@ class FastPathIntegrationTest {
 
     @Test
     void allowedFlowCompletesAndItsLaterPacketsNeverReachTheQueue() throws Exception {
-        long[] before = counters();
+        long[] before = counters(), serverBefore = serverCounters();
         ExecResult r = client.run(Duration.ofSeconds(60), "curl", "-s", "--max-time", "50", "-o", "/dev/null",
                 "-w", "%{size_download}", "-H", "Host: files.ok.test", "http://10.79.0.2/big.bin");
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output().strip()).isEqualTo(Integer.toString(8 << 20));
-        long[] after = counters();
+        long[] after = counters(), serverAfter = serverCounters();
+        // the server's side: nothing but what it sent while the request was held (at most a retransmitted SYN-ACK's
+        // ACK) was queued; its 8 MiB passed by the first rule of -IN
+        assertThat(serverAfter[0] - serverBefore[0]).as("server packets queued").isBetween(0L, 2L);
+        assertThat(serverAfter[1] - serverBefore[1]).as("server packets passed in the kernel").isGreaterThan(20L);
         long queued = after[0] - before[0], kernel = after[1] - before[1];
         // SYN, the handshake's ACK, the request: a few packets; curl's acks of 8 MiB (tens, with GRO) and its FIN
         // stayed in the kernel
@@ -202,23 +203,13 @@ class FastPathIntegrationTest {
      */
     @Test
     void aServerThatSpeaksFirstIsNotHeldForThePeekTimeout() throws Exception {
-        ServerSocket banner = server.runInside(() -> new ServerSocket(2525, 16, InetAddress.getByName("10.79.0.2")));
-        Thread serving = Thread.ofPlatform().daemon().start(() -> {
-            while (!banner.isClosed()) {
-                try (Socket s = banner.accept()) {
-                    s.getOutputStream().write("220 banner\r\n".getBytes(StandardCharsets.US_ASCII));
-                } catch (IOException e) {
-                    return; // closed
-                }
-            }
-        });
-        try {
+        try (EngineFixture.BannerServer banner = EngineFixture.BannerServer.open(server, "10.79.0.2", 2525)) {
             long fastest = Long.MAX_VALUE;
             for (int i = 0; i < 5; i++) { // the fastest of five: a loaded machine may stall any one of them
                 long millis = client.runInside(() -> {
                     long t0 = System.nanoTime();
                     try (Socket s = new Socket()) {
-                        s.connect(new InetSocketAddress("10.79.0.2", 2525), 5000);
+                        s.connect(new InetSocketAddress("10.79.0.2", banner.port()), 5000);
                         s.setSoTimeout(5000);
                         assertThat(s.getInputStream().read()).isEqualTo('2');
                     }
@@ -227,9 +218,31 @@ class FastPathIntegrationTest {
                 fastest = Math.min(fastest, millis);
             }
             assertThat(fastest).as("ms to the banner, fastest of 5").isLessThan(200);
-        } finally {
-            banner.close();
-            serving.join(2000);
+        }
+    }
+
+    /**
+     * A server that speaks first, on a flow the filter drops (port 2526): its banner never reaches the application.
+     * While the flow is pending the reply direction is queued too, so the server's first bytes are held in the kernel
+     * like the client's, and they decide the flow at once (the client will send nothing before it reads them); the
+     * drop resets the application's socket, which would otherwise wait for a banner that never comes. Before the
+     * reply direction was queued, the banner reached the application and the drop came at the peek timeout.
+     */
+    @Test
+    void aDroppedFlowsServerBannerNeverReachesTheApplication() throws Exception {
+        try (EngineFixture.BannerServer banner = EngineFixture.BannerServer.open(server, "10.79.0.2", 2526)) {
+            long queuedBefore = serverCounters()[0];
+            long t0 = System.nanoTime();
+            String outcome = banner.firstByteFrom(client);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            // its socket aborted by netext (SOCK_DESTROY): "Software caused connection abort"
+            assertThat(outcome).as("what the application read").isEqualTo("reset: Software caused connection abort");
+            assertThat(serverCounters()[0] - queuedBefore).as("the banner was queued and held").isPositive();
+            assertThat(millis).as("ms to the reset").isLessThan(5000);
+            long id = openedTo(2526);
+            assertThat(verdicts(id)).containsExactly(FinalVerdict.DROP);
+            assertThat(upstreamMessages(id)).as("dropped: no upstream at all").isEmpty();
+            assertThat(banner.accepted()).as("the server did accept: the flow was on the fast path").isPositive();
         }
     }
 
@@ -266,6 +279,11 @@ class FastPathIntegrationTest {
     /** Packets the fast path's rules queued (SYNs and pending connections) and accepted in the kernel, so far. */
     private static long[] counters() throws Exception { return EngineFixture.fastPathCounters(client, "iptables"); }
 
+    /** The same for the server's side of the connections ({@code -IN}): queued while pending, passed after. */
+    private static long[] serverCounters() throws Exception {
+        return EngineFixture.fastPathCounters(client, "iptables", "filter", "-IN");
+    }
+
     private static long opened(String host, HostnameInfo.Source source) throws InterruptedException {
         for (int i = 0; i < 200; i++) {
             var o = events.stream().filter(e -> e instanceof ProviderEvent.FlowOpened f && f.flow().hostname()
@@ -278,6 +296,17 @@ class FastPathIntegrationTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no flow named " + host + " in " + events);
+    }
+
+    /** The flow opened to port {@code port} of the server. */
+    private static long openedTo(int port) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            var o = events.stream().filter(e -> e instanceof ProviderEvent.FlowOpened f
+                    && f.flow().remote().port() == port).findFirst();
+            if (o.isPresent()) return ((ProviderEvent.FlowOpened) o.get()).flowId();
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no flow to port " + port + " in " + events);
     }
 
     private static List<Object> verdicts(long id) throws InterruptedException {

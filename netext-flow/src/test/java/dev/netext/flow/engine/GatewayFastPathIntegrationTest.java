@@ -105,7 +105,8 @@ class GatewayFastPathIntegrationTest {
         RulesFilter filter = new RulesFilter(List.of(
                 FlowRule.of(RuleAction.DROP).withHost("*.blocked.test"),
                 FlowRule.of(RuleAction.DROP).withHost("example.com"), // the RFC 9001 Initial's SNI
-                FlowRule.of(RuleAction.PROMPT).withPort(PortRange.of(8443))),
+                FlowRule.of(RuleAction.PROMPT).withPort(PortRange.of(8443)),
+                FlowRule.of(RuleAction.DROP).withPort(PortRange.of(2526))),
                 RuleAction.ALLOW, Duration.ofSeconds(20), FinalVerdict.DROP, DropMode.RESET);
         FlowEngineConfig config = FlowEngineConfig.defaults("gateway-fast", InterceptionConfig.Scope.ALL)
                 .withLedgerDir(dir.resolve("ledger"))
@@ -129,6 +130,35 @@ class GatewayFastPathIntegrationTest {
             for (var e : echoes) e.close();
             if (lab != null) lab.close();
             EngineFixture.deleteTree(dir);
+        }
+    }
+
+    /**
+     * A server that speaks first, to another host's connection: the server's side is queued at the gateway too
+     * (filter FORWARD), so an allowed flow's banner passes as soon as it arrives, and a dropped flow's (port 2526)
+     * never reaches the client, which gets a reset from the gateway in its server's name at once instead of waiting.
+     */
+    @Test
+    void aForwardedServerThatSpeaksFirstIsHeldUntilItsVerdict() throws Exception {
+        try (EngineFixture.BannerServer allowed = EngineFixture.BannerServer.open(server, "10.84.2.2", 2525);
+             EngineFixture.BannerServer dropped = EngineFixture.BannerServer.open(server, "10.84.2.2", 2526)) {
+            long[] before = EngineFixture.fastPathCounters(gw, "iptables", "filter", "-IN");
+            assertThat(allowed.firstByteFrom(client)).isEqualTo("read '2'");
+            long t0 = System.nanoTime();
+            assertThat(dropped.firstByteFrom(client)).as("what the client read").isEqualTo("reset: Connection reset");
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("ms to the reset").isLessThan(5000);
+            assertThat(EngineFixture.fastPathCounters(gw, "iptables", "filter", "-IN")[0] - before[0]).as("banners queued at the gateway")
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(dropped.accepted()).as("the server did accept: the flow was on the fast path").isPositive();
+            List<Object> verdicts = List.of();
+            for (int i = 0; i < 100 && verdicts.isEmpty(); i++, Thread.sleep(20)) {
+                var opened = events.stream().filter(e -> e instanceof ProviderEvent.FlowOpened o
+                        && o.flow().remote().port() == 2526).map(e -> ((ProviderEvent.FlowOpened) e).flowId()).findFirst();
+                if (opened.isEmpty()) continue;
+                verdicts = events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == opened.get())
+                        .map(e -> (Object) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
+            }
+            assertThat(verdicts).containsExactly(FinalVerdict.DROP);
         }
     }
 

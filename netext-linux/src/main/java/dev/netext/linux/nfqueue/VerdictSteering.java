@@ -36,6 +36,14 @@ import java.util.List;
  * NETEXT-FP-q-SET:
  *   -j CONNMARK --save-mark --nfmask FIELD --ctmask FIELD ; -j MARK --set-xmark 0/FIELD
  *   -m connmark --mark PENDING/FIELD -j ACCEPT                   (else back to -OUT, which acts on the saved value)
+ * INPUT -j NETEXT-FP-q-IN                                        (TCP: the server's side of a pending connection)
+ * NETEXT-FP-q-IN:
+ *   -m mark --mark 0/FIELD -m connmark ! --mark PENDING/FIELD -j RETURN     most packets, in one rule
+ *   -m mark ! --mark 0/FIELD -j CONNMARK --save-mark …            a verdict on a held reply: saved
+ *   -m mark --mark ACCEPTED/FIELD -j MARK --set-xmark 0/FIELD     accepted: on its way
+ *   -m mark ! --mark 0/FIELD -j DROP                              rejected or dropped: not delivered
+ *   -p tcp ! --tcp-flags SYN SYN -m conntrack --ctdir REPLY -m connmark --mark PENDING/FIELD
+ *       -j NFQUEUE --queue-num q [--queue-bypass]                 being named: a server's first bytes are held too
  * gateway mode ({@link InterceptionConfig#forwardedQueued}), connections other hosts open through this one:
  * mangle PREROUTING -i GW -j NETEXT-FP-q-FWD                     (one jump per gateway interface)
  * NETEXT-FP-q-FWD (mangle):   as -OUT: ACCEPTED → RETURN, a verdict → NETEXT-FP-q-SET (mangle), ctdir REPLY → RETURN,
@@ -44,6 +52,7 @@ import java.util.List;
  *   -m addrtype --dst-type LOCAL,BROADCAST,MULTICAST -j RETURN
  *   -p tcp --syn / -p udp, -m conntrack --ctstate NEW -j NFQUEUE --queue-num q [--queue-bypass]
  * filter FORWARD -j NETEXT-FP-q-REJ:   REJECTED → REJECT tcp-reset (TCP) | REJECT (ICMP port unreachable)
+ * filter FORWARD -j NETEXT-FP-q-IN                               (TCP: the server's side of a pending connection)
  * net.netfilter.nf_conntrack_acct = 1                            (before the jumps; the old value back on close)
  * </pre>
  * The SYN's verdict says the path: {@link #PENDING} (fast path: queue its packets until it is named and judged), or
@@ -152,8 +161,29 @@ public final class VerdictSteering implements AutoCloseable {
                 chains.append(family, t, out, match, toQueue);
             }
         }
+        if (protocols.contains("tcp")) installReplies(family, queue, toQueue);
         chains.countCarriedBytes(); // before the first SYN or datagram is queued: its connection gets counters
         chains.jump(family, t, "OUTPUT", out); // last: until then no packet sees a half-built chain
+    }
+
+    /**
+     * The server's side of a connection being named: queued too (all but its SYN-ACK), so that what a server that
+     * speaks first sends is held like the client's first bytes until the verdict. A verdict given to such a packet
+     * ({@code NF_REPEAT} with the field set) is saved in the connection's mark here, as {@code -SET} does for the
+     * client's: an accepted one goes on, a dropped one ends. Most packets leave by the first rule.
+     */
+    private void installReplies(IpFamily family, int queue, List<String> toQueue) throws IOException {
+        String in = chainPrefix(queue) + "-IN", t = TABLE, none = "0x0/" + hex(FIELD);
+        chains.newChain(family, t, in);
+        chains.rule(family, t, "-A", in, "-m", "mark", "--mark", none, "-m", "connmark", "!", "--mark", field(PENDING),
+                "-j", "RETURN");
+        chains.rule(family, t, "-A", in, "-m", "mark", "!", "--mark", none, "-j", "CONNMARK", "--save-mark",
+                "--nfmask", hex(FIELD), "--ctmask", hex(FIELD));
+        chains.rule(family, t, "-A", in, "-m", "mark", "--mark", field(ACCEPTED), "-j", "MARK", "--set-xmark", none);
+        chains.rule(family, t, "-A", in, "-m", "mark", "!", "--mark", none, "-j", "DROP");
+        chains.append(family, t, in, List.of("-p", "tcp", "!", "--tcp-flags", "SYN", "SYN", "-m", "conntrack",
+                "--ctdir", "REPLY", "-m", "connmark", "--mark", field(PENDING)), toQueue);
+        chains.jump(family, t, "INPUT", in);
     }
 
     /**
@@ -193,6 +223,8 @@ public final class VerdictSteering implements AutoCloseable {
                 "--reject-with", "tcp-reset");
         chains.rule(family, TABLE, "-A", rej, "-m", "connmark", "--mark", field(REJECTED), "-j", "REJECT");
         chains.jump(family, TABLE, "FORWARD", rej); // before the queue's jumps: no rejected packet is forwarded
+        // the server's side of a pending forwarded connection arrives on any interface: -IN (installFamily made it)
+        if (protocols.contains("tcp")) chains.jump(family, TABLE, "FORWARD", chainPrefix(queue) + "-IN");
         chains.countCarriedBytes(); // before the first forwarded SYN is queued: its connection gets counters
         for (String in : c.gatewayInterfaces()) chains.jump(family, t, "PREROUTING", fwd, in);
     }
