@@ -6,6 +6,7 @@
 #   one-cache    the role's options and the single cache trained on every role's workload (NETEXT_AOT_ROLE=all: what
 #                bin/netext did before caches per role; trained here when missing)
 #   role-cache   the role's options and the role's own cache: what bin/netext does
+#   up-cache     the role's options and the up role's cache (for `up` of a WireGuard profile: which cache serves it)
 #   no-replay    role-cache with -XX:-AOTReplayTraining (the cache's classes, not its training profiles)
 #   no-warmup    role-cache with -Dnetext.warmup=false (the main thread does the warm-up thread's steps itself:
 #                dev.netext.cli.StartupWarmup)
@@ -32,10 +33,12 @@
 #   Options: --rounds 3 --names 100000 --modes "options one-cache role-cache no-replay" --roles "cli dns up wg daemon"
 #            --no-dns-bench --no-matrix
 #            --no-nmt --matrix-only --other DIR
+#            --wg-profile: the wg role's rows run `netext up` of a profile naming the same wg-quick file
+#            (tunnel: { provider: wireguard, config: … }) instead of `netext wg up` of the file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-IDLE=8 ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon" OTHER=
+IDLE=8 ROUNDS=3 NAMES=100000 DNS_BENCH=1 MATRIX=1 MATRIX_ONLY=0 NMT=1 MODES="options one-cache role-cache no-replay" ROLES="cli dns up wg daemon" OTHER= WG_PROFILE=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -47,7 +50,8 @@ while [ $# -gt 0 ]; do
     --no-nmt) NMT=0; shift ;;
     --matrix-only) MATRIX_ONLY=1; DNS_BENCH=0; shift ;;
     --other) OTHER=$(cd "$2" && pwd); shift 2 ;;
-    *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--roles LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only] [--other DIR]" >&2; exit 2 ;;
+    --wg-profile) WG_PROFILE=1; shift ;;
+    *) echo "usage: $0 [--rounds N] [--names N] [--modes LIST] [--roles LIST] [--no-dns-bench] [--no-matrix] [--no-nmt] [--matrix-only] [--other DIR] [--wg-profile]" >&2; exit 2 ;;
   esac
 done
 for p in dnsmasq unbound dnsperf dig wireguard-go wg iperf3 python3; do
@@ -74,6 +78,7 @@ mode_env() {
     defaults) echo NETEXT_JVM_DEFAULTS=1 ;;
     options) echo NETEXT_AOT=0 ;;
     one-cache) echo NETEXT_AOT_ROLE=all ;;
+    up-cache) echo NETEXT_AOT_ROLE=up ;;
     role-cache | no-replay | no-warmup | other) echo NETEXT_AOT=1 ;;
     *) echo "bench/startup.sh: no mode $1" >&2; exit 2 ;;
   esac
@@ -201,6 +206,7 @@ PublicKey = $PUB_B
 Endpoint = 10.94.0.2:51820
 AllowedIPs = 10.203.0.2/32
 EOF
+printf 'name: wg\ntunnel:\n  provider: wireguard\n  interface: wg\n  config: %s\n' "$TMP/wg.conf" >"$TMP/wg.yaml"
 iperf_gbps() { # iperf_gbps SECONDS: receiver Gbit/s from A to B through the tunnel
   inA iperf3 -c 10.203.0.2 -p 5201 -t "$1" -f m 2>/dev/null | awk '/receiver/ {for (i=1;i<=NF;i++) if ($i=="Mbits/sec") print $(i-1)/1000}'
 }
@@ -252,7 +258,7 @@ for r in $(seq "$ROUNDS"); do
 
     if role wg; then
       t0=$(now_ms)
-      netext "$m" wg up "$TMP/wg.conf"
+      if [ "$WG_PROFILE" = 1 ]; then netext "$m" up "$TMP/wg.yaml"; else netext "$m" wg up "$TMP/wg.conf"; fi
       until_ok "ping -c 1 -W 1 10.203.0.2" "$NX" && echo $(($(now_ms) - t0)) >>"$TMP/wg.$m" && cpu_ms "$NX" >>"$TMP/wgcpu.$m" &&
         main_cpu_ms "$NX" >>"$TMP/wgmain.$m"
       # Gbit/s, and MB moved per CPU-second of netext (the JIT's progress, less bent by a loaded machine than the rate)
