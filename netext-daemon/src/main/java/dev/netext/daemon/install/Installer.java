@@ -64,6 +64,9 @@ public final class Installer {
                 RestartSec=2
                 # exit status 2: the profiles have errors; restarting would not fix them (fix them, then start)
                 RestartPreventExitStatus=2
+                # a stop in the daemon's first fraction of a second, before it takes SIGTERM itself, ends the JVM with
+                # 128+15 (nothing was applied yet, or the next start recovers it from the ledgers): a clean stop too
+                SuccessExitStatus=143
                 # /run/netext holds the crash-recovery ledgers: they must outlive a crashed daemon
                 RuntimeDirectory=netext
                 RuntimeDirectoryPreserve=yes

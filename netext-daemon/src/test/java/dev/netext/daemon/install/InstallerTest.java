@@ -30,6 +30,7 @@ class InstallerTest {
                 .contains("ExecReload=/bin/kill -HUP $MAINPID")
                 .contains("Restart=on-failure")
                 .contains("RestartPreventExitStatus=2")
+                .contains("SuccessExitStatus=143")
                 .contains("CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW")
                 .contains("RuntimeDirectoryPreserve=yes")
                 .contains("WantedBy=multi-user.target");

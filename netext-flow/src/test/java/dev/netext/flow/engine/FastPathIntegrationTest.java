@@ -226,23 +226,27 @@ class FastPathIntegrationTest {
      * While the flow is pending the reply direction is queued too, so the server's first bytes are held in the kernel
      * like the client's, and they decide the flow at once (the client will send nothing before it reads them); the
      * drop resets the application's socket, which would otherwise wait for a banner that never comes. Before the
-     * reply direction was queued, the banner reached the application and the drop came at the peek timeout.
+     * reply direction was queued, the banner reached the application and the drop came at the peek timeout. IPv4 and IPv6.
      */
     @Test
     void aDroppedFlowsServerBannerNeverReachesTheApplication() throws Exception {
-        try (EngineFixture.BannerServer banner = EngineFixture.BannerServer.open(server, "10.79.0.2", 2526)) {
-            long queuedBefore = serverCounters()[0];
-            long t0 = System.nanoTime();
-            String outcome = banner.firstByteFrom(client);
-            long millis = (System.nanoTime() - t0) / 1_000_000;
-            // its socket aborted by netext (SOCK_DESTROY): "Software caused connection abort"
-            assertThat(outcome).as("what the application read").isEqualTo("reset: Software caused connection abort");
-            assertThat(serverCounters()[0] - queuedBefore).as("the banner was queued and held").isPositive();
-            assertThat(millis).as("ms to the reset").isLessThan(5000);
-            long id = openedTo(2526);
-            assertThat(verdicts(id)).containsExactly(FinalVerdict.DROP);
-            assertThat(upstreamMessages(id)).as("dropped: no upstream at all").isEmpty();
-            assertThat(banner.accepted()).as("the server did accept: the flow was on the fast path").isPositive();
+        for (String[] family : new String[][]{{"10.79.0.2", "iptables"}, {"fd79::2", "ip6tables"}}) {
+            events.clear();
+            try (EngineFixture.BannerServer banner = EngineFixture.BannerServer.open(server, family[0], 2526)) {
+                long queuedBefore = serverCounters(family[1])[0];
+                long t0 = System.nanoTime();
+                String outcome = banner.firstByteFrom(client);
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                // its socket aborted by netext (SOCK_DESTROY): "Software caused connection abort"
+                assertThat(outcome).as("what the application read from " + family[0])
+                        .isEqualTo("reset: Software caused connection abort");
+                assertThat(serverCounters(family[1])[0] - queuedBefore).as("the banner was queued and held").isPositive();
+                assertThat(millis).as("ms to the reset").isLessThan(5000);
+                long id = openedTo(2526);
+                assertThat(verdicts(id)).containsExactly(FinalVerdict.DROP);
+                assertThat(upstreamMessages(id)).as("dropped: no upstream at all").isEmpty();
+                assertThat(banner.accepted()).as("the server did accept: the flow was on the fast path").isPositive();
+            }
         }
     }
 
@@ -280,8 +284,10 @@ class FastPathIntegrationTest {
     private static long[] counters() throws Exception { return EngineFixture.fastPathCounters(client, "iptables"); }
 
     /** The same for the server's side of the connections ({@code -IN}): queued while pending, passed after. */
-    private static long[] serverCounters() throws Exception {
-        return EngineFixture.fastPathCounters(client, "iptables", "filter", "-IN");
+    private static long[] serverCounters() throws Exception { return serverCounters("iptables"); }
+
+    private static long[] serverCounters(String cmd) throws Exception {
+        return EngineFixture.fastPathCounters(client, cmd, "filter", "-IN");
     }
 
     private static long opened(String host, HostnameInfo.Source source) throws InterruptedException {
