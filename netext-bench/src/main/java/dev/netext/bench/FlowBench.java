@@ -45,11 +45,12 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code netext-bench flows}: in one run, side by side, over a veth between two namespaces — iperf3 TCP direct, on
- * the fast path (the rules filter allowing from queued packets; the kernel carries the flow) and on the terminated
- * path (TPROXY, netext relays every byte); connection setup + first round trip (p50/p99) the same three ways
- * (attribution, naming, verdict; on the terminated path the upstream connect too); UDP ({@link UdpFlowBench}: UDP
- * has no fast path yet); and the rules filter's verdict rate on its own.
+ * {@code netext-bench flows}: in one run, side by side, over a veth between two namespaces — iperf3 TCP direct,
+ * direct with conntrack on ({@link ConntrackOn}: what the fast path's rules need, apart), on the fast path (the rules
+ * filter allowing from queued packets; the kernel carries the flow) and on the terminated path (TPROXY, netext relays
+ * every byte); connection setup + first round trip (p50/p99) direct, fast path and terminated (attribution, naming,
+ * verdict; on the terminated path the upstream connect too); UDP ({@link UdpFlowBench}); and the rules filter's
+ * verdict rate on its own.
  */
 final class FlowBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -97,12 +98,19 @@ final class FlowBench {
             try {
                 for (int r = 1; r <= rounds; r++) {
                     double direct = iperf(c);
+                    double tracked;
+                    try (ConntrackOn on = ConntrackOn.in(c)) {
+                        tracked = iperf(c);
+                    }
+                    // what conntrack alone costs: the fast path's rules need it, the direct run has none in its namespace
+                    out.printf("round %d: iperf3 TCP direct %.2f Gbit/s, direct with conntrack on %.2f Gbit/s, ratio %.2f%n",
+                            r, direct, tracked, tracked / direct);
                     Setups directLat = latencies(c);
                     FlowEngineConfig fast = FlowEngineConfig.defaults("bench", InterceptionConfig.Scope.ALL)
                             .withLedgerDir(ledgers);
                     FlowEngineConfig terminated = fast.withInterception(fast.interception().withFastPath(false));
-                    report(r, "fast path", direct, directLat, measure(c, fast));
-                    report(r, "terminated", direct, directLat, measure(c, terminated));
+                    report(r, "fast path", direct, tracked, directLat, measure(c, fast));
+                    report(r, "terminated", direct, tracked, directLat, measure(c, terminated));
                     out.flush();
                 }
             } finally {
@@ -147,9 +155,9 @@ final class FlowBench {
         }
     }
 
-    private void report(int r, String path, double direct, Setups directSetups, Measured m) {
-        out.printf("round %d: iperf3 TCP direct %.2f Gbit/s, %s %.2f Gbit/s, ratio %.2f%n", r, direct, path, m.gbps(),
-                m.gbps() / direct);
+    private void report(int r, String path, double direct, double tracked, Setups directSetups, Measured m) {
+        out.printf("round %d: iperf3 TCP direct %.2f Gbit/s, %s %.2f Gbit/s, ratio %.2f (%.2f of direct with conntrack on)%n",
+                r, direct, path, m.gbps(), m.gbps() / direct, m.gbps() / tracked);
         long[] directLat = directSetups.nanos(), lat = m.latencies().nanos();
         out.printf("round %d: connect+first byte direct p50 %.0f us p99 %.0f us; %s p50 %.0f us p99 %.0f us (added p50 %.0f us, p99 %.0f us); %.0f flows/s sequential; CPU %.0f us/flow (direct %.0f); JIT compiling %d ms meanwhile (direct %d)%n",
                 r, pct(directLat, 50), pct(directLat, 99), path, pct(lat, 50), pct(lat, 99),

@@ -169,16 +169,10 @@ final class UdpFlowBench {
                 r, pct(directSetup, 50), pct(directSetup, 99), path, pct(t.setups(), 50), pct(t.setups(), 99));
     }
 
-    /** A direct probe with conntrack tracking the client namespace (a table with one {@code ct} rule, removed after). */
+    /** A direct probe with conntrack tracking the client namespace ({@link ConntrackOn}). */
     private Probed probeWithConntrack(NetworkNamespace c, InetSocketAddress target) throws Exception {
-        c.run("nft", "add", "table", "inet", "netext-bench-ct").orThrow();
-        try {
-            c.run("nft", "add", "chain", "inet", "netext-bench-ct", "out",
-                    "{ type filter hook output priority 0; policy accept; }").orThrow();
-            c.run("nft", "add", "rule", "inet", "netext-bench-ct", "out", "ct", "state", "new", "counter").orThrow();
+        try (ConntrackOn on = ConntrackOn.in(c)) {
             return probe(c, target);
-        } finally {
-            c.run("nft", "delete", "table", "inet", "netext-bench-ct");
         }
     }
 
