@@ -145,8 +145,8 @@ final class QueuedTcpFlow extends QueuedFlow {
      * has (the DNS map's, or the client's bytes so far), and the banner reaches the application only if allowed.
      */
     void reply(int packetId, int mark, int seq, int flags, int length) {
-        if (terminated || judged() || pipeline == null) { // queued before the verdict reached the connection's mark
-            queue.release(packetId, mark, judged() && !terminated ? verdictField : 0);
+        if (terminated || judged() || pipeline == null || gone) { // queued before the verdict reached the mark
+            queue.release(packetId, mark, !terminated ? verdictField : 0);
             queue.flush();
             return;
         }

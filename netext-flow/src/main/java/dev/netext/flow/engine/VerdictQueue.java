@@ -247,7 +247,8 @@ final class VerdictQueue implements AutoCloseable {
 
     /**
      * A packet from the server of a connection being named ({@link VerdictSteering}'s {@code -IN} chain): its flow is
-     * found by the reversed tuple. One this instance does not know passes (its client's packets carry the verdict).
+     * found by the reversed tuple. One this instance does not know (a crashed instance judged it) gets the failure
+     * setting, as its client's packets do.
      */
     private void handleReply(NfqPacket p, IpPacket ip) {
         Key key = new Key(TransportProtocol.TCP, new InetSocketAddress(ip.destinationInetAddress(), tcp.destinationPort()),
@@ -261,7 +262,7 @@ final class VerdictQueue implements AutoCloseable {
             if (f.loop.inEventLoop()) f.reply(id, mark, seq, flags, length);
             else f.loop.execute(() -> f.reply(id, mark, seq, flags, length));
         } else {
-            release(id, mark, 0);
+            release(id, mark, failOpen ? VerdictSteering.ACCEPTED : VerdictSteering.REJECTED);
         }
     }
 
