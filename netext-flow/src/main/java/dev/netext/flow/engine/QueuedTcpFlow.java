@@ -103,8 +103,10 @@ final class QueuedTcpFlow extends QueuedFlow {
     /** A queued packet after the SYN: a duplicate SYN, the handshake's ACK, the first segments, a FIN or RST. */
     void packet(int packetId, int mark, boolean syn, int seq, int flags, byte[] payload) {
         if (payload.length > 0) SetupStages.stamp(stages, SetupStages.Stage.DATA_ON_LOOP);
-        if (terminated || judged()) { // a retransmitted SYN, or packets, queued before the verdict; sent at once (the
-            queue.release(packetId, mark, terminated ? -1 : verdictField); // queue thread's flush may have run)
+        // a retransmitted SYN, or packets, queued before the verdict (the queue thread's flush may have run), or after
+        // the flow ended undecided (nobody would release them held): sent at once
+        if (terminated || judged() || gone) {
+            queue.release(packetId, mark, terminated ? -1 : verdictField);
             queue.flush();
             return;
         }
