@@ -125,10 +125,20 @@ public final class EngineFixture {
         return new long[]{queued, accepted};
     }
 
-    /** A TCP server in {@code ns} that writes a banner to each connection it accepts, and closes it: one that speaks first. */
+    /**
+     * A TCP server in {@code ns} that speaks first: to each connection it accepts it writes a banner and closes
+     * ({@link Greeting#BANNER}), or closes at once ({@link Greeting#CLOSE}: its FIN comes first), or resets at once
+     * ({@link Greeting#RESET}: SO_LINGER 0).
+     */
     public record BannerServer(ServerSocket socket, Thread serving, AtomicInteger count)
             implements AutoCloseable {
+        public enum Greeting { BANNER, CLOSE, RESET }
+
         public static BannerServer open(NetworkNamespace ns, String address, int port) throws Exception {
+            return open(ns, address, port, Greeting.BANNER);
+        }
+
+        public static BannerServer open(NetworkNamespace ns, String address, int port, Greeting greeting) throws Exception {
             ServerSocket socket = ns.runInside(() -> new ServerSocket(port, 16,
                     InetAddress.getByName(address)));
             var count = new AtomicInteger();
@@ -136,7 +146,11 @@ public final class EngineFixture {
                 while (!socket.isClosed()) {
                     try (Socket s = socket.accept()) {
                         count.incrementAndGet();
-                        s.getOutputStream().write("220 banner\r\n".getBytes(StandardCharsets.US_ASCII));
+                        switch (greeting) {
+                            case BANNER -> s.getOutputStream().write("220 banner\r\n".getBytes(StandardCharsets.US_ASCII));
+                            case CLOSE -> { } // closed by the try
+                            case RESET -> s.setSoLinger(true, 0);
+                        }
                     } catch (IOException e) {
                         if (socket.isClosed()) return;
                     }

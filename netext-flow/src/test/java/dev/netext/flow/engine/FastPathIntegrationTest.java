@@ -250,6 +250,31 @@ class FastPathIntegrationTest {
         }
     }
 
+    /**
+     * A server whose first word is its FIN (it closes at once) or a reset, on a flow nobody drops: the client sees
+     * the end or the reset at once, not after the peek timeout (300 ms). The FIN is held and decides the flow as a
+     * banner does; the reset ends the flow undecided and passes.
+     */
+    @Test
+    void aServerThatClosesOrResetsAtOnceIsNotHeld() throws Exception {
+        try (var closing = EngineFixture.BannerServer.open(server, "10.79.0.2", 2527, EngineFixture.BannerServer.Greeting.CLOSE);
+             var resetting = EngineFixture.BannerServer.open(server, "10.79.0.2", 2528, EngineFixture.BannerServer.Greeting.RESET)) {
+            long fastestClose = Long.MAX_VALUE, fastestReset = Long.MAX_VALUE;
+            for (int i = 0; i < 3; i++) { // the fastest of three: a loaded machine may stall any one
+                long t0 = System.nanoTime();
+                assertThat(closing.firstByteFrom(client)).isEqualTo("closed");
+                fastestClose = Math.min(fastestClose, (System.nanoTime() - t0) / 1_000_000);
+                t0 = System.nanoTime();
+                assertThat(resetting.firstByteFrom(client)).isEqualTo("reset: Connection reset");
+                fastestReset = Math.min(fastestReset, (System.nanoTime() - t0) / 1_000_000);
+            }
+            assertThat(fastestClose).as("ms to the end, fastest of 3").isLessThan(200);
+            assertThat(fastestReset).as("ms to the reset, fastest of 3").isLessThan(200);
+            long id = openedTo(2527);
+            assertThat(verdicts(id)).containsExactly(FinalVerdict.ALLOW);
+        }
+    }
+
     /** A Python client writes a real ClientHello grown by a 3000-byte padding extension (SNI after it) in two sends. */
     private static ExecResult splitHello(String host) throws Exception {
         String script = """
