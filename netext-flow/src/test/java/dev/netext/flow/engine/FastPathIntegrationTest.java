@@ -19,8 +19,6 @@ import dev.netext.linux.sys.HostPackages;
 import dev.netext.linux.tproxy.InterceptionConfig;
 import dev.netext.api.flow.PortRange;
 import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -206,16 +204,9 @@ class FastPathIntegrationTest {
         try (EngineFixture.BannerServer banner = EngineFixture.BannerServer.open(server, "10.79.0.2", 2525)) {
             long fastest = Long.MAX_VALUE;
             for (int i = 0; i < 5; i++) { // the fastest of five: a loaded machine may stall any one of them
-                long millis = client.runInside(() -> {
-                    long t0 = System.nanoTime();
-                    try (Socket s = new Socket()) {
-                        s.connect(new InetSocketAddress("10.79.0.2", banner.port()), 5000);
-                        s.setSoTimeout(5000);
-                        assertThat(s.getInputStream().read()).isEqualTo('2');
-                    }
-                    return (System.nanoTime() - t0) / 1_000_000;
-                });
-                fastest = Math.min(fastest, millis);
+                long t0 = System.nanoTime();
+                assertThat(banner.firstByteFrom(client)).isEqualTo("read '2'");
+                fastest = Math.min(fastest, (System.nanoTime() - t0) / 1_000_000);
             }
             assertThat(fastest).as("ms to the banner, fastest of 5").isLessThan(200);
         }

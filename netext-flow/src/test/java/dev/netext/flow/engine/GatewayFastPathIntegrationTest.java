@@ -150,15 +150,8 @@ class GatewayFastPathIntegrationTest {
             assertThat(EngineFixture.fastPathCounters(gw, "iptables", "filter", "-IN")[0] - before[0]).as("banners queued at the gateway")
                     .isGreaterThanOrEqualTo(2);
             assertThat(dropped.accepted()).as("the server did accept: the flow was on the fast path").isPositive();
-            List<Object> verdicts = List.of();
-            for (int i = 0; i < 100 && verdicts.isEmpty(); i++, Thread.sleep(20)) {
-                var opened = events.stream().filter(e -> e instanceof ProviderEvent.FlowOpened o
-                        && o.flow().remote().port() == 2526).map(e -> ((ProviderEvent.FlowOpened) e).flowId()).findFirst();
-                if (opened.isEmpty()) continue;
-                verdicts = events.stream().filter(e -> e instanceof ProviderEvent.FlowVerdict v && v.flowId() == opened.get())
-                        .map(e -> (Object) ((ProviderEvent.FlowVerdict) e).verdict()).toList();
-            }
-            assertThat(verdicts).containsExactly(FinalVerdict.DROP);
+            ProviderEvent.FlowOpened o = EngineFixture.awaitOpened(events, f -> f.flow().remote().port() == 2526);
+            assertThat(EngineFixture.verdicts(events, o.flowId())).containsExactly(FinalVerdict.DROP);
         }
     }
 
