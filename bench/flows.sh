@@ -10,7 +10,7 @@
 # --udp-datagrams 20000
 # --cases gateway: forwarded TCP through a gateway namespace alone (direct, fast path, terminated; netext CPU s/GB)
 # --cases setup: the fast path's added setup alone, its variants interleaved (stages with
-# NETEXT_BENCH_JVM_OPTS=-Dnetext.flow.setupStages=true)
+# NETEXT_BENCH_JVM_OPTS=-Dnetext.flow.setupStages=true; only some variants: -Dnetext.bench.setupVariants=after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec bench/netext-bench flows "$@"

@@ -133,7 +133,34 @@ final class FlowBench {
      * bench's rounds 1-2 C2's thread used 90-390 CPU-ms during 0.3-0.9 s measurements; docs/PERFORMANCE.md "Why the full
      * run's setup figure is higher").
      */
-    record Setups(long[] nanos, double cpuMicrosPerFlow, long jitMillis) {}
+    /** Per connection: connect + first byte ({@code nanos}), and of it the handshake ({@code connectNanos}). */
+    record Setups(long[] nanos, long[] connectNanos, double cpuMicrosPerFlow, long jitMillis,
+                  java.util.Map<String, Long> threadCpuNanos) {
+        /** The threads that used the most CPU, µs per connection, by name without its number. */
+        String topThreads(int n) {
+            return threadCpuNanos.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(n).map(e -> String.format("%s %.0f", e.getKey(), e.getValue() / 1e3 / nanos.length))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+    }
+
+    /** CPU time of every live thread, summed by name with its digits removed (a pool's threads as one). */
+    static java.util.Map<String, Long> threadCpu() {
+        var mx = ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info == null) continue;
+            long cpu = mx.getThreadCpuTime(info.getThreadId());
+            if (cpu > 0) out.merge(info.getThreadName().replaceAll("[0-9]+", "#"), cpu, Long::sum);
+        }
+        return out;
+    }
+
+    static java.util.Map<String, Long> minus(java.util.Map<String, Long> after, java.util.Map<String, Long> before) {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        after.forEach((k, v) -> out.put(k, v - before.getOrDefault(k, 0L)));
+        return out;
+    }
 
     private Measured measure(NetworkNamespace c, FlowEngineConfig cfg) throws Exception {
         FlowEngine engine = c.runInside(() -> FlowEngine.start(cfg, filter(), List.of(), Map.of(),
@@ -245,20 +272,22 @@ final class FlowBench {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var jit = ManagementFactory.getCompilationMXBean();
         return c.runInside(() -> {
-            long[] out = new long[connections];
+            long[] out = new long[connections], connect = new long[connections];
+            var threads0 = threadCpu();
             long cpu0 = os.getProcessCpuTime(), jit0 = jit.getTotalCompilationTime();
             for (int i = 0; i < connections; i++) {
                 long t0 = System.nanoTime();
                 try (Socket s = new Socket()) {
                     s.setTcpNoDelay(true);
                     s.connect(new InetSocketAddress("10.9.8.2", 7007), 5000);
+                    connect[i] = System.nanoTime() - t0;
                     s.getOutputStream().write(REQUEST); // a real first flight: the namer settles on it at once
                     if (s.getInputStream().read() != 'G') throw new IllegalStateException("echo failed");
                 }
                 out[i] = System.nanoTime() - t0;
             }
-            return new Setups(out, (os.getProcessCpuTime() - cpu0) / 1e3 / connections,
-                    jit.getTotalCompilationTime() - jit0);
+            return new Setups(out, connect, (os.getProcessCpuTime() - cpu0) / 1e3 / connections,
+                    jit.getTotalCompilationTime() - jit0, minus(threadCpu(), threads0));
         });
     }
 

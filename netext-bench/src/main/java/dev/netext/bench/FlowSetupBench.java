@@ -34,10 +34,24 @@ final class FlowSetupBench {
      */
     record Variant(String name, Map<String, String> properties) {}
 
-    static final List<Variant> VARIANTS = List.of(
+    static final List<Variant> ALL_VARIANTS = List.of(
             new Variant("before", Map.of("netext.flow.queueThread", "true", "netext.attribution.processCache", "false")),
             new Variant("loop+cache", Map.of("netext.flow.attributeOnLoop", "false")),
-            new Variant("after", Map.of()));
+            new Variant("after", Map.of()),
+            new Variant("floor", Map.of())); // not the engine: QueueFloor, the rules and queue alone
+
+    /** {@code -Dnetext.bench.setupVariants=after,…}: only these (a profile of one variant's steady state, say). */
+    static final List<Variant> VARIANTS = chosen(System.getProperty("netext.bench.setupVariants", ""));
+
+    static List<Variant> chosen(String names) {
+        if (names.isBlank()) return ALL_VARIANTS;
+        List<String> wanted = List.of(names.split(","));
+        List<Variant> out = ALL_VARIANTS.stream().filter(v -> wanted.contains(v.name())).toList();
+        if (out.size() != wanted.size())
+            throw new IllegalArgumentException("netext.bench.setupVariants: " + names + "; known: "
+                    + ALL_VARIANTS.stream().map(Variant::name).toList());
+        return out;
+    }
 
     private final PrintStream out;
     private final int rounds, connections;
@@ -62,9 +76,15 @@ final class FlowSetupBench {
                 for (int r = 1; r <= rounds; r++) {
                     FlowBench.Setups direct = FlowBench.latencies(c, connections);
                     double d50 = FlowBench.pct(direct.nanos(), 50);
-                    out.printf("round %d: direct p50 %.0f us, p99 %.0f us, CPU %.0f us/flow (load %s)%n", r, d50,
-                            FlowBench.pct(direct.nanos(), 99), direct.cpuMicrosPerFlow(), load());
+                    out.printf("round %d: direct p50 %.0f us (connect %.0f us), p99 %.0f us, CPU %.0f us/flow (load %s)%n", r,
+                            d50, FlowBench.pct(direct.connectNanos(), 50), FlowBench.pct(direct.nanos(), 99),
+                            direct.cpuMicrosPerFlow(), load());
+                    out.println("    CPU by thread, us per connection: " + direct.topThreads(7));
                     for (Variant v : VARIANTS) {
+                        if (v.name().equals("floor")) {
+                            measureFloor(r, c, ledgers, d50);
+                            continue;
+                        }
                         measure(r, c, v, "process rules", base, FlowBench::filter, d50);
                         measure(r, c, v, "no process rules", base, FlowBench::filterWithoutProcess, d50);
                     }
@@ -98,8 +118,10 @@ final class FlowSetupBench {
             c.runInside(engine::close);
         }
         double p50 = FlowBench.pct(s.nanos(), 50);
-        out.printf("round %d: %-10s %-16s p50 %.0f us (added %.0f us), p99 %.0f us, CPU %.0f us/flow, JIT %d ms%n", r,
-                v.name(), filterName, p50, p50 - direct50, FlowBench.pct(s.nanos(), 99), s.cpuMicrosPerFlow(), s.jitMillis());
+        out.printf("round %d: %-10s %-16s p50 %.0f us (added %.0f us; connect %.0f us), p99 %.0f us, CPU %.0f us/flow, JIT %d ms%n",
+                r, v.name(), filterName, p50, p50 - direct50, FlowBench.pct(s.connectNanos(), 50),
+                FlowBench.pct(s.nanos(), 99), s.cpuMicrosPerFlow(), s.jitMillis());
+        out.println("    CPU by thread, us per connection: " + s.topThreads(7));
         long[][] stages = SetupStages.drain();
         if (stages.length == 0) return;
         StringBuilder b = new StringBuilder("    stages p50 (us, from the SYN received; ").append(stages.length).append(" flows):");
@@ -115,6 +137,26 @@ final class FlowSetupBench {
         b.append(String.format(", attributed→released %.0f; attributed before the data in %d%%",
                 SetupStages.p50Micros(stages, Stage.ATTRIBUTED, Stage.DATA_RELEASED), 100 * early / stages.length));
         out.println(b);
+    }
+
+    /** The rules and the queue with no flow layer behind them ({@link QueueFloor}). */
+    private void measureFloor(int r, NetworkNamespace c, Path ledgers, double direct50) throws Exception {
+        QueueFloor floor = c.runInside(() -> new QueueFloor(ledgers));
+        FlowBench.Setups s;
+        try {
+            FlowBench.latencies(c, Math.max(50, connections / 5));
+            s = FlowBench.latencies(c, connections);
+        } finally {
+            c.runInside(() -> {
+                floor.close();
+                return null;
+            });
+        }
+        double p50 = FlowBench.pct(s.nanos(), 50);
+        out.printf("round %d: %-10s %-16s p50 %.0f us (added %.0f us; connect %.0f us), p99 %.0f us, CPU %.0f us/flow, JIT %d ms; %s%n",
+                r, "floor", "queue alone", p50, p50 - direct50, FlowBench.pct(s.connectNanos(), 50),
+                FlowBench.pct(s.nanos(), 99), s.cpuMicrosPerFlow(), s.jitMillis(), floor.answered());
+        out.println("    CPU by thread, us per connection: " + s.topThreads(7));
     }
 
     private static String load() {
