@@ -56,6 +56,22 @@ final class SavedRulesFilter implements FilterDataProvider {
         rules.stopFilter(reason);
     }
 
+    /**
+     * Decided by lookups in memory (the saved rules' list, then the profile's rules) and two events: on the flow's own
+     * I/O thread, as the rules filter alone is. Without this, every flow of a {@code netext up} or daemon profile took
+     * two thread hops for its verdict (to the decision pool and back), each a wake-up.
+     */
+    @Override
+    public boolean decidesInline() { return rules.decidesInline(); }
+
+    /**
+     * Whether a rule looks at the process: the profile's, or a saved rule that names a program (a prompt's answer, say).
+     * Asked per flow, so a rule saved later counts from the next flow on (one being decided as it is saved may be
+     * decided without its process).
+     */
+    @Override
+    public boolean needsProcess() { return rules.needsProcess() || saved.namesProcess(profile); }
+
     /** The rules filter's path: a saved rule only allows or drops, which the fast path does as well. */
     @Override
     public FlowPath pathFor(Flow opening) { return rules.pathFor(opening); }

@@ -83,6 +83,13 @@ public final class SavedRules {
         return null;
     }
 
+    /** Whether a rule that may apply to {@code profile} names a program (expired ones too: cheaper, and harmless). */
+    public boolean namesProcess(String profile) {
+        for (SavedRule r : rules)
+            if (r.process() != null && (r.profile() == null || r.profile().equals(profile))) return true;
+        return false;
+    }
+
     /** The live rules, in the order they are tried. */
     public List<SavedRule> list() {
         Instant now = clock.get();
