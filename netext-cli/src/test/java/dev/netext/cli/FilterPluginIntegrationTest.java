@@ -1,12 +1,14 @@
 package dev.netext.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.netext.flow.engine.FlowEngine;
 import dev.netext.lab.NetextProcess;
 import dev.netext.lab.traffic.HelloHttpServer;
 import dev.netext.linux.netns.ExecResult;
 import dev.netext.linux.netns.NetnsLab;
 import dev.netext.linux.netns.NetworkNamespace;
 import dev.netext.linux.netns.VethEnd;
+import dev.netext.linux.nfqueue.VerdictSteering;
 import dev.netext.testkit.netns.NetnsTest;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +47,27 @@ class FilterPluginIntegrationTest {
                     if (port == crash) throw new IllegalStateException("crash on purpose for port " + port);
                     return port == drop ? FinalVerdict.DROP : FinalVerdict.ALLOW;
                 }
+            }
+            """;
+
+    /** The same filter, saying it needs neither the process nor the terminated path: its flows take the fast path. */
+    private static final String FAST_PORT_FILTER = """
+            package test;
+            import dev.netext.api.filter.*;
+            import dev.netext.api.flow.Flow;
+            import dev.netext.api.tunnel.StopReason;
+            import java.util.Map;
+            public class FastPortFilter implements FilterDataProvider {
+                private int drop;
+                @Override public void startFilter(FilterContext context, Map<String, Object> options) {
+                    drop = ((Number) options.get("drop-port")).intValue();
+                }
+                @Override public void stopFilter(StopReason reason) {}
+                @Override public FilterVerdict handleNewFlow(Flow flow) {
+                    return flow.remote().port() == drop ? FinalVerdict.DROP : FinalVerdict.ALLOW;
+                }
+                @Override public boolean needsProcess() { return false; }
+                @Override public FlowPath pathFor(Flow opening) { return FlowPath.VERDICT; }
             }
             """;
 
@@ -149,5 +172,46 @@ class FilterPluginIntegrationTest {
             for (HelloHttpServer h : http) h.close();
         }
         assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
+    }
+
+    @NetnsTest
+    void aPluginThatAsksForTheFastPathGetsIt(NetnsLab lab) throws Exception {
+        NetworkNamespace[] ns = lab(lab);
+        NetworkNamespace c = ns[0];
+        List<HelloHttpServer> http = servers(ns[1], 8080, 8081);
+        Path profile = dir.resolve("web.yaml");
+        ProviderJar.write(dir.resolve("plugins/fast-port-filter.jar"), "test.FastPortFilter", FAST_PORT_FILTER);
+        Files.writeString(profile, """
+                name: web-fast
+                filter:
+                  provider: test.FastPortFilter
+                  settings: { drop-port: 8081 }
+                """);
+        try (NetextProcess up = NetextProcess.start(c, "up", "--log", profile.toString())) {
+            assertThat(up.awaitLine(l -> l.startsWith("netext: filter") && l.contains("provider test.FastPortFilter"), WAIT))
+                    .as(up.output()).isPresent();
+            assertThat(curl(c, 8080).output()).contains("hello 10.79.0.2:8080 from");
+            // the allowed flow's later packets left the fast path's chain by their connection's accepted mark: the
+            // kernel carried them (on the terminated path the connection is never marked accepted)
+            assertThat(acceptedByMark(c)).as(up.output()).isPositive();
+            assertThat(curl(c, 8081).exitCode()).isEqualTo(56); // reset: dropped by the plugin, from the queue
+            assertThat(up.awaitLine(l -> l.contains("verdict Drop[mode=RESET]"), WAIT)).as(up.output()).isPresent();
+            assertThat(up.terminate(WAIT)).isZero();
+        } finally {
+            for (HelloHttpServer h : http) h.close();
+        }
+    }
+
+    /** Packets the fast path's output chain returned to the kernel by their connection's accepted mark. */
+    private static long acceptedByMark(NetworkNamespace c) throws Exception {
+        String chain = VerdictSteering.chainPrefix(FlowEngine.VERDICT_QUEUE) + "-OUT";
+        String mark = "0x" + Integer.toHexString(VerdictSteering.ACCEPTED) + "/0x" + Integer.toHexString(VerdictSteering.FIELD);
+        long n = 0;
+        for (String line : c.run("iptables", "-t", "filter", "-L", chain, "-v", "-x", "-n").orThrow().output().lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 2 && f[0].matches("\\d+") && f[2].equals("RETURN") && line.contains(mark))
+                n += Long.parseLong(f[0]);
+        }
+        return n;
     }
 }

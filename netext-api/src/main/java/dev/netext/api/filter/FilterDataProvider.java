@@ -36,7 +36,8 @@ public interface FilterDataProvider extends Provider {
      * Whether {@link #handleNewFlow} looks at {@link Flow#process()}. A filter that does not (its rules name hosts,
      * addresses and ports only) answers false: the host then decides without waiting for process attribution, and
      * the flow it is shown carries {@link dev.netext.api.flow.ProcessInfo#UNKNOWN} unless attribution was already
-     * done (the flow's events still carry the process). Default: true.
+     * done (the flow's events still carry the process). Asked per flow on the host's I/O thread: answer at once.
+     * Default: true.
      */
     default boolean needsProcess() { return true; }
 
@@ -53,7 +54,8 @@ public interface FilterDataProvider extends Provider {
      * if any, and the process when {@link #needsProcess} (not yet the name in the flow's own bytes, nor the flow's
      * id: the terminated path gives it one of its own). Answer {@link FlowPath#VERDICT} when {@link #handleNewFlow}
      * will give a final verdict from the opening bytes without a long pause; the host then judges the flow without
-     * terminating it. Default: {@link FlowPath#TERMINATED}, which every filter can use.
+     * terminating it. Asked on the host's I/O thread (a daemon's supervised provider too): answer at once, without
+     * blocking. Default: {@link FlowPath#TERMINATED}, which every filter can use.
      */
     default FlowPath pathFor(Flow opening) { return FlowPath.TERMINATED; }
 
@@ -62,7 +64,7 @@ public interface FilterDataProvider extends Provider {
      * ({@code opening} carries {@link dev.netext.api.flow.ProcessInfo#UNKNOWN}), else empty. Asked first, as the SYN
      * leaves, when the filter {@link #needsProcess}: an answer lets the SYN go at once instead of waiting for the
      * process (the flow is still judged with it); empty, and {@link #pathFor} is asked once the process is known.
-     * Default: empty.
+     * Asked on the host's I/O thread, as {@link #pathFor}. Default: empty.
      */
     default Optional<FlowPath> pathWithoutProcess(Flow opening) { return Optional.empty(); }
 

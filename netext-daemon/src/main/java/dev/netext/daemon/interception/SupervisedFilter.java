@@ -10,6 +10,7 @@ import dev.netext.api.filter.FilterControl;
 import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.filter.FlowPath;
 import dev.netext.api.flow.Flow;
 import dev.netext.api.path.PathEvent;
 import dev.netext.api.tunnel.StopReason;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -152,6 +154,49 @@ public final class SupervisedFilter implements FilterDataProvider {
         if (r == null) return (V) onFailure;
         V v = r.call(() -> question.apply(r.instance()), callTimeout, what);
         return v == null && !r.alive() ? (V) onFailure : v;
+    }
+
+    /**
+     * The serving instance's answer, asked on the caller's thread (the engine's I/O thread, as a flow's first packet
+     * leaves), not through the instance's executor: the API has these answer at once without blocking, and a hop per
+     * flow would cost what the fast path saves. While no instance serves, or when it throws: the terminated path,
+     * which every filter can use.
+     */
+    @Override
+    public FlowPath pathFor(Flow opening) {
+        FlowPath p = askAtOnce(i -> i.pathFor(opening), "pathFor");
+        return p == null ? FlowPath.TERMINATED : p;
+    }
+
+    /** As {@link #pathFor}: empty (ask {@code pathFor} once attributed) while no instance serves or when it throws. */
+    @Override
+    public Optional<FlowPath> pathWithoutProcess(Flow opening) {
+        Optional<FlowPath> p = askAtOnce(i -> i.pathWithoutProcess(opening), "pathWithoutProcess");
+        return p == null ? Optional.empty() : p;
+    }
+
+    /** As {@link #pathFor}: true (wait for the process) while no instance serves or when it throws. */
+    @Override
+    public boolean needsProcess() {
+        Boolean b = askAtOnce(FilterDataProvider::needsProcess, "needsProcess");
+        return b == null || b;
+    }
+
+    /** {@code question} put to the serving instance on this thread, with the plugin's context loader; null if none. */
+    private <V> V askAtOnce(Function<FilterDataProvider, V> question, String what) {
+        ProviderRun<FilterDataProvider> r = supervisor.run();
+        if (r == null) return null;
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        t.setContextClassLoader(plugin.classLoader());
+        try {
+            return question.apply(r.instance());
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("filter {}: {} threw {}", name, what, e.toString());
+            return null;
+        } finally {
+            t.setContextClassLoader(before);
+        }
     }
 
     /** May block on the network by contract: its failures are the provider's answer (the fallback), not a crash. */

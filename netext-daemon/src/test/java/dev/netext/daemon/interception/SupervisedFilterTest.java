@@ -9,6 +9,7 @@ import dev.netext.api.filter.FilterDataProvider;
 import dev.netext.api.filter.FilterSettings;
 import dev.netext.api.filter.FilterVerdict;
 import dev.netext.api.filter.FinalVerdict;
+import dev.netext.api.filter.FlowPath;
 import dev.netext.api.flow.Direction;
 import dev.netext.api.flow.Endpoint;
 import dev.netext.api.flow.TcpFlow;
@@ -105,6 +106,58 @@ class SupervisedFilterTest {
     private static TcpFlow flow(long id, int port) throws Exception {
         return new TcpFlow(id, Direction.OUTBOUND, new Endpoint(InetAddress.getByName("10.0.0.1"), 40000 + (int) id),
                 new Endpoint(InetAddress.getByName("10.0.0.2"), port), null, Optional.empty(), Optional.empty(), Instant.now());
+    }
+
+    /** Asks for the fast path on port 443 (and knows it without the process), throws on port 666, on its own loader. */
+    static final String PATH_FILTER = """
+            package test;
+            import dev.netext.api.filter.*;
+            import dev.netext.api.flow.Flow;
+            import dev.netext.api.tunnel.StopReason;
+            import java.util.Map;
+            import java.util.Optional;
+            public class PathFilter implements FilterDataProvider {
+                @Override public void startFilter(FilterContext context, Map<String, Object> options) {}
+                @Override public void stopFilter(StopReason reason) {}
+                @Override public FilterVerdict handleNewFlow(Flow flow) { return FinalVerdict.ALLOW; }
+                @Override public boolean needsProcess() { return false; }
+                @Override public FlowPath pathFor(Flow opening) {
+                    if (Thread.currentThread().getContextClassLoader() != getClass().getClassLoader())
+                        throw new IllegalStateException("not on the plugin's loader");
+                    if (opening.remote().port() == 666) throw new IllegalArgumentException("no path on purpose");
+                    return opening.remote().port() == 443 ? FlowPath.VERDICT : FlowPath.TERMINATED;
+                }
+                @Override public Optional<FlowPath> pathWithoutProcess(Flow opening) { return Optional.of(pathFor(opening)); }
+            }
+            """;
+
+    @Test
+    void thePathAndTheNeedForTheProcessAreTheServingInstancesAndTheTerminatedPathWithoutOne() throws Exception {
+        PluginJars.jar(dir.resolve("plugins/path-filter.jar"), Map.of("test.PathFilter", PATH_FILTER), List.of("test.PathFilter"),
+                FilterDataProvider.class);
+        SupervisedFilter f = start("test.PathFilter", Map.of(), QUICK, FinalVerdict.ALLOW, Duration.ofSeconds(5));
+        assertThat(f.needsProcess()).isFalse();
+        assertThat(f.pathFor(flow(1, 443))).isEqualTo(FlowPath.VERDICT);
+        assertThat(f.pathWithoutProcess(flow(2, 443))).contains(FlowPath.VERDICT);
+        assertThat(f.pathFor(flow(3, 80))).isEqualTo(FlowPath.TERMINATED);
+        assertThat(f.pathFor(flow(4, 666))).isEqualTo(FlowPath.TERMINATED); // it threw: the path every filter can use
+        assertThat(f.pathWithoutProcess(flow(5, 666))).isEmpty();
+        assertThat(f.serving()).isTrue(); // a throw here is not a crash
+        assertThat(events).isEmpty();
+
+        f.stopFilter(StopReason.USER_INITIATED); // no instance serves: the defaults
+        filter = null;
+        assertThat(f.needsProcess()).isTrue();
+        assertThat(f.pathFor(flow(6, 443))).isEqualTo(FlowPath.TERMINATED);
+        assertThat(f.pathWithoutProcess(flow(7, 443))).isEmpty();
+    }
+
+    @Test
+    void aPluginWithTheDefaultsTakesTheTerminatedPathWithItsProcess() throws Exception {
+        SupervisedFilter f = start("test.PortFilter", Map.of("drop-port", 8081), QUICK, FinalVerdict.ALLOW, Duration.ofSeconds(5));
+        assertThat(f.needsProcess()).isTrue();
+        assertThat(f.pathFor(flow(1, 443))).isEqualTo(FlowPath.TERMINATED);
+        assertThat(f.pathWithoutProcess(flow(2, 443))).isEmpty();
     }
 
     @Test
