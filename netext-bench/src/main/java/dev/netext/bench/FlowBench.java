@@ -39,10 +39,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * {@code netext-bench flows}: in one run, side by side, over a veth between two namespaces — iperf3 TCP direct,
@@ -135,19 +137,19 @@ final class FlowBench {
      */
     /** Per connection: connect + first byte ({@code nanos}), and of it the handshake ({@code connectNanos}). */
     record Setups(long[] nanos, long[] connectNanos, double cpuMicrosPerFlow, long jitMillis,
-                  java.util.Map<String, Long> threadCpuNanos) {
+                  Map<String, Long> threadCpuNanos) {
         /** The threads that used the most CPU, µs per connection, by name without its number. */
         String topThreads(int n) {
-            return threadCpuNanos.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+            return threadCpuNanos.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                     .limit(n).map(e -> String.format("%s %.0f", e.getKey(), e.getValue() / 1e3 / nanos.length))
-                    .collect(java.util.stream.Collectors.joining(", "));
+                    .collect(Collectors.joining(", "));
         }
     }
 
     /** CPU time of every live thread, summed by name with its digits removed (a pool's threads as one). */
-    static java.util.Map<String, Long> threadCpu() {
+    static Map<String, Long> threadCpu() {
         var mx = ManagementFactory.getThreadMXBean();
-        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        Map<String, Long> out = new HashMap<>();
         for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
             if (info == null) continue;
             long cpu = mx.getThreadCpuTime(info.getThreadId());
@@ -156,8 +158,8 @@ final class FlowBench {
         return out;
     }
 
-    static java.util.Map<String, Long> minus(java.util.Map<String, Long> after, java.util.Map<String, Long> before) {
-        java.util.Map<String, Long> out = new java.util.HashMap<>();
+    static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
+        Map<String, Long> out = new HashMap<>();
         after.forEach((k, v) -> out.put(k, v - before.getOrDefault(k, 0L)));
         return out;
     }

@@ -15,6 +15,7 @@ import dev.netext.linux.tproxy.InterceptionConfig;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The floor under the fast path's added setup ({@code netext-bench flows --cases setup}, variant "floor"): the fast
@@ -31,16 +32,26 @@ final class QueueFloor implements AutoCloseable {
     private final VerdictSteering steering;
     private final Thread thread;
     private volatile boolean stopping;
-    private final java.util.concurrent.atomic.AtomicLong syns = new java.util.concurrent.atomic.AtomicLong(),
-            data = new java.util.concurrent.atomic.AtomicLong(), bare = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong syns = new AtomicLong(), data = new AtomicLong(), bare = new AtomicLong();
 
     /** Installs the rules and starts answering, in the calling namespace. */
     QueueFloor(Path ledgerDir) throws Exception {
         queue = NfQueue.open(NfqConfig.of(QUEUE, true));
-        ledger = StateLedger.create(ledgerDir, LedgerKind.FLOW);
-        // ports only choose which protocols are queued: no listener exists, and TCP's rules never steer to one
-        steering = VerdictSteering.install(QUEUE, InterceptionConfig.of(1, 1, InterceptionConfig.Scope.ALL).withTcpQueued(true), true,
-                ledger, new Iptables());
+        try {
+            ledger = StateLedger.create(ledgerDir, LedgerKind.FLOW);
+        } catch (Exception | Error e) {
+            queue.close();
+            throw e;
+        }
+        try {
+            // ports only choose which protocols are queued: no listener exists, and TCP's rules never steer to one
+            steering = VerdictSteering.install(QUEUE, InterceptionConfig.of(1, 1, InterceptionConfig.Scope.ALL)
+                    .withTcpQueued(true), true, ledger, new Iptables());
+        } catch (Exception | Error e) {
+            ledger.close();
+            queue.close();
+            throw e;
+        }
         thread = Thread.ofPlatform().name("queue-floor").daemon().start(this::run);
     }
 
