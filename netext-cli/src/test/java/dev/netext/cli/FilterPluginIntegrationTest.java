@@ -150,56 +150,45 @@ class FilterPluginIntegrationTest {
 
     @NetnsTest
     void netextUpRunsAPluginFilterFromPluginsNextToTheProfile(NetnsLab lab) throws Exception {
+        upWithPlugin(lab, "test.PortFilter", PORT_FILTER, false); // the API's defaults: the terminated path
+    }
+
+    @NetnsTest
+    void aPluginThatAsksForTheFastPathGetsIt(NetnsLab lab) throws Exception {
+        upWithPlugin(lab, "test.FastPortFilter", FAST_PORT_FILTER, true);
+    }
+
+    /**
+     * {@code netext up} with the plugin {@code className} (from {@code plugins/} next to the profile), dropping port
+     * 8081: 8080 answers, 8081 is reset. {@code fastPath}: the allowed flow's later packets left the fast path's chain
+     * by their connection's accepted mark, so the kernel carried them; else none did (on the terminated path the
+     * connection is never marked accepted).
+     */
+    private void upWithPlugin(NetnsLab lab, String className, String source, boolean fastPath) throws Exception {
         NetworkNamespace[] ns = lab(lab);
         NetworkNamespace c = ns[0];
         List<HelloHttpServer> http = servers(ns[1], 8080, 8081);
         Path profile = dir.resolve("web.yaml");
-        ProviderJar.write(dir.resolve("plugins/port-filter.jar"), "test.PortFilter", PORT_FILTER);
+        ProviderJar.write(dir.resolve("plugins/filter.jar"), className, source);
         Files.writeString(profile, """
                 name: web-up
                 filter:
-                  provider: test.PortFilter
+                  provider: %s
                   settings: { drop-port: 8081 }
-                """);
+                """.formatted(className));
         try (NetextProcess up = NetextProcess.start(c, "up", "--log", profile.toString())) {
-            assertThat(up.awaitLine(l -> l.startsWith("netext: filter") && l.contains("provider test.PortFilter"), WAIT))
+            assertThat(up.awaitLine(l -> l.startsWith("netext: filter") && l.contains("provider " + className), WAIT))
                     .as(up.output()).isPresent();
             assertThat(curl(c, 8080).output()).contains("hello 10.79.0.2:8080 from");
-            assertThat(curl(c, 8081).exitCode()).isEqualTo(56);
+            if (fastPath) assertThat(acceptedByMark(c)).as(up.output()).isPositive();
+            else assertThat(acceptedByMark(c)).as(up.output()).isZero();
+            assertThat(curl(c, 8081).exitCode()).isEqualTo(56); // reset: dropped by the plugin
             assertThat(up.awaitLine(l -> l.contains("verdict Drop[mode=RESET]"), WAIT)).as(up.output()).isPresent();
             assertThat(up.terminate(WAIT)).isZero();
         } finally {
             for (HelloHttpServer h : http) h.close();
         }
         assertThat(c.run("nft", "list", "tables").output()).doesNotContain("netext-flow");
-    }
-
-    @NetnsTest
-    void aPluginThatAsksForTheFastPathGetsIt(NetnsLab lab) throws Exception {
-        NetworkNamespace[] ns = lab(lab);
-        NetworkNamespace c = ns[0];
-        List<HelloHttpServer> http = servers(ns[1], 8080, 8081);
-        Path profile = dir.resolve("web.yaml");
-        ProviderJar.write(dir.resolve("plugins/fast-port-filter.jar"), "test.FastPortFilter", FAST_PORT_FILTER);
-        Files.writeString(profile, """
-                name: web-fast
-                filter:
-                  provider: test.FastPortFilter
-                  settings: { drop-port: 8081 }
-                """);
-        try (NetextProcess up = NetextProcess.start(c, "up", "--log", profile.toString())) {
-            assertThat(up.awaitLine(l -> l.startsWith("netext: filter") && l.contains("provider test.FastPortFilter"), WAIT))
-                    .as(up.output()).isPresent();
-            assertThat(curl(c, 8080).output()).contains("hello 10.79.0.2:8080 from");
-            // the allowed flow's later packets left the fast path's chain by their connection's accepted mark: the
-            // kernel carried them (on the terminated path the connection is never marked accepted)
-            assertThat(acceptedByMark(c)).as(up.output()).isPositive();
-            assertThat(curl(c, 8081).exitCode()).isEqualTo(56); // reset: dropped by the plugin, from the queue
-            assertThat(up.awaitLine(l -> l.contains("verdict Drop[mode=RESET]"), WAIT)).as(up.output()).isPresent();
-            assertThat(up.terminate(WAIT)).isZero();
-        } finally {
-            for (HelloHttpServer h : http) h.close();
-        }
     }
 
     /** Packets the fast path's output chain returned to the kernel by their connection's accepted mark. */
