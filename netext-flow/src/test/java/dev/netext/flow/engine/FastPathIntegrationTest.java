@@ -256,7 +256,8 @@ class FastPathIntegrationTest {
                 assertThat(closing.firstByteFrom(client)).isEqualTo("closed");
                 fastestClose = Math.min(fastestClose, (System.nanoTime() - t0) / 1_000_000);
                 t0 = System.nanoTime();
-                assertThat(resetting.firstByteFrom(client)).isEqualTo("reset: Connection reset");
+                // ECONNRESET either way: from the read, or from connect() when the reset came before it returned
+                assertThat(resetting.firstByteFrom(client)).isIn("reset: Connection reset", "reset: Connection reset by peer");
                 fastestReset = Math.min(fastestReset, (System.nanoTime() - t0) / 1_000_000);
             }
             assertThat(fastestClose).as("ms to the end, fastest of 3").isLessThan(200);
