@@ -145,7 +145,9 @@ class GatewayFastPathIntegrationTest {
             long[] before = EngineFixture.fastPathCounters(gw, "iptables", "filter", "-IN");
             assertThat(allowed.firstByteFrom(client)).isEqualTo("read '2'");
             long t0 = System.nanoTime();
-            assertThat(dropped.firstByteFrom(client)).as("what the client read").isEqualTo("reset: Connection reset");
+            // ECONNRESET either way: from the read, or from connect() when the reset came before it returned
+            assertThat(dropped.firstByteFrom(client)).as("what the client read")
+                    .isIn("reset: Connection reset", "reset: Connection reset by peer");
             assertThat((System.nanoTime() - t0) / 1_000_000).as("ms to the reset").isLessThan(5000);
             assertThat(EngineFixture.fastPathCounters(gw, "iptables", "filter", "-IN")[0] - before[0]).as("banners queued at the gateway")
                     .isGreaterThanOrEqualTo(2);
