@@ -147,14 +147,17 @@ class SupervisedFilterTest {
 
         f.stopFilter(StopReason.USER_INITIATED); // no instance serves: the defaults
         filter = null;
-        assertThat(f.needsProcess()).isTrue();
-        assertThat(f.pathFor(flow(6, 443))).isEqualTo(FlowPath.TERMINATED);
-        assertThat(f.pathWithoutProcess(flow(7, 443))).isEmpty();
+        assertAsksForTheProcessAndTheTerminatedPath(f);
     }
 
     @Test
     void aPluginWithTheDefaultsTakesTheTerminatedPathWithItsProcess() throws Exception {
-        SupervisedFilter f = start("test.PortFilter", Map.of("drop-port", 8081), QUICK, FinalVerdict.ALLOW, Duration.ofSeconds(5));
+        assertAsksForTheProcessAndTheTerminatedPath(
+                start("test.PortFilter", Map.of("drop-port", 8081), QUICK, FinalVerdict.ALLOW, Duration.ofSeconds(5)));
+    }
+
+    /** The API's defaults: the process waited for, the terminated path, no path known before attribution. */
+    private static void assertAsksForTheProcessAndTheTerminatedPath(SupervisedFilter f) throws Exception {
         assertThat(f.needsProcess()).isTrue();
         assertThat(f.pathFor(flow(1, 443))).isEqualTo(FlowPath.TERMINATED);
         assertThat(f.pathWithoutProcess(flow(2, 443))).isEmpty();

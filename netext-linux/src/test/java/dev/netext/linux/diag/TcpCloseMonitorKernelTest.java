@@ -39,6 +39,12 @@ class TcpCloseMonitorKernelTest {
         ns.ip("addr", "add", "fd00:c105::1/64", "dev", "lo", "nodad");
     }
 
+    /** A monitor in the lab namespace that keeps each close's byte counts by the socket's own address. */
+    private static TcpCloseMonitor recordingInto(Map<InetSocketAddress, Close> seen) throws Exception {
+        return ns.runInside(() -> TcpCloseMonitor.open((local, remote, received, acked) ->
+                seen.put(local, new Close(received, acked))));
+    }
+
     @AfterAll
     static void tearDown() {
         if (lab != null) lab.close();
@@ -49,8 +55,7 @@ class TcpCloseMonitorKernelTest {
         Map<InetSocketAddress, Close> seen = new ConcurrentHashMap<>();
         Set<InetSocketAddress> clients = new HashSet<>();
         int perFamily = 400;
-        try (TcpCloseMonitor monitor = ns.runInside(() -> TcpCloseMonitor.open(
-                (local, remote, received, acked) -> seen.put(local, new Close(received, acked))))) {
+        try (TcpCloseMonitor monitor = recordingInto(seen)) {
             for (String address : List.of("127.0.0.1", "fd00:c105::1")) {
                 ns.runInside(() -> {
                     InetAddress a = InetAddress.getByName(address);
@@ -85,8 +90,7 @@ class TcpCloseMonitorKernelTest {
     @Test
     void aCloseAfterAQuietSpellIsReported() throws Exception {
         Map<InetSocketAddress, Close> seen = new ConcurrentHashMap<>();
-        try (TcpCloseMonitor monitor = ns.runInside(() -> TcpCloseMonitor.open(
-                (local, remote, received, acked) -> seen.put(local, new Close(received, acked))))) {
+        try (TcpCloseMonitor monitor = recordingInto(seen)) {
             for (int round = 0; round < 3; round++) {
                 Thread.sleep(3 * TcpCloseMonitor.GATHER_NANOS / 1_000_000); // quiet: the next close is read alone
                 InetSocketAddress client = ns.runInside(() -> {
