@@ -66,14 +66,10 @@ public final class TcpCloseMonitor implements AutoCloseable {
     public static TcpCloseMonitor open(Listener listener) throws LinuxException {
         int groups = 1 << (SKNLGRP_INET_TCP_DESTROY - 1) | 1 << (SKNLGRP_INET6_TCP_DESTROY - 1);
         NetlinkSocket socket = NetlinkSocket.open(NETLINK_SOCK_DIAG, groups, false);
-        try {
+        try { // as NfQueue's: its one user, the fast path, has CAP_NET_ADMIN
             socket.setOption(Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, RECEIVE_BUFFER);
-        } catch (LinuxException e) { // without CAP_NET_ADMIN: as much as net.core.rmem_max allows
-            try {
-                socket.setOption(Libc.SOL_SOCKET, Libc.SO_RCVBUF, RECEIVE_BUFFER);
-            } catch (LinuxException ignored) {
-                // the default buffer: overruns sooner, which the callers' slower check covers
-            }
+        } catch (LinuxException e) {
+            // without it, the default buffer: overruns sooner, which the callers' slower check covers
         }
         TcpCloseMonitor m = new TcpCloseMonitor(socket, listener);
         m.thread.start();
